@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone on Debian/Ubuntu: installs the peer programs the tests run
+# against (notary, notary-server, notary-signer, docker-registry, a docker CLI), the npm packages,
+# builds, runs every test, and ends with one line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v notary >/dev/null        || need+=(notary)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v openssl >/dev/null       || need+=(openssl)
+command -v tmux >/dev/null          || need+=(tmux)
+command -v curl >/dev/null          || need+=(curl)
+command -v docker >/dev/null        || need+=(docker.io)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing test peers: ${need[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build
+npm run --silent typecheck
+
+rm -f .vitest.json
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile=.vitest.json "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".vitest.json", "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' || { echo "0 passed, 1 failed"; status=1; }
+exit $status

@@ -1,0 +1,20 @@
+// Options every command understands, resolved once from commander's option chain.
+import type { Command } from 'commander';
+import { defaultConfigDir, defaultTrustDir } from '../config/paths.js';
+
+export interface GlobalOptions {
+  trustDir: string;
+  configDir: string;
+  json: boolean;
+  debug: boolean;
+}
+
+export function globalOptions(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals() as Partial<Record<string, unknown>>;
+  return {
+    trustDir: typeof o.trustDir === 'string' ? o.trustDir : defaultTrustDir(),
+    configDir: typeof o.configDir === 'string' ? o.configDir : defaultConfigDir(),
+    json: o.json === true,
+    debug: o.debug === true,
+  };
+}

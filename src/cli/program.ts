@@ -1,0 +1,53 @@
+// The command-line face of trust-tui. This module and the command definitions it loads stay light:
+// each action imports the operation it runs only when it runs (plain commands never load Ink/React).
+import { Command, CommanderError } from 'commander';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { processIo, type Io } from './output.js';
+import { registerKeyCommands } from './commands/key.js';
+import { describeError } from './errors.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('trust-tui')
+    .description('Sign container images and manage who may sign them (Docker Content Trust / Notary v1).')
+    .version(VERSION, '-v, --version')
+    .option('--trust-dir <dir>', 'trust directory with keys and the TUF cache (default: $DOCKER_CONFIG/trust, else ~/.docker/trust)')
+    .option('--config-dir <dir>', "trust-tui's settings directory (default: ~/.config/trust-tui)")
+    .option('--json', 'print results as JSON')
+    .option('-D, --debug', 'print debug details and stack traces')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+  registerKeyCommands(program, io);
+  for (const cmd of program.commands) applyDefaults(cmd, io);
+  return program;
+}
+
+/** Sub-commands inherit output routing and exit handling from the program. */
+function applyDefaults(cmd: Command, io: Io): void {
+  cmd.configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).exitOverride().showHelpAfterError('(run with --help for usage)');
+  for (const sub of cmd.commands) applyDefaults(sub, io);
+}
+
+/** Runs one command line and returns its exit code (never calls process.exit). */
+export async function run(argv: string[], io: Io = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      // `trust-tui key` alone prints the group's help, as docker does.
+      if (e.code === 'commander.executeSubCommandAsync') return EXIT.ok;
+      return EXIT.usage;
+    }
+    const debug = argv.includes('-D') || argv.includes('--debug');
+    const { message, exitCode } = describeError(e);
+    io.stderr(`trust-tui: ${message}\n`);
+    if (debug && e instanceof Error && e.stack) io.stderr(e.stack + '\n');
+    return exitCode;
+  }
+}

@@ -1,0 +1,20 @@
+// Where trust-tui keeps things. The trust directory is docker's, so keys and caches are shared with
+// `docker trust` and with `notary -d`.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** `$DOCKER_CONFIG/trust`, else `~/.docker/trust` (docker's own default). */
+export function defaultTrustDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_CONFIG ? join(env.DOCKER_CONFIG, 'trust') : join(homedir(), '.docker', 'trust');
+}
+
+/** docker's configuration directory (credentials, per-server TLS material). */
+export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_CONFIG || join(homedir(), '.docker');
+}
+
+/** The settings directory conf uses for project `trust-tui` (XDG config dir on Linux). */
+export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TRUST_TUI_CONFIG_DIR) return env.TRUST_TUI_CONFIG_DIR;
+  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'trust-tui');
+}
