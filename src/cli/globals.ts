@@ -1,4 +1,5 @@
 // Options every command understands, resolved once from commander's option chain.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { defaultConfigDir, defaultTrustDir } from '../config/paths.js';
 
@@ -12,8 +13,8 @@ export interface GlobalOptions {
 export function globalOptions(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals() as Partial<Record<string, unknown>>;
   return {
-    trustDir: typeof o.trustDir === 'string' ? o.trustDir : defaultTrustDir(),
-    configDir: typeof o.configDir === 'string' ? o.configDir : defaultConfigDir(),
+    trustDir: resolve(typeof o.trustDir === 'string' ? o.trustDir : defaultTrustDir()),
+    configDir: resolve(typeof o.configDir === 'string' ? o.configDir : defaultConfigDir()),
     json: o.json === true,
     debug: o.debug === true,
   };

@@ -1,0 +1,102 @@
+// Typed errors of the keystore. Messages are one line, name the file or key they concern, and never
+// contain private key material or passphrases.
+
+/** The first 7 hex digits of a key ID, as docker and notary show them in prompts. */
+export function shortKeyId(id: string): string {
+  return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, 7) : id;
+}
+
+export class KeyStoreError extends Error {
+  override name = 'KeyStoreError';
+}
+
+/** A key file that cannot be used: not PEM, truncated, malformed DER, unsupported encryption. */
+export class KeyFileError extends KeyStoreError {
+  override name = 'KeyFileError';
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+  }
+}
+
+/** The passphrase did not decrypt the key (bad padding or undecodable plaintext). */
+export class WrongPassphraseError extends KeyStoreError {
+  override name = 'WrongPassphraseError';
+  constructor(
+    readonly keyId: string,
+    /** Where the rejected passphrase came from, e.g. an environment variable. */
+    readonly from?: string,
+  ) {
+    super(`wrong passphrase for key ${shortKeyId(keyId)}${from ? ` (from ${from})` : ''}`);
+  }
+}
+
+export class KeyNotFoundError extends KeyStoreError {
+  override name = 'KeyNotFoundError';
+  constructor(
+    readonly keyId: string,
+    readonly directory: string,
+  ) {
+    super(`no private key ${shortKeyId(keyId)} in ${directory}`);
+  }
+}
+
+/** Storing would replace a file that holds (or may hold) a different key. */
+export class KeyConflictError extends KeyStoreError {
+  override name = 'KeyConflictError';
+  constructor(
+    readonly keyId: string,
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`cannot store key ${shortKeyId(keyId)}: ${file} ${detail}`);
+  }
+}
+
+/** No source could supply a passphrase; `hints` say what the user can do (set a variable, use a terminal). */
+export class PassphraseUnavailableError extends KeyStoreError {
+  override name = 'PassphraseUnavailableError';
+  constructor(
+    readonly role: string,
+    readonly keyId: string,
+    readonly hints: readonly string[],
+    purpose: 'unlock' | 'new' = 'unlock',
+  ) {
+    const what = `${purpose === 'new' ? 'new ' : ''}${role} key ${shortKeyId(keyId)}`;
+    super(`no passphrase for the ${what}${hints.length ? `: ${hints.join(' or ')}` : ''}`);
+  }
+}
+
+/** The user pressed Ctrl-C (or closed the input) at a passphrase prompt. */
+export class PromptCancelledError extends KeyStoreError {
+  override name = 'PromptCancelledError';
+  constructor(detail = 'passphrase entry cancelled') {
+    super(detail);
+  }
+}
+
+/** Docker's wording when a new passphrase was refused too often (too short or not repeated). */
+export class PassphraseAttemptsExceededError extends KeyStoreError {
+  override name = 'PassphraseAttemptsExceededError';
+  constructor() {
+    super('maximum number of passphrase attempts exceeded');
+  }
+}
+
+/**
+ * Internal: key bytes that do not decode (DER structure, unsupported algorithm). Callers that know
+ * the file turn it into a KeyFileError.
+ */
+export class KeyFormatError extends Error {
+  override name = 'KeyFormatError';
+}
+
+/** Internal: decryption produced no valid plaintext, i.e. the passphrase is wrong. */
+export class DecryptionFailedError extends Error {
+  override name = 'DecryptionFailedError';
+  constructor() {
+    super('decryption failed');
+  }
+}

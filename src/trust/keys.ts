@@ -1,0 +1,163 @@
+// Key operations: generate, load (import) and list the keys in the trust directory.
+import { constants } from 'node:fs';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import {
+  encodePem,
+  generatePrivateKey,
+  parseKeyFile,
+  unlockKeyFile,
+  type GeneratedKeyAlgorithm,
+  type StoredKey,
+} from '../keys/index.js';
+import type { PrivateKey } from '../tuf/private-key.js';
+import type { TrustContext } from './context.js';
+import { InputError } from './errors.js';
+
+/** docker's rule for key and signer names (cli/command/trust/key_generate.go). */
+const NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+export function checkKeyName(name: string, what = 'key name'): void {
+  if (!NAME.test(name)) {
+    throw new InputError(
+      `${what} "${name}" must start with lowercase alphanumeric characters and can include "-" or "_" after the first character`,
+    );
+  }
+}
+
+export interface GeneratedKey {
+  id: string;
+  name: string;
+  type: GeneratedKeyAlgorithm;
+  publicKeyFile: string;
+  privateKeyFile: string;
+}
+
+/** A new key for signer `name`: private key into the keystore, `DIR/NAME.pub` for `signer add`. */
+export async function generateKey(
+  ctx: TrustContext,
+  name: string,
+  options: { type?: GeneratedKeyAlgorithm; dir?: string } = {},
+): Promise<GeneratedKey> {
+  checkKeyName(name);
+  const type = options.type ?? 'ecdsa';
+  const dir = options.dir ?? '.';
+  const dirStat = await stat(dir).catch(() => undefined);
+  if (!dirStat?.isDirectory()) throw new InputError(`public key path does not exist: "${dir}"; create it or pass another --dir`);
+  const publicKeyFile = resolve(dir, `${name}.pub`);
+  if (await stat(publicKeyFile).catch(() => undefined)) {
+    throw new InputError(`public key file already exists: "${publicKeyFile}"; move it away or pass another --dir`);
+  }
+
+  const key = await generatePrivateKey(type);
+  const passphrase = await ctx.passphrases.get({ keyId: key.id, role: name, purpose: 'new', attempt: 0 });
+  const stored = await ctx.keys.store(key, { role: name }, passphrase);
+  try {
+    await writeNewFile(publicKeyFile, publicKeyPem(key, name));
+  } catch (e) {
+    // Without its public half the new key is useless to `signer add`: leave nothing behind.
+    await ctx.keys.remove(key.id).catch(() => undefined);
+    throw new InputError(`cannot write ${publicKeyFile}: ${(e as Error).message}`);
+  }
+  await rememberKeyType(ctx, key);
+  return { id: key.id, name, type, publicKeyFile, privateKeyFile: stored.path };
+}
+
+/** `PUBLIC KEY` PEM with a `role:` header, as `docker trust key generate` writes it. */
+export function publicKeyPem(key: PrivateKey, role: string): string {
+  return encodePem({ type: 'PUBLIC KEY', headers: { role }, bytes: publicKeyDer(key) });
+}
+
+function publicKeyDer(key: PrivateKey): Buffer {
+  const pub = key.publicKey;
+  if (pub.keytype !== 'ed25519') return pub.publicBytes; // already SPKI DER
+  // RFC 8410 SubjectPublicKeyInfo around the 32 raw bytes.
+  return Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), pub.publicBytes]);
+}
+
+/** Creates `path` with mode 0600, failing if it exists (never overwrites another file). */
+async function writeNewFile(path: string, text: string): Promise<void> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } catch (e) {
+    await handle.close();
+    await unlink(path).catch(() => undefined);
+    throw e;
+  }
+  await handle.close();
+}
+
+export interface LoadedKey {
+  id: string;
+  role: string;
+  type: string;
+  file: string;
+  privateKeyFile: string;
+}
+
+/**
+ * Imports a private key file. The role comes from the file's `role:` header, else `name`.
+ * Encrypted files are decrypted and stored under a new passphrase (docker's `key load` imports
+ * nothing for them, docker/cli#1095).
+ */
+export async function loadKey(ctx: TrustContext, file: string, options: { name?: string } = {}): Promise<LoadedKey> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new InputError(`cannot load key from ${file}: no such file`);
+  if (info.mode & 0o077) {
+    throw new InputError(
+      `refusing to load key from ${file}: private key file ${file} must not be readable or writable by others; run chmod 600 ${file}`,
+    );
+  }
+  const text = await readFile(file, 'utf8');
+  const parsed = (() => {
+    try {
+      return parseKeyFile(text, file);
+    } catch (e) {
+      if ((e as Error).message.includes('public key or certificate')) {
+        throw new InputError(
+          `${file} is a public key, not a private key: to add a signer's public key use trust-tui signer add`,
+        );
+      }
+      throw e;
+    }
+  })();
+  const role = parsed.role ?? options.name ?? 'signer';
+  if (!parsed.role) checkKeyName(role);
+  const key = await unlockKeyFile(parsed, ctx.passphrases, { keyId: basename(file), role, gun: parsed.gun });
+  const passphrase = await ctx.passphrases.get({ keyId: key.id, role, gun: parsed.gun, purpose: 'new', attempt: 0 });
+  const stored = await ctx.keys.store(key, { role, gun: parsed.gun }, passphrase);
+  await rememberKeyType(ctx, key);
+  return { id: key.id, role, type: key.algorithm, file, privateKeyFile: stored.path };
+}
+
+export interface ListedKey {
+  id: string;
+  role: string;
+  gun: string | null;
+  type: string;
+  file: string;
+  problem?: string;
+}
+
+/** Every key in the trust directory (nothing is decrypted). */
+export async function listKeys(ctx: TrustContext): Promise<ListedKey[]> {
+  const keyTypes = ctx.settings.data.keyTypes;
+  return (await ctx.keys.list()).map((k: StoredKey) => ({
+    id: k.id,
+    role: k.role,
+    gun: k.gun ?? null,
+    type: keyTypes[k.id] ?? 'unknown',
+    file: k.path,
+    ...(k.problem ? { problem: k.problem } : {}),
+  }));
+}
+
+/** Key files do not say their type; remember it for keys this host made or imported. */
+async function rememberKeyType(ctx: TrustContext, key: PrivateKey): Promise<void> {
+  if (ctx.settings.data.keyTypes[key.id] === key.algorithm) return;
+  await ctx.settings.update((s) => {
+    s.keyTypes[key.id] = key.algorithm;
+  });
+}
