@@ -67,7 +67,7 @@ export class KeyStore {
       const flat = await this.#describe(join(this.privateDir, `${id}.key`), { id, legacy: false });
       if (flat) return flat;
     }
-    return (await this.#listLegacy()).find((k) => k.id === id);
+    return (await this.list()).find((k) => k.id === id);
   }
 
   async has(id: string): Promise<boolean> {

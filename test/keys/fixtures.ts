@@ -1,5 +1,5 @@
 // Shared helpers for the keystore tests: scratch directories and running external tools.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,18 +12,19 @@ export function scratchDir(): string {
   return dir;
 }
 
-export function hasCommand(command: string, ...args: string[]): boolean {
-  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
-}
-
-/** Runs a command and returns its stdout; throws with its stderr on failure. */
+/** Runs a command and returns its stdout; throws with its output on failure. */
 export function run(command: string, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): string {
-  return execFileSync(command, args, {
-    input: options.input,
-    env: options.env ?? process.env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    encoding: 'utf8',
-  });
+  try {
+    return execFileSync(command, args, {
+      input: options.input,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+  } catch (e) {
+    const { stdout, stderr } = e as { stdout?: unknown; stderr?: unknown };
+    throw new Error(`${command} ${args.join(' ')} failed: ${String(stderr ?? '').trim()} ${String(stdout ?? '').trim()}`);
+  }
 }
 
 /** OpenSSL refuses PEM blocks with notary's `role:`/`gun:` headers: keep only BEGIN, body and END. */

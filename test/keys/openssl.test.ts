@@ -1,18 +1,23 @@
 // Interop with the openssl binary: OpenSSL reads the files we write, and we read what it writes.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { WrongPassphraseError } from '../../src/keys/errors.js';
 import { generatePrivateKey } from '../../src/keys/generate.js';
 import { encodeKeyFile, openKeyFile, parseKeyFile } from '../../src/keys/keyfile.js';
-import { hasCommand, run, scratchDir, stripPemHeaders } from './fixtures.js';
+import { run, scratchDir, stripPemHeaders } from './fixtures.js';
+import { requireBinary } from '../helpers/proc.js';
 
 const PASS = 'abcdefgh-1234';
 
 /** The base64 SPKI between the PUBLIC KEY lines of `openssl pkey -pubout` output. */
 const spkiOf = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, '');
 
-describe.skipIf(!hasCommand('openssl', 'version'))('openssl interop', () => {
+describe('openssl interop', () => {
+  beforeAll(() => {
+    requireBinary('openssl');
+  });
+
   it('our encrypted file is PBES2 / PBKDF2 without PRF field / 2048 iterations / aes-256-cbc', async () => {
     const dir = scratchDir();
     const file = join(dir, 'k.pem');
