@@ -1,0 +1,357 @@
+// OCI distribution API client: what `sign` needs from a registry. Resolves a tag to the manifest
+// digest and byte length that docker signs, and uploads blobs for `sign --meta`.
+// Spec: https://github.com/opencontainers/distribution-spec/blob/main/spec.md
+//
+// Transport: https always, with CAs from `$DOCKER_CONFIG/tls/<host>/` (plus `tls`). Plain http
+// only for loopback registries (localhost, 127.0.0.0/8, ::1), which docker treats as insecure
+// registries by default: with `loopbackScheme: 'auto'` (the default) https is tried first and
+// http is used when the server does not speak TLS; 'http' or 'https' forces one.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { dockerConfigDir } from '../config/paths.js';
+import { createAuthorizer, repositoryScope, type Authorizer } from './auth.js';
+import { loadRegistryCredentials, type RegistryCredentials } from './credentials.js';
+import { RegistryRequestError } from './errors.js';
+import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN, isLoopbackHost } from './hosts.js';
+import { createHttpFetch, HttpTransportError, type HttpFetch, type HttpResponse, type TlsMaterial } from './http.js';
+import type { ImageReference } from './reference.js';
+import { readDockerTlsDirectory } from './tls-dir.js';
+
+export const MEDIA_TYPES = {
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+} as const;
+
+const MANIFEST_ACCEPT = Object.values(MEDIA_TYPES).join(', ');
+/** docker's maxManifestBodySize. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_BLOB_BYTES = 64 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface ManifestDescriptor {
+  /** `sha256:<hex>` of the manifest bytes: what docker signs as the target hash. */
+  digest: string;
+  /** Byte length of the manifest: the target length. */
+  size: number;
+  mediaType: string;
+}
+
+export interface BlobDescriptor {
+  digest: string;
+  size: number;
+}
+
+export interface RegistryClientOptions {
+  /** Credentials per registry host. Default: docker's config.json and credential helpers. */
+  credentials?: (registryHost: string) => Promise<RegistryCredentials | undefined>;
+  /** Extra TLS material for every registry (added to `$DOCKER_CONFIG/tls/<host>/`). */
+  tls?: TlsMaterial;
+  /** Default `$DOCKER_CONFIG`, else `~/.docker`. */
+  dockerConfigDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Replaces the HTTP transport entirely (tests); TLS options are then ignored. */
+  fetch?: HttpFetch;
+  /** How to reach loopback registries; non-loopback registries always use https. */
+  loopbackScheme?: 'auto' | 'https' | 'http';
+  timeoutMs?: number;
+  userAgent?: string;
+}
+
+interface HostSession {
+  baseUrl: string;
+  fetch: HttpFetch;
+  authorize: Authorizer;
+  /** WWW-Authenticate of the last 401, answered on every following request. */
+  challenge?: string;
+}
+
+export class RegistryClient {
+  readonly #options: RegistryClientOptions;
+  readonly #sessions = new Map<string, Promise<HostSession>>();
+
+  constructor(options: RegistryClientOptions = {}) {
+    this.#options = options;
+  }
+
+  /**
+   * The manifest that `reference` (its digest if it has one, else its tag) points to. HEAD first;
+   * GET when HEAD does not give a sha256 digest and a length, and then the bytes are hashed and
+   * checked against the registry's Docker-Content-Digest.
+   */
+  async resolve(reference: ImageReference): Promise<ManifestDescriptor> {
+    const target = reference.digest ?? reference.tag;
+    if (!target) throw new RegistryRequestError(`no tag specified for ${reference.input}`);
+    const path = `/v2/${reference.path}/manifests/${target}`;
+    const scope = repositoryScope(reference.path, ['pull']);
+    const accept = { Accept: MANIFEST_ACCEPT };
+
+    const head = await this.#send(reference, 'HEAD', path, scope, { headers: accept });
+    if (head.status === 404) throw notFound(reference);
+    if (head.ok) {
+      const described = describedByHeaders(head);
+      if (described) return checkRequestedDigest(reference, checkManifestSize(reference, described));
+    } else if (head.status === 401 || head.status === 403) {
+      throw statusError(reference, head, 'read', '');
+    }
+
+    const get = await this.#send(reference, 'GET', path, scope, { headers: accept, maxBytes: MAX_MANIFEST_BYTES });
+    if (get.status === 404) throw notFound(reference);
+    if (!get.ok) throw statusError(reference, get, 'read', await get.text());
+    const bytes = new Uint8Array(await get.arrayBuffer());
+    const digest = `sha256:${sha256Hex(bytes)}`;
+    const announced = get.headers.get('docker-content-digest');
+    if (announced && !digestMatches(announced, bytes)) {
+      throw new RegistryRequestError(
+        `${reference.registryHost} sent a manifest for ${reference.gun}:${target} whose bytes do not match its digest ${announced}`,
+      );
+    }
+    const mediaType = contentType(get) ?? mediaTypeInBody(bytes) ?? '';
+    return checkRequestedDigest(reference, { digest, size: bytes.length, mediaType });
+  }
+
+  /**
+   * Uploads `bytes` as a blob of the repository (monolithic: POST an upload, PUT ?digest=).
+   * A blob the registry already has is not sent again.
+   */
+  async uploadBlob(reference: ImageReference, bytes: Uint8Array): Promise<BlobDescriptor> {
+    const digest = `sha256:${sha256Hex(bytes)}`;
+    const scope = repositoryScope(reference.path, ['pull', 'push']);
+    const blobPath = `/v2/${reference.path}/blobs/${digest}`;
+    const existing = await this.#send(reference, 'HEAD', blobPath, scope);
+    if (existing.ok) return { digest, size: bytes.length };
+
+    const start = await this.#send(reference, 'POST', `/v2/${reference.path}/blobs/uploads/`, scope, {
+      headers: { 'Content-Length': '0' },
+    });
+    if (start.status !== 202) throw statusError(reference, start, 'push to', await start.text());
+    const location = start.headers.get('location');
+    if (!location) throw new RegistryRequestError(`${reference.registryHost} started an upload without a Location`);
+    const session = await this.#session(reference.registryHost);
+    const uploadUrl = new URL(location, session.baseUrl);
+    uploadUrl.searchParams.set('digest', digest);
+    const put = await this.#send(reference, 'PUT', uploadUrl.toString(), scope, {
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: bytes,
+    });
+    if (put.status !== 201) throw statusError(reference, put, 'push to', await put.text());
+    return { digest, size: bytes.length };
+  }
+
+  /** A blob's bytes, checked against its digest. */
+  async fetchBlob(reference: ImageReference, digest: string, maxBytes = DEFAULT_MAX_BLOB_BYTES): Promise<Uint8Array> {
+    const scope = repositoryScope(reference.path, ['pull']);
+    const response = await this.#send(reference, 'GET', `/v2/${reference.path}/blobs/${digest}`, scope, { maxBytes });
+    if (response.status === 404) throw new RegistryRequestError(`blob ${digest} not found in ${reference.gun}`, 404);
+    if (!response.ok) throw statusError(reference, response, 'read', await response.text());
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (!digestMatches(digest, bytes)) {
+      throw new RegistryRequestError(`${reference.registryHost} sent bytes for blob ${digest} that do not match it`);
+    }
+    return bytes;
+  }
+
+  /** Stores a manifest under the reference's tag (or digest). For tests, demos and mirrors. */
+  async putManifest(reference: ImageReference, bytes: Uint8Array, mediaType: string): Promise<ManifestDescriptor> {
+    const target = reference.tag ?? reference.digest;
+    if (!target) throw new RegistryRequestError(`no tag specified for ${reference.input}`);
+    const scope = repositoryScope(reference.path, ['pull', 'push']);
+    const response = await this.#send(reference, 'PUT', `/v2/${reference.path}/manifests/${target}`, scope, {
+      headers: { 'Content-Type': mediaType },
+      body: bytes,
+    });
+    if (response.status !== 201) throw statusError(reference, response, 'push to', await response.text());
+    return { digest: `sha256:${sha256Hex(bytes)}`, size: bytes.length, mediaType };
+  }
+
+  /**
+   * One request with authorization. A 401 carrying a new challenge is answered once and the
+   * request retried; the challenge is then kept for the host's later requests.
+   */
+  async #send(
+    reference: ImageReference,
+    method: string,
+    pathOrUrl: string,
+    scope: string,
+    init: { headers?: Record<string, string>; body?: Uint8Array; maxBytes?: number } = {},
+  ): Promise<HttpResponse> {
+    const session = await this.#session(reference.registryHost);
+    const url = pathOrUrl.startsWith('/') ? `${session.baseUrl}${pathOrUrl}` : pathOrUrl;
+    for (let attempt = 0; ; attempt++) {
+      const headers = { ...init.headers };
+      if (session.challenge) {
+        const authorization = await session.authorize(session.challenge, scope);
+        if (authorization) headers.Authorization = authorization;
+      }
+      const response = await this.#transport(reference.registryHost, () =>
+        session.fetch(url, { ...init, method, headers }),
+      );
+      const challenge = response.headers.get('www-authenticate');
+      if (response.status !== 401 || !challenge || attempt > 0 || challenge === session.challenge) return response;
+      session.challenge = challenge;
+    }
+  }
+
+  #session(registryHost: string): Promise<HostSession> {
+    let session = this.#sessions.get(registryHost);
+    if (!session) {
+      session = this.#openSession(registryHost);
+      this.#sessions.set(registryHost, session);
+      session.catch(() => this.#sessions.delete(registryHost));
+    }
+    return session;
+  }
+
+  /** Picks the scheme, pings `/v2/` and remembers its challenge (as docker's client does). */
+  async #openSession(registryHost: string): Promise<HostSession> {
+    const options = this.#options;
+    const apiHost = registryHost === DOCKER_HUB_DOMAIN ? DOCKER_HUB_API_HOST : registryHost;
+    const fetch = options.fetch ?? (await this.#defaultFetch(registryHost));
+    const credentials = options.credentials ?? ((host: string) =>
+      loadRegistryCredentials(host, { dockerConfigDir: options.dockerConfigDir, env: options.env }));
+    const authorize = createAuthorizer({ credentials: () => credentials(registryHost), fetch });
+
+    const loopback = isLoopbackHost(registryHost);
+    const mode = loopback ? (options.loopbackScheme ?? 'auto') : 'https';
+    const ping = (scheme: string): Promise<HttpResponse> =>
+      this.#transport(registryHost, () => fetch(`${scheme}://${apiHost}/v2/`, { method: 'GET', maxBytes: 64 * 1024 }));
+
+    let scheme = mode === 'http' ? 'http' : 'https';
+    let answer: HttpResponse;
+    try {
+      answer = await ping(scheme);
+    } catch (e) {
+      // docker's default for loopback registries: TLS first, then plain HTTP when TLS is not spoken.
+      const notTls = e instanceof RegistryRequestError && e.cause instanceof HttpTransportError &&
+        (e.cause.failure === 'protocol' || e.cause.code === 'ECONNRESET');
+      if (mode !== 'auto' || !notTls) throw e;
+      scheme = 'http';
+      answer = await ping(scheme);
+    }
+    const session: HostSession = { baseUrl: `${scheme}://${apiHost}`, fetch, authorize };
+    const challenge = answer.headers.get('www-authenticate');
+    if (answer.status === 401 && challenge) session.challenge = challenge;
+    return session;
+  }
+
+  async #defaultFetch(registryHost: string): Promise<HttpFetch> {
+    const options = this.#options;
+    const configDir = options.dockerConfigDir ?? dockerConfigDir(options.env);
+    const fromDir = await readDockerTlsDirectory(join(configDir, 'tls', registryHost));
+    const extra = options.tls ?? {};
+    const tls: TlsMaterial = { caPem: [...fromDir.caPem, ...(extra.caPem ?? [])] };
+    const clientCert = extra.clientCert ?? fromDir.clientCert;
+    const clientKey = extra.clientKey ?? fromDir.clientKey;
+    if (clientCert && clientKey) Object.assign(tls, { clientCert, clientKey });
+    return createHttpFetch({
+      tls,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      userAgent: options.userAgent ?? 'trust-tui',
+    });
+  }
+
+  /** Turns transport failures into one-line errors that name the registry. */
+  async #transport(registryHost: string, call: () => Promise<HttpResponse>): Promise<HttpResponse> {
+    try {
+      return await call();
+    } catch (e) {
+      if (!(e instanceof HttpTransportError)) throw e;
+      const message =
+        e.failure === 'tls'
+          ? `TLS failure talking to registry ${registryHost}: ${e.message}; put its CA in $DOCKER_CONFIG/tls/${registryHost}/ca.crt`
+          : e.failure === 'timeout'
+            ? `registry ${registryHost} did not answer in time (${e.message})`
+            : e.failure === 'too-large'
+              ? `registry ${registryHost} sent too much data: ${e.message}`
+              : `cannot reach registry ${registryHost}: ${e.message}`;
+      throw new RegistryRequestError(message, undefined, { cause: e });
+    }
+  }
+}
+
+function describedByHeaders(response: HttpResponse): ManifestDescriptor | undefined {
+  const digest = response.headers.get('docker-content-digest');
+  const length = Number(response.headers.get('content-length'));
+  const mediaType = contentType(response);
+  if (!digest?.startsWith('sha256:') || !Number.isSafeInteger(length) || length <= 0 || !mediaType) return undefined;
+  return { digest, size: length, mediaType };
+}
+
+function checkManifestSize(reference: ImageReference, described: ManifestDescriptor): ManifestDescriptor {
+  if (described.size > MAX_MANIFEST_BYTES) {
+    throw new RegistryRequestError(`the manifest of ${reference.input} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+  }
+  return described;
+}
+
+/** For `repo@sha256:…`: the registry must serve exactly that manifest. */
+function checkRequestedDigest(reference: ImageReference, described: ManifestDescriptor): ManifestDescriptor {
+  if (reference.digest?.startsWith('sha256:') && reference.digest !== described.digest) {
+    throw new RegistryRequestError(
+      `${reference.registryHost} answered ${described.digest} for ${reference.gun}@${reference.digest}`,
+    );
+  }
+  return described;
+}
+
+function contentType(response: HttpResponse): string | undefined {
+  const value = response.headers.get('content-type')?.split(';')[0]?.trim();
+  return value || undefined;
+}
+
+function mediaTypeInBody(bytes: Uint8Array): string | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(bytes).toString('utf8')) as { mediaType?: unknown };
+    return typeof parsed.mediaType === 'string' ? parsed.mediaType : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** `algorithm:hex` against the bytes, for the algorithms go-digest knows. */
+function digestMatches(digest: string, bytes: Uint8Array): boolean {
+  const [algorithm, hex] = digest.split(':');
+  if (!hex || !['sha256', 'sha384', 'sha512'].includes(algorithm ?? '')) return false;
+  return createHash(algorithm as string).update(bytes).digest('hex') === hex.toLowerCase();
+}
+
+function notFound(reference: ImageReference): RegistryRequestError {
+  const what = reference.digest ? `manifest ${reference.digest}` : `tag ${reference.tag}`;
+  return new RegistryRequestError(`${what} not found in ${reference.gun}`, 404);
+}
+
+/** 401/403/other statuses, with the server's own message when its error body has one. */
+function statusError(reference: ImageReference, response: HttpResponse, action: string, body: string): RegistryRequestError {
+  const host = reference.registryHost;
+  if (response.status === 401) {
+    const login = host === DOCKER_HUB_DOMAIN ? 'docker login' : `docker login ${host}`;
+    return new RegistryRequestError(
+      `not authorized to ${action} ${reference.gun} (401 from registry ${host}): run \`${login}\``,
+      401,
+    );
+  }
+  const reason = serverReason(body);
+  if (response.status === 403) {
+    return new RegistryRequestError(`registry ${host} denied access to ${reference.gun} (403)${reason ? `: ${reason}` : ''}`, 403);
+  }
+  return new RegistryRequestError(
+    `registry ${host} answered ${response.status} for ${reference.gun}${reason ? `: ${reason}` : ''}`,
+    response.status,
+  );
+}
+
+/** The first message of a distribution error body `{"errors":[{code,message,detail}]}`. */
+function serverReason(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { errors?: { code?: string; message?: string }[] };
+    const first = parsed.errors?.[0];
+    return first ? [first.code, first.message].filter(Boolean).join(' ') : undefined;
+  } catch {
+    return undefined;
+  }
+}

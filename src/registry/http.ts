@@ -1,0 +1,194 @@
+// A small fetch over node:http/https. Global fetch cannot take a private CA or a client
+// certificate without undici's Agent (not a dependency), and registries and Notary servers on
+// private networks need both. Bodies are read whole, with a size cap, and every request has a timeout.
+import http from 'node:http';
+import https from 'node:https';
+import { rootCertificates } from 'node:tls';
+
+export interface TlsMaterial {
+  /** Extra CA certificates (PEM), trusted in addition to Node's bundled roots. */
+  caPem?: string[];
+  /** Client certificate and key (PEM) for mutual TLS. */
+  clientCert?: string;
+  clientKey?: string;
+}
+
+export interface HttpRequestInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array | string;
+  /** Refuse bodies larger than this (default 32 MiB). */
+  maxBytes?: number;
+  timeoutMs?: number;
+}
+
+/** The part of a fetch Response that the registry and Notary code use. */
+export interface HttpResponse {
+  status: number;
+  ok: boolean;
+  /** The URL that answered (after redirects). */
+  url: string;
+  headers: { get(name: string): string | null };
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+}
+
+export type HttpFetch = (url: string, init?: HttpRequestInit) => Promise<HttpResponse>;
+
+export type TransportFailure = 'unreachable' | 'timeout' | 'tls' | 'protocol' | 'too-large';
+
+/** The request got no usable HTTP answer. `failure` says why, for messages and scheme fallback. */
+export class HttpTransportError extends Error {
+  override name = 'HttpTransportError';
+  constructor(
+    readonly failure: TransportFailure,
+    readonly url: string,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface HttpFetchOptions {
+  tls?: TlsMaterial;
+  /** Per request, default 30 s. */
+  timeoutMs?: number;
+  userAgent?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
+
+export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
+  const tlsOptions = nodeTlsOptions(options.tls);
+  return async (url, init = {}) => {
+    let target = url;
+    let headers = { ...init.headers };
+    if (options.userAgent && !hasHeader(headers, 'user-agent')) headers['User-Agent'] = options.userAgent;
+    for (let hop = 0; ; hop++) {
+      const response = await requestOnce(target, { ...init, headers }, tlsOptions, options.timeoutMs);
+      const location = response.headers.get('location');
+      const method = (init.method ?? 'GET').toUpperCase();
+      // Follow redirects for reads only (blob downloads go to storage backends).
+      if (!isRedirect(response.status) || !location || (method !== 'GET' && method !== 'HEAD')) return response;
+      if (hop >= MAX_REDIRECTS) throw new HttpTransportError('protocol', url, `too many redirects from ${url}`);
+      const next = new URL(location, target);
+      // Credentials stay with the origin they were meant for.
+      if (next.origin !== new URL(target).origin) headers = withoutHeader(headers, 'authorization');
+      target = next.toString();
+    }
+  };
+}
+
+/** Node https options for TLS material: extra CAs are added to the bundled roots, as docker does. */
+export function nodeTlsOptions(material: TlsMaterial = {}): https.RequestOptions {
+  const result: https.RequestOptions = {};
+  if (material.caPem && material.caPem.length > 0) result.ca = [...rootCertificates, ...material.caPem];
+  if (material.clientCert) result.cert = material.clientCert;
+  if (material.clientKey) result.key = material.clientKey;
+  return result;
+}
+
+function requestOnce(
+  url: string,
+  init: HttpRequestInit,
+  tlsOptions: https.RequestOptions,
+  defaultTimeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<HttpResponse> {
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  if (!secure && target.protocol !== 'http:') {
+    return Promise.reject(new HttpTransportError('protocol', url, `unsupported URL scheme in ${url}`));
+  }
+  const body = typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : init.body;
+  const headers: Record<string, string> = { ...init.headers };
+  if (body) headers['Content-Length'] = String(body.length);
+  const timeoutMs = init.timeoutMs ?? defaultTimeoutMs;
+  const maxBytes = init.maxBytes ?? DEFAULT_MAX_BYTES;
+  const method = init.method ?? 'GET';
+
+  return new Promise((resolve, reject) => {
+    const request = (secure ? https : http).request(
+      target,
+      { method, headers, agent: false, timeout: timeoutMs, ...(secure ? tlsOptions : {}) },
+      (res) => {
+        const declared = Number(res.headers['content-length'] ?? 0);
+        if (method !== 'HEAD' && declared > maxBytes) {
+          res.destroy();
+          reject(tooLarge(url, maxBytes));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let received = 0;
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > maxBytes) {
+            res.destroy();
+            reject(tooLarge(url, maxBytes));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', (e) => reject(transportError(url, e)));
+        res.on('end', () => resolve(bufferedResponse(url, res, Buffer.concat(chunks))));
+      },
+    );
+    request.on('timeout', () =>
+      request.destroy(new HttpTransportError('timeout', url, `${method} ${url} timed out after ${timeoutMs / 1000} s`)),
+    );
+    request.on('error', (e) => reject(e instanceof HttpTransportError ? e : transportError(url, e)));
+    request.end(body);
+  });
+}
+
+function bufferedResponse(url: string, res: http.IncomingMessage, data: Buffer): HttpResponse {
+  const status = res.statusCode ?? 0;
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    url,
+    headers: {
+      get(name) {
+        const value = res.headers[name.toLowerCase()];
+        if (value === undefined) return null;
+        return Array.isArray(value) ? value.join(', ') : value;
+      },
+    },
+    arrayBuffer: async () => data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
+    text: async () => data.toString('utf8'),
+  };
+}
+
+/**
+ * Classifies a socket/TLS error from node into what the user needs to hear. `protocol` is a TLS
+ * handshake answered by a plain-HTTP server; connection refused/reset, DNS and routing failures
+ * are all `unreachable`.
+ */
+function transportError(url: string, e: Error): HttpTransportError {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  const failure: TransportFailure =
+    code === 'EPROTO' || code.startsWith('ERR_SSL_') || /wrong version number|packet length too long/i.test(e.message)
+      ? 'protocol'
+      : code.startsWith('ERR_TLS_') || /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)/.test(code)
+        ? 'tls'
+        : 'unreachable';
+  return new HttpTransportError(failure, url, e.message, code || undefined);
+}
+
+function tooLarge(url: string, maxBytes: number): HttpTransportError {
+  return new HttpTransportError('too-large', url, `${url} sent more than ${maxBytes} bytes`);
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((key) => key.toLowerCase() === name);
+}
+
+function withoutHeader(headers: Record<string, string>, name: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([key]) => key.toLowerCase() !== name));
+}
