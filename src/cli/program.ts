@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { processIo, type Io } from './output.js';
+import { registerConfigCommands } from './commands/config.js';
 import { registerKeyCommands } from './commands/key.js';
 import { describeError } from './errors.js';
 
@@ -21,6 +22,7 @@ export function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
   registerKeyCommands(program, io);
+  registerConfigCommands(program, io);
   for (const cmd of program.commands) applyDefaults(cmd, io);
   return program;
 }

@@ -13,7 +13,7 @@ export interface ServerEntry {
 export interface PinEntry {
   /** TUF key IDs of root certificates that this GUN (or prefix) must use. */
   certs?: string[];
-  /** A CA bundle (file path) that root certificates must chain to. */
+  /** PEM text of a CA bundle that root certificates must chain to. */
   ca?: string;
 }
 

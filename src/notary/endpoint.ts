@@ -86,13 +86,13 @@ export function selectTrustServer(
  * prefix starts the GUN (`registry.example.com/team/*` covers `registry.example.com/team/app`),
  * the same prefix rule notary uses for trust pinning.
  */
-export function matchServerEntry(
+export function matchServerEntry<T = ServerEntry>(
   gun: string,
-  servers: Record<string, ServerEntry>,
-): { key: string; entry: ServerEntry } | undefined {
+  servers: Record<string, T>,
+): { key: string; entry: T } | undefined {
   const exact = servers[gun];
   if (exact) return { key: gun, entry: exact };
-  let best: { key: string; entry: ServerEntry } | undefined;
+  let best: { key: string; entry: T } | undefined;
   for (const [key, entry] of Object.entries(servers)) {
     if (!key.endsWith('*')) continue;
     const prefix = key.slice(0, -1);

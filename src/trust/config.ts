@@ -1,0 +1,132 @@
+// `config tofu|pin|server`: how this host decides which roots and which servers to trust.
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { PinEntry, ServerEntry, SettingsData } from '../config/settings.js';
+import { decodePem } from '../keys/pem.js';
+import { matchServerEntry, normaliseServerUrl } from '../notary/endpoint.js';
+import { PublicKey } from '../tuf/key.js';
+import type { TrustContext } from './context.js';
+import { InputError } from './errors.js';
+
+/** Pins and servers are keyed by an exact GUN or a prefix ending in `*` (notary's trust_pinning rule). */
+export function checkScope(scope: string): void {
+  if (!scope || /\s/.test(scope) || (scope.includes('*') && (!scope.endsWith('*') || scope.indexOf('*') !== scope.length - 1))) {
+    throw new InputError(`"${scope}" is neither a repository (GUN) nor a prefix ending in "*" such as registry.example.com/team/*`);
+  }
+}
+
+export async function setTofu(ctx: TrustContext, enabled: boolean): Promise<{ tofu: boolean }> {
+  await ctx.settings.update((s) => {
+    s.tofu = enabled;
+  });
+  return { tofu: enabled };
+}
+
+/** The x509 key a root.json would carry for this certificate: Go's PEM layout, so the TUF ID matches. */
+export function rootKeyOfCertificate(cert: X509Certificate): PublicKey {
+  const pem = `-----BEGIN CERTIFICATE-----\n${cert.raw.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+  const type = cert.publicKey.asymmetricKeyType === 'rsa' ? 'rsa-x509' : 'ecdsa-x509';
+  return new PublicKey(type, Buffer.from(pem).toString('base64'));
+}
+
+export interface PinResult {
+  scope: string;
+  pin: PinEntry | null;
+}
+
+/**
+ * Pins the roots of `scope` to certificates (leaf certificates: their root keys must be used) or to
+ * a CA (root certificates must chain to it). A new pin replaces the old one for that scope.
+ */
+export async function setPin(ctx: TrustContext, scope: string, files: string[]): Promise<PinResult> {
+  checkScope(scope);
+  if (files.length === 0) throw new InputError('give at least one PEM certificate file to pin, or --clear');
+  const certs: string[] = [];
+  const cas: string[] = [];
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new InputError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+    });
+    const blocks = decodePem(text, file).filter((b) => b.type === 'CERTIFICATE');
+    if (blocks.length === 0) throw new InputError(`${file} holds no PEM certificate`);
+    for (const block of blocks) {
+      let cert: X509Certificate;
+      try {
+        cert = new X509Certificate(block.bytes);
+      } catch (e) {
+        throw new InputError(`${file}: certificate cannot be parsed (${(e as Error).message})`);
+      }
+      if (cert.ca) cas.push(cert.toString());
+      else certs.push(rootKeyOfCertificate(cert).id);
+    }
+  }
+  if (certs.length > 0 && cas.length > 0) {
+    throw new InputError('pin either root certificates or CA certificates for one scope, not both');
+  }
+  const pin: PinEntry = certs.length > 0 ? { certs } : { ca: cas.join('') };
+  await ctx.settings.update((s) => {
+    s.pins[scope] = pin;
+  });
+  return { scope, pin };
+}
+
+export async function clearPin(ctx: TrustContext, scope: string): Promise<PinResult> {
+  checkScope(scope);
+  if (!ctx.settings.data.pins[scope]) throw new InputError(`no pin is set for ${scope}`);
+  await ctx.settings.update((s) => {
+    delete s.pins[scope];
+  });
+  return { scope, pin: null };
+}
+
+export interface ServerResult {
+  scope: string;
+  server: ServerEntry | null;
+}
+
+export async function setServer(ctx: TrustContext, scope: string, url: string, options: { ca?: string } = {}): Promise<ServerResult> {
+  checkScope(scope);
+  const server: ServerEntry = { url: normaliseServerUrl(url) };
+  if (options.ca) {
+    const ca = resolve(options.ca);
+    const text = await readFile(ca, 'utf8').catch(() => {
+      throw new InputError(`cannot read CA file ${options.ca}`);
+    });
+    if (!decodePem(text, ca).some((b) => b.type === 'CERTIFICATE')) throw new InputError(`${options.ca} holds no PEM certificate`);
+    server.ca = ca;
+  }
+  await ctx.settings.update((s) => {
+    s.servers[scope] = server;
+  });
+  return { scope, server };
+}
+
+export async function clearServer(ctx: TrustContext, scope: string): Promise<ServerResult> {
+  checkScope(scope);
+  if (!ctx.settings.data.servers[scope]) throw new InputError(`no server is configured for ${scope}`);
+  await ctx.settings.update((s) => {
+    delete s.servers[scope];
+  });
+  return { scope, server: null };
+}
+
+/**
+ * The pin that applies to `gun`, as notary evaluates trust_pinning: certificate pins (exact GUN,
+ * then the longest matching prefix) beat CA pins (same order); without either, TOFU decides.
+ */
+export function pinFor(settings: SettingsData, gun: string): { scope: string; pin: PinEntry } | undefined {
+  const withCerts = Object.fromEntries(Object.entries(settings.pins).filter(([, p]) => p.certs?.length));
+  const withCa = Object.fromEntries(Object.entries(settings.pins).filter(([, p]) => p.ca));
+  const hit = matchServerEntry(gun, withCerts) ?? matchServerEntry(gun, withCa);
+  return hit ? { scope: hit.key, pin: hit.entry } : undefined;
+}
+
+/** The trust policy the updater applies to `gun`'s root. */
+export function trustPolicyFor(settings: SettingsData, gun: string): { tofu: boolean; pinnedCerts?: string[]; pinnedCa?: string } {
+  const hit = pinFor(settings, gun);
+  return {
+    tofu: settings.tofu,
+    ...(hit?.pin.certs?.length ? { pinnedCerts: hit.pin.certs } : hit?.pin.ca ? { pinnedCa: hit.pin.ca } : {}),
+  };
+}
