@@ -1,0 +1,374 @@
+// Answers the questions users ask about a repository, from a TrustedSet only (pure): which tags are
+// released and who signed them, what each role holds, who may sign, which keys administer the
+// repository, when each role expires, and what breaks if a key or a signer goes.
+//
+// Rules reproduced (notary-protocol.md 5.1, docker-trust-reference.md 1.1):
+// * Walk: `targets`, then delegations breadth-first in file order, each restricted to its parents'
+//   paths (plain string prefixes); a role that is not trusted is skipped with its subtree.
+// * A role only counts for names inside its (restricted) paths.
+// * `notary list`: the first role in walk order that holds a name wins (shadowing).
+// * docker: a tag is released when `targets` or `targets/releases` holds it; its signers are the
+//   other roles holding the same name AND sha256 (none = "Repo Admin").
+import type { ExpiryState } from './expiry.js';
+import { expiryState } from './expiry.js';
+import type { FileMeta } from './metadata/index.js';
+import type { Envelope, Targets } from './metadata/index.js';
+import { isPathAllowed } from './delegation.js';
+import { GoTime } from './time.js';
+import type { TrustedSet } from './trusted-set.js';
+
+/** The base role and docker's shared release role: the only roles that make a tag pullable. */
+export const RELEASE_ROLES: readonly string[] = ['targets', 'targets/releases'];
+/** What docker prints for a tag signed by no individual signer. */
+export const REPO_ADMIN = 'Repo Admin';
+
+/** docker's notaryRoleToSigner: `targets/alice` -> `alice`. */
+export function signerName(role: string): string {
+  return role.startsWith('targets/') ? role.slice('targets/'.length) : role;
+}
+
+export interface TargetEntry {
+  name: string;
+  role: string;
+  meta: FileMeta;
+  /** Hex sha256 ('' when the entry has none, which notary's `addhash --sha512` allows). */
+  digest: string;
+}
+
+export interface SignedTag {
+  tag: string;
+  /** Hex sha256 of the manifest, without `sha256:` (docker's "Digest"). */
+  digest: string;
+  length: number;
+  meta: FileMeta;
+  /** Which release roles hold it: `targets` (repository key) and/or `targets/releases`. */
+  releasedBy: string[];
+  /** Other roles holding the same name and digest, in walk order, as signer names (`alice`). */
+  signers: string[];
+  /** False only for rows taken from a release role that was refused (shown on request). */
+  verified: boolean;
+  /** Why it does not verify. */
+  problem?: string;
+}
+
+export type SignerState = 'trusted' | 'refused' | 'absent';
+
+export interface RoleKeyInfo {
+  /** TUF key ID as listed in the metadata (x509 IDs for certificates). */
+  id: string;
+  /** notary's certificate-independent ID: key file names, `docker trust inspect`, `--key` arguments. */
+  canonicalId: string;
+  keytype: string;
+}
+
+export interface DelegationInfo {
+  role: string;
+  /** `targets/` stripped. */
+  name: string;
+  parent: string;
+  keys: RoleKeyInfo[];
+  threshold: number;
+  /** As declared (not yet restricted by the parents). */
+  paths: readonly string[];
+  /** trusted: loaded and verified; refused: expired or below threshold; absent: no file on the server. */
+  state: SignerState;
+  problem?: string;
+  expires?: GoTime;
+}
+
+export interface RoleExpiry {
+  role: string;
+  version: number;
+  expires: GoTime;
+  state: ExpiryState;
+}
+
+export interface RoleImpact {
+  role: string;
+  /** The whole role goes (signer removal). */
+  deleted: boolean;
+  validBefore: boolean;
+  validAfter: boolean;
+  /** Keys the role would still list, so the caller can re-sign with one it holds. */
+  remainingKeys: RoleKeyInfo[];
+  threshold: number;
+}
+
+export interface RemovalImpact {
+  roles: RoleImpact[];
+  /** Released tags that no remaining valid release role would hold: they would stop being pullable. */
+  tagsLosingRelease: SignedTag[];
+}
+
+/** A key or a signer to remove. Key IDs may be TUF or canonical IDs. */
+export type RemovalSelector = { keyIds: readonly string[] } | { signer: string };
+
+/** docker's sortorder.NaturalLess: digit runs compare as numbers, other bytes bytewise. */
+export function naturalCompare(a: string, b: string): number {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
+  let i = 0;
+  let j = 0;
+  while (i < x.length && j < y.length) {
+    const dx = isDigit(x[i]);
+    const dy = isDigit(y[j]);
+    if (dx !== dy) return dx ? -1 : 1; // digits before other characters
+    if (!dx) {
+      if (x[i] !== y[j]) return x[i]! - y[j]!;
+      i++;
+      j++;
+      continue;
+    }
+    while (i < x.length && x[i] === 0x30) i++;
+    while (j < y.length && y[j] === 0x30) j++;
+    const si = i;
+    const sj = j;
+    while (i < x.length && isDigit(x[i])) i++;
+    while (j < y.length && isDigit(y[j])) j++;
+    if (i - si !== j - sj) return i - si - (j - sj);
+    const cmp = Buffer.compare(x.subarray(si, i), y.subarray(sj, j));
+    if (cmp !== 0) return cmp;
+    if (si !== sj) return si - sj; // fewer leading zeros first
+  }
+  return x.length - i - (y.length - j);
+}
+
+interface WalkedRole {
+  role: string;
+  envelope: Envelope<Targets>;
+  paths: readonly string[];
+}
+
+function keyInfo(envelope: Envelope<Targets>, keyIds: readonly string[]): RoleKeyInfo[] {
+  return keyIds.flatMap((id) => {
+    const key = envelope.signed.delegationKeys.get(id);
+    if (!key) return [];
+    let canonicalId = id;
+    try {
+      canonicalId = key.canonicalId;
+    } catch {
+      // an unparsable certificate keeps its TUF ID; it cannot verify anything anyway
+    }
+    return [{ id, canonicalId, keytype: key.keytype }];
+  });
+}
+
+export class RepositoryView {
+  readonly #set: TrustedSet;
+  #walk?: WalkedRole[];
+
+  constructor(set: TrustedSet) {
+    this.#set = set;
+  }
+
+  get gun(): string {
+    return this.#set.gun;
+  }
+
+  /** Trusted targets roles in notary's walk order (breadth-first), with their restricted paths. */
+  walk(): readonly WalkedRole[] {
+    if (this.#walk) return this.#walk;
+    const out: WalkedRole[] = [];
+    const queue = ['targets'];
+    while (queue.length > 0) {
+      const role = queue.shift()!;
+      const envelope = this.#set.targetsOf(role);
+      const paths = this.#set.pathsOf(role);
+      if (!envelope || !paths) continue; // not trusted: skipped with its subtree
+      out.push({ role, envelope, paths });
+      queue.push(...envelope.signed.delegations.map((d) => d.name));
+    }
+    return (this.#walk = out);
+  }
+
+  /** Every target of every trusted role that lies within the role's paths, in walk order. */
+  targetsByRole(): Map<string, TargetEntry[]> {
+    const out = new Map<string, TargetEntry[]>();
+    for (const { role, envelope, paths } of this.walk()) {
+      const entries: TargetEntry[] = [];
+      for (const [name, meta] of envelope.signed.targets) {
+        if (isPathAllowed(name, paths)) entries.push({ name, role, meta, digest: meta.hex('sha256') ?? '' });
+      }
+      out.set(role, entries);
+    }
+    return out;
+  }
+
+  /** `notary list`: one entry per name, from the first role in walk order that holds it. */
+  resolvedTargets(): TargetEntry[] {
+    const seen = new Map<string, TargetEntry>();
+    for (const entries of this.targetsByRole().values()) {
+      for (const entry of entries) if (!seen.has(entry.name)) seen.set(entry.name, entry);
+    }
+    return [...seen.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Every trusted role holding `name` (within its paths), in walk order. */
+  rolesHolding(name: string): TargetEntry[] {
+    return [...this.targetsByRole().values()].flatMap((entries) => entries.filter((e) => e.name === name));
+  }
+
+  /**
+   * docker's released tags: one row per (tag, sha256) held by `targets` or `targets/releases`,
+   * natural-sorted by tag. With `includeUnverified`, rows of a refused `targets/releases` are added
+   * with `verified: false` (docker itself never shows them).
+   */
+  releasedTags(options: { includeUnverified?: boolean } = {}): SignedTag[] {
+    const byRole = this.targetsByRole();
+    const rows = new Map<string, SignedTag>();
+    const key = (tag: string, digest: string) => `${tag}\u0000${digest}`;
+    for (const role of RELEASE_ROLES) {
+      for (const entry of byRole.get(role) ?? []) {
+        const k = key(entry.name, entry.digest);
+        const row = rows.get(k);
+        if (row) row.releasedBy.push(role);
+        else rows.set(k, { tag: entry.name, digest: entry.digest, length: entry.meta.length, meta: entry.meta, releasedBy: [role], signers: [], verified: true });
+      }
+    }
+    for (const [role, entries] of byRole) {
+      if (RELEASE_ROLES.includes(role)) continue;
+      for (const entry of entries) rows.get(key(entry.name, entry.digest))?.signers.push(signerName(role));
+    }
+    if (options.includeUnverified) this.#addRefusedReleases(rows, key);
+    return [...rows.values()].sort((a, b) => naturalCompare(a.tag, b.tag) || (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
+  }
+
+  #addRefusedReleases(rows: Map<string, SignedTag>, key: (t: string, d: string) => string): void {
+    const refused = this.#set.refusedDelegations.get('targets/releases');
+    if (!refused || refused.parent !== 'targets') return;
+    const paths = this.#set.targets?.signed.getDelegation('targets/releases')?.paths ?? [];
+    for (const [name, meta] of refused.envelope.signed.targets) {
+      const digest = meta.hex('sha256') ?? '';
+      if (!isPathAllowed(name, paths) || rows.has(key(name, digest))) continue;
+      rows.set(key(name, digest), {
+        tag: name,
+        digest,
+        length: meta.length,
+        meta,
+        releasedBy: ['targets/releases'],
+        signers: [],
+        verified: false,
+        problem: refused.error.message,
+      });
+    }
+  }
+
+  /** The released rows of one tag (several when roles disagree on the digest). */
+  tag(name: string): SignedTag[] {
+    return this.releasedTags().filter((t) => t.tag === name);
+  }
+
+  /**
+   * Every delegation declared by a trusted role, in walk order, with its keys (canonical IDs) and
+   * state. Declared roles whose file is missing or was refused are listed too.
+   */
+  delegations(): DelegationInfo[] {
+    const out: DelegationInfo[] = [];
+    for (const { role: parent, envelope } of this.walk()) {
+      for (const d of envelope.signed.delegations) {
+        const trusted = this.#set.delegations.get(d.name);
+        const refused = this.#set.refusedDelegations.get(d.name);
+        out.push({
+          role: d.name,
+          name: signerName(d.name),
+          parent,
+          keys: keyInfo(envelope, d.keys.distinctKeyIds),
+          threshold: d.threshold,
+          paths: d.paths,
+          state: trusted ? 'trusted' : refused ? 'refused' : 'absent',
+          ...(refused && !trusted ? { problem: refused.error.message } : {}),
+          expires: (trusted?.envelope ?? refused?.envelope)?.signed.expires,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** docker's signers: every delegation except `targets/releases`, sorted by name. */
+  signers(): DelegationInfo[] {
+    return this.delegations()
+      .filter((d) => d.role !== 'targets/releases')
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * docker's AdministrativeKeys: Root = the TUF IDs of root.json's root keys (x509; they differ from the
+   * private key file's canonical ID), Repository = the targets keys.
+   */
+  administrativeKeys(): { root: RoleKeyInfo[]; repository: RoleKeyInfo[] } {
+    const root = this.#set.root.signed;
+    const info = (ids: readonly string[]): RoleKeyInfo[] =>
+      ids.flatMap((id) => {
+        const key = root.keys.get(id);
+        if (!key) return [];
+        let canonicalId = id;
+        try {
+          canonicalId = key.canonicalId;
+        } catch {
+          // keep the TUF ID
+        }
+        return [{ id, canonicalId, keytype: key.keytype }];
+      });
+    return { root: info(root.role('root').keyIds), repository: info(root.role('targets').keyIds) };
+  }
+
+  /** Version and expiry of every loaded role, trusted or refused. */
+  expiries(): RoleExpiry[] {
+    const now = GoTime.fromDate(this.#set.now());
+    const entry = (role: string, env: Envelope | undefined): RoleExpiry[] =>
+      env ? [{ role, version: env.signed.version, expires: env.signed.expires, state: expiryState(env.signed.expires, now) }] : [];
+    return [
+      ...entry('root', this.#set.root),
+      ...entry('targets', this.#set.targets),
+      ...entry('snapshot', this.#set.snapshot),
+      ...entry('timestamp', this.#set.timestamp),
+      ...[...this.#set.delegations.values()].flatMap((d) => entry(d.name, d.envelope)),
+      ...[...this.#set.refusedDelegations.values()]
+        .filter((r) => !this.#set.delegations.has(r.name))
+        .flatMap((r) => entry(r.name, r.envelope)),
+    ];
+  }
+
+  /**
+   * What removing keys (from every delegation) or a signer (its role `targets/<name>`, and its keys
+   * from `targets/releases`, reversing `signer add`) would do: which roles stop verifying, and which
+   * released tags would lose their last valid release signature.
+   */
+  impactOfRemoving(selector: RemovalSelector): RemovalImpact {
+    const all = this.delegations();
+    let deletedRole: string | undefined;
+    let scope: (role: string) => boolean = () => true;
+    let removed: Set<string>;
+    if ('signer' in selector) {
+      deletedRole = selector.signer.startsWith('targets/') ? selector.signer : `targets/${selector.signer}`;
+      const signerRole = all.find((d) => d.role === deletedRole);
+      removed = new Set(signerRole?.keys.flatMap((k) => [k.id, k.canonicalId]) ?? []);
+      scope = (role) => role === 'targets/releases' || role === deletedRole;
+    } else {
+      removed = new Set(selector.keyIds);
+    }
+
+    const roles: RoleImpact[] = [];
+    for (const d of all) {
+      const deleted = d.role === deletedRole;
+      const hit = (k: RoleKeyInfo) => scope(d.role) && (removed.has(k.id) || removed.has(k.canonicalId));
+      if (!deleted && !d.keys.some(hit)) continue;
+      const trusted = this.#set.delegations.get(d.role);
+      const removedTufIds = new Set(d.keys.filter(hit).map((k) => k.id));
+      const stillValid = (trusted?.validKeyIds ?? []).filter((id) => !removedTufIds.has(id));
+      roles.push({
+        role: d.role,
+        deleted,
+        validBefore: d.state === 'trusted',
+        validAfter: !deleted && d.state === 'trusted' && stillValid.length >= d.threshold,
+        remainingKeys: deleted ? [] : d.keys.filter((k) => !hit(k)),
+        threshold: d.threshold,
+      });
+    }
+
+    const invalid = new Set(roles.filter((r) => !r.validAfter).map((r) => r.role));
+    const tagsLosingRelease = this.releasedTags().filter((t) => t.releasedBy.every((role) => invalid.has(role)));
+    return { roles, tagsLosingRelease };
+  }
+}

@@ -1,0 +1,389 @@
+// The trusted metadata of one repository, and the ONLY place that decides what becomes trusted
+// (python-tuf's TrustedMetadataSet, tuf-js's TrustedMetadataStore). Metadata is accepted only in the
+// order of the client workflow — root (+ rotations), timestamp, snapshot, targets, delegations — and
+// only after every check of that step; anything else is refused with a typed error. Pure: no IO,
+// the clock is injected. Step numbers cite the TUF specification's "detailed client workflow"
+// (5.3 root, 5.4 timestamp, 5.5 snapshot, 5.6 targets) adapted to notary 0.7 (notary-protocol.md 5.1):
+// snapshot/timestamp `meta` carry hashes and length but no version, so rollback of a role is checked
+// against the version the caller last trusted (`minVersion`, from its cache).
+import { requireUsableRootKeys, usableRootKeys, usableRootRole, type UsableRootKey } from './certs.js';
+import { ALL_PATHS, isDirectChild, restrictPaths } from './delegation.js';
+import { SignatureError } from './errors.js';
+import { Envelope, FileMeta, parseMetadata, Root, Snapshot, Targets, Timestamp, type SignedMetadata } from './metadata/index.js';
+import { countValidSignatures, verifyRoleSignatures } from './threshold.js';
+import { GoTime } from './time.js';
+import {
+  DelegationRefusedError,
+  ExpiredMetadataError,
+  HashMismatchError,
+  RollbackError,
+  SizeLimitError,
+  UpdateRefusedError,
+  WorkflowOrderError,
+} from './update-errors.js';
+
+/**
+ * Trust pinning / TOFU (notary-protocol.md 7): given the usable certificates of a root, returns those
+ * the policy accepts (throwing when none). The root's threshold is then counted over them only.
+ */
+export type RootKeyFilter = (
+  usable: UsableRootKey[],
+  context: { gun: string; now: Date; alreadyTrusted: boolean },
+) => UsableRootKey[];
+
+export interface SizeLimits {
+  /** No trusted metadata states root's length: a sane cap. */
+  root: number;
+  /** notary.MaxTimestampSize. Snapshot, targets and delegations are held to their exact `meta` length. */
+  timestamp: number;
+}
+
+export const DEFAULT_SIZE_LIMITS: SizeLimits = { root: 10 << 20, timestamp: 1 << 20 };
+
+export interface TrustedSetOptions {
+  /** The repository (GUN): root certificates' CN must match it. */
+  gun: string;
+  clock?: () => Date;
+  /** Default: trust on first use (every usable certificate counts). */
+  rootKeyFilter?: RootKeyFilter;
+  limits?: Partial<SizeLimits>;
+}
+
+/** Only accept a version at or above this (the caller's cached version) — rollback protection. */
+export interface UpdateOptions {
+  minVersion?: number;
+}
+
+export interface TrustedDelegation {
+  name: string;
+  parent: string;
+  envelope: Envelope<Targets>;
+  /** The delegation's paths cut down to its parents' (notary's RestrictDelegationPathPrefixes). */
+  paths: readonly string[];
+  /** TUF key IDs whose signatures verified (at least the threshold). */
+  validKeyIds: readonly string[];
+  /** The keys and threshold the parent declared for it. */
+  keyIds: readonly string[];
+  threshold: number;
+}
+
+/** A delegation that was skipped (expired or below threshold): kept for display only, never trusted. */
+export interface RefusedDelegation {
+  name: string;
+  parent: string;
+  error: DelegationRefusedError;
+  /** The parsed (unverified) file, so a UI can say which tags lost their signature. */
+  envelope: Envelope<Targets>;
+  validKeyIds: readonly string[];
+}
+
+const TOFU: RootKeyFilter = (usable) => usable;
+
+function checkSize(role: string, bytes: Uint8Array, limit: number): void {
+  if (bytes.length > limit) throw new SizeLimitError(role, limit, bytes.length);
+}
+
+/** Mix-and-match / tampering: the bytes must be exactly the file the parent metadata vouches for. */
+function checkFileMeta(role: string, bytes: Uint8Array, meta: FileMeta, vouchedBy: string): void {
+  checkSize(role, bytes, meta.length);
+  const problem = meta.mismatch(bytes);
+  if (problem) throw new HashMismatchError(role, `${problem}; this is not the file ${vouchedBy} vouches for`);
+}
+
+function checkRollback(role: string, offered: number, ...trusted: (number | undefined)[]): void {
+  const floor = Math.max(0, ...trusted.filter((v): v is number => v !== undefined));
+  if (offered < floor) throw new RollbackError(role, floor, offered);
+}
+
+export class TrustedSet {
+  readonly gun: string;
+  readonly #clock: () => Date;
+  readonly #rootKeyFilter: RootKeyFilter;
+  readonly #limits: SizeLimits;
+  #root: Envelope<Root>;
+  #timestamp?: Envelope<Timestamp>;
+  #snapshot?: Envelope<Snapshot>;
+  #targets?: Envelope<Targets>;
+  readonly #delegations = new Map<string, TrustedDelegation>();
+  readonly #refused = new Map<string, RefusedDelegation>();
+
+  private constructor(root: Envelope<Root>, options: TrustedSetOptions) {
+    this.gun = options.gun;
+    this.#clock = options.clock ?? (() => new Date());
+    this.#rootKeyFilter = options.rootKeyFilter ?? TOFU;
+    this.#limits = { ...DEFAULT_SIZE_LIMITS, ...options.limits };
+    this.#root = root;
+  }
+
+  /**
+   * Starts from a root trusted before (the cache: notary's trust anchor). It must be signed by its own
+   * threshold of usable certificates accepted by the pinning filter; the certificates' expiry is not
+   * checked (notary: certificates of an already trusted root are used even when expired).
+   */
+  static fromTrustedRoot(bytes: Uint8Array, options: TrustedSetOptions): TrustedSet {
+    return TrustedSet.#bootstrap(bytes, options, true);
+  }
+
+  /**
+   * First contact (TOFU over TLS, or pinning): the root's certificates must be currently valid, pass
+   * the pinning filter, and sign it with the root threshold.
+   */
+  static fromNewRoot(bytes: Uint8Array, options: TrustedSetOptions): TrustedSet {
+    return TrustedSet.#bootstrap(bytes, options, false);
+  }
+
+  static #bootstrap(bytes: Uint8Array, options: TrustedSetOptions, alreadyTrusted: boolean): TrustedSet {
+    const limits = { ...DEFAULT_SIZE_LIMITS, ...options.limits };
+    checkSize('root', bytes, limits.root);
+    const envelope = parseMetadata(bytes, 'root');
+    const set = new TrustedSet(envelope, options);
+    set.#verifyRootSelfSigned(envelope, { requireCurrentValidity: !alreadyTrusted, alreadyTrusted });
+    return set;
+  }
+
+  // ------------------------------------------------------------------ accessors
+
+  now(): Date {
+    return this.#clock();
+  }
+
+  get root(): Envelope<Root> {
+    return this.#root;
+  }
+
+  get timestamp(): Envelope<Timestamp> | undefined {
+    return this.#timestamp;
+  }
+
+  get snapshot(): Envelope<Snapshot> | undefined {
+    return this.#snapshot;
+  }
+
+  get targets(): Envelope<Targets> | undefined {
+    return this.#targets;
+  }
+
+  /** Trusted delegations in the order they were loaded. */
+  get delegations(): ReadonlyMap<string, TrustedDelegation> {
+    return this.#delegations;
+  }
+
+  get refusedDelegations(): ReadonlyMap<string, RefusedDelegation> {
+    return this.#refused;
+  }
+
+  /** The trusted Targets of `targets` or a trusted delegation. */
+  targetsOf(role: string): Envelope<Targets> | undefined {
+    return role === 'targets' ? this.#targets : this.#delegations.get(role)?.envelope;
+  }
+
+  /** Effective paths of a trusted targets role (`targets` may sign everything). */
+  pathsOf(role: string): readonly string[] | undefined {
+    if (role === 'targets') return this.#targets ? ALL_PATHS : undefined;
+    return this.#delegations.get(role)?.paths;
+  }
+
+  /** The exact bytes of every trusted file, by role name (what the cache stores). */
+  trustedFiles(): Map<string, Buffer> {
+    const files = new Map<string, Buffer>([['root', this.#root.raw]]);
+    for (const env of [this.#timestamp, this.#snapshot, this.#targets]) if (env) files.set(env.roleName, env.raw);
+    for (const [name, d] of this.#delegations) files.set(name, d.envelope.raw);
+    return files;
+  }
+
+  // ------------------------------------------------------------------ root
+
+  /**
+   * 5.3.4–5.3.5: a new root version, exactly trusted + 1, signed by a threshold of the TRUSTED root's
+   * certificates (expiry not checked) AND by its own threshold of currently valid certificates that
+   * the pinning filter accepts. Only before the timestamp is loaded (5.3.11: a new root invalidates
+   * what was verified with the old one, so a caller starts a new set for the next attempt).
+   */
+  updateRoot(bytes: Uint8Array): Envelope<Root> {
+    if (this.#timestamp) throw new WorkflowOrderError('root cannot be updated after the timestamp was loaded');
+    checkSize('root', bytes, this.#limits.root);
+    const envelope = parseMetadata(bytes, 'root');
+    const trusted = this.#root.signed;
+    const now = this.now();
+    // 5.3.5 (checked first: a replayed old root needs no signature check to be refused)
+    const expected = trusted.version + 1;
+    if (envelope.signed.version < expected) throw new RollbackError('root', expected, envelope.signed.version);
+    if (envelope.signed.version > expected) {
+      throw new UpdateRefusedError('root', `version ${envelope.signed.version} skips version ${expected}; rotate through every version`);
+    }
+
+    // 5.3.4
+    const trustedRole = trusted.role('root');
+    const trustedKeys = usableRootKeys(trustedRole.keyIds, trusted.keys, this.gun, { now, requireCurrentValidity: false });
+    const { role, keys } = usableRootRole(trustedKeys, trustedRole.threshold);
+    try {
+      verifyRoleSignatures('root', envelope.signedCanonicalBytes(), envelope.signatures, role, keys);
+    } catch (e) {
+      if (!(e instanceof SignatureError)) throw e;
+      // notary's wording, plus what the user can do about a repository re-created with new keys.
+      throw new SignatureError(
+        'root',
+        `could not rotate trust to a new trusted root: version ${envelope.signed.version} is not signed by the root keys trusted ` +
+          `so far (${e.message}); if the owner re-created the repository, forget the local trust data for ${this.gun} and trust it anew`,
+      );
+    }
+    this.#verifyRootSelfSigned(envelope, { requireCurrentValidity: true, alreadyTrusted: true });
+
+    this.#root = envelope;
+    return envelope;
+  }
+
+  #verifyRootSelfSigned(envelope: Envelope<Root>, opts: { requireCurrentValidity: boolean; alreadyTrusted: boolean }): void {
+    const root = envelope.signed;
+    const now = this.now();
+    const rootRole = root.role('root');
+    const usable = requireUsableRootKeys(rootRole.keyIds, root.keys, this.gun, { now, requireCurrentValidity: opts.requireCurrentValidity });
+    const accepted = this.#rootKeyFilter(usable, { gun: this.gun, now, alreadyTrusted: opts.alreadyTrusted });
+    const { role, keys } = usableRootRole(accepted, rootRole.threshold);
+    verifyRoleSignatures('root', envelope.signedCanonicalBytes(), envelope.signatures, role, keys);
+  }
+
+  // ------------------------------------------------------------------ timestamp
+
+  /**
+   * 5.3.10: the final root must not be expired. 5.4.2: signed by root's timestamp role. 5.4.3: no
+   * version below the trusted one. 5.4.4: not expired (freeze attack).
+   */
+  updateTimestamp(bytes: Uint8Array, options: UpdateOptions = {}): Envelope<Timestamp> {
+    if (this.#snapshot) throw new WorkflowOrderError('timestamp cannot be updated after the snapshot was loaded');
+    this.#checkNotExpired(this.#root);
+    checkSize('timestamp', bytes, this.#limits.timestamp);
+    const envelope = parseMetadata(bytes, 'timestamp');
+    this.#verifyBaseRole('timestamp', envelope);
+    checkRollback('timestamp', envelope.signed.version, options.minVersion, this.#timestamp?.signed.version);
+    this.#checkNotExpired(envelope);
+    this.#timestamp = envelope;
+    return envelope;
+  }
+
+  // ------------------------------------------------------------------ snapshot
+
+  /**
+   * 5.5.2: length and hashes match the timestamp's `meta.snapshot` (mix-and-match, endless data).
+   * 5.5.3: signed by root's snapshot role. 5.5.5: no version below the trusted one. 5.5.6: not
+   * expired. notary: `meta` must describe root and targets (checked by the model).
+   */
+  updateSnapshot(bytes: Uint8Array, options: UpdateOptions = {}): Envelope<Snapshot> {
+    const timestamp = this.#timestamp;
+    if (!timestamp) throw new WorkflowOrderError('snapshot needs a trusted timestamp first');
+    if (this.#targets) throw new WorkflowOrderError('snapshot cannot be updated after targets were loaded');
+    this.#checkNotExpired(timestamp);
+    checkFileMeta('snapshot', bytes, timestamp.signed.snapshotMeta, 'the timestamp');
+    const envelope = parseMetadata(bytes, 'snapshot');
+    this.#verifyBaseRole('snapshot', envelope);
+    checkRollback('snapshot', envelope.signed.version, options.minVersion, this.#snapshot?.signed.version);
+    this.#checkNotExpired(envelope);
+    this.#snapshot = envelope;
+    return envelope;
+  }
+
+  /** notary's checkRoot: whether the snapshot describes exactly the trusted root (else root rotated). */
+  snapshotMatchesRoot(): boolean {
+    const meta = this.#snapshot?.signed.metaFor('root');
+    return meta !== undefined && meta.mismatch(this.#root.raw) === undefined;
+  }
+
+  // ------------------------------------------------------------------ targets
+
+  /**
+   * 5.6.2: length and hashes from the snapshot. 5.6.3: signed by root's targets role. Rollback against
+   * the caller's cached version. 5.6.5: not expired. Every failure is fatal for `targets`.
+   */
+  updateTargets(bytes: Uint8Array, options: UpdateOptions = {}): Envelope<Targets> {
+    const snapshot = this.#requireSnapshotFor('targets');
+    if (this.#targets) throw new WorkflowOrderError('targets were already loaded');
+    checkFileMeta('targets', bytes, snapshot.signed.metaFor('targets')!, 'the snapshot');
+    const envelope = parseMetadata(bytes, 'targets');
+    this.#verifyBaseRole('targets', envelope);
+    checkRollback('targets', envelope.signed.version, options.minVersion);
+    this.#checkNotExpired(envelope);
+    this.#targets = envelope;
+    return envelope;
+  }
+
+  /**
+   * A delegated targets role, declared by `parentName` (already trusted). Length and hashes from the
+   * snapshot, keys and threshold from the parent's entry, paths cut down to the parent's. notary
+   * (client.go downloadTargets): a delegation that is expired or below its threshold is skipped with a
+   * warning — refused here with DelegationRefusedError — while any other failure is fatal.
+   */
+  updateDelegation(name: string, bytes: Uint8Array, parentName: string, options: UpdateOptions = {}): TrustedDelegation {
+    const snapshot = this.#requireSnapshotFor(name);
+    const parent = this.targetsOf(parentName);
+    const parentPaths = this.pathsOf(parentName);
+    if (!parent || !parentPaths) throw new WorkflowOrderError(`${name} needs its parent ${parentName} to be trusted first`);
+    if (this.#delegations.has(name)) throw new WorkflowOrderError(`${name} was already loaded`);
+    if (!isDirectChild(parentName, name)) throw new UpdateRefusedError(name, `is not a direct child of ${parentName}`);
+    const entry = parent.signed.getDelegation(name);
+    if (!entry) throw new UpdateRefusedError(name, `${parentName} does not delegate to it`);
+    const meta = snapshot.signed.metaFor(name);
+    // notary only downloads delegations the snapshot lists: an unlisted file cannot be checked.
+    if (!meta) throw new UpdateRefusedError(name, 'the snapshot does not list it');
+    checkFileMeta(name, bytes, meta, 'the snapshot');
+    const envelope = parseMetadata(bytes, name) as Envelope<Targets>;
+
+    const role = { keyids: entry.keys.distinctKeyIds, threshold: entry.threshold };
+    const count = countValidSignatures(envelope.signedCanonicalBytes(), envelope.signatures, role, parent.signed.delegationKeys);
+    const [badId] = count.mismatchedKeyIds;
+    if (badId !== undefined) throw new SignatureError(name, `key ID ${badId} does not match the key it names`);
+    const refuse = (reason: 'expired' | 'threshold', detail: string): never => {
+      const error = new DelegationRefusedError(name, reason, detail);
+      this.#refused.set(name, { name, parent: parentName, error, envelope, validKeyIds: count.validKeyIds });
+      throw error;
+    };
+    if (!count.met) {
+      refuse(
+        'threshold',
+        `valid signatures did not meet threshold for ${name} (${count.validKeyIds.length} of ${entry.threshold} required); skipped`,
+      );
+    }
+    checkRollback(name, envelope.signed.version, options.minVersion);
+    if (envelope.signed.isExpired(this.#goNow())) refuse('expired', `expired at ${envelope.signed.expires.toString()}; skipped`);
+
+    const trusted: TrustedDelegation = {
+      name,
+      parent: parentName,
+      envelope,
+      paths: restrictPaths(entry.paths, parentPaths),
+      validKeyIds: count.validKeyIds,
+      keyIds: entry.keys.distinctKeyIds,
+      threshold: entry.threshold,
+    };
+    this.#refused.delete(name);
+    this.#delegations.set(name, trusted);
+    return trusted;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  #goNow(): GoTime {
+    return GoTime.fromDate(this.now());
+  }
+
+  #checkNotExpired(envelope: Envelope<SignedMetadata>): void {
+    if (envelope.signed.isExpired(this.#goNow())) {
+      throw new ExpiredMetadataError(envelope.roleName, envelope.signed.expires.toString());
+    }
+  }
+
+  /** 5.6.1 / 5.5.6: targets roles need a trusted, still valid snapshot. */
+  #requireSnapshotFor(role: string): Envelope<Snapshot> {
+    const snapshot = this.#snapshot;
+    if (!snapshot) throw new WorkflowOrderError(`${role} needs a trusted snapshot first`);
+    if (role !== 'targets' && !this.#targets) throw new WorkflowOrderError(`${role} needs trusted targets first`);
+    this.#checkNotExpired(snapshot);
+    return snapshot;
+  }
+
+  /** Signatures of a base role: keys and threshold from the trusted root. */
+  #verifyBaseRole(role: 'timestamp' | 'snapshot' | 'targets', envelope: Envelope<SignedMetadata>): void {
+    const root = this.#root.signed;
+    const keys = root.role(role);
+    verifyRoleSignatures(role, envelope.signedCanonicalBytes(), envelope.signatures, { keyids: keys.distinctKeyIds, threshold: keys.threshold }, root.keys);
+  }
+}

@@ -1,0 +1,74 @@
+// Why the trusted set refused a piece of metadata. Each names the role and the rule it broke, so a
+// user reading one line knows whether the server is stale, compromised, or simply misconfigured.
+import { TufError } from './errors.js';
+
+/** A refusal by the client workflow (rollback, freeze, mix-and-match, size), not a parse error. */
+export class UpdateRefusedError extends TufError {
+  override name = 'UpdateRefusedError';
+  constructor(
+    readonly role: string,
+    detail: string,
+  ) {
+    super(`${role}: ${detail}`);
+  }
+}
+
+/** Rollback attack (TUF 5.3.5, 5.4.3, 5.5.5): a version below the one already trusted or cached. */
+export class RollbackError extends UpdateRefusedError {
+  override name = 'RollbackError';
+  constructor(
+    role: string,
+    readonly trustedVersion: number,
+    readonly offeredVersion: number,
+  ) {
+    super(role, `version ${offeredVersion} is older than the trusted version ${trustedVersion}; the server may be replaying old metadata`);
+  }
+}
+
+/** Freeze attack (TUF 5.3.10, 5.4.4, 5.5.6, 5.6.5): metadata past its `expires`. */
+export class ExpiredMetadataError extends UpdateRefusedError {
+  override name = 'ExpiredMetadataError';
+  constructor(
+    role: string,
+    readonly expires: string,
+  ) {
+    super(role, `expired at ${expires}; the server has not re-signed it (or is serving stale data)`);
+  }
+}
+
+/** Mix-and-match or tampering (TUF 5.5.2, 5.6.2): bytes that do not match the length and hashes vouched for. */
+export class HashMismatchError extends UpdateRefusedError {
+  override name = 'HashMismatchError';
+}
+
+/** Endless-data attack: a file larger than the limit for its role. */
+export class SizeLimitError extends UpdateRefusedError {
+  override name = 'SizeLimitError';
+  constructor(
+    role: string,
+    readonly limit: number,
+    readonly size: number,
+  ) {
+    super(role, `${size} bytes exceed the limit of ${limit}`);
+  }
+}
+
+/** The caller broke the workflow order (e.g. targets before snapshot): a programming error. */
+export class WorkflowOrderError extends TufError {
+  override name = 'WorkflowOrderError';
+}
+
+/**
+ * A delegation that is expired or below its threshold. Not fatal (notary skips it with a warning,
+ * and so does the updater), except for `targets` itself, which throws the underlying error.
+ */
+export class DelegationRefusedError extends UpdateRefusedError {
+  override name = 'DelegationRefusedError';
+  constructor(
+    role: string,
+    readonly reason: 'expired' | 'threshold',
+    detail: string,
+  ) {
+    super(role, detail);
+  }
+}
