@@ -9,3 +9,11 @@ export function describeError(e: unknown): { message: string; exitCode: number }
   }
   return { message: String(e), exitCode: EXIT.error };
 }
+
+/** Thrown after a command has printed its own errors (e.g. some of several repositories failed). */
+export class AlreadyReported extends Error {
+  override name = 'AlreadyReported';
+  constructor(readonly exitCode: number = EXIT.error) {
+    super('already reported');
+  }
+}

@@ -4,8 +4,10 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { processIo, type Io } from './output.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerInspectCommand } from './commands/inspect.js';
 import { registerKeyCommands } from './commands/key.js';
-import { describeError } from './errors.js';
+import { registerServerCommand } from './commands/server.js';
+import { AlreadyReported, describeError } from './errors.js';
 
 export const VERSION = '0.1.0';
 
@@ -23,6 +25,8 @@ export function buildProgram(io: Io): Command {
     .exitOverride();
   registerKeyCommands(program, io);
   registerConfigCommands(program, io);
+  registerInspectCommand(program, io);
+  registerServerCommand(program, io);
   for (const cmd of program.commands) applyDefaults(cmd, io);
   return program;
 }
@@ -46,6 +50,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       if (e.code === 'commander.executeSubCommandAsync') return EXIT.ok;
       return EXIT.usage;
     }
+    if (e instanceof AlreadyReported) return e.exitCode;
     const debug = argv.includes('-D') || argv.includes('--debug');
     const { message, exitCode } = describeError(e);
     io.stderr(`trust-tui: ${message}\n`);

@@ -1,0 +1,90 @@
+// `trust-tui server`: a Notary-compatible trust server (drop-in for notary-server 0.7). The server
+// modules are imported only when the command runs, so other commands stay fast.
+import { Command } from 'commander';
+import { defaultServerDataDir } from '../../notary/server/paths.js';
+import type { Io } from '../output.js';
+
+interface ServerCommandOptions {
+  listen: string;
+  data: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
+  htpasswd?: string;
+  htpasswdReadOnly?: string;
+  anonymousRead?: boolean;
+  maxUploadMb: string;
+  quiet?: boolean;
+}
+
+export function registerServerCommand(program: Command, io: Io): void {
+  program
+    .command('server')
+    .description('Run a Notary trust server (drop-in for notary-server 0.7) with embedded SQLite storage')
+    .option('--listen <addr:port>', 'address and port to listen on', '127.0.0.1:4443')
+    .option('--data <dir>', 'data directory (database, keys, local CA)', defaultServerDataDir())
+    .option('--tls-cert <file>', 'server certificate (PEM); without it a local CA and certificate are made')
+    .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
+    .option('--insecure-http', 'serve plain HTTP (only behind a TLS-terminating proxy)')
+    .option('--htpasswd <file>', 'require Basic auth: users (bcrypt htpasswd) who may read and write')
+    .option('--htpasswd-read-only <file>', 'with --htpasswd: users who may only read')
+    .option('--anonymous-read', 'with --htpasswd: let clients without credentials read')
+    .option('--max-upload-mb <n>', 'largest accepted publish, in MiB', '100')
+    .option('-q, --quiet', 'do not log each request')
+    .addHelpText(
+      'after',
+      `
+The server's signing keys are encrypted with the passphrase in TRUST_TUI_SERVER_PASSPHRASE (required).
+Stop it with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the database is closed.`,
+    )
+    .action(async (opts: ServerCommandOptions) => {
+      const { startServer, ServerConfigError } = await import('../../notary/server/server.js');
+      const maxUploadMb = Number(opts.maxUploadMb);
+      if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) throw new ServerConfigError('--max-upload-mb must be a positive number');
+      const log = opts.quiet ? undefined : (line: string) => io.stdout(line + '\n');
+      const server = await startServer({
+        listen: opts.listen,
+        dataDir: opts.data,
+        passphrase: process.env.TRUST_TUI_SERVER_PASSPHRASE,
+        tlsCert: opts.tlsCert,
+        tlsKey: opts.tlsKey,
+        insecureHttp: opts.insecureHttp,
+        htpasswd: opts.htpasswd,
+        htpasswdReadOnly: opts.htpasswdReadOnly,
+        anonymousRead: opts.anonymousRead,
+        maxUploadBytes: Math.floor(maxUploadMb * 1024 * 1024),
+        log,
+      });
+      io.stdout(startupMessage(server.url, server.caFile, server.createdCa));
+
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.off('SIGINT', onInt);
+          process.off('SIGTERM', onTerm);
+          io.stdout(`Received ${signal}, stopping...\n`);
+          void server.close().then(resolve);
+        };
+        const onInt = () => stop('SIGINT');
+        const onTerm = () => stop('SIGTERM');
+        process.once('SIGINT', onInt);
+        process.once('SIGTERM', onTerm);
+      });
+    });
+}
+
+/** What a user needs to point clients at the server, including how to trust a local CA. */
+export function startupMessage(url: string, caFile: string | undefined, createdCa: boolean): string {
+  const lines = [`trust-tui server is listening on ${url}`];
+  if (caFile) {
+    const hostPort = new URL(url).host;
+    lines.push(
+      createdCa ? `Created a local CA for this server: ${caFile}` : `TLS certificate issued by the local CA ${caFile}`,
+      'Make the docker CLI trust it:',
+      `  mkdir -p ~/.docker/tls/${hostPort} && cp ${caFile} ~/.docker/tls/${hostPort}/ca.crt`,
+      'and the notary CLI:',
+      `  notary -s ${url} --tlscacert ${caFile} ...`,
+      `Clients use it with DOCKER_CONTENT_TRUST_SERVER=${url}`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}

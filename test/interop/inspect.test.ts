@@ -1,0 +1,79 @@
+/**
+ * `trust-tui inspect` prints exactly what `docker trust inspect` prints for the same repository on the
+ * real notary-server, JSON and --pretty, for repositories docker and notary wrote.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dockerCli,
+  makeScratchDir,
+  notaryCli,
+  startNotaryServer,
+  stopAllPeers,
+  type DockerRunner,
+  type NotaryServer,
+  type RunResult,
+} from '../helpers/peers.js';
+import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+
+afterAll(stopAllPeers);
+
+function ok(r: RunResult): RunResult {
+  expect(r, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toMatchObject({ code: 0 });
+  return r;
+}
+
+const REPO = 'registry.example.com/team/app';
+const FRESH = 'registry.example.com/team/fresh';
+
+describe('inspect matches docker trust inspect', () => {
+  let server: NotaryServer;
+  let docker: DockerRunner;
+  let tt: TrustTuiRunner;
+
+  beforeAll(async () => {
+    server = await startNotaryServer({ signer: 'local' });
+    docker = dockerCli(await makeScratchDir('docker-config'), server.url, server.caFile);
+    ok(await docker(['trust', 'key', 'generate', 'alice', '--dir', docker.workDir]));
+    ok(await docker(['trust', 'key', 'generate', 'bob', '--dir', docker.workDir]));
+    ok(await docker(['trust', 'signer', 'add', '--key', path.join(docker.workDir, 'alice.pub'), 'alice', REPO, FRESH]));
+    ok(await docker(['trust', 'signer', 'add', '--key', path.join(docker.workDir, 'bob.pub'), 'bob', REPO]));
+    const notary = notaryCli(docker.trustDir, server.url, server.caFile);
+    for (const [name, text] of [['m1.json', '{"fake":"manifest v1"}'], ['m2.json', '{"fake":"manifest v2"}'], ['m3.json', '{"fake":"v3"}']]) {
+      await writeFile(path.join(notary.workDir, name!), text!);
+    }
+    ok(await notary(['add', REPO, 'v1', 'm1.json']));
+    ok(await notary(['add', REPO, 'v2', 'm2.json', '--roles', 'targets/releases', '--roles', 'targets/alice', '--roles', 'targets/bob']));
+    ok(await notary(['add', REPO, 'v10', 'm3.json', '--roles', 'targets/releases', '--roles', 'targets/bob']));
+    ok(await notary(['publish', REPO]));
+    // A fresh trust directory: trust-tui bootstraps from the server (TOFU over the fixture's TLS),
+    // finding the CA where docker keeps it.
+    tt = trustTui({ env: { DOCKER_CONFIG: docker.dockerConfig, DOCKER_CONTENT_TRUST_SERVER: server.url } });
+  });
+
+  for (const args of [[REPO], [`${REPO}:v2`], [`${REPO}:nope`], [FRESH], [REPO, `${FRESH}:v1`]]) {
+    it(`JSON and --pretty for ${args.join(' ')}`, async () => {
+      const expected = ok(await docker(['trust', 'inspect', ...args]));
+      const actual = ok(await tt(['inspect', ...args]));
+      expect(actual.stdout).toBe(expected.stdout);
+      const expectedPretty = ok(await docker(['trust', 'inspect', '--pretty', ...args]));
+      const actualPretty = ok(await tt(['inspect', '--pretty', ...args]));
+      expect(actualPretty.stdout).toBe(expectedPretty.stdout);
+    });
+  }
+
+  it('names the real cause where docker says "no signatures or cannot access"', async () => {
+    const docker404 = await docker(['trust', 'inspect', 'registry.example.com/team/never']);
+    expect(docker404.code).toBe(1);
+    const r = await tt(['inspect', 'registry.example.com/team/never']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('[]\n');
+    expect(r.stderr).toMatch(/registry\.example\.com\/team\/never.*not initiali[sz]ed/);
+    const noCa = trustTui({ env: { DOCKER_CONTENT_TRUST_SERVER: server.url } });
+    const tls = await noCa(['inspect', REPO]);
+    expect(tls.code).toBe(1);
+    expect(tls.stderr).toMatch(/TLS|certificate/i);
+    expect(tls.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
