@@ -9,11 +9,10 @@
 // * `notary list`: the first role in walk order that holds a name wins (shadowing).
 // * docker: a tag is released when `targets` or `targets/releases` holds it; its signers are the
 //   other roles holding the same name AND sha256 (none = "Repo Admin").
-import type { ExpiryState } from './expiry.js';
-import { expiryState } from './expiry.js';
-import type { FileMeta } from './metadata/index.js';
-import type { Envelope, Targets } from './metadata/index.js';
-import { isPathAllowed } from './delegation.js';
+import { compareUtf8 } from './canonical.js';
+import { isPathAllowed, restrictPaths } from './delegation.js';
+import { expiryState, type ExpiryState } from './expiry.js';
+import type { Envelope, FileMeta, Targets } from './metadata/index.js';
 import { GoTime } from './time.js';
 import type { TrustedSet } from './trusted-set.js';
 
@@ -70,6 +69,8 @@ export interface DelegationInfo {
   threshold: number;
   /** As declared (not yet restricted by the parents). */
   paths: readonly string[];
+  /** Cut down to the parents' paths: the names this role may really sign. */
+  effectivePaths: readonly string[];
   /** trusted: loaded and verified; refused: expired or below threshold; absent: no file on the server. */
   state: SignerState;
   problem?: string;
@@ -201,7 +202,7 @@ export class RepositoryView {
     for (const entries of this.targetsByRole().values()) {
       for (const entry of entries) if (!seen.has(entry.name)) seen.set(entry.name, entry);
     }
-    return [...seen.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...seen.values()].sort((a, b) => compareUtf8(a.name, b.name)); // Go string order, as `notary list`
   }
 
   /** Every trusted role holding `name` (within its paths), in walk order. */
@@ -231,7 +232,7 @@ export class RepositoryView {
       for (const entry of entries) rows.get(key(entry.name, entry.digest))?.signers.push(signerName(role));
     }
     if (options.includeUnverified) this.#addRefusedReleases(rows, key);
-    return [...rows.values()].sort((a, b) => naturalCompare(a.tag, b.tag) || (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
+    return [...rows.values()].sort((a, b) => naturalCompare(a.tag, b.tag) || compareUtf8(a.digest, b.digest));
   }
 
   #addRefusedReleases(rows: Map<string, SignedTag>, key: (t: string, d: string) => string): void {
@@ -265,7 +266,7 @@ export class RepositoryView {
    */
   delegations(): DelegationInfo[] {
     const out: DelegationInfo[] = [];
-    for (const { role: parent, envelope } of this.walk()) {
+    for (const { role: parent, envelope, paths: parentPaths } of this.walk()) {
       for (const d of envelope.signed.delegations) {
         const trusted = this.#set.delegations.get(d.name);
         const refused = this.#set.refusedDelegations.get(d.name);
@@ -276,6 +277,7 @@ export class RepositoryView {
           keys: keyInfo(envelope, d.keys.distinctKeyIds),
           threshold: d.threshold,
           paths: d.paths,
+          effectivePaths: restrictPaths(d.paths, parentPaths),
           state: trusted ? 'trusted' : refused ? 'refused' : 'absent',
           ...(refused && !trusted ? { problem: refused.error.message } : {}),
           expires: (trusted?.envelope ?? refused?.envelope)?.signed.expires,
@@ -289,7 +291,7 @@ export class RepositoryView {
   signers(): DelegationInfo[] {
     return this.delegations()
       .filter((d) => d.role !== 'targets/releases')
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort((a, b) => compareUtf8(a.name, b.name));
   }
 
   /**

@@ -9,7 +9,7 @@
 import { requireUsableRootKeys, usableRootKeys, usableRootRole, type UsableRootKey } from './certs.js';
 import { ALL_PATHS, isDirectChild, restrictPaths } from './delegation.js';
 import { SignatureError } from './errors.js';
-import { Envelope, FileMeta, parseMetadata, Root, Snapshot, Targets, Timestamp, type SignedMetadata } from './metadata/index.js';
+import { parseMetadata, type Envelope, type FileMeta, type Root, type SignedMetadata, type Snapshot, type Targets, type Timestamp } from './metadata/index.js';
 import { countValidSignatures, verifyRoleSignatures } from './threshold.js';
 import { GoTime } from './time.js';
 import {

@@ -14,7 +14,7 @@ function load(repo: MemoryRepo, at: Date = NOW): TrustedSet {
   set.updateTimestamp(repo.file('timestamp'));
   set.updateSnapshot(repo.file('snapshot'));
   set.updateTargets(repo.file('targets'));
-  const queue = [...set.targets!.signed.delegations.map((d) => [d.name, 'targets'] as const)];
+  const queue: (readonly [string, string])[] = set.targets!.signed.delegations.map((d) => [d.name, 'targets'] as const);
   while (queue.length > 0) {
     const [name, parent] = queue.shift()!;
     if (!repo.files.has(name)) continue;
@@ -92,6 +92,10 @@ describe('RepositoryView', () => {
       ['qa/nightly-7', 'targets/qa/nightly'],
     ]);
     expect(view.rolesHolding('rel')).toEqual([]);
+    expect(view.delegations().map((d) => [d.role, d.effectivePaths])).toEqual([
+      ['targets/qa', ['qa/']],
+      ['targets/qa/nightly', ['qa/nightly-']],
+    ]);
   });
 
   it('shadowing: the first role breadth-first holds a name (targets, then a, b, then a/x)', () => {

@@ -1,0 +1,322 @@
+// Client of notary-server 0.7's HTTP API (notary-protocol.md section 3): metadata GET by name,
+// checksum or version; multipart publish; server key GET and rotation POST; repository DELETE.
+// The server URL, TLS material and credentials are chosen by the caller (src/notary/endpoint, H7)
+// and injected here; this module never reads docker's configuration itself.
+import { PublicKey } from '../tuf/key.js';
+import { authScope, parseChallenges, type AuthChallenge, type Authorize, type ScopeActions } from './auth-challenge.js';
+import {
+  BadResponseError,
+  DownloadTooLargeError,
+  MetadataNotFoundError,
+  NotaryHttpError,
+  RepositoryNotInitialisedError,
+  ServerUnreachableError,
+  TlsTrustError,
+  UnauthorizedError,
+  UnexpectedStatusError,
+  UpdateRejectedError,
+} from './http-errors.js';
+import { encodeMultipart, type MetadataFile } from './multipart.js';
+import {
+  BodyTooLargeError,
+  nodeTransport,
+  RequestTimeoutError,
+  type TlsMaterial,
+  type Transport,
+  type TransportResponse,
+} from './transport.js';
+
+export type { MetadataFile } from './multipart.js';
+export type { TlsMaterial, Transport } from './transport.js';
+
+/** notary's `notary.MaxTimestampSize`: the client never reads more than 1 MiB of timestamp. */
+export const MAX_TIMESTAMP_BYTES = 1 << 20;
+/** Cap for downloads whose length no trusted metadata states yet (root, first fetches). */
+export const MAX_UNKNOWN_METADATA_BYTES = 10 << 20;
+/** Cap for answers that are not metadata (ping, keys, error bodies). */
+const MAX_SMALL_BODY_BYTES = 64 << 10;
+
+export interface NotaryClientOptions {
+  /** `https://notary.example.com[:port]` (a path prefix is kept). */
+  baseUrl: string;
+  tls?: TlsMaterial;
+  /** Follows a Bearer/Basic challenge from the server; without it, 401 is final. */
+  authorize?: Authorize;
+  /** Shown in 401 messages, e.g. `docker login registry.example.com`. */
+  loginHint?: string;
+  /** Shown in TLS messages: where the CA could be put, e.g. `~/.docker/tls/host:port/`. */
+  caHint?: string;
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  userAgent?: string;
+  /** Replaces the node:https transport (tests). */
+  transport?: Transport;
+}
+
+export type ServerKeyRole = 'timestamp' | 'snapshot';
+
+interface RequestSpec {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path below the base URL, starting with `/`. */
+  path: string;
+  /** undefined: no authorisation needed (the ping). */
+  scope?: { gun: string; actions: ScopeActions };
+  maxBytes: number;
+  body?: Buffer;
+  contentType?: string;
+  /** `GET timestamp.json for example.com/app`, used in messages. */
+  what: string;
+}
+
+/** Encodes a GUN for the URL path: its slashes (and a registry's `:port`) stay as they are. */
+function gunPath(gun: string): string {
+  return gun
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/%3A/gi, ':'))
+    .join('/');
+}
+
+const TLS_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL|EPROTO|HOSTNAME_MISMATCH/;
+
+/** One line for notary-server's errcode body, e.g. `ErrBadTargets: valid signatures did not meet threshold`. */
+export function describeErrorBody(body: Buffer): { code: string; reason: string } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const first = (parsed as { errors?: unknown })?.errors;
+  if (!Array.isArray(first) || first.length === 0) return undefined;
+  const { code, message, detail } = first[0] as { code?: unknown; message?: unknown; detail?: unknown };
+  if (typeof code !== 'string') return undefined;
+  const d = (typeof detail === 'object' && detail !== null ? detail : {}) as {
+    Name?: unknown;
+    Error?: { Msg?: unknown };
+  };
+  if (code === 'INVALID_UPDATE' && typeof d.Name === 'string') {
+    const msg = typeof d.Error?.Msg === 'string' ? d.Error.Msg : String(message ?? '');
+    return { code, reason: `${d.Name}: ${msg}` };
+  }
+  if (code === 'VERSION') {
+    return { code, reason: 'VERSION: the server already has this version or a newer one (someone published meanwhile); refresh and retry' };
+  }
+  const extra = typeof detail === 'string' && detail ? ` (${detail})` : '';
+  return { code, reason: `${code}: ${typeof message === 'string' ? message : 'no message'}${extra}` };
+}
+
+export class NotaryClient {
+  readonly baseUrl: string;
+  readonly #transport: Transport;
+  readonly #authorize?: Authorize;
+  readonly #loginHint: string;
+  readonly #caHint: string;
+  #challenge?: Promise<AuthChallenge | undefined>;
+  /** Authorization header per scope string, reused until the server answers 401 again. */
+  readonly #authorizations = new Map<string, string | undefined>();
+
+  constructor(options: NotaryClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const host = new URL(this.baseUrl).host;
+    this.#authorize = options.authorize;
+    this.#loginHint = options.loginHint ?? 'docker login';
+    this.#caHint = options.caHint ?? `$DOCKER_CONFIG/tls/${host}/`;
+    this.#transport =
+      options.transport ??
+      nodeTransport({
+        tls: options.tls,
+        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+        requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+        userAgent: options.userAgent ?? 'trust-tui',
+      });
+  }
+
+  // ------------------------------------------------------------------ metadata
+
+  /** `GET <role>.json`: the current version. A 404 on root means the repository does not exist. */
+  getMetadata(gun: string, role: string, maxBytes = defaultLimit(role)): Promise<Buffer> {
+    return this.#getMetadataFile(gun, role, `${role}.json`, maxBytes);
+  }
+
+  /** `GET <role>.<sha256hex>.json`: the file whose sha256 the snapshot or timestamp names. */
+  getMetadataByChecksum(gun: string, role: string, sha256Hex: string, maxBytes: number): Promise<Buffer> {
+    if (!/^[0-9a-f]{64}$/.test(sha256Hex)) throw new TypeError(`not a sha256 hex digest: ${sha256Hex}`);
+    return this.#getMetadataFile(gun, role, `${role}.${sha256Hex}.json`, maxBytes);
+  }
+
+  /** `GET <version>.<role>.json`: used to walk the root rotation chain. */
+  getMetadataByVersion(gun: string, role: string, version: number, maxBytes = defaultLimit(role)): Promise<Buffer> {
+    if (!Number.isSafeInteger(version) || version < 1) throw new TypeError(`not a metadata version: ${version}`);
+    return this.#getMetadataFile(gun, role, `${version}.${role}.json`, maxBytes);
+  }
+
+  async #getMetadataFile(gun: string, role: string, file: string, maxBytes: number): Promise<Buffer> {
+    const res = await this.#request({
+      method: 'GET',
+      path: `/v2/${gunPath(gun)}/_trust/tuf/${file}`,
+      scope: { gun, actions: 'pull' },
+      maxBytes,
+      what: `GET ${file} for ${gun}`,
+    });
+    if (res.status === 200) return res.body;
+    if (res.status === 404) {
+      // notary: a 404 on root.json is the sign of an uninitialised repository.
+      throw file === 'root.json'
+        ? new RepositoryNotInitialisedError(this.baseUrl, gun)
+        : new MetadataNotFoundError(this.baseUrl, gun, role);
+    }
+    throw this.#statusError(res, `GET ${file} for ${gun}`);
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  /** Atomic multipart update (`notary publish`): every file is stored exactly as given, or none. */
+  async publish(gun: string, files: readonly MetadataFile[]): Promise<void> {
+    if (files.length === 0) throw new TypeError('nothing to publish');
+    const { body, contentType } = encodeMultipart(files);
+    const res = await this.#request({
+      method: 'POST',
+      path: `/v2/${gunPath(gun)}/_trust/tuf/`,
+      scope: { gun, actions: 'push,pull' },
+      maxBytes: MAX_SMALL_BODY_BYTES,
+      body,
+      contentType,
+      what: `publish to ${gun}`,
+    });
+    if (res.status !== 200) throw this.#statusError(res, `publish to ${gun}`);
+  }
+
+  /** Deletes all trust data of the GUN on the server (scope `*`). Server-held keys survive. */
+  async deleteRepository(gun: string): Promise<void> {
+    const res = await this.#request({
+      method: 'DELETE',
+      path: `/v2/${gunPath(gun)}/_trust/tuf/`,
+      scope: { gun, actions: '*' },
+      maxBytes: MAX_SMALL_BODY_BYTES,
+      what: `delete ${gun}`,
+    });
+    if (res.status !== 200) throw this.#statusError(res, `delete ${gun}`);
+  }
+
+  /**
+   * `GET <role>.key`: the public key the server signs `role` with. Beware notary 0.7: before the
+   * repository has a root, every call creates a new key, so call it once per initialisation.
+   */
+  getServerKey(gun: string, role: ServerKeyRole): Promise<PublicKey> {
+    return this.#serverKey('GET', gun, role, 'push,pull');
+  }
+
+  /** `POST <role>.key`: a new pending server key; it takes effect once a root listing it is published. */
+  rotateServerKey(gun: string, role: ServerKeyRole): Promise<PublicKey> {
+    return this.#serverKey('POST', gun, role, '*');
+  }
+
+  async #serverKey(method: 'GET' | 'POST', gun: string, role: ServerKeyRole, actions: ScopeActions): Promise<PublicKey> {
+    const what = `${method} ${role}.key for ${gun}`;
+    const res = await this.#request({
+      method,
+      path: `/v2/${gunPath(gun)}/_trust/tuf/${role}.key`,
+      scope: { gun, actions },
+      maxBytes: MAX_SMALL_BODY_BYTES,
+      what,
+    });
+    if (res.status !== 200) throw this.#statusError(res, what);
+    try {
+      return PublicKey.fromJSON(JSON.parse(res.body.toString('utf8')), `${role} key from the server`);
+    } catch (e) {
+      throw new NotaryHttpError(this.baseUrl, `the trust server at ${this.baseUrl} sent an unusable ${role} key: ${(e as Error).message}`);
+    }
+  }
+
+  /** `GET /v2/`: whether the server answers and whether it asks for credentials. */
+  async ping(): Promise<{ authRequired: boolean }> {
+    return { authRequired: (await this.#ping()) !== undefined };
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  /** The challenge of the server's `/v2/` ping, asked once per client (docker and notary do the same). */
+  #ping(): Promise<AuthChallenge | undefined> {
+    this.#challenge ??= this.#send({ method: 'GET', path: '/v2/', maxBytes: MAX_SMALL_BODY_BYTES, what: 'ping' }, undefined).then(
+      (res) => (res.status === 401 ? preferredChallenge(res) : undefined),
+    );
+    // A failed ping must not be remembered: the next command may find the server back.
+    this.#challenge.catch(() => (this.#challenge = undefined));
+    return this.#challenge;
+  }
+
+  async #request(spec: RequestSpec): Promise<TransportResponse> {
+    const challenge = await this.#ping();
+    if (!spec.scope) return this.#send(spec, undefined);
+    const scope = authScope(spec.scope.gun, spec.scope.actions);
+    let authorization = await this.#authorizationFor(challenge, scope);
+    let res = await this.#send(spec, authorization);
+    if (res.status === 401 && this.#authorize) {
+      // A token expired or the scope needs more: ask once more with the challenge of this answer.
+      this.#authorizations.delete(scope.scope);
+      authorization = await this.#authorizationFor(preferredChallenge(res) ?? challenge, scope);
+      if (authorization) res = await this.#send(spec, authorization);
+    }
+    if (res.status === 401) throw new UnauthorizedError(this.baseUrl, this.#loginHint);
+    return res;
+  }
+
+  async #authorizationFor(challenge: AuthChallenge | undefined, scope: ReturnType<typeof authScope>): Promise<string | undefined> {
+    if (!challenge || !this.#authorize) return undefined;
+    if (!this.#authorizations.has(scope.scope)) {
+      this.#authorizations.set(scope.scope, await this.#authorize(challenge, scope));
+    }
+    return this.#authorizations.get(scope.scope);
+  }
+
+  async #send(spec: RequestSpec, authorization: string | undefined): Promise<TransportResponse> {
+    const headers: Record<string, string> = {};
+    if (authorization) headers.authorization = authorization;
+    if (spec.contentType) headers['content-type'] = spec.contentType;
+    try {
+      return await this.#transport({
+        method: spec.method,
+        url: new URL(this.baseUrl + spec.path),
+        headers,
+        body: spec.body,
+        maxBytes: spec.maxBytes,
+      });
+    } catch (e) {
+      throw this.#networkError(e, spec);
+    }
+  }
+
+  #networkError(e: unknown, spec: RequestSpec): Error {
+    if (e instanceof NotaryHttpError) return e;
+    if (e instanceof BodyTooLargeError) return new DownloadTooLargeError(this.baseUrl, spec.what, spec.maxBytes);
+    if (e instanceof RequestTimeoutError) return new ServerUnreachableError(this.baseUrl, e.message);
+    const err = e as NodeJS.ErrnoException;
+    const code = typeof err?.code === 'string' ? err.code : '';
+    const message = err instanceof Error ? err.message : String(e);
+    if (TLS_ERROR.test(code) || /certificate|handshake|alert/i.test(message)) {
+      return new TlsTrustError(this.baseUrl, message, this.#caHint);
+    }
+    if (code.startsWith('HPE_')) return new BadResponseError(this.baseUrl, code);
+    return new ServerUnreachableError(this.baseUrl, code || message);
+  }
+
+  #statusError(res: TransportResponse, what: string): Error {
+    if (res.status === 400) {
+      const described = describeErrorBody(res.body);
+      return new UpdateRejectedError(this.baseUrl, described?.code ?? 'UNKNOWN', described?.reason ?? 'no reason given');
+    }
+    if (res.status === 401) return new UnauthorizedError(this.baseUrl, this.#loginHint);
+    return new UnexpectedStatusError(this.baseUrl, res.status, what);
+  }
+}
+
+/** The Bearer challenge when offered (docker prefers token auth), else the first one. */
+function preferredChallenge(res: TransportResponse): AuthChallenge | undefined {
+  const all = parseChallenges(res.headers['www-authenticate']);
+  return all.find((c) => c.scheme === 'bearer') ?? all.find((c) => c.scheme === 'basic') ?? all[0];
+}
+
+/** Download cap when no trusted metadata states a length: 1 MiB for timestamp (as Go), else 10 MiB. */
+export function defaultLimit(role: string): number {
+  return role === 'timestamp' ? MAX_TIMESTAMP_BYTES : MAX_UNKNOWN_METADATA_BYTES;
+}

@@ -1,0 +1,109 @@
+// Typed errors of the Notary HTTP client. Each message is the one line a user sees: what happened
+// and what to do — never docker's catch-all "no signatures or cannot access".
+
+/** Base class: every failure talking to a trust server. `url` is the server's base URL. */
+export class NotaryHttpError extends Error {
+  override name = 'NotaryHttpError';
+  constructor(
+    readonly url: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** No answer at all: connection refused, DNS failure, reset, or a timeout. Callers may go offline. */
+export class ServerUnreachableError extends NotaryHttpError {
+  override name = 'ServerUnreachableError';
+  constructor(
+    url: string,
+    readonly reason: string,
+  ) {
+    super(url, `cannot reach the trust server at ${url}: ${reason}`);
+  }
+}
+
+/** The server answered, but not with valid HTTP (a broken proxy or not an HTTP server). */
+export class BadResponseError extends NotaryHttpError {
+  override name = 'BadResponseError';
+  constructor(url: string, reason: string) {
+    super(url, `the trust server at ${url} sent an invalid HTTP answer (${reason}); check the server URL and any proxy in between`);
+  }
+}
+
+/** The TLS handshake failed: unknown CA, wrong host name, expired certificate, client cert refused. */
+export class TlsTrustError extends NotaryHttpError {
+  override name = 'TlsTrustError';
+  constructor(
+    url: string,
+    readonly reason: string,
+    caHint: string,
+  ) {
+    super(url, `TLS certificate of ${url} is not trusted: ${reason}; pass --tlscacert or put the CA in ${caHint}`);
+  }
+}
+
+/** 401 after following the server's challenge (or without credentials to follow it with). */
+export class UnauthorizedError extends NotaryHttpError {
+  override name = 'UnauthorizedError';
+  constructor(url: string, loginHint: string) {
+    super(url, `not authorised by ${url}: log in with ${loginHint} and try again`);
+  }
+}
+
+/** 404 on a piece of metadata. */
+export class MetadataNotFoundError extends NotaryHttpError {
+  override name = 'MetadataNotFoundError';
+  constructor(
+    url: string,
+    readonly gun: string,
+    readonly role: string,
+  ) {
+    super(url, `the trust server at ${url} has no ${role} metadata for ${gun}`);
+  }
+}
+
+/** 404 on root.json: notary's sign that the repository was never published (or was deleted). */
+export class RepositoryNotInitialisedError extends MetadataNotFoundError {
+  override name = 'RepositoryNotInitialisedError';
+  constructor(url: string, gun: string) {
+    super(url, gun, 'root');
+    this.message = `repository ${gun} is not initialised on ${url}; sign a tag or run init to create it`;
+  }
+}
+
+/** 400 on an update: notary-server's validation refused it; `reason` is its own explanation. */
+export class UpdateRejectedError extends NotaryHttpError {
+  override name = 'UpdateRejectedError';
+  constructor(
+    url: string,
+    readonly code: string,
+    readonly reason: string,
+  ) {
+    super(url, `the server rejected the update: ${reason}`);
+  }
+}
+
+/** Any other status. */
+export class UnexpectedStatusError extends NotaryHttpError {
+  override name = 'UnexpectedStatusError';
+  constructor(
+    url: string,
+    readonly status: number,
+    what: string,
+  ) {
+    super(url, `the trust server at ${url} answered ${status} to ${what}; try again later or check the server`);
+  }
+}
+
+/** A download longer than the limit the metadata allows: the server is broken or hostile. */
+export class DownloadTooLargeError extends NotaryHttpError {
+  override name = 'DownloadTooLargeError';
+  constructor(
+    url: string,
+    readonly what: string,
+    readonly limit: number,
+  ) {
+    super(url, `${what} from ${url} is larger than the ${limit} bytes allowed; refusing it (the server may be compromised)`);
+  }
+}

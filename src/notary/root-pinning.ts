@@ -1,0 +1,64 @@
+// Trust pinning and TOFU for a root (notary-protocol.md section 7, notary's trustpinning.NewTrustPinChecker):
+// exactly ONE mechanism decides which root certificates may vouch for a root —
+//   1. pinned certificate IDs (TUF key IDs of the x509 root keys),
+//   2. else a pinned CA that must have issued the leaf,
+//   3. else TOFU (any valid certificate over TLS), unless TOFU is disabled and no root is cached yet.
+// The chosen certificates must then meet the root's threshold (checked by the TrustedSet).
+import { matchesPinnedCerts, verifiedByCA, type UsableRootKey } from '../tuf/certs.js';
+import type { RootKeyFilter } from '../tuf/trusted-set.js';
+import { TufError } from '../tuf/errors.js';
+
+export interface TrustPolicy {
+  /** Trust on first use: accept a root nobody pinned when it arrives over verified TLS. */
+  tofu: boolean;
+  /** TUF key IDs of the pinned root certificates (the `*-x509` IDs). */
+  pinnedCerts?: readonly string[];
+  /** PEM text of the pinned CA bundle. */
+  pinnedCa?: string;
+}
+
+/** notary's message when no certificate satisfies the pins. */
+export class RootPinningError extends TufError {
+  override name = 'RootPinningError';
+}
+
+/**
+ * The filter a TrustedSet applies to a root's usable keys when trust is first established (from the
+ * cache or the server) and on every rotation. It throws RootPinningError when nothing is left.
+ */
+export function rootKeyFilter(policy: TrustPolicy): RootKeyFilter {
+  return (usable, { gun, now, alreadyTrusted }) => {
+    if (policy.pinnedCerts && policy.pinnedCerts.length > 0) {
+      const pinned = matchesPinnedCerts(usable, policy.pinnedCerts);
+      if (pinned.length === 0) {
+        throw new RootPinningError(
+          `the root of ${gun} is not signed by a pinned certificate (pinned: ${policy.pinnedCerts.map((id) => id.slice(0, 12)).join(', ')}); ` +
+            'check `trust-tui config pin` or ask the repository owner which root key they use',
+        );
+      }
+      return pinned;
+    }
+    if (policy.pinnedCa) {
+      const problems: string[] = [];
+      const issued = usable.filter((key: UsableRootKey) => {
+        const result = verifiedByCA(key.leaf, key.intermediates, [policy.pinnedCa!], { now });
+        if (!result.verified && result.problem) problems.push(result.problem);
+        return result.verified;
+      });
+      if (issued.length === 0) {
+        throw new RootPinningError(
+          `the root certificate of ${gun} was not issued by the pinned CA${problems.length ? ` (${problems[0]})` : ''}; ` +
+            'check `trust-tui config pin`',
+        );
+      }
+      return issued;
+    }
+    // notary: with TOFU disabled, only a root that is already cached may be used.
+    if (!policy.tofu && !alreadyTrusted) {
+      throw new RootPinningError(
+        `no trusted root for ${gun} and trust on first use is disabled; pin its root certificate or CA with \`trust-tui config pin\``,
+      );
+    }
+    return usable;
+  };
+}

@@ -1,0 +1,121 @@
+// One HTTP exchange over node:http/https with what a trust client needs and global fetch lacks
+// without extra agents: a private CA bundle, a client certificate (mutual TLS), a connect timeout, a
+// whole-request timeout, and a hard cap on the bytes read from the response.
+import http from 'node:http';
+import https from 'node:https';
+
+export interface TlsMaterial {
+  /** PEM CA certificates to trust instead of the system store (docker's tls/<host>/*.crt, --tlscacert). */
+  ca?: (string | Buffer)[];
+  /** PEM client certificate and key for mutual TLS. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+export interface TransportRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: URL;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  /** Stop reading and fail once the body exceeds this many bytes. */
+  maxBytes: number;
+}
+
+export interface TransportResponse {
+  status: number;
+  /** Lower-case header names. */
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+}
+
+/** Raised when the body exceeds `maxBytes`; the HTTP client turns it into DownloadTooLargeError. */
+export class BodyTooLargeError extends Error {
+  override name = 'BodyTooLargeError';
+}
+
+/** Raised when the connect or whole-request timer fires (`phase` says which). */
+export class RequestTimeoutError extends Error {
+  override name = 'RequestTimeoutError';
+  constructor(readonly phase: 'connect' | 'request', ms: number) {
+    super(`${phase === 'connect' ? 'no connection' : 'no complete answer'} within ${Math.round(ms / 1000)} s`);
+  }
+}
+
+/** Sends one request. Injectable so tests can script a server without sockets. */
+export type Transport = (req: TransportRequest) => Promise<TransportResponse>;
+
+export interface NodeTransportOptions {
+  tls?: TlsMaterial;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  userAgent: string;
+}
+
+function flattenHeaders(h: http.IncomingHttpHeaders): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(h)) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  return out;
+}
+
+/** A Transport over node:http(s) with its own agent-less connections (no pooling across servers). */
+export function nodeTransport(options: NodeTransportOptions): Transport {
+  return (req) =>
+    new Promise<TransportResponse>((resolve, reject) => {
+      const isHttps = req.url.protocol === 'https:';
+      const headers: Record<string, string> = { 'user-agent': options.userAgent, ...req.headers };
+      if (req.body) headers['content-length'] = String(req.body.length);
+      const tls = options.tls ?? {};
+      const requestOptions: https.RequestOptions = {
+        method: req.method,
+        headers,
+        agent: false,
+        ...(isHttps && tls.ca?.length ? { ca: tls.ca } : {}),
+        ...(isHttps && tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+      };
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(requestTimer);
+        request.destroy();
+        reject(err);
+      };
+      const request = (isHttps ? https : http).request(req.url, requestOptions, (res) => {
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > req.maxBytes) {
+          fail(new BodyTooLargeError(`${declared} bytes announced`));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let received = 0;
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          // Stop reading as soon as the cap is passed: a hostile server must not fill our memory.
+          if (received > req.maxBytes) fail(new BodyTooLargeError(`more than ${req.maxBytes} bytes`));
+          else chunks.push(chunk);
+        });
+        res.on('error', fail);
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(requestTimer);
+          resolve({ status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks) });
+        });
+      });
+      const requestTimer = setTimeout(
+        () => fail(new RequestTimeoutError('request', options.requestTimeoutMs)),
+        options.requestTimeoutMs,
+      );
+      request.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        const connectTimer = setTimeout(
+          () => fail(new RequestTimeoutError('connect', options.connectTimeoutMs)),
+          options.connectTimeoutMs,
+        );
+        socket.once('connect', () => clearTimeout(connectTimer));
+        socket.once('close', () => clearTimeout(connectTimer));
+      });
+      request.on('error', fail);
+      request.end(req.body);
+    });
+}

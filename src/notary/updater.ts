@@ -1,0 +1,390 @@
+// Brings the local view of one repository up to date, as notary's client update does
+// (notary-protocol.md 5.1) with the guarantees of the TUF client workflow. The TrustedSet decides
+// what is trusted; this module only fetches (cache first where hashes allow), feeds it in workflow
+// order, writes what verified to the cache, and handles the two recoveries notary has:
+//   * any verification failure -> download root again (rotating through `<v>.root.json`) and retry once;
+//   * server unreachable -> answer from UNEXPIRED cached metadata, and say so.
+import { TufError } from '../tuf/errors.js';
+import type { FileMeta } from '../tuf/metadata/index.js';
+import { parseMetadata } from '../tuf/metadata/index.js';
+import { RepositoryView } from '../tuf/repository-view.js';
+import { GoTime } from '../tuf/time.js';
+import { TrustedSet, type SizeLimits, type TrustedSetOptions } from '../tuf/trusted-set.js';
+import {
+  DelegationRefusedError,
+  ExpiredMetadataError,
+  HashMismatchError,
+  RollbackError,
+  SizeLimitError,
+  UpdateRefusedError,
+} from '../tuf/update-errors.js';
+import type { TrustCache } from './cache.js';
+import {
+  DownloadTooLargeError,
+  MetadataNotFoundError,
+  RepositoryNotInitialisedError,
+  ServerUnreachableError,
+} from './http-errors.js';
+import type { MetadataFile } from './multipart.js';
+import { RootPinningError, rootKeyFilter, type TrustPolicy } from './root-pinning.js';
+
+export type { TrustPolicy } from './root-pinning.js';
+
+/** The part of NotaryClient the updater reads with (a fake in tests). */
+export interface MetadataSource {
+  readonly baseUrl: string;
+  getMetadata(gun: string, role: string, maxBytes?: number): Promise<Buffer>;
+  getMetadataByChecksum(gun: string, role: string, sha256Hex: string, maxBytes: number): Promise<Buffer>;
+  getMetadataByVersion(gun: string, role: string, version: number, maxBytes?: number): Promise<Buffer>;
+}
+
+export interface RefreshOptions {
+  client: MetadataSource;
+  cache: TrustCache;
+  trustPolicy: TrustPolicy;
+  clock?: () => Date;
+  /** Called for each warning as it happens (also collected in the result). */
+  onWarning?: (message: string) => void;
+  limits?: Partial<SizeLimits>;
+  /**
+   * Always ask for `root.json` first, as notary does before a publish (AlwaysCheckInitialized), so a
+   * rotated or deleted repository is noticed before anything is signed against it.
+   */
+  alwaysFetchRoot?: boolean;
+}
+
+export interface RefreshResult {
+  trusted: TrustedSet;
+  view: RepositoryView;
+  /** True when the server was unreachable and the answer comes from the cache. */
+  offline: boolean;
+  warnings: string[];
+}
+
+export type RefusalKind = 'rollback' | 'expired' | 'tampered' | 'pinning' | 'invalid';
+
+/** The server's trust data failed verification (also after refreshing root). Nothing was cached. */
+export class TrustDataRefusedError extends TufError {
+  override name = 'TrustDataRefusedError';
+  constructor(
+    readonly gun: string,
+    readonly serverUrl: string,
+    readonly kind: RefusalKind,
+    readonly cause: Error,
+  ) {
+    super(`trust data for ${gun} from ${serverUrl} was refused: ${cause.message}; ${ADVICE[kind]}`);
+  }
+}
+
+const ADVICE: Record<RefusalKind, string> = {
+  rollback: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',
+  expired: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); ask the repository owner or server operator',
+  tampered: 'the metadata does not match what it was signed as (tampering or corruption); ask the server operator',
+  pinning: 'the repository root does not match your pins; check `trust-tui config pin`',
+  invalid: 'the metadata is not valid; ask the repository owner or the server operator',
+};
+
+function refusalKind(e: Error): RefusalKind {
+  if (e instanceof RollbackError) return 'rollback';
+  if (e instanceof ExpiredMetadataError) return 'expired';
+  if (e instanceof HashMismatchError || e instanceof SizeLimitError || e instanceof DownloadTooLargeError) return 'tampered';
+  if (e instanceof RootPinningError) return 'pinning';
+  return 'invalid';
+}
+
+/** The cached root cannot anchor trust any more (corrupt, or refused by new pins). */
+export class CachedRootError extends TufError {
+  override name = 'CachedRootError';
+  constructor(gun: string, cacheDir: string, cause: Error) {
+    super(
+      `the cached root of ${gun} in ${cacheDir} cannot be trusted: ${cause.message}; ` +
+        `if the repository was re-created on purpose, forget the local trust data (revoke ${gun} --local-only) and try again`,
+    );
+  }
+}
+
+/** The snapshot names a root other than the trusted one: root rotated (notary's checkRoot). */
+class RootChangedError extends UpdateRefusedError {
+  constructor() {
+    super('root', 'the snapshot lists a different root than the one trusted');
+  }
+}
+
+/** Errors after which notary downloads root again and retries the update once. */
+function warrantsRootRefresh(e: unknown): e is Error {
+  if (e instanceof RepositoryNotInitialisedError) return false;
+  return e instanceof TufError || e instanceof MetadataNotFoundError || e instanceof DownloadTooLargeError;
+}
+
+/** Only `signed.version` of a cached file (rollback floor); files we cached had already verified. */
+function versionOf(bytes: Buffer | undefined): number | undefined {
+  if (!bytes) return undefined;
+  try {
+    const version = (JSON.parse(bytes.toString('utf8')) as { signed?: { version?: unknown } }).signed?.version;
+    return typeof version === 'number' && Number.isSafeInteger(version) ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Fetched {
+  bytes: Buffer;
+  /** The version cached before this update (rollback floor). */
+  cachedVersion?: number;
+}
+
+class Update {
+  readonly warnings: string[] = [];
+  readonly #setOptions: TrustedSetOptions;
+  /** Offline: every file must come from the cache. */
+  #offline = false;
+  /** Roles fetched from the server in this update; written to the cache once everything verified. */
+  readonly #downloaded = new Set<string>();
+
+  constructor(
+    readonly gun: string,
+    readonly options: RefreshOptions,
+  ) {
+    this.#setOptions = {
+      gun,
+      clock: options.clock,
+      rootKeyFilter: rootKeyFilter(options.trustPolicy),
+      limits: options.limits,
+    };
+  }
+
+  get #client(): MetadataSource {
+    return this.options.client;
+  }
+
+  get #cache(): TrustCache {
+    return this.options.cache;
+  }
+
+  #warn(message: string): void {
+    this.warnings.push(message);
+    this.options.onWarning?.(message);
+  }
+
+  async run(): Promise<RefreshResult> {
+    let trusted: TrustedSet;
+    try {
+      trusted = await this.#online();
+    } catch (e) {
+      if (!(e instanceof ServerUnreachableError)) throw e;
+      trusted = await this.#fromCacheOnly(e);
+    }
+    return { trusted, view: new RepositoryView(trusted), offline: this.#offline, warnings: this.warnings };
+  }
+
+  // ------------------------------------------------------------------ online
+
+  async #online(): Promise<TrustedSet> {
+    try {
+      return await this.#updateWithOneRetry();
+    } catch (e) {
+      if (e instanceof TrustDataRefusedError || e instanceof CachedRootError) throw e;
+      if (e instanceof TufError || e instanceof DownloadTooLargeError) {
+        throw new TrustDataRefusedError(this.gun, this.#client.baseUrl, refusalKind(e), e);
+      }
+      throw e;
+    }
+  }
+
+  async #updateWithOneRetry(): Promise<TrustedSet> {
+    // 5.3.1–5.3.2 bootstrap: the cached root is the trust anchor; without one, TOFU or pinning.
+    let set = await this.#bootstrapRoot();
+    // 5.3.10: an expired trusted root is replaced before anything is checked with it.
+    const rootExpired = set.root.signed.isExpired(GoTime.fromDate(set.now()));
+    if (rootExpired || (this.options.alwaysFetchRoot && !this.#downloaded.has('root'))) set = await this.#refreshRoot(set);
+    try {
+      await this.#loadAfterRoot(set);
+    } catch (first) {
+      if (!warrantsRootRefresh(first)) throw first;
+      // notary: on any failure, download root again (rotating through every version) and retry once.
+      set = await this.#refreshRoot(set);
+      await this.#loadAfterRoot(set);
+    }
+    await this.#commit(set);
+    return set;
+  }
+
+  async #bootstrapRoot(): Promise<TrustedSet> {
+    const cached = await this.#cache.read(this.gun, 'root');
+    if (cached) {
+      try {
+        return TrustedSet.fromTrustedRoot(cached, this.#setOptions);
+      } catch (e) {
+        // notary: "if we can't load the cached root, fail hard because that is how we pin trust"
+        throw new CachedRootError(this.gun, this.#cache.metadataDir(this.gun), e as Error);
+      }
+    }
+    const bytes = await this.#client.getMetadata(this.gun, 'root', this.#limit('root'));
+    const set = TrustedSet.fromNewRoot(bytes, this.#setOptions);
+    this.#downloaded.add('root');
+    return set;
+  }
+
+  /**
+   * 5.3.3–5.3.7: `root.json` tells the newest version N; every version between the trusted one and N
+   * is fetched as `<v>.root.json` and must chain (signed by the previous root and by itself).
+   * Returns a NEW set anchored at the newest root (5.3.11: nothing verified with the old root stays).
+   */
+  async #refreshRoot(set: TrustedSet): Promise<TrustedSet> {
+    const latestBytes = await this.#client.getMetadata(this.gun, 'root', this.#limit('root'));
+    const latestVersion = parseMetadata(latestBytes, 'root').signed.version;
+    const fresh = TrustedSet.fromTrustedRoot(set.root.raw, this.#setOptions);
+    const trustedVersion = fresh.root.signed.version;
+    if (latestVersion < trustedVersion) throw new RollbackError('root', trustedVersion, latestVersion);
+    for (let v = trustedVersion + 1; v < latestVersion; v++) {
+      fresh.updateRoot(await this.#client.getMetadataByVersion(this.gun, 'root', v, this.#limit('root')));
+    }
+    if (latestVersion > trustedVersion) {
+      fresh.updateRoot(latestBytes);
+      this.#downloaded.add('root');
+    }
+    return fresh;
+  }
+
+  // ------------------------------------------------------------------ timestamp .. delegations
+
+  async #loadAfterRoot(set: TrustedSet): Promise<void> {
+    // 5.4 timestamp: always the current one from the server (plain name, at most 1 MiB).
+    const timestamp = await this.#fetchTimestamp();
+    set.updateTimestamp(timestamp.bytes, { minVersion: timestamp.cachedVersion });
+
+    // 5.5 snapshot: from the cache when it is the file the timestamp names, else by checksum.
+    const snapshot = await this.#fetchVouched('snapshot', set.timestamp!.signed.snapshotMeta);
+    set.updateSnapshot(snapshot.bytes, { minVersion: snapshot.cachedVersion });
+    // notary's checkRoot: a snapshot naming another root means root rotated; refresh and retry.
+    if (!set.snapshotMatchesRoot()) throw new RootChangedError();
+
+    // 5.6 targets (every failure fatal), then delegations.
+    const targets = await this.#fetchVouched('targets', set.snapshot!.signed.metaFor('targets')!);
+    set.updateTargets(targets.bytes, { minVersion: targets.cachedVersion });
+    await this.#loadDelegations(set, 'targets');
+  }
+
+  /**
+   * Depth-first, pre-order (a role's children, in file order, before its later siblings), only roles
+   * the snapshot lists — notary's order. Expired or below-threshold delegations are skipped with a
+   * warning (their subtree too); any other failure is fatal.
+   */
+  async #loadDelegations(set: TrustedSet, parent: string): Promise<void> {
+    const declared = set.targetsOf(parent)?.signed.delegations ?? [];
+    for (const { name } of declared) {
+      const meta = set.snapshot!.signed.metaFor(name);
+      if (!meta) continue;
+      let fetched: Fetched;
+      try {
+        fetched = await this.#fetchVouched(name, meta);
+      } catch (e) {
+        if (!(this.#offline && e instanceof NotCachedError)) throw e;
+        this.#warn(`${name} is not in the local cache; its signatures are not shown while offline`);
+        continue;
+      }
+      try {
+        set.updateDelegation(name, fetched.bytes, parent, { minVersion: fetched.cachedVersion });
+      } catch (e) {
+        if (!(e instanceof DelegationRefusedError)) throw e;
+        this.#warn(`${this.gun}: skipping ${e.message}`);
+        continue;
+      }
+      await this.#loadDelegations(set, name);
+    }
+  }
+
+  /**
+   * Only a complete, verified update changes the cache (a refused one changes nothing): every
+   * downloaded file that ended up trusted is written as received, and cached delegations that the
+   * snapshot no longer lists are forgotten (their version must not act as a rollback floor).
+   */
+  async #commit(set: TrustedSet): Promise<void> {
+    const trusted = set.trustedFiles();
+    // root first: the rest was verified against it
+    for (const role of ['root', ...[...trusted.keys()].filter((r) => r !== 'root')]) {
+      const bytes = trusted.get(role);
+      if (bytes && this.#downloaded.has(role)) await this.#cache.write(this.gun, role, bytes);
+    }
+    for (const role of await this.#cache.cachedDelegations(this.gun)) {
+      if (!set.snapshot!.signed.metaFor(role)) await this.#cache.remove(this.gun, role);
+    }
+  }
+
+  async #fetchTimestamp(): Promise<Fetched> {
+    const cached = await this.#cache.read(this.gun, 'timestamp');
+    if (this.#offline) {
+      if (!cached) throw new NotCachedError('timestamp');
+      return { bytes: cached };
+    }
+    const bytes = await this.#client.getMetadata(this.gun, 'timestamp', this.#limit('timestamp'));
+    this.#downloaded.add('timestamp');
+    return { bytes, cachedVersion: versionOf(cached) };
+  }
+
+  /** A file whose length and hashes trusted metadata states: cache when identical, else by checksum. */
+  async #fetchVouched(role: string, meta: FileMeta): Promise<Fetched> {
+    const cached = await this.#cache.read(this.gun, role);
+    if (cached && meta.mismatch(cached) === undefined) return { bytes: cached };
+    if (this.#offline) throw new NotCachedError(role);
+    const sha256 = meta.hex('sha256');
+    // The download may not exceed the stated length (endless-data attack).
+    const bytes = sha256
+      ? await this.#client.getMetadataByChecksum(this.gun, role, sha256, meta.length)
+      : await this.#client.getMetadata(this.gun, role, meta.length);
+    this.#downloaded.add(role);
+    return { bytes, cachedVersion: versionOf(cached) };
+  }
+
+  #limit(role: 'root' | 'timestamp'): number {
+    return this.options.limits?.[role] ?? (role === 'root' ? 10 << 20 : 1 << 20);
+  }
+
+  // ------------------------------------------------------------------ offline
+
+  /** The server is unreachable: the same checks over cached files only; expired data is refused. */
+  async #fromCacheOnly(unreachable: ServerUnreachableError): Promise<TrustedSet> {
+    this.#offline = true;
+    const root = await this.#cache.read(this.gun, 'root');
+    if (!root) throw unreachable;
+    try {
+      const set = TrustedSet.fromTrustedRoot(root, this.#setOptions);
+      await this.#loadAfterRoot(set);
+      const when = set.timestamp!.signed.expires.toDate().toISOString();
+      this.#warn(`${unreachable.message}; showing the trust data cached on this machine (valid until ${when})`);
+      return set;
+    } catch (e) {
+      if (!(e instanceof TufError)) throw e;
+      throw new ServerUnreachableError(unreachable.url, `${unreachable.reason}, and the cached trust data for ${this.gun} cannot be used (${e.message})`);
+    }
+  }
+}
+
+/** Offline, a file that the cache does not hold (or holds in another version). */
+class NotCachedError extends TufError {
+  override name = 'NotCachedError';
+  constructor(role: string) {
+    super(`${role} is not cached in the version the trusted metadata names`);
+  }
+}
+
+/**
+ * Updates and verifies the trust data of `gun`: root (bootstrap, rotation), timestamp, snapshot,
+ * targets and delegations, writing each verified file to the cache.
+ */
+export function refresh(gun: string, options: RefreshOptions): Promise<RefreshResult> {
+  return new Update(gun, options).run();
+}
+
+/**
+ * Writes what was just published (and accepted by the server) to the cache, so the next command does
+ * not download it again (notary #19). A new root is only cached when none is: a rotated root becomes
+ * trusted through the next refresh's chain check, never by our word alone. The timestamp is never ours.
+ */
+export async function rememberPublished(gun: string, files: readonly MetadataFile[], cache: TrustCache): Promise<void> {
+  const hasRoot = (await cache.read(gun, 'root')) !== undefined;
+  for (const file of files) {
+    if (file.role === 'timestamp' || (file.role === 'root' && hasRoot)) continue;
+    await cache.write(gun, file.role, file.bytes);
+  }
+}

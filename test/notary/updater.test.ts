@@ -1,0 +1,274 @@
+/**
+ * The updater over a scripted metadata source backed by an in-memory repository: cache use, root
+ * rotation, rollback and freeze refusals, offline answers, skipped delegations, remembered publishes.
+ * The same flows against the real notary-server are in test/interop/client-*.test.ts.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TrustCache } from '../../src/notary/cache.js';
+import { MetadataNotFoundError, RepositoryNotInitialisedError, ServerUnreachableError } from '../../src/notary/http-errors.js';
+import { refresh, rememberPublished, type MetadataSource, type RefreshOptions } from '../../src/notary/updater.js';
+import { Envelope, signerFromPrivateKey } from '../../src/tuf/metadata/index.js';
+import { DAY_MS, MemoryRepo, newEcdsaKey, newEd25519Key } from '../tuf/memory-repo.js';
+
+const NOW = new Date('2026-11-25T12:00:00Z');
+const URL_ = 'https://notary.test:4443';
+
+/** Serves a MemoryRepo like notary-server; records every request; can be switched off or tampered with. */
+class FakeServer implements MetadataSource {
+  readonly baseUrl = URL_;
+  requests: string[] = [];
+  down = false;
+  /** Replaces what the server sends for a role (by any route). */
+  override = new Map<string, Buffer>();
+
+  constructor(public repo: MemoryRepo) {}
+
+  #serve(role: string, what: string, maxBytes?: number): Buffer {
+    this.requests.push(what);
+    if (this.down) throw new ServerUnreachableError(URL_, 'ECONNREFUSED');
+    const bytes = this.override.get(role) ?? this.repo.files.get(role);
+    if (!bytes) throw role === 'root' ? new RepositoryNotInitialisedError(URL_, this.repo.gun) : new MetadataNotFoundError(URL_, this.repo.gun, role);
+    if (maxBytes !== undefined && bytes.length > maxBytes) throw new Error(`${what}: over the limit`);
+    return bytes;
+  }
+
+  async getMetadata(_gun: string, role: string, maxBytes?: number): Promise<Buffer> {
+    return this.#serve(role, `${role}.json`, maxBytes);
+  }
+
+  async getMetadataByChecksum(_gun: string, role: string, sha: string, maxBytes: number): Promise<Buffer> {
+    return this.#serve(role, `${role}.${sha.slice(0, 6)}.json`, maxBytes);
+  }
+
+  async getMetadataByVersion(_gun: string, role: string, version: number): Promise<Buffer> {
+    this.requests.push(`${version}.${role}.json`);
+    if (this.down) throw new ServerUnreachableError(URL_, 'ECONNREFUSED');
+    const bytes = this.repo.rootVersions.get(version);
+    if (!bytes) throw new MetadataNotFoundError(URL_, this.repo.gun, role);
+    return bytes;
+  }
+}
+
+describe('refresh', () => {
+  let dir: string;
+  let cache: TrustCache;
+  let repo: MemoryRepo;
+  let server: FakeServer;
+  let now: Date;
+  const opts = (extra: Partial<RefreshOptions> = {}): RefreshOptions => ({
+    client: server,
+    cache,
+    trustPolicy: { tofu: true },
+    clock: () => now,
+    ...extra,
+  });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'updater-'));
+    cache = new TrustCache(path.join(dir, 'trust'));
+    repo = await MemoryRepo.create('example.com/app', NOW);
+    server = new FakeServer(repo);
+    now = NOW;
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('bootstraps by TOFU, verifies everything and caches the exact bytes; the next run downloads only the timestamp', async () => {
+    const alice = newEcdsaKey();
+    repo.addDelegation('targets/releases', [alice]);
+    repo.addDelegation('targets/releases/ci', [alice]);
+    repo.addDelegation('targets/alice', [alice]);
+    repo.addTarget('targets/releases', 'v1');
+    repo.publish(['targets', 'targets/releases', 'targets/releases/ci', 'targets/alice']);
+
+    const first = await refresh(repo.gun, opts());
+    expect(first.offline).toBe(false);
+    expect(first.view.releasedTags().map((t) => t.tag)).toEqual(['v1']);
+    // pre-order: a role's children before its later siblings
+    expect(server.requests.map((r) => r.replace(/\.[0-9a-f]{6}\./, '.#.'))).toEqual([
+      'root.json',
+      'timestamp.json',
+      'snapshot.#.json',
+      'targets.#.json',
+      'targets/releases.#.json',
+      'targets/releases/ci.#.json',
+      'targets/alice.#.json',
+    ]);
+    for (const role of ['root', 'timestamp', 'snapshot', 'targets', 'targets/releases', 'targets/releases/ci']) {
+      expect(await cache.read(repo.gun, role), role).toEqual(repo.file(role));
+    }
+
+    server.requests = [];
+    await refresh(repo.gun, opts());
+    expect(server.requests).toEqual(['timestamp.json']);
+  });
+
+  it('says the repository is not initialised when the server has no root', async () => {
+    repo.files.delete('root');
+    await expect(refresh(repo.gun, opts())).rejects.toBeInstanceOf(RepositoryNotInitialisedError);
+  });
+
+  it('follows a root rotation through every version and keeps working after the timestamp key changed', async () => {
+    await refresh(repo.gun, opts());
+    await repo.rotateRootKey(); // v2
+    repo.timestampKey = newEd25519Key();
+    repo.root = repo.root.clone().bumpVersion(repo.expiresIn(3650)); // v3 with a new timestamp key
+    repo.root.replaceRoleKeys('timestamp', [repo.timestampKey.publicKey]);
+    repo.signRoot();
+    repo.publish([]);
+
+    server.requests = [];
+    const result = await refresh(repo.gun, opts());
+    expect(result.trusted.root.signed.version).toBe(3);
+    expect(server.requests.slice(0, 4)).toEqual(['timestamp.json', 'root.json', '2.root.json', 'timestamp.json']);
+    expect(await cache.read(repo.gun, 'root')).toEqual(repo.rootVersions.get(3));
+  });
+
+  it('alwaysFetchRoot asks for root.json first, and notices a repository deleted on the server', async () => {
+    await refresh(repo.gun, opts());
+    server.requests = [];
+    await refresh(repo.gun, opts({ alwaysFetchRoot: true }));
+    expect(server.requests).toEqual(['root.json', 'timestamp.json']);
+    repo.files.clear();
+    await expect(refresh(repo.gun, opts({ alwaysFetchRoot: true }))).rejects.toBeInstanceOf(RepositoryNotInitialisedError);
+    await expect(refresh(repo.gun, opts())).rejects.toBeInstanceOf(RepositoryNotInitialisedError); // via the retry
+  });
+
+  it('refuses a root the cached root does not vouch for (repository re-created with new keys)', async () => {
+    await refresh(repo.gun, opts());
+    server.repo = await MemoryRepo.create(repo.gun, NOW);
+    server.repo.publish([]);
+    server.repo.publish([]); // timestamp v3: above the cached version
+    await expect(refresh(repo.gun, opts())).rejects.toThrow(/could not rotate trust|threshold for timestamp/);
+    expect(await cache.read(repo.gun, 'root')).toEqual(repo.file('root')); // the anchor is unchanged
+  });
+
+  it('rollback: refuses a server that replays an older timestamp, and keeps the cache', async () => {
+    const old = repo.file('timestamp');
+    repo.publish(['targets']);
+    await refresh(repo.gun, opts());
+    server.override.set('timestamp', old);
+    await expect(refresh(repo.gun, opts())).rejects.toMatchObject({
+      name: 'TrustDataRefusedError',
+      kind: 'rollback',
+      message: expect.stringMatching(/^trust data for example.com\/app from https:\/\/notary.test:4443 was refused: timestamp: version 1 is older/),
+    });
+    expect(await cache.read(repo.gun, 'timestamp')).toEqual(repo.file('timestamp'));
+  });
+
+  it('a refused update changes nothing in the cache, although the timestamp before the bad file verified', async () => {
+    const alice = newEcdsaKey();
+    repo.addDelegation('targets/alice', [alice]);
+    repo.publish(['targets', 'targets/alice']);
+    await refresh(repo.gun, opts());
+    const before = await Promise.all(['timestamp', 'snapshot', 'targets', 'targets/alice'].map((r) => cache.read(repo.gun, r)));
+    repo.addTarget('targets/alice', 'v9');
+    repo.publish(['targets/alice']);
+    server.override.set('targets/alice', Buffer.from(repo.file('targets/alice').toString().replace('"v9"', '"v8"')));
+    await expect(refresh(repo.gun, opts())).rejects.toMatchObject({ kind: 'tampered' });
+    const after = await Promise.all(['timestamp', 'snapshot', 'targets', 'targets/alice'].map((r) => cache.read(repo.gun, r)));
+    expect(after).toEqual(before);
+  });
+
+  it('freeze: refuses an expired timestamp from the server', async () => {
+    now = new Date(NOW.getTime() + 20 * DAY_MS);
+    await expect(refresh(repo.gun, opts())).rejects.toMatchObject({ kind: 'expired' });
+  });
+
+  it('tampering: refuses a snapshot that does not match the timestamp, after retrying with a fresh root', async () => {
+    server.override.set('snapshot', Buffer.from(repo.file('snapshot').toString().replace('"version":1', '"version":9')));
+    await expect(refresh(repo.gun, opts())).rejects.toMatchObject({ kind: 'tampered' });
+    expect(server.requests.filter((r) => r === 'root.json')).toHaveLength(2); // bootstrap + refresh before the retry
+    expect(await cache.read(repo.gun, 'snapshot')).toBeUndefined();
+  });
+
+  it('skips a below-threshold delegation with a warning and shows the rest', async () => {
+    const [alice, bob] = [newEcdsaKey(), newEcdsaKey()];
+    repo.addDelegation('targets/releases', [alice], { keys: [alice.publicKey, bob.publicKey], threshold: 2 });
+    repo.addDelegation('targets/bob', [bob]);
+    repo.addTarget('targets/releases', 'v1');
+    repo.addTarget('targets', 'v0');
+    repo.publish(['targets', 'targets/releases', 'targets/bob']);
+    const warnings: string[] = [];
+    const result = await refresh(repo.gun, opts({ onWarning: (w) => warnings.push(w) }));
+    expect(warnings).toEqual([expect.stringMatching(/skipping targets\/releases: valid signatures did not meet threshold/)]);
+    expect(result.warnings).toEqual(warnings);
+    expect(result.view.releasedTags().map((t) => t.tag)).toEqual(['v0']);
+    expect(await cache.read(repo.gun, 'targets/releases')).toBeUndefined();
+  });
+
+  it('offline: answers from the unexpired cache and says so; refuses an expired one', async () => {
+    repo.addTarget('targets', 'v1');
+    repo.publish(['targets']);
+    await refresh(repo.gun, opts());
+    server.down = true;
+    const offline = await refresh(repo.gun, opts());
+    expect(offline.offline).toBe(true);
+    expect(offline.view.releasedTags().map((t) => t.tag)).toEqual(['v1']);
+    expect(offline.warnings[0]).toMatch(/^cannot reach the trust server at https:\/\/notary.test:4443: ECONNREFUSED; showing the trust data cached/);
+
+    now = new Date(NOW.getTime() + 15 * DAY_MS);
+    await expect(refresh(repo.gun, opts())).rejects.toThrow(
+      /^cannot reach the trust server at .*: ECONNREFUSED, and the cached trust data for example.com\/app cannot be used \(timestamp: expired/,
+    );
+  });
+
+  it('offline without any cache reports the server as unreachable', async () => {
+    server.down = true;
+    await expect(refresh(repo.gun, opts())).rejects.toThrow('cannot reach the trust server at https://notary.test:4443: ECONNREFUSED');
+  });
+
+  it('refuses a first root that the pins do not allow, and with TOFU disabled', async () => {
+    await expect(refresh(repo.gun, opts({ trustPolicy: { tofu: true, pinnedCerts: ['00'.repeat(32)] } }))).rejects.toMatchObject({
+      kind: 'pinning',
+    });
+    await expect(refresh(repo.gun, opts({ trustPolicy: { tofu: false } }))).rejects.toThrow(/trust on first use is disabled/);
+    const pinned = await refresh(repo.gun, opts({ trustPolicy: { tofu: false, pinnedCerts: [repo.rootSigners[0]!.certKey.id] } }));
+    expect(pinned.trusted.root.signed.version).toBe(1);
+    expect(await cache.read(repo.gun, 'root')).toBeDefined();
+  });
+
+  it('rememberPublished caches what we uploaded so the next refresh downloads only the timestamp', async () => {
+    await refresh(repo.gun, opts());
+    repo.addTarget('targets', 'v2');
+    repo.publish(['targets']);
+    await rememberPublished(
+      repo.gun,
+      [
+        { role: 'targets', bytes: repo.file('targets') },
+        { role: 'snapshot', bytes: repo.file('snapshot') },
+        { role: 'root', bytes: Buffer.from('not trusted by our word') },
+      ],
+      cache,
+    );
+    expect(await cache.read(repo.gun, 'root')).toEqual(repo.file('root'));
+    server.requests = [];
+    const result = await refresh(repo.gun, opts());
+    expect(server.requests).toEqual(['timestamp.json']);
+    expect(result.view.releasedTags().map((t) => t.tag)).toEqual(['v2']);
+  });
+
+  it('forgets cached delegations the snapshot no longer lists (so a re-created one is not a rollback)', async () => {
+    const alice = newEcdsaKey();
+    repo.addDelegation('targets/alice', [alice]);
+    repo.publish(['targets', 'targets/alice']);
+    await refresh(repo.gun, opts());
+    expect(await cache.read(repo.gun, 'targets/alice')).toBeDefined();
+    repo.targets.removeDelegation('targets/alice');
+    repo.files.delete('targets/alice');
+    repo.publish(['targets']);
+    await refresh(repo.gun, opts());
+    expect(await cache.read(repo.gun, 'targets/alice')).toBeUndefined();
+  });
+
+  it('a wrong-role signature on the timestamp is refused even after the root refresh', async () => {
+    const forged = Envelope.sign(
+      (await import('../../src/tuf/metadata/index.js')).Timestamp.fromSnapshot(repo.file('snapshot'), repo.expiresIn(14), 7),
+      [signerFromPrivateKey(repo.targetsKey)],
+    ).raw;
+    server.override.set('timestamp', forged);
+    await expect(refresh(repo.gun, opts())).rejects.toThrow(/valid signatures did not meet threshold for timestamp/);
+  });
+});
