@@ -6,6 +6,7 @@ import { processIo, type Io } from './output.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerKeyCommands } from './commands/key.js';
+import { registerRepoCommands } from './commands/repo.js';
 import { registerServerCommand } from './commands/server.js';
 import { AlreadyReported, describeError } from './errors.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(io: Io): Command {
     .exitOverride();
   registerKeyCommands(program, io);
   registerConfigCommands(program, io);
+  registerRepoCommands(program, io);
   registerInspectCommand(program, io);
   registerServerCommand(program, io);
   for (const cmd of program.commands) applyDefaults(cmd, io);

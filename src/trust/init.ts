@@ -76,7 +76,8 @@ export async function initRepository(
   input: string | ImageReference | OpenedRepository,
   options: ServerOptions & { signer?: string } = {},
 ): Promise<InitResult> {
-  const repo = 'client' in (input as OpenedRepository) ? (input as OpenedRepository) : await openRepository(ctx, input as string, { ...options, allowMissing: true });
+  const repo =
+    typeof input === 'object' && 'client' in input ? input : await openRepository(ctx, input, { ...options, allowMissing: true });
   if (repo.state) throw new InputError(`${repo.gun} is already initialised on ${repo.endpoint.url}`);
   const signer = options.signer ?? (await defaultSignerName(ctx, repo.reference));
   checkKeyName(signer, 'signer name');

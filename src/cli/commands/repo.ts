@@ -1,0 +1,98 @@
+// `trust-tui init`, `sign`, `revoke`: the write commands of a repository.
+import { Command, InvalidArgumentError } from 'commander';
+import { globalOptions } from '../globals.js';
+import { emit, type Io } from '../output.js';
+import { serverOptions, withServerOptions } from './server-options.js';
+
+type ServerFlags = { server?: string; tlscacert?: string };
+
+function parseSize(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('the size must be a whole number of bytes');
+  return Number(value);
+}
+
+function collectMeta(value: string, previous: { name: string; file: string }[] = []) {
+  const colon = value.indexOf(':');
+  if (colon <= 0 || colon === value.length - 1) throw new InvalidArgumentError('use --meta NAME:FILE');
+  return [...previous, { name: value.slice(0, colon), file: value.slice(colon + 1) }];
+}
+
+export function registerRepoCommands(program: Command, io: Io): void {
+  withServerOptions(
+    program
+      .command('init')
+      .argument('<repository>', 'repository to create trust data for, e.g. registry.example.com/team/app')
+      .option('--signer <name>', 'name of this host\'s signer (default: your registry login, else "owner")')
+      .description('Initialise a signed repository: root, targets, releases and your signer'),
+  ).action(async (repository: string, opts: ServerFlags & { signer?: string }, cmd: Command) => {
+    const g = globalOptions(cmd);
+    const [{ cliContext }, { initRepository }] = await Promise.all([import('../context.js'), import('../../trust/init.js')]);
+    if (!g.json) io.stdout(`Initializing signed repository for ${repository}...\n`);
+    const r = await initRepository(cliContext(g, io), repository, { ...serverOptions(opts), signer: opts.signer });
+    emit(io, g, r, () =>
+      [
+        `Successfully initialized ${r.gun} on ${r.server}`,
+        `  root key:       ${r.rootKeyId}`,
+        `  repository key: ${r.targetsKeyId}`,
+        `  signer ${r.signer}:   ${r.signerKeyId} (in targets/releases and targets/${r.signer})`,
+      ].join('\n'),
+    );
+  });
+
+  withServerOptions(
+    program
+      .command('sign')
+      .argument('<image>', 'repository:tag to sign')
+      .option('--digest <sha256:hex>', 'manifest digest (default: asked from the registry)')
+      .option('--size <bytes>', 'manifest size in bytes (with --digest)', parseSize)
+      .option('--meta <name:file>', 'upload FILE as a blob and record it under NAME in the signature (repeatable)', collectMeta)
+      .description('Sign a tag: record its manifest digest in every role you may sign'),
+  ).action(
+    async (image: string, opts: ServerFlags & { digest?: string; size?: number; meta?: { name: string; file: string }[] }, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const [{ cliContext }, { sign }] = await Promise.all([import('../context.js'), import('../../trust/sign.js')]);
+      if (!g.json) io.stdout(`Signing and pushing trust data for ${image}...\n`);
+      const r = await sign(cliContext(g, io), image, { ...serverOptions(opts), digest: opts.digest, size: opts.size, meta: opts.meta });
+      emit(io, g, r, () =>
+        [
+          ...(r.initialised ? [`Initialized signed repository ${r.gun}`] : []),
+          `Successfully signed ${r.gun}:${r.tag} (${r.digest}, ${r.size} bytes) in ${r.roles.join(', ')}`,
+        ].join('\n'),
+      );
+    },
+  );
+
+  withServerOptions(
+    program
+      .command('revoke')
+      .argument('<image>', 'repository:tag to revoke your signature of, or a repository to delete all its trust data')
+      .option('-y, --yes', 'do not ask for confirmation (repository deletion)')
+      .option('--local-only', 'only forget the local trust data of the repository (with a repository)')
+      .description('Remove your signature of a tag, or all trust data of a repository'),
+  ).action(async (image: string, opts: ServerFlags & { yes?: boolean; localOnly?: boolean }, cmd: Command) => {
+    const g = globalOptions(cmd);
+    const [{ cliContext }, revoke, { parseReference }] = await Promise.all([
+      import('../context.js'),
+      import('../../trust/revoke.js'),
+      import('../../registry/reference.js'),
+    ]);
+    const ctx = cliContext(g, io);
+    if (parseReference(image).tag !== undefined) {
+      if (opts.localOnly) cmd.error('error: --local-only applies to a whole repository, not a tag', { exitCode: 2, code: 'trust-tui.usage' });
+      const r = await revoke.revokeTag(ctx, image, serverOptions(opts));
+      emit(io, g, r, () =>
+        [
+          `Successfully deleted signature for ${r.gun}:${r.tag} from ${r.roles.join(', ')}`,
+          ...(r.remaining.length ? [`Still signed in ${r.remaining.join(', ')} by keys this host does not hold`] : []),
+        ].join('\n'),
+      );
+    } else {
+      const r = await revoke.revokeRepository(ctx, image, { ...serverOptions(opts), yes: opts.yes, localOnly: opts.localOnly });
+      emit(io, g, r, () =>
+        r.deletedRemote
+          ? `Successfully deleted all trust data of ${r.gun} on ${r.server} and locally`
+          : `Successfully deleted the local trust data of ${r.gun}`,
+      );
+    }
+  });
+}

@@ -1,0 +1,104 @@
+// `sign REPO:TAG`: record the manifest digest and size of a tag in every role this host may sign it
+// into — docker's rule: each delegation one level below targets (targets/releases and
+// targets/<signer>) whose key we hold and whose paths allow the tag; `targets` itself only when the
+// repository has no delegations. A repository that does not exist yet is initialised first.
+import { readFile } from 'node:fs/promises';
+import { dockerConfigDir } from '../config/paths.js';
+import { RegistryClient } from '../registry/client.js';
+import { parseReference, requireTag, type TaggedReference } from '../registry/reference.js';
+import type { JsonValue } from '../tuf/canonical.js';
+import { isPathAllowed, parentRoleName } from '../tuf/delegation.js';
+import { RepositoryEditor } from '../tuf/editor.js';
+import { FileMeta } from '../tuf/metadata/index.js';
+import { GoTime } from '../tuf/time.js';
+import type { ServerOptions } from './connect.js';
+import type { TrustContext } from './context.js';
+import { InputError } from './errors.js';
+import { initRepository } from './init.js';
+import { editableState, heldKeyIds, publish } from './publish.js';
+import { openRepository, type OpenedRepository } from './repository.js';
+
+export interface SignOptions extends ServerOptions {
+  /** `sha256:<hex>`; without it the registry is asked. */
+  digest?: string;
+  size?: number;
+  /** `--meta NAME:FILE`: files uploaded as blobs and recorded in the target's custom data. */
+  meta?: { name: string; file: string }[];
+}
+
+export interface SignResult {
+  gun: string;
+  tag: string;
+  digest: string;
+  size: number;
+  roles: string[];
+  initialised: boolean;
+  custom?: JsonValue;
+}
+
+export function registryClient(ctx: TrustContext): RegistryClient {
+  const env = ctx.env as NodeJS.ProcessEnv;
+  return new RegistryClient({ env, dockerConfigDir: dockerConfigDir(env) });
+}
+
+/** Roles this host can sign `tag` into, by docker's rule (see the top of this file). */
+export async function signableRoles(ctx: TrustContext, repo: OpenedRepository, editor: RepositoryEditor, tag: string): Promise<string[]> {
+  const trusted = repo.state!.trusted;
+  const top = editor.current('targets')!.delegations.map((d) => d.name).filter((name) => parentRoleName(name) === 'targets');
+  if (top.length === 0) {
+    if ((await heldKeyIds(ctx, editor, 'targets')).length === 0) {
+      throw new InputError(`this host holds no targets key of ${repo.gun}: only its owner can sign it`);
+    }
+    return ['targets'];
+  }
+  const roles: string[] = [];
+  for (const role of top) {
+    const paths = trusted.pathsOf(role) ?? editor.current('targets')!.getDelegation(role)?.paths ?? [];
+    if (!isPathAllowed(tag, paths)) continue;
+    if ((await heldKeyIds(ctx, editor, role)).length > 0) roles.push(role);
+  }
+  if (roles.length === 0) {
+    throw new InputError(
+      `this host holds no key of any signer of ${repo.gun} that may sign ${tag}: ask its owner to add yours with \`trust-tui signer add\``,
+    );
+  }
+  return roles;
+}
+
+export async function sign(ctx: TrustContext, input: string, options: SignOptions = {}): Promise<SignResult> {
+  const reference = requireTag(parseReference(input)) as TaggedReference;
+  if (options.digest !== undefined && options.size === undefined) throw new InputError('--digest needs --size (the manifest length in bytes)');
+  const registry = registryClient(ctx);
+  let digest = options.digest;
+  let size = options.size;
+  if (digest === undefined) {
+    const manifest = await registry.resolve(reference);
+    ({ digest, size } = manifest);
+  }
+  const hex = /^sha256:([0-9a-f]{64})$/.exec(digest!)?.[1];
+  if (!hex) throw new InputError(`digest ${digest} is not sha256:<64 hex digits>`);
+  if (!Number.isSafeInteger(size) || size! < 0) throw new InputError(`size ${size} is not a byte count`);
+
+  let custom: Record<string, JsonValue> | undefined;
+  for (const { name, file } of options.meta ?? []) {
+    const bytes = await readFile(file).catch(() => {
+      throw new InputError(`cannot read --meta file ${file}`);
+    });
+    const blob = await registry.uploadBlob(reference, bytes);
+    (custom ??= {})[name] = { digest: blob.digest, size: blob.size };
+  }
+
+  let repo = await openRepository(ctx, reference, { ...options, allowMissing: true });
+  let initialised = false;
+  if (!repo.state) {
+    await initRepository(ctx, repo, options);
+    repo = await openRepository(ctx, reference, options);
+    initialised = true;
+  }
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  const roles = await signableRoles(ctx, repo, editor, reference.tag);
+  const meta = FileMeta.fromDigests({ length: size!, sha256: hex }, custom);
+  for (const role of roles) editor.targets(role).addTarget(reference.tag, meta, repo.state!.trusted.pathsOf(role));
+  await publish(ctx, repo, editor);
+  return { gun: repo.gun, tag: reference.tag, digest: digest!, size: size!, roles, initialised, ...(custom ? { custom } : {}) };
+}
