@@ -76,4 +76,26 @@ describe('inspect matches docker trust inspect', () => {
     expect(tls.stderr).toMatch(/TLS|certificate/i);
     expect(tls.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('info shows tags with sizes and signers, every signer with its keys, every role with its expiry', async () => {
+    const info = JSON.parse(ok(await tt(['--json', 'info', REPO])).stdout);
+    expect(info.offline).toBe(false);
+    const tags = Object.fromEntries(info.tags.map((t: { tag: string; signers: string[]; size: number }) => [t.tag, [t.signers, t.size]]));
+    expect(tags).toEqual({ v1: [['Repo Admin'], 22], v2: [['alice', 'bob'], 22], v10: [['bob'], 13] });
+    expect(info.signers.map((s: { name: string }) => s.name).sort()).toEqual(['alice', 'bob', 'releases']);
+    expect(info.roles.map((r: { role: string }) => r.role)).toEqual(expect.arrayContaining(['root', 'targets', 'snapshot', 'timestamp', 'targets/releases']));
+    const text = ok(await tt(['info', REPO, '--tags-only'])).stdout;
+    expect(text).toMatch(/v10\s+[0-9a-f]{64}\s+13\s+bob\s+verified/);
+  });
+
+  it('answers from the unexpired cache, and says so, when the server is down', async () => {
+    ok(await tt(['inspect', REPO]));
+    const online = ok(await tt(['inspect', REPO])).stdout;
+    await server.stop();
+    const r = ok(await tt(['inspect', REPO]));
+    expect(r.stdout).toBe(online);
+    expect(r.stderr).toMatch(/unreachable|offline|cache/i);
+    const info = JSON.parse(ok(await tt(['--json', 'info', REPO])).stdout);
+    expect(info.offline).toBe(true);
+  });
 });

@@ -1,0 +1,77 @@
+// `trust-tui info [REPO[:TAG]] [--tags-only|--keys-only]`.
+import type { Command } from 'commander';
+import { globalOptions } from '../globals.js';
+import { emit, table, type Io } from '../output.js';
+import { serverOptions, withServerOptions } from './server-options.js';
+import type { HostInfo, RepositoryInfo } from '../../trust/info.js';
+
+const mark = (held: boolean) => (held ? ' (held)' : '');
+
+function repositoryText(r: RepositoryInfo, opts: { tagsOnly?: boolean; keysOnly?: boolean }): string {
+  const out: string[] = [];
+  if (!opts.keysOnly) {
+    out.push(`Repository ${r.gun} on ${r.server}${r.offline ? ' (OFFLINE: from the local cache)' : ''}`, '');
+    out.push(
+      r.tags.length === 0
+        ? 'No signed tags'
+        : table(
+            ['TAG', 'DIGEST', 'SIZE', 'SIGNERS', 'STATE'],
+            r.tags.map((t) => [t.tag, t.digest, String(t.size), t.signers.join(', '), t.verified ? 'verified' : `NOT VERIFIED: ${t.problem ?? ''}`]),
+          ),
+    );
+  }
+  if (!opts.tagsOnly) {
+    if (out.length) out.push('');
+    out.push(
+      r.signers.length === 0
+        ? 'No signers'
+        : table(
+            ['SIGNER', 'THRESHOLD', 'KEYS', 'STATE'],
+            r.signers.map((s) => [s.name, String(s.threshold), s.keys.map((k) => `${k.id.slice(0, 12)}${mark(k.held)}`).join(', '), s.problem ? `${s.state}: ${s.problem}` : s.state]),
+          ),
+    );
+    out.push('', `Root key:       ${r.administrativeKeys.root.map((k) => `${k.id}${mark(k.held)}`).join(', ')}`);
+    out.push(`Repository key: ${r.administrativeKeys.repository.map((k) => `${k.id}${mark(k.held)}`).join(', ')}`);
+    out.push('', table(['ROLE', 'VERSION', 'EXPIRES', 'STATE'], r.roles.map((e) => [e.role, String(e.version), e.expires, e.state])));
+  }
+  return out.join('\n');
+}
+
+function hostText(h: HostInfo): string {
+  return [
+    `Trust directory: ${h.trustDir} (cache ${h.cacheDir})`,
+    `Settings:        ${h.configDir}`,
+    `Root key:        ${h.rootKeyId ?? 'none yet (made by the first init)'}`,
+    `Trust on first use: ${h.tofu ? 'enabled' : 'disabled'}`,
+    '',
+    h.keys.length ? table(['ROLE', 'GUN', 'KEY ID', 'TYPE'], h.keys.map((k) => [k.role, k.gun ?? '', k.id, k.type])) : 'No keys',
+    '',
+    h.environmentServer ? `DOCKER_CONTENT_TRUST_SERVER: ${h.environmentServer.url} (${h.environmentServer.state})` : 'DOCKER_CONTENT_TRUST_SERVER: not set',
+    h.servers.length ? table(['SCOPE', 'SERVER', 'STATE'], h.servers.map((s) => [s.scope, s.url, s.state])) : 'No servers configured',
+    '',
+    h.pins.length ? table(['SCOPE', 'PINNED TO'], h.pins.map((p) => [p.scope, p.kind === 'ca' ? 'CA' : (p.certs ?? []).map((c) => c.slice(0, 12)).join(', ')])) : 'No pins',
+  ].join('\n');
+}
+
+export function registerInfoCommand(program: Command, io: Io): void {
+  withServerOptions(
+    program
+      .command('info')
+      .argument('[repository]', 'repository or repository:tag (without it: this host)')
+      .option('--tags-only', 'only the tags')
+      .option('--keys-only', 'only signers, keys and roles')
+      .description('Everything about a repository (tags, signers, keys, expiries), or about this host'),
+  ).action(async (repository: string | undefined, opts: { tagsOnly?: boolean; keysOnly?: boolean; server?: string; tlscacert?: string }, cmd: Command) => {
+    const g = globalOptions(cmd);
+    const [{ cliContext }, info] = await Promise.all([import('../context.js'), import('../../trust/info.js')]);
+    const ctx = cliContext(g, io);
+    if (!repository) {
+      const h = await info.hostInfo(ctx);
+      emit(io, g, h, () => hostText(h));
+      return;
+    }
+    const r = await info.repositoryInfo(ctx, repository, serverOptions(opts));
+    const data = opts.tagsOnly ? { gun: r.gun, server: r.server, offline: r.offline, tags: r.tags } : opts.keysOnly ? { ...r, tags: undefined } : r;
+    emit(io, g, data, () => repositoryText(r, opts));
+  });
+}

@@ -1,0 +1,126 @@
+// `info REPO[:TAG]`: everything about a repository in one place — every tag with digest, size and
+// who signed it, every signer and key (and which of them this host holds), every role's version and
+// expiry, the server and whether the answer came from it or from the cache.
+// `info` alone: this host — keys, settings, servers, pins, trust directory.
+import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
+import { defaultConfigDir } from '../config/paths.js';
+import { NotaryClient } from '../notary/http-client.js';
+import { parseReference } from '../registry/reference.js';
+import type { ServerOptions } from './connect.js';
+import type { TrustContext } from './context.js';
+import { listKeys, type ListedKey } from './keys.js';
+import { openRepository } from './repository.js';
+import { REPO_ADMIN } from '../tuf/repository-view.js';
+
+export interface TagInfo {
+  tag: string;
+  digest: string;
+  size: number;
+  signers: string[];
+  releasedBy: string[];
+  verified: boolean;
+  problem?: string;
+}
+
+export interface SignerInfo {
+  name: string;
+  role: string;
+  threshold: number;
+  paths: readonly string[];
+  state: string;
+  problem?: string;
+  keys: { id: string; type: string; held: boolean }[];
+}
+
+export interface RepositoryInfo {
+  gun: string;
+  server: string;
+  offline: boolean;
+  tags: TagInfo[];
+  signers: SignerInfo[];
+  administrativeKeys: { root: { id: string; canonicalId: string; held: boolean }[]; repository: { id: string; held: boolean }[] };
+  roles: { role: string; version: number; expires: string; state: string }[];
+  warnings: string[];
+}
+
+export async function repositoryInfo(ctx: TrustContext, input: string, options: ServerOptions = {}): Promise<RepositoryInfo> {
+  const reference = parseReference(input);
+  const repo = await openRepository(ctx, reference, options);
+  const { view, offline, warnings } = repo.state!;
+  const held = new Set((await ctx.keys.list()).map((k) => k.id));
+  const rows = reference.tag === undefined ? view.releasedTags({ includeUnverified: true }) : view.tag(reference.tag);
+  const admin = view.administrativeKeys();
+  return {
+    gun: repo.gun,
+    server: repo.endpoint.url,
+    offline,
+    tags: rows.map((t) => ({
+      tag: t.tag,
+      digest: t.digest,
+      size: t.length,
+      signers: t.signers.length > 0 ? t.signers : [REPO_ADMIN],
+      releasedBy: t.releasedBy,
+      verified: t.verified,
+      ...(t.problem ? { problem: t.problem } : {}),
+    })),
+    signers: view.delegations().map((d) => ({
+      name: d.name,
+      role: d.role,
+      threshold: d.threshold,
+      paths: d.paths,
+      state: d.state,
+      ...(d.problem ? { problem: d.problem } : {}),
+      keys: d.keys.map((k) => ({ id: k.canonicalId, type: k.keytype, held: held.has(k.canonicalId) })),
+    })),
+    administrativeKeys: {
+      root: admin.root.map((k) => ({ id: k.id, canonicalId: k.canonicalId, held: held.has(k.canonicalId) })),
+      repository: admin.repository.map((k) => ({ id: k.id, held: held.has(k.canonicalId) })),
+    },
+    roles: view.expiries().map((e) => ({ role: e.role, version: e.version, expires: e.expires.toString(), state: e.state })),
+    warnings,
+  };
+}
+
+export interface HostInfo {
+  trustDir: string;
+  cacheDir: string;
+  configDir: string;
+  rootKeyId: string | null;
+  tofu: boolean;
+  keys: ListedKey[];
+  servers: { scope: string; url: string; ca?: string; state: string }[];
+  environmentServer: { url: string; state: string } | null;
+  pins: { scope: string; kind: 'certificates' | 'ca'; certs?: string[] }[];
+  watched: string[];
+}
+
+/** `online`, or `offline: <why>` — a ping of the server with a short timeout. */
+async function probe(url: string, caFile?: string): Promise<string> {
+  try {
+    const ca = caFile ? [...rootCertificates, await readFile(caFile, 'utf8')] : undefined;
+    const client = new NotaryClient({ baseUrl: url, ...(ca ? { tls: { ca } } : {}), connectTimeoutMs: 3000, requestTimeoutMs: 3000 });
+    await client.ping();
+    return 'online';
+  } catch (e) {
+    return `offline: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+export async function hostInfo(ctx: TrustContext): Promise<HostInfo> {
+  const s = ctx.settings.data;
+  return {
+    trustDir: ctx.trustDir,
+    cacheDir: `${ctx.trustDir}/tuf`,
+    configDir: ctx.settings.dir ?? defaultConfigDir(),
+    rootKeyId: s.rootKeyId ?? null,
+    tofu: s.tofu,
+    keys: await listKeys(ctx),
+    servers: await Promise.all(Object.entries(s.servers).map(async ([scope, e]) => ({ scope, ...e, state: await probe(e.url, e.ca) }))),
+    environmentServer: ctx.env.DOCKER_CONTENT_TRUST_SERVER
+      ? { url: ctx.env.DOCKER_CONTENT_TRUST_SERVER, state: await probe(ctx.env.DOCKER_CONTENT_TRUST_SERVER) }
+      : null,
+    pins: Object.entries(s.pins).map(([scope, p]) => (p.certs?.length ? { scope, kind: 'certificates' as const, certs: p.certs } : { scope, kind: 'ca' as const })),
+    watched: s.watched,
+  };
+}
