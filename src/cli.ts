@@ -4,9 +4,16 @@
 const argv = process.argv.slice(2);
 
 if (argv.length === 0) {
-  // The interactive UI is not built yet: say what to use instead.
-  process.stderr.write('trust-tui: the interactive UI is not available yet; run `trust-tui --help` for the commands.\n');
-  process.exitCode = 2;
+  // chalk (loaded with Ink) reads the colour environment at import time and ignores NO_COLOR:
+  // map it before anything imports Ink (ui-guide 1.5).
+  if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    process.stderr.write('trust-tui: the interactive UI needs a terminal; for scripts use the commands (trust-tui --help, --json).\n');
+    process.exitCode = 2;
+  } else {
+    const { main } = await import('./main.js');
+    await main();
+  }
 } else {
   const { run } = await import('./cli/program.js');
   process.exitCode = await run(argv);

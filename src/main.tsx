@@ -1,0 +1,59 @@
+// Starts the interactive UI on a terminal: alternate screen, the store over the real trust layer,
+// signals. Loaded by src/cli.ts only after it has fixed the colour environment and checked for a TTY.
+import { resolve } from 'node:path';
+import { render } from 'ink';
+import { App } from './app.js';
+import { defaultConfigDir, defaultTrustDir } from './config/paths.js';
+import { StoreProvider } from './state/context.js';
+import { createAppStore } from './state/store.js';
+import type { Services } from './state/services.js';
+import { createTrustServices } from './state/trust-services.js';
+
+export interface MainOptions {
+  trustDir?: string;
+  configDir?: string;
+  readOnly?: boolean;
+  /** The lead's adapter over all of src/trust; defaults to what is wired today. */
+  services?: Services;
+}
+
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
+const LEAVE_ALT_SCREEN = '\x1b[?1049l';
+const CLEAR_SCREEN = '\x1b[2J\x1b[H';
+
+export async function main(options: MainOptions = {}): Promise<void> {
+  const useAltScreen = !process.env.TRUST_TUI_NO_ALT_SCREEN;
+  let restored = false;
+  const restore = () => {
+    if (useAltScreen && !restored) {
+      restored = true;
+      process.stdout.write(LEAVE_ALT_SCREEN);
+    }
+  };
+  if (useAltScreen) process.stdout.write(ENTER_ALT_SCREEN); // ink 6 has no alternate-screen option
+  process.on('exit', restore); // also runs on process.exit and uncaught errors
+  // Registered before Ink's own listener: a clean slate before each resized frame (ui-guide 4.3.6).
+  if (useAltScreen) process.stdout.on('resize', () => process.stdout.write(CLEAR_SCREEN));
+
+  const trustDir = resolve(options.trustDir ?? defaultTrustDir());
+  const configDir = resolve(options.configDir ?? defaultConfigDir());
+  const store = createAppStore(options.services ?? createTrustServices({ trustDir, configDir }), { readOnly: options.readOnly ?? false });
+  const app = render(
+    <StoreProvider store={store}>
+      <App />
+    </StoreProvider>,
+    { exitOnCtrlC: true },
+  );
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      process.exitCode = 128 + (signal === 'SIGTERM' ? 15 : 1);
+      app.unmount();
+    });
+  }
+  try {
+    await app.waitUntilExit();
+  } finally {
+    app.cleanup();
+    restore();
+  }
+}

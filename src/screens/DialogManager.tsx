@@ -1,0 +1,81 @@
+// The one place that decides what is on top (gemini-cli's DialogManager): a passphrase request
+// first (an operation is waiting on it), then the active wizard, then the modal. Returns null when
+// nothing is open and the screen should show.
+import { useShallow } from 'zustand/react/shallow';
+import { useApp, useAppStore } from '../state/context.js';
+import { ConfirmDialog } from '../ui/ConfirmDialog.js';
+import { HelpOverlay } from '../ui/HelpOverlay.js';
+import { TypeToConfirm } from '../ui/TypeToConfirm.js';
+import { ChooseDialog } from './dialogs/ChooseDialog.js';
+import { DetailDialog } from './dialogs/DetailDialog.js';
+import { PassphraseDialog } from './dialogs/PassphraseDialog.js';
+import { PromptDialog } from './dialogs/PromptDialog.js';
+import { KeyGenerateWizard } from './wizards/KeyGenerateWizard.js';
+import { KeyImportWizard } from './wizards/KeyImportWizard.js';
+import { SignerSetupWizard } from './wizards/SignerSetupWizard.js';
+import { SweepWizard } from './wizards/SweepWizard.js';
+
+export function useDialogOpen(): boolean {
+  return useApp((s) => s.passphrase !== null || s.wizard !== null || s.modal !== null);
+}
+
+export function DialogManager({ height }: { height: number }) {
+  const store = useAppStore();
+  const { passphrase, wizard, modal, screen } = useApp(useShallow((s) => ({ passphrase: s.passphrase, wizard: s.wizard, modal: s.modal, screen: s.screen })));
+  const actions = store.getState();
+
+  if (passphrase) {
+    // A fresh dialog per request: nothing typed for one key carries over to the next.
+    const key = `${passphrase.keyId}:${passphrase.purpose}:${passphrase.attempt}`;
+    return <PassphraseDialog key={key} request={passphrase} onSubmit={actions.submitPassphrase} onCancel={actions.cancelPassphrase} />;
+  }
+  if (wizard) {
+    switch (wizard.kind) {
+      case 'key-import':
+        return <KeyImportWizard state={wizard.state} send={(e) => actions.sendWizard('key-import', e)} />;
+      case 'key-generate':
+        return <KeyGenerateWizard state={wizard.state} send={(e) => actions.sendWizard('key-generate', e)} />;
+      case 'signer-setup':
+        return <SignerSetupWizard state={wizard.state} send={(e) => actions.sendWizard('signer-setup', e)} />;
+      case 'sweep':
+        return <SweepWizard state={wizard.state} height={height} send={(e) => actions.sendWizard('sweep', e)} />;
+    }
+  }
+  if (!modal) return null;
+  switch (modal.kind) {
+    case 'help':
+      return <HelpOverlay screen={screen} onClose={actions.closeModal} />;
+    case 'type-to-confirm':
+      return <TypeToConfirm title={modal.title} changes={modal.changes} expected={modal.expected} onConfirm={() => void actions.confirmModal(modal.expected)} onCancel={actions.closeModal} />;
+    case 'confirm':
+      return <ConfirmDialog title={modal.title} changes={modal.changes} onConfirm={() => void actions.confirmModal()} onCancel={actions.closeModal} />;
+    case 'prompt':
+      return (
+        <PromptDialog
+          title={modal.title}
+          label={modal.label}
+          initial={modal.initial}
+          {...(modal.hint ? { hint: modal.hint } : {})}
+          onSubmit={(value) => {
+            actions.closeModal();
+            void modal.submit(value);
+          }}
+          onCancel={actions.closeModal}
+        />
+      );
+    case 'choose':
+      return (
+        <ChooseDialog
+          title={modal.title}
+          options={modal.options}
+          onChoose={(value) => {
+            actions.closeModal();
+            modal.choose(value);
+          }}
+          onCancel={actions.closeModal}
+        />
+      );
+    case 'detail':
+      return <DetailDialog title={modal.title} lines={modal.lines} onClose={actions.closeModal} />;
+  }
+}

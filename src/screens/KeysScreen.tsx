@@ -1,0 +1,37 @@
+import { Text } from 'ink';
+import { useAppStore } from '../state/context.js';
+import type { KeyRow } from '../state/services.js';
+import type { Column } from '../ui/DataTable.js';
+import { theme } from '../ui/theme.js';
+import { shortId } from './format.js';
+import { ListScreen } from './ListScreen.js';
+
+const columns: Column<KeyRow>[] = [
+  { title: 'Key ID', width: 9, value: (k) => shortId(k.id) },
+  { title: 'Name / role', width: 22, value: (k) => k.role, color: (k) => (k.problem ? theme.danger : undefined) },
+  { title: 'Type', width: 8, value: (k) => k.type },
+  { title: 'Trusted by', value: (k) => (k.problem ? `unreadable: ${k.problem}` : k.trustedBy.join(', ') || k.gun || '-') },
+  { title: 'Tags signed', width: 12, align: 'right', value: (k) => String(k.tagsSigned) },
+];
+
+export function KeysScreen({ height }: { height: number }) {
+  const store = useAppStore();
+  const actions = store.getState();
+  return (
+    <ListScreen
+      screen="keys"
+      list="keys"
+      title="Keys"
+      noun="keys"
+      columns={columns}
+      rowKey={(k) => k.id}
+      height={height}
+      commands={{
+        'keys.import': () => actions.startKeyImport(),
+        'keys.generate': () => actions.startKeyGenerate(),
+        'keys.sweep': () => actions.sweepSelectedKey(),
+      }}
+      emptyHint={<Text>No keys in the trust directory. Press n to generate one or i to import a key file.</Text>}
+    />
+  );
+}

@@ -1,0 +1,41 @@
+import { Text } from 'ink';
+import { useAppStore } from '../state/context.js';
+import { selectedRow } from '../state/list.js';
+import type { RepoRow } from '../state/services.js';
+import type { Column } from '../ui/DataTable.js';
+import { theme } from '../ui/theme.js';
+import { expiresSoon, expiryText } from './format.js';
+import { ListScreen } from './ListScreen.js';
+
+const columns: Column<RepoRow>[] = [
+  { title: 'Repository', value: (r) => r.gun },
+  { title: 'Tags', width: 6, align: 'right', value: (r) => String(r.tagCount) },
+  { title: 'Signers', width: 8, align: 'right', value: (r) => String(r.signerCount) },
+  { title: 'Earliest expiry', width: 24, value: (r) => expiryText(r.earliestExpiry), color: (r) => (expiresSoon(r.earliestExpiry) ? theme.warning : undefined) },
+  { title: 'State', width: 8, value: (r) => r.state, color: (r) => (r.state === 'offline' ? theme.danger : undefined) },
+];
+
+export function ReposScreen({ height }: { height: number }) {
+  const store = useAppStore();
+  const open = (screen: 'tags' | 'signers') => {
+    const repo = selectedRow(store.getState().lists.repos);
+    if (repo) store.getState().openRepository(repo.gun, screen);
+  };
+  return (
+    <ListScreen
+      screen="repos"
+      list="repos"
+      title="Repositories"
+      noun="repositories"
+      columns={columns}
+      rowKey={(r) => r.gun}
+      height={height}
+      commands={{
+        'nav.open': () => open('tags'),
+        'repos.signers': () => open('signers'),
+        'repos.add': () => store.getState().promptWatchRepository(),
+      }}
+      emptyHint={<Text>No repositories yet. Press a to watch one, or sign a tag from the command line.</Text>}
+    />
+  );
+}

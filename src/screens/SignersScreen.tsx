@@ -1,0 +1,37 @@
+import { Text } from 'ink';
+import { useApp, useAppStore } from '../state/context.js';
+import type { SignerRow } from '../state/services.js';
+import type { Column } from '../ui/DataTable.js';
+import { shortId } from './format.js';
+import { ListScreen } from './ListScreen.js';
+
+const columns: Column<SignerRow>[] = [
+  { title: 'Signer', width: 20, value: (s) => s.name },
+  { title: 'Keys', value: (s) => s.keyIds.map(shortId).join(', ') },
+  { title: 'Threshold', width: 10, align: 'right', value: (s) => String(s.threshold) },
+  { title: 'Tags signed', width: 12, align: 'right', value: (s) => String(s.tagsSigned) },
+];
+
+export function SignersScreen({ height }: { height: number }) {
+  const store = useAppStore();
+  const gun = useApp((s) => s.gun);
+  const actions = store.getState();
+  return (
+    <ListScreen
+      screen="signers"
+      list="signers"
+      title={gun ? `Signers of ${gun}` : 'Signers'}
+      noun="signers"
+      columns={columns}
+      rowKey={(s) => s.name}
+      height={height}
+      commands={{
+        'signers.add': () => void actions.startSignerSetup(),
+        'signers.remove': () => void actions.confirmRemoveSelectedSigner(),
+        'signers.removeKey': () => actions.chooseSignerKeyToRemove(),
+        'signers.sweep': () => actions.sweepSelectedSigner(),
+      }}
+      emptyHint={gun ? <Text>No signers yet. Press a to add one.</Text> : <Text>No repository chosen: press 1, then Enter on a repository.</Text>}
+    />
+  );
+}

@@ -1,0 +1,44 @@
+import { Text } from 'ink';
+import { useApp, useAppStore } from '../state/context.js';
+import type { TagRow } from '../state/services.js';
+import type { Column } from '../ui/DataTable.js';
+import { glyph, theme } from '../ui/theme.js';
+import { humanSize } from './format.js';
+import { ListScreen } from './ListScreen.js';
+
+const columns: Column<TagRow>[] = [
+  { title: 'Tag', width: 20, value: (t) => t.tag },
+  { title: 'Digest', width: 20, value: (t) => t.digest.replace(/^sha256:/, '').slice(0, 16) },
+  { title: 'Size', width: 10, align: 'right', value: (t) => humanSize(t.size) },
+  { title: 'Signed by', width: 20, value: (t) => t.signers.join(', ') || '-' },
+  {
+    title: 'Verifies',
+    value: (t) => (t.verified ? `${glyph.ok} yes` : `${glyph.error} ${t.problem ?? 'no'}`),
+    color: (t) => (t.verified ? theme.success : theme.danger),
+  },
+];
+
+export function TagsScreen({ height }: { height: number }) {
+  const store = useAppStore();
+  const gun = useApp((s) => s.gun);
+  const actions = store.getState();
+  return (
+    <ListScreen
+      screen="tags"
+      list="tags"
+      title={gun ? `Tags of ${gun}` : 'Tags'}
+      noun="tags"
+      columns={columns}
+      rowKey={(t) => t.tag}
+      height={height}
+      commands={{
+        'nav.open': () => actions.showSelectedTag(),
+        'tags.sign': () => actions.promptSignTag(),
+        'tags.revoke': () => void actions.confirmRevokeSelectedTag(),
+      }}
+      emptyHint={
+        gun ? <Text>No signed tags in {gun}. Press s to sign one.</Text> : <Text>No repository chosen: press 1, then Enter on a repository.</Text>
+      }
+    />
+  );
+}

@@ -1,0 +1,55 @@
+// The masked passphrase dialog. A new passphrase is typed twice and must be long enough (docker's
+// rule, MIN_PASSPHRASE_BYTES); the value goes to the waiting operation and is never stored.
+import { Text } from 'ink';
+import { useState } from 'react';
+import { shortKeyId } from '../../keys/errors.js';
+import type { PassphraseRequest } from '../../keys/passphrase.js';
+import { MIN_PASSPHRASE_BYTES } from '../../keys/terminal.js';
+import { Dialog } from '../../ui/Dialog.js';
+import { Priority } from '../../ui/input.js';
+import { TextInput } from '../../ui/TextInput.js';
+import { glyph, theme } from '../../ui/theme.js';
+
+export interface PassphraseDialogProps {
+  request: PassphraseRequest;
+  onSubmit(passphrase: string): void;
+  onCancel(): void;
+}
+
+export function PassphraseDialog({ request, onSubmit, onCancel }: PassphraseDialogProps) {
+  const [value, setValue] = useState('');
+  const [first, setFirst] = useState<string | null>(null);
+  const [problem, setProblem] = useState('');
+  const isNew = request.purpose === 'new';
+  const who = `${request.role} key ${shortKeyId(request.keyId)}${request.gun ? ` of ${request.gun}` : ''}`;
+  const submit = (typed: string) => {
+    setValue('');
+    if (!isNew) return onSubmit(typed);
+    if (first === null) {
+      if (Buffer.byteLength(typed) < MIN_PASSPHRASE_BYTES) return setProblem(`Use at least ${MIN_PASSPHRASE_BYTES} characters`);
+      setProblem('');
+      return setFirst(typed);
+    }
+    if (typed !== first) {
+      setFirst(null);
+      return setProblem('The passphrases did not match; start again');
+    }
+    onSubmit(typed);
+  };
+  return (
+    <Dialog title={isNew ? `Choose a passphrase for the new ${who}` : `Passphrase for ${who}`} hints="Enter: continue   Esc: cancel">
+      {request.attempt > 0 && <Text color={theme.danger}>{glyph.error} Wrong passphrase, try again (attempt {request.attempt + 1})</Text>}
+      <TextInput
+        label={isNew && first !== null ? 'Repeat passphrase:' : 'Passphrase:'}
+        value={value}
+        mask
+        priority={Priority.ModalText}
+        onChange={setValue}
+        onSubmit={submit}
+        onCancel={onCancel}
+      />
+      {problem && <Text color={theme.danger}>{glyph.error} {problem}</Text>}
+      <Text color={theme.muted}>Passphrases are used once and never stored by trust-tui.</Text>
+    </Dialog>
+  );
+}

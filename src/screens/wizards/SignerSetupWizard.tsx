@@ -1,0 +1,125 @@
+import { Box, Text } from 'ink';
+import { useState } from 'react';
+import { SIGNER_SETUP_STEPS, signerSetupStepNumber, type SignerSetupEvent, type SignerSetupState } from '../../state/wizards/signer-setup.js';
+import { Priority } from '../../ui/input.js';
+import { Spinner } from '../../ui/Spinner.js';
+import { TextInput } from '../../ui/TextInput.js';
+import { glyph, theme } from '../../ui/theme.js';
+import { shortId } from '../format.js';
+import { Finished } from './KeyImportWizard.js';
+import { useStepKeys, WizardFrame } from './WizardFrame.js';
+
+const HINTS: Partial<Record<SignerSetupState['step'], string>> = {
+  keys: 'j/k: move   Space: choose   f: add a .pub/PEM file   Enter: continue   Esc: back',
+  confirm: 'Enter: add and publish   Esc: back',
+};
+
+export function SignerSetupWizard({ state, send }: { state: SignerSetupState; send(e: SignerSetupEvent): void }) {
+  return (
+    <WizardFrame
+      title={`Add a signer to ${state.gun}`}
+      steps={SIGNER_SETUP_STEPS}
+      step={signerSetupStepNumber(state)}
+      hints={HINTS[state.step] ?? 'Enter: continue   Esc: back'}
+    >
+      <Body state={state} send={send} />
+    </WizardFrame>
+  );
+}
+
+function Body({ state, send }: { state: SignerSetupState; send(e: SignerSetupEvent): void }) {
+  switch (state.step) {
+    case 'name':
+      return <NameStep initial={state.name} error={state.error} send={send} />;
+    case 'keys':
+      return <KeysStep state={state} send={send} />;
+    case 'reading-file':
+      return <Spinner label={`Reading ${state.path}`} />;
+    case 'confirm':
+      return <ConfirmStep state={state} send={send} />;
+    case 'adding':
+      return <Spinner label={`Adding ${state.name} to ${state.gun} and publishing`} />;
+    case 'done':
+      return <Finished message={`${glyph.ok} ${state.signer.name} can now sign ${state.gun} (keys ${state.signer.keyIds.map(shortId).join(', ')})`} send={send} />;
+    case 'failed':
+      return <Finished message={`${glyph.error} ${state.error}`} error send={send} />;
+  }
+}
+
+function NameStep({ initial, error, send }: { initial: string; error?: string; send(e: SignerSetupEvent): void }) {
+  const [name, setName] = useState(initial);
+  return (
+    <>
+      <TextInput label="Signer name:" value={name} priority={Priority.ModalText} onChange={setName} onSubmit={(value) => send({ type: 'submit-name', name: value })} onCancel={() => send({ type: 'back' })} />
+      {error && <Text color={theme.danger}>{glyph.error} {error}</Text>}
+    </>
+  );
+}
+
+function KeysStep({ state, send }: { state: Extract<SignerSetupState, { step: 'keys' }>; send(e: SignerSetupEvent): void }) {
+  const [path, setPath] = useState<string | null>(null);
+  useStepKeys((input, key) => {
+    if (key.escape) send({ type: 'back' });
+    else if (input === 'j' || key.downArrow) send({ type: 'move', delta: 1 });
+    else if (input === 'k' || key.upArrow) send({ type: 'move', delta: -1 });
+    else if (input === ' ') send({ type: 'toggle' });
+    else if (input === 'f') setPath('');
+    else if (key.return) send({ type: 'next' });
+  }, path === null);
+  const chosenIds = new Set(state.chosen.map((c) => c.id));
+  return (
+    <>
+      <Text bold>Keys in the keystore</Text>
+      {state.available.length === 0 && <Text color={theme.muted}>  none usable as a signer key: press f to add a .pub file</Text>}
+      {state.available.map((k, i) => (
+        <Text key={k.id} inverse={i === state.cursor}>
+          {i === state.cursor ? glyph.cursor : ' '} [{chosenIds.has(k.id) ? 'x' : ' '}] {shortId(k.id)} {k.type.padEnd(8)} {k.role}
+        </Text>
+      ))}
+      <Box marginTop={1} flexDirection="column">
+        <Text bold>Chosen ({state.chosen.length})</Text>
+        {state.chosen.map((c) => (
+          <Text key={c.id}>
+            {'  '}
+            {shortId(c.id)} {c.type.padEnd(8)} {c.label}
+          </Text>
+        ))}
+      </Box>
+      {path !== null && (
+        <TextInput
+          label="Public key or certificate file:"
+          value={path}
+          priority={Priority.ModalText}
+          onChange={setPath}
+          onSubmit={(value) => {
+            setPath(null);
+            send({ type: 'add-file', path: value });
+          }}
+          onCancel={() => setPath(null)}
+        />
+      )}
+      {state.error && <Text color={theme.danger}>{glyph.error} {state.error}</Text>}
+    </>
+  );
+}
+
+function ConfirmStep({ state, send }: { state: Extract<SignerSetupState, { step: 'confirm' }>; send(e: SignerSetupEvent): void }) {
+  useStepKeys((_input, key) => {
+    if (key.escape) send({ type: 'back' });
+    else if (key.return) send({ type: 'next' });
+  });
+  return (
+    <>
+      <Text>
+        Add signer <Text bold>{state.name}</Text> to <Text bold>{state.gun}</Text> with {state.chosen.length} key(s):
+      </Text>
+      {state.chosen.map((c) => (
+        <Text key={c.id}>
+          {'  '}
+          {c.id} ({c.type}, {c.label})
+        </Text>
+      ))}
+      <Text>This publishes new trust data for {state.gun}; the repository key's passphrase is asked.</Text>
+    </>
+  );
+}

@@ -1,0 +1,117 @@
+import { Box, Text } from 'ink';
+import { useState } from 'react';
+import type { SweepItem, SweepOutcome } from '../../state/services.js';
+import { pendingItems, SWEEP_STEPS, sweepStepNumber, type SweepEvent, type SweepState } from '../../state/wizards/sweep.js';
+import { DataTable, type Column } from '../../ui/DataTable.js';
+import { Priority } from '../../ui/input.js';
+import { Spinner } from '../../ui/Spinner.js';
+import { TextInput } from '../../ui/TextInput.js';
+import { glyph, theme } from '../../ui/theme.js';
+import { shortId } from '../format.js';
+import { useStepKeys, WizardFrame } from './WizardFrame.js';
+
+const HINTS: Record<SweepState['step'], string> = {
+  planning: 'Esc: cancel',
+  'dry-run': 'Enter: continue   Esc: cancel (nothing changed)',
+  confirm: 'Enter: run the sweep   Esc: back',
+  running: 'Esc: stop after the current repository',
+  report: 'R: rerun (finishes what is left)   Esc: close',
+  failed: 'R: try again   Esc: close',
+};
+
+const itemColumns: Column<SweepItem>[] = [
+  { title: 'Repository', value: (i) => i.gun },
+  { title: 'Role', width: 18, value: (i) => i.role },
+  { title: 'Keys', width: 16, value: (i) => i.keyIds.map(shortId).join(',') },
+  { title: 'Tags', width: 22, value: (i) => `${i.tags.length} (${i.tags.filter((t) => t.losesLastSignature).length} lose last sig)` },
+  { title: 'State', width: 9, value: (i) => (i.done ? 'done' : 'pending') },
+];
+
+const outcomeColumns: Column<SweepOutcome>[] = [
+  { title: 'Repository', value: (o) => o.gun },
+  { title: 'Role', width: 18, value: (o) => o.role },
+  { title: 'Result', width: 14, value: (o) => o.status, color: (o) => (o.status === 'failed' ? theme.danger : o.status === 'skipped' ? theme.warning : theme.success) },
+  { title: 'Detail', value: (o) => o.message ?? '' },
+];
+
+export function SweepWizard({ state, send, height }: { state: SweepState; send(e: SweepEvent): void; height: number }) {
+  const subject = 'plan' in state ? state.plan.target : state.target;
+  const title = subject.kind === 'key' ? `Compromised key ${shortId(subject.keyId)}: sweep` : `Signer ${subject.name} left: remove all their keys`;
+  return (
+    <WizardFrame title={title} steps={SWEEP_STEPS} step={sweepStepNumber(state)} hints={HINTS[state.step]}>
+      <Body state={state} send={send} tableHeight={Math.max(3, height - 12)} />
+    </WizardFrame>
+  );
+}
+
+function Body({ state, send, tableHeight }: { state: SweepState; send(e: SweepEvent): void; tableHeight: number }) {
+  useStepKeys(
+    (input, key) => {
+      if (key.escape) send({ type: 'back' });
+      else if (key.return) send({ type: 'next' });
+      else if (input === 'R') send({ type: 'rerun' });
+    },
+    state.step !== 'confirm',
+  );
+  switch (state.step) {
+    case 'planning':
+      return <Spinner label="Finding every repository, role and tag the key touches (dry run)" />;
+    case 'dry-run': {
+      const pending = pendingItems(state.plan);
+      const tags = pending.flatMap((i) => i.tags);
+      return (
+        <>
+          <DataTable columns={itemColumns} rows={state.plan.items} cursor={-1} height={tableHeight} rowKey={(i) => `${i.gun} ${i.role}`} empty={<Text>  The key is not used in any known repository.</Text>} />
+          <Text>
+            {pending.length} change(s) pending in {new Set(pending.map((i) => i.gun)).size} repositories; {tags.length} tag signature(s) removed,{' '}
+            {tags.filter((t) => t.losesLastSignature).length} tag(s) lose their last valid signature.
+          </Text>
+          {pending.length === 0 && <Text color={theme.success}>{glyph.ok} Nothing left to do.</Text>}
+        </>
+      );
+    }
+    case 'confirm':
+      return <ConfirmStep expected={state.plan.confirmText} error={state.error} send={send} />;
+    case 'running':
+      return (
+        <>
+          {state.progress ? (
+            <Spinner label={`Sweeping ${state.progress.index}/${state.progress.total}: ${state.progress.gun}`} />
+          ) : (
+            <Spinner label="Starting the sweep" />
+          )}
+          {state.stopping && <Text color={theme.warning}>Stopping after the current repository…</Text>}
+        </>
+      );
+    case 'report': {
+      const failed = state.outcomes.filter((o) => o.status === 'failed').length;
+      return (
+        <>
+          <DataTable columns={outcomeColumns} rows={state.outcomes} cursor={-1} height={tableHeight} rowKey={(o) => `${o.gun} ${o.role}`} />
+          <Text color={failed || state.interrupted ? theme.warning : theme.success}>
+            {state.interrupted ? 'Stopped before the end: press R to finish the rest. ' : ''}
+            {failed ? `${failed} failed: press R to retry them.` : state.interrupted ? '' : `${glyph.ok} Sweep complete.`}
+          </Text>
+        </>
+      );
+    }
+    case 'failed':
+      return <Text color={theme.danger}>{glyph.error} {state.error}</Text>;
+  }
+}
+
+function ConfirmStep({ expected, error, send }: { expected: string; error?: string; send(e: SweepEvent): void }) {
+  const [typed, setTyped] = useState('');
+  return (
+    <Box flexDirection="column">
+      <Text color={theme.danger} bold>
+        ⚠ This removes the key from every role listed and publishes each repository. It cannot be undone.
+      </Text>
+      <Text>
+        Type <Text bold>{expected}</Text> to confirm, or press Esc to go back.
+      </Text>
+      <TextInput label=">" value={typed} priority={Priority.ModalText} onChange={setTyped} onSubmit={(value) => send({ type: 'confirm', typed: value })} onCancel={() => send({ type: 'back' })} />
+      {error && <Text color={theme.danger}>{glyph.error} {error}</Text>}
+    </Box>
+  );
+}

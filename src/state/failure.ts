@@ -1,0 +1,29 @@
+// Turns any error into what the error banner shows: the cause, and the next step to try.
+import { NotAvailableError } from './services.js';
+
+export interface Failure {
+  cause: string;
+  next: string;
+}
+
+/** The user cancelled (Esc in a passphrase dialog, a stopped run): not a failure worth a banner. */
+export function isCancellation(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'PromptCancelledError' || e.name === 'CancelledError' || e.name === 'AbortError');
+}
+
+export function describeFailure(e: unknown): Failure {
+  if (e instanceof NotAvailableError) return { cause: e.message.split(';')[0]!, next: 'Use the trust-tui command line for it (trust-tui --help).' };
+  const message = e instanceof Error ? (e.message.split('\n')[0] ?? e.name) : String(e);
+  // src/trust messages read "what happened; what to do" (src/trust/errors.ts): split them there.
+  const split = message.lastIndexOf('; ');
+  if (split > 0) return { cause: message.slice(0, split), next: capitalise(message.slice(split + 2)) + '.' };
+  if (e instanceof Error && e.name === 'WrongPassphraseError') return { cause: message, next: 'Try again with the right passphrase.' };
+  if (/ECONNREFUSED|ENOTFOUND|fetch failed|ETIMEDOUT/.test(message)) {
+    return { cause: message, next: 'Check the server for this repository on the Config screen (5), then refresh (r).' };
+  }
+  return { cause: message, next: 'Fix the cause and try again; press r to refresh.' };
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1).replace(/\.$/, '');
+}

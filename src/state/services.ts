@@ -1,0 +1,195 @@
+// What the interactive UI needs from the trust layer, as plain data. The store calls only this
+// interface; src/state/trust-services.ts adapts src/trust to it, tests pass fakes. No trust rule is
+// implemented behind it twice: every method is one src/trust operation (or a read of its results).
+import type { PassphraseSource } from '../keys/passphrase.js';
+
+export type RepoState = 'online' | 'offline' | 'cached';
+
+export interface RepoRow {
+  /** The GUN, e.g. `registry.example.com/team/app`. */
+  gun: string;
+  tagCount: number;
+  signerCount: number;
+  /** ISO time of the earliest expiry among the repository's roles, when known. */
+  earliestExpiry?: string;
+  state: RepoState;
+  /** Where the UI learned of it. */
+  source: 'watched' | 'cache' | 'changefeed';
+}
+
+export interface TagRow {
+  tag: string;
+  /** `sha256:…` */
+  digest: string;
+  size: number;
+  /** Signer names (delegation names without `targets/`, or `targets` for the repository key). */
+  signers: string[];
+  verified: boolean;
+  /** Why the tag does not verify (unset when it does). */
+  problem?: string;
+}
+
+export interface SignerRow {
+  name: string;
+  keyIds: string[];
+  threshold: number;
+  tagsSigned: number;
+}
+
+export interface KeyRow {
+  id: string;
+  /** Signer name or TUF role (`root`, `targets`, …). */
+  role: string;
+  gun?: string;
+  /** `ecdsa`, `rsa`, `ed25519`, or `unknown` when the file does not say. */
+  type: string;
+  /** Repositories whose trust data lists this key (empty until the repository view is wired). */
+  trustedBy: string[];
+  tagsSigned: number;
+  /** Why the key file cannot be read. */
+  problem?: string;
+}
+
+/** What a key file holds before anything is stored (nothing is decrypted). */
+export interface KeyFilePreview {
+  path: string;
+  kind: 'private' | 'public';
+  /** From the file's `role:` header. */
+  role?: string;
+  gun?: string;
+  /** Known without a passphrase for unencrypted private keys and for public keys. */
+  id?: string;
+  type?: string;
+  encrypted: boolean;
+}
+
+export interface ImportedKey {
+  id: string;
+  role: string;
+  type: string;
+}
+
+export type NewKeyType = 'ecdsa' | 'ed25519' | 'rsa';
+
+export interface GeneratedKeyResult {
+  id: string;
+  name: string;
+  type: NewKeyType;
+  publicKeyFile: string;
+}
+
+export interface ConfigView {
+  trustDir: string;
+  configFile: string;
+  tofu: boolean;
+  /** GUN prefix -> server URL (and CA bundle). */
+  servers: { prefix: string; url: string; ca?: string }[];
+  /** GUN prefix -> pinned certificate IDs / CA bundle. */
+  pins: { prefix: string; certs: string[]; ca?: string }[];
+  watched: string[];
+}
+
+export type ConfigChange =
+  | { kind: 'tofu'; enabled: boolean }
+  | { kind: 'server'; prefix: string; url: string | null; ca?: string }
+  | { kind: 'pin'; prefix: string; certs: string[] | null; ca?: string }
+  | { kind: 'watch'; gun: string }
+  | { kind: 'unwatch'; gun: string };
+
+/** A signer key chosen in the signer wizard: from the keystore, or a public key / certificate file. */
+export type SignerKeyChoice = { from: 'keystore'; id: string } | { from: 'file'; path: string };
+
+/** What a change would do to a repository's tags (shown before revoke / remove). */
+export interface Impact {
+  gun: string;
+  /** Plain sentences: "tag v1 is removed from targets/releases". */
+  changes: string[];
+  /** Tags that would no longer have a valid signature. */
+  tagsLosingLastSignature: string[];
+}
+
+export interface SignResult {
+  gun: string;
+  tag: string;
+  digest: string;
+  roles: string[];
+}
+
+export type SweepTarget = { kind: 'key'; keyId: string } | { kind: 'signer'; name: string; gun?: string };
+
+export interface SweepItem {
+  gun: string;
+  /** The role the key is removed from (`targets/releases`, `targets`, `root`…). */
+  role: string;
+  keyIds: string[];
+  /** Tags that lose a signature (and whether it was their last). */
+  tags: { tag: string; losesLastSignature: boolean }[];
+  /** Already done by an earlier (interrupted) run. */
+  done: boolean;
+}
+
+export interface SweepPlan {
+  target: SweepTarget;
+  /** What the user must type to confirm (the short key id, or the signer name). */
+  confirmText: string;
+  items: SweepItem[];
+}
+
+export interface SweepProgress {
+  index: number;
+  total: number;
+  gun: string;
+}
+
+export interface SweepOutcome {
+  gun: string;
+  role: string;
+  status: 'done' | 'already-done' | 'failed' | 'skipped';
+  message?: string;
+}
+
+/** Ports every mutating call gets from the store: the modal passphrase prompt, cancellation. */
+export interface OperationPorts {
+  passphrases: PassphraseSource;
+  signal?: AbortSignal;
+}
+
+export interface Services {
+  // Keys (src/trust/keys.ts)
+  listKeys(): Promise<KeyRow[]>;
+  inspectKeyFile(path: string): Promise<KeyFilePreview>;
+  /** `name` is used when the file has no `role:` header. Asks for passphrases through `ports`. */
+  importKey(path: string, name: string | undefined, ports: OperationPorts): Promise<ImportedKey>;
+  generateKey(name: string, type: NewKeyType, dir: string, ports: OperationPorts): Promise<GeneratedKeyResult>;
+
+  // Settings (src/config/settings.ts)
+  readConfig(): Promise<ConfigView>;
+  updateConfig(change: ConfigChange): Promise<ConfigView>;
+
+  // Repositories (repository view over the trust cache and servers)
+  listRepositories(): Promise<RepoRow[]>;
+  listTags(gun: string): Promise<TagRow[]>;
+  listSigners(gun: string): Promise<SignerRow[]>;
+
+  // Mutations (src/trust operations; each publishes to the server)
+  signTag(gun: string, tag: string, digest: string | undefined, ports: OperationPorts): Promise<SignResult>;
+  previewRevokeTag(gun: string, tag: string): Promise<Impact>;
+  revokeTag(gun: string, tag: string, ports: OperationPorts): Promise<Impact>;
+  addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts): Promise<SignerRow>;
+  previewRemoveSigner(gun: string, name: string, keyId?: string): Promise<Impact>;
+  /** Removes the whole signer, or only `keyId` from it. */
+  removeSigner(gun: string, name: string, keyId: string | undefined, ports: OperationPorts): Promise<Impact>;
+
+  // Compromised-key sweep (one resumable operation across all known repositories)
+  planSweep(target: SweepTarget): Promise<SweepPlan>;
+  /** Runs the plan's pending items; stops between repositories when `ports.signal` aborts. Idempotent. */
+  runSweep(plan: SweepPlan, ports: OperationPorts, onProgress: (p: SweepProgress) => void): Promise<SweepOutcome[]>;
+}
+
+/** A Services method whose trust operation is not wired yet: the UI shows it as an error banner. */
+export class NotAvailableError extends Error {
+  override name = 'NotAvailableError';
+  constructor(what: string) {
+    super(`${what} is not available in this build yet; use the trust-tui command line for it`);
+  }
+}

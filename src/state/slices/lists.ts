@@ -1,0 +1,117 @@
+// The five browsable lists: loading through Services, cursor moves, the filter line, refresh.
+import {
+  emptyList,
+  moveCursor,
+  withError,
+  withFilter,
+  withLoading,
+  withRows,
+  type CursorMove,
+  type ListSpec,
+  type ListState,
+} from '../list.js';
+import { configRows, configSpec, keySpec, repoSpec, signerSpec, tagSpec, type ConfigRow } from '../rows.js';
+import type { KeyRow, RepoRow, SignerRow, TagRow } from '../services.js';
+import { describeFailure } from '../failure.js';
+import type { SliceContext } from '../store.js';
+
+export interface Lists {
+  repos: ListState<RepoRow>;
+  tags: ListState<TagRow>;
+  signers: ListState<SignerRow>;
+  keys: ListState<KeyRow>;
+  config: ListState<ConfigRow>;
+}
+
+export type ListId = keyof Lists;
+
+export interface ListSlice {
+  lists: Lists;
+  /** Loads a list the first time its screen is shown. */
+  ensureLoaded(id: ListId): void;
+  /** (Re)loads a list; the cursor stays on the same row. Resolves when done (never rejects). */
+  load(id: ListId): Promise<void>;
+  resetList(id: ListId): void;
+  move(id: ListId, move: CursorMove, pageSize?: number): void;
+  openFilter(id: ListId): void;
+  setFilter(id: ListId, text: string): void;
+  /** Enter keeps the filter and gives the keys back to the list. */
+  closeFilter(id: ListId): void;
+  /** Esc clears it. */
+  clearFilter(id: ListId): void;
+}
+
+const SPECS: { [K in ListId]: ListSpec<Lists[K] extends ListState<infer R> ? R : never> } = {
+  repos: repoSpec,
+  tags: tagSpec,
+  signers: signerSpec,
+  keys: keySpec,
+  config: configSpec,
+};
+
+export function createListSlice({ set, get, services }: SliceContext): ListSlice {
+  // Responses that arrive after a newer request for the same list are dropped.
+  const generation: Record<ListId, number> = { repos: 0, tags: 0, signers: 0, keys: 0, config: 0 };
+
+  // The list functions are generic over rows; the one cast to the per-list row type is here.
+  function update(id: ListId, change: (list: ListState<unknown>) => ListState<unknown>): void {
+    set((s) => ({ lists: { ...s.lists, [id]: change(s.lists[id] as ListState<unknown>) } as Lists }));
+  }
+  const specOf = (id: ListId) => SPECS[id] as ListSpec<unknown>;
+
+  async function fetchRows(id: ListId): Promise<readonly unknown[] | undefined> {
+    const gun = get().gun;
+    switch (id) {
+      case 'repos':
+        return services.listRepositories();
+      case 'tags':
+        return gun ? services.listTags(gun) : undefined;
+      case 'signers':
+        return gun ? services.listSigners(gun) : undefined;
+      case 'keys':
+        return services.listKeys();
+      case 'config':
+        return configRows(await services.readConfig());
+    }
+  }
+
+  return {
+    lists: { repos: emptyList(), tags: emptyList(), signers: emptyList(), keys: emptyList(), config: emptyList() },
+    ensureLoaded(id) {
+      if (get().lists[id].status === 'idle') void get().load(id);
+    },
+    async load(id) {
+      const mine = ++generation[id];
+      update(id, withLoading);
+      try {
+        const rows = await fetchRows(id);
+        if (mine !== generation[id]) return;
+        update(id, (l) => withRows(l, rows ?? [], specOf(id)));
+      } catch (e) {
+        if (mine !== generation[id]) return;
+        const failure = describeFailure(e);
+        update(id, (l) => withError(l, failure.cause));
+        get().showFailure(failure);
+      }
+    },
+    resetList(id) {
+      generation[id]++;
+      update(id, () => emptyList());
+    },
+    move(id, move, pageSize) {
+      update(id, (l) => moveCursor(l, move, pageSize));
+    },
+    openFilter(id) {
+      update(id, (l) => ({ ...l, filtering: true }));
+    },
+    setFilter(id, text) {
+      update(id, (l) => withFilter(l, text, specOf(id)));
+    },
+    closeFilter(id) {
+      update(id, (l) => ({ ...l, filtering: false }));
+    },
+    clearFilter(id) {
+      update(id, (l) => ({ ...withFilter(l, '', specOf(id)), filtering: false }));
+    },
+  };
+}

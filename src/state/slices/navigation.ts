@@ -1,0 +1,43 @@
+// Which screen is shown and which repository the Tags and Signers screens are about.
+import { SCREENS, type ScreenId } from '../../ui/keymap.js';
+import type { SliceContext } from '../store.js';
+
+export interface NavigationSlice {
+  screen: ScreenId;
+  /** The repository chosen on the Repositories screen (Tags and Signers show it). */
+  gun: string | null;
+  showScreen(screen: ScreenId): void;
+  cycleScreen(step: 1 | -1): void;
+  /** Opens `gun` on the Tags (or Signers) screen. */
+  openRepository(gun: string, screen?: 'tags' | 'signers'): void;
+  /** Esc with nothing to cancel: from a repository's screens back to the list of repositories. */
+  back(): void;
+}
+
+export function createNavigationSlice({ set, get }: SliceContext): NavigationSlice {
+  return {
+    screen: 'repos',
+    gun: null,
+    showScreen(screen) {
+      set({ screen });
+      get().ensureLoaded(screen);
+    },
+    cycleScreen(step) {
+      const index = SCREENS.findIndex((s) => s.id === get().screen);
+      const next = SCREENS[(index + step + SCREENS.length) % SCREENS.length]!;
+      get().showScreen(next.id);
+    },
+    openRepository(gun, screen = 'tags') {
+      if (get().gun !== gun) {
+        set({ gun });
+        get().resetList('tags');
+        get().resetList('signers');
+      }
+      get().showScreen(screen);
+    },
+    back() {
+      const { screen } = get();
+      if (screen === 'tags' || screen === 'signers') get().showScreen('repos');
+    },
+  };
+}

@@ -1,0 +1,165 @@
+// The guided flows. Each wizard is a pure reducer (src/state/wizards/); this slice holds the active
+// one, feeds it events, and runs the side effect a step asks for (inspect a file, import, publish,
+// sweep), turning the result into the next event.
+import { describeFailure, isCancellation } from '../failure.js';
+import type { SweepTarget } from '../services.js';
+import type { SliceContext } from '../store.js';
+import { keyGenerateReducer, keyGenerateStart, type KeyGenerateEvent, type KeyGenerateState } from '../wizards/key-generate.js';
+import { keyImportReducer, keyImportStart, type KeyImportEvent, type KeyImportState } from '../wizards/key-import.js';
+import { signerSetupReducer, signerSetupStart, type SignerSetupEvent, type SignerSetupState } from '../wizards/signer-setup.js';
+import { sweepReducer, sweepStart, type SweepEvent, type SweepState } from '../wizards/sweep.js';
+
+export interface WizardTypes {
+  'key-import': { state: KeyImportState; event: KeyImportEvent };
+  'key-generate': { state: KeyGenerateState; event: KeyGenerateEvent };
+  'signer-setup': { state: SignerSetupState; event: SignerSetupEvent };
+  sweep: { state: SweepState; event: SweepEvent };
+}
+
+export type WizardKind = keyof WizardTypes;
+export type Wizard = { [K in WizardKind]: { kind: K; state: WizardTypes[K]['state'] } }[WizardKind];
+
+export interface WizardSlice {
+  wizard: Wizard | null;
+  startKeyImport(): void;
+  startKeyGenerate(): void;
+  startSignerSetup(): Promise<void>;
+  startSweep(target: SweepTarget): void;
+  /** Sends an event to the active wizard of that kind (ignored if another one is active). */
+  sendWizard<K extends WizardKind>(kind: K, event: WizardTypes[K]['event']): void;
+}
+
+const message = (e: unknown) => describeFailure(e).cause;
+
+export function createWizardSlice({ set, get, services, options }: SliceContext): WizardSlice {
+  let sweepAbort: AbortController | null = null;
+
+  function reduce(wizard: Wizard, event: WizardTypes[WizardKind]['event']): Wizard | null {
+    switch (wizard.kind) {
+      case 'key-import': {
+        const state = keyImportReducer(wizard.state, event as KeyImportEvent);
+        return state && { kind: 'key-import', state };
+      }
+      case 'key-generate': {
+        const state = keyGenerateReducer(wizard.state, event as KeyGenerateEvent, options.workDir);
+        return state && { kind: 'key-generate', state };
+      }
+      case 'signer-setup': {
+        const state = signerSetupReducer(wizard.state, event as SignerSetupEvent);
+        return state && { kind: 'signer-setup', state };
+      }
+      case 'sweep': {
+        const state = sweepReducer(wizard.state, event as SweepEvent);
+        return state && { kind: 'sweep', state };
+      }
+    }
+  }
+
+  function enter(next: Wizard | null, previous: Wizard | null): void {
+    set({ wizard: next });
+    if (next && next.state.step !== previous?.state.step) void runEffect(next);
+  }
+
+  const ports = (signal?: AbortSignal) => ({ passphrases: get().passphrases, ...(signal ? { signal } : {}) });
+
+  /** The work a step stands for; its outcome is sent back as an event. */
+  async function runEffect(wizard: Wizard): Promise<void> {
+    const send = get().sendWizard;
+    if (wizard.kind === 'key-import') {
+      const s = wizard.state;
+      if (s.step === 'inspecting') {
+        await services.inspectKeyFile(s.path).then(
+          (preview) => send('key-import', { type: 'inspected', preview }),
+          (e) => send('key-import', { type: 'error', message: message(e) }),
+        );
+      } else if (s.step === 'importing') {
+        await services.importKey(s.preview.path, s.preview.role ? undefined : s.name, ports()).then(
+          (key) => {
+            send('key-import', { type: 'imported', key });
+            set({ status: `Imported key ${key.id.slice(0, 7)} (${key.role})` });
+            void get().load('keys');
+          },
+          (e) => send('key-import', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was stored' : message(e) }),
+        );
+      }
+    } else if (wizard.kind === 'key-generate') {
+      const s = wizard.state;
+      if (s.step === 'generating') {
+        await services.generateKey(s.name, s.type, s.dir, ports()).then(
+          (key) => {
+            send('key-generate', { type: 'generated', key });
+            set({ status: `Generated ${key.type} key ${key.id.slice(0, 7)} for ${key.name}` });
+            void get().load('keys');
+          },
+          (e) => send('key-generate', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was stored' : message(e) }),
+        );
+      }
+    } else if (wizard.kind === 'signer-setup') {
+      const s = wizard.state;
+      if (s.step === 'reading-file') {
+        await services.inspectKeyFile(s.path).then(
+          (preview) =>
+            preview.kind === 'private'
+              ? send('signer-setup', { type: 'error', message: `${s.path} is a private key: give the signer's .pub file (or import it on the Keys screen)` })
+              : send('signer-setup', { type: 'file-read', preview }),
+          (e) => send('signer-setup', { type: 'error', message: message(e) }),
+        );
+      } else if (s.step === 'adding') {
+        await services.addSigner(s.gun, s.name, s.chosen.map((c) => c.choice), ports()).then(
+          (signer) => {
+            send('signer-setup', { type: 'added', signer });
+            set({ status: `Added signer ${signer.name} to ${s.gun}` });
+            void get().load('signers');
+          },
+          (e) => send('signer-setup', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was published' : message(e) }),
+        );
+      }
+    } else {
+      const s = wizard.state;
+      if (s.step === 'planning') {
+        await services.planSweep(s.target).then(
+          (plan) => send('sweep', { type: 'planned', plan }),
+          (e) => send('sweep', { type: 'error', message: message(e) }),
+        );
+      } else if (s.step === 'running') {
+        sweepAbort = new AbortController();
+        const signal = sweepAbort.signal;
+        await services
+          .runSweep(s.plan, ports(signal), (progress) => send('sweep', { type: 'progress', progress }))
+          .then(
+            (outcomes) => send('sweep', { type: 'finished', outcomes, interrupted: signal.aborted }),
+            (e) =>
+              signal.aborted || isCancellation(e)
+                ? send('sweep', { type: 'finished', outcomes: [], interrupted: true })
+                : send('sweep', { type: 'error', message: message(e) }),
+          );
+        sweepAbort = null;
+        void get().load('repos');
+      }
+    }
+  }
+
+  return {
+    wizard: null,
+    startKeyImport: () => enter({ kind: 'key-import', state: keyImportStart() }, null),
+    startKeyGenerate: () => enter({ kind: 'key-generate', state: keyGenerateStart() }, null),
+    async startSignerSetup() {
+      const gun = get().gun;
+      if (!gun) {
+        set({ status: 'Choose a repository first (Repositories screen, Enter)' });
+        return;
+      }
+      if (get().lists.keys.status !== 'ready') await get().load('keys');
+      enter({ kind: 'signer-setup', state: signerSetupStart(gun, get().lists.keys.rows) }, null);
+    },
+    startSweep: (target) => enter({ kind: 'sweep', state: sweepStart(target) }, null),
+    sendWizard(kind, event) {
+      const current = get().wizard;
+      if (!current || current.kind !== kind) return;
+      if (kind === 'sweep' && current.state.step === 'running' && (event.type === 'stop' || event.type === 'back')) {
+        sweepAbort?.abort(); // the sweep stops between repositories (Services contract)
+      }
+      enter(reduce(current, event), current);
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// Services over src/trust for the interactive UI. Each call builds a TrustContext whose passphrase
+// source is the store's modal prompt; confirmations were already given in the UI (type-to-confirm),
+// so the context's confirm() answers yes. Operations not yet in src/trust throw NotAvailableError.
+import { readFile } from 'node:fs/promises';
+import { createPublicKey } from 'node:crypto';
+import { Settings, type SettingsData } from '../config/settings.js';
+import { KeyStore, parseKeyFile, decodePem, openKeyFile, type PassphraseSource } from '../keys/index.js';
+import { ScriptedPassphraseSource } from '../keys/passphrase.js';
+import { PromptCancelledError } from '../keys/errors.js';
+import type { TrustContext } from '../trust/context.js';
+import { PublicKey } from '../tuf/key.js';
+import { generateKey, listKeys, loadKey } from '../trust/keys.js';
+import { NotAvailableError, type ConfigChange, type ConfigView, type KeyFilePreview, type Services } from './services.js';
+
+export interface TrustServicesOptions {
+  trustDir: string;
+  configDir: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Warnings from operations (shown in the status bar). */
+  warn?: (message: string) => void;
+}
+
+/** A source that never has a passphrase: for reads that must not prompt. */
+const noPassphrases: PassphraseSource = new ScriptedPassphraseSource(() => {
+  throw new PromptCancelledError('passphrase');
+});
+
+export function createTrustServices(options: TrustServicesOptions): Services {
+  const keys = new KeyStore(options.trustDir);
+  const settings = new Settings(options.configDir);
+  const context = (passphrases: PassphraseSource = noPassphrases): TrustContext => ({
+    trustDir: options.trustDir,
+    keys,
+    settings,
+    passphrases,
+    confirm: async () => true,
+    warn: options.warn ?? (() => undefined),
+    debug: () => undefined,
+    env: options.env ?? process.env,
+  });
+  const notYet = (what: string) => () => Promise.reject(new NotAvailableError(what));
+
+  return {
+    async listKeys() {
+      return (await listKeys(context())).map((k) => ({
+        id: k.id,
+        role: k.role,
+        ...(k.gun ? { gun: k.gun } : {}),
+        type: k.type,
+        trustedBy: [],
+        tagsSigned: 0,
+        ...(k.problem ? { problem: k.problem } : {}),
+      }));
+    },
+    inspectKeyFile: (path) => inspectKeyFile(path),
+    async importKey(path, name, ports) {
+      const loaded = await loadKey(context(ports.passphrases), path, name ? { name } : {});
+      return { id: loaded.id, role: loaded.role, type: loaded.type };
+    },
+    async generateKey(name, type, dir, ports) {
+      const made = await generateKey(context(ports.passphrases), name, { type, dir });
+      return { id: made.id, name: made.name, type: made.type, publicKeyFile: made.publicKeyFile };
+    },
+    readConfig: async () => configView(options.trustDir, settings.file, settings.data),
+    async updateConfig(change) {
+      const data = await settings.update((draft) => applyConfigChange(draft, change));
+      return configView(options.trustDir, settings.file, data);
+    },
+    // Wired by the lead once the repository view and trust operations land (issue 3).
+    listRepositories: notYet('the repository list'),
+    listTags: notYet('the tag list'),
+    listSigners: notYet('the signer list'),
+    signTag: notYet('signing'),
+    previewRevokeTag: notYet('revocation'),
+    revokeTag: notYet('revocation'),
+    addSigner: notYet('adding a signer'),
+    previewRemoveSigner: notYet('removing a signer'),
+    removeSigner: notYet('removing a signer'),
+    planSweep: notYet('the compromised-key sweep'),
+    runSweep: notYet('the compromised-key sweep'),
+  };
+}
+
+export function configView(trustDir: string, configFile: string, data: SettingsData): ConfigView {
+  return {
+    trustDir,
+    configFile,
+    tofu: data.tofu,
+    servers: Object.entries(data.servers).map(([prefix, s]) => ({ prefix, url: s.url, ...(s.ca ? { ca: s.ca } : {}) })),
+    pins: Object.entries(data.pins).map(([prefix, p]) => ({ prefix, certs: p.certs ?? [], ...(p.ca ? { ca: p.ca } : {}) })),
+    watched: [...data.watched],
+  };
+}
+
+export function applyConfigChange(draft: SettingsData, change: ConfigChange): void {
+  switch (change.kind) {
+    case 'tofu':
+      draft.tofu = change.enabled;
+      return;
+    case 'server':
+      if (change.url === null) delete draft.servers[change.prefix];
+      else draft.servers[change.prefix] = { url: change.url, ...(change.ca ? { ca: change.ca } : {}) };
+      return;
+    case 'pin':
+      if (change.certs === null) delete draft.pins[change.prefix];
+      else draft.pins[change.prefix] = { certs: change.certs, ...(change.ca ? { ca: change.ca } : {}) };
+      return;
+    case 'watch':
+      if (!draft.watched.includes(change.gun)) draft.watched.push(change.gun);
+      return;
+    case 'unwatch':
+      draft.watched = draft.watched.filter((g) => g !== change.gun);
+      return;
+  }
+}
+
+/** TUF key ID of an SPKI public key: ecdsa/rsa keep the DER, ed25519 the 32 raw bytes (notary-protocol.md). */
+function publicKeyId(spki: Buffer): { id: string; type: string } {
+  const object = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  switch (object.asymmetricKeyType) {
+    case 'ec':
+      return { id: new PublicKey('ecdsa', spki.toString('base64')).id, type: 'ecdsa' };
+    case 'rsa':
+      return { id: new PublicKey('rsa', spki.toString('base64')).id, type: 'rsa' };
+    case 'ed25519':
+      return { id: new PublicKey('ed25519', spki.subarray(-32).toString('base64')).id, type: 'ed25519' };
+    default:
+      return { id: '', type: object.asymmetricKeyType ?? 'unknown' };
+  }
+}
+
+/** Reads a key file's headers (and, when no passphrase is needed, its key ID and type). */
+export async function inspectKeyFile(path: string): Promise<KeyFilePreview> {
+  const text = await readFile(path, 'utf8');
+  const blocks = decodePem(text, path);
+  const publicBlock = blocks.find((b) => b.type === 'PUBLIC KEY');
+  if (publicBlock && !blocks.some((b) => /PRIVATE KEY/.test(b.type))) {
+    const id = publicKeyId(publicBlock.bytes);
+    return {
+      path,
+      kind: 'public',
+      ...(publicBlock.headers.role ? { role: publicBlock.headers.role } : {}),
+      ...id,
+      encrypted: false,
+    };
+  }
+  const file = parseKeyFile(text, path);
+  const preview: KeyFilePreview = {
+    path,
+    kind: 'private',
+    ...(file.role ? { role: file.role } : {}),
+    ...(file.gun ? { gun: file.gun } : {}),
+    encrypted: file.encrypted,
+  };
+  if (file.encrypted) return preview;
+  const key = await openKeyFile(file, '');
+  return { ...preview, id: key.id, type: key.algorithm };
+}

@@ -1,0 +1,60 @@
+// A one-line text field. While focused it owns every key, so letters typed into it never trigger
+// shortcuts. Pasted chunks are sanitised: control characters dropped, a carriage return submits.
+import { Box, Text } from 'ink';
+import { useKeypress, Priority } from './input.js';
+import { glyph, theme } from './theme.js';
+
+export interface TextInputProps {
+  value: string;
+  onChange(value: string): void;
+  onSubmit(value: string): void;
+  onCancel(): void;
+  label?: string;
+  /** Show • for each character (passphrases). */
+  mask?: boolean;
+  placeholder?: string;
+  /** No space between label and text (the filter line reads `/text`). */
+  compact?: boolean;
+  priority?: number;
+  isActive?: boolean;
+}
+
+/** Applies one keypress to a value: the new value and whether Enter/Esc ended editing. */
+export function editText(
+  value: string,
+  input: string,
+  key: { return: boolean; escape: boolean; backspace: boolean; delete: boolean; ctrl: boolean; meta: boolean; tab: boolean; upArrow: boolean; downArrow: boolean; leftArrow: boolean; rightArrow: boolean },
+): { value: string; action?: 'submit' | 'cancel' } {
+  if (key.escape) return { value, action: 'cancel' };
+  if (key.return) return { value, action: 'submit' };
+  if (key.backspace || key.delete) return { value: [...value].slice(0, -1).join('') };
+  if (key.ctrl && input === 'u') return { value: '' };
+  if (key.ctrl || key.tab || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow) return { value };
+  const [text = '', ...rest] = input.split('\r');
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, '');
+  return rest.length > 0 ? { value: value + clean, action: 'submit' } : { value: value + clean };
+}
+
+export function TextInput({ value, onChange, onSubmit, onCancel, label, mask, placeholder, compact, priority = Priority.Text, isActive = true }: TextInputProps) {
+  useKeypress(
+    (input, key) => {
+      const result = editText(value, input, key);
+      if (result.value !== value) onChange(result.value);
+      if (result.action === 'submit') onSubmit(result.value);
+      if (result.action === 'cancel') onCancel();
+      return true;
+    },
+    { priority, isActive, capture: true },
+  );
+  const shown = mask ? '•'.repeat([...value].length) : value;
+  return (
+    <Box>
+      {label && <Text bold>{compact ? label : `${label} `}</Text>}
+      <Text>
+        {shown}
+        {!shown && placeholder ? <Text color={theme.muted}>{placeholder}</Text> : null}
+        {isActive ? glyph.caret : ''}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,127 @@
+// The keymap as data (gemini-cli's keyBindings idea): one table feeds key matching, the footer hints
+// and the `?` help overlay, so what the help says is what the keys do.
+import type { Key } from 'ink';
+
+export type ScreenId = 'repos' | 'tags' | 'signers' | 'keys' | 'config';
+
+export const SCREENS: readonly { id: ScreenId; title: string }[] = [
+  { id: 'repos', title: 'Repositories' },
+  { id: 'tags', title: 'Tags' },
+  { id: 'signers', title: 'Signers' },
+  { id: 'keys', title: 'Keys' },
+  { id: 'config', title: 'Config' },
+];
+
+/** A key: a printable character, or a named special key, optionally with ctrl/shift. */
+export interface KeyBinding {
+  input?: string;
+  special?: 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab';
+  ctrl?: boolean;
+  shift?: boolean;
+}
+
+/** Where a command applies: everywhere, on every list screen, or on one screen. */
+export type Scope = 'global' | 'list' | ScreenId;
+
+export interface CommandSpec {
+  bindings: readonly KeyBinding[];
+  /** Shown in the help overlay. */
+  description: string;
+  /** Short footer label; commands without one appear only in the help overlay. */
+  hint?: string;
+  scope: Scope;
+}
+
+const k = (input: string): KeyBinding => ({ input });
+
+export const KEYMAP = {
+  'nav.down': { bindings: [k('j'), { special: 'down' }], description: 'move down', scope: 'list' },
+  'nav.up': { bindings: [k('k'), { special: 'up' }], description: 'move up', scope: 'list' },
+  'nav.top': { bindings: [k('g'), { special: 'home' }], description: 'first row', scope: 'list' },
+  'nav.bottom': { bindings: [k('G'), { special: 'end' }], description: 'last row', scope: 'list' },
+  'nav.pageDown': { bindings: [{ special: 'pageDown' }, { input: 'd', ctrl: true }], description: 'page down', scope: 'list' },
+  'nav.pageUp': { bindings: [{ special: 'pageUp' }, { input: 'u', ctrl: true }], description: 'page up', scope: 'list' },
+  'nav.open': { bindings: [{ special: 'return' }], description: 'open / edit the selected row', hint: 'open', scope: 'list' },
+  'list.filter': { bindings: [k('/')], description: 'filter rows (Enter keeps, Esc clears)', hint: 'filter', scope: 'list' },
+  'list.refresh': { bindings: [k('r'), { input: 'r', ctrl: true }], description: 'refresh, keeping the cursor', hint: 'refresh', scope: 'list' },
+
+  'repos.add': { bindings: [k('a')], description: 'watch a repository', hint: 'add', scope: 'repos' },
+  'repos.signers': { bindings: [k('s')], description: "open the repository's signers", hint: 'signers', scope: 'repos' },
+  'tags.sign': { bindings: [k('s')], description: 'sign a tag (from the registry, or tag@sha256:digest)', hint: 'sign', scope: 'tags' },
+  'tags.revoke': { bindings: [k('d')], description: 'revoke the selected tag (type its name to confirm)', hint: 'revoke', scope: 'tags' },
+  'signers.add': { bindings: [k('a')], description: 'add a signer (guided)', hint: 'add', scope: 'signers' },
+  'signers.remove': { bindings: [k('d')], description: 'remove the selected signer (type its name to confirm)', hint: 'remove', scope: 'signers' },
+  'signers.removeKey': { bindings: [k('x')], description: 'remove one key of the selected signer', hint: 'remove key', scope: 'signers' },
+  'signers.sweep': { bindings: [k('S')], description: 'a contributor left: sweep all keys of this signer', hint: 'sweep', scope: 'signers' },
+  'keys.import': { bindings: [k('i')], description: 'import a private key file (guided)', hint: 'import', scope: 'keys' },
+  'keys.generate': { bindings: [k('n')], description: 'generate a new signing key', hint: 'new', scope: 'keys' },
+  'keys.sweep': { bindings: [k('S')], description: 'compromised key: sweep it from every repository', hint: 'sweep', scope: 'keys' },
+  'config.add': { bindings: [k('a')], description: 'add a server, pin or watched repository', hint: 'add', scope: 'config' },
+  'config.remove': { bindings: [k('d')], description: 'remove the selected entry (asks first)', hint: 'remove', scope: 'config' },
+
+  'app.nextScreen': { bindings: [{ special: 'tab' }], description: 'next screen', scope: 'global' },
+  'app.prevScreen': { bindings: [{ special: 'tab', shift: true }], description: 'previous screen', scope: 'global' },
+  'app.screen': { bindings: ['1', '2', '3', '4', '5'].map(k), description: 'jump to screen 1-5', scope: 'global' },
+  'app.back': { bindings: [{ special: 'escape' }], description: 'back / cancel / clear filter (never quits)', scope: 'global' },
+  'app.help': { bindings: [k('?')], description: 'this help', hint: 'help', scope: 'global' },
+  'app.quit': { bindings: [k('q'), { input: 'c', ctrl: true }], description: 'quit', hint: 'quit', scope: 'global' },
+} as const satisfies Record<string, CommandSpec>;
+
+export type Command = keyof typeof KEYMAP;
+
+export function matchesBinding(b: KeyBinding, input: string, key: Key): boolean {
+  if (Boolean(b.ctrl) !== key.ctrl) return false;
+  if (b.special) {
+    const pressed = {
+      up: key.upArrow,
+      down: key.downArrow,
+      pageUp: key.pageUp,
+      pageDown: key.pageDown,
+      home: key.home,
+      end: key.end,
+      return: key.return,
+      escape: key.escape,
+      tab: key.tab,
+    }[b.special];
+    return pressed && Boolean(b.shift) === key.shift;
+  }
+  // Alt+key arrives as meta without escape (ui-guide 4.3.3): never mistake it for the plain key.
+  return input === b.input && !(key.meta && !key.escape);
+}
+
+/** The command `input`/`key` triggers among those in `scopes` (first match in table order). */
+export function commandFor(input: string, key: Key, scopes: readonly Scope[]): Command | undefined {
+  for (const [name, spec] of Object.entries(KEYMAP) as [Command, CommandSpec][]) {
+    if (!scopes.includes(spec.scope)) continue;
+    if (spec.bindings.some((b) => matchesBinding(b, input, key))) return name;
+  }
+  return undefined;
+}
+
+export function describeBinding(b: KeyBinding): string {
+  const names = { up: '↑', down: '↓', pageUp: 'PgUp', pageDown: 'PgDn', home: 'Home', end: 'End', return: 'Enter', escape: 'Esc', tab: 'Tab' };
+  const base = b.special ? names[b.special] : b.input === ' ' ? 'Space' : (b.input ?? '');
+  return `${b.ctrl ? 'Ctrl-' : ''}${b.shift ? 'Shift-' : ''}${base}`;
+}
+
+export interface HelpEntry {
+  keys: string;
+  description: string;
+}
+
+/** Help rows for a scope, in table order. */
+export function helpEntries(scope: Scope): HelpEntry[] {
+  return (Object.values(KEYMAP) as CommandSpec[])
+    .filter((spec) => spec.scope === scope)
+    .map((spec) => ({ keys: spec.bindings.map(describeBinding).join(' '), description: spec.description }));
+}
+
+/** Footer hints for a screen: its own commands, then list and global ones that have a hint. */
+export function footerHints(screen: ScreenId): { key: string; hint: string }[] {
+  const scopes: Scope[] = [screen, 'list', 'global'];
+  return scopes.flatMap((scope) =>
+    (Object.values(KEYMAP) as CommandSpec[])
+      .filter((spec) => spec.scope === scope && spec.hint)
+      .map((spec) => ({ key: describeBinding(spec.bindings[0]!), hint: spec.hint! })),
+  );
+}

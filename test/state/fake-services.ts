@@ -1,0 +1,164 @@
+// In-memory Services for store and screen tests: a small trust world that records every call.
+import type { PassphraseRequest } from '../../src/keys/passphrase.js';
+import {
+  NotAvailableError,
+  type ConfigChange,
+  type ConfigView,
+  type Impact,
+  type KeyRow,
+  type OperationPorts,
+  type RepoRow,
+  type Services,
+  type SignerRow,
+  type SweepPlan,
+  type TagRow,
+} from '../../src/state/services.js';
+import { applyConfigChange, configView } from '../../src/state/trust-services.js';
+import type { SettingsData } from '../../src/config/settings.js';
+
+export const KEY_A = 'a'.repeat(8) + '1'.repeat(56);
+export const KEY_B = 'b'.repeat(8) + '2'.repeat(56);
+
+export interface FakeWorld {
+  repos: RepoRow[];
+  tags: Record<string, TagRow[]>;
+  signers: Record<string, SignerRow[]>;
+  keys: KeyRow[];
+  settings: SettingsData;
+  calls: string[];
+  /** Passphrases operations received (what the user typed in the dialog). */
+  passphrasesSeen: string[];
+  /** Sweep items completed, by "gun role". */
+  swept: Set<string>;
+}
+
+export function tag(name: string, signers = ['alice'], verified = true): TagRow {
+  return { tag: name, digest: `sha256:${name.padEnd(64, '0')}`, size: 1234, signers, verified, ...(verified ? {} : { problem: 'signature expired' }) };
+}
+
+export function fakeWorld(): FakeWorld {
+  return {
+    repos: [
+      { gun: 'example.com/team/app', tagCount: 3, signerCount: 2, state: 'online', source: 'watched', earliestExpiry: '2030-01-01T00:00:00Z' },
+      { gun: 'example.com/team/db', tagCount: 1, signerCount: 1, state: 'cached', source: 'cache' },
+      { gun: 'example.com/other/web', tagCount: 0, signerCount: 0, state: 'offline', source: 'changefeed' },
+    ],
+    tags: {
+      'example.com/team/app': [tag('v1'), tag('v2', ['alice', 'bob']), tag('latest', ['bob'], false)],
+      'example.com/team/db': [tag('v9', ['bob'])],
+    },
+    signers: {
+      'example.com/team/app': [
+        { name: 'alice', keyIds: [KEY_A], threshold: 1, tagsSigned: 2 },
+        { name: 'bob', keyIds: [KEY_B], threshold: 1, tagsSigned: 2 },
+      ],
+      'example.com/team/db': [{ name: 'bob', keyIds: [KEY_B], threshold: 1, tagsSigned: 1 }],
+    },
+    keys: [
+      { id: KEY_A, role: 'alice', type: 'ecdsa', trustedBy: ['example.com/team/app'], tagsSigned: 2 },
+      { id: KEY_B, role: 'bob', type: 'ed25519', trustedBy: ['example.com/team/app', 'example.com/team/db'], tagsSigned: 3 },
+      { id: 'c'.repeat(64), role: 'root', type: 'ecdsa', trustedBy: [], tagsSigned: 0 },
+    ],
+    settings: { tofu: true, pins: {}, servers: { 'example.com/': { url: 'https://notary.example.com' } }, watched: ['example.com/team/app'], keyTypes: {} },
+    calls: [],
+    passphrasesSeen: [],
+    swept: new Set(),
+  };
+}
+
+async function ask(ports: OperationPorts, req: Partial<PassphraseRequest> = {}): Promise<string> {
+  return ports.passphrases.get({ keyId: KEY_A, role: 'targets', purpose: 'unlock', attempt: 0, ...req });
+}
+
+export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld } {
+  const record = (call: string) => world.calls.push(call);
+  const impact = (gun: string, change: string, lost: string[] = []): Impact => ({ gun, changes: [change], tagsLosingLastSignature: lost });
+  const view = (): ConfigView => configView('/trust', '/cfg/config.json', world.settings);
+  return {
+    world,
+    listKeys: async () => world.keys,
+    inspectKeyFile: async (path) => {
+      if (path.endsWith('.pub')) return { path, kind: 'public', id: KEY_B, type: 'ed25519', encrypted: false, role: 'bob' };
+      if (path.includes('missing')) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
+      return { path, kind: 'private', encrypted: true, ...(path.includes('norole') ? {} : { role: 'carol' }) };
+    },
+    importKey: async (path, name, ports) => {
+      record(`importKey ${path} ${name ?? ''}`);
+      world.passphrasesSeen.push(await ask(ports, { keyId: path, role: name ?? 'carol' }));
+      world.passphrasesSeen.push(await ask(ports, { keyId: 'd'.repeat(64), role: name ?? 'carol', purpose: 'new' }));
+      const key: KeyRow = { id: 'd'.repeat(64), role: name ?? 'carol', type: 'ecdsa', trustedBy: [], tagsSigned: 0 };
+      world.keys = [...world.keys, key];
+      return { id: key.id, role: key.role, type: key.type };
+    },
+    generateKey: async (name, type, dir, ports) => {
+      record(`generateKey ${name} ${type} ${dir}`);
+      world.passphrasesSeen.push(await ask(ports, { role: name, purpose: 'new' }));
+      return { id: 'e'.repeat(64), name, type, publicKeyFile: `${dir}/${name}.pub` };
+    },
+    readConfig: async () => view(),
+    updateConfig: async (change: ConfigChange) => {
+      record(`updateConfig ${JSON.stringify(change)}`);
+      applyConfigChange(world.settings, change);
+      return view();
+    },
+    listRepositories: async () => world.repos,
+    listTags: async (gun) => world.tags[gun] ?? [],
+    listSigners: async (gun) => world.signers[gun] ?? [],
+    signTag: async (gun, tagName, digest, ports) => {
+      record(`signTag ${gun} ${tagName} ${digest ?? ''}`);
+      world.passphrasesSeen.push(await ask(ports));
+      world.tags[gun] = [...(world.tags[gun] ?? []).filter((t) => t.tag !== tagName), tag(tagName)];
+      return { gun, tag: tagName, digest: digest ?? 'sha256:0', roles: ['targets/releases'] };
+    },
+    previewRevokeTag: async (gun, tagName) => impact(gun, `tag ${tagName} is removed from targets/releases`, [tagName]),
+    revokeTag: async (gun, tagName, ports) => {
+      record(`revokeTag ${gun} ${tagName}`);
+      world.passphrasesSeen.push(await ask(ports));
+      world.tags[gun] = (world.tags[gun] ?? []).filter((t) => t.tag !== tagName);
+      return impact(gun, `tag ${tagName} removed`);
+    },
+    addSigner: async (gun, name, keys, ports) => {
+      record(`addSigner ${gun} ${name} ${JSON.stringify(keys)}`);
+      world.passphrasesSeen.push(await ask(ports));
+      const signer: SignerRow = { name, keyIds: keys.map((k) => (k.from === 'keystore' ? k.id : KEY_B)), threshold: 1, tagsSigned: 0 };
+      world.signers[gun] = [...(world.signers[gun] ?? []), signer];
+      return signer;
+    },
+    previewRemoveSigner: async (gun, name, keyId) => impact(gun, keyId ? `key ${keyId.slice(0, 7)} leaves ${name}` : `signer ${name} is removed`, ['v1']),
+    removeSigner: async (gun, name, keyId, ports) => {
+      record(`removeSigner ${gun} ${name} ${keyId ?? ''}`);
+      world.passphrasesSeen.push(await ask(ports));
+      world.signers[gun] = (world.signers[gun] ?? []).filter((s) => s.name !== name || keyId !== undefined);
+      return impact(gun, 'removed');
+    },
+    planSweep: async (target) => {
+      record(`planSweep ${JSON.stringify(target)}`);
+      const items = ['example.com/team/app', 'example.com/team/db'].map((gun) => ({
+        gun,
+        role: 'targets/bob',
+        keyIds: [KEY_B],
+        tags: [{ tag: 'v2', losesLastSignature: false }],
+        done: world.swept.has(`${gun} targets/bob`),
+      }));
+      return { target, confirmText: target.kind === 'key' ? target.keyId.slice(0, 7) : target.name, items } satisfies SweepPlan;
+    },
+    runSweep: async (plan, ports, onProgress) => {
+      const pending = plan.items.filter((i) => !i.done);
+      const outcomes = [];
+      for (const [index, item] of pending.entries()) {
+        if (ports.signal?.aborted) break; // stops between repositories
+        onProgress({ index: index + 1, total: pending.length, gun: item.gun });
+        await new Promise((r) => setTimeout(r, 20));
+        world.swept.add(`${item.gun} ${item.role}`);
+        record(`sweep ${item.gun}`);
+        outcomes.push({ gun: item.gun, role: item.role, status: 'done' as const });
+      }
+      return outcomes;
+    },
+  };
+}
+
+/** Services where the repository side is not wired (what trust-services does today). */
+export function unwiredRepositories(services: Services): Services {
+  return { ...services, listRepositories: () => Promise.reject(new NotAvailableError('the repository list')) };
+}

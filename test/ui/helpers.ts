@@ -1,0 +1,38 @@
+// ink-testing-library helpers (ui-guide 4.1): wait for React to commit between keys, strip ANSI.
+import { render as inkRender } from 'ink-testing-library';
+import { stripVTControlCharacters } from 'node:util';
+import type { ReactElement } from 'react';
+
+export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+export const KEYS = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab: '\t', backspace: '\u007F' };
+
+const flush = () => new Promise((res) => setImmediate(() => setTimeout(res, 0)));
+
+export function renderTui(element: ReactElement) {
+  const r = inkRender(element);
+  const frame = () => stripVTControlCharacters(r.lastFrame() ?? '');
+  const settle = async (before: string | undefined, capMs = 100) => {
+    const started = Date.now();
+    while (r.lastFrame() === before && Date.now() - started < capMs) await flush();
+    await flush(); // let effects re-subscribe input handlers with fresh closures
+  };
+  const ready = () => tick(20);
+  const press = async (...keys: string[]) => {
+    for (const k of keys) {
+      const before = r.lastFrame();
+      r.stdin.write(k);
+      await settle(before);
+    }
+  };
+  const type = async (text: string) => {
+    for (const ch of text) await press(ch);
+  };
+  /** Waits until the frame contains `text` (async work such as loading). */
+  const waitFor = async (text: string | RegExp, capMs = 2000) => {
+    const started = Date.now();
+    const has = () => (typeof text === 'string' ? frame().includes(text) : text.test(frame()));
+    while (!has() && Date.now() - started < capMs) await tick(10);
+    if (!has()) throw new Error(`timed out waiting for ${String(text)} in:\n${frame()}`);
+  };
+  return { ...r, frame, press, type, ready, waitFor };
+}
