@@ -12,7 +12,7 @@ const columns: Column<RepoRow>[] = [
   { title: 'Tags', width: 6, align: 'right', value: (r) => String(r.tagCount) },
   { title: 'Signers', width: 8, align: 'right', value: (r) => String(r.signerCount) },
   { title: 'Earliest expiry', width: 24, value: (r) => expiryText(r.earliestExpiry), color: (r) => (expiresSoon(r.earliestExpiry) ? theme.warning : undefined) },
-  { title: 'State', width: 8, value: (r) => r.state, color: (r) => (r.state === 'offline' ? theme.danger : undefined) },
+  { title: 'State', width: 8, value: (r) => r.state, color: (r) => (r.state === 'offline' || r.state === 'error' ? theme.danger : undefined) },
 ];
 
 export function ReposScreen({ height }: { height: number }) {

@@ -3,7 +3,8 @@
 // implemented behind it twice: every method is one src/trust operation (or a read of its results).
 import type { PassphraseSource } from '../keys/passphrase.js';
 
-export type RepoState = 'online' | 'offline' | 'cached';
+/** online: verified from its server; offline: from the unexpired cache; error: could not be read (see problem). */
+export type RepoState = 'online' | 'offline' | 'cached' | 'error';
 
 export interface RepoRow {
   /** The GUN, e.g. `registry.example.com/team/app`. */
@@ -15,6 +16,8 @@ export interface RepoRow {
   state: RepoState;
   /** Where the UI learned of it. */
   source: 'watched' | 'cache' | 'changefeed';
+  /** Why it could not be read (state `error`). */
+  problem?: string;
 }
 
 export interface TagRow {

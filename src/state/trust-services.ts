@@ -9,8 +9,12 @@ import { ScriptedPassphraseSource } from '../keys/passphrase.js';
 import { PromptCancelledError } from '../keys/errors.js';
 import type { TrustContext } from '../trust/context.js';
 import { PublicKey } from '../tuf/key.js';
+import { repositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey } from '../trust/keys.js';
-import { NotAvailableError, type ConfigChange, type ConfigView, type KeyFilePreview, type Services } from './services.js';
+import { listRepositories } from '../trust/repositories.js';
+import { planRevokeTag, revokeTag, type RevokeTagResult } from '../trust/revoke.js';
+import { sign } from '../trust/sign.js';
+import { NotAvailableError, type ConfigChange, type ConfigView, type Impact, type KeyFilePreview, type Services } from './services.js';
 
 export interface TrustServicesOptions {
   trustDir: string;
@@ -66,18 +70,61 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       const data = await settings.update((draft) => applyConfigChange(draft, change));
       return configView(options.trustDir, settings.file, data);
     },
-    // Wired by the lead once the repository view and trust operations land (issue 3).
-    listRepositories: notYet('the repository list'),
-    listTags: notYet('the tag list'),
-    listSigners: notYet('the signer list'),
-    signTag: notYet('signing'),
-    previewRevokeTag: notYet('revocation'),
-    revokeTag: notYet('revocation'),
+    async listRepositories() {
+      return (await listRepositories(context())).map((r) => ({
+        gun: r.gun,
+        tagCount: r.tagCount,
+        signerCount: r.signerCount,
+        ...(r.earliestExpiry ? { earliestExpiry: r.earliestExpiry } : {}),
+        state: r.state === 'unavailable' ? 'error' : r.state,
+        source: r.source,
+        ...(r.problem ? { problem: r.problem } : {}),
+      }));
+    },
+    async listTags(gun) {
+      return (await repositoryInfo(context(), gun)).tags.map((t) => ({
+        tag: t.tag,
+        digest: `sha256:${t.digest}`,
+        size: t.size,
+        signers: t.signers,
+        verified: t.verified,
+        ...(t.problem ? { problem: t.problem } : {}),
+      }));
+    },
+    async listSigners(gun) {
+      const info = await repositoryInfo(context(), gun);
+      return info.signers.map((s) => ({
+        name: s.name,
+        keyIds: s.keys.map((k) => k.id),
+        threshold: s.threshold,
+        tagsSigned: info.tags.filter((t) => t.signers.includes(s.name) || (s.role === 'targets/releases' && t.releasedBy.includes(s.role))).length,
+      }));
+    },
+    async signTag(gun, tag, digest, ports) {
+      const r = await sign(context(ports.passphrases), `${gun}:${tag}`, digest ? { digest } : {});
+      return { gun: r.gun, tag: r.tag, digest: r.digest, roles: r.roles };
+    },
+    async previewRevokeTag(gun, tag) {
+      const { result } = await planRevokeTag(context(), `${gun}:${tag}`);
+      return revokeImpact(result);
+    },
+    async revokeTag(gun, tag, ports) {
+      return revokeImpact(await revokeTag(context(ports.passphrases), `${gun}:${tag}`));
+    },
     addSigner: notYet('adding a signer'),
     previewRemoveSigner: notYet('removing a signer'),
     removeSigner: notYet('removing a signer'),
     planSweep: notYet('the compromised-key sweep'),
     runSweep: notYet('the compromised-key sweep'),
+  };
+}
+
+/** A tag revocation as the UI shows it: where the signature goes, and whether any remains. */
+function revokeImpact(r: RevokeTagResult): Impact {
+  return {
+    gun: r.gun,
+    changes: r.roles.map((role) => `${r.tag} is removed from ${role}`),
+    tagsLosingLastSignature: r.remaining.length === 0 ? [r.tag] : [],
   };
 }
 

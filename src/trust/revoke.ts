@@ -18,10 +18,12 @@ export interface RevokeTagResult {
   remaining: string[];
 }
 
-export async function revokeTag(ctx: TrustContext, input: string, options: ServerOptions = {}): Promise<RevokeTagResult> {
+/** What `revoke REPO:TAG` would do, without changing anything. */
+export async function planRevokeTag(ctx: TrustContext, input: string, options: ServerOptions = {}) {
   const reference = parseReference(input);
   if (reference.digest) throw new InputError('cannot use a digest reference for IMAGE:TAG');
-  const tag = reference.tag!;
+  if (reference.tag === undefined) throw new InputError(`no tag specified for ${input}`);
+  const tag = reference.tag;
   const repo = await openRepository(ctx, reference, options);
   const holding = repo.state!.view.rolesHolding(tag).map((t) => t.role);
   if (holding.length === 0) throw new InputError(`${tag} is not signed in ${repo.gun}: nothing to revoke`);
@@ -31,9 +33,15 @@ export async function revokeTag(ctx: TrustContext, input: string, options: Serve
   if (roles.length === 0) {
     throw new InputError(`this host holds no key of the roles that signed ${tag} (${holding.join(', ')}): ask one of their signers to revoke it`);
   }
-  for (const role of roles) editor.targets(role).removeTarget(tag);
+  const remaining = holding.filter((r) => !roles.includes(r));
+  return { repo, editor, result: { gun: repo.gun, tag, roles, remaining } satisfies RevokeTagResult };
+}
+
+export async function revokeTag(ctx: TrustContext, input: string, options: ServerOptions = {}): Promise<RevokeTagResult> {
+  const { repo, editor, result } = await planRevokeTag(ctx, input, options);
+  for (const role of result.roles) editor.targets(role).removeTarget(result.tag);
   await publish(ctx, repo, editor);
-  return { gun: repo.gun, tag, roles, remaining: holding.filter((r) => !roles.includes(r)) };
+  return result;
 }
 
 export interface RevokeRepositoryResult {

@@ -67,12 +67,12 @@ export async function signableRoles(ctx: TrustContext, repo: OpenedRepository, e
 
 export async function sign(ctx: TrustContext, input: string, options: SignOptions = {}): Promise<SignResult> {
   const reference = requireTag(parseReference(input)) as TaggedReference;
-  if (options.digest !== undefined && options.size === undefined) throw new InputError('--digest needs --size (the manifest length in bytes)');
   const registry = registryClient(ctx);
   let digest = options.digest;
   let size = options.size;
-  if (digest === undefined) {
-    const manifest = await registry.resolve(reference);
+  if (digest === undefined || size === undefined) {
+    // The registry says what the tag (or, given a digest alone, that manifest) is, and its size.
+    const manifest = await registry.resolve(digest === undefined ? reference : { ...reference, digest });
     ({ digest, size } = manifest);
   }
   const hex = /^sha256:([0-9a-f]{64})$/.exec(digest!)?.[1];

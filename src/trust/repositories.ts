@@ -1,0 +1,79 @@
+// The repositories this host knows: watched in settings, and every repository in the local trust
+// cache (docker's and notary's too, since they share it). Each is refreshed from its server (or read
+// from the unexpired cache when the server is down) to count tags and signers and find the earliest
+// expiry.
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ServerOptions } from './connect.js';
+import type { TrustContext } from './context.js';
+import { openRepository } from './repository.js';
+
+export interface RepositorySummary {
+  gun: string;
+  source: 'watched' | 'cache';
+  state: 'online' | 'offline' | 'unavailable';
+  tagCount: number;
+  signerCount: number;
+  earliestExpiry?: string;
+  problem?: string;
+}
+
+/** GUNs with a cached root under `<trustDir>/tuf/` (GUNs contain slashes: walk down to metadata/). */
+export async function cachedRepositories(trustDir: string): Promise<string[]> {
+  const base = path.join(trustDir, 'tuf');
+  const found: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 8) return;
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const full = path.join(dir, e.name);
+      if (e.name === 'metadata') {
+        if (await stat(path.join(full, 'root.json')).catch(() => undefined)) found.push(path.relative(base, dir).split(path.sep).join('/'));
+      } else if (e.name !== 'changelist') {
+        await walk(full, depth + 1);
+      }
+    }
+  };
+  await walk(base, 0);
+  return found.sort();
+}
+
+/** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export async function listRepositories(ctx: TrustContext, options: ServerOptions = {}): Promise<RepositorySummary[]> {
+  const watched = ctx.settings.data.watched;
+  const cached = await cachedRepositories(ctx.trustDir);
+  const all = [...new Set([...watched, ...cached])].sort();
+  return mapLimited(all, 4, async (gun): Promise<RepositorySummary> => {
+    const source = watched.includes(gun) ? 'watched' : 'cache';
+    try {
+      const repo = await openRepository(ctx, gun, options);
+      const { view, offline } = repo.state!;
+      const expiries = view.expiries().map((e) => e.expires);
+      const earliest = expiries.sort((a, b) => a.compare(b))[0];
+      return {
+        gun,
+        source,
+        state: offline ? 'offline' : 'online',
+        tagCount: view.releasedTags().length,
+        signerCount: view.signers().length,
+        ...(earliest ? { earliestExpiry: new Date(earliest.epochMs).toISOString() } : {}),
+      };
+    } catch (e) {
+      return { gun, source, state: 'unavailable', tagCount: 0, signerCount: 0, problem: (e as Error).message.split('\n')[0] };
+    }
+  });
+}
