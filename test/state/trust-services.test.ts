@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedPassphraseSource, type PassphraseRequest } from '../../src/keys/passphrase.js';
-import { NotAvailableError } from '../../src/state/services.js';
 import { createTrustServices } from '../../src/state/trust-services.js';
 
 let dir: string;
@@ -65,8 +64,13 @@ describe('trust services over the keystore', () => {
     expect((await services.updateConfig({ kind: 'server', prefix: 'example.com/', url: null })).servers).toEqual([]);
   });
 
-  it('says which operations are not wired yet', async () => {
-    const services = createTrustServices({ trustDir: join(dir, 'trust'), configDir: join(dir, 'cfg') });
-    await expect(services.listRepositories()).rejects.toBeInstanceOf(NotAvailableError);
+  it('lists watched repositories, with the cause when one cannot be read', async () => {
+    const env = { DOCKER_CONTENT_TRUST_SERVER: 'https://127.0.0.1:9' };
+    const services = createTrustServices({ trustDir: join(dir, 'trust'), configDir: join(dir, 'cfg'), env });
+    expect(await services.listRepositories()).toEqual([]);
+    await services.updateConfig({ kind: 'watch', gun: 'registry.example.com/team/app' });
+    const [row] = await services.listRepositories();
+    expect(row).toMatchObject({ gun: 'registry.example.com/team/app', source: 'watched', state: 'error', tagCount: 0 });
+    expect(row!.problem).toMatch(/cannot reach|ECONNREFUSED/);
   });
 });
