@@ -3,11 +3,14 @@ import { constants } from 'node:fs';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import {
+  decodePem,
   encodePem,
   generatePrivateKey,
+  PRIVATE_KEY_BLOCK_TYPES,
   parseKeyFile,
   unlockKeyFile,
   type GeneratedKeyAlgorithm,
+  type KeyFile,
   type StoredKey,
 } from '../keys/index.js';
 import type { PrivateKey } from '../tuf/private-key.js';
@@ -103,14 +106,7 @@ export interface LoadedKey {
  * nothing for them, docker/cli#1095).
  */
 export async function loadKey(ctx: TrustContext, file: string, options: { name?: string } = {}): Promise<LoadedKey> {
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new InputError(`cannot load key from ${file}: no such file`);
-  if (info.mode & 0o077) {
-    throw new InputError(
-      `refusing to load key from ${file}: private key file ${file} must not be readable or writable by others; run chmod 600 ${file}`,
-    );
-  }
-  const text = await readFile(file, 'utf8');
+  const text = await readPrivateKeyText(file);
   const parsed = (() => {
     try {
       return parseKeyFile(text, file);
@@ -123,9 +119,38 @@ export async function loadKey(ctx: TrustContext, file: string, options: { name?:
       throw e;
     }
   })();
+  return importParsedKey(ctx, parsed, file, options);
+}
+
+/**
+ * Imports every private key of a file: a single key as loadKey does, or each block of a bundle as
+ * `trust-tui key save` and `notary key export` write them.
+ */
+export async function loadKeys(ctx: TrustContext, file: string, options: { name?: string } = {}): Promise<LoadedKey[]> {
+  const blocks = decodePem(await readPrivateKeyText(file), file).filter((b) => PRIVATE_KEY_BLOCK_TYPES.includes(b.type));
+  if (blocks.length <= 1) return [await loadKey(ctx, file, options)];
+  const loaded: LoadedKey[] = [];
+  for (const block of blocks) loaded.push(await importParsedKey(ctx, parseKeyFile(encodePem(block), file), file, options));
+  return loaded;
+}
+
+async function readPrivateKeyText(file: string): Promise<string> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new InputError(`cannot load key from ${file}: no such file`);
+  if (info.mode & 0o077) {
+    throw new InputError(
+      `refusing to load key from ${file}: private key file ${file} must not be readable or writable by others; run chmod 600 ${file}`,
+    );
+  }
+  return readFile(file, 'utf8');
+}
+
+async function importParsedKey(ctx: TrustContext, parsed: KeyFile, file: string, options: { name?: string }): Promise<LoadedKey> {
   const role = parsed.role ?? options.name ?? 'signer';
   if (!parsed.role) checkKeyName(role);
-  const key = await unlockKeyFile(parsed, ctx.passphrases, { keyId: basename(file), role, gun: parsed.gun });
+  // notary's export names each block's key ID in a `path` header.
+  const keyId = parsed.headers.path ?? basename(file);
+  const key = await unlockKeyFile(parsed, ctx.passphrases, { keyId, role, gun: parsed.gun });
   const passphrase = await ctx.passphrases.get({ keyId: key.id, role, gun: parsed.gun, purpose: 'new', attempt: 0 });
   const stored = await ctx.keys.store(key, { role, gun: parsed.gun }, passphrase);
   await rememberKeyType(ctx, key);

@@ -5,6 +5,7 @@ import { rememberPublished, type RefreshResult } from '../notary/updater.js';
 import type { KeyLookup, RepositoryEditor, RepositoryState } from '../tuf/editor.js';
 import type { MetadataSigner } from '../tuf/metadata/index.js';
 import type { PrivateKey } from '../tuf/private-key.js';
+import type { GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
 import { refreshState, type OpenedRepository } from './repository.js';
 
@@ -51,13 +52,19 @@ export async function publish(
   ctx: TrustContext,
   repo: OpenedRepository,
   editor: RepositoryEditor,
-  options: { extraRootSigners?: MetadataSigner[]; extraKeys?: KeyLookup; onUploaded?: () => Promise<void> } = {},
+  options: {
+    extraRootSigners?: MetadataSigner[];
+    extraKeys?: KeyLookup;
+    onUploaded?: () => Promise<void>;
+    /** Expiry per role instead of notary's default lifetime. */
+    expires?: (role: string) => GoTime | undefined;
+  } = {},
 ): Promise<PublishResult> {
   const roles = editor.editedRoles;
   const signSnapshot = (await heldKeyIds(ctx, editor, 'snapshot')).length > 0;
   const lookup = await unlockFor(ctx, editor, signSnapshot ? [...roles, 'snapshot'] : roles);
   const keyFor: KeyLookup = (id) => options.extraKeys?.(id) ?? lookup(id);
-  const built = editor.build(keyFor, { signSnapshot, extraRootSigners: options.extraRootSigners });
+  const built = editor.build(keyFor, { signSnapshot, extraRootSigners: options.extraRootSigners, expires: options.expires });
   const files: MetadataFile[] = [...built.files].map(([role, bytes]) => ({ role, bytes }));
   ctx.debug(`publishing ${files.map((f) => `${f.role} (${f.bytes.length} bytes)`).join(', ')} to ${repo.endpoint.url}`);
   await repo.client.publish(repo.gun, files);

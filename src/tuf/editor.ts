@@ -122,7 +122,10 @@ export class RepositoryEditor {
    * threshold of valid signatures: nothing unverifiable is ever produced. Root is signed by the keys
    * of the new root and, on rotation, `extraRootSigners` (the previous root's keys).
    */
-  build(keyFor: KeyLookup, options: { signSnapshot: boolean; extraRootSigners?: MetadataSigner[] }): BuiltRepository {
+  build(
+    keyFor: KeyLookup,
+    options: { signSnapshot: boolean; extraRootSigners?: MetadataSigner[]; expires?: (role: string) => GoTime | undefined },
+  ): BuiltRepository {
     const files = new Map<string, Buffer>();
     const envelopes = new Map<string, Envelope<Root | Targets | Snapshot>>();
     const previousVersion = (role: string): number =>
@@ -135,7 +138,7 @@ export class RepositoryEditor {
             : this.#state.delegations.get(role))?.signed.version ?? 0;
 
     const sign = <M extends Root | Targets | Snapshot>(role: string, model: M, extra: MetadataSigner[] = []): void => {
-      model.setVersion(previousVersion(role) + 1).setExpires(defaultExpires(role, this.#now));
+      model.setVersion(previousVersion(role) + 1).setExpires(options.expires?.(role) ?? defaultExpires(role, this.#now));
       const { keys, threshold } = this.signingKeys(role);
       const signers = [...this.#signersFor(keys, keyFor), ...extra];
       const envelope = Envelope.sign(model, signers);

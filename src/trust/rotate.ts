@@ -1,0 +1,229 @@
+// `key rotate ROLE REPO... [--to PUB]`: replace the key of a base role, as `notary key rotate` does
+// (notary-protocol.md 5.2). Every rotation publishes root version + 1 listing the new key:
+//   root       a new ECDSA key wrapped in a self-signed certificate (CN = GUN). Root v+1 is signed by
+//              the old root keys (the server and every client accept a new root only when a threshold
+//              of the previously trusted root signed it, section 4) and by the new one (its own
+//              threshold). The old certificate stays in `keys` (section 1.3). Asks first; defaults to no.
+//   targets    a new local key (or `--to` a public key whose private half this host holds); targets
+//              is re-signed with it in the same update, so the repository never fails to verify.
+//   snapshot, timestamp  a new key made by the server (POST <role>.key); a local snapshot key is
+//              deleted afterwards, as notary does, since the server signs snapshots from then on.
+import { createPublicKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { decodePem, generatePrivateKey } from '../keys/index.js';
+import { parseReference } from '../registry/reference.js';
+import { certificateToKey, createRootCertificate, parseCertificateBundle } from '../tuf/certs.js';
+import { RepositoryEditor } from '../tuf/editor.js';
+import { PublicKey } from '../tuf/key.js';
+import { signerFromPrivateKey, type MetadataSigner } from '../tuf/metadata/index.js';
+import type { PrivateKey } from '../tuf/private-key.js';
+import { GoTime } from '../tuf/time.js';
+import type { ServerOptions } from './connect.js';
+import type { TrustContext } from './context.js';
+import { CancelledError, InputError, TrustError } from './errors.js';
+import { editableState, heldKeyIds, publish } from './publish.js';
+import { openRepository, type OpenedRepository } from './repository.js';
+
+export const ROTATABLE_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
+export type RotatableRole = (typeof ROTATABLE_ROLES)[number];
+
+export interface RotateOptions extends ServerOptions {
+  /** `--to FILE`: rotate targets to this public key or certificate (its private key must be held). */
+  to?: string;
+  /** Skip the root rotation confirmation. */
+  yes?: boolean;
+}
+
+export interface RotatedRepository {
+  gun: string;
+  /** Canonical IDs of the keys the role had before. */
+  oldKeyIds: string[];
+  /** Canonical ID of the key the role has now. */
+  newKeyId: string;
+  /** Root version now published. */
+  rootVersion: number;
+  published: string[];
+  /** Local private keys deleted because the server now holds the role (snapshot). */
+  deletedKeyIds: string[];
+}
+
+export interface RotateResult {
+  role: RotatableRole;
+  /** Where the new key lives: this host's keystore or the trust server. */
+  keyHeldBy: 'local' | 'server';
+  repositories: RotatedRepository[];
+}
+
+function checkRole(role: string): RotatableRole {
+  if ((ROTATABLE_ROLES as readonly string[]).includes(role)) return role as RotatableRole;
+  if (role.startsWith('targets/')) {
+    throw new InputError(`${role} is a signer role: change its keys with \`trust-tui signer add-key\` and \`signer remove-key\``);
+  }
+  throw new InputError(`cannot rotate a key of role "${role}": use one of ${ROTATABLE_ROLES.join(', ')}`);
+}
+
+/** A `PUBLIC KEY` PEM (as `key generate` writes) or a certificate as the TUF key metadata lists. */
+export async function publicKeyFromFile(file: string): Promise<PublicKey> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new InputError(`cannot read public key file ${file}`);
+  });
+  const blocks = decodePem(text, file);
+  if (blocks.some((b) => b.type === 'CERTIFICATE')) return certificateToKey(parseCertificateBundle(text));
+  const block = blocks.find((b) => b.type === 'PUBLIC KEY');
+  if (!block) throw new InputError(`${file} holds no PUBLIC KEY or CERTIFICATE block`);
+  const type = createPublicKey({ key: block.bytes, format: 'der', type: 'spki' }).asymmetricKeyType;
+  // notary's key types: SPKI DER for ecdsa and rsa, the 32 raw bytes for ed25519.
+  if (type === 'ec') return new PublicKey('ecdsa', block.bytes.toString('base64'));
+  if (type === 'rsa') return new PublicKey('rsa', block.bytes.toString('base64'));
+  if (type === 'ed25519') return new PublicKey('ed25519', block.bytes.subarray(-32).toString('base64'));
+  throw new InputError(`${file}: unsupported key type ${type ?? 'unknown'}`);
+}
+
+/** Signers for the root keys this host holds of the trusted root (the previous root, on rotation). */
+async function heldRootSigners(ctx: TrustContext, repo: OpenedRepository): Promise<MetadataSigner[]> {
+  const root = repo.state!.trusted.root.signed;
+  const signers: MetadataSigner[] = [];
+  for (const key of root.roleKeys('root')) {
+    if (!(await ctx.keys.has(key.canonicalId))) continue;
+    // Listed under the certificate's ID, the ID root.json names.
+    signers.push(signerFromPrivateKey(await ctx.keys.unlock(key.canonicalId, ctx.passphrases), key.id));
+  }
+  return signers;
+}
+
+/** Every rotation re-signs root: refuse early, before any key is made, if this host cannot. */
+async function requireRootKeys(ctx: TrustContext, repo: OpenedRepository): Promise<void> {
+  if (repo.state!.offline) throw new InputError(`cannot rotate keys of ${repo.gun} while its trust server is unreachable`);
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  const threshold = editor.currentRoot.role('root').threshold;
+  const held = (await heldKeyIds(ctx, editor, 'root')).length;
+  if (held < threshold) {
+    throw new InputError(
+      `this host holds ${held} of the ${threshold} root key(s) of ${repo.gun} needed to sign a new root: rotate it where its root key is`,
+    );
+  }
+}
+
+/** The new key for a locally held role, stored before anything is published (losing it would lock the role). */
+interface LocalKey {
+  key?: PrivateKey;
+  publicKey: PublicKey;
+  /** Created by this command (removed again if nothing was published with it). */
+  created: boolean;
+}
+
+async function newStoredKey(ctx: TrustContext, role: 'root' | 'targets', gun?: string): Promise<LocalKey> {
+  const key = await generatePrivateKey('ecdsa');
+  const passphrase = await ctx.passphrases.get({ keyId: key.id, role, ...(gun ? { gun } : {}), purpose: 'new', attempt: 0 });
+  await ctx.keys.store(key, { role, ...(gun ? { gun } : {}) }, passphrase);
+  await ctx.settings.update((s) => void (s.keyTypes[key.id] = key.algorithm));
+  return { key, publicKey: key.publicKey, created: true };
+}
+
+async function targetsKeyFrom(ctx: TrustContext, file: string): Promise<LocalKey> {
+  const publicKey = await publicKeyFromFile(file);
+  if (!(await ctx.keys.has(publicKey.canonicalId))) {
+    throw new InputError(
+      `this host does not hold the private key of ${publicKey.canonicalId.slice(0, 12)} from ${file}: ` +
+        'targets must be re-signed with the new key in the same update, so load it first with `trust-tui key load`',
+    );
+  }
+  return { publicKey, created: false };
+}
+
+async function rotateOne(ctx: TrustContext, repo: OpenedRepository, role: RotatableRole, local: LocalKey | undefined): Promise<RotatedRepository> {
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  const root = editor.root();
+  const oldKeys = root.roleKeys(role);
+  const extraKeys = (id: string) => (local?.key && id === local.key.id ? local.key : undefined);
+  let extraRootSigners: MetadataSigner[] | undefined;
+  let newKey: PublicKey;
+  switch (role) {
+    case 'root': {
+      const certificate = await createRootCertificate(local!.key!, repo.gun);
+      newKey = new PublicKey('ecdsa-x509', Buffer.from(certificate).toString('base64'));
+      extraRootSigners = await heldRootSigners(ctx, repo);
+      break;
+    }
+    case 'targets':
+      newKey = local!.publicKey;
+      editor.targets('targets'); // re-signed (version + 1) with the new key in the same upload
+      break;
+    case 'snapshot':
+    case 'timestamp':
+      newKey = await repo.client.rotateServerKey(repo.gun, role);
+      break;
+  }
+  // notary's rotation leaves one key with threshold 1; for root the old certificate stays in `keys`.
+  root.replaceRoleKeys(role, [newKey], 1);
+  const result = await publish(ctx, repo, editor, { extraKeys, ...(extraRootSigners ? { extraRootSigners } : {}) });
+
+  const deletedKeyIds: string[] = [];
+  if (role === 'snapshot') {
+    for (const old of oldKeys) {
+      const stored = await ctx.keys.get(old.canonicalId);
+      if (stored && (stored.gun === undefined || stored.gun === repo.gun)) {
+        await ctx.keys.remove(old.canonicalId);
+        deletedKeyIds.push(old.canonicalId);
+      }
+    }
+  }
+  return {
+    gun: repo.gun,
+    oldKeyIds: oldKeys.map((k) => k.canonicalId),
+    newKeyId: newKey.canonicalId,
+    rootVersion: result.state.trusted.root.signed.version,
+    published: result.published,
+    deletedKeyIds,
+  };
+}
+
+/**
+ * Rotates `role` of every repository in turn. Root gets one new key for all of them, which becomes
+ * this host's root key for new repositories; the old root key file is kept, since repositories not
+ * named here still use it. A failure stops at that repository; those before it stay rotated.
+ */
+export async function rotateKey(ctx: TrustContext, roleName: string, repositories: readonly string[], options: RotateOptions = {}): Promise<RotateResult> {
+  const role = checkRole(roleName);
+  if (repositories.length === 0) throw new InputError('name at least one repository');
+  if (options.to !== undefined && role !== 'targets') {
+    throw new InputError(
+      role === 'root'
+        ? '--to applies to targets: a new root key is made here, with a certificate for each repository'
+        : `the ${role} key is made by the trust server: --to applies to targets only`,
+    );
+  }
+  const repos: OpenedRepository[] = [];
+  for (const input of repositories) {
+    const reference = parseReference(input);
+    if (reference.tag || reference.digest) throw new InputError(`${input} names an image, not a repository: give the repository alone`);
+    const repo = await openRepository(ctx, reference, options);
+    await requireRootKeys(ctx, repo);
+    repos.push(repo);
+  }
+
+  if (role === 'root' && !options.yes) {
+    const names = repos.map((r) => r.gun).join(', ');
+    const question =
+      `Rotate the root key of ${names}? Clients follow the new root, which the old root key signs once more; ` +
+      'the old key can no longer change these repositories. Type y to confirm';
+    if (!(await ctx.confirm(question))) throw new CancelledError(`root key rotation of ${names} cancelled: nothing was changed`);
+  }
+
+  const shared = role === 'root' ? await newStoredKey(ctx, 'root') : role === 'targets' && options.to ? await targetsKeyFrom(ctx, options.to) : undefined;
+  const rotated: RotatedRepository[] = [];
+  for (const repo of repos) {
+    const local = role === 'targets' && !shared ? await newStoredKey(ctx, 'targets', repo.gun) : shared;
+    try {
+      rotated.push(await rotateOne(ctx, repo, role, local));
+    } catch (e) {
+      // A key nothing was published with is useless; one that a repository now lists must stay.
+      if (local?.created && (local !== shared || rotated.length === 0)) await ctx.keys.remove(local.key!.id).catch(() => undefined);
+      if (rotated.length === 0) throw e;
+      throw new TrustError(`${role} key of ${rotated.map((r) => r.gun).join(', ')} rotated, but not of ${repo.gun}: ${(e as Error).message}`);
+    }
+    // New repositories get the new root key from now on (init's hostRootKey reads this).
+    if (role === 'root' && rotated.length === 1) await ctx.settings.update((s) => void (s.rootKeyId = shared!.key!.id));
+  }
+  return { role, keyHeldBy: role === 'snapshot' || role === 'timestamp' ? 'server' : 'local', repositories: rotated };
+}
