@@ -9,6 +9,7 @@ import { registerInspectCommand } from './commands/inspect.js';
 import { registerKeyCommands } from './commands/key.js';
 import { registerRepoCommands } from './commands/repo.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerSignerCommands } from './commands/signer.js';
 import { AlreadyReported, describeError } from './errors.js';
 
 export const VERSION = '0.1.0';
@@ -29,6 +30,7 @@ export function buildProgram(io: Io): Command {
   registerConfigCommands(program, io);
   registerRepoCommands(program, io);
   registerInspectCommand(program, io);
+  registerSignerCommands(program, io);
   registerInfoCommand(program, io);
   registerServerCommand(program, io);
   for (const cmd of program.commands) applyDefaults(cmd, io);

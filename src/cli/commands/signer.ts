@@ -1,0 +1,145 @@
+// `trust-tui signer add|add-key|remove|remove-key|list`: who may sign a repository's tags.
+import { Command, InvalidArgumentError } from 'commander';
+import type { AddSignerResult, RemovalResult, SignerListResult } from '../../trust/signers.js';
+import { globalOptions } from '../globals.js';
+import { emit, table, type Io } from '../output.js';
+import { serverOptions, withServerOptions } from './server-options.js';
+
+type ServerFlags = { server?: string; tlscacert?: string };
+type RemovalFlags = ServerFlags & { yes?: boolean; force?: boolean };
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function parseThreshold(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('the threshold must be a whole number of at least 1');
+  return Number(value);
+}
+
+const short = (id: string) => id.slice(0, 12);
+
+function renderAdded(r: AddSignerResult): string {
+  return [
+    ...(r.initialised ? [`Successfully initialized "${r.gun}"`] : []),
+    `Successfully added signer: ${r.signer} to ${r.gun}`,
+    ...r.added.map((k) => `  key ${k.id} (${k.keytype}, from ${k.source})`),
+    `  ${r.role}: ${r.keyIds.length} key(s), threshold ${r.threshold}; keys also in targets/releases`,
+  ].join('\n');
+}
+
+const OUTCOME_TEXT: Record<string, string> = {
+  removed: 'deleted',
+  'still-valid': 'still verifies with its remaining keys',
+  're-signed': 're-signed with a remaining key held here, so its tags stay valid',
+  unverifiable: 'does NOT verify any more until a holder of a remaining key signs it again',
+  'was-unverifiable': 'did not verify before and still does not',
+  unsigned: 'has not signed anything yet',
+};
+
+function renderRemoved(r: RemovalResult, what: string): string {
+  return [
+    `Successfully removed ${what} from ${r.gun}`,
+    ...r.changes.map((c) => {
+      const keys = c.outcome === 'removed' ? '' : ` (removed key(s) ${c.removedKeyIds.map(short).join(', ')}`;
+      const threshold = c.threshold !== c.previousThreshold ? `; threshold lowered to ${c.threshold}` : '';
+      return `  ${c.role}: ${OUTCOME_TEXT[c.outcome]}${keys}${keys ? `${threshold})` : ''}`;
+    }),
+    ...r.skipped.map((s) => `  ${s.role}: unchanged (this host cannot sign ${s.parent})`),
+    r.tagsNoLongerReleased.length > 0 ? `No longer released: ${r.tagsNoLongerReleased.join(', ')}` : 'Every released tag stays released',
+  ].join('\n');
+}
+
+function renderList(r: SignerListResult): string {
+  if (r.signers.length === 0) return `No signers for ${r.gun}`;
+  const rows = r.signers.map((s) => [
+    s.name,
+    s.keys.map((k) => short(k.id)).join(', '),
+    String(s.threshold),
+    s.paths.map((p) => (p === '' ? '""' : p)).join(', '),
+    s.state,
+    s.tags.length > 0 ? `${s.tags.length}: ${s.tags.join(', ')}` : '0',
+  ]);
+  return [
+    ...(r.offline ? ['(offline: from the local cache)'] : []),
+    table(['SIGNER', 'KEYS', 'THRESHOLD', 'PATHS', 'STATE', 'TAGS'], rows),
+    ...r.signers.filter((s) => s.problem).map((s) => `${s.name}: ${s.problem}`),
+  ].join('\n');
+}
+
+export function registerSignerCommands(program: Command, io: Io): void {
+  const signer = program.command('signer').description('Manage who may sign a repository (signers are docker trust delegations)');
+
+  withServerOptions(
+    signer
+      .command('add')
+      .argument('<repository>', 'repository, e.g. registry.example.com/team/app (initialised if new)')
+      .argument('<name>', 'signer name (lowercase letters, digits, "-" and "_")')
+      .option('--key <key>', 'PEM public key or certificate file, or a local key name or ID (repeatable)', collect)
+      .option('--threshold <n>', 'signatures of this signer required (default 1)', parseThreshold)
+      .description('Add a signer (or more keys to one): its keys go into targets/NAME and targets/releases'),
+  ).action(async (repository: string, name: string, opts: ServerFlags & { key?: string[]; threshold?: number }, cmd: Command) => {
+    const g = globalOptions(cmd);
+    const [{ cliContext }, { addSigner }] = await Promise.all([import('../context.js'), import('../../trust/signers.js')]);
+    if (!g.json) io.stdout(`Adding signer "${name}" to ${repository}...\n`);
+    const r = await addSigner(cliContext(g, io), repository, name, opts.key ?? [], { ...serverOptions(opts), threshold: opts.threshold });
+    emit(io, g, r, () => renderAdded(r));
+  });
+
+  withServerOptions(
+    signer
+      .command('add-key')
+      .argument('<repository>', 'repository of the signer')
+      .argument('<name>', 'existing signer name')
+      .option('--key <key>', 'PEM public key or certificate file, or a local key name or ID (repeatable)', collect)
+      .description("Add keys to an existing signer (and to targets/releases)"),
+  ).action(async (repository: string, name: string, opts: ServerFlags & { key?: string[] }, cmd: Command) => {
+    const g = globalOptions(cmd);
+    const [{ cliContext }, { addSignerKeys }] = await Promise.all([import('../context.js'), import('../../trust/signers.js')]);
+    const r = await addSignerKeys(cliContext(g, io), repository, name, opts.key ?? [], serverOptions(opts));
+    emit(io, g, r, () => renderAdded(r));
+  });
+
+  withServerOptions(
+    signer
+      .command('remove')
+      .argument('<repository>', 'repository of the signer')
+      .argument('<name>', 'signer name')
+      .option('-y, --yes', 'do not ask before tags stop being pullable')
+      .option('-f, --force', 'remove even when targets/releases would be left unverifiable')
+      .description('Remove a signer: targets/NAME and its keys in targets/releases (re-signing releases when needed)'),
+  ).action(async (repository: string, name: string, opts: RemovalFlags, cmd: Command) => {
+    const g = globalOptions(cmd);
+    const [{ cliContext }, { removeSigner }] = await Promise.all([import('../context.js'), import('../../trust/signers.js')]);
+    if (!g.json) io.stdout(`Removing signer "${name}" from ${repository}...\n`);
+    const r = await removeSigner(cliContext(g, io), repository, name, { ...serverOptions(opts), yes: opts.yes, force: opts.force });
+    emit(io, g, r, () => renderRemoved(r, name));
+  });
+
+  withServerOptions(
+    signer
+      .command('remove-key')
+      .argument('<repository>', 'repository')
+      .argument('<key-id>', 'key ID (at least 7 hex digits) to remove from every signer')
+      .option('-y, --yes', 'do not ask before tags stop being pullable')
+      .option('-f, --force', 'remove even when targets/releases would be left unverifiable')
+      .description('Remove a key from every signer of a repository (a signer left without keys goes)'),
+  ).action(async (repository: string, keyId: string, opts: RemovalFlags, cmd: Command) => {
+    const g = globalOptions(cmd);
+    const [{ cliContext }, { removeSignerKey }] = await Promise.all([import('../context.js'), import('../../trust/signers.js')]);
+    const r = await removeSignerKey(cliContext(g, io), repository, keyId, { ...serverOptions(opts), yes: opts.yes, force: opts.force });
+    emit(io, g, r, () => renderRemoved(r, `key ${short(r.removed)}`));
+  });
+
+  withServerOptions(
+    signer
+      .command('list')
+      .argument('<repository>', 'repository')
+      .description('List the signers of a repository: keys, threshold, paths, state and the tags each signs'),
+  ).action(async (repository: string, opts: ServerFlags, cmd: Command) => {
+    const g = globalOptions(cmd);
+    const [{ cliContext }, { listSigners }] = await Promise.all([import('../context.js'), import('../../trust/signers.js')]);
+    const r = await listSigners(cliContext(g, io), repository, serverOptions(opts));
+    emit(io, g, r, () => renderList(r));
+  });
+}

@@ -1,0 +1,341 @@
+// `signer add|add-key|remove|remove-key|list`: who may sign a repository's tags. A signer NAME is
+// docker's layout: the delegation `targets/NAME` (its audit trail) plus its keys in the shared
+// `targets/releases` (what makes tags pullable), both on all paths. Adding and removing signers edits
+// targets.json, so it needs the repository's targets key.
+import { compareUtf8 } from '../tuf/canonical.js';
+import { ALL_PATHS } from '../tuf/delegation.js';
+import { RepositoryEditor } from '../tuf/editor.js';
+import type { PublicKey } from '../tuf/key.js';
+import { naturalCompare, signerName, type SignerState } from '../tuf/repository-view.js';
+import { GoTime } from '../tuf/time.js';
+import type { ServerOptions } from './connect.js';
+import type { TrustContext } from './context.js';
+import { CancelledError, InputError, TrustError } from './errors.js';
+import { initRepository } from './init.js';
+import { checkKeyName } from './keys.js';
+import { editableState, heldKeyIds, publish } from './publish.js';
+import { openRepository, type OpenedRepository } from './repository.js';
+import { resolveSignerKeys, type SignerKey } from './signer-keys.js';
+import { applyRemoval, planRemoval, RELEASES_ROLE, type RemovalPlan, type RoleChange } from './signer-removal.js';
+
+export interface SignerKeyResult {
+  /** Canonical key ID (what `docker trust inspect` and `notary delegation list` show). */
+  id: string;
+  keytype: string;
+  source: string;
+}
+
+export interface AddSignerResult {
+  gun: string;
+  server: string;
+  signer: string;
+  role: string;
+  /** Keys added by this command. */
+  added: SignerKeyResult[];
+  /** Every key of the signer afterwards (canonical IDs). */
+  keyIds: string[];
+  threshold: number;
+  /** The repository did not exist and was initialised first. */
+  initialised: boolean;
+  published: string[];
+}
+
+export interface RemovalResult {
+  gun: string;
+  server: string;
+  /** The signer name (`signer remove`) or the canonical key ID (`signer remove-key`). */
+  removed: string;
+  changes: RoleChange[];
+  /** Delegations using the key whose parent this host cannot sign: left as they were. */
+  skipped: { role: string; parent: string }[];
+  tagsNoLongerReleased: string[];
+  published: string[];
+}
+
+export interface ListedSigner {
+  name: string;
+  role: string;
+  keys: { id: string; keytype: string }[];
+  threshold: number;
+  paths: readonly string[];
+  state: SignerState;
+  problem?: string;
+  /** Tags this role signs (within its paths; none when it does not verify). */
+  tags: string[];
+}
+
+export interface SignerListResult {
+  gun: string;
+  server: string;
+  offline: boolean;
+  signers: ListedSigner[];
+}
+
+export interface RemovalOptions extends ServerOptions {
+  /** Skip the confirmation asked when tags would stop being pullable. */
+  yes?: boolean;
+  /** Proceed even when targets/releases would be left unverifiable. */
+  force?: boolean;
+}
+
+/** docker's name rules for signers (cli/command/trust/signer_add.go). */
+function checkSignerName(name: string, action: 'add' | 'remove'): void {
+  if (name === 'releases') {
+    throw new InputError(
+      action === 'add' ? 'releases is a reserved keyword, use a different signer name' : 'releases is a reserved keyword and cannot be removed',
+    );
+  }
+  checkKeyName(name, 'signer name');
+}
+
+async function requireTargetsKey(ctx: TrustContext, repo: OpenedRepository, editor: RepositoryEditor, what: string): Promise<void> {
+  if ((await heldKeyIds(ctx, editor, 'targets')).length === 0) {
+    throw new InputError(`this host holds no targets (repository) key of ${repo.gun}: only the repository's owner can ${what}`);
+  }
+}
+
+const short = (id: string) => id.slice(0, 7);
+
+/** Adds `keys` to `targets/NAME` (created on all paths if new) and to `targets/releases`. */
+function addKeysToSigner(
+  editor: RepositoryEditor,
+  gun: string,
+  name: string,
+  keys: readonly SignerKey[],
+  threshold: number | undefined,
+): { added: SignerKey[]; all: PublicKey[] } {
+  const targets = editor.targets('targets');
+  const role = `targets/${name}`;
+  const existing = targets.getDelegation(role);
+  const before = existing ? targets.delegationKeysOf(existing) : [];
+  const known = new Set(before.map((k) => k.canonicalId));
+  const added = keys.filter((k) => !known.has(k.key.canonicalId));
+  const all = [...before, ...added.map((k) => k.key)];
+  if (threshold !== undefined && threshold > all.length) {
+    throw new InputError(`threshold ${threshold} is more than the ${all.length} key(s) of signer ${name}: give at least ${threshold} keys`);
+  }
+  if (added.length === 0 && (threshold === undefined || threshold === existing?.threshold)) {
+    throw new InputError(`signer ${name} of ${gun} already has key(s) ${keys.map((k) => short(k.key.canonicalId)).join(', ')}: nothing to change`);
+  }
+  targets.updateDelegation(role, {
+    addKeys: added.map((k) => k.key),
+    ...(threshold !== undefined ? { threshold } : {}),
+    ...(existing ? {} : { addPaths: ALL_PATHS }),
+  });
+  // Every signer key may sign releases: that is what `docker trust sign` writes to (threshold 1).
+  const releases = targets.getDelegation(RELEASES_ROLE);
+  const inReleases = new Set(releases ? targets.delegationKeysOf(releases).map((k) => k.canonicalId) : []);
+  const missing = all.filter((k) => !inReleases.has(k.canonicalId));
+  if (missing.length > 0) {
+    targets.updateDelegation(RELEASES_ROLE, { addKeys: missing, ...(releases ? {} : { threshold: 1, addPaths: ALL_PATHS }) });
+  }
+  return { added, all };
+}
+
+async function addOrExtendSigner(
+  ctx: TrustContext,
+  input: string,
+  name: string,
+  keySpecs: readonly string[],
+  options: ServerOptions & { threshold?: number; mustExist: boolean },
+): Promise<AddSignerResult> {
+  checkSignerName(name, 'add');
+  if (options.threshold !== undefined && (!Number.isSafeInteger(options.threshold) || options.threshold < 1)) {
+    throw new InputError(`threshold must be a whole number of at least 1, not ${options.threshold}`);
+  }
+  // Keys first: a bad --key changes nothing and contacts no server.
+  const keys = await resolveSignerKeys(ctx, keySpecs);
+  let repo = await openRepository(ctx, input, { ...options, allowMissing: !options.mustExist });
+  let initialised = false;
+  if (!repo.state) {
+    // docker's `signer add` initialises a new repository too; ours also gets this host's signer.
+    await initRepository(ctx, repo, options);
+    repo = await openRepository(ctx, repo.reference, options);
+    initialised = true;
+  }
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  await requireTargetsKey(ctx, repo, editor, 'add signers');
+  const role = `targets/${name}`;
+  if (options.mustExist && !editor.current('targets')?.getDelegation(role)) {
+    throw new InputError(`no signer ${name} for repository ${repo.gun}: add it with trust-tui signer add`);
+  }
+  const { added, all } = addKeysToSigner(editor, repo.gun, name, keys, options.threshold);
+  const threshold = editor.current('targets')!.getDelegation(role)!.threshold;
+  const signedBy = repo.state!.trusted.delegations.get(role)?.validKeyIds.length;
+  if (signedBy !== undefined && signedBy < threshold) {
+    ctx.warn(`${role} is signed by ${signedBy} key(s): it will not verify until ${threshold} of its keys sign it again`);
+  }
+
+  const result = await publish(ctx, repo, editor);
+  // Report what the server now serves, not what we meant to write.
+  const now = result.state.view.delegations().find((d) => d.role === role);
+  const expected = new Set(all.map((k) => k.canonicalId));
+  if (!now || now.keys.filter((k) => expected.has(k.canonicalId)).length !== expected.size) {
+    throw new TrustError(`published, but ${repo.gun} does not list the keys of signer ${name}: run trust-tui signer list ${repo.gun}`);
+  }
+  return {
+    gun: repo.gun,
+    server: repo.endpoint.url,
+    signer: name,
+    role,
+    added: added.map((k) => ({ id: k.key.canonicalId, keytype: k.key.keytype, source: k.source })),
+    keyIds: now.keys.map((k) => k.canonicalId),
+    threshold: now.threshold,
+    initialised,
+    published: result.published,
+  };
+}
+
+/** `signer add REPO NAME --key K…`: a new signer, or more keys for an existing one (docker appends too). */
+export function addSigner(
+  ctx: TrustContext,
+  input: string,
+  name: string,
+  keySpecs: readonly string[],
+  options: ServerOptions & { threshold?: number } = {},
+): Promise<AddSignerResult> {
+  return addOrExtendSigner(ctx, input, name, keySpecs, { ...options, mustExist: false });
+}
+
+/** `signer add-key REPO NAME --key K…`: more keys for an existing signer. */
+export function addSignerKeys(
+  ctx: TrustContext,
+  input: string,
+  name: string,
+  keySpecs: readonly string[],
+  options: ServerOptions = {},
+): Promise<AddSignerResult> {
+  return addOrExtendSigner(ctx, input, name, keySpecs, { ...options, mustExist: true });
+}
+
+async function heldKeys(ctx: TrustContext): Promise<Set<string>> {
+  return new Set((await ctx.keys.list()).filter((k) => !k.problem).map((k) => k.id));
+}
+
+function refusalReason(plan: RemovalPlan, what: string, gun: string): string {
+  const releases = plan.changes.find((c) => c.role === RELEASES_ROLE)!;
+  const tags = plan.tagsLosingRelease.map((t) => t.tag);
+  const lost = tags.length > 0 ? `, and ${tags.length} tag(s) would stop being pullable (${tags.join(', ')})` : '';
+  if (releases.outcome === 'removed') {
+    return `removing ${what} would delete ${RELEASES_ROLE} of ${gun} (no key would be left)${lost}; add another signer first, or pass --force`;
+  }
+  return (
+    `removing ${what} would leave ${RELEASES_ROLE} of ${gun} unverifiable: it needs ${releases.threshold} signature(s) by its remaining keys ` +
+    `(${releases.remainingKeyIds.map(short).join(', ')}) and this host holds too few of them${lost}; ` +
+    `ask a holder of one of those keys to do this, or pass --force`
+  );
+}
+
+/** Checks, asks, edits, publishes and verifies a planned removal. */
+async function carryOut(
+  ctx: TrustContext,
+  repo: OpenedRepository,
+  editor: RepositoryEditor,
+  plan: RemovalPlan,
+  what: string,
+  removed: string,
+  options: RemovalOptions,
+): Promise<RemovalResult> {
+  if (plan.breaksReleases && !options.force) throw new InputError(refusalReason(plan, what, repo.gun));
+  const tags = plan.tagsLosingRelease.map((t) => t.tag);
+  if (tags.length > 0 && !options.yes) {
+    const question = `Removing ${what} from ${repo.gun} makes ${tags.length} tag(s) unpullable (their last valid signature goes): ${tags.join(', ')}. Continue?`;
+    if (!(await ctx.confirm(question))) throw new CancelledError(`removal of ${what} cancelled: nothing was changed`);
+  }
+  for (const s of plan.skipped) ctx.warn(`${s.role} also uses ${what}, but this host cannot sign its parent ${s.parent}: left unchanged`);
+  for (const c of plan.changes) {
+    if (c.outcome === 'unverifiable' && c.role !== RELEASES_ROLE) {
+      ctx.warn(`${c.role} will not verify until a holder of one of its remaining keys (${c.remainingKeyIds.map(short).join(', ')}) signs it again`);
+    }
+  }
+  applyRemoval(editor, plan);
+  const result = await publish(ctx, repo, editor);
+
+  const after = new Map(result.state.view.delegations().map((d) => [d.role, d]));
+  for (const c of plan.changes) {
+    const now = after.get(c.role);
+    if (c.outcome === 'removed' ? now !== undefined : c.outcome === 're-signed' && now?.state !== 'trusted') {
+      throw new TrustError(`published, but ${c.role} is not as intended (${now?.problem ?? 'still listed'}): run trust-tui signer list ${repo.gun}`);
+    }
+  }
+  return {
+    gun: repo.gun,
+    server: repo.endpoint.url,
+    removed,
+    changes: plan.changes,
+    skipped: plan.skipped,
+    tagsNoLongerReleased: tags,
+    published: result.published,
+  };
+}
+
+/**
+ * `signer remove REPO NAME`: deletes `targets/NAME` and takes its keys out of `targets/releases`
+ * (keys another signer uses stay). Never leaves releases unverifiable without --force; re-signs it
+ * with a remaining key this host holds when the removed keys carried its signatures.
+ */
+export async function removeSigner(ctx: TrustContext, input: string, name: string, options: RemovalOptions = {}): Promise<RemovalResult> {
+  checkSignerName(name, 'remove');
+  const repo = await openRepository(ctx, input, options);
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  const plan = planRemoval(repo.state!.view, editor, await heldKeys(ctx), { signer: name });
+  return carryOut(ctx, repo, editor, plan, `signer ${name}`, name, options);
+}
+
+/** The one canonical key ID `query` (a TUF or canonical ID, or a prefix of 7+ hex digits) names among the signers' keys. */
+function findSignerKey(repo: OpenedRepository, query: string): string {
+  if (!/^[0-9a-f]{7,64}$/.test(query)) throw new InputError(`"${query}" is not a key ID: give at least 7 hex digits of it (see trust-tui signer list)`);
+  const view = repo.state!.view;
+  const matches = new Set(
+    view
+      .delegations()
+      .flatMap((d) => d.keys)
+      .filter((k) => k.id.startsWith(query) || k.canonicalId.startsWith(query))
+      .map((k) => k.canonicalId),
+  );
+  if (matches.size > 1) throw new InputError(`key ID ${query} is ambiguous in ${repo.gun} (${[...matches].map(short).join(', ')}): give more digits`);
+  const [id] = matches;
+  if (id) return id;
+  const admin = view.administrativeKeys();
+  if ([...admin.root, ...admin.repository].some((k) => k.id.startsWith(query) || k.canonicalId.startsWith(query))) {
+    throw new InputError(`key ${query} is a root or repository key of ${repo.gun}, not a signer's: use trust-tui key rotate`);
+  }
+  throw new InputError(`no signer of ${repo.gun} uses key ${query} (see trust-tui signer list ${repo.gun})`);
+}
+
+/**
+ * `signer remove-key REPO KEY`: takes the key out of every delegation of the repository (notary's
+ * `delegation purge`, with the same safety as `signer remove`); a delegation left without keys goes.
+ */
+export async function removeSignerKey(ctx: TrustContext, input: string, keyId: string, options: RemovalOptions = {}): Promise<RemovalResult> {
+  const repo = await openRepository(ctx, input, options);
+  const id = findSignerKey(repo, keyId.toLowerCase());
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  const plan = planRemoval(repo.state!.view, editor, await heldKeys(ctx), { keyIds: [id] });
+  if (plan.changes.length === 0) {
+    const parents = [...new Set(plan.skipped.map((s) => s.parent))];
+    throw new InputError(`key ${short(id)} is only used by delegations whose parent (${parents.join(', ')}) this host cannot sign: nothing was changed`);
+  }
+  return carryOut(ctx, repo, editor, plan, `key ${short(id)}`, id, options);
+}
+
+/** `signer list REPO`: every delegation with its keys, threshold, paths, state and the tags it signs. */
+export async function listSigners(ctx: TrustContext, input: string, options: ServerOptions = {}): Promise<SignerListResult> {
+  const repo = await openRepository(ctx, input, options);
+  const { view, offline } = repo.state!;
+  const byRole = view.targetsByRole();
+  const signers = view
+    .delegations()
+    .map((d): ListedSigner => ({
+      name: signerName(d.role),
+      role: d.role,
+      keys: d.keys.map((k) => ({ id: k.canonicalId, keytype: k.keytype })),
+      threshold: d.threshold,
+      paths: d.paths,
+      state: d.state,
+      ...(d.problem ? { problem: d.problem } : {}),
+      tags: [...new Set((byRole.get(d.role) ?? []).map((e) => e.name))].sort(naturalCompare),
+    }))
+    .sort((a, b) => compareUtf8(a.name, b.name));
+  return { gun: repo.gun, server: repo.endpoint.url, offline, signers };
+}
