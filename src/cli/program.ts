@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { processIo, type Io } from './output.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerKeyCommands } from './commands/key.js';
@@ -32,6 +33,7 @@ export function buildProgram(io: Io): Command {
   registerInspectCommand(program, io);
   registerSignerCommands(program, io);
   registerInfoCommand(program, io);
+  registerDemoCommand(program, io);
   registerServerCommand(program, io);
   for (const cmd of program.commands) applyDefaults(cmd, io);
   return program;

@@ -1,11 +1,11 @@
 // Services over src/trust for the interactive UI. Each call builds a TrustContext whose passphrase
 // source is the store's modal prompt; confirmations were already given in the UI (type-to-confirm),
-// so the context's confirm() answers yes. Operations not yet in src/trust throw NotAvailableError.
+// so the context's confirm() answers yes.
 import { readFile } from 'node:fs/promises';
 import { createPublicKey } from 'node:crypto';
 import { Settings, type SettingsData } from '../config/settings.js';
 import { KeyStore, parseKeyFile, decodePem, openKeyFile, type PassphraseSource } from '../keys/index.js';
-import { ScriptedPassphraseSource } from '../keys/passphrase.js';
+import { EnvPassphraseSource, FirstAvailablePassphraseSource, ScriptedPassphraseSource } from '../keys/passphrase.js';
 import { PromptCancelledError } from '../keys/errors.js';
 import type { TrustContext } from '../trust/context.js';
 import { PublicKey } from '../tuf/key.js';
@@ -14,7 +14,9 @@ import { generateKey, listKeys, loadKey } from '../trust/keys.js';
 import { listRepositories } from '../trust/repositories.js';
 import { planRevokeTag, revokeTag, type RevokeTagResult } from '../trust/revoke.js';
 import { sign } from '../trust/sign.js';
-import { NotAvailableError, type ConfigChange, type ConfigView, type Impact, type KeyFilePreview, type Services } from './services.js';
+import { addSigner, describeRoleChange, previewRemoval, removeSigner, removeSignerKey } from '../trust/signers.js';
+import { planSweep, runSweep } from '../trust/sweep.js';
+import { type ConfigChange, type ConfigView, type Impact, type KeyFilePreview, type Services } from './services.js';
 
 export interface TrustServicesOptions {
   trustDir: string;
@@ -32,17 +34,18 @@ const noPassphrases: PassphraseSource = new ScriptedPassphraseSource(() => {
 export function createTrustServices(options: TrustServicesOptions): Services {
   const keys = new KeyStore(options.trustDir);
   const settings = new Settings(options.configDir);
+  const env = options.env ?? process.env;
   const context = (passphrases: PassphraseSource = noPassphrases): TrustContext => ({
     trustDir: options.trustDir,
     keys,
     settings,
-    passphrases,
+    // The environment's passphrases first (as on the command line), then the UI's masked prompt.
+    passphrases: new FirstAvailablePassphraseSource(new EnvPassphraseSource(env), passphrases),
     confirm: async () => true,
     warn: options.warn ?? (() => undefined),
     debug: () => undefined,
-    env: options.env ?? process.env,
+    env,
   });
-  const notYet = (what: string) => () => Promise.reject(new NotAvailableError(what));
 
   return {
     async listKeys() {
@@ -111,11 +114,45 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     async revokeTag(gun, tag, ports) {
       return revokeImpact(await revokeTag(context(ports.passphrases), `${gun}:${tag}`));
     },
-    addSigner: notYet('adding a signer'),
-    previewRemoveSigner: notYet('removing a signer'),
-    removeSigner: notYet('removing a signer'),
-    planSweep: notYet('the compromised-key sweep'),
-    runSweep: notYet('the compromised-key sweep'),
+    async addSigner(gun, name, keys, ports) {
+      const specs = keys.map((k) => (k.from === 'keystore' ? k.id : k.path));
+      const r = await addSigner(context(ports.passphrases), gun, name, specs);
+      return { name: r.signer, keyIds: r.keyIds, threshold: r.threshold, tagsSigned: 0 };
+    },
+    async previewRemoveSigner(gun, name, keyId) {
+      const { gun: g, plan } = await previewRemoval(context(), gun, keyId ? { keyId } : { signer: name });
+      return {
+        gun: g,
+        changes: [
+          ...plan.changes.map(describeRoleChange),
+          ...(plan.breaksReleases ? ['targets/releases would be left unverifiable: the removal will be refused'] : []),
+        ],
+        tagsLosingLastSignature: plan.tagsLosingRelease.map((t) => t.tag),
+      };
+    },
+    async removeSigner(gun, name, keyId, ports) {
+      // The user confirmed in the UI after seeing the preview.
+      const ctx = context(ports.passphrases);
+      const r = keyId ? await removeSignerKey(ctx, gun, keyId, { yes: true }) : await removeSigner(ctx, gun, name, { yes: true });
+      return { gun: r.gun, changes: r.changes.map(describeRoleChange), tagsLosingLastSignature: r.tagsNoLongerReleased };
+    },
+    async planSweep(target) {
+      const plan = await planSweep(context(), target);
+      return {
+        target,
+        confirmText: plan.confirmText,
+        items: plan.items.map((i) => ({ gun: i.gun, role: i.role, keyIds: i.keyIds, tags: i.tags, done: i.done })),
+      };
+    },
+    async runSweep(plan, ports, onProgress) {
+      const ctx = context(ports.passphrases);
+      const full = await planSweep(ctx, plan.target);
+      const outcomes = await runSweep(ctx, full, { signal: ports.signal, onProgress });
+      return outcomes.flatMap((o) => {
+        const roles = full.items.filter((i) => i.gun === o.gun).map((i) => i.role);
+        return (roles.length ? roles : ['(all)']).map((role) => ({ gun: o.gun, role, status: o.status, ...(o.message ? { message: o.message } : {}) }));
+      });
+    },
   };
 }
 

@@ -339,3 +339,36 @@ export async function listSigners(ctx: TrustContext, input: string, options: Ser
     .sort((a, b) => compareUtf8(a.name, b.name));
   return { gun: repo.gun, server: repo.endpoint.url, offline, signers };
 }
+
+/** What `signer remove` (a signer) or `signer remove-key` (a key) would do, without changing anything. */
+export async function previewRemoval(
+  ctx: TrustContext,
+  input: string,
+  target: { signer: string } | { keyId: string },
+  options: ServerOptions = {},
+): Promise<{ gun: string; plan: RemovalPlan }> {
+  const repo = await openRepository(ctx, input, options);
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  const removal = 'signer' in target ? { signer: target.signer } : { keyIds: [findSignerKey(repo, target.keyId.toLowerCase())] };
+  if ('signer' in target) checkSignerName(target.signer, 'remove');
+  return { gun: repo.gun, plan: planRemoval(repo.state!.view, editor, await heldKeys(ctx), removal) };
+}
+
+/** One sentence per role change, as a preview shows it. */
+export function describeRoleChange(c: RoleChange): string {
+  const keys = c.removedKeyIds.map(short).join(', ');
+  switch (c.outcome) {
+    case 'removed':
+      return `${c.role} is deleted`;
+    case 'still-valid':
+      return `${keys} leaves ${c.role}; it still verifies`;
+    case 're-signed':
+      return `${keys} leaves ${c.role}; it is re-signed with a key this host holds`;
+    case 'unverifiable':
+      return `${keys} leaves ${c.role}; it will NOT verify until a holder of ${c.remainingKeyIds.map(short).join(', ')} signs it again`;
+    case 'was-unverifiable':
+      return `${keys} leaves ${c.role} (it did not verify before either)`;
+    case 'unsigned':
+      return `${keys} leaves ${c.role} (never signed yet)`;
+  }
+}

@@ -1,0 +1,82 @@
+// `trust-tui demo`: an embedded trust-tui server on loopback, demo repositories made on the first
+// run, and the interactive UI on them. Everything lives in its own directory (default
+// ~/.local/share/trust-tui/demo); the user's own keys and settings are never touched.
+import type { Command } from 'commander';
+import { rm } from 'node:fs/promises';
+import type { Io } from '../output.js';
+
+interface DemoOptions {
+  data?: string;
+  reset?: boolean;
+  ui: boolean;
+  listen: string;
+}
+
+export function registerDemoCommand(program: Command, io: Io): void {
+  program
+    .command('demo')
+    .description('Try trust-tui: an embedded trust server, demo repositories, and the interactive UI')
+    .option('--data <dir>', 'where the demo keeps its server, keys and settings (default: ~/.local/share/trust-tui/demo)')
+    .option('--reset', 'start over: delete the demo directory first')
+    .option('--no-ui', 'only run the demo server (until Ctrl-C) and print how to use it from the command line')
+    .option('--listen <addr:port>', 'address of the demo server', '127.0.0.1:0')
+    .action(async (opts: DemoOptions) => {
+      if (opts.ui && (!process.stdin.isTTY || !process.stdout.isTTY)) {
+        io.stderr('trust-tui: the demo UI needs a terminal; run `trust-tui demo --no-ui` to only serve the demo repositories.\n');
+        process.exitCode = 2;
+        return;
+      }
+      if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
+      const [demo, { startServer }, { Settings }, keys, { cliContext }] = await Promise.all([
+        import('../../trust/demo.js'),
+        import('../../notary/server/server.js'),
+        import('../../config/settings.js'),
+        import('../../keys/index.js'),
+        import('../context.js'),
+      ]);
+      const layout = demo.demoLayout(opts.data);
+      if (opts.reset) await rm(layout.base, { recursive: true, force: true });
+      const env = { ...process.env, ...demo.DEMO_ENV };
+      const server = await startServer({ listen: opts.listen, dataDir: layout.serverData, passphrase: demo.DEMO_ENV.TRUST_TUI_SERVER_PASSPHRASE });
+      try {
+        const settings = new Settings(layout.configDir);
+        await settings.update((s) => {
+          s.servers[`${demo.DEMO_PREFIX}/*`] = { url: server.url, ...(server.caFile ? { ca: server.caFile } : {}) };
+        });
+        const ctx = {
+          ...cliContext({ trustDir: layout.trustDir, configDir: layout.configDir, json: false, debug: false }, io),
+          passphrases: new keys.EnvPassphraseSource(env),
+          env,
+        };
+        if (!(await demo.isSeeded(layout))) {
+          io.stderr(`Creating the demo repositories on ${server.url} (first run only)...\n`);
+          await demo.seedDemo(ctx, layout, (step) => io.stderr(`  ${step}\n`));
+        }
+        if (!opts.ui) {
+          io.stdout(
+            [
+              `Demo trust server: ${server.url}`,
+              `Repositories: ${demo.DEMO_REPOSITORIES.join(', ')}`,
+              'Try, in another terminal:',
+              `  trust-tui --trust-dir ${layout.trustDir} --config-dir ${layout.configDir} inspect --pretty ${demo.DEMO_REPOSITORIES[0]}`,
+              'Stop with Ctrl-C.',
+              '',
+            ].join('\n'),
+          );
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', resolve);
+            process.once('SIGTERM', resolve);
+          });
+          return;
+        }
+        const [{ main }, { createTrustServices }] = await Promise.all([import('../../main.js'), import('../../state/trust-services.js')]);
+        await main({
+          trustDir: layout.trustDir,
+          configDir: layout.configDir,
+          services: createTrustServices({ trustDir: layout.trustDir, configDir: layout.configDir, env }),
+        });
+      } finally {
+        await server.close();
+      }
+    });
+}
