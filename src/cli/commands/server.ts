@@ -1,6 +1,6 @@
 // `trust-tui server`: a Notary-compatible trust server (drop-in for notary-server 0.7). The server
 // modules are imported only when the command runs, so other commands stay fast.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { defaultServerDataDir } from '../../notary/server/paths.js';
 import type { Io } from '../output.js';
 
@@ -14,6 +14,7 @@ interface ServerCommandOptions {
   htpasswdReadOnly?: string;
   anonymousRead?: boolean;
   maxUploadMb: string;
+  keyType: 'ecdsa' | 'ed25519';
   quiet?: boolean;
 }
 
@@ -30,12 +31,17 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--htpasswd-read-only <file>', 'with --htpasswd: users who may only read')
     .option('--anonymous-read', 'with --htpasswd: let clients without credentials read')
     .option('--max-upload-mb <n>', 'largest accepted publish, in MiB', '100')
+    .addOption(new Option('--key-type <type>', 'type of new server-held timestamp/snapshot keys').choices(['ecdsa', 'ed25519']).default('ecdsa'))
     .option('-q, --quiet', 'do not log each request')
     .addHelpText(
       'after',
       `
 The server's signing keys are encrypted with the passphrase in TRUST_TUI_SERVER_PASSPHRASE (required).
-Stop it with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the database is closed.`,
+Stop it with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the database is closed.
+
+Auth: docker sends the registry's credentials (docker login <registry>); notary sends NOTARY_AUTH
+for publishes only. Both decide from the unauthenticated /v2/ ping whether to send credentials, so
+with --anonymous-read (open ping) they read anonymously and cannot publish.`,
     )
     .action(async (opts: ServerCommandOptions) => {
       const { startServer, ServerConfigError } = await import('../../notary/server/server.js');
@@ -53,6 +59,7 @@ Stop it with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the dat
         htpasswdReadOnly: opts.htpasswdReadOnly,
         anonymousRead: opts.anonymousRead,
         maxUploadBytes: Math.floor(maxUploadMb * 1024 * 1024),
+        keyAlgorithm: opts.keyType,
         log,
       });
       io.stdout(startupMessage(server.url, server.caFile, server.createdCa));

@@ -1,0 +1,324 @@
+// notary-server 0.7's HTTP API (notary-protocol.md section 3): routes, auth scopes, response headers
+// and error bodies. The behaviour behind each route lives in the NotaryService this module is given.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PublicKeyJson } from '../../tuf/key.js';
+import { ApiError, notFound } from './api-errors.js';
+import type { Access, AuthResult, Authenticator } from './auth.js';
+import { multipartBoundary, MultipartError, parseMultipart } from './multipart.js';
+import { isValidGun, isValidRole } from './names.js';
+import type { ChangeQuery, ChangeRecord, StoredMetadata } from './storage.js';
+import { readUploadedFiles, type UploadedFile } from './upload.js';
+
+export type ServerKeyRole = 'timestamp' | 'snapshot';
+
+/** What the routes need from the server's logic. Errors meant for the client are ApiErrors. */
+export interface NotaryService {
+  /** The current version (timestamp and snapshot renewed first when they are stale). */
+  currentMetadata(gun: string, role: string): Promise<StoredMetadata | undefined>;
+  metadataByChecksum(gun: string, role: string, sha256Hex: string): Promise<StoredMetadata | undefined>;
+  metadataByVersion(gun: string, role: string, version: number): Promise<StoredMetadata | undefined>;
+  /** The public key the server signs `role` with (or will, once a root lists it). */
+  serverKey(gun: string, role: ServerKeyRole): Promise<PublicKeyJson>;
+  /** A new pending key for a rotation. */
+  rotateServerKey(gun: string, role: ServerKeyRole): Promise<PublicKeyJson>;
+  update(gun: string, files: UploadedFile[]): Promise<void>;
+  deleteRepository(gun: string): Promise<void>;
+  changes(query: ChangeQuery): Promise<ChangeRecord[]>;
+  healthy(): Promise<boolean>;
+}
+
+export interface RouterOptions {
+  service: NotaryService;
+  auth: Authenticator;
+  /** Largest accepted publish body, in bytes. */
+  maxUploadBytes: number;
+  /** One line per request. */
+  log?: (line: string) => void;
+}
+
+/** notary-server has no limit; 100 MiB is far above any real update (10,000 tags are about 1.5 MB). */
+export const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
+
+// Cache-Control as notary-server's defaults: current metadata 300 s, consistent (by hash or version) 30 days.
+const CACHE_CURRENT = 'public, max-age=300, s-maxage=300, must-revalidate';
+const CACHE_CONSISTENT = 'public, max-age=2592000, s-maxage=2592000';
+
+// notary's mux: the GUN is `[^*]+` (greedy), the role `root|targets(/[^/\s]+)*|snapshot|timestamp`.
+const ROLE = 'root|targets(?:/[^/\\s]+)*|snapshot|timestamp';
+const TUF = '^/v2/([^*]+)/_trust/tuf/';
+const ROUTE = {
+  ping: /^\/v2\/$/,
+  health: /^\/_notary_server\/health$/,
+  globalChanges: /^\/v2\/_trust\/changefeed$/,
+  gunChanges: /^\/v2\/([^*]+)\/_trust\/changefeed$/,
+  update: new RegExp(`${TUF}$`),
+  byChecksum: new RegExp(`${TUF}(${ROLE})\\.([0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})\\.json$`),
+  byVersion: new RegExp(`${TUF}([1-9][0-9]*)\\.(${ROLE})\\.json$`),
+  current: new RegExp(`${TUF}(${ROLE})\\.json$`),
+  key: new RegExp(`${TUF}(snapshot|timestamp)\\.key$`),
+};
+
+interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  query: URLSearchParams;
+  user?: string;
+}
+
+type Handler = (ctx: RequestContext) => Promise<void>;
+
+interface Match {
+  access: Access | 'authenticated' | 'none';
+  gun?: string;
+  /** Invalid GUNs: 404 on reads (as notary), INVALID_GUN on writes. */
+  write?: boolean;
+  run: Handler;
+}
+
+/** The request handler to give to http(s).createServer. */
+export function createRouter(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { service, auth } = options;
+  const maxUpload = options.maxUploadBytes;
+
+  const route = (method: string, path: string): Match | undefined => {
+    let m: RegExpExecArray | null;
+    if (method === 'GET' && ROUTE.ping.test(path)) return { access: 'authenticated', run: ping };
+    if (method === 'GET' && ROUTE.health.test(path)) return { access: 'none', run: health };
+    if (method === 'GET' && ROUTE.globalChanges.test(path)) return { access: 'admin', run: (c) => changefeed(c, undefined) };
+    if (method === 'GET' && (m = ROUTE.gunChanges.exec(path))) {
+      const gun = m[1]!;
+      return { access: 'pull', gun, run: (c) => changefeed(c, gun) };
+    }
+    if ((m = ROUTE.update.exec(path))) {
+      const gun = m[1]!;
+      if (method === 'POST') return { access: 'push', gun, write: true, run: (c) => update(c, gun) };
+      if (method === 'DELETE') return { access: 'admin', gun, write: true, run: (c) => remove(c, gun) };
+      return undefined;
+    }
+    if (method === 'GET' && (m = ROUTE.byChecksum.exec(path))) {
+      const [, gun, role, hash] = m as unknown as [string, string, string, string];
+      return { access: 'pull', gun, run: (c) => sendMetadata(c, role, () => lookupChecksum(gun, role, hash), CACHE_CONSISTENT) };
+    }
+    if (method === 'GET' && (m = ROUTE.byVersion.exec(path))) {
+      const [, gun, version, role] = m as unknown as [string, string, string, string];
+      return {
+        access: 'pull',
+        gun,
+        run: (c) => sendMetadata(c, role, () => service.metadataByVersion(gun, role, Number(version)), CACHE_CONSISTENT),
+      };
+    }
+    if (method === 'GET' && (m = ROUTE.current.exec(path))) {
+      const [, gun, role] = m as unknown as [string, string, string];
+      return { access: 'pull', gun, run: (c) => sendMetadata(c, role, () => service.currentMetadata(gun, role), CACHE_CURRENT) };
+    }
+    if ((m = ROUTE.key.exec(path))) {
+      const gun = m[1]!;
+      const role = m[2] as ServerKeyRole;
+      // GET needs push+pull, POST (rotation) `*` — notary's scopes.
+      if (method === 'GET') return { access: 'push', gun, run: (c) => sendKey(c, () => service.serverKey(gun, role)) };
+      if (method === 'POST') return { access: 'admin', gun, write: true, run: (c) => sendKey(c, () => service.rotateServerKey(gun, role)) };
+    }
+    return undefined;
+  };
+
+  const lookupChecksum = (gun: string, role: string, hash: string) =>
+    // Only sha256 is indexed (as in notary's stores); other digest lengths are simply not found.
+    hash.length === 64 ? service.metadataByChecksum(gun, role, hash) : Promise.resolve(undefined);
+
+  async function ping(c: RequestContext) {
+    send(c.res, 200, 'text/plain; charset=utf-8', '{}');
+  }
+
+  async function health(c: RequestContext) {
+    if (await service.healthy()) send(c.res, 200, 'application/json; charset=utf-8', '{}');
+    else sendError(c.res, new ApiError('UNKNOWN', { storage: 'unavailable' }), 503);
+  }
+
+  async function sendMetadata(c: RequestContext, role: string, load: () => Promise<StoredMetadata | undefined>, cache: string) {
+    if (!isValidRole(role)) throw notFound();
+    const meta = await load();
+    if (!meta) throw notFound();
+    c.res.setHeader('Cache-Control', cache);
+    c.res.setHeader('Last-Modified', rfc1123(meta.createdAt));
+    send(c.res, 200, 'text/plain; charset=utf-8', meta.data);
+  }
+
+  async function sendKey(c: RequestContext, load: () => Promise<PublicKeyJson>) {
+    const key = await load();
+    // Go's stdlib field order (not canonical): keytype, keyval{public, private}.
+    const body = JSON.stringify({ keytype: key.keytype, keyval: { public: key.keyval.public, private: null } });
+    send(c.res, 200, 'text/plain; charset=utf-8', body);
+  }
+
+  async function update(c: RequestContext, gun: string) {
+    const boundary = multipartBoundary(c.req.headers['content-type']);
+    if (!boundary) throw new ApiError('MALFORMED_UPLOAD');
+    const body = await readBody(c.req, maxUpload);
+    let files: UploadedFile[];
+    try {
+      files = readUploadedFiles(parseMultipart(body, boundary));
+    } catch (e) {
+      if (e instanceof MultipartError) throw new ApiError('MALFORMED_UPLOAD');
+      throw e;
+    }
+    await service.update(gun, files);
+    send(c.res, 200, undefined, '');
+  }
+
+  async function remove(c: RequestContext, gun: string) {
+    await service.deleteRepository(gun);
+    send(c.res, 200, undefined, '');
+  }
+
+  async function changefeed(c: RequestContext, gun: string | undefined) {
+    const query = parseChangeQuery(c.query, gun);
+    const records = await service.changes(query);
+    const body = {
+      count: records.length,
+      // Go marshals an empty slice from the store as null.
+      records: records.length
+        ? records.map((r) => ({
+            ID: r.id,
+            CreatedAt: r.createdAt.toISOString(),
+            GUN: r.gun,
+            Version: r.version,
+            SHA256: r.sha256,
+            Category: r.category,
+          }))
+        : null,
+    };
+    send(c.res, 200, 'text/plain; charset=utf-8', JSON.stringify(body));
+  }
+
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    const remote = req.socket.remoteAddress ?? '-'; // read now: the socket may be gone at 'finish'
+    const ctx: RequestContext = { req, res, query: new URLSearchParams() };
+    res.on('finish', () => {
+      if (!options.log) return;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const length = res.getHeader('Content-Length') ?? 0;
+      options.log(
+        `${new Date().toISOString()} ${remote} ${ctx.user ?? '-'} "${req.method} ${logSafe(req.url ?? '')}" ${res.statusCode} ${length} ${ms.toFixed(1)}ms`,
+      );
+    });
+    handle(ctx).catch((e: unknown) => {
+      // handle() answers every error itself; this is only reached if writing the answer failed.
+      res.destroy(e instanceof Error ? e : undefined);
+    });
+  };
+
+  async function handle(ctx: RequestContext): Promise<void> {
+    const { req, res } = ctx;
+    try {
+      // Not `new URL()`: it would resolve `..` and `%2e%2e` segments before the GUN check sees them.
+      const raw = req.url ?? '/';
+      const queryStart = raw.indexOf('?');
+      ctx.query = new URLSearchParams(queryStart < 0 ? '' : raw.slice(queryStart + 1));
+      let path: string;
+      try {
+        path = decodeURIComponent(queryStart < 0 ? raw : raw.slice(0, queryStart));
+      } catch {
+        throw notFound(false);
+      }
+      const match = route(req.method ?? 'GET', path);
+      if (!match) throw notFound(false);
+      if (match.gun !== undefined && !isValidGun(match.gun)) {
+        throw match.write ? new ApiError('INVALID_GUN', match.gun) : notFound();
+      }
+      if (match.access !== 'none') {
+        const result = await auth.authorize(req.headers.authorization, match.access === 'authenticated' ? 'pull' : match.access);
+        if (!result.ok) return refuse(res, result, match);
+        ctx.user = result.user;
+      }
+      await match.run(ctx);
+    } catch (e) {
+      sendError(res, e instanceof ApiError ? e : internalError(e, options.log));
+    }
+  }
+}
+
+/** Reads the whole body, refusing more than `limit` bytes (UPLOAD_TOO_LARGE, connection closed). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = () =>
+    new ApiError('UPLOAD_TOO_LARGE', {
+      Name: 'ErrValidation',
+      Error: { Msg: `the upload is larger than this server's limit of ${limit} bytes` },
+    });
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+function parseChangeQuery(query: URLSearchParams, gun: string | undefined): ChangeQuery {
+  const recordsText = query.get('records') ?? '';
+  if (!/^[+-]?\d+$/.test(recordsText)) {
+    throw new ApiError(
+      'INVALID_PARAMETERS',
+      `invalid records parameter: strconv.ParseInt: parsing ${JSON.stringify(recordsText)}: invalid syntax`,
+    );
+  }
+  const changeText = query.get('change_id') ?? '0';
+  if (!/^[+-]?\d+$/.test(changeText || '0')) throw new ApiError('INVALID_PARAMETERS');
+  let records = Number(recordsText);
+  const changeId = Number(changeText || '0');
+  // Notary: a negative records count or change_id pages backwards; 0 records means the default 100.
+  const reverse = records < 0 || changeId < 0;
+  records = Math.min(Math.abs(records) || 100, 1000);
+  return { gun, changeId: Math.max(changeId, 0), records, reverse };
+}
+
+function refuse(res: ServerResponse, result: Extract<AuthResult, { ok: false }>, match: Match): void {
+  if (result.challenge) res.setHeader('WWW-Authenticate', result.challenge);
+  const access = match.access === 'admin' ? '*' : match.access === 'push' ? 'push' : 'pull';
+  const detail = match.gun === undefined ? {} : [{ Type: 'repository', Name: match.gun, Action: access }];
+  sendError(res, new ApiError(result.status === 403 ? 'DENIED' : 'UNAUTHORIZED', detail));
+}
+
+function sendError(res: ServerResponse, error: ApiError, status = error.status): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error.code === 'UPLOAD_TOO_LARGE') res.setHeader('Connection', 'close'); // do not read the rest
+  send(res, status, 'application/json; charset=utf-8', error.body());
+}
+
+function send(res: ServerResponse, status: number, contentType: string | undefined, body: string | Buffer): void {
+  const data = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  res.statusCode = status;
+  if (contentType) res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', data.length);
+  res.end(data);
+}
+
+function internalError(e: unknown, log: ((line: string) => void) | undefined): ApiError {
+  log?.(`${new Date().toISOString()} internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  return new ApiError('UNKNOWN', {});
+}
+
+/** Go's time.RFC1123 in UTC, as notary's Last-Modified: `Wed, 25 Nov 2026 16:25:55 UTC`. */
+function rfc1123(date: Date): string {
+  return date.toUTCString().replace(/GMT$/, 'UTC');
+}
+
+/** Request lines go into the log verbatim only when they cannot forge a log line. */
+function logSafe(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f"]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

@@ -1,0 +1,179 @@
+// `trust-tui server` wired together: storage, keys, service, routes, TLS and graceful shutdown.
+// startServer() is also the programmatic entry for tests and `trust-tui demo`.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import type { GeneratedKeyAlgorithm } from '../../keys/generate.js';
+import { HtpasswdAuthenticator, openAccess, type Authenticator } from './auth.js';
+import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
+import { TrustService } from './service.js';
+import { Keyring, SERVER_PASSPHRASE_VARIABLE } from './signer.js';
+import { SqliteStorage } from './sqlite-storage.js';
+import type { Storage } from './storage.js';
+import { certificateNames, ensureLocalTls } from './tls.js';
+
+export const DEFAULT_LISTEN = '127.0.0.1:4443';
+
+/**
+ * TLS 1.2+ with AEAD suites only, AES-128-GCM preferred as Go's TLS stack (notary-server) does: it is
+ * as safe for this purpose and cheaper for clients than OpenSSL's default AES-256-GCM, which matters
+ * when they download large targets files.
+ */
+const TLS_SETTINGS = {
+  minVersion: 'TLSv1.2',
+  honorCipherOrder: true,
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+} as const;
+
+export interface ServerOptions {
+  /** `host:port` (IPv6 as `[::1]:4443`); port 0 picks a free one. Default 127.0.0.1:4443. */
+  listen?: string;
+  /** Database, TLS material. */
+  dataDir: string;
+  /** Encrypts the server's private keys at rest; required. */
+  passphrase: string | undefined;
+  /** Both or neither; without them a local CA and certificate are made under dataDir/tls. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Plain HTTP, for use behind a TLS-terminating proxy. */
+  insecureHttp?: boolean;
+  /** htpasswd (bcrypt) files: read-write users, and read-only users. */
+  htpasswd?: string;
+  htpasswdReadOnly?: string;
+  /** With htpasswd: let anonymous clients read. */
+  anonymousRead?: boolean;
+  maxUploadBytes?: number;
+  keyAlgorithm?: GeneratedKeyAlgorithm;
+  /** One line per request, and server events. Default: none. */
+  log?: (line: string) => void;
+  /** Use this store instead of SQLite in dataDir (tests, other backends). */
+  storage?: Storage;
+  /** How long close() lets in-flight requests finish before cutting connections. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningServer {
+  /** `https://127.0.0.1:4443` (or http://). */
+  url: string;
+  host: string;
+  port: number;
+  /** The CA clients must trust: the local CA made under dataDir, or undefined with a given cert or plain HTTP. */
+  caFile: string | undefined;
+  /** True when this start created the local CA (print how to trust it). */
+  createdCa: boolean;
+  dataDir: string;
+  /** Stops accepting, lets in-flight requests finish, closes storage. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export class ServerConfigError extends Error {
+  override name = 'ServerConfigError';
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new ServerConfigError(`--listen ${JSON.stringify(listen)}: expected HOST:PORT, e.g. ${DEFAULT_LISTEN}`);
+  return { host: m[1] ?? m[2] ?? '', port };
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  if (!options.passphrase) {
+    throw new ServerConfigError(`set ${SERVER_PASSPHRASE_VARIABLE}: the server encrypts its signing keys with it`);
+  }
+  if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
+    throw new ServerConfigError('--tls-cert and --tls-key go together');
+  }
+  const { host, port } = parseListen(options.listen ?? DEFAULT_LISTEN);
+  const log = options.log ?? (() => undefined);
+
+  const auth: Authenticator = options.htpasswd
+    ? HtpasswdAuthenticator.fromFiles(options.htpasswd, options.htpasswdReadOnly, options.anonymousRead)
+    : openAccess;
+
+  let caFile: string | undefined;
+  let createdCa = false;
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  if (!options.insecureHttp) {
+    if (options.tlsCert && options.tlsKey) {
+      tls = { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) };
+    } else {
+      const local = await ensureLocalTls(path.join(options.dataDir, 'tls'), certificateNames(host));
+      tls = { cert: readFileSync(local.certFile), key: readFileSync(local.keyFile) };
+      caFile = local.caFile;
+      createdCa = local.created === 'ca';
+    }
+  }
+
+  const storage = options.storage ?? SqliteStorage.open({ file: path.join(options.dataDir, 'trust-tui-server.sqlite') });
+  try {
+    const keyring = new Keyring(options.passphrase, options.keyAlgorithm ?? 'ecdsa');
+    try {
+      await keyring.checkPassphrase(await storage.firstKey());
+    } catch {
+      throw new ServerConfigError(`${SERVER_PASSPHRASE_VARIABLE} does not open the keys stored in ${options.dataDir}`);
+    }
+    const service = new TrustService({ storage, keyring });
+    const handler = createRouter({ service, auth, maxUploadBytes: options.maxUploadBytes ?? MAX_UPLOAD_DEFAULT, log });
+    const server = tls
+      ? https.createServer({ cert: tls.cert, key: tls.key, ...TLS_SETTINGS }, handler)
+      : http.createServer(handler);
+    // Bound the time a slow client can hold a connection (headers, whole request).
+    server.headersTimeout = 30_000;
+    server.requestTimeout = 300_000;
+    server.keepAliveTimeout = 5_000;
+
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host || undefined, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `${tls ? 'https' : 'http'}://${urlHost}:${address.port}`;
+    const sockets = new Set<Socket>();
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        log(`${new Date().toISOString()} shutting down: finishing in-flight requests`);
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Keep-alive connections become idle once their request is answered: close them as they do.
+        const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+        server.closeIdleConnections();
+        void stopped.then(() => clearInterval(sweeper));
+        const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), options.shutdownGraceMs ?? 10_000).unref());
+        if ((await Promise.race([stopped, grace])) === 'timeout') {
+          for (const socket of sockets) socket.destroy();
+          await stopped;
+        }
+        clearInterval(sweeper);
+        await storage.close();
+        log(`${new Date().toISOString()} stopped`);
+      })());
+
+    log(`${new Date().toISOString()} trust-tui server listening on ${url} (data in ${options.dataDir})`);
+    return { url, host: address.address, port: address.port, caFile, createdCa, dataDir: options.dataDir, close };
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
+}

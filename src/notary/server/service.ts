@@ -1,0 +1,198 @@
+// The behaviour behind the routes: reads (with timestamp/snapshot renewal), server keys, publishes
+// validated in one storage transaction, repository deletion and the change feed.
+import type { PublicKeyJson } from '../../tuf/key.js';
+import { parseMetadata } from '../../tuf/metadata/parse.js';
+import type { Root } from '../../tuf/metadata/root.js';
+import { GoTime } from '../../tuf/time.js';
+import { ApiError } from './api-errors.js';
+import { nextTimestamp, renewedSnapshot, signersFor } from './generate.js';
+import type { NotaryService, ServerKeyRole } from './routes.js';
+import type { Keyring } from './signer.js';
+import { VersionConflictError, type ChangeQuery, type MetadataReader, type Storage, type StoredMetadata, type StorageTransaction } from './storage.js';
+import type { UploadedFile } from './upload.js';
+import { validateUpdate } from './validator.js';
+
+export interface ServiceOptions {
+  storage: Storage;
+  keyring: Keyring;
+  /** The time used for expiry checks and new expiries (tests move it). */
+  clock?: () => GoTime;
+}
+
+/** Remembered expiry of stored snapshots/timestamps by sha256, so that hot reads do not re-parse. */
+const FRESHNESS_CACHE_SIZE = 10_000;
+
+interface Freshness {
+  expiresMs: number;
+  /** For a timestamp: the hex sha256 of the snapshot it names. */
+  snapshotSha256?: string;
+}
+
+export class TrustService implements NotaryService {
+  readonly #storage: Storage;
+  readonly #keyring: Keyring;
+  readonly #clock: () => GoTime;
+  readonly #freshness = new Map<string, Freshness>();
+
+  constructor(options: ServiceOptions) {
+    this.#storage = options.storage;
+    this.#keyring = options.keyring;
+    this.#clock = options.clock ?? GoTime.now;
+  }
+
+  async currentMetadata(gun: string, role: string): Promise<StoredMetadata | undefined> {
+    if (role !== 'timestamp' && role !== 'snapshot') return this.#storage.getCurrent(gun, role);
+    // notary serves timestamp and snapshot through "get or create": renewed when stale.
+    const current = await this.#currentPair(this.#storage, gun);
+    if (!current) return this.#storage.getCurrent(gun, role);
+    if (!this.#isStale(current)) return current[role];
+    await this.#renew(gun);
+    return this.#storage.getCurrent(gun, role);
+  }
+
+  metadataByChecksum(gun: string, role: string, sha256Hex: string): Promise<StoredMetadata | undefined> {
+    return this.#storage.getByChecksum(gun, role, sha256Hex);
+  }
+
+  metadataByVersion(gun: string, role: string, version: number): Promise<StoredMetadata | undefined> {
+    return this.#storage.getVersion(gun, role, version);
+  }
+
+  /**
+   * The key the current root lists for `role` if the server holds it; otherwise the newest key made
+   * for the repository, created on first use. Unlike notary (bug #9), repeated calls before a root
+   * exists return the same pending key instead of minting a new one each time.
+   */
+  async serverKey(gun: string, role: ServerKeyRole): Promise<PublicKeyJson> {
+    const found = await this.#findServerKey(this.#storage, gun, role);
+    if (found) return found;
+    return this.#storage.transaction(async (tx) => {
+      // Another request may have created it while this one waited for the transaction.
+      return (await this.#findServerKey(tx, gun, role)) ?? (await this.#keyring.createKey(tx, gun, role)).toJSON();
+    });
+  }
+
+  /** A new pending key; it takes effect when a root listing it is published. */
+  async rotateServerKey(gun: string, role: ServerKeyRole): Promise<PublicKeyJson> {
+    return this.#storage.transaction(async (tx) => (await this.#keyring.createKey(tx, gun, role)).toJSON());
+  }
+
+  async update(gun: string, files: UploadedFile[]): Promise<void> {
+    try {
+      await this.#storage.transaction(async (tx) => {
+        const stored = await tx.getCurrentAll(gun);
+        const heldKeys = await this.#keyring.heldKeys(tx, gun);
+        const result = validateUpdate({ gun, stored, uploads: files, heldKeys, now: this.#clock() });
+        await tx.putMetadata(gun, result.files);
+      });
+    } catch (e) {
+      throw asApiError(e);
+    }
+  }
+
+  async deleteRepository(gun: string): Promise<void> {
+    try {
+      await this.#storage.transaction((tx) => tx.deleteRepository(gun));
+    } catch (e) {
+      throw asApiError(e);
+    }
+  }
+
+  changes(query: ChangeQuery) {
+    return this.#storage.changes(query);
+  }
+
+  healthy(): Promise<boolean> {
+    return this.#storage.healthy();
+  }
+
+  async #findServerKey(reader: MetadataReader, gun: string, role: ServerKeyRole): Promise<PublicKeyJson | undefined> {
+    const keys = await reader.listKeys(gun, role);
+    if (keys.length === 0) return undefined;
+    const root = await reader.getCurrent(gun, 'root');
+    if (root) {
+      const listed = new Set(parseMetadata(root.data, 'root').signed.role(role).keyIds);
+      const current = keys.find((k) => listed.has(k.keyId));
+      if (current) return this.#keyring.publicKey(current).toJSON();
+    }
+    // No root yet, or the root lists a key held elsewhere: the newest (pending) key.
+    return this.#keyring.publicKey(keys[0]!).toJSON();
+  }
+
+  /** Re-signs an expired snapshot (if the server holds its key) and an expired or outdated timestamp. */
+  async #renew(gun: string): Promise<void> {
+    await this.#storage.transaction(async (tx) => {
+      const current = await this.#currentPair(tx, gun);
+      if (!current || !this.#isStale(current)) return; // renewed by a concurrent request
+      const [rootFile, snapshotFile, timestampFile] = await Promise.all(
+        ['root', 'snapshot', 'timestamp'].map((r) => tx.getCurrent(gun, r)),
+      );
+      if (!rootFile || !snapshotFile || !timestampFile) return;
+      const now = this.#clock();
+      const root = parseMetadata(rootFile.data, 'root').signed as Root;
+      const held = await this.#keyring.heldKeys(tx, gun);
+      let snapshotBytes: Uint8Array = snapshotFile.data;
+      const snapshot = parseMetadata(snapshotFile.data, 'snapshot').signed;
+      const snapshotSigners = signersFor(held.snapshot, root.role('snapshot').keyIds);
+      // Without the snapshot key an expired snapshot stays as it is: the client must publish a new one.
+      const renewSnapshot = snapshot.isExpired(now) && snapshotSigners.length > 0;
+      if (renewSnapshot) {
+        const renewed = renewedSnapshot(snapshot, snapshotSigners, now);
+        snapshotBytes = renewed.raw;
+        await this.#put(tx, gun, 'snapshot', renewed.signed.version, renewed.raw);
+      }
+      const ts = this.#freshnessOf(timestampFile);
+      const renewTimestamp = renewSnapshot || ts.expiresMs <= now.epochMs || ts.snapshotSha256 !== snapshotFile.sha256;
+      const timestampSigners = signersFor(held.timestamp, root.role('timestamp').keyIds);
+      if (!renewTimestamp || timestampSigners.length === 0) return; // nothing to do, or nothing to sign with
+      const previous = parseMetadata(timestampFile.data, 'timestamp').signed;
+      const next = nextTimestamp(previous, snapshotBytes, timestampSigners, now);
+      await this.#put(tx, gun, 'timestamp', next.signed.version, next.raw);
+    });
+  }
+
+  async #put(tx: StorageTransaction, gun: string, role: string, version: number, data: Buffer): Promise<void> {
+    await tx.putMetadata(gun, [{ role, version, data }]);
+  }
+
+  async #currentPair(reader: MetadataReader, gun: string): Promise<{ timestamp: StoredMetadata; snapshot: StoredMetadata } | undefined> {
+    const [timestamp, snapshot] = await Promise.all([reader.getCurrent(gun, 'timestamp'), reader.getCurrent(gun, 'snapshot')]);
+    return timestamp && snapshot ? { timestamp, snapshot } : undefined;
+  }
+
+  /** The stored timestamp is expired or names another snapshot, or the snapshot is expired. */
+  #isStale({ timestamp, snapshot }: { timestamp: StoredMetadata; snapshot: StoredMetadata }): boolean {
+    const nowMs = this.#clock().epochMs;
+    const ts = this.#freshnessOf(timestamp);
+    const snap = this.#freshnessOf(snapshot);
+    return ts.expiresMs <= nowMs || ts.snapshotSha256 !== snapshot.sha256 || snap.expiresMs <= nowMs;
+  }
+
+  #freshnessOf(file: StoredMetadata): Freshness {
+    const key = `${file.role}:${file.sha256}`;
+    const cached = this.#freshness.get(key);
+    if (cached) return cached;
+    let freshness: Freshness;
+    try {
+      const signed = parseMetadata(file.data, file.role).signed;
+      const meta = file.role === 'timestamp' && 'snapshotMeta' in signed ? signed.snapshotMeta : undefined;
+      freshness = { expiresMs: signed.expires.epochMs, snapshotSha256: meta?.hex('sha256') };
+    } catch {
+      // Unreadable stored metadata (cannot happen for validated uploads): treat as stale.
+      freshness = { expiresMs: 0 };
+    }
+    if (this.#freshness.size >= FRESHNESS_CACHE_SIZE) this.#freshness.clear();
+    this.#freshness.set(key, freshness);
+    return freshness;
+  }
+}
+
+/** Storage failures become notary's error codes; validation errors pass through. */
+function asApiError(e: unknown): unknown {
+  if (e instanceof ApiError) return e;
+  if (e instanceof VersionConflictError) return new ApiError('VERSION');
+  if (e instanceof Error && /SQLITE_BUSY|SQLITE_LOCKED|database is locked/i.test(`${(e as { code?: string }).code} ${e.message}`)) {
+    return new ApiError('UPDATING');
+  }
+  return e;
+}

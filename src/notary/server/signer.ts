@@ -1,0 +1,70 @@
+// The private keys the server signs with: each repository's timestamp key and, when the client hands
+// it over (`notary key rotate <gun> snapshot -r`, docker's default), its snapshot key. Keys are
+// generated here (ECDSA P-256 by default, as notary-signer's `key_algorithm: ecdsa`) and stored as
+// notary key files encrypted with the server passphrase; decrypted keys are kept in memory.
+import { encodeKeyFile, openKeyFile, parseKeyFile } from '../../keys/keyfile.js';
+import { generatePrivateKey, type GeneratedKeyAlgorithm } from '../../keys/generate.js';
+import { PublicKey } from '../../tuf/key.js';
+import type { PrivateKey } from '../../tuf/private-key.js';
+import type { MetadataReader, ServerKeyRecord, StorageTransaction } from './storage.js';
+
+export type ServerKeyRole = ServerKeyRecord['role'];
+
+/** The keys the server holds for one repository, decrypted, by role. */
+export interface HeldKeys {
+  timestamp: readonly PrivateKey[];
+  snapshot: readonly PrivateKey[];
+}
+
+/** The variable that carries the passphrase; the server refuses to start without it. */
+export const SERVER_PASSPHRASE_VARIABLE = 'TRUST_TUI_SERVER_PASSPHRASE';
+
+export class Keyring {
+  /** Decrypted keys by key ID: decryption runs PBKDF2, and signing happens on every publish. */
+  readonly #decrypted = new Map<string, PrivateKey>();
+
+  constructor(
+    private readonly passphrase: string,
+    private readonly algorithm: GeneratedKeyAlgorithm = 'ecdsa',
+  ) {
+    if (!passphrase) throw new Error(`the server needs a passphrase for its keys: set ${SERVER_PASSPHRASE_VARIABLE}`);
+  }
+
+  /** Generates a key for `role` of `gun`, stores it encrypted in the transaction and returns its public key. */
+  async createKey(tx: StorageTransaction, gun: string, role: ServerKeyRole): Promise<PublicKey> {
+    const key = await generatePrivateKey(this.algorithm);
+    const pem = await encodeKeyFile(key, { role, gun }, this.passphrase);
+    const publicKey = key.publicKey;
+    await tx.addKey({ gun, role, keyId: publicKey.id, keytype: publicKey.keytype, publicB64: publicKey.publicB64, encryptedPrivateKey: pem });
+    this.#decrypted.set(publicKey.id, key);
+    return publicKey;
+  }
+
+  /** The public key of a stored record. */
+  publicKey(record: ServerKeyRecord): PublicKey {
+    return PublicKey.fromJSON({ keytype: record.keytype, keyval: { public: record.publicB64, private: null } }, 'server key');
+  }
+
+  /** Decrypts (once) and returns the private key of a stored record. */
+  async privateKey(record: ServerKeyRecord): Promise<PrivateKey> {
+    const cached = this.#decrypted.get(record.keyId);
+    if (cached) return cached;
+    const file = parseKeyFile(record.encryptedPrivateKey, `server key ${record.keyId.slice(0, 12)}`);
+    const key = await openKeyFile(file, this.passphrase, record.keyId);
+    this.#decrypted.set(record.keyId, key);
+    return key;
+  }
+
+  /** Every key the server holds for the repository, decrypted. */
+  async heldKeys(reader: MetadataReader, gun: string): Promise<HeldKeys> {
+    const load = async (role: ServerKeyRole) =>
+      Promise.all((await reader.listKeys(gun, role)).map((record) => this.privateKey(record)));
+    const [timestamp, snapshot] = await Promise.all([load('timestamp'), load('snapshot')]);
+    return { timestamp, snapshot };
+  }
+
+  /** Opens one stored key, so that a wrong passphrase stops the server at start-up, not at the first publish. */
+  async checkPassphrase(sample: ServerKeyRecord | undefined): Promise<void> {
+    if (sample) await this.privateKey(sample);
+  }
+}

@@ -1,0 +1,453 @@
+// SQLite storage for `trust-tui server` (better-sqlite3, WAL mode). Writes go through one connection
+// inside BEGIN IMMEDIATE transactions, queued so that only one runs at a time in this process (and
+// SQLite's own lock serialises other processes on the same file). Reads outside a transaction use
+// a second connection, which in WAL mode sees only committed data and never waits for a writer.
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  ChangeQuery,
+  ChangeRecord,
+  MetadataReader,
+  NewMetadata,
+  ServerKeyRecord,
+  Storage,
+  StorageTransaction,
+  StoredMetadata,
+} from './storage.js';
+import { VersionConflictError } from './storage.js';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tuf_files (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  gun        TEXT    NOT NULL,
+  role       TEXT    NOT NULL,
+  version    INTEGER NOT NULL,
+  sha256     TEXT    NOT NULL,
+  data       BLOB    NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (gun, role, version)
+);
+CREATE INDEX IF NOT EXISTS tuf_files_by_checksum ON tuf_files (gun, role, sha256);
+CREATE TABLE IF NOT EXISTS changefeed (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  gun        TEXT    NOT NULL,
+  version    INTEGER NOT NULL,
+  sha256     TEXT    NOT NULL,
+  category   TEXT    NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changefeed_by_gun ON changefeed (gun, id);
+CREATE TABLE IF NOT EXISTS server_keys (
+  id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+  gun                   TEXT    NOT NULL,
+  role                  TEXT    NOT NULL,
+  key_id                TEXT    NOT NULL,
+  keytype               TEXT    NOT NULL,
+  public_b64            TEXT    NOT NULL,
+  encrypted_private_key TEXT    NOT NULL,
+  created_at            INTEGER NOT NULL,
+  UNIQUE (gun, role, key_id)
+);
+`;
+
+interface FileRow {
+  gun: string;
+  role: string;
+  version: number;
+  sha256: string;
+  data: Buffer;
+  created_at: number;
+}
+
+interface ChangeRow {
+  id: number;
+  gun: string;
+  version: number;
+  sha256: string;
+  category: string;
+  created_at: number;
+}
+
+interface KeyRow {
+  gun: string;
+  role: string;
+  key_id: string;
+  keytype: string;
+  public_b64: string;
+  encrypted_private_key: string;
+  created_at: number;
+}
+
+const toMetadata = (r: FileRow): StoredMetadata => ({
+  gun: r.gun,
+  role: r.role,
+  version: r.version,
+  sha256: r.sha256,
+  data: r.data,
+  createdAt: new Date(r.created_at),
+});
+
+const toChange = (r: ChangeRow): ChangeRecord => ({
+  id: String(r.id),
+  createdAt: new Date(r.created_at),
+  gun: r.gun,
+  version: r.version,
+  sha256: r.sha256,
+  category: r.category === 'deletion' ? 'deletion' : 'update',
+});
+
+const toKey = (r: KeyRow): ServerKeyRecord => ({
+  gun: r.gun,
+  role: r.role === 'snapshot' ? 'snapshot' : 'timestamp',
+  keyId: r.key_id,
+  keytype: r.keytype,
+  publicB64: r.public_b64,
+  encryptedPrivateKey: r.encrypted_private_key,
+  createdAt: new Date(r.created_at),
+});
+
+interface Head {
+  version: number;
+  sha256: string;
+}
+
+/**
+ * Recently read metadata, bounded in bytes. An entry is only used after a head query on the
+ * database confirmed that (gun, role, version, sha256) is still stored, so it stays correct when
+ * another process writes to the same database.
+ */
+class MetadataCache {
+  readonly #entries = new Map<string, StoredMetadata>();
+  #bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get(gun: string, role: string, sha256: string, version: number): StoredMetadata | undefined {
+    const key = `${gun}\0${role}\0${sha256}`;
+    const entry = this.#entries.get(key);
+    if (!entry || entry.version !== version) return undefined;
+    // Most recently used last.
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry;
+  }
+
+  put(entry: StoredMetadata): StoredMetadata {
+    if (entry.data.length > this.maxBytes / 4) return entry;
+    const key = `${entry.gun}\0${entry.role}\0${entry.sha256}`;
+    const old = this.#entries.get(key);
+    if (old) this.#bytes -= old.data.length;
+    this.#entries.set(key, entry);
+    this.#bytes += entry.data.length;
+    for (const [k, v] of this.#entries) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#entries.delete(k);
+      this.#bytes -= v.data.length;
+    }
+    return entry;
+  }
+}
+
+/** The statements of one connection. Synchronous; the async interface wraps them. */
+class Queries {
+  private readonly current;
+  private readonly currentHead;
+  private readonly checksumHead;
+  private readonly currentAll;
+  private readonly byVersion;
+  private readonly byChecksum;
+  private readonly maxVersion;
+  private readonly insertFile;
+  private readonly insertChange;
+  private readonly deleteFiles;
+  private readonly keysOfRole;
+  private readonly insertKey;
+
+  constructor(
+    readonly db: Database.Database,
+    private readonly cache: MetadataCache,
+  ) {
+    const cols = 'gun, role, version, sha256, data, created_at';
+    this.current = db.prepare<[string, string], FileRow>(
+      `SELECT ${cols} FROM tuf_files WHERE gun = ? AND role = ? ORDER BY version DESC LIMIT 1`,
+    );
+    // Heads read only the columns before `data`, so SQLite never touches the blob's pages.
+    this.currentHead = db.prepare<[string, string], Head>(
+      'SELECT version, sha256 FROM tuf_files WHERE gun = ? AND role = ? ORDER BY version DESC LIMIT 1',
+    );
+    this.checksumHead = db.prepare<[string, string, string], Head>(
+      'SELECT version, sha256 FROM tuf_files WHERE gun = ? AND role = ? AND sha256 = ? ORDER BY version DESC LIMIT 1',
+    );
+    // Answered from the (gun, role, version) index alone; the files then come through getCurrent's cache.
+    this.currentAll = db.prepare<[string], { role: string }>('SELECT DISTINCT role FROM tuf_files WHERE gun = ?');
+    this.byVersion = db.prepare<[string, string, number], FileRow>(
+      `SELECT ${cols} FROM tuf_files WHERE gun = ? AND role = ? AND version = ?`,
+    );
+    this.byChecksum = db.prepare<[string, string, string], FileRow>(
+      `SELECT ${cols} FROM tuf_files WHERE gun = ? AND role = ? AND sha256 = ? ORDER BY version DESC LIMIT 1`,
+    );
+    this.maxVersion = db
+      .prepare<[string, string], number | null>('SELECT MAX(version) FROM tuf_files WHERE gun = ? AND role = ?')
+      .pluck();
+    this.insertFile = db.prepare<[string, string, number, string, Buffer, number]>(
+      'INSERT INTO tuf_files (gun, role, version, sha256, data, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.insertChange = db.prepare<[string, number, string, string, number]>(
+      'INSERT INTO changefeed (gun, version, sha256, category, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.deleteFiles = db.prepare<[string]>('DELETE FROM tuf_files WHERE gun = ?');
+    this.keysOfRole = db.prepare<[string, string], KeyRow>(
+      `SELECT gun, role, key_id, keytype, public_b64, encrypted_private_key, created_at
+         FROM server_keys WHERE gun = ? AND role = ? ORDER BY id DESC`,
+    );
+    this.insertKey = db.prepare<[string, string, string, string, string, string, number]>(
+      `INSERT INTO server_keys (gun, role, key_id, keytype, public_b64, encrypted_private_key, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+  }
+
+  getCurrent(gun: string, role: string): StoredMetadata | undefined {
+    // The head (no blob) tells whether the cached copy is still the newest version.
+    const head = this.currentHead.get(gun, role);
+    if (!head) return undefined;
+    const cached = this.cache.get(gun, role, head.sha256, head.version);
+    if (cached) return cached;
+    const row = this.current.get(gun, role);
+    return row && this.cache.put(toMetadata(row));
+  }
+
+  getCurrentAll(gun: string): Map<string, StoredMetadata> {
+    const files = new Map<string, StoredMetadata>();
+    for (const { role } of this.currentAll.all(gun)) {
+      const file = this.getCurrent(gun, role);
+      if (file) files.set(role, file);
+    }
+    return files;
+  }
+
+  getVersion(gun: string, role: string, version: number): StoredMetadata | undefined {
+    const row = this.byVersion.get(gun, role, version);
+    return row && toMetadata(row);
+  }
+
+  getByChecksum(gun: string, role: string, sha256Hex: string): StoredMetadata | undefined {
+    const sha256 = sha256Hex.toLowerCase();
+    const head = this.checksumHead.get(gun, role, sha256);
+    if (!head) return undefined;
+    const cached = this.cache.get(gun, role, sha256, head.version);
+    if (cached) return cached;
+    const row = this.byChecksum.get(gun, role, sha256);
+    return row && this.cache.put(toMetadata(row));
+  }
+
+  listKeys(gun: string, role: string): ServerKeyRecord[] {
+    return this.keysOfRole.all(gun, role).map(toKey);
+  }
+
+  changes(q: ChangeQuery): ChangeRecord[] {
+    // Notary's paging: forwards = IDs after changeId, oldest first; backwards = IDs before changeId
+    // (or the newest when changeId is 0), returned oldest first as well.
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (q.gun !== undefined) {
+      where.push('gun = ?');
+      params.push(q.gun);
+    }
+    if (!q.reverse) {
+      where.push('id > ?');
+      params.push(q.changeId);
+    } else if (q.changeId > 0) {
+      where.push('id < ?');
+      params.push(q.changeId);
+    }
+    const sql =
+      'SELECT id, gun, version, sha256, category, created_at FROM changefeed' +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ` ORDER BY id ${q.reverse ? 'DESC' : 'ASC'} LIMIT ?`;
+    const rows = this.db.prepare<(string | number)[], ChangeRow>(sql).all(...params, q.records);
+    if (q.reverse) rows.reverse();
+    return rows.map(toChange);
+  }
+
+  putMetadata(gun: string, files: readonly NewMetadata[], now: number): void {
+    for (const f of files) {
+      const stored = this.maxVersion.get(gun, f.role);
+      if (stored !== null && stored !== undefined && stored >= f.version) {
+        throw new VersionConflictError(gun, f.role, f.version);
+      }
+      const sha256 = createHash('sha256').update(f.data).digest('hex');
+      this.insertFile.run(gun, f.role, f.version, sha256, f.data, now);
+      if (f.role === 'timestamp') this.insertChange.run(gun, f.version, sha256, 'update', now);
+    }
+  }
+
+  deleteRepository(gun: string, now: number): void {
+    this.deleteFiles.run(gun);
+    this.insertChange.run(gun, 0, '', 'deletion', now);
+  }
+
+  addKey(k: Omit<ServerKeyRecord, 'createdAt'>, now: number): void {
+    this.insertKey.run(k.gun, k.role, k.keyId, k.keytype, k.publicB64, k.encryptedPrivateKey, now);
+  }
+}
+
+/** Reads through a Queries object, as the async MetadataReader interface. */
+class Reader implements MetadataReader {
+  constructor(protected readonly q: Queries) {}
+  async getCurrent(gun: string, role: string) {
+    return this.q.getCurrent(gun, role);
+  }
+  async getCurrentAll(gun: string) {
+    return this.q.getCurrentAll(gun);
+  }
+  async getVersion(gun: string, role: string, version: number) {
+    return this.q.getVersion(gun, role, version);
+  }
+  async getByChecksum(gun: string, role: string, sha256Hex: string) {
+    return this.q.getByChecksum(gun, role, sha256Hex);
+  }
+  async listKeys(gun: string, role: ServerKeyRecord['role']) {
+    return this.q.listKeys(gun, role);
+  }
+  async changes(query: ChangeQuery) {
+    return this.q.changes(query);
+  }
+}
+
+class Transaction extends Reader implements StorageTransaction {
+  constructor(
+    q: Queries,
+    private readonly clock: () => number,
+  ) {
+    super(q);
+  }
+  async putMetadata(gun: string, files: readonly NewMetadata[]) {
+    this.q.putMetadata(gun, files, this.clock());
+  }
+  async deleteRepository(gun: string) {
+    this.q.deleteRepository(gun, this.clock());
+  }
+  async addKey(key: Omit<ServerKeyRecord, 'createdAt'>) {
+    this.q.addKey(key, this.clock());
+  }
+}
+
+export interface SqliteStorageOptions {
+  /** Database file, or ':memory:' (tests). Its directory is created if needed. */
+  file: string;
+  /** How long a writer waits for another process's lock before failing. */
+  busyTimeoutMs?: number;
+  /** Milliseconds since the epoch for created_at (tests pin it). */
+  clock?: () => number;
+  /** SQLite's durability setting; FULL also survives power cuts at the cost of an fsync per update. */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** Bytes of metadata kept in memory for reads (default 256 MiB). */
+  cacheBytes?: number;
+}
+
+export class SqliteStorage extends Reader implements Storage {
+  private readonly writer: Queries;
+  private readonly clock: () => number;
+  /** Tail of the queue of transactions of this process. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(writer: Queries, reader: Queries, clock: () => number) {
+    super(reader);
+    this.writer = writer;
+    this.clock = clock;
+  }
+
+  static open(options: SqliteStorageOptions): SqliteStorage {
+    const inMemory = options.file === ':memory:';
+    if (!inMemory) mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+    const busy = options.busyTimeoutMs ?? 10_000;
+    const writeDb = new Database(options.file);
+    writeDb.pragma(`busy_timeout = ${busy}`);
+    if (!inMemory) writeDb.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: every transaction is atomic and survives a crash of this process; after
+    // a power cut the last commits may be missing (never half of one). FULL would fsync every commit.
+    writeDb.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    writeDb.pragma('foreign_keys = ON');
+    migrate(writeDb);
+    let readDb = writeDb;
+    if (!inMemory) {
+      readDb = new Database(options.file, { readonly: true });
+      readDb.pragma(`busy_timeout = ${busy}`);
+    }
+    const cache = new MetadataCache(options.cacheBytes ?? 256 * 1024 * 1024);
+    const writer = new Queries(writeDb, cache);
+    const reader = readDb === writeDb ? writer : new Queries(readDb, cache);
+    return new SqliteStorage(writer, reader, options.clock ?? Date.now);
+  }
+
+  transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (this.closed) throw new Error('storage is closed');
+      const db = this.writer.db;
+      // IMMEDIATE takes the write lock now, so two processes cannot both read the old state and then
+      // both write: the second waits (busy_timeout) and then reads the first one's result.
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(new Transaction(this.writer, this.clock));
+        db.exec('COMMIT');
+        return result;
+      } catch (e) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw e;
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async firstKey(): Promise<ServerKeyRecord | undefined> {
+    const row = this.q.db
+      .prepare<[], KeyRow>(
+        'SELECT gun, role, key_id, keytype, public_b64, encrypted_private_key, created_at FROM server_keys ORDER BY id LIMIT 1',
+      )
+      .get();
+    return row && toKey(row);
+  }
+
+  async healthy(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      this.q.db.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Waits for queued transactions, then closes both connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue;
+    this.closed = true;
+    if (this.q !== this.writer) this.q.db.close();
+    this.writer.db.close();
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`the server database has schema version ${current}; this trust-tui knows up to ${SCHEMA_VERSION}`);
+  }
+  if (current === SCHEMA_VERSION) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  } catch (e) {
+    db.exec('ROLLBACK');
+    throw e;
+  }
+}

@@ -1,0 +1,109 @@
+// The storage behind `trust-tui server`: every version of every role of every repository (GUN),
+// the change feed, and the server-held private keys (encrypted). The interface is asynchronous and
+// has one `transaction(fn)` so that a shared PostgreSQL store can implement it as well as SQLite.
+
+/** One stored version of a role's metadata: the exact bytes the client uploaded (or the server made). */
+export interface StoredMetadata {
+  gun: string;
+  /** `root`, `targets`, `snapshot`, `timestamp`, `targets/…` */
+  role: string;
+  version: number;
+  /** Lower-case hex sha256 of `data`, for `<role>.<sha256>.json` lookups. */
+  sha256: string;
+  data: Buffer;
+  createdAt: Date;
+}
+
+/** A version to store. */
+export interface NewMetadata {
+  role: string;
+  version: number;
+  data: Buffer;
+}
+
+/** One entry of notary's change feed: a new timestamp (`update`) or a deleted repository (`deletion`). */
+export interface ChangeRecord {
+  /** Monotonic, as a decimal string (notary's JSON has `"ID":"3"`). */
+  id: string;
+  createdAt: Date;
+  gun: string;
+  /** Timestamp version, 0 for deletions. */
+  version: number;
+  /** Hex sha256 of the timestamp bytes, "" for deletions. */
+  sha256: string;
+  category: 'update' | 'deletion';
+}
+
+/** A private key the server signs with (timestamp, and snapshot when the client hands it over). */
+export interface ServerKeyRecord {
+  gun: string;
+  role: 'timestamp' | 'snapshot';
+  /** TUF key ID of the public key. */
+  keyId: string;
+  /** The public key JSON's `keytype`. */
+  keytype: string;
+  /** The public key JSON's `keyval.public`. */
+  publicB64: string;
+  /** The private key as an encrypted PKCS#8 PEM (never stored in the clear). */
+  encryptedPrivateKey: string;
+  createdAt: Date;
+}
+
+export interface ChangeQuery {
+  /** Only this repository; undefined = every repository. */
+  gun?: string;
+  /** Start after this ID (or before it when reading backwards); 0 = the beginning (or the end). */
+  changeId: number;
+  /** How many records; reading backwards when `reverse`. */
+  records: number;
+  reverse: boolean;
+}
+
+/** Read access; also available inside a transaction, where it sees the transaction's own writes. */
+export interface MetadataReader {
+  /** The newest stored version of `role`. */
+  getCurrent(gun: string, role: string): Promise<StoredMetadata | undefined>;
+  /** The newest version of every role of the repository, by role name. */
+  getCurrentAll(gun: string): Promise<Map<string, StoredMetadata>>;
+  getVersion(gun: string, role: string, version: number): Promise<StoredMetadata | undefined>;
+  getByChecksum(gun: string, role: string, sha256Hex: string): Promise<StoredMetadata | undefined>;
+  /** Keys of one role, newest first. */
+  listKeys(gun: string, role: ServerKeyRecord['role']): Promise<ServerKeyRecord[]>;
+  changes(query: ChangeQuery): Promise<ChangeRecord[]>;
+}
+
+export interface StorageTransaction extends MetadataReader {
+  /**
+   * Stores new versions. Each must be greater than every stored version of its role, else the whole
+   * transaction fails with VersionConflictError (notary's `VERSION` error).
+   */
+  putMetadata(gun: string, files: readonly NewMetadata[]): Promise<void>;
+  /** Removes every version of every role of the repository and records a `deletion` change. Keys stay. */
+  deleteRepository(gun: string): Promise<void>;
+  addKey(key: Omit<ServerKeyRecord, 'createdAt'>): Promise<void>;
+}
+
+export interface Storage extends MetadataReader {
+  /**
+   * Runs `fn` in one transaction: all of its writes land together or not at all, and transactions on
+   * the same store (in this process or another) run one after the other.
+   */
+  transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T>;
+  /** The oldest server key, if any: start-up opens it to check the passphrase. */
+  firstKey(): Promise<ServerKeyRecord | undefined>;
+  /** True while the store can be used (the health check). */
+  healthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A stored version is greater than or equal to the one being written. */
+export class VersionConflictError extends Error {
+  override name = 'VersionConflictError';
+  constructor(
+    readonly gun: string,
+    readonly role: string,
+    readonly version: number,
+  ) {
+    super(`${gun}: ${role} version ${version} is not newer than the stored one`);
+  }
+}
