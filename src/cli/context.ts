@@ -16,6 +16,7 @@ export function cliContext(g: GlobalOptions, io: Io): TrustContext {
     confirm: async (question) => {
       io.stderr(`${question} [y/N] `);
       const answer = (await readAnswer()).trim().toLowerCase();
+      if (!process.stdin.isTTY) io.stderr('\n'); // a piped answer is not echoed
       return answer === 'y' || answer === 'yes';
     },
     warn: (message) => io.stderr(`WARNING: ${message}\n`),

@@ -11,6 +11,7 @@ import { registerKeyCommands } from './commands/key.js';
 import { registerRepoCommands } from './commands/repo.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSignerCommands } from './commands/signer.js';
+import { registerSweepCommands } from './commands/sweep.js';
 import { AlreadyReported, describeError } from './errors.js';
 
 export const VERSION = '0.1.0';
@@ -32,6 +33,7 @@ export function buildProgram(io: Io): Command {
   registerRepoCommands(program, io);
   registerInspectCommand(program, io);
   registerSignerCommands(program, io);
+  registerSweepCommands(program, io);
   registerInfoCommand(program, io);
   registerDemoCommand(program, io);
   registerServerCommand(program, io);

@@ -1,0 +1,85 @@
+// `trust-tui sweep key KEY-ID` / `trust-tui sweep signer NAME`: take a compromised key, or every key
+// of a departed signer, out of every repository this host knows. Shows the dry run, asks for the
+// short key ID (or the signer name) to be typed, then runs repository by repository; running it again
+// finishes an interrupted sweep.
+import type { Command } from 'commander';
+import { AlreadyReported } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { globalOptions } from '../globals.js';
+import { emit, table, type Io } from '../output.js';
+import { readAnswer } from '../prompt.js';
+import type { SweepPlan, SweepTarget } from '../../trust/sweep.js';
+
+function planText(plan: SweepPlan): string {
+  const pending = plan.items.filter((i) => !i.done);
+  const lines = [
+    pending.length === 0
+      ? 'Nothing to do: no known repository uses it (any more).'
+      : table(
+          ['REPOSITORY', 'ROLE', 'CHANGE', 'TAGS LOSING THEIR LAST SIGNATURE'],
+          pending.map((i) => [i.gun, i.role, i.outcome, i.tags.filter((t) => t.losesLastSignature).map((t) => t.tag).join(', ') || '-']),
+        ),
+  ];
+  const done = plan.items.filter((i) => i.done).map((i) => i.gun);
+  if (done.length) lines.push('', `Already done by an earlier run: ${done.join(', ')}`);
+  for (const u of plan.unreadable) lines.push(`Could not read ${u.gun}: ${u.problem}`);
+  return lines.join('\n');
+}
+
+async function runSweepCommand(target: SweepTarget, opts: { dryRun?: boolean; yes?: boolean }, cmd: Command, io: Io): Promise<void> {
+  const g = globalOptions(cmd);
+  const [{ cliContext }, sweep, { CancelledError }] = await Promise.all([
+    import('../context.js'),
+    import('../../trust/sweep.js'),
+    import('../../trust/errors.js'),
+  ]);
+  const ctx = cliContext(g, io);
+  const plan = await sweep.planSweep(ctx, target);
+  const pending = plan.items.filter((i) => !i.done);
+  if (opts.dryRun || pending.length === 0) {
+    emit(io, g, plan, () => planText(plan));
+    return;
+  }
+  if (!g.json) io.stdout(planText(plan) + '\n\n');
+  if (!opts.yes) {
+    io.stderr(`Type ${plan.confirmText} to remove it from every repository above: `);
+    const answer = (await readAnswer()).trim();
+    if (!process.stdin.isTTY) io.stderr('\n');
+    if (answer !== plan.confirmText) throw new CancelledError('sweep cancelled: nothing was changed');
+  }
+  const outcomes = await sweep.runSweep(ctx, plan, {
+    onProgress: (p) => {
+      if (!g.json) io.stderr(`[${p.index}/${p.total}] ${p.gun}\n`);
+    },
+  });
+  emit(io, g, { plan, outcomes }, () =>
+    table(['REPOSITORY', 'RESULT'], outcomes.map((o) => [o.gun, o.message ? `${o.status}: ${o.message}` : o.status])),
+  );
+  if (outcomes.some((o) => o.status === 'failed')) {
+    io.stderr('trust-tui: some repositories failed; fix the cause and run the same sweep again to finish\n');
+    throw new AlreadyReported(EXIT.error);
+  }
+}
+
+export function registerSweepCommands(program: Command, io: Io): void {
+  const sweep = program.command('sweep').description('Remove a compromised key, or a departed signer, from every repository at once');
+  sweep
+    .command('key')
+    .argument('<key-id>', 'the key ID (at least 7 hex digits)')
+    .option('--dry-run', 'only show what would change')
+    .option('-y, --yes', 'do not ask for the key ID to be typed')
+    .description('Remove a key from every signer of every known repository')
+    .action((keyId: string, opts: { dryRun?: boolean; yes?: boolean }, cmd: Command) =>
+      runSweepCommand({ kind: 'key', keyId: keyId.toLowerCase() }, opts, cmd, io),
+    );
+  sweep
+    .command('signer')
+    .argument('<name>', 'the signer who left')
+    .option('--repo <repository>', 'only this repository')
+    .option('--dry-run', 'only show what would change')
+    .option('-y, --yes', 'do not ask for the name to be typed')
+    .description('Remove a signer (all its keys) from every known repository')
+    .action((name: string, opts: { repo?: string; dryRun?: boolean; yes?: boolean }, cmd: Command) =>
+      runSweepCommand({ kind: 'signer', name, ...(opts.repo ? { gun: opts.repo } : {}) }, opts, cmd, io),
+    );
+}
