@@ -19,7 +19,7 @@ export class ServerUnreachableError extends NotaryHttpError {
     url: string,
     readonly reason: string,
   ) {
-    super(url, `cannot reach the trust server at ${url}: ${reason}`);
+    super(url, `cannot reach the trust server at ${url}: ${reason}; check that it runs, or choose another with --server or trust-tui config server`);
   }
 }
 
