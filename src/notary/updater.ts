@@ -351,7 +351,7 @@ class Update {
       const set = TrustedSet.fromTrustedRoot(root, this.#setOptions);
       await this.#loadAfterRoot(set);
       const when = set.timestamp!.signed.expires.toDate().toISOString();
-      this.#warn(`${unreachable.message}; showing the trust data cached on this machine (valid until ${when})`);
+      this.#warn(`cannot reach the trust server at ${unreachable.url}: ${unreachable.reason}; showing the trust data cached on this machine (valid until ${when})`);
       return set;
     } catch (e) {
       if (!(e instanceof TufError)) throw e;
