@@ -93,4 +93,18 @@ describe('bad input changes nothing', () => {
       expect(await served(), name).toBe(beforeServed);
     }
   });
+
+  it('malformed metadata in the cache: one line naming the file and the way out, nothing rewritten', async () => {
+    const other = trustTui();
+    ok(await other(['config', 'server', 'registry.example.com/*', server.url, '--ca', server.caFile]));
+    ok(await other(['info', REPO]));
+    const rootFile = path.join(other.trustDir, 'tuf', ...REPO.split('/'), 'metadata', 'root.json');
+    writeFileSync(rootFile, readFileSync(rootFile, 'utf8').replace('"version":1', '"version":1.5'));
+    const before = snapshotDir(other.trustDir);
+    const r = await other(['inspect', REPO]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cached root .* cannot be trusted: root metadata field signed\.version.*revoke .* --local-only/);
+    expect(snapshotDir(other.trustDir)).toEqual(before);
+  });
 });
