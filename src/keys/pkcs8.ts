@@ -5,7 +5,6 @@ import { promisify } from 'node:util';
 import { PrivateKey } from '../tuf/private-key.js';
 import {
   derInteger,
-  derNull,
   derOctets,
   derOid,
   derSequence,

@@ -1,25 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand, stopAllPeers, TEST_PASSPHRASES } from '../helpers/peers.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { snapshotDir } from '../helpers/expect.js';
 
 afterAll(stopAllPeers);
 
-/** Every file below `dir` with its bytes: "nothing changed" means this is equal before and after. */
-function snapshotDir(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!existsSync(dir)) return out;
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = readFileSync(p, 'base64');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 async function openssl(args: string[], cwd: string) {
   const r = await runCommand('openssl', args, { cwd });

@@ -2,7 +2,7 @@
  * Bad input on the command line: each case gives one line naming the cause and what to do, exit
  * code 1, and changes nothing (the trust directory and what the server serves stay as they were).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -10,28 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/notary/server/server.js';
 import { freePort, httpRequest, startNotaryServer, startRegistry, stopAllPeers, type NotaryServer, type Registry, type RunResult } from '../helpers/peers.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { ok, snapshotDir } from '../helpers/expect.js';
 
 const REPO = 'registry.example.com/team/bad';
 const DIGEST = `sha256:${'ef'.repeat(32)}`;
 
-function ok(r: RunResult): RunResult {
-  expect(r, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toMatchObject({ code: 0 });
-  return r;
-}
 
-function snapshotDir(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    if (!existsSync(d)) return;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = readFileSync(p, 'base64');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** One line on stderr, exit 1, matching `cause`. */
 function failsWith(r: RunResult, cause: RegExp): void {

@@ -21,15 +21,11 @@ import {
   stopAllPeers,
   type NotaryRunner,
   type NotaryServer,
-  type RunResult,
 } from '../helpers/peers.js';
+import { ok } from '../helpers/expect.js';
 
 afterAll(stopAllPeers);
 
-function ok(result: RunResult): RunResult {
-  expect(result, `exit ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toMatchObject({ code: 0 });
-  return result;
-}
 
 type Rewrite = (urlPath: string, body: Buffer) => Buffer;
 

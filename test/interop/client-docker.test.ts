@@ -19,15 +19,11 @@ import {
   stopAllPeers,
   type DockerRunner,
   type NotaryServer,
-  type RunResult,
 } from '../helpers/peers.js';
+import { ok } from '../helpers/expect.js';
 
 afterAll(stopAllPeers);
 
-function ok(result: RunResult): RunResult {
-  expect(result, `exit ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toMatchObject({ code: 0 });
-  return result;
-}
 
 interface DockerInspect {
   Name: string;

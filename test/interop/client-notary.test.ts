@@ -20,18 +20,14 @@ import {
   stopAllPeers,
   type NotaryRunner,
   type NotaryServer,
-  type RunResult,
 } from '../helpers/peers.js';
 import { MemoryRepo } from '../tuf/memory-repo.js';
+import { ok } from '../helpers/expect.js';
 
 afterAll(stopAllPeers);
 
 const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
-function ok(result: RunResult): RunResult {
-  expect(result, `exit ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toMatchObject({ code: 0 });
-  return result;
-}
 
 /** Rows of `notary list`: NAME DIGEST SIZE ROLE, sorted by name. */
 function listRows(output: string): { name: string; digest: string; size: number; role: string }[] {

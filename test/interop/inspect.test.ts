@@ -13,16 +13,12 @@ import {
   stopAllPeers,
   type DockerRunner,
   type NotaryServer,
-  type RunResult,
 } from '../helpers/peers.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { ok } from '../helpers/expect.js';
 
 afterAll(stopAllPeers);
 
-function ok(r: RunResult): RunResult {
-  expect(r, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toMatchObject({ code: 0 });
-  return r;
-}
 
 const REPO = 'registry.example.com/team/app';
 const FRESH = 'registry.example.com/team/fresh';

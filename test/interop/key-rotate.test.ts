@@ -15,16 +15,12 @@ import {
   type DockerRunner,
   type NotaryRunner,
   type NotaryServer,
-  type RunResult,
 } from '../helpers/peers.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { ok } from '../helpers/expect.js';
 
 afterAll(stopAllPeers);
 
-function ok(r: RunResult): RunResult {
-  expect(r, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toMatchObject({ code: 0 });
-  return r;
-}
 
 type RootJson = {
   signed: { version: number; keys: Record<string, unknown>; roles: Record<string, { keyids: string[] }> };

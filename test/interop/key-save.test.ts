@@ -13,18 +13,14 @@ import {
   stopAllPeers,
   type DockerRunner,
   type NotaryServer,
-  type RunResult,
   TEST_PASSPHRASES,
 } from '../helpers/peers.js';
 import { KeyStore, ScriptedPassphraseSource } from '../../src/keys/index.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { ok } from '../helpers/expect.js';
 
 afterAll(stopAllPeers);
 
-function ok(r: RunResult): RunResult {
-  expect(r, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toMatchObject({ code: 0 });
-  return r;
-}
 
 /** PEM blocks as [type, headers] pairs. */
 function blocks(pem: string): { type: string; headers: Record<string, string> }[] {

@@ -16,16 +16,12 @@ import {
   stopAllPeers,
   TEST_PASSPHRASES,
   type NotaryServer,
-  type RunResult,
 } from '../helpers/peers.js';
 import { trustTui } from '../helpers/trust-tui.js';
+import { ok } from '../helpers/expect.js';
 
 afterAll(stopAllPeers);
 
-function ok(r: RunResult): RunResult {
-  expect(r, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toMatchObject({ code: 0 });
-  return r;
-}
 
 interface Listed { id: string; role: string; gun: string | null; type: string }
 

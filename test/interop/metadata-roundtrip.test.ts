@@ -9,14 +9,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMetadata, type Envelope, type Root, type Targets } from '../../src/tuf/metadata/index.js';
 import { verifyRoleSignatures } from '../../src/tuf/threshold.js';
-import { httpRequest, makeScratchDir, notaryCli, runCommand, startNotaryServer, stopAllPeers, type NotaryServer, type RunResult } from '../helpers/peers.js';
+import { httpRequest, makeScratchDir, notaryCli, runCommand, startNotaryServer, stopAllPeers, type NotaryServer } from '../helpers/peers.js';
+import { ok } from '../helpers/expect.js';
 
 afterAll(stopAllPeers);
 
-function ok(r: RunResult): RunResult {
-  expect(r, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toMatchObject({ code: 0 });
-  return r;
-}
 
 async function filesBelow(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -14,17 +14,13 @@ import {
   type NotaryRunner,
   type NotaryServer,
   type Registry,
-  type RunResult,
 } from '../helpers/peers.js';
 import { pushTestImage } from '../helpers/images.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { ok } from '../helpers/expect.js';
 
 afterAll(stopAllPeers);
 
-function ok(r: RunResult): RunResult {
-  expect(r, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toMatchObject({ code: 0 });
-  return r;
-}
 
 describe('init, sign and revoke on real peers', () => {
   let server: NotaryServer;

@@ -24,13 +24,10 @@ import {
 } from '../helpers/peers.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
 import { PublicKey } from '../../src/tuf/key.js';
+import { ok } from '../helpers/expect.js';
 
 afterAll(stopAllPeers);
 
-function ok(r: RunResult): RunResult {
-  expect(r, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toMatchObject({ code: 0 });
-  return r;
-}
 
 /** A one-line error with exit code 1 whose text matches `pattern`. */
 function fails(r: RunResult, pattern: RegExp, code = 1): void {

@@ -8,17 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/notary/server/server.js';
-import { dockerCli, makeScratchDir, startNotaryServer, stopAllPeers, type DockerRunner, type NotaryServer, type RunResult } from '../helpers/peers.js';
+import { dockerCli, makeScratchDir, startNotaryServer, stopAllPeers, type DockerRunner, type NotaryServer } from '../helpers/peers.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { ok } from '../helpers/expect.js';
 
 const A = 'registry.example.com/team/a';
 const B = 'registry.example.com/team/b';
 const DIGEST = `sha256:${'cd'.repeat(32)}`;
 
-function ok(r: RunResult): RunResult {
-  expect(r, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toMatchObject({ code: 0 });
-  return r;
-}
 
 describe('sweep', () => {
   let notaryServer: NotaryServer;

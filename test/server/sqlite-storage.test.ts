@@ -77,6 +77,32 @@ describe('SqliteStorage', () => {
     expect((await store.getCurrent('g', 'targets'))?.version).toBe(2);
   });
 
+  it('two stores on one database file (as two server processes) take turns without blocking each other', async () => {
+    const other = SqliteStorage.open({ file: path.join(dir, 'db', 'server.sqlite') });
+    try {
+      const order: string[] = [];
+      const slow = store.transaction(async (tx) => {
+        order.push('first: locked');
+        // Holds the write lock across an await: the other store must wait without blocking this
+        // process (a blocking busy handler would deadlock here).
+        await new Promise((r) => setTimeout(r, 50));
+        await tx.putMetadata('g', [{ role: 'targets', version: 1, data: bytes('first') }]);
+        order.push('first: done');
+      });
+      await new Promise((r) => setTimeout(r, 5));
+      const second = other.transaction(async (tx) => {
+        order.push('second: locked');
+        const current = await tx.getCurrent('g', 'targets');
+        await tx.putMetadata('g', [{ role: 'targets', version: (current?.version ?? 0) + 1, data: bytes('second') }]);
+      });
+      await Promise.all([slow, second]);
+      expect(order).toEqual(['first: locked', 'first: done', 'second: locked']);
+      expect((await store.getCurrent('g', 'targets'))?.data.toString()).toBe('second');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('deletes exactly one repository, not others that share its prefix (notary bug #12)', async () => {
     for (const gun of ['a/b', 'a/bc', 'a/b/c']) {
       await store.transaction((tx) => tx.putMetadata(gun, [{ role: 'root', version: 1, data: bytes(gun) }]));

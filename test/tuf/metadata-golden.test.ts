@@ -3,7 +3,6 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/tuf/canonical.js';
 import { MetadataError } from '../../src/tuf/errors.js';
 import { parseJsonStrict, serializeEnvelope, type JsonObject, type Signature } from '../../src/tuf/gojson.js';
 import { FileMeta, parseMetadata, Root, Snapshot, Targets, Timestamp } from '../../src/tuf/metadata/index.js';
