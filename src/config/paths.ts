@@ -18,3 +18,13 @@ export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.TRUST_TUI_CONFIG_DIR) return env.TRUST_TUI_CONFIG_DIR;
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'trust-tui');
 }
+
+/** trust-tui's data directory: `$XDG_DATA_HOME/trust-tui`, else `~/.local/share/trust-tui`. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'trust-tui');
+}
+
+/** Where `trust-tui server` keeps its database, keys and local CA by default. */
+export function defaultServerDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(defaultDataDir(env), 'server');
+}

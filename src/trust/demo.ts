@@ -4,8 +4,8 @@
 // a signer role near expiry, and a repository with a long tag list.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import path from 'node:path';
+import { defaultDataDir } from '../config/paths.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import { FileMeta } from '../tuf/metadata/index.js';
 import { GoTime } from '../tuf/time.js';
@@ -37,7 +37,7 @@ export interface DemoLayout {
 }
 
 export function demoLayout(base?: string, env: NodeJS.ProcessEnv = process.env): DemoLayout {
-  const root = base ?? path.join(env.XDG_DATA_HOME || path.join(homedir(), '.local', 'share'), 'trust-tui', 'demo');
+  const root = base ?? path.join(defaultDataDir(env), 'demo');
   return {
     base: root,
     serverData: path.join(root, 'server'),

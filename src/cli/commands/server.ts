@@ -1,7 +1,8 @@
 // `trust-tui server`: a Notary-compatible trust server (drop-in for notary-server 0.7). The server
 // modules are imported only when the command runs, so other commands stay fast.
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
-import { defaultServerDataDir } from '../../notary/server/paths.js';
+import { defaultServerDataDir } from '../../config/paths.js';
 import type { Io } from '../output.js';
 
 interface ServerCommandOptions {
@@ -15,8 +16,12 @@ interface ServerCommandOptions {
   anonymousRead?: boolean;
   maxUploadMb: string;
   keyType: 'ecdsa' | 'ed25519';
+  workers: string;
   quiet?: boolean;
 }
+
+/** One worker per core, up to four: reads scale with cores; updates take turns on the database. */
+const DEFAULT_WORKERS = Math.max(1, Math.min(availableParallelism(), 4));
 
 export function registerServerCommand(program: Command, io: Io): void {
   program
@@ -32,6 +37,7 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--anonymous-read', 'with --htpasswd: let clients without credentials read')
     .option('--max-upload-mb <n>', 'largest accepted publish, in MiB', '100')
     .addOption(new Option('--key-type <type>', 'type of new server-held timestamp/snapshot keys').choices(['ecdsa', 'ed25519']).default('ecdsa'))
+    .option('--workers <n>', 'server processes sharing the port and the database', String(DEFAULT_WORKERS))
     .option('-q, --quiet', 'do not log each request')
     .addHelpText(
       'after',
@@ -44,11 +50,16 @@ for publishes only. Both decide from the unauthenticated /v2/ ping whether to se
 with --anonymous-read (open ping) they read anonymously and cannot publish.`,
     )
     .action(async (opts: ServerCommandOptions) => {
-      const { startServer, ServerConfigError } = await import('../../notary/server/server.js');
+      const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }] = await Promise.all([
+        import('../../notary/server/server.js'),
+        import('../../notary/server/cluster.js'),
+      ]);
       const maxUploadMb = Number(opts.maxUploadMb);
       if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) throw new ServerConfigError('--max-upload-mb must be a positive number');
+      const workers = Number(opts.workers);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new ServerConfigError('--workers must be a whole number from 1 to 64');
       const log = opts.quiet ? undefined : (line: string) => io.stdout(line + '\n');
-      const server = await startServer({
+      const options = {
         listen: opts.listen,
         dataDir: opts.data,
         passphrase: process.env.TRUST_TUI_SERVER_PASSPHRASE,
@@ -61,21 +72,28 @@ with --anonymous-read (open ping) they read anonymously and cannot publish.`,
         maxUploadBytes: Math.floor(maxUploadMb * 1024 * 1024),
         keyAlgorithm: opts.keyType,
         log,
-      });
-      io.stdout(startupMessage(server.url, server.caFile, server.createdCa));
+      };
+      // A worker re-runs this command line (node:cluster); it serves until the primary stops it.
+      if (isServerWorker()) return runServerWorker(options);
 
+      const server =
+        workers > 1
+          ? await startServerGroup(options, workers, (line) => io.stdout(line + '\n'))
+          : await startServer(options);
+      io.stdout(startupMessage(server.url, server.caFile, server.createdCa));
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           process.off('SIGINT', onInt);
           process.off('SIGTERM', onTerm);
           io.stdout(`Received ${signal}, stopping...\n`);
-          void server.close().then(resolve);
+          void ('stop' in server ? server.stop() : server.close()).then(resolve);
         };
         const onInt = () => stop('SIGINT');
         const onTerm = () => stop('SIGTERM');
         process.once('SIGINT', onInt);
         process.once('SIGTERM', onTerm);
       });
+      io.stdout('Stopped.\n');
     });
 }
 

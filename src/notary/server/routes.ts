@@ -34,6 +34,8 @@ export interface RouterOptions {
   maxUploadBytes: number;
   /** One line per request. */
   log?: (line: string) => void;
+  /** Unexpected failures (answered with 500), with their stack. */
+  logError?: (line: string) => void;
 }
 
 /** notary-server has no limit; 100 MiB is far above any real update (10,000 tags are about 1.5 MB). */
@@ -233,7 +235,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       }
       await match.run(ctx);
     } catch (e) {
-      sendError(res, e instanceof ApiError ? e : internalError(e, options.log));
+      sendError(res, e instanceof ApiError ? e : internalError(e, options.logError));
     }
   }
 }

@@ -58,6 +58,8 @@ export interface ServerOptions {
   keyAlgorithm?: GeneratedKeyAlgorithm;
   /** One line per request, and server events. Default: none. */
   log?: (line: string) => void;
+  /** Unexpected failures (500 answers). Default: standard error. */
+  logError?: (line: string) => void;
   /** Use this store instead of SQLite in dataDir (tests, other backends). */
   storage?: Storage;
   /** How long close() lets in-flight requests finish before cutting connections. */
@@ -89,7 +91,19 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: m[1] ?? m[2] ?? '', port };
 }
 
-export async function startServer(options: ServerOptions): Promise<RunningServer> {
+interface PreparedServer {
+  host: string;
+  port: number;
+  auth: Authenticator;
+  tls: { cert: Buffer; key: Buffer } | undefined;
+  caFile: string | undefined;
+  createdCa: boolean;
+  storage: Storage;
+  keyring: Keyring;
+}
+
+/** Checks the configuration, makes the local CA if needed, opens storage and checks the passphrase. */
+async function prepare(options: ServerOptions): Promise<PreparedServer> {
   if (!options.passphrase) {
     throw new ServerConfigError(`set ${SERVER_PASSPHRASE_VARIABLE}: the server encrypts its signing keys with it`);
   }
@@ -97,7 +111,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw new ServerConfigError('--tls-cert and --tls-key go together');
   }
   const { host, port } = parseListen(options.listen ?? DEFAULT_LISTEN);
-  const log = options.log ?? (() => undefined);
 
   const auth: Authenticator = options.htpasswd
     ? HtpasswdAuthenticator.fromFiles(options.htpasswd, options.htpasswdReadOnly, options.anonymousRead)
@@ -118,15 +131,38 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const storage = options.storage ?? SqliteStorage.open({ file: path.join(options.dataDir, 'trust-tui-server.sqlite') });
+  const keyring = new Keyring(options.passphrase, options.keyAlgorithm ?? 'ecdsa');
   try {
-    const keyring = new Keyring(options.passphrase, options.keyAlgorithm ?? 'ecdsa');
-    try {
-      await keyring.checkPassphrase(await storage.firstKey());
-    } catch {
-      throw new ServerConfigError(`${SERVER_PASSPHRASE_VARIABLE} does not open the keys stored in ${options.dataDir}`);
-    }
+    await keyring.checkPassphrase(await storage.firstKey());
+  } catch {
+    await storage.close();
+    throw new ServerConfigError(`${SERVER_PASSPHRASE_VARIABLE} does not open the keys stored in ${options.dataDir}`);
+  }
+  return { host, port, auth, tls, caFile, createdCa, storage, keyring };
+}
+
+/**
+ * Everything startServer checks and creates before it listens (configuration, local CA, database,
+ * passphrase), without listening: the primary process runs it once before it starts workers.
+ */
+export async function prepareServer(options: ServerOptions): Promise<{ caFile: string | undefined; createdCa: boolean }> {
+  const prepared = await prepare(options);
+  await prepared.storage.close();
+  return { caFile: prepared.caFile, createdCa: prepared.createdCa };
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { host, port, auth, tls, caFile, createdCa, storage, keyring } = await prepare(options);
+  const log = options.log ?? (() => undefined);
+  try {
     const service = new TrustService({ storage, keyring });
-    const handler = createRouter({ service, auth, maxUploadBytes: options.maxUploadBytes ?? MAX_UPLOAD_DEFAULT, log });
+    const handler = createRouter({
+      service,
+      auth,
+      maxUploadBytes: options.maxUploadBytes ?? MAX_UPLOAD_DEFAULT,
+      log,
+      logError: options.logError ?? ((line) => process.stderr.write(line + '\n')),
+    });
     const server = tls
       ? https.createServer({ cert: tls.cert, key: tls.key, ...TLS_SETTINGS }, handler)
       : http.createServer(handler);

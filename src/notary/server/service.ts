@@ -10,7 +10,7 @@ import type { NotaryService, ServerKeyRole } from './routes.js';
 import type { Keyring } from './signer.js';
 import { VersionConflictError, type ChangeQuery, type MetadataReader, type Storage, type StoredMetadata, type StorageTransaction } from './storage.js';
 import type { UploadedFile } from './upload.js';
-import { validateUpdate } from './validator.js';
+import { ParsedMetadataCache, validateUpdate } from './validator.js';
 
 export interface ServiceOptions {
   storage: Storage;
@@ -33,6 +33,8 @@ export class TrustService implements NotaryService {
   readonly #keyring: Keyring;
   readonly #clock: () => GoTime;
   readonly #freshness = new Map<string, Freshness>();
+  /** Stored files already parsed, by role and sha256 (content-addressed, so never stale). */
+  readonly #parsed = new ParsedMetadataCache();
 
   constructor(options: ServiceOptions) {
     this.#storage = options.storage;
@@ -77,12 +79,24 @@ export class TrustService implements NotaryService {
     return this.#storage.transaction(async (tx) => (await this.#keyring.createKey(tx, gun, role)).toJSON());
   }
 
+  /**
+   * Validates against the committed state without holding the write lock (the expensive part:
+   * parsing, signature checks, signing), then commits in a transaction if no other update landed
+   * meanwhile; if one did, validates again under the lock. So concurrent publishes from several
+   * workers or server processes validate in parallel, and still one wins and the other gets VERSION.
+   */
   async update(gun: string, files: UploadedFile[]): Promise<void> {
     try {
+      const validate = async (reader: MetadataReader) => {
+        const stored = await reader.getCurrentAll(gun);
+        const heldKeys = await this.#keyring.heldKeys(reader, gun);
+        const result = validateUpdate({ gun, stored, uploads: files, heldKeys, now: this.#clock(), parsed: this.#parsed });
+        return { stored, result };
+      };
+      const optimistic = await validate(this.#storage);
       await this.#storage.transaction(async (tx) => {
-        const stored = await tx.getCurrentAll(gun);
-        const heldKeys = await this.#keyring.heldKeys(tx, gun);
-        const result = validateUpdate({ gun, stored, uploads: files, heldKeys, now: this.#clock() });
+        const unchanged = sameFiles(optimistic.stored, await tx.getCurrentAll(gun));
+        const { result } = unchanged ? optimistic : await validate(tx);
         await tx.putMetadata(gun, result.files);
       });
     } catch (e) {
@@ -185,6 +199,16 @@ export class TrustService implements NotaryService {
     this.#freshness.set(key, freshness);
     return freshness;
   }
+}
+
+/** The same newest version (and bytes) of the same roles. */
+function sameFiles(a: ReadonlyMap<string, StoredMetadata>, b: ReadonlyMap<string, StoredMetadata>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [role, file] of a) {
+    const other = b.get(role);
+    if (!other || other.version !== file.version || other.sha256 !== file.sha256) return false;
+  }
+  return true;
 }
 
 /** Storage failures become notary's error codes; validation errors pass through. */

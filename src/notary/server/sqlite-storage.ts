@@ -1,7 +1,8 @@
 // SQLite storage for `trust-tui server` (better-sqlite3, WAL mode). Writes go through one connection
 // inside BEGIN IMMEDIATE transactions, queued so that only one runs at a time in this process (and
-// SQLite's own lock serialises other processes on the same file). Reads outside a transaction use
-// a second connection, which in WAL mode sees only committed data and never waits for a writer.
+// SQLite's own lock serialises other processes on the same file: server workers). Reads outside a
+// transaction use a second connection, which in WAL mode sees only committed data and never waits
+// for a writer.
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -356,10 +357,32 @@ export class SqliteStorage extends Reader implements Storage {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  private constructor(writer: Queries, reader: Queries, clock: () => number) {
+  private constructor(
+    writer: Queries,
+    reader: Queries,
+    clock: () => number,
+    private readonly busyTimeoutMs: number,
+  ) {
     super(reader);
     this.writer = writer;
     this.clock = clock;
+  }
+
+  /**
+   * Runs a statement that needs the write lock; while another process holds it, retries after a
+   * short pause (1, 2, 4, 8 ms ...) without blocking, for up to busyTimeoutMs.
+   */
+  private async execWhenUnlocked(sql: string): Promise<void> {
+    const deadline = Date.now() + this.busyTimeoutMs;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 8)) {
+      try {
+        this.writer.db.exec(sql);
+        return;
+      } catch (e) {
+        if (!String((e as { code?: string }).code).startsWith('SQLITE_BUSY') || Date.now() > deadline) throw e;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random())));
+    }
   }
 
   static open(options: SqliteStorageOptions): SqliteStorage {
@@ -367,13 +390,16 @@ export class SqliteStorage extends Reader implements Storage {
     if (!inMemory) mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
     const busy = options.busyTimeoutMs ?? 10_000;
     const writeDb = new Database(options.file);
-    writeDb.pragma(`busy_timeout = ${busy}`);
+    writeDb.pragma(`busy_timeout = ${busy}`); // for opening and migrating
     if (!inMemory) writeDb.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: every transaction is atomic and survives a crash of this process; after
     // a power cut the last commits may be missing (never half of one). FULL would fsync every commit.
     writeDb.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     writeDb.pragma('foreign_keys = ON');
     migrate(writeDb);
+    // From now on a busy write lock is waited for asynchronously (see transaction()), never by
+    // SQLite's busy handler, which would block this process's event loop while it sleeps.
+    writeDb.pragma('busy_timeout = 0');
     let readDb = writeDb;
     if (!inMemory) {
       readDb = new Database(options.file, { readonly: true });
@@ -382,7 +408,7 @@ export class SqliteStorage extends Reader implements Storage {
     const cache = new MetadataCache(options.cacheBytes ?? 256 * 1024 * 1024);
     const writer = new Queries(writeDb, cache);
     const reader = readDb === writeDb ? writer : new Queries(readDb, cache);
-    return new SqliteStorage(writer, reader, options.clock ?? Date.now);
+    return new SqliteStorage(writer, reader, options.clock ?? Date.now, busy);
   }
 
   transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
@@ -390,11 +416,11 @@ export class SqliteStorage extends Reader implements Storage {
       if (this.closed) throw new Error('storage is closed');
       const db = this.writer.db;
       // IMMEDIATE takes the write lock now, so two processes cannot both read the old state and then
-      // both write: the second waits (busy_timeout) and then reads the first one's result.
-      db.exec('BEGIN IMMEDIATE');
+      // both write: the second waits and then reads the first one's result.
+      await this.execWhenUnlocked('BEGIN IMMEDIATE');
       try {
         const result = await fn(new Transaction(this.writer, this.clock));
-        db.exec('COMMIT');
+        await this.execWhenUnlocked('COMMIT');
         return result;
       } catch (e) {
         if (db.inTransaction) db.exec('ROLLBACK');

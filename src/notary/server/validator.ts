@@ -26,8 +26,8 @@ import type { HeldKeys } from './signer.js';
 import type { NewMetadata } from './storage.js';
 import type { UploadedFile } from './upload.js';
 
-/** The newest stored version of each role of the repository. */
-export type StoredFiles = ReadonlyMap<string, { version: number; data: Buffer }>;
+/** The newest stored version of each role of the repository (sha256: hex of data, when known). */
+export type StoredFiles = ReadonlyMap<string, { version: number; data: Buffer; sha256?: string }>;
 
 export interface UpdateInput {
   gun: string;
@@ -35,6 +35,23 @@ export interface UpdateInput {
   uploads: readonly UploadedFile[];
   heldKeys: HeldKeys;
   now?: GoTime;
+  /** Parsed stored files shared across updates (a server keeps one); parsed models are never mutated. */
+  parsed?: ParsedMetadataCache;
+}
+
+/** Parsed envelopes of stored files by role and sha256, bounded in count. */
+export class ParsedMetadataCache {
+  readonly #entries = new Map<string, Envelope>();
+  constructor(private readonly maxEntries = 2000) {}
+
+  get(role: string, sha256: string): Envelope | undefined {
+    return this.#entries.get(`${role}\0${sha256}`);
+  }
+
+  set(role: string, sha256: string, envelope: Envelope): void {
+    if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(`${role}\0${sha256}`, envelope);
+  }
 }
 
 export interface UpdateResult {
@@ -58,6 +75,7 @@ class UpdateValidation {
   readonly #nowDate: Date;
   /** Parsed stored files, parsed on first use (a targets file with 10,000 tags is not parsed for nothing). */
   readonly #parsedStored = new Map<string, Envelope>();
+  readonly #sharedParsed: ParsedMetadataCache | undefined;
   /** Validated uploaded targets roles. */
   readonly #validTargets = new Map<string, Envelope<Targets>>();
   /** Every file this update relies on, by role: its exact bytes (uploaded or stored). */
@@ -67,6 +85,7 @@ class UpdateValidation {
     this.#gun = input.gun;
     this.#stored = input.stored;
     this.#held = input.heldKeys;
+    this.#sharedParsed = input.parsed;
     this.#now = input.now ?? GoTime.now();
     this.#nowDate = this.#now.toDate();
     for (const upload of input.uploads) {
@@ -350,11 +369,14 @@ class UpdateValidation {
     if (cached) return cached as unknown as Envelope<M>;
     const stored = this.#stored.get(role);
     if (!stored) return undefined;
-    let envelope: Envelope<M>;
-    try {
-      envelope = parseMetadata(stored.data, role) as unknown as Envelope<M>;
-    } catch (e) {
-      throw invalidUpdate('ErrValidation', `the stored ${role} metadata cannot be read: ${(e as Error).message}`);
+    let envelope = stored.sha256 ? (this.#sharedParsed?.get(role, stored.sha256) as Envelope<M> | undefined) : undefined;
+    if (!envelope) {
+      try {
+        envelope = parseMetadata(stored.data, role) as unknown as Envelope<M>;
+      } catch (e) {
+        throw invalidUpdate('ErrValidation', `the stored ${role} metadata cannot be read: ${(e as Error).message}`);
+      }
+      if (stored.sha256) this.#sharedParsed?.set(role, stored.sha256, envelope as unknown as Envelope);
     }
     this.#parsedStored.set(role, envelope as unknown as Envelope);
     return envelope;

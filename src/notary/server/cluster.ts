@@ -1,0 +1,118 @@
+// Several server processes on one port (node:cluster), so that `trust-tui server` uses more than one
+// core as notary-server (Go) does. Every worker runs the same command with the same options and
+// opens the same SQLite database: WAL lets them read in parallel, and BEGIN IMMEDIATE makes their
+// updates take turns (validation runs before the lock, see TrustService.update).
+import cluster, { type Worker } from 'node:cluster';
+import { prepareServer, startServer, type ServerOptions } from './server.js';
+
+type WorkerMessage = { type: 'listening'; url: string } | { type: 'failed'; message: string };
+type PrimaryMessage = { type: 'shutdown' };
+
+/** A worker that exits within this time of its start is not restarted (it would only fail again). */
+const MIN_HEALTHY_UPTIME_MS = 2_000;
+
+export interface ServerGroup {
+  url: string;
+  caFile: string | undefined;
+  createdCa: boolean;
+  /** Asks every worker to finish its requests and stop, and waits for them. */
+  stop(): Promise<void>;
+}
+
+export function isServerWorker(): boolean {
+  return cluster.isWorker;
+}
+
+/**
+ * In the primary process: prepares once (CA, database, passphrase check), then starts `workers`
+ * processes that re-run the current command line, restarting any that crash.
+ */
+export async function startServerGroup(options: ServerOptions, workers: number, log: (line: string) => void): Promise<ServerGroup> {
+  const { caFile, createdCa } = await prepareServer(options);
+  // The kernel spreads connections over the workers; the default (round-robin in the primary)
+  // would pass every connection through this process.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  let stopping = false;
+  const live = new Set<Worker>();
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const fork = () => {
+      const started = Date.now();
+      const worker = cluster.fork();
+      live.add(worker);
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'listening') resolve(message.url);
+        if (message.type === 'failed') reject(new Error(message.message));
+      });
+      worker.on('exit', (code, signal) => {
+        live.delete(worker);
+        if (stopping) return;
+        const how = signal ? `signal ${signal}` : `exit code ${code}`;
+        if (Date.now() - started < MIN_HEALTHY_UPTIME_MS) {
+          log(`${new Date().toISOString()} worker ${worker.process.pid} stopped right after starting (${how}); not restarting it`);
+          reject(new Error(`a server worker stopped right after starting (${how})`));
+          return;
+        }
+        log(`${new Date().toISOString()} worker ${worker.process.pid} stopped (${how}); starting another`);
+        fork();
+      });
+    };
+    for (let i = 0; i < workers; i++) fork();
+  }).catch(async (e: unknown) => {
+    stopping = true;
+    await stopWorkers(live);
+    throw e;
+  });
+
+  return {
+    url,
+    caFile,
+    createdCa,
+    async stop() {
+      stopping = true;
+      await stopWorkers(live);
+    },
+  };
+}
+
+async function stopWorkers(live: ReadonlySet<Worker>): Promise<void> {
+  await Promise.all(
+    [...live].map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          if (worker.isDead()) return resolve();
+          worker.once('exit', () => resolve());
+          // Finish in-flight requests (the worker bounds that itself), then kill as a last resort.
+          const kill = setTimeout(() => worker.process.kill('SIGKILL'), 30_000);
+          kill.unref();
+          worker.send({ type: 'shutdown' } satisfies PrimaryMessage, (err) => {
+            if (err) worker.process.kill('SIGTERM');
+          });
+        }),
+    ),
+  );
+}
+
+/** In a worker process: serves until the primary (or a signal) says to stop, then exits. */
+export async function runServerWorker(options: ServerOptions): Promise<void> {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(options);
+  } catch (e) {
+    process.send?.({ type: 'failed', message: e instanceof Error ? e.message : String(e) } satisfies WorkerMessage);
+    process.exitCode = 1;
+    process.disconnect?.();
+    return;
+  }
+  process.send?.({ type: 'listening', url: server.url } satisfies WorkerMessage);
+  await new Promise<void>((resolve) => {
+    const stop = () => void server.close().then(resolve);
+    process.on('message', (message: PrimaryMessage) => {
+      if (message.type === 'shutdown') stop();
+    });
+    // Ctrl-C reaches the whole process group: the worker stops as gracefully as on the primary's word.
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.disconnect?.();
+}
