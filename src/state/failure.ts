@@ -13,6 +13,8 @@ export function isCancellation(e: unknown): boolean {
 
 export function describeFailure(e: unknown): Failure {
   if (e instanceof NotAvailableError) return { cause: e.message.split(';')[0]!, next: 'Use the trust-tui command line for it (trust-tui --help).' };
+  const file = fileFailure(e);
+  if (file) return file;
   const message = e instanceof Error ? (e.message.split('\n')[0] ?? e.name) : String(e);
   // src/trust messages read "what happened; what to do" (src/trust/errors.ts): split them there.
   const split = message.lastIndexOf('; ');
@@ -22,6 +24,21 @@ export function describeFailure(e: unknown): Failure {
     return { cause: message, next: 'Check the server for this repository on the Config screen (5), then refresh (r).' };
   }
   return { cause: message, next: 'Fix the cause and try again; press r to refresh.' };
+}
+
+/** Node's file errors (`ENOENT: no such file or directory, open '…'`) in words, with the path. */
+function fileFailure(e: unknown): Failure | undefined {
+  const { code, path } = (e ?? {}) as { code?: unknown; path?: unknown };
+  if (typeof path !== 'string') return undefined;
+  switch (code) {
+    case 'ENOENT':
+      return { cause: `No such file: ${path}`, next: 'Check the path (a relative path starts where trust-tui was started).' };
+    case 'EACCES':
+    case 'EPERM':
+      return { cause: `Permission denied: ${path}`, next: 'Check the file permissions, or copy the file somewhere you can read it.' };
+    default:
+      return undefined;
+  }
 }
 
 function capitalise(s: string): string {

@@ -9,13 +9,14 @@ import { EnvPassphraseSource, FirstAvailablePassphraseSource, ScriptedPassphrase
 import { PromptCancelledError } from '../keys/errors.js';
 import type { TrustContext } from '../trust/context.js';
 import { PublicKey } from '../tuf/key.js';
-import { repositoryInfo } from '../trust/info.js';
+import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey } from '../trust/keys.js';
-import { listRepositories } from '../trust/repositories.js';
+import { cachedRepositories, listRepositories } from '../trust/repositories.js';
 import { planRevokeTag, revokeTag, type RevokeTagResult } from '../trust/revoke.js';
 import { sign } from '../trust/sign.js';
 import { addSigner, describeRoleChange, previewRemoval, removeSigner, removeSignerKey } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
+import { keyUsage } from './key-usage.js';
 import { type ConfigChange, type ConfigView, type Impact, type KeyFilePreview, type Services } from './services.js';
 
 export interface TrustServicesOptions {
@@ -49,13 +50,15 @@ export function createTrustServices(options: TrustServicesOptions): Services {
 
   return {
     async listKeys() {
-      return (await listKeys(context())).map((k) => ({
+      const ctx = context();
+      const [listed, usage] = await Promise.all([listKeys(ctx), knownRepositories(ctx).then(keyUsage)]);
+      return listed.map((k) => ({
         id: k.id,
         role: k.role,
         ...(k.gun ? { gun: k.gun } : {}),
         type: k.type,
-        trustedBy: [],
-        tagsSigned: 0,
+        trustedBy: usage.get(k.id)?.trustedBy ?? [],
+        tagsSigned: usage.get(k.id)?.tagsSigned ?? 0,
         ...(k.problem ? { problem: k.problem } : {}),
       }));
     },
@@ -96,12 +99,16 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     },
     async listSigners(gun) {
       const info = await repositoryInfo(context(), gun);
-      return info.signers.map((s) => ({
-        name: s.name,
-        keyIds: s.keys.map((k) => k.id),
-        threshold: s.threshold,
-        tagsSigned: info.tags.filter((t) => t.signers.includes(s.name) || (s.role === 'targets/releases' && t.releasedBy.includes(s.role))).length,
-      }));
+      // Signers as docker shows them: targets/releases is the shared role every signer writes to,
+      // not a signer (`signer add/remove releases` is refused), so it is not listed.
+      return info.signers
+        .filter((s) => s.role !== 'targets/releases')
+        .map((s) => ({
+          name: s.name,
+          keyIds: s.keys.map((k) => k.id),
+          threshold: s.threshold,
+          tagsSigned: info.tags.filter((t) => t.signers.includes(s.name)).length,
+        }));
     },
     async signTag(gun, tag, digest, ports) {
       const r = await sign(context(ports.passphrases), `${gun}:${tag}`, digest ? { digest } : {});
@@ -154,6 +161,13 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       });
     },
   };
+}
+
+/** Trust data of every repository the Repositories screen lists (watched and cached); unreadable ones are left out. */
+async function knownRepositories(ctx: TrustContext): Promise<RepositoryInfo[]> {
+  const guns = [...new Set([...ctx.settings.data.watched, ...(await cachedRepositories(ctx.trustDir))])];
+  const read = await Promise.all(guns.map((gun) => repositoryInfo(ctx, gun).catch(() => undefined)));
+  return read.filter((info): info is RepositoryInfo => info !== undefined);
 }
 
 /** A tag revocation as the UI shows it: where the signature goes, and whether any remains. */

@@ -62,7 +62,8 @@ export async function listRepositories(ctx: TrustContext, options: ServerOptions
     try {
       const repo = await openRepository(ctx, gun, options);
       const { view, offline } = repo.state!;
-      const expiries = view.expiries().map((e) => e.expires);
+      // The timestamp is renewed by the server every 14 days: its expiry says nothing to act on.
+      const expiries = view.expiries().filter((e) => e.role !== 'timestamp').map((e) => e.expires);
       const earliest = expiries.sort((a, b) => a.compare(b))[0];
       return {
         gun,

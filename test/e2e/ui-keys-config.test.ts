@@ -17,9 +17,8 @@ let env: Record<string, string>;
 const driver = new TmuxDriver();
 
 beforeAll(async () => {
-  // Build what the user runs. Files other people are still writing may not compile; tsc emits anyway.
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'ignore' });
-  if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('build produced no dist/main.js');
+  // dist/ is built once for all test files (test/global-setup.ts).
+  if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run npm run build');
   dir = await mkdtemp(join(tmpdir(), 'trust-tui-e2e-'));
   env = { DOCKER_CONFIG: join(dir, 'docker'), TRUST_TUI_CONFIG_DIR: join(dir, 'cfg'), NO_COLOR: '1' };
 }, 180_000);

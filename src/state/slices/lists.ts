@@ -39,7 +39,15 @@ export interface ListSlice {
   closeFilter(id: ListId): void;
   /** Esc clears it. */
   clearFilter(id: ListId): void;
+  /**
+   * Trust data was published: reloads the list on screen and `alsoNow` (resolves when done) and marks
+   * the other loaded lists of trust data stale, so each reloads when next shown (tag counts, signers, keys).
+   */
+  trustDataChanged(alsoNow?: readonly ListId[]): Promise<void>;
 }
+
+/** The lists that show trust data (Config shows only settings). */
+const TRUST_LISTS: readonly ListId[] = ['repos', 'tags', 'signers', 'keys'];
 
 const SPECS: { [K in ListId]: ListSpec<Lists[K] extends ListState<infer R> ? R : never> } = {
   repos: repoSpec,
@@ -52,6 +60,8 @@ const SPECS: { [K in ListId]: ListSpec<Lists[K] extends ListState<infer R> ? R :
 export function createListSlice({ set, get, services }: SliceContext): ListSlice {
   // Responses that arrive after a newer request for the same list are dropped.
   const generation: Record<ListId, number> = { repos: 0, tags: 0, signers: 0, keys: 0, config: 0 };
+  // Lists whose rows predate the last publish; they reload the next time their screen is shown.
+  const stale = new Set<ListId>();
 
   // The list functions are generic over rows; the one cast to the per-list row type is here.
   function update(id: ListId, change: (list: ListState<unknown>) => ListState<unknown>): void {
@@ -78,10 +88,11 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
   return {
     lists: { repos: emptyList(), tags: emptyList(), signers: emptyList(), keys: emptyList(), config: emptyList() },
     ensureLoaded(id) {
-      if (get().lists[id].status === 'idle') void get().load(id);
+      if (get().lists[id].status === 'idle' || stale.has(id)) void get().load(id);
     },
     async load(id) {
       const mine = ++generation[id];
+      stale.delete(id);
       update(id, withLoading);
       try {
         const rows = await fetchRows(id);
@@ -96,6 +107,7 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
     },
     resetList(id) {
       generation[id]++;
+      stale.delete(id);
       update(id, () => emptyList());
     },
     move(id, move, pageSize) {
@@ -112,6 +124,11 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
     },
     clearFilter(id) {
       update(id, (l) => ({ ...withFilter(l, '', specOf(id)), filtering: false }));
+    },
+    async trustDataChanged(alsoNow = []) {
+      const now = TRUST_LISTS.filter((id) => id === get().screen || alsoNow.includes(id));
+      for (const id of TRUST_LISTS) if (!now.includes(id) && get().lists[id].status !== 'idle') stale.add(id);
+      await Promise.all(now.map((id) => get().load(id)));
     },
   };
 }

@@ -77,7 +77,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
           if (!tag) return;
           await get().runTask(`Signing ${gun}:${tag}`, async (signal) => {
             const result = await services.signTag(gun, tag, digest, ports(signal));
-            await get().load('tags');
+            await get().trustDataChanged(['tags']);
             return `Signed ${gun}:${tag} (${result.roles.join(', ')})`;
           });
         },
@@ -98,7 +98,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
         run: async () => {
           await get().runTask(`Revoking ${tag.tag}`, async (signal) => {
             await services.revokeTag(gun, tag.tag, ports(signal));
-            await get().load('tags');
+            await get().trustDataChanged(['tags']);
             return `Revoked ${gun}:${tag.tag}`;
           });
         },
@@ -134,7 +134,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
         run: async () => {
           await get().runTask(`Removing signer ${signer.name}`, async (signal) => {
             await services.removeSigner(gun, signer.name, undefined, ports(signal));
-            await get().load('signers');
+            await get().trustDataChanged(['signers']);
             return `Removed signer ${signer.name} from ${gun}`;
           });
         },
@@ -163,7 +163,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
               run: async () => {
                 await get().runTask(`Removing key ${shortKeyId(keyId)}`, async (signal) => {
                   await services.removeSigner(gun, signer.name, keyId, ports(signal));
-                  await get().load('signers');
+                  await get().trustDataChanged(['signers']);
                   return `Removed key ${shortKeyId(keyId)} from ${signer.name}`;
                 });
               },

@@ -109,7 +109,7 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
           (signer) => {
             send('signer-setup', { type: 'added', signer });
             set({ status: `Added signer ${signer.name} to ${s.gun}` });
-            void get().load('signers');
+            void get().trustDataChanged(['signers']);
           },
           (e) => send('signer-setup', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was published' : message(e) }),
         );
@@ -134,7 +134,7 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
                 : send('sweep', { type: 'error', message: message(e) }),
           );
         sweepAbort = null;
-        void get().load('repos');
+        void get().trustDataChanged();
       }
     }
   }
