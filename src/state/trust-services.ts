@@ -11,7 +11,7 @@ import type { TrustContext } from '../trust/context.js';
 import { PublicKey } from '../tuf/key.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey } from '../trust/keys.js';
-import { cachedRepositories, listRepositories } from '../trust/repositories.js';
+import { knownRepositories, listRepositories } from '../trust/repositories.js';
 import { planRevokeTag, revokeTag, type RevokeTagResult } from '../trust/revoke.js';
 import { sign } from '../trust/sign.js';
 import { addSigner, describeRoleChange, previewRemoval, removeSigner, removeSignerKey } from '../trust/signers.js';
@@ -51,7 +51,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
   return {
     async listKeys() {
       const ctx = context();
-      const [listed, usage] = await Promise.all([listKeys(ctx), knownRepositories(ctx).then(keyUsage)]);
+      const [listed, usage] = await Promise.all([listKeys(ctx), knownRepositoryInfo(ctx).then(keyUsage)]);
       return listed.map((k) => ({
         id: k.id,
         role: k.role,
@@ -164,8 +164,8 @@ export function createTrustServices(options: TrustServicesOptions): Services {
 }
 
 /** Trust data of every repository the Repositories screen lists (watched and cached); unreadable ones are left out. */
-async function knownRepositories(ctx: TrustContext): Promise<RepositoryInfo[]> {
-  const guns = [...new Set([...ctx.settings.data.watched, ...(await cachedRepositories(ctx.trustDir))])];
+async function knownRepositoryInfo(ctx: TrustContext): Promise<RepositoryInfo[]> {
+  const guns = await knownRepositories(ctx);
   const read = await Promise.all(guns.map((gun) => repositoryInfo(ctx, gun).catch(() => undefined)));
   return read.filter((info): info is RepositoryInfo => info !== undefined);
 }

@@ -53,10 +53,14 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Pr
   return results;
 }
 
+/** Every repository this host knows: watched in settings, and those in the local trust cache. */
+export async function knownRepositories(ctx: TrustContext): Promise<string[]> {
+  return [...new Set([...ctx.settings.data.watched, ...(await cachedRepositories(ctx.trustDir))])].sort();
+}
+
 export async function listRepositories(ctx: TrustContext, options: ServerOptions = {}): Promise<RepositorySummary[]> {
   const watched = ctx.settings.data.watched;
-  const cached = await cachedRepositories(ctx.trustDir);
-  const all = [...new Set([...watched, ...cached])].sort();
+  const all = await knownRepositories(ctx);
   return mapLimited(all, 4, async (gun): Promise<RepositorySummary> => {
     const source = watched.includes(gun) ? 'watched' : 'cache';
     try {

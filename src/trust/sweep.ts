@@ -12,7 +12,7 @@ import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 import { editableState } from './publish.js';
 import { openRepository } from './repository.js';
-import { cachedRepositories } from './repositories.js';
+import { knownRepositories } from './repositories.js';
 import { planRemoval, type RemovalTarget } from './signer-removal.js';
 import { removeSigner, removeSignerKey } from './signers.js';
 
@@ -72,11 +72,6 @@ class SweepJournal {
     await writeFile(temp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
     await rename(temp, this.file);
   }
-}
-
-/** Every repository this host knows: watched ones and the local trust cache. */
-async function knownRepositories(ctx: TrustContext): Promise<string[]> {
-  return [...new Set([...ctx.settings.data.watched, ...(await cachedRepositories(ctx.trustDir))])].sort();
 }
 
 function checkTarget(target: SweepTarget): void {
