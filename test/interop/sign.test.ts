@@ -2,9 +2,13 @@
  * init, sign and revoke against the real notary-server and docker-registry, cross-checked with the
  * real notary and docker CLIs: what trust-tui signs they show with the same digests and signers.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dockerCli,
+  httpRequest,
   makeScratchDir,
   notaryCli,
   startNotaryServer,
@@ -79,10 +83,25 @@ describe('init, sign and revoke on real peers', () => {
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('--meta uploads blobs and records them in the signature, canonicalised so the Go verifier accepts it', async () => {
+    await pushTestImage(registry, 'team/app', 'v3');
+    const sbom = path.join(tt.workDir, 'sbom.json');
+    writeFileSync(sbom, '{"z":1,"a":"<&>"}');
+    const r = JSON.parse(ok(await tt(['--json', 'sign', `${repo}:v3`, '--meta', `sbom:${sbom}`])).stdout);
+    const blobDigest = `sha256:${createHash('sha256').update(readFileSync(sbom)).digest('hex')}`;
+    expect(r.custom).toEqual({ sbom: { digest: blobDigest, size: 17 } });
+    const blob = await httpRequest(`${registry.url}/v2/team/app/blobs/${blobDigest}`);
+    expect(blob.status).toBe(200);
+    expect(blob.body.equals(readFileSync(sbom))).toBe(true);
+    // The Go client verifies the role carrying custom data (notary#1411 made its own uploads fail).
+    expect(ok(await notary(['list', repo])).stdout).toMatch(/v3\s+[0-9a-f]{64}/);
+    expect(JSON.parse(ok(await docker(['trust', 'inspect', `${repo}:v3`])).stdout)[0].SignedTags).toHaveLength(1);
+  });
+
   it('revoke of a tag removes it from every role this host signed', async () => {
     ok(await tt(['revoke', `${repo}:v2`]));
     const inspect = JSON.parse(ok(await docker(['trust', 'inspect', repo])).stdout);
-    expect(inspect[0].SignedTags.map((t: { SignedTag: string }) => t.SignedTag)).toEqual(['v1']);
+    expect(inspect[0].SignedTags.map((t: { SignedTag: string }) => t.SignedTag)).toEqual(['v1', 'v3']);
   });
 
   it('revoke of a repository asks, defaults to no, and a refusal changes nothing', async () => {
