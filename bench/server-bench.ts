@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeMultipart } from '../src/notary/multipart.js';
@@ -51,7 +51,7 @@ interface ServerUnderTest {
   name: string;
   url: string;
   ca: Buffer;
-  /** The server's process, whose CPU time is measured (Linux /proc). */
+  /** The server's process, whose CPU time (with its workers') is measured (Linux /proc). */
   pid: number;
   stop(): Promise<void>;
 }
@@ -89,6 +89,9 @@ async function startOurs(): Promise<ServerUnderTest> {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
+      // Anything unusual the server reported (its request log is off).
+      const notes = out.split('\n').filter((l) => /stopped \(|error/i.test(l));
+      if (notes.length) process.stderr.write(`trust-tui server reported:\n${notes.join('\n')}\n`);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -119,13 +122,27 @@ function pidByCommandLine(needle: string): number {
   throw new Error(`no process runs with ${needle}`);
 }
 
-/** User + system CPU time of a process so far, in milliseconds. */
+/** `/proc/<pid>/stat` fields after the command name (which may contain spaces), or undefined. */
+function statFields(pid: string | number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + system CPU time so far of a process and its child processes (server workers), in ms. */
 function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may contain spaces) start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticksPerSecond = 100; // USER_HZ on Linux
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  const ticks = (fields: string[]) => Number(fields[11]) + Number(fields[12]);
+  let total = ticks(statFields(pid) ?? []);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(entry);
+    if (fields && Number(fields[1]) === pid) total += ticks(fields);
+  }
+  return (total * 1000) / ticksPerSecond;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,18 +169,21 @@ function request(agent: https.Agent, url: URL, method: string, body?: Buffer, he
   });
 }
 
+/** Go's HTTP client (docker, notary) asks for gzip on every request; so does this load generator. */
+const READ_HEADERS = { 'accept-encoding': 'gzip' };
+
 async function timedLoad(server: ServerUnderTest, urlPath: string, opts: Options): Promise<Stats> {
   const agent = new https.Agent({ keepAlive: true, maxSockets: opts.concurrency, ca: server.ca });
   const url = new URL(server.url + urlPath);
   const stats: Stats = { requests: 0, errors: 0, seconds: opts.seconds, latenciesMs: [] };
   const deadline = performance.now() + opts.seconds * 1000;
   // Warm-up: connections and caches.
-  await Promise.all(Array.from({ length: opts.concurrency }, () => request(agent, url, 'GET')));
+  await Promise.all(Array.from({ length: opts.concurrency }, () => request(agent, url, 'GET', undefined, READ_HEADERS)));
   await Promise.all(
     Array.from({ length: opts.concurrency }, async () => {
       while (performance.now() < deadline) {
         const t0 = performance.now();
-        const status = await request(agent, url, 'GET');
+        const status = await request(agent, url, 'GET', undefined, READ_HEADERS).catch(() => 0);
         stats.latenciesMs.push(performance.now() - t0);
         stats.requests++;
         if (status !== 200) stats.errors++;
@@ -200,7 +220,7 @@ async function publishLoad(server: ServerUnderTest, opts: Options, round: number
       const url = new URL(`${server.url}/v2/${gun}/_trust/tuf/`);
       for (const { body, contentType } of bodies) {
         const t0 = performance.now();
-        const status = await request(agent, url, 'POST', body, { 'content-type': contentType });
+        const status = await request(agent, url, 'POST', body, { 'content-type': contentType }).catch(() => 0);
         stats.latenciesMs.push(performance.now() - t0);
         stats.requests++;
         if (status !== 200) stats.errors++;
@@ -286,7 +306,8 @@ function writeReadme(table: string, opts: Options): void {
   const start = text.indexOf(BEGIN);
   const end = text.indexOf(END);
   if (start < 0 || end < 0) throw new Error(`${file} has no ${BEGIN} … ${END} section`);
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`;
+  const load = loadavg()[0]!.toFixed(1);
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average ${load} at the end`;
   const body =
     `${BEGIN}\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine}; ${opts.rounds} rounds per scenario and server; ` +
     `reads: ${opts.seconds} s per round, ${opts.concurrency} concurrent connections; ` +

@@ -18,10 +18,18 @@ const ECDSA_COORDINATE_BYTES: Record<string, number> = {
   secp521r1: 66,
 };
 
+// Decoding a key costs more than verifying with it; metadata kept in memory (a server's parsed
+// roots and targets) reuses the same PublicKey objects, so remember each one's KeyObject.
+const keyObjects = new WeakMap<PublicKey, KeyObject>();
+
 /** The signer's public key as a node KeyObject: the SPKI, or the leaf certificate's key for `*-x509`. */
 function keyObjectOf(key: PublicKey): KeyObject {
-  if (key.isX509) return key.certificate().publicKey;
-  return createPublicKey({ key: key.publicBytes, format: 'der', type: 'spki' });
+  let keyObject = keyObjects.get(key);
+  if (!keyObject) {
+    keyObject = key.isX509 ? key.certificate().publicKey : createPublicKey({ key: key.publicBytes, format: 'der', type: 'spki' });
+    keyObjects.set(key, keyObject);
+  }
+  return keyObject;
 }
 
 function verifyEcdsa(key: PublicKey, sig: Buffer, message: Uint8Array): boolean {

@@ -12,6 +12,10 @@ import {
   stopAllPeers,
   type NotaryRunner,
 } from '../helpers/peers.js';
+import { encodeMultipart } from '../../src/notary/multipart.js';
+import { PublicKey } from '../../src/tuf/key.js';
+import { httpRequest } from '../helpers/http.js';
+import { TestRepo } from '../server/repo-fixture.js';
 import { startTestServer, type TestServer } from '../server/server-harness.js';
 
 const GUN = 'example.com/team/app';
@@ -128,5 +132,39 @@ describe('notary 0.7 CLI against trust-tui server and notary-server', () => {
     expect(lists[2]).toMatch(/v1\.0/);
     expect(lists[3]).toMatch(/-> 1\n.*does not have trust data/s);
     expect(snapshotRoles).toEqual(['root', 'targets', 'targets/releases']);
+  });
+
+  it('lists a 1,500-tag repository (which Go clients get gzip-compressed) as it lists it from notary-server', async () => {
+    const notaryServer = await startNotaryServer({ signer: 'local' });
+    const gun = 'example.com/team/many';
+    /** Publishes the same 1,500 tags to a server, as a client holding root and targets keys. */
+    const publishTo = async (url: string, caFile: string) => {
+      const key = async (role: string) =>
+        PublicKey.fromJSON((await httpRequest(`${url}/v2/${gun}/_trust/tuf/${role}.key`, { caFile })).json());
+      const repo = await TestRepo.create(gun, await key('timestamp'), await key('snapshot'));
+      for (let i = 0; i < 1500; i++) repo.addTarget(`release-${i}`, `content ${i}`);
+      const files = repo.firstPublish().filter((f) => f.role !== 'snapshot');
+      const { body, contentType } = encodeMultipart(files.map((f) => ({ role: f.role, bytes: f.data })));
+      const res = await httpRequest(`${url}/v2/${gun}/_trust/tuf/`, { caFile, method: 'POST', body, headers: { 'content-type': contentType } });
+      expect(res.status, res.text()).toBe(200);
+    };
+    await publishTo(ours.url, ours.caFile!);
+    await publishTo(notaryServer.url, notaryServer.caFile);
+    const list = async (url: string, caFile: string, dir: string) => {
+      mkdirSync(path.join(shared, dir));
+      const r = await notaryCli(path.join(shared, dir), url, caFile)(['list', gun]);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const [mine, theirs] = await Promise.all([
+      list(ours.url, ours.caFile!, 'many-ours'),
+      list(notaryServer.url, notaryServer.caFile, 'many-theirs'),
+    ]);
+    await notaryServer.stop();
+    expect(mine).toBe(theirs);
+    expect(mine.split('\n').filter((l) => l.startsWith('release-'))).toHaveLength(1500);
+    // The download really was compressed (Go asks for gzip on its own).
+    const targets = await httpRequest(`${ours.url}/v2/${gun}/_trust/tuf/targets.json`, { caFile: ours.caFile!, headers: { 'accept-encoding': 'gzip' } });
+    expect(targets.headers['content-encoding']).toBe('gzip');
   });
 });

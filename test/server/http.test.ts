@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMetadata } from '../../src/tuf/metadata/parse.js';
 import { TestRepo } from './repo-fixture.js';
@@ -55,6 +56,30 @@ describe('trust-tui server over HTTPS', () => {
     const timestamp = parseMetadata(res.body, 'timestamp');
     expect(timestamp.signed.snapshotMeta.hex('sha256')).toBe(sha256(published[2]!.data));
     expect(timestamp.signatures[0]?.keyid).toBe((await server.timestampKey(GUN)).id);
+  });
+
+  it('sends large files gzip-compressed to clients that ask (as Go clients do), the same bytes once unpacked', async () => {
+    const gun = 'example.com/many-tags';
+    const big = await TestRepo.create(gun, await server.timestampKey(gun), await server.snapshotKey(gun));
+    for (let i = 0; i < 1000; i++) big.addTarget(`release-${i}`);
+    const [root, targets] = big.firstPublish();
+    expect((await server.publish(gun, [root!, targets!])).status).toBe(200);
+    const url = `/v2/${gun}/_trust/tuf/targets.json`;
+
+    const compressed = await server.request('GET', url, { headers: { 'accept-encoding': 'gzip, deflate' } });
+    expect(compressed.headers['content-encoding']).toBe('gzip');
+    expect(compressed.headers['vary']).toBe('Accept-Encoding');
+    expect(compressed.body.length).toBeLessThan(targets!.data.length * 0.7);
+    expect(gunzipSync(compressed.body).equals(targets!.data)).toBe(true);
+
+    for (const accept of [undefined, 'gzip;q=0', 'br']) {
+      const plain = await server.request('GET', url, { headers: accept ? { 'accept-encoding': accept } : {} });
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.body.equals(targets!.data)).toBe(true);
+    }
+    // Small files are never compressed.
+    const small = await server.request('GET', `/v2/${gun}/_trust/tuf/root.json`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(small.headers['content-encoding']).toBeUndefined();
   });
 
   it('answers 404 METADATA_NOT_FOUND with notary error bodies', async () => {

@@ -66,6 +66,17 @@ describe('TrustService', () => {
     await storage.close();
   });
 
+  it('leaves an expired client-made snapshot alone and renews the timestamp only once', async () => {
+    const { service, storage, advanceDays, upload } = setup();
+    const repo = await TestRepo.create(GUN, PublicKey.fromJSON(await service.serverKey(GUN, 'timestamp')));
+    await upload(repo.firstPublish());
+    advanceDays(3 * 365 + 1);
+    expect(await version(service, 'snapshot')).toBe(2); // the client's, not re-signed
+    expect(await version(service, 'timestamp')).toBe(2);
+    for (let i = 0; i < 3; i++) expect(await version(service, 'timestamp')).toBe(2);
+    await storage.close();
+  });
+
   it('maps storage version conflicts to VERSION', async () => {
     const { service, storage, upload } = setup();
     const repo = await TestRepo.create(GUN, PublicKey.fromJSON(await service.serverKey(GUN, 'timestamp')));

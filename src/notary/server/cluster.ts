@@ -36,12 +36,14 @@ export async function startServerGroup(options: ServerOptions, workers: number, 
   const live = new Set<Worker>();
 
   const url = await new Promise<string>((resolve, reject) => {
+    // Ready when every worker of the first set listens (restarted ones report again; harmless).
+    let listening = 0;
     const fork = () => {
       const started = Date.now();
       const worker = cluster.fork();
       live.add(worker);
       worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'listening') resolve(message.url);
+        if (message.type === 'listening' && ++listening >= workers) resolve(message.url);
         if (message.type === 'failed') reject(new Error(message.message));
       });
       worker.on('exit', (code, signal) => {

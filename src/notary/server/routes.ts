@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PublicKeyJson } from '../../tuf/key.js';
 import { ApiError, notFound } from './api-errors.js';
 import type { Access, AuthResult, Authenticator } from './auth.js';
+import { acceptsGzip, COMPRESS_MIN_BYTES, GzipCache } from './compression.js';
 import { multipartBoundary, MultipartError, parseMultipart } from './multipart.js';
 import { isValidGun, isValidRole } from './names.js';
 import type { ChangeQuery, ChangeRecord, StoredMetadata } from './storage.js';
@@ -81,6 +82,7 @@ interface Match {
 export function createRouter(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { service, auth } = options;
   const maxUpload = options.maxUploadBytes;
+  const gzipCache = new GzipCache();
 
   const route = (method: string, path: string): Match | undefined => {
     let m: RegExpExecArray | null;
@@ -142,7 +144,15 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     if (!meta) throw notFound();
     c.res.setHeader('Cache-Control', cache);
     c.res.setHeader('Last-Modified', rfc1123(meta.createdAt));
-    send(c.res, 200, 'text/plain; charset=utf-8', meta.data);
+    let body = meta.data;
+    if (body.length >= COMPRESS_MIN_BYTES) {
+      c.res.setHeader('Vary', 'Accept-Encoding');
+      if (acceptsGzip(c.req.headers['accept-encoding'])) {
+        body = await gzipCache.get(meta.sha256, meta.data);
+        c.res.setHeader('Content-Encoding', 'gzip');
+      }
+    }
+    send(c.res, 200, 'text/plain; charset=utf-8', body);
   }
 
   async function sendKey(c: RequestContext, load: () => Promise<PublicKeyJson>) {
@@ -307,7 +317,8 @@ function send(res: ServerResponse, status: number, contentType: string | undefin
   res.statusCode = status;
   if (contentType) res.setHeader('Content-Type', contentType);
   res.setHeader('Content-Length', data.length);
-  res.end(data);
+  if (data.length === 0) res.end();
+  else res.end(data);
 }
 
 function internalError(e: unknown, log: ((line: string) => void) | undefined): ApiError {

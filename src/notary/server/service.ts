@@ -1,5 +1,5 @@
 // The behaviour behind the routes: reads (with timestamp/snapshot renewal), server keys, publishes
-// validated in one storage transaction, repository deletion and the change feed.
+// (validated, then committed in one storage transaction), repository deletion and the change feed.
 import type { PublicKeyJson } from '../../tuf/key.js';
 import { parseMetadata } from '../../tuf/metadata/parse.js';
 import type { Root } from '../../tuf/metadata/root.js';
@@ -35,6 +35,8 @@ export class TrustService implements NotaryService {
   readonly #freshness = new Map<string, Freshness>();
   /** Stored files already parsed, by role and sha256 (content-addressed, so never stale). */
   readonly #parsed = new ParsedMetadataCache();
+  /** Expired snapshots (by sha256) the server cannot re-sign: no write lock for them on every read. */
+  readonly #unrenewable = new Set<string>();
 
   constructor(options: ServiceOptions) {
     this.#storage = options.storage;
@@ -150,6 +152,10 @@ export class TrustService implements NotaryService {
       const snapshotSigners = signersFor(held.snapshot, root.role('snapshot').keyIds);
       // Without the snapshot key an expired snapshot stays as it is: the client must publish a new one.
       const renewSnapshot = snapshot.isExpired(now) && snapshotSigners.length > 0;
+      if (snapshot.isExpired(now) && !renewSnapshot) {
+        if (this.#unrenewable.size >= FRESHNESS_CACHE_SIZE) this.#unrenewable.clear();
+        this.#unrenewable.add(snapshotFile.sha256);
+      }
       if (renewSnapshot) {
         const renewed = renewedSnapshot(snapshot, snapshotSigners, now);
         snapshotBytes = renewed.raw;
@@ -179,7 +185,8 @@ export class TrustService implements NotaryService {
     const nowMs = this.#clock().epochMs;
     const ts = this.#freshnessOf(timestamp);
     const snap = this.#freshnessOf(snapshot);
-    return ts.expiresMs <= nowMs || ts.snapshotSha256 !== snapshot.sha256 || snap.expiresMs <= nowMs;
+    const snapshotExpired = snap.expiresMs <= nowMs && !this.#unrenewable.has(snapshot.sha256);
+    return ts.expiresMs <= nowMs || ts.snapshotSha256 !== snapshot.sha256 || snapshotExpired;
   }
 
   #freshnessOf(file: StoredMetadata): Freshness {

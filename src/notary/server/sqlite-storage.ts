@@ -183,8 +183,16 @@ class Queries {
     this.checksumHead = db.prepare<[string, string, string], Head>(
       'SELECT version, sha256 FROM tuf_files WHERE gun = ? AND role = ? AND sha256 = ? ORDER BY version DESC LIMIT 1',
     );
-    // Answered from the (gun, role, version) index alone; the files then come through getCurrent's cache.
-    this.currentAll = db.prepare<[string], { role: string }>('SELECT DISTINCT role FROM tuf_files WHERE gun = ?');
+    // The newest head of every role, by index seeks only (a skip-scan over roles: no pass over the
+    // repository's whole history); the files then come through the cache.
+    this.currentAll = db.prepare<{ gun: string }, Head & { role: string }>(
+      `WITH RECURSIVE roles(role) AS (
+         SELECT MIN(role) FROM tuf_files WHERE gun = @gun
+         UNION ALL
+         SELECT (SELECT MIN(role) FROM tuf_files WHERE gun = @gun AND role > roles.role) FROM roles WHERE roles.role IS NOT NULL)
+       SELECT roles.role AS role, f.version AS version, f.sha256 AS sha256 FROM roles JOIN tuf_files f
+         ON f.id = (SELECT id FROM tuf_files WHERE gun = @gun AND role = roles.role ORDER BY version DESC LIMIT 1)`,
+    );
     this.byVersion = db.prepare<[string, string, number], FileRow>(
       `SELECT ${cols} FROM tuf_files WHERE gun = ? AND role = ? AND version = ?`,
     );
@@ -223,9 +231,9 @@ class Queries {
 
   getCurrentAll(gun: string): Map<string, StoredMetadata> {
     const files = new Map<string, StoredMetadata>();
-    for (const { role } of this.currentAll.all(gun)) {
-      const file = this.getCurrent(gun, role);
-      if (file) files.set(role, file);
+    for (const head of this.currentAll.all({ gun })) {
+      const file = this.cache.get(gun, head.role, head.sha256, head.version) ?? this.getCurrent(gun, head.role);
+      if (file) files.set(head.role, file);
     }
     return files;
   }
