@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   const { initRepository } = await import('../src/trust/init.js');
   const repos = { small: 'registry.example.com/bench/small', large: 'registry.example.com/bench/large' };
   for (const [kind, gun] of Object.entries(repos)) {
+    process.stderr.write(`creating ${gun}...\n`);
     await initRepository(ctx, gun, { signer: 'owner' });
     const repo = await openRepository(ctx, gun);
     const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
   for (const [kind, gun] of Object.entries(repos)) {
     for (const [name, make] of Object.entries(commands)) {
       const [cmd, args] = make(gun);
+      process.stderr.write(`${kind}: ${name}...\n`);
       const first = time(cmd, args, { ...env, ...docker.env, ...notary.env });
       if (!first.ok) throw new Error(`${name} ${gun} failed:\n${first.out.slice(0, 2000)}`);
       const times = Array.from({ length: RUNS }, () => time(cmd, args, { ...env, ...docker.env, ...notary.env }).ms);

@@ -57,21 +57,26 @@ function flattenHeaders(h: http.IncomingHttpHeaders): Record<string, string | un
   return out;
 }
 
-/** A Transport over node:http(s) with its own agent-less connections (no pooling across servers). */
+/**
+ * A Transport over node:http(s). Its connections are kept alive between the requests of one command
+ * (an update is a ping and several GETs: one TLS handshake instead of one each); idle sockets do not
+ * keep the process alive. The agents are this transport's own, never shared across servers.
+ */
 export function nodeTransport(options: NodeTransportOptions): Transport {
+  const tls = options.tls ?? {};
+  const agentOptions = { keepAlive: true, maxSockets: 8, scheduling: 'lifo' as const };
+  const httpsAgent = new https.Agent({
+    ...agentOptions,
+    ...(tls.ca?.length ? { ca: tls.ca } : {}),
+    ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+  });
+  const httpAgent = new http.Agent(agentOptions);
   return (req) =>
     new Promise<TransportResponse>((resolve, reject) => {
       const isHttps = req.url.protocol === 'https:';
       const headers: Record<string, string> = { 'user-agent': options.userAgent, ...req.headers };
       if (req.body) headers['content-length'] = String(req.body.length);
-      const tls = options.tls ?? {};
-      const requestOptions: https.RequestOptions = {
-        method: req.method,
-        headers,
-        agent: false,
-        ...(isHttps && tls.ca?.length ? { ca: tls.ca } : {}),
-        ...(isHttps && tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-      };
+      const requestOptions: https.RequestOptions = { method: req.method, headers, agent: isHttps ? httpsAgent : httpAgent };
       let settled = false;
       const fail = (err: Error) => {
         if (settled) return;
