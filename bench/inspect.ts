@@ -6,7 +6,7 @@
  *
  *   npm run build && node --import tsx bench/inspect.ts [runs]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Settings } from '../src/config/settings.js';
@@ -29,10 +29,30 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): { ms: number; ok: boolean; out: string } {
-  const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 256 << 20 });
-  return { ms: Number(process.hrtime.bigint() - t) / 1e6, ok: r.status === 0, out: r.stdout + r.stderr };
+/**
+ * Runs one command to completion and measures its wall time. Asynchronous on purpose: the peers'
+ * output pipes are drained by this process's event loop, and a blocked loop would stall the server.
+ */
+function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; ok: boolean; out: string }> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', () => undefined);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, ok: code === 0, out });
+    });
+  });
+}
+
+async function repeat(runs: number, cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push((await time(cmd, args, env)).ms);
+  return times;
 }
 
 async function main(): Promise<void> {
@@ -81,22 +101,26 @@ async function main(): Promise<void> {
   }
 
   const notary = notaryCli(path.join(dockerConfig, 'notary-trust'), server.url, server.caFile);
+  if (process.env.BENCH_KEEP) {
+    console.log(JSON.stringify({ dockerConfig, url: server.url }));
+    await new Promise(() => undefined);
+  }
   const commands: Record<string, (gun: string) => [string, string[]]> = {
     'trust-tui inspect': (gun) => [process.execPath, [CLI, '--trust-dir', path.join(dockerConfig, 'tt-trust'), '--config-dir', path.join(dockerConfig, 'tt-config'), 'inspect', gun]],
     'docker trust inspect': (gun) => ['docker', ['trust', 'inspect', gun]],
     'notary list': (gun) => ['notary', ['-c', notary.configFile, 'list', gun]],
   };
   const results: string[] = [];
-  const floor = median(Array.from({ length: RUNS }, () => time(process.execPath, ['-e', '0'], env).ms));
+  const floor = median(await repeat(RUNS, process.execPath, ['-e', '0'], env));
   results.push(`node -e 0 (floor of any Node command): ${floor.toFixed(0)} ms`);
   results.push('', '| repository | command | median ms | min ms |', '|---|---|---|---|');
   for (const [kind, gun] of Object.entries(repos)) {
     for (const [name, make] of Object.entries(commands)) {
       const [cmd, args] = make(gun);
       process.stderr.write(`${kind}: ${name}...\n`);
-      const first = time(cmd, args, { ...env, ...docker.env, ...notary.env });
+      const first = await time(cmd, args, { ...env, ...docker.env, ...notary.env });
       if (!first.ok) throw new Error(`${name} ${gun} failed:\n${first.out.slice(0, 2000)}`);
-      const times = Array.from({ length: RUNS }, () => time(cmd, args, { ...env, ...docker.env, ...notary.env }).ms);
+      const times = await repeat(RUNS, cmd, args, { ...env, ...docker.env, ...notary.env });
       results.push(`| ${kind === 'small' ? 'small (3 tags)' : `${TAGS} tags, 3 delegations`} | ${name} | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} |`);
     }
   }
