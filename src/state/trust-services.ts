@@ -2,18 +2,17 @@
 // source is the store's modal prompt; confirmations were already given in the UI (type-to-confirm),
 // so the context's confirm() answers yes.
 import { readFile } from 'node:fs/promises';
-import { createPublicKey } from 'node:crypto';
 import { Settings, type SettingsData } from '../config/settings.js';
 import { KeyStore, parseKeyFile, decodePem, openKeyFile, type PassphraseSource } from '../keys/index.js';
 import { EnvPassphraseSource, FirstAvailablePassphraseSource, ScriptedPassphraseSource } from '../keys/passphrase.js';
 import { PromptCancelledError } from '../keys/errors.js';
 import type { TrustContext } from '../trust/context.js';
-import { PublicKey } from '../tuf/key.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey } from '../trust/keys.js';
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
 import { planRevokeTag, revokeTag, type RevokeTagResult } from '../trust/revoke.js';
 import { sign } from '../trust/sign.js';
+import { publicKeyFromPem } from '../trust/signer-keys.js';
 import { addSigner, describeRoleChange, previewRemoval, removeSigner, removeSignerKey } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
 import { keyUsage } from './key-usage.js';
@@ -212,33 +211,19 @@ export function applyConfigChange(draft: SettingsData, change: ConfigChange): vo
   }
 }
 
-/** TUF key ID of an SPKI public key: ecdsa/rsa keep the DER, ed25519 the 32 raw bytes (notary-protocol.md). */
-function publicKeyId(spki: Buffer): { id: string; type: string } {
-  const object = createPublicKey({ key: spki, format: 'der', type: 'spki' });
-  switch (object.asymmetricKeyType) {
-    case 'ec':
-      return { id: new PublicKey('ecdsa', spki.toString('base64')).id, type: 'ecdsa' };
-    case 'rsa':
-      return { id: new PublicKey('rsa', spki.toString('base64')).id, type: 'rsa' };
-    case 'ed25519':
-      return { id: new PublicKey('ed25519', spki.subarray(-32).toString('base64')).id, type: 'ed25519' };
-    default:
-      return { id: '', type: object.asymmetricKeyType ?? 'unknown' };
-  }
-}
-
 /** Reads a key file's headers (and, when no passphrase is needed, its key ID and type). */
 export async function inspectKeyFile(path: string): Promise<KeyFilePreview> {
   const text = await readFile(path, 'utf8');
   const blocks = decodePem(text, path);
-  const publicBlock = blocks.find((b) => b.type === 'PUBLIC KEY');
+  const publicBlock = blocks.find((b) => b.type === 'PUBLIC KEY' || b.type === 'CERTIFICATE');
   if (publicBlock && !blocks.some((b) => /PRIVATE KEY/.test(b.type))) {
-    const id = publicKeyId(publicBlock.bytes);
+    const key = publicKeyFromPem(text, path);
     return {
       path,
       kind: 'public',
       ...(publicBlock.headers.role ? { role: publicBlock.headers.role } : {}),
-      ...id,
+      id: key.canonicalId,
+      type: key.keytype.replace('-x509', ''),
       encrypted: false,
     };
   }

@@ -8,11 +8,10 @@
 //              is re-signed with it in the same update, so the repository never fails to verify.
 //   snapshot, timestamp  a new key made by the server (POST <role>.key); a local snapshot key is
 //              deleted afterwards, as notary does, since the server signs snapshots from then on.
-import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { decodePem, generatePrivateKey } from '../keys/index.js';
+import { generatePrivateKey } from '../keys/index.js';
 import { parseReference } from '../registry/reference.js';
-import { certificateToKey, createRootCertificate, parseCertificateBundle } from '../tuf/certs.js';
+import { createRootCertificate } from '../tuf/certs.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import { PublicKey } from '../tuf/key.js';
 import { signerFromPrivateKey, type MetadataSigner } from '../tuf/metadata/index.js';
@@ -20,6 +19,7 @@ import type { PrivateKey } from '../tuf/private-key.js';
 import { GoTime } from '../tuf/time.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
+import { publicKeyFromPem } from './signer-keys.js';
 import { CancelledError, InputError, TrustError } from './errors.js';
 import { editableState, heldKeyIds, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
@@ -67,16 +67,7 @@ export async function publicKeyFromFile(file: string): Promise<PublicKey> {
   const text = await readFile(file, 'utf8').catch(() => {
     throw new InputError(`cannot read public key file ${file}`);
   });
-  const blocks = decodePem(text, file);
-  if (blocks.some((b) => b.type === 'CERTIFICATE')) return certificateToKey(parseCertificateBundle(text));
-  const block = blocks.find((b) => b.type === 'PUBLIC KEY');
-  if (!block) throw new InputError(`${file} holds no PUBLIC KEY or CERTIFICATE block`);
-  const type = createPublicKey({ key: block.bytes, format: 'der', type: 'spki' }).asymmetricKeyType;
-  // notary's key types: SPKI DER for ecdsa and rsa, the 32 raw bytes for ed25519.
-  if (type === 'ec') return new PublicKey('ecdsa', block.bytes.toString('base64'));
-  if (type === 'rsa') return new PublicKey('rsa', block.bytes.toString('base64'));
-  if (type === 'ed25519') return new PublicKey('ed25519', block.bytes.subarray(-32).toString('base64'));
-  throw new InputError(`${file}: unsupported key type ${type ?? 'unknown'}`);
+  return publicKeyFromPem(text, file);
 }
 
 /** Signers for the root keys this host holds of the trusted root (the previous root, on rotation). */
