@@ -312,7 +312,7 @@ export class NotaryClient {
 
 /** The Bearer challenge when offered (docker prefers token auth), else the first one. */
 function preferredChallenge(res: TransportResponse): AuthChallenge | undefined {
-  const all = parseChallenges(res.headers['www-authenticate']);
+  const all = parseChallenges(res.headers['www-authenticate'] ?? '');
   return all.find((c) => c.scheme === 'bearer') ?? all.find((c) => c.scheme === 'basic') ?? all[0];
 }
 
