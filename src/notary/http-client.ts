@@ -228,6 +228,34 @@ export class NotaryClient {
     }
   }
 
+  /**
+   * The repositories the server has changed, newest last (`GET /v2/_trust/changefeed`, notary's
+   * global feed): one GUN per repository that still exists (a later deletion removes it).
+   */
+  async changedRepositories(records = 1000): Promise<string[]> {
+    const res = await this.#request({
+      method: 'GET',
+      path: `/v2/_trust/changefeed?change_id=0&records=${records}`,
+      scope: { gun: '', actions: '*' },
+      maxBytes: MAX_UNKNOWN_METADATA_BYTES,
+      what: 'changefeed',
+    });
+    if (res.status !== 200) throw this.#statusError(res, 'changefeed');
+    let feed: { records?: { GUN?: unknown; Category?: unknown }[] };
+    try {
+      feed = JSON.parse(res.body.toString('utf8')) as typeof feed;
+    } catch {
+      throw new BadResponseError(this.baseUrl, 'the changefeed is not JSON');
+    }
+    const live = new Set<string>();
+    for (const r of feed.records ?? []) {
+      if (typeof r.GUN !== 'string') continue;
+      if (r.Category === 'deletion') live.delete(r.GUN);
+      else live.add(r.GUN);
+    }
+    return [...live];
+  }
+
   /** `GET /v2/`: whether the server answers and whether it asks for credentials. */
   async ping(): Promise<{ authRequired: boolean }> {
     return { authRequired: (await this.#ping()) !== undefined };

@@ -4,13 +4,13 @@
 // expiry.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ServerOptions } from './connect.js';
+import { connect, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { openRepository } from './repository.js';
 
 export interface RepositorySummary {
   gun: string;
-  source: 'watched' | 'cache';
+  source: 'watched' | 'cache' | 'changefeed';
   state: 'online' | 'offline' | 'unavailable';
   tagCount: number;
   signerCount: number;
@@ -58,11 +58,36 @@ export async function knownRepositories(ctx: TrustContext): Promise<string[]> {
   return [...new Set([...ctx.settings.data.watched, ...(await cachedRepositories(ctx.trustDir))])].sort();
 }
 
-export async function listRepositories(ctx: TrustContext, options: ServerOptions = {}): Promise<RepositorySummary[]> {
+/**
+ * Repositories the configured servers report in their change feeds (`config server` scopes), limited
+ * to each scope. A server that cannot be asked is skipped: the feed only adds to what is known.
+ */
+export async function changefeedRepositories(ctx: TrustContext): Promise<string[]> {
+  const found = new Set<string>();
+  await Promise.all(
+    Object.keys(ctx.settings.data.servers).map(async (scope) => {
+      const prefix = scope.endsWith('*') ? scope.slice(0, -1) : undefined;
+      try {
+        // Any name inside the scope selects that scope's server, TLS material and credentials.
+        const { client } = await connect(ctx, prefix !== undefined ? `${prefix.replace(/\/$/, '')}/changefeed` : scope);
+        for (const gun of await client.changedRepositories()) {
+          if (prefix !== undefined ? gun.startsWith(prefix) : gun === scope) found.add(gun);
+        }
+      } catch (e) {
+        ctx.debug(`changefeed of ${scope}: ${(e as Error).message}`);
+      }
+    }),
+  );
+  return [...found].sort();
+}
+
+export async function listRepositories(ctx: TrustContext, options: ServerOptions & { changefeed?: boolean } = {}): Promise<RepositorySummary[]> {
   const watched = ctx.settings.data.watched;
-  const all = await knownRepositories(ctx);
+  const known = await knownRepositories(ctx);
+  const fromFeed = options.changefeed === false ? [] : (await changefeedRepositories(ctx)).filter((g) => !known.includes(g));
+  const all = [...known, ...fromFeed].sort();
   return mapLimited(all, 4, async (gun): Promise<RepositorySummary> => {
-    const source = watched.includes(gun) ? 'watched' : 'cache';
+    const source = watched.includes(gun) ? 'watched' : fromFeed.includes(gun) ? 'changefeed' : 'cache';
     try {
       const repo = await openRepository(ctx, gun, options);
       const { view, offline } = repo.state!;
