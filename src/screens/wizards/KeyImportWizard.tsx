@@ -80,7 +80,7 @@ function PreviewStep({ state, send }: { state: Extract<KeyImportState, { step: '
         />
       )}
       {state.error && <Text color={theme.danger}>{glyph.error} {state.error}</Text>}
-      <Text>Enter stores it in the trust directory under a passphrase you choose.</Text>
+      <Text>Enter stores it in the trust directory, encrypted (passphrase from the environment, else asked).</Text>
     </>
   );
 }
