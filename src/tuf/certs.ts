@@ -64,7 +64,7 @@ export function certificateToKey(bundle: X509Certificate | readonly X509Certific
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 
 /** A random serial in [1, 2^128) as minimal positive DER INTEGER content. */
-function randomSerial(): ArrayBuffer {
+export function randomSerial(): ArrayBuffer {
   for (;;) {
     let bytes = randomBytes(16);
     let first = 0;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  randomSerial,
   assessRootKeys,
   certificateToKey,
   createRootCertificate,
@@ -305,5 +306,15 @@ describe('parseCertificateBundle', () => {
   it('refuses non-certificate PEM blocks and text without certificates, as Go does', () => {
     expect(() => parseCertificateBundle('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')).toThrow(/invalid PEM block type: PUBLIC KEY/);
     expect(() => parseCertificateBundle('hello')).toThrow(/no valid certificates found/);
+  });
+});
+
+describe('certificate serial numbers', () => {
+  it('are always minimal positive DER integers (OpenSSL rejects a padded one as "illegal padding")', () => {
+    for (let i = 0; i < 20_000; i++) {
+      const serial = new Uint8Array(randomSerial());
+      expect(serial[0]! & 0x80).toBe(0);
+      if (serial.length > 1 && serial[0] === 0) expect(serial[1]! & 0x80).not.toBe(0);
+    }
   });
 });

@@ -1,11 +1,12 @@
 // TLS for a server started without a certificate: a local CA and a server certificate for the listen
 // address, made once under the data directory and reused on later starts (renewed when the names
 // change or it is about to expire). Clients trust the CA (docker: ~/.docker/tls/<host:port>/ca.crt).
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign as nodeSign, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { randomSerial } from '../../tuf/certs.js';
 
 const DAY_MS = 86_400_000;
 const CA_DAYS = 10 * 365;
@@ -158,11 +159,9 @@ async function buildCertificate(req: CertificateRequest): Promise<string> {
 
   // Backdated an hour so that a client whose clock is slightly behind still accepts the certificate.
   const notBefore = new Date(req.now.getTime() - 3_600_000);
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive
   const tbsCertificate = new x509.TBSCertificate({
     version: x509.Version.v3,
-    serialNumber: new Uint8Array(serial).buffer,
+    serialNumber: randomSerial(), // minimal DER: a leading zero byte would be "illegal padding" to OpenSSL
     signature: algorithm(),
     issuer: req.issuer ? AsnConvert.parse(req.issuer.raw, x509.Certificate).tbsCertificate.subject : nameOf(req.commonName),
     subject: nameOf(req.commonName),
