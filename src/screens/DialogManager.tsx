@@ -44,7 +44,7 @@ export function DialogManager({ height }: { height: number }) {
   if (!modal) return null;
   switch (modal.kind) {
     case 'help':
-      return <HelpOverlay screen={screen} onClose={actions.closeModal} />;
+      return <HelpOverlay screen={screen} height={height} onClose={actions.closeModal} />;
     case 'type-to-confirm':
       return <TypeToConfirm title={modal.title} changes={modal.changes} expected={modal.expected} onConfirm={() => void actions.confirmModal(modal.expected)} onCancel={actions.closeModal} />;
     case 'confirm':

@@ -1,49 +1,81 @@
 // `?`: every key of the current screen, generated from the keymap (the same table as the footer).
-// Two columns (this screen and lists | everywhere) so it fits an 80×24 terminal.
+// Two columns (this screen and lists | everywhere) so it fits an 80×24 terminal; on a shorter one
+// the rows scroll with j/k (or the arrows) instead of being cut off.
+import { useState } from 'react';
 import { Box, Text } from 'ink';
 import { Dialog } from './Dialog.js';
 import { Priority, useKeypress } from './input.js';
-import { helpEntries, SCREENS, type ScreenId, type Scope } from './keymap.js';
+import { helpEntries, SCREENS, type HelpEntry, type ScreenId, type Scope } from './keymap.js';
 
-export function HelpOverlay({ screen, onClose }: { screen: ScreenId; onClose(): void }) {
+/** One line of a help column: a heading, a key and what it does, or nothing (padding). */
+type Line = { heading: string } | HelpEntry | undefined;
+
+function column(sections: { scope: Scope; heading: string }[]): Line[] {
+  return sections.flatMap(({ scope, heading }) => {
+    const entries = helpEntries(scope);
+    return entries.length ? [{ heading }, ...entries] : [];
+  });
+}
+
+/** Lines the dialog's border, title, padding and hint take. */
+const CHROME = 6;
+
+export function HelpOverlay({ screen, height = 24, onClose }: { screen: ScreenId; height?: number; onClose(): void }) {
+  const title = SCREENS.find((s) => s.id === screen)?.title ?? screen;
+  const left = column([
+    { scope: screen, heading: title },
+    { scope: 'list', heading: 'Lists' },
+  ]);
+  const right = column([{ scope: 'global', heading: 'Everywhere' }]);
+  const total = Math.max(left.length, right.length);
+  const visible = Math.max(3, Math.min(total, height - CHROME));
+  const maxOffset = total - visible;
+  const [offset, setOffset] = useState(0);
+
   useKeypress(
     (input, key) => {
       if (input === '?' || input === 'q' || key.escape) onClose();
+      else if (input === 'j' || key.downArrow) setOffset((o) => Math.min(maxOffset, o + 1));
+      else if (input === 'k' || key.upArrow) setOffset((o) => Math.max(0, o - 1));
     },
     { priority: Priority.Modal, capture: true },
   );
-  const title = SCREENS.find((s) => s.id === screen)?.title ?? screen;
+
+  const rows = Array.from({ length: visible }, (_, i) => i + offset);
+  const scrollHint = maxOffset > 0 ? `  ·  j/k scroll (${offset + visible}/${total})` : '';
   return (
-    <Dialog title="Keys" hints="Esc, ? or q to close">
+    <Dialog title="Keys" hints={`Esc, ? or q to close${scrollHint}`}>
       <Box>
         <Box flexDirection="column" flexGrow={1} flexBasis={0}>
-          <Section scope={screen} heading={title} />
-          <Section scope="list" heading="Lists" />
+          {rows.map((i) => (
+            <HelpLine key={i} line={left[i]} />
+          ))}
         </Box>
         <Box flexDirection="column" flexGrow={1} flexBasis={0} marginLeft={2}>
-          <Section scope="global" heading="Everywhere" />
+          {rows.map((i) => (
+            <HelpLine key={i} line={right[i]} />
+          ))}
         </Box>
       </Box>
     </Dialog>
   );
 }
 
-function Section({ scope, heading }: { scope: Scope; heading: string }) {
-  const entries = helpEntries(scope);
-  if (entries.length === 0) return null;
-  return (
-    <Box flexDirection="column" flexShrink={0}>
+function HelpLine({ line }: { line: Line }) {
+  if (!line) return <Text> </Text>;
+  if ('heading' in line) {
+    return (
       <Text bold underline>
-        {heading}
+        {line.heading}
       </Text>
-      {entries.map((e) => (
-        <Box key={e.description} flexShrink={0}>
-          <Box width={14} flexShrink={0}>
-            <Text bold>{e.keys}</Text>
-          </Box>
-          <Text wrap="truncate-end">{e.description}</Text>
-        </Box>
-      ))}
+    );
+  }
+  return (
+    <Box flexShrink={0}>
+      <Box width={14} flexShrink={0}>
+        <Text bold>{line.keys}</Text>
+      </Box>
+      <Text wrap="truncate-end">{line.description}</Text>
     </Box>
   );
 }
