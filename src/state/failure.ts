@@ -1,5 +1,4 @@
 // Turns any error into what the error banner shows: the cause, and the next step to try.
-import { NotAvailableError } from './services.js';
 
 export interface Failure {
   cause: string;
@@ -12,7 +11,6 @@ export function isCancellation(e: unknown): boolean {
 }
 
 export function describeFailure(e: unknown): Failure {
-  if (e instanceof NotAvailableError) return { cause: e.message.split(';')[0]!, next: 'Use the trust-tui command line for it (trust-tui --help).' };
   const file = fileFailure(e);
   if (file) return file;
   const message = e instanceof Error ? (e.message.split('\n')[0] ?? e.name) : String(e);

@@ -188,11 +188,3 @@ export interface Services {
   /** Runs the plan's pending items; stops between repositories when `ports.signal` aborts. Idempotent. */
   runSweep(plan: SweepPlan, ports: OperationPorts, onProgress: (p: SweepProgress) => void): Promise<SweepOutcome[]>;
 }
-
-/** A Services method whose trust operation is not wired yet: the UI shows it as an error banner. */
-export class NotAvailableError extends Error {
-  override name = 'NotAvailableError';
-  constructor(what: string) {
-    super(`${what} is not available in this build yet; use the trust-tui command line for it`);
-  }
-}

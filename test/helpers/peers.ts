@@ -250,6 +250,8 @@ export interface RegistryOptions {
   tls?: boolean;
   /** Reuse a PKI (only used with tls). Default: a fresh one. */
   pki?: PkiFiles;
+  /** Require Basic auth: htpasswd lines (bcrypt), e.g. `alice:$2b$05$…`. Default: open. */
+  htpasswd?: string;
 }
 
 export interface Registry {
@@ -267,7 +269,7 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-function registryConfig(port: number, storageDir: string, pki: PkiFiles | undefined): string {
+function registryConfig(port: number, storageDir: string, pki: PkiFiles | undefined, htpasswdFile: string | undefined): string {
   const lines = [
     'version: 0.1',
     'log:',
@@ -279,6 +281,7 @@ function registryConfig(port: number, storageDir: string, pki: PkiFiles | undefi
     `    rootdirectory: ${JSON.stringify(storageDir)}`,
     '  delete:',
     '    enabled: true',
+    ...(htpasswdFile ? ['auth:', '  htpasswd:', '    realm: trust-tui-test', `    path: ${JSON.stringify(htpasswdFile)}`] : []),
     'http:',
     `  addr: ${LOOPBACK}:${port}`,
     '  secret: trust-tui-test-secret',
@@ -289,7 +292,7 @@ function registryConfig(port: number, storageDir: string, pki: PkiFiles | undefi
   return `${lines.join('\n')}\n`;
 }
 
-/** Starts docker-registry with filesystem storage in a scratch directory, open (no auth). */
+/** Starts docker-registry with filesystem storage in a scratch directory, open unless `htpasswd` is given. */
 export async function startRegistry(options: RegistryOptions = {}): Promise<Registry> {
   const tls = options.tls ?? false;
   const dir = await makeScratchDir('registry');
@@ -302,13 +305,15 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       cwd: dir,
       async prepare(port) {
         const configFile = path.join(dir, 'config.yml');
-        await writeFile(configFile, registryConfig(port, path.join(dir, 'storage'), pki));
+        const htpasswdFile = options.htpasswd === undefined ? undefined : path.join(dir, 'htpasswd');
+        if (htpasswdFile) await writeFile(htpasswdFile, options.htpasswd!);
+        await writeFile(configFile, registryConfig(port, path.join(dir, 'storage'), pki, htpasswdFile));
         return ['serve', configFile];
       },
-      // The distribution API base answers 200 with no auth configured.
+      // The distribution API base answers 200 with no auth configured, 401 with auth.
       isReady: async (port) =>
         (await httpRequest(`${scheme}://${LOOPBACK}:${port}/v2/`, { caFile: pki?.caCert, timeoutMs: 2_000 }))
-          .status === 200,
+          .status === (options.htpasswd === undefined ? 200 : 401),
     });
     return {
       url: `${scheme}://${LOOPBACK}:${port}`,

@@ -11,13 +11,11 @@ import { parseReference } from '../../src/registry/reference.js';
 import {
   httpRequest,
   makeScratchDir,
-  requireBinary,
   startRegistry,
   stopAllPeers,
   type Registry,
 } from '../helpers/peers.js';
-import { freePort, LOOPBACK, waitUntil } from '../helpers/ports.js';
-import { startPeerProcess, type PeerProcess } from '../helpers/proc.js';
+import { freePort, LOOPBACK } from '../helpers/ports.js';
 
 afterAll(stopAllPeers);
 
@@ -197,53 +195,12 @@ describe('docker-registry over HTTPS with the fixture CA', () => {
   });
 });
 
-/** docker-registry with htpasswd Basic auth (the shared fixture starts only open registries). */
-async function startHtpasswdRegistry(): Promise<{ url: string; host: string; stop(): Promise<void> }> {
-  const dir = await makeScratchDir('registry-htpasswd');
-  const htpasswd = path.join(dir, 'htpasswd');
-  await writeFile(htpasswd, HTPASSWD);
-  const port = await freePort();
-  const configFile = path.join(dir, 'config.yml');
-  await writeFile(
-    configFile,
-    [
-      'version: 0.1',
-      'log:',
-      '  level: info',
-      '  accesslog:',
-      '    disabled: true',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${JSON.stringify(path.join(dir, 'storage'))}`,
-      'auth:',
-      '  htpasswd:',
-      '    realm: trust-tui-test',
-      `    path: ${JSON.stringify(htpasswd)}`,
-      'http:',
-      `  addr: ${LOOPBACK}:${port}`,
-      '  secret: trust-tui-test-secret',
-      '',
-    ].join('\n'),
-  );
-  const peer: PeerProcess = startPeerProcess('docker-registry-htpasswd', requireBinary('docker-registry'), ['serve', configFile], { cwd: dir });
-  const url = `http://${LOOPBACK}:${port}`;
-  try {
-    await waitUntil('docker-registry (htpasswd)', async () => (await httpRequest(`${url}/v2/`, { timeoutMs: 2_000 })).status === 401, {
-      abort: () => (peer.hasExited() ? `exited during startup:\n${peer.logs()}` : undefined),
-    });
-  } catch (err) {
-    await peer.stop();
-    throw err;
-  }
-  return { url, host: `${LOOPBACK}:${port}`, stop: () => peer.stop() };
-}
-
 describe('docker-registry with htpasswd Basic auth', () => {
-  let registry: { url: string; host: string; stop(): Promise<void> };
+  let registry: Registry;
   let pushed: Pushed;
 
   beforeAll(async () => {
-    registry = await startHtpasswdRegistry();
+    registry = await startRegistry({ htpasswd: HTPASSWD });
     pushed = await pushImage(registry.url, 'team/app', { authorization: basic('alice', 's3cret') });
   });
   afterAll(() => registry?.stop());

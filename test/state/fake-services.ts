@@ -1,7 +1,6 @@
 // In-memory Services for store and screen tests: a small trust world that records every call.
 import type { PassphraseRequest } from '../../src/keys/passphrase.js';
 import {
-  NotAvailableError,
   type ConfigChange,
   type ConfigView,
   type Impact,
@@ -158,7 +157,10 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
   };
 }
 
-/** Services where the repository side is not wired (what trust-services does today). */
-export function unwiredRepositories(services: Services): Services {
-  return { ...services, listRepositories: () => Promise.reject(new NotAvailableError('the repository list')) };
+/** Services whose trust server is down (the message trust-services passes on from src/notary). */
+export function unreachableServer(services: Services): Services {
+  const down = new Error(
+    'cannot reach the trust server at https://notary.test: ECONNREFUSED; check that it runs, or choose another with --server or trust-tui config server',
+  );
+  return { ...services, listRepositories: () => Promise.reject(down) };
 }

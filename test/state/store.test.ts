@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { selectedRow } from '../../src/state/list.js';
 import { createAppStore, type AppStore } from '../../src/state/store.js';
-import { KEY_B, fakeServices, unwiredRepositories } from './fake-services.js';
+import { KEY_B, fakeServices, unreachableServer } from './fake-services.js';
 
 const until = async (check: () => boolean, ms = 2000) => {
   const start = Date.now();
@@ -61,10 +61,13 @@ describe('navigation and lists', () => {
   });
 
   it('a failed load shows the cause and a next step, and the app state stays usable', async () => {
-    const store = createAppStore(unwiredRepositories(fakeServices()));
+    const store = createAppStore(unreachableServer(fakeServices()));
     await store.getState().load('repos');
     expect(store.getState().lists.repos.status).toBe('error');
-    expect(store.getState().banner).toEqual({ cause: expect.stringContaining('not available'), next: expect.stringContaining('command line') });
+    expect(store.getState().banner).toEqual({
+      cause: 'cannot reach the trust server at https://notary.test: ECONNREFUSED',
+      next: expect.stringContaining('Check that it runs'),
+    });
     await store.getState().load('keys');
     expect(store.getState().lists.keys.rows).toHaveLength(3);
   });
