@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone on Debian/Ubuntu: installs the peer programs the tests run
 # against (notary, notary-server, notary-signer, docker-registry, a docker CLI), the npm packages,
-# builds, runs every test, and ends with one line "N passed, N failed".
+# builds, type-checks, lints, runs every test (unit, interop and e2e projects), and ends with one line
+# "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,7 @@ fi
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
 npm run --silent typecheck
+npm run --silent lint
 
 rm -f .vitest.json
 status=0

@@ -20,7 +20,9 @@ export interface TerminalInput {
   readonly isRaw?: boolean;
   setRawMode?(mode: boolean): unknown;
   // `any[]` as in EventEmitter, so process.stdin and PassThrough streams fit.
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type
   on(event: string, listener: (...args: any[]) => void): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type
   off(event: string, listener: (...args: any[]) => void): unknown;
   resume(): unknown;
   pause(): unknown;

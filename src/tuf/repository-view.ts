@@ -237,7 +237,7 @@ export class RepositoryView {
 
   #addRefusedReleases(rows: Map<string, SignedTag>, key: (t: string, d: string) => string): void {
     const refused = this.#set.refusedDelegations.get('targets/releases');
-    if (!refused || refused.parent !== 'targets') return;
+    if (refused?.parent !== 'targets') return;
     const paths = this.#set.targets?.signed.getDelegation('targets/releases')?.paths ?? [];
     for (const [name, meta] of refused.envelope.signed.targets) {
       const digest = meta.hex('sha256') ?? '';

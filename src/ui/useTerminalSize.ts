@@ -11,14 +11,17 @@ export const MIN_SIZE: TerminalSize = { columns: 60, rows: 15 };
 
 export function useTerminalSize(): TerminalSize {
   const { stdout } = useStdout();
-  const read = (): TerminalSize => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
-  const [size, setSize] = useState(read);
+  const [size, setSize] = useState(() => sizeOf(stdout));
   useEffect(() => {
-    const onResize = () => setSize(read());
+    const onResize = () => setSize(sizeOf(stdout));
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);
     };
   }, [stdout]);
   return size;
+}
+
+function sizeOf(stdout: { columns?: number; rows?: number }): TerminalSize {
+  return { columns: stdout.columns || 80, rows: stdout.rows || 24 };
 }

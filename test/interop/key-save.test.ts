@@ -78,7 +78,7 @@ describe('key save on the real notary-server', () => {
 
   it('prints only PEM on standard output; --root adds the root key; several repositories share keys once', async () => {
     const r = ok(await tt(['key', 'save', repo, other, '--root']));
-    expect(r.stdout.replace(/-----BEGIN ([A-Z ]+)-----\n[^]*?-----END \1-----\n/g, '')).toBe('');
+    expect(r.stdout.replace(/-----BEGIN ([A-Z ]+)-----\n[\s\S]*?-----END \1-----\n/g, '')).toBe('');
     const found = blocks(r.stdout);
     // root (shared), owner (shared), and one targets key per repository.
     expect(found.map((b) => b.headers.role)).toEqual(['root', 'owner', 'targets', 'targets']);

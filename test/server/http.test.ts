@@ -68,7 +68,7 @@ describe('trust-tui server over HTTPS', () => {
 
     const compressed = await server.request('GET', url, { headers: { 'accept-encoding': 'gzip, deflate' } });
     expect(compressed.headers['content-encoding']).toBe('gzip');
-    expect(compressed.headers['vary']).toBe('Accept-Encoding');
+    expect(compressed.headers.vary).toBe('Accept-Encoding');
     expect(compressed.body.length).toBeLessThan(targets!.data.length * 0.7);
     expect(gunzipSync(compressed.body).equals(targets!.data)).toBe(true);
 

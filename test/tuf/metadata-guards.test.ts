@@ -11,6 +11,7 @@ const SHA256 = Buffer.alloc(32, 1).toString('base64');
 const SHA512 = Buffer.alloc(64, 2).toString('base64');
 const EXPIRES = '2029-11-24T16:26:39.55734716Z';
 
+// biome-ignore lint/suspicious/noExplicitAny: tests mutate arbitrary nested fields of the documents
 type Json = Record<string, any>;
 
 const targets = (): Json => ({

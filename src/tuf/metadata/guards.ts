@@ -50,7 +50,7 @@ export function asNullableArray(v: unknown, role: string, field: string): { item
 
 export function asStringArray(v: unknown, role: string, field: string): { items: string[]; wasNull: boolean } {
   const { items, wasNull } = asNullableArray(v, role, field);
-  items.forEach((item, i) => asString(item, role, jsonPath(field, i)));
+  for (const [i, item] of items.entries()) asString(item, role, jsonPath(field, i));
   return { items: items as string[], wasNull };
 }
 

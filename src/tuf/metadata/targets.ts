@@ -122,7 +122,7 @@ export class Targets extends SignedMetadata {
     t.#delegationKeys = readKeyMap(asNullableObject(delegations.keys, roleName, 'delegations.keys').members, roleName, 'delegations.keys');
     const roles = asNullableArray(delegations.roles, roleName, 'delegations.roles');
     t.#delegationRolesWereNull = roles.wasNull;
-    roles.items.forEach((item, i) => t.#delegations.push(t.#readDelegatedRole(item, jsonPath('delegations.roles', i))));
+    for (const [i, item] of roles.items.entries()) t.#delegations.push(t.#readDelegatedRole(item, jsonPath('delegations.roles', i)));
     return t;
   }
 
