@@ -5,7 +5,7 @@ import { useApp, useAppStore } from '../state/context.js';
 import type { ListState } from '../state/list.js';
 import type { ListId } from '../state/slices/lists.js';
 import { DataTable, type Column } from '../ui/DataTable.js';
-import type { ScreenId } from '../ui/keymap.js';
+import type { ScreenId } from '../state/slices/navigation.js';
 import { TextInput } from '../ui/TextInput.js';
 import { theme } from '../ui/theme.js';
 import { useListKeys, type ScreenCommands } from './useListKeys.js';

@@ -1,6 +1,7 @@
 // The keys every list screen shares (move, page, filter, refresh, open), plus the screen's own
 // commands, routed at Screen priority so dialogs and text fields above it win.
-import { commandFor, type Command, type ScreenId } from '../ui/keymap.js';
+import type { ScreenId } from '../state/slices/navigation.js';
+import { commandFor, type Command } from '../ui/keymap.js';
 import { Priority, useKeypress } from '../ui/input.js';
 import { useAppStore } from '../state/context.js';
 import type { ListId } from '../state/slices/lists.js';

@@ -5,7 +5,8 @@ import { useState } from 'react';
 import { Box, Text } from 'ink';
 import { Dialog } from './Dialog.js';
 import { Priority, useKeypress } from './input.js';
-import { helpEntries, SCREENS, type HelpEntry, type ScreenId, type Scope } from './keymap.js';
+import { SCREENS, type ScreenId } from '../state/slices/navigation.js';
+import { helpEntries, type HelpEntry, type Scope } from './keymap.js';
 
 /** One line of a help column: a heading, a key and what it does, or nothing (padding). */
 type Line = { heading: string } | HelpEntry | undefined;

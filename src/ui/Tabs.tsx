@@ -1,6 +1,6 @@
 // The screen tabs. The active one is in brackets (visible without colour).
 import { Box, Text } from 'ink';
-import { SCREENS, type ScreenId } from './keymap.js';
+import { SCREENS, type ScreenId } from '../state/slices/navigation.js';
 import { theme } from './theme.js';
 
 export function Tabs({ active, context }: { active: ScreenId; context?: string }) {

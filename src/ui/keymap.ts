@@ -1,16 +1,7 @@
 // The keymap as data (gemini-cli's keyBindings idea): one table feeds key matching, the footer hints
 // and the `?` help overlay, so what the help says is what the keys do.
 import type { Key } from 'ink';
-
-export type ScreenId = 'repos' | 'tags' | 'signers' | 'keys' | 'config';
-
-export const SCREENS: readonly { id: ScreenId; title: string }[] = [
-  { id: 'repos', title: 'Repositories' },
-  { id: 'tags', title: 'Tags' },
-  { id: 'signers', title: 'Signers' },
-  { id: 'keys', title: 'Keys' },
-  { id: 'config', title: 'Config' },
-];
+import type { ScreenId } from '../state/slices/navigation.js';
 
 /** A key: a printable character, or a named special key, optionally with ctrl/shift. */
 export interface KeyBinding {

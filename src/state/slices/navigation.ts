@@ -1,6 +1,16 @@
 // Which screen is shown and which repository the Tags and Signers screens are about.
-import { SCREENS, type ScreenId } from '../../ui/keymap.js';
 import type { SliceContext } from '../store.js';
+
+export type ScreenId = 'repos' | 'tags' | 'signers' | 'keys' | 'config';
+
+/** The screens in tab order (Tab and the digit keys follow it). */
+export const SCREENS: readonly { id: ScreenId; title: string }[] = [
+  { id: 'repos', title: 'Repositories' },
+  { id: 'tags', title: 'Tags' },
+  { id: 'signers', title: 'Signers' },
+  { id: 'keys', title: 'Keys' },
+  { id: 'config', title: 'Config' },
+];
 
 export interface NavigationSlice {
   screen: ScreenId;
