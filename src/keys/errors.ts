@@ -1,10 +1,6 @@
 // Typed errors of the keystore. Messages are one line, name the file or key they concern, and never
 // contain private key material or passphrases.
-
-/** The first 7 hex digits of a key ID, as docker and notary show them in prompts. */
-export function shortKeyId(id: string): string {
-  return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, 7) : id;
-}
+import { shortKeyId } from '../tuf/short-key-id.js';
 
 export class KeyStoreError extends Error {
   override name = 'KeyStoreError';

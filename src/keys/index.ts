@@ -8,7 +8,6 @@ export {
   PassphraseAttemptsExceededError,
   PassphraseUnavailableError,
   PromptCancelledError,
-  shortKeyId,
   WrongPassphraseError,
 } from './errors.js';
 export { decodePem, encodePem, type PemBlock } from './pem.js';

@@ -11,10 +11,10 @@ import {
   KeyNotFoundError,
   KeyStoreError,
   WrongPassphraseError,
-  shortKeyId,
 } from './errors.js';
 import { encodeKeyFile, keyFileHeaders, openKeyFile, parseKeyFile, ROLES_WITH_GUN, type KeyFile, type KeyLabels } from './keyfile.js';
 import type { PassphraseSource } from './passphrase.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 
 /** A key file in the store, described from its name and headers only (nothing is decrypted). */
 export interface StoredKey {

@@ -5,7 +5,6 @@ import {
   PassphraseAttemptsExceededError,
   PassphraseUnavailableError,
   PromptCancelledError,
-  shortKeyId,
 } from './errors.js';
 import {
   EnvPassphraseSource,
@@ -13,6 +12,7 @@ import {
   type PassphraseRequest,
   type PassphraseSource,
 } from './passphrase.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 
 /** The parts of `process.stdin` the prompt uses; a fake TTY stream in tests. */
 export interface TerminalInput {

@@ -7,6 +7,7 @@
 import { matchesPinnedCerts, verifiedByCA, type UsableRootKey } from '../tuf/certs.js';
 import type { RootKeyFilter } from '../tuf/trusted-set.js';
 import { TufError } from '../tuf/errors.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 
 export interface TrustPolicy {
   /** Trust on first use: accept a root nobody pinned when it arrives over verified TLS. */
@@ -32,7 +33,7 @@ export function rootKeyFilter(policy: TrustPolicy): RootKeyFilter {
       const pinned = matchesPinnedCerts(usable, policy.pinnedCerts);
       if (pinned.length === 0) {
         throw new RootPinningError(
-          `the root of ${gun} is not signed by a pinned certificate (pinned: ${policy.pinnedCerts.map((id) => id.slice(0, 12)).join(', ')}); ` +
+          `the root of ${gun} is not signed by a pinned certificate (pinned: ${policy.pinnedCerts.map(shortKeyId).join(', ')}); ` +
             'check `trust-tui config pin` or ask the repository owner which root key they use',
         );
       }

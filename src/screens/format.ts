@@ -1,5 +1,5 @@
 // Small formatting rules shared by the screens.
-import { shortKeyId } from '../keys/errors.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 
 export const shortId = shortKeyId;
 

@@ -78,6 +78,7 @@ export function dockerInspectPretty(entry: DockerInspectEntry): string {
     const signers = [...entry.Signers].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
     out += tabwriter([
       ['SIGNER', 'KEYS'],
+      // docker's stringid.TruncateID (12), not trust-tui's short key ID: this output is docker's, byte for byte.
       ...signers.map((s) => [s.Name, s.Keys.map((k) => k.ID.slice(0, 12)).sort().join(', ')]),
     ]);
   }

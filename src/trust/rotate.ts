@@ -23,6 +23,7 @@ import { publicKeyFromPem } from './signer-keys.js';
 import { CancelledError, InputError, TrustError } from './errors.js';
 import { editableState, heldKeyIds, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 
 export const ROTATABLE_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 export type RotatableRole = (typeof ROTATABLE_ROLES)[number];
@@ -115,7 +116,7 @@ async function targetsKeyFrom(ctx: TrustContext, file: string): Promise<LocalKey
   const publicKey = await publicKeyFromFile(file);
   if (!(await ctx.keys.has(publicKey.canonicalId))) {
     throw new InputError(
-      `this host does not hold the private key of ${publicKey.canonicalId.slice(0, 12)} from ${file}: ` +
+      `this host does not hold the private key of ${shortKeyId(publicKey.canonicalId)} from ${file}: ` +
         'targets must be re-signed with the new key in the same update, so load it first with `trust-tui key load`',
     );
   }

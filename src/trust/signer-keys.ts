@@ -9,6 +9,7 @@ import { certificateToKey } from '../tuf/certs.js';
 import { PublicKey } from '../tuf/key.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 
 /** A key ready to go into a delegation, and where it came from (for messages). */
 export interface SignerKey {
@@ -102,7 +103,7 @@ async function localKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
     throw new InputError(`--key ${spec}: no such file, and no local key has that name or ID (see trust-tui key list)`);
   }
   if (matches.length > 1) {
-    throw new InputError(`--key ${spec} matches ${matches.length} local keys (${matches.map((k) => k.id.slice(0, 7)).join(', ')}): give the key ID`);
+    throw new InputError(`--key ${spec} matches ${matches.length} local keys (${matches.map((k) => shortKeyId(k.id)).join(', ')}): give the key ID`);
   }
   const stored = matches[0]!;
   // Repository keys sign root, targets, snapshot and timestamp; a signer needs a key of its own.
@@ -110,7 +111,7 @@ async function localKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
     throw new InputError(`--key ${spec} is a ${stored.role} key; a signer needs its own key (trust-tui key generate NAME)`);
   }
   const key = await ctx.keys.unlock(stored.id, ctx.passphrases);
-  return { key: key.publicKey, source: `local key ${stored.id.slice(0, 7)} (${stored.role})` };
+  return { key: key.publicKey, source: `local key ${shortKeyId(stored.id)} (${stored.role})` };
 }
 
 /** Resolves one `--key` argument: an existing file is read as PEM, anything else names a local key. */

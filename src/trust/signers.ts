@@ -17,6 +17,7 @@ import { editableState, heldKeyIds, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 import { resolveSignerKeys, type SignerKey } from './signer-keys.js';
 import { applyRemoval, planRemoval, RELEASES_ROLE, type RemovalPlan, type RoleChange } from './signer-removal.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 
 export interface SignerKeyResult {
   /** Canonical key ID (what `docker trust inspect` and `notary delegation list` show). */
@@ -94,7 +95,6 @@ async function requireTargetsKey(ctx: TrustContext, repo: OpenedRepository, edit
   }
 }
 
-const short = (id: string) => id.slice(0, 7);
 
 /** Adds `keys` to `targets/NAME` (created on all paths if new) and to `targets/releases`. */
 function addKeysToSigner(
@@ -115,7 +115,7 @@ function addKeysToSigner(
     throw new InputError(`threshold ${threshold} is more than the ${all.length} key(s) of signer ${name}: give at least ${threshold} keys`);
   }
   if (added.length === 0 && (threshold === undefined || threshold === existing?.threshold)) {
-    throw new InputError(`signer ${name} of ${gun} already has key(s) ${keys.map((k) => short(k.key.canonicalId)).join(', ')}: nothing to change`);
+    throw new InputError(`signer ${name} of ${gun} already has key(s) ${keys.map((k) => shortKeyId(k.key.canonicalId)).join(', ')}: nothing to change`);
   }
   targets.updateDelegation(role, {
     addKeys: added.map((k) => k.key),
@@ -221,7 +221,7 @@ function refusalReason(plan: RemovalPlan, what: string, gun: string): string {
   }
   return (
     `removing ${what} would leave ${RELEASES_ROLE} of ${gun} unverifiable: it needs ${releases.threshold} signature(s) by its remaining keys ` +
-    `(${releases.remainingKeyIds.map(short).join(', ')}) and this host holds too few of them${lost}; ` +
+    `(${releases.remainingKeyIds.map(shortKeyId).join(', ')}) and this host holds too few of them${lost}; ` +
     `ask a holder of one of those keys to do this, or pass --force`
   );
 }
@@ -245,7 +245,7 @@ async function carryOut(
   for (const s of plan.skipped) ctx.warn(`${s.role} also uses ${what}, but this host cannot sign its parent ${s.parent}: left unchanged`);
   for (const c of plan.changes) {
     if (c.outcome === 'unverifiable' && c.role !== RELEASES_ROLE) {
-      ctx.warn(`${c.role} will not verify until a holder of one of its remaining keys (${c.remainingKeyIds.map(short).join(', ')}) signs it again`);
+      ctx.warn(`${c.role} will not verify until a holder of one of its remaining keys (${c.remainingKeyIds.map(shortKeyId).join(', ')}) signs it again`);
     }
   }
   applyRemoval(editor, plan);
@@ -293,7 +293,7 @@ function findSignerKey(repo: OpenedRepository, query: string): string {
       .filter((k) => k.id.startsWith(query) || k.canonicalId.startsWith(query))
       .map((k) => k.canonicalId),
   );
-  if (matches.size > 1) throw new InputError(`key ID ${query} is ambiguous in ${repo.gun} (${[...matches].map(short).join(', ')}): give more digits`);
+  if (matches.size > 1) throw new InputError(`key ID ${query} is ambiguous in ${repo.gun} (${[...matches].map(shortKeyId).join(', ')}): give more digits`);
   const [id] = matches;
   if (id) return id;
   const admin = view.administrativeKeys();
@@ -314,9 +314,9 @@ export async function removeSignerKey(ctx: TrustContext, input: string, keyId: s
   const plan = planRemoval(repo.state!.view, editor, await heldKeys(ctx), { keyIds: [id] });
   if (plan.changes.length === 0) {
     const parents = [...new Set(plan.skipped.map((s) => s.parent))];
-    throw new InputError(`key ${short(id)} is only used by delegations whose parent (${parents.join(', ')}) this host cannot sign: nothing was changed`);
+    throw new InputError(`key ${shortKeyId(id)} is only used by delegations whose parent (${parents.join(', ')}) this host cannot sign: nothing was changed`);
   }
-  return carryOut(ctx, repo, editor, plan, `key ${short(id)}`, id, options);
+  return carryOut(ctx, repo, editor, plan, `key ${shortKeyId(id)}`, id, options);
 }
 
 /** `signer list REPO`: every delegation with its keys, threshold, paths, state and the tags it signs. */
@@ -356,7 +356,7 @@ export async function previewRemoval(
 
 /** One sentence per role change, as a preview shows it. */
 export function describeRoleChange(c: RoleChange): string {
-  const keys = c.removedKeyIds.map(short).join(', ');
+  const keys = c.removedKeyIds.map(shortKeyId).join(', ');
   switch (c.outcome) {
     case 'removed':
       return `${c.role} is deleted`;
@@ -365,7 +365,7 @@ export function describeRoleChange(c: RoleChange): string {
     case 're-signed':
       return `${keys} leaves ${c.role}; it is re-signed with a key this host holds`;
     case 'unverifiable':
-      return `${keys} leaves ${c.role}; it will NOT verify until a holder of ${c.remainingKeyIds.map(short).join(', ')} signs it again`;
+      return `${keys} leaves ${c.role}; it will NOT verify until a holder of ${c.remainingKeyIds.map(shortKeyId).join(', ')} signs it again`;
     case 'was-unverifiable':
       return `${keys} leaves ${c.role} (it did not verify before either)`;
     case 'unsigned':

@@ -15,6 +15,7 @@ import { openRepository } from './repository.js';
 import { knownRepositories } from './repositories.js';
 import { planRemoval, type RemovalTarget } from './signer-removal.js';
 import { removeSigner, removeSignerKey } from './signers.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 
 export type SweepTarget = { kind: 'key'; keyId: string } | { kind: 'signer'; name: string; gun?: string };
 
@@ -44,7 +45,6 @@ export interface SweepOutcome {
   message?: string;
 }
 
-const short = (id: string) => id.slice(0, 7);
 
 function targetKey(target: SweepTarget): string {
   return target.kind === 'key' ? `key:${target.keyId}` : `signer:${target.name}${target.gun ? `@${target.gun}` : ''}`;
@@ -85,7 +85,7 @@ export async function planSweep(ctx: TrustContext, target: SweepTarget): Promise
   const journal = (await new SweepJournal(ctx.settings.dir).read())[targetKey(target)] ?? [];
   const guns = target.kind === 'signer' && target.gun ? [target.gun] : await knownRepositories(ctx);
   const held = new Set((await ctx.keys.list()).filter((k) => !k.problem).map((k) => k.id));
-  const plan: SweepPlan = { target, confirmText: target.kind === 'key' ? short(target.keyId) : target.name, items: [], unreadable: [] };
+  const plan: SweepPlan = { target, confirmText: target.kind === 'key' ? shortKeyId(target.keyId) : target.name, items: [], unreadable: [] };
   for (const gun of guns) {
     let repo;
     try {

@@ -7,6 +7,7 @@ import { KeyError } from './errors.js';
 import { PublicKey } from './key.js';
 import type { PrivateKey } from './private-key.js';
 import type { KeyLookup, RoleKeys } from './threshold.js';
+import { shortKeyId } from './short-key-id.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -400,7 +401,7 @@ export function requireUsableRootKeys(
   const assessed = assessRootKeys(rootKeyIds, keys, gun, options);
   const usable = assessed.flatMap((a) => (a.usable ? [a.usable] : []));
   if (usable.length === 0) {
-    const reasons = assessed.map((a) => `${a.keyId.slice(0, 12)}: ${a.problem}`).join('; ');
+    const reasons = assessed.map((a) => `${shortKeyId(a.keyId)}: ${a.problem}`).join('; ');
     throw new KeyError(reasons ? `${NO_VALID_LEAF_CERTIFICATES} (${reasons})` : NO_VALID_LEAF_CERTIFICATES);
   }
   return usable;

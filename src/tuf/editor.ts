@@ -10,6 +10,7 @@ import { Envelope, Root, signerFromPrivateKey, Snapshot, Targets, type MetadataS
 import type { PrivateKey } from './private-key.js';
 import { countValidSignatures } from './threshold.js';
 import type { GoTime } from './time.js';
+import { shortKeyId } from './short-key-id.js';
 
 export interface RepositoryState {
   root?: Envelope<Root>;
@@ -145,7 +146,7 @@ export class RepositoryEditor {
       const count = countValidSignatures(envelope.signedCanonicalBytes(), envelope.signatures, { keyids: keys.map((k) => k.id), threshold }, new Map(keys.map((k) => [k.id, k])));
       if (!count.met) {
         throw new SigningError(
-          `cannot sign ${role}: it needs ${threshold} of the keys ${keys.map((k) => k.canonicalId.slice(0, 7)).join(', ')}; this host holds ${count.validKeyIds.length}`,
+          `cannot sign ${role}: it needs ${threshold} of the keys ${keys.map((k) => shortKeyId(k.canonicalId)).join(', ')}; this host holds ${count.validKeyIds.length}`,
         );
       }
       files.set(role, envelope.raw);

@@ -2,6 +2,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { canonicalJson } from './canonical.js';
 import { KeyError } from './errors.js';
+import { shortKeyId } from './short-key-id.js';
 
 export const KEY_TYPES = ['ecdsa', 'ecdsa-x509', 'ed25519', 'rsa', 'rsa-x509'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -67,11 +68,11 @@ export class PublicKey {
 
   /** The leaf certificate of an x509 key (the first PEM block). */
   certificate(): X509Certificate {
-    if (!this.isX509) throw new KeyError(`key ${this.id.slice(0, 12)} is ${this.keytype}, not a certificate`);
+    if (!this.isX509) throw new KeyError(`key ${shortKeyId(this.id)} is ${this.keytype}, not a certificate`);
     try {
       return new X509Certificate(this.publicBytes);
     } catch (e) {
-      throw new KeyError(`key ${this.id.slice(0, 12)}: certificate cannot be parsed (${(e as Error).message})`);
+      throw new KeyError(`key ${shortKeyId(this.id)}: certificate cannot be parsed (${(e as Error).message})`);
     }
   }
 

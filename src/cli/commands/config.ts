@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
+import { shortKeyId } from '../../tuf/short-key-id.js';
 
 async function withContext(cmd: Command, io: Io) {
   const g = globalOptions(cmd);
@@ -72,7 +73,7 @@ export function registerConfigCommands(program: Command, io: Io): void {
             : 'No servers configured (docker defaults apply)',
           '',
           Object.keys(pins).length
-            ? table(['SCOPE', 'PIN'], Object.entries(pins).map(([k, v]) => [k, v.certs ? `certificates ${v.certs.map((i) => i.slice(0, 12)).join(', ')}` : 'CA']))
+            ? table(['SCOPE', 'PIN'], Object.entries(pins).map(([k, v]) => [k, v.certs ? `certificates ${v.certs.map(shortKeyId).join(', ')}` : 'CA']))
             : 'No pins',
         ].join('\n'),
       );

@@ -4,6 +4,7 @@ import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
 import type { HostInfo, RepositoryInfo } from '../../trust/info.js';
+import { shortKeyId } from '../../tuf/short-key-id.js';
 
 const mark = (held: boolean) => (held ? ' (held)' : '');
 
@@ -27,7 +28,7 @@ function repositoryText(r: RepositoryInfo, opts: { tagsOnly?: boolean; keysOnly?
         ? 'No signers'
         : table(
             ['SIGNER', 'THRESHOLD', 'KEYS', 'STATE'],
-            r.signers.map((s) => [s.name, String(s.threshold), s.keys.map((k) => `${k.id.slice(0, 12)}${mark(k.held)}`).join(', '), s.problem ? `${s.state}: ${s.problem}` : s.state]),
+            r.signers.map((s) => [s.name, String(s.threshold), s.keys.map((k) => `${shortKeyId(k.id)}${mark(k.held)}`).join(', '), s.problem ? `${s.state}: ${s.problem}` : s.state]),
           ),
     );
     out.push('', `Root key:       ${r.administrativeKeys.root.map((k) => `${k.id}${mark(k.held)}`).join(', ')}`);
@@ -49,7 +50,7 @@ function hostText(h: HostInfo): string {
     h.environmentServer ? `DOCKER_CONTENT_TRUST_SERVER: ${h.environmentServer.url} (${h.environmentServer.state})` : 'DOCKER_CONTENT_TRUST_SERVER: not set',
     h.servers.length ? table(['SCOPE', 'SERVER', 'STATE'], h.servers.map((s) => [s.scope, s.url, s.state])) : 'No servers configured',
     '',
-    h.pins.length ? table(['SCOPE', 'PINNED TO'], h.pins.map((p) => [p.scope, p.kind === 'ca' ? 'CA' : (p.certs ?? []).map((c) => c.slice(0, 12)).join(', ')])) : 'No pins',
+    h.pins.length ? table(['SCOPE', 'PINNED TO'], h.pins.map((p) => [p.scope, p.kind === 'ca' ? 'CA' : (p.certs ?? []).map(shortKeyId).join(', ')])) : 'No pins',
   ].join('\n');
 }
 

@@ -4,6 +4,7 @@ import type { AddSignerResult, RemovalResult, SignerListResult } from '../../tru
 import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
+import { shortKeyId } from '../../tuf/short-key-id.js';
 
 type ServerFlags = { server?: string; tlscacert?: string };
 type RemovalFlags = ServerFlags & { yes?: boolean; force?: boolean };
@@ -17,7 +18,6 @@ function parseThreshold(value: string): number {
   return Number(value);
 }
 
-const short = (id: string) => id.slice(0, 12);
 
 function renderAdded(r: AddSignerResult): string {
   return [
@@ -41,7 +41,7 @@ function renderRemoved(r: RemovalResult, what: string): string {
   return [
     `Successfully removed ${what} from ${r.gun}`,
     ...r.changes.map((c) => {
-      const keys = c.outcome === 'removed' ? '' : ` (removed key(s) ${c.removedKeyIds.map(short).join(', ')}`;
+      const keys = c.outcome === 'removed' ? '' : ` (removed key(s) ${c.removedKeyIds.map(shortKeyId).join(', ')}`;
       const threshold = c.threshold !== c.previousThreshold ? `; threshold lowered to ${c.threshold}` : '';
       return `  ${c.role}: ${OUTCOME_TEXT[c.outcome]}${keys}${keys ? `${threshold})` : ''}`;
     }),
@@ -54,7 +54,7 @@ function renderList(r: SignerListResult): string {
   if (r.signers.length === 0) return `No signers for ${r.gun}`;
   const rows = r.signers.map((s) => [
     s.name,
-    s.keys.map((k) => short(k.id)).join(', '),
+    s.keys.map((k) => shortKeyId(k.id)).join(', '),
     String(s.threshold),
     s.paths.map((p) => (p === '' ? '""' : p)).join(', '),
     s.state,
@@ -128,7 +128,7 @@ export function registerSignerCommands(program: Command, io: Io): void {
     const g = globalOptions(cmd);
     const [{ cliContext }, { removeSignerKey }] = await Promise.all([import('../context.js'), import('../../trust/signers.js')]);
     const r = await removeSignerKey(cliContext(g, io), repository, keyId, { ...serverOptions(opts), yes: opts.yes, force: opts.force });
-    emit(io, g, r, () => renderRemoved(r, `key ${short(r.removed)}`));
+    emit(io, g, r, () => renderRemoved(r, `key ${shortKeyId(r.removed)}`));
   });
 
   withServerOptions(

@@ -7,6 +7,7 @@ import { generatePrivateKey, type GeneratedKeyAlgorithm } from '../../keys/gener
 import { PublicKey } from '../../tuf/key.js';
 import type { PrivateKey } from '../../tuf/private-key.js';
 import type { MetadataReader, ServerKeyRecord, StorageTransaction } from './storage.js';
+import { shortKeyId } from '../../tuf/short-key-id.js';
 
 export type ServerKeyRole = ServerKeyRecord['role'];
 
@@ -49,7 +50,7 @@ export class Keyring {
   async privateKey(record: ServerKeyRecord): Promise<PrivateKey> {
     const cached = this.#decrypted.get(record.keyId);
     if (cached) return cached;
-    const file = parseKeyFile(record.encryptedPrivateKey, `server key ${record.keyId.slice(0, 12)}`);
+    const file = parseKeyFile(record.encryptedPrivateKey, `server key ${shortKeyId(record.keyId)}`);
     const key = await openKeyFile(file, this.passphrase, record.keyId);
     this.#decrypted.set(record.keyId, key);
     return key;

@@ -25,6 +25,7 @@ import { nextSnapshot, nextTimestamp, signersFor } from './generate.js';
 import type { HeldKeys } from './signer.js';
 import type { NewMetadata } from './storage.js';
 import type { UploadedFile } from './upload.js';
+import { shortKeyId } from '../../tuf/short-key-id.js';
 
 /** The newest stored version of each role of the repository (sha256: hex of data, when known). */
 export type StoredFiles = ReadonlyMap<string, { version: number; data: Buffer; sha256?: string }>;
@@ -161,7 +162,7 @@ class UpdateValidation {
       now: this.#nowDate,
       requireCurrentValidity: isNew,
     });
-    const problems = assessed.filter((a) => a.problem).map((a) => `${a.keyId.slice(0, 12)}: ${a.problem}`);
+    const problems = assessed.filter((a) => a.problem).map((a) => `${shortKeyId(a.keyId)}: ${a.problem}`);
     return {
       usable: assessed.flatMap((a) => (a.usable ? [a.usable] : [])),
       reasons: problems.length ? ` (${problems.join('; ')})` : '',

@@ -2,7 +2,7 @@
 // rule, MIN_PASSPHRASE_BYTES); the value goes to the waiting operation and is never stored.
 import { Text } from 'ink';
 import { useState } from 'react';
-import { shortKeyId } from '../../keys/errors.js';
+import { shortKeyId } from '../../tuf/short-key-id.js';
 import type { PassphraseRequest } from '../../keys/passphrase.js';
 import { MIN_PASSPHRASE_BYTES } from '../../keys/terminal.js';
 import { Dialog } from '../../ui/Dialog.js';

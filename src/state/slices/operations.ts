@@ -1,6 +1,6 @@
 // The screens' mutating actions. Each one shows what will change and asks first (type-to-confirm for
 // high impact, y/N for low), then runs the trust operation through Services with a spinner.
-import { shortKeyId } from '../../keys/errors.js';
+import { shortKeyId } from '../../tuf/short-key-id.js';
 import { selectedRow } from '../list.js';
 import type { ConfigChange, Impact } from '../services.js';
 import type { SliceContext } from '../store.js';

@@ -8,6 +8,7 @@ import { keyGenerateReducer, keyGenerateStart, type KeyGenerateEvent, type KeyGe
 import { keyImportReducer, keyImportStart, type KeyImportEvent, type KeyImportState } from '../wizards/key-import.js';
 import { signerSetupReducer, signerSetupStart, type SignerSetupEvent, type SignerSetupState } from '../wizards/signer-setup.js';
 import { sweepReducer, sweepStart, type SweepEvent, type SweepState } from '../wizards/sweep.js';
+import { shortKeyId } from '../../tuf/short-key-id.js';
 
 export interface WizardTypes {
   'key-import': { state: KeyImportState; event: KeyImportEvent };
@@ -76,7 +77,7 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
         await services.importKey(s.preview.path, s.preview.role ? undefined : s.name, ports()).then(
           (key) => {
             send('key-import', { type: 'imported', key });
-            set({ status: `Imported key ${key.id.slice(0, 7)} (${key.role})` });
+            set({ status: `Imported key ${shortKeyId(key.id)} (${key.role})` });
             void get().load('keys');
           },
           (e) => send('key-import', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was stored' : message(e) }),
@@ -88,7 +89,7 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
         await services.generateKey(s.name, s.type, s.dir, ports()).then(
           (key) => {
             send('key-generate', { type: 'generated', key });
-            set({ status: `Generated ${key.type} key ${key.id.slice(0, 7)} for ${key.name}` });
+            set({ status: `Generated ${key.type} key ${shortKeyId(key.id)} for ${key.name}` });
             void get().load('keys');
           },
           (e) => send('key-generate', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was stored' : message(e) }),

@@ -1,0 +1,9 @@
+// The short key ID trust-tui shows everywhere (CLI, UI, errors) and asks to be typed: the first 7 hex
+// digits, as notary's passphrase prompts show a key (notary passphrase/passphrase.go). Only
+// `inspect --pretty` keeps docker's own 12 (cli/command/trust/inspect_pretty.go), byte for byte.
+export const SHORT_KEY_ID_LENGTH = 7;
+
+/** The short form of a 64-hex key or certificate ID; anything else is returned unchanged. */
+export function shortKeyId(id: string): string {
+  return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, SHORT_KEY_ID_LENGTH) : id;
+}
