@@ -15,7 +15,7 @@ import { sign } from '../trust/sign.js';
 import { publicKeyFromPem } from '../trust/signer-keys.js';
 import { addSigner, describeRoleChange, previewRemoval, removeSigner, removeSignerKey } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
-import { keyUsage } from './key-usage.js';
+import { keyUsage } from '../trust/key-usage.js';
 import { type ConfigChange, type ConfigView, type Impact, type KeyFilePreview, type Services } from './services.js';
 
 export interface TrustServicesOptions {
@@ -98,16 +98,12 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     },
     async listSigners(gun) {
       const info = await repositoryInfo(context(), gun);
-      // Signers as docker shows them: targets/releases is the shared role every signer writes to,
-      // not a signer (`signer add/remove releases` is refused), so it is not listed.
-      return info.signers
-        .filter((s) => s.role !== 'targets/releases')
-        .map((s) => ({
-          name: s.name,
-          keyIds: s.keys.map((k) => k.id),
-          threshold: s.threshold,
-          tagsSigned: info.tags.filter((t) => t.signers.includes(s.name)).length,
-        }));
+      return info.signers.map((s) => ({
+        name: s.name,
+        keyIds: s.keys.map((k) => k.id),
+        threshold: s.threshold,
+        tagsSigned: info.tags.filter((t) => t.signers.includes(s.name)).length,
+      }));
     },
     async signTag(gun, tag, digest, ports) {
       const r = await sign(context(ports.passphrases), `${gun}:${tag}`, digest ? { digest } : {});

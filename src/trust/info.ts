@@ -11,7 +11,7 @@ import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { listKeys, type ListedKey } from './keys.js';
 import { openRepository } from './repository.js';
-import { REPO_ADMIN } from '../tuf/repository-view.js';
+import { RELEASES_ROLE, REPO_ADMIN, type DelegationInfo } from '../tuf/repository-view.js';
 
 export interface TagInfo {
   tag: string;
@@ -38,7 +38,10 @@ export interface RepositoryInfo {
   server: string;
   offline: boolean;
   tags: TagInfo[];
+  /** docker's signers: every delegation but targets/releases (`signer add/remove releases` is refused). */
   signers: SignerInfo[];
+  /** targets/releases, the role every signer also writes to; not a signer. */
+  releases?: SignerInfo;
   administrativeKeys: { root: { id: string; canonicalId: string; held: boolean }[]; repository: { id: string; held: boolean }[] };
   roles: { role: string; version: number; expires: string; state: string }[];
   warnings: string[];
@@ -51,6 +54,16 @@ export async function repositoryInfo(ctx: TrustContext, input: string, options: 
   const held = new Set((await ctx.keys.list()).map((k) => k.id));
   const rows = reference.tag === undefined ? view.releasedTags({ includeUnverified: true }) : view.tag(reference.tag);
   const admin = view.administrativeKeys();
+  const releases = view.delegations().find((d) => d.role === RELEASES_ROLE);
+  const signerInfo = (d: DelegationInfo): SignerInfo => ({
+    name: d.name,
+    role: d.role,
+    threshold: d.threshold,
+    paths: d.paths,
+    state: d.state,
+    ...(d.problem ? { problem: d.problem } : {}),
+    keys: d.keys.map((k) => ({ id: k.canonicalId, type: k.keytype, held: held.has(k.canonicalId) })),
+  });
   return {
     gun: repo.gun,
     server: repo.endpoint.url,
@@ -64,15 +77,8 @@ export async function repositoryInfo(ctx: TrustContext, input: string, options: 
       verified: t.verified,
       ...(t.problem ? { problem: t.problem } : {}),
     })),
-    signers: view.delegations().map((d) => ({
-      name: d.name,
-      role: d.role,
-      threshold: d.threshold,
-      paths: d.paths,
-      state: d.state,
-      ...(d.problem ? { problem: d.problem } : {}),
-      keys: d.keys.map((k) => ({ id: k.canonicalId, type: k.keytype, held: held.has(k.canonicalId) })),
-    })),
+    signers: view.signers().map(signerInfo),
+    ...(releases ? { releases: signerInfo(releases) } : {}),
     administrativeKeys: {
       root: admin.root.map((k) => ({ id: k.id, canonicalId: k.canonicalId, held: held.has(k.canonicalId) })),
       repository: admin.repository.map((k) => ({ id: k.id, held: held.has(k.canonicalId) })),

@@ -325,7 +325,7 @@ export async function listSigners(ctx: TrustContext, input: string, options: Ser
   const { view, offline } = repo.state!;
   const byRole = view.targetsByRole();
   const signers = view
-    .delegations()
+    .signers()
     .map((d): ListedSigner => ({
       name: signerName(d.role),
       role: d.role,

@@ -17,7 +17,9 @@ import { GoTime } from './time.js';
 import type { TrustedSet } from './trusted-set.js';
 
 /** The base role and docker's shared release role: the only roles that make a tag pullable. */
-export const RELEASE_ROLES: readonly string[] = ['targets', 'targets/releases'];
+/** The role every signer also writes to (docker's `releases`); it is not a signer itself. */
+export const RELEASES_ROLE = 'targets/releases';
+export const RELEASE_ROLES: readonly string[] = ['targets', RELEASES_ROLE];
 /** What docker prints for a tag signed by no individual signer. */
 export const REPO_ADMIN = 'Repo Admin';
 
@@ -290,7 +292,7 @@ export class RepositoryView {
   /** docker's signers: every delegation except `targets/releases`, sorted by name. */
   signers(): DelegationInfo[] {
     return this.delegations()
-      .filter((d) => d.role !== 'targets/releases')
+      .filter((d) => d.role !== RELEASES_ROLE)
       .sort((a, b) => compareUtf8(a.name, b.name));
   }
 

@@ -78,7 +78,10 @@ describe('inspect matches docker trust inspect', () => {
     expect(info.offline).toBe(false);
     const tags = Object.fromEntries(info.tags.map((t: { tag: string; signers: string[]; size: number }) => [t.tag, [t.signers, t.size]]));
     expect(tags).toEqual({ v1: [['Repo Admin'], 22], v2: [['alice', 'bob'], 22], v10: [['bob'], 13] });
-    expect(info.signers.map((s: { name: string }) => s.name).sort()).toEqual(['alice', 'bob', 'releases']);
+    // targets/releases is not a signer: listed on its own, and not in the text's SIGNER table.
+    expect(info.signers.map((s: { name: string }) => s.name).sort()).toEqual(['alice', 'bob']);
+    expect(info.releases).toMatchObject({ role: 'targets/releases', state: 'trusted' });
+    expect(ok(await tt(['info', REPO, '--keys-only'])).stdout).not.toMatch(/^releases\s/m);
     expect(info.roles.map((r: { role: string }) => r.role)).toEqual(expect.arrayContaining(['root', 'targets', 'snapshot', 'timestamp', 'targets/releases']));
     const text = ok(await tt(['info', REPO, '--tags-only'])).stdout;
     expect(text).toMatch(/v10\s+[0-9a-f]{64}\s+13\s+bob\s+verified/);

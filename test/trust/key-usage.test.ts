@@ -1,6 +1,6 @@
 // The Keys screen's "Trusted by" and "Tags signed" columns, from repository info.
 import { describe, expect, it } from 'vitest';
-import { keyUsage } from '../../src/state/key-usage.js';
+import { keyUsage } from '../../src/trust/key-usage.js';
 import type { RepositoryInfo } from '../../src/trust/info.js';
 
 const id = (c: string) => c.repeat(64);
@@ -32,12 +32,14 @@ const signer = (name: string, keys: string[]) => ({
 describe('key usage across repositories', () => {
   const web = repo('example.com/web', {
     tags: [tag('v1', ['alice']), tag('v2', ['alice', 'bob']), tag('admin-only', ['Repo Admin'])],
-    signers: [signer('releases', [id('a'), id('b')]), signer('alice', [id('a')]), signer('bob', [id('b')])],
+    signers: [signer('alice', [id('a')]), signer('bob', [id('b')])],
+    releases: signer('releases', [id('a'), id('b')]),
     administrativeKeys: { root: [{ id: id('f'), canonicalId: id('r'), held: true }], repository: [{ id: id('t'), held: true }] },
   });
   const api = repo('example.com/api', {
     tags: [tag('3.0', ['alice'])],
-    signers: [signer('releases', [id('a')]), signer('alice', [id('a')])],
+    signers: [signer('alice', [id('a')])],
+    releases: signer('releases', [id('a')]),
     administrativeKeys: { root: [{ id: id('e'), canonicalId: id('r'), held: true }], repository: [] },
   });
   const usage = keyUsage([web, api]);
@@ -52,6 +54,11 @@ describe('key usage across repositories', () => {
     expect(usage.get(id('r'))).toEqual({ trustedBy: ['example.com/api', 'example.com/web'], tagsSigned: 0 });
     expect(usage.has(id('f'))).toBe(false);
     expect(usage.get(id('t'))).toEqual({ trustedBy: ['example.com/web'], tagsSigned: 1 });
+  });
+
+  it('counts a key only targets/releases lists as trusted, with no tags of its own', () => {
+    const only = repo('example.com/only', { tags: [tag('v1', ['alice'])], signers: [signer('alice', [id('a')])], releases: signer('releases', [id('d')]) });
+    expect(keyUsage([only]).get(id('d'))).toEqual({ trustedBy: ['example.com/only'], tagsSigned: 0 });
   });
 
   it('knows nothing of keys no repository lists', () => {

@@ -1,8 +1,8 @@
 // What the Keys screen shows beside each local key: the repositories whose trust data lists it and
 // the tags it signed. Read from the same repository info as `trust-tui info` (no second reading of
 // trust data here); a repository that cannot be read is left out rather than failing the list.
-import type { RepositoryInfo } from '../trust/info.js';
-import { REPO_ADMIN } from '../tuf/repository-view.js';
+import type { RepositoryInfo } from './info.js';
+import { RELEASES_ROLE, REPO_ADMIN } from '../tuf/repository-view.js';
 
 export interface KeyUsage {
   /** GUNs whose root, targets or a signer role lists the key. */
@@ -23,10 +23,10 @@ export function keyUsage(repositories: readonly RepositoryInfo[]): Map<string, K
 
   for (const info of repositories) {
     const signedBy = (name: string) => info.tags.filter((t) => t.signers.includes(name)).map((t) => `${info.gun}:${t.tag}`);
-    for (const signer of info.signers) {
+    for (const signer of info.releases ? [...info.signers, info.releases] : info.signers) {
       // targets/releases is the shared role every signer writes to; a tag there counts for the
       // signer whose own role also holds it (docker's "Signers" column), not for every key.
-      const signed = signer.role === 'targets/releases' ? [] : signedBy(signer.name);
+      const signed = signer.role === RELEASES_ROLE ? [] : signedBy(signer.name);
       for (const key of signer.keys) {
         add(repos, key.id, info.gun);
         for (const tag of signed) add(tags, key.id, tag);
