@@ -34,7 +34,6 @@ export {
 export {
   defaultPassphraseSource,
   HiddenLineReader,
-  MIN_PASSPHRASE_BYTES,
   NEW_PASSPHRASE_ATTEMPTS,
   promptAlias,
   TerminalPassphraseSource,

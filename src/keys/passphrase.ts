@@ -4,6 +4,22 @@ import { PassphraseUnavailableError, WrongPassphraseError } from './errors.js';
 
 export type PassphrasePurpose = 'unlock' | 'new';
 
+/** notary/docker refuse interactive new passphrases shorter than this (in bytes). */
+export const MIN_PASSPHRASE_BYTES = 8;
+
+/**
+ * A passphrase as typed at a prompt or in the UI, as notary uses it: surrounding whitespace trimmed
+ * (notary's passphrase.PromptRetriever). Keys it wrote depend on that, so every face trims alike.
+ */
+export function typedPassphrase(raw: string): string {
+  return raw.trim();
+}
+
+/** The rule for a new typed passphrase: at least MIN_PASSPHRASE_BYTES once trimmed. */
+export function isPassphraseTooShort(passphrase: string): boolean {
+  return Buffer.byteLength(typedPassphrase(passphrase), 'utf8') < MIN_PASSPHRASE_BYTES;
+}
+
 export interface PassphraseRequest {
   /** The key's canonical ID (or, for a file being imported, a name for it). */
   keyId: string;

@@ -9,6 +9,8 @@ import {
 import {
   EnvPassphraseSource,
   FirstAvailablePassphraseSource,
+  isPassphraseTooShort,
+  typedPassphrase,
   type PassphraseRequest,
   type PassphraseSource,
 } from './passphrase.js';
@@ -41,8 +43,6 @@ export interface TerminalOptions {
 
 /** Chances to choose a valid new passphrase (too short or not repeated correctly) before giving up. */
 export const NEW_PASSPHRASE_ATTEMPTS = 3;
-/** notary/docker refuse interactive new passphrases shorter than this (in bytes). */
-export const MIN_PASSPHRASE_BYTES = 8;
 
 const ROOT_WARNING =
   'You are about to choose the passphrase for a new root key, the most sensitive key of a repository.\n' +
@@ -191,7 +191,7 @@ export class TerminalPassphraseSource implements PassphraseSource {
     if (req.role === 'root') this.#output.write(ROOT_WARNING);
     for (let i = 0; i < NEW_PASSPHRASE_ATTEMPTS; i++) {
       const first = await this.#prompt(`Enter passphrase for new ${label}: `);
-      if (Buffer.byteLength(first, 'utf8') < MIN_PASSPHRASE_BYTES) {
+      if (isPassphraseTooShort(first)) {
         this.#output.write(
           'Passphrase is too short. Please use a password manager to generate and store a good random passphrase.\n',
         );
@@ -207,8 +207,7 @@ export class TerminalPassphraseSource implements PassphraseSource {
   async #prompt(text: string): Promise<string> {
     this.#output.write(text);
     try {
-      // notary trims surrounding whitespace from typed passphrases; keys it wrote depend on that.
-      return (await this.#reader.read()).trim();
+      return typedPassphrase(await this.#reader.read());
     } finally {
       this.#output.write('\n');
     }

@@ -1,10 +1,9 @@
-// The masked passphrase dialog. A new passphrase is typed twice and must be long enough (docker's
-// rule, MIN_PASSPHRASE_BYTES); the value goes to the waiting operation and is never stored.
+// The masked passphrase dialog. A new passphrase is typed twice and must follow the keystore's rule
+// (isPassphraseTooShort); the value goes to the waiting operation and is never stored.
 import { Text } from 'ink';
 import { useState } from 'react';
 import { shortKeyId } from '../../tuf/short-key-id.js';
-import type { PassphraseRequest } from '../../keys/passphrase.js';
-import { MIN_PASSPHRASE_BYTES } from '../../keys/terminal.js';
+import { isPassphraseTooShort, MIN_PASSPHRASE_BYTES, typedPassphrase, type PassphraseRequest } from '../../keys/passphrase.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { Priority } from '../../ui/input.js';
 import { TextInput } from '../../ui/TextInput.js';
@@ -22,11 +21,12 @@ export function PassphraseDialog({ request, onSubmit, onCancel }: PassphraseDial
   const [problem, setProblem] = useState('');
   const isNew = request.purpose === 'new';
   const who = `${request.role} key ${shortKeyId(request.keyId)}${request.gun ? ` of ${request.gun}` : ''}`;
-  const submit = (typed: string) => {
+  const submit = (raw: string) => {
     setValue('');
+    const typed = typedPassphrase(raw);
     if (!isNew) return onSubmit(typed);
     if (first === null) {
-      if (Buffer.byteLength(typed) < MIN_PASSPHRASE_BYTES) return setProblem(`Use at least ${MIN_PASSPHRASE_BYTES} characters`);
+      if (isPassphraseTooShort(typed)) return setProblem(`Use at least ${MIN_PASSPHRASE_BYTES} characters (surrounding spaces do not count)`);
       setProblem('');
       return setFirst(typed);
     }
