@@ -15,6 +15,7 @@ import {
   ExpiredMetadataError,
   HashMismatchError,
   RollbackError,
+  RootCertificateError,
   SizeLimitError,
   UpdateRefusedError,
 } from '../tuf/update-errors.js';
@@ -51,6 +52,8 @@ export interface RefreshOptions {
    * rotated or deleted repository is noticed before anything is signed against it.
    */
   alwaysFetchRoot?: boolean;
+  /** For `key rotate root`: read a repository whose root certificates expired (see TrustedSetOptions). */
+  replacingRootKey?: boolean;
 }
 
 export interface RefreshResult {
@@ -61,7 +64,7 @@ export interface RefreshResult {
   warnings: string[];
 }
 
-export type RefusalKind = 'rollback' | 'expired' | 'tampered' | 'pinning' | 'invalid';
+export type RefusalKind = 'rollback' | 'expired' | 'root-certificate' | 'tampered' | 'pinning' | 'invalid';
 
 /** The server's trust data failed verification (also after refreshing root). Nothing was cached. */
 export class TrustDataRefusedError extends TufError {
@@ -72,11 +75,21 @@ export class TrustDataRefusedError extends TufError {
     readonly kind: RefusalKind,
     readonly cause: Error,
   ) {
-    super(`trust data for ${gun} from ${serverUrl} was refused: ${cause.message}; ${ADVICE[kind]}`);
+    const hint = kind === 'root-certificate' ? rootCertificateHint(gun) : ADVICE[kind];
+    super(`trust data for ${gun} from ${serverUrl} was refused: ${cause.message}; ${hint}`);
+    this.hint = hint;
   }
+
+  /** What the user can do about it. */
+  readonly hint: string;
 }
 
-const ADVICE: Record<RefusalKind, string> = {
+/** The one repair for a root whose certificates expired (or are not valid yet): a new root key. */
+export function rootCertificateHint(gun: string): string {
+  return `the repository's root certificate must be replaced: its owner runs \`trust-tui key rotate root ${gun}\``;
+}
+
+const ADVICE: Record<Exclude<RefusalKind, 'root-certificate'>, string> = {
   rollback: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',
   expired: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); ask the repository owner or server operator',
   tampered: 'the metadata does not match what it was signed as (tampering or corruption); ask the server operator',
@@ -86,6 +99,7 @@ const ADVICE: Record<RefusalKind, string> = {
 
 function refusalKind(e: Error): RefusalKind {
   if (e instanceof RollbackError) return 'rollback';
+  if (e instanceof RootCertificateError) return 'root-certificate';
   if (e instanceof ExpiredMetadataError) return 'expired';
   if (e instanceof HashMismatchError || e instanceof SizeLimitError || e instanceof DownloadTooLargeError) return 'tampered';
   if (e instanceof RootPinningError) return 'pinning';
@@ -145,11 +159,14 @@ class Update {
     readonly gun: string,
     readonly options: RefreshOptions,
   ) {
+    // TUF 5.1: the time the update began is the reference for every expiry check in it.
+    const startedAt = (options.clock ?? (() => new Date()))();
     this.#setOptions = {
       gun,
-      clock: options.clock,
+      clock: () => startedAt,
       rootKeyFilter: rootKeyFilter(options.trustPolicy),
       limits: options.limits,
+      replacingRootKey: options.replacingRootKey,
     };
   }
 
@@ -355,6 +372,7 @@ class Update {
       return set;
     } catch (e) {
       if (!(e instanceof TufError)) throw e;
+      if (e instanceof RootCertificateError) throw new TrustDataRefusedError(this.gun, this.#client.baseUrl, 'root-certificate', e);
       throw new ServerUnreachableError(unreachable.url, `${unreachable.reason}, and the cached trust data for ${this.gun} cannot be used (${e.message})`);
     }
   }
