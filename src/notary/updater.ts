@@ -117,6 +117,28 @@ export class CachedRootError extends TufError {
   }
 }
 
+/**
+ * The server has no trust data for a repository this host trusted (deleted, lost, or another server).
+ * The cache is the user's last trusted state: nothing may initialise a new repository over it.
+ */
+export class RepositoryMissingOnServerError extends Error {
+  override name = 'RepositoryMissingOnServerError';
+  /** What the user can do about it. */
+  readonly hint: string;
+  constructor(
+    readonly gun: string,
+    readonly serverUrl: string,
+    /** The version of the cached metadata (snapshot, else root) this host last trusted. */
+    readonly trustedVersion: number,
+  ) {
+    const hint =
+      `if the data was lost, restore it on the server (its operator's backup); if ${gun} was deleted on purpose, ` +
+      `forget it on this host with \`trust-tui revoke ${gun} --local-only\` (the next sign then creates a new repository with new keys)`;
+    super(`the trust server ${serverUrl} has no trust data for ${gun}, but this host trusted version ${trustedVersion} of it; nothing was changed: ${hint}`);
+    this.hint = hint;
+  }
+}
+
 /** The snapshot names a root other than the trusted one: root rotated (notary's checkRoot). */
 class RootChangedError extends UpdateRefusedError {
   constructor() {
@@ -200,6 +222,13 @@ class Update {
     try {
       return await this.#updateWithOneRetry();
     } catch (e) {
+      if (e instanceof RepositoryNotInitialisedError) {
+        const cachedRoot = await this.#cache.read(this.gun, 'root');
+        if (cachedRoot) {
+          const trusted = versionOf(await this.#cache.read(this.gun, 'snapshot')) ?? versionOf(cachedRoot) ?? 1;
+          throw new RepositoryMissingOnServerError(this.gun, this.#client.baseUrl, trusted);
+        }
+      }
       if (e instanceof TrustDataRefusedError || e instanceof CachedRootError) throw e;
       if (e instanceof TufError || e instanceof DownloadTooLargeError) {
         throw new TrustDataRefusedError(this.gun, this.#client.baseUrl, refusalKind(e), e);
