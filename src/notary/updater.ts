@@ -15,6 +15,7 @@ import {
   ExpiredMetadataError,
   HashMismatchError,
   RollbackError,
+  RootCertificateError,
   SizeLimitError,
   UpdateRefusedError,
 } from '../tuf/update-errors.js';
@@ -51,6 +52,8 @@ export interface RefreshOptions {
    * rotated or deleted repository is noticed before anything is signed against it.
    */
   alwaysFetchRoot?: boolean;
+  /** For `key rotate root`: read a repository whose root certificates expired (see TrustedSetOptions). */
+  replacingRootKey?: boolean;
 }
 
 export interface RefreshResult {
@@ -61,7 +64,7 @@ export interface RefreshResult {
   warnings: string[];
 }
 
-export type RefusalKind = 'rollback' | 'expired' | 'tampered' | 'pinning' | 'invalid';
+export type RefusalKind = 'rollback' | 'expired' | 'root-certificate' | 'tampered' | 'pinning' | 'invalid';
 
 /** The server's trust data failed verification (also after refreshing root). Nothing was cached. */
 export class TrustDataRefusedError extends TufError {
@@ -72,11 +75,21 @@ export class TrustDataRefusedError extends TufError {
     readonly kind: RefusalKind,
     readonly cause: Error,
   ) {
-    super(`trust data for ${gun} from ${serverUrl} was refused: ${cause.message}; ${ADVICE[kind]}`);
+    const hint = kind === 'root-certificate' ? rootCertificateHint(gun) : ADVICE[kind];
+    super(`trust data for ${gun} from ${serverUrl} was refused: ${cause.message}; ${hint}`);
+    this.hint = hint;
   }
+
+  /** What the user can do about it. */
+  readonly hint: string;
 }
 
-const ADVICE: Record<RefusalKind, string> = {
+/** The one repair for a root whose certificates expired (or are not valid yet): a new root key. */
+export function rootCertificateHint(gun: string): string {
+  return `the repository's root certificate must be replaced: its owner runs \`trust-tui key rotate root ${gun}\``;
+}
+
+const ADVICE: Record<Exclude<RefusalKind, 'root-certificate'>, string> = {
   rollback: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',
   expired: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); ask the repository owner or server operator',
   tampered: 'the metadata does not match what it was signed as (tampering or corruption); ask the server operator',
@@ -86,6 +99,7 @@ const ADVICE: Record<RefusalKind, string> = {
 
 function refusalKind(e: Error): RefusalKind {
   if (e instanceof RollbackError) return 'rollback';
+  if (e instanceof RootCertificateError) return 'root-certificate';
   if (e instanceof ExpiredMetadataError) return 'expired';
   if (e instanceof HashMismatchError || e instanceof SizeLimitError || e instanceof DownloadTooLargeError) return 'tampered';
   if (e instanceof RootPinningError) return 'pinning';
@@ -100,6 +114,28 @@ export class CachedRootError extends TufError {
       `the cached root of ${gun} in ${cacheDir} cannot be trusted: ${cause.message}; ` +
         `if the repository was re-created on purpose, forget the local trust data (revoke ${gun} --local-only) and try again`,
     );
+  }
+}
+
+/**
+ * The server has no trust data for a repository this host trusted (deleted, lost, or another server).
+ * The cache is the user's last trusted state: nothing may initialise a new repository over it.
+ */
+export class RepositoryMissingOnServerError extends Error {
+  override name = 'RepositoryMissingOnServerError';
+  /** What the user can do about it. */
+  readonly hint: string;
+  constructor(
+    readonly gun: string,
+    readonly serverUrl: string,
+    /** The version of the cached metadata (snapshot, else root) this host last trusted. */
+    readonly trustedVersion: number,
+  ) {
+    const hint =
+      `if the data was lost, restore it on the server (its operator's backup); if ${gun} was deleted on purpose, ` +
+      `forget it on this host with \`trust-tui revoke ${gun} --local-only\` (the next sign then creates a new repository with new keys)`;
+    super(`the trust server ${serverUrl} has no trust data for ${gun}, but this host trusted version ${trustedVersion} of it; nothing was changed: ${hint}`);
+    this.hint = hint;
   }
 }
 
@@ -145,11 +181,14 @@ class Update {
     readonly gun: string,
     readonly options: RefreshOptions,
   ) {
+    // TUF 5.1: the time the update began is the reference for every expiry check in it.
+    const startedAt = (options.clock ?? (() => new Date()))();
     this.#setOptions = {
       gun,
-      clock: options.clock,
+      clock: () => startedAt,
       rootKeyFilter: rootKeyFilter(options.trustPolicy),
       limits: options.limits,
+      replacingRootKey: options.replacingRootKey,
     };
   }
 
@@ -183,6 +222,13 @@ class Update {
     try {
       return await this.#updateWithOneRetry();
     } catch (e) {
+      if (e instanceof RepositoryNotInitialisedError) {
+        const cachedRoot = await this.#cache.read(this.gun, 'root');
+        if (cachedRoot) {
+          const trusted = versionOf(await this.#cache.read(this.gun, 'snapshot')) ?? versionOf(cachedRoot) ?? 1;
+          throw new RepositoryMissingOnServerError(this.gun, this.#client.baseUrl, trusted);
+        }
+      }
       if (e instanceof TrustDataRefusedError || e instanceof CachedRootError) throw e;
       if (e instanceof TufError || e instanceof DownloadTooLargeError) {
         throw new TrustDataRefusedError(this.gun, this.#client.baseUrl, refusalKind(e), e);
@@ -355,6 +401,7 @@ class Update {
       return set;
     } catch (e) {
       if (!(e instanceof TufError)) throw e;
+      if (e instanceof RootCertificateError) throw new TrustDataRefusedError(this.gun, this.#client.baseUrl, 'root-certificate', e);
       throw new ServerUnreachableError(unreachable.url, `${unreachable.reason}, and the cached trust data for ${this.gun} cannot be used (${e.message})`);
     }
   }

@@ -44,6 +44,8 @@ export interface RepositoryInfo {
   releases?: SignerInfo;
   administrativeKeys: { root: { id: string; canonicalId: string; held: boolean }[]; repository: { id: string; held: boolean }[] };
   roles: { role: string; version: number; expires: string; state: string }[];
+  /** The root certificates' validity: notary refuses the repository when none is valid now. */
+  rootCertificates: { id: string; notBefore: string; notAfter: string; state: string }[];
   warnings: string[];
 }
 
@@ -84,6 +86,12 @@ export async function repositoryInfo(ctx: TrustContext, input: string, options: 
       repository: admin.repository.map((k) => ({ id: k.id, held: held.has(k.canonicalId) })),
     },
     roles: view.expiries().map((e) => ({ role: e.role, version: e.version, expires: e.expires.toString(), state: e.state })),
+    rootCertificates: view.rootCertificates().map((c) => ({
+      id: c.keyId,
+      notBefore: c.notBefore.toISOString(),
+      notAfter: c.notAfter.toISOString(),
+      state: c.state,
+    })),
     warnings,
   };
 }

@@ -92,15 +92,19 @@ export async function listRepositories(ctx: TrustContext, options: ServerOptions
       const repo = await openRepository(ctx, gun, options);
       const { view, offline } = repo.state!;
       // The timestamp is renewed by the server every 14 days: its expiry says nothing to act on.
-      const expiries = view.expiries().filter((e) => e.role !== 'timestamp').map((e) => e.expires);
-      const earliest = expiries.sort((a, b) => a.compare(b))[0];
+      const expiries = [
+        ...view.expiries().filter((e) => e.role !== 'timestamp').map((e) => e.expires.epochMs),
+        // A root certificate that runs out makes the repository unreadable just as root.json's expiry does.
+        ...view.rootCertificates().map((c) => c.notAfter.getTime()),
+      ];
+      const earliest = expiries.sort((a, b) => a - b)[0];
       return {
         gun,
         source,
         state: offline ? 'offline' : 'online',
         tagCount: view.releasedTags().length,
         signerCount: view.signers().length,
-        ...(earliest ? { earliestExpiry: new Date(earliest.epochMs).toISOString() } : {}),
+        ...(earliest !== undefined ? { earliestExpiry: new Date(earliest).toISOString() } : {}),
       };
     } catch (e) {
       return { gun, source, state: 'unavailable', tagCount: 0, signerCount: 0, problem: (e as Error).message.split('\n')[0] };

@@ -17,12 +17,12 @@ export interface OpenedRepository extends Connection {
 export async function openRepository(
   ctx: TrustContext,
   input: string | ImageReference,
-  options: ServerOptions & { allowMissing?: boolean } = {},
+  options: ServerOptions & { allowMissing?: boolean; replacingRootKey?: boolean } = {},
 ): Promise<OpenedRepository> {
   const conn = await connect(ctx, input, options);
   const cache = new TrustCache(ctx.trustDir);
   try {
-    const state = await refreshState(ctx, conn, cache);
+    const state = await refreshState(ctx, conn, cache, { replacingRootKey: options.replacingRootKey });
     return { ...conn, cache, state };
   } catch (e) {
     if (options.allowMissing && e instanceof RepositoryNotInitialisedError) return { ...conn, cache };
@@ -30,11 +30,17 @@ export async function openRepository(
   }
 }
 
-export function refreshState(ctx: TrustContext, conn: Connection, cache: TrustCache): Promise<RefreshResult> {
+export function refreshState(
+  ctx: TrustContext,
+  conn: Connection,
+  cache: TrustCache,
+  options: { replacingRootKey?: boolean } = {},
+): Promise<RefreshResult> {
   return refresh(conn.gun, {
     client: conn.client,
     cache,
     trustPolicy: trustPolicyFor(ctx.settings.data, conn.gun),
     onWarning: (message) => ctx.warn(message),
+    ...(options.replacingRootKey ? { replacingRootKey: true } : {}),
   });
 }

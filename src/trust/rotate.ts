@@ -10,6 +10,7 @@
 //              deleted afterwards, as notary does, since the server signs snapshots from then on.
 import { readFile } from 'node:fs/promises';
 import { generatePrivateKey } from '../keys/index.js';
+import { UpdateRejectedError } from '../notary/http-errors.js';
 import { parseReference } from '../registry/reference.js';
 import { createRootCertificate } from '../tuf/certs.js';
 import { RepositoryEditor } from '../tuf/editor.js';
@@ -83,6 +84,11 @@ async function heldRootSigners(ctx: TrustContext, repo: OpenedRepository): Promi
   return signers;
 }
 
+/** Whether any root certificate of the trusted root is within its validity period. */
+function hasValidRootCertificate(repo: OpenedRepository): boolean {
+  return repo.state!.view.rootCertificates().some((c) => c.state === 'valid' || c.state === 'expires-soon');
+}
+
 /** Every rotation re-signs root: refuse early, before any key is made, if this host cannot. */
 async function requireRootKeys(ctx: TrustContext, repo: OpenedRepository): Promise<void> {
   if (repo.state!.offline) throw new InputError(`cannot rotate keys of ${repo.gun} while its trust server is unreachable`);
@@ -148,7 +154,19 @@ async function rotateOne(ctx: TrustContext, repo: OpenedRepository, role: Rotata
   }
   // notary's rotation leaves one key with threshold 1; for root the old certificate stays in `keys`.
   root.replaceRoleKeys(role, [newKey], 1);
-  const result = await publish(ctx, repo, editor, { extraKeys, ...(extraRootSigners ? { extraRootSigners } : {}) });
+  let result: Awaited<ReturnType<typeof publish>>;
+  try {
+    result = await publish(ctx, repo, editor, { extraKeys, ...(extraRootSigners ? { extraRootSigners } : {}) });
+  } catch (e) {
+    if (role === 'root' && e instanceof UpdateRejectedError && !hasValidRootCertificate(repo)) {
+      // notary-server loads the stored root with its certificate checks before it looks at the upload.
+      throw new TrustError(
+        `the server refused the new root of ${repo.gun} (${e.reason}): notary-server refuses every update of a repository ` +
+          `whose root certificate is no longer valid; delete it there (\`trust-tui revoke ${repo.gun}\`) and sign it anew`,
+      );
+    }
+    throw e;
+  }
 
   const deletedKeyIds: string[] = [];
   if (role === 'snapshot') {
@@ -189,7 +207,8 @@ export async function rotateKey(ctx: TrustContext, roleName: string, repositorie
   for (const input of repositories) {
     const reference = parseReference(input);
     if (reference.tag || reference.digest) throw new InputError(`${input} names an image, not a repository: give the repository alone`);
-    const repo = await openRepository(ctx, reference, options);
+    // A new root key is also the repair for a root whose certificate expired: read it anyway.
+    const repo = await openRepository(ctx, reference, { ...options, replacingRootKey: role === 'root' });
     await requireRootKeys(ctx, repo);
     repos.push(repo);
   }

@@ -273,6 +273,19 @@ export function certificateProblem(
   return undefined;
 }
 
+export type CertificateValidity = 'valid' | 'expires-soon' | 'expired' | 'not-yet-valid';
+
+/**
+ * Where `now` lies in a certificate's validity window, with notary's rules: one day of leeway on
+ * notBefore, a warning within six months of notAfter.
+ */
+export function certificateValidity(cert: X509Certificate, now: Date = new Date()): CertificateValidity {
+  const { notBefore, notAfter } = validityOf(cert);
+  if (notBefore.getTime() > now.getTime() + DAY_MS) return 'not-yet-valid';
+  if (now > notAfter) return 'expired';
+  return isNearExpiry(cert, now) ? 'expires-soon' : 'valid';
+}
+
 /** notary warns when a certificate expires within six months. */
 function isNearExpiry(cert: X509Certificate, now: Date): boolean {
   const sixMonths = new Date(now);

@@ -10,6 +10,7 @@
 // * docker: a tag is released when `targets` or `targets/releases` holds it; its signers are the
 //   other roles holding the same name AND sha256 (none = "Repo Admin").
 import { compareUtf8 } from './canonical.js';
+import { certificateValidity, parseCertificateBundle, validityOf, type CertificateValidity } from './certs.js';
 import { isPathAllowed, restrictPaths } from './delegation.js';
 import { expiryState, type ExpiryState } from './expiry.js';
 import type { Envelope, FileMeta, Targets } from './metadata/index.js';
@@ -84,6 +85,15 @@ export interface RoleExpiry {
   version: number;
   expires: GoTime;
   state: ExpiryState;
+}
+
+/** The validity period of a root certificate (a second expiry next to root.json's own). */
+export interface RootCertificateExpiry {
+  /** TUF key ID of the certificate (as root.json lists it). */
+  keyId: string;
+  notBefore: Date;
+  notAfter: Date;
+  state: CertificateValidity;
 }
 
 export interface RoleImpact {
@@ -318,6 +328,22 @@ export class RepositoryView {
   }
 
   /** Version and expiry of every loaded role, trusted or refused. */
+  /** Validity of every root certificate the root role lists (plain keys and unreadable ones are left out). */
+  rootCertificates(): RootCertificateExpiry[] {
+    const root = this.#set.root.signed;
+    const now = this.#set.now();
+    return [...new Set(root.role('root').keyIds)].flatMap((keyId) => {
+      const key = root.keys.get(keyId);
+      if (!key?.isX509) return [];
+      try {
+        const leaf = parseCertificateBundle(key.publicBytes).find((c) => !c.ca);
+        return leaf ? [{ keyId, ...validityOf(leaf), state: certificateValidity(leaf, now) }] : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+
   expiries(): RoleExpiry[] {
     const now = GoTime.fromDate(this.#set.now());
     const entry = (role: string, env: Envelope | undefined): RoleExpiry[] =>

@@ -6,7 +6,7 @@
 // (5.3 root, 5.4 timestamp, 5.5 snapshot, 5.6 targets) adapted to notary 0.7 (notary-protocol.md 5.1):
 // snapshot/timestamp `meta` carry hashes and length but no version, so rollback of a role is checked
 // against the version the caller last trusted (`minVersion`, from its cache).
-import { requireUsableRootKeys, usableRootKeys, usableRootRole, type UsableRootKey } from './certs.js';
+import { certificateProblem, certificateValidity, requireUsableRootKeys, usableRootKeys, usableRootRole, type UsableRootKey } from './certs.js';
 import { ALL_PATHS, isDirectChild, restrictPaths } from './delegation.js';
 import { SignatureError } from './errors.js';
 import { parseMetadata, type Envelope, type FileMeta, type Root, type SignedMetadata, type Snapshot, type Targets, type Timestamp } from './metadata/index.js';
@@ -17,6 +17,7 @@ import {
   ExpiredMetadataError,
   HashMismatchError,
   RollbackError,
+  RootCertificateError,
   SizeLimitError,
   UpdateRefusedError,
   WorkflowOrderError,
@@ -47,6 +48,11 @@ export interface TrustedSetOptions {
   /** Default: trust on first use (every usable certificate counts). */
   rootKeyFilter?: RootKeyFilter;
   limits?: Partial<SizeLimits>;
+  /**
+   * The caller is about to replace the root key (`key rotate root`): the current root's certificates
+   * may be expired or not yet valid, since a new root signed by the old key is the only repair.
+   */
+  replacingRootKey?: boolean;
 }
 
 /** Only accept a version at or above this (the caller's cached version) — rollback protection. */
@@ -100,7 +106,10 @@ export class TrustedSet {
   readonly #clock: () => Date;
   readonly #rootKeyFilter: RootKeyFilter;
   readonly #limits: SizeLimits;
+  readonly #replacingRootKey: boolean;
   #root: Envelope<Root>;
+  /** The current root's keys that passed the structural and pinning checks (validity not yet checked). */
+  #rootKeys: UsableRootKey[] = [];
   #timestamp?: Envelope<Timestamp>;
   #snapshot?: Envelope<Snapshot>;
   #targets?: Envelope<Targets>;
@@ -112,13 +121,15 @@ export class TrustedSet {
     this.#clock = options.clock ?? (() => new Date());
     this.#rootKeyFilter = options.rootKeyFilter ?? TOFU;
     this.#limits = { ...DEFAULT_SIZE_LIMITS, ...options.limits };
+    this.#replacingRootKey = options.replacingRootKey ?? false;
     this.#root = root;
   }
 
   /**
    * Starts from a root trusted before (the cache: notary's trust anchor). It must be signed by its own
-   * threshold of usable certificates accepted by the pinning filter; the certificates' expiry is not
-   * checked (notary: certificates of an already trusted root are used even when expired).
+   * threshold of usable certificates accepted by the pinning filter. Their validity period is checked
+   * once the final root is known (before the timestamp), so a root rotation that replaced an expired
+   * certificate can still be followed from here.
    */
   static fromTrustedRoot(bytes: Uint8Array, options: TrustedSetOptions): TrustedSet {
     return TrustedSet.#bootstrap(bytes, options, true);
@@ -129,7 +140,9 @@ export class TrustedSet {
    * the pinning filter, and sign it with the root threshold.
    */
   static fromNewRoot(bytes: Uint8Array, options: TrustedSetOptions): TrustedSet {
-    return TrustedSet.#bootstrap(bytes, options, false);
+    const set = TrustedSet.#bootstrap(bytes, options, false);
+    set.#checkRootCertificatesValid();
+    return set;
   }
 
   static #bootstrap(bytes: Uint8Array, options: TrustedSetOptions, alreadyTrusted: boolean): TrustedSet {
@@ -137,7 +150,7 @@ export class TrustedSet {
     checkSize('root', bytes, limits.root);
     const envelope = parseMetadata(bytes, 'root');
     const set = new TrustedSet(envelope, options);
-    set.#verifyRootSelfSigned(envelope, { requireCurrentValidity: !alreadyTrusted, alreadyTrusted });
+    set.#rootKeys = set.#verifyRootSelfSigned(envelope, alreadyTrusted);
     return set;
   }
 
@@ -195,8 +208,9 @@ export class TrustedSet {
 
   /**
    * 5.3.4–5.3.5: a new root version, exactly trusted + 1, signed by a threshold of the TRUSTED root's
-   * certificates (expiry not checked) AND by its own threshold of currently valid certificates that
-   * the pinning filter accepts. Only before the timestamp is loaded (5.3.11: a new root invalidates
+   * certificates (expiry not checked) AND by its own threshold of certificates that the pinning filter
+   * accepts. An intermediate version's certificates may have expired since (as its `expires` may,
+   * 5.3.10); the final root's must be valid now, which updateTimestamp checks. Only before the timestamp is loaded (5.3.11: a new root invalidates
    * what was verified with the old one, so a caller starts a new set for the next attempt).
    */
   updateRoot(bytes: Uint8Array): Envelope<Root> {
@@ -227,31 +241,56 @@ export class TrustedSet {
           `so far (${e.message}); if the owner re-created the repository, forget the local trust data for ${this.gun} and trust it anew`,
       );
     }
-    this.#verifyRootSelfSigned(envelope, { requireCurrentValidity: true, alreadyTrusted: true });
+    const rootKeys = this.#verifyRootSelfSigned(envelope, true);
 
     this.#root = envelope;
+    this.#rootKeys = rootKeys;
     return envelope;
   }
 
-  #verifyRootSelfSigned(envelope: Envelope<Root>, opts: { requireCurrentValidity: boolean; alreadyTrusted: boolean }): void {
+  /** Signed by its own threshold of structurally usable, pinning-accepted certificates; returns those. */
+  #verifyRootSelfSigned(envelope: Envelope<Root>, alreadyTrusted: boolean): UsableRootKey[] {
     const root = envelope.signed;
     const now = this.now();
     const rootRole = root.role('root');
-    const usable = requireUsableRootKeys(rootRole.keyIds, root.keys, this.gun, { now, requireCurrentValidity: opts.requireCurrentValidity });
-    const accepted = this.#rootKeyFilter(usable, { gun: this.gun, now, alreadyTrusted: opts.alreadyTrusted });
+    const usable = requireUsableRootKeys(rootRole.keyIds, root.keys, this.gun, { now, requireCurrentValidity: false });
+    const accepted = this.#rootKeyFilter(usable, { gun: this.gun, now, alreadyTrusted });
     const { role, keys } = usableRootRole(accepted, rootRole.threshold);
     verifyRoleSignatures('root', envelope.signedCanonicalBytes(), envelope.signatures, role, keys);
+    return accepted;
+  }
+
+  /**
+   * notary's ValidateRoot (validRootLeafCerts with checkExpiry): the root must be signed by its
+   * threshold of certificates that are valid now (one day of leeway on notBefore). `notary list` and
+   * `docker trust inspect` refuse the repository otherwise, and so does every command here.
+   */
+  #checkRootCertificatesValid(): void {
+    if (this.#replacingRootKey) return;
+    const now = this.now();
+    const valid = this.#rootKeys.filter((k) => !certificateProblem(k.leaf, { now, checkExpiry: true }));
+    const { role, keys } = usableRootRole(valid, this.#root.signed.role('root').threshold);
+    try {
+      verifyRoleSignatures('root', this.#root.signedCanonicalBytes(), this.#root.signatures, role, keys);
+    } catch (e) {
+      if (!(e instanceof SignatureError)) throw e;
+      const invalid = this.#rootKeys.filter((k) => !valid.includes(k));
+      const problems = invalid.map((k) => `${k.keyId.slice(0, 12)}: ${certificateProblem(k.leaf, { now, checkExpiry: true })}`);
+      const notYet = invalid.length > 0 && invalid.every((k) => certificateValidity(k.leaf, now) === 'not-yet-valid');
+      throw new RootCertificateError(notYet ? 'not-yet-valid' : 'expired', problems.length ? problems : [e.message]);
+    }
   }
 
   // ------------------------------------------------------------------ timestamp
 
   /**
-   * 5.3.10: the final root must not be expired. 5.4.2: signed by root's timestamp role. 5.4.3: no
+   * 5.3.10: the final root must not be expired, nor its certificates. 5.4.2: signed by root's timestamp role. 5.4.3: no
    * version below the trusted one. 5.4.4: not expired (freeze attack).
    */
   updateTimestamp(bytes: Uint8Array, options: UpdateOptions = {}): Envelope<Timestamp> {
     if (this.#snapshot) throw new WorkflowOrderError('timestamp cannot be updated after the snapshot was loaded');
     this.#checkNotExpired(this.#root);
+    this.#checkRootCertificatesValid();
     checkSize('timestamp', bytes, this.#limits.timestamp);
     const envelope = parseMetadata(bytes, 'timestamp');
     this.#verifyBaseRole('timestamp', envelope);

@@ -36,6 +36,22 @@ export class ExpiredMetadataError extends UpdateRefusedError {
   }
 }
 
+/**
+ * The root's certificates are expired or not yet valid (notary's `utils.ValidateCertificate`, applied by
+ * `trustpinning.ValidateRoot` to the cached root and every new one): a threshold of currently valid
+ * root certificates must vouch for the repository. Only a new root, signed by the old root key and
+ * carrying a new certificate, repairs it.
+ */
+export class RootCertificateError extends UpdateRefusedError {
+  override name = 'RootCertificateError';
+  constructor(
+    readonly reason: 'expired' | 'not-yet-valid',
+    readonly problems: readonly string[],
+  ) {
+    super('root', `could not validate the path to a trusted root: no valid root certificate (${problems.join('; ')})`);
+  }
+}
+
 /** Mix-and-match or tampering (TUF 5.5.2, 5.6.2): bytes that do not match the length and hashes vouched for. */
 export class HashMismatchError extends UpdateRefusedError {
   override name = 'HashMismatchError';

@@ -4,11 +4,7 @@
  * its cache as it was. Expired metadata is simulated with the injected clock (the server's timestamp
  * lives 14 days).
  */
-import { readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrustCache } from '../../src/notary/cache.js';
@@ -23,46 +19,10 @@ import {
   type NotaryServer,
 } from '../helpers/peers.js';
 import { ok } from '../helpers/expect.js';
+import { rewritingProxy, type RewritingProxy } from '../helpers/rewriting-proxy.js';
 
 afterAll(stopAllPeers);
 
-
-type Rewrite = (urlPath: string, body: Buffer) => Buffer;
-
-/** Plain-HTTP proxy on 127.0.0.1 forwarding to the notary-server (TLS), passing bodies through `rewrite`. */
-async function rewritingProxy(server: NotaryServer): Promise<{ url: string; rewrite: { fn: Rewrite }; close(): Promise<void> }> {
-  const ca = readFileSync(server.caFile);
-  const rewrite = { fn: ((_p, b) => b) as Rewrite };
-  const proxy = http.createServer((req, res) => {
-    const upstream = https.request(
-      `${server.url}${req.url ?? '/'}`,
-      { method: req.method, headers: { ...req.headers, host: `127.0.0.1:${server.port}` }, ca, agent: false },
-      (up) => {
-        const chunks: Buffer[] = [];
-        up.on('data', (c: Buffer) => chunks.push(c));
-        up.on('end', () => {
-          const body = up.statusCode === 200 ? rewrite.fn(req.url ?? '', Buffer.concat(chunks)) : Buffer.concat(chunks);
-          const headers = { ...up.headers, 'content-length': String(body.length) };
-          delete headers['transfer-encoding'];
-          res.writeHead(up.statusCode ?? 502, headers).end(body);
-        });
-      },
-    );
-    upstream.on('error', () => res.writeHead(502).end());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const { port } = proxy.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    rewrite,
-    close: () =>
-      new Promise((resolve) => {
-        proxy.closeAllConnections();
-        proxy.close(() => resolve());
-      }),
-  };
-}
 
 async function snapshotOfDir(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -80,7 +40,7 @@ async function snapshotOfDir(dir: string): Promise<Record<string, string>> {
 describe('a server that serves bad metadata', () => {
   let server: NotaryServer;
   let notary: NotaryRunner;
-  let proxy: Awaited<ReturnType<typeof rewritingProxy>>;
+  let proxy: RewritingProxy;
   const gun = 'example.com/attacked';
 
   const addTag = async (tag: string) => {

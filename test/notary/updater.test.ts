@@ -132,8 +132,16 @@ describe('refresh', () => {
     await refresh(repo.gun, opts({ alwaysFetchRoot: true }));
     expect(server.requests).toEqual(['root.json', 'timestamp.json']);
     repo.files.clear();
-    await expect(refresh(repo.gun, opts({ alwaysFetchRoot: true }))).rejects.toBeInstanceOf(RepositoryNotInitialisedError);
-    await expect(refresh(repo.gun, opts())).rejects.toBeInstanceOf(RepositoryNotInitialisedError); // via the retry
+    // This host cached it: the server lost it (RepositoryMissingOnServerError), it is not "not initialised".
+    const cached = await cache.read(repo.gun, 'snapshot');
+    for (const extra of [{ alwaysFetchRoot: true }, {}]) {
+      await expect(refresh(repo.gun, opts(extra))).rejects.toMatchObject({
+        name: 'RepositoryMissingOnServerError',
+        message: expect.stringContaining(`has no trust data for ${repo.gun}, but this host trusted version 1 of it`),
+      });
+    }
+    expect(await cache.read(repo.gun, 'snapshot')).toEqual(cached);
+    await expect(refresh(repo.gun, opts({ cache: new TrustCache(path.join(dir, 'fresh')) }))).rejects.toBeInstanceOf(RepositoryNotInitialisedError);
   });
 
   it('refuses a root the cached root does not vouch for (repository re-created with new keys)', async () => {

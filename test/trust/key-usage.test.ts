@@ -14,6 +14,7 @@ function repo(gun: string, parts: Partial<RepositoryInfo>): RepositoryInfo {
     signers: [],
     administrativeKeys: { root: [], repository: [] },
     roles: [],
+    rootCertificates: [],
     warnings: [],
     ...parts,
   };

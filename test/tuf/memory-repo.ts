@@ -26,9 +26,10 @@ export interface RootSigningKey {
   certKey: PublicKey;
 }
 
-export async function newRootKey(gun: string, now = new Date()): Promise<RootSigningKey> {
+/** `certificate`: the certificate's notBefore and lifetime (default: from `now`, 10 years). */
+export async function newRootKey(gun: string, now = new Date(), certificate: { from?: Date; years?: number } = {}): Promise<RootSigningKey> {
   const privateKey = newEcdsaKey();
-  const pem = await createRootCertificate(privateKey, gun, now);
+  const pem = await createRootCertificate(privateKey, gun, certificate.from ?? now, certificate.years);
   return { privateKey, certKey: certificateToKey(new X509Certificate(pem)) };
 }
 
@@ -66,8 +67,8 @@ export class MemoryRepo {
     this.rootSigners = [rootKey];
   }
 
-  static async create(gun = 'example.com/app', now = new Date()): Promise<MemoryRepo> {
-    const repo = new MemoryRepo(gun, now, await newRootKey(gun, now), newEcdsaKey(), newEcdsaKey(), newEd25519Key());
+  static async create(gun = 'example.com/app', now = new Date(), certificate: { from?: Date; years?: number } = {}): Promise<MemoryRepo> {
+    const repo = new MemoryRepo(gun, now, await newRootKey(gun, now, certificate), newEcdsaKey(), newEcdsaKey(), newEd25519Key());
     repo.root = Root.create({
       expires: repo.expiresIn(3650),
       keys: {

@@ -8,6 +8,7 @@ import {
   ExpiredMetadataError,
   HashMismatchError,
   RollbackError,
+  RootCertificateError,
   SizeLimitError,
   WorkflowOrderError,
 } from '../../src/tuf/update-errors.js';
@@ -44,11 +45,39 @@ describe('TrustedSet: root', () => {
     expect(() => TrustedSet.fromNewRoot(other.file('root'), options(repo))).toThrow(/CN "example.com\/other" does not match/);
   });
 
-  it('requires currently valid certificates only for a root trusted for the first time', () => {
-    const in11Years = new Date(NOW.getTime() + 11 * 365 * DAY_MS);
-    expect(() => TrustedSet.fromNewRoot(repo.file('root'), options(repo, in11Years))).toThrow(/expired/);
-    // already trusted: an expired certificate still anchors trust (notary does not check it)
-    expect(() => TrustedSet.fromTrustedRoot(repo.file('root'), options(repo, in11Years))).not.toThrow();
+  it('refuses a root whose certificate expired or is not valid yet, first contact or cached (notary ValidateRoot)', async () => {
+    const expired = await MemoryRepo.create('example.com/app', NOW, { from: new Date(NOW.getTime() - 400 * DAY_MS), years: 1 });
+    const future = await MemoryRepo.create('example.com/app', NOW, { from: new Date(NOW.getTime() + 2 * DAY_MS) });
+    for (const [r, reason] of [[expired, 'expired'], [future, 'not-yet-valid']] as const) {
+      const tofu = (() => {
+        try {
+          TrustedSet.fromNewRoot(r.file('root'), options(r));
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(tofu).toBeInstanceOf(RootCertificateError);
+      expect(tofu).toMatchObject({ reason, message: expect.stringMatching(/^root: could not validate the path to a trusted root: no valid root certificate/) });
+      // cached: it anchors (so a rotation could be followed), but nothing is trusted under it
+      const cached = TrustedSet.fromTrustedRoot(r.file('root'), options(r));
+      expect(() => cached.updateTimestamp(r.file('timestamp'))).toThrow(RootCertificateError);
+      expect(cached.timestamp).toBeUndefined();
+      // except to replace the root key, which is the repair
+      const rotating = TrustedSet.fromTrustedRoot(r.file('root'), options(r, NOW, { replacingRootKey: true }));
+      expect(rotating.updateTimestamp(r.file('timestamp')).signed.version).toBe(1);
+    }
+    expect(() => TrustedSet.fromNewRoot(expired.file('root'), options(expired))).toThrow(/expired on 2026-1/);
+    expect(() => TrustedSet.fromNewRoot(future.file('root'), options(future))).toThrow(/is not valid until 2026-11-27/);
+  });
+
+  it('follows a root rotation away from an expired certificate, then trusts the new root', async () => {
+    const r = await MemoryRepo.create('example.com/app', NOW, { from: new Date(NOW.getTime() - 400 * DAY_MS), years: 1 });
+    const cachedRoot = r.file('root');
+    await r.rotateRootKey();
+    r.publish(['targets']);
+    const set = TrustedSet.fromTrustedRoot(cachedRoot, options(r));
+    set.updateRoot(r.file('root'));
+    expect(set.updateTimestamp(r.file('timestamp')).signed.version).toBeGreaterThan(0);
   });
 
   it('applies the pinning filter, which may refuse every certificate', () => {

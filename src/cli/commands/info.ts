@@ -33,7 +33,12 @@ function repositoryText(r: RepositoryInfo, opts: { tagsOnly?: boolean; keysOnly?
     );
     out.push('', `Root key:       ${r.administrativeKeys.root.map((k) => `${k.id}${mark(k.held)}`).join(', ')}`);
     out.push(`Repository key: ${r.administrativeKeys.repository.map((k) => `${k.id}${mark(k.held)}`).join(', ')}`);
-    out.push('', table(['ROLE', 'VERSION', 'EXPIRES', 'STATE'], r.roles.map((e) => [e.role, String(e.version), e.expires, e.state])));
+    // Each root certificate expires too, independently of root.json: shown right after root.
+    const rows = r.roles.flatMap((e) => [
+      [e.role, String(e.version), e.expires, e.state],
+      ...(e.role === 'root' ? r.rootCertificates.map((c) => [`  certificate ${c.id.slice(0, 12)}`, '', c.notAfter, c.state]) : []),
+    ]);
+    out.push('', table(['ROLE', 'VERSION', 'EXPIRES', 'STATE'], rows));
   }
   return out.join('\n');
 }

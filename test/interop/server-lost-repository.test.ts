@@ -1,0 +1,64 @@
+/**
+ * The server lost (or deleted) a repository this host trusted: the local cache is the user's last
+ * trusted state, so no command may initialise a new repository over it. Against the real
+ * notary-server, the repository deleted with the real `notary delete --remote`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ok, snapshotDir } from '../helpers/expect.js';
+import { httpRequest, makeScratchDir, notaryCli, startNotaryServer, stopAllPeers, type NotaryServer } from '../helpers/peers.js';
+import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+
+afterAll(stopAllPeers);
+
+const DIGEST = (n: number) => `sha256:${String(n).repeat(64)}`;
+
+describe('a repository the server no longer has, but this host trusted', () => {
+  let server: NotaryServer;
+  let tt: TrustTuiRunner;
+  const repo = 'registry.example.test/team/lost';
+
+  const serverHasRoot = async () =>
+    (await httpRequest(`${server.url}/v2/${repo}/_trust/tuf/root.json`, { caFile: server.caFile })).status === 200;
+
+  beforeAll(async () => {
+    server = await startNotaryServer({ signer: 'local' });
+    tt = trustTui();
+    ok(await tt(['config', 'server', 'registry.example.test/*', server.url, '--ca', server.caFile]));
+    ok(await tt(['init', repo]));
+    ok(await tt(['sign', `${repo}:v1`, '--digest', DIGEST(1), '--size', '11']));
+    // Someone deletes it on the server (the real notary CLI, its own trust directory).
+    const notary = notaryCli(await makeScratchDir('notary'), server.url, server.caFile);
+    ok(await notary(['delete', repo, '--remote']));
+    expect(await serverHasRoot()).toBe(false);
+  });
+  afterAll(() => server?.stop());
+
+  it('sign, init and signer add refuse, name the cause and the ways out, and change nothing', async () => {
+    const before = snapshotDir(tt.trustDir);
+    const commands = [
+      ['sign', `${repo}:v2`, '--digest', DIGEST(2), '--size', '22'],
+      ['init', repo],
+      ['signer', 'add', repo, 'alice', '--key', 'owner'],
+      ['info', repo],
+    ];
+    for (const args of commands) {
+      const r = await tt(args);
+      expect(r.code, `${args[0]}: ${r.stdout}${r.stderr}`).toBe(1);
+      expect(r.stderr).toContain(`has no trust data for ${repo}, but this host trusted version`);
+      expect(r.stderr).toContain('nothing was changed');
+      expect(r.stderr).toContain(`trust-tui revoke ${repo} --local-only`);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(snapshotDir(tt.trustDir), args[0]).toEqual(before);
+      expect(await serverHasRoot(), args[0]).toBe(false);
+    }
+    const json = await tt(['--json', 'sign', `${repo}:v2`, '--digest', DIGEST(2), '--size', '22']);
+    expect(json.code).toBe(1);
+  });
+
+  it('after forgetting it on purpose (revoke --local-only), sign creates a new repository', async () => {
+    ok(await tt(['revoke', repo, '--local-only', '--yes']));
+    const r = ok(await tt(['sign', `${repo}:v2`, '--digest', DIGEST(2), '--size', '22']));
+    expect(r.stdout).toContain(`Initialized signed repository ${repo}`);
+    expect(await serverHasRoot()).toBe(true);
+  });
+});
