@@ -11,7 +11,7 @@ import { isPathAllowed, parentRoleName } from '../tuf/delegation.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import { FileMeta } from '../tuf/metadata/index.js';
 import { GoTime } from '../tuf/time.js';
-import type { ServerOptions } from './connect.js';
+import { deadlineOf, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 import { initRepository } from './init.js';
@@ -38,7 +38,7 @@ export interface SignResult {
 
 export function registryClient(ctx: TrustContext): RegistryClient {
   const env = ctx.env as NodeJS.ProcessEnv;
-  return new RegistryClient({ env, dockerConfigDir: dockerConfigDir(env) });
+  return new RegistryClient({ env, dockerConfigDir: dockerConfigDir(env), deadline: deadlineOf(ctx) });
 }
 
 /** Roles this host can sign `tag` into, by docker's rule (see the top of this file). */
