@@ -12,6 +12,7 @@ export function cliContext(g: GlobalOptions, io: Io): TrustContext {
   // One deadline for the whole command; the time the user takes to answer a prompt does not count.
   const deadline = new Deadline(g.timeoutMs);
   const passphrases = defaultPassphraseSource();
+  const warned = new Set<string>();
   return {
     trustDir: g.trustDir,
     keys: new KeyStore(g.trustDir),
@@ -24,7 +25,12 @@ export function cliContext(g: GlobalOptions, io: Io): TrustContext {
         if (!process.stdin.isTTY) io.stderr('\n'); // a piped answer is not echoed
         return answer === 'y' || answer === 'yes';
       }),
-    warn: (message) => io.stderr(`WARNING: ${message}\n`),
+    // Each warning once per command (e.g. a read-only cache, met by every repository read).
+    warn: (message) => {
+      if (warned.has(message)) return;
+      warned.add(message);
+      io.stderr(`WARNING: ${message}\n`);
+    },
     debug: (message) => {
       if (g.debug) io.stderr(`debug: ${message}\n`);
     },

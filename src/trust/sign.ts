@@ -4,6 +4,7 @@
 // repository has no delegations. A repository that does not exist yet is initialised first.
 import { readFile } from 'node:fs/promises';
 import { dockerConfigDir } from '../config/paths.js';
+import { requireWritableDir } from '../config/writable.js';
 import { RegistryClient } from '../registry/client.js';
 import { parseReference, requireTag, type TaggedReference } from '../registry/reference.js';
 import type { JsonValue } from '../tuf/canonical.js';
@@ -67,6 +68,8 @@ export async function signableRoles(ctx: TrustContext, repo: OpenedRepository, e
 
 export async function sign(ctx: TrustContext, input: string, options: SignOptions = {}): Promise<SignResult> {
   const reference = requireTag(parseReference(input)) as TaggedReference;
+  // Before anything is asked of the registry or the server: signing must be able to write the cache.
+  await requireWritableDir(ctx.trustDir);
   const registry = registryClient(ctx);
   let digest = options.digest;
   let size = options.size;
