@@ -5,12 +5,12 @@
 // that one is trusted, as notary's `--tlscacert` (never merged, so a wrong CA cannot go unnoticed).
 // Unlike docker, TLS is verified for loopback registries too (docker switches it off there).
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { dockerConfigDir } from '../config/paths.js';
 import type { ServerEntry } from '../config/settings.js';
 import { DOCKER_HUB_DOMAIN, isLoopbackHost } from '../registry/hosts.js';
 import type { ImageReference } from '../registry/reference.js';
-import { readDockerTlsDirectory } from '../registry/tls-dir.js';
+import { dockerTlsDirectory, readDockerTlsDirectory } from '../registry/tls-dir.js';
 
 /** Docker Hub's Notary service. */
 export const DOCKER_HUB_NOTARY_URL = 'https://notary.docker.io';
@@ -147,7 +147,7 @@ export async function resolveTrustEndpoint(
  */
 export async function endpointFor(choice: TrustServerChoice, options: Pick<TrustServerOptions, 'tlsCaCert' | 'env' | 'dockerConfigDir'> = {}): Promise<TrustEndpoint> {
   const configDir = options.dockerConfigDir ?? dockerConfigDir(options.env ?? process.env);
-  const tlsDirPath = join(configDir, 'tls', new URL(choice.url).host);
+  const tlsDirPath = dockerTlsDirectory(configDir, new URL(choice.url).host);
   const tlsDir = await readDockerTlsDirectory(tlsDirPath);
   const endpoint: TrustEndpoint = {
     ...choice,

@@ -7,7 +7,6 @@
 // registries by default: with `loopbackScheme: 'auto'` (the default) https is tried first and
 // http is used when the server does not speak TLS; 'http' or 'https' forces one.
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { dockerConfigDir } from '../config/paths.js';
 import type { Deadline } from '../net/deadline.js';
 import { createAuthorizer, repositoryScope, type Authorizer } from './auth.js';
@@ -16,7 +15,7 @@ import { RegistryRequestError } from './errors.js';
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN, isLoopbackHost } from './hosts.js';
 import { createHttpFetch, HttpTransportError, type HttpFetch, type HttpResponse, type TlsMaterial } from './http.js';
 import type { ImageReference } from './reference.js';
-import { readDockerTlsDirectory } from './tls-dir.js';
+import { dockerTlsDirectory, readDockerTlsDirectory } from './tls-dir.js';
 
 export const MEDIA_TYPES = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -239,7 +238,7 @@ export class RegistryClient {
   async #defaultFetch(registryHost: string): Promise<HttpFetch> {
     const options = this.#options;
     const configDir = options.dockerConfigDir ?? dockerConfigDir(options.env);
-    const fromDir = await readDockerTlsDirectory(join(configDir, 'tls', registryHost));
+    const fromDir = await readDockerTlsDirectory(dockerTlsDirectory(configDir, registryHost));
     const extra = options.tls ?? {};
     const tls: TlsMaterial = { caPem: [...fromDir.caPem, ...(extra.caPem ?? [])] };
     const clientCert = extra.clientCert ?? fromDir.clientCert;
