@@ -1,6 +1,7 @@
 // The command-line face of trust-tui. This module and the command definitions it loads stay light:
 // each action imports the operation it runs only when it runs (plain commands never load Ink/React).
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { parseTimeout } from '../net/deadline.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { processIo, type Io } from './output.js';
 import { registerConfigCommands } from './commands/config.js';
@@ -23,6 +24,7 @@ export function buildProgram(io: Io): Command {
     .option('--trust-dir <dir>', 'trust directory with keys and the TUF cache (default: $DOCKER_CONFIG/trust, else ~/.docker/trust)')
     .option('--config-dir <dir>', "trust-tui's settings directory (default: ~/.config/trust-tui)")
     .option('--json', 'print results as JSON')
+    .option('--timeout <duration>', 'how long a command may wait for servers, all requests together (e.g. 10s, 2m; default 30s)', timeoutOption)
     .option('-D, --debug', 'print debug details and stack traces')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
@@ -39,6 +41,12 @@ export function buildProgram(io: Io): Command {
   registerServerCommand(program, io);
   for (const cmd of program.commands) applyDefaults(cmd, io);
   return program;
+}
+
+function timeoutOption(value: string): number {
+  const ms = parseTimeout(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 1500ms or 2m');
+  return ms;
 }
 
 /** Sub-commands inherit output routing and exit handling from the program. */

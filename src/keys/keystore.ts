@@ -4,6 +4,7 @@
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { PrivateKey } from '../tuf/private-key.js';
+import { notWritableIn } from '../config/writable.js';
 import { writeFileAtomic } from './atomic-write.js';
 import {
   KeyConflictError,
@@ -95,8 +96,12 @@ export class KeyStore {
     await this.#ensureReplaceable(path, key, [passphrase, options.currentPassphrase]);
     const headers = keyFileHeaders({ role, gun: labels.gun });
     const text = await encodeKeyFile(key, { role, gun: labels.gun }, passphrase);
-    await mkdir(this.privateDir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(path, text, 0o600);
+    try {
+      await mkdir(this.privateDir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(path, text, 0o600);
+    } catch (e) {
+      throw notWritableIn(this.trustDir, e);
+    }
     this.#unlocked.set(key.id, key);
     return { id: key.id, role, ...(headers.gun ? { gun: headers.gun } : {}), path, encrypted: passphrase !== '', legacy: false };
   }
@@ -124,7 +129,7 @@ export class KeyStore {
   async remove(id: string): Promise<StoredKey> {
     const files = (await this.#listAll()).filter((k) => k.id === id);
     if (files.length === 0) throw new KeyNotFoundError(id, this.privateDir);
-    for (const file of files) await unlink(file.path);
+    for (const file of files) await unlink(file.path).catch((e: unknown) => Promise.reject(notWritableIn(this.trustDir, e)));
     this.#unlocked.delete(id);
     return files[0]!;
   }

@@ -2,10 +2,12 @@
 //   <trustDir>/tuf/<gun>/metadata/{root,targets,snapshot,timestamp}.json
 //   <trustDir>/tuf/<gun>/metadata/targets/<name>.json   (nested directories for nested names)
 // Directories 0700, files 0600, bytes exactly as received (Go re-hashes what it loads), and every
-// write atomic (temp file + rename) so a crash never leaves a half-written root behind.
+// write atomic (temp file + rename) so a crash never leaves a half-written root behind. A directory
+// this process cannot write fails every change with DirectoryNotWritableError (reads still work).
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { notWritableIn } from '../config/writable.js';
 
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
@@ -60,6 +62,19 @@ export class TrustCache {
   /** Writes exactly `bytes` (no newline, no re-serialisation), atomically, mode 0600. */
   async write(gun: string, role: string, bytes: Uint8Array): Promise<void> {
     const file = this.filePath(gun, role);
+    await this.#writing(() => this.#writeFile(file, bytes));
+  }
+
+  /** Runs a change of the cache; not-writable errors name the trust directory. */
+  async #writing(change: () => Promise<void>): Promise<void> {
+    try {
+      await change();
+    } catch (e) {
+      throw notWritableIn(this.trustDir, e);
+    }
+  }
+
+  async #writeFile(file: string, bytes: Uint8Array): Promise<void> {
     await this.#makeDirs(path.dirname(file));
     const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
     const handle = await open(temp, 'wx', FILE_MODE);
@@ -102,12 +117,14 @@ export class TrustCache {
 
   /** Forgets one role (e.g. a delegation that no longer exists). */
   async remove(gun: string, role: string): Promise<void> {
-    await rm(this.filePath(gun, role), { force: true });
+    const file = this.filePath(gun, role);
+    await this.#writing(() => rm(file, { force: true }));
   }
 
   /** Forgets the repository as `notary delete` does: metadata and changelist; keys are elsewhere. */
   async removeRepository(gun: string): Promise<void> {
-    await rm(this.repositoryDir(gun), { recursive: true, force: true });
+    const dir = this.repositoryDir(gun);
+    await this.#writing(() => rm(dir, { recursive: true, force: true }));
   }
 
   /** Creates missing directories from the trust dir down with 0700 (mkdir's mode is umask-filtered). */

@@ -1,15 +1,16 @@
 // Which Notary server holds a repository's trust data, and how to talk to it (TLS material).
 // Precedence: `--server` > DOCKER_CONTENT_TRUST_SERVER > `trust-tui config server` (most specific
-// GUN or prefix) > docker's default (docker-trust-reference.md 3.5). TLS: `--tlscacert`, the
-// config entry's CA, and docker's `$DOCKER_CONFIG/tls/<host[:port]>/` (3.7).
+// GUN or prefix) > docker's default (docker-trust-reference.md 3.5). TLS trust anchor: the first of
+// `--tlscacert`, the config entry's CA, docker's `$DOCKER_CONFIG/tls/<host[:port]>/*.crt` (3.7); only
+// that one is trusted, as notary's `--tlscacert` (never merged, so a wrong CA cannot go unnoticed).
 // Unlike docker, TLS is verified for loopback registries too (docker switches it off there).
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { dockerConfigDir } from '../config/paths.js';
 import type { ServerEntry } from '../config/settings.js';
 import { DOCKER_HUB_DOMAIN, isLoopbackHost } from '../registry/hosts.js';
 import type { ImageReference } from '../registry/reference.js';
-import { readDockerTlsDirectory } from '../registry/tls-dir.js';
+import { dockerTlsDirectory, readDockerTlsDirectory } from '../registry/tls-dir.js';
 
 /** Docker Hub's Notary service. */
 export const DOCKER_HUB_NOTARY_URL = 'https://notary.docker.io';
@@ -42,9 +43,13 @@ export interface TrustServerChoice {
   configCa?: string;
 }
 
+/** Where the CAs trusted for the server came from ('system': none given, the system's roots). */
+export type TrustAnchorSource = 'flag' | 'config' | 'docker-tls-dir' | 'system';
+
 export interface TrustEndpoint extends TrustServerChoice {
-  /** Extra CAs to trust (in addition to the system's), in the order: flag, config, docker dir. */
+  /** The CAs trusted for this server, instead of the system's: the trust anchor. Empty for 'system'. */
   caPem: string[];
+  anchor: { source: TrustAnchorSource; files: string[]; tlsDir: string };
   /** Client certificate and key for mutual TLS, from the docker TLS directory. */
   clientCert?: string;
   clientKey?: string;
@@ -132,22 +137,42 @@ export async function resolveTrustEndpoint(
   reference: Pick<ImageReference, 'gun' | 'registryHost'>,
   options: TrustServerOptions = {},
 ): Promise<TrustEndpoint> {
-  const choice = selectTrustServer(reference, options);
-  const endpoint: TrustEndpoint = { ...choice, caPem: [], tlsFiles: [], warnings: [] };
+  return endpointFor(selectTrustServer(reference, options), options);
+}
 
-  const caFiles = [options.tlsCaCert, choice.source === 'config' ? choice.configCa : undefined];
-  for (const file of caFiles) {
-    if (!file) continue;
-    const path = resolve(file);
-    endpoint.caPem.push(await readCaFile(path));
-    endpoint.tlsFiles.push(path);
-  }
-
+/**
+ * The TLS material for a chosen server: the one way every command and probe (e.g. `info`'s) reaches
+ * a trust server. The anchor is the first CA given, most explicit first: `--tlscacert`, the
+ * `config server` entry's CA, docker's tls directory; the client certificate comes from that directory.
+ */
+export async function endpointFor(choice: TrustServerChoice, options: Pick<TrustServerOptions, 'tlsCaCert' | 'env' | 'dockerConfigDir'> = {}): Promise<TrustEndpoint> {
   const configDir = options.dockerConfigDir ?? dockerConfigDir(options.env ?? process.env);
-  const tlsDir = await readDockerTlsDirectory(join(configDir, 'tls', new URL(choice.url).host));
-  endpoint.caPem.push(...tlsDir.caPem);
-  endpoint.tlsFiles.push(...tlsDir.files);
+  const tlsDirPath = dockerTlsDirectory(configDir, new URL(choice.url).host);
+  const tlsDir = await readDockerTlsDirectory(tlsDirPath);
+  const endpoint: TrustEndpoint = {
+    ...choice,
+    caPem: [],
+    anchor: { source: 'system', files: [], tlsDir: tlsDirPath },
+    tlsFiles: [],
+    warnings: [],
+  };
+
+  const given: [TrustAnchorSource, string | undefined][] = [
+    ['flag', options.tlsCaCert],
+    ['config', choice.source === 'config' ? choice.configCa : undefined],
+  ];
+  const explicit = given.find(([, file]) => file);
+  if (explicit) {
+    const path = resolve(explicit[1]!);
+    endpoint.caPem.push(await readCaFile(path));
+    endpoint.anchor = { source: explicit[0], files: [path], tlsDir: tlsDirPath };
+  } else if (tlsDir.caPem.length > 0) {
+    endpoint.caPem.push(...tlsDir.caPem);
+    endpoint.anchor = { source: 'docker-tls-dir', files: tlsDir.files.filter((f) => f.endsWith('.crt')), tlsDir: tlsDirPath };
+  }
+  endpoint.tlsFiles.push(...endpoint.anchor.files);
   if (tlsDir.clientCert && tlsDir.clientKey) {
+    endpoint.tlsFiles.push(...tlsDir.files.filter((f) => !f.endsWith('.crt')));
     endpoint.clientCert = tlsDir.clientCert;
     endpoint.clientKey = tlsDir.clientKey;
   }

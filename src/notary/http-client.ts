@@ -10,12 +10,14 @@ import {
   MetadataNotFoundError,
   NotaryHttpError,
   RepositoryNotInitialisedError,
+  ServerTimeoutError,
   ServerUnreachableError,
   TlsTrustError,
   UnauthorizedError,
   UnexpectedStatusError,
   UpdateRejectedError,
 } from './http-errors.js';
+import { Deadline } from '../net/deadline.js';
 import { encodeMultipart, type MetadataFile } from './multipart.js';
 import {
   BodyTooLargeError,
@@ -44,10 +46,11 @@ export interface NotaryClientOptions {
   authorize?: Authorize;
   /** Shown in 401 messages, e.g. `docker login registry.example.com`. */
   loginHint?: string;
-  /** Shown in TLS messages: where the CA could be put, e.g. `~/.docker/tls/host:port/`. */
+  /** Shown in TLS messages: which CA was trusted, or where one could be put (connect.ts words it). */
   caHint?: string;
+  /** The command's deadline (default: 30 s from now). */
+  deadline?: Deadline;
   connectTimeoutMs?: number;
-  requestTimeoutMs?: number;
   userAgent?: string;
   /** Replaces the node:https transport (tests). */
   transport?: Transport;
@@ -120,13 +123,12 @@ export class NotaryClient {
     const host = new URL(this.baseUrl).host;
     this.#authorize = options.authorize;
     this.#loginHint = options.loginHint ?? 'docker login';
-    this.#caHint = options.caHint ?? `$DOCKER_CONFIG/tls/${host}/`;
+    this.#caHint = options.caHint ?? `pass --tlscacert or put the CA in $DOCKER_CONFIG/tls/${host}/`;
     this.#transport =
       options.transport ??
       nodeTransport({
         tls: options.tls,
-        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-        requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+        timing: { deadline: options.deadline ?? new Deadline(), connectTimeoutMs: options.connectTimeoutMs },
         userAgent: options.userAgent ?? 'trust-tui',
       });
   }
@@ -317,7 +319,7 @@ export class NotaryClient {
   #networkError(e: unknown, spec: RequestSpec): Error {
     if (e instanceof NotaryHttpError) return e;
     if (e instanceof BodyTooLargeError) return new DownloadTooLargeError(this.baseUrl, spec.what, spec.maxBytes);
-    if (e instanceof RequestTimeoutError) return new ServerUnreachableError(this.baseUrl, e.message);
+    if (e instanceof RequestTimeoutError) return new ServerTimeoutError(this.baseUrl, e);
     const err = e as NodeJS.ErrnoException;
     const code = typeof err?.code === 'string' ? err.code : '';
     const message = err instanceof Error ? err.message : String(e);

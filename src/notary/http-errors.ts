@@ -1,5 +1,6 @@
 // Typed errors of the Notary HTTP client. Each message is the one line a user sees: what happened
 // and what to do — never docker's catch-all "no signatures or cannot access".
+import type { RequestTimeoutError } from '../net/deadline.js';
 
 /** Base class: every failure talking to a trust server. `url` is the server's base URL. */
 export class NotaryHttpError extends Error {
@@ -23,6 +24,18 @@ export class ServerUnreachableError extends NotaryHttpError {
   }
 }
 
+/**
+ * A request hung: no connection, no TLS handshake, or no complete answer before the command's
+ * deadline. The message names the request, e.g. `GET https://…/timestamp.json did not answer within 30s`.
+ */
+export class ServerTimeoutError extends ServerUnreachableError {
+  override name = 'ServerTimeoutError';
+  constructor(url: string, timeout: RequestTimeoutError) {
+    super(url, timeout.message);
+    this.message = timeout.message;
+  }
+}
+
 /** The server answered, but not with valid HTTP (a broken proxy or not an HTTP server). */
 export class BadResponseError extends NotaryHttpError {
   override name = 'BadResponseError';
@@ -37,9 +50,10 @@ export class TlsTrustError extends NotaryHttpError {
   constructor(
     url: string,
     readonly reason: string,
-    caHint: string,
+    /** What was trusted and what to do, e.g. `it does not chain to --tlscacert ca.crt; …`. */
+    advice: string,
   ) {
-    super(url, `TLS certificate of ${url} is not trusted: ${reason}; pass --tlscacert or put the CA in ${caHint}`);
+    super(url, `TLS certificate of ${url} is not trusted: ${reason}; ${advice}`);
   }
 }
 

@@ -3,9 +3,12 @@
 // whole-request timeout, and a hard cap on the bytes read from the response.
 import http from 'node:http';
 import https from 'node:https';
+import { armRequestTimers, type RequestTiming } from '../net/request-timers.js';
+
+export { RequestTimeoutError } from '../net/deadline.js';
 
 export interface TlsMaterial {
-  /** PEM CA certificates to trust instead of the system store (docker's tls/<host>/*.crt, --tlscacert). */
+  /** PEM CA certificates to trust instead of the system store: the server's trust anchor. */
   ca?: (string | Buffer)[];
   /** PEM client certificate and key for mutual TLS. */
   cert?: string | Buffer;
@@ -33,21 +36,13 @@ export class BodyTooLargeError extends Error {
   override name = 'BodyTooLargeError';
 }
 
-/** Raised when the connect or whole-request timer fires (`phase` says which). */
-export class RequestTimeoutError extends Error {
-  override name = 'RequestTimeoutError';
-  constructor(readonly phase: 'connect' | 'request', ms: number) {
-    super(`${phase === 'connect' ? 'no connection' : 'no complete answer'} within ${Math.round(ms / 1000)} s`);
-  }
-}
-
 /** Sends one request. Injectable so tests can script a server without sockets. */
 export type Transport = (req: TransportRequest) => Promise<TransportResponse>;
 
 export interface NodeTransportOptions {
   tls?: TlsMaterial;
-  connectTimeoutMs: number;
-  requestTimeoutMs: number;
+  /** The command's deadline and the connect/handshake bound. */
+  timing: RequestTiming;
   userAgent: string;
 }
 
@@ -81,7 +76,7 @@ export function nodeTransport(options: NodeTransportOptions): Transport {
       const fail = (err: Error) => {
         if (settled) return;
         settled = true;
-        clearTimeout(requestTimer);
+        disarm();
         request.destroy();
         reject(err);
       };
@@ -103,23 +98,11 @@ export function nodeTransport(options: NodeTransportOptions): Transport {
         res.on('end', () => {
           if (settled) return;
           settled = true;
-          clearTimeout(requestTimer);
+          disarm();
           resolve({ status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks) });
         });
       });
-      const requestTimer = setTimeout(
-        () => fail(new RequestTimeoutError('request', options.requestTimeoutMs)),
-        options.requestTimeoutMs,
-      );
-      request.on('socket', (socket) => {
-        if (!socket.connecting) return;
-        const connectTimer = setTimeout(
-          () => fail(new RequestTimeoutError('connect', options.connectTimeoutMs)),
-          options.connectTimeoutMs,
-        );
-        socket.once('connect', () => clearTimeout(connectTimer));
-        socket.once('close', () => clearTimeout(connectTimer));
-      });
+      const disarm = armRequestTimers(request, `${req.method} ${req.url.href}`, isHttps, options.timing, fail);
       request.on('error', fail);
       request.end(req.body);
     });

@@ -4,6 +4,7 @@
 // order, writes what verified to the cache, and handles the two recoveries notary has:
 //   * any verification failure -> download root again (rotating through `<v>.root.json`) and retry once;
 //   * server unreachable -> answer from UNEXPIRED cached metadata, and say so.
+import { DirectoryNotWritableError } from '../config/writable.js';
 import { TufError } from '../tuf/errors.js';
 import type { FileMeta } from '../tuf/metadata/index.js';
 import { parseMetadata } from '../tuf/metadata/index.js';
@@ -346,6 +347,16 @@ class Update {
    * snapshot no longer lists are forgotten (their version must not act as a rollback floor).
    */
   async #commit(set: TrustedSet): Promise<void> {
+    try {
+      await this.#writeCache(set);
+    } catch (e) {
+      // A read-only cache (a shared mount) does not stop a read: the answer was verified all the same.
+      if (!(e instanceof DirectoryNotWritableError)) throw e;
+      this.#warn(cacheNotUpdated(e));
+    }
+  }
+
+  async #writeCache(set: TrustedSet): Promise<void> {
     const trusted = set.trustedFiles();
     // root first: the rest was verified against it
     for (const role of ['root', ...[...trusted.keys()].filter((r) => r !== 'root')]) {
@@ -430,8 +441,18 @@ export function refresh(gun: string, options: RefreshOptions): Promise<RefreshRe
  */
 export async function rememberPublished(gun: string, files: readonly MetadataFile[], cache: TrustCache): Promise<void> {
   const hasRoot = (await cache.read(gun, 'root')) !== undefined;
-  for (const file of files) {
-    if (file.role === 'timestamp' || (file.role === 'root' && hasRoot)) continue;
-    await cache.write(gun, file.role, file.bytes);
+  try {
+    for (const file of files) {
+      if (file.role === 'timestamp' || (file.role === 'root' && hasRoot)) continue;
+      await cache.write(gun, file.role, file.bytes);
+    }
+  } catch (e) {
+    // Published already: the read-back that follows says that the cache could not be updated.
+    if (!(e instanceof DirectoryNotWritableError)) throw e;
   }
+}
+
+/** The one warning of a read from a read-only trust directory (same words for every repository). */
+export function cacheNotUpdated(e: DirectoryNotWritableError): string {
+  return `the trust directory ${e.dir} is not writable (${e.code}): the local trust cache was not updated`;
 }

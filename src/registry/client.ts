@@ -7,15 +7,15 @@
 // registries by default: with `loopbackScheme: 'auto'` (the default) https is tried first and
 // http is used when the server does not speak TLS; 'http' or 'https' forces one.
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { dockerConfigDir } from '../config/paths.js';
+import type { Deadline } from '../net/deadline.js';
 import { createAuthorizer, repositoryScope, type Authorizer } from './auth.js';
 import { loadRegistryCredentials, type RegistryCredentials } from './credentials.js';
 import { RegistryRequestError } from './errors.js';
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN, isLoopbackHost } from './hosts.js';
 import { createHttpFetch, HttpTransportError, type HttpFetch, type HttpResponse, type TlsMaterial } from './http.js';
 import type { ImageReference } from './reference.js';
-import { readDockerTlsDirectory } from './tls-dir.js';
+import { dockerTlsDirectory, readDockerTlsDirectory } from './tls-dir.js';
 
 export const MEDIA_TYPES = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -28,7 +28,6 @@ const MANIFEST_ACCEPT = Object.values(MEDIA_TYPES).join(', ');
 /** docker's maxManifestBodySize. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const DEFAULT_MAX_BLOB_BYTES = 64 * 1024 * 1024;
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface ManifestDescriptor {
   /** `sha256:<hex>` of the manifest bytes: what docker signs as the target hash. */
@@ -55,7 +54,8 @@ export interface RegistryClientOptions {
   fetch?: HttpFetch;
   /** How to reach loopback registries; non-loopback registries always use https. */
   loopbackScheme?: 'auto' | 'https' | 'http';
-  timeoutMs?: number;
+  /** The command's deadline, shared by every request (default: 30 s from the first request). */
+  deadline?: Deadline;
   userAgent?: string;
 }
 
@@ -238,7 +238,7 @@ export class RegistryClient {
   async #defaultFetch(registryHost: string): Promise<HttpFetch> {
     const options = this.#options;
     const configDir = options.dockerConfigDir ?? dockerConfigDir(options.env);
-    const fromDir = await readDockerTlsDirectory(join(configDir, 'tls', registryHost));
+    const fromDir = await readDockerTlsDirectory(dockerTlsDirectory(configDir, registryHost));
     const extra = options.tls ?? {};
     const tls: TlsMaterial = { caPem: [...fromDir.caPem, ...(extra.caPem ?? [])] };
     const clientCert = extra.clientCert ?? fromDir.clientCert;
@@ -246,7 +246,7 @@ export class RegistryClient {
     if (clientCert && clientKey) Object.assign(tls, { clientCert, clientKey });
     return createHttpFetch({
       tls,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(options.deadline ? { deadline: options.deadline } : {}),
       userAgent: options.userAgent ?? 'trust-tui',
     });
   }
@@ -261,7 +261,7 @@ export class RegistryClient {
         e.failure === 'tls'
           ? `TLS failure talking to registry ${registryHost}: ${e.message}; put its CA in $DOCKER_CONFIG/tls/${registryHost}/ca.crt`
           : e.failure === 'timeout'
-            ? `registry ${registryHost} did not answer in time (${e.message})`
+            ? `registry ${registryHost}: ${e.message}`
             : e.failure === 'too-large'
               ? `registry ${registryHost} sent too much data: ${e.message}`
               : `cannot reach registry ${registryHost}: ${e.message}`;

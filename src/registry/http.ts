@@ -1,9 +1,12 @@
 // A small fetch over node:http/https. Global fetch cannot take a private CA or a client
 // certificate without undici's Agent (not a dependency), and registries and Notary servers on
-// private networks need both. Bodies are read whole, with a size cap, and every request has a timeout.
+// private networks need both. Bodies are read whole, with a size cap, and every request runs under
+// the command's deadline with a short connect/handshake bound (src/net, as the Notary client).
 import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
+import { Deadline } from '../net/deadline.js';
+import { armRequestTimers } from '../net/request-timers.js';
 
 export interface TlsMaterial {
   /** Extra CA certificates (PEM), trusted in addition to Node's bundled roots. */
@@ -19,7 +22,6 @@ export interface HttpRequestInit {
   body?: Uint8Array | string;
   /** Refuse bodies larger than this (default 32 MiB). */
   maxBytes?: number;
-  timeoutMs?: number;
 }
 
 /** The part of a fetch Response that the registry and Notary code use. */
@@ -52,23 +54,23 @@ export class HttpTransportError extends Error {
 
 export interface HttpFetchOptions {
   tls?: TlsMaterial;
-  /** Per request, default 30 s. */
-  timeoutMs?: number;
+  /** The command's deadline, shared by every request (default: 30 s from now). */
+  deadline?: Deadline;
   userAgent?: string;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 
 export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
   const tlsOptions = nodeTlsOptions(options.tls);
+  const deadline = options.deadline ?? new Deadline();
   return async (url, init = {}) => {
     let target = url;
     let headers = { ...init.headers };
     if (options.userAgent && !hasHeader(headers, 'user-agent')) headers['User-Agent'] = options.userAgent;
     for (let hop = 0; ; hop++) {
-      const response = await requestOnce(target, { ...init, headers }, tlsOptions, options.timeoutMs);
+      const response = await requestOnce(target, { ...init, headers }, tlsOptions, deadline);
       const location = response.headers.get('location');
       const method = (init.method ?? 'GET').toUpperCase();
       // Follow redirects for reads only (blob downloads go to storage backends).
@@ -95,7 +97,7 @@ function requestOnce(
   url: string,
   init: HttpRequestInit,
   tlsOptions: https.RequestOptions,
-  defaultTimeoutMs = DEFAULT_TIMEOUT_MS,
+  deadline: Deadline,
 ): Promise<HttpResponse> {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
@@ -105,19 +107,25 @@ function requestOnce(
   const body = typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : init.body;
   const headers: Record<string, string> = { ...init.headers };
   if (body) headers['Content-Length'] = String(body.length);
-  const timeoutMs = init.timeoutMs ?? defaultTimeoutMs;
   const maxBytes = init.maxBytes ?? DEFAULT_MAX_BYTES;
   const method = init.method ?? 'GET';
 
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (done: () => void) => {
+      if (settled) return;
+      settled = true;
+      disarm();
+      done();
+    };
     const request = (secure ? https : http).request(
       target,
-      { method, headers, agent: false, timeout: timeoutMs, ...(secure ? tlsOptions : {}) },
+      { method, headers, agent: false, ...(secure ? tlsOptions : {}) },
       (res) => {
         const declared = Number(res.headers['content-length'] ?? 0);
         if (method !== 'HEAD' && declared > maxBytes) {
           res.destroy();
-          reject(tooLarge(url, maxBytes));
+          settle(() => reject(tooLarge(url, maxBytes)));
           return;
         }
         const chunks: Buffer[] = [];
@@ -126,19 +134,20 @@ function requestOnce(
           received += chunk.length;
           if (received > maxBytes) {
             res.destroy();
-            reject(tooLarge(url, maxBytes));
+            settle(() => reject(tooLarge(url, maxBytes)));
             return;
           }
           chunks.push(chunk);
         });
-        res.on('error', (e) => reject(transportError(url, e)));
-        res.on('end', () => resolve(bufferedResponse(url, res, Buffer.concat(chunks))));
+        res.on('error', (e) => settle(() => reject(transportError(url, e))));
+        res.on('end', () => settle(() => resolve(bufferedResponse(url, res, Buffer.concat(chunks)))));
       },
     );
-    request.on('timeout', () =>
-      request.destroy(new HttpTransportError('timeout', url, `${method} ${url} timed out after ${timeoutMs / 1000} s`)),
-    );
-    request.on('error', (e) => reject(e instanceof HttpTransportError ? e : transportError(url, e)));
+    const disarm = armRequestTimers(request, `${method} ${url}`, secure, { deadline }, (timeout) => {
+      settle(() => reject(new HttpTransportError('timeout', url, timeout.message)));
+      request.destroy();
+    });
+    request.on('error', (e) => settle(() => reject(e instanceof HttpTransportError ? e : transportError(url, e))));
     request.end(body);
   });
 }

@@ -12,6 +12,11 @@ export interface TlsDirectoryContents extends TlsMaterial {
   files: string[];
 }
 
+/** `$DOCKER_CONFIG/tls/<host[:port]>`: where docker, the Notary client and the registry client look. */
+export function dockerTlsDirectory(dockerConfigDir: string, host: string): string {
+  return join(dockerConfigDir, 'tls', host);
+}
+
 /**
  * Reads one TLS directory. A missing directory is empty. With several client pairs the first by
  * file name is used (Node takes one certificate per connection; docker offers all and Go picks).

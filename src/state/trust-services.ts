@@ -6,6 +6,7 @@ import { Settings, type SettingsData } from '../config/settings.js';
 import { KeyStore, parseKeyFile, decodePem, openKeyFile, type PassphraseSource } from '../keys/index.js';
 import { EnvPassphraseSource, FirstAvailablePassphraseSource, ScriptedPassphraseSource } from '../keys/passphrase.js';
 import { PromptCancelledError } from '../keys/errors.js';
+import { Deadline } from '../net/deadline.js';
 import type { TrustContext } from '../trust/context.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey } from '../trust/keys.js';
@@ -35,17 +36,23 @@ export function createTrustServices(options: TrustServicesOptions): Services {
   const keys = new KeyStore(options.trustDir);
   const settings = new Settings(options.configDir);
   const env = options.env ?? process.env;
-  const context = (passphrases: PassphraseSource = noPassphrases): TrustContext => ({
-    trustDir: options.trustDir,
-    keys,
-    settings,
+  const context = (passphrases: PassphraseSource = noPassphrases): TrustContext => {
+    // Each service call is one command: one deadline, stopped while the passphrase dialog is open.
+    const deadline = new Deadline();
     // The environment's passphrases first (as on the command line), then the UI's masked prompt.
-    passphrases: new FirstAvailablePassphraseSource(new EnvPassphraseSource(env), passphrases),
-    confirm: async () => true,
-    warn: options.warn ?? (() => undefined),
-    debug: () => undefined,
-    env,
-  });
+    const chain = new FirstAvailablePassphraseSource(new EnvPassphraseSource(env), passphrases);
+    return {
+      trustDir: options.trustDir,
+      keys,
+      settings,
+      passphrases: { get: (req) => deadline.excluding(() => chain.get(req)) },
+      confirm: async () => true,
+      warn: options.warn ?? (() => undefined),
+      debug: () => undefined,
+      env,
+      deadline,
+    };
+  };
 
   return {
     async listKeys() {

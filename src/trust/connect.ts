@@ -1,10 +1,12 @@
 // From what the user typed (`registry.example.com/team/app:v2`) to a Notary client for the right
 // server: reference normalised as docker does, server chosen (flag > env > config > docker default),
-// TLS material from the flag, the config entry and docker's tls directory, registry credentials for
-// the server's token challenge.
+// TLS trust anchor and client certificate (endpoint.ts), registry credentials for the server's token
+// challenge, and the command's deadline. Every command, probe and UI service reaches a trust server
+// through `notaryClientFor`.
 import { dockerConfigDir } from '../config/paths.js';
-import { resolveTrustEndpoint, type TrustEndpoint } from '../notary/endpoint.js';
+import { endpointFor, normaliseServerUrl, resolveTrustEndpoint, type TrustEndpoint, type TrustServerChoice } from '../notary/endpoint.js';
 import { NotaryClient } from '../notary/http-client.js';
+import { Deadline } from '../net/deadline.js';
 import { createAuthorizer } from '../registry/auth.js';
 import { loadRegistryCredentials } from '../registry/credentials.js';
 import { createHttpFetch } from '../registry/http.js';
@@ -28,42 +30,96 @@ export interface Connection {
   client: NotaryClient;
 }
 
+function allowInsecureLoopback(ctx: TrustContext, options: ServerOptions): boolean {
+  return options.allowInsecureLoopback ?? ctx.env.TRUST_TUI_ALLOW_HTTP_LOOPBACK === '1';
+}
+
+/** The command's deadline; a context without one (a test's) gets a fresh default. */
+export function deadlineOf(ctx: TrustContext): Deadline {
+  return ctx.deadline ?? new Deadline();
+}
+
 export async function connect(ctx: TrustContext, input: string | ImageReference, options: ServerOptions = {}): Promise<Connection> {
   const reference = typeof input === 'string' ? parseReference(input) : input;
   const env = ctx.env as NodeJS.ProcessEnv;
-  const configDir = dockerConfigDir(env);
   const endpoint = await resolveTrustEndpoint(reference, {
     server: options.server,
     tlsCaCert: options.tlsCaCert,
     servers: ctx.settings.data.servers,
     env,
-    dockerConfigDir: configDir,
-    allowInsecureLoopback: options.allowInsecureLoopback ?? env.TRUST_TUI_ALLOW_HTTP_LOOPBACK === '1',
+    dockerConfigDir: dockerConfigDir(env),
+    allowInsecureLoopback: allowInsecureLoopback(ctx, options),
   });
   for (const warning of endpoint.warnings) ctx.warn(warning);
-  ctx.debug(`trust server for ${reference.gun}: ${endpoint.url} (${endpoint.source})`);
+  ctx.debug(`trust server for ${reference.gun}: ${endpoint.url} (${endpoint.source}, CA: ${endpoint.anchor.source})`);
+  return { reference, gun: reference.gun, endpoint, client: notaryClientFor(ctx, endpoint, { registryHost: reference.registryHost }) };
+}
 
-  // A CA given for this server (flag, config entry, docker's tls directory) is its trust anchor, as
-  // notary's --tlscacert is. (docker adds it to the system pool instead; parsing the ~140 system
-  // roots for every command costs ~90 ms, and a private server's certificate never chains to them.)
+/**
+ * A client for a server named by URL rather than by repository (`info`'s probes): the same TLS
+ * material, anchor rule and deadline as `connect`. `configCa` is the `config server` entry's CA.
+ */
+export async function connectToServer(
+  ctx: TrustContext,
+  url: string,
+  options: ServerOptions & { configCa?: string; deadline?: Deadline } = {},
+): Promise<NotaryClient> {
+  const env = ctx.env as NodeJS.ProcessEnv;
+  const choice: TrustServerChoice = {
+    url: normaliseServerUrl(url, allowInsecureLoopback(ctx, options)),
+    source: options.configCa ? 'config' : 'flag',
+    ...(options.configCa ? { configCa: options.configCa } : {}),
+  };
+  const endpoint = await endpointFor(choice, { tlsCaCert: options.tlsCaCert, env, dockerConfigDir: dockerConfigDir(env) });
+  return notaryClientFor(ctx, endpoint, { deadline: options.deadline });
+}
+
+/** What a TLS failure message says: which CA was trusted, and where the right one goes. */
+function caAdvice(endpoint: TrustEndpoint): string {
+  const { source, files, tlsDir } = endpoint.anchor;
+  switch (source) {
+    case 'flag':
+      return `it does not chain to --tlscacert ${files[0]}; pass the CA that issued the server's certificate`;
+    case 'config':
+      return `it does not chain to the CA ${files[0]} of \`trust-tui config server ${endpoint.configKey ?? ''}\`; set the right one with config server --ca`;
+    case 'docker-tls-dir':
+      return `it does not chain to the CAs in ${tlsDir} (${files.join(', ')}); put the CA that issued it there, or pass --tlscacert`;
+    case 'system':
+      return `pass --tlscacert or put the CA in ${tlsDir}/ca.crt`;
+  }
+}
+
+export function notaryClientFor(
+  ctx: TrustContext,
+  endpoint: TrustEndpoint,
+  options: { registryHost?: string; deadline?: Deadline } = {},
+): NotaryClient {
+  const env = ctx.env as NodeJS.ProcessEnv;
+  const deadline = options.deadline ?? deadlineOf(ctx);
+  // The anchor replaces the system roots, as notary's --tlscacert does. (docker adds it to the
+  // system pool instead; parsing the ~140 system roots for every command costs ~90 ms, and a private
+  // server's certificate never chains to them.)
   const tls = {
     ...(endpoint.caPem.length > 0 ? { ca: endpoint.caPem } : {}),
     ...(endpoint.clientCert && endpoint.clientKey ? { cert: endpoint.clientCert, key: endpoint.clientKey } : {}),
   };
+  const registryHost = options.registryHost;
   // The server asks for the registry's credentials (docker looks them up by the image's registry).
-  const authorize = createAuthorizer({
-    credentials: () => loadRegistryCredentials(reference.registryHost, { dockerConfigDir: configDir, env }),
-    fetch: createHttpFetch({
-      tls: { caPem: endpoint.caPem, clientCert: endpoint.clientCert, clientKey: endpoint.clientKey },
-    }),
-  });
-  const host = new URL(endpoint.url).host;
-  const client = new NotaryClient({
+  const authorize = registryHost
+    ? createAuthorizer({
+        credentials: () => loadRegistryCredentials(registryHost, { dockerConfigDir: dockerConfigDir(env), env }),
+        fetch: createHttpFetch({
+          tls: { caPem: endpoint.caPem, clientCert: endpoint.clientCert, clientKey: endpoint.clientKey },
+          deadline,
+        }),
+      })
+    : undefined;
+  return new NotaryClient({
     baseUrl: endpoint.url,
     tls,
-    authorize: (challenge, scope) => authorize(challenge, scope),
-    loginHint: `docker login ${reference.registryHost}`,
-    caHint: `${configDir}/tls/${host}/ca.crt`,
+    deadline,
+    ...(authorize ? { authorize: (challenge, scope) => authorize(challenge, scope) } : {}),
+    ...(registryHost ? { loginHint: `docker login ${registryHost}` } : {}),
+    caHint: caAdvice(endpoint),
   });
-  return { reference, gun: reference.gun, endpoint, client };
 }

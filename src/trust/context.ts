@@ -2,6 +2,7 @@
 // things live and how to ask the user. Operations never print or prompt on their own.
 import type { Settings } from '../config/settings.js';
 import type { KeyStore, PassphraseSource } from '../keys/index.js';
+import type { Deadline } from '../net/deadline.js';
 
 export interface TrustContext {
   trustDir: string;
@@ -15,4 +16,6 @@ export interface TrustContext {
   /** Details shown with --debug. */
   debug(message: string): void;
   env: Readonly<Record<string, string | undefined>>;
+  /** How long this command may wait for servers, all requests together (default 30 s). */
+  deadline?: Deadline;
 }

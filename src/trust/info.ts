@@ -2,12 +2,10 @@
 // who signed it, every signer and key (and which of them this host holds), every role's version and
 // expiry, the server and whether the answer came from it or from the cache.
 // `info` alone: this host — keys, settings, servers, pins, trust directory.
-import { readFile } from 'node:fs/promises';
-import { rootCertificates } from 'node:tls';
 import { defaultConfigDir } from '../config/paths.js';
-import { NotaryClient } from '../notary/http-client.js';
+import { CONNECT_TIMEOUT_MS, Deadline } from '../net/deadline.js';
 import { parseReference } from '../registry/reference.js';
-import type { ServerOptions } from './connect.js';
+import { connectToServer, deadlineOf, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { listKeys, type ListedKey } from './keys.js';
 import { openRepository } from './repository.js';
@@ -109,11 +107,14 @@ export interface HostInfo {
   watched: string[];
 }
 
-/** `online`, or `offline: <why>` — a ping of the server with a short timeout. */
-async function probe(url: string, caFile?: string): Promise<string> {
+/**
+ * `online`, or `offline: <why>` — a ping of the server, reached as every command reaches it (its CA
+ * from `--tlscacert`, the entry's `--ca` or docker's tls directory), with a short timeout.
+ */
+async function probe(ctx: TrustContext, url: string, options: ServerOptions & { configCa?: string }): Promise<string> {
   try {
-    const ca = caFile ? [...rootCertificates, await readFile(caFile, 'utf8')] : undefined;
-    const client = new NotaryClient({ baseUrl: url, ...(ca ? { tls: { ca } } : {}), connectTimeoutMs: 3000, requestTimeoutMs: 3000 });
+    const deadline = new Deadline(Math.min(CONNECT_TIMEOUT_MS, deadlineOf(ctx).remainingMs()));
+    const client = await connectToServer(ctx, url, { ...options, deadline });
     await client.ping();
     return 'online';
   } catch (e) {
@@ -121,8 +122,10 @@ async function probe(url: string, caFile?: string): Promise<string> {
   }
 }
 
-export async function hostInfo(ctx: TrustContext): Promise<HostInfo> {
+/** `info` without a repository. `--tlscacert` is the anchor of every server probed, as for any command. */
+export async function hostInfo(ctx: TrustContext, options: ServerOptions = {}): Promise<HostInfo> {
   const s = ctx.settings.data;
+  const given = { tlsCaCert: options.tlsCaCert, allowInsecureLoopback: options.allowInsecureLoopback };
   return {
     trustDir: ctx.trustDir,
     cacheDir: `${ctx.trustDir}/tuf`,
@@ -130,9 +133,9 @@ export async function hostInfo(ctx: TrustContext): Promise<HostInfo> {
     rootKeyId: s.rootKeyId ?? null,
     tofu: s.tofu,
     keys: await listKeys(ctx),
-    servers: await Promise.all(Object.entries(s.servers).map(async ([scope, e]) => ({ scope, ...e, state: await probe(e.url, e.ca) }))),
+    servers: await Promise.all(Object.entries(s.servers).map(async ([scope, e]) => ({ scope, ...e, state: await probe(ctx, e.url, { ...given, configCa: e.ca }) }))),
     environmentServer: ctx.env.DOCKER_CONTENT_TRUST_SERVER
-      ? { url: ctx.env.DOCKER_CONTENT_TRUST_SERVER, state: await probe(ctx.env.DOCKER_CONTENT_TRUST_SERVER) }
+      ? { url: ctx.env.DOCKER_CONTENT_TRUST_SERVER, state: await probe(ctx, ctx.env.DOCKER_CONTENT_TRUST_SERVER, given) }
       : null,
     pins: Object.entries(s.pins).map(([scope, p]) => (p.certs?.length ? { scope, kind: 'certificates' as const, certs: p.certs } : { scope, kind: 'ca' as const })),
     watched: s.watched,

@@ -7,6 +7,7 @@
 import { loadRegistryCredentials } from '../registry/credentials.js';
 import type { ImageReference } from '../registry/reference.js';
 import { dockerConfigDir } from '../config/paths.js';
+import { requireWritableDir } from '../config/writable.js';
 import { generatePrivateKey } from '../keys/index.js';
 import { createRootCertificate } from '../tuf/certs.js';
 import { ALL_PATHS } from '../tuf/delegation.js';
@@ -76,6 +77,7 @@ export async function initRepository(
   input: string | ImageReference | OpenedRepository,
   options: ServerOptions & { signer?: string } = {},
 ): Promise<InitResult> {
+  await requireWritableDir(ctx.trustDir);
   const repo =
     typeof input === 'object' && 'client' in input ? input : await openRepository(ctx, input, { ...options, allowMissing: true });
   if (repo.state) throw new InputError(`${repo.gun} is already initialised on ${repo.endpoint.url}`);

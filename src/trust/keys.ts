@@ -14,6 +14,7 @@ import {
   type StoredKey,
 } from '../keys/index.js';
 import type { PrivateKey } from '../tuf/private-key.js';
+import { requireWritableDir } from '../config/writable.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 
@@ -43,6 +44,7 @@ export async function generateKey(
   options: { type?: GeneratedKeyAlgorithm; dir?: string } = {},
 ): Promise<GeneratedKey> {
   checkKeyName(name);
+  await requireWritableDir(ctx.trustDir);
   const type = options.type ?? 'ecdsa';
   const dir = options.dir ?? '.';
   const dirStat = await stat(dir).catch(() => undefined);
@@ -127,6 +129,7 @@ export async function loadKey(ctx: TrustContext, file: string, options: { name?:
  * `trust-tui key save` and `notary key export` write them.
  */
 export async function loadKeys(ctx: TrustContext, file: string, options: { name?: string } = {}): Promise<LoadedKey[]> {
+  await requireWritableDir(ctx.trustDir);
   const blocks = decodePem(await readPrivateKeyText(file), file).filter((b) => PRIVATE_KEY_BLOCK_TYPES.includes(b.type));
   if (blocks.length <= 1) return [await loadKey(ctx, file, options)];
   const loaded: LoadedKey[] = [];

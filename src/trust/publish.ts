@@ -1,5 +1,6 @@
 // The write path shared by init, sign, revoke, signer and key rotation: unlock the held keys that may
 // sign the edited roles, sign, upload, cache what the server accepted, and read the result back.
+import { requireWritableDir } from '../config/writable.js';
 import type { MetadataFile } from '../notary/multipart.js';
 import { rememberPublished, type RefreshResult } from '../notary/updater.js';
 import type { KeyLookup, RepositoryEditor, RepositoryState } from '../tuf/editor.js';
@@ -60,6 +61,8 @@ export async function publish(
     expires?: (role: string) => GoTime | undefined;
   } = {},
 ): Promise<PublishResult> {
+  // Nothing is published that this host then could not cache (nor its keys unlocked for nothing).
+  await requireWritableDir(ctx.trustDir);
   const roles = editor.editedRoles;
   const signSnapshot = (await heldKeyIds(ctx, editor, 'snapshot')).length > 0;
   const lookup = await unlockFor(ctx, editor, signSnapshot ? [...roles, 'snapshot'] : roles);

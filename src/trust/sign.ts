@@ -4,6 +4,7 @@
 // repository has no delegations. A repository that does not exist yet is initialised first.
 import { readFile } from 'node:fs/promises';
 import { dockerConfigDir } from '../config/paths.js';
+import { requireWritableDir } from '../config/writable.js';
 import { RegistryClient } from '../registry/client.js';
 import { parseReference, requireTag, type TaggedReference } from '../registry/reference.js';
 import type { JsonValue } from '../tuf/canonical.js';
@@ -11,7 +12,7 @@ import { isPathAllowed, parentRoleName } from '../tuf/delegation.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import { FileMeta } from '../tuf/metadata/index.js';
 import { GoTime } from '../tuf/time.js';
-import type { ServerOptions } from './connect.js';
+import { deadlineOf, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 import { initRepository } from './init.js';
@@ -38,7 +39,7 @@ export interface SignResult {
 
 export function registryClient(ctx: TrustContext): RegistryClient {
   const env = ctx.env as NodeJS.ProcessEnv;
-  return new RegistryClient({ env, dockerConfigDir: dockerConfigDir(env) });
+  return new RegistryClient({ env, dockerConfigDir: dockerConfigDir(env), deadline: deadlineOf(ctx) });
 }
 
 /** Roles this host can sign `tag` into, by docker's rule (see the top of this file). */
@@ -67,6 +68,8 @@ export async function signableRoles(ctx: TrustContext, repo: OpenedRepository, e
 
 export async function sign(ctx: TrustContext, input: string, options: SignOptions = {}): Promise<SignResult> {
   const reference = requireTag(parseReference(input)) as TaggedReference;
+  // Before anything is asked of the registry or the server: signing must be able to write the cache.
+  await requireWritableDir(ctx.trustDir);
   const registry = registryClient(ctx);
   let digest = options.digest;
   let size = options.size;

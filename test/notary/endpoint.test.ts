@@ -126,20 +126,32 @@ describe('resolveTrustEndpoint: TLS material', () => {
     });
   });
 
-  it('puts --tlscacert first and the config CA next, but only for the config server', async () => {
+  it('trusts one anchor, the most explicit CA given: --tlscacert, else the config CA, else docker\'s tls directory', async () => {
     const flagCa = join(dockerConfig, 'flag.pem');
     const configCa = join(dockerConfig, 'config.pem');
     await writeFile(flagCa, pem('flag'));
     await writeFile(configCa, pem('config'));
+    const tlsDir = join(dockerConfig, 'tls', 'notary.example.com');
+    await mkdir(tlsDir, { recursive: true });
+    await writeFile(join(tlsDir, 'ca.crt'), pem('dir'));
     const servers = { 'registry.example.com/team/*': { url: 'https://notary.example.com', ca: configCa } };
     const env = { DOCKER_CONFIG: dockerConfig };
 
-    const fromConfig = await resolveTrustEndpoint(app, { env, servers, tlsCaCert: flagCa });
-    expect(fromConfig.caPem).toEqual([pem('flag'), pem('config')]);
-    expect(fromConfig.tlsFiles).toEqual([flagCa, configCa]);
+    const fromFlag = await resolveTrustEndpoint(app, { env, servers, tlsCaCert: flagCa });
+    expect(fromFlag.caPem).toEqual([pem('flag')]);
+    expect(fromFlag.anchor).toMatchObject({ source: 'flag', files: [flagCa] });
+
+    const fromConfig = await resolveTrustEndpoint(app, { env, servers });
+    expect(fromConfig.caPem).toEqual([pem('config')]);
+    expect(fromConfig.anchor).toMatchObject({ source: 'config', files: [configCa] });
+
+    const fromDir = await resolveTrustEndpoint(app, { env, servers, server: 'https://notary.example.com' });
+    expect(fromDir.caPem).toEqual([pem('dir')]);
+    expect(fromDir.anchor).toMatchObject({ source: 'docker-tls-dir', files: [join(tlsDir, 'ca.crt')] });
 
     const overridden = await resolveTrustEndpoint(app, { env, servers, server: 'https://elsewhere.example.com' });
     expect(overridden.caPem).toEqual([]);
+    expect(overridden.anchor.source).toBe('system');
   });
 
   it('refuses an orphan client certificate or key, with docker\'s message', async () => {

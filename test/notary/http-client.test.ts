@@ -13,6 +13,8 @@ import { NotaryClient, describeErrorBody } from '../../src/notary/http-client.js
 import type { AuthChallenge, AuthScope } from '../../src/notary/auth-challenge.js';
 import { parseChallenges } from '../../src/notary/auth-challenge.js';
 import { encodeMultipart } from '../../src/notary/multipart.js';
+import { ServerUnreachableError } from '../../src/notary/http-errors.js';
+import { Deadline } from '../../src/net/deadline.js';
 import { makePki, makeScratchDir, removeScratchDir, type PkiFiles } from '../helpers/peers.js';
 
 type Handler = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) => void;
@@ -131,11 +133,13 @@ describe('NotaryClient over plain HTTP', () => {
     await expect(client.getMetadata('g/a', 'timestamp', 4096)).rejects.toThrow(/larger than the 4096 bytes allowed/);
   });
 
-  it('gives up on a server that never answers, within the request timeout', async () => {
+  it('gives up on a server that never answers, within the command deadline, naming the request', async () => {
     server.handle = (req, _b, res) => void (okPing(req, res) || undefined);
-    const client = new NotaryClient({ baseUrl: server.url, requestTimeoutMs: 300 });
+    const client = new NotaryClient({ baseUrl: server.url, deadline: new Deadline(300) });
     const started = Date.now();
-    await expect(client.getMetadata('g/a', 'root')).rejects.toMatchObject({ name: 'ServerUnreachableError' });
+    const failure = client.getMetadata('g/a', 'root');
+    await expect(failure).rejects.toBeInstanceOf(ServerUnreachableError);
+    await expect(failure).rejects.toThrow(`GET ${server.url}/v2/g/a/_trust/tuf/root.json did not answer within 300ms`);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 

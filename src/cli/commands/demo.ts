@@ -12,6 +12,8 @@ interface DemoOptions {
   listen: string;
 }
 
+const SEED_TIMEOUT_MS = 5 * 60_000;
+
 export function registerDemoCommand(program: Command, io: Io): void {
   program
     .command('demo')
@@ -44,7 +46,8 @@ export function registerDemoCommand(program: Command, io: Io): void {
           s.servers[`${demo.DEMO_PREFIX}/*`] = { url: server.url, ...(server.caFile ? { ca: server.caFile } : {}) };
         });
         const ctx = {
-          ...cliContext({ trustDir: layout.trustDir, configDir: layout.configDir, json: false, debug: false }, io),
+          // Seeding publishes every demo repository to the local server: one deadline for all of it.
+          ...cliContext({ trustDir: layout.trustDir, configDir: layout.configDir, json: false, debug: false, timeoutMs: SEED_TIMEOUT_MS }, io),
           passphrases: new keys.EnvPassphraseSource(env),
           env,
         };

@@ -72,7 +72,7 @@ export function registerInfoCommand(program: Command, io: Io): void {
     const [{ cliContext }, info] = await Promise.all([import('../context.js'), import('../../trust/info.js')]);
     const ctx = cliContext(g, io);
     if (!repository) {
-      const h = await info.hostInfo(ctx);
+      const h = await info.hostInfo(ctx, serverOptions(opts));
       emit(io, g, h, () => hostText(h));
       return;
     }
