@@ -1,12 +1,13 @@
 // Typed errors of the keystore. Messages are one line, name the file or key they concern, and never
 // contain private key material or passphrases.
+import { HintedError } from '../tuf/errors.js';
 
 /** The first 7 hex digits of a key ID, as docker and notary show them in prompts. */
 export function shortKeyId(id: string): string {
   return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, 7) : id;
 }
 
-export class KeyStoreError extends Error {
+export class KeyStoreError extends HintedError {
   override name = 'KeyStoreError';
 }
 
@@ -29,7 +30,9 @@ export class WrongPassphraseError extends KeyStoreError {
     /** Where the rejected passphrase came from, e.g. an environment variable. */
     readonly from?: string,
   ) {
-    super(`wrong passphrase for key ${shortKeyId(keyId)}${from ? ` (from ${from})` : ''}`);
+    super(`wrong passphrase for key ${shortKeyId(keyId)}${from ? ` (from ${from})` : ''}`, {
+      hint: from ? `correct ${from} and try again` : 'try again with the right passphrase',
+    });
   }
 }
 
@@ -50,8 +53,9 @@ export class KeyConflictError extends KeyStoreError {
     readonly keyId: string,
     readonly file: string,
     detail: string,
+    hint?: string,
   ) {
-    super(`cannot store key ${shortKeyId(keyId)}: ${file} ${detail}`);
+    super(`cannot store key ${shortKeyId(keyId)}: ${file} ${detail}`, hint === undefined ? {} : { hint });
   }
 }
 

@@ -4,7 +4,7 @@
 // order, writes what verified to the cache, and handles the two recoveries notary has:
 //   * any verification failure -> download root again (rotating through `<v>.root.json`) and retry once;
 //   * server unreachable -> answer from UNEXPIRED cached metadata, and say so.
-import { TufError } from '../tuf/errors.js';
+import { HintedError, TufError, type HintInput } from '../tuf/errors.js';
 import type { FileMeta } from '../tuf/metadata/index.js';
 import { parseMetadata } from '../tuf/metadata/index.js';
 import { RepositoryView } from '../tuf/repository-view.js';
@@ -72,15 +72,18 @@ export class TrustDataRefusedError extends TufError {
     readonly kind: RefusalKind,
     readonly cause: Error,
   ) {
-    super(`trust data for ${gun} from ${serverUrl} was refused: ${cause.message}; ${ADVICE[kind]}`);
+    // The cause's own next step is the more precise one (e.g. which pin, or that there is none).
+    super(`trust data for ${gun} from ${serverUrl} was refused: ${cause.message}`, {
+      hint: cause instanceof HintedError && cause.hint ? cause.hint : ADVICE[kind],
+    });
   }
 }
 
-const ADVICE: Record<RefusalKind, string> = {
+const ADVICE: Record<RefusalKind, HintInput> = {
   rollback: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',
   expired: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); ask the repository owner or server operator',
   tampered: 'the metadata does not match what it was signed as (tampering or corruption); ask the server operator',
-  pinning: 'the repository root does not match your pins; check `trust-tui config pin`',
+  pinning: { cli: 'check `trust-tui config pin`', ui: 'check the pins on the Config screen (5)' },
   invalid: 'the metadata is not valid; ask the repository owner or the server operator',
 };
 
@@ -97,8 +100,13 @@ export class CachedRootError extends TufError {
   override name = 'CachedRootError';
   constructor(gun: string, cacheDir: string, cause: Error) {
     super(
-      `the cached root of ${gun} in ${cacheDir} cannot be trusted: ${cause.message}; ` +
-        `if the repository was re-created on purpose, forget the local trust data (revoke ${gun} --local-only) and try again`,
+      `the cached root of ${gun} in ${cacheDir} cannot be trusted: ${cause.message}`,
+      {
+        hint: {
+          cli: `if the repository was re-created on purpose, forget the local trust data (revoke ${gun} --local-only) and try again`,
+          ui: 'if the repository was re-created on purpose, forget its local trust data and try again',
+        },
+      },
     );
   }
 }

@@ -59,6 +59,20 @@ describe('inspect matches docker trust inspect', () => {
     });
   }
 
+  it('with an uninitialised repository among others, prints and exits exactly as docker does (JSON and --pretty)', async () => {
+    const args = [REPO, 'registry.example.com/team/never', FRESH];
+    for (const mode of [[], ['--pretty']]) {
+      const expected = await docker(['trust', 'inspect', ...mode, ...args]);
+      const actual = await tt(['inspect', ...mode, ...args]);
+      if (process.env.SHOW_ERRORS) console.log(mode, JSON.stringify(expected), JSON.stringify(actual));
+      expect(actual.code, mode.join(' ')).toBe(expected.code);
+      expect(actual.stdout, mode.join(' ')).toBe(expected.stdout);
+      // Same shape on stderr (one line per failed argument), but naming the real cause.
+      expect(actual.stderr.trim().split('\n'), mode.join(' ')).toHaveLength(expected.stderr.trim().split('\n').length);
+      expect(actual.stderr).toMatch(/registry\.example\.com\/team\/never.*not initiali[sz]ed/);
+    }
+  });
+
   it('names the real cause where docker says "no signatures or cannot access"', async () => {
     const docker404 = await docker(['trust', 'inspect', 'registry.example.com/team/never']);
     expect(docker404.code).toBe(1);
