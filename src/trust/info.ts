@@ -10,6 +10,7 @@ import { parseReference } from '../registry/reference.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { listKeys, type ListedKey } from './keys.js';
+import { InputError } from './errors.js';
 import { openRepository } from './repository.js';
 import { REPO_ADMIN } from '../tuf/repository-view.js';
 
@@ -50,6 +51,11 @@ export async function repositoryInfo(ctx: TrustContext, input: string, options: 
   const { view, offline, warnings } = repo.state!;
   const held = new Set((await ctx.keys.list()).map((k) => k.id));
   const rows = reference.tag === undefined ? view.releasedTags({ includeUnverified: true }) : view.tag(reference.tag);
+  if (reference.tag !== undefined && rows.length === 0) {
+    throw new InputError(`no signed tag ${reference.tag} in ${repo.gun}`, {
+      hint: { cli: `see the signed tags with trust-tui info ${repo.gun}`, ui: 'see the signed tags on the Tags screen' },
+    });
+  }
   const admin = view.administrativeKeys();
   return {
     gun: repo.gun,

@@ -98,6 +98,14 @@ describe('inspect matches docker trust inspect', () => {
     expect(text).toMatch(/v10\s+[0-9a-f]{64}\s+13\s+bob\s+verified/);
   });
 
+  it('info REPO:TAG of a tag that is not signed fails like inspect, naming the tag', async () => {
+    const r = await tt(['info', `${REPO}:nope`]);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/no signed tag nope in registry\.example\.com\/team\/app/);
+    expect(r.stdout).toBe('');
+  });
+
   it('answers from the unexpired cache, and says so, when the server is down', async () => {
     ok(await tt(['inspect', REPO]));
     const online = ok(await tt(['inspect', REPO])).stdout;

@@ -1,5 +1,5 @@
 // `trust-tui info [REPO[:TAG]] [--tags-only|--keys-only]`.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
@@ -58,8 +58,8 @@ export function registerInfoCommand(program: Command, io: Io): void {
     program
       .command('info')
       .argument('[repository]', 'repository or repository:tag (without it: this host)')
-      .option('--tags-only', 'only the tags')
-      .option('--keys-only', 'only signers, keys and roles')
+      .addOption(new Option('--tags-only', 'only the tags').conflicts('keysOnly'))
+      .addOption(new Option('--keys-only', 'only signers, keys and roles').conflicts('tagsOnly'))
       .description('Everything about a repository (tags, signers, keys, expiries), or about this host'),
   ).action(async (repository: string | undefined, opts: { tagsOnly?: boolean; keysOnly?: boolean; server?: string; tlscacert?: string }, cmd: Command) => {
     const g = globalOptions(cmd);
