@@ -12,6 +12,7 @@ import type { TrustContext } from './context.js';
 import { listKeys, type ListedKey } from './keys.js';
 import { InputError } from './errors.js';
 import { openRepository } from './repository.js';
+import type { JsonValue } from '../tuf/canonical.js';
 import { REPO_ADMIN } from '../tuf/repository-view.js';
 
 export interface TagInfo {
@@ -22,6 +23,8 @@ export interface TagInfo {
   releasedBy: string[];
   verified: boolean;
   problem?: string;
+  /** The target's custom data (`sign --meta`, `notary add --custom`), as recorded. */
+  custom?: JsonValue;
 }
 
 export interface SignerInfo {
@@ -69,6 +72,7 @@ export async function repositoryInfo(ctx: TrustContext, input: string, options: 
       releasedBy: t.releasedBy,
       verified: t.verified,
       ...(t.problem ? { problem: t.problem } : {}),
+      ...(t.meta.custom !== undefined ? { custom: t.meta.custom } : {}),
     })),
     signers: view.delegations().map((d) => ({
       name: d.name,
