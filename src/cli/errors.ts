@@ -1,13 +1,18 @@
 // Maps any error to the one line the user sees and the exit code scripts see.
+import { isCancellation } from '../trust/errors.js';
+import { hintOf } from '../tuf/errors.js';
 import { EXIT } from './exit-codes.js';
 
+/** The cause, and the next step when the error carries one: `cause — hint`, on one line. */
+export function errorLine(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const cause = e.message.split('\n')[0] || e.name;
+  const hint = hintOf(e, 'cli');
+  return hint ? `${cause} — ${hint}` : cause;
+}
+
 export function describeError(e: unknown): { message: string; exitCode: number } {
-  if (e instanceof Error) {
-    const exitCode = e.name === 'CancelledError' || e.name === 'PromptCancelledError' ? EXIT.cancelled : EXIT.error;
-    // Keep it to one line: the first line of the message is the cause and what to do.
-    return { message: e.message.split('\n')[0] ?? e.name, exitCode };
-  }
-  return { message: String(e), exitCode: EXIT.error };
+  return { message: errorLine(e), exitCode: isCancellation(e) ? EXIT.cancelled : EXIT.error };
 }
 
 /** Thrown after a command has printed its own errors (e.g. some of several repositories failed). */

@@ -3,6 +3,7 @@
 // because loading conf costs more than a whole read-only command should take.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HintedError } from '../tuf/errors.js';
 
 export interface ServerEntry {
   url: string;
@@ -31,7 +32,7 @@ export interface SettingsData {
 
 const DEFAULTS: SettingsData = { tofu: true, pins: {}, servers: {}, watched: [], keyTypes: {} };
 
-export class SettingsError extends Error {
+export class SettingsError extends HintedError {
   override name = 'SettingsError';
 }
 
@@ -52,7 +53,7 @@ export class Settings {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code !== 'ENOENT') {
-        throw new SettingsError(`cannot read settings ${this.file}: ${err.message}; fix or remove the file`);
+        throw new SettingsError(`cannot read settings ${this.file}: ${err.message}`, { hint: 'fix or remove the file' });
       }
     }
     return (this.#data = { ...structuredClone(DEFAULTS), ...stored });

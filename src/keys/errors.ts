@@ -1,8 +1,9 @@
 // Typed errors of the keystore. Messages are one line, name the file or key they concern, and never
 // contain private key material or passphrases.
+import { HintedError } from '../tuf/errors.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 
-export class KeyStoreError extends Error {
+export class KeyStoreError extends HintedError {
   override name = 'KeyStoreError';
 }
 
@@ -25,7 +26,9 @@ export class WrongPassphraseError extends KeyStoreError {
     /** Where the rejected passphrase came from, e.g. an environment variable. */
     readonly from?: string,
   ) {
-    super(`wrong passphrase for key ${shortKeyId(keyId)}${from ? ` (from ${from})` : ''}`);
+    super(`wrong passphrase for key ${shortKeyId(keyId)}${from ? ` (from ${from})` : ''}`, {
+      hint: from ? `correct ${from} and try again` : 'try again with the right passphrase',
+    });
   }
 }
 
@@ -46,8 +49,9 @@ export class KeyConflictError extends KeyStoreError {
     readonly keyId: string,
     readonly file: string,
     detail: string,
+    hint?: string,
   ) {
-    super(`cannot store key ${shortKeyId(keyId)}: ${file} ${detail}`);
+    super(`cannot store key ${shortKeyId(keyId)}: ${file} ${detail}`, hint === undefined ? {} : { hint });
   }
 }
 

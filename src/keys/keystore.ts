@@ -146,7 +146,7 @@ export class KeyStore {
     try {
       file = parseKeyFile(text, path);
     } catch (e) {
-      if (e instanceof KeyFileError) throw new KeyConflictError(key.id, path, `exists but is not a readable key file (${e.detail}); move it away first`);
+      if (e instanceof KeyFileError) throw new KeyConflictError(key.id, path, `exists but is not a readable key file (${e.detail})`, 'move it away first');
       throw e;
     }
     const candidates = file.encrypted ? [...new Set(passphrases.filter((p): p is string => p !== undefined))] : [''];
@@ -156,13 +156,13 @@ export class KeyStore {
         existing = await openKeyFile(file, candidate, key.id);
       } catch (e) {
         if (e instanceof WrongPassphraseError) continue;
-        if (e instanceof KeyFileError) throw new KeyConflictError(key.id, path, `exists but cannot be decoded (${e.detail}); move it away first`);
+        if (e instanceof KeyFileError) throw new KeyConflictError(key.id, path, `exists but cannot be decoded (${e.detail})`, 'move it away first');
         throw e;
       }
       if (existing.id === key.id) return;
       throw new KeyConflictError(key.id, path, `already holds a different key (${shortKeyId(existing.id)})`);
     }
-    throw new KeyConflictError(key.id, path, 'already exists with another passphrase; give its current passphrase to replace it');
+    throw new KeyConflictError(key.id, path, 'already exists with another passphrase', 'give its current passphrase to replace it');
   }
 
   async #listAll(): Promise<StoredKey[]> {

@@ -11,6 +11,7 @@ import type { ServerEntry } from '../config/settings.js';
 import { DOCKER_HUB_DOMAIN, isLoopbackHost } from '../registry/hosts.js';
 import type { ImageReference } from '../registry/reference.js';
 import { dockerTlsDirectory, readDockerTlsDirectory } from '../registry/tls-dir.js';
+import { HintedError } from '../tuf/errors.js';
 
 /** Docker Hub's Notary service. */
 export const DOCKER_HUB_NOTARY_URL = 'https://notary.docker.io';
@@ -59,7 +60,7 @@ export interface TrustEndpoint extends TrustServerChoice {
   warnings: string[];
 }
 
-export class TrustServerError extends Error {
+export class TrustServerError extends HintedError {
   override name = 'TrustServerError';
 }
 

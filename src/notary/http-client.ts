@@ -2,6 +2,7 @@
 // checksum or version; multipart publish; server key GET and rotation POST; repository DELETE.
 // The server URL, TLS material and credentials are chosen by the caller (src/notary/endpoint, H7)
 // and injected here; this module never reads docker's configuration itself.
+import type { HintInput } from '../tuf/errors.js';
 import { PublicKey } from '../tuf/key.js';
 import { authScope, parseChallenges, type AuthChallenge, type Authorize, type ScopeActions } from './auth-challenge.js';
 import {
@@ -47,7 +48,7 @@ export interface NotaryClientOptions {
   /** Shown in 401 messages, e.g. `docker login registry.example.com`. */
   loginHint?: string;
   /** Shown in TLS messages: which CA was trusted, or where one could be put (connect.ts words it). */
-  caHint?: string;
+  caHint?: HintInput;
   /** The command's deadline (default: 30 s from now). */
   deadline?: Deadline;
   connectTimeoutMs?: number;
@@ -113,7 +114,7 @@ export class NotaryClient {
   readonly #transport: Transport;
   readonly #authorize?: Authorize;
   readonly #loginHint: string;
-  readonly #caHint: string;
+  readonly #caHint: HintInput;
   #challenge?: Promise<AuthChallenge | undefined>;
   /** Authorization header per scope string, reused until the server answers 401 again. */
   readonly #authorizations = new Map<string, string | undefined>();

@@ -1,17 +1,24 @@
-// Typed errors of the Notary HTTP client. Each message is the one line a user sees: what happened
-// and what to do — never docker's catch-all "no signatures or cannot access".
+// Typed errors of the Notary HTTP client. Each message is what happened and `hint` what to do —
+// never docker's catch-all "no signatures or cannot access".
 import type { RequestTimeoutError } from '../net/deadline.js';
+import { HintedError, type HintInput } from '../tuf/errors.js';
 
 /** Base class: every failure talking to a trust server. `url` is the server's base URL. */
-export class NotaryHttpError extends Error {
+export class NotaryHttpError extends HintedError {
   override name = 'NotaryHttpError';
   constructor(
     readonly url: string,
     message: string,
+    hint?: HintInput,
   ) {
-    super(message);
+    super(message, hint === undefined ? {} : { hint });
   }
 }
+
+const CHOOSE_SERVER = {
+  cli: 'check that it runs, or choose another with --server or trust-tui config server',
+  ui: 'check that it runs, or set the server for this repository on the Config screen (5), then refresh (r)',
+};
 
 /** No answer at all: connection refused, DNS failure, reset, or a timeout. Callers may go offline. */
 export class ServerUnreachableError extends NotaryHttpError {
@@ -20,7 +27,7 @@ export class ServerUnreachableError extends NotaryHttpError {
     url: string,
     readonly reason: string,
   ) {
-    super(url, `cannot reach the trust server at ${url}: ${reason}; check that it runs, or choose another with --server or trust-tui config server`);
+    super(url, `cannot reach the trust server at ${url}: ${reason}`, CHOOSE_SERVER);
   }
 }
 
@@ -40,7 +47,7 @@ export class ServerTimeoutError extends ServerUnreachableError {
 export class BadResponseError extends NotaryHttpError {
   override name = 'BadResponseError';
   constructor(url: string, reason: string) {
-    super(url, `the trust server at ${url} sent an invalid HTTP answer (${reason}); check the server URL and any proxy in between`);
+    super(url, `the trust server at ${url} sent an invalid HTTP answer (${reason})`, 'check the server URL and any proxy in between');
   }
 }
 
@@ -51,9 +58,9 @@ export class TlsTrustError extends NotaryHttpError {
     url: string,
     readonly reason: string,
     /** What was trusted and what to do, e.g. `it does not chain to --tlscacert ca.crt; …`. */
-    advice: string,
+    advice: HintInput,
   ) {
-    super(url, `TLS certificate of ${url} is not trusted: ${reason}; ${advice}`);
+    super(url, `TLS certificate of ${url} is not trusted: ${reason}`, advice);
   }
 }
 
@@ -61,7 +68,7 @@ export class TlsTrustError extends NotaryHttpError {
 export class UnauthorizedError extends NotaryHttpError {
   override name = 'UnauthorizedError';
   constructor(url: string, loginHint: string) {
-    super(url, `not authorised by ${url}: log in with ${loginHint} and try again`);
+    super(url, `not authorised by ${url}`, `log in with ${loginHint} and try again`);
   }
 }
 
@@ -72,8 +79,10 @@ export class MetadataNotFoundError extends NotaryHttpError {
     url: string,
     readonly gun: string,
     readonly role: string,
+    message = `the trust server at ${url} has no ${role} metadata for ${gun}`,
+    hint?: HintInput,
   ) {
-    super(url, `the trust server at ${url} has no ${role} metadata for ${gun}`);
+    super(url, message, hint);
   }
 }
 
@@ -81,8 +90,10 @@ export class MetadataNotFoundError extends NotaryHttpError {
 export class RepositoryNotInitialisedError extends MetadataNotFoundError {
   override name = 'RepositoryNotInitialisedError';
   constructor(url: string, gun: string) {
-    super(url, gun, 'root');
-    this.message = `repository ${gun} is not initialised on ${url}; sign a tag or run init to create it`;
+    super(url, gun, 'root', `repository ${gun} is not initialised on ${url}`, {
+      cli: 'sign a tag or run trust-tui init to create it',
+      ui: 'sign a tag to create it',
+    });
   }
 }
 
@@ -106,7 +117,7 @@ export class UnexpectedStatusError extends NotaryHttpError {
     readonly status: number,
     what: string,
   ) {
-    super(url, `the trust server at ${url} answered ${status} to ${what}; try again later or check the server`);
+    super(url, `the trust server at ${url} answered ${status} to ${what}`, 'try again later or check the server');
   }
 }
 

@@ -33,8 +33,8 @@ export function rootKeyFilter(policy: TrustPolicy): RootKeyFilter {
       const pinned = matchesPinnedCerts(usable, policy.pinnedCerts);
       if (pinned.length === 0) {
         throw new RootPinningError(
-          `the root of ${gun} is not signed by a pinned certificate (pinned: ${policy.pinnedCerts.map(shortKeyId).join(', ')}); ` +
-            'check `trust-tui config pin` or ask the repository owner which root key they use',
+          `the root of ${gun} is not signed by a pinned certificate (pinned: ${policy.pinnedCerts.map(shortKeyId).join(', ')})`,
+          { hint: { cli: 'check `trust-tui config pin` or ask the repository owner which root key they use', ui: 'check the pins on the Config screen (5) or ask the repository owner which root key they use' } },
         );
       }
       return pinned;
@@ -48,8 +48,8 @@ export function rootKeyFilter(policy: TrustPolicy): RootKeyFilter {
       });
       if (issued.length === 0) {
         throw new RootPinningError(
-          `the root certificate of ${gun} was not issued by the pinned CA${problems.length ? ` (${problems[0]})` : ''}; ` +
-            'check `trust-tui config pin`',
+          `the root certificate of ${gun} was not issued by the pinned CA${problems.length ? ` (${problems[0]})` : ''}`,
+          { hint: { cli: 'check `trust-tui config pin`', ui: 'check the pins on the Config screen (5)' } },
         );
       }
       return issued;
@@ -57,7 +57,13 @@ export function rootKeyFilter(policy: TrustPolicy): RootKeyFilter {
     // notary: with TOFU disabled, only a root that is already cached may be used.
     if (!policy.tofu && !alreadyTrusted) {
       throw new RootPinningError(
-        `no trusted root for ${gun} and trust on first use is disabled; pin its root certificate or CA with \`trust-tui config pin\``,
+        `no trusted root for ${gun}: trust on first use is disabled and no pin applies to it`,
+        {
+          hint: {
+            cli: 'pin its root certificate or CA with `trust-tui config pin`, or run `trust-tui config tofu enable`',
+            ui: 'pin its root certificate or CA, or enable trust on first use, on the Config screen (5)',
+          },
+        },
       );
     }
     return usable;

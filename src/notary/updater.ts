@@ -5,7 +5,7 @@
 //   * any verification failure -> download root again (rotating through `<v>.root.json`) and retry once;
 //   * server unreachable -> answer from UNEXPIRED cached metadata, and say so.
 import { DirectoryNotWritableError } from '../config/writable.js';
-import { TufError } from '../tuf/errors.js';
+import { HintedError, TufError, type HintInput } from '../tuf/errors.js';
 import type { FileMeta } from '../tuf/metadata/index.js';
 import { parseMetadata } from '../tuf/metadata/index.js';
 import { RepositoryView } from '../tuf/repository-view.js';
@@ -76,25 +76,26 @@ export class TrustDataRefusedError extends TufError {
     readonly kind: RefusalKind,
     readonly cause: Error,
   ) {
-    const hint = kind === 'root-certificate' ? rootCertificateHint(gun) : ADVICE[kind];
-    super(`trust data for ${gun} from ${serverUrl} was refused: ${cause.message}; ${hint}`);
-    this.hint = hint;
+    // The cause's own next step is the more precise one (e.g. which pin, or that there is none).
+    super(`trust data for ${gun} from ${serverUrl} was refused: ${cause.message}`, {
+      hint: cause instanceof HintedError && cause.hint ? cause.hint : kind === 'root-certificate' ? rootCertificateHint(gun) : ADVICE[kind],
+    });
   }
-
-  /** What the user can do about it. */
-  readonly hint: string;
 }
 
 /** The one repair for a root whose certificates expired (or are not valid yet): a new root key. */
-export function rootCertificateHint(gun: string): string {
-  return `the repository's root certificate must be replaced: its owner runs \`trust-tui key rotate root ${gun}\``;
+export function rootCertificateHint(gun: string): HintInput {
+  return {
+    cli: `the repository's root certificate must be replaced: its owner runs \`trust-tui key rotate root ${gun}\``,
+    ui: "the repository's root certificate must be replaced: its owner rotates the root key",
+  };
 }
 
-const ADVICE: Record<Exclude<RefusalKind, 'root-certificate'>, string> = {
+const ADVICE: Record<Exclude<RefusalKind, 'root-certificate'>, HintInput> = {
   rollback: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',
   expired: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); ask the repository owner or server operator',
   tampered: 'the metadata does not match what it was signed as (tampering or corruption); ask the server operator',
-  pinning: 'the repository root does not match your pins; check `trust-tui config pin`',
+  pinning: { cli: 'check `trust-tui config pin`', ui: 'check the pins on the Config screen (5)' },
   invalid: 'the metadata is not valid; ask the repository owner or the server operator',
 };
 
@@ -112,8 +113,13 @@ export class CachedRootError extends TufError {
   override name = 'CachedRootError';
   constructor(gun: string, cacheDir: string, cause: Error) {
     super(
-      `the cached root of ${gun} in ${cacheDir} cannot be trusted: ${cause.message}; ` +
-        `if the repository was re-created on purpose, forget the local trust data (revoke ${gun} --local-only) and try again`,
+      `the cached root of ${gun} in ${cacheDir} cannot be trusted: ${cause.message}`,
+      {
+        hint: {
+          cli: `if the repository was re-created on purpose, forget the local trust data (revoke ${gun} --local-only) and try again`,
+          ui: 'if the repository was re-created on purpose, forget its local trust data and try again',
+        },
+      },
     );
   }
 }
@@ -122,21 +128,22 @@ export class CachedRootError extends TufError {
  * The server has no trust data for a repository this host trusted (deleted, lost, or another server).
  * The cache is the user's last trusted state: nothing may initialise a new repository over it.
  */
-export class RepositoryMissingOnServerError extends Error {
+export class RepositoryMissingOnServerError extends HintedError {
   override name = 'RepositoryMissingOnServerError';
-  /** What the user can do about it. */
-  readonly hint: string;
   constructor(
     readonly gun: string,
     readonly serverUrl: string,
     /** The version of the cached metadata (snapshot, else root) this host last trusted. */
     readonly trustedVersion: number,
   ) {
-    const hint =
-      `if the data was lost, restore it on the server (its operator's backup); if ${gun} was deleted on purpose, ` +
-      `forget it on this host with \`trust-tui revoke ${gun} --local-only\` (the next sign then creates a new repository with new keys)`;
-    super(`the trust server ${serverUrl} has no trust data for ${gun}, but this host trusted version ${trustedVersion} of it; nothing was changed: ${hint}`);
-    this.hint = hint;
+    super(`the trust server ${serverUrl} has no trust data for ${gun}, but this host trusted version ${trustedVersion} of it; nothing was changed`, {
+      hint: {
+        cli:
+          `if the data was lost, restore it on the server (its operator's backup); if ${gun} was deleted on purpose, ` +
+          `forget it on this host with \`trust-tui revoke ${gun} --local-only\` (the next sign then creates a new repository with new keys)`,
+        ui: `if the data was lost, restore it on the server (its operator's backup); if ${gun} was deleted on purpose, revoke it locally on this host`,
+      },
+    });
   }
 }
 

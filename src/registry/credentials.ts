@@ -86,7 +86,7 @@ async function readDockerConfig(file: string): Promise<DockerConfigFile | undefi
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
     return parsed as DockerConfigFile;
   } catch (e) {
-    throw new CredentialsError(`cannot parse ${file}: ${(e as Error).message}; fix the file or run docker login again`);
+    throw new CredentialsError(`cannot parse ${file}: ${(e as Error).message}`, { hint: 'fix the file or run docker login again' });
   }
 }
 
@@ -99,7 +99,7 @@ function fileCredentials(config: DockerConfigFile, key: string): RegistryCredent
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon === -1) throw new CredentialsError(`the auth entry for ${key} in config.json is not user:password; run docker login again`);
+    if (colon === -1) throw new CredentialsError(`the auth entry for ${key} in config.json is not user:password`, { hint: 'run docker login again' });
     credentials.username = decoded.slice(0, colon);
     credentials.password = decoded.slice(colon + 1);
   } else {

@@ -1,7 +1,8 @@
 // Errors of the registry side: image references, docker credentials, the OCI distribution API.
-// The message is the one line a user sees: what happened and what to do.
+// The message is the one line a user sees: what happened; `hint` what to do.
+import { HintedError } from '../tuf/errors.js';
 
-export class RegistryError extends Error {
+export class RegistryError extends HintedError {
   override name = 'RegistryError';
 }
 

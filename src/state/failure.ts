@@ -1,27 +1,25 @@
 // Turns any error into what the error banner shows: the cause, and the next step to try.
+import { isCancellation as isTrustCancellation } from '../trust/errors.js';
+import { hintOf } from '../tuf/errors.js';
 
 export interface Failure {
   cause: string;
   next: string;
 }
 
-/** The user cancelled (Esc in a passphrase dialog, a stopped run): not a failure worth a banner. */
+/** The user cancelled (Esc in a passphrase dialog, a refused confirmation): not a failure worth a banner. */
 export function isCancellation(e: unknown): boolean {
-  return e instanceof Error && (e.name === 'PromptCancelledError' || e.name === 'CancelledError' || e.name === 'AbortError');
+  return isTrustCancellation(e);
 }
 
 export function describeFailure(e: unknown): Failure {
   const file = fileFailure(e);
   if (file) return file;
-  const message = e instanceof Error ? (e.message.split('\n')[0] ?? e.name) : String(e);
-  // src/trust messages read "what happened; what to do" (src/trust/errors.ts): split them there.
-  const split = message.lastIndexOf('; ');
-  if (split > 0) return { cause: message.slice(0, split), next: capitalise(message.slice(split + 2)) + '.' };
-  if (e instanceof Error && e.name === 'WrongPassphraseError') return { cause: message, next: 'Try again with the right passphrase.' };
-  if (/ECONNREFUSED|ENOTFOUND|fetch failed|ETIMEDOUT/.test(message)) {
-    return { cause: message, next: 'Check the server for this repository on the Config screen (5), then refresh (r).' };
-  }
-  return { cause: message, next: 'Fix the cause and try again; press r to refresh.' };
+  const cause = e instanceof Error ? e.message.split('\n')[0] || e.name : String(e);
+  // The UI form of the error's hint: never command-line advice such as "use --server".
+  const hint = hintOf(e, 'ui');
+  if (hint) return { cause, next: sentence(hint) };
+  return { cause, next: 'Fix the cause and try again; press r to refresh.' };
 }
 
 /** Node's file errors (`ENOENT: no such file or directory, open '…'`) in words, with the path. */
@@ -39,6 +37,6 @@ function fileFailure(e: unknown): Failure | undefined {
   }
 }
 
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1).replace(/\.$/, '');
+function sentence(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1).replace(/\.$/, '') + '.';
 }

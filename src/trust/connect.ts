@@ -11,6 +11,7 @@ import { createAuthorizer } from '../registry/auth.js';
 import { loadRegistryCredentials } from '../registry/credentials.js';
 import { createHttpFetch } from '../registry/http.js';
 import { parseReference, type ImageReference } from '../registry/reference.js';
+import type { Hint } from '../tuf/errors.js';
 import type { TrustContext } from './context.js';
 
 /** How to reach the trust server, from command-line flags. */
@@ -75,17 +76,29 @@ export async function connectToServer(
 }
 
 /** What a TLS failure message says: which CA was trusted, and where the right one goes. */
-function caAdvice(endpoint: TrustEndpoint): string {
+function caAdvice(endpoint: TrustEndpoint): Hint {
   const { source, files, tlsDir } = endpoint.anchor;
   switch (source) {
     case 'flag':
-      return `it does not chain to --tlscacert ${files[0]}; pass the CA that issued the server's certificate`;
+      return {
+        cli: `it does not chain to --tlscacert ${files[0]}; pass the CA that issued the server's certificate`,
+        ui: `it does not chain to the CA ${files[0]} given on the command line; start trust-tui with the CA that issued the server's certificate`,
+      };
     case 'config':
-      return `it does not chain to the CA ${files[0]} of \`trust-tui config server ${endpoint.configKey ?? ''}\`; set the right one with config server --ca`;
+      return {
+        cli: `it does not chain to the CA ${files[0]} of \`trust-tui config server ${endpoint.configKey ?? ''}\`; set the right one with config server --ca`,
+        ui: `it does not chain to the CA ${files[0]} set for this server; set the right one on the Config screen (5)`,
+      };
     case 'docker-tls-dir':
-      return `it does not chain to the CAs in ${tlsDir} (${files.join(', ')}); put the CA that issued it there, or pass --tlscacert`;
+      return {
+        cli: `it does not chain to the CAs in ${tlsDir} (${files.join(', ')}); put the CA that issued it there, or pass --tlscacert`,
+        ui: `it does not chain to the CAs in ${tlsDir} (${files.join(', ')}); put the CA that issued it there, or set it for this server on the Config screen (5)`,
+      };
     case 'system':
-      return `pass --tlscacert or put the CA in ${tlsDir}/ca.crt`;
+      return {
+        cli: `pass --tlscacert or put the CA in ${tlsDir}/ca.crt`,
+        ui: `put the server's CA in ${tlsDir}/ca.crt, or set it for this server on the Config screen (5)`,
+      };
   }
 }
 

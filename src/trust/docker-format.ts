@@ -59,6 +59,16 @@ export function tabwriter(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c < r.length - 1 ? cell.padEnd(widths[c]!) : cell)).join('') + '\n').join('');
 }
 
+/**
+ * `docker trust inspect --pretty` for several arguments: two newlines after each entry but the
+ * last argument's; when an argument failed (`complete` false) docker stopped there, so every entry
+ * printed is followed by them.
+ */
+export function dockerInspectPrettyAll(entries: DockerInspectEntry[], complete: boolean): string {
+  const texts = entries.map(dockerInspectPretty);
+  return complete ? texts.join('\n\n') : texts.map((t) => t + '\n\n').join('');
+}
+
 /** `docker trust inspect --pretty` for one entry. */
 export function dockerInspectPretty(entry: DockerInspectEntry): string {
   const name = entry.Name;

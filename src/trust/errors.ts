@@ -1,6 +1,8 @@
-// Errors of trust operations. The message is the one line a user sees: what happened and what to do.
+// Errors of trust operations. The message is the cause a user sees; `hint` the next step.
+import { PromptCancelledError } from '../keys/errors.js';
+import { HintedError } from '../tuf/errors.js';
 
-export class TrustError extends Error {
+export class TrustError extends HintedError {
   override name = 'TrustError';
 }
 
@@ -12,4 +14,9 @@ export class CancelledError extends TrustError {
 /** Arguments that name something that does not exist or cannot be used. */
 export class InputError extends TrustError {
   override name = 'InputError';
+}
+
+/** A refused confirmation or a cancelled passphrase prompt: nothing was changed, not a failure. */
+export function isCancellation(e: unknown): boolean {
+  return e instanceof CancelledError || e instanceof PromptCancelledError;
 }

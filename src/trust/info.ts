@@ -8,7 +8,9 @@ import { parseReference } from '../registry/reference.js';
 import { connectToServer, deadlineOf, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { listKeys, type ListedKey } from './keys.js';
+import { InputError } from './errors.js';
 import { openRepository } from './repository.js';
+import type { JsonValue } from '../tuf/canonical.js';
 import { RELEASES_ROLE, REPO_ADMIN, type DelegationInfo } from '../tuf/repository-view.js';
 
 export interface TagInfo {
@@ -19,6 +21,8 @@ export interface TagInfo {
   releasedBy: string[];
   verified: boolean;
   problem?: string;
+  /** The target's custom data (`sign --meta`, `notary add --custom`), as recorded. */
+  custom?: JsonValue;
 }
 
 export interface SignerInfo {
@@ -53,6 +57,11 @@ export async function repositoryInfo(ctx: TrustContext, input: string, options: 
   const { view, offline, warnings } = repo.state!;
   const held = new Set((await ctx.keys.list()).map((k) => k.id));
   const rows = reference.tag === undefined ? view.releasedTags({ includeUnverified: true }) : view.tag(reference.tag);
+  if (reference.tag !== undefined && rows.length === 0) {
+    throw new InputError(`no signed tag ${reference.tag} in ${repo.gun}`, {
+      hint: { cli: `see the signed tags with trust-tui info ${repo.gun}`, ui: 'see the signed tags on the Tags screen' },
+    });
+  }
   const admin = view.administrativeKeys();
   const releases = view.delegations().find((d) => d.role === RELEASES_ROLE);
   const signerInfo = (d: DelegationInfo): SignerInfo => ({
@@ -76,6 +85,7 @@ export async function repositoryInfo(ctx: TrustContext, input: string, options: 
       releasedBy: t.releasedBy,
       verified: t.verified,
       ...(t.problem ? { problem: t.problem } : {}),
+      ...(t.meta.custom !== undefined ? { custom: t.meta.custom } : {}),
     })),
     signers: view.signers().map(signerInfo),
     ...(releases ? { releases: signerInfo(releases) } : {}),

@@ -11,9 +11,18 @@ export interface InspectOutcome {
   failures: { name: string; error: Error }[];
 }
 
-export async function inspect(ctx: TrustContext, names: string[], options: ServerOptions = {}): Promise<InspectOutcome> {
+/**
+ * Inspects each name in turn. `stopAtFirstFailure` is docker's `--pretty` behaviour: it gives up at
+ * the first argument it cannot inspect (its JSON mode goes on and reports every failure).
+ */
+export async function inspect(
+  ctx: TrustContext,
+  names: string[],
+  options: ServerOptions & { stopAtFirstFailure?: boolean } = {},
+): Promise<InspectOutcome> {
   const outcome: InspectOutcome = { entries: [], failures: [] };
   for (const name of names) {
+    if (options.stopAtFirstFailure && outcome.failures.length > 0) break;
     try {
       const reference = parseReference(name);
       if (reference.digest) throw new Error(`cannot use a digest reference for IMAGE:TAG (${name})`);

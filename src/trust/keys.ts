@@ -48,10 +48,10 @@ export async function generateKey(
   const type = options.type ?? 'ecdsa';
   const dir = options.dir ?? '.';
   const dirStat = await stat(dir).catch(() => undefined);
-  if (!dirStat?.isDirectory()) throw new InputError(`public key path does not exist: "${dir}"; create it or pass another --dir`);
+  if (!dirStat?.isDirectory()) throw new InputError(`public key path does not exist: "${dir}"`, { hint: 'create it or pass another --dir' });
   const publicKeyFile = resolve(dir, `${name}.pub`);
   if (await stat(publicKeyFile).catch(() => undefined)) {
-    throw new InputError(`public key file already exists: "${publicKeyFile}"; move it away or pass another --dir`);
+    throw new InputError(`public key file already exists: "${publicKeyFile}"`, { hint: 'move it away or pass another --dir' });
   }
 
   const key = await generatePrivateKey(type);

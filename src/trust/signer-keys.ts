@@ -108,7 +108,9 @@ async function localKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
   const stored = matches[0]!;
   // Repository keys sign root, targets, snapshot and timestamp; a signer needs a key of its own.
   if (isBaseRole(stored.role)) {
-    throw new InputError(`--key ${spec} is a ${stored.role} key; a signer needs its own key (trust-tui key generate NAME)`);
+    throw new InputError(`--key ${spec} is a ${stored.role} key, and a signer needs a key of its own`, {
+      hint: { cli: 'make one with trust-tui key generate NAME', ui: 'generate one on the Keys screen (4)' },
+    });
   }
   const key = await ctx.keys.unlock(stored.id, ctx.passphrases);
   return { key: key.publicKey, source: `local key ${shortKeyId(stored.id)} (${stored.role})` };

@@ -59,6 +59,20 @@ describe('inspect matches docker trust inspect', () => {
     });
   }
 
+  it('with an uninitialised repository among others, prints and exits exactly as docker does (JSON and --pretty)', async () => {
+    const args = [REPO, 'registry.example.com/team/never', FRESH];
+    for (const mode of [[], ['--pretty']]) {
+      const expected = await docker(['trust', 'inspect', ...mode, ...args]);
+      const actual = await tt(['inspect', ...mode, ...args]);
+      if (process.env.SHOW_ERRORS) console.log(mode, JSON.stringify(expected), JSON.stringify(actual));
+      expect(actual.code, mode.join(' ')).toBe(expected.code);
+      expect(actual.stdout, mode.join(' ')).toBe(expected.stdout);
+      // Same shape on stderr (one line per failed argument), but naming the real cause.
+      expect(actual.stderr.trim().split('\n'), mode.join(' ')).toHaveLength(expected.stderr.trim().split('\n').length);
+      expect(actual.stderr).toMatch(/registry\.example\.com\/team\/never.*not initiali[sz]ed/);
+    }
+  });
+
   it('names the real cause where docker says "no signatures or cannot access"', async () => {
     const docker404 = await docker(['trust', 'inspect', 'registry.example.com/team/never']);
     expect(docker404.code).toBe(1);
@@ -85,6 +99,14 @@ describe('inspect matches docker trust inspect', () => {
     expect(info.roles.map((r: { role: string }) => r.role)).toEqual(expect.arrayContaining(['root', 'targets', 'snapshot', 'timestamp', 'targets/releases']));
     const text = ok(await tt(['info', REPO, '--tags-only'])).stdout;
     expect(text).toMatch(/v10\s+[0-9a-f]{64}\s+13\s+bob\s+verified/);
+  });
+
+  it('info REPO:TAG of a tag that is not signed fails like inspect, naming the tag', async () => {
+    const r = await tt(['info', `${REPO}:nope`]);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/no signed tag nope in registry\.example\.com\/team\/app/);
+    expect(r.stdout).toBe('');
   });
 
   it('answers from the unexpired cache, and says so, when the server is down', async () => {

@@ -96,6 +96,10 @@ describe('init, sign and revoke on real peers', () => {
     // The Go client verifies the role carrying custom data (notary#1411 made its own uploads fail).
     expect(ok(await notary(['list', repo])).stdout).toMatch(/v3\s+[0-9a-f]{64}/);
     expect(JSON.parse(ok(await docker(['trust', 'inspect', `${repo}:v3`])).stdout)[0].SignedTags).toHaveLength(1);
+    // What was recorded is shown again: info's JSON and text carry each tag's custom data.
+    const info = JSON.parse(ok(await tt(['--json', 'info', repo])).stdout);
+    expect(info.tags.find((t: { tag: string }) => t.tag === 'v3').custom).toEqual({ sbom: { digest: blobDigest, size: 17 } });
+    expect(ok(await tt(['info', `${repo}:v3`])).stdout).toContain(`v3 sbom: {"digest":"${blobDigest}","size":17}`);
   });
 
   it('revoke of a tag removes it from every role this host signed', async () => {

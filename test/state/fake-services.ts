@@ -1,5 +1,6 @@
 // In-memory Services for store and screen tests: a small trust world that records every call.
 import type { PassphraseRequest } from '../../src/keys/passphrase.js';
+import { ServerUnreachableError } from '../../src/notary/http-errors.js';
 import {
   type ConfigChange,
   type ConfigView,
@@ -159,8 +160,6 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
 
 /** Services whose trust server is down (the message trust-services passes on from src/notary). */
 export function unreachableServer(services: Services): Services {
-  const down = new Error(
-    'cannot reach the trust server at https://notary.test: ECONNREFUSED; check that it runs, or choose another with --server or trust-tui config server',
-  );
+  const down = new ServerUnreachableError('https://notary.test', 'ECONNREFUSED');
   return { ...services, listRepositories: () => Promise.reject(down) };
 }

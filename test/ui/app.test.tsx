@@ -7,6 +7,7 @@ import { createAppStore } from '../../src/state/store.js';
 import type { Services } from '../../src/state/services.js';
 import { fakeServices, tag } from '../state/fake-services.js';
 import { KEYS, renderTui } from './helpers.js';
+import { SettingsError } from '../../src/config/settings.js';
 
 afterEach(() => cleanup());
 
@@ -127,7 +128,7 @@ describe('revoking a tag', () => {
 describe('errors and long operations', () => {
   it('shows a banner with cause and next step and keeps running', async () => {
     const services = fakeServices();
-    services.listKeys = () => Promise.reject(new Error('cannot read settings /x/config.json; fix or remove the file'));
+    services.listKeys = () => Promise.reject(new SettingsError('cannot read settings /x/config.json', { hint: 'fix or remove the file' }));
     const ui = await start(services);
     await ui.press('4');
     await ui.waitFor('Error: cannot read settings /x/config.json');

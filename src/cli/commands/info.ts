@@ -1,12 +1,19 @@
 // `trust-tui info [REPO[:TAG]] [--tags-only|--keys-only]`.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
-import type { HostInfo, RepositoryInfo } from '../../trust/info.js';
+import type { HostInfo, RepositoryInfo, TagInfo } from '../../trust/info.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 
 const mark = (held: boolean) => (held ? ' (held)' : '');
+
+/** One line per entry of a tag's custom data (`TAG NAME: JSON`), or the whole value when it is not an object. */
+function customLines(tag: string, custom: TagInfo['custom']): string[] {
+  if (custom === undefined) return [];
+  if (custom === null || typeof custom !== 'object' || Array.isArray(custom)) return [`  ${tag}: ${JSON.stringify(custom)}`];
+  return Object.entries(custom).map(([name, value]) => `  ${tag} ${name}: ${JSON.stringify(value)}`);
+}
 
 function repositoryText(r: RepositoryInfo, opts: { tagsOnly?: boolean; keysOnly?: boolean }): string {
   const out: string[] = [];
@@ -20,6 +27,8 @@ function repositoryText(r: RepositoryInfo, opts: { tagsOnly?: boolean; keysOnly?
             r.tags.map((t) => [t.tag, t.digest, String(t.size), t.signers.join(', '), t.verified ? 'verified' : `NOT VERIFIED: ${t.problem ?? ''}`]),
           ),
     );
+    const custom = r.tags.flatMap((t) => customLines(t.tag, t.custom));
+    if (custom.length) out.push('', 'Custom data:', ...custom);
   }
   if (!opts.tagsOnly) {
     if (out.length) out.push('');
@@ -64,8 +73,8 @@ export function registerInfoCommand(program: Command, io: Io): void {
     program
       .command('info')
       .argument('[repository]', 'repository or repository:tag (without it: this host)')
-      .option('--tags-only', 'only the tags')
-      .option('--keys-only', 'only signers, keys and roles')
+      .addOption(new Option('--tags-only', 'only the tags').conflicts('keysOnly'))
+      .addOption(new Option('--keys-only', 'only signers, keys and roles').conflicts('tagsOnly'))
       .description('Everything about a repository (tags, signers, keys, expiries), or about this host'),
   ).action(async (repository: string | undefined, opts: { tagsOnly?: boolean; keysOnly?: boolean; server?: string; tlscacert?: string }, cmd: Command) => {
     const g = globalOptions(cmd);

@@ -1,7 +1,7 @@
 // `trust-tui inspect NAME[:TAG]...`: docker's exact JSON, or with --pretty its text layout.
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { AlreadyReported } from '../errors.js';
+import { AlreadyReported, errorLine } from '../errors.js';
 import { globalOptions } from '../globals.js';
 import type { Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
@@ -20,10 +20,11 @@ export function registerInspectCommand(program: Command, io: Io): void {
       import('../../trust/inspect.js'),
       import('../../trust/docker-format.js'),
     ]);
-    const outcome = await inspect(cliContext(g, io), names, serverOptions(opts));
-    if (opts.pretty && !g.json) io.stdout(outcome.entries.map(format.dockerInspectPretty).join('\n\n'));
+    const pretty = opts.pretty === true && !g.json;
+    const outcome = await inspect(cliContext(g, io), names, { ...serverOptions(opts), stopAtFirstFailure: pretty });
+    if (pretty) io.stdout(format.dockerInspectPrettyAll(outcome.entries, outcome.failures.length === 0));
     else io.stdout(format.dockerInspectJson(outcome.entries));
-    for (const { name, error } of outcome.failures) io.stderr(`trust-tui: ${name}: ${error.message.split('\n')[0]}\n`);
+    for (const { name, error } of outcome.failures) io.stderr(`trust-tui: ${name}: ${errorLine(error)}\n`);
     if (outcome.failures.length > 0) throw new AlreadyReported(EXIT.error);
   });
 }

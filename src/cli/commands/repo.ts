@@ -44,11 +44,13 @@ export function registerRepoCommands(program: Command, io: Io): void {
       .command('sign')
       .argument('<image>', 'repository:tag to sign')
       .option('--digest <sha256:hex>', 'manifest digest (default: asked from the registry)')
-      .option('--size <bytes>', 'manifest size in bytes (with --digest)', parseSize)
+      .option('--size <bytes>', 'manifest size in bytes (requires --digest)', parseSize)
       .option('--meta <name:file>', 'upload FILE as a blob and record it under NAME in the signature (repeatable)', collectMeta)
       .description('Sign a tag: record its manifest digest in every role you may sign'),
   ).action(
     async (image: string, opts: ServerFlags & { digest?: string; size?: number; meta?: { name: string; file: string }[] }, cmd: Command) => {
+      // A size alone would be silently replaced by the registry's: refuse it instead.
+      if (opts.size !== undefined && opts.digest === undefined) cmd.error('error: option --size requires --digest (the size of that manifest)');
       const g = globalOptions(cmd);
       const [{ cliContext }, { sign }] = await Promise.all([import('../context.js'), import('../../trust/sign.js')]);
       if (!g.json) io.stdout(`Signing and pushing trust data for ${image}...\n`);

@@ -1,0 +1,26 @@
+/**
+ * Contradictory or incomplete options are usage errors (exit 2, nothing done), never a silent success
+ * that ignores one of them.
+ */
+import { describe, expect, it } from 'vitest';
+import { trustTui } from '../helpers/trust-tui.js';
+import { snapshotDir } from '../helpers/expect.js';
+
+describe('usage errors', () => {
+  const tt = trustTui();
+
+  it('info --tags-only --keys-only', async () => {
+    const r = await tt(['info', 'registry.example.com/team/app', '--tags-only', '--keys-only']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--tags-only.*--keys-only|--keys-only.*--tags-only/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('sign --size without --digest', async () => {
+    const r = await tt(['sign', 'registry.example.com/team/app:v1', '--size', '10', '--server', 'https://127.0.0.1:9']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--size.*--digest/);
+    expect(r.stdout).toBe('');
+    expect(snapshotDir(tt.trustDir)).toEqual({});
+  });
+});
