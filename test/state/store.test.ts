@@ -1,6 +1,7 @@
 // Store actions over fake services, without Ink.
 import { describe, expect, it } from 'vitest';
 import { selectedRow } from '../../src/state/list.js';
+import { planLines } from '../../src/state/slices/operations.js';
 import { createAppStore, type AppStore } from '../../src/state/store.js';
 import { KEY_B, fakeServices, unreachableServer } from './fake-services.js';
 
@@ -79,8 +80,8 @@ describe('revoking a tag', () => {
     store.getState().move('tags', 'down'); // v2
     await store.getState().confirmRevokeSelectedTag();
     const modal = store.getState().modal;
-    expect(modal).toMatchObject({ kind: 'type-to-confirm', expected: 'v2' });
-    expect(modal?.kind === 'type-to-confirm' && modal.changes.join('\n')).toContain('lose their last valid signature: v2');
+    expect(modal).toMatchObject({ kind: 'plan', plan: { kind: 'revoke-tag', tag: 'v2', confirmText: 'v2' } });
+    expect(modal?.kind === 'plan' && planLines(modal.plan).join('\n')).toContain('lose their last valid signature: v2');
 
     expect(await store.getState().confirmModal('v')).toBe(false);
     expect(world.calls.filter((c) => c.startsWith('revokeTag'))).toEqual([]);
