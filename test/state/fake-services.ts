@@ -169,7 +169,11 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       const pending = plan.items.filter((i) => !i.done);
       const outcomes = [];
       for (const [index, item] of pending.entries()) {
-        if (ports.signal?.aborted) break; // stops between repositories
+        if (ports.signal?.aborted) {
+          // stops between repositories; the rest are reported as left for a rerun (as src/trust/sweep.ts does)
+          outcomes.push({ gun: item.gun, role: item.role, status: 'skipped' as const, message: 'stopped before this repository' });
+          continue;
+        }
         onProgress({ index: index + 1, total: pending.length, gun: item.gun });
         await new Promise((r) => setTimeout(r, 20));
         world.swept.add(`${item.gun} ${item.role}`);

@@ -197,7 +197,13 @@ describe('wizards through the store', () => {
     await until(() => progress.length > 0);
     store.getState().sendWizard('sweep', { type: 'stop' });
     await until(() => store.getState().wizard?.state.step === 'report');
-    expect(store.getState().wizard?.state).toMatchObject({ interrupted: true, outcomes: [{ gun: 'example.com/team/app', status: 'done' }] });
+    expect(store.getState().wizard?.state).toMatchObject({
+      interrupted: true,
+      outcomes: [
+        { gun: 'example.com/team/app', status: 'done' },
+        { gun: 'example.com/team/db', status: 'skipped' },
+      ],
+    });
     expect(services.world.calls.filter((c) => c.startsWith('sweep '))).toEqual(['sweep example.com/team/app']);
 
     store.getState().sendWizard('sweep', { type: 'rerun' });
@@ -209,6 +215,16 @@ describe('wizards through the store', () => {
     await until(() => store.getState().wizard?.state.step === 'report');
     expect(services.world.calls.filter((c) => c.startsWith('sweep '))).toEqual(['sweep example.com/team/app', 'sweep example.com/team/db']);
     expect(progress).toContain('1/1 example.com/team/db');
+  });
+
+  it('S on the Signers screen sweeps the signer from every known repository, as the CLI does', async () => {
+    const { store, services } = await openApp();
+    store.getState().showScreen('signers');
+    await until(() => store.getState().lists.signers.status === 'ready');
+    store.getState().move('signers', 'down'); // bob, also a signer of team/db
+    store.getState().sweepSelectedSigner();
+    await until(() => store.getState().wizard?.state.step === 'dry-run');
+    expect(services.world.calls).toContain('planSweep {"kind":"signer","name":"bob"}');
   });
 });
 
