@@ -8,7 +8,7 @@ import { EnvPassphraseSource, FirstAvailablePassphraseSource, ScriptedPassphrase
 import { PromptCancelledError } from '../keys/errors.js';
 import type { TrustContext } from '../trust/context.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
-import { generateKey, listKeys, loadKey } from '../trust/keys.js';
+import { generateKey, listKeys, loadKey, readPrivateKeyFile } from '../trust/keys.js';
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
 import { executePlan, planSignerRemoval, planTagRevocation } from '../trust/plans.js';
 import { sign } from '../trust/sign.js';
@@ -63,7 +63,8 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     },
     inspectKeyFile: (path) => inspectKeyFile(path),
     async importKey(path, name, ports) {
-      const loaded = await loadKey(context(ports.passphrases), path, name ? { name } : {});
+      // The file's passphrase is asked in the dialog; the environment's is the keystore's (for storing it).
+      const loaded = await loadKey(context(ports.passphrases), path, { ...(name ? { name } : {}), filePassphrases: ports.passphrases });
       return { id: loaded.id, role: loaded.role, type: loaded.type };
     },
     async generateKey(name, type, dir, ports) {
@@ -189,6 +190,8 @@ export async function inspectKeyFile(path: string): Promise<KeyFilePreview> {
       encrypted: false,
     };
   }
+  // A private key file others may read is refused first, before anything is asked (as `key load`).
+  await readPrivateKeyFile(path);
   const file = parseKeyFile(text, path);
   const preview: KeyFilePreview = {
     path,
