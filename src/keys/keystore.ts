@@ -225,7 +225,7 @@ export class KeyStore {
 export async function unlockKeyFile(
   file: KeyFile,
   source: PassphraseSource,
-  who: { keyId: string; role: string; gun?: string },
+  who: { keyId: string; role: string; gun?: string; file?: string },
 ): Promise<PrivateKey> {
   if (!file.encrypted) return openKeyFile(file, '', who.keyId);
   for (let attempt = 0; attempt < MAX_UNLOCK_ATTEMPTS; attempt++) {

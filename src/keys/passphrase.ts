@@ -30,6 +30,8 @@ export interface PassphraseRequest {
   purpose: PassphrasePurpose;
   /** 0 for the first request for this key; n > 0 after n wrong passphrases. */
   attempt: number;
+  /** A key file being imported: the passphrase asked is the one that file was encrypted with. */
+  file?: string;
 }
 
 export interface PassphraseSource {

@@ -3,6 +3,7 @@
 // nothing is open and the screen should show.
 import { useShallow } from 'zustand/react/shallow';
 import { useApp, useAppStore } from '../state/context.js';
+import { planLines } from '../state/slices/operations.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { HelpOverlay } from '../ui/HelpOverlay.js';
 import { TypeToConfirm } from '../ui/TypeToConfirm.js';
@@ -47,6 +48,12 @@ export function DialogManager({ height }: { height: number }) {
       return <HelpOverlay screen={screen} height={height} onClose={actions.closeModal} />;
     case 'type-to-confirm':
       return <TypeToConfirm title={modal.title} changes={modal.changes} expected={modal.expected} onConfirm={() => void actions.confirmModal(modal.expected)} onCancel={actions.closeModal} />;
+    case 'plan': {
+      const { plan } = modal;
+      // A plan that would be refused is shown with the reason; there is nothing to confirm.
+      if (plan.refusal) return <DetailDialog title={`Cannot: ${plan.title}`} lines={planLines(plan)} onClose={actions.closeModal} />;
+      return <TypeToConfirm title={plan.title} changes={planLines(plan)} expected={plan.confirmText} onConfirm={() => void actions.confirmModal(plan.confirmText)} onCancel={actions.closeModal} />;
+    }
     case 'confirm':
       return <ConfirmDialog title={modal.title} changes={modal.changes} onConfirm={() => void actions.confirmModal()} onCancel={actions.closeModal} />;
     case 'prompt':

@@ -2,6 +2,8 @@
 // interface; src/state/trust-services.ts adapts src/trust to it, tests pass fakes. No trust rule is
 // implemented behind it twice: every method is one src/trust operation (or a read of its results).
 import type { PassphraseSource } from '../keys/passphrase.js';
+import type { DestructivePlan } from '../trust/plans.js';
+import type { SweepPlan, SweepTarget } from '../trust/sweep.js';
 
 /** online: verified from its server; offline: from the unexpired cache; error: could not be read (see problem). */
 export type RepoState = 'online' | 'offline' | 'cached' | 'error';
@@ -102,14 +104,11 @@ export type ConfigChange =
 /** A signer key chosen in the signer wizard: from the keystore, or a public key / certificate file. */
 export type SignerKeyChoice = { from: 'keystore'; id: string } | { from: 'file'; path: string };
 
-/** What a change would do to a repository's tags (shown before revoke / remove). */
-export interface Impact {
-  gun: string;
-  /** Plain sentences: "tag v1 is removed from targets/releases". */
-  changes: string[];
-  /** Tags that would no longer have a valid signature. */
-  tagsLosingLastSignature: string[];
-}
+/**
+ * A destructive change as src/trust planned it (src/trust/plans.ts): the confirmation dialog shows
+ * exactly this object and `executePlan` carries out exactly this object.
+ */
+export type { DestructivePlan, RevokeTagPlan, SignerRemovalPlan } from '../trust/plans.js';
 
 export interface SignResult {
   gun: string;
@@ -118,25 +117,8 @@ export interface SignResult {
   roles: string[];
 }
 
-export type SweepTarget = { kind: 'key'; keyId: string } | { kind: 'signer'; name: string; gun?: string };
-
-export interface SweepItem {
-  gun: string;
-  /** The role the key is removed from (`targets/releases`, `targets`, `root`…). */
-  role: string;
-  keyIds: string[];
-  /** Tags that lose a signature (and whether it was their last). */
-  tags: { tag: string; losesLastSignature: boolean }[];
-  /** Already done by an earlier (interrupted) run. */
-  done: boolean;
-}
-
-export interface SweepPlan {
-  target: SweepTarget;
-  /** What the user must type to confirm (the short key id, or the signer name). */
-  confirmText: string;
-  items: SweepItem[];
-}
+/** The compromised-key sweep's dry run as src/trust planned it; `runSweep` carries out exactly it. */
+export type { SweepItem, SweepPlan, SweepTarget } from '../trust/sweep.js';
 
 export interface SweepProgress {
   index: number;
@@ -176,12 +158,12 @@ export interface Services {
 
   // Mutations (src/trust operations; each publishes to the server)
   signTag(gun: string, tag: string, digest: string | undefined, ports: OperationPorts): Promise<SignResult>;
-  previewRevokeTag(gun: string, tag: string): Promise<Impact>;
-  revokeTag(gun: string, tag: string, ports: OperationPorts): Promise<Impact>;
+  planRevokeTag(gun: string, tag: string): Promise<DestructivePlan>;
   addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts): Promise<SignerRow>;
-  previewRemoveSigner(gun: string, name: string, keyId?: string): Promise<Impact>;
-  /** Removes the whole signer, or only `keyId` from it. */
-  removeSigner(gun: string, name: string, keyId: string | undefined, ports: OperationPorts): Promise<Impact>;
+  /** Removing the whole signer, or only `keyId` from that signer (no other signer is touched). */
+  planRemoveSigner(gun: string, name: string, keyId?: string): Promise<DestructivePlan>;
+  /** Carries out exactly `plan`, or changes nothing (refused, or the repository changed since). */
+  executePlan(plan: DestructivePlan, ports: OperationPorts): Promise<DestructivePlan>;
 
   // Compromised-key sweep (one resumable operation across all known repositories)
   planSweep(target: SweepTarget): Promise<SweepPlan>;

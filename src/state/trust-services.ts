@@ -9,15 +9,15 @@ import { PromptCancelledError } from '../keys/errors.js';
 import { Deadline } from '../net/deadline.js';
 import type { TrustContext } from '../trust/context.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
-import { generateKey, listKeys, loadKey } from '../trust/keys.js';
+import { generateKey, listKeys, loadKey, readPrivateKeyFile } from '../trust/keys.js';
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
-import { planRevokeTag, revokeTag, type RevokeTagResult } from '../trust/revoke.js';
+import { executePlan, planSignerRemoval, planTagRevocation } from '../trust/plans.js';
 import { sign } from '../trust/sign.js';
 import { publicKeyFromPem } from '../trust/signer-keys.js';
-import { addSigner, describeRoleChange, previewRemoval, removeSigner, removeSignerKey } from '../trust/signers.js';
+import { addSigner } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
 import { keyUsage } from '../trust/key-usage.js';
-import { type ConfigChange, type ConfigView, type Impact, type KeyFilePreview, type Services } from './services.js';
+import { type ConfigChange, type ConfigView, type KeyFilePreview, type Services } from './services.js';
 
 export interface TrustServicesOptions {
   trustDir: string;
@@ -70,7 +70,8 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     },
     inspectKeyFile: (path) => inspectKeyFile(path),
     async importKey(path, name, ports) {
-      const loaded = await loadKey(context(ports.passphrases), path, name ? { name } : {});
+      // The file's passphrase is asked in the dialog; the environment's is the keystore's (for storing it).
+      const loaded = await loadKey(context(ports.passphrases), path, { ...(name ? { name } : {}), filePassphrases: ports.passphrases });
       return { id: loaded.id, role: loaded.role, type: loaded.type };
     },
     async generateKey(name, type, dir, ports) {
@@ -116,49 +117,20 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       const r = await sign(context(ports.passphrases), `${gun}:${tag}`, digest ? { digest } : {});
       return { gun: r.gun, tag: r.tag, digest: r.digest, roles: r.roles };
     },
-    async previewRevokeTag(gun, tag) {
-      const { result } = await planRevokeTag(context(), `${gun}:${tag}`);
-      return revokeImpact(result);
-    },
-    async revokeTag(gun, tag, ports) {
-      return revokeImpact(await revokeTag(context(ports.passphrases), `${gun}:${tag}`));
-    },
+    planRevokeTag: (gun, tag) => planTagRevocation(context(), gun, tag),
     async addSigner(gun, name, keys, ports) {
       const specs = keys.map((k) => (k.from === 'keystore' ? k.id : k.path));
       const r = await addSigner(context(ports.passphrases), gun, name, specs);
       return { name: r.signer, keyIds: r.keyIds, threshold: r.threshold, tagsSigned: 0 };
     },
-    async previewRemoveSigner(gun, name, keyId) {
-      const { gun: g, plan } = await previewRemoval(context(), gun, keyId ? { keyId } : { signer: name });
-      return {
-        gun: g,
-        changes: [
-          ...plan.changes.map(describeRoleChange),
-          ...(plan.breaksReleases ? ['targets/releases would be left unverifiable: the removal will be refused'] : []),
-        ],
-        tagsLosingLastSignature: plan.tagsLosingRelease.map((t) => t.tag),
-      };
-    },
-    async removeSigner(gun, name, keyId, ports) {
-      // The user confirmed in the UI after seeing the preview.
-      const ctx = context(ports.passphrases);
-      const r = keyId ? await removeSignerKey(ctx, gun, keyId, { yes: true }) : await removeSigner(ctx, gun, name, { yes: true });
-      return { gun: r.gun, changes: r.changes.map(describeRoleChange), tagsLosingLastSignature: r.tagsNoLongerReleased };
-    },
-    async planSweep(target) {
-      const plan = await planSweep(context(), target);
-      return {
-        target,
-        confirmText: plan.confirmText,
-        items: plan.items.map((i) => ({ gun: i.gun, role: i.role, keyIds: i.keyIds, tags: i.tags, done: i.done })),
-      };
-    },
+    planRemoveSigner: (gun, name, keyId) => planSignerRemoval(context(), gun, name, keyId),
+    // The user confirmed this plan in the UI; it is carried out as shown, or not at all.
+    executePlan: (plan, ports) => executePlan(context(ports.passphrases), plan),
+    planSweep: (target) => planSweep(context(), target),
     async runSweep(plan, ports, onProgress) {
-      const ctx = context(ports.passphrases);
-      const full = await planSweep(ctx, plan.target);
-      const outcomes = await runSweep(ctx, full, { signal: ports.signal, onProgress });
+      const outcomes = await runSweep(context(ports.passphrases), plan, { ...(ports.signal ? { signal: ports.signal } : {}), onProgress });
       return outcomes.flatMap((o) => {
-        const roles = full.items.filter((i) => i.gun === o.gun).map((i) => i.role);
+        const roles = plan.items.filter((i) => i.gun === o.gun).map((i) => i.role);
         return (roles.length ? roles : ['(all)']).map((role) => ({ gun: o.gun, role, status: o.status, ...(o.message ? { message: o.message } : {}) }));
       });
     },
@@ -170,15 +142,6 @@ async function knownRepositoryInfo(ctx: TrustContext): Promise<RepositoryInfo[]>
   const guns = await knownRepositories(ctx);
   const read = await Promise.all(guns.map((gun) => repositoryInfo(ctx, gun).catch(() => undefined)));
   return read.filter((info): info is RepositoryInfo => info !== undefined);
-}
-
-/** A tag revocation as the UI shows it: where the signature goes, and whether any remains. */
-function revokeImpact(r: RevokeTagResult): Impact {
-  return {
-    gun: r.gun,
-    changes: r.roles.map((role) => `${r.tag} is removed from ${role}`),
-    tagsLosingLastSignature: r.remaining.length === 0 ? [r.tag] : [],
-  };
 }
 
 export function configView(trustDir: string, configFile: string, data: SettingsData): ConfigView {
@@ -230,6 +193,8 @@ export async function inspectKeyFile(path: string): Promise<KeyFilePreview> {
       encrypted: false,
     };
   }
+  // A private key file others may read is refused first, before anything is asked (as `key load`).
+  await readPrivateKeyFile(path);
   const file = parseKeyFile(text, path);
   const preview: KeyFilePreview = {
     path,

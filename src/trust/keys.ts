@@ -13,6 +13,7 @@ import {
   type KeyFile,
   type StoredKey,
 } from '../keys/index.js';
+import type { PassphraseSource } from '../keys/passphrase.js';
 import type { PrivateKey } from '../tuf/private-key.js';
 import { requireWritableDir } from '../config/writable.js';
 import type { TrustContext } from './context.js';
@@ -107,8 +108,18 @@ export interface LoadedKey {
  * Encrypted files are decrypted and stored under a new passphrase (docker's `key load` imports
  * nothing for them, docker/cli#1095).
  */
-export async function loadKey(ctx: TrustContext, file: string, options: { name?: string } = {}): Promise<LoadedKey> {
-  const text = await readPrivateKeyText(file);
+export interface LoadKeyOptions {
+  /** Used when the file has no `role:` header. */
+  name?: string;
+  /**
+   * Where the passphrase the file was encrypted with comes from (default: the context's). The UI
+   * asks it in its dialog: the environment's passphrase is the keystore's, not the file's.
+   */
+  filePassphrases?: PassphraseSource;
+}
+
+export async function loadKey(ctx: TrustContext, file: string, options: LoadKeyOptions = {}): Promise<LoadedKey> {
+  const text = await readPrivateKeyFile(file);
   const parsed = (() => {
     try {
       return parseKeyFile(text, file);
@@ -128,16 +139,17 @@ export async function loadKey(ctx: TrustContext, file: string, options: { name?:
  * Imports every private key of a file: a single key as loadKey does, or each block of a bundle as
  * `trust-tui key save` and `notary key export` write them.
  */
-export async function loadKeys(ctx: TrustContext, file: string, options: { name?: string } = {}): Promise<LoadedKey[]> {
+export async function loadKeys(ctx: TrustContext, file: string, options: LoadKeyOptions = {}): Promise<LoadedKey[]> {
   await requireWritableDir(ctx.trustDir);
-  const blocks = decodePem(await readPrivateKeyText(file), file).filter((b) => PRIVATE_KEY_BLOCK_TYPES.includes(b.type));
+  const blocks = decodePem(await readPrivateKeyFile(file), file).filter((b) => PRIVATE_KEY_BLOCK_TYPES.includes(b.type));
   if (blocks.length <= 1) return [await loadKey(ctx, file, options)];
   const loaded: LoadedKey[] = [];
   for (const block of blocks) loaded.push(await importParsedKey(ctx, parseKeyFile(encodePem(block), file), file, options));
   return loaded;
 }
 
-async function readPrivateKeyText(file: string): Promise<string> {
+/** A private key file's text, refused when it is missing or others may read or write it (before any passphrase is asked). */
+export async function readPrivateKeyFile(file: string): Promise<string> {
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw new InputError(`cannot load key from ${file}: no such file`);
   if (info.mode & 0o077) {
@@ -148,12 +160,12 @@ async function readPrivateKeyText(file: string): Promise<string> {
   return readFile(file, 'utf8');
 }
 
-async function importParsedKey(ctx: TrustContext, parsed: KeyFile, file: string, options: { name?: string }): Promise<LoadedKey> {
+async function importParsedKey(ctx: TrustContext, parsed: KeyFile, file: string, options: LoadKeyOptions): Promise<LoadedKey> {
   const role = parsed.role ?? options.name ?? 'signer';
   if (!parsed.role) checkKeyName(role);
   // notary's export names each block's key ID in a `path` header.
   const keyId = parsed.headers.path ?? basename(file);
-  const key = await unlockKeyFile(parsed, ctx.passphrases, { keyId, role, gun: parsed.gun });
+  const key = await unlockKeyFile(parsed, options.filePassphrases ?? ctx.passphrases, { keyId, role, gun: parsed.gun, file });
   const passphrase = await ctx.passphrases.get({ keyId: key.id, role, gun: parsed.gun, purpose: 'new', attempt: 0 });
   const stored = await ctx.keys.store(key, { role, gun: parsed.gun }, passphrase);
   await rememberKeyType(ctx, key);

@@ -13,7 +13,7 @@
 //   the caller refuses unless forced.
 import type { RepositoryEditor } from '../tuf/editor.js';
 import { parentRoleName } from '../tuf/delegation.js';
-import type { DelegationInfo, RepositoryView, RoleImpact, RoleKeyInfo, SignedTag } from '../tuf/repository-view.js';
+import type { DelegationInfo, RemovalSelector, RepositoryView, RoleImpact, RoleKeyInfo, SignedTag } from '../tuf/repository-view.js';
 import { InputError } from './errors.js';
 
 export const RELEASES_ROLE = 'targets/releases';
@@ -55,7 +55,11 @@ export interface RemovalPlan {
   removals: Map<string, string[]>;
 }
 
-export type RemovalTarget = { signer: string } | { keyIds: readonly string[] };
+/**
+ * A whole signer; keys out of every delegation (`signer remove-key`); or keys of one signer only:
+ * they leave `targets/NAME`, and `targets/releases` unless another signer still uses them.
+ */
+export type RemovalTarget = { signer: string; keyIds?: undefined } | { keyIds: readonly string[]; signer?: undefined } | { signer: string; keyIds: readonly string[] };
 
 /** Whether the held keys may sign `role` in the edited repository (its threshold of held keys). */
 export function canSign(editor: RepositoryEditor, held: ReadonlySet<string>, role: string): boolean {
@@ -89,9 +93,22 @@ export function planRemoval(view: RepositoryView, editor: RepositoryEditor, held
   const skipped: RemovalPlan['skipped'] = [];
   const removals = new Map<string, string[]>();
 
-  let keyIds: string[];
-  let inScope: (role: string) => boolean;
-  if ('signer' in target) {
+  let selector: RemovalSelector | undefined;
+  let inScope: (role: string) => boolean = () => true;
+  if (target.signer !== undefined && target.keyIds !== undefined) {
+    const signer = all.find((d) => d.role === `targets/${target.signer}`);
+    if (!signer) throw new InputError(`no signer ${target.signer} for repository ${view.gun}`);
+    const own = new Set(signer.keys.map((k) => k.canonicalId));
+    const foreign = target.keyIds.filter((id) => !own.has(id));
+    if (foreign.length > 0) throw new InputError(`key ${foreign.map((id) => id.slice(0, 7)).join(', ')} is not a key of signer ${target.signer} in ${view.gun}`);
+    const onlyHere = new Set(keysOnlyOf(signer, all).map((k) => k.canonicalId));
+    selector = {
+      keysByRole: new Map([
+        [signer.role, [...target.keyIds]],
+        [RELEASES_ROLE, target.keyIds.filter((id) => onlyHere.has(id))],
+      ]),
+    };
+  } else if (target.signer !== undefined) {
     const signer = all.find((d) => d.role === `targets/${target.signer}`);
     if (!signer) throw new InputError(`no signer ${target.signer} for repository ${view.gun}`);
     if (!canSign(editor, held, signer.parent)) {
@@ -108,15 +125,15 @@ export function planRemoval(view: RepositoryView, editor: RepositoryEditor, held
       outcome: 'removed',
     });
     // Reverse `signer add`: the signer's keys leave targets/releases too, unless another signer uses them.
-    keyIds = keysOnlyOf(signer, all).map((k) => k.canonicalId);
+    const keyIds = keysOnlyOf(signer, all).map((k) => k.canonicalId);
+    if (keyIds.length > 0) selector = { keyIds };
     inScope = (role) => role === RELEASES_ROLE;
-  } else {
-    keyIds = [...target.keyIds];
-    inScope = () => true;
+  } else if (target.keyIds !== undefined) {
+    selector = { keyIds: [...target.keyIds] };
   }
 
   // The verified state says which signatures remain valid once the keys go.
-  const impact = keyIds.length > 0 ? view.impactOfRemoving({ keyIds }) : { roles: [], tagsLosingRelease: [] };
+  const impact = selector ? view.impactOfRemoving(selector) : { roles: [], tagsLosingRelease: [] };
   for (const r of impact.roles) {
     if (!inScope(r.role)) continue;
     const parent = parentRoleName(r.role);

@@ -208,7 +208,7 @@ export function addSignerKeys(
   return addOrExtendSigner(ctx, input, name, keySpecs, { ...options, mustExist: true });
 }
 
-async function heldKeys(ctx: TrustContext): Promise<Set<string>> {
+export async function heldKeys(ctx: TrustContext): Promise<Set<string>> {
   return new Set((await ctx.keys.list()).filter((k) => !k.problem).map((k) => k.id));
 }
 
@@ -227,7 +227,7 @@ function refusalReason(plan: RemovalPlan, what: string, gun: string): string {
 }
 
 /** Checks, asks, edits, publishes and verifies a planned removal. */
-async function carryOut(
+export async function carryOut(
   ctx: TrustContext,
   repo: OpenedRepository,
   editor: RepositoryEditor,

@@ -9,12 +9,12 @@ import path from 'node:path';
 import { RepositoryEditor } from '../tuf/editor.js';
 import { GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
-import { InputError } from './errors.js';
+import { InputError, TrustError } from './errors.js';
 import { editableState } from './publish.js';
 import { openRepository } from './repository.js';
 import { knownRepositories } from './repositories.js';
 import { planRemoval, type RemovalTarget } from './signer-removal.js';
-import { removeSigner, removeSignerKey } from './signers.js';
+import { carryOut } from './signers.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 
 export type SweepTarget = { kind: 'key'; keyId: string } | { kind: 'signer'; name: string; gun?: string };
@@ -80,46 +80,59 @@ function checkTarget(target: SweepTarget): void {
   }
 }
 
+/** One repository's part of a sweep, planned from its current verified state (undefined: not used there). */
+async function planRepository(ctx: TrustContext, target: SweepTarget, gun: string, held: ReadonlySet<string>) {
+  const repo = await openRepository(ctx, gun);
+  const view = repo.state!.view;
+  let removal: RemovalTarget | undefined;
+  if (target.kind === 'key') {
+    const ids = new Set(view.delegations().flatMap((d) => d.keys).filter((k) => k.canonicalId.startsWith(target.keyId) || k.id.startsWith(target.keyId)).map((k) => k.canonicalId));
+    if (ids.size > 0) removal = { keyIds: [...ids] };
+  } else if (view.delegations().some((d) => d.role === `targets/${target.name}`)) {
+    removal = { signer: target.name };
+  }
+  if (!removal) return undefined;
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  const removalPlan = planRemoval(view, editor, held, removal);
+  const losing = new Set(removalPlan.tagsLosingRelease.map((t) => t.tag));
+  const byRole = view.targetsByRole();
+  const items: SweepItem[] = [];
+  for (const change of removalPlan.changes) {
+    const tags = [...new Set((byRole.get(change.role) ?? []).map((t) => t.name))].map((tag) => ({ tag, losesLastSignature: losing.has(tag) }));
+    items.push({ gun: repo.gun, role: change.role, keyIds: change.removedKeyIds, outcome: change.outcome, tags, done: false });
+  }
+  for (const skipped of removalPlan.skipped) {
+    items.push({ gun: repo.gun, role: skipped.role, keyIds: [], outcome: `skipped: this host cannot sign ${skipped.parent}`, tags: [], done: false });
+  }
+  return { repo, editor, removalPlan, items };
+}
+
+async function heldKeyIdSet(ctx: TrustContext): Promise<Set<string>> {
+  return new Set((await ctx.keys.list()).filter((k) => !k.problem).map((k) => k.id));
+}
+
 export async function planSweep(ctx: TrustContext, target: SweepTarget): Promise<SweepPlan> {
   checkTarget(target);
   const journal = (await new SweepJournal(ctx.settings.dir).read())[targetKey(target)] ?? [];
   const guns = target.kind === 'signer' && target.gun ? [target.gun] : await knownRepositories(ctx);
-  const held = new Set((await ctx.keys.list()).filter((k) => !k.problem).map((k) => k.id));
+  const held = await heldKeyIdSet(ctx);
   const plan: SweepPlan = { target, confirmText: target.kind === 'key' ? shortKeyId(target.keyId) : target.name, items: [], unreadable: [] };
   for (const gun of guns) {
-    let repo;
+    let planned;
     try {
-      repo = await openRepository(ctx, gun);
+      planned = await planRepository(ctx, target, gun, held);
     } catch (e) {
       plan.unreadable.push({ gun, problem: (e as Error).message.split('\n')[0]! });
       continue;
     }
-    const view = repo.state!.view;
-    let removal: RemovalTarget | undefined;
-    if (target.kind === 'key') {
-      const ids = new Set(view.delegations().flatMap((d) => d.keys).filter((k) => k.canonicalId.startsWith(target.keyId) || k.id.startsWith(target.keyId)).map((k) => k.canonicalId));
-      if (ids.size > 0) removal = { keyIds: [...ids] };
-    } else if (view.delegations().some((d) => d.role === `targets/${target.name}`)) {
-      removal = { signer: target.name };
-    }
-    if (!removal) {
-      if (journal.includes(gun)) plan.items.push({ gun, role: '(all)', keyIds: [], outcome: 'removed', tags: [], done: true });
-      continue;
-    }
-    const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
-    const removalPlan = planRemoval(view, editor, held, removal);
-    const losing = new Set(removalPlan.tagsLosingRelease.map((t) => t.tag));
-    const byRole = view.targetsByRole();
-    for (const change of removalPlan.changes) {
-      const tags = (byRole.get(change.role) ?? []).map((t) => ({ tag: t.name, losesLastSignature: losing.has(t.name) }));
-      plan.items.push({ gun, role: change.role, keyIds: change.removedKeyIds, outcome: change.outcome, tags, done: false });
-    }
-    for (const skipped of removalPlan.skipped) {
-      plan.items.push({ gun, role: skipped.role, keyIds: [], outcome: `skipped: this host cannot sign ${skipped.parent}`, tags: [], done: false });
-    }
+    if (planned) plan.items.push(...planned.items);
+    else if (journal.includes(gun)) plan.items.push({ gun, role: '(all)', keyIds: [], outcome: 'removed', tags: [], done: true });
   }
   return plan;
 }
+
+/** What a repository's items must still be for the confirmed dry run to stand for them. */
+const itemShape = (items: readonly SweepItem[]) => JSON.stringify(items.map((i) => [i.role, i.keyIds, i.outcome]));
 
 export interface SweepRunOptions {
   signal?: AbortSignal;
@@ -143,14 +156,17 @@ export async function runSweep(ctx: TrustContext, plan: SweepPlan, options: Swee
     }
     options.onProgress?.({ index: index + 1, total: guns.length, gun });
     try {
-      // A compromised key must go even where tags lose their release: the dry run showed which.
-      const removal = { yes: true, force: true };
-      if (plan.target.kind === 'key') {
-        const ids = [...new Set(items.flatMap((i) => i.keyIds))];
-        for (const id of ids.length > 0 ? ids : [plan.target.keyId]) await removeSignerKey(ctx, gun, id, removal);
-      } else {
-        await removeSigner(ctx, gun, plan.target.name, removal);
+      // Exactly the dry run the user confirmed: a repository that changed since is left alone.
+      const planned = await planRepository(ctx, plan.target, gun, await heldKeyIdSet(ctx));
+      if (!planned || itemShape(planned.items) !== itemShape(items)) {
+        throw new TrustError(`${gun} changed since the dry run, so nothing was changed there; run the sweep again to see its new plan`);
       }
+      const what = plan.target.kind === 'key' ? `key ${shortKeyId(plan.target.keyId)}` : `signer ${plan.target.name}`;
+      // A compromised key must go even where tags lose their release: the dry run showed which.
+      await carryOut(ctx, planned.repo, planned.editor, planned.removalPlan, what, plan.target.kind === 'key' ? plan.target.keyId : plan.target.name, {
+        yes: true,
+        force: true,
+      });
       await journal.markDone(plan.target, gun);
       outcomes.push({ gun, status: 'done' });
     } catch (e) {

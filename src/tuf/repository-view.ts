@@ -113,8 +113,8 @@ export interface RemovalImpact {
   tagsLosingRelease: SignedTag[];
 }
 
-/** A key or a signer to remove. Key IDs may be TUF or canonical IDs. */
-export type RemovalSelector = { keyIds: readonly string[] } | { signer: string };
+/** Keys (everywhere, or only from some roles) or a signer to remove. Key IDs may be TUF or canonical IDs. */
+export type RemovalSelector = { keyIds: readonly string[] } | { signer: string } | { keysByRole: ReadonlyMap<string, readonly string[]> };
 
 /** docker's sortorder.NaturalLess: digit runs compare as numbers, other bytes bytewise. */
 export function naturalCompare(a: string, b: string): number {
@@ -368,21 +368,24 @@ export class RepositoryView {
   impactOfRemoving(selector: RemovalSelector): RemovalImpact {
     const all = this.delegations();
     let deletedRole: string | undefined;
-    let scope: (role: string) => boolean = () => true;
-    let removed: Set<string>;
+    let removedFrom: (role: string) => ReadonlySet<string>;
     if ('signer' in selector) {
-      deletedRole = selector.signer.startsWith('targets/') ? selector.signer : `targets/${selector.signer}`;
-      const signerRole = all.find((d) => d.role === deletedRole);
-      removed = new Set(signerRole?.keys.flatMap((k) => [k.id, k.canonicalId]) ?? []);
-      scope = (role) => role === 'targets/releases' || role === deletedRole;
+      const signerRole = selector.signer.startsWith('targets/') ? selector.signer : `targets/${selector.signer}`;
+      deletedRole = signerRole;
+      const removed = new Set(all.find((d) => d.role === signerRole)?.keys.flatMap((k) => [k.id, k.canonicalId]) ?? []);
+      removedFrom = (role) => (role === 'targets/releases' || role === signerRole ? removed : new Set());
+    } else if ('keysByRole' in selector) {
+      removedFrom = (role) => new Set(selector.keysByRole.get(role) ?? []);
     } else {
-      removed = new Set(selector.keyIds);
+      const removed = new Set(selector.keyIds);
+      removedFrom = () => removed;
     }
 
     const roles: RoleImpact[] = [];
     for (const d of all) {
       const deleted = d.role === deletedRole;
-      const hit = (k: RoleKeyInfo) => scope(d.role) && (removed.has(k.id) || removed.has(k.canonicalId));
+      const removed = removedFrom(d.role);
+      const hit = (k: RoleKeyInfo) => removed.has(k.id) || removed.has(k.canonicalId);
       if (!deleted && !d.keys.some(hit)) continue;
       const trusted = this.#set.delegations.get(d.role);
       const removedTufIds = new Set(d.keys.filter(hit).map((k) => k.id));

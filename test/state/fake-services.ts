@@ -4,7 +4,7 @@ import { ServerUnreachableError } from '../../src/notary/http-errors.js';
 import {
   type ConfigChange,
   type ConfigView,
-  type Impact,
+  type DestructivePlan,
   type KeyRow,
   type OperationPorts,
   type RepoRow,
@@ -72,7 +72,6 @@ async function ask(ports: OperationPorts, req: Partial<PassphraseRequest> = {}):
 
 export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld } {
   const record = (call: string) => world.calls.push(call);
-  const impact = (gun: string, change: string, lost: string[] = []): Impact => ({ gun, changes: [change], tagsLosingLastSignature: lost });
   const view = (): ConfigView => configView('/trust', '/cfg/config.json', world.settings);
   return {
     world,
@@ -110,13 +109,19 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       world.tags[gun] = [...(world.tags[gun] ?? []).filter((t) => t.tag !== tagName), tag(tagName)];
       return { gun, tag: tagName, digest: digest ?? 'sha256:0', roles: ['targets/releases'] };
     },
-    previewRevokeTag: async (gun, tagName) => impact(gun, `tag ${tagName} is removed from targets/releases`, [tagName]),
-    revokeTag: async (gun, tagName, ports) => {
-      record(`revokeTag ${gun} ${tagName}`);
-      world.passphrasesSeen.push(await ask(ports));
-      world.tags[gun] = (world.tags[gun] ?? []).filter((t) => t.tag !== tagName);
-      return impact(gun, `tag ${tagName} removed`);
-    },
+    planRevokeTag: async (gun, tagName) =>
+      ({
+        kind: 'revoke-tag',
+        gun,
+        tag: tagName,
+        roles: ['targets/releases'],
+        remaining: [],
+        title: `Revoke ${gun}:${tagName}`,
+        confirmText: tagName,
+        changes: [`tag ${tagName} is removed from targets/releases`],
+        tagsLosingLastSignature: [tagName],
+        doneMessage: `Revoked ${gun}:${tagName}`,
+      }) satisfies DestructivePlan,
     addSigner: async (gun, name, keys, ports) => {
       record(`addSigner ${gun} ${name} ${JSON.stringify(keys)}`);
       world.passphrasesSeen.push(await ask(ports));
@@ -124,12 +129,30 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       world.signers[gun] = [...(world.signers[gun] ?? []), signer];
       return signer;
     },
-    previewRemoveSigner: async (gun, name, keyId) => impact(gun, keyId ? `key ${keyId.slice(0, 7)} leaves ${name}` : `signer ${name} is removed`, ['v1']),
-    removeSigner: async (gun, name, keyId, ports) => {
-      record(`removeSigner ${gun} ${name} ${keyId ?? ''}`);
+    planRemoveSigner: async (gun, name, keyId) =>
+      ({
+        kind: keyId ? 'remove-signer-key' : 'remove-signer',
+        gun,
+        signer: name,
+        ...(keyId ? { keyId } : {}),
+        roleChanges: [],
+        skipped: [],
+        title: keyId ? `Remove key ${keyId.slice(0, 7)} from signer ${name}` : `Remove signer ${name} from ${gun}`,
+        confirmText: keyId ? keyId.slice(0, 7) : name,
+        changes: [keyId ? `key ${keyId.slice(0, 7)} leaves ${name}` : `signer ${name} is removed`],
+        tagsLosingLastSignature: ['v1'],
+        doneMessage: keyId ? `Removed key ${keyId.slice(0, 7)} from ${name}` : `Removed signer ${name} from ${gun}`,
+      }) satisfies DestructivePlan,
+    executePlan: async (plan, ports) => {
       world.passphrasesSeen.push(await ask(ports));
-      world.signers[gun] = (world.signers[gun] ?? []).filter((s) => s.name !== name || keyId !== undefined);
-      return impact(gun, 'removed');
+      if (plan.kind === 'revoke-tag') {
+        record(`revokeTag ${plan.gun} ${plan.tag}`);
+        world.tags[plan.gun] = (world.tags[plan.gun] ?? []).filter((t) => t.tag !== plan.tag);
+      } else {
+        record(`removeSigner ${plan.gun} ${plan.signer} ${plan.keyId ?? ''}`);
+        world.signers[plan.gun] = (world.signers[plan.gun] ?? []).filter((s) => s.name !== plan.signer || plan.keyId !== undefined);
+      }
+      return plan;
     },
     planSweep: async (target) => {
       record(`planSweep ${JSON.stringify(target)}`);
@@ -137,16 +160,21 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         gun,
         role: 'targets/bob',
         keyIds: [KEY_B],
+        outcome: 'removed',
         tags: [{ tag: 'v2', losesLastSignature: false }],
         done: world.swept.has(`${gun} targets/bob`),
       }));
-      return { target, confirmText: target.kind === 'key' ? target.keyId.slice(0, 7) : target.name, items } satisfies SweepPlan;
+      return { target, confirmText: target.kind === 'key' ? target.keyId.slice(0, 7) : target.name, items, unreadable: [] } satisfies SweepPlan;
     },
     runSweep: async (plan, ports, onProgress) => {
       const pending = plan.items.filter((i) => !i.done);
       const outcomes = [];
       for (const [index, item] of pending.entries()) {
-        if (ports.signal?.aborted) break; // stops between repositories
+        if (ports.signal?.aborted) {
+          // stops between repositories; the rest are reported as left for a rerun (as src/trust/sweep.ts does)
+          outcomes.push({ gun: item.gun, role: item.role, status: 'skipped' as const, message: 'stopped before this repository' });
+          continue;
+        }
         onProgress({ index: index + 1, total: pending.length, gun: item.gun });
         await new Promise((r) => setTimeout(r, 20));
         world.swept.add(`${item.gun} ${item.role}`);

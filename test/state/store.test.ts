@@ -1,6 +1,7 @@
 // Store actions over fake services, without Ink.
 import { describe, expect, it } from 'vitest';
 import { selectedRow } from '../../src/state/list.js';
+import { planLines } from '../../src/state/slices/operations.js';
 import { createAppStore, type AppStore } from '../../src/state/store.js';
 import { KEY_B, fakeServices, unreachableServer } from './fake-services.js';
 
@@ -79,8 +80,8 @@ describe('revoking a tag', () => {
     store.getState().move('tags', 'down'); // v2
     await store.getState().confirmRevokeSelectedTag();
     const modal = store.getState().modal;
-    expect(modal).toMatchObject({ kind: 'type-to-confirm', expected: 'v2' });
-    expect(modal?.kind === 'type-to-confirm' && modal.changes.join('\n')).toContain('lose their last valid signature: v2');
+    expect(modal).toMatchObject({ kind: 'plan', plan: { kind: 'revoke-tag', tag: 'v2', confirmText: 'v2' } });
+    expect(modal?.kind === 'plan' && planLines(modal.plan).join('\n')).toContain('lose their last valid signature: v2');
 
     expect(await store.getState().confirmModal('v')).toBe(false);
     expect(world.calls.filter((c) => c.startsWith('revokeTag'))).toEqual([]);
@@ -196,7 +197,13 @@ describe('wizards through the store', () => {
     await until(() => progress.length > 0);
     store.getState().sendWizard('sweep', { type: 'stop' });
     await until(() => store.getState().wizard?.state.step === 'report');
-    expect(store.getState().wizard?.state).toMatchObject({ interrupted: true, outcomes: [{ gun: 'example.com/team/app', status: 'done' }] });
+    expect(store.getState().wizard?.state).toMatchObject({
+      interrupted: true,
+      outcomes: [
+        { gun: 'example.com/team/app', status: 'done' },
+        { gun: 'example.com/team/db', status: 'skipped' },
+      ],
+    });
     expect(services.world.calls.filter((c) => c.startsWith('sweep '))).toEqual(['sweep example.com/team/app']);
 
     store.getState().sendWizard('sweep', { type: 'rerun' });
@@ -208,6 +215,16 @@ describe('wizards through the store', () => {
     await until(() => store.getState().wizard?.state.step === 'report');
     expect(services.world.calls.filter((c) => c.startsWith('sweep '))).toEqual(['sweep example.com/team/app', 'sweep example.com/team/db']);
     expect(progress).toContain('1/1 example.com/team/db');
+  });
+
+  it('S on the Signers screen sweeps the signer from every known repository, as the CLI does', async () => {
+    const { store, services } = await openApp();
+    store.getState().showScreen('signers');
+    await until(() => store.getState().lists.signers.status === 'ready');
+    store.getState().move('signers', 'down'); // bob, also a signer of team/db
+    store.getState().sweepSelectedSigner();
+    await until(() => store.getState().wizard?.state.step === 'dry-run');
+    expect(services.world.calls).toContain('planSweep {"kind":"signer","name":"bob"}');
   });
 });
 

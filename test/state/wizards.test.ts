@@ -107,9 +107,10 @@ describe('compromised-key sweep', () => {
     target: { kind: 'key', keyId: KEY_B },
     confirmText: KEY_B.slice(0, 7),
     items: [
-      { gun: 'a', role: 'targets/bob', keyIds: [KEY_B], tags: [], done: true },
-      { gun: 'b', role: 'targets/bob', keyIds: [KEY_B], tags: [{ tag: 'v1', losesLastSignature: true }], done: false },
+      { gun: 'a', role: 'targets/bob', keyIds: [KEY_B], outcome: 'removed', tags: [], done: true },
+      { gun: 'b', role: 'targets/bob', keyIds: [KEY_B], outcome: 'removed', tags: [{ tag: 'v1', losesLastSignature: true }], done: false },
     ],
+    unreadable: [],
   };
 
   it('needs the exact short key id before running', () => {

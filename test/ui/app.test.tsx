@@ -142,7 +142,8 @@ describe('errors and long operations', () => {
   it('shows a spinner with what is being done while the UI still moves', async () => {
     const services = fakeServices();
     let release!: () => void;
-    services.previewRevokeTag = (gun, t) => new Promise((resolve) => (release = () => resolve({ gun, changes: [`remove ${t}`], tagsLosingLastSignature: [] })));
+    const plan = services.planRevokeTag;
+    services.planRevokeTag = (gun, t) => new Promise((resolve) => (release = () => resolve(plan(gun, t))));
     const ui = await start(services);
     await ui.press(KEYS.enter);
     await ui.waitFor('v1');

@@ -21,6 +21,11 @@ export function PassphraseDialog({ request, onSubmit, onCancel }: PassphraseDial
   const [problem, setProblem] = useState('');
   const isNew = request.purpose === 'new';
   const who = `${request.role} key ${shortKeyId(request.keyId)}${request.gun ? ` of ${request.gun}` : ''}`;
+  const title = request.file
+    ? `Passphrase of the key file ${request.file} (the one it was encrypted with)`
+    : isNew
+      ? `Choose a passphrase for the new ${who}`
+      : `Passphrase for ${who}`;
   const submit = (raw: string) => {
     setValue('');
     const typed = typedPassphrase(raw);
@@ -37,7 +42,7 @@ export function PassphraseDialog({ request, onSubmit, onCancel }: PassphraseDial
     onSubmit(typed);
   };
   return (
-    <Dialog title={isNew ? `Choose a passphrase for the new ${who}` : `Passphrase for ${who}`} hints="Enter: continue   Esc: cancel">
+    <Dialog title={title} hints="Enter: continue   Esc: cancel">
       {request.attempt > 0 && <Text color={theme.danger}>{glyph.error} Wrong passphrase, try again (attempt {request.attempt + 1})</Text>}
       <TextInput
         label={isNew && first !== null ? 'Repeat passphrase:' : 'Passphrase:'}

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useState } from 'react';
 import type { SweepItem, SweepOutcome } from '../../state/services.js';
-import { pendingItems, SWEEP_STEPS, sweepStepNumber, type SweepEvent, type SweepState } from '../../state/wizards/sweep.js';
+import { SWEEP_STEPS, sweepStepNumber, sweepSummary, type SweepEvent, type SweepState } from '../../state/wizards/sweep.js';
 import { DataTable, type Column } from '../../ui/DataTable.js';
 import { Priority } from '../../ui/input.js';
 import { Spinner } from '../../ui/Spinner.js';
@@ -36,7 +36,9 @@ const outcomeColumns: Column<SweepOutcome>[] = [
 
 export function SweepWizard({ state, send, height }: { state: SweepState; send(e: SweepEvent): void; height: number }) {
   const subject = 'plan' in state ? state.plan.target : state.target;
-  const title = subject.kind === 'key' ? `Compromised key ${shortId(subject.keyId)}: sweep` : `Signer ${subject.name} left: remove all their keys`;
+  const title = subject.kind === 'key'
+      ? `Compromised key ${shortId(subject.keyId)}: sweep every known repository`
+      : `Signer ${subject.name} left: remove them from ${subject.gun ?? 'every known repository'}`;
   return (
     <WizardFrame title={title} steps={SWEEP_STEPS} step={sweepStepNumber(state)} hints={HINTS[state.step]}>
       <Body state={state} send={send} tableHeight={Math.max(3, height - 12)} />
@@ -57,16 +59,20 @@ function Body({ state, send, tableHeight }: { state: SweepState; send(e: SweepEv
     case 'planning':
       return <Spinner label="Finding every repository, role and tag the key touches (dry run)" />;
     case 'dry-run': {
-      const pending = pendingItems(state.plan);
-      const tags = pending.flatMap((i) => i.tags);
+      const summary = sweepSummary(state.plan);
       return (
         <>
-          <DataTable columns={itemColumns} rows={state.plan.items} cursor={-1} height={tableHeight} rowKey={(i) => `${i.gun} ${i.role}`} empty={<Text>  The key is not used in any known repository.</Text>} />
+          <DataTable columns={itemColumns} rows={state.plan.items} cursor={-1} height={tableHeight} rowKey={(i) => `${i.gun} ${i.role}`} empty={<Text>  The key is not used in any repository that could be read.</Text>} />
           <Text>
-            {pending.length} change(s) pending in {new Set(pending.map((i) => i.gun)).size} repositories; {tags.length} tag signature(s) removed,{' '}
-            {tags.filter((t) => t.losesLastSignature).length} tag(s) lose their last valid signature.
+            {summary.changes} change(s) pending in {summary.repositories} repositories; {summary.signatures} tag signature(s) removed,{' '}
+            {summary.tagsLosingLast} tag(s) lose their last valid signature.
           </Text>
-          {pending.length === 0 && <Text color={theme.success}>{glyph.ok} Nothing left to do.</Text>}
+          {state.plan.unreadable.length > 0 && (
+            <Text color={theme.warning}>
+              {glyph.error} Not read, so not swept ({state.plan.unreadable.length}): {state.plan.unreadable.map((u) => `${u.gun} (${u.problem})`).join('; ')}
+            </Text>
+          )}
+          {summary.changes === 0 && <Text color={theme.success}>{glyph.ok} Nothing left to do.</Text>}
         </>
       );
     }

@@ -1,6 +1,7 @@
 // The one modal on top (a discriminated union the DialogManager renders), the error banner, the
 // busy spinner and the status line. `runTask` is how every long operation reports itself.
 import { describeFailure, isCancellation, type Failure } from '../failure.js';
+import type { DestructivePlan } from '../services.js';
 import type { SliceContext } from '../store.js';
 
 export type Modal =
@@ -13,6 +14,8 @@ export type Modal =
       expected: string;
       run: () => Promise<void>;
     }
+  /** A destructive change: the dialog shows this plan, and confirming carries out exactly it. */
+  | { kind: 'plan'; plan: DestructivePlan }
   | { kind: 'confirm'; title: string; changes: readonly string[]; run: () => Promise<void> }
   | { kind: 'prompt'; title: string; label: string; initial: string; hint?: string; submit: (value: string) => Promise<void> | void }
   | { kind: 'choose'; title: string; options: readonly { label: string; value: string }[]; choose: (value: string) => void }
@@ -50,10 +53,12 @@ export function createDialogSlice({ set, get }: SliceContext): DialogSlice {
     closeModal: () => set({ modal: null }),
     async confirmModal(typed) {
       const modal = get().modal;
-      if (!modal || (modal.kind !== 'type-to-confirm' && modal.kind !== 'confirm')) return false;
+      if (!modal || (modal.kind !== 'type-to-confirm' && modal.kind !== 'confirm' && modal.kind !== 'plan')) return false;
       if (modal.kind === 'type-to-confirm' && typed !== modal.expected) return false;
+      if (modal.kind === 'plan' && (modal.plan.refusal !== undefined || typed !== modal.plan.confirmText)) return false;
       set({ modal: null });
-      await modal.run();
+      if (modal.kind === 'plan') await get().executePlan(modal.plan);
+      else await modal.run();
       return true;
     },
     showFailure: (banner) => set({ banner }),

@@ -2,7 +2,7 @@
 // high impact, y/N for low), then runs the trust operation through Services with a spinner.
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { selectedRow } from '../list.js';
-import type { ConfigChange, Impact } from '../services.js';
+import type { ConfigChange, DestructivePlan } from '../services.js';
 import type { SliceContext } from '../store.js';
 
 export interface OperationSlice {
@@ -12,6 +12,8 @@ export interface OperationSlice {
   showSelectedTag(): void;
   confirmRemoveSelectedSigner(): Promise<void>;
   chooseSignerKeyToRemove(): void;
+  /** Carries out a confirmed plan (the one its dialog showed) and reloads what it changed. */
+  executePlan(plan: DestructivePlan): Promise<boolean>;
   sweepSelectedKey(): void;
   sweepSelectedSigner(): void;
   /** Enter on a Config row: toggle TOFU (asks first), edit a server URL. */
@@ -21,13 +23,13 @@ export interface OperationSlice {
   changeConfig(change: ConfigChange, done: string): Promise<boolean>;
 }
 
-/** The lines a confirmation shows for an impact preview. */
-export function impactLines(impact: Impact): string[] {
-  const lost = impact.tagsLosingLastSignature;
+/** The lines a confirmation shows for a plan. */
+export function planLines(plan: DestructivePlan): string[] {
+  const lost = plan.tagsLosingLastSignature;
   return [
-    ...impact.changes,
+    ...plan.changes,
     lost.length ? `These tags lose their last valid signature: ${lost.join(', ')}` : 'Every tag keeps a valid signature.',
-    'This is published to the server and cannot be undone.',
+    plan.refusal ? `Refused: ${plan.refusal}.` : 'This is published to the server and cannot be undone.',
   ];
 }
 
@@ -38,13 +40,13 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
     return options.readOnly;
   };
 
-  /** Loads an impact preview with a spinner; undefined (and a banner) when it fails. */
-  async function preview(label: string, load: () => Promise<Impact>): Promise<Impact | undefined> {
-    let impact: Impact | undefined;
+  /** Plans with a spinner, then shows the plan for confirmation (nothing happens when planning fails). */
+  async function showPlan(label: string, load: () => Promise<DestructivePlan>): Promise<void> {
+    let plan: DestructivePlan | undefined;
     await get().runTask(label, async () => {
-      impact = await load();
+      plan = await load();
     });
-    return impact;
+    if (plan) get().openModal({ kind: 'plan', plan });
   }
 
   return {
@@ -88,21 +90,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
       const gun = get().gun;
       const tag = selectedRow(get().lists.tags);
       if (!gun || !tag || refuseReadOnly()) return;
-      const impact = await preview(`Checking what revoking ${tag.tag} changes`, () => services.previewRevokeTag(gun, tag.tag));
-      if (!impact) return;
-      get().openModal({
-        kind: 'type-to-confirm',
-        title: `Revoke ${gun}:${tag.tag}`,
-        changes: impactLines(impact),
-        expected: tag.tag,
-        run: async () => {
-          await get().runTask(`Revoking ${tag.tag}`, async (signal) => {
-            await services.revokeTag(gun, tag.tag, ports(signal));
-            await get().trustDataChanged(['tags']);
-            return `Revoked ${gun}:${tag.tag}`;
-          });
-        },
-      });
+      await showPlan(`Checking what revoking ${tag.tag} changes`, () => services.planRevokeTag(gun, tag.tag));
     },
 
     showSelectedTag() {
@@ -124,21 +112,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
       const gun = get().gun;
       const signer = selectedRow(get().lists.signers);
       if (!gun || !signer || refuseReadOnly()) return;
-      const impact = await preview(`Checking what removing ${signer.name} changes`, () => services.previewRemoveSigner(gun, signer.name));
-      if (!impact) return;
-      get().openModal({
-        kind: 'type-to-confirm',
-        title: `Remove signer ${signer.name} from ${gun}`,
-        changes: impactLines(impact),
-        expected: signer.name,
-        run: async () => {
-          await get().runTask(`Removing signer ${signer.name}`, async (signal) => {
-            await services.removeSigner(gun, signer.name, undefined, ports(signal));
-            await get().trustDataChanged(['signers']);
-            return `Removed signer ${signer.name} from ${gun}`;
-          });
-        },
-      });
+      await showPlan(`Checking what removing ${signer.name} changes`, () => services.planRemoveSigner(gun, signer.name));
     },
 
     chooseSignerKeyToRemove() {
@@ -150,26 +124,18 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
         title: `Remove which key of ${signer.name}?`,
         options: signer.keyIds.map((id) => ({ label: id, value: id })),
         choose: (keyId) => {
-          void (async () => {
-            const impact = await preview(`Checking what removing key ${shortKeyId(keyId)} changes`, () =>
-              services.previewRemoveSigner(gun, signer.name, keyId),
-            );
-            if (!impact) return;
-            get().openModal({
-              kind: 'type-to-confirm',
-              title: `Remove key ${shortKeyId(keyId)} from signer ${signer.name}`,
-              changes: impactLines(impact),
-              expected: shortKeyId(keyId),
-              run: async () => {
-                await get().runTask(`Removing key ${shortKeyId(keyId)}`, async (signal) => {
-                  await services.removeSigner(gun, signer.name, keyId, ports(signal));
-                  await get().trustDataChanged(['signers']);
-                  return `Removed key ${shortKeyId(keyId)} from ${signer.name}`;
-                });
-              },
-            });
-          })();
+          void showPlan(`Checking what removing key ${shortKeyId(keyId)} from ${signer.name} changes`, () =>
+            services.planRemoveSigner(gun, signer.name, keyId),
+          );
         },
+      });
+    },
+
+    async executePlan(plan) {
+      return get().runTask(plan.title, async (signal) => {
+        const done = await services.executePlan(plan, ports(signal));
+        await get().trustDataChanged([done.kind === 'revoke-tag' ? 'tags' : 'signers']);
+        return done.doneMessage;
       });
     },
 
@@ -180,8 +146,8 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
 
     sweepSelectedSigner() {
       const signer = selectedRow(get().lists.signers);
-      const gun = get().gun;
-      if (signer && !refuseReadOnly()) get().startSweep({ kind: 'signer', name: signer.name, ...(gun ? { gun } : {}) });
+      // Like `trust-tui sweep signer NAME`: every repository this host knows, not only the open one.
+      if (signer && !refuseReadOnly()) get().startSweep({ kind: 'signer', name: signer.name });
     },
 
     editSelectedConfig() {

@@ -7,7 +7,7 @@ import type { SliceContext } from '../store.js';
 import { keyGenerateReducer, keyGenerateStart, type KeyGenerateEvent, type KeyGenerateState } from '../wizards/key-generate.js';
 import { keyImportReducer, keyImportStart, type KeyImportEvent, type KeyImportState } from '../wizards/key-import.js';
 import { signerSetupReducer, signerSetupStart, type SignerSetupEvent, type SignerSetupState } from '../wizards/signer-setup.js';
-import { sweepReducer, sweepStart, type SweepEvent, type SweepState } from '../wizards/sweep.js';
+import { sweepInterrupted, sweepReducer, sweepStart, type SweepEvent, type SweepState } from '../wizards/sweep.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 
 export interface WizardTypes {
@@ -128,7 +128,7 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
         await services
           .runSweep(s.plan, ports(signal), (progress) => send('sweep', { type: 'progress', progress }))
           .then(
-            (outcomes) => send('sweep', { type: 'finished', outcomes, interrupted: signal.aborted }),
+            (outcomes) => send('sweep', { type: 'finished', outcomes, interrupted: sweepInterrupted(outcomes) }),
             (e) =>
               signal.aborted || isCancellation(e)
                 ? send('sweep', { type: 'finished', outcomes: [], interrupted: true })

@@ -34,6 +34,32 @@ export function pendingItems(plan: SweepPlan) {
   return plan.items.filter((item) => !item.done);
 }
 
+export interface SweepSummary {
+  changes: number;
+  repositories: number;
+  /** Signatures removed: one per tag per role. */
+  signatures: number;
+  /** Distinct tags (per repository) that lose their last valid signature. */
+  tagsLosingLast: number;
+}
+
+/** The dry run's totals over pending items; a tag held by several roles counts once. */
+export function sweepSummary(plan: SweepPlan): SweepSummary {
+  const pending = pendingItems(plan);
+  const losing = new Set(pending.flatMap((i) => i.tags.filter((t) => t.losesLastSignature).map((t) => `${i.gun}\n${t.tag}`)));
+  return {
+    changes: pending.length,
+    repositories: new Set(pending.map((i) => i.gun)).size,
+    signatures: pending.reduce((n, i) => n + i.tags.length, 0),
+    tagsLosingLast: losing.size,
+  };
+}
+
+/** The run stopped early when a repository was left for a rerun (Esc during the last one stops nothing). */
+export function sweepInterrupted(outcomes: readonly SweepOutcome[]): boolean {
+  return outcomes.some((o) => o.status === 'skipped');
+}
+
 export function sweepReducer(state: SweepState, event: SweepEvent): SweepState | null {
   switch (state.step) {
     case 'planning':

@@ -1,0 +1,137 @@
+// Destructive operations as one plan object: src/trust builds it (what changes, what the user types
+// to confirm, why it would be refused), the UI shows exactly it, and executePlan carries out exactly
+// it. Before changing anything, executePlan plans again from the server's current state and refuses
+// when that differs from what was shown, so a stale preview can never stand for another change.
+import { RepositoryEditor } from '../tuf/editor.js';
+import { GoTime } from '../tuf/time.js';
+import type { TrustContext } from './context.js';
+import { TrustError } from './errors.js';
+import { editableState, publish } from './publish.js';
+import { openRepository } from './repository.js';
+import { planRevokeTag } from './revoke.js';
+import { planRemoval, RELEASES_ROLE, type RemovalPlan, type RemovalTarget, type RoleChange } from './signer-removal.js';
+import { carryOut, describeRoleChange, heldKeys } from './signers.js';
+
+interface PlanText {
+  gun: string;
+  /** "Revoke registry.example.com/app:v1" */
+  title: string;
+  /** What the user types to confirm. */
+  confirmText: string;
+  /** One sentence per change. */
+  changes: string[];
+  tagsLosingLastSignature: string[];
+  /** Set when carrying the plan out would be refused (nothing can be confirmed). */
+  refusal?: string;
+  /** The status line once it is done. */
+  doneMessage: string;
+}
+
+export interface RevokeTagPlan extends PlanText {
+  kind: 'revoke-tag';
+  tag: string;
+  /** Roles the tag is removed from (those this host can sign). */
+  roles: string[];
+  /** Roles that keep the tag (signed by keys this host does not hold). */
+  remaining: string[];
+}
+
+export interface SignerRemovalPlan extends PlanText {
+  kind: 'remove-signer' | 'remove-signer-key';
+  signer: string;
+  /** Canonical key ID (remove-signer-key). */
+  keyId?: string;
+  roleChanges: RoleChange[];
+  skipped: { role: string; parent: string }[];
+}
+
+export type DestructivePlan = RevokeTagPlan | SignerRemovalPlan;
+
+const short = (id: string) => id.slice(0, 7);
+
+export async function planTagRevocation(ctx: TrustContext, gun: string, tag: string): Promise<RevokeTagPlan> {
+  const { result } = await planRevokeTag(ctx, `${gun}:${tag}`);
+  return {
+    kind: 'revoke-tag',
+    gun: result.gun,
+    tag,
+    roles: result.roles,
+    remaining: result.remaining,
+    title: `Revoke ${result.gun}:${tag}`,
+    confirmText: tag,
+    changes: [
+      ...result.roles.map((role) => `${tag} is removed from ${role}`),
+      ...result.remaining.map((role) => `${tag} stays in ${role} (this host holds none of its keys)`),
+    ],
+    tagsLosingLastSignature: result.remaining.length === 0 ? [tag] : [],
+    doneMessage: `Revoked ${result.gun}:${tag}`,
+  };
+}
+
+function removalTarget(signer: string, keyId: string | undefined): RemovalTarget {
+  return keyId === undefined ? { signer } : { signer, keyIds: [keyId] };
+}
+
+async function openRemoval(ctx: TrustContext, gun: string, signer: string, keyId: string | undefined) {
+  const repo = await openRepository(ctx, gun);
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  const removal = planRemoval(repo.state!.view, editor, await heldKeys(ctx), removalTarget(signer, keyId));
+  return { repo, editor, removal };
+}
+
+function refusalOf(removal: RemovalPlan, what: string, gun: string): string | undefined {
+  if (removal.changes.length === 0) return `this host can sign none of the roles that use ${what} in ${gun}: nothing would change`;
+  if (!removal.breaksReleases) return undefined;
+  const releases = removal.changes.find((c) => c.role === RELEASES_ROLE)!;
+  return releases.outcome === 'removed'
+    ? `removing ${what} would delete ${RELEASES_ROLE} (no key would be left); add another signer first`
+    : `removing ${what} would leave ${RELEASES_ROLE} unverifiable; ask a holder of one of its remaining keys (${releases.remainingKeyIds.map(short).join(', ')}) to do this`;
+}
+
+/** Removing a whole signer (`keyId` unset), or one key of that signer only. */
+export async function planSignerRemoval(ctx: TrustContext, gun: string, signer: string, keyId?: string): Promise<SignerRemovalPlan> {
+  const { repo, removal } = await openRemoval(ctx, gun, signer, keyId);
+  const what = keyId === undefined ? `signer ${signer}` : `key ${short(keyId)} of signer ${signer}`;
+  const refusal = refusalOf(removal, what, repo.gun);
+  return {
+    kind: keyId === undefined ? 'remove-signer' : 'remove-signer-key',
+    gun: repo.gun,
+    signer,
+    ...(keyId !== undefined ? { keyId } : {}),
+    roleChanges: removal.changes,
+    skipped: removal.skipped,
+    title: keyId === undefined ? `Remove signer ${signer} from ${repo.gun}` : `Remove key ${short(keyId)} from signer ${signer} of ${repo.gun}`,
+    confirmText: keyId === undefined ? signer : short(keyId),
+    changes: [
+      ...removal.changes.map(describeRoleChange),
+      ...removal.skipped.map((s) => `${s.role} is left unchanged: this host cannot sign its parent ${s.parent}`),
+    ],
+    tagsLosingLastSignature: removal.tagsLosingRelease.map((t) => t.tag),
+    ...(refusal ? { refusal } : {}),
+    doneMessage: keyId === undefined ? `Removed signer ${signer} from ${repo.gun}` : `Removed key ${short(keyId)} from signer ${signer}`,
+  };
+}
+
+function changedSincePreview(plan: DestructivePlan): TrustError {
+  return new TrustError(`${plan.gun} changed since this preview, so nothing was changed; look at the new preview and confirm again`);
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Carries out exactly `plan` (the user has confirmed it), or changes nothing. */
+export async function executePlan(ctx: TrustContext, plan: DestructivePlan): Promise<DestructivePlan> {
+  if (plan.refusal) throw new TrustError(`${plan.refusal}; nothing was changed`);
+  if (plan.kind === 'revoke-tag') {
+    const { repo, editor, result } = await planRevokeTag(ctx, `${plan.gun}:${plan.tag}`);
+    if (!same([result.roles, result.remaining], [plan.roles, plan.remaining])) throw changedSincePreview(plan);
+    for (const role of result.roles) editor.targets(role).removeTarget(plan.tag);
+    await publish(ctx, repo, editor);
+    return plan;
+  }
+  const { repo, editor, removal } = await openRemoval(ctx, plan.gun, plan.signer, plan.keyId);
+  if (!same([removal.changes, removal.skipped], [plan.roleChanges, plan.skipped])) throw changedSincePreview(plan);
+  const what = plan.keyId === undefined ? `signer ${plan.signer}` : `key ${short(plan.keyId)} of signer ${plan.signer}`;
+  // The tags that lose their last signature were in the confirmed preview: nothing more to ask.
+  await carryOut(ctx, repo, editor, removal, what, plan.keyId ?? plan.signer, { yes: true });
+  return plan;
+}

@@ -1,0 +1,98 @@
+// Destructive actions in the UI over the real trust services and a real trust-tui server: the
+// confirmation shows one plan, and exactly that plan is carried out (checked with the CLI after).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cleanup } from 'ink-testing-library';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { App } from '../../src/app.js';
+import { startServer, type RunningServer } from '../../src/notary/server/server.js';
+import { StoreProvider } from '../../src/state/context.js';
+import { createAppStore } from '../../src/state/store.js';
+import { createTrustServices } from '../../src/state/trust-services.js';
+import { ok } from '../helpers/expect.js';
+import { TEST_PASSPHRASES } from '../helpers/peers.js';
+import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { KEYS, renderTui } from './helpers.js';
+
+const GUN = 'registry.example.com/team/plans';
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+let server: RunningServer;
+let tt: TrustTuiRunner;
+const data = mkdtempSync(path.join(tmpdir(), 'trust-tui-plans-server-'));
+let alice: string;
+let bob: string;
+
+interface ListedSigner {
+  name: string;
+  keys: { id: string }[];
+}
+const signers = async () => (JSON.parse(ok(await tt(['--json', 'signer', 'list', GUN])).stdout).signers as ListedSigner[]).map((s) => `${s.name}:${s.keys.map((k) => k.id.slice(0, 7)).sort().join(',')}`);
+
+beforeAll(async () => {
+  server = await startServer({ listen: '127.0.0.1:0', dataDir: data, passphrase: 'server-pass-123' });
+  tt = trustTui();
+  ok(await tt(['config', 'server', GUN, server.url, '--ca', server.caFile!]));
+  ok(await tt(['init', GUN, '--signer', 'owner']));
+  alice = JSON.parse(ok(await tt(['--json', 'key', 'generate', 'alice'])).stdout).id;
+  bob = JSON.parse(ok(await tt(['--json', 'key', 'generate', 'bob'])).stdout).id;
+  ok(await tt(['signer', 'add', GUN, 'alice', '--key', path.join(tt.workDir, 'alice.pub')]));
+  // bob signs with his own key and, shared with alice, hers (a team key).
+  ok(await tt(['signer', 'add', GUN, 'bob', '--key', path.join(tt.workDir, 'bob.pub'), '--key', path.join(tt.workDir, 'alice.pub')]));
+  ok(await tt(['sign', `${GUN}:v1`, '--digest', DIGEST, '--size', '100']));
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  rmSync(data, { recursive: true, force: true });
+});
+afterEach(() => cleanup());
+
+async function openSigners() {
+  const services = createTrustServices({
+    trustDir: tt.trustDir,
+    configDir: tt.configDir,
+    env: { DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: TEST_PASSPHRASES.root, DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: TEST_PASSPHRASES.repository },
+  });
+  const store = createAppStore(services, { workDir: tt.workDir });
+  store.getState().openRepository(GUN, 'signers');
+  const ui = renderTui(
+    <StoreProvider store={store}>
+      <App />
+    </StoreProvider>,
+  );
+  await ui.ready();
+  await ui.waitFor(`Signers of ${GUN} (3)`, 20_000);
+  return { ...ui, store };
+}
+
+describe('x on the Signers screen', () => {
+  it('removes the chosen key from the chosen signer only, as the confirmation said', async () => {
+    const short = (id: string) => id.slice(0, 7);
+    expect(await signers()).toEqual(expect.arrayContaining([`alice:${short(alice)}`, 'bob:' + [alice, bob].map(short).sort().join(',')]));
+    const ui = await openSigners();
+    for (let i = 0; i < 3 && !/❯ bob/.test(ui.frame()); i++) await ui.press('j');
+    await ui.waitFor(/❯ bob/);
+    await ui.press('x');
+    await ui.waitFor('Remove which key of bob?');
+    const options = ui.frame();
+    // Choose alice's key (shared with bob).
+    if (options.indexOf(`❯ ${alice}`) < 0) await ui.press('j');
+    await ui.waitFor(`❯ ${alice}`);
+    await ui.press(KEYS.enter);
+    await ui.waitFor(`Type ${short(alice)} to confirm`, 20_000);
+    const confirm = ui.frame();
+    expect(confirm).toContain(`from signer bob`);
+    expect(confirm).not.toMatch(/targets\/alice/); // alice is not touched
+    await ui.type(short(alice));
+    await ui.press(KEYS.enter);
+    await ui.waitFor(`Removed key ${short(alice)}`, 30_000);
+
+    // The CLI sees exactly that: bob lost alice's key, alice keeps it, releases still has it.
+    const after = await signers();
+    expect(after).toContain(`alice:${short(alice)}`);
+    expect(after).toContain(`bob:${short(bob)}`);
+    expect(after.find((s) => s.startsWith('releases:'))).toContain(short(alice));
+  }, 90_000);
+});
