@@ -1,6 +1,7 @@
 // A one-line text field. While focused it owns every key, so letters typed into it never trigger
 // shortcuts. Pasted chunks are sanitised: control characters dropped, a carriage return submits.
 import { Box, Text } from 'ink';
+import { useRef } from 'react';
 import { useKeypress, Priority } from './input.js';
 import { glyph, theme } from './theme.js';
 
@@ -36,10 +37,15 @@ export function editText(
 }
 
 export function TextInput({ value, onChange, onSubmit, onCancel, label, mask, placeholder, compact, priority = Priority.Text, isActive = true }: TextInputProps) {
+  // Keys of one chunk arrive before React re-renders: each edits the value the previous one left.
+  const current = useRef(value);
+  current.current = value;
   useKeypress(
     (input, key) => {
-      const result = editText(value, input, key);
-      if (result.value !== value) onChange(result.value);
+      const before = current.current;
+      const result = editText(before, input, key);
+      current.current = result.value;
+      if (result.value !== before) onChange(result.value);
       if (result.action === 'submit') onSubmit(result.value);
       if (result.action === 'cancel') onCancel();
       return true;
