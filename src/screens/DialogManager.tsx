@@ -56,6 +56,7 @@ export function DialogManager({ height }: { height: number }) {
           label={modal.label}
           initial={modal.initial}
           {...(modal.hint ? { hint: modal.hint } : {})}
+          {...(modal.validate ? { validate: modal.validate } : {})}
           onSubmit={(value) => {
             actions.closeModal();
             void modal.submit(value);

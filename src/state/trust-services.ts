@@ -7,6 +7,7 @@ import { KeyStore, parseKeyFile, decodePem, openKeyFile, type PassphraseSource }
 import { EnvPassphraseSource, FirstAvailablePassphraseSource, ScriptedPassphraseSource } from '../keys/passphrase.js';
 import { PromptCancelledError } from '../keys/errors.js';
 import type { TrustContext } from '../trust/context.js';
+import { clearPin, clearServer, setPin, setServer, setTofu, unwatchRepository, watchRepository } from '../trust/config.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey } from '../trust/keys.js';
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
@@ -33,12 +34,12 @@ const noPassphrases: PassphraseSource = new ScriptedPassphraseSource(() => {
 
 export function createTrustServices(options: TrustServicesOptions): Services {
   const keys = new KeyStore(options.trustDir);
-  const settings = new Settings(options.configDir);
   const env = options.env ?? process.env;
   const context = (passphrases: PassphraseSource = noPassphrases): TrustContext => ({
     trustDir: options.trustDir,
     keys,
-    settings,
+    // Read afresh for every operation: `trust-tui config` may have changed the file meanwhile.
+    settings: new Settings(options.configDir),
     // The environment's passphrases first (as on the command line), then the UI's masked prompt.
     passphrases: new FirstAvailablePassphraseSource(new EnvPassphraseSource(env), passphrases),
     confirm: async () => true,
@@ -70,10 +71,14 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       const made = await generateKey(context(ports.passphrases), name, { type, dir });
       return { id: made.id, name: made.name, type: made.type, publicKeyFile: made.publicKeyFile };
     },
-    readConfig: async () => configView(options.trustDir, settings.file, settings.data),
+    async readConfig() {
+      const { settings } = context();
+      return configView(options.trustDir, settings.file, settings.data);
+    },
     async updateConfig(change) {
-      const data = await settings.update((draft) => applyConfigChange(draft, change));
-      return configView(options.trustDir, settings.file, data);
+      const ctx = context();
+      await applyConfigChange(ctx, change);
+      return configView(options.trustDir, ctx.settings.file, ctx.settings.data);
     },
     async listRepositories() {
       return (await listRepositories(context())).map((r) => ({
@@ -189,24 +194,25 @@ export function configView(trustDir: string, configFile: string, data: SettingsD
   };
 }
 
-export function applyConfigChange(draft: SettingsData, change: ConfigChange): void {
+/** A settings change from the UI, made by the same src/trust operation (and checks) as `trust-tui config`. */
+async function applyConfigChange(ctx: TrustContext, change: ConfigChange): Promise<void> {
   switch (change.kind) {
     case 'tofu':
-      draft.tofu = change.enabled;
+      await setTofu(ctx, change.enabled);
       return;
     case 'server':
-      if (change.url === null) delete draft.servers[change.prefix];
-      else draft.servers[change.prefix] = { url: change.url, ...(change.ca ? { ca: change.ca } : {}) };
+      if (change.url === null) await clearServer(ctx, change.prefix);
+      else await setServer(ctx, change.prefix, change.url, change.ca ? { ca: change.ca } : {});
       return;
     case 'pin':
-      if (change.certs === null) delete draft.pins[change.prefix];
-      else draft.pins[change.prefix] = { certs: change.certs, ...(change.ca ? { ca: change.ca } : {}) };
+      if (change.files === null) await clearPin(ctx, change.prefix);
+      else await setPin(ctx, change.prefix, change.files);
       return;
     case 'watch':
-      if (!draft.watched.includes(change.gun)) draft.watched.push(change.gun);
+      await watchRepository(ctx, change.gun);
       return;
     case 'unwatch':
-      draft.watched = draft.watched.filter((g) => g !== change.gun);
+      await unwatchRepository(ctx, change.gun);
       return;
   }
 }
