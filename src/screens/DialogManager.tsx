@@ -52,6 +52,8 @@ export function DialogManager({ height }: { height: number }) {
     case 'prompt':
       return (
         <PromptDialog
+          // A fresh field for each prompt of a multi-step form.
+          key={`${modal.title}\n${modal.label}`}
           title={modal.title}
           label={modal.label}
           initial={modal.initial}

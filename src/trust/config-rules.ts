@@ -56,7 +56,7 @@ export function checkScope(input: string): Checked {
     return { ok: true, value: scope };
   }
   if (scope.endsWith('/')) {
-    return { ok: false, problem: `"${scope}" matches no repository; for every repository under it use ${scope}*` };
+    return { ok: false, problem: `"${scope}" matches no repository: use ${scope}* for all under it` };
   }
   const repo = checkRepositoryName(scope);
   if (!repo.ok) return { ok: false, problem: `${repo.problem}; or a prefix ending in *` };

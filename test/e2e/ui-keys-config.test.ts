@@ -81,7 +81,7 @@ describe('the interactive UI, built and run in tmux', () => {
     await driver.key('Enter');
     await driver.waitFor('Repository or prefix:');
     await driver.type('example.com/');
-    await driver.waitFor('matches no repository; for every repository under it use example.com/*');
+    await driver.waitFor('use example.com/* for all under it');
     await driver.type('*');
     await driver.key('Enter');
     await driver.waitFor('URL:');

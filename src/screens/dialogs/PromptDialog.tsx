@@ -33,7 +33,7 @@ export function PromptDialog(props: PromptDialogProps) {
         onCancel={props.onCancel}
       />
       {showProblem ? (
-        <Text color={theme.danger} wrap="truncate-end">
+        <Text color={theme.danger}>
           {glyph.error} {problem}
         </Text>
       ) : (
