@@ -1,9 +1,13 @@
 // trust-tui's own settings (this host's root key, trust pinning, servers per GUN prefix, watched
-// repositories). conf owns the file and writes it atomically; reads parse the same file directly,
-// because loading conf costs more than a whole read-only command should take.
+// repositories). Every change is a read-modify-write of the file on disk under a lock beside it
+// (config.json.lock), written atomically, so a change made meanwhile by another process (the UI and
+// `trust-tui config`) is never reverted.
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../keys/atomic-write.js';
 import { HintedError } from '../tuf/errors.js';
+import { withFileLock } from './settings-lock.js';
 
 export interface ServerEntry {
   url: string;
@@ -38,13 +42,15 @@ export class SettingsError extends HintedError {
 
 export class Settings {
   readonly file: string;
+  readonly lockFile: string;
   #data?: SettingsData;
 
   constructor(readonly dir: string) {
     this.file = join(dir, 'config.json');
+    this.lockFile = `${this.file}.lock`;
   }
 
-  /** The current settings (defaults for anything the file does not set). */
+  /** The settings as last read (defaults for anything the file does not set). */
   get data(): SettingsData {
     if (this.#data) return this.#data;
     let stored: Partial<SettingsData> = {};
@@ -59,14 +65,24 @@ export class Settings {
     return (this.#data = { ...structuredClone(DEFAULTS), ...stored });
   }
 
-  /** Applies `change` to a copy of the settings and writes the result atomically through conf. */
+  /** Reads the file again (a long-running process sees changes other processes made). */
+  reload(): SettingsData {
+    this.#data = undefined;
+    return this.data;
+  }
+
+  /**
+   * Applies `change` to the settings as they are on disk now, under the lock, and writes the result
+   * atomically (0600 in a 0700 directory). `change` may throw to refuse; nothing is written then.
+   */
   async update(change: (draft: SettingsData) => void): Promise<SettingsData> {
-    const draft = structuredClone(this.data);
-    change(draft);
-    const { default: Conf } = await import('conf');
-    const store = new Conf<SettingsData>({ cwd: this.dir, projectName: 'trust-tui', projectSuffix: '' });
-    store.store = draft;
-    this.#data = draft;
-    return draft;
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    return withFileLock(this.lockFile, async () => {
+      const draft = structuredClone(this.reload());
+      change(draft);
+      await writeFileAtomic(this.file, `${JSON.stringify(draft, undefined, '\t')}\n`, 0o600);
+      this.#data = draft;
+      return draft;
+    });
   }
 }

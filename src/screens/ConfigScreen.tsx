@@ -5,8 +5,8 @@ import type { Column } from '../ui/DataTable.js';
 import { ListScreen } from './ListScreen.js';
 
 const columns: Column<ConfigRow>[] = [
-  { title: 'Setting', width: 34, value: (c) => c.label },
-  { title: 'Value', value: (c) => c.value },
+  { title: 'Setting', width: 30, priority: 5, shorten: 'middle', value: (c) => c.label },
+  { title: 'Value', priority: 4, minWidth: 20, shorten: 'middle', value: (c) => c.value },
 ];
 
 export function ConfigScreen({ height }: { height: number }) {

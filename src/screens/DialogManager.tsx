@@ -59,10 +59,13 @@ export function DialogManager({ height }: { height: number }) {
     case 'prompt':
       return (
         <PromptDialog
+          // A fresh field for each prompt of a multi-step form.
+          key={`${modal.title}\n${modal.label}`}
           title={modal.title}
           label={modal.label}
           initial={modal.initial}
           {...(modal.hint ? { hint: modal.hint } : {})}
+          {...(modal.validate ? { validate: modal.validate } : {})}
           onSubmit={(value) => {
             actions.closeModal();
             void modal.submit(value);

@@ -8,6 +8,7 @@ import { DataTable, type Column } from '../ui/DataTable.js';
 import type { ScreenId } from '../state/slices/navigation.js';
 import { TextInput } from '../ui/TextInput.js';
 import { theme } from '../ui/theme.js';
+import { useTerminalSize } from '../ui/useTerminalSize.js';
 import { useListKeys, type ScreenCommands } from './useListKeys.js';
 
 /** Lines a list screen uses besides its rows: the title line and the table header. */
@@ -29,6 +30,7 @@ export interface ListScreenProps<Row> {
 
 export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, commands, height, emptyHint }: ListScreenProps<Row>) {
   const store = useAppStore();
+  const { columns: width } = useTerminalSize();
   const state = useApp((s) => s.lists[list]) as ListState<Row>;
   const tableHeight = Math.max(1, height - LIST_CHROME);
   useListKeys(screen, list, commands, tableHeight, !state.filtering);
@@ -42,29 +44,34 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
   ) : (
     <Box paddingLeft={2}>{emptyHint}</Box>
   );
+  const heading = `${title} (${count})`;
+  // While filtering, the title gives way to the filter field (at most half the line).
+  const filterWidth = Math.max(12, Math.min(width - 2 - Math.min([...heading].length, 20), Math.floor(width / 2)));
   return (
-    <Box flexDirection="column" width="100%" height={height}>
-      <Box>
-        <Text bold>
-          {title} ({count})
-        </Text>
-        {state.status === 'loading' && state.rows.length > 0 && <Text color={theme.muted}> refreshing…</Text>}
+    <Box flexDirection="column" width={width} height={height}>
+      <Box width={width}>
+        <Box flexShrink={1}>
+          <Text wrap="truncate-end">
+            <Text bold>{heading}</Text>
+            {state.status === 'loading' && state.rows.length > 0 && <Text color={theme.muted}> refreshing…</Text>}
+            {!state.filtering && state.filter ? <Text color={theme.muted}>  filter: /{state.filter}</Text> : null}
+          </Text>
+        </Box>
         {state.filtering ? (
-          <Box marginLeft={2}>
+          <Box marginLeft={2} flexShrink={0} width={filterWidth}>
             <TextInput
               label="/"
               compact
+              width={filterWidth}
               value={state.filter}
               onChange={(text) => store.getState().setFilter(list, text)}
               onSubmit={() => store.getState().closeFilter(list)}
               onCancel={() => store.getState().clearFilter(list)}
             />
           </Box>
-        ) : state.filter ? (
-          <Text color={theme.muted}>  filter: /{state.filter}</Text>
         ) : null}
       </Box>
-      <DataTable columns={columns} rows={state.view} cursor={state.cursor} height={tableHeight} rowKey={rowKey} empty={empty} />
+      <DataTable columns={columns} rows={state.view} cursor={state.cursor} height={tableHeight} width={width} rowKey={rowKey} empty={empty} />
     </Box>
   );
 }

@@ -6,10 +6,10 @@ import { shortId } from './format.js';
 import { ListScreen } from './ListScreen.js';
 
 const columns: Column<SignerRow>[] = [
-  { title: 'Signer', width: 20, value: (s) => s.name },
-  { title: 'Keys', value: (s) => s.keyIds.map(shortId).join(', ') },
-  { title: 'Threshold', width: 10, align: 'right', value: (s) => String(s.threshold) },
-  { title: 'Tags signed', width: 12, align: 'right', value: (s) => String(s.tagsSigned) },
+  { title: 'Signer', width: 20, priority: 5, value: (s) => s.name },
+  { title: 'Keys', priority: 4, value: (s) => s.keyIds.map(shortId).join(', ') },
+  { title: 'Threshold', width: 10, priority: 2, align: 'right', value: (s) => String(s.threshold) },
+  { title: 'Tags signed', width: 12, priority: 3, align: 'right', value: (s) => String(s.tagsSigned) },
 ];
 
 export function SignersScreen({ height }: { height: number }) {

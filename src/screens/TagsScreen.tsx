@@ -7,12 +7,14 @@ import { humanSize } from './format.js';
 import { ListScreen } from './ListScreen.js';
 
 const columns: Column<TagRow>[] = [
-  { title: 'Tag', width: 20, value: (t) => t.tag },
-  { title: 'Digest', width: 20, value: (t) => t.digest.replace(/^sha256:/, '').slice(0, 16) },
-  { title: 'Size', width: 10, align: 'right', value: (t) => humanSize(t.size) },
-  { title: 'Signed by', width: 20, value: (t) => t.signers.join(', ') || '-' },
+  { title: 'Tag', width: 20, priority: 5, value: (t) => t.tag },
+  { title: 'Digest', width: 17, priority: 2, value: (t) => t.digest.replace(/^sha256:/, '').slice(0, 16) },
+  { title: 'Size', width: 10, priority: 1, align: 'right', value: (t) => humanSize(t.size) },
+  { title: 'Signed by', width: 20, priority: 3, value: (t) => t.signers.join(', ') || '-' },
   {
     title: 'Verifies',
+    priority: 4,
+    minWidth: 12,
     value: (t) => (t.verified ? `${glyph.ok} yes` : `${glyph.error} ${t.problem ?? 'no'}`),
     color: (t) => (t.verified ? theme.success : theme.danger),
   },

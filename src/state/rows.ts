@@ -10,6 +10,8 @@ export interface ConfigRow {
   value: string;
   /** The GUN prefix (servers, pins) or GUN (watched) the row is about. */
   subject?: string;
+  /** A server row's URL and CA file (the edit form starts from them). */
+  server?: { url: string; ca?: string };
 }
 
 export const repoSpec: ListSpec<RepoRow> = { key: (r) => r.gun, text: (r) => r.gun };
@@ -29,6 +31,7 @@ export function configRows(view: ConfigView): ConfigRow[] {
       label: `Server for ${s.prefix}`,
       value: s.ca ? `${s.url} (CA ${s.ca})` : s.url,
       subject: s.prefix,
+      server: { url: s.url, ...(s.ca ? { ca: s.ca } : {}) },
     })),
     ...view.pins.map((p) => ({
       id: `pin:${p.prefix}`,

@@ -94,10 +94,13 @@ export interface ConfigView {
   watched: string[];
 }
 
+/** A settings change as `trust-tui config` makes it (prefix: a GUN or a prefix ending in `*`). */
 export type ConfigChange =
   | { kind: 'tofu'; enabled: boolean }
+  /** `ca`: a CA certificate file the server's certificate chains to. */
   | { kind: 'server'; prefix: string; url: string | null; ca?: string }
-  | { kind: 'pin'; prefix: string; certs: string[] | null; ca?: string }
+  /** `files`: PEM files of root certificates or of a CA (as `config pin`). */
+  | { kind: 'pin'; prefix: string; files: string[] | null }
   | { kind: 'watch'; gun: string }
   | { kind: 'unwatch'; gun: string };
 
@@ -147,7 +150,7 @@ export interface Services {
   importKey(path: string, name: string | undefined, ports: OperationPorts): Promise<ImportedKey>;
   generateKey(name: string, type: NewKeyType, dir: string, ports: OperationPorts): Promise<GeneratedKeyResult>;
 
-  // Settings (src/config/settings.ts)
+  // Settings (src/trust/config.ts; read from the file every time)
   readConfig(): Promise<ConfigView>;
   updateConfig(change: ConfigChange): Promise<ConfigView>;
 

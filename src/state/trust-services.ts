@@ -8,6 +8,7 @@ import { EnvPassphraseSource, FirstAvailablePassphraseSource, ScriptedPassphrase
 import { PromptCancelledError } from '../keys/errors.js';
 import { Deadline } from '../net/deadline.js';
 import type { TrustContext } from '../trust/context.js';
+import { clearPin, clearServer, setPin, setServer, setTofu, unwatchRepository, watchRepository } from '../trust/config.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey, readPrivateKeyFile } from '../trust/keys.js';
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
@@ -34,7 +35,6 @@ const noPassphrases: PassphraseSource = new ScriptedPassphraseSource(() => {
 
 export function createTrustServices(options: TrustServicesOptions): Services {
   const keys = new KeyStore(options.trustDir);
-  const settings = new Settings(options.configDir);
   const env = options.env ?? process.env;
   const context = (passphrases: PassphraseSource = noPassphrases): TrustContext => {
     // Each service call is one command: one deadline, stopped while the passphrase dialog is open.
@@ -44,7 +44,8 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     return {
       trustDir: options.trustDir,
       keys,
-      settings,
+      // Read afresh for every operation: `trust-tui config` may have changed the file meanwhile.
+      settings: new Settings(options.configDir),
       passphrases: { get: (req) => deadline.excluding(() => chain.get(req)) },
       confirm: async () => true,
       warn: options.warn ?? (() => undefined),
@@ -78,10 +79,14 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       const made = await generateKey(context(ports.passphrases), name, { type, dir });
       return { id: made.id, name: made.name, type: made.type, publicKeyFile: made.publicKeyFile };
     },
-    readConfig: async () => configView(options.trustDir, settings.file, settings.data),
+    async readConfig() {
+      const { settings } = context();
+      return configView(options.trustDir, settings.file, settings.data);
+    },
     async updateConfig(change) {
-      const data = await settings.update((draft) => applyConfigChange(draft, change));
-      return configView(options.trustDir, settings.file, data);
+      const ctx = context();
+      await applyConfigChange(ctx, change);
+      return configView(options.trustDir, ctx.settings.file, ctx.settings.data);
     },
     async listRepositories() {
       return (await listRepositories(context())).map((r) => ({
@@ -155,24 +160,25 @@ export function configView(trustDir: string, configFile: string, data: SettingsD
   };
 }
 
-export function applyConfigChange(draft: SettingsData, change: ConfigChange): void {
+/** A settings change from the UI, made by the same src/trust operation (and checks) as `trust-tui config`. */
+async function applyConfigChange(ctx: TrustContext, change: ConfigChange): Promise<void> {
   switch (change.kind) {
     case 'tofu':
-      draft.tofu = change.enabled;
+      await setTofu(ctx, change.enabled);
       return;
     case 'server':
-      if (change.url === null) delete draft.servers[change.prefix];
-      else draft.servers[change.prefix] = { url: change.url, ...(change.ca ? { ca: change.ca } : {}) };
+      if (change.url === null) await clearServer(ctx, change.prefix);
+      else await setServer(ctx, change.prefix, change.url, change.ca ? { ca: change.ca } : {});
       return;
     case 'pin':
-      if (change.certs === null) delete draft.pins[change.prefix];
-      else draft.pins[change.prefix] = { certs: change.certs, ...(change.ca ? { ca: change.ca } : {}) };
+      if (change.files === null) await clearPin(ctx, change.prefix);
+      else await setPin(ctx, change.prefix, change.files);
       return;
     case 'watch':
-      if (!draft.watched.includes(change.gun)) draft.watched.push(change.gun);
+      await watchRepository(ctx, change.gun);
       return;
     case 'unwatch':
-      draft.watched = draft.watched.filter((g) => g !== change.gun);
+      await unwatchRepository(ctx, change.gun);
       return;
   }
 }

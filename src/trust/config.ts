@@ -4,16 +4,16 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { PinEntry, ServerEntry, SettingsData } from '../config/settings.js';
 import { decodePem } from '../keys/pem.js';
-import { matchServerEntry, normaliseServerUrl } from '../notary/endpoint.js';
+import { matchServerEntry } from '../notary/endpoint.js';
 import { PublicKey } from '../tuf/key.js';
+import { checkFilePath, checkRepositoryName, checkScope, checkServerUrl, type Checked } from './config-rules.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 
-/** Pins and servers are keyed by an exact GUN or a prefix ending in `*` (notary's trust_pinning rule). */
-export function checkScope(scope: string): void {
-  if (!scope || /\s/.test(scope) || (scope.includes('*') && (!scope.endsWith('*') || scope.indexOf('*') !== scope.length - 1))) {
-    throw new InputError(`"${scope}" is neither a repository (GUN) nor a prefix ending in "*" such as registry.example.com/team/*`);
-  }
+/** The checked value, or an InputError with the rule's message (the same text the UI shows). */
+function valid(checked: Checked): string {
+  if (!checked.ok) throw new InputError(checked.problem);
+  return checked.value;
 }
 
 export async function setTofu(ctx: TrustContext, enabled: boolean): Promise<{ tofu: boolean }> {
@@ -39,12 +39,13 @@ export interface PinResult {
  * Pins the roots of `scope` to certificates (leaf certificates: their root keys must be used) or to
  * a CA (root certificates must chain to it). A new pin replaces the old one for that scope.
  */
-export async function setPin(ctx: TrustContext, scope: string, files: string[]): Promise<PinResult> {
-  checkScope(scope);
+export async function setPin(ctx: TrustContext, scopeInput: string, files: string[]): Promise<PinResult> {
+  const scope = valid(checkScope(scopeInput));
   if (files.length === 0) throw new InputError('give at least one PEM certificate file to pin, or --clear');
   const certs: string[] = [];
   const cas: string[] = [];
-  for (const file of files) {
+  for (const input of files) {
+    const file = valid(checkFilePath(input, 'a PEM certificate file'));
     const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
       throw new InputError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     });
@@ -71,10 +72,10 @@ export async function setPin(ctx: TrustContext, scope: string, files: string[]):
   return { scope, pin };
 }
 
-export async function clearPin(ctx: TrustContext, scope: string): Promise<PinResult> {
-  checkScope(scope);
-  if (!ctx.settings.data.pins[scope]) throw new InputError(`no pin is set for ${scope}`);
+export async function clearPin(ctx: TrustContext, scopeInput: string): Promise<PinResult> {
+  const scope = valid(checkScope(scopeInput));
   await ctx.settings.update((s) => {
+    if (!s.pins[scope]) throw new InputError(`no pin is set for ${scope}`);
     delete s.pins[scope];
   });
   return { scope, pin: null };
@@ -85,11 +86,11 @@ export interface ServerResult {
   server: ServerEntry | null;
 }
 
-export async function setServer(ctx: TrustContext, scope: string, url: string, options: { ca?: string } = {}): Promise<ServerResult> {
-  checkScope(scope);
-  const server: ServerEntry = { url: normaliseServerUrl(url) };
-  if (options.ca) {
-    const ca = resolve(options.ca);
+export async function setServer(ctx: TrustContext, scopeInput: string, url: string, options: { ca?: string } = {}): Promise<ServerResult> {
+  const scope = valid(checkScope(scopeInput));
+  const server: ServerEntry = { url: valid(checkServerUrl(url)) };
+  if (options.ca?.trim()) {
+    const ca = resolve(valid(checkFilePath(options.ca, 'the CA certificate file')));
     const text = await readFile(ca, 'utf8').catch(() => {
       throw new InputError(`cannot read CA file ${options.ca}`);
     });
@@ -102,13 +103,36 @@ export async function setServer(ctx: TrustContext, scope: string, url: string, o
   return { scope, server };
 }
 
-export async function clearServer(ctx: TrustContext, scope: string): Promise<ServerResult> {
-  checkScope(scope);
-  if (!ctx.settings.data.servers[scope]) throw new InputError(`no server is configured for ${scope}`);
+export async function clearServer(ctx: TrustContext, scopeInput: string): Promise<ServerResult> {
+  const scope = valid(checkScope(scopeInput));
   await ctx.settings.update((s) => {
+    if (!s.servers[scope]) throw new InputError(`no server is configured for ${scope}`);
     delete s.servers[scope];
   });
   return { scope, server: null };
+}
+
+export interface WatchResult {
+  gun: string;
+  watched: boolean;
+}
+
+/** Lists a repository on the Repositories screen even before this host has its trust data. */
+export async function watchRepository(ctx: TrustContext, name: string): Promise<WatchResult> {
+  const gun = valid(checkRepositoryName(name));
+  await ctx.settings.update((s) => {
+    if (!s.watched.includes(gun)) s.watched.push(gun);
+  });
+  return { gun, watched: true };
+}
+
+export async function unwatchRepository(ctx: TrustContext, name: string): Promise<WatchResult> {
+  const gun = valid(checkRepositoryName(name));
+  await ctx.settings.update((s) => {
+    if (!s.watched.includes(gun)) throw new InputError(`${gun} is not watched`);
+    s.watched = s.watched.filter((g) => g !== gun);
+  });
+  return { gun, watched: false };
 }
 
 /**

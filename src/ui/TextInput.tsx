@@ -1,8 +1,10 @@
 // A one-line text field. While focused it owns every key, so letters typed into it never trigger
 // shortcuts. Pasted chunks are sanitised: control characters dropped, a carriage return submits.
 import { Box, Text } from 'ink';
+import { useRef } from 'react';
 import { useKeypress, Priority } from './input.js';
 import { glyph, theme } from './theme.js';
+import { useTerminalSize } from './useTerminalSize.js';
 
 export interface TextInputProps {
   value: string;
@@ -17,7 +19,19 @@ export interface TextInputProps {
   compact?: boolean;
   priority?: number;
   isActive?: boolean;
+  /** Cells the field may use, label included (default: the terminal width less a dialog's frame). */
+  width?: number;
 }
+
+/** The end of `text` that fits `cells` (the caret is at the end), with … when the start is hidden. */
+export function visibleTail(text: string, cells: number): string {
+  const chars = [...text];
+  if (chars.length <= cells) return text;
+  return `…${chars.slice(chars.length - Math.max(0, cells - 1)).join('')}`;
+}
+
+/** Columns a dialog's border and padding take on each line. */
+const DIALOG_FRAME = 4;
 
 /** Applies one keypress to a value: the new value and whether Enter/Esc ended editing. */
 export function editText(
@@ -35,22 +49,31 @@ export function editText(
   return rest.length > 0 ? { value: value + clean, action: 'submit' } : { value: value + clean };
 }
 
-export function TextInput({ value, onChange, onSubmit, onCancel, label, mask, placeholder, compact, priority = Priority.Text, isActive = true }: TextInputProps) {
+export function TextInput({ value, onChange, onSubmit, onCancel, label, mask, placeholder, compact, priority = Priority.Text, isActive = true, width }: TextInputProps) {
+  const { columns } = useTerminalSize();
+  // Keys of one chunk arrive before React re-renders: each edits the value the previous one left.
+  const current = useRef(value);
+  current.current = value;
   useKeypress(
     (input, key) => {
-      const result = editText(value, input, key);
-      if (result.value !== value) onChange(result.value);
+      const before = current.current;
+      const result = editText(before, input, key);
+      current.current = result.value;
+      if (result.value !== before) onChange(result.value);
       if (result.action === 'submit') onSubmit(result.value);
       if (result.action === 'cancel') onCancel();
       return true;
     },
     { priority, isActive, capture: true },
   );
-  const shown = mask ? '•'.repeat([...value].length) : value;
+  const labelText = label ? (compact ? label : `${label} `) : '';
+  // Long values scroll sideways: the end being typed stays in view and the line never wraps.
+  const room = Math.max(4, (width ?? columns - DIALOG_FRAME) - [...labelText].length - 1);
+  const shown = visibleTail(mask ? '•'.repeat([...value].length) : value, room);
   return (
     <Box>
-      {label && <Text bold>{compact ? label : `${label} `}</Text>}
-      <Text>
+      {label && <Text bold>{labelText}</Text>}
+      <Text wrap="truncate-end">
         {shown}
         {!shown && placeholder ? <Text color={theme.muted}>{placeholder}</Text> : null}
         {isActive ? glyph.caret : ''}

@@ -2,6 +2,8 @@
 // priority; a key goes to the highest priority first and, within a level, to the newest subscriber.
 // A handler returning true consumes the key; a `capture` layer (a modal) consumes every key, so
 // nothing underneath ever sees keys typed into it.
+// Ink hands a run of plain characters that arrived together ("jjjjj", a paste) to useInput as one
+// string; the router splits it so every keypress counts (escape sequences Ink already separates).
 import { useInput, type Key } from 'ink';
 import { createContext, useContext, useEffect, useMemo, useRef, type ReactNode } from 'react';
 
@@ -37,6 +39,36 @@ export function dispatchKey(subs: readonly Subscription[], input: string, key: K
   }
 }
 
+const SPECIAL_FLAGS = [
+  'upArrow', 'downArrow', 'leftArrow', 'rightArrow', 'pageDown', 'pageUp', 'home', 'end',
+  'return', 'escape', 'tab', 'backspace', 'delete',
+] as const;
+
+const noKey = (key: Key): Key => {
+  const plain = { ...key, ctrl: false, shift: false, meta: false };
+  for (const flag of SPECIAL_FLAGS) plain[flag] = false;
+  return plain;
+};
+
+/** One character of a run as the keypress a terminal would have sent alone. */
+function keypressOf(ch: string, base: Key): [string, Key] {
+  const key = noKey(base);
+  if (ch === '\r' || ch === '\n') return ['', { ...key, return: true }];
+  if (ch === '\t') return ['', { ...key, tab: true }];
+  if (ch === '\u007f' || ch === '\b') return ['', { ...key, backspace: true }];
+  const code = ch.codePointAt(0)!;
+  if (code >= 1 && code <= 26) return [String.fromCharCode(code + 96), { ...key, ctrl: true }];
+  return [ch, { ...key, shift: /^[A-Z]$/.test(ch) }];
+}
+
+/** The keypresses in one input event: a multi-character run of plain text becomes one per character. */
+export function splitKeypresses(input: string, key: Key): [string, Key][] {
+  const chars = [...input];
+  const special = key.ctrl || (key.meta && !key.escape) || SPECIAL_FLAGS.some((flag) => key[flag]);
+  if (chars.length <= 1 || special) return [[input, key]];
+  return chars.map((ch) => keypressOf(ch, key));
+}
+
 export function InputProvider({ children }: { children: ReactNode }) {
   const subs = useRef<Subscription[]>([]);
   const counter = useRef(0);
@@ -52,7 +84,9 @@ export function InputProvider({ children }: { children: ReactNode }) {
     }),
     [],
   );
-  useInput((input, key) => dispatchKey(subs.current, input, key));
+  useInput((input, key) => {
+    for (const [one, oneKey] of splitKeypresses(input, key)) dispatchKey(subs.current, one, oneKey);
+  });
   return <RouterContext.Provider value={router}>{children}</RouterContext.Provider>;
 }
 

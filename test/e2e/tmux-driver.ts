@@ -47,6 +47,12 @@ export class TmuxDriver {
     await sleep(this.keyDelayMs);
   }
 
+  /** Literal text in one send, as a fast typist, a script or a paste delivers it. */
+  async burst(text: string): Promise<void> {
+    this.tmux('send-keys', '-t', this.session, '-l', text);
+    await sleep(this.keyDelayMs);
+  }
+
   /** The visible screen as text (`escapes` keeps colour/attribute sequences). */
   snap(options: { escapes?: boolean } = {}): string {
     return this.tmux('capture-pane', '-p', ...(options.escapes ? ['-e'] : []), '-t', this.session);

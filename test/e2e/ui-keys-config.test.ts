@@ -79,10 +79,21 @@ describe('the interactive UI, built and run in tmux', () => {
     await driver.key('a');
     await driver.waitFor('Add to the configuration');
     await driver.key('Enter');
-    await driver.waitFor('PREFIX=URL');
-    await driver.type('example.com/=https://notary.example.com:4443');
+    await driver.waitFor('Repository or prefix:');
+    await driver.type('example.com/');
+    await driver.waitFor('use example.com/* for all under it');
+    await driver.type('*');
     await driver.key('Enter');
-    await driver.waitFor('Server for example.com/');
+    await driver.waitFor('URL:');
+    await driver.type('http://notary.example.com:4443');
+    await driver.waitFor('plain http is not allowed');
+    await driver.key('Enter'); // refused: the form stays
+    await driver.key('C-u');
+    await driver.type('https://notary.example.com:4443');
+    await driver.key('Enter');
+    await driver.waitFor('CA file:');
+    await driver.key('Enter');
+    await driver.waitFor('Server for example.com/*');
 
     // Resize down to the minimum and back: the layout reflows, no debris.
     await driver.resize(60, 15);
@@ -105,6 +116,6 @@ describe('the interactive UI, built and run in tmux', () => {
     expect(listed.map((k) => [k.id.slice(0, 7), k.role])).toEqual([[shortId, 'alice']]);
     expect(existsSync(join(dir, 'alice.pub'))).toBe(true);
     const settings = JSON.parse(await readFile(join(dir, 'cfg', 'config.json'), 'utf8'));
-    expect(settings.servers).toEqual({ 'example.com/': { url: 'https://notary.example.com:4443' } });
+    expect(settings.servers).toEqual({ 'example.com/*': { url: 'https://notary.example.com:4443' } });
   }, 120_000);
 });

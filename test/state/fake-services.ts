@@ -13,7 +13,7 @@ import {
   type SweepPlan,
   type TagRow,
 } from '../../src/state/services.js';
-import { applyConfigChange, configView } from '../../src/state/trust-services.js';
+import { configView } from '../../src/state/trust-services.js';
 import type { SettingsData } from '../../src/config/settings.js';
 
 export const KEY_A = 'a'.repeat(8) + '1'.repeat(56);
@@ -59,11 +59,34 @@ export function fakeWorld(): FakeWorld {
       { id: KEY_B, role: 'bob', type: 'ed25519', trustedBy: ['example.com/team/app', 'example.com/team/db'], tagsSigned: 3 },
       { id: 'c'.repeat(64), role: 'root', type: 'ecdsa', trustedBy: [], tagsSigned: 0 },
     ],
-    settings: { tofu: true, pins: {}, servers: { 'example.com/': { url: 'https://notary.example.com' } }, watched: ['example.com/team/app'], keyTypes: {} },
+    settings: { tofu: true, pins: {}, servers: { 'example.com/*': { url: 'https://notary.example.com' } }, watched: ['example.com/team/app'], keyTypes: {} },
     calls: [],
     passphrasesSeen: [],
     swept: new Set(),
   };
+}
+
+/** The fake's settings change (the real one is src/trust/config.ts, tested against files). */
+function applyConfigChange(draft: SettingsData, change: ConfigChange): void {
+  switch (change.kind) {
+    case 'tofu':
+      draft.tofu = change.enabled;
+      return;
+    case 'server':
+      if (change.url === null) delete draft.servers[change.prefix];
+      else draft.servers[change.prefix] = { url: change.url, ...(change.ca ? { ca: change.ca } : {}) };
+      return;
+    case 'pin':
+      if (change.files === null) delete draft.pins[change.prefix];
+      else draft.pins[change.prefix] = { certs: change.files };
+      return;
+    case 'watch':
+      if (!draft.watched.includes(change.gun)) draft.watched.push(change.gun);
+      return;
+    case 'unwatch':
+      draft.watched = draft.watched.filter((g) => g !== change.gun);
+      return;
+  }
 }
 
 async function ask(ports: OperationPorts, req: Partial<PassphraseRequest> = {}): Promise<string> {

@@ -233,7 +233,7 @@ describe('config', () => {
     const services = fakeServices();
     const store = createAppStore(services);
     await store.getState().load('config');
-    expect(store.getState().lists.config.rows.map((r) => r.id)).toEqual(['tofu', 'trust-dir', 'config-file', 'server:example.com/', 'watched:example.com/team/app']);
+    expect(store.getState().lists.config.rows.map((r) => r.id)).toEqual(['tofu', 'trust-dir', 'config-file', 'server:example.com/*', 'watched:example.com/team/app']);
     store.getState().editSelectedConfig();
     expect(store.getState().modal).toMatchObject({ kind: 'confirm', title: expect.stringContaining('OFF') });
     await store.getState().confirmModal();

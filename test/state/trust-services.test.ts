@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedPassphraseSource, type PassphraseRequest } from '../../src/keys/passphrase.js';
 import { createTrustServices } from '../../src/state/trust-services.js';
+import { makePki } from '../helpers/pki.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -50,18 +51,19 @@ describe('trust services over the keystore', () => {
     const services = createTrustServices({ trustDir: join(dir, 'trust'), configDir: join(dir, 'cfg') });
     expect(await services.readConfig()).toMatchObject({ tofu: true, servers: [], pins: [], watched: [] });
     await services.updateConfig({ kind: 'tofu', enabled: false });
-    await services.updateConfig({ kind: 'server', prefix: 'example.com/', url: 'https://notary.example.com' });
-    await services.updateConfig({ kind: 'pin', prefix: 'example.com/app', certs: ['abc'] });
+    await services.updateConfig({ kind: 'server', prefix: 'example.com/*', url: 'https://notary.example.com' });
+    const pki = await makePki(join(dir, 'pki'));
+    await services.updateConfig({ kind: 'pin', prefix: 'example.com/app', files: [pki.caCert] });
     const view = await services.updateConfig({ kind: 'watch', gun: 'example.com/app' });
     expect(view).toMatchObject({
       tofu: false,
-      servers: [{ prefix: 'example.com/', url: 'https://notary.example.com' }],
-      pins: [{ prefix: 'example.com/app', certs: ['abc'] }],
+      servers: [{ prefix: 'example.com/*', url: 'https://notary.example.com' }],
+      pins: [{ prefix: 'example.com/app', certs: [], ca: expect.stringContaining('BEGIN CERTIFICATE') }],
       watched: ['example.com/app'],
     });
     const onDisk = JSON.parse(await readFile(join(dir, 'cfg', 'config.json'), 'utf8'));
     expect(onDisk).toMatchObject({ tofu: false, watched: ['example.com/app'] });
-    expect((await services.updateConfig({ kind: 'server', prefix: 'example.com/', url: null })).servers).toEqual([]);
+    expect((await services.updateConfig({ kind: 'server', prefix: 'example.com/*', url: null })).servers).toEqual([]);
   });
 
   it('lists watched repositories, with the cause when one cannot be read', async () => {

@@ -1,5 +1,7 @@
 // ink-testing-library helpers (ui-guide 4.1): wait for React to commit between keys, strip ANSI.
+import { render as inkRenderReal } from 'ink';
 import { render as inkRender } from 'ink-testing-library';
+import { EventEmitter } from 'node:events';
 import { stripVTControlCharacters } from 'node:util';
 import type { ReactElement } from 'react';
 
@@ -35,4 +37,72 @@ export function renderTui(element: ReactElement) {
     if (!has()) throw new Error(`timed out waiting for ${String(text)} in:\n${frame()}`);
   };
   return { ...r, frame, press, type, ready, waitFor };
+}
+
+/** A terminal of a fixed size (ink-testing-library's is always 100 columns, with no rows). */
+class SizedStdout extends EventEmitter {
+  frames: string[] = [];
+  private last: string | undefined;
+  constructor(
+    readonly columns: number,
+    readonly rows: number,
+  ) {
+    super();
+  }
+  write = (frame: string) => {
+    this.frames.push(frame);
+    this.last = frame;
+    return true;
+  };
+  lastFrame = () => this.last;
+}
+
+class FakeStdin extends EventEmitter {
+  isTTY = true;
+  private data: string | null = null;
+  write = (data: string) => {
+    this.data = data;
+    this.emit('readable');
+    this.emit('data', data);
+  };
+  read = () => {
+    const { data } = this;
+    this.data = null;
+    return data;
+  };
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
+
+/** renderTui's helpers on a `columns`×`rows` terminal. */
+export function renderSized(element: ReactElement, columns: number, rows: number) {
+  const stdout = new SizedStdout(columns, rows);
+  const stdin = new FakeStdin();
+  const instance = inkRenderReal(element, {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: new SizedStdout(columns, rows) as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  const frame = () => stripVTControlCharacters(stdout.lastFrame() ?? '');
+  const press = async (...keys: string[]) => {
+    for (const k of keys) {
+      stdin.write(k);
+      await flush();
+      await tick(15);
+    }
+  };
+  const waitFor = async (text: string | RegExp, capMs = 2000) => {
+    const started = Date.now();
+    const has = () => (typeof text === 'string' ? frame().includes(text) : text.test(frame()));
+    while (!has() && Date.now() - started < capMs) await tick(10);
+    if (!has()) throw new Error(`timed out waiting for ${String(text)} in:\n${frame()}`);
+  };
+  return { frame, press, waitFor, stdin, unmount: () => instance.unmount() };
 }

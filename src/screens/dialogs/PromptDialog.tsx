@@ -3,14 +3,46 @@ import { useState } from 'react';
 import { Dialog } from '../../ui/Dialog.js';
 import { Priority } from '../../ui/input.js';
 import { TextInput } from '../../ui/TextInput.js';
-import { theme } from '../../ui/theme.js';
+import { glyph, theme } from '../../ui/theme.js';
 
-export function PromptDialog(props: { title: string; label: string; initial: string; hint?: string; onSubmit(value: string): void; onCancel(): void }) {
+export interface PromptDialogProps {
+  title: string;
+  label: string;
+  initial: string;
+  hint?: string;
+  /** Why the value cannot be used; shown as it is typed, and Enter waits until it is fixed. */
+  validate?(value: string): string | undefined;
+  onSubmit(value: string): void;
+  onCancel(): void;
+}
+
+export function PromptDialog(props: PromptDialogProps) {
   const [value, setValue] = useState(props.initial);
+  const [tried, setTried] = useState(false);
+  const problem = props.validate?.(value);
+  // Before anything is typed an empty field is not an error yet (it would greet the user in red).
+  const showProblem = problem !== undefined && (tried || value !== props.initial);
   return (
     <Dialog title={props.title} hints="Enter: OK   Esc: cancel">
-      <TextInput label={`${props.label}:`} value={value} priority={Priority.ModalText} onChange={setValue} onSubmit={props.onSubmit} onCancel={props.onCancel} />
-      {props.hint && <Text color={theme.muted}>{props.hint}</Text>}
+      <TextInput
+        label={`${props.label}:`}
+        value={value}
+        priority={Priority.ModalText}
+        onChange={setValue}
+        onSubmit={(submitted) => (props.validate?.(submitted) === undefined ? props.onSubmit(submitted) : setTried(true))}
+        onCancel={props.onCancel}
+      />
+      {showProblem ? (
+        <Text color={theme.danger}>
+          {glyph.error} {problem}
+        </Text>
+      ) : (
+        props.hint && (
+          <Text color={theme.muted} wrap="truncate-end">
+            {props.hint}
+          </Text>
+        )
+      )}
     </Dialog>
   );
 }

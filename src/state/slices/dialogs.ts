@@ -17,7 +17,16 @@ export type Modal =
   /** A destructive change: the dialog shows this plan, and confirming carries out exactly it. */
   | { kind: 'plan'; plan: DestructivePlan }
   | { kind: 'confirm'; title: string; changes: readonly string[]; run: () => Promise<void> }
-  | { kind: 'prompt'; title: string; label: string; initial: string; hint?: string; submit: (value: string) => Promise<void> | void }
+  | {
+      kind: 'prompt';
+      title: string;
+      label: string;
+      initial: string;
+      hint?: string;
+      /** Why the value cannot be used (shown as it is typed; Enter waits until it is fixed). */
+      validate?: (value: string) => string | undefined;
+      submit: (value: string) => Promise<void> | void;
+    }
   | { kind: 'choose'; title: string; options: readonly { label: string; value: string }[]; choose: (value: string) => void }
   | { kind: 'detail'; title: string; lines: readonly string[] };
 

@@ -1,5 +1,6 @@
 // The screens' mutating actions. Each one shows what will change and asks first (type-to-confirm for
 // high impact, y/N for low), then runs the trust operation through Services with a spinner.
+import { checkFilePath, checkRepositoryName, checkScope, checkServerUrl, problemOf } from '../../trust/config-rules.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { selectedRow } from '../list.js';
 import type { ConfigChange, DestructivePlan } from '../services.js';
@@ -22,6 +23,8 @@ export interface OperationSlice {
   confirmRemoveSelectedConfig(): void;
   changeConfig(change: ConfigChange, done: string): Promise<boolean>;
 }
+
+const pinFiles = (value: string) => value.split(',').map((f) => f.trim()).filter(Boolean);
 
 /** The lines a confirmation shows for a plan. */
 export function planLines(plan: DestructivePlan): string[] {
@@ -49,18 +52,58 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
     if (plan) get().openModal({ kind: 'plan', plan });
   }
 
+  /** Server URL, then its CA file (optional), each checked as typed by the rules `trust-tui config` uses. */
+  function promptServer(prefix: string, url: string, ca: string): void {
+    get().openModal({
+      kind: 'prompt',
+      title: `Trust server for ${prefix} (2 of 3)`,
+      label: 'URL',
+      initial: url,
+      hint: 'https://notary.example.com:4443 (plain http is refused)',
+      validate: (value) => problemOf(checkServerUrl(value)),
+      submit: (newUrl) =>
+        get().openModal({
+          kind: 'prompt',
+          title: `Trust server for ${prefix} (3 of 3)`,
+          label: 'CA file',
+          initial: ca,
+          hint: "PEM file of the CA that signed the server's certificate; empty: the system's CAs",
+          validate: (value) => (value.trim() ? problemOf(checkFilePath(value, 'the CA certificate file')) : undefined),
+          submit: async (caFile) => {
+            const change: ConfigChange = { kind: 'server', prefix, url: newUrl.trim(), ...(caFile.trim() ? { ca: caFile.trim() } : {}) };
+            await get().changeConfig(change, `Server for ${prefix} is ${newUrl.trim()}`);
+          },
+        }),
+    });
+  }
+
+  function promptPinFiles(prefix: string): void {
+    get().openModal({
+      kind: 'prompt',
+      title: `Trust pin for ${prefix} (2 of 2)`,
+      label: 'Certificate file(s)',
+      initial: '',
+      hint: 'PEM: root certificates whose keys must be the root, or a CA they must chain to; several: a,b',
+      validate: (value) => pinFiles(value).map((f) => problemOf(checkFilePath(f, 'a PEM certificate file'))).find(Boolean) ?? (pinFiles(value).length ? undefined : 'enter the path of a PEM certificate file'),
+      submit: async (value) => {
+        await get().changeConfig({ kind: 'pin', prefix, files: pinFiles(value) }, `Pinned ${prefix}`);
+      },
+    });
+  }
+
   return {
     promptWatchRepository() {
       get().openModal({
         kind: 'prompt',
         title: 'Watch a repository',
-        label: 'Repository (GUN)',
+        label: 'Repository',
         initial: '',
         hint: 'e.g. registry.example.com/team/app',
-        submit: async (gun) => {
-          const trimmed = gun.trim();
-          if (!trimmed) return;
-          if (await get().changeConfig({ kind: 'watch', gun: trimmed }, `Watching ${trimmed}`)) await get().load('repos');
+        validate: (value) => problemOf(checkRepositoryName(value)),
+        submit: async (name) => {
+          const checked = checkRepositoryName(name);
+          const gun = checked.ok ? checked.value : name.trim();
+          if (await get().changeConfig({ kind: 'watch', gun }, `Watching ${gun}`)) await get().load('repos');
         },
       });
     },
@@ -166,16 +209,9 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
           },
         });
       } else if (row.section === 'server' && row.subject) {
-        const prefix = row.subject;
-        get().openModal({
-          kind: 'prompt',
-          title: `Server for ${prefix}`,
-          label: 'URL',
-          initial: row.value.split(' ')[0] ?? '',
-          submit: async (url) => {
-            if (url.trim()) await get().changeConfig({ kind: 'server', prefix, url: url.trim() }, `Server for ${prefix} is ${url.trim()}`);
-          },
-        });
+        promptServer(row.subject, row.server?.url ?? '', row.server?.ca ?? '');
+      } else if (row.section === 'pin' && row.subject) {
+        promptPinFiles(row.subject);
       } else {
         set({ status: row.section === 'general' ? `${row.label} is set on the command line (--trust-dir, --config-dir)` : 'Press d to remove it, a to add another' });
       }
@@ -187,8 +223,8 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
         kind: 'choose',
         title: 'Add to the configuration',
         options: [
-          { label: 'A server for a GUN prefix', value: 'server' },
-          { label: 'A trust pin (certificate IDs) for a GUN prefix', value: 'pin' },
+          { label: 'A trust server for a repository or prefix', value: 'server' },
+          { label: 'A trust pin (root or CA certificate) for a repository or prefix', value: 'pin' },
           { label: 'A watched repository', value: 'watch' },
         ],
         choose: (what) => {
@@ -196,23 +232,12 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
           const server = what === 'server';
           get().openModal({
             kind: 'prompt',
-            title: server ? 'Add a server' : 'Add a trust pin',
-            label: server ? 'PREFIX=URL' : 'PREFIX=CERTID[,CERTID…]',
+            title: server ? 'Add a trust server (1 of 3)' : 'Add a trust pin (1 of 2)',
+            label: 'Repository or prefix',
             initial: '',
-            hint: server ? 'e.g. registry.example.com/=https://notary.example.com:4443' : 'the root certificate IDs this GUN prefix must use',
-            submit: async (value) => {
-              const eq = value.indexOf('=');
-              const prefix = value.slice(0, eq).trim();
-              const rest = value.slice(eq + 1).trim();
-              if (eq <= 0 || !rest) {
-                set({ banner: { cause: `"${value}" is not PREFIX=${server ? 'URL' : 'CERTID'}`, next: 'Press a to try again.' } });
-                return;
-              }
-              const change: ConfigChange = server
-                ? { kind: 'server', prefix, url: rest }
-                : { kind: 'pin', prefix, certs: rest.split(',').map((c) => c.trim()).filter(Boolean) };
-              await get().changeConfig(change, `Added ${server ? 'server' : 'pin'} for ${prefix}`);
-            },
+            hint: 'registry.example.com/team/app, or registry.example.com/* for every repository there',
+            validate: (value) => problemOf(checkScope(value)),
+            submit: (scope) => (server ? promptServer(scope.trim(), '', '') : promptPinFiles(scope.trim())),
           });
         },
       });
@@ -230,7 +255,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
         row.section === 'server'
           ? { kind: 'server', prefix: subject, url: null }
           : row.section === 'pin'
-            ? { kind: 'pin', prefix: subject, certs: null }
+            ? { kind: 'pin', prefix: subject, files: null }
             : { kind: 'unwatch', gun: subject };
       get().openModal({
         kind: 'confirm',
@@ -243,12 +268,14 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
     },
 
     async changeConfig(change, done) {
-      return get().runTask('Saving settings', async () => {
+      const saved = await get().runTask('Saving settings', async () => {
         await services.updateConfig(change);
-        await get().load('config');
-        if (change.kind === 'watch' || change.kind === 'unwatch') void get().load('repos');
         return done;
       });
+      // Re-read after every attempt: the file is the truth, also when the change was refused.
+      await get().load('config');
+      if (saved && (change.kind === 'watch' || change.kind === 'unwatch')) void get().load('repos');
+      return saved;
     },
   };
 }
