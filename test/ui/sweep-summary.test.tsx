@@ -26,7 +26,7 @@ async function sweepFromKeys(runSweep?: (stop: () => void) => void) {
   });
   const store = createAppStore(services, { workDir: '/work' });
   if (runSweep) {
-    services.runSweep = async (plan, ports, onProgress) => {
+    services.runSweep = async (plan, _ports, onProgress) => {
       onProgress({ index: 1, total: 1, gun: TOOLS });
       runSweep(() => store.getState().sendWizard('sweep', { type: 'stop' })); // Esc while the last repository runs
       await new Promise((r) => setTimeout(r, 30));
