@@ -2,10 +2,11 @@
 // the command's deadline for the whole exchange, and a short bound on connect + TLS handshake.
 import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
-import { CONNECT_TIMEOUT_MS, RequestTimeoutError, type Deadline } from './deadline.js';
+import { CONNECT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, RequestTimeoutError, type Deadline } from './deadline.js';
 
 export interface RequestTiming {
-  deadline: Deadline;
+  /** The command's deadline; without one (a long-lived client) each request gets the default budget. */
+  deadline?: Deadline;
   /** Default CONNECT_TIMEOUT_MS (never more than the deadline's remaining time). */
   connectTimeoutMs?: number;
 }
@@ -21,8 +22,8 @@ export function armRequestTimers(
   timing: RequestTiming,
   fail: (e: RequestTimeoutError) => void,
 ): () => void {
-  const budget = timing.deadline.budgetMs;
-  const remaining = timing.deadline.remainingMs();
+  const budget = timing.deadline?.budgetMs ?? DEFAULT_TIMEOUT_MS;
+  const remaining = timing.deadline?.remainingMs() ?? DEFAULT_TIMEOUT_MS;
   // An exhausted deadline still reports the request that could not be made, in the same words.
   const answerTimer = setTimeout(() => fail(new RequestTimeoutError(what, 'answer', budget)), remaining);
   let connectTimer: NodeJS.Timeout | undefined;

@@ -18,7 +18,7 @@ import {
   UnexpectedStatusError,
   UpdateRejectedError,
 } from './http-errors.js';
-import { Deadline } from '../net/deadline.js';
+import type { Deadline } from '../net/deadline.js';
 import { encodeMultipart, type MetadataFile } from './multipart.js';
 import {
   BodyTooLargeError,
@@ -49,7 +49,7 @@ export interface NotaryClientOptions {
   loginHint?: string;
   /** Shown in TLS messages: which CA was trusted, or where one could be put (connect.ts words it). */
   caHint?: HintInput;
-  /** The command's deadline (default: 30 s from now). */
+  /** The command's deadline (default: none; each request may take 30 s). */
   deadline?: Deadline;
   connectTimeoutMs?: number;
   userAgent?: string;
@@ -129,7 +129,7 @@ export class NotaryClient {
       options.transport ??
       nodeTransport({
         tls: options.tls,
-        timing: { deadline: options.deadline ?? new Deadline(), connectTimeoutMs: options.connectTimeoutMs },
+        timing: { ...(options.deadline ? { deadline: options.deadline } : {}), connectTimeoutMs: options.connectTimeoutMs },
         userAgent: options.userAgent ?? 'trust-tui',
       });
   }

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { Deadline } from '../net/deadline.js';
+import type { Deadline } from '../net/deadline.js';
 import { armRequestTimers } from '../net/request-timers.js';
 
 export interface TlsMaterial {
@@ -54,7 +54,7 @@ export class HttpTransportError extends Error {
 
 export interface HttpFetchOptions {
   tls?: TlsMaterial;
-  /** The command's deadline, shared by every request (default: 30 s from now). */
+  /** The command's deadline, shared by every request (default: none; each request may take 30 s). */
   deadline?: Deadline;
   userAgent?: string;
 }
@@ -64,7 +64,7 @@ const MAX_REDIRECTS = 5;
 
 export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
   const tlsOptions = nodeTlsOptions(options.tls);
-  const deadline = options.deadline ?? new Deadline();
+  const deadline = options.deadline;
   return async (url, init = {}) => {
     let target = url;
     let headers = { ...init.headers };
@@ -97,7 +97,7 @@ function requestOnce(
   url: string,
   init: HttpRequestInit,
   tlsOptions: https.RequestOptions,
-  deadline: Deadline,
+  deadline: Deadline | undefined,
 ): Promise<HttpResponse> {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
@@ -143,7 +143,7 @@ function requestOnce(
         res.on('end', () => settle(() => resolve(bufferedResponse(url, res, Buffer.concat(chunks)))));
       },
     );
-    const disarm = armRequestTimers(request, `${method} ${url}`, secure, { deadline }, (timeout) => {
+    const disarm = armRequestTimers(request, `${method} ${url}`, secure, deadline ? { deadline } : {}, (timeout) => {
       settle(() => reject(new HttpTransportError('timeout', url, timeout.message)));
       request.destroy();
     });

@@ -11,6 +11,7 @@ import { listKeys, type ListedKey } from './keys.js';
 import { InputError } from './errors.js';
 import { openRepository } from './repository.js';
 import type { JsonValue } from '../tuf/canonical.js';
+import { hintOf } from '../tuf/errors.js';
 import { RELEASES_ROLE, REPO_ADMIN, type DelegationInfo } from '../tuf/repository-view.js';
 
 export interface TagInfo {
@@ -128,7 +129,9 @@ async function probe(ctx: TrustContext, url: string, options: ServerOptions & { 
     await client.ping();
     return 'online';
   } catch (e) {
-    return `offline: ${(e as Error).message.split('\n')[0]}`;
+    // Host info is the command line's: its form of the next step.
+    const hint = hintOf(e, 'cli');
+    return `offline: ${(e as Error).message.split('\n')[0]}${hint ? ` — ${hint}` : ''}`;
   }
 }
 

@@ -3,6 +3,7 @@
 // it. Before changing anything, executePlan plans again from the server's current state and refuses
 // when that differs from what was shown, so a stale preview can never stand for another change.
 import { RepositoryEditor } from '../tuf/editor.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 import { GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
 import { TrustError } from './errors.js';
@@ -47,7 +48,6 @@ export interface SignerRemovalPlan extends PlanText {
 
 export type DestructivePlan = RevokeTagPlan | SignerRemovalPlan;
 
-const short = (id: string) => id.slice(0, 7);
 
 export async function planTagRevocation(ctx: TrustContext, gun: string, tag: string): Promise<RevokeTagPlan> {
   const { result } = await planRevokeTag(ctx, `${gun}:${tag}`);
@@ -85,13 +85,13 @@ function refusalOf(removal: RemovalPlan, what: string, gun: string): string | un
   const releases = removal.changes.find((c) => c.role === RELEASES_ROLE)!;
   return releases.outcome === 'removed'
     ? `removing ${what} would delete ${RELEASES_ROLE} (no key would be left); add another signer first`
-    : `removing ${what} would leave ${RELEASES_ROLE} unverifiable; ask a holder of one of its remaining keys (${releases.remainingKeyIds.map(short).join(', ')}) to do this`;
+    : `removing ${what} would leave ${RELEASES_ROLE} unverifiable; ask a holder of one of its remaining keys (${releases.remainingKeyIds.map(shortKeyId).join(', ')}) to do this`;
 }
 
 /** Removing a whole signer (`keyId` unset), or one key of that signer only. */
 export async function planSignerRemoval(ctx: TrustContext, gun: string, signer: string, keyId?: string): Promise<SignerRemovalPlan> {
   const { repo, removal } = await openRemoval(ctx, gun, signer, keyId);
-  const what = keyId === undefined ? `signer ${signer}` : `key ${short(keyId)} of signer ${signer}`;
+  const what = keyId === undefined ? `signer ${signer}` : `key ${shortKeyId(keyId)} of signer ${signer}`;
   const refusal = refusalOf(removal, what, repo.gun);
   return {
     kind: keyId === undefined ? 'remove-signer' : 'remove-signer-key',
@@ -100,15 +100,15 @@ export async function planSignerRemoval(ctx: TrustContext, gun: string, signer: 
     ...(keyId !== undefined ? { keyId } : {}),
     roleChanges: removal.changes,
     skipped: removal.skipped,
-    title: keyId === undefined ? `Remove signer ${signer} from ${repo.gun}` : `Remove key ${short(keyId)} from signer ${signer} of ${repo.gun}`,
-    confirmText: keyId === undefined ? signer : short(keyId),
+    title: keyId === undefined ? `Remove signer ${signer} from ${repo.gun}` : `Remove key ${shortKeyId(keyId)} from signer ${signer} of ${repo.gun}`,
+    confirmText: keyId === undefined ? signer : shortKeyId(keyId),
     changes: [
       ...removal.changes.map(describeRoleChange),
       ...removal.skipped.map((s) => `${s.role} is left unchanged: this host cannot sign its parent ${s.parent}`),
     ],
     tagsLosingLastSignature: removal.tagsLosingRelease.map((t) => t.tag),
     ...(refusal ? { refusal } : {}),
-    doneMessage: keyId === undefined ? `Removed signer ${signer} from ${repo.gun}` : `Removed key ${short(keyId)} from signer ${signer}`,
+    doneMessage: keyId === undefined ? `Removed signer ${signer} from ${repo.gun}` : `Removed key ${shortKeyId(keyId)} from signer ${signer}`,
   };
 }
 
@@ -130,7 +130,7 @@ export async function executePlan(ctx: TrustContext, plan: DestructivePlan): Pro
   }
   const { repo, editor, removal } = await openRemoval(ctx, plan.gun, plan.signer, plan.keyId);
   if (!same([removal.changes, removal.skipped], [plan.roleChanges, plan.skipped])) throw changedSincePreview(plan);
-  const what = plan.keyId === undefined ? `signer ${plan.signer}` : `key ${short(plan.keyId)} of signer ${plan.signer}`;
+  const what = plan.keyId === undefined ? `signer ${plan.signer}` : `key ${shortKeyId(plan.keyId)} of signer ${plan.signer}`;
   // The tags that lose their last signature were in the confirmed preview: nothing more to ask.
   await carryOut(ctx, repo, editor, removal, what, plan.keyId ?? plan.signer, { yes: true });
   return plan;

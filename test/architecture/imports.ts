@@ -86,6 +86,7 @@ export function layerOf(file: string): Layer {
     case 'registry':
     case 'keys':
     case 'config':
+    case 'net':
       return 'services';
     case 'tuf':
       return 'tuf';
