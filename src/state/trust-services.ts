@@ -10,7 +10,8 @@ import type { TrustContext } from '../trust/context.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey } from '../trust/keys.js';
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
-import { planRevokeTag, revokeTag, type RevokeTagResult } from '../trust/revoke.js';
+import { describePublishedChanges } from '../trust/published-changes.js';
+import { planRevokeTag, revokeTag, type RevokeTagPlan } from '../trust/revoke.js';
 import { sign } from '../trust/sign.js';
 import { publicKeyFromPem } from '../trust/signer-keys.js';
 import { addSigner, describeRoleChange, previewRemoval, removeSigner, removeSignerKey } from '../trust/signers.js';
@@ -114,11 +115,12 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       return { gun: r.gun, tag: r.tag, digest: r.digest, roles: r.roles };
     },
     async previewRevokeTag(gun, tag) {
-      const { result } = await planRevokeTag(context(), `${gun}:${tag}`);
-      return revokeImpact(result);
+      const { plan } = await planRevokeTag(context(), `${gun}:${tag}`);
+      return revokeImpact(plan);
     },
     async revokeTag(gun, tag, ports) {
-      return revokeImpact(await revokeTag(context(ports.passphrases), `${gun}:${tag}`));
+      const r = await revokeTag(context(ports.passphrases), `${gun}:${tag}`);
+      return { gun: r.gun, changes: describePublishedChanges(r.changes), tagsLosingLastSignature: r.released ? [] : [r.tag] };
     },
     async addSigner(gun, name, keys, ports) {
       const specs = keys.map((k) => (k.from === 'keystore' ? k.id : k.path));
@@ -140,7 +142,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       // The user confirmed in the UI after seeing the preview.
       const ctx = context(ports.passphrases);
       const r = keyId ? await removeSignerKey(ctx, gun, keyId, { yes: true }) : await removeSigner(ctx, gun, name, { yes: true });
-      return { gun: r.gun, changes: r.changes.map(describeRoleChange), tagsLosingLastSignature: r.tagsNoLongerReleased };
+      return { gun: r.gun, changes: describePublishedChanges(r.changes), tagsLosingLastSignature: r.tagsNoLongerReleased };
     },
     async planSweep(target) {
       const plan = await planSweep(context(), target);
@@ -169,12 +171,15 @@ async function knownRepositoryInfo(ctx: TrustContext): Promise<RepositoryInfo[]>
   return read.filter((info): info is RepositoryInfo => info !== undefined);
 }
 
-/** A tag revocation as the UI shows it: where the signature goes, and whether any remains. */
-function revokeImpact(r: RevokeTagResult): Impact {
+/** A planned tag revocation as the UI previews it: where the signature goes, and whether the tag stays released. */
+function revokeImpact(plan: RevokeTagPlan): Impact {
   return {
-    gun: r.gun,
-    changes: r.roles.map((role) => `${r.tag} is removed from ${role}`),
-    tagsLosingLastSignature: r.remaining.length === 0 ? [r.tag] : [],
+    gun: plan.gun,
+    changes: [
+      ...plan.roles.map((role) => `${plan.tag} is removed from ${role}`),
+      ...(plan.remaining.length ? [`${plan.tag} stays signed in ${plan.remaining.join(', ')} (this host holds none of its keys)`] : []),
+    ],
+    tagsLosingLastSignature: plan.staysReleased ? [] : [plan.tag],
   };
 }
 

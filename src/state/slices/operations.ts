@@ -26,9 +26,15 @@ export function impactLines(impact: Impact): string[] {
   const lost = impact.tagsLosingLastSignature;
   return [
     ...impact.changes,
-    lost.length ? `These tags lose their last valid signature: ${lost.join(', ')}` : 'Every tag keeps a valid signature.',
+    lost.length ? `These tags lose their last valid release signature: ${lost.join(', ')}` : 'Every released tag stays released.',
     'This is published to the server and cannot be undone.',
   ];
+}
+
+/** What a finished change did, from its verified result: every role it changed, and lost releases. */
+export function outcome(done: Impact): string {
+  const lost = done.tagsLosingLastSignature;
+  return `: ${[...done.changes, ...(lost.length ? [`no longer released: ${lost.join(', ')}`] : [])].join('; ')}`;
 }
 
 export function createOperationSlice({ set, get, services, options }: SliceContext): OperationSlice {
@@ -97,9 +103,9 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
         expected: tag.tag,
         run: async () => {
           await get().runTask(`Revoking ${tag.tag}`, async (signal) => {
-            await services.revokeTag(gun, tag.tag, ports(signal));
+            const done = await services.revokeTag(gun, tag.tag, ports(signal));
             await get().trustDataChanged(['tags']);
-            return `Revoked ${gun}:${tag.tag}`;
+            return `Revoked ${gun}:${tag.tag}${outcome(done)}`;
           });
         },
       });
@@ -133,9 +139,9 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
         expected: signer.name,
         run: async () => {
           await get().runTask(`Removing signer ${signer.name}`, async (signal) => {
-            await services.removeSigner(gun, signer.name, undefined, ports(signal));
+            const done = await services.removeSigner(gun, signer.name, undefined, ports(signal));
             await get().trustDataChanged(['signers']);
-            return `Removed signer ${signer.name} from ${gun}`;
+            return `Removed signer ${signer.name} from ${gun}${outcome(done)}`;
           });
         },
       });
@@ -162,9 +168,10 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
               expected: shortKeyId(keyId),
               run: async () => {
                 await get().runTask(`Removing key ${shortKeyId(keyId)}`, async (signal) => {
-                  await services.removeSigner(gun, signer.name, keyId, ports(signal));
+                  const done = await services.removeSigner(gun, signer.name, keyId, ports(signal));
                   await get().trustDataChanged(['signers']);
-                  return `Removed key ${shortKeyId(keyId)} from ${signer.name}`;
+                  // The key leaves every signer that used it: name each role the server now shows changed.
+                  return `Removed key ${shortKeyId(keyId)} from ${gun}${outcome(done)}`;
                 });
               },
             });
