@@ -9,7 +9,8 @@ import type { FileMeta } from '../tuf/metadata/index.js';
 import { parseMetadata } from '../tuf/metadata/index.js';
 import { RepositoryView } from '../tuf/repository-view.js';
 import { GoTime } from '../tuf/time.js';
-import { TrustedSet, type SizeLimits, type TrustedSetOptions } from '../tuf/trusted-set.js';
+import { tufLimits, type TufLimits } from '../tuf/limits.js';
+import { TrustedSet, type TrustedSetOptions } from '../tuf/trusted-set.js';
 import {
   DelegationRefusedError,
   ExpiredMetadataError,
@@ -46,7 +47,7 @@ export interface RefreshOptions {
   clock?: () => Date;
   /** Called for each warning as it happens (also collected in the result). */
   onWarning?: (message: string) => void;
-  limits?: Partial<SizeLimits>;
+  limits?: Partial<TufLimits>;
   /**
    * Always ask for `root.json` first, as notary does before a publish (AlwaysCheckInitialized), so a
    * rotated or deleted repository is noticed before anything is signed against it.
@@ -282,6 +283,7 @@ class Update {
     const fresh = TrustedSet.fromTrustedRoot(set.root.raw, this.#setOptions);
     const trustedVersion = fresh.root.signed.version;
     if (latestVersion < trustedVersion) throw new RollbackError('root', trustedVersion, latestVersion);
+    fresh.checkRootWalk(latestVersion);
     for (let v = trustedVersion + 1; v < latestVersion; v++) {
       fresh.updateRoot(await this.#client.getMetadataByVersion(this.gun, 'root', v, this.#limit('root')));
     }
@@ -383,7 +385,8 @@ class Update {
   }
 
   #limit(role: 'root' | 'timestamp'): number {
-    return this.options.limits?.[role] ?? (role === 'root' ? 10 << 20 : 1 << 20);
+    const limits = tufLimits(this.options.limits);
+    return role === 'root' ? limits.maxRootBytes : limits.maxTimestampBytes;
   }
 
   // ------------------------------------------------------------------ offline

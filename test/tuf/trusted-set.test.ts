@@ -115,8 +115,8 @@ describe('TrustedSet: root', () => {
   });
 
   it('refuses a root above the size limit before parsing it', async () => {
-    expect(() => TrustedSet.fromNewRoot(repo.file('root'), options(repo, NOW, { limits: { root: 100 } }))).toThrow(SizeLimitError);
-    const set = TrustedSet.fromTrustedRoot(repo.file('root'), options(repo, NOW, { limits: { root: 3000 } }));
+    expect(() => TrustedSet.fromNewRoot(repo.file('root'), options(repo, NOW, { limits: { maxRootBytes: 100 } }))).toThrow(SizeLimitError);
+    const set = TrustedSet.fromTrustedRoot(repo.file('root'), options(repo, NOW, { limits: { maxRootBytes: 3000 } }));
     await repo.rotateRootKey(); // two certificates now: larger than 3000 bytes
     expect(() => set.updateRoot(repo.file('root'))).toThrow(/bytes exceed the limit of 3000/);
   });
