@@ -10,7 +10,7 @@ import { parseMetadata } from '../tuf/metadata/index.js';
 import { RepositoryView } from '../tuf/repository-view.js';
 import { GoTime } from '../tuf/time.js';
 import { tufLimits, type TufLimits } from '../tuf/limits.js';
-import { TrustedSet, type TrustedSetOptions } from '../tuf/trusted-set.js';
+import { TrustedSet, trustedVersionOf, type TrustedSetOptions } from '../tuf/trusted-set.js';
 import {
   DelegationRefusedError,
   ExpiredMetadataError,
@@ -153,21 +153,10 @@ function warrantsRootRefresh(e: unknown): e is Error {
   return e instanceof TufError || e instanceof MetadataNotFoundError || e instanceof DownloadTooLargeError;
 }
 
-/** Only `signed.version` of a cached file (rollback floor); files we cached had already verified. */
-function versionOf(bytes: Buffer | undefined): number | undefined {
-  if (!bytes) return undefined;
-  try {
-    const version = (JSON.parse(bytes.toString('utf8')) as { signed?: { version?: unknown } }).signed?.version;
-    return typeof version === 'number' && Number.isSafeInteger(version) ? version : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 interface Fetched {
   bytes: Buffer;
-  /** The version cached before this update (rollback floor). */
-  cachedVersion?: number;
+  /** The file cached before this update, for the trusted set's rollback floor. */
+  cached?: Buffer;
 }
 
 class Update {
@@ -226,7 +215,7 @@ class Update {
       if (e instanceof RepositoryNotInitialisedError) {
         const cachedRoot = await this.#cache.read(this.gun, 'root');
         if (cachedRoot) {
-          const trusted = versionOf(await this.#cache.read(this.gun, 'snapshot')) ?? versionOf(cachedRoot) ?? 1;
+          const trusted = trustedVersionOf(await this.#cache.read(this.gun, 'snapshot')) ?? trustedVersionOf(cachedRoot) ?? 1;
           throw new RepositoryMissingOnServerError(this.gun, this.#client.baseUrl, trusted);
         }
       }
@@ -299,17 +288,17 @@ class Update {
   async #loadAfterRoot(set: TrustedSet): Promise<void> {
     // 5.4 timestamp: always the current one from the server (plain name, at most 1 MiB).
     const timestamp = await this.#fetchTimestamp();
-    set.updateTimestamp(timestamp.bytes, { minVersion: timestamp.cachedVersion });
+    set.updateTimestamp(timestamp.bytes, { cached: timestamp.cached });
 
     // 5.5 snapshot: from the cache when it is the file the timestamp names, else by checksum.
     const snapshot = await this.#fetchVouched('snapshot', set.timestamp!.signed.snapshotMeta);
-    set.updateSnapshot(snapshot.bytes, { minVersion: snapshot.cachedVersion });
+    set.updateSnapshot(snapshot.bytes, { cached: snapshot.cached });
     // notary's checkRoot: a snapshot naming another root means root rotated; refresh and retry.
     if (!set.snapshotMatchesRoot()) throw new RootChangedError();
 
     // 5.6 targets (every failure fatal), then delegations.
     const targets = await this.#fetchVouched('targets', set.snapshot!.signed.metaFor('targets')!);
-    set.updateTargets(targets.bytes, { minVersion: targets.cachedVersion });
+    set.updateTargets(targets.bytes, { cached: targets.cached });
     await this.#loadDelegations(set, 'targets');
   }
 
@@ -332,7 +321,7 @@ class Update {
         continue;
       }
       try {
-        set.updateDelegation(name, fetched.bytes, parent, { minVersion: fetched.cachedVersion });
+        set.updateDelegation(name, fetched.bytes, parent, { cached: fetched.cached });
       } catch (e) {
         if (!(e instanceof DelegationRefusedError)) throw e;
         this.#warn(`${this.gun}: skipping ${e.message}`);
@@ -367,7 +356,7 @@ class Update {
     }
     const bytes = await this.#client.getMetadata(this.gun, 'timestamp', this.#limit('timestamp'));
     this.#downloaded.add('timestamp');
-    return { bytes, cachedVersion: versionOf(cached) };
+    return { bytes, cached };
   }
 
   /** A file whose length and hashes trusted metadata states: cache when identical, else by checksum. */
@@ -381,7 +370,7 @@ class Update {
       ? await this.#client.getMetadataByChecksum(this.gun, role, sha256, meta.length)
       : await this.#client.getMetadata(this.gun, role, meta.length);
     this.#downloaded.add(role);
-    return { bytes, cachedVersion: versionOf(cached) };
+    return { bytes, cached };
   }
 
   #limit(role: 'root' | 'timestamp'): number {

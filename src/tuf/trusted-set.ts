@@ -5,7 +5,8 @@
 // the clock is injected. Step numbers cite the TUF specification's "detailed client workflow"
 // (5.3 root, 5.4 timestamp, 5.5 snapshot, 5.6 targets) adapted to notary 0.7 (notary-protocol.md 5.1):
 // snapshot/timestamp `meta` carry hashes and length but no version, so rollback of a role is checked
-// against the version the caller last trusted (`minVersion`, from its cache).
+// against the file the client trusted before (its cache, handed in as `cached`): as in python-tuf's
+// TrustedMetadataSet, the versions of trusted cached files are the floor, and this set applies it.
 import { certificateProblem, certificateValidity, requireUsableRootKeys, usableRootKeys, usableRootRole, type UsableRootKey } from './certs.js';
 import { ALL_PATHS, isDirectChild, restrictPaths } from './delegation.js';
 import { tufLimits, type TufLimits } from './limits.js';
@@ -49,9 +50,24 @@ export interface TrustedSetOptions {
   replacingRootKey?: boolean;
 }
 
-/** Only accept a version at or above this (the caller's cached version) — rollback protection. */
+/** What the client trusted before for the role being updated. */
 export interface UpdateOptions {
-  minVersion?: number;
+  /**
+   * The role's file in the client's cache (it verified when it was cached): its version is the
+   * rollback floor. The caller passes the bytes; the rule is this set's.
+   */
+  cached?: Uint8Array;
+}
+
+/** `signed.version` of a previously trusted file, or undefined when unreadable (no floor from it). */
+export function trustedVersionOf(bytes: Uint8Array | undefined): number | undefined {
+  if (!bytes) return undefined;
+  try {
+    const version = (JSON.parse(Buffer.from(bytes).toString('utf8')) as { signed?: { version?: unknown } }).signed?.version;
+    return typeof version === 'number' && Number.isSafeInteger(version) ? version : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface TrustedDelegation {
@@ -306,7 +322,7 @@ export class TrustedSet {
     checkSize('timestamp', bytes, this.#limits.maxTimestampBytes);
     const envelope = parseMetadata(bytes, 'timestamp');
     this.#verifyBaseRole('timestamp', envelope);
-    checkRollback('timestamp', envelope.signed.version, options.minVersion, this.#timestamp?.signed.version);
+    checkRollback('timestamp', envelope.signed.version, trustedVersionOf(options.cached), this.#timestamp?.signed.version);
     this.#checkNotExpired(envelope);
     this.#timestamp = envelope;
     return envelope;
@@ -327,7 +343,7 @@ export class TrustedSet {
     checkFileMeta('snapshot', bytes, timestamp.signed.snapshotMeta, 'the timestamp');
     const envelope = parseMetadata(bytes, 'snapshot');
     this.#verifyBaseRole('snapshot', envelope);
-    checkRollback('snapshot', envelope.signed.version, options.minVersion, this.#snapshot?.signed.version);
+    checkRollback('snapshot', envelope.signed.version, trustedVersionOf(options.cached), this.#snapshot?.signed.version);
     this.#checkNotExpired(envelope);
     this.#snapshot = envelope;
     return envelope;
@@ -351,7 +367,7 @@ export class TrustedSet {
     checkFileMeta('targets', bytes, snapshot.signed.metaFor('targets')!, 'the snapshot');
     const envelope = parseMetadata(bytes, 'targets');
     this.#verifyBaseRole('targets', envelope);
-    checkRollback('targets', envelope.signed.version, options.minVersion);
+    checkRollback('targets', envelope.signed.version, trustedVersionOf(options.cached));
     this.#checkNotExpired(envelope);
     this.#targets = envelope;
     return envelope;
@@ -396,7 +412,7 @@ export class TrustedSet {
         `valid signatures did not meet threshold for ${name} (${count.validKeyIds.length} of ${entry.threshold} required); skipped`,
       );
     }
-    checkRollback(name, envelope.signed.version, options.minVersion);
+    checkRollback(name, envelope.signed.version, trustedVersionOf(options.cached));
     if (envelope.signed.isExpired(this.#goNow())) refuse('expired', `expired at ${envelope.signed.expires.toString()}; skipped`);
 
     const trusted: TrustedDelegation = {
