@@ -203,7 +203,21 @@ class Update {
       if (!(e instanceof ServerUnreachableError)) throw e;
       trusted = await this.#fromCacheOnly(e);
     }
-    return { trusted, view: new RepositoryView(trusted), offline: this.#offline, warnings: this.warnings };
+    const view = new RepositoryView(trusted);
+    this.#warnIfRootCertificateExpiresSoon(view);
+    return { trusted, view, offline: this.#offline, warnings: this.warnings };
+  }
+
+  /** notary warns within six months of a root certificate's end; after it, notary-server refuses every update. */
+  #warnIfRootCertificateExpiresSoon(view: RepositoryView): void {
+    if (this.options.replacingRootKey) return;
+    const certificates = view.rootCertificates();
+    if (certificates.length === 0 || !certificates.every((c) => c.state === 'expires-soon')) return;
+    const last = new Date(Math.max(...certificates.map((c) => c.notAfter.getTime()))).toISOString();
+    this.#warn(
+      `the root certificate of ${this.gun} expires on ${last}: replace it before then with \`trust-tui key rotate root ${this.gun}\` ` +
+        '(once it has expired, notary-server refuses every update of the repository)',
+    );
   }
 
   // ------------------------------------------------------------------ online

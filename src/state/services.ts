@@ -115,7 +115,10 @@ export interface SignResult {
   gun: string;
   tag: string;
   digest: string;
+  /** Roles that verifiably sign the tag after publishing. */
   roles: string[];
+  /** Whether docker can pull it with content trust (signed in `targets` or `targets/releases`). */
+  released: boolean;
 }
 
 export type SweepTarget = { kind: 'key'; keyId: string } | { kind: 'signer'; name: string; gun?: string };

@@ -107,7 +107,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       record(`signTag ${gun} ${tagName} ${digest ?? ''}`);
       world.passphrasesSeen.push(await ask(ports));
       world.tags[gun] = [...(world.tags[gun] ?? []).filter((t) => t.tag !== tagName), tag(tagName)];
-      return { gun, tag: tagName, digest: digest ?? 'sha256:0', roles: ['targets/releases'] };
+      return { gun, tag: tagName, digest: digest ?? 'sha256:0', roles: ['targets/releases'], released: true };
     },
     previewRevokeTag: async (gun, tagName) => impact(gun, `tag ${tagName} is removed from targets/releases`, [tagName]),
     revokeTag: async (gun, tagName, ports) => {

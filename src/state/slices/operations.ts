@@ -84,7 +84,8 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
           await get().runTask(`Signing ${gun}:${tag}`, async (signal) => {
             const result = await services.signTag(gun, tag, digest, ports(signal));
             await get().trustDataChanged(['tags']);
-            return `Signed ${gun}:${tag} (${result.roles.join(', ')})`;
+            const unreleased = result.released ? '' : '; not released: docker pulls only tags signed in targets/releases';
+            return `Signed ${gun}:${tag} (${result.roles.join(', ')})${unreleased}`;
           });
         },
       });
