@@ -4,6 +4,7 @@
 // and injected here; this module never reads docker's configuration itself.
 import type { HintInput } from '../tuf/errors.js';
 import { PublicKey } from '../tuf/key.js';
+import { DEFAULT_TUF_LIMITS } from '../tuf/limits.js';
 import { authScope, parseChallenges, type AuthChallenge, type Authorize, type ScopeActions } from './auth-challenge.js';
 import {
   BadResponseError,
@@ -33,9 +34,9 @@ export type { MetadataFile } from './multipart.js';
 export type { TlsMaterial, Transport } from './transport.js';
 
 /** notary's `notary.MaxTimestampSize`: the client never reads more than 1 MiB of timestamp. */
-export const MAX_TIMESTAMP_BYTES = 1 << 20;
+export const MAX_TIMESTAMP_BYTES = DEFAULT_TUF_LIMITS.maxTimestampBytes;
 /** Cap for downloads whose length no trusted metadata states yet (root, first fetches). */
-export const MAX_UNKNOWN_METADATA_BYTES = 10 << 20;
+export const MAX_UNKNOWN_METADATA_BYTES = DEFAULT_TUF_LIMITS.maxRootBytes;
 /** Cap for answers that are not metadata (ping, keys, error bodies). */
 const MAX_SMALL_BODY_BYTES = 64 << 10;
 

@@ -10,7 +10,8 @@ import type { FileMeta } from '../tuf/metadata/index.js';
 import { parseMetadata } from '../tuf/metadata/index.js';
 import { RepositoryView } from '../tuf/repository-view.js';
 import { GoTime } from '../tuf/time.js';
-import { TrustedSet, type SizeLimits, type TrustedSetOptions } from '../tuf/trusted-set.js';
+import { tufLimits, type TufLimits } from '../tuf/limits.js';
+import { TrustedSet, trustedVersionOf, type TrustedSetOptions } from '../tuf/trusted-set.js';
 import {
   DelegationRefusedError,
   ExpiredMetadataError,
@@ -47,7 +48,7 @@ export interface RefreshOptions {
   clock?: () => Date;
   /** Called for each warning as it happens (also collected in the result). */
   onWarning?: (message: string) => void;
-  limits?: Partial<SizeLimits>;
+  limits?: Partial<TufLimits>;
   /**
    * Always ask for `root.json` first, as notary does before a publish (AlwaysCheckInitialized), so a
    * rotated or deleted repository is noticed before anything is signed against it.
@@ -160,21 +161,10 @@ function warrantsRootRefresh(e: unknown): e is Error {
   return e instanceof TufError || e instanceof MetadataNotFoundError || e instanceof DownloadTooLargeError;
 }
 
-/** Only `signed.version` of a cached file (rollback floor); files we cached had already verified. */
-function versionOf(bytes: Buffer | undefined): number | undefined {
-  if (!bytes) return undefined;
-  try {
-    const version = (JSON.parse(bytes.toString('utf8')) as { signed?: { version?: unknown } }).signed?.version;
-    return typeof version === 'number' && Number.isSafeInteger(version) ? version : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 interface Fetched {
   bytes: Buffer;
-  /** The version cached before this update (rollback floor). */
-  cachedVersion?: number;
+  /** The file cached before this update, for the trusted set's rollback floor. */
+  cached?: Buffer;
 }
 
 class Update {
@@ -221,7 +211,21 @@ class Update {
       if (!(e instanceof ServerUnreachableError)) throw e;
       trusted = await this.#fromCacheOnly(e);
     }
-    return { trusted, view: new RepositoryView(trusted), offline: this.#offline, warnings: this.warnings };
+    const view = new RepositoryView(trusted);
+    this.#warnIfRootCertificateExpiresSoon(view);
+    return { trusted, view, offline: this.#offline, warnings: this.warnings };
+  }
+
+  /** notary warns within six months of a root certificate's end; after it, notary-server refuses every update. */
+  #warnIfRootCertificateExpiresSoon(view: RepositoryView): void {
+    if (this.options.replacingRootKey) return;
+    const certificates = view.rootCertificates();
+    if (certificates.length === 0 || !certificates.every((c) => c.state === 'expires-soon')) return;
+    const last = new Date(Math.max(...certificates.map((c) => c.notAfter.getTime()))).toISOString();
+    this.#warn(
+      `the root certificate of ${this.gun} expires on ${last}: replace it before then with \`trust-tui key rotate root ${this.gun}\` ` +
+        '(once it has expired, notary-server refuses every update of the repository)',
+    );
   }
 
   // ------------------------------------------------------------------ online
@@ -233,7 +237,7 @@ class Update {
       if (e instanceof RepositoryNotInitialisedError) {
         const cachedRoot = await this.#cache.read(this.gun, 'root');
         if (cachedRoot) {
-          const trusted = versionOf(await this.#cache.read(this.gun, 'snapshot')) ?? versionOf(cachedRoot) ?? 1;
+          const trusted = trustedVersionOf(await this.#cache.read(this.gun, 'snapshot')) ?? trustedVersionOf(cachedRoot) ?? 1;
           throw new RepositoryMissingOnServerError(this.gun, this.#client.baseUrl, trusted);
         }
       }
@@ -290,6 +294,7 @@ class Update {
     const fresh = TrustedSet.fromTrustedRoot(set.root.raw, this.#setOptions);
     const trustedVersion = fresh.root.signed.version;
     if (latestVersion < trustedVersion) throw new RollbackError('root', trustedVersion, latestVersion);
+    fresh.checkRootWalk(latestVersion);
     for (let v = trustedVersion + 1; v < latestVersion; v++) {
       fresh.updateRoot(await this.#client.getMetadataByVersion(this.gun, 'root', v, this.#limit('root')));
     }
@@ -305,17 +310,17 @@ class Update {
   async #loadAfterRoot(set: TrustedSet): Promise<void> {
     // 5.4 timestamp: always the current one from the server (plain name, at most 1 MiB).
     const timestamp = await this.#fetchTimestamp();
-    set.updateTimestamp(timestamp.bytes, { minVersion: timestamp.cachedVersion });
+    set.updateTimestamp(timestamp.bytes, { cached: timestamp.cached });
 
     // 5.5 snapshot: from the cache when it is the file the timestamp names, else by checksum.
     const snapshot = await this.#fetchVouched('snapshot', set.timestamp!.signed.snapshotMeta);
-    set.updateSnapshot(snapshot.bytes, { minVersion: snapshot.cachedVersion });
+    set.updateSnapshot(snapshot.bytes, { cached: snapshot.cached });
     // notary's checkRoot: a snapshot naming another root means root rotated; refresh and retry.
     if (!set.snapshotMatchesRoot()) throw new RootChangedError();
 
     // 5.6 targets (every failure fatal), then delegations.
     const targets = await this.#fetchVouched('targets', set.snapshot!.signed.metaFor('targets')!);
-    set.updateTargets(targets.bytes, { minVersion: targets.cachedVersion });
+    set.updateTargets(targets.bytes, { cached: targets.cached });
     await this.#loadDelegations(set, 'targets');
   }
 
@@ -338,7 +343,7 @@ class Update {
         continue;
       }
       try {
-        set.updateDelegation(name, fetched.bytes, parent, { minVersion: fetched.cachedVersion });
+        set.updateDelegation(name, fetched.bytes, parent, { cached: fetched.cached });
       } catch (e) {
         if (!(e instanceof DelegationRefusedError)) throw e;
         this.#warn(`${this.gun}: skipping ${e.message}`);
@@ -383,7 +388,7 @@ class Update {
     }
     const bytes = await this.#client.getMetadata(this.gun, 'timestamp', this.#limit('timestamp'));
     this.#downloaded.add('timestamp');
-    return { bytes, cachedVersion: versionOf(cached) };
+    return { bytes, cached };
   }
 
   /** A file whose length and hashes trusted metadata states: cache when identical, else by checksum. */
@@ -397,11 +402,12 @@ class Update {
       ? await this.#client.getMetadataByChecksum(this.gun, role, sha256, meta.length)
       : await this.#client.getMetadata(this.gun, role, meta.length);
     this.#downloaded.add(role);
-    return { bytes, cachedVersion: versionOf(cached) };
+    return { bytes, cached };
   }
 
   #limit(role: 'root' | 'timestamp'): number {
-    return this.options.limits?.[role] ?? (role === 'root' ? 10 << 20 : 1 << 20);
+    const limits = tufLimits(this.options.limits);
+    return role === 'root' ? limits.maxRootBytes : limits.maxTimestampBytes;
   }
 
   // ------------------------------------------------------------------ offline

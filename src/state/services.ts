@@ -2,7 +2,7 @@
 // interface; src/state/trust-services.ts adapts src/trust to it, tests pass fakes. No trust rule is
 // implemented behind it twice: every method is one src/trust operation (or a read of its results).
 import type { PassphraseSource } from '../keys/passphrase.js';
-import type { DestructivePlan } from '../trust/plans.js';
+import type { DestructivePlan, PlanOutcome } from '../trust/plans.js';
 import type { SweepPlan, SweepTarget } from '../trust/sweep.js';
 
 /** online: verified from its server; offline: from the unexpired cache; error: could not be read (see problem). */
@@ -111,13 +111,16 @@ export type SignerKeyChoice = { from: 'keystore'; id: string } | { from: 'file';
  * A destructive change as src/trust planned it (src/trust/plans.ts): the confirmation dialog shows
  * exactly this object and `executePlan` carries out exactly this object.
  */
-export type { DestructivePlan, RevokeTagPlan, SignerRemovalPlan } from '../trust/plans.js';
+export type { DestructivePlan, PlanOutcome, RevokeTagPlan, SignerRemovalPlan } from '../trust/plans.js';
 
 export interface SignResult {
   gun: string;
   tag: string;
   digest: string;
+  /** Roles that verifiably sign the tag after publishing. */
   roles: string[];
+  /** Whether docker can pull it with content trust (signed in `targets` or `targets/releases`). */
+  released: boolean;
 }
 
 /** The compromised-key sweep's dry run as src/trust planned it; `runSweep` carries out exactly it. */
@@ -166,7 +169,7 @@ export interface Services {
   /** Removing the whole signer, or only `keyId` from that signer (no other signer is touched). */
   planRemoveSigner(gun: string, name: string, keyId?: string): Promise<DestructivePlan>;
   /** Carries out exactly `plan`, or changes nothing (refused, or the repository changed since). */
-  executePlan(plan: DestructivePlan, ports: OperationPorts): Promise<DestructivePlan>;
+  executePlan(plan: DestructivePlan, ports: OperationPorts): Promise<PlanOutcome>;
 
   // Compromised-key sweep (one resumable operation across all known repositories)
   planSweep(target: SweepTarget): Promise<SweepPlan>;

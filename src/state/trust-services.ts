@@ -120,7 +120,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     },
     async signTag(gun, tag, digest, ports) {
       const r = await sign(context(ports.passphrases), `${gun}:${tag}`, digest ? { digest } : {});
-      return { gun: r.gun, tag: r.tag, digest: r.digest, roles: r.roles };
+      return { gun: r.gun, tag: r.tag, digest: r.digest, roles: r.roles, released: r.released };
     },
     planRevokeTag: (gun, tag) => planTagRevocation(context(), gun, tag),
     async addSigner(gun, name, keys, ports) {

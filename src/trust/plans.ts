@@ -3,13 +3,15 @@
 // it. Before changing anything, executePlan plans again from the server's current state and refuses
 // when that differs from what was shown, so a stale preview can never stand for another change.
 import { RepositoryEditor } from '../tuf/editor.js';
+import type { PublishedRoleChange } from '../tuf/repository-diff.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 import { GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
 import { TrustError } from './errors.js';
-import { editableState, publish } from './publish.js';
+import { editableState } from './publish.js';
 import { openRepository } from './repository.js';
-import { planRevokeTag } from './revoke.js';
+import { describePublishedChanges } from './published-changes.js';
+import { carryOutRevocation, planRevokeTag } from './revoke.js';
 import { planRemoval, RELEASES_ROLE, type RemovalPlan, type RemovalTarget, type RoleChange } from './signer-removal.js';
 import { carryOut, describeRoleChange, heldKeys } from './signers.js';
 
@@ -50,7 +52,7 @@ export type DestructivePlan = RevokeTagPlan | SignerRemovalPlan;
 
 
 export async function planTagRevocation(ctx: TrustContext, gun: string, tag: string): Promise<RevokeTagPlan> {
-  const { result } = await planRevokeTag(ctx, `${gun}:${tag}`);
+  const { plan: result } = await planRevokeTag(ctx, `${gun}:${tag}`);
   return {
     kind: 'revoke-tag',
     gun: result.gun,
@@ -63,7 +65,7 @@ export async function planTagRevocation(ctx: TrustContext, gun: string, tag: str
       ...result.roles.map((role) => `${tag} is removed from ${role}`),
       ...result.remaining.map((role) => `${tag} stays in ${role} (this host holds none of its keys)`),
     ],
-    tagsLosingLastSignature: result.remaining.length === 0 ? [tag] : [],
+    tagsLosingLastSignature: result.staysReleased ? [] : [tag],
     doneMessage: `Revoked ${result.gun}:${tag}`,
   };
 }
@@ -118,20 +120,37 @@ function changedSincePreview(plan: DestructivePlan): TrustError {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/** What a carried-out plan did, as read back and verified from the server after publishing. */
+export interface PlanOutcome {
+  plan: DestructivePlan;
+  /** One sentence per role the publish changed. */
+  changes: string[];
+  /** Tags docker can no longer pull with content trust. */
+  tagsNoLongerReleased: string[];
+  /** The status line: the plan's done message and every role it changed. */
+  message: string;
+}
+
+function outcomeOf(plan: DestructivePlan, changes: readonly PublishedRoleChange[], tagsNoLongerReleased: string[]): PlanOutcome {
+  const lines = describePublishedChanges(changes);
+  const lost = tagsNoLongerReleased.length ? [`no longer released: ${tagsNoLongerReleased.join(', ')}`] : [];
+  const details = [...lines, ...lost];
+  return { plan, changes: lines, tagsNoLongerReleased, message: details.length ? `${plan.doneMessage}: ${details.join('; ')}` : plan.doneMessage };
+}
+
 /** Carries out exactly `plan` (the user has confirmed it), or changes nothing. */
-export async function executePlan(ctx: TrustContext, plan: DestructivePlan): Promise<DestructivePlan> {
+export async function executePlan(ctx: TrustContext, plan: DestructivePlan): Promise<PlanOutcome> {
   if (plan.refusal) throw new TrustError(`${plan.refusal}; nothing was changed`);
   if (plan.kind === 'revoke-tag') {
-    const { repo, editor, result } = await planRevokeTag(ctx, `${plan.gun}:${plan.tag}`);
-    if (!same([result.roles, result.remaining], [plan.roles, plan.remaining])) throw changedSincePreview(plan);
-    for (const role of result.roles) editor.targets(role).removeTarget(plan.tag);
-    await publish(ctx, repo, editor);
-    return plan;
+    const { repo, editor, plan: now } = await planRevokeTag(ctx, `${plan.gun}:${plan.tag}`);
+    if (!same([now.roles, now.remaining], [plan.roles, plan.remaining])) throw changedSincePreview(plan);
+    const done = await carryOutRevocation(ctx, repo, editor, now);
+    return outcomeOf(plan, done.changes, done.released ? [] : [plan.tag]);
   }
   const { repo, editor, removal } = await openRemoval(ctx, plan.gun, plan.signer, plan.keyId);
   if (!same([removal.changes, removal.skipped], [plan.roleChanges, plan.skipped])) throw changedSincePreview(plan);
   const what = plan.keyId === undefined ? `signer ${plan.signer}` : `key ${shortKeyId(plan.keyId)} of signer ${plan.signer}`;
   // The tags that lose their last signature were in the confirmed preview: nothing more to ask.
-  await carryOut(ctx, repo, editor, removal, what, plan.keyId ?? plan.signer, { yes: true });
-  return plan;
+  const done = await carryOut(ctx, repo, editor, removal, what, plan.keyId ?? plan.signer, { yes: true });
+  return outcomeOf(plan, done.changes, done.tagsNoLongerReleased);
 }

@@ -3,19 +3,38 @@
 import { parseReference } from '../registry/reference.js';
 import { TrustCache } from '../notary/cache.js';
 import { RepositoryEditor } from '../tuf/editor.js';
+import { diffRepository, type PublishedRoleChange } from '../tuf/repository-diff.js';
+import { RELEASE_ROLES } from '../tuf/repository-view.js';
 import { GoTime } from '../tuf/time.js';
 import { connect, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { CancelledError, InputError } from './errors.js';
 import { editableState, heldKeyIds, publish } from './publish.js';
-import { openRepository } from './repository.js';
+import { openRepository, type OpenedRepository } from './repository.js';
+
+/** What `revoke REPO:TAG` would do (the preview, the confirmation and the run use this one object). */
+export interface RevokeTagPlan {
+  gun: string;
+  tag: string;
+  /** Roles this host will remove the tag from. */
+  roles: string[];
+  /** Roles that keep holding the tag (this host holds none of their keys). */
+  remaining: string[];
+  /** Whether a release role (`targets`, `targets/releases`) keeps it: whether docker can still pull it. */
+  staysReleased: boolean;
+}
 
 export interface RevokeTagResult {
   gun: string;
   tag: string;
+  /** Roles that, read back and verified after publishing, no longer sign the tag. */
   roles: string[];
-  /** Roles that still hold the tag (signed by keys this host does not hold). */
+  /** Roles that still verifiably sign the tag. */
   remaining: string[];
+  /** Whether the tag is still released (docker can still pull it with content trust). */
+  released: boolean;
+  /** Every role the publish changed (verified before/after difference). */
+  changes: PublishedRoleChange[];
 }
 
 /** What `revoke REPO:TAG` would do, without changing anything. */
@@ -34,14 +53,31 @@ export async function planRevokeTag(ctx: TrustContext, input: string, options: S
     throw new InputError(`this host holds no key of the roles that signed ${tag} (${holding.join(', ')}): ask one of their signers to revoke it`);
   }
   const remaining = holding.filter((r) => !roles.includes(r));
-  return { repo, editor, result: { gun: repo.gun, tag, roles, remaining } satisfies RevokeTagResult };
+  const plan: RevokeTagPlan = { gun: repo.gun, tag, roles, remaining, staysReleased: remaining.some((r) => RELEASE_ROLES.includes(r)) };
+  return { repo, editor, plan };
 }
 
 export async function revokeTag(ctx: TrustContext, input: string, options: ServerOptions = {}): Promise<RevokeTagResult> {
-  const { repo, editor, result } = await planRevokeTag(ctx, input, options);
-  for (const role of result.roles) editor.targets(role).removeTarget(result.tag);
-  await publish(ctx, repo, editor);
-  return result;
+  const { repo, editor, plan } = await planRevokeTag(ctx, input, options);
+  return carryOutRevocation(ctx, repo, editor, plan);
+}
+
+/** Publishes `plan` and reports what the server now serves (read back and verified). */
+export async function carryOutRevocation(
+  ctx: TrustContext,
+  repo: OpenedRepository,
+  editor: RepositoryEditor,
+  plan: RevokeTagPlan,
+): Promise<RevokeTagResult> {
+  for (const role of plan.roles) editor.targets(role).removeTarget(plan.tag);
+  const { state } = await publish(ctx, repo, editor);
+  const changes = diffRepository(repo.state!.view, state.view);
+  const remaining = state.view.rolesHolding(plan.tag).map((e) => e.role);
+  const roles = repo.state!.view
+    .rolesHolding(plan.tag)
+    .map((e) => e.role)
+    .filter((r) => !remaining.includes(r));
+  return { gun: repo.gun, tag: plan.tag, roles, remaining, released: state.view.tag(plan.tag).length > 0, changes };
 }
 
 export interface RevokeRepositoryResult {

@@ -10,11 +10,12 @@ import { parseReference, requireTag, type TaggedReference } from '../registry/re
 import type { JsonValue } from '../tuf/canonical.js';
 import { isPathAllowed, parentRoleName } from '../tuf/delegation.js';
 import { RepositoryEditor } from '../tuf/editor.js';
+import { diffRepository, type PublishedRoleChange } from '../tuf/repository-diff.js';
 import { FileMeta } from '../tuf/metadata/index.js';
 import { GoTime } from '../tuf/time.js';
 import { deadlineOf, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
-import { InputError } from './errors.js';
+import { InputError, TrustError } from './errors.js';
 import { initRepository } from './init.js';
 import { editableState, heldKeyIds, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
@@ -32,7 +33,12 @@ export interface SignResult {
   tag: string;
   digest: string;
   size: number;
+  /** Roles that, read back and verified after publishing, sign the tag with this digest. */
   roles: string[];
+  /** Whether the tag is released now (signed in `targets` or `targets/releases`): what docker pulls. */
+  released: boolean;
+  /** Every role the publish changed (verified before/after difference). */
+  changes: PublishedRoleChange[];
   initialised: boolean;
   custom?: JsonValue;
 }
@@ -102,6 +108,25 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
   const roles = await signableRoles(ctx, repo, editor, reference.tag);
   const meta = FileMeta.fromDigests({ length: size!, sha256: hex }, custom);
   for (const role of roles) editor.targets(role).addTarget(reference.tag, meta, repo.state!.trusted.pathsOf(role));
-  await publish(ctx, repo, editor);
-  return { gun: repo.gun, tag: reference.tag, digest: digest!, size: size!, roles, initialised, ...(custom ? { custom } : {}) };
+  const { state } = await publish(ctx, repo, editor);
+  // Report what verifies now, not what was asked for.
+  const signedIn = state.view
+    .rolesHolding(reference.tag)
+    .filter((e) => e.digest === hex && e.meta.length === size && roles.includes(e.role))
+    .map((e) => e.role);
+  if (signedIn.length === 0) {
+    throw new TrustError(`published, but no role of ${repo.gun} verifiably signs ${reference.tag} now: run trust-tui info ${repo.gun}:${reference.tag}`);
+  }
+  for (const role of roles.filter((r) => !signedIn.includes(r))) ctx.warn(`published, but ${role} does not verifiably sign ${reference.tag}`);
+  return {
+    gun: repo.gun,
+    tag: reference.tag,
+    digest: digest!,
+    size: size!,
+    roles: signedIn,
+    released: state.view.tag(reference.tag).some((t) => t.digest === hex),
+    changes: diffRepository(repo.state!.view, state.view),
+    initialised,
+    ...(custom ? { custom } : {}),
+  };
 }

@@ -17,6 +17,7 @@ import { editableState, heldKeyIds, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 import { resolveSignerKeys, type SignerKey } from './signer-keys.js';
 import { applyRemoval, planRemoval, RELEASES_ROLE, type RemovalPlan, type RoleChange } from './signer-removal.js';
+import { diffRepository, tagsNoLongerReleased, type PublishedRoleChange } from '../tuf/repository-diff.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 
 export interface SignerKeyResult {
@@ -39,6 +40,8 @@ export interface AddSignerResult {
   /** The repository did not exist and was initialised first. */
   initialised: boolean;
   published: string[];
+  /** Every role the publish changed (verified before/after difference). */
+  changes: PublishedRoleChange[];
 }
 
 export interface RemovalResult {
@@ -46,7 +49,8 @@ export interface RemovalResult {
   server: string;
   /** The signer name (`signer remove`) or the canonical key ID (`signer remove-key`). */
   removed: string;
-  changes: RoleChange[];
+  /** Every role the publish changed (verified before/after difference), not only the ones asked for. */
+  changes: PublishedRoleChange[];
   /** Delegations using the key whose parent this host cannot sign: left as they were. */
   skipped: { role: string; parent: string }[];
   tagsNoLongerReleased: string[];
@@ -183,6 +187,7 @@ async function addOrExtendSigner(
     threshold: now.threshold,
     initialised,
     published: result.published,
+    changes: diffRepository(repo.state!.view, result.state.view),
   };
 }
 
@@ -262,9 +267,9 @@ export async function carryOut(
     gun: repo.gun,
     server: repo.endpoint.url,
     removed,
-    changes: plan.changes,
+    changes: diffRepository(repo.state!.view, result.state.view),
     skipped: plan.skipped,
-    tagsNoLongerReleased: tags,
+    tagsNoLongerReleased: tagsNoLongerReleased(repo.state!.view, result.state.view),
     published: result.published,
   };
 }

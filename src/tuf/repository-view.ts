@@ -299,6 +299,11 @@ export class RepositoryView {
     return out;
   }
 
+  /** The version of a targets role's file, trusted or refused (undefined when there is none). */
+  roleVersion(role: string): number | undefined {
+    return (this.#set.targetsOf(role) ?? this.#set.refusedDelegations.get(role)?.envelope)?.signed.version;
+  }
+
   /** docker's signers: every delegation except `targets/releases`, sorted by name. */
   signers(): DelegationInfo[] {
     return this.delegations()

@@ -5,9 +5,11 @@
 // the clock is injected. Step numbers cite the TUF specification's "detailed client workflow"
 // (5.3 root, 5.4 timestamp, 5.5 snapshot, 5.6 targets) adapted to notary 0.7 (notary-protocol.md 5.1):
 // snapshot/timestamp `meta` carry hashes and length but no version, so rollback of a role is checked
-// against the version the caller last trusted (`minVersion`, from its cache).
+// against the file the client trusted before (its cache, handed in as `cached`): as in python-tuf's
+// TrustedMetadataSet, the versions of trusted cached files are the floor, and this set applies it.
 import { certificateProblem, certificateValidity, requireUsableRootKeys, usableRootKeys, usableRootRole, type UsableRootKey } from './certs.js';
 import { ALL_PATHS, isDirectChild, restrictPaths } from './delegation.js';
+import { tufLimits, type TufLimits } from './limits.js';
 import { SignatureError } from './errors.js';
 import { parseMetadata, type Envelope, type FileMeta, type Root, type SignedMetadata, type Snapshot, type Targets, type Timestamp } from './metadata/index.js';
 import { countValidSignatures, verifyRoleSignatures } from './threshold.js';
@@ -18,6 +20,7 @@ import {
   HashMismatchError,
   RollbackError,
   RootCertificateError,
+  RotationLimitError,
   SizeLimitError,
   UpdateRefusedError,
   WorkflowOrderError,
@@ -32,14 +35,6 @@ export type RootKeyFilter = (
   context: { gun: string; now: Date; alreadyTrusted: boolean },
 ) => UsableRootKey[];
 
-export interface SizeLimits {
-  /** No trusted metadata states root's length: a sane cap. */
-  root: number;
-  /** notary.MaxTimestampSize. Snapshot, targets and delegations are held to their exact `meta` length. */
-  timestamp: number;
-}
-
-export const DEFAULT_SIZE_LIMITS: SizeLimits = { root: 10 << 20, timestamp: 1 << 20 };
 
 export interface TrustedSetOptions {
   /** The repository (GUN): root certificates' CN must match it. */
@@ -47,7 +42,7 @@ export interface TrustedSetOptions {
   clock?: () => Date;
   /** Default: trust on first use (every usable certificate counts). */
   rootKeyFilter?: RootKeyFilter;
-  limits?: Partial<SizeLimits>;
+  limits?: Partial<TufLimits>;
   /**
    * The caller is about to replace the root key (`key rotate root`): the current root's certificates
    * may be expired or not yet valid, since a new root signed by the old key is the only repair.
@@ -55,9 +50,24 @@ export interface TrustedSetOptions {
   replacingRootKey?: boolean;
 }
 
-/** Only accept a version at or above this (the caller's cached version) — rollback protection. */
+/** What the client trusted before for the role being updated. */
 export interface UpdateOptions {
-  minVersion?: number;
+  /**
+   * The role's file in the client's cache (it verified when it was cached): its version is the
+   * rollback floor. The caller passes the bytes; the rule is this set's.
+   */
+  cached?: Uint8Array;
+}
+
+/** `signed.version` of a previously trusted file, or undefined when unreadable (no floor from it). */
+export function trustedVersionOf(bytes: Uint8Array | undefined): number | undefined {
+  if (!bytes) return undefined;
+  try {
+    const version = (JSON.parse(Buffer.from(bytes).toString('utf8')) as { signed?: { version?: unknown } }).signed?.version;
+    return typeof version === 'number' && Number.isSafeInteger(version) ? version : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface TrustedDelegation {
@@ -105,11 +115,13 @@ export class TrustedSet {
   readonly gun: string;
   readonly #clock: () => Date;
   readonly #rootKeyFilter: RootKeyFilter;
-  readonly #limits: SizeLimits;
+  readonly #limits: TufLimits;
   readonly #replacingRootKey: boolean;
   #root: Envelope<Root>;
   /** The current root's keys that passed the structural and pinning checks (validity not yet checked). */
   #rootKeys: UsableRootKey[] = [];
+  /** Root versions accepted through updateRoot in this set (capped by maxRootRotations). */
+  #rootRotations = 0;
   #timestamp?: Envelope<Timestamp>;
   #snapshot?: Envelope<Snapshot>;
   #targets?: Envelope<Targets>;
@@ -120,7 +132,7 @@ export class TrustedSet {
     this.gun = options.gun;
     this.#clock = options.clock ?? (() => new Date());
     this.#rootKeyFilter = options.rootKeyFilter ?? TOFU;
-    this.#limits = { ...DEFAULT_SIZE_LIMITS, ...options.limits };
+    this.#limits = tufLimits(options.limits);
     this.#replacingRootKey = options.replacingRootKey ?? false;
     this.#root = root;
   }
@@ -146,8 +158,7 @@ export class TrustedSet {
   }
 
   static #bootstrap(bytes: Uint8Array, options: TrustedSetOptions, alreadyTrusted: boolean): TrustedSet {
-    const limits = { ...DEFAULT_SIZE_LIMITS, ...options.limits };
-    checkSize('root', bytes, limits.root);
+    checkSize('root', bytes, tufLimits(options.limits).maxRootBytes);
     const envelope = parseMetadata(bytes, 'root');
     const set = new TrustedSet(envelope, options);
     set.#rootKeys = set.#verifyRootSelfSigned(envelope, alreadyTrusted);
@@ -162,6 +173,10 @@ export class TrustedSet {
 
   get root(): Envelope<Root> {
     return this.#root;
+  }
+
+  get limits(): Readonly<TufLimits> {
+    return this.#limits;
   }
 
   get timestamp(): Envelope<Timestamp> | undefined {
@@ -215,7 +230,8 @@ export class TrustedSet {
    */
   updateRoot(bytes: Uint8Array): Envelope<Root> {
     if (this.#timestamp) throw new WorkflowOrderError('root cannot be updated after the timestamp was loaded');
-    checkSize('root', bytes, this.#limits.root);
+    this.checkRootWalk(this.#root.signed.version + 1);
+    checkSize('root', bytes, this.#limits.maxRootBytes);
     const envelope = parseMetadata(bytes, 'root');
     const trusted = this.#root.signed;
     const now = this.now();
@@ -245,7 +261,19 @@ export class TrustedSet {
 
     this.#root = envelope;
     this.#rootKeys = rootKeys;
+    this.#rootRotations++;
     return envelope;
+  }
+
+  /**
+   * Refuses (before anything is downloaded) a walk to root `version` that would take more rotations
+   * than `maxRootRotations`: a server must not make a client fetch and verify unbounded root versions.
+   */
+  checkRootWalk(version: number): void {
+    const steps = this.#rootRotations + (version - this.#root.signed.version);
+    if (steps > this.#limits.maxRootRotations) {
+      throw new RotationLimitError(this.#root.signed.version, version, this.#limits.maxRootRotations);
+    }
   }
 
   /** Signed by its own threshold of structurally usable, pinning-accepted certificates; returns those. */
@@ -291,10 +319,10 @@ export class TrustedSet {
     if (this.#snapshot) throw new WorkflowOrderError('timestamp cannot be updated after the snapshot was loaded');
     this.#checkNotExpired(this.#root);
     this.#checkRootCertificatesValid();
-    checkSize('timestamp', bytes, this.#limits.timestamp);
+    checkSize('timestamp', bytes, this.#limits.maxTimestampBytes);
     const envelope = parseMetadata(bytes, 'timestamp');
     this.#verifyBaseRole('timestamp', envelope);
-    checkRollback('timestamp', envelope.signed.version, options.minVersion, this.#timestamp?.signed.version);
+    checkRollback('timestamp', envelope.signed.version, trustedVersionOf(options.cached), this.#timestamp?.signed.version);
     this.#checkNotExpired(envelope);
     this.#timestamp = envelope;
     return envelope;
@@ -315,7 +343,7 @@ export class TrustedSet {
     checkFileMeta('snapshot', bytes, timestamp.signed.snapshotMeta, 'the timestamp');
     const envelope = parseMetadata(bytes, 'snapshot');
     this.#verifyBaseRole('snapshot', envelope);
-    checkRollback('snapshot', envelope.signed.version, options.minVersion, this.#snapshot?.signed.version);
+    checkRollback('snapshot', envelope.signed.version, trustedVersionOf(options.cached), this.#snapshot?.signed.version);
     this.#checkNotExpired(envelope);
     this.#snapshot = envelope;
     return envelope;
@@ -339,7 +367,7 @@ export class TrustedSet {
     checkFileMeta('targets', bytes, snapshot.signed.metaFor('targets')!, 'the snapshot');
     const envelope = parseMetadata(bytes, 'targets');
     this.#verifyBaseRole('targets', envelope);
-    checkRollback('targets', envelope.signed.version, options.minVersion);
+    checkRollback('targets', envelope.signed.version, trustedVersionOf(options.cached));
     this.#checkNotExpired(envelope);
     this.#targets = envelope;
     return envelope;
@@ -357,6 +385,9 @@ export class TrustedSet {
     const parentPaths = this.pathsOf(parentName);
     if (!parent || !parentPaths) throw new WorkflowOrderError(`${name} needs its parent ${parentName} to be trusted first`);
     if (this.#delegations.has(name)) throw new WorkflowOrderError(`${name} was already loaded`);
+    if (this.#delegations.size + this.#refused.size >= this.#limits.maxDelegations) {
+      throw new UpdateRefusedError(name, `more than ${this.#limits.maxDelegations} delegated roles in one repository; refused (endless data)`);
+    }
     if (!isDirectChild(parentName, name)) throw new UpdateRefusedError(name, `is not a direct child of ${parentName}`);
     const entry = parent.signed.getDelegation(name);
     if (!entry) throw new UpdateRefusedError(name, `${parentName} does not delegate to it`);
@@ -381,7 +412,7 @@ export class TrustedSet {
         `valid signatures did not meet threshold for ${name} (${count.validKeyIds.length} of ${entry.threshold} required); skipped`,
       );
     }
-    checkRollback(name, envelope.signed.version, options.minVersion);
+    checkRollback(name, envelope.signed.version, trustedVersionOf(options.cached));
     if (envelope.signed.isExpired(this.#goNow())) refuse('expired', `expired at ${envelope.signed.expires.toString()}; skipped`);
 
     const trusted: TrustedDelegation = {

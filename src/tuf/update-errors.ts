@@ -69,6 +69,18 @@ export class SizeLimitError extends UpdateRefusedError {
   }
 }
 
+/** Endless rotation: a newest root further ahead of the trusted one than the client walks. */
+export class RotationLimitError extends UpdateRefusedError {
+  override name = 'RotationLimitError';
+  constructor(
+    readonly trustedVersion: number,
+    readonly offeredVersion: number,
+    readonly limit: number,
+  ) {
+    super('root', `version ${offeredVersion} is more than ${limit} rotations past the trusted version ${trustedVersion}; refused without walking them`);
+  }
+}
+
 /** The caller broke the workflow order (e.g. targets before snapshot): a programming error. */
 export class WorkflowOrderError extends TufError {
   override name = 'WorkflowOrderError';

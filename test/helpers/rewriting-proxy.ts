@@ -14,13 +14,17 @@ export type Rewrite = (urlPath: string, body: Buffer) => Buffer;
 export interface RewritingProxy {
   url: string;
   rewrite: { fn: Rewrite };
+  /** Every request path, in order. */
+  requests: string[];
   close(): Promise<void>;
 }
 
 export async function rewritingProxy(server: NotaryServer): Promise<RewritingProxy> {
   const ca = readFileSync(server.caFile);
   const rewrite = { fn: ((_p, b) => b) as Rewrite };
+  const requests: string[] = [];
   const proxy = http.createServer((req, res) => {
+    requests.push(req.url ?? '/');
     const upstream = https.request(
       `${server.url}${req.url ?? '/'}`,
       { method: req.method, headers: { ...req.headers, host: `127.0.0.1:${server.port}` }, ca, agent: false },
@@ -43,6 +47,7 @@ export async function rewritingProxy(server: NotaryServer): Promise<RewritingPro
   return {
     url: `http://127.0.0.1:${port}`,
     rewrite,
+    requests,
     close: () =>
       new Promise((resolve) => {
         proxy.closeAllConnections();

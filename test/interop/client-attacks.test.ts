@@ -114,6 +114,22 @@ describe('a server that serves bad metadata', () => {
     await expect(refresh(gun, options)).rejects.toThrow(/timestamp\.json .* is larger than the 1048576 bytes allowed/);
   });
 
+  it('endless rotation: a root.json claiming to be far ahead is refused without walking the versions', async () => {
+    proxy.rewrite.fn = (_p, b) => b;
+    const { options, trustDir } = await freshClient();
+    await refresh(gun, options);
+    const before = await snapshotOfDir(trustDir);
+    proxy.rewrite.fn = (p, body) =>
+      p.endsWith('/_trust/tuf/root.json') ? Buffer.from(body.toString().replace(/"version":1\}/, '"version":100000}')) : body;
+    proxy.requests.length = 0;
+    await expect(refresh(gun, { ...options, alwaysFetchRoot: true })).rejects.toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('root: version 100000 is more than 32 rotations past the trusted version 1'),
+    });
+    expect(proxy.requests.filter((p) => /\/\d+\.root\.json$/.test(p))).toEqual([]);
+    expect(await snapshotOfDir(trustDir)).toEqual(before);
+  });
+
   it('expired metadata (two weeks later, server not re-signing): refused as a freeze', async () => {
     proxy.rewrite.fn = (_p, b) => b;
     const { options } = await freshClient();

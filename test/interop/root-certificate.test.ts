@@ -128,6 +128,8 @@ describe('root certificates out of their validity period (real notary-server, re
       expect(ok(await c.tt(['info', expiredGun])).stdout).toMatch(/v1 .* verified/);
       expect(ok(await c.notary(['list', expiredGun])).stdout).toContain('v1');
     }
+    // notary warns within six months of the end; here it is seconds away.
+    expect((await owner.tt(['info', expiredGun])).stderr).toContain(`replace it before then with \`trust-tui key rotate root ${expiredGun}\``);
     const info = JSON.parse(ok(await owner.tt(['--json', 'info', expiredGun])).stdout);
     expect(info.rootCertificates).toEqual([expect.objectContaining({ state: 'expires-soon' })]);
     expect(ok(await owner.tt(['info', expiredGun])).stdout).toMatch(/root\s+1\s+.*\n\s+certificate [0-9a-f]{12}\s+\S+\s+expires-soon/);

@@ -144,6 +144,26 @@ describe('refresh', () => {
     await expect(refresh(repo.gun, opts({ cache: new TrustCache(path.join(dir, 'fresh')) }))).rejects.toBeInstanceOf(RepositoryNotInitialisedError);
   });
 
+  it('walks at most maxRootRotations root versions in one update (32 by default)', async () => {
+    await refresh(repo.gun, opts());
+    for (let i = 0; i < 33; i++) await repo.rotateRootKey();
+    repo.publish(['targets']);
+    server.requests = [];
+    await expect(refresh(repo.gun, opts())).rejects.toThrow(/root: version 34 is more than 32 rotations past the trusted version 1/);
+    expect(server.requests.filter((r) => /^\d+\.root\.json$/.test(r))).toEqual([]);
+    // within the limit, every version is walked
+    const walked = await refresh(repo.gun, opts({ limits: { maxRootRotations: 40 } }));
+    expect(walked.trusted.root.signed.version).toBe(34);
+  });
+
+  it('uses the time the update began for every expiry check in it (TUF 5.1)', async () => {
+    // The timestamp expires 14 days after NOW; the clock moves past that while the update runs.
+    let calls = 0;
+    const clock = () => (calls++ === 0 ? NOW : new Date(NOW.getTime() + 30 * 86_400_000));
+    const r = await refresh(repo.gun, opts({ clock }));
+    expect(r.trusted.timestamp?.signed.version).toBe(1);
+  });
+
   it('refuses a root the cached root does not vouch for (repository re-created with new keys)', async () => {
     await refresh(repo.gun, opts());
     server.repo = await MemoryRepo.create(repo.gun, NOW);

@@ -130,7 +130,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       record(`signTag ${gun} ${tagName} ${digest ?? ''}`);
       world.passphrasesSeen.push(await ask(ports));
       world.tags[gun] = [...(world.tags[gun] ?? []).filter((t) => t.tag !== tagName), tag(tagName)];
-      return { gun, tag: tagName, digest: digest ?? 'sha256:0', roles: ['targets/releases'] };
+      return { gun, tag: tagName, digest: digest ?? 'sha256:0', roles: ['targets/releases'], released: true };
     },
     planRevokeTag: async (gun, tagName) =>
       ({
@@ -175,7 +175,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         record(`removeSigner ${plan.gun} ${plan.signer} ${plan.keyId ?? ''}`);
         world.signers[plan.gun] = (world.signers[plan.gun] ?? []).filter((s) => s.name !== plan.signer || plan.keyId !== undefined);
       }
-      return plan;
+      return { plan, changes: [], tagsNoLongerReleased: [], message: plan.doneMessage };
     },
     planSweep: async (target) => {
       record(`planSweep ${JSON.stringify(target)}`);

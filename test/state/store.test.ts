@@ -81,7 +81,7 @@ describe('revoking a tag', () => {
     await store.getState().confirmRevokeSelectedTag();
     const modal = store.getState().modal;
     expect(modal).toMatchObject({ kind: 'plan', plan: { kind: 'revoke-tag', tag: 'v2', confirmText: 'v2' } });
-    expect(modal?.kind === 'plan' && planLines(modal.plan).join('\n')).toContain('lose their last valid signature: v2');
+    expect(modal?.kind === 'plan' && planLines(modal.plan).join('\n')).toContain('lose their last valid release signature: v2');
 
     expect(await store.getState().confirmModal('v')).toBe(false);
     expect(world.calls.filter((c) => c.startsWith('revokeTag'))).toEqual([]);
@@ -91,7 +91,7 @@ describe('revoking a tag', () => {
     stop();
     expect(world.calls).toContain('revokeTag example.com/team/app v2');
     expect(store.getState().lists.tags.rows.map((t) => t.tag)).toEqual(['v1', 'latest']);
-    expect(store.getState().status).toBe('Revoked example.com/team/app:v2');
+    expect(store.getState().status).toBe('Revoked example.com/team/app:v2: tag v2 removed');
   });
 
   it('closing the dialog changes nothing', async () => {
@@ -109,6 +109,35 @@ describe('revoking a tag', () => {
     await store.getState().confirmRevokeSelectedTag();
     expect(store.getState().modal).toBeNull();
     expect(store.getState().status).toContain('Read-only');
+  });
+});
+
+describe('removing a signer key', () => {
+  it('reports every role the server now shows changed, not only the signer the key was picked from', async () => {
+    const { store, services } = await openApp();
+    // What the server shows changed after publishing (src/trust reads it back): alice lost the key,
+    // and targets/releases lost it too.
+    services.executePlan = async (plan) => ({
+      plan,
+      changes: ['targets/alice: key(s) bbbbbbb removed; still verifies', 'targets/releases: key(s) bbbbbbb removed; re-signed; it verifies'],
+      tagsNoLongerReleased: [],
+      message: `${plan.doneMessage}: targets/alice: key(s) bbbbbbb removed; still verifies; targets/releases: key(s) bbbbbbb removed; re-signed; it verifies`,
+    });
+    store.getState().openRepository('example.com/team/app', 'signers');
+    await until(() => store.getState().lists.signers.status === 'ready');
+    store.getState().chooseSignerKeyToRemove();
+    const choose = store.getState().modal;
+    if (choose?.kind !== 'choose') throw new Error(`expected the key choice, got ${choose?.kind}`);
+    choose.choose(choose.options[0]!.value);
+    await until(() => store.getState().modal?.kind === 'plan');
+    const confirm = store.getState().modal;
+    const stop = answerPassphrases(store, 'repo-pass');
+    expect(await store.getState().confirmModal(confirm?.kind === 'plan' ? confirm.plan.confirmText : '')).toBe(true);
+    stop();
+    const status = store.getState().status ?? '';
+    expect(status).toContain('targets/alice: key(s) bbbbbbb removed; still verifies');
+    expect(status).toContain('targets/releases: key(s) bbbbbbb removed');
+    expect(status).not.toMatch(/from alice$/);
   });
 });
 

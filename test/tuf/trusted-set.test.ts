@@ -115,8 +115,8 @@ describe('TrustedSet: root', () => {
   });
 
   it('refuses a root above the size limit before parsing it', async () => {
-    expect(() => TrustedSet.fromNewRoot(repo.file('root'), options(repo, NOW, { limits: { root: 100 } }))).toThrow(SizeLimitError);
-    const set = TrustedSet.fromTrustedRoot(repo.file('root'), options(repo, NOW, { limits: { root: 3000 } }));
+    expect(() => TrustedSet.fromNewRoot(repo.file('root'), options(repo, NOW, { limits: { maxRootBytes: 100 } }))).toThrow(SizeLimitError);
+    const set = TrustedSet.fromTrustedRoot(repo.file('root'), options(repo, NOW, { limits: { maxRootBytes: 3000 } }));
     await repo.rotateRootKey(); // two certificates now: larger than 3000 bytes
     expect(() => set.updateRoot(repo.file('root'))).toThrow(/bytes exceed the limit of 3000/);
   });
@@ -143,19 +143,19 @@ describe('TrustedSet: timestamp, snapshot, targets', () => {
     expect(() => set.updateRoot(repo.file('root'))).toThrow(WorkflowOrderError);
   });
 
-  it('rollback: refuses timestamp, snapshot and targets below the cached versions', () => {
+  it('rollback: the cached files are the floor; timestamp, snapshot and targets below them are refused', () => {
     const old = new Map(repo.files);
     repo.addTarget('targets', 'v1');
     repo.publish(['targets']);
-    const versions = { timestamp: 2, snapshot: 2, targets: 2 };
+    const cached = new Map(repo.files); // version 2 of each: what this client trusted last
     const set = TrustedSet.fromTrustedRoot(repo.file('root'), options(repo));
-    expect(() => set.updateTimestamp(old.get('timestamp')!, { minVersion: versions.timestamp })).toThrow(
+    expect(() => set.updateTimestamp(old.get('timestamp')!, { cached: cached.get('timestamp') })).toThrow(
       'timestamp: version 1 is older than the trusted version 2',
     );
-    set.updateTimestamp(old.get('timestamp')!, { minVersion: 1 });
-    expect(() => set.updateSnapshot(old.get('snapshot')!, { minVersion: versions.snapshot })).toThrow(RollbackError);
+    set.updateTimestamp(old.get('timestamp')!, { cached: old.get('timestamp') });
+    expect(() => set.updateSnapshot(old.get('snapshot')!, { cached: cached.get('snapshot') })).toThrow(RollbackError);
     set.updateSnapshot(old.get('snapshot')!);
-    expect(() => set.updateTargets(old.get('targets')!, { minVersion: versions.targets })).toThrow(RollbackError);
+    expect(() => set.updateTargets(old.get('targets')!, { cached: cached.get('targets') })).toThrow(RollbackError);
   });
 
   it('freeze: refuses an expired timestamp, snapshot or targets, and an expired root', () => {
@@ -300,7 +300,9 @@ describe('TrustedSet: delegations', () => {
     repo.addDelegation('targets/releases', [newEcdsaKey()]);
     repo.publish(['targets', 'targets/releases']);
     expect(() =>
-      loadTop(repo).updateDelegation('targets/releases', repo.file('targets/releases'), 'targets', { minVersion: 4 }),
+      loadTop(repo).updateDelegation('targets/releases', repo.file('targets/releases'), 'targets', {
+        cached: Buffer.from(JSON.stringify({ signed: { version: 4 } })),
+      }),
     ).toThrow(RollbackError);
   });
 });

@@ -94,7 +94,7 @@ describe('revoking a tag', () => {
     await ui.waitFor('v2');
     await ui.press('j', 'd');
     await ui.waitFor('Type v2 to confirm');
-    expect(ui.frame()).toContain('lose their last valid signature: v2');
+    expect(ui.frame()).toContain('lose their last valid release signature: v2');
     await ui.type('vq');
     await ui.press(KEYS.enter);
     expect(ui.frame()).toContain('Value must be exactly v2');

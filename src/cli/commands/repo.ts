@@ -52,13 +52,19 @@ export function registerRepoCommands(program: Command, io: Io): void {
       // A size alone would be silently replaced by the registry's: refuse it instead.
       if (opts.size !== undefined && opts.digest === undefined) cmd.error('error: option --size requires --digest (the size of that manifest)');
       const g = globalOptions(cmd);
-      const [{ cliContext }, { sign }] = await Promise.all([import('../context.js'), import('../../trust/sign.js')]);
+      const [{ cliContext }, { sign }, { describePublishedChange }] = await Promise.all([
+        import('../context.js'),
+        import('../../trust/sign.js'),
+        import('../../trust/published-changes.js'),
+      ]);
       if (!g.json) io.stdout(`Signing and pushing trust data for ${image}...\n`);
       const r = await sign(cliContext(g, io), image, { ...serverOptions(opts), digest: opts.digest, size: opts.size, meta: opts.meta });
       emit(io, g, r, () =>
         [
           ...(r.initialised ? [`Initialized signed repository ${r.gun}`] : []),
           `Successfully signed ${r.gun}:${r.tag} (${r.digest}, ${r.size} bytes) in ${r.roles.join(', ')}`,
+          ...r.changes.map((c) => `  ${describePublishedChange(c)}`),
+          ...(r.released ? [] : [`${r.tag} is not released: docker pulls only tags signed in targets/releases (or targets); ask a releases signer to sign it`]),
         ].join('\n'),
       );
     },
@@ -73,10 +79,11 @@ export function registerRepoCommands(program: Command, io: Io): void {
       .description('Remove your signature of a tag, or all trust data of a repository'),
   ).action(async (image: string, opts: ServerFlags & { yes?: boolean; localOnly?: boolean }, cmd: Command) => {
     const g = globalOptions(cmd);
-    const [{ cliContext }, revoke, { parseReference }] = await Promise.all([
+    const [{ cliContext }, revoke, { parseReference }, { describePublishedChange }] = await Promise.all([
       import('../context.js'),
       import('../../trust/revoke.js'),
       import('../../registry/reference.js'),
+      import('../../trust/published-changes.js'),
     ]);
     const ctx = cliContext(g, io);
     if (parseReference(image).tag !== undefined) {
@@ -85,7 +92,12 @@ export function registerRepoCommands(program: Command, io: Io): void {
       emit(io, g, r, () =>
         [
           `Successfully deleted signature for ${r.gun}:${r.tag} from ${r.roles.join(', ')}`,
-          ...(r.remaining.length ? [`Still signed in ${r.remaining.join(', ')} by keys this host does not hold`] : []),
+          ...r.changes.map((c) => `  ${describePublishedChange(c)}`),
+          r.released
+            ? `${r.tag} is still released: signed in ${r.remaining.join(', ')}`
+            : r.remaining.length
+              ? `${r.tag} is no longer released (docker cannot pull it with content trust); still signed in ${r.remaining.join(', ')}, which does not release it`
+              : `${r.tag} is no longer signed by any role`,
         ].join('\n'),
       );
     } else {

@@ -19,32 +19,19 @@ function parseThreshold(value: string): number {
 }
 
 
-function renderAdded(r: AddSignerResult): string {
+function renderAdded(r: AddSignerResult, describe: (c: RemovalResult['changes'][number]) => string): string {
   return [
     ...(r.initialised ? [`Successfully initialized "${r.gun}"`] : []),
     `Successfully added signer: ${r.signer} to ${r.gun}`,
     ...r.added.map((k) => `  key ${k.id} (${k.keytype}, from ${k.source})`),
-    `  ${r.role}: ${r.keyIds.length} key(s), threshold ${r.threshold}; keys also in targets/releases`,
+    ...r.changes.map((c) => `  ${describe(c)}`),
   ].join('\n');
 }
 
-const OUTCOME_TEXT: Record<string, string> = {
-  removed: 'deleted',
-  'still-valid': 'still verifies with its remaining keys',
-  're-signed': 're-signed with a remaining key held here, so its tags stay valid',
-  unverifiable: 'does NOT verify any more until a holder of a remaining key signs it again',
-  'was-unverifiable': 'did not verify before and still does not',
-  unsigned: 'has not signed anything yet',
-};
-
-function renderRemoved(r: RemovalResult, what: string): string {
+function renderRemoved(r: RemovalResult, what: string, describe: (c: RemovalResult['changes'][number]) => string): string {
   return [
     `Successfully removed ${what} from ${r.gun}`,
-    ...r.changes.map((c) => {
-      const keys = c.outcome === 'removed' ? '' : ` (removed key(s) ${c.removedKeyIds.map(shortKeyId).join(', ')}`;
-      const threshold = c.threshold !== c.previousThreshold ? `; threshold lowered to ${c.threshold}` : '';
-      return `  ${c.role}: ${OUTCOME_TEXT[c.outcome]}${keys}${keys ? `${threshold})` : ''}`;
-    }),
+    ...r.changes.map((c) => `  ${describe(c)}`),
     ...r.skipped.map((s) => `  ${s.role}: unchanged (this host cannot sign ${s.parent})`),
     r.tagsNoLongerReleased.length > 0 ? `No longer released: ${r.tagsNoLongerReleased.join(', ')}` : 'Every released tag stays released',
   ].join('\n');
@@ -80,10 +67,14 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .description('Add a signer (or more keys to one): its keys go into targets/NAME and targets/releases'),
   ).action(async (repository: string, name: string, opts: ServerFlags & { key?: string[]; threshold?: number }, cmd: Command) => {
     const g = globalOptions(cmd);
-    const [{ cliContext }, { addSigner }] = await Promise.all([import('../context.js'), import('../../trust/signers.js')]);
+    const [{ cliContext }, { addSigner }, { describePublishedChange }] = await Promise.all([
+      import('../context.js'),
+      import('../../trust/signers.js'),
+      import('../../trust/published-changes.js'),
+    ]);
     if (!g.json) io.stdout(`Adding signer "${name}" to ${repository}...\n`);
     const r = await addSigner(cliContext(g, io), repository, name, opts.key ?? [], { ...serverOptions(opts), threshold: opts.threshold });
-    emit(io, g, r, () => renderAdded(r));
+    emit(io, g, r, () => renderAdded(r, describePublishedChange));
   });
 
   withServerOptions(
@@ -95,9 +86,13 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .description("Add keys to an existing signer (and to targets/releases)"),
   ).action(async (repository: string, name: string, opts: ServerFlags & { key?: string[] }, cmd: Command) => {
     const g = globalOptions(cmd);
-    const [{ cliContext }, { addSignerKeys }] = await Promise.all([import('../context.js'), import('../../trust/signers.js')]);
+    const [{ cliContext }, { addSignerKeys }, { describePublishedChange }] = await Promise.all([
+      import('../context.js'),
+      import('../../trust/signers.js'),
+      import('../../trust/published-changes.js'),
+    ]);
     const r = await addSignerKeys(cliContext(g, io), repository, name, opts.key ?? [], serverOptions(opts));
-    emit(io, g, r, () => renderAdded(r));
+    emit(io, g, r, () => renderAdded(r, describePublishedChange));
   });
 
   withServerOptions(
@@ -110,10 +105,14 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .description('Remove a signer: targets/NAME and its keys in targets/releases (re-signing releases when needed)'),
   ).action(async (repository: string, name: string, opts: RemovalFlags, cmd: Command) => {
     const g = globalOptions(cmd);
-    const [{ cliContext }, { removeSigner }] = await Promise.all([import('../context.js'), import('../../trust/signers.js')]);
+    const [{ cliContext }, { removeSigner }, { describePublishedChange }] = await Promise.all([
+      import('../context.js'),
+      import('../../trust/signers.js'),
+      import('../../trust/published-changes.js'),
+    ]);
     if (!g.json) io.stdout(`Removing signer "${name}" from ${repository}...\n`);
     const r = await removeSigner(cliContext(g, io), repository, name, { ...serverOptions(opts), yes: opts.yes, force: opts.force });
-    emit(io, g, r, () => renderRemoved(r, name));
+    emit(io, g, r, () => renderRemoved(r, name, describePublishedChange));
   });
 
   withServerOptions(
@@ -126,9 +125,13 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .description('Remove a key from every signer of a repository (a signer left without keys goes)'),
   ).action(async (repository: string, keyId: string, opts: RemovalFlags, cmd: Command) => {
     const g = globalOptions(cmd);
-    const [{ cliContext }, { removeSignerKey }] = await Promise.all([import('../context.js'), import('../../trust/signers.js')]);
+    const [{ cliContext }, { removeSignerKey }, { describePublishedChange }] = await Promise.all([
+      import('../context.js'),
+      import('../../trust/signers.js'),
+      import('../../trust/published-changes.js'),
+    ]);
     const r = await removeSignerKey(cliContext(g, io), repository, keyId, { ...serverOptions(opts), yes: opts.yes, force: opts.force });
-    emit(io, g, r, () => renderRemoved(r, `key ${shortKeyId(r.removed)}`));
+    emit(io, g, r, () => renderRemoved(r, `key ${shortKeyId(r.removed)}`, describePublishedChange));
   });
 
   withServerOptions(

@@ -31,7 +31,7 @@ export function planLines(plan: DestructivePlan): string[] {
   const lost = plan.tagsLosingLastSignature;
   return [
     ...plan.changes,
-    lost.length ? `These tags lose their last valid signature: ${lost.join(', ')}` : 'Every tag keeps a valid signature.',
+    lost.length ? `These tags lose their last valid release signature: ${lost.join(', ')}` : 'Every released tag stays released.',
     plan.refusal ? `Refused: ${plan.refusal}.` : 'This is published to the server and cannot be undone.',
   ];
 }
@@ -123,7 +123,8 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
           await get().runTask(`Signing ${gun}:${tag}`, async (signal) => {
             const result = await services.signTag(gun, tag, digest, ports(signal));
             await get().trustDataChanged(['tags']);
-            return `Signed ${gun}:${tag} (${result.roles.join(', ')})`;
+            const unreleased = result.released ? '' : '; not released: docker pulls only tags signed in targets/releases';
+            return `Signed ${gun}:${tag} (${result.roles.join(', ')})${unreleased}`;
           });
         },
       });
@@ -177,8 +178,8 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
     async executePlan(plan) {
       return get().runTask(plan.title, async (signal) => {
         const done = await services.executePlan(plan, ports(signal));
-        await get().trustDataChanged([done.kind === 'revoke-tag' ? 'tags' : 'signers']);
-        return done.doneMessage;
+        await get().trustDataChanged([plan.kind === 'revoke-tag' ? 'tags' : 'signers']);
+        return done.message;
       });
     },
 
