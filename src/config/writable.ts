@@ -13,14 +13,14 @@ export function isNotWritable(e: unknown): e is NodeJS.ErrnoException {
 
 export class DirectoryNotWritableError extends Error {
   override name = 'DirectoryNotWritableError';
+  /** The next step, for the UI and --json. */
+  readonly hint = 'make it writable for this user, or choose a writable one with --trust-dir (reading works without writing)';
   constructor(
     readonly dir: string,
     readonly code: string,
   ) {
-    super(
-      `the trust directory ${dir} is not writable (${code}): make it writable for this user, ` +
-        'or choose a writable one with --trust-dir (reading works without writing)',
-    );
+    super(`the trust directory ${dir} is not writable (${code})`);
+    this.message += `: ${this.hint}`;
   }
 }
 

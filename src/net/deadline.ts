@@ -60,17 +60,26 @@ export type TimeoutPhase = 'connect' | 'handshake' | 'answer';
  */
 export class RequestTimeoutError extends Error {
   override name = 'RequestTimeoutError';
+  /** The next step, for the UI and --json. */
+  readonly hint: string;
   constructor(
     readonly what: string,
     readonly phase: TimeoutPhase,
     readonly ms: number,
   ) {
-    super(
+    const hint =
       phase === 'answer'
-        ? `${what} did not answer within ${formatDuration(ms)}; is the server up? use --timeout to wait longer`
+        ? 'is the server up? use --timeout to wait longer'
         : phase === 'connect'
-          ? `${what}: no connection within ${formatDuration(ms)}; is the server up and the address right?`
-          : `${what}: the TLS handshake did not complete within ${formatDuration(ms)}; is it a TLS server, and up?`,
-    );
+          ? 'is the server up and the address right?'
+          : 'is it a TLS server, and up?';
+    const hung =
+      phase === 'answer'
+        ? `${what} did not answer within ${formatDuration(ms)}`
+        : phase === 'connect'
+          ? `${what}: no connection within ${formatDuration(ms)}`
+          : `${what}: the TLS handshake did not complete within ${formatDuration(ms)}`;
+    super(`${hung}; ${hint}`);
+    this.hint = hint;
   }
 }

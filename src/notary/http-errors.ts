@@ -37,9 +37,11 @@ export class ServerUnreachableError extends NotaryHttpError {
  */
 export class ServerTimeoutError extends ServerUnreachableError {
   override name = 'ServerTimeoutError';
+  readonly hint: string;
   constructor(url: string, timeout: RequestTimeoutError) {
     super(url, timeout.message);
     this.message = timeout.message;
+    this.hint = timeout.hint;
   }
 }
 

@@ -1,6 +1,6 @@
 // One HTTP exchange over node:http/https with what a trust client needs and global fetch lacks
-// without extra agents: a private CA bundle, a client certificate (mutual TLS), a connect timeout, a
-// whole-request timeout, and a hard cap on the bytes read from the response.
+// without extra agents: a private CA bundle, a client certificate (mutual TLS), the command's
+// deadline with a short connect/handshake bound (src/net), and a hard cap on the bytes read.
 import http from 'node:http';
 import https from 'node:https';
 import { armRequestTimers, type RequestTiming } from '../net/request-timers.js';

@@ -26,6 +26,8 @@ export interface TrustServicesOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Warnings from operations (shown in the status bar). */
   warn?: (message: string) => void;
+  /** How long one service call may wait for servers (default 30 s, as a command). */
+  timeoutMs?: number;
 }
 
 /** A source that never has a passphrase: for reads that must not prompt. */
@@ -38,7 +40,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
   const env = options.env ?? process.env;
   const context = (passphrases: PassphraseSource = noPassphrases): TrustContext => {
     // Each service call is one command: one deadline, stopped while the passphrase dialog is open.
-    const deadline = new Deadline();
+    const deadline = new Deadline(options.timeoutMs);
     // The environment's passphrases first (as on the command line), then the UI's masked prompt.
     const chain = new FirstAvailablePassphraseSource(new EnvPassphraseSource(env), passphrases);
     return {

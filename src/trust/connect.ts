@@ -58,7 +58,8 @@ export async function connect(ctx: TrustContext, input: string | ImageReference,
 
 /**
  * A client for a server named by URL rather than by repository (`info`'s probes): the same TLS
- * material, anchor rule and deadline as `connect`. `configCa` is the `config server` entry's CA.
+ * material, anchor rule and deadline as `connect`. `configCa` is the `config server` entry's CA
+ * (without it the URL is taken as DOCKER_CONTENT_TRUST_SERVER's: the source only matters for the CA).
  */
 export async function connectToServer(
   ctx: TrustContext,
@@ -68,7 +69,7 @@ export async function connectToServer(
   const env = ctx.env as NodeJS.ProcessEnv;
   const choice: TrustServerChoice = {
     url: normaliseServerUrl(url, allowInsecureLoopback(ctx, options)),
-    source: options.configCa ? 'config' : 'flag',
+    source: options.configCa ? 'config' : 'env',
     ...(options.configCa ? { configCa: options.configCa } : {}),
   };
   const endpoint = await endpointFor(choice, { tlsCaCert: options.tlsCaCert, env, dockerConfigDir: dockerConfigDir(env) });

@@ -1,0 +1,40 @@
+// The UI's services reach servers as commands do: one deadline per service call, and a connection
+// whose TLS handshake never completes is given up on within it, naming the request.
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTrustServices } from '../../src/state/trust-services.js';
+
+describe('trust services and hanging servers', () => {
+  let dir: string;
+  let silent: net.Server;
+  const sockets = new Set<net.Socket>();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'trust-tui-services-deadline-'));
+    silent = net.createServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('listTags gives up within the deadline and names the request that hung', async () => {
+    const url = `https://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    const services = createTrustServices({ trustDir: join(dir, 'trust'), configDir: join(dir, 'cfg'), env: { DOCKER_CONFIG: join(dir, 'docker') }, timeoutMs: 1500 });
+    await services.updateConfig({ kind: 'server', prefix: 'registry.example.com/*', url });
+    const started = Date.now();
+    await expect(services.listTags('registry.example.com/team/app')).rejects.toThrow(
+      `GET ${url}/v2/ did not answer within 1.5s; is the server up? use --timeout to wait longer`,
+    );
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+});
