@@ -1,6 +1,6 @@
 // `config tofu|pin|server`: how this host decides which roots and which servers to trust.
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { MAX_PEM_BYTES, readUserText } from '../config/user-files.js';
 import { resolve } from 'node:path';
 import type { PinEntry, ServerEntry, SettingsData } from '../config/settings.js';
 import { decodePem } from '../keys/pem.js';
@@ -45,9 +45,7 @@ export async function setPin(ctx: TrustContext, scope: string, files: string[]):
   const certs: string[] = [];
   const cas: string[] = [];
   for (const file of files) {
-    const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new InputError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-    });
+    const text = await readUserText(file, 'certificate file', { maxBytes: MAX_PEM_BYTES });
     const blocks = decodePem(text, file).filter((b) => b.type === 'CERTIFICATE');
     if (blocks.length === 0) throw new InputError(`${file} holds no PEM certificate`);
     for (const block of blocks) {
@@ -90,9 +88,7 @@ export async function setServer(ctx: TrustContext, scope: string, url: string, o
   const server: ServerEntry = { url: normaliseServerUrl(url) };
   if (options.ca) {
     const ca = resolve(options.ca);
-    const text = await readFile(ca, 'utf8').catch(() => {
-      throw new InputError(`cannot read CA file ${options.ca}`);
-    });
+    const text = await readUserText(options.ca, 'CA file', { maxBytes: MAX_PEM_BYTES });
     if (!decodePem(text, ca).some((b) => b.type === 'CERTIFICATE')) throw new InputError(`${options.ca} holds no PEM certificate`);
     server.ca = ca;
   }

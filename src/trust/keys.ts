@@ -1,6 +1,6 @@
 // Key operations: generate, load (import) and list the keys in the trust directory.
 import { constants } from 'node:fs';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { open, stat, unlink } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import {
   decodePem,
@@ -13,6 +13,8 @@ import {
   type KeyFile,
   type StoredKey,
 } from '../keys/index.js';
+import { checkUserDirectory, MAX_PEM_BYTES, readUserText } from '../config/user-files.js';
+import { NotAPrivateKeyError } from '../keys/errors.js';
 import type { PrivateKey } from '../tuf/private-key.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
@@ -45,8 +47,7 @@ export async function generateKey(
   checkKeyName(name);
   const type = options.type ?? 'ecdsa';
   const dir = options.dir ?? '.';
-  const dirStat = await stat(dir).catch(() => undefined);
-  if (!dirStat?.isDirectory()) throw new InputError(`public key path does not exist: "${dir}"`, { hint: 'create it or pass another --dir' });
+  await checkUserDirectory(dir, '--dir', 'create it or pass another --dir');
   const publicKeyFile = resolve(dir, `${name}.pub`);
   if (await stat(publicKeyFile).catch(() => undefined)) {
     throw new InputError(`public key file already exists: "${publicKeyFile}"`, { hint: 'move it away or pass another --dir' });
@@ -111,10 +112,10 @@ export async function loadKey(ctx: TrustContext, file: string, options: { name?:
     try {
       return parseKeyFile(text, file);
     } catch (e) {
-      if ((e as Error).message.includes('public key or certificate')) {
-        throw new InputError(
-          `${file} is a public key, not a private key: to add a signer's public key use trust-tui signer add`,
-        );
+      if (e instanceof NotAPrivateKeyError) {
+        throw new InputError(`${file} is a public key, not a private key`, {
+          hint: { cli: "to add a signer's public key use trust-tui signer add", ui: "add a signer's public key on the Signers screen (3)" },
+        });
       }
       throw e;
     }
@@ -135,14 +136,14 @@ export async function loadKeys(ctx: TrustContext, file: string, options: { name?
 }
 
 async function readPrivateKeyText(file: string): Promise<string> {
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new InputError(`cannot load key from ${file}: no such file`);
-  if (info.mode & 0o077) {
-    throw new InputError(
-      `refusing to load key from ${file}: private key file ${file} must not be readable or writable by others; run chmod 600 ${file}`,
-    );
+  const text = await readUserText(file, 'key file', { maxBytes: MAX_PEM_BYTES });
+  const info = await stat(file);
+  if (info.isFile() && info.mode & 0o077) {
+    throw new InputError(`refusing to load key from ${file}: private key file ${file} must not be readable or writable by others`, {
+      hint: `run chmod 600 ${file}`,
+    });
   }
-  return readFile(file, 'utf8');
+  return text;
 }
 
 async function importParsedKey(ctx: TrustContext, parsed: KeyFile, file: string, options: { name?: string }): Promise<LoadedKey> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand, stopAllPeers, TEST_PASSPHRASES } from '../helpers/peers.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
@@ -58,6 +58,10 @@ describe('trust-tui key generate', () => {
     const again = await tt(['key', 'generate', 'alice']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('public key file already exists');
+    const onFile = await tt(['key', 'generate', 'bob', '--dir', 'alice.pub']);
+    expect(onFile.code).toBe(1);
+    expect(onFile.stderr.trim().split('\n')).toHaveLength(1);
+    expect(onFile.stderr).toMatch(/--dir alice\.pub is a file, not a directory/);
     expect(snapshotDir(tt.trustDir)).toEqual(before);
   });
 
@@ -137,8 +141,15 @@ describe('trust-tui key load', () => {
       ['truncated.pem', /truncated\.pem/],
       ['wrongpass.pem', /wrong passphrase/],
       ['x25519.pem', /x25519\.pem|unsupported|X25519/i],
-      ['missing.pem', /no such file/],
+      ['missing.pem', /key file missing\.pem does not exist/],
+      ['a-directory', /key file a-directory is a directory, not a file/],
+      ['damaged.pem', /damaged\.pem: the key is damaged or truncated/],
     ];
+    mkdirSync(path.join(w, 'a-directory'));
+    // One character changed inside the algorithm identifier of a good encrypted key.
+    const good = readFileSync(path.join(w, 'wrongpass.pem'), 'utf8').split('\n');
+    good[1] = good[1]!.slice(0, 10) + (good[1]![10] === 'A' ? 'B' : 'A') + good[1]!.slice(11);
+    writeFileSync(path.join(w, 'damaged.pem'), good.join('\n'), { mode: 0o600 });
     const before = snapshotDir(tt.trustDir);
     for (const [file, message] of cases) {
       const r = await tt(['key', 'load', file]);
