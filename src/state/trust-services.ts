@@ -67,7 +67,8 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       return { id: loaded.id, role: loaded.role, type: loaded.type };
     },
     async generateKey(name, type, dir, ports) {
-      const made = await generateKey(context(ports.passphrases), name, { type, dir });
+      // The wizard's type step says which tools cannot use a type before the user picks it.
+      const made = await generateKey(context(ports.passphrases), name, { type, dir, force: true });
       return { id: made.id, name: made.name, type: made.type, publicKeyFile: made.publicKeyFile };
     },
     readConfig: async () => configView(options.trustDir, settings.file, settings.data),

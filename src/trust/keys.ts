@@ -30,6 +30,15 @@ export function checkKeyName(name: string, what = 'key name'): void {
   }
 }
 
+/**
+ * Key types that docker and notary cannot put into a delegation: notary's ParsePEMPublicKey and
+ * CertToKey (utils/x509.go) know only ECDSA and RSA, so `signer add` there fails with "unknown
+ * public key format" (tested against both CLIs).
+ */
+export const SIGNER_KEY_LIMITS: Partial<Record<GeneratedKeyAlgorithm, string>> = {
+  ed25519: '`docker trust signer add` and `notary delegation add` cannot use ed25519 public keys (they accept ECDSA and RSA only); only trust-tui can add this signer',
+};
+
 export interface GeneratedKey {
   id: string;
   name: string;
@@ -42,10 +51,14 @@ export interface GeneratedKey {
 export async function generateKey(
   ctx: TrustContext,
   name: string,
-  options: { type?: GeneratedKeyAlgorithm; dir?: string } = {},
+  options: { type?: GeneratedKeyAlgorithm; dir?: string; force?: boolean } = {},
 ): Promise<GeneratedKey> {
   checkKeyName(name);
   const type = options.type ?? 'ecdsa';
+  const limit = SIGNER_KEY_LIMITS[type];
+  if (limit && !options.force) {
+    throw new InputError(limit, { hint: { cli: 'use --type ecdsa (the default), or add --force to make it anyway', ui: 'choose ecdsa' } });
+  }
   const dir = options.dir ?? '.';
   await checkUserDirectory(dir, '--dir', 'create it or pass another --dir');
   const publicKeyFile = resolve(dir, `${name}.pub`);
@@ -53,6 +66,7 @@ export async function generateKey(
     throw new InputError(`public key file already exists: "${publicKeyFile}"`, { hint: 'move it away or pass another --dir' });
   }
 
+  if (limit) ctx.warn(limit);
   const key = await generatePrivateKey(type);
   const passphrase = await ctx.passphrases.get({ keyId: key.id, role: name, purpose: 'new', attempt: 0 });
   const stored = await ctx.keys.store(key, { role: name }, passphrase);

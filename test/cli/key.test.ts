@@ -42,7 +42,7 @@ describe('trust-tui key generate', () => {
   });
 
   it('generates ed25519 keys on request', async () => {
-    const r = await tt(['--json', 'key', 'generate', 'edna', '--type', 'ed25519']);
+    const r = await tt(['--json', 'key', 'generate', 'edna', '--type', 'ed25519', '--force']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ name: 'edna', type: 'ed25519' });
