@@ -21,6 +21,7 @@ import {
   encodePrivateKeyInfo,
   encryptPrivateKeyInfo,
   keyObject,
+  privateKeyInfoType,
 } from './pkcs8.js';
 
 /** The labels notary keeps in a key file's headers. */
@@ -79,6 +80,22 @@ export function parseKeyFile(text: string, source: string): KeyFile {
     ...(role ? { role } : {}),
     ...(gun ? { gun } : {}),
   };
+}
+
+const TYPES_BY_BLOCK: Record<string, string> = { 'EC PRIVATE KEY': 'ecdsa', 'RSA PRIVATE KEY': 'rsa', 'ED25519 PRIVATE KEY': 'ed25519' };
+
+/**
+ * The key type a file shows without a passphrase: the PEM type of notary's older layouts, or the
+ * algorithm of an unencrypted PKCS#8 key. An `ENCRYPTED PRIVATE KEY` hides it (undefined).
+ */
+export function visibleKeyType(file: KeyFile): string | undefined {
+  if (TYPES_BY_BLOCK[file.type]) return TYPES_BY_BLOCK[file.type];
+  if (file.type !== 'PRIVATE KEY') return undefined;
+  try {
+    return privateKeyInfoType(file.bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

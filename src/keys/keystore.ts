@@ -13,7 +13,7 @@ import {
   WrongPassphraseError,
   shortKeyId,
 } from './errors.js';
-import { encodeKeyFile, keyFileHeaders, openKeyFile, parseKeyFile, ROLES_WITH_GUN, type KeyFile, type KeyLabels } from './keyfile.js';
+import { encodeKeyFile, keyFileHeaders, openKeyFile, parseKeyFile, visibleKeyType, ROLES_WITH_GUN, type KeyFile, type KeyLabels } from './keyfile.js';
 import type { PassphraseSource } from './passphrase.js';
 
 /** A key file in the store, described from its name and headers only (nothing is decrypted). */
@@ -26,6 +26,8 @@ export interface StoredKey {
   encrypted: boolean;
   /** Found in notary's pre-0.4 layout. */
   legacy: boolean;
+  /** The key type when the file shows it without a passphrase (see visibleKeyType). */
+  type?: string;
   /** Why the file cannot be read; `role`/`gun` then come from its location only. */
   problem?: string;
 }
@@ -205,7 +207,16 @@ export class KeyStore {
     try {
       const file = parseKeyFile(text, path);
       const gun = file.gun ?? known.gun;
-      return { id: known.id, role: file.role ?? known.role ?? '', ...(gun ? { gun } : {}), path, encrypted: file.encrypted, legacy: known.legacy };
+      const type = visibleKeyType(file);
+      return {
+        id: known.id,
+        role: file.role ?? known.role ?? '',
+        ...(gun ? { gun } : {}),
+        path,
+        encrypted: file.encrypted,
+        legacy: known.legacy,
+        ...(type ? { type } : {}),
+      };
     } catch (e) {
       if (!(e instanceof KeyFileError)) throw e;
       return { ...known, role: known.role ?? '', path, encrypted: false, problem: e.detail };

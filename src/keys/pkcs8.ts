@@ -237,6 +237,19 @@ function looksLikePrivateKeyInfo(der: Buffer): boolean {
   }
 }
 
+const KEY_TYPES_BY_OID: Record<string, string> = {
+  [OID.ecPublicKey]: 'ecdsa',
+  [OID.rsaEncryption]: 'rsa',
+  [OID.ed25519Rfc8410]: 'ed25519',
+  [OID.ed25519Notary]: 'ed25519',
+};
+
+/** The key type an unencrypted PrivateKeyInfo declares, without decoding the key; undefined if unknown. */
+export function privateKeyInfoType(der: Buffer): string | undefined {
+  const [, algorithm] = sequence(parseDer(der, 'PrivateKeyInfo'), 'PrivateKeyInfo');
+  return KEY_TYPES_BY_OID[oid(sequence(algorithm, 'PrivateKeyInfo algorithm')[0], 'PrivateKeyInfo algorithm')];
+}
+
 /** Decodes an unencrypted PKCS#8 PrivateKeyInfo: notary's layouts and the standard ones. */
 export function decodePrivateKeyInfo(der: Buffer): PrivateKey {
   const [, algorithm, keyNode] = sequence(parseDer(der, 'PrivateKeyInfo'), 'PrivateKeyInfo');

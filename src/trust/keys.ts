@@ -15,7 +15,10 @@ import {
 } from '../keys/index.js';
 import { checkUserDirectory, MAX_PEM_BYTES, readUserText } from '../config/user-files.js';
 import { NotAPrivateKeyError } from '../keys/errors.js';
+import { TrustCache } from '../notary/cache.js';
+import { PublicKey } from '../tuf/key.js';
 import type { PrivateKey } from '../tuf/private-key.js';
+import { cachedRepositories } from './repositories.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 
@@ -181,17 +184,54 @@ export interface ListedKey {
   problem?: string;
 }
 
-/** Every key in the trust directory (nothing is decrypted). */
+/**
+ * Every key in the trust directory (nothing is decrypted). The type comes from the file when it
+ * shows it (notary's older layouts, unencrypted keys), else from what this host recorded when it
+ * made or imported the key, else from the cached trust data of a repository that uses the key
+ * (keys made by docker or notary). `unknown` only when none of them knows.
+ */
 export async function listKeys(ctx: TrustContext): Promise<ListedKey[]> {
   const keyTypes = ctx.settings.data.keyTypes;
-  return (await ctx.keys.list()).map((k: StoredKey) => ({
+  const stored = await ctx.keys.list();
+  const known = (k: StoredKey) => k.type ?? keyTypes[k.id];
+  const cached = stored.some((k) => !known(k)) ? await keyTypesInCache(ctx.trustDir) : new Map<string, string>();
+  return stored.map((k: StoredKey) => ({
     id: k.id,
     role: k.role,
     gun: k.gun ?? null,
-    type: keyTypes[k.id] ?? 'unknown',
+    type: known(k) ?? cached.get(k.id) ?? 'unknown',
     file: k.path,
     ...(k.problem ? { problem: k.problem } : {}),
   }));
+}
+
+/** Canonical key ID -> type (`ecdsa`, not `ecdsa-x509`) of every key in cached root and targets metadata. */
+async function keyTypesInCache(trustDir: string): Promise<Map<string, string>> {
+  const types = new Map<string, string>();
+  const cache = new TrustCache(trustDir);
+  for (const gun of await cachedRepositories(trustDir)) {
+    for (const role of ['root', 'targets']) {
+      const bytes = await cache.read(gun, role).catch(() => undefined);
+      if (!bytes) continue;
+      let signed: { keys?: unknown; delegations?: { keys?: unknown } } | undefined;
+      try {
+        signed = (JSON.parse(bytes.toString('utf8')) as { signed?: typeof signed }).signed;
+      } catch {
+        continue; // a damaged cache file is reported where it is read for trust
+      }
+      const keys = role === 'root' ? signed?.keys : signed?.delegations?.keys;
+      if (!keys || typeof keys !== 'object') continue;
+      for (const json of Object.values(keys)) {
+        try {
+          const key = PublicKey.fromJSON(json);
+          types.set(key.canonicalId, key.keytype.replace(/-x509$/, ''));
+        } catch {
+          // not a key this version understands: it names no type
+        }
+      }
+    }
+  }
+  return types;
 }
 
 /** Key files do not say their type; remember it for keys this host made or imported. */

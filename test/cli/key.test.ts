@@ -85,6 +85,20 @@ describe('trust-tui key generate', () => {
   });
 });
 
+describe('trust-tui key list', () => {
+  it("names the type of keys in notary's older layouts and of unencrypted keys", async () => {
+    const tt = trustTui();
+    const legacyRoot = path.join(tt.trustDir, 'private', 'root_keys');
+    mkdirSync(legacyRoot, { recursive: true, mode: 0o700 });
+    // notary < 0.4: an OpenSSL-encrypted SEC1 key named by its ID (and role).
+    await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ec.pem'], tt.workDir);
+    await openssl(['ec', '-in', 'ec.pem', '-aes256', '-passout', `pass:${TEST_PASSPHRASES.root}`, '-out', path.join(legacyRoot, `${'1'.repeat(64)}_root.key`)], tt.workDir);
+    await openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', path.join(tt.trustDir, 'private', `${'2'.repeat(64)}.key`)], tt.workDir);
+    const listed = JSON.parse((await tt(['--json', 'key', 'list'])).stdout) as { id: string; type: string }[];
+    expect(Object.fromEntries(listed.map((k) => [k.id, k.type]))).toEqual({ ['1'.repeat(64)]: 'ecdsa', ['2'.repeat(64)]: 'rsa' });
+  });
+});
+
 describe('trust-tui key load', () => {
   let tt: TrustTuiRunner;
   beforeAll(() => {
