@@ -31,12 +31,14 @@ describe('paths given on the command line', () => {
     ['signer add --key missing path', ['signer', 'add', REPO, 'alice', '--key', 'keys/alice.pub', '--server', SERVER], /--key file keys\/alice\.pub does not exist/],
     ['config pin DIR', ['config', 'pin', REPO, dir], /certificate file .*a-directory is a directory, not a file/],
     ['config server --ca DIR', ['config', 'server', REPO, SERVER, '--ca', dir], /CA file .*a-directory is a directory, not a file/],
+    ['server --tls-cert DIR', ['server', '--listen', '127.0.0.1:0', '--data', 'srv', '--tls-cert', dir, '--tls-key', dir], /--tls-cert file .*a-directory is a directory, not a file/],
+    ['server --htpasswd missing', ['server', '--listen', '127.0.0.1:0', '--data', 'srv', '--htpasswd', 'users.htpasswd'], /--htpasswd file users\.htpasswd does not exist/],
   ];
 
   for (const [name, args, cause] of cases) {
     it(name, async () => {
       const before = snapshotDir(tt.trustDir);
-      const r = await tt(args);
+      const r = await tt(args, { env: { TRUST_TUI_SERVER_PASSPHRASE: 'server-pass-123' } });
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
       expect(r.stderr).toMatch(cause);
