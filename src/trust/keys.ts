@@ -18,7 +18,6 @@ import { NotAPrivateKeyError } from '../keys/errors.js';
 import { TrustCache } from '../notary/cache.js';
 import { PublicKey } from '../tuf/key.js';
 import type { PrivateKey } from '../tuf/private-key.js';
-import { cachedRepositories } from './repositories.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 
@@ -209,6 +208,8 @@ export async function listKeys(ctx: TrustContext): Promise<ListedKey[]> {
 async function keyTypesInCache(trustDir: string): Promise<Map<string, string>> {
   const types = new Map<string, string>();
   const cache = new TrustCache(trustDir);
+  // Loaded only when a key's type is not otherwise known: it brings the repository machinery along.
+  const { cachedRepositories } = await import('./repositories.js');
   for (const gun of await cachedRepositories(trustDir)) {
     for (const role of ['root', 'targets']) {
       const bytes = await cache.read(gun, role).catch(() => undefined);
