@@ -322,7 +322,9 @@ function digestMatches(digest: string, bytes: Uint8Array): boolean {
 
 function notFound(reference: ImageReference): RegistryRequestError {
   const what = reference.digest ? `manifest ${reference.digest}` : `tag ${reference.tag}`;
-  return new RegistryRequestError(`${what} not found in ${reference.gun}: push it first, or give --digest and --size`, 404);
+  return new RegistryRequestError(`${what} not found in ${reference.gun}`, 404, {
+    hint: { cli: 'push it first, or give --digest and --size', ui: 'push it to the registry first' },
+  });
 }
 
 /** 401/403/other statuses, with the server's own message when its error body has one. */

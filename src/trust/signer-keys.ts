@@ -100,7 +100,9 @@ async function localKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
     matches = all.filter((k) => k.id.startsWith(spec));
   }
   if (matches.length === 0) {
-    throw new InputError(`--key ${spec}: no such file, and no local key has that name or ID (see trust-tui key list)`);
+    throw new InputError(`--key ${spec}: no such file, and no local key has that name or ID`, {
+      hint: { cli: 'see trust-tui key list', ui: 'see the Keys screen (4)' },
+    });
   }
   if (matches.length > 1) {
     throw new InputError(`--key ${spec} matches ${matches.length} local keys (${matches.map((k) => k.id.slice(0, 7)).join(', ')}): give the key ID`);
