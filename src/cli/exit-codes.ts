@@ -10,5 +10,5 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0  success
   1  error (the message on stderr says what and what to do)
-  2  usage error (unknown command or option, missing argument)
+  2  usage error (unknown command or option, missing argument, contradictory options)
   3  cancelled at a confirmation prompt (nothing was changed)`;

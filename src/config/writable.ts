@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { HintedError } from '../tuf/errors.js';
 
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
 
@@ -11,16 +12,18 @@ export function isNotWritable(e: unknown): e is NodeJS.ErrnoException {
   return typeof (e as NodeJS.ErrnoException)?.code === 'string' && NOT_WRITABLE.has((e as NodeJS.ErrnoException).code!);
 }
 
-export class DirectoryNotWritableError extends Error {
+export class DirectoryNotWritableError extends HintedError {
   override name = 'DirectoryNotWritableError';
-  /** The next step, for the UI and --json. */
-  readonly hint = 'make it writable for this user, or choose a writable one with --trust-dir (reading works without writing)';
   constructor(
     readonly dir: string,
     readonly code: string,
   ) {
-    super(`the trust directory ${dir} is not writable (${code})`);
-    this.message += `: ${this.hint}`;
+    super(`the trust directory ${dir} is not writable (${code})`, {
+      hint: {
+        cli: 'make it writable for this user, or choose a writable one with --trust-dir (reading works without writing)',
+        ui: 'make it writable for this user, or start trust-tui with a writable --trust-dir (reading works without writing)',
+      },
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 // A minimal, strict DER reader and writer: just what private-key containers need (SEQUENCE, INTEGER,
 // OCTET STRING, OBJECT IDENTIFIER, NULL, context tags). Hand-built so that reading a key file does not
 // load a general ASN.1 library.
-import { KeyFormatError } from './errors.js';
+import { DamagedKeyError } from './errors.js';
 
 export const TAG = {
   INTEGER: 0x02,
@@ -24,30 +24,30 @@ export interface DerNode {
 /** Parses exactly one DER element filling `buf` (trailing bytes are an error). */
 export function parseDer(buf: Buffer, what: string): DerNode {
   const [node, end] = readElement(buf, 0, what, 0);
-  if (end !== buf.length) throw new KeyFormatError(`${what}: ${buf.length - end} unexpected bytes after the DER structure`);
+  if (end !== buf.length) throw new DamagedKeyError(`${what}: ${buf.length - end} unexpected bytes after the DER structure`);
   return node;
 }
 
 const MAX_DEPTH = 16;
 
 function readElement(buf: Buffer, offset: number, what: string, depth: number): [DerNode, number] {
-  if (depth > MAX_DEPTH) throw new KeyFormatError(`${what}: DER nesting too deep`);
-  if (offset + 2 > buf.length) throw new KeyFormatError(`${what}: truncated DER`);
+  if (depth > MAX_DEPTH) throw new DamagedKeyError(`${what}: DER nesting too deep`);
+  if (offset + 2 > buf.length) throw new DamagedKeyError(`${what}: truncated DER`);
   const tag = buf[offset]!;
-  if ((tag & 0x1f) === 0x1f) throw new KeyFormatError(`${what}: unsupported high-tag-number DER element`);
+  if ((tag & 0x1f) === 0x1f) throw new DamagedKeyError(`${what}: unsupported high-tag-number DER element`);
   let length = buf[offset + 1]!;
   let pos = offset + 2;
   if (length & 0x80) {
     const octets = length & 0x7f;
     // 0x80 is BER's indefinite length, which DER forbids; 4 length octets cover any key file.
-    if (octets === 0 || octets > 4) throw new KeyFormatError(`${what}: invalid DER length`);
-    if (pos + octets > buf.length) throw new KeyFormatError(`${what}: truncated DER`);
+    if (octets === 0 || octets > 4) throw new DamagedKeyError(`${what}: invalid DER length`);
+    if (pos + octets > buf.length) throw new DamagedKeyError(`${what}: truncated DER`);
     length = 0;
     for (let i = 0; i < octets; i++) length = length * 256 + buf[pos + i]!;
     pos += octets;
   }
   const end = pos + length;
-  if (end > buf.length) throw new KeyFormatError(`${what}: truncated DER`);
+  if (end > buf.length) throw new DamagedKeyError(`${what}: truncated DER`);
   const value = buf.subarray(pos, end);
   const children: DerNode[] = [];
   if (tag & 0x20) {
@@ -61,11 +61,11 @@ function readElement(buf: Buffer, offset: number, what: string, depth: number): 
   return [{ tag, value, children }, end];
 }
 
-// ---- typed accessors (each throws a KeyFormatError naming `what`) ----
+// ---- typed accessors (each throws a DamagedKeyError naming `what`) ----
 
 export function expectTag(node: DerNode | undefined, tag: number, what: string): DerNode {
   if (!node || node.tag !== tag) {
-    throw new KeyFormatError(`${what}: expected tag 0x${tag.toString(16)}, found ${node ? `0x${node.tag.toString(16)}` : 'nothing'}`);
+    throw new DamagedKeyError(`${what}: expected tag 0x${tag.toString(16)}, found ${node ? `0x${node.tag.toString(16)}` : 'nothing'}`);
   }
   return node;
 }
@@ -81,13 +81,13 @@ export function octets(node: DerNode | undefined, what: string): Buffer {
 /** A non-negative INTEGER small enough for a JS number (versions, iteration counts, key lengths). */
 export function smallInteger(node: DerNode | undefined, what: string): number {
   const v = expectTag(node, TAG.INTEGER, what).value;
-  if (v.length === 0 || v.length > 6 || (v[0]! & 0x80) !== 0) throw new KeyFormatError(`${what}: integer out of range`);
+  if (v.length === 0 || v.length > 6 || (v[0]! & 0x80) !== 0) throw new DamagedKeyError(`${what}: integer out of range`);
   return v.readUIntBE(0, v.length);
 }
 
 export function oid(node: DerNode | undefined, what: string): string {
   const v = expectTag(node, TAG.OID, what).value;
-  if (v.length === 0) throw new KeyFormatError(`${what}: empty object identifier`);
+  if (v.length === 0) throw new DamagedKeyError(`${what}: empty object identifier`);
   const arcs: number[] = [];
   let acc = 0;
   for (const byte of v) {
@@ -97,7 +97,7 @@ export function oid(node: DerNode | undefined, what: string): string {
       acc = 0;
     }
   }
-  if (v[v.length - 1]! & 0x80) throw new KeyFormatError(`${what}: truncated object identifier`);
+  if (v[v.length - 1]! & 0x80) throw new DamagedKeyError(`${what}: truncated object identifier`);
   const first = arcs.shift()!;
   const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
   return [...head, ...arcs].join('.');

@@ -13,9 +13,15 @@ export class KeyFileError extends KeyStoreError {
   constructor(
     readonly file: string,
     readonly detail: string,
+    hint?: string,
   ) {
-    super(`${file}: ${detail}`);
+    super(`${file}: ${detail}`, hint === undefined ? {} : { hint });
   }
+}
+
+/** A file given as a private key holds a public key or certificate. */
+export class NotAPrivateKeyError extends KeyFileError {
+  override name = 'NotAPrivateKeyError';
 }
 
 /** The passphrase did not decrypt the key (bad padding or undecodable plaintext). */
@@ -91,6 +97,14 @@ export class PassphraseAttemptsExceededError extends KeyStoreError {
  */
 export class KeyFormatError extends Error {
   override name = 'KeyFormatError';
+}
+
+/**
+ * Internal: bytes that cannot be a key written by any tool (broken DER, an algorithm identifier no
+ * standard defines): the file was damaged, not written in a format trust-tui lacks.
+ */
+export class DamagedKeyError extends KeyFormatError {
+  override name = 'DamagedKeyError';
 }
 
 /** Internal: decryption produced no valid plaintext, i.e. the passphrase is wrong. */

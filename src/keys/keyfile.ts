@@ -4,20 +4,24 @@
 import { basename } from 'node:path';
 import { PrivateKey } from '../tuf/private-key.js';
 import {
+  DamagedKeyError,
   DecryptionFailedError,
   KeyFileError,
   KeyFormatError,
+  NotAPrivateKeyError,
   WrongPassphraseError,
 } from './errors.js';
 import { decryptLegacyPem, isLegacyEncrypted } from './legacy-encryption.js';
 import { decodePem, encodePem, type PemBlock } from './pem.js';
 import {
+  checkEncryptedPrivateKeyInfo,
   decodeNotaryEd25519,
   decodePrivateKeyInfo,
   decryptPrivateKeyInfo,
   encodePrivateKeyInfo,
   encryptPrivateKeyInfo,
   keyObject,
+  privateKeyInfoType,
 } from './pkcs8.js';
 
 /** The labels notary keeps in a key file's headers. */
@@ -55,10 +59,18 @@ export function parseKeyFile(text: string, source: string): KeyFile {
   const block = blocks.find((b) => PRIVATE_KEY_BLOCK_TYPES.includes(b.type));
   if (!block) {
     if (blocks.some((b) => /PUBLIC KEY|CERTIFICATE/.test(b.type))) {
-      throw new KeyFileError(source, 'holds a public key or certificate, not a private key');
+      throw new NotAPrivateKeyError(source, 'holds a public key or certificate, not a private key');
     }
     const found = blocks.map((b) => b.type).join(', ');
     throw new KeyFileError(source, found ? `no private key block (found ${found})` : 'no PEM block found');
+  }
+  // Damage shows before anyone is asked for a passphrase.
+  if (block.type === 'ENCRYPTED PRIVATE KEY') {
+    try {
+      checkEncryptedPrivateKeyInfo(block.bytes);
+    } catch (e) {
+      throw keyFileError(e, source);
+    }
   }
   const { role, gun } = block.headers;
   return {
@@ -68,6 +80,22 @@ export function parseKeyFile(text: string, source: string): KeyFile {
     ...(role ? { role } : {}),
     ...(gun ? { gun } : {}),
   };
+}
+
+const TYPES_BY_BLOCK: Record<string, string> = { 'EC PRIVATE KEY': 'ecdsa', 'RSA PRIVATE KEY': 'rsa', 'ED25519 PRIVATE KEY': 'ed25519' };
+
+/**
+ * The key type a file shows without a passphrase: the PEM type of notary's older layouts, or the
+ * algorithm of an unencrypted PKCS#8 key. An `ENCRYPTED PRIVATE KEY` hides it (undefined).
+ */
+export function visibleKeyType(file: KeyFile): string | undefined {
+  if (TYPES_BY_BLOCK[file.type]) return TYPES_BY_BLOCK[file.type];
+  if (file.type !== 'PRIVATE KEY') return undefined;
+  try {
+    return privateKeyInfoType(file.bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -94,9 +122,17 @@ export async function openKeyFile(file: KeyFile, passphrase: string, keyId?: str
     if (e instanceof DecryptionFailedError) {
       throw new WrongPassphraseError(keyId ?? file.headers.path ?? basename(file.source));
     }
-    if (e instanceof KeyFormatError) throw new KeyFileError(file.source, e.message);
-    throw e;
+    throw keyFileError(e, file.source);
   }
+}
+
+/** A decoding failure as the KeyFileError naming the file (other errors pass unchanged). */
+function keyFileError(e: unknown, source: string): unknown {
+  if (e instanceof DamagedKeyError) {
+    return new KeyFileError(source, `the key is damaged or truncated (${e.message})`, 'restore it from a backup or export it again where it came from');
+  }
+  if (e instanceof KeyFormatError) return new KeyFileError(source, e.message);
+  return e;
 }
 
 function openLegacyBlock(file: KeyFile, passphrase: string, decode: (der: Buffer) => PrivateKey): PrivateKey {

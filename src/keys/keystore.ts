@@ -13,7 +13,7 @@ import {
   KeyStoreError,
   WrongPassphraseError,
 } from './errors.js';
-import { encodeKeyFile, keyFileHeaders, openKeyFile, parseKeyFile, ROLES_WITH_GUN, type KeyFile, type KeyLabels } from './keyfile.js';
+import { encodeKeyFile, keyFileHeaders, openKeyFile, parseKeyFile, visibleKeyType, ROLES_WITH_GUN, type KeyFile, type KeyLabels } from './keyfile.js';
 import type { PassphraseSource } from './passphrase.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 
@@ -27,6 +27,8 @@ export interface StoredKey {
   encrypted: boolean;
   /** Found in notary's pre-0.4 layout. */
   legacy: boolean;
+  /** The key type when the file shows it without a passphrase (see visibleKeyType). */
+  type?: string;
   /** Why the file cannot be read; `role`/`gun` then come from its location only. */
   problem?: string;
 }
@@ -210,7 +212,16 @@ export class KeyStore {
     try {
       const file = parseKeyFile(text, path);
       const gun = file.gun ?? known.gun;
-      return { id: known.id, role: file.role ?? known.role ?? '', ...(gun ? { gun } : {}), path, encrypted: file.encrypted, legacy: known.legacy };
+      const type = visibleKeyType(file);
+      return {
+        id: known.id,
+        role: file.role ?? known.role ?? '',
+        ...(gun ? { gun } : {}),
+        path,
+        encrypted: file.encrypted,
+        legacy: known.legacy,
+        ...(type ? { type } : {}),
+      };
     } catch (e) {
       if (!(e instanceof KeyFileError)) throw e;
       return { ...known, role: known.role ?? '', path, encrypted: false, problem: e.detail };

@@ -15,7 +15,7 @@ import {
   smallInteger,
   type DerNode,
 } from './der.js';
-import { DecryptionFailedError, KeyFormatError } from './errors.js';
+import { DecryptionFailedError, DamagedKeyError, KeyFormatError } from './errors.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -110,16 +110,59 @@ interface Pbes2Parameters {
   iv: Buffer;
 }
 
+/**
+ * Real algorithms that may appear where this reader needs another one. An identifier outside this
+ * list (and not supported) is no algorithm at all: the file was damaged.
+ */
+const KNOWN_UNSUPPORTED: Record<string, string> = {
+  '1.2.840.113549.1.5.1': 'PBES1 (MD2, DES)',
+  '1.2.840.113549.1.5.3': 'PBES1 (MD5, DES)',
+  '1.2.840.113549.1.5.4': 'PBES1 (MD2, RC2)',
+  '1.2.840.113549.1.5.6': 'PBES1 (MD5, RC2)',
+  '1.2.840.113549.1.5.10': 'PBES1 (SHA-1, DES)',
+  '1.2.840.113549.1.5.11': 'PBES1 (SHA-1, RC2)',
+  '1.2.840.113549.1.12.1.1': 'PKCS#12 (SHA-1, RC4-128)',
+  '1.2.840.113549.1.12.1.2': 'PKCS#12 (SHA-1, RC4-40)',
+  '1.2.840.113549.1.12.1.3': 'PKCS#12 (SHA-1, 3DES)',
+  '1.2.840.113549.1.12.1.4': 'PKCS#12 (SHA-1, 2-key 3DES)',
+  '1.2.840.113549.1.12.1.5': 'PKCS#12 (SHA-1, RC2-128)',
+  '1.2.840.113549.1.12.1.6': 'PKCS#12 (SHA-1, RC2-40)',
+  '1.3.6.1.4.1.11591.4.11': 'scrypt',
+  '1.2.840.113549.3.7': '3DES-CBC',
+  '1.3.14.3.2.7': 'DES-CBC',
+  '1.2.840.113549.3.2': 'RC2-CBC',
+  '2.16.840.1.101.3.4.1.6': 'AES-128-GCM',
+  '2.16.840.1.101.3.4.1.26': 'AES-192-GCM',
+  '2.16.840.1.101.3.4.1.46': 'AES-256-GCM',
+  '1.2.840.113549.2.8': 'HMAC-SHA224',
+  '1.2.840.113549.2.12': 'HMAC-SHA512/224',
+  '1.2.840.113549.2.13': 'HMAC-SHA512/256',
+  '1.3.101.110': 'X25519',
+  '1.3.101.111': 'X448',
+  '1.3.101.113': 'Ed448',
+  '1.2.840.10040.4.1': 'DSA',
+  '1.2.840.113549.1.3.1': 'Diffie-Hellman',
+  '1.2.840.10046.2.1': 'Diffie-Hellman',
+  '1.2.840.113549.1.1.10': 'RSASSA-PSS',
+};
+
+function unsupported(kind: string, oidValue: string, supported: string): KeyFormatError {
+  const name = KNOWN_UNSUPPORTED[oidValue];
+  return name
+    ? new KeyFormatError(`unsupported ${kind} ${name} (${oidValue}); only ${supported} is supported`)
+    : new DamagedKeyError(`its ${kind} ${oidValue} is not a known algorithm`);
+}
+
 function parsePbes2(der: Buffer): { params: Pbes2Parameters; ciphertext: Buffer } {
   const what = 'EncryptedPrivateKeyInfo';
   const [algorithm, data] = sequence(parseDer(der, what), what);
   const [schemeOid, schemeParams] = sequence(algorithm, `${what} algorithm`);
   const scheme = oid(schemeOid, `${what} algorithm`);
-  if (scheme !== OID.pbes2) throw new KeyFormatError(`unsupported key encryption ${scheme} (only PBES2 is supported)`);
+  if (scheme !== OID.pbes2) throw unsupported('key encryption', scheme, 'PBES2');
   const [kdf, enc] = sequence(schemeParams, 'PBES2 parameters');
   const [kdfOid, kdfParams] = sequence(kdf, 'PBES2 key derivation');
   const kdfName = oid(kdfOid, 'PBES2 key derivation');
-  if (kdfName !== OID.pbkdf2) throw new KeyFormatError(`unsupported key derivation ${kdfName} (only PBKDF2 is supported)`);
+  if (kdfName !== OID.pbkdf2) throw unsupported('key derivation', kdfName, 'PBKDF2');
   const [saltNode, iterNode, ...optional] = sequence(kdfParams, 'PBKDF2 parameters');
   let declaredKeyLength: number | undefined;
   let digest = 'sha1';
@@ -130,7 +173,7 @@ function parsePbes2(der: Buffer): { params: Pbes2Parameters; ciphertext: Buffer 
   const [encOid, ivNode] = sequence(enc, 'PBES2 encryption scheme');
   const encName = oid(encOid, 'PBES2 encryption scheme');
   const aes = AES_CBC[encName];
-  if (!aes) throw new KeyFormatError(`unsupported key cipher ${encName} (only AES-CBC is supported)`);
+  if (!aes) throw unsupported('key cipher', encName, 'AES-CBC');
   if (declaredKeyLength !== undefined && declaredKeyLength !== aes.keyLength) {
     throw new KeyFormatError(`PBKDF2 keyLength ${declaredKeyLength} does not fit ${aes.cipher}`);
   }
@@ -152,7 +195,7 @@ function prfDigest(node: DerNode): string {
   const [prfOid] = sequence(node, 'PBKDF2 prf');
   const name = oid(prfOid, 'PBKDF2 prf');
   const digest = PRF_DIGESTS[name];
-  if (!digest) throw new KeyFormatError(`unsupported PBKDF2 prf ${name}`);
+  if (!digest) throw unsupported('PBKDF2 prf', name, 'HMAC-SHA1/SHA-256/SHA-384/SHA-512');
   return digest;
 }
 
@@ -161,6 +204,11 @@ function prfDigest(node: DerNode): string {
  * unreadable container and DecryptionFailedError when the passphrase does not fit (bad padding or a
  * plaintext that is not a PrivateKeyInfo).
  */
+/** Checks the encryption parameters of an EncryptedPrivateKeyInfo without a passphrase (a damaged file fails here). */
+export function checkEncryptedPrivateKeyInfo(der: Buffer): void {
+  parsePbes2(der);
+}
+
 export async function decryptPrivateKeyInfo(der: Buffer, passphrase: string): Promise<Buffer> {
   const { params, ciphertext } = parsePbes2(der);
   const key = await pbkdf2Async(Buffer.from(passphrase, 'utf8'), params.salt, params.iterations, params.keyLength, params.digest);
@@ -189,6 +237,19 @@ function looksLikePrivateKeyInfo(der: Buffer): boolean {
   }
 }
 
+const KEY_TYPES_BY_OID: Record<string, string> = {
+  [OID.ecPublicKey]: 'ecdsa',
+  [OID.rsaEncryption]: 'rsa',
+  [OID.ed25519Rfc8410]: 'ed25519',
+  [OID.ed25519Notary]: 'ed25519',
+};
+
+/** The key type an unencrypted PrivateKeyInfo declares, without decoding the key; undefined if unknown. */
+export function privateKeyInfoType(der: Buffer): string | undefined {
+  const [, algorithm] = sequence(parseDer(der, 'PrivateKeyInfo'), 'PrivateKeyInfo');
+  return KEY_TYPES_BY_OID[oid(sequence(algorithm, 'PrivateKeyInfo algorithm')[0], 'PrivateKeyInfo algorithm')];
+}
+
 /** Decodes an unencrypted PKCS#8 PrivateKeyInfo: notary's layouts and the standard ones. */
 export function decodePrivateKeyInfo(der: Buffer): PrivateKey {
   const [, algorithm, keyNode] = sequence(parseDer(der, 'PrivateKeyInfo'), 'PrivateKeyInfo');
@@ -202,7 +263,7 @@ export function decodePrivateKeyInfo(der: Buffer): PrivateKey {
       // OpenSSL accepts notary's EC version 1 and RSA without NULL as well as the standard forms.
       return PrivateKey.fromKeyObject(keyObject(der, 'pkcs8'));
     default:
-      throw new KeyFormatError(`unsupported private key algorithm ${algorithmOid}`);
+      throw unsupported('private key algorithm', algorithmOid, 'ECDSA, RSA and ed25519');
   }
 }
 

@@ -3,6 +3,8 @@
 // bound for opening a connection (TCP connect + TLS handshake, 5 s as notary's dialer). Time spent
 // waiting for the user (a passphrase, a confirmation) does not count.
 
+import { HintedError } from '../tuf/errors.js';
+
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -58,10 +60,8 @@ export type TimeoutPhase = 'connect' | 'handshake' | 'answer';
  * A request that did not finish in time. `what` names the request (`GET https://host/v2/...`);
  * `phase` says what hung: opening the TCP connection, the TLS handshake, or the answer (deadline).
  */
-export class RequestTimeoutError extends Error {
+export class RequestTimeoutError extends HintedError {
   override name = 'RequestTimeoutError';
-  /** The next step, for the UI and --json. */
-  readonly hint: string;
   constructor(
     readonly what: string,
     readonly phase: TimeoutPhase,
@@ -69,7 +69,7 @@ export class RequestTimeoutError extends Error {
   ) {
     const hint =
       phase === 'answer'
-        ? 'is the server up? use --timeout to wait longer'
+        ? { cli: 'is the server up? use --timeout to wait longer', ui: 'is the server up? try again with r' }
         : phase === 'connect'
           ? 'is the server up and the address right?'
           : 'is it a TLS server, and up?';
@@ -79,7 +79,6 @@ export class RequestTimeoutError extends Error {
         : phase === 'connect'
           ? `${what}: no connection within ${formatDuration(ms)}`
           : `${what}: the TLS handshake did not complete within ${formatDuration(ms)}`;
-    super(`${hung}; ${hint}`);
-    this.hint = hint;
+    super(hung, { hint });
   }
 }

@@ -4,9 +4,9 @@
 // `--tlscacert`, the config entry's CA, docker's `$DOCKER_CONFIG/tls/<host[:port]>/*.crt` (3.7); only
 // that one is trusted, as notary's `--tlscacert` (never merged, so a wrong CA cannot go unnoticed).
 // Unlike docker, TLS is verified for loopback registries too (docker switches it off there).
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { dockerConfigDir } from '../config/paths.js';
+import { MAX_PEM_BYTES, readUserText } from '../config/user-files.js';
 import type { ServerEntry } from '../config/settings.js';
 import { DOCKER_HUB_DOMAIN, isLoopbackHost } from '../registry/hosts.js';
 import type { ImageReference } from '../registry/reference.js';
@@ -188,12 +188,7 @@ export async function endpointFor(choice: TrustServerChoice, options: Pick<Trust
 }
 
 async function readCaFile(path: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new TrustServerError(`cannot read CA file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const text = await readUserText(path, 'CA file', { maxBytes: MAX_PEM_BYTES });
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
     throw new TrustServerError(`CA file ${path} holds no PEM certificate`);
   }

@@ -37,7 +37,7 @@ export class ServerUnreachableError extends NotaryHttpError {
  */
 export class ServerTimeoutError extends ServerUnreachableError {
   override name = 'ServerTimeoutError';
-  readonly hint: string;
+  override readonly hint;
   constructor(url: string, timeout: RequestTimeoutError) {
     super(url, timeout.message);
     this.message = timeout.message;

@@ -257,15 +257,19 @@ export class RegistryClient {
       return await call();
     } catch (e) {
       if (!(e instanceof HttpTransportError)) throw e;
+      if (e.failure === 'tls') {
+        throw new RegistryRequestError(`TLS failure talking to registry ${registryHost}: ${e.message}`, undefined, {
+          cause: e,
+          hint: `put its CA in $DOCKER_CONFIG/tls/${registryHost}/ca.crt`,
+        });
+      }
       const message =
-        e.failure === 'tls'
-          ? `TLS failure talking to registry ${registryHost}: ${e.message}; put its CA in $DOCKER_CONFIG/tls/${registryHost}/ca.crt`
-          : e.failure === 'timeout'
+        e.failure === 'timeout'
             ? `registry ${registryHost}: ${e.message}`
             : e.failure === 'too-large'
               ? `registry ${registryHost} sent too much data: ${e.message}`
               : `cannot reach registry ${registryHost}: ${e.message}`;
-      throw new RegistryRequestError(message, undefined, { cause: e });
+      throw new RegistryRequestError(message, undefined, { cause: e, ...(e.hint ? { hint: e.hint } : {}) });
     }
   }
 }
@@ -322,7 +326,9 @@ function digestMatches(digest: string, bytes: Uint8Array): boolean {
 
 function notFound(reference: ImageReference): RegistryRequestError {
   const what = reference.digest ? `manifest ${reference.digest}` : `tag ${reference.tag}`;
-  return new RegistryRequestError(`${what} not found in ${reference.gun}: push it first, or give --digest and --size`, 404);
+  return new RegistryRequestError(`${what} not found in ${reference.gun}`, 404, {
+    hint: { cli: 'push it first, or give --digest and --size', ui: 'push it to the registry first' },
+  });
 }
 
 /** 401/403/other statuses, with the server's own message when its error body has one. */

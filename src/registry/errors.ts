@@ -1,6 +1,6 @@
 // Errors of the registry side: image references, docker credentials, the OCI distribution API.
 // The message is the one line a user sees: what happened; `hint` what to do.
-import { HintedError } from '../tuf/errors.js';
+import { HintedError, type HintInput } from '../tuf/errors.js';
 
 export class RegistryError extends HintedError {
   override name = 'RegistryError';
@@ -23,7 +23,7 @@ export class RegistryRequestError extends RegistryError {
     message: string,
     /** HTTP status when the registry answered, undefined when it could not be reached. */
     readonly status?: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { hint?: HintInput },
   ) {
     super(message, options);
   }

@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { Deadline } from '../net/deadline.js';
+import { HintedError, type Hint } from '../tuf/errors.js';
 import { armRequestTimers } from '../net/request-timers.js';
 
 export interface TlsMaterial {
@@ -40,15 +41,16 @@ export type HttpFetch = (url: string, init?: HttpRequestInit) => Promise<HttpRes
 export type TransportFailure = 'unreachable' | 'timeout' | 'tls' | 'protocol' | 'too-large';
 
 /** The request got no usable HTTP answer. `failure` says why, for messages and scheme fallback. */
-export class HttpTransportError extends Error {
+export class HttpTransportError extends HintedError {
   override name = 'HttpTransportError';
   constructor(
     readonly failure: TransportFailure,
     readonly url: string,
     message: string,
     readonly code?: string,
+    hint?: Hint,
   ) {
-    super(message);
+    super(message, hint ? { hint } : {});
   }
 }
 
@@ -144,7 +146,7 @@ function requestOnce(
       },
     );
     const disarm = armRequestTimers(request, `${method} ${url}`, secure, deadline ? { deadline } : {}, (timeout) => {
-      settle(() => reject(new HttpTransportError('timeout', url, timeout.message)));
+      settle(() => reject(new HttpTransportError('timeout', url, timeout.message, undefined, timeout.hint)));
       request.destroy();
     });
     request.on('error', (e) => settle(() => reject(e instanceof HttpTransportError ? e : transportError(url, e))));

@@ -48,7 +48,7 @@ const INVALID_FORMAT = 'invalid reference format';
  * reference. Throws ReferenceError with docker's wording for anything docker refuses.
  */
 export function parseReference(input: string): ImageReference {
-  if (input.length > INPUT_LENGTH_MAX) throw new ReferenceError(INVALID_FORMAT);
+  if (input.length > INPUT_LENGTH_MAX) throw new ReferenceError(`${INVALID_FORMAT}: it is ${input.length} characters long`);
   if (ANCHORED_IDENTIFIER.test(input)) {
     throw new ReferenceError(`invalid repository name (${input}), cannot specify 64-byte hexadecimal strings`);
   }
@@ -63,7 +63,8 @@ export function parseReference(input: string): ImageReference {
   const match = REFERENCE.exec(qualified);
   if (!match) {
     if (REFERENCE.test(qualified.toLowerCase())) throw new ReferenceError('repository name must be lowercase');
-    throw new ReferenceError(INVALID_FORMAT);
+    // docker stops at "invalid reference format"; say what is wrong.
+    throw new ReferenceError(`${INVALID_FORMAT}: ${whatIsWrong(input)}`, { hint: 'write it as [REGISTRY[:PORT]/]NAME[:TAG][@DIGEST]' });
   }
   const [, name = '', tag, digest] = match;
   if (name.length > NAME_TOTAL_LENGTH_MAX) {
@@ -126,6 +127,42 @@ function splitDockerDomain(name: string): { domain: string; remainder: string } 
   if (domain === LEGACY_DOCKER_HUB_DOMAIN) domain = DOCKER_HUB_DOMAIN;
   if (domain === DOCKER_HUB_DOMAIN && !remainder.includes('/')) remainder = `library/${remainder}`;
   return { domain, remainder };
+}
+
+const PATH_COMPONENT = new RegExp(`^${pathComponent}$`);
+const DOMAIN = new RegExp(`^${domainAndPort}$`);
+const DIGEST = new RegExp(`^${digestPattern}$`);
+
+/** Why a reference the grammar refused is wrong, in words (first problem found, left to right). */
+function whatIsWrong(input: string): string {
+  if (input === '') return 'it is empty';
+  const space = /\s/u.exec(input);
+  if (space) return `it contains ${space[0] === ' ' ? 'a space' : 'white space'} at character ${space.index + 1}`;
+  const foreign = /[^A-Za-z0-9._\-/:@+[\]]/u.exec(input);
+  if (foreign) {
+    return `it contains ${JSON.stringify(foreign[0])} at character ${foreign.index + 1}; only letters a-z, digits, ".", "_", "-", "/", ":" and "@" are allowed`;
+  }
+  const at = input.indexOf('@');
+  if (at !== -1 && !DIGEST.test(input.slice(at + 1))) return 'the digest after "@" must be ALGORITHM:HEX, e.g. sha256:<64 hex digits>';
+  const named = at === -1 ? input : input.slice(0, at);
+  const lastSlash = named.lastIndexOf('/');
+  const colon = named.indexOf(':', lastSlash + 1);
+  if (colon !== -1) {
+    const tag = named.slice(colon + 1);
+    if (tag.includes(':')) return 'it has more than one ":" after the repository name; a tag follows a single ":"';
+    if (tag === '') return 'the tag after ":" is empty';
+    if (tag.length > 128) return `the tag is ${tag.length} characters long; at most 128 are allowed`;
+    if (!TAG.test(tag)) return `the tag "${tag}" must start with a letter, digit or "_" and contain only letters, digits, "_", "." and "-"`;
+  }
+  const parts = (colon === -1 ? named : named.slice(0, colon)).split('/');
+  if (parts.some((p) => p === '')) return 'it has an empty path component (a "/" at the start or end, or "//")';
+  const hasDomain = parts.length > 1 && (/[.:]/.test(parts[0]!) || parts[0] === 'localhost' || parts[0]!.toLowerCase() !== parts[0]);
+  if (hasDomain && !DOMAIN.test(parts[0]!)) return `the registry "${parts[0]}" is not a valid host[:port]`;
+  const bad = parts.slice(hasDomain ? 1 : 0).find((p) => !PATH_COMPONENT.test(p));
+  if (bad !== undefined) {
+    return `the path component "${bad}" must start and end with a lowercase letter or digit, with only ".", "_", "__" or "-" in between`;
+  }
+  return 'it does not follow [REGISTRY[:PORT]/]NAME[:TAG][@DIGEST]';
 }
 
 /** go-digest Digest.Validate, with its messages. */

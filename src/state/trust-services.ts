@@ -1,8 +1,8 @@
 // Services over src/trust for the interactive UI. Each call builds a TrustContext whose passphrase
 // source is the store's modal prompt; confirmations were already given in the UI (type-to-confirm),
 // so the context's confirm() answers yes.
-import { readFile } from 'node:fs/promises';
 import { Settings, type SettingsData } from '../config/settings.js';
+import { MAX_PEM_BYTES, readUserText } from '../config/user-files.js';
 import { KeyStore, parseKeyFile, decodePem, openKeyFile, type PassphraseSource } from '../keys/index.js';
 import { EnvPassphraseSource, FirstAvailablePassphraseSource, ScriptedPassphraseSource } from '../keys/passphrase.js';
 import { PromptCancelledError } from '../keys/errors.js';
@@ -78,7 +78,8 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       return { id: loaded.id, role: loaded.role, type: loaded.type };
     },
     async generateKey(name, type, dir, ports) {
-      const made = await generateKey(context(ports.passphrases), name, { type, dir });
+      // The wizard's type step says which tools cannot use a type before the user picks it.
+      const made = await generateKey(context(ports.passphrases), name, { type, dir, force: true });
       return { id: made.id, name: made.name, type: made.type, publicKeyFile: made.publicKeyFile };
     },
     async readConfig() {
@@ -187,7 +188,7 @@ async function applyConfigChange(ctx: TrustContext, change: ConfigChange): Promi
 
 /** Reads a key file's headers (and, when no passphrase is needed, its key ID and type). */
 export async function inspectKeyFile(path: string): Promise<KeyFilePreview> {
-  const text = await readFile(path, 'utf8');
+  const text = await readUserText(path, 'key file', { maxBytes: MAX_PEM_BYTES });
   const blocks = decodePem(text, path);
   const publicBlock = blocks.find((b) => b.type === 'PUBLIC KEY' || b.type === 'CERTIFICATE');
   if (publicBlock && !blocks.some((b) => /PRIVATE KEY/.test(b.type))) {

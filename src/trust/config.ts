@@ -1,6 +1,6 @@
 // `config tofu|pin|server`: how this host decides which roots and which servers to trust.
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { MAX_PEM_BYTES, readUserText } from '../config/user-files.js';
 import { resolve } from 'node:path';
 import type { PinEntry, ServerEntry, SettingsData } from '../config/settings.js';
 import { decodePem } from '../keys/pem.js';
@@ -46,9 +46,7 @@ export async function setPin(ctx: TrustContext, scopeInput: string, files: strin
   const cas: string[] = [];
   for (const input of files) {
     const file = valid(checkFilePath(input, 'a PEM certificate file'));
-    const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new InputError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-    });
+    const text = await readUserText(file, 'certificate file', { maxBytes: MAX_PEM_BYTES });
     const blocks = decodePem(text, file).filter((b) => b.type === 'CERTIFICATE');
     if (blocks.length === 0) throw new InputError(`${file} holds no PEM certificate`);
     for (const block of blocks) {
@@ -91,9 +89,7 @@ export async function setServer(ctx: TrustContext, scopeInput: string, url: stri
   const server: ServerEntry = { url: valid(checkServerUrl(url)) };
   if (options.ca?.trim()) {
     const ca = resolve(valid(checkFilePath(options.ca, 'the CA certificate file')));
-    const text = await readFile(ca, 'utf8').catch(() => {
-      throw new InputError(`cannot read CA file ${options.ca}`);
-    });
+    const text = await readUserText(ca, 'CA file', { maxBytes: MAX_PEM_BYTES });
     if (!decodePem(text, ca).some((b) => b.type === 'CERTIFICATE')) throw new InputError(`${options.ca} holds no PEM certificate`);
     server.ca = ca;
   }

@@ -1,6 +1,6 @@
 // Key operations: generate, load (import) and list the keys in the trust directory.
 import { constants } from 'node:fs';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { open, stat, unlink } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import {
   decodePem,
@@ -13,7 +13,11 @@ import {
   type KeyFile,
   type StoredKey,
 } from '../keys/index.js';
+import { checkUserDirectory, MAX_PEM_BYTES, readUserText } from '../config/user-files.js';
+import { NotAPrivateKeyError } from '../keys/errors.js';
 import type { PassphraseSource } from '../keys/passphrase.js';
+import { TrustCache } from '../notary/cache.js';
+import { PublicKey } from '../tuf/key.js';
 import type { PrivateKey } from '../tuf/private-key.js';
 import { requireWritableDir } from '../config/writable.js';
 import type { TrustContext } from './context.js';
@@ -30,6 +34,15 @@ export function checkKeyName(name: string, what = 'key name'): void {
   }
 }
 
+/**
+ * Key types that docker and notary cannot put into a delegation: notary's ParsePEMPublicKey and
+ * CertToKey (utils/x509.go) know only ECDSA and RSA, so `signer add` there fails with "unknown
+ * public key format" (tested against both CLIs).
+ */
+export const SIGNER_KEY_LIMITS: Partial<Record<GeneratedKeyAlgorithm, string>> = {
+  ed25519: '`docker trust signer add` and `notary delegation add` cannot use ed25519 public keys (they accept ECDSA and RSA only); only trust-tui can add this signer',
+};
+
 export interface GeneratedKey {
   id: string;
   name: string;
@@ -42,19 +55,23 @@ export interface GeneratedKey {
 export async function generateKey(
   ctx: TrustContext,
   name: string,
-  options: { type?: GeneratedKeyAlgorithm; dir?: string } = {},
+  options: { type?: GeneratedKeyAlgorithm; dir?: string; force?: boolean } = {},
 ): Promise<GeneratedKey> {
   checkKeyName(name);
   await requireWritableDir(ctx.trustDir);
   const type = options.type ?? 'ecdsa';
+  const limit = SIGNER_KEY_LIMITS[type];
+  if (limit && !options.force) {
+    throw new InputError(limit, { hint: { cli: 'use --type ecdsa (the default), or add --force to make it anyway', ui: 'choose ecdsa' } });
+  }
   const dir = options.dir ?? '.';
-  const dirStat = await stat(dir).catch(() => undefined);
-  if (!dirStat?.isDirectory()) throw new InputError(`public key path does not exist: "${dir}"`, { hint: 'create it or pass another --dir' });
+  await checkUserDirectory(dir, '--dir', 'create it or pass another --dir');
   const publicKeyFile = resolve(dir, `${name}.pub`);
   if (await stat(publicKeyFile).catch(() => undefined)) {
     throw new InputError(`public key file already exists: "${publicKeyFile}"`, { hint: 'move it away or pass another --dir' });
   }
 
+  if (limit) ctx.warn(limit);
   const key = await generatePrivateKey(type);
   const passphrase = await ctx.passphrases.get({ keyId: key.id, role: name, purpose: 'new', attempt: 0 });
   const stored = await ctx.keys.store(key, { role: name }, passphrase);
@@ -124,10 +141,10 @@ export async function loadKey(ctx: TrustContext, file: string, options: LoadKeyO
     try {
       return parseKeyFile(text, file);
     } catch (e) {
-      if ((e as Error).message.includes('public key or certificate')) {
-        throw new InputError(
-          `${file} is a public key, not a private key: to add a signer's public key use trust-tui signer add`,
-        );
+      if (e instanceof NotAPrivateKeyError) {
+        throw new InputError(`${file} is a public key, not a private key`, {
+          hint: { cli: "to add a signer's public key use trust-tui signer add", ui: "add a signer's public key on the Signers screen (3)" },
+        });
       }
       throw e;
     }
@@ -150,14 +167,14 @@ export async function loadKeys(ctx: TrustContext, file: string, options: LoadKey
 
 /** A private key file's text, refused when it is missing or others may read or write it (before any passphrase is asked). */
 export async function readPrivateKeyFile(file: string): Promise<string> {
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new InputError(`cannot load key from ${file}: no such file`);
-  if (info.mode & 0o077) {
-    throw new InputError(
-      `refusing to load key from ${file}: private key file ${file} must not be readable or writable by others; run chmod 600 ${file}`,
-    );
+  const text = await readUserText(file, 'key file', { maxBytes: MAX_PEM_BYTES });
+  const info = await stat(file);
+  if (info.isFile() && info.mode & 0o077) {
+    throw new InputError(`refusing to load key from ${file}: private key file ${file} must not be readable or writable by others`, {
+      hint: `run chmod 600 ${file}`,
+    });
   }
-  return readFile(file, 'utf8');
+  return text;
 }
 
 async function importParsedKey(ctx: TrustContext, parsed: KeyFile, file: string, options: LoadKeyOptions): Promise<LoadedKey> {
@@ -181,17 +198,56 @@ export interface ListedKey {
   problem?: string;
 }
 
-/** Every key in the trust directory (nothing is decrypted). */
+/**
+ * Every key in the trust directory (nothing is decrypted). The type comes from the file when it
+ * shows it (notary's older layouts, unencrypted keys), else from what this host recorded when it
+ * made or imported the key, else from the cached trust data of a repository that uses the key
+ * (keys made by docker or notary). `unknown` only when none of them knows.
+ */
 export async function listKeys(ctx: TrustContext): Promise<ListedKey[]> {
   const keyTypes = ctx.settings.data.keyTypes;
-  return (await ctx.keys.list()).map((k: StoredKey) => ({
+  const stored = await ctx.keys.list();
+  const known = (k: StoredKey) => k.type ?? keyTypes[k.id];
+  const cached = stored.some((k) => !known(k)) ? await keyTypesInCache(ctx.trustDir) : new Map<string, string>();
+  return stored.map((k: StoredKey) => ({
     id: k.id,
     role: k.role,
     gun: k.gun ?? null,
-    type: keyTypes[k.id] ?? 'unknown',
+    type: known(k) ?? cached.get(k.id) ?? 'unknown',
     file: k.path,
     ...(k.problem ? { problem: k.problem } : {}),
   }));
+}
+
+/** Canonical key ID -> type (`ecdsa`, not `ecdsa-x509`) of every key in cached root and targets metadata. */
+async function keyTypesInCache(trustDir: string): Promise<Map<string, string>> {
+  const types = new Map<string, string>();
+  const cache = new TrustCache(trustDir);
+  // Loaded only when a key's type is not otherwise known: it brings the repository machinery along.
+  const { cachedRepositories } = await import('./repositories.js');
+  for (const gun of await cachedRepositories(trustDir)) {
+    for (const role of ['root', 'targets']) {
+      const bytes = await cache.read(gun, role).catch(() => undefined);
+      if (!bytes) continue;
+      let signed: { keys?: unknown; delegations?: { keys?: unknown } } | undefined;
+      try {
+        signed = (JSON.parse(bytes.toString('utf8')) as { signed?: typeof signed }).signed;
+      } catch {
+        continue; // a damaged cache file is reported where it is read for trust
+      }
+      const keys = role === 'root' ? signed?.keys : signed?.delegations?.keys;
+      if (!keys || typeof keys !== 'object') continue;
+      for (const json of Object.values(keys)) {
+        try {
+          const key = PublicKey.fromJSON(json);
+          types.set(key.canonicalId, key.keytype.replace(/-x509$/, ''));
+        } catch {
+          // not a key this version understands: it names no type
+        }
+      }
+    }
+  }
+  return types;
 }
 
 /** Key files do not say their type; remember it for keys this host made or imported. */

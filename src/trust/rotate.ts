@@ -8,7 +8,7 @@
 //              is re-signed with it in the same update, so the repository never fails to verify.
 //   snapshot, timestamp  a new key made by the server (POST <role>.key); a local snapshot key is
 //              deleted afterwards, as notary does, since the server signs snapshots from then on.
-import { readFile } from 'node:fs/promises';
+import { MAX_PEM_BYTES, readUserText } from '../config/user-files.js';
 import { generatePrivateKey } from '../keys/index.js';
 import { UpdateRejectedError } from '../notary/http-errors.js';
 import { parseReference } from '../registry/reference.js';
@@ -66,9 +66,7 @@ function checkRole(role: string): RotatableRole {
 
 /** A `PUBLIC KEY` PEM (as `key generate` writes) or a certificate as the TUF key metadata lists. */
 export async function publicKeyFromFile(file: string): Promise<PublicKey> {
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw new InputError(`cannot read public key file ${file}`);
-  });
+  const text = await readUserText(file, 'public key file', { maxBytes: MAX_PEM_BYTES });
   return publicKeyFromPem(text, file);
 }
 

@@ -2,7 +2,7 @@
 // into — docker's rule: each delegation one level below targets (targets/releases and
 // targets/<signer>) whose key we hold and whose paths allow the tag; `targets` itself only when the
 // repository has no delegations. A repository that does not exist yet is initialised first.
-import { readFile } from 'node:fs/promises';
+import { MAX_META_BYTES, readUserFile } from '../config/user-files.js';
 import { dockerConfigDir } from '../config/paths.js';
 import { requireWritableDir } from '../config/writable.js';
 import { RegistryClient } from '../registry/client.js';
@@ -90,9 +90,7 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
 
   let custom: Record<string, JsonValue> | undefined;
   for (const { name, file } of options.meta ?? []) {
-    const bytes = await readFile(file).catch(() => {
-      throw new InputError(`cannot read --meta file ${file}`);
-    });
+    const bytes = await readUserFile(file, '--meta file', { maxBytes: MAX_META_BYTES });
     const blob = await registry.uploadBlob(reference, bytes);
     (custom ??= {})[name] = { digest: blob.digest, size: blob.size };
   }

@@ -2,7 +2,7 @@
 // `docker trust key generate` writes, or a CA-issued certificate), or a key of the local keystore
 // named by its role (`alice`) or its ID (full or a prefix of at least 7 hex digits).
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { MAX_PEM_BYTES, pathExists, readUserText } from '../config/user-files.js';
 import { decodePem, PRIVATE_KEY_BLOCK_TYPES, type PemBlock } from '../keys/index.js';
 import { isBaseRole } from '../tuf/delegation.js';
 import { certificateToKey } from '../tuf/certs.js';
@@ -85,8 +85,9 @@ export function publicKeyFromPem(text: string, file: string, now = new Date()): 
   throw notAKey(file);
 }
 
-async function isFile(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
+/** Key names and IDs are `[a-z0-9_-]`: a slash or a file extension means a path. */
+function looksLikePath(spec: string): boolean {
+  return /[/\\]|\.(pub|pem|crt|cert|key)$/i.test(spec);
 }
 
 /** A keystore key by role name, else by ID prefix; the public key is derived by unlocking it. */
@@ -100,7 +101,9 @@ async function localKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
     matches = all.filter((k) => k.id.startsWith(spec));
   }
   if (matches.length === 0) {
-    throw new InputError(`--key ${spec}: no such file, and no local key has that name or ID (see trust-tui key list)`);
+    throw new InputError(`--key ${spec}: no such file, and no local key has that name or ID`, {
+      hint: { cli: 'see trust-tui key list', ui: 'see the Keys screen (4)' },
+    });
   }
   if (matches.length > 1) {
     throw new InputError(`--key ${spec} matches ${matches.length} local keys (${matches.map((k) => shortKeyId(k.id)).join(', ')}): give the key ID`);
@@ -118,10 +121,9 @@ async function localKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
 
 /** Resolves one `--key` argument: an existing file is read as PEM, anything else names a local key. */
 export async function resolveSignerKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
-  if (await isFile(spec)) {
-    const text = await readFile(spec, 'utf8').catch((e: Error) => {
-      throw new InputError(`cannot read ${spec}: ${e.message}`);
-    });
+  // Anything at that path (a directory too) is meant as a file, and so is a name that looks like a path.
+  if ((await pathExists(spec)) || looksLikePath(spec)) {
+    const text = await readUserText(spec, '--key file', { maxBytes: MAX_PEM_BYTES });
     return { key: publicKeyFromPem(text, spec), source: spec };
   }
   return localKey(ctx, spec);

@@ -83,7 +83,7 @@ describe('deadlines', () => {
     listeners.push(hanging);
     const url = `https://127.0.0.1:${hanging.port}`;
     const r = await timed(['--timeout', '3s', 'sign', 'registry.example.com/team/app:v1', '--digest', DIGEST, '--size', '10', '--server', url, '--tlscacert', pki.caCert]);
-    hungWithin(r, 9_000, `GET ${url}/v2/registry.example.com/team/app/_trust/tuf/root.json did not answer within 3s; is the server up? use --timeout to wait longer`);
+    hungWithin(r, 9_000, `GET ${url}/v2/registry.example.com/team/app/_trust/tuf/root.json did not answer within 3s — is the server up? use --timeout to wait longer`);
   });
 
   it('a registry that hangs on the digest lookup of sign: the same deadline and message', async () => {
@@ -91,7 +91,7 @@ describe('deadlines', () => {
     listeners.push(registry);
     const host = `127.0.0.1:${registry.port}`;
     const r = await timed(['--timeout', '3s', 'sign', `${host}/team/app:v1`, '--server', 'https://127.0.0.1:9']);
-    hungWithin(r, 9_000, `HEAD http://${host}/v2/team/app/manifests/v1 did not answer within 3s; is the server up? use --timeout to wait longer`);
+    hungWithin(r, 9_000, `HEAD http://${host}/v2/team/app/manifests/v1 did not answer within 3s — is the server up? use --timeout to wait longer`);
   });
 
   it('a registry whose TLS handshake never completes: given up after 5 s', async () => {

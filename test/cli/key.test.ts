@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand, stopAllPeers, TEST_PASSPHRASES } from '../helpers/peers.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
@@ -42,7 +42,7 @@ describe('trust-tui key generate', () => {
   });
 
   it('generates ed25519 keys on request', async () => {
-    const r = await tt(['--json', 'key', 'generate', 'edna', '--type', 'ed25519']);
+    const r = await tt(['--json', 'key', 'generate', 'edna', '--type', 'ed25519', '--force']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ name: 'edna', type: 'ed25519' });
@@ -58,6 +58,10 @@ describe('trust-tui key generate', () => {
     const again = await tt(['key', 'generate', 'alice']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('public key file already exists');
+    const onFile = await tt(['key', 'generate', 'bob', '--dir', 'alice.pub']);
+    expect(onFile.code).toBe(1);
+    expect(onFile.stderr.trim().split('\n')).toHaveLength(1);
+    expect(onFile.stderr).toMatch(/--dir alice\.pub is a file, not a directory/);
     expect(snapshotDir(tt.trustDir)).toEqual(before);
   });
 
@@ -78,6 +82,20 @@ describe('trust-tui key generate', () => {
     const help = await tt(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes:');
+  });
+});
+
+describe('trust-tui key list', () => {
+  it("names the type of keys in notary's older layouts and of unencrypted keys", async () => {
+    const tt = trustTui();
+    const legacyRoot = path.join(tt.trustDir, 'private', 'root_keys');
+    mkdirSync(legacyRoot, { recursive: true, mode: 0o700 });
+    // notary < 0.4: an OpenSSL-encrypted SEC1 key named by its ID (and role).
+    await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ec.pem'], tt.workDir);
+    await openssl(['ec', '-in', 'ec.pem', '-aes256', '-passout', `pass:${TEST_PASSPHRASES.root}`, '-out', path.join(legacyRoot, `${'1'.repeat(64)}_root.key`)], tt.workDir);
+    await openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', path.join(tt.trustDir, 'private', `${'2'.repeat(64)}.key`)], tt.workDir);
+    const listed = JSON.parse((await tt(['--json', 'key', 'list'])).stdout) as { id: string; type: string }[];
+    expect(Object.fromEntries(listed.map((k) => [k.id, k.type]))).toEqual({ ['1'.repeat(64)]: 'ecdsa', ['2'.repeat(64)]: 'rsa' });
   });
 });
 
@@ -137,8 +155,15 @@ describe('trust-tui key load', () => {
       ['truncated.pem', /truncated\.pem/],
       ['wrongpass.pem', /wrong passphrase/],
       ['x25519.pem', /x25519\.pem|unsupported|X25519/i],
-      ['missing.pem', /no such file/],
+      ['missing.pem', /key file missing\.pem does not exist/],
+      ['a-directory', /key file a-directory is a directory, not a file/],
+      ['damaged.pem', /damaged\.pem: the key is damaged or truncated/],
     ];
+    mkdirSync(path.join(w, 'a-directory'));
+    // One character changed inside the algorithm identifier of a good encrypted key.
+    const good = readFileSync(path.join(w, 'wrongpass.pem'), 'utf8').split('\n');
+    good[1] = good[1]!.slice(0, 10) + (good[1]![10] === 'A' ? 'B' : 'A') + good[1]!.slice(11);
+    writeFileSync(path.join(w, 'damaged.pem'), good.join('\n'), { mode: 0o600 });
     const before = snapshotDir(tt.trustDir);
     for (const [file, message] of cases) {
       const r = await tt(['key', 'load', file]);

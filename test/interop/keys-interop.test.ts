@@ -50,7 +50,7 @@ describe('keys shared with notary and docker', () => {
   it('a trust-tui key is listed by notary with the same id and role, and notary can decrypt it', async () => {
     const tt = trustTui();
     const made = JSON.parse(ok(await tt(['--json', 'key', 'generate', 'alice'])).stdout);
-    const madeEd = JSON.parse(ok(await tt(['--json', 'key', 'generate', 'edna', '--type', 'ed25519'])).stdout);
+    const madeEd = JSON.parse(ok(await tt(['--json', 'key', 'generate', 'edna', '--type', 'ed25519', '--force'])).stdout);
     const notary = notaryCli(tt.trustDir, server.url, server.caFile);
     const listing = ok(await notary(['key', 'list'])).stdout;
     expect(listing).toMatch(new RegExp(`alice\\s+${made.id}`));
@@ -113,5 +113,21 @@ describe('keys shared with notary and docker', () => {
     const publicKey = PublicKey.fromJSON(cached.signed.keys[targetsKeyId]);
     expect(publicKey.canonicalId).toBe(targetsKey!.id);
     await signsVerifiably(docker.trustDir, targetsKey!.id, publicKey);
+  });
+
+  it('key list names the type of keys docker and notary made (their encrypted files do not say it)', async () => {
+    const dockerConfig = await makeScratchDir('docker-config');
+    const docker = dockerCli(dockerConfig, server.url, server.caFile);
+    ok(await docker(['trust', 'key', 'generate', 'dora', '--dir', docker.workDir]));
+    ok(await docker(['trust', 'signer', 'add', '--key', path.join(docker.workDir, 'dora.pub'), 'dora', 'registry.example.com/team/typed']));
+    ok(await docker(['trust', 'inspect', 'registry.example.com/team/typed'])); // caches the delegation's key
+    const notary = notaryCli(docker.trustDir, server.url, server.caFile);
+    ok(await notary(['init', 'registry.example.com/team/notary-typed']));
+    const tt = trustTui({ trustDir: docker.trustDir });
+    const listed = JSON.parse(ok(await tt(['--json', 'key', 'list'])).stdout) as (Listed & { type: string; gun: string | null })[];
+    const types = listed.map((k) => [k.role, k.type]).sort();
+    expect(types, JSON.stringify(listed)).toEqual(
+      [['dora', 'ecdsa'], ['root', 'ecdsa'], ['snapshot', 'ecdsa'], ['targets', 'ecdsa'], ['targets', 'ecdsa']].sort(),
+    );
   });
 });

@@ -69,5 +69,9 @@ describe('config pin and config tofu', () => {
     const r = await other(['inspect', REPO]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/trust on first use is disabled/);
+    // There are no pins: the line must not blame them, and names both ways out.
+    expect(r.stderr).not.toMatch(/does not match your pins/);
+    expect(r.stderr).toMatch(/config pin.*config tofu enable/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

@@ -98,7 +98,7 @@ describe('a read-only trust directory', () => {
       const r = await asNobody(args);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr.trim().split('\n'), r.stderr).toEqual([
-        `trust-tui: the trust directory ${tt.trustDir} is not writable (EACCES): make it writable for this user, or choose a writable one with --trust-dir (reading works without writing)`,
+        `trust-tui: the trust directory ${tt.trustDir} is not writable (EACCES) — make it writable for this user, or choose a writable one with --trust-dir (reading works without writing)`,
       ]);
     }
     expect(snapshotDir(tt.trustDir)).toEqual(before);

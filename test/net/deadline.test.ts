@@ -28,8 +28,9 @@ describe('Deadline', () => {
   });
 
   it('names the request that hung and what to do', () => {
-    expect(new RequestTimeoutError('GET https://n.example/v2/x/_trust/tuf/timestamp.json', 'answer', 30_000).message).toBe(
-      'GET https://n.example/v2/x/_trust/tuf/timestamp.json did not answer within 30s; is the server up? use --timeout to wait longer',
-    );
+    expect(new RequestTimeoutError('GET https://n.example/v2/x/_trust/tuf/timestamp.json', 'answer', 30_000)).toMatchObject({
+      message: 'GET https://n.example/v2/x/_trust/tuf/timestamp.json did not answer within 30s',
+      hint: { cli: 'is the server up? use --timeout to wait longer' },
+    });
   });
 });

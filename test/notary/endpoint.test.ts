@@ -171,7 +171,7 @@ describe('resolveTrustEndpoint: TLS material', () => {
   it('names a missing or non-PEM CA file', async () => {
     const env = { DOCKER_CONFIG: dockerConfig };
     await expect(resolveTrustEndpoint(app, { env, tlsCaCert: join(dockerConfig, 'nope.pem') })).rejects.toThrow(
-      /cannot read CA file .*nope\.pem: ENOENT/,
+      /^CA file .*nope\.pem does not exist$/,
     );
     await writeFile(join(dockerConfig, 'junk.pem'), 'junk');
     await expect(resolveTrustEndpoint(app, { env, tlsCaCert: join(dockerConfig, 'junk.pem') })).rejects.toThrow(

@@ -175,7 +175,8 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         record(`removeSigner ${plan.gun} ${plan.signer} ${plan.keyId ?? ''}`);
         world.signers[plan.gun] = (world.signers[plan.gun] ?? []).filter((s) => s.name !== plan.signer || plan.keyId !== undefined);
       }
-      return { plan, changes: [], tagsNoLongerReleased: [], message: plan.doneMessage };
+      const changes = plan.kind === 'revoke-tag' ? [`tag ${plan.tag} removed`] : [];
+      return { plan, changes, tagsNoLongerReleased: [], message: changes.length ? `${plan.doneMessage}: ${changes.join('; ')}` : plan.doneMessage };
     },
     planSweep: async (target) => {
       record(`planSweep ${JSON.stringify(target)}`);

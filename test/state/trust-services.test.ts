@@ -31,6 +31,12 @@ describe('trust services over the keystore', () => {
     expect(preview).toMatchObject({ kind: 'public', role: 'alice', type: 'ed25519', id: made.id });
   });
 
+  it('says which path cannot be previewed and why (a directory, a missing file)', async () => {
+    const services = createTrustServices({ trustDir: join(dir, 'trust'), configDir: join(dir, 'cfg') });
+    await expect(services.inspectKeyFile(dir)).rejects.toThrow(`key file ${dir} is a directory, not a file`);
+    await expect(services.inspectKeyFile(join(dir, 'nope.pem'))).rejects.toThrow(`key file ${join(dir, 'nope.pem')} does not exist`);
+  });
+
   it('previews an encrypted private key without a passphrase, then imports it into another trust dir', async () => {
     const first = createTrustServices({ trustDir: join(dir, 'a'), configDir: join(dir, 'cfg-a') });
     const made = await first.generateKey('bob', 'ecdsa', dir, answering([]));

@@ -73,7 +73,7 @@ export function registerInfoCommand(program: Command, io: Io): void {
     program
       .command('info')
       .argument('[repository]', 'repository or repository:tag (without it: this host)')
-      .addOption(new Option('--tags-only', 'only the tags').conflicts('keysOnly'))
+      .addOption(new Option('--tags-only', 'only the tags (with their custom data)').conflicts('keysOnly'))
       .addOption(new Option('--keys-only', 'only signers, keys and roles').conflicts('tagsOnly'))
       .description('Everything about a repository (tags, signers, keys, expiries), or about this host'),
   ).action(async (repository: string | undefined, opts: { tagsOnly?: boolean; keysOnly?: boolean; server?: string; tlscacert?: string }, cmd: Command) => {

@@ -13,7 +13,8 @@ export function registerKeyCommands(program: Command, io: Io): void {
     .description('Generate a signing key; the public key is written to DIR/NAME.pub')
     .addOption(new Option('--type <type>', 'key type').choices(['ecdsa', 'ed25519']).default('ecdsa'))
     .option('--dir <dir>', 'directory for NAME.pub', '.')
-    .action(async (name: string, opts: { type: 'ecdsa' | 'ed25519'; dir: string }, cmd: Command) => {
+    .option('--force', 'make an ed25519 key although docker and notary cannot add it as a signer')
+    .action(async (name: string, opts: { type: 'ecdsa' | 'ed25519'; dir: string; force?: boolean }, cmd: Command) => {
       const g = globalOptions(cmd);
       const [{ cliContext }, { generateKey }] = await Promise.all([import('../context.js'), import('../../trust/keys.js')]);
       if (!g.json) io.stdout(`Generating key for ${name}...\n`);

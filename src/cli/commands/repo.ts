@@ -45,7 +45,7 @@ export function registerRepoCommands(program: Command, io: Io): void {
       .argument('<image>', 'repository:tag to sign')
       .option('--digest <sha256:hex>', 'manifest digest (default: asked from the registry)')
       .option('--size <bytes>', 'manifest size in bytes (requires --digest)', parseSize)
-      .option('--meta <name:file>', 'upload FILE as a blob and record it under NAME in the signature (repeatable)', collectMeta)
+      .option('--meta <name:file>', 'upload FILE (at most 256 MiB) as a blob and record it under NAME in the signature (repeatable; info shows it)', collectMeta)
       .description('Sign a tag: record its manifest digest in every role you may sign'),
   ).action(
     async (image: string, opts: ServerFlags & { digest?: string; size?: number; meta?: { name: string; file: string }[] }, cmd: Command) => {

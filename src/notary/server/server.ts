@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
+import { MAX_PEM_BYTES, readUserFile } from '../../config/user-files.js';
 import type { GeneratedKeyAlgorithm } from '../../keys/generate.js';
 import { HtpasswdAuthenticator, openAccess, type Authenticator } from './auth.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
@@ -112,6 +113,10 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
   }
   const { host, port } = parseListen(options.listen ?? DEFAULT_LISTEN);
 
+  // Named paths first, so a wrong one is reported as such (not as EISDIR or ENOENT).
+  for (const [file, what] of [[options.htpasswd, '--htpasswd file'], [options.htpasswdReadOnly, '--htpasswd-read-only file']] as const) {
+    if (file) await readUserFile(file, what);
+  }
   const auth: Authenticator = options.htpasswd
     ? HtpasswdAuthenticator.fromFiles(options.htpasswd, options.htpasswdReadOnly, options.anonymousRead)
     : openAccess;
@@ -121,7 +126,10 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
   let tls: { cert: Buffer; key: Buffer } | undefined;
   if (!options.insecureHttp) {
     if (options.tlsCert && options.tlsKey) {
-      tls = { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) };
+      tls = {
+        cert: await readUserFile(options.tlsCert, '--tls-cert file', { maxBytes: MAX_PEM_BYTES }),
+        key: await readUserFile(options.tlsKey, '--tls-key file', { maxBytes: MAX_PEM_BYTES }),
+      };
     } else {
       const local = await ensureLocalTls(path.join(options.dataDir, 'tls'), certificateNames(host));
       tls = { cert: readFileSync(local.certFile), key: readFileSync(local.keyFile) };

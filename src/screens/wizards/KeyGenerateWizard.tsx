@@ -9,7 +9,7 @@ import { shortId } from '../format.js';
 import { Finished } from './KeyImportWizard.js';
 import { useStepKeys, WizardFrame } from './WizardFrame.js';
 
-const TYPE_NOTES = { ecdsa: 'P-256, what docker and notary generate', ed25519: 'small and fast', rsa: '4096 bits, slow to generate' };
+const TYPE_NOTES = { ecdsa: 'P-256, what docker and notary generate', ed25519: 'docker and notary cannot add it as a signer', rsa: '4096 bits, slow to generate' };
 
 export function KeyGenerateWizard({ state, send }: { state: KeyGenerateState; send(e: KeyGenerateEvent): void }) {
   return (
