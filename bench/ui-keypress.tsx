@@ -32,6 +32,7 @@ const services: Services = {
   listRepositories: async () => [{ gun: 'bench/app', tagCount: TAGS, signerCount: 1, state: 'online', source: 'watched' }],
   listTags: async () => tags,
   listSigners: async () => [],
+  resolveManifest: unused,
   signTag: unused,
   planRevokeTag: unused,
   addSigner: unused,

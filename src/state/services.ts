@@ -110,6 +110,13 @@ export type SignerKeyChoice = { from: 'keystore'; id: string } | { from: 'file';
  */
 export type { DestructivePlan, RevokeTagPlan, SignerRemovalPlan } from '../trust/plans.js';
 
+/** A manifest as a registry describes it. */
+export interface Manifest {
+  /** `sha256:…` */
+  digest: string;
+  size: number;
+}
+
 export interface SignResult {
   gun: string;
   tag: string;
@@ -157,7 +164,9 @@ export interface Services {
   listSigners(gun: string): Promise<SignerRow[]>;
 
   // Mutations (src/trust operations; each publishes to the server)
-  signTag(gun: string, tag: string, digest: string | undefined, ports: OperationPorts): Promise<SignResult>;
+  /** The tag's manifest digest and size, from the registry. */
+  resolveManifest(gun: string, tag: string): Promise<Manifest>;
+  signTag(gun: string, tag: string, manifest: Manifest, ports: OperationPorts): Promise<SignResult>;
   planRevokeTag(gun: string, tag: string): Promise<DestructivePlan>;
   addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts): Promise<SignerRow>;
   /** Removing the whole signer, or only `keyId` from that signer (no other signer is touched). */

@@ -11,7 +11,7 @@ import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey, readPrivateKeyFile } from '../trust/keys.js';
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
 import { executePlan, planSignerRemoval, planTagRevocation } from '../trust/plans.js';
-import { sign } from '../trust/sign.js';
+import { resolveManifest, sign } from '../trust/sign.js';
 import { publicKeyFromPem } from '../trust/signer-keys.js';
 import { addSigner } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
@@ -110,8 +110,9 @@ export function createTrustServices(options: TrustServicesOptions): Services {
           tagsSigned: info.tags.filter((t) => t.signers.includes(s.name)).length,
         }));
     },
-    async signTag(gun, tag, digest, ports) {
-      const r = await sign(context(ports.passphrases), `${gun}:${tag}`, digest ? { digest } : {});
+    resolveManifest: (gun, tag) => resolveManifest(context(), `${gun}:${tag}`),
+    async signTag(gun, tag, manifest, ports) {
+      const r = await sign(context(ports.passphrases), `${gun}:${tag}`, { digest: manifest.digest, size: manifest.size });
       return { gun: r.gun, tag: r.tag, digest: r.digest, roles: r.roles };
     },
     planRevokeTag: (gun, tag) => planTagRevocation(context(), gun, tag),

@@ -47,7 +47,7 @@ export const KEYMAP = {
 
   'repos.add': { bindings: [k('a')], description: 'watch a repository', hint: 'add', scope: 'repos' },
   'repos.signers': { bindings: [k('s')], description: "open the repository's signers", hint: 'signers', scope: 'repos' },
-  'tags.sign': { bindings: [k('s')], description: 'sign a tag (from the registry, or tag@sha256:digest)', hint: 'sign', scope: 'tags' },
+  'tags.sign': { bindings: [k('s')], description: 'sign a tag (digest and size from the registry, or typed)', hint: 'sign', scope: 'tags' },
   'tags.revoke': { bindings: [k('d')], description: 'revoke the selected tag (type its name to confirm)', hint: 'revoke', scope: 'tags' },
   'signers.add': { bindings: [k('a')], description: 'add a signer (guided)', hint: 'add', scope: 'signers' },
   'signers.remove': { bindings: [k('d')], description: 'remove the selected signer (type its name to confirm)', hint: 'remove', scope: 'signers' },

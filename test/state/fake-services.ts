@@ -102,11 +102,16 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
     listRepositories: async () => world.repos,
     listTags: async (gun) => world.tags[gun] ?? [],
     listSigners: async (gun) => world.signers[gun] ?? [],
-    signTag: async (gun, tagName, digest, ports) => {
-      record(`signTag ${gun} ${tagName} ${digest ?? ''}`);
+    resolveManifest: async (gun, tagName) => {
+      const known = world.tags[gun]?.find((t) => t.tag === tagName);
+      if (!known) throw new Error(`cannot reach registry ${gun.split('/')[0]}: getaddrinfo ENOTFOUND`);
+      return { digest: known.digest, size: known.size };
+    },
+    signTag: async (gun, tagName, manifest, ports) => {
+      record(`signTag ${gun} ${tagName} ${manifest.digest} ${manifest.size}`);
       world.passphrasesSeen.push(await ask(ports));
       world.tags[gun] = [...(world.tags[gun] ?? []).filter((t) => t.tag !== tagName), tag(tagName)];
-      return { gun, tag: tagName, digest: digest ?? 'sha256:0', roles: ['targets/releases'] };
+      return { gun, tag: tagName, digest: manifest.digest, roles: ['targets/releases'] };
     },
     planRevokeTag: async (gun, tagName) =>
       ({

@@ -116,7 +116,7 @@ describe('passphrases', () => {
   it('asks through the dialog state, passes the answer to the operation, and never keeps it', async () => {
     const { store, world } = await openApp();
     const done = store.getState().runTask('Signing', async (signal) => {
-      await fakeServices(world).signTag('example.com/team/app', 'v3', undefined, { passphrases: store.getState().passphrases, signal });
+      await fakeServices(world).signTag('example.com/team/app', 'v3', { digest: `sha256:${'a'.repeat(64)}`, size: 1 }, { passphrases: store.getState().passphrases, signal });
     });
     await until(() => store.getState().passphrase !== null);
     expect(store.getState().passphrase).toMatchObject({ role: 'targets', purpose: 'unlock' });

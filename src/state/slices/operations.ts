@@ -68,22 +68,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
     promptSignTag() {
       const gun = get().gun;
       if (!gun || refuseReadOnly()) return;
-      get().openModal({
-        kind: 'prompt',
-        title: `Sign a tag of ${gun}`,
-        label: 'Tag',
-        initial: selectedRow(get().lists.tags)?.tag ?? '',
-        hint: 'TAG signs what the registry serves; TAG@sha256:DIGEST signs that digest',
-        submit: async (value) => {
-          const [tag = '', digest] = value.trim().split('@');
-          if (!tag) return;
-          await get().runTask(`Signing ${gun}:${tag}`, async (signal) => {
-            const result = await services.signTag(gun, tag, digest, ports(signal));
-            await get().trustDataChanged(['tags']);
-            return `Signed ${gun}:${tag} (${result.roles.join(', ')})`;
-          });
-        },
-      });
+      get().startSign(gun, selectedRow(get().lists.tags)?.tag ?? '');
     },
 
     async confirmRevokeSelectedTag() {

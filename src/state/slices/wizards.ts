@@ -7,6 +7,7 @@ import type { SliceContext } from '../store.js';
 import { keyGenerateReducer, keyGenerateStart, type KeyGenerateEvent, type KeyGenerateState } from '../wizards/key-generate.js';
 import { keyImportReducer, keyImportStart, type KeyImportEvent, type KeyImportState } from '../wizards/key-import.js';
 import { signerSetupReducer, signerSetupStart, type SignerSetupEvent, type SignerSetupState } from '../wizards/signer-setup.js';
+import { signReducer, signStart, type SignEvent, type SignState } from '../wizards/sign.js';
 import { sweepInterrupted, sweepReducer, sweepStart, type SweepEvent, type SweepState } from '../wizards/sweep.js';
 
 export interface WizardTypes {
@@ -14,6 +15,7 @@ export interface WizardTypes {
   'key-generate': { state: KeyGenerateState; event: KeyGenerateEvent };
   'signer-setup': { state: SignerSetupState; event: SignerSetupEvent };
   sweep: { state: SweepState; event: SweepEvent };
+  sign: { state: SignState; event: SignEvent };
 }
 
 export type WizardKind = keyof WizardTypes;
@@ -25,6 +27,8 @@ export interface WizardSlice {
   startKeyGenerate(): void;
   startSignerSetup(): Promise<void>;
   startSweep(target: SweepTarget): void;
+  /** Signs a tag of `gun`: digest and size from the registry, else typed. */
+  startSign(gun: string, tag?: string): void;
   /** Sends an event to the active wizard of that kind (ignored if another one is active). */
   sendWizard<K extends WizardKind>(kind: K, event: WizardTypes[K]['event']): void;
 }
@@ -51,6 +55,10 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
       case 'sweep': {
         const state = sweepReducer(wizard.state, event as SweepEvent);
         return state && { kind: 'sweep', state };
+      }
+      case 'sign': {
+        const state = signReducer(wizard.state, event as SignEvent);
+        return state && { kind: 'sign', state };
       }
     }
   }
@@ -114,6 +122,23 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
           (e) => send('signer-setup', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was published' : message(e) }),
         );
       }
+    } else if (wizard.kind === 'sign') {
+      const s = wizard.state;
+      if (s.step === 'resolving') {
+        await services.resolveManifest(s.gun, s.tag).then(
+          (manifest) => send('sign', { type: 'resolved', manifest }),
+          (e) => send('sign', { type: 'unresolved', message: message(e) }),
+        );
+      } else if (s.step === 'signing') {
+        await services.signTag(s.gun, s.tag, s.manifest, ports()).then(
+          (result) => {
+            send('sign', { type: 'signed', result });
+            set({ status: `Signed ${s.gun}:${s.tag} (${result.roles.join(', ')})` });
+            void get().trustDataChanged(['tags']);
+          },
+          (e) => send('sign', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was published' : message(e) }),
+        );
+      }
     } else {
       const s = wizard.state;
       if (s.step === 'planning') {
@@ -153,6 +178,7 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
       enter({ kind: 'signer-setup', state: signerSetupStart(gun, get().lists.keys.rows) }, null);
     },
     startSweep: (target) => enter({ kind: 'sweep', state: sweepStart(target) }, null),
+    startSign: (gun, tag) => enter({ kind: 'sign', state: signStart(gun, tag) }, null),
     sendWizard(kind, event) {
       const current = get().wizard;
       if (!current || current.kind !== kind) return;
