@@ -5,6 +5,7 @@ import type { Column } from '../ui/DataTable.js';
 import { theme } from '../ui/theme.js';
 import { shortId } from './format.js';
 import { ListScreen } from './ListScreen.js';
+import { useCopy } from './useCopy.js';
 
 const columns: Column<KeyRow>[] = [
   { title: 'Key ID', width: 9, value: (k) => shortId(k.id) },
@@ -17,6 +18,7 @@ const columns: Column<KeyRow>[] = [
 export function KeysScreen({ height }: { height: number }) {
   const store = useAppStore();
   const actions = store.getState();
+  const copy = useCopy('keys');
   return (
     <ListScreen
       screen="keys"
@@ -27,6 +29,8 @@ export function KeysScreen({ height }: { height: number }) {
       rowKey={(k) => k.id}
       height={height}
       commands={{
+        'nav.open': () => void actions.showSelectedKey(),
+        'keys.copy': copy,
         'keys.import': () => actions.startKeyImport(),
         'keys.generate': () => actions.startKeyGenerate(),
         'keys.sweep': () => actions.sweepSelectedKey(),

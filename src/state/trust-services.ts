@@ -7,6 +7,8 @@ import { KeyStore, parseKeyFile, decodePem, openKeyFile, type PassphraseSource }
 import { EnvPassphraseSource, FirstAvailablePassphraseSource, ScriptedPassphraseSource } from '../keys/passphrase.js';
 import { PromptCancelledError } from '../keys/errors.js';
 import type { TrustContext } from '../trust/context.js';
+import { keyRoles, tagDetail } from '../trust/details.js';
+import { InputError } from '../trust/errors.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey, readPrivateKeyFile } from '../trust/keys.js';
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
@@ -111,6 +113,26 @@ export function createTrustServices(options: TrustServicesOptions): Services {
         }));
     },
     resolveManifest: (gun, tag) => resolveManifest(context(), `${gun}:${tag}`),
+    describeTag: (gun, tag) => tagDetail(context(), gun, tag),
+    async describeSigner(gun, name) {
+      const info = await repositoryInfo(context(), gun);
+      const s = info.signers.find((x) => x.name === name);
+      if (!s) throw new InputError(`no signer ${name} in ${gun}; press r to refresh`);
+      const expires = info.roles.find((r) => r.role === s.role)?.expires;
+      return {
+        gun: info.gun,
+        name: s.name,
+        role: s.role,
+        threshold: s.threshold,
+        paths: s.paths,
+        state: s.state,
+        ...(s.problem ? { problem: s.problem } : {}),
+        ...(expires ? { expires } : {}),
+        keys: s.keys,
+        tags: info.tags.filter((t) => t.signers.includes(s.name)).map((t) => t.tag),
+      };
+    },
+    describeKey: (keyId) => keyRoles(context(), keyId),
     async signTag(gun, tag, manifest, ports) {
       const r = await sign(context(ports.passphrases), `${gun}:${tag}`, { digest: manifest.digest, size: manifest.size });
       return { gun: r.gun, tag: r.tag, digest: r.digest, roles: r.roles };
