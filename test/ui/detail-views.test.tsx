@@ -32,7 +32,7 @@ describe('detail views', () => {
     await ui.waitFor('Tags of example.com/team/app');
     await ui.press('j', KEYS.enter); // v2, signed by alice and bob
     await ui.waitFor('Signatures (role');
-    expect(ui.frame()).toMatch(/targets\/alice: aaaaaaa \(1 of 1 needed\), expires 2030-01-01/);
+    expect(ui.frame()).toMatch(/targets\/alice: aaaaaaa \(1 valid, 1 needed\), expires 2030-01-01/);
     expect(ui.frame()).toMatch(/targets\/bob: bbbbbbb/);
   });
 

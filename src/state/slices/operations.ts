@@ -100,11 +100,11 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
           `Size     ${tag.size} bytes`,
           `Signers  ${tag.signers.join(', ') || '(none)'}`,
           tag.verified ? 'Verifies: yes' : `Verifies: NO, ${tag.problem ?? 'no valid signature'}`,
-          '',
+          ' ',
           detail.signatures.length ? 'Signatures (role: keys that signed it, expiry):' : 'No role with a valid signature holds this tag.',
           ...detail.signatures.map(
             (s) =>
-              `  ${s.role}: ${s.keyIds.map(shortKeyId).join(', ') || 'no valid key'} (${s.keyIds.length} of ${s.threshold} needed)` +
+              `  ${s.role}: ${s.keyIds.map(shortKeyId).join(', ') || 'no valid key'} (${s.keyIds.length} valid, ${s.threshold} needed)` +
               `${s.expires ? `, expires ${s.expires.slice(0, 10)}` : ''}` +
               `${`sha256:${s.digest}` !== tag.digest ? `, records sha256:${s.digest.slice(0, 12)}… (${s.size} bytes)` : ''}`,
           ),
@@ -127,9 +127,10 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
         lines: [
           `Role       ${detail.role}`,
           `Threshold  ${detail.threshold} of ${detail.keys.length} key(s)`,
-          `Paths      ${detail.paths.join(', ') || '(none)'}`,
+          // An empty path prefix is notary's "every tag".
+          `Paths      ${detail.paths.map((p) => (p === '' ? '(every tag)' : `${p}*`)).join(', ') || '(none)'}`,
           `State      ${detail.state}${detail.problem ? `: ${detail.problem}` : ''}`,
-          `Expires    ${detail.expires ?? '(never signed)'}`,
+          `Expires    ${detail.expires ? detail.expires.slice(0, 10) : '(never signed)'}`,
           'Keys:',
           ...detail.keys.map((k) => `  ${k.id} ${k.type}${k.held ? ' (held here)' : ''}`),
           `Tags signed (${detail.tags.length}): ${detail.tags.slice(0, 20).join(', ')}${detail.tags.length > 20 ? ', …' : ''}`,
