@@ -109,7 +109,8 @@ export function createTrustServices(options: TrustServicesOptions): Services {
           name: s.name,
           keyIds: s.keys.map((k) => k.id),
           threshold: s.threshold,
-          tagsSigned: info.tags.filter((t) => t.signers.includes(s.name)).length,
+          // Distinct tags: a tag whose roles disagree on the digest has one row per digest.
+          tagsSigned: new Set(info.tags.filter((t) => t.signers.includes(s.name)).map((t) => t.tag)).size,
         }));
     },
     resolveManifest: (gun, tag) => resolveManifest(context(), `${gun}:${tag}`),
@@ -129,7 +130,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
         ...(s.problem ? { problem: s.problem } : {}),
         ...(expires ? { expires } : {}),
         keys: s.keys,
-        tags: info.tags.filter((t) => t.signers.includes(s.name)).map((t) => t.tag),
+        tags: [...new Set(info.tags.filter((t) => t.signers.includes(s.name)).map((t) => t.tag))],
       };
     },
     describeKey: (keyId) => keyRoles(context(), keyId),
