@@ -33,7 +33,11 @@ export interface WizardSlice {
   sendWizard<K extends WizardKind>(kind: K, event: WizardTypes[K]['event']): void;
 }
 
-const message = (e: unknown) => describeFailure(e).cause;
+/** A wizard's error line: the cause, and the next step when the operation named one ("cause; what to do"). */
+const message = (e: unknown) => {
+  const failure = describeFailure(e);
+  return e instanceof Error && e.message.split('\n')[0]!.includes('; ') ? `${failure.cause}. ${failure.next}` : failure.cause;
+};
 
 export function createWizardSlice({ set, get, services, options }: SliceContext): WizardSlice {
   let sweepAbort: AbortController | null = null;
