@@ -14,6 +14,7 @@ import { PromptDialog } from './dialogs/PromptDialog.js';
 import { KeyGenerateWizard } from './wizards/KeyGenerateWizard.js';
 import { KeyImportWizard } from './wizards/KeyImportWizard.js';
 import { SignerSetupWizard } from './wizards/SignerSetupWizard.js';
+import { SignWizard } from './wizards/SignWizard.js';
 import { SweepWizard } from './wizards/SweepWizard.js';
 
 export function useDialogOpen(): boolean {
@@ -38,6 +39,8 @@ export function DialogManager({ height }: { height: number }) {
         return <KeyGenerateWizard state={wizard.state} send={(e) => actions.sendWizard('key-generate', e)} />;
       case 'signer-setup':
         return <SignerSetupWizard state={wizard.state} send={(e) => actions.sendWizard('signer-setup', e)} />;
+      case 'sign':
+        return <SignWizard state={wizard.state} send={(e) => actions.sendWizard('sign', e)} />;
       case 'sweep':
         return <SweepWizard state={wizard.state} height={height} send={(e) => actions.sendWizard('sweep', e)} />;
     }

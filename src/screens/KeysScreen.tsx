@@ -6,6 +6,7 @@ import { fitNames, truncateEnd } from '../ui/columns.js';
 import { theme } from '../ui/theme.js';
 import { shortId } from './format.js';
 import { ListScreen } from './ListScreen.js';
+import { useCopy } from './useCopy.js';
 
 const columns: Column<KeyRow>[] = [
   { title: 'Key ID', width: 9, priority: 5, value: (k) => shortId(k.id) },
@@ -24,6 +25,7 @@ const columns: Column<KeyRow>[] = [
 export function KeysScreen({ height }: { height: number }) {
   const store = useAppStore();
   const actions = store.getState();
+  const copy = useCopy('keys');
   return (
     <ListScreen
       screen="keys"
@@ -34,6 +36,8 @@ export function KeysScreen({ height }: { height: number }) {
       rowKey={(k) => k.id}
       height={height}
       commands={{
+        'nav.open': () => void actions.showSelectedKey(),
+        'keys.copy': copy,
         'keys.import': () => actions.startKeyImport(),
         'keys.generate': () => actions.startKeyGenerate(),
         'keys.sweep': () => actions.sweepSelectedKey(),

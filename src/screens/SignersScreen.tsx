@@ -4,6 +4,7 @@ import type { SignerRow } from '../state/services.js';
 import type { Column } from '../ui/DataTable.js';
 import { shortId } from './format.js';
 import { ListScreen } from './ListScreen.js';
+import { useCopy } from './useCopy.js';
 
 const columns: Column<SignerRow>[] = [
   { title: 'Signer', width: 20, priority: 5, value: (s) => s.name },
@@ -16,6 +17,7 @@ export function SignersScreen({ height }: { height: number }) {
   const store = useAppStore();
   const gun = useApp((s) => s.gun);
   const actions = store.getState();
+  const copy = useCopy('signers');
   return (
     <ListScreen
       screen="signers"
@@ -26,6 +28,8 @@ export function SignersScreen({ height }: { height: number }) {
       rowKey={(s) => s.name}
       height={height}
       commands={{
+        'nav.open': () => void actions.showSelectedSigner(),
+        'signers.copy': copy,
         'signers.add': () => void actions.startSignerSetup(),
         'signers.remove': () => void actions.confirmRemoveSelectedSigner(),
         'signers.removeKey': () => actions.chooseSignerKeyToRemove(),

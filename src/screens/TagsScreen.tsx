@@ -5,6 +5,7 @@ import type { Column } from '../ui/DataTable.js';
 import { glyph, theme } from '../ui/theme.js';
 import { humanSize } from './format.js';
 import { ListScreen } from './ListScreen.js';
+import { useCopy } from './useCopy.js';
 
 const columns: Column<TagRow>[] = [
   { title: 'Tag', width: 20, priority: 5, value: (t) => t.tag },
@@ -24,6 +25,7 @@ export function TagsScreen({ height }: { height: number }) {
   const store = useAppStore();
   const gun = useApp((s) => s.gun);
   const actions = store.getState();
+  const copy = useCopy('tags');
   return (
     <ListScreen
       screen="tags"
@@ -34,7 +36,8 @@ export function TagsScreen({ height }: { height: number }) {
       rowKey={(t) => t.tag}
       height={height}
       commands={{
-        'nav.open': () => actions.showSelectedTag(),
+        'nav.open': () => void actions.showSelectedTag(),
+        'tags.copy': copy,
         'tags.sign': () => actions.promptSignTag(),
         'tags.revoke': () => void actions.confirmRevokeSelectedTag(),
       }}

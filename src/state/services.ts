@@ -2,6 +2,7 @@
 // interface; src/state/trust-services.ts adapts src/trust to it, tests pass fakes. No trust rule is
 // implemented behind it twice: every method is one src/trust operation (or a read of its results).
 import type { PassphraseSource } from '../keys/passphrase.js';
+import type { KeyRole, TagDetail } from '../trust/details.js';
 import type { DestructivePlan, PlanOutcome } from '../trust/plans.js';
 import type { SweepPlan, SweepTarget } from '../trust/sweep.js';
 
@@ -113,6 +114,30 @@ export type SignerKeyChoice = { from: 'keystore'; id: string } | { from: 'file';
  */
 export type { DestructivePlan, PlanOutcome, RevokeTagPlan, SignerRemovalPlan } from '../trust/plans.js';
 
+export type { KeyRole, TagDetail, TagSignature } from '../trust/details.js';
+
+/** One signer of a repository in full (the Signers screen's detail view). */
+export interface SignerDetail {
+  gun: string;
+  name: string;
+  role: string;
+  threshold: number;
+  paths: readonly string[];
+  /** trusted, refused (with problem) or absent (never signed). */
+  state: string;
+  problem?: string;
+  expires?: string;
+  keys: { id: string; type: string; held: boolean }[];
+  tags: string[];
+}
+
+/** A manifest as a registry describes it. */
+export interface Manifest {
+  /** `sha256:…` */
+  digest: string;
+  size: number;
+}
+
 export interface SignResult {
   gun: string;
   tag: string;
@@ -162,8 +187,16 @@ export interface Services {
   listTags(gun: string): Promise<TagRow[]>;
   listSigners(gun: string): Promise<SignerRow[]>;
 
+  // Detail views (read-only)
+  describeTag(gun: string, tag: string): Promise<TagDetail>;
+  describeSigner(gun: string, name: string): Promise<SignerDetail>;
+  /** Every role of every known repository that lists the key. */
+  describeKey(keyId: string): Promise<{ roles: KeyRole[]; unreadable: { gun: string; problem: string }[] }>;
+
   // Mutations (src/trust operations; each publishes to the server)
-  signTag(gun: string, tag: string, digest: string | undefined, ports: OperationPorts): Promise<SignResult>;
+  /** The tag's manifest digest and size, from the registry. */
+  resolveManifest(gun: string, tag: string): Promise<Manifest>;
+  signTag(gun: string, tag: string, manifest: Manifest, ports: OperationPorts): Promise<SignResult>;
   planRevokeTag(gun: string, tag: string): Promise<DestructivePlan>;
   addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts): Promise<SignerRow>;
   /** Removing the whole signer, or only `keyId` from that signer (no other signer is touched). */

@@ -9,11 +9,13 @@ import { PromptCancelledError } from '../keys/errors.js';
 import { Deadline } from '../net/deadline.js';
 import type { TrustContext } from '../trust/context.js';
 import { clearPin, clearServer, setPin, setServer, setTofu, unwatchRepository, watchRepository } from '../trust/config.js';
+import { keyRoles, tagDetail } from '../trust/details.js';
+import { InputError } from '../trust/errors.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey, readPrivateKeyFile } from '../trust/keys.js';
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
 import { executePlan, planSignerRemoval, planTagRevocation } from '../trust/plans.js';
-import { sign } from '../trust/sign.js';
+import { resolveManifest, sign } from '../trust/sign.js';
 import { publicKeyFromPem } from '../trust/signer-keys.js';
 import { addSigner } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
@@ -114,15 +116,39 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     },
     async listSigners(gun) {
       const info = await repositoryInfo(context(), gun);
-      return info.signers.map((s) => ({
-        name: s.name,
-        keyIds: s.keys.map((k) => k.id),
-        threshold: s.threshold,
-        tagsSigned: info.tags.filter((t) => t.signers.includes(s.name)).length,
-      }));
+      // info.signers is the trust layer's signer list (targets/releases is not a signer).
+      return info.signers
+        .map((s) => ({
+          name: s.name,
+          keyIds: s.keys.map((k) => k.id),
+          threshold: s.threshold,
+          // Distinct tags: a tag whose roles disagree on the digest has one row per digest.
+          tagsSigned: new Set(info.tags.filter((t) => t.signers.includes(s.name)).map((t) => t.tag)).size,
+        }));
     },
-    async signTag(gun, tag, digest, ports) {
-      const r = await sign(context(ports.passphrases), `${gun}:${tag}`, digest ? { digest } : {});
+    resolveManifest: (gun, tag) => resolveManifest(context(), `${gun}:${tag}`),
+    describeTag: (gun, tag) => tagDetail(context(), gun, tag),
+    async describeSigner(gun, name) {
+      const info = await repositoryInfo(context(), gun);
+      const s = info.signers.find((x) => x.name === name);
+      if (!s) throw new InputError(`no signer ${name} in ${gun}; press r to refresh`);
+      const expires = info.roles.find((r) => r.role === s.role)?.expires;
+      return {
+        gun: info.gun,
+        name: s.name,
+        role: s.role,
+        threshold: s.threshold,
+        paths: s.paths,
+        state: s.state,
+        ...(s.problem ? { problem: s.problem } : {}),
+        ...(expires ? { expires } : {}),
+        keys: s.keys,
+        tags: [...new Set(info.tags.filter((t) => t.signers.includes(s.name)).map((t) => t.tag))],
+      };
+    },
+    describeKey: (keyId) => keyRoles(context(), keyId),
+    async signTag(gun, tag, manifest, ports) {
+      const r = await sign(context(ports.passphrases), `${gun}:${tag}`, { digest: manifest.digest, size: manifest.size });
       return { gun: r.gun, tag: r.tag, digest: r.digest, roles: r.roles, released: r.released };
     },
     planRevokeTag: (gun, tag) => planTagRevocation(context(), gun, tag),

@@ -72,6 +72,12 @@ export async function signableRoles(ctx: TrustContext, repo: OpenedRepository, e
   return roles;
 }
 
+/** What the registry serves for `REPO:TAG`: its manifest digest and size. */
+export async function resolveManifest(ctx: TrustContext, input: string): Promise<{ digest: string; size: number }> {
+  const { digest, size } = await registryClient(ctx).resolve(requireTag(parseReference(input)));
+  return { digest, size };
+}
+
 export async function sign(ctx: TrustContext, input: string, options: SignOptions = {}): Promise<SignResult> {
   const reference = requireTag(parseReference(input)) as TaggedReference;
   // Before anything is asked of the registry or the server: signing must be able to write the cache.

@@ -126,11 +126,45 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
     listRepositories: async () => world.repos,
     listTags: async (gun) => world.tags[gun] ?? [],
     listSigners: async (gun) => world.signers[gun] ?? [],
-    signTag: async (gun, tagName, digest, ports) => {
-      record(`signTag ${gun} ${tagName} ${digest ?? ''}`);
+    describeTag: async (gun, tagName) => {
+      const t = (world.tags[gun] ?? []).find((x) => x.tag === tagName)!;
+      const keyOf = (name: string) => (name === 'alice' ? KEY_A : KEY_B);
+      return {
+        gun,
+        tag: tagName,
+        signatures: t.signers.map((name) => ({ role: `targets/${name}`, digest: t.digest.slice(7), size: t.size, keyIds: [keyOf(name)], threshold: 1, expires: '2030-01-01T00:00:00Z' })),
+      };
+    },
+    describeSigner: async (gun, name) => {
+      const s = (world.signers[gun] ?? []).find((x) => x.name === name)!;
+      return {
+        gun,
+        name,
+        role: `targets/${name}`,
+        threshold: s.threshold,
+        paths: [''],
+        state: 'trusted',
+        expires: '2030-01-01T00:00:00Z',
+        keys: s.keyIds.map((id) => ({ id, type: 'ecdsa', held: true })),
+        tags: (world.tags[gun] ?? []).filter((t) => t.signers.includes(name)).map((t) => t.tag),
+      };
+    },
+    describeKey: async (keyId) => ({
+      roles: Object.entries(world.signers).flatMap(([gun, signers]) =>
+        signers.filter((s) => s.keyIds.includes(keyId)).flatMap((s) => [{ gun, role: `targets/${s.name}` }, { gun, role: 'targets/releases' }]),
+      ),
+      unreadable: [],
+    }),
+    resolveManifest: async (gun, tagName) => {
+      const known = world.tags[gun]?.find((t) => t.tag === tagName);
+      if (!known) throw new Error(`cannot reach registry ${gun.split('/')[0]}: getaddrinfo ENOTFOUND`);
+      return { digest: known.digest, size: known.size };
+    },
+    signTag: async (gun, tagName, manifest, ports) => {
+      record(`signTag ${gun} ${tagName} ${manifest.digest} ${manifest.size}`);
       world.passphrasesSeen.push(await ask(ports));
       world.tags[gun] = [...(world.tags[gun] ?? []).filter((t) => t.tag !== tagName), tag(tagName)];
-      return { gun, tag: tagName, digest: digest ?? 'sha256:0', roles: ['targets/releases'], released: true };
+      return { gun, tag: tagName, digest: manifest.digest, roles: ['targets/releases'], released: true };
     },
     planRevokeTag: async (gun, tagName) =>
       ({

@@ -145,7 +145,7 @@ describe('passphrases', () => {
   it('asks through the dialog state, passes the answer to the operation, and never keeps it', async () => {
     const { store, world } = await openApp();
     const done = store.getState().runTask('Signing', async (signal) => {
-      await fakeServices(world).signTag('example.com/team/app', 'v3', undefined, { passphrases: store.getState().passphrases, signal });
+      await fakeServices(world).signTag('example.com/team/app', 'v3', { digest: `sha256:${'a'.repeat(64)}`, size: 1 }, { passphrases: store.getState().passphrases, signal });
     });
     await until(() => store.getState().passphrase !== null);
     expect(store.getState().passphrase).toMatchObject({ role: 'targets', purpose: 'unlock' });
@@ -159,15 +159,14 @@ describe('passphrases', () => {
   it('cancelling the dialog cancels the operation without an error banner', async () => {
     const { store } = await openApp();
     store.getState().promptSignTag();
-    const modal = store.getState().modal;
-    if (modal?.kind !== 'prompt') throw new Error('expected the sign prompt');
-    store.getState().closeModal();
-    const signing = modal.submit('v3');
+    store.getState().sendWizard('sign', { type: 'submit-tag', tag: 'v2' });
+    await until(() => store.getState().wizard?.state.step === 'review');
+    store.getState().sendWizard('sign', { type: 'confirm' });
     await until(() => store.getState().passphrase !== null);
     store.getState().cancelPassphrase();
-    await signing;
+    await until(() => store.getState().wizard?.state.step === 'failed');
     expect(store.getState().banner).toBeNull();
-    expect(store.getState().status).toContain('Cancelled');
+    expect(store.getState().wizard?.state).toMatchObject({ error: 'Cancelled: nothing was published' });
   });
 });
 

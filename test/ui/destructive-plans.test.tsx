@@ -99,3 +99,25 @@ describe('x on the Signers screen', () => {
     expect(info.releases.keys.map((k) => k.id)).toContain(alice);
   }, 90_000);
 });
+
+describe('a confirmed plan', () => {
+  it('is not carried out when the repository changed since it was shown', async () => {
+    const services = createTrustServices({
+      trustDir: tt.trustDir,
+      configDir: tt.configDir,
+      env: { DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: TEST_PASSPHRASES.root, DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: TEST_PASSPHRASES.repository },
+    });
+    const plan = await services.planRevokeTag(GUN, 'v1');
+    expect(plan.changes.join('\n')).toContain('v1 is removed from targets/releases');
+    // Meanwhile v1 is signed into a new signer's role too: the plan shown no longer says what would happen.
+    const carol = JSON.parse(ok(await tt(['--json', 'key', 'generate', 'carol'])).stdout).id as string;
+    ok(await tt(['signer', 'add', GUN, 'carol', '--key', path.join(tt.workDir, 'carol.pub')]));
+    ok(await tt(['sign', `${GUN}:v1`, '--digest', DIGEST, '--size', '100']));
+    const passphrases = { get: async () => TEST_PASSPHRASES.repository };
+    await expect(services.executePlan(plan, { passphrases })).rejects.toThrow(/changed since this preview, so nothing was changed/);
+    const listed = JSON.parse(ok(await tt(['--json', 'inspect', GUN])).stdout)[0];
+    expect(listed.SignedTags.map((t: { SignedTag: string }) => t.SignedTag)).toContain('v1');
+    expect(carol).toMatch(/^[0-9a-f]{64}$/);
+  }, 60_000);
+});
+

@@ -68,6 +68,7 @@ describe('importing an encrypted key file', () => {
     const file = encryptedKey('frank', 'file-passphrase', 0o644);
     const ui = await importWizard(file);
     await ui.waitFor('must not be readable or writable by others', 5000);
+    expect(ui.frame().replace(/[│\s]+/g, ' ')).toContain(`Run chmod 600 ${file}`);
     expect(ui.frame()).toContain('Step 1 of 3');
     expect(ui.frame()).not.toContain('Passphrase');
   });

@@ -3,14 +3,19 @@
 import { checkFilePath, checkRepositoryName, checkScope, checkServerUrl, problemOf } from '../../trust/config-rules.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { selectedRow } from '../list.js';
-import type { ConfigChange, DestructivePlan } from '../services.js';
+import type { ConfigChange, DestructivePlan, SignerDetail, TagDetail } from '../services.js';
 import type { SliceContext } from '../store.js';
 
 export interface OperationSlice {
   promptWatchRepository(): void;
   promptSignTag(): void;
   confirmRevokeSelectedTag(): Promise<void>;
-  showSelectedTag(): void;
+  /** Enter on a tag, signer or key: everything about it (roles, signatures with key IDs, expiry). */
+  showSelectedTag(): Promise<void>;
+  showSelectedSigner(): Promise<void>;
+  showSelectedKey(): Promise<void>;
+  /** What `y` copies from the list: a tag's digest, a signer's key IDs, a key's ID. */
+  clipboardText(list: 'tags' | 'signers' | 'keys'): { text: string; what: string } | undefined;
   confirmRemoveSelectedSigner(): Promise<void>;
   chooseSignerKeyToRemove(): void;
   /** Carries out a confirmed plan (the one its dialog showed) and reloads what it changed. */
@@ -111,23 +116,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
     promptSignTag() {
       const gun = get().gun;
       if (!gun || refuseReadOnly()) return;
-      get().openModal({
-        kind: 'prompt',
-        title: `Sign a tag of ${gun}`,
-        label: 'Tag',
-        initial: selectedRow(get().lists.tags)?.tag ?? '',
-        hint: 'TAG signs what the registry serves; TAG@sha256:DIGEST signs that digest',
-        submit: async (value) => {
-          const [tag = '', digest] = value.trim().split('@');
-          if (!tag) return;
-          await get().runTask(`Signing ${gun}:${tag}`, async (signal) => {
-            const result = await services.signTag(gun, tag, digest, ports(signal));
-            await get().trustDataChanged(['tags']);
-            const unreleased = result.released ? '' : '; not released: docker pulls only tags signed in targets/releases';
-            return `Signed ${gun}:${tag} (${result.roles.join(', ')})${unreleased}`;
-          });
-        },
-      });
+      get().startSign(gun, selectedRow(get().lists.tags)?.tag ?? '');
     },
 
     async confirmRevokeSelectedTag() {
@@ -137,19 +126,95 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
       await showPlan(`Checking what revoking ${tag.tag} changes`, () => services.planRevokeTag(gun, tag.tag));
     },
 
-    showSelectedTag() {
+    async showSelectedTag() {
+      const gun = get().gun;
       const tag = selectedRow(get().lists.tags);
-      if (!tag) return;
+      if (!gun || !tag) return;
+      let detail: TagDetail | undefined;
+      await get().runTask(`Reading the signatures of ${tag.tag}`, async () => {
+        detail = await services.describeTag(gun, tag.tag);
+      });
+      if (!detail) return;
       get().openModal({
         kind: 'detail',
-        title: `${get().gun}:${tag.tag}`,
+        title: `${gun}:${tag.tag}`,
         lines: [
           `Digest   ${tag.digest}`,
           `Size     ${tag.size} bytes`,
           `Signers  ${tag.signers.join(', ') || '(none)'}`,
           tag.verified ? 'Verifies: yes' : `Verifies: NO, ${tag.problem ?? 'no valid signature'}`,
+          ' ',
+          detail.signatures.length ? 'Signatures (role: keys that signed it, expiry):' : 'No role with a valid signature holds this tag.',
+          ...detail.signatures.map(
+            (s) =>
+              `  ${s.role}: ${s.keyIds.map(shortKeyId).join(', ') || 'no valid key'} (${s.keyIds.length} valid, ${s.threshold} needed)` +
+              `${s.expires ? `, expires ${s.expires.slice(0, 10)}` : ''}` +
+              `${`sha256:${s.digest}` !== tag.digest ? `, records sha256:${s.digest.slice(0, 12)}… (${s.size} bytes)` : ''}`,
+          ),
         ],
       });
+    },
+
+    async showSelectedSigner() {
+      const gun = get().gun;
+      const signer = selectedRow(get().lists.signers);
+      if (!gun || !signer) return;
+      let detail: SignerDetail | undefined;
+      await get().runTask(`Reading signer ${signer.name}`, async () => {
+        detail = await services.describeSigner(gun, signer.name);
+      });
+      if (!detail) return;
+      get().openModal({
+        kind: 'detail',
+        title: `Signer ${detail.name} of ${gun}`,
+        lines: [
+          `Role       ${detail.role}`,
+          `Threshold  ${detail.threshold} of ${detail.keys.length} key(s)`,
+          // An empty path prefix is notary's "every tag".
+          `Paths      ${detail.paths.map((p) => (p === '' ? '(every tag)' : `${p}*`)).join(', ') || '(none)'}`,
+          `State      ${detail.state}${detail.problem ? `: ${detail.problem}` : ''}`,
+          `Expires    ${detail.expires ? detail.expires.slice(0, 10) : '(never signed)'}`,
+          'Keys:',
+          ...detail.keys.map((k) => `  ${k.id} ${k.type}${k.held ? ' (held here)' : ''}`),
+          `Tags signed (${detail.tags.length}): ${detail.tags.slice(0, 20).join(', ')}${detail.tags.length > 20 ? ', …' : ''}`,
+        ],
+      });
+    },
+
+    async showSelectedKey() {
+      const key = selectedRow(get().lists.keys);
+      if (!key) return;
+      let detail: Awaited<ReturnType<typeof services.describeKey>> | undefined;
+      await get().runTask(`Finding every role key ${shortKeyId(key.id)} is in`, async () => {
+        detail = await services.describeKey(key.id);
+      });
+      if (!detail) return;
+      get().openModal({
+        kind: 'detail',
+        title: `Key ${shortKeyId(key.id)}`,
+        lines: [
+          `Key ID   ${key.id}`,
+          `Name     ${key.role}${key.gun ? ` (${key.gun})` : ''}`,
+          `Type     ${key.type}`,
+          ...(key.problem ? [`Problem  ${key.problem}`] : []),
+          detail.roles.length ? `In ${detail.roles.length} role(s):` : 'In no role of any known repository.',
+          ...detail.roles.map((r) => `  ${r.gun}  ${r.role}${r.expires ? `  expires ${r.expires.slice(0, 10)}` : ''}`),
+          ...detail.unreadable.map((u) => `  ${u.gun}: not read (${u.problem})`),
+        ],
+      });
+    },
+
+    clipboardText(list) {
+      if (list === 'tags') {
+        const tag = selectedRow(get().lists.tags);
+        return tag && { text: tag.digest, what: `digest of ${tag.tag}` };
+      }
+      if (list === 'signers') {
+        const signer = selectedRow(get().lists.signers);
+        return signer && { text: signer.keyIds.join(' '), what: `key ID(s) of ${signer.name}` };
+      }
+      const key = selectedRow(get().lists.keys);
+      return key && { text: key.id, what: `key ID ${shortKeyId(key.id)}` };
     },
 
     async confirmRemoveSelectedSigner() {

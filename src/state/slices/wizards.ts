@@ -7,6 +7,7 @@ import type { SliceContext } from '../store.js';
 import { keyGenerateReducer, keyGenerateStart, type KeyGenerateEvent, type KeyGenerateState } from '../wizards/key-generate.js';
 import { keyImportReducer, keyImportStart, type KeyImportEvent, type KeyImportState } from '../wizards/key-import.js';
 import { signerSetupReducer, signerSetupStart, type SignerSetupEvent, type SignerSetupState } from '../wizards/signer-setup.js';
+import { signReducer, signStart, type SignEvent, type SignState } from '../wizards/sign.js';
 import { sweepInterrupted, sweepReducer, sweepStart, type SweepEvent, type SweepState } from '../wizards/sweep.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 
@@ -15,6 +16,7 @@ export interface WizardTypes {
   'key-generate': { state: KeyGenerateState; event: KeyGenerateEvent };
   'signer-setup': { state: SignerSetupState; event: SignerSetupEvent };
   sweep: { state: SweepState; event: SweepEvent };
+  sign: { state: SignState; event: SignEvent };
 }
 
 export type WizardKind = keyof WizardTypes;
@@ -26,11 +28,17 @@ export interface WizardSlice {
   startKeyGenerate(): void;
   startSignerSetup(): Promise<void>;
   startSweep(target: SweepTarget): void;
+  /** Signs a tag of `gun`: digest and size from the registry, else typed. */
+  startSign(gun: string, tag?: string): void;
   /** Sends an event to the active wizard of that kind (ignored if another one is active). */
   sendWizard<K extends WizardKind>(kind: K, event: WizardTypes[K]['event']): void;
 }
 
-const message = (e: unknown) => describeFailure(e).cause;
+/** A wizard's error line: the cause, and the next step when the operation named one ("cause; what to do"). */
+const message = (e: unknown) => {
+  const failure = describeFailure(e);
+  return e instanceof Error && e.message.split('\n')[0]!.includes('; ') ? `${failure.cause}. ${failure.next}` : failure.cause;
+};
 
 export function createWizardSlice({ set, get, services, options }: SliceContext): WizardSlice {
   let sweepAbort: AbortController | null = null;
@@ -52,6 +60,10 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
       case 'sweep': {
         const state = sweepReducer(wizard.state, event as SweepEvent);
         return state && { kind: 'sweep', state };
+      }
+      case 'sign': {
+        const state = signReducer(wizard.state, event as SignEvent);
+        return state && { kind: 'sign', state };
       }
     }
   }
@@ -115,6 +127,24 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
           (e) => send('signer-setup', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was published' : message(e) }),
         );
       }
+    } else if (wizard.kind === 'sign') {
+      const s = wizard.state;
+      if (s.step === 'resolving') {
+        await services.resolveManifest(s.gun, s.tag).then(
+          (manifest) => send('sign', { type: 'resolved', manifest }),
+          (e) => send('sign', { type: 'unresolved', message: message(e) }),
+        );
+      } else if (s.step === 'signing') {
+        await services.signTag(s.gun, s.tag, s.manifest, ports()).then(
+          (result) => {
+            send('sign', { type: 'signed', result });
+            const unreleased = result.released ? '' : '; not released: docker pulls only tags signed in targets/releases';
+            set({ status: `Signed ${s.gun}:${s.tag} (${result.roles.join(', ')})${unreleased}` });
+            void get().trustDataChanged(['tags']);
+          },
+          (e) => send('sign', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was published' : message(e) }),
+        );
+      }
     } else {
       const s = wizard.state;
       if (s.step === 'planning') {
@@ -154,6 +184,7 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
       enter({ kind: 'signer-setup', state: signerSetupStart(gun, get().lists.keys.rows) }, null);
     },
     startSweep: (target) => enter({ kind: 'sweep', state: sweepStart(target) }, null),
+    startSign: (gun, tag) => enter({ kind: 'sign', state: signStart(gun, tag) }, null),
     sendWizard(kind, event) {
       const current = get().wizard;
       if (!current || current.kind !== kind) return;

@@ -1,0 +1,79 @@
+// What the UI's detail views show: every signature of a tag (per role, with the keys that signed it
+// and the role's expiry), and every role of every known repository a key is in. Read-only, over the
+// same verified repository view as `info`.
+import type { TrustContext } from './context.js';
+import { repositoryInfo, type RepositoryInfo } from './info.js';
+import { openRepository } from './repository.js';
+import { knownRepositories } from './repositories.js';
+
+export interface TagSignature {
+  role: string;
+  /** sha256 hex the role records for the tag, and the size. */
+  digest: string;
+  size: number;
+  /** Canonical IDs of the keys whose signatures on the role verified. */
+  keyIds: string[];
+  threshold: number;
+  expires?: string;
+}
+
+export interface TagDetail {
+  gun: string;
+  tag: string;
+  signatures: TagSignature[];
+}
+
+/** Every trusted role that signs `tag`, with the keys whose signatures on it verified. */
+export async function tagDetail(ctx: TrustContext, gun: string, tag: string): Promise<TagDetail> {
+  const repo = await openRepository(ctx, gun);
+  const { view, trusted } = repo.state!;
+  const delegations = new Map(view.delegations().map((d) => [d.role, d]));
+  const expiries = new Map(view.expiries().map((e) => [e.role, e.expires.toString()]));
+  const repositoryKeys = view.administrativeKeys().repository.map((k) => k.canonicalId);
+  const signatures = view.rolesHolding(tag).map((entry): TagSignature => {
+    const d = delegations.get(entry.role);
+    const valid = new Set(trusted.delegations.get(entry.role)?.validKeyIds ?? []);
+    const expires = d?.expires?.toString() ?? expiries.get(entry.role);
+    return {
+      role: entry.role,
+      digest: entry.digest,
+      size: entry.meta.length,
+      // `targets` is verified with the repository key(s) during the update.
+      keyIds: d ? d.keys.filter((k) => valid.has(k.id)).map((k) => k.canonicalId) : repositoryKeys,
+      threshold: d?.threshold ?? 1,
+      ...(expires ? { expires } : {}),
+    };
+  });
+  return { gun: repo.gun, tag, signatures };
+}
+
+export interface KeyRole {
+  gun: string;
+  /** `root`, `targets`, or a delegation (`targets/releases`, `targets/alice`). */
+  role: string;
+  expires?: string;
+}
+
+/** The roles listing a key in one repository's info (canonical ID, or root's certificate ID). */
+export function rolesOfKey(info: RepositoryInfo, keyId: string): KeyRole[] {
+  const expiry = new Map(info.roles.map((r) => [r.role, r.expires]));
+  const roles: string[] = [];
+  if (info.administrativeKeys.root.some((k) => k.canonicalId === keyId || k.id === keyId)) roles.push('root');
+  if (info.administrativeKeys.repository.some((k) => k.id === keyId)) roles.push('targets');
+  for (const s of info.signers) if (s.keys.some((k) => k.id === keyId)) roles.push(s.role);
+  return roles.map((role) => ({ gun: info.gun, role, ...(expiry.get(role) ? { expires: expiry.get(role)! } : {}) }));
+}
+
+/** Every role of every repository this host knows that lists the key; unreadable repositories are named. */
+export async function keyRoles(ctx: TrustContext, keyId: string): Promise<{ roles: KeyRole[]; unreadable: { gun: string; problem: string }[] }> {
+  const roles: KeyRole[] = [];
+  const unreadable: { gun: string; problem: string }[] = [];
+  for (const gun of await knownRepositories(ctx)) {
+    try {
+      roles.push(...rolesOfKey(await repositoryInfo(ctx, gun), keyId));
+    } catch (e) {
+      unreadable.push({ gun, problem: (e as Error).message.split('\n')[0]! });
+    }
+  }
+  return { roles, unreadable };
+}
