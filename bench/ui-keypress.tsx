@@ -30,7 +30,7 @@ const services: Services = {
   readConfig: unused,
   updateConfig: unused,
   listRepositories: async () => [{ gun: 'bench/app', tagCount: TAGS, signerCount: 1, state: 'online', source: 'watched' }],
-  listTags: async () => tags,
+  listTags: async () => ({ rows: tags, offline: false, server: 'https://bench' }),
   listSigners: async () => [],
   signTag: unused,
   previewRevokeTag: unused,

@@ -35,7 +35,8 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
   const tableHeight = Math.max(1, height - LIST_CHROME);
   useListKeys(screen, list, commands, tableHeight, !state.filtering);
   const count = state.filter ? `${state.view.length}/${state.rows.length}` : `${state.rows.length}`;
-  const empty = state.status === 'loading' && state.rows.length === 0 ? (
+  // Not loaded yet is loading too: "nothing here" is said only once the list has been read.
+  const empty = (state.status === 'loading' || state.status === 'idle') && state.rows.length === 0 ? (
     <Text color={theme.muted}>  Loading {noun}…</Text>
   ) : state.status === 'error' && state.rows.length === 0 ? (
     <Text color={theme.danger}>  Could not load {noun}: {state.error}. Press r to retry.</Text>
@@ -55,6 +56,7 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
             <Text bold>{heading}</Text>
             {state.status === 'loading' && state.rows.length > 0 && <Text color={theme.muted}> refreshing…</Text>}
             {!state.filtering && state.filter ? <Text color={theme.muted}>  filter: /{state.filter}</Text> : null}
+            {state.note ? <Text color={theme.warning}>  ⚠ {state.note}</Text> : null}
           </Text>
         </Box>
         {state.filtering ? (

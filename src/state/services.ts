@@ -13,6 +13,8 @@ export interface RepoRow {
   signerCount: number;
   /** ISO time of the earliest expiry among the repository's roles, when known. */
   earliestExpiry?: string;
+  /** That expiry by notary's rule (src/tuf/expiry.ts), as `trust-tui info` says it. */
+  expiryState?: 'expired' | 'expires-soon' | 'valid';
   state: RepoState;
   /** Where the UI learned of it. */
   source: 'watched' | 'cache' | 'changefeed';
@@ -30,6 +32,14 @@ export interface TagRow {
   verified: boolean;
   /** Why the tag does not verify (unset when it does). */
   problem?: string;
+}
+
+/** A repository's tags, and whether they were verified from its server or from the local cache. */
+export interface TagList {
+  rows: TagRow[];
+  /** The server could not be reached: the rows come from the unexpired cache. */
+  offline: boolean;
+  server: string;
 }
 
 export interface SignerRow {
@@ -174,7 +184,7 @@ export interface Services {
 
   // Repositories (repository view over the trust cache and servers)
   listRepositories(): Promise<RepoRow[]>;
-  listTags(gun: string): Promise<TagRow[]>;
+  listTags(gun: string): Promise<TagList>;
   listSigners(gun: string): Promise<SignerRow[]>;
 
   // Mutations (src/trust operations; each publishes to the server)

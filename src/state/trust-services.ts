@@ -86,13 +86,15 @@ export function createTrustServices(options: TrustServicesOptions): Services {
         tagCount: r.tagCount,
         signerCount: r.signerCount,
         ...(r.earliestExpiry ? { earliestExpiry: r.earliestExpiry } : {}),
+        ...(r.expiryState ? { expiryState: r.expiryState } : {}),
         state: r.state === 'unavailable' ? 'error' : r.state,
         source: r.source,
         ...(r.problem ? { problem: r.problem } : {}),
       }));
     },
     async listTags(gun) {
-      return (await repositoryInfo(context(), gun)).tags.map((t) => ({
+      const info = await repositoryInfo(context(), gun);
+      const rows = info.tags.map((t) => ({
         tag: t.tag,
         digest: `sha256:${t.digest}`,
         size: t.size,
@@ -100,6 +102,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
         verified: t.verified,
         ...(t.problem ? { problem: t.problem } : {}),
       }));
+      return { rows, offline: info.offline, server: info.server };
     },
     async listSigners(gun) {
       const info = await repositoryInfo(context(), gun);

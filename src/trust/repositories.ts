@@ -7,6 +7,7 @@ import path from 'node:path';
 import { connect, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { openRepository } from './repository.js';
+import type { ExpiryState } from '../tuf/expiry.js';
 
 export interface RepositorySummary {
   gun: string;
@@ -15,6 +16,8 @@ export interface RepositorySummary {
   tagCount: number;
   signerCount: number;
   earliestExpiry?: string;
+  /** notary's rule for that expiry (src/tuf/expiry.ts), the one `info` uses too. */
+  expiryState?: ExpiryState;
   problem?: string;
 }
 
@@ -92,15 +95,17 @@ export async function listRepositories(ctx: TrustContext, options: ServerOptions
       const repo = await openRepository(ctx, gun, options);
       const { view, offline } = repo.state!;
       // The timestamp is renewed by the server every 14 days: its expiry says nothing to act on.
-      const expiries = view.expiries().filter((e) => e.role !== 'timestamp').map((e) => e.expires);
-      const earliest = expiries.sort((a, b) => a.compare(b))[0];
+      const earliest = view
+        .expiries()
+        .filter((e) => e.role !== 'timestamp')
+        .sort((a, b) => a.expires.compare(b.expires))[0];
       return {
         gun,
         source,
         state: offline ? 'offline' : 'online',
         tagCount: view.releasedTags().length,
         signerCount: view.signers().length,
-        ...(earliest ? { earliestExpiry: new Date(earliest.epochMs).toISOString() } : {}),
+        ...(earliest ? { earliestExpiry: new Date(earliest.expires.epochMs).toISOString(), expiryState: earliest.state } : {}),
       };
     } catch (e) {
       return { gun, source, state: 'unavailable', tagCount: 0, signerCount: 0, problem: (e as Error).message.split('\n')[0] };

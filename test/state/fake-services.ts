@@ -29,6 +29,8 @@ export interface FakeWorld {
   passphrasesSeen: string[];
   /** Sweep items completed, by "gun role". */
   swept: Set<string>;
+  /** Repositories whose server is unreachable (their tags come from the cache). */
+  offline: Set<string>;
 }
 
 export function tag(name: string, signers = ['alice'], verified = true): TagRow {
@@ -62,6 +64,7 @@ export function fakeWorld(): FakeWorld {
     calls: [],
     passphrasesSeen: [],
     swept: new Set(),
+    offline: new Set(),
   };
 }
 
@@ -124,7 +127,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       return view();
     },
     listRepositories: async () => world.repos,
-    listTags: async (gun) => world.tags[gun] ?? [],
+    listTags: async (gun) => ({ rows: world.tags[gun] ?? [], offline: world.offline.has(gun), server: 'https://notary.example.com' }),
     listSigners: async (gun) => world.signers[gun] ?? [],
     signTag: async (gun, tagName, digest, ports) => {
       record(`signTag ${gun} ${tagName} ${digest ?? ''}`);
