@@ -7,6 +7,7 @@ import type { ListId } from '../state/slices/lists.js';
 import { DataTable, type Column } from '../ui/DataTable.js';
 import type { ScreenId } from '../ui/keymap.js';
 import { TextInput } from '../ui/TextInput.js';
+import { truncateMiddle } from '../ui/columns.js';
 import { theme } from '../ui/theme.js';
 import { useTerminalSize } from '../ui/useTerminalSize.js';
 import { useListKeys, type ScreenCommands } from './useListKeys.js';
@@ -45,7 +46,8 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
   ) : (
     <Box paddingLeft={2}>{emptyHint}</Box>
   );
-  const heading = `${title} (${count})`;
+  // Long repository names in the title are shortened in the middle, so the count stays visible.
+  const heading = `${truncateMiddle(title, Math.max(10, width - count.length - 4 - (state.note ? 24 : 0)))} (${count})`;
   // While filtering, the title gives way to the filter field (at most half the line).
   const filterWidth = Math.max(12, Math.min(width - 2 - Math.min([...heading].length, 20), Math.floor(width / 2)));
   return (
