@@ -31,7 +31,7 @@ const services: Services = {
   updateConfig: unused,
   listRepositories: async () => [{ gun: 'bench/app', tagCount: TAGS, signerCount: 1, state: 'online', source: 'watched' }],
   listTags: async () => ({ rows: tags, offline: false, server: 'https://bench' }),
-  listSigners: async () => [],
+  listSigners: async () => ({ rows: [], offline: false, server: 'https://bench' }),
   signTag: unused,
   previewRevokeTag: unused,
   revokeTag: unused,

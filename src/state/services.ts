@@ -34,13 +34,15 @@ export interface TagRow {
   problem?: string;
 }
 
-/** A repository's tags, and whether they were verified from its server or from the local cache. */
-export interface TagList {
-  rows: TagRow[];
+/** Rows of a repository, and whether they were verified from its server or from the local cache. */
+export interface RepositoryList<Row> {
+  rows: Row[];
   /** The server could not be reached: the rows come from the unexpired cache. */
   offline: boolean;
   server: string;
 }
+
+export type TagList = RepositoryList<TagRow>;
 
 export interface SignerRow {
   name: string;
@@ -185,7 +187,7 @@ export interface Services {
   // Repositories (repository view over the trust cache and servers)
   listRepositories(): Promise<RepoRow[]>;
   listTags(gun: string): Promise<TagList>;
-  listSigners(gun: string): Promise<SignerRow[]>;
+  listSigners(gun: string): Promise<RepositoryList<SignerRow>>;
 
   // Mutations (src/trust operations; each publishes to the server)
   signTag(gun: string, tag: string, digest: string | undefined, ports: OperationPorts): Promise<SignResult>;

@@ -108,7 +108,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       const info = await repositoryInfo(context(), gun);
       // Signers as docker shows them: targets/releases is the shared role every signer writes to,
       // not a signer (`signer add/remove releases` is refused), so it is not listed.
-      return info.signers
+      const rows = info.signers
         .filter((s) => s.role !== 'targets/releases')
         .map((s) => ({
           name: s.name,
@@ -116,6 +116,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
           threshold: s.threshold,
           tagsSigned: info.tags.filter((t) => t.signers.includes(s.name)).length,
         }));
+      return { rows, offline: info.offline, server: info.server };
     },
     async signTag(gun, tag, digest, ports) {
       const r = await sign(context(ports.passphrases), `${gun}:${tag}`, digest ? { digest } : {});

@@ -128,7 +128,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
     },
     listRepositories: async () => world.repos,
     listTags: async (gun) => ({ rows: world.tags[gun] ?? [], offline: world.offline.has(gun), server: 'https://notary.example.com' }),
-    listSigners: async (gun) => world.signers[gun] ?? [],
+    listSigners: async (gun) => ({ rows: world.signers[gun] ?? [], offline: world.offline.has(gun), server: 'https://notary.example.com' }),
     signTag: async (gun, tagName, digest, ports) => {
       record(`signTag ${gun} ${tagName} ${digest ?? ''}`);
       world.passphrasesSeen.push(await ask(ports));

@@ -79,12 +79,15 @@ describe('screen details', () => {
     expect(ui.frame()).not.toMatch(/team\/app.*⚠/);
   });
 
-  it('the Tags screen says when its trust data comes from the cache because the server is down', async () => {
+  it('the Tags and Signers screens say when their trust data comes from the cache because the server is down', async () => {
     const world = fakeWorld();
     world.offline.add('example.com/team/app');
     const ui = await start(fakeServices(world));
     await ui.press(KEYS.enter);
     await ui.waitFor('v1');
+    expect(ui.frame()).toMatch(/offline: https:\/\/notary\.example\.com cannot be reached/);
+    await ui.press('3');
+    await ui.waitFor('Signers of example.com/team/app (2)');
     expect(ui.frame()).toMatch(/offline: https:\/\/notary\.example\.com cannot be reached/);
     await ui.press('1', 'j', KEYS.enter);
     await ui.waitFor('v9');

@@ -74,13 +74,12 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
     switch (id) {
       case 'repos':
         return services.listRepositories();
-      case 'tags': {
+      case 'tags':
+      case 'signers': {
         if (!gun) return undefined;
-        const list = await services.listTags(gun);
+        const list = id === 'tags' ? await services.listTags(gun) : await services.listSigners(gun);
         return list.offline ? { rows: list.rows, note: `offline: ${list.server} cannot be reached, showing the cached trust data` } : { rows: list.rows };
       }
-      case 'signers':
-        return gun ? services.listSigners(gun) : undefined;
       case 'keys':
         return services.listKeys();
       case 'config':
