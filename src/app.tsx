@@ -10,6 +10,7 @@ import { ReposScreen } from './screens/ReposScreen.js';
 import { SignersScreen } from './screens/SignersScreen.js';
 import { TagsScreen } from './screens/TagsScreen.js';
 import { useApp, useAppStore } from './state/context.js';
+import { dialogHints, type DialogKind } from './ui/dialog-hints.js';
 import { BANNER_HEIGHT, ErrorBanner } from './ui/ErrorBanner.js';
 import { InputProvider, Priority, useKeypress } from './ui/input.js';
 import { SCREENS, type ScreenId } from './state/slices/navigation.js';
@@ -37,8 +38,15 @@ export function App() {
 function Shell() {
   const { columns, rows } = useTerminalSize();
   const store = useAppStore();
-  const { screen, gun, banner, busy, status } = useApp(
-    useShallow((s) => ({ screen: s.screen, gun: s.gun, banner: s.banner, busy: s.busy, status: s.status })),
+  const { screen, gun, banner, busy, status, dialog } = useApp(
+    useShallow((s) => ({
+      screen: s.screen,
+      gun: s.gun,
+      banner: s.banner,
+      busy: s.busy,
+      status: s.status,
+      dialog: (s.passphrase ? 'passphrase' : s.wizard ? 'wizard' : s.modal?.kind) as DialogKind | undefined,
+    })),
   );
   const dialogOpen = useDialogOpen();
   useGlobalKeys();
@@ -58,7 +66,7 @@ function Shell() {
       <Box height={bodyHeight} width="100%" flexDirection="column" overflow="hidden">
         {dialogOpen ? <DialogManager height={bodyHeight} /> : <Screen height={bodyHeight} />}
       </Box>
-      <StatusBar hints={footerHints(screen)} status={status} {...(busy ? { busy: busy.label } : {})} />
+      <StatusBar hints={dialog ? dialogHints(dialog) : footerHints(screen)} status={status} {...(busy ? { busy: busy.label } : {})} />
     </Box>
   );
 }

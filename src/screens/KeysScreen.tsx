@@ -10,12 +10,12 @@ import { useCopy } from './useCopy.js';
 
 const columns: Column<KeyRow>[] = [
   { title: 'Key ID', width: 9, priority: 5, value: (k) => shortId(k.id) },
-  { title: 'Name / role', width: 22, priority: 4, shorten: 'middle', value: (k) => k.role, color: (k) => (k.problem ? theme.danger : undefined) },
+  { title: 'Name / role', width: 16, priority: 4, shorten: 'middle', value: (k) => k.role, color: (k) => (k.problem ? theme.danger : undefined) },
   { title: 'Type', width: 8, priority: 1, value: (k) => k.type },
   {
     title: 'Trusted by',
     priority: 3,
-    minWidth: 16,
+    minWidth: 26,
     value: (k) => (k.problem ? `unreadable: ${k.problem}` : k.trustedBy.join(', ') || k.gun || '-'),
     fit: (k, width) => (k.problem || k.trustedBy.length === 0 ? truncateEnd(k.problem ? `unreadable: ${k.problem}` : k.gun || '-', width) : fitNames(k.trustedBy, width)),
   },

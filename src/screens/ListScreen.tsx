@@ -7,6 +7,7 @@ import type { ListId } from '../state/slices/lists.js';
 import { DataTable, type Column } from '../ui/DataTable.js';
 import type { ScreenId } from '../state/slices/navigation.js';
 import { TextInput } from '../ui/TextInput.js';
+import { truncateMiddle } from '../ui/columns.js';
 import { theme } from '../ui/theme.js';
 import { useTerminalSize } from '../ui/useTerminalSize.js';
 import { useListKeys, type ScreenCommands } from './useListKeys.js';
@@ -35,7 +36,8 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
   const tableHeight = Math.max(1, height - LIST_CHROME);
   useListKeys(screen, list, commands, tableHeight, !state.filtering);
   const count = state.filter ? `${state.view.length}/${state.rows.length}` : `${state.rows.length}`;
-  const empty = state.status === 'loading' && state.rows.length === 0 ? (
+  // Not loaded yet is loading too: "nothing here" is said only once the list has been read.
+  const empty = (state.status === 'loading' || state.status === 'idle') && state.rows.length === 0 ? (
     <Text color={theme.muted}>  Loading {noun}…</Text>
   ) : state.status === 'error' && state.rows.length === 0 ? (
     <Text color={theme.danger}>  Could not load {noun}: {state.error}. Press r to retry.</Text>
@@ -44,7 +46,8 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
   ) : (
     <Box paddingLeft={2}>{emptyHint}</Box>
   );
-  const heading = `${title} (${count})`;
+  // Long repository names in the title are shortened in the middle, so the count stays visible.
+  const heading = `${truncateMiddle(title, Math.max(10, width - count.length - 4 - (state.note ? 24 : 0)))} (${count})`;
   // While filtering, the title gives way to the filter field (at most half the line).
   const filterWidth = Math.max(12, Math.min(width - 2 - Math.min([...heading].length, 20), Math.floor(width / 2)));
   return (
@@ -55,6 +58,7 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
             <Text bold>{heading}</Text>
             {state.status === 'loading' && state.rows.length > 0 && <Text color={theme.muted}> refreshing…</Text>}
             {!state.filtering && state.filter ? <Text color={theme.muted}>  filter: /{state.filter}</Text> : null}
+            {state.note ? <Text color={theme.warning}>  ⚠ {state.note}</Text> : null}
           </Text>
         </Box>
         {state.filtering ? (

@@ -4,14 +4,14 @@ import { selectedRow } from '../state/list.js';
 import type { RepoRow } from '../state/services.js';
 import type { Column } from '../ui/DataTable.js';
 import { theme } from '../ui/theme.js';
-import { expiresSoon, expiryText } from './format.js';
+import { expiryText, warns } from './format.js';
 import { ListScreen } from './ListScreen.js';
 
 const columns: Column<RepoRow>[] = [
   { title: 'Repository', priority: 5, minWidth: 28, shorten: 'middle', value: (r) => r.gun },
   { title: 'Tags', width: 6, priority: 3, align: 'right', value: (r) => String(r.tagCount) },
   { title: 'Signers', width: 8, priority: 2, align: 'right', value: (r) => String(r.signerCount) },
-  { title: 'Earliest expiry', width: 24, priority: 1, value: (r) => expiryText(r.earliestExpiry), color: (r) => (expiresSoon(r.earliestExpiry) ? theme.warning : undefined) },
+  { title: 'Earliest expiry', width: 24, priority: 1, value: (r) => expiryText(r.earliestExpiry, r.expiryState), color: (r) => (warns(r.expiryState) ? theme.warning : undefined) },
   { title: 'State', width: 8, priority: 4, value: (r) => r.state, color: (r) => (r.state === 'offline' || r.state === 'error' ? theme.danger : undefined) },
 ];
 

@@ -15,17 +15,20 @@ export function humanSize(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** "2026-12-01 (in 5d)", "2026-11-20 (expired)". */
-export function expiryText(iso: string | undefined, now = Date.now()): string {
+/**
+ * "2026-12-01 (in 5d)", "⚠ 2026-12-20 (in 19d)", "⚠ 2026-11-20 (expired)". Whether it warns is the
+ * trust layer's verdict (notary's rule, src/tuf/expiry.ts), the same `trust-tui info` prints.
+ */
+export function expiryText(iso: string | undefined, state?: 'expired' | 'expires-soon' | 'valid', now = Date.now()): string {
   if (!iso) return '-';
   const at = Date.parse(iso);
   if (Number.isNaN(at)) return iso;
   const days = Math.floor((at - now) / 86_400_000);
-  const when = days < 0 ? 'expired' : days === 0 ? 'today' : `in ${days}d`;
-  return `${iso.slice(0, 10)} (${when})`;
+  const when = state === 'expired' || days < 0 ? 'expired' : days === 0 ? 'today' : `in ${days}d`;
+  return `${warns(state) ? '⚠ ' : ''}${iso.slice(0, 10)} (${when})`;
 }
 
-/** True when an expiry is within a week (shown as a warning). */
-export function expiresSoon(iso: string | undefined, now = Date.now()): boolean {
-  return iso !== undefined && Date.parse(iso) - now < 7 * 86_400_000;
+/** True when the trust layer says the expiry needs attention. */
+export function warns(state: 'expired' | 'expires-soon' | 'valid' | undefined): boolean {
+  return state === 'expired' || state === 'expires-soon';
 }

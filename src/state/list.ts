@@ -15,6 +15,8 @@ export interface ListState<Row> {
   /** The filter line has the keyboard. */
   filtering: boolean;
   error?: string;
+  /** What the rows are, when it matters (from the cache because the server is unreachable). */
+  note?: string;
 }
 
 /** How a list identifies rows (to keep the cursor on refresh) and what the filter searches. */
@@ -36,7 +38,7 @@ function applyFilter<Row>(rows: readonly Row[], filter: string, spec: ListSpec<R
 const clamp = (i: number, length: number) => Math.max(0, Math.min(i, length - 1));
 
 /** New rows (a load or a refresh): the cursor stays on the same row by key, else at the same index. */
-export function withRows<Row>(list: ListState<Row>, rows: readonly Row[], spec: ListSpec<Row>): ListState<Row> {
+export function withRows<Row>(list: ListState<Row>, rows: readonly Row[], spec: ListSpec<Row>, note?: string): ListState<Row> {
   const current = list.view[list.cursor];
   const view = applyFilter(rows, list.filter, spec);
   let cursor = clamp(list.cursor, view.length);
@@ -45,13 +47,17 @@ export function withRows<Row>(list: ListState<Row>, rows: readonly Row[], spec: 
     const found = view.findIndex((row) => spec.key(row) === key);
     if (found >= 0) cursor = found;
   }
-  const { error: _dropped, ...rest } = list;
-  return { ...rest, status: 'ready', rows, view, cursor };
+  const { error: _dropped, note: _old, ...rest } = list;
+  return { ...rest, status: 'ready', rows, view, cursor, ...(note ? { note } : {}) };
 }
 
+/** A new filter: the cursor stays on the selected row while the row is in view, else goes to the top. */
 export function withFilter<Row>(list: ListState<Row>, filter: string, spec: ListSpec<Row>): ListState<Row> {
+  const current = list.view[list.cursor];
   const view = applyFilter(list.rows, filter, spec);
-  return { ...list, filter, view, cursor: 0 };
+  const key = current === undefined ? undefined : spec.key(current);
+  const found = key === undefined ? -1 : view.findIndex((row) => spec.key(row) === key);
+  return { ...list, filter, view, cursor: Math.max(0, found) };
 }
 
 export type CursorMove = 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown';

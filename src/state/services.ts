@@ -16,6 +16,8 @@ export interface RepoRow {
   signerCount: number;
   /** ISO time of the earliest expiry among the repository's roles, when known. */
   earliestExpiry?: string;
+  /** That expiry by notary's rule (src/tuf/expiry.ts), as `trust-tui info` says it. */
+  expiryState?: 'expired' | 'expires-soon' | 'valid';
   state: RepoState;
   /** Where the UI learned of it. */
   source: 'watched' | 'cache' | 'changefeed';
@@ -34,6 +36,16 @@ export interface TagRow {
   /** Why the tag does not verify (unset when it does). */
   problem?: string;
 }
+
+/** Rows of a repository, and whether they were verified from its server or from the local cache. */
+export interface RepositoryList<Row> {
+  rows: Row[];
+  /** The server could not be reached: the rows come from the unexpired cache. */
+  offline: boolean;
+  server: string;
+}
+
+export type TagList = RepositoryList<TagRow>;
 
 export interface SignerRow {
   name: string;
@@ -184,8 +196,8 @@ export interface Services {
 
   // Repositories (repository view over the trust cache and servers)
   listRepositories(): Promise<RepoRow[]>;
-  listTags(gun: string): Promise<TagRow[]>;
-  listSigners(gun: string): Promise<SignerRow[]>;
+  listTags(gun: string): Promise<TagList>;
+  listSigners(gun: string): Promise<RepositoryList<SignerRow>>;
 
   // Detail views (read-only)
   describeTag(gun: string, tag: string): Promise<TagDetail>;

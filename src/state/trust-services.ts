@@ -99,13 +99,15 @@ export function createTrustServices(options: TrustServicesOptions): Services {
         tagCount: r.tagCount,
         signerCount: r.signerCount,
         ...(r.earliestExpiry ? { earliestExpiry: r.earliestExpiry } : {}),
+        ...(r.expiryState ? { expiryState: r.expiryState } : {}),
         state: r.state === 'unavailable' ? 'error' : r.state,
         source: r.source,
         ...(r.problem ? { problem: r.problem } : {}),
       }));
     },
     async listTags(gun) {
-      return (await repositoryInfo(context(), gun)).tags.map((t) => ({
+      const info = await repositoryInfo(context(), gun);
+      const rows = info.tags.map((t) => ({
         tag: t.tag,
         digest: `sha256:${t.digest}`,
         size: t.size,
@@ -113,11 +115,12 @@ export function createTrustServices(options: TrustServicesOptions): Services {
         verified: t.verified,
         ...(t.problem ? { problem: t.problem } : {}),
       }));
+      return { rows, offline: info.offline, server: info.server };
     },
     async listSigners(gun) {
       const info = await repositoryInfo(context(), gun);
       // info.signers is the trust layer's signer list (targets/releases is not a signer).
-      return info.signers
+      const rows = info.signers
         .map((s) => ({
           name: s.name,
           keyIds: s.keys.map((k) => k.id),
@@ -125,6 +128,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
           // Distinct tags: a tag whose roles disagree on the digest has one row per digest.
           tagsSigned: new Set(info.tags.filter((t) => t.signers.includes(s.name)).map((t) => t.tag)).size,
         }));
+      return { rows, offline: info.offline, server: info.server };
     },
     resolveManifest: (gun, tag) => resolveManifest(context(), `${gun}:${tag}`),
     describeTag: (gun, tag) => tagDetail(context(), gun, tag),

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { connect, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { openRepository } from './repository.js';
+import { expiryState, type ExpiryState } from '../tuf/expiry.js';
+import { GoTime } from '../tuf/time.js';
 
 export interface RepositorySummary {
   gun: string;
@@ -15,6 +17,8 @@ export interface RepositorySummary {
   tagCount: number;
   signerCount: number;
   earliestExpiry?: string;
+  /** notary's rule for that expiry (src/tuf/expiry.ts), the one `info` uses too. */
+  expiryState?: ExpiryState;
   problem?: string;
 }
 
@@ -93,18 +97,18 @@ export async function listRepositories(ctx: TrustContext, options: ServerOptions
       const { view, offline } = repo.state!;
       // The timestamp is renewed by the server every 14 days: its expiry says nothing to act on.
       const expiries = [
-        ...view.expiries().filter((e) => e.role !== 'timestamp').map((e) => e.expires.epochMs),
+        ...view.expiries().filter((e) => e.role !== 'timestamp').map((e) => e.expires),
         // A root certificate that runs out makes the repository unreadable just as root.json's expiry does.
-        ...view.rootCertificates().map((c) => c.notAfter.getTime()),
+        ...view.rootCertificates().map((c) => GoTime.fromDate(c.notAfter)),
       ];
-      const earliest = expiries.sort((a, b) => a - b)[0];
+      const earliest = expiries.sort((a, b) => a.compare(b))[0];
       return {
         gun,
         source,
         state: offline ? 'offline' : 'online',
         tagCount: view.releasedTags().length,
         signerCount: view.signers().length,
-        ...(earliest !== undefined ? { earliestExpiry: new Date(earliest).toISOString() } : {}),
+        ...(earliest !== undefined ? { earliestExpiry: new Date(earliest.epochMs).toISOString(), expiryState: expiryState(earliest) } : {}),
       };
     } catch (e) {
       return { gun, source, state: 'unavailable', tagCount: 0, signerCount: 0, problem: (e as Error).message.split('\n')[0] };

@@ -1,9 +1,16 @@
 // The screen tabs. The active one is in brackets (visible without colour).
 import { Box, Text } from 'ink';
 import { SCREENS, type ScreenId } from '../state/slices/navigation.js';
+import { truncateMiddle } from './columns.js';
 import { theme } from './theme.js';
+import { useTerminalSize } from './useTerminalSize.js';
 
 export function Tabs({ active, context }: { active: ScreenId; context?: string }) {
+  const { columns } = useTerminalSize();
+  const used = SCREENS.reduce((sum, s, i) => sum + `${i + 1} ${s.title}`.length + 3, 0);
+  // The repository name keeps its end (the part that tells repositories apart) when space is short.
+  const room = columns - used - 1;
+  const shown = context && room >= 8 ? truncateMiddle(context, room) : undefined;
   return (
     <Box width="100%">
       <Text wrap="truncate-end">
@@ -17,7 +24,7 @@ export function Tabs({ active, context }: { active: ScreenId; context?: string }
             <Text key={s.id}> {label}  </Text>
           );
         })}
-        {context ? <Text color={theme.muted}> {context}</Text> : null}
+        {shown ? <Text color={theme.muted}> {shown}</Text> : null}
       </Text>
     </Box>
   );

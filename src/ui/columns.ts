@@ -4,7 +4,7 @@
 // prefix stay distinguishable: `registry.exa…/team/app`).
 
 export interface ColumnShape {
-  /** Fixed width in cells; omit for a column that takes the remaining width. */
+  /** Fixed width in cells, the space before the text included; omit for a column that takes the remaining width. */
   width?: number;
   /** Narrowest a flexible column may get (default 10). */
   minWidth?: number;
@@ -17,10 +17,10 @@ const DEFAULT_MIN = 10;
 export const CURSOR_CELLS = 1;
 export const CELL_GAP = 1;
 
-/** Indices of the columns that fit `total` cells, with the width of each. */
+/** Indices of the columns that fit `total` cells, with the width of each one's text (the gap before it excluded). */
 export function fitColumns(columns: readonly ColumnShape[], total: number): { index: number; width: number }[] {
   const shown = columns.map((_, i) => i);
-  const need = (ids: number[]) => CURSOR_CELLS + ids.reduce((sum, i) => sum + CELL_GAP + (columns[i]!.width ?? columns[i]!.minWidth ?? DEFAULT_MIN), 0);
+  const need = (ids: number[]) => CURSOR_CELLS + ids.reduce((sum, i) => sum + (columns[i]!.width ?? columns[i]!.minWidth ?? DEFAULT_MIN), 0);
   while (shown.length > 1 && need(shown) > total) {
     // Drop the least important; among equals the rightmost.
     let drop = shown[0]!;
@@ -38,8 +38,8 @@ export function fitColumns(columns: readonly ColumnShape[], total: number): { in
     widths.set(flexible[flexible.length - 1]!, widths.get(flexible[flexible.length - 1]!)! + spare);
   }
   // One column left and still too wide: it gets what there is.
-  if (shown.length === 1) widths.set(shown[0]!, Math.max(1, Math.min(widths.get(shown[0]!)!, total - CURSOR_CELLS - CELL_GAP)));
-  return shown.map((index) => ({ index, width: widths.get(index)! }));
+  if (shown.length === 1) widths.set(shown[0]!, Math.min(widths.get(shown[0]!)!, total - CURSOR_CELLS));
+  return shown.map((index) => ({ index, width: Math.max(1, widths.get(index)! - CELL_GAP) }));
 }
 
 const cells = (text: string) => [...text];
@@ -52,12 +52,24 @@ export function truncateEnd(text: string, width: number): string {
   return `${chars.slice(0, width - 1).join('')}…`;
 }
 
-/** `text` in `width` cells, cut in the middle with … (the end, usually the distinguishing part, stays). */
+/**
+ * `text` in `width` cells, cut in the middle with …. For a path (`registry/team/app`) the end keeps
+ * whole trailing components, which tell names apart, as many as fit beside a quarter of the start:
+ * `registry.exa…/team/app`.
+ */
 export function truncateMiddle(text: string, width: number): string {
   const chars = cells(text);
   if (chars.length <= width) return text;
   if (width <= 3) return truncateEnd(text, width);
-  const tail = Math.ceil((width - 1) / 2);
+  const minHead = Math.max(1, Math.min(12, Math.floor(width / 4)));
+  const room = width - 1 - minHead;
+  // The longest run of whole trailing components that fits, else as much of the end as fits.
+  let tail = room;
+  for (let i = chars.length - 1; i > 0; i--) {
+    if (chars[i] !== '/') continue;
+    if (chars.length - i > room) break;
+    tail = chars.length - i;
+  }
   const head = width - 1 - tail;
   return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - tail).join('')}`;
 }

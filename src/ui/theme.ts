@@ -1,13 +1,24 @@
-// Semantic colours (gemini-cli's semantic-colors idea). With FORCE_COLOR=0 / TERM=dumb chalk drops
-// them all, so nothing may rely on colour alone: selection also has the ❯ glyph and inverse, the
-// active tab has brackets, errors start with ✗.
-export const theme = {
+// Semantic colours (gemini-cli's semantic-colors idea). Nothing may rely on colour alone: selection
+// also has the ❯ glyph and inverse, the active tab has brackets, errors start with ✗.
+// NO_COLOR (no-color.org) drops colour only: bold, underline and inverse carry meaning and stay.
+
+export type ThemeColour = 'accent' | 'danger' | 'warning' | 'success' | 'muted';
+
+const COLOURS: Record<ThemeColour, string> = {
   accent: 'cyan',
   danger: 'red',
   warning: 'yellow',
   success: 'green',
   muted: 'gray',
-} as const;
+};
+
+/** The theme for an environment: without colours when NO_COLOR is set to anything but the empty string. */
+export function themeFor(env: Readonly<Record<string, string | undefined>>): Record<ThemeColour, string | undefined> {
+  const noColour = Boolean(env.NO_COLOR);
+  return Object.fromEntries(Object.entries(COLOURS).map(([k, v]) => [k, noColour ? undefined : v])) as Record<ThemeColour, string | undefined>;
+}
+
+export const theme = themeFor(process.env);
 
 export const glyph = {
   cursor: '❯',

@@ -48,6 +48,9 @@ describe('the interactive UI, built and run in tmux', () => {
     await driver.waitFor('❯ Trust on first use');
     const coloured = driver.snap({ escapes: true });
     expect(coloured).not.toMatch(/\x1b\[3[0-7](;\d+)*m/);
+    // …but bold and inverse are not colours: the titles stay bold, the selected row inverse.
+    expect(coloured).toMatch(/\x1b\[(\d+;)*1(;\d+)*m/);
+    expect(coloured).toMatch(/\x1b\[(\d+;)*7(;\d+)*m/);
 
     // Keys: generate "alice" through the wizard.
     await driver.key('4');

@@ -30,6 +30,8 @@ export interface FakeWorld {
   passphrasesSeen: string[];
   /** Sweep items completed, by "gun role". */
   swept: Set<string>;
+  /** Repositories whose server is unreachable (their tags come from the cache). */
+  offline: Set<string>;
 }
 
 export function tag(name: string, signers = ['alice'], verified = true): TagRow {
@@ -63,6 +65,7 @@ export function fakeWorld(): FakeWorld {
     calls: [],
     passphrasesSeen: [],
     swept: new Set(),
+    offline: new Set(),
   };
 }
 
@@ -124,8 +127,8 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       return view();
     },
     listRepositories: async () => world.repos,
-    listTags: async (gun) => world.tags[gun] ?? [],
-    listSigners: async (gun) => world.signers[gun] ?? [],
+    listTags: async (gun) => ({ rows: world.tags[gun] ?? [], offline: world.offline.has(gun), server: 'https://notary.example.com' }),
+    listSigners: async (gun) => ({ rows: world.signers[gun] ?? [], offline: world.offline.has(gun), server: 'https://notary.example.com' }),
     describeTag: async (gun, tagName) => {
       const t = (world.tags[gun] ?? []).find((x) => x.tag === tagName)!;
       const keyOf = (name: string) => (name === 'alice' ? KEY_A : KEY_B);

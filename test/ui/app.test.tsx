@@ -214,7 +214,7 @@ describe('large lists', () => {
   it('renders only the visible rows of 100,000 tags and moves to the end', async () => {
     const services = fakeServices();
     const many = Array.from({ length: 100_000 }, (_, i) => tag(`t${String(i).padStart(6, '0')}`));
-    services.listTags = async () => many;
+    services.listTags = async () => ({ rows: many, offline: false, server: 'https://notary.example.com' });
     const ui = await start(services);
     await ui.press(KEYS.enter);
     await ui.waitFor('(100000)');

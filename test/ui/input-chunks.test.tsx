@@ -48,4 +48,14 @@ describe('keys in one chunk', () => {
     await ui.waitFor('/t01');
     expect(ui.frame()).toContain('Tags of example.com/team/app (10/20)');
   });
+
+  it('moves and Enter in one chunk choose the option moved to', async () => {
+    const ui = await tagsOf(3);
+    await ui.press('5');
+    await ui.waitFor('Trust on first use');
+    await ui.press('a');
+    await ui.waitFor('Add to the configuration');
+    ui.stdin.write('jj\r');
+    await ui.waitFor('Watch a repository');
+  });
 });

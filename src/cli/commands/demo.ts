@@ -28,7 +28,6 @@ export function registerDemoCommand(program: Command, io: Io): void {
         process.exitCode = 2;
         return;
       }
-      if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
       const [demo, { startServer }, { Settings }, keys, { cliContext }] = await Promise.all([
         import('../../trust/demo.js'),
         import('../../notary/server/server.js'),

@@ -69,15 +69,17 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
   }
   const specOf = (id: ListId) => SPECS[id] as ListSpec<unknown>;
 
-  async function fetchRows(id: ListId): Promise<readonly unknown[] | undefined> {
+  async function fetchRows(id: ListId): Promise<{ rows: readonly unknown[]; note?: string } | readonly unknown[] | undefined> {
     const gun = get().gun;
     switch (id) {
       case 'repos':
         return services.listRepositories();
       case 'tags':
-        return gun ? services.listTags(gun) : undefined;
-      case 'signers':
-        return gun ? services.listSigners(gun) : undefined;
+      case 'signers': {
+        if (!gun) return undefined;
+        const list = id === 'tags' ? await services.listTags(gun) : await services.listSigners(gun);
+        return list.offline ? { rows: list.rows, note: `offline: ${list.server} cannot be reached, showing the cached trust data` } : { rows: list.rows };
+      }
       case 'keys':
         return services.listKeys();
       case 'config':
@@ -95,9 +97,10 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
       stale.delete(id);
       update(id, withLoading);
       try {
-        const rows = await fetchRows(id);
+        const fetched = await fetchRows(id);
         if (mine !== generation[id]) return;
-        update(id, (l) => withRows(l, rows ?? [], specOf(id)));
+        const { rows, note } = fetched === undefined ? { rows: [] } : 'rows' in fetched ? fetched : { rows: fetched };
+        update(id, (l) => withRows(l, rows, specOf(id), note));
       } catch (e) {
         if (mine !== generation[id]) return;
         const failure = describeFailure(e);

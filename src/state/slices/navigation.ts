@@ -29,7 +29,8 @@ export function createNavigationSlice({ set, get }: SliceContext): NavigationSli
     screen: 'repos',
     gun: null,
     showScreen(screen) {
-      set({ screen });
+      // A status line is about the screen it was shown on.
+      if (screen !== get().screen) set({ screen, status: '' });
       get().ensureLoaded(screen);
     },
     cycleScreen(step) {
