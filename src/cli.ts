@@ -5,7 +5,7 @@ const argv = process.argv.slice(2);
 
 if (argv.length === 0) {
   // chalk (loaded with Ink) reads the colour environment at import time and ignores NO_COLOR:
-  // map it before anything imports Ink (ui-guide 1.5).
+  // map it before anything imports Ink.
   if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     process.stderr.write('trust-tui: the interactive UI needs a terminal; for scripts use the commands (trust-tui --help, --json).\n');

@@ -1,7 +1,7 @@
 // Which Notary server holds a repository's trust data, and how to talk to it (TLS material).
 // Precedence: `--server` > DOCKER_CONTENT_TRUST_SERVER > `trust-tui config server` (most specific
-// GUN or prefix) > docker's default (docker-trust-reference.md 3.5). TLS: `--tlscacert`, the
-// config entry's CA, and docker's `$DOCKER_CONFIG/tls/<host[:port]>/` (3.7).
+// GUN or prefix) > docker's default (docker/cli cli/trust/trust.go, Server). TLS: `--tlscacert`, the
+// config entry's CA, and docker's `$DOCKER_CONFIG/tls/<host[:port]>/` (docker/cli cli/trust/trust.go).
 // Unlike docker, TLS is verified for loopback registries too (docker switches it off there).
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
