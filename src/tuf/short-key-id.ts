@@ -3,7 +3,7 @@
 // `inspect --pretty` keeps docker's own 12 (cli/command/trust/inspect_pretty.go), byte for byte.
 export const SHORT_KEY_ID_LENGTH = 7;
 
-/** The short form of a 64-hex key or certificate ID; anything else is returned unchanged. */
+/** The short form of a hex key or certificate ID (or a longer prefix of one); anything else is returned unchanged. */
 export function shortKeyId(id: string): string {
-  return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, SHORT_KEY_ID_LENGTH) : id;
+  return /^[0-9a-f]+$/.test(id) ? id.slice(0, SHORT_KEY_ID_LENGTH) : id;
 }
