@@ -45,7 +45,7 @@ function Shell() {
       banner: s.banner,
       busy: s.busy,
       status: s.status,
-      dialog: (s.passphrase ? 'passphrase' : s.wizard ? 'wizard' : s.modal?.kind) as DialogKind | undefined,
+      dialog: (s.passphrase ? 'passphrase' : s.wizard ? 'wizard' : s.modal?.kind) satisfies DialogKind | undefined as DialogKind | undefined,
     })),
   );
   const dialogOpen = useDialogOpen();

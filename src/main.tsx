@@ -32,7 +32,7 @@ export async function main(options: MainOptions = {}): Promise<void> {
   };
   if (useAltScreen) process.stdout.write(ENTER_ALT_SCREEN); // ink 6 has no alternate-screen option
   process.on('exit', restore); // also runs on process.exit and uncaught errors
-  // Registered before Ink's own listener: a clean slate before each resized frame (ui-guide 4.3.6).
+  // Registered before Ink's own listener: a clean slate before each resized frame.
   if (useAltScreen) process.stdout.on('resize', () => process.stdout.write(CLEAR_SCREEN));
 
   const trustDir = resolve(options.trustDir ?? defaultTrustDir());

@@ -110,11 +110,11 @@ export async function openKeyFile(file: KeyFile, passphrase: string, keyId?: str
       case 'PRIVATE KEY':
         return decodePrivateKeyInfo(file.bytes);
       case 'EC PRIVATE KEY':
-        return openLegacyBlock(file, passphrase, (der) => PrivateKey.fromKeyObject(keyObject(der, 'sec1')));
+        return await openLegacyBlock(file, passphrase, (der) => PrivateKey.fromKeyObject(keyObject(der, 'sec1')));
       case 'RSA PRIVATE KEY':
-        return openLegacyBlock(file, passphrase, (der) => PrivateKey.fromKeyObject(keyObject(der, 'pkcs1')));
+        return await openLegacyBlock(file, passphrase, (der) => PrivateKey.fromKeyObject(keyObject(der, 'pkcs1')));
       case 'ED25519 PRIVATE KEY':
-        return openLegacyBlock(file, passphrase, decodeNotaryEd25519);
+        return await openLegacyBlock(file, passphrase, decodeNotaryEd25519);
       default:
         throw new KeyFormatError(`unsupported PEM block "${file.type}"`);
     }
@@ -135,9 +135,9 @@ function keyFileError(e: unknown, source: string): unknown {
   return e;
 }
 
-function openLegacyBlock(file: KeyFile, passphrase: string, decode: (der: Buffer) => PrivateKey): PrivateKey {
+async function openLegacyBlock(file: KeyFile, passphrase: string, decode: (der: Buffer) => PrivateKey): Promise<PrivateKey> {
   if (!isLegacyEncrypted(file.headers)) return decode(file.bytes);
-  const plain = decryptLegacyPem(file.bytes, file.headers['DEK-Info'], passphrase);
+  const plain = await decryptLegacyPem(file.bytes, file.headers['DEK-Info'], passphrase);
   try {
     return decode(plain);
   } catch (e) {

@@ -1,5 +1,5 @@
 // The private-key directory shared with the notary CLI and `docker trust`:
-// <trustDir>/private/<canonical key id>.key, 0700 directories, 0600 files (notary-protocol.md 5.3, 6).
+// <trustDir>/private/<canonical key id>.key, 0700 directories, 0600 files (notary trustmanager/keystore.go).
 // Notary's pre-0.4 layouts (private/root_keys/, private/tuf_keys/<gun>/) are read but never written.
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';

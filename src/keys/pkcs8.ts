@@ -1,7 +1,8 @@
 // PKCS#8 private keys exactly as notary 0.7 writes them (tuf/utils/pkcs8.go), and the common variants
-// other tools write. Encryption is PKCS#5 v2 (PBES2 = PBKDF2 + AES-CBC).
-import { createCipheriv, createDecipheriv, createPrivateKey, pbkdf2, randomBytes, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+// other tools write. Encryption is PKCS#5 v2 (PBES2 = PBKDF2 + AES-CBC), done by node-forge; this
+// module checks the container first so that unsupported or implausible files get a precise error.
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import type forge from 'node-forge';
 import { PrivateKey } from '../tuf/private-key.js';
 import {
   derInteger,
@@ -16,8 +17,7 @@ import {
   type DerNode,
 } from './der.js';
 import { DecryptionFailedError, DamagedKeyError, KeyFormatError } from './errors.js';
-
-const pbkdf2Async = promisify(pbkdf2);
+import { loadForge, type Forge } from './forge.js';
 
 const OID = {
   rsaEncryption: '1.2.840.113549.1.1.1',
@@ -50,7 +50,6 @@ const AES_CBC: Record<string, { cipher: string; keyLength: number }> = {
   '2.16.840.1.101.3.4.1.22': { cipher: 'aes-192-cbc', keyLength: 24 },
   '2.16.840.1.101.3.4.1.42': { cipher: 'aes-256-cbc', keyLength: 32 },
 };
-const AES_256_CBC_OID = '2.16.840.1.101.3.4.1.42';
 
 // Notary's parameters: 8-byte salt, 2048 iterations, AES-256-CBC with a 16-byte IV.
 const NOTARY_SALT_BYTES = 8;
@@ -87,15 +86,20 @@ export function encodePrivateKeyInfo(key: PrivateKey): Buffer {
 
 /** Wraps PrivateKeyInfo DER in an EncryptedPrivateKeyInfo exactly as notary does (see module notes). */
 export async function encryptPrivateKeyInfo(plain: Buffer, passphrase: string): Promise<Buffer> {
-  const salt = randomBytes(NOTARY_SALT_BYTES);
-  const iv = randomBytes(16);
-  const key = await pbkdf2Async(Buffer.from(passphrase, 'utf8'), salt, NOTARY_ITERATIONS, 32, 'sha1');
-  const cipher = createCipheriv('aes-256-cbc', key, iv); // PKCS#7 padding, always 1..16 bytes
-  const encrypted = Buffer.concat([cipher.update(plain), cipher.final()]);
-  // No prf field (implicit HMAC-SHA1) and no keyLength: Go's notary cannot read anything else.
-  const kdf = derSequence(derOid(OID.pbkdf2), derSequence(derOctets(salt), derInteger(NOTARY_ITERATIONS)));
-  const scheme = derSequence(derOid(AES_256_CBC_OID), derOctets(iv));
-  return derSequence(derSequence(derOid(OID.pbes2), derSequence(kdf, scheme)), derOctets(encrypted));
+  const forge = await loadForge();
+  const info = forge.asn1.fromDer(binary(forge, plain));
+  // With HMAC-SHA1 forge writes neither a prf nor a keyLength field: the only form Go's notary reads.
+  const envelope = forge.pki.encryptPrivateKeyInfo(info, forge.util.encodeUtf8(passphrase), {
+    algorithm: 'aes256',
+    count: NOTARY_ITERATIONS,
+    saltSize: NOTARY_SALT_BYTES,
+    prfAlgorithm: 'sha1',
+  });
+  return Buffer.from(forge.asn1.toDer(envelope).getBytes(), 'binary');
+}
+
+function binary(forge: Forge, der: Buffer): forge.util.ByteStringBuffer {
+  return forge.util.createBuffer(der.toString('binary'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,12 +214,13 @@ export function checkEncryptedPrivateKeyInfo(der: Buffer): void {
 }
 
 export async function decryptPrivateKeyInfo(der: Buffer, passphrase: string): Promise<Buffer> {
-  const { params, ciphertext } = parsePbes2(der);
-  const key = await pbkdf2Async(Buffer.from(passphrase, 'utf8'), params.salt, params.iterations, params.keyLength, params.digest);
+  parsePbes2(der); // precise errors for what forge would refuse or misread
+  const forge = await loadForge();
   let plain: Buffer;
   try {
-    const decipher = createDecipheriv(params.cipher, key, params.iv);
-    plain = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+    const info = forge.pki.decryptPrivateKeyInfo(forge.asn1.fromDer(binary(forge, der)), forge.util.encodeUtf8(passphrase));
+    if (!info) throw new DecryptionFailedError(); // bad padding
+    plain = Buffer.from(forge.asn1.toDer(info).getBytes(), 'binary');
   } catch {
     throw new DecryptionFailedError();
   }

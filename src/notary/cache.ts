@@ -1,4 +1,4 @@
-// The local TUF cache in notary's layout (notary-protocol.md 5.3), shared with docker and notary:
+// The local TUF cache in notary's layout (notary storage/filestore.go, client/client.go), shared with docker and notary:
 //   <trustDir>/tuf/<gun>/metadata/{root,targets,snapshot,timestamp}.json
 //   <trustDir>/tuf/<gun>/metadata/targets/<name>.json   (nested directories for nested names)
 // Directories 0700, files 0600, bytes exactly as received (Go re-hashes what it loads), and every

@@ -1,8 +1,9 @@
 // Which Notary server holds a repository's trust data, and how to talk to it (TLS material).
 // Precedence: `--server` > DOCKER_CONTENT_TRUST_SERVER > `trust-tui config server` (most specific
-// GUN or prefix) > docker's default (docker-trust-reference.md 3.5). TLS trust anchor: the first of
-// `--tlscacert`, the config entry's CA, docker's `$DOCKER_CONFIG/tls/<host[:port]>/*.crt` (3.7); only
-// that one is trusted, as notary's `--tlscacert` (never merged, so a wrong CA cannot go unnoticed).
+// GUN or prefix) > docker's default (docker/cli cli/trust/trust.go, Server). TLS trust anchor: the
+// first of `--tlscacert`, the config entry's CA, docker's `$DOCKER_CONFIG/tls/<host[:port]>/*.crt`
+// (docker/cli cli/trust/trust.go); only that one is trusted, as notary's `--tlscacert` (never merged,
+// so a wrong CA cannot go unnoticed).
 // Unlike docker, TLS is verified for loopback registries too (docker switches it off there).
 import { resolve } from 'node:path';
 import { dockerConfigDir } from '../config/paths.js';

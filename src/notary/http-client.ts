@@ -1,4 +1,4 @@
-// Client of notary-server 0.7's HTTP API (notary-protocol.md section 3): metadata GET by name,
+// Client of notary-server 0.7's HTTP API (notary storage/httpstore.go): metadata GET by name,
 // checksum or version; multipart publish; server key GET and rotation POST; repository DELETE.
 // The server URL, TLS material and credentials are chosen by the caller (src/notary/endpoint, H7)
 // and injected here; this module never reads docker's configuration itself.

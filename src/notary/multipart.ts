@@ -1,5 +1,5 @@
 // The multipart body of a notary publish, byte for byte as Go's mime/multipart writes it for
-// `notary publish` (notary-protocol.md section 3): one part per role, field name `files`,
+// `notary publish` (notary storage/httpstore.go, SetMulti): one part per role, field name `files`,
 // filename = role name WITHOUT `.json` and with its slashes intact, `application/octet-stream`.
 import { randomBytes } from 'node:crypto';
 

@@ -1,4 +1,4 @@
-// Trust pinning and TOFU for a root (notary-protocol.md section 7, notary's trustpinning.NewTrustPinChecker):
+// Trust pinning and TOFU for a root (notary trustpinning/trustpin.go, NewTrustPinChecker):
 // exactly ONE mechanism decides which root certificates may vouch for a root —
 //   1. pinned certificate IDs (TUF key IDs of the x509 root keys),
 //   2. else a pinned CA that must have issued the leaf,

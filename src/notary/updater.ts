@@ -1,5 +1,5 @@
 // Brings the local view of one repository up to date, as notary's client update does
-// (notary-protocol.md 5.1) with the guarantees of the TUF client workflow. The TrustedSet decides
+// (notary client/tufclient.go) with the guarantees of the TUF client workflow. The TrustedSet decides
 // what is trusted; this module only fetches (cache first where hashes allow), feeds it in workflow
 // order, writes what verified to the cache, and handles the two recoveries notary has:
 //   * any verification failure -> download root again (rotating through `<v>.root.json`) and retry once;

@@ -1,7 +1,7 @@
 // Registry credentials the way the docker CLI finds them: `$DOCKER_CONFIG/config.json`
 // (`auths`, `credsStore`, `credHelpers`) and docker-credential-* helpers
 // (docker/cli cli/config/credentials). They are looked up by the image's REGISTRY host, also when
-// talking to a Notary server (docker-trust-reference.md 3.6).
+// talking to a Notary server (docker/cli cli/trust/trust.go, GetNotaryRepository).
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// `docker trust inspect` output, byte for byte (docker-trust-reference.md 1.1): the JSON scripts
+// `docker trust inspect` output, byte for byte (docker/cli cli/command/trust/inspect.go, inspect_pretty.go): the JSON scripts
 // parse and the `--pretty` text people read. Built from a RepositoryView only.
 import type { RepositoryView, SignedTag } from '../tuf/repository-view.js';
 import { REPO_ADMIN } from '../tuf/repository-view.js';

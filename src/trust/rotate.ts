@@ -1,9 +1,9 @@
 // `key rotate ROLE REPO... [--to PUB]`: replace the key of a base role, as `notary key rotate` does
-// (notary-protocol.md 5.2). Every rotation publishes root version + 1 listing the new key:
+// (notary cmd/notary/keys.go, client/client.go RotateKey). Every rotation publishes root version + 1 listing the new key:
 //   root       a new ECDSA key wrapped in a self-signed certificate (CN = GUN). Root v+1 is signed by
 //              the old root keys (the server and every client accept a new root only when a threshold
-//              of the previously trusted root signed it, section 4) and by the new one (its own
-//              threshold). The old certificate stays in `keys` (section 1.3). Asks first; defaults to no.
+//              of the previously trusted root signed it, TUF specification 5.3.4) and by the new one (its own
+//              threshold). The old certificate stays in `keys`, as notary keeps it. Asks first; defaults to no.
 //   targets    a new local key (or `--to` a public key whose private half this host holds); targets
 //              is re-signed with it in the same update, so the repository never fails to verify.
 //   snapshot, timestamp  a new key made by the server (POST <role>.key); a local snapshot key is

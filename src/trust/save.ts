@@ -1,5 +1,5 @@
 // `key save REPO... [--root] [--output FILE]`: a backup of the private keys this host holds for some
-// repositories, as the PEM blocks `notary key export` writes (notary-protocol.md 6), so that
+// repositories, as the PEM blocks `notary key export` writes (notary cmd/notary/keys.go, utils/keys.go), so that
 // `notary key import` and `trust-tui key load` restore them into another trust directory.
 //
 // Each block is the key file from private/ with its `role`/`gun` headers plus `path: <key id>`:

@@ -1,4 +1,4 @@
-// Root keys are X.509 certificates (notary-protocol.md 2.6, 7). This module creates the self-signed
+// Root keys are X.509 certificates (notary tuf/utils/x509.go, trustpinning/certs.go). This module creates the self-signed
 // certificate `notary init` makes, and decides which root keys may be trusted as notary's
 // `trustpinning.ValidateRoot` does, plus the two pinning checks (pinned cert IDs, pinned CA).
 // Pure: no file or network IO; callers read CA bundles and pass their text.
@@ -451,7 +451,7 @@ export interface CaVerification {
   /** Why the leaf does not chain to the CA bundle, when not verified. */
   problem?: string;
   /**
-   * Go's gotcha (notary-protocol.md 7): a chain exists, but Go's x509.Verify refuses it because a
+   * Go's gotcha (Go crypto/x509/verify.go, extKeyUsage checks): a chain exists, but Go's x509.Verify refuses it because a
    * certificate on it has an extKeyUsage without serverAuth (notary's own certificates say only
    * codeSigning). Lets callers explain the failure and suggest a certificate without EKU.
    */

@@ -7,7 +7,7 @@ const DAY_MS = 86_400_000;
 
 /**
  * Default lifetimes in days. Both the notary CLI and notary-server install `NotaryDefaultExpiries`
- * at start-up (notary-protocol.md 1.7); delegations use the targets lifetime.
+ * at start-up (notary tuf/data/types.go); delegations use the targets lifetime.
  */
 export const DEFAULT_LIFETIME_DAYS = {
   root: 10 * 365,

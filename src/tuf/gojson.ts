@@ -3,7 +3,7 @@
 // Reading is strict: valid UTF-8, valid JSON, and integers only, because Go unmarshals numbers into
 // `int` fields (where `1.0` fails) and re-canonicalises `signed` through float64 before verifying
 // (where anything beyond 2^53 changes). Writing reproduces Go's envelope byte for byte
-// (notary-protocol.md 2.2).
+// (notary tuf/data/serializer.go over github.com/docker/go/canonical/json).
 import { canonicalJson, type JsonValue } from './canonical.js';
 import { MetadataError, TufError } from './errors.js';
 
@@ -258,7 +258,7 @@ const RAW_CONTROL = /[\u0000-\u001f]/;
 
 /**
  * The envelope bytes Go writes: `{"signed":<canonical, HTML-escaped>,"signatures":[…]}` with no
- * whitespace and no trailing newline (notary-protocol.md 1.1, 2.2).
+ * whitespace and no trailing newline (notary tuf/data/types.go, Signed and Signature).
  */
 export function serializeEnvelope(signed: JsonValue, signatures: readonly Signature[]): Buffer {
   const signedText = canonicalJson(signed);

@@ -2,7 +2,7 @@
 // released and who signed them, what each role holds, who may sign, which keys administer the
 // repository, when each role expires, and what breaks if a key or a signer goes.
 //
-// Rules reproduced (notary-protocol.md 5.1, docker-trust-reference.md 1.1):
+// Rules reproduced (notary client/client.go ListTargets, docker/cli cli/command/trust/inspect.go):
 // * Walk: `targets`, then delegations breadth-first in file order, each restricted to its parents'
 //   paths (plain string prefixes); a role that is not trusted is skipped with its subtree.
 // * A role only counts for names inside its (restricted) paths.

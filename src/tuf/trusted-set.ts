@@ -3,7 +3,7 @@
 // order of the client workflow — root (+ rotations), timestamp, snapshot, targets, delegations — and
 // only after every check of that step; anything else is refused with a typed error. Pure: no IO,
 // the clock is injected. Step numbers cite the TUF specification's "detailed client workflow"
-// (5.3 root, 5.4 timestamp, 5.5 snapshot, 5.6 targets) adapted to notary 0.7 (notary-protocol.md 5.1):
+// (5.3 root, 5.4 timestamp, 5.5 snapshot, 5.6 targets) adapted to notary 0.7 (notary client/tufclient.go):
 // snapshot/timestamp `meta` carry hashes and length but no version, so rollback of a role is checked
 // against the file the client trusted before (its cache, handed in as `cached`): as in python-tuf's
 // TrustedMetadataSet, the versions of trusted cached files are the floor, and this set applies it.
@@ -27,7 +27,7 @@ import {
 } from './update-errors.js';
 
 /**
- * Trust pinning / TOFU (notary-protocol.md 7): given the usable certificates of a root, returns those
+ * Trust pinning / TOFU (notary trustpinning/certs.go, ValidateRoot): given the usable certificates of a root, returns those
  * the policy accepts (throwing when none). The root's threshold is then counted over them only.
  */
 export type RootKeyFilter = (

@@ -79,7 +79,7 @@ export function matchesBinding(b: KeyBinding, input: string, key: Key): boolean 
     }[b.special];
     return pressed && Boolean(b.shift) === key.shift;
   }
-  // Alt+key arrives as meta without escape (ui-guide 4.3.3): never mistake it for the plain key.
+  // Alt+key arrives as meta without escape (Ink's parse-keypress): never mistake it for the plain key.
   return input === b.input && !(key.meta && !key.escape);
 }
 

@@ -39,10 +39,10 @@ async function loadedBy(args: string[]): Promise<string[]> {
 
 describe('plain commands load only what they use', () => {
   for (const args of [['key', 'list'], ['inspect', 'registry.example.com/team/app', '--server', 'https://127.0.0.1:9'], ['--help']]) {
-    it(`trust-tui ${args.join(' ')} loads neither Ink, React nor the server`, async () => {
+    it(`trust-tui ${args.join(' ')} loads neither Ink, React, the server nor the key encryption`, async () => {
       const loaded = await loadedBy(args);
       expect(loaded.length).toBeGreaterThan(5);
-      expect(loaded.filter((u) => /node_modules\/(ink|react|yoga-layout|better-sqlite3|zustand)\//.test(u))).toEqual([]);
+      expect(loaded.filter((u) => /node_modules\/(ink|react|yoga-layout|better-sqlite3|zustand|node-forge)\//.test(u))).toEqual([]);
       expect(loaded.filter((u) => /dist\/(notary\/server|screens|ui|state)\//.test(u) || u.endsWith('/main.js'))).toEqual([]);
     });
   }

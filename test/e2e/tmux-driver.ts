@@ -1,6 +1,6 @@
-// Drives a built binary in a private tmux server, like a person at a terminal (ui-guide 4.2):
+// Drives a built binary in a private tmux server, like a person at a terminal:
 // paced keys, plain-text snapshots, resizes. CI is unset for the app, or Ink renders nothing
-// until exit (ui-guide 4.3.1).
+// until exit (Ink's is-in-ci check).
 import { execFileSync } from 'node:child_process';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -24,7 +24,7 @@ let keyFile: string;
 let server: ChildProcess | undefined;
 const driver = new TmuxDriver();
 
-/** The TUF key ID of an ecdsa key (notary-protocol.md 2.5), computed here without trust-tui's code. */
+/** The TUF key ID of an ecdsa key (notary tuf/data/keys.go: sha256 of the canonical public key), computed here without trust-tui's code. */
 function ecdsaKeyId(privatePem: string): string {
   const spki = execFileSync('openssl', ['pkey', '-in', privatePem, '-pubout', '-outform', 'DER']);
   const canonical = `{"keytype":"ecdsa","keyval":{"private":null,"public":"${spki.toString('base64')}"}}`;

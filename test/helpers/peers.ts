@@ -45,7 +45,7 @@ export {
 /**
  * Passphrases the CLI runners set by default. The notary CLI's targets/snapshot/delegation
  * passphrases equal docker's single "repository" passphrase, so `notary` can use keys that
- * `docker trust` created in $DOCKER_CONFIG/trust (docker-trust-reference.md section 5).
+ * `docker trust` created in $DOCKER_CONFIG/trust (docker/cli cli/trust/trust.go, GetPassphraseRetriever).
  */
 export const TEST_PASSPHRASES = {
   root: 'root-pass-123',
@@ -398,7 +398,7 @@ export function notaryCli(trustDir: string, serverUrl: string, caFile: string): 
  * `docker …` with DOCKER_CONFIG=`dockerConfigDir`, no daemon (DOCKER_HOST points at a socket
  * that does not exist), DOCKER_CONTENT_TRUST_SERVER=`notaryUrl`, the two passphrase variables,
  * and the CA installed where the CLI looks for it: $DOCKER_CONFIG/tls/<host:port>/ca.crt
- * (docker-trust-reference.md 3.7). Stdin is /dev/null unless `input` is given.
+ * (docker/cli cli/trust/trust.go). Stdin is /dev/null unless `input` is given.
  */
 export function dockerCli(dockerConfigDir: string, notaryUrl: string, caFile: string): DockerRunner {
   const binary = requireBinary('docker');

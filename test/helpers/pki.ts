@@ -1,5 +1,5 @@
 /**
- * A throwaway PKI for loopback TLS, made with the openssl CLI (notary-protocol.md section 8):
+ * A throwaway PKI for loopback TLS, made with the openssl CLI:
  * a CA, a server certificate for notary-server / docker-registry, a notary-signer certificate
  * (mutual TLS: serverAuth + clientAuth) and the client certificate notary-server presents to the signer.
  */

@@ -108,7 +108,7 @@ describe('key rotate on the real notary-server', () => {
 
     await expectReadable(['v1']);
     const inspect = JSON.parse(ok(await docker(['trust', 'inspect', repo])).stdout);
-    // docker shows the root key by its certificate's ID (reference 1.1).
+    // docker shows the root key by its certificate's ID (docker/cli cli/command/trust/inspect.go).
     expect(inspect[0].AdministrativeKeys[0]).toEqual({ Name: 'Root', Keys: [{ ID: newRootIds[0] }] });
     // The repository is still writable, and only with the new root key from now on.
     ok(await tt(['sign', `${repo}:v2`, '--digest', DIGEST(2), '--size', '22']));

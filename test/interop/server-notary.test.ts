@@ -105,7 +105,7 @@ describe('notary 0.7 CLI against trust-tui server and notary-server', () => {
     mkdirSync(trustOurs);
     mkdirSync(trustTheirs);
 
-    // Unlike notary-server (bug #8), the removed delegation leaves the server-made snapshot.
+    // Unlike notary-server (which keeps its meta), the removed delegation leaves the server-made snapshot.
     let snapshotRoles: string[] = [];
     const ourSnapshotRoles = async () => {
       const res = await ours.request('GET', `/v2/${GUN}/_trust/tuf/snapshot.json`);

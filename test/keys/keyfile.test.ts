@@ -73,7 +73,7 @@ describe.each(['ecdsa', 'ed25519', 'rsa'] as const)('%s key files', (algorithm) 
 
 describe('notary byte layout', () => {
   it('matches notary\'s EncryptedPrivateKeyInfo for P-256 byte for byte, except salt, IV and ciphertext', async () => {
-    // First 48 bytes of the key file in notary-protocol.md section 6 (written by notary 0.7).
+    // First 48 bytes of a key file written by notary 0.7 (captured).
     const notary = Buffer.from('MIHuMEkGCSqGSIb3DQEFDTA8MBsGCSqGSIb3DQEFDDAOBAhmQp/JFytQPgICCAAw', 'base64');
     const ours = parseKeyFile(await encodeKeyFile(keys.ecdsa, { role: 'targets', gun: 'g' }, PASS), 'k').bytes;
     expect(ours.length).toBe(0xee + 3);

@@ -96,7 +96,7 @@ describe('trust-tui server over HTTPS', () => {
     expect((await server.request('GET', `/v2/${GUN}/_trust/tuf/root.${'a'.repeat(128)}.json`)).status).toBe(404);
   });
 
-  it('returns the same pending timestamp key before a root exists, a new one on POST (notary bug #9)', async () => {
+  it('returns the same pending timestamp key before a root exists, a new one on POST (notary makes a new key per GET)', async () => {
     const gun = 'example.com/fresh';
     const first = await server.timestampKey(gun);
     expect((await server.timestampKey(gun)).id).toBe(first.id);

@@ -31,7 +31,7 @@ describe('SqliteStorage', () => {
     expect((await store.getCurrent('example.com/app', 'root'))?.data.toString()).toBe('root-2');
     expect((await store.getVersion('example.com/app', 'root', 1))?.data.toString()).toBe('root-1');
     expect((await store.getByChecksum('example.com/app', 'root', sha('root-1')))?.version).toBe(1);
-    // The checksum lookup is per role (notary's memory store ignored the role: bug #12).
+    // The checksum lookup is per role (notary's storage/memorystore.go ignores the role).
     expect(await store.getByChecksum('example.com/app', 'targets', sha('root-1'))).toBeUndefined();
     expect(await store.getCurrent('example.com/other', 'root')).toBeUndefined();
   });
@@ -103,7 +103,7 @@ describe('SqliteStorage', () => {
     }
   });
 
-  it('deletes exactly one repository, not others that share its prefix (notary bug #12)', async () => {
+  it('deletes exactly one repository, not others that share its prefix (notary\'s memory store deletes those too)', async () => {
     for (const gun of ['a/b', 'a/bc', 'a/b/c']) {
       await store.transaction((tx) => tx.putMetadata(gun, [{ role: 'root', version: 1, data: bytes(gun) }]));
     }

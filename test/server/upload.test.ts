@@ -17,7 +17,7 @@ const codeOf = (fn: () => unknown) => {
 };
 
 describe('multipart publish bodies', () => {
-  it('reads what the notary client sends, keeping slashes in file names (notary bug #11)', () => {
+  it('reads what the notary client sends, keeping slashes in file names (notary#1630)', () => {
     const files = [
       { role: 'targets/releases', bytes: Buffer.from('{"signed":{"version":3},"signatures":[]}') },
       // A trailing line break inside the data is part of the file, not of the delimiter.

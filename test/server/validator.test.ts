@@ -250,7 +250,7 @@ describe('validateUpdate', () => {
     });
   });
 
-  it('generates the snapshot over the stored bytes, even when they are not Go-identical (notary bug #7)', async () => {
+  it('generates the snapshot over the stored bytes, even when they are not Go-identical (notary re-serialises them)', async () => {
     const { store, repo } = await serverManaged();
     repo.targets.setVersion(2);
     const root = repo.signRoot();
@@ -267,7 +267,7 @@ describe('validateUpdate', () => {
     expect(snapshot.metaFor('root')?.mismatch(root)).toBeUndefined();
   });
 
-  it('refuses delegated targets outside the delegation paths (notary bug #10), accepts those inside', async () => {
+  it('refuses delegated targets outside the delegation paths (notary accepts them), accepts those inside', async () => {
     const { store, repo } = await serverManaged();
     store.publish(repo.firstPublish().filter((u) => u.role !== 'snapshot'));
     await repo.addDelegation('targets/qa', ['qa/']);
@@ -334,7 +334,7 @@ describe('validateUpdate', () => {
     expect(store.publish([{ role: 'targets/releases', data: twice }]).files[0]?.role).toBe('targets/releases');
   });
 
-  it('drops deleted delegations from a generated snapshot (notary bug #8)', async () => {
+  it('drops deleted delegations from a generated snapshot (notary keeps them)', async () => {
     const { store, repo } = await serverManaged();
     store.publish(repo.firstPublish().filter((u) => u.role !== 'snapshot'));
     await repo.addDelegation('targets/alice');

@@ -1,4 +1,4 @@
-// Captured notary 0.7 files (notary-protocol.md 1.4–1.6, 2.5): parsing and re-serialising must give
+// Captured notary 0.7 files (test/fixtures/notary): parsing and re-serialising must give
 // back the exact bytes, because notary hashes its own re-serialisation when it builds snapshots.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -8,7 +8,7 @@ import { PrivateKey } from '../../src/tuf/private-key.js';
 import { countValidSignatures, verifyRoleSignatures, type SignatureJson } from '../../src/tuf/threshold.js';
 import { verifySignature } from '../../src/tuf/verify.js';
 
-// notary-protocol.md 2.5: a targets.json v2 signed by the ecdsa key d6e0….
+// Captured from notary 0.7: a targets.json v2 signed by the ecdsa key d6e0….
 const CAPTURED_TARGETS =
   '{"signed":{"_type":"Targets","delegations":{"keys":{},"roles":[]},"expires":"2029-11-24T16:25:55.314329869Z","targets":{},"version":2},"signatures":[{"keyid":"d6e0bdff34a9698504e6a76ec8bf81264b9161fb10c4e862ce0db25295534f80","method":"ecdsa","sig":"17v4AP23fy0aldFmXrKz3db09LmlDmRjZDyg6ii1AkCNN4+dMyo54UTsu7k6Dnh42pAD3n9qm6nO0OwwUp5hXw=="}]}';
 const CAPTURED_SIGNED =

@@ -1,4 +1,4 @@
-// ink-testing-library helpers (ui-guide 4.1): wait for React to commit between keys, strip ANSI.
+// ink-testing-library helpers: wait for React to commit between keys, strip ANSI.
 import { render as inkRenderReal } from 'ink';
 import { render as inkRender } from 'ink-testing-library';
 import { EventEmitter } from 'node:events';

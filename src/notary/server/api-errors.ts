@@ -1,5 +1,5 @@
 // notary-server's error responses (docker/distribution errcode, group notary.api.v1): status, code,
-// message and detail exactly as notary 0.7 sends them (notary-protocol.md section 3, captured).
+// message and detail exactly as notary 0.7 sends them (notary server/errors/errors.go, captured from notary-server 0.7).
 
 /** The `detail` of an INVALID_UPDATE error; the notary CLI turns `Name` back into its own error type. */
 export interface ValidationDetail {

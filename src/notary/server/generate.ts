@@ -1,5 +1,5 @@
 // Snapshots and timestamps the server makes and signs (notary-server's signer role), over the STORED
-// bytes of each file — notary hashed its own re-serialisation instead (bug #7).
+// bytes of each file — notary hashed its own re-serialisation instead (server/snapshot/snapshot.go).
 import { defaultExpires } from '../../tuf/expiry.js';
 import { Envelope, signerFromPrivateKey, type MetadataSigner } from '../../tuf/metadata/envelope.js';
 import { Snapshot } from '../../tuf/metadata/snapshot.js';

@@ -1,7 +1,7 @@
 // Reading the multipart/form-data body of a notary publish. Written for this server rather than taken
 // from a form library because the `filename` parameter must be read raw: it is a role name with its
 // slashes (`targets/releases`), which Go >= 1.17 and most libraries cut down to a base name
-// (notary bug #11, notary#1630).
+// (notary#1630).
 
 export class MultipartError extends Error {
   override name = 'MultipartError';

@@ -1,4 +1,4 @@
-// notary-server 0.7's HTTP API (notary-protocol.md section 3): routes, auth scopes, response headers
+// notary-server 0.7's HTTP API (notary server/server.go, server/handlers/default.go): routes, auth scopes, response headers
 // and error bodies. The behaviour behind each route lives in the NotaryService this module is given.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PublicKeyJson } from '../../tuf/key.js';

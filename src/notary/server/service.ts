@@ -64,7 +64,7 @@ export class TrustService implements NotaryService {
 
   /**
    * The key the current root lists for `role` if the server holds it; otherwise the newest key made
-   * for the repository, created on first use. Unlike notary (bug #9), repeated calls before a root
+   * for the repository, created on first use. Unlike notary (server/handlers/default.go makes a new key per call), repeated calls before a root
    * exists return the same pending key instead of minting a new one each time.
    */
   async serverKey(gun: string, role: ServerKeyRole): Promise<PublicKeyJson> {

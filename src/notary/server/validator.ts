@@ -1,8 +1,8 @@
-// Validation of a publish, as notary-server 0.7 does it (server/handlers/validation.go; the algorithm
-// is in notary-protocol.md section 4), and stricter where notary is wrong:
-//   * snapshot checksums are taken over the stored bytes, never over a re-serialisation (bug #7);
-//   * targets of a delegation must lie within its (restricted) paths (bug #10);
-//   * a generated snapshot drops delegations that are no longer declared (bug #8).
+// Validation of a publish, as notary-server 0.7 does it (notary server/handlers/validation.go), and
+// stricter where notary is wrong:
+//   * snapshot checksums are taken over the stored bytes, never over a re-serialisation (notary server/snapshot/snapshot.go does);
+//   * targets of a delegation must lie within its (restricted) paths (notary checks only roles, not paths);
+//   * a generated snapshot drops delegations that are no longer declared (notary keeps their meta).
 // Pure: (stored state, upload, held keys, now) -> files to store, or an ApiError. No IO.
 import {
   assessRootKeys,

@@ -1,6 +1,7 @@
 import { Text } from 'ink';
 import { useState } from 'react';
 import { KEY_GENERATE_STEPS, keyGenerateStepNumber, NEW_KEY_TYPES, type KeyGenerateEvent, type KeyGenerateState } from '../../state/wizards/key-generate.js';
+import { ChoiceList } from '../../ui/ChoiceList.js';
 import { Priority } from '../../ui/input.js';
 import { Spinner } from '../../ui/Spinner.js';
 import { TextInput } from '../../ui/TextInput.js';
@@ -47,20 +48,14 @@ function TextStep(props: { label: string; initial: string; error?: string; submi
 }
 
 function TypeStep({ initial, send }: { initial: string; send(e: KeyGenerateEvent): void }) {
-  const [cursor, setCursor] = useState(Math.max(0, NEW_KEY_TYPES.indexOf(initial as never)));
-  useStepKeys((input, key) => {
+  useStepKeys((_input, key) => {
     if (key.escape) send({ type: 'back' });
-    else if (input === 'j' || key.downArrow) setCursor((c) => Math.min(c + 1, NEW_KEY_TYPES.length - 1));
-    else if (input === 'k' || key.upArrow) setCursor((c) => Math.max(c - 1, 0));
-    else if (key.return) send({ type: 'choose-type', keyType: NEW_KEY_TYPES[cursor]! });
   });
   return (
-    <>
-      {NEW_KEY_TYPES.map((t, i) => (
-        <Text key={t} inverse={i === cursor}>
-          {i === cursor ? glyph.cursor : ' '} {t.padEnd(8)} {TYPE_NOTES[t]}
-        </Text>
-      ))}
-    </>
+    <ChoiceList
+      choices={NEW_KEY_TYPES.map((t) => ({ label: `${t.padEnd(8)} ${TYPE_NOTES[t]}`, value: t }))}
+      initial={initial as (typeof NEW_KEY_TYPES)[number]}
+      onChoose={(keyType) => send({ type: 'choose-type', keyType })}
+    />
   );
 }

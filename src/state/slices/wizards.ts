@@ -9,6 +9,7 @@ import { keyImportReducer, keyImportStart, type KeyImportEvent, type KeyImportSt
 import { signerSetupReducer, signerSetupStart, type SignerSetupEvent, type SignerSetupState } from '../wizards/signer-setup.js';
 import { signReducer, signStart, type SignEvent, type SignState } from '../wizards/sign.js';
 import { sweepInterrupted, sweepReducer, sweepStart, type SweepEvent, type SweepState } from '../wizards/sweep.js';
+import { hintOf } from '../../tuf/errors.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 
 export interface WizardTypes {
@@ -35,9 +36,10 @@ export interface WizardSlice {
 }
 
 /** A wizard's error line: the cause, and the next step when the operation named one ("cause; what to do"). */
+/** A wizard's error line: the cause, and the next step when the error carries one. */
 const message = (e: unknown) => {
   const failure = describeFailure(e);
-  return e instanceof Error && e.message.split('\n')[0]!.includes('; ') ? `${failure.cause}. ${failure.next}` : failure.cause;
+  return hintOf(e, 'ui') ? `${failure.cause}. ${failure.next}` : failure.cause;
 };
 
 export function createWizardSlice({ set, get, services, options }: SliceContext): WizardSlice {
