@@ -86,10 +86,8 @@ export class TrustDataRefusedError extends TufError {
 
 /** The one repair for a root whose certificates expired (or are not valid yet): a new root key. */
 export function rootCertificateHint(gun: string): HintInput {
-  return {
-    cli: `the repository's root certificate must be replaced: its owner runs \`trust-tui key rotate root ${gun}\``,
-    ui: "the repository's root certificate must be replaced: its owner rotates the root key",
-  };
+  // The repair is a command-line operation in both faces (the UI offers no root rotation).
+  return `the repository's root certificate must be replaced: its owner runs \`trust-tui key rotate root ${gun}\``;
 }
 
 const ADVICE: Record<Exclude<RefusalKind, 'root-certificate'>, HintInput> = {

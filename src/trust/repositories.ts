@@ -8,6 +8,7 @@ import { connect, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { openRepository } from './repository.js';
 import { expiryState, type ExpiryState } from '../tuf/expiry.js';
+import { hintOf } from '../tuf/errors.js';
 import { GoTime } from '../tuf/time.js';
 
 export interface RepositorySummary {
@@ -111,7 +112,9 @@ export async function listRepositories(ctx: TrustContext, options: ServerOptions
         ...(earliest !== undefined ? { earliestExpiry: new Date(earliest.epochMs).toISOString(), expiryState: expiryState(earliest) } : {}),
       };
     } catch (e) {
-      return { gun, source, state: 'unavailable', tagCount: 0, signerCount: 0, problem: (e as Error).message.split('\n')[0] };
+      const hint = hintOf(e, 'ui');
+      const problem = `${(e as Error).message.split('\n')[0]}${hint ? `; ${hint}` : ''}`;
+      return { gun, source, state: 'unavailable', tagCount: 0, signerCount: 0, problem };
     }
   });
 }

@@ -8,15 +8,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatePrivateKey, KeyStore } from '../../src/keys/index.js';
+import { KeyStore } from '../../src/keys/index.js';
 import { NotaryClient } from '../../src/notary/http-client.js';
-import { createRootCertificate } from '../../src/tuf/certs.js';
-import { RepositoryEditor } from '../../src/tuf/editor.js';
-import { defaultExpires } from '../../src/tuf/expiry.js';
-import { PublicKey } from '../../src/tuf/key.js';
-import { FileMeta, Root } from '../../src/tuf/metadata/index.js';
-import type { PrivateKey } from '../../src/tuf/private-key.js';
-import { GoTime } from '../../src/tuf/time.js';
 import { ok, snapshotDir } from '../helpers/expect.js';
 import {
   makeScratchDir,
@@ -27,6 +20,7 @@ import {
   type NotaryServer,
 } from '../helpers/peers.js';
 import { rewritingProxy, type RewritingProxy } from '../helpers/rewriting-proxy.js';
+import { buildWithRootCertificate, publishBuilt, type BuiltRepository } from '../helpers/root-certificate-repo.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
 import { startTestServer } from '../server/server-harness.js';
 
@@ -35,12 +29,6 @@ afterAll(stopAllPeers);
 const DAY_MS = 86_400_000;
 const NOTARY_REFUSAL = 'could not validate the path to a trusted root';
 
-interface Built {
-  files: Map<string, Buffer>;
-  rootKey: PrivateKey;
-  targetsKey: PrivateKey;
-}
-
 describe('root certificates out of their validity period (real notary-server, real notary CLI)', () => {
   let server: NotaryServer;
   let client: NotaryClient;
@@ -48,29 +36,8 @@ describe('root certificates out of their validity period (real notary-server, re
   const expiredGun = 'registry.example.test/team/expired-cert';
   const futureGun = 'registry.example.test/team/future-cert';
 
-  /** A repository with tag v1 whose root certificate is valid from `from` for `seconds`. */
-  async function build(gun: string, from: Date, seconds: number, keys?: Omit<Built, 'files'>, server = client): Promise<Built> {
-    const [timestampKey, snapshotKey] = [await server.getServerKey(gun, 'timestamp'), await server.getServerKey(gun, 'snapshot')];
-    const rootKey = keys?.rootKey ?? (await generatePrivateKey('ecdsa'));
-    const targetsKey = keys?.targetsKey ?? (await generatePrivateKey('ecdsa'));
-    const pem = await createRootCertificate(rootKey, gun, from, seconds / (365 * 86_400));
-    const now = GoTime.now();
-    const editor = RepositoryEditor.create(
-      Root.create({
-        expires: defaultExpires('root', now),
-        keys: {
-          root: [new PublicKey('ecdsa-x509', Buffer.from(pem).toString('base64'))],
-          targets: [targetsKey.publicKey],
-          snapshot: [snapshotKey],
-          timestamp: [timestampKey],
-        },
-      }),
-      now,
-    );
-    editor.targets('targets').addTarget('v1', FileMeta.fromDigests({ length: 11, sha256: '1'.repeat(64) }));
-    const held = new Map([rootKey, targetsKey].map((k) => [k.id, k]));
-    return { files: editor.build((id) => held.get(id), { signSnapshot: false }).files, rootKey, targetsKey };
-  }
+  const build = (gun: string, from: Date, seconds: number, keys?: Omit<BuiltRepository, 'files'>, server = client) =>
+    buildWithRootCertificate(server, gun, { from, seconds }, keys);
 
   /** A trust-tui and a notary CLI with trust directories of their own, both reaching `url`. */
   async function clients(url = server.url, caFile = server.caFile) {
@@ -84,7 +51,7 @@ describe('root certificates out of their validity period (real notary-server, re
   /** Publishes a repository whose root certificate expires in a few seconds, with the owner's keys in `owner`'s trust dir. */
   async function publishExpiring(gun: string, owner: TrustTuiRunner, server = client): Promise<void> {
     const built = await build(gun, new Date(Date.now() - 60_000), 70, undefined, server);
-    await server.publish(gun, [...built.files].map(([role, bytes]) => ({ role, bytes })));
+    await publishBuilt(server, gun, built);
     const keys = new KeyStore(owner.trustDir);
     await keys.store(built.rootKey, { role: 'root' }, TEST_PASSPHRASES.root);
     await keys.store(built.targetsKey, { role: 'targets', gun }, TEST_PASSPHRASES.repository);
@@ -190,7 +157,7 @@ describe('root certificates out of their validity period (real notary-server, re
     // The server only stores a currently valid root: publish one, then offer a root of the same
     // repository whose certificate starts in two days (signed by the same root key).
     const valid = await build(futureGun, new Date(), 10 * 365 * 86_400);
-    await client.publish(futureGun, [...valid.files].map(([role, bytes]) => ({ role, bytes })));
+    await publishBuilt(client, futureGun, valid);
     const futureRoot = (await build(futureGun, later, 10 * 365 * 86_400, valid)).files.get('root')!;
 
     // Cached: both clients find the not-yet-valid root in their cache.

@@ -1,10 +1,13 @@
 // The adapter over the real keystore and settings (what the UI runs on today).
-import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedPassphraseSource, type PassphraseRequest } from '../../src/keys/passphrase.js';
+import { NotaryClient } from '../../src/notary/http-client.js';
 import { createTrustServices } from '../../src/state/trust-services.js';
+import { buildWithRootCertificate, publishBuilt } from '../helpers/root-certificate-repo.js';
+import { startTestServer } from '../server/server-harness.js';
 import { makePki } from '../helpers/pki.js';
 
 let dir: string;
@@ -80,5 +83,58 @@ describe('trust services over the keystore', () => {
     const [row] = await services.listRepositories();
     expect(row).toMatchObject({ gun: 'registry.example.com/team/app', source: 'watched', state: 'error', tagCount: 0 });
     expect(row!.problem).toMatch(/cannot reach|ECONNREFUSED/);
+  });
+});
+
+describe('trust services over a repository whose root certificate is not valid yet', () => {
+  it('the Repositories and Tags screens refuse it as notary does, naming the repair; nothing shows as verified', async () => {
+    const server = await startTestServer();
+    try {
+      const gun = 'registry.example.test/team/future';
+      const client = new NotaryClient({ baseUrl: server.url, tls: { ca: [await readFile(server.caFile!, 'utf8')] } });
+      const valid = await buildWithRootCertificate(client, gun, { from: new Date(), seconds: 10 * 365 * 86_400 });
+      await publishBuilt(client, gun, valid);
+      // This host's cache holds a root of the same repository whose certificate starts in two days.
+      const future = await buildWithRootCertificate(client, gun, { from: new Date(Date.now() + 2 * 86_400_000), seconds: 10 * 365 * 86_400 }, valid);
+      const metadata = join(dir, 'trust', 'tuf', gun, 'metadata');
+      await mkdir(metadata, { recursive: true });
+      await writeFile(join(metadata, 'root.json'), future.files.get('root')!);
+
+      const services = createTrustServices({ trustDir: join(dir, 'trust'), configDir: join(dir, 'cfg'), env: {} });
+      await services.updateConfig({ kind: 'server', prefix: 'registry.example.test/*', url: server.url, ca: server.caFile! });
+      const [row] = await services.listRepositories();
+      expect(row).toMatchObject({ gun, state: 'error', tagCount: 0 });
+      expect(row!.problem).toContain('could not validate the path to a trusted root');
+      expect(row!.problem).toContain('is not valid until');
+      expect(row!.problem).toContain(`trust-tui key rotate root ${gun}`);
+      await expect(services.listTags(gun)).rejects.toThrow(/could not validate the path to a trusted root/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a cached repository whose root certificate expires is shown as refused from then on, not as verified', async () => {
+    const server = await startTestServer();
+    try {
+      const gun = 'registry.example.test/team/expiring';
+      const client = new NotaryClient({ baseUrl: server.url, tls: { ca: [await readFile(server.caFile!, 'utf8')] } });
+      const built = await buildWithRootCertificate(client, gun, { from: new Date(Date.now() - 60_000), seconds: 65 });
+      await publishBuilt(client, gun, built);
+      const services = createTrustServices({ trustDir: join(dir, 'trust'), configDir: join(dir, 'cfg'), env: {} });
+      await services.updateConfig({ kind: 'server', prefix: 'registry.example.test/*', url: server.url, ca: server.caFile! });
+      await services.updateConfig({ kind: 'watch', gun });
+      expect((await services.listTags(gun)).rows.map((t) => [t.tag, t.verified])).toEqual([['v1', true]]);
+      const [before] = await services.listRepositories();
+      expect(before).toMatchObject({ gun, state: 'online', tagCount: 1 });
+      expect(new Date(before!.earliestExpiry!).getTime()).toBeLessThan(Date.now() + 10_000); // the certificate's end
+
+      await new Promise((resolve) => setTimeout(resolve, new Date(before!.earliestExpiry!).getTime() - Date.now() + 1000));
+      const [after] = await services.listRepositories();
+      expect(after).toMatchObject({ gun, state: 'error', tagCount: 0 });
+      expect(after!.problem).toMatch(/could not validate the path to a trusted root: .*expired on/);
+      await expect(services.listTags(gun)).rejects.toThrow(/expired on/);
+    } finally {
+      await server.stop();
+    }
   });
 });
