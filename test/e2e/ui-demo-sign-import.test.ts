@@ -20,7 +20,7 @@ let keyFile: string;
 let server: ChildProcess | undefined;
 const driver = new TmuxDriver();
 
-/** The TUF key ID of an ecdsa key (notary-protocol.md 2.5), computed here without trust-tui's code. */
+/** The TUF key ID of an ecdsa key (the SHA-256 of the canonical JSON of its public key entry, as notary's tuf/data/keys.go ID()), computed here without trust-tui's code. */
 function ecdsaKeyId(privatePem: string): string {
   const spki = execFileSync('openssl', ['pkey', '-in', privatePem, '-pubout', '-outform', 'DER']);
   const canonical = `{"keytype":"ecdsa","keyval":{"private":null,"public":"${spki.toString('base64')}"}}`;

@@ -70,7 +70,7 @@ describe('result messages name every role changed, from the verified result', ()
     ok(await owner(['signer', 'add', repo, 'dave', '--key', shared.publicKeyFile]));
     const r = ok(await owner(['signer', 'remove-key', repo, shared.id.slice(0, 12)]));
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toBe(`Successfully removed key ${shared.id.slice(0, 12)} from ${repo}`);
+    expect(lines[0]).toBe(`Successfully removed key ${shared.id.slice(0, 7)} from ${repo}`);
     expect(r.stdout).toContain('targets/dave: deleted, with its signatures');
     expect(r.stdout).toMatch(new RegExp(`targets/carol: key\\(s\\) ${shared.id.slice(0, 7)} removed`));
     expect(r.stdout).toMatch(new RegExp(`targets/releases: key\\(s\\) ${shared.id.slice(0, 7)} removed`));
