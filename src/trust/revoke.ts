@@ -10,6 +10,7 @@ import { connect, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { CancelledError, InputError } from './errors.js';
 import { editableState, heldKeyIds, publish } from './publish.js';
+import { requireWritableDir } from '../config/writable.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 
 /** What `revoke REPO:TAG` would do (the preview, the confirmation and the run use this one object). */
@@ -58,6 +59,7 @@ export async function planRevokeTag(ctx: TrustContext, input: string, options: S
 }
 
 export async function revokeTag(ctx: TrustContext, input: string, options: ServerOptions = {}): Promise<RevokeTagResult> {
+  await requireWritableDir(ctx.trustDir);
   const { repo, editor, plan } = await planRevokeTag(ctx, input, options);
   return carryOutRevocation(ctx, repo, editor, plan);
 }
@@ -95,6 +97,7 @@ export async function revokeRepository(
   const reference = parseReference(input);
   if (reference.tag || reference.digest) throw new InputError(`${input} names a tag: use revoke REPO:TAG, or give the repository alone`);
   const gun = reference.gun;
+  await requireWritableDir(ctx.trustDir);
   const what = options.localOnly ? `the local trust data of ${gun}` : `ALL trust data of ${gun} on its trust server and locally (every signature, for every user)`;
   if (!options.yes && !(await ctx.confirm(`Delete ${what}? Type y to confirm`))) {
     throw new CancelledError(`revoke of ${gun} cancelled: nothing was changed`);

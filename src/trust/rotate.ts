@@ -8,6 +8,7 @@
 //              is re-signed with it in the same update, so the repository never fails to verify.
 //   snapshot, timestamp  a new key made by the server (POST <role>.key); a local snapshot key is
 //              deleted afterwards, as notary does, since the server signs snapshots from then on.
+import { requireWritableDir } from '../config/writable.js';
 import { MAX_PEM_BYTES, readUserText } from '../config/user-files.js';
 import { generatePrivateKey } from '../keys/index.js';
 import { UpdateRejectedError } from '../notary/http-errors.js';
@@ -194,6 +195,7 @@ async function rotateOne(ctx: TrustContext, repo: OpenedRepository, role: Rotata
 export async function rotateKey(ctx: TrustContext, roleName: string, repositories: readonly string[], options: RotateOptions = {}): Promise<RotateResult> {
   const role = checkRole(roleName);
   if (repositories.length === 0) throw new InputError('name at least one repository');
+  await requireWritableDir(ctx.trustDir);
   if (options.to !== undefined && role !== 'targets') {
     throw new InputError(
       role === 'root'

@@ -14,6 +14,7 @@ import { CancelledError, InputError, TrustError } from './errors.js';
 import { initRepository } from './init.js';
 import { checkKeyName } from './keys.js';
 import { editableState, heldKeyIds, publish } from './publish.js';
+import { requireWritableDir } from '../config/writable.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 import { resolveSignerKeys, type SignerKey } from './signer-keys.js';
 import { applyRemoval, planRemoval, RELEASES_ROLE, type RemovalPlan, type RoleChange } from './signer-removal.js';
@@ -149,6 +150,7 @@ async function addOrExtendSigner(
   }
   // Keys first: a bad --key changes nothing and contacts no server.
   const keys = await resolveSignerKeys(ctx, keySpecs);
+  await requireWritableDir(ctx.trustDir);
   let repo = await openRepository(ctx, input, { ...options, allowMissing: !options.mustExist });
   let initialised = false;
   if (!repo.state) {
@@ -281,6 +283,7 @@ export async function carryOut(
  */
 export async function removeSigner(ctx: TrustContext, input: string, name: string, options: RemovalOptions = {}): Promise<RemovalResult> {
   checkSignerName(name, 'remove');
+  await requireWritableDir(ctx.trustDir);
   const repo = await openRepository(ctx, input, options);
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
   const plan = planRemoval(repo.state!.view, editor, await heldKeys(ctx), { signer: name });
@@ -313,6 +316,7 @@ function findSignerKey(repo: OpenedRepository, query: string): string {
  * `delegation purge`, with the same safety as `signer remove`); a delegation left without keys goes.
  */
 export async function removeSignerKey(ctx: TrustContext, input: string, keyId: string, options: RemovalOptions = {}): Promise<RemovalResult> {
+  await requireWritableDir(ctx.trustDir);
   const repo = await openRepository(ctx, input, options);
   const id = findSignerKey(repo, keyId.toLowerCase());
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());

@@ -91,10 +91,18 @@ describe('a read-only trust directory', () => {
     expect(info.warnings).toEqual([expect.stringContaining('the local trust cache was not updated')]);
   });
 
-  it('sign and key generate fail in one line naming the directory and the fix; nothing changes', async () => {
+  it('every writing command fails in one line naming the directory and the fix, before reading; nothing changes', async () => {
     const before = snapshotDir(tt.trustDir);
     const beforeServed = await servedTargets();
-    for (const args of [['sign', `${REPO}:v2`, '--digest', DIGEST, '--size', '10'], ['key', 'generate', 'carol', '--dir', tt.workDir]]) {
+    for (const args of [
+      ['sign', `${REPO}:v2`, '--digest', DIGEST, '--size', '10'],
+      ['key', 'generate', 'carol', '--dir', tt.workDir],
+      ['signer', 'remove', REPO, 'owner', '-y'],
+      ['signer', 'remove-key', REPO, '0123456789abcdef', '-y'],
+      ['revoke', `${REPO}:v1`],
+      ['revoke', REPO, '-y'],
+      ['key', 'rotate', 'targets', REPO],
+    ]) {
       const r = await asNobody(args);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr.trim().split('\n'), r.stderr).toEqual([
