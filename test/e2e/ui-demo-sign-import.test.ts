@@ -1,17 +1,15 @@
 // End to end in the demo, as a new user: sign a tag although the demo's registry does not exist
 // (digest and size typed in the sign dialog), and import a passphrase-protected key file (its own
 // passphrase asked in the dialog) — then `inspect --json` and `key list --json` on the demo's data.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, demoCli, ecdsaKeyId, requireTmuxAndBuild, serveDemo } from './demo-helpers.js';
 import { TmuxDriver } from './tmux-driver.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const cli = join(root, 'dist', 'cli.js');
 const WEB = 'demo.trust-tui.local/team/web';
 
 let dir: string;
@@ -19,19 +17,11 @@ let data: string;
 let keyFile: string;
 let server: ChildProcess | undefined;
 const driver = new TmuxDriver();
-
-/** The TUF key ID of an ecdsa key (the SHA-256 of the canonical JSON of its public key entry, as notary's tuf/data/keys.go ID()), computed here without trust-tui's code. */
-function ecdsaKeyId(privatePem: string): string {
-  const spki = execFileSync('openssl', ['pkey', '-in', privatePem, '-pubout', '-outform', 'DER']);
-  const canonical = `{"keytype":"ecdsa","keyval":{"private":null,"public":"${spki.toString('base64')}"}}`;
-  return createHash('sha256').update(canonical).digest('hex');
-}
+const cliJson = (...args: string[]) => demoCli(data).cliJson(...args);
+const inspect = (gun: string) => demoCli(data).inspect(gun);
 
 beforeAll(async () => {
-  // Fail, never skip, on a machine without tmux.
-  execFileSync('tmux', ['-V']);
-  // dist/ is built once for all test files (test/global-setup.ts).
-  if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run npm run build');
+  requireTmuxAndBuild();
   dir = await mkdtemp(join(tmpdir(), 'trust-tui-e2e-demo-sign-'));
   data = join(dir, 'demo');
   keyFile = join(dir, 'erin.p8');
@@ -46,40 +36,6 @@ afterAll(async () => {
   if (server && server.exitCode === null) server.kill('SIGKILL');
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-const cliJson = (...args: string[]) =>
-  JSON.parse(
-    execFileSync('node', [cli, '--trust-dir', join(data, 'trust'), '--config-dir', join(data, 'config'), ...args], { encoding: 'utf8' }),
-  );
-
-interface InspectEntry {
-  Name: string;
-  SignedTags: { SignedTag: string; Signers: string[] }[];
-  Signers: { Name: string; Keys: { ID: string }[] }[];
-}
-const inspect = (gun: string): InspectEntry => (cliJson('inspect', '--json', gun) as InspectEntry[])[0]!;
-
-/** Starts `trust-tui demo --no-ui` on the same data and resolves once it serves. */
-function serveDemo(): Promise<ChildProcess> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('node', [cli, 'demo', '--no-ui', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`demo --no-ui did not start:\n${out}`)), 30_000);
-    const collect = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Stop with Ctrl-C')) {
-        clearTimeout(timer);
-        resolvePromise(child);
-      }
-    };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`demo --no-ui exited with ${code}:\n${out}`));
-    });
-  });
-}
 
 describe('trust-tui demo: sign and import as a new user', () => {
   it('signs a tag with a typed digest and size, and imports an encrypted key file', async () => {
@@ -138,7 +94,7 @@ describe('trust-tui demo: sign and import as a new user', () => {
     await driver.waitFor('EXIT=0', 20_000);
 
     expect((cliJson('key', 'list', '--json') as { id: string; role: string }[]).find((k) => k.id === erin)).toMatchObject({ role: 'erin' });
-    server = await serveDemo();
+    server = await serveDemo(data);
     const v3 = inspect(WEB).SignedTags.find((t) => t.SignedTag === 'v3') as { Digest?: string; Signers: string[] } | undefined;
     expect(v3).toBeDefined();
     expect(v3!.Digest).toBe(digest.slice('sha256:'.length));

@@ -3,17 +3,15 @@
 // openssl-made key, makes it a signer, sweeps bob's key as compromised, quits — then restarts the
 // demo server alone (the data persists in its SQLite store) and checks with `inspect --json` that
 // the trust data changed exactly as the UI said.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, demoCli, ecdsaKeyId, requireTmuxAndBuild, serveDemo } from './demo-helpers.js';
 import { TmuxDriver } from './tmux-driver.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const cli = join(root, 'dist', 'cli.js');
 const WEB = 'demo.trust-tui.local/team/web';
 const API = 'demo.trust-tui.local/team/api';
 const TOOLS = 'demo.trust-tui.local/tools/cli';
@@ -23,19 +21,11 @@ let data: string;
 let keyFile: string;
 let server: ChildProcess | undefined;
 const driver = new TmuxDriver();
-
-/** The TUF key ID of an ecdsa key (notary tuf/data/keys.go: sha256 of the canonical public key), computed here without trust-tui's code. */
-function ecdsaKeyId(privatePem: string): string {
-  const spki = execFileSync('openssl', ['pkey', '-in', privatePem, '-pubout', '-outform', 'DER']);
-  const canonical = `{"keytype":"ecdsa","keyval":{"private":null,"public":"${spki.toString('base64')}"}}`;
-  return createHash('sha256').update(canonical).digest('hex');
-}
+const cliJson = (...args: string[]) => demoCli(data).cliJson(...args);
+const inspect = (gun: string) => demoCli(data).inspect(gun);
 
 beforeAll(async () => {
-  // Fail, never skip, on a machine without tmux.
-  execFileSync('tmux', ['-V']);
-  // dist/ is built once for all test files (test/global-setup.ts).
-  if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run npm run build');
+  requireTmuxAndBuild();
   dir = await mkdtemp(join(tmpdir(), 'trust-tui-e2e-demo-'));
   data = join(dir, 'demo');
   keyFile = join(dir, 'dave.pem');
@@ -48,40 +38,6 @@ afterAll(async () => {
   if (server && server.exitCode === null) server.kill('SIGKILL');
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-const cliJson = (...args: string[]) =>
-  JSON.parse(
-    execFileSync('node', [cli, '--trust-dir', join(data, 'trust'), '--config-dir', join(data, 'config'), ...args], { encoding: 'utf8' }),
-  );
-
-interface InspectEntry {
-  Name: string;
-  SignedTags: { SignedTag: string; Signers: string[] }[];
-  Signers: { Name: string; Keys: { ID: string }[] }[];
-}
-const inspect = (gun: string): InspectEntry => (cliJson('inspect', '--json', gun) as InspectEntry[])[0]!;
-
-/** Starts `trust-tui demo --no-ui` on the same data and resolves once it serves. */
-function serveDemo(): Promise<ChildProcess> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('node', [cli, 'demo', '--no-ui', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`demo --no-ui did not start:\n${out}`)), 30_000);
-    const collect = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Stop with Ctrl-C')) {
-        clearTimeout(timer);
-        resolvePromise(child);
-      }
-    };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`demo --no-ui exited with ${code}:\n${out}`));
-    });
-  });
-}
 
 describe('trust-tui demo, driven in tmux', () => {
   it('browses, revokes, imports a key, adds a signer and sweeps a key; the CLI sees exactly that', async () => {
@@ -200,7 +156,7 @@ describe('trust-tui demo, driven in tmux', () => {
     expect(await driver.waitFor('EXIT=0', 20_000)).not.toContain('Signers of');
 
     // The command line, against the same server data, sees exactly what the UI reported.
-    server = await serveDemo();
+    server = await serveDemo(data);
     const web = inspect(WEB);
     expect(web.SignedTags.map((t) => t.SignedTag)).toEqual(['v1.0', 'v1.1']); // v0.9 was revoked by the seed
     expect(web.SignedTags.find((t) => t.SignedTag === 'v1.1')!.Signers).toEqual(['alice']);
