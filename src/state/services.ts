@@ -2,7 +2,7 @@
 // interface; src/state/trust-services.ts adapts src/trust to it, tests pass fakes. No trust rule is
 // implemented behind it twice: every method is one src/trust operation (or a read of its results).
 import type { PassphraseSource } from '../keys/passphrase.js';
-import type { KeyRole, TagDetail } from '../trust/details.js';
+import type { KeyRole, SignerDetail, TagDetail } from '../trust/details.js';
 import type { DestructivePlan, PlanOutcome } from '../trust/plans.js';
 import type { SweepPlan, SweepTarget } from '../trust/sweep.js';
 
@@ -126,22 +126,7 @@ export type SignerKeyChoice = { from: 'keystore'; id: string } | { from: 'file';
  */
 export type { DestructivePlan, PlanOutcome, RevokeTagPlan, SignerRemovalPlan } from '../trust/plans.js';
 
-export type { KeyRole, TagDetail, TagSignature } from '../trust/details.js';
-
-/** One signer of a repository in full (the Signers screen's detail view). */
-export interface SignerDetail {
-  gun: string;
-  name: string;
-  role: string;
-  threshold: number;
-  paths: readonly string[];
-  /** trusted, refused (with problem) or absent (never signed). */
-  state: string;
-  problem?: string;
-  expires?: string;
-  keys: { id: string; type: string; held: boolean }[];
-  tags: string[];
-}
+export type { KeyRole, SignerDetail, TagDetail, TagSignature } from '../trust/details.js';
 
 /** A manifest as a registry describes it. */
 export interface Manifest {

@@ -9,8 +9,7 @@ import { PromptCancelledError } from '../keys/errors.js';
 import { Deadline } from '../net/deadline.js';
 import type { TrustContext } from '../trust/context.js';
 import { clearPin, clearServer, setPin, setServer, setTofu, unwatchRepository, watchRepository } from '../trust/config.js';
-import { keyRoles, tagDetail } from '../trust/details.js';
-import { InputError } from '../trust/errors.js';
+import { keyRoles, signerDetail, tagDetail } from '../trust/details.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey, readPrivateKeyFile } from '../trust/keys.js';
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
@@ -132,24 +131,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     },
     resolveManifest: (gun, tag) => resolveManifest(context(), `${gun}:${tag}`),
     describeTag: (gun, tag) => tagDetail(context(), gun, tag),
-    async describeSigner(gun, name) {
-      const info = await repositoryInfo(context(), gun);
-      const s = info.signers.find((x) => x.name === name);
-      if (!s) throw new InputError(`no signer ${name} in ${gun}; press r to refresh`);
-      const expires = info.roles.find((r) => r.role === s.role)?.expires;
-      return {
-        gun: info.gun,
-        name: s.name,
-        role: s.role,
-        threshold: s.threshold,
-        paths: s.paths,
-        state: s.state,
-        ...(s.problem ? { problem: s.problem } : {}),
-        ...(expires ? { expires } : {}),
-        keys: s.keys,
-        tags: [...new Set(info.tags.filter((t) => t.signers.includes(s.name)).map((t) => t.tag))],
-      };
-    },
+    describeSigner: (gun, name) => signerDetail(context(), gun, name),
     describeKey: (keyId) => keyRoles(context(), keyId),
     async signTag(gun, tag, manifest, ports) {
       const r = await sign(context(ports.passphrases), `${gun}:${tag}`, { digest: manifest.digest, size: manifest.size });

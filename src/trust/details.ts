@@ -2,7 +2,8 @@
 // and the role's expiry), and every role of every known repository a key is in. Read-only, over the
 // same verified repository view as `info`.
 import type { TrustContext } from './context.js';
-import { repositoryInfo, type RepositoryInfo } from './info.js';
+import { InputError } from './errors.js';
+import { repositoryInfo, type RepositoryInfo, type SignerInfo } from './info.js';
 import { openRepository } from './repository.js';
 import { knownRepositories } from './repositories.js';
 
@@ -21,6 +22,27 @@ export interface TagDetail {
   gun: string;
   tag: string;
   signatures: TagSignature[];
+}
+
+/** One signer of a repository in full: its keys (held here or not), paths, state, expiry and tags. */
+export interface SignerDetail extends SignerInfo {
+  gun: string;
+  expires?: string;
+  /** Distinct tags the signer signs. */
+  tags: string[];
+}
+
+export async function signerDetail(ctx: TrustContext, gun: string, name: string): Promise<SignerDetail> {
+  const info = await repositoryInfo(ctx, gun);
+  const signer = info.signers.find((s) => s.name === name);
+  if (!signer) throw new InputError(`no signer ${name} in ${gun}`, { hint: { cli: `see trust-tui signer list ${gun}`, ui: 'press r to refresh' } });
+  const expires = info.roles.find((r) => r.role === signer.role)?.expires;
+  return {
+    ...signer,
+    gun: info.gun,
+    ...(expires ? { expires } : {}),
+    tags: [...new Set(info.tags.filter((t) => t.signers.includes(signer.name)).map((t) => t.tag))],
+  };
 }
 
 /** Every trusted role that signs `tag`, with the keys whose signatures on it verified. */
