@@ -14,6 +14,12 @@ if (argv.length === 0) {
     await main();
   }
 } else {
+  // A reader that stops early (`trust-tui inspect … | head`) closes the pipe: that ends the output,
+  // as it does for any Unix tool, rather than crashing with EPIPE.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   const { run } = await import('./cli/program.js');
   process.exitCode = await run(argv);
 }
