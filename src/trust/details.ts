@@ -1,6 +1,7 @@
 // What the UI's detail views show: every signature of a tag (per role, with the keys that signed it
 // and the role's expiry), and every role of every known repository a key is in. Read-only, over the
 // same verified repository view as `info`.
+import type { JsonValue } from '../tuf/canonical.js';
 import type { TrustContext } from './context.js';
 import { repositoryInfo, type RepositoryInfo } from './info.js';
 import { openRepository } from './repository.js';
@@ -15,6 +16,8 @@ export interface TagSignature {
   keyIds: string[];
   threshold: number;
   expires?: string;
+  /** The custom data the role records for the tag (`sign --meta`, notary's `--custom`). */
+  custom?: JsonValue;
 }
 
 export interface TagDetail {
@@ -42,6 +45,7 @@ export async function tagDetail(ctx: TrustContext, gun: string, tag: string): Pr
       keyIds: d ? d.keys.filter((k) => valid.has(k.id)).map((k) => k.canonicalId) : repositoryKeys,
       threshold: d?.threshold ?? 1,
       ...(expires ? { expires } : {}),
+      ...(entry.meta.custom !== undefined ? { custom: entry.meta.custom } : {}),
     };
   });
   return { gun: repo.gun, tag, signatures };
