@@ -2,6 +2,7 @@
 // and the role's expiry), and every role of every known repository a key is in. Read-only, over the
 // same verified repository view as `info`.
 import type { JsonValue } from '../tuf/canonical.js';
+import { hintOf } from '../tuf/errors.js';
 import type { TrustContext } from './context.js';
 import { repositoryInfo, type RepositoryInfo } from './info.js';
 import { openRepository } from './repository.js';
@@ -76,7 +77,9 @@ export async function keyRoles(ctx: TrustContext, keyId: string): Promise<{ role
     try {
       roles.push(...rolesOfKey(await repositoryInfo(ctx, gun), keyId));
     } catch (e) {
-      unreadable.push({ gun, problem: (e as Error).message.split('\n')[0]! });
+      // The UI shows this: keep the error's next step (its UI form) with the cause.
+      const hint = hintOf(e, 'ui');
+      unreadable.push({ gun, problem: `${(e as Error).message.split('\n')[0]!}${hint ? `; ${hint}` : ''}` });
     }
   }
   return { roles, unreadable };

@@ -60,9 +60,11 @@ export interface RotateResult {
 function checkRole(role: string): RotatableRole {
   if ((ROTATABLE_ROLES as readonly string[]).includes(role)) return role as RotatableRole;
   if (role.startsWith('targets/')) {
-    throw new InputError(`${role} is a signer role: change its keys with \`trust-tui signer add-key\` and \`signer remove-key\``);
+    throw new InputError(`${role} is a signer role, whose keys are not rotated`, {
+      hint: { cli: 'change its keys with `trust-tui signer add-key` and `signer remove-key`', ui: 'change its keys on the Signers screen (3)' },
+    });
   }
-  throw new InputError(`cannot rotate a key of role "${role}": use one of ${ROTATABLE_ROLES.join(', ')}`);
+  throw new InputError(`cannot rotate a key of role "${role}"`, { hint: `rotate one of ${ROTATABLE_ROLES.join(', ')}` });
 }
 
 /** A `PUBLIC KEY` PEM (as `key generate` writes) or a certificate as the TUF key metadata lists. */
@@ -121,8 +123,9 @@ async function targetsKeyFrom(ctx: TrustContext, file: string): Promise<LocalKey
   const publicKey = await publicKeyFromFile(file);
   if (!(await ctx.keys.has(publicKey.canonicalId))) {
     throw new InputError(
-      `this host does not hold the private key of ${shortKeyId(publicKey.canonicalId)} from ${file}: ` +
-        'targets must be re-signed with the new key in the same update, so load it first with `trust-tui key load`',
+      `this host does not hold the private key of ${shortKeyId(publicKey.canonicalId)} from ${file}, ` +
+        'and targets must be re-signed with the new key in the same update',
+      { hint: { cli: 'load it first with `trust-tui key load`', ui: 'import it first on the Keys screen (4)' } },
     );
   }
   return { publicKey, created: false };
@@ -161,7 +164,8 @@ async function rotateOne(ctx: TrustContext, repo: OpenedRepository, role: Rotata
       // notary-server loads the stored root with its certificate checks before it looks at the upload.
       throw new TrustError(
         `the server refused the new root of ${repo.gun} (${e.reason}): notary-server refuses every update of a repository ` +
-          `whose root certificate is no longer valid; delete it there (\`trust-tui revoke ${repo.gun}\`) and sign it anew`,
+          'whose root certificate is no longer valid',
+        { hint: { cli: `delete it there (\`trust-tui revoke ${repo.gun}\`) and sign it anew`, ui: 'delete the repository on the server and sign it anew' } },
       );
     }
     throw e;
