@@ -97,9 +97,9 @@ async function requireRootKeys(ctx: TrustContext, repo: OpenedRepository): Promi
   const threshold = editor.currentRoot.role('root').threshold;
   const held = (await heldKeyIds(ctx, editor, 'root')).length;
   if (held < threshold) {
-    throw new InputError(
-      `this host holds ${held} of the ${threshold} root key(s) of ${repo.gun} needed to sign a new root: rotate it where its root key is`,
-    );
+    throw new InputError(`this host holds ${held} of the ${threshold} root key(s) of ${repo.gun} needed to sign a new root`, {
+      hint: 'rotate it on the host that holds its root key',
+    });
   }
 }
 
