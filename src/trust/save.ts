@@ -67,7 +67,7 @@ function delegationKeys(files: readonly Envelope<Targets>[]): { role: string; ke
  */
 async function keysOfRepository(ctx: TrustContext, input: string, options: SaveOptions, uses: KeyUses): Promise<void> {
   const reference = parseReference(input);
-  if (reference.tag || reference.digest) throw new InputError(`${input} names an image, not a repository: give the repository alone`);
+  if (reference.tag || reference.digest) throw new InputError(`${input} names an image, not a repository`, { hint: 'give the repository alone' });
   let repo;
   try {
     repo = await openRepository(ctx, reference, options);
@@ -107,7 +107,7 @@ async function exportBlock(ctx: TrustContext, stored: StoredKey): Promise<{ pem:
   // Plain PKCS#8 or a legacy PEM block: never print it as it is.
   const key = await ctx.keys.unlock(stored.id, ctx.passphrases);
   const passphrase = await ctx.passphrases.get({ keyId: stored.id, role: stored.role, gun: stored.gun, purpose: 'new', attempt: 0 });
-  if (passphrase === '') throw new InputError(`key ${stored.id} is stored unencrypted: give a passphrase to encrypt it for saving`);
+  if (passphrase === '') throw new InputError(`key ${stored.id} is stored unencrypted, and an empty passphrase cannot encrypt it for saving`, { hint: 'give a passphrase' });
   const reencoded = parseKeyFile(await encodeKeyFile(key, labels, passphrase), stored.path);
   return { pem: encodePem({ type: reencoded.type, headers: { ...reencoded.headers, path: stored.id }, bytes: reencoded.bytes }), reencrypted: true };
 }

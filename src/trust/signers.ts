@@ -119,7 +119,7 @@ function addKeysToSigner(
   const added = keys.filter((k) => !known.has(k.key.canonicalId));
   const all = [...before, ...added.map((k) => k.key)];
   if (threshold !== undefined && threshold > all.length) {
-    throw new InputError(`threshold ${threshold} is more than the ${all.length} key(s) of signer ${name}: give at least ${threshold} keys`);
+    throw new InputError(`threshold ${threshold} is more than the ${all.length} key(s) of signer ${name}`, { hint: `give at least ${threshold} keys` });
   }
   if (added.length === 0 && (threshold === undefined || threshold === existing?.threshold)) {
     throw new InputError(`signer ${name} of ${gun} already has key(s) ${keys.map((k) => shortKeyId(k.key.canonicalId)).join(', ')}: nothing to change`);
@@ -325,7 +325,7 @@ function findSignerKey(repo: OpenedRepository, query: string): string {
       .filter((k) => k.id.startsWith(query) || k.canonicalId.startsWith(query))
       .map((k) => k.canonicalId),
   );
-  if (matches.size > 1) throw new InputError(`key ID ${query} is ambiguous in ${repo.gun} (${[...matches].map(shortKeyId).join(', ')}): give more digits`);
+  if (matches.size > 1) throw new InputError(`key ID ${query} is ambiguous in ${repo.gun} (${[...matches].map(shortKeyId).join(', ')})`, { hint: 'give more digits' });
   const [id] = matches;
   if (id) return id;
   const admin = view.administrativeKeys();

@@ -85,7 +85,7 @@ class SweepJournal {
 
 function checkTarget(target: SweepTarget): void {
   if (target.kind === 'key' && !/^[0-9a-f]{7,64}$/.test(target.keyId)) {
-    throw new InputError(`"${target.keyId}" is not a key ID: give at least 7 hex digits of it`);
+    throw new InputError(`"${target.keyId}" is not a key ID`, { hint: 'give at least 7 hex digits of it' });
   }
 }
 
