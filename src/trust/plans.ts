@@ -4,6 +4,7 @@
 // when that differs from what was shown, so a stale preview can never stand for another change.
 import { RepositoryEditor } from '../tuf/editor.js';
 import type { PublishedRoleChange } from '../tuf/repository-diff.js';
+import { hintOf } from '../tuf/errors.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 import { GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
@@ -84,7 +85,7 @@ async function openRemoval(ctx: TrustContext, gun: string, signer: string, keyId
 function refusalOf(removal: RemovalPlan, what: string, gun: string): string | undefined {
   if (removal.changes.length === 0) return `this host can sign none of the roles that use ${what} in ${gun}: nothing would change`;
   const refusal = releasesRefusal(removal, what, gun);
-  return refusal && `${refusal.cause}; ${refusal.hint.ui}`;
+  return refusal && `${refusal.message}; ${hintOf(refusal, 'ui')}`;
 }
 
 /** Removing a whole signer (`keyId` unset), or one key of that signer only. */

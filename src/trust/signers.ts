@@ -232,24 +232,22 @@ function checkSigners(gun: string): Hint {
  * Why a removal is refused: it would delete targets/releases or leave it unverifiable, so tags stop
  * being pullable. One definition for the CLI (which `--force` overrides) and the UI's plan.
  */
-export function releasesRefusal(plan: RemovalPlan, what: string, gun: string): { cause: string; hint: Hint } | undefined {
+export function releasesRefusal(plan: RemovalPlan, what: string, gun: string): InputError | undefined {
   if (!plan.breaksReleases) return undefined;
   const releases = plan.changes.find((c) => c.role === RELEASES_ROLE)!;
   const tags = plan.tagsLosingRelease.map((t) => t.tag);
   const lost = tags.length > 0 ? `, and ${tags.length} tag(s) would stop being pullable (${tags.join(', ')})` : '';
   if (releases.outcome === 'removed') {
-    return {
-      cause: `removing ${what} would delete ${RELEASES_ROLE} of ${gun} (no key would be left)${lost}`,
+    return new InputError(`removing ${what} would delete ${RELEASES_ROLE} of ${gun} (no key would be left)${lost}`, {
       hint: { cli: 'add another signer first, or pass --force', ui: 'add another signer first: press a on the Signers screen (3)' },
-    };
+    });
   }
   const holders = `ask a holder of one of those keys (${releases.remainingKeyIds.map(shortKeyId).join(', ')}) to do this`;
-  return {
-    cause:
-      `removing ${what} would leave ${RELEASES_ROLE} of ${gun} unverifiable: it needs ${releases.threshold} signature(s) by its remaining keys ` +
+  return new InputError(
+    `removing ${what} would leave ${RELEASES_ROLE} of ${gun} unverifiable: it needs ${releases.threshold} signature(s) by its remaining keys ` +
       `and this host holds too few of them${lost}`,
-    hint: { cli: `${holders}, or pass --force`, ui: holders },
-  };
+    { hint: { cli: `${holders}, or pass --force`, ui: holders } },
+  );
 }
 
 /** Checks, asks, edits, publishes and verifies a planned removal. */
@@ -263,7 +261,7 @@ export async function carryOut(
   options: RemovalOptions,
 ): Promise<RemovalResult> {
   const refusal = releasesRefusal(plan, what, repo.gun);
-  if (refusal && !options.force) throw new InputError(refusal.cause, { hint: refusal.hint });
+  if (refusal && !options.force) throw refusal;
   const tags = plan.tagsLosingRelease.map((t) => t.tag);
   if (tags.length > 0 && !options.yes) {
     const question = `Removing ${what} from ${repo.gun} makes ${tags.length} tag(s) unpullable (their last valid signature goes): ${tags.join(', ')}. Continue?`;
