@@ -12,6 +12,7 @@ import { requireWritableDir } from '../config/writable.js';
 import { MAX_PEM_BYTES, readUserText } from '../config/user-files.js';
 import { generatePrivateKey } from '../keys/index.js';
 import { UpdateRejectedError } from '../notary/http-errors.js';
+import { HintedError } from '../tuf/errors.js';
 import { parseReference } from '../registry/reference.js';
 import { createRootCertificate } from '../tuf/certs.js';
 import { RepositoryEditor } from '../tuf/editor.js';
@@ -235,7 +236,9 @@ export async function rotateKey(ctx: TrustContext, roleName: string, repositorie
       // A key nothing was published with is useless; one that a repository now lists must stay.
       if (local?.created && (local !== shared || rotated.length === 0)) await ctx.keys.remove(local.key!.id).catch(() => undefined);
       if (rotated.length === 0) throw e;
-      throw new TrustError(`${role} key of ${rotated.map((r) => r.gun).join(', ')} rotated, but not of ${repo.gun}: ${(e as Error).message}`);
+      throw new TrustError(`${role} key of ${rotated.map((r) => r.gun).join(', ')} rotated, but not of ${repo.gun}: ${(e as Error).message}`, {
+        ...(e instanceof HintedError && e.hint ? { hint: e.hint } : {}),
+      });
     }
     // New repositories get the new root key from now on (init's hostRootKey reads this).
     if (role === 'root' && rotated.length === 1) await ctx.settings.update((s) => void (s.rootKeyId = shared!.key!.id));
