@@ -65,7 +65,7 @@ export async function generateKey(
     throw new InputError(limit, { hint: { cli: 'use --type ecdsa (the default), or add --force to make it anyway', ui: 'choose ecdsa' } });
   }
   const dir = options.dir ?? '.';
-  await checkUserDirectory(dir, '--dir', { cli: 'create it or pass another --dir', ui: 'create it or choose another directory' });
+  await checkUserDirectory(dir, 'public key directory', { cli: 'create it or pass another --dir', ui: 'create it or choose another directory' });
   const publicKeyFile = resolve(dir, `${name}.pub`);
   if (await stat(publicKeyFile).catch(() => undefined)) {
     throw new InputError(`public key file already exists: "${publicKeyFile}"`, {

@@ -105,17 +105,17 @@ async function localKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
     matches = all.filter((k) => k.id.startsWith(spec));
   }
   if (matches.length === 0) {
-    throw new InputError(`--key ${spec}: no such file, and no local key has that name or ID`, {
+    throw new InputError(`key ${spec}: no such file, and no local key has that name or ID`, {
       hint: { cli: 'see trust-tui key list', ui: 'see the Keys screen (4)' },
     });
   }
   if (matches.length > 1) {
-    throw new InputError(`--key ${spec} matches ${matches.length} local keys (${matches.map((k) => shortKeyId(k.id)).join(', ')})`, { hint: 'give the key ID' });
+    throw new InputError(`key ${spec} matches ${matches.length} local keys (${matches.map((k) => shortKeyId(k.id)).join(', ')})`, { hint: 'give the key ID' });
   }
   const stored = matches[0]!;
   // Repository keys sign root, targets, snapshot and timestamp; a signer needs a key of its own.
   if (isBaseRole(stored.role)) {
-    throw new InputError(`--key ${spec} is a ${stored.role} key, and a signer needs a key of its own`, {
+    throw new InputError(`key ${spec} is a ${stored.role} key, and a signer needs a key of its own`, {
       hint: { cli: 'make one with trust-tui key generate NAME', ui: 'generate one on the Keys screen (4)' },
     });
   }
@@ -127,7 +127,7 @@ async function localKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
 export async function resolveSignerKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
   // Anything at that path (a directory too) is meant as a file, and so is a name that looks like a path.
   if ((await pathExists(spec)) || looksLikePath(spec)) {
-    const text = await readUserText(spec, '--key file', { maxBytes: MAX_PEM_BYTES });
+    const text = await readUserText(spec, 'public key file', { maxBytes: MAX_PEM_BYTES });
     return { key: publicKeyFromPem(text, spec), source: spec };
   }
   return localKey(ctx, spec);

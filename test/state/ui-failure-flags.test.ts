@@ -140,4 +140,22 @@ describe('UI failures name no command-line flag', () => {
     expect(uiLine(notPublic)).toMatch(/it holds a private key\nGive its public key/);
     expect(uiLine(notPublic)).not.toMatch(/trust-tui key load/);
   });
+
+  it('a signer key or a key directory that does not exist', async () => {
+    const services = createTrustServices({ trustDir: join(dir, 'trust3'), configDir: join(dir, 'cfg3') });
+    const ports = { passphrases: new ScriptedPassphraseSource(() => 'correct-horse') };
+    const gun = 'registry.example.test/team/app';
+    const failures = [
+      await failureOf(services.addSigner(gun, 'dave', [{ from: 'file', path: join(dir, 'nope', 'dave.pub') }], ports)),
+      await failureOf(services.addSigner(gun, 'dave', [{ from: 'keystore', id: 'f00dfeed' }], ports)),
+      await failureOf(services.generateKey('erin', 'ecdsa', join(dir, 'no-such-dir'), ports)),
+    ];
+    expect(failures.map((e) => describeFailure(e).cause)).toEqual([
+      `public key file ${join(dir, 'nope', 'dave.pub')} does not exist`,
+      'key f00dfeed: no such file, and no local key has that name or ID',
+      `public key directory ${join(dir, 'no-such-dir')} does not exist`,
+    ]);
+    for (const e of failures) expect(uiLine(e)).not.toMatch(FLAG);
+    expect(describeError(failures[2]).message).toContain('pass another --dir');
+  });
 });
