@@ -5,6 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeError } from '../../src/cli/errors.js';
 import { DirectoryNotWritableError } from '../../src/config/writable.js';
@@ -22,6 +23,7 @@ import { RepositoryEditor, type RepositoryState } from '../../src/tuf/editor.js'
 import { RepositoryView } from '../../src/tuf/repository-view.js';
 import { GoTime } from '../../src/tuf/time.js';
 import { TrustedSet } from '../../src/tuf/trusted-set.js';
+import { sourceFiles } from '../architecture/imports.js';
 import { makePki, type PkiFiles } from '../helpers/pki.js';
 import { MemoryRepo, newEcdsaKey } from '../tuf/memory-repo.js';
 import { startTestServer, type TestServer } from '../server/server-harness.js';
@@ -157,5 +159,22 @@ describe('UI failures name no command-line flag', () => {
     ]);
     for (const e of failures) expect(uiLine(e)).not.toMatch(FLAG);
     expect(describeError(failures[2]).message).toContain('pass another --dir');
+  });
+});
+
+describe('the UI form of every hint in src/', () => {
+  it('names no command-line flag', () => {
+    const offending: string[] = [];
+    for (const [file, text] of Object.entries(sourceFiles(join(import.meta.dirname, '..', '..')))) {
+      const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+      const visit = (node: ts.Node): void => {
+        if (ts.isPropertyAssignment(node) && node.name.getText(source) === 'ui' && FLAG.test(node.initializer.getText(source))) {
+          offending.push(`${file}: ${node.initializer.getText(source)}`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+    expect(offending).toEqual([]);
   });
 });
