@@ -4,18 +4,19 @@
 // is stale and is taken over.
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { HintedError } from '../tuf/errors.js';
 
 /** No settings update holds the lock anywhere near this long; an older lock was left by a crash. */
 export const STALE_LOCK_MS = 30_000;
 const RETRY_MS = 15;
 
-export class SettingsLockedError extends Error {
+export class SettingsLockedError extends HintedError {
   override name = 'SettingsLockedError';
   constructor(
     readonly lockFile: string,
     readonly owner: string,
   ) {
-    super(`settings are being changed by another trust-tui (${owner}); try again, or remove ${lockFile} if no trust-tui is running`);
+    super(`settings are being changed by another trust-tui (${owner})`, { hint: `try again, or remove ${lockFile} if no trust-tui is running` });
   }
 }
 

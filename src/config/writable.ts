@@ -21,7 +21,7 @@ export class DirectoryNotWritableError extends HintedError {
     super(`the trust directory ${dir} is not writable (${code})`, {
       hint: {
         cli: 'make it writable for this user, or choose a writable one with --trust-dir (reading works without writing)',
-        ui: 'make it writable for this user, or start trust-tui with a writable --trust-dir (reading works without writing)',
+        ui: 'make it writable for this user, or start trust-tui with a writable trust directory (reading works without writing)',
       },
     });
   }

@@ -71,7 +71,7 @@ export class PassphraseUnavailableError extends KeyStoreError {
     purpose: 'unlock' | 'new' = 'unlock',
   ) {
     const what = `${purpose === 'new' ? 'new ' : ''}${role} key ${shortKeyId(keyId)}`;
-    super(`no passphrase for the ${what}${hints.length ? `: ${hints.join(' or ')}` : ''}`);
+    super(`no passphrase for the ${what}`, hints.length ? { hint: hints.join(' or ') } : {});
   }
 }
 

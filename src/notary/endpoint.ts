@@ -123,7 +123,7 @@ export function normaliseServerUrl(raw: string, allowInsecureLoopback = false): 
   }
   if (url.protocol === 'http:') {
     if (!(allowInsecureLoopback && isLoopbackHost(url.host))) {
-      throw new TrustServerError(`plain http is not allowed for trust server ${raw}: use https`);
+      throw new TrustServerError(`plain http is not allowed for trust server ${raw}`, { hint: 'use https' });
     }
   } else if (url.protocol !== 'https:') {
     throw new TrustServerError(`invalid trust server URL ${raw}: only https is supported`);

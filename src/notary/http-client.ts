@@ -125,7 +125,10 @@ export class NotaryClient {
     const host = new URL(this.baseUrl).host;
     this.#authorize = options.authorize;
     this.#loginHint = options.loginHint ?? 'docker login';
-    this.#caHint = options.caHint ?? `pass --tlscacert or put the CA in $DOCKER_CONFIG/tls/${host}/`;
+    this.#caHint = options.caHint ?? {
+      cli: `pass --tlscacert or put the CA in $DOCKER_CONFIG/tls/${host}/`,
+      ui: `put the server's CA in $DOCKER_CONFIG/tls/${host}/, or set it for this server on the Config screen (5)`,
+    };
     this.#transport =
       options.transport ??
       nodeTransport({

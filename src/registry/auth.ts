@@ -139,8 +139,9 @@ async function fetchToken(
   if (!response.ok) {
     const who = creds ? `the credentials from ${creds.source}` : 'anonymous access';
     throw new RegistryRequestError(
-      `token server ${url.origin} refused ${who} (${response.status})${response.status === 401 ? ': run docker login' : ''}`,
+      `token server ${url.origin} refused ${who} (${response.status})`,
       response.status,
+      response.status === 401 ? { hint: { cli: 'run docker login', ui: 'log in with docker login in a shell, then try again' } } : {},
     );
   }
   let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };

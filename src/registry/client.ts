@@ -336,10 +336,9 @@ function statusError(reference: ImageReference, response: HttpResponse, action: 
   const host = reference.registryHost;
   if (response.status === 401) {
     const login = host === DOCKER_HUB_DOMAIN ? 'docker login' : `docker login ${host}`;
-    return new RegistryRequestError(
-      `not authorized to ${action} ${reference.gun} (401 from registry ${host}): run \`${login}\``,
-      401,
-    );
+    return new RegistryRequestError(`not authorized to ${action} ${reference.gun} (401 from registry ${host})`, 401, {
+      hint: { cli: `run \`${login}\``, ui: `log in with \`${login}\` in a shell, then try again` },
+    });
   }
   const reason = serverReason(body);
   if (response.status === 403) {

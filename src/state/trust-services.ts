@@ -151,7 +151,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       const outcomes = await runSweep(context(ports.passphrases), plan, { ...(ports.signal ? { signal: ports.signal } : {}), onProgress });
       return outcomes.flatMap((o) => {
         const roles = plan.items.filter((i) => i.gun === o.gun).map((i) => i.role);
-        return (roles.length ? roles : ['(all)']).map((role) => ({ gun: o.gun, role, status: o.status, ...(o.message ? { message: o.message } : {}) }));
+        return (roles.length ? roles : ['(all)']).map((role) => ({ gun: o.gun, role, status: o.status, ...(o.message ? { message: o.hint ? `${o.message}; ${o.hint.ui}` : o.message } : {}) }));
       });
     },
   };

@@ -3,6 +3,7 @@
 import { ReferenceError } from '../registry/errors.js';
 import { parseReference } from '../registry/reference.js';
 import { normaliseServerUrl, TrustServerError } from '../notary/endpoint.js';
+import { hintOf } from '../tuf/errors.js';
 
 /** distribution/reference NameTotalLengthMax: no GUN, and so no useful scope, is longer. */
 export const SCOPE_MAX_LENGTH = 255;
@@ -72,7 +73,8 @@ export function checkServerUrl(input: string): Checked {
     return { ok: true, value: normaliseServerUrl(url) };
   } catch (e) {
     if (!(e instanceof TrustServerError)) throw e;
-    return { ok: false, problem: e.message };
+    const hint = hintOf(e, 'ui');
+    return { ok: false, problem: hint ? `${e.message}: ${hint}` : e.message };
   }
 }
 

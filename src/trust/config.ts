@@ -41,7 +41,9 @@ export interface PinResult {
  */
 export async function setPin(ctx: TrustContext, scopeInput: string, files: string[]): Promise<PinResult> {
   const scope = valid(checkScope(scopeInput));
-  if (files.length === 0) throw new InputError('give at least one PEM certificate file to pin, or --clear');
+  if (files.length === 0) {
+    throw new InputError('no certificate file to pin', { hint: { cli: 'give at least one PEM certificate file, or --clear', ui: 'give at least one PEM certificate file' } });
+  }
   const certs: string[] = [];
   const cas: string[] = [];
   for (const input of files) {

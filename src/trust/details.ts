@@ -1,6 +1,8 @@
 // What the UI's detail views show: every signature of a tag (per role, with the keys that signed it
 // and the role's expiry), and every role of every known repository a key is in. Read-only, over the
 // same verified repository view as `info`.
+import type { JsonValue } from '../tuf/canonical.js';
+import { hintOf } from '../tuf/errors.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 import { repositoryInfo, type RepositoryInfo, type SignerInfo } from './info.js';
@@ -16,6 +18,8 @@ export interface TagSignature {
   keyIds: string[];
   threshold: number;
   expires?: string;
+  /** The custom data the role records for the tag (`sign --meta`, notary's `--custom`). */
+  custom?: JsonValue;
 }
 
 export interface TagDetail {
@@ -64,6 +68,7 @@ export async function tagDetail(ctx: TrustContext, gun: string, tag: string): Pr
       keyIds: d ? d.keys.filter((k) => valid.has(k.id)).map((k) => k.canonicalId) : repositoryKeys,
       threshold: d?.threshold ?? 1,
       ...(expires ? { expires } : {}),
+      ...(entry.meta.custom !== undefined ? { custom: entry.meta.custom } : {}),
     };
   });
   return { gun: repo.gun, tag, signatures };
@@ -94,7 +99,9 @@ export async function keyRoles(ctx: TrustContext, keyId: string): Promise<{ role
     try {
       roles.push(...rolesOfKey(await repositoryInfo(ctx, gun), keyId));
     } catch (e) {
-      unreadable.push({ gun, problem: (e as Error).message.split('\n')[0]! });
+      // The UI shows this: keep the error's next step (its UI form) with the cause.
+      const hint = hintOf(e, 'ui');
+      unreadable.push({ gun, problem: `${(e as Error).message.split('\n')[0]!}${hint ? `; ${hint}` : ''}` });
     }
   }
   return { roles, unreadable };

@@ -83,7 +83,7 @@ export async function initRepository(
   if (repo.state) throw new InputError(`${repo.gun} is already initialised on ${repo.endpoint.url}`);
   const signer = options.signer ?? (await defaultSignerName(ctx, repo.reference));
   checkKeyName(signer, 'signer name');
-  if (signer === 'releases') throw new InputError('releases is a reserved keyword, use a different signer name');
+  if (signer === 'releases') throw new InputError('releases is a reserved keyword', { hint: 'use a different signer name' });
 
   const [timestampKey, snapshotKey] = [
     await repo.client.getServerKey(repo.gun, 'timestamp'),

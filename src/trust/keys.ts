@@ -65,10 +65,12 @@ export async function generateKey(
     throw new InputError(limit, { hint: { cli: 'use --type ecdsa (the default), or add --force to make it anyway', ui: 'choose ecdsa' } });
   }
   const dir = options.dir ?? '.';
-  await checkUserDirectory(dir, '--dir', 'create it or pass another --dir');
+  await checkUserDirectory(dir, 'public key directory', { cli: 'create it or pass another --dir', ui: 'create it or choose another directory' });
   const publicKeyFile = resolve(dir, `${name}.pub`);
   if (await stat(publicKeyFile).catch(() => undefined)) {
-    throw new InputError(`public key file already exists: "${publicKeyFile}"`, { hint: 'move it away or pass another --dir' });
+    throw new InputError(`public key file already exists: "${publicKeyFile}"`, {
+      hint: { cli: 'move it away or pass another --dir', ui: 'move it away or choose another directory' },
+    });
   }
 
   if (limit) ctx.warn(limit);

@@ -4,6 +4,7 @@
 // when that differs from what was shown, so a stale preview can never stand for another change.
 import { RepositoryEditor } from '../tuf/editor.js';
 import type { PublishedRoleChange } from '../tuf/repository-diff.js';
+import { hintOf } from '../tuf/errors.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 import { GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
@@ -12,8 +13,8 @@ import { editableState } from './publish.js';
 import { openRepository } from './repository.js';
 import { describePublishedChanges } from './published-changes.js';
 import { carryOutRevocation, planRevokeTag } from './revoke.js';
-import { planRemoval, RELEASES_ROLE, type RemovalPlan, type RemovalTarget, type RoleChange } from './signer-removal.js';
-import { carryOut, describeRoleChange, heldKeys } from './signers.js';
+import { planRemoval, type RemovalPlan, type RemovalTarget, type RoleChange } from './signer-removal.js';
+import { carryOut, describeRoleChange, heldKeys, releasesRefusal } from './signers.js';
 
 interface PlanText {
   gun: string;
@@ -83,11 +84,8 @@ async function openRemoval(ctx: TrustContext, gun: string, signer: string, keyId
 
 function refusalOf(removal: RemovalPlan, what: string, gun: string): string | undefined {
   if (removal.changes.length === 0) return `this host can sign none of the roles that use ${what} in ${gun}: nothing would change`;
-  if (!removal.breaksReleases) return undefined;
-  const releases = removal.changes.find((c) => c.role === RELEASES_ROLE)!;
-  return releases.outcome === 'removed'
-    ? `removing ${what} would delete ${RELEASES_ROLE} (no key would be left); add another signer first`
-    : `removing ${what} would leave ${RELEASES_ROLE} unverifiable; ask a holder of one of its remaining keys (${releases.remainingKeyIds.map(shortKeyId).join(', ')}) to do this`;
+  const refusal = releasesRefusal(removal, what, gun);
+  return refusal && `${refusal.message}; ${hintOf(refusal, 'ui')}`;
 }
 
 /** Removing a whole signer (`keyId` unset), or one key of that signer only. */

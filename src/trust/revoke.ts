@@ -95,7 +95,11 @@ export async function revokeRepository(
   options: ServerOptions & { yes?: boolean; localOnly?: boolean } = {},
 ): Promise<RevokeRepositoryResult> {
   const reference = parseReference(input);
-  if (reference.tag || reference.digest) throw new InputError(`${input} names a tag: use revoke REPO:TAG, or give the repository alone`);
+  if (reference.tag || reference.digest) {
+    throw new InputError(`${input} names a tag, not a repository`, {
+      hint: { cli: 'revoke the tag with revoke REPO:TAG, or give the repository alone', ui: 'revoke the tag on the Tags screen (2)' },
+    });
+  }
   const gun = reference.gun;
   await requireWritableDir(ctx.trustDir);
   const what = options.localOnly ? `the local trust data of ${gun}` : `ALL trust data of ${gun} on its trust server and locally (every signature, for every user)`;

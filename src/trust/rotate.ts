@@ -12,6 +12,7 @@ import { requireWritableDir } from '../config/writable.js';
 import { MAX_PEM_BYTES, readUserText } from '../config/user-files.js';
 import { generatePrivateKey } from '../keys/index.js';
 import { UpdateRejectedError } from '../notary/http-errors.js';
+import { HintedError } from '../tuf/errors.js';
 import { parseReference } from '../registry/reference.js';
 import { createRootCertificate } from '../tuf/certs.js';
 import { RepositoryEditor } from '../tuf/editor.js';
@@ -60,9 +61,11 @@ export interface RotateResult {
 function checkRole(role: string): RotatableRole {
   if ((ROTATABLE_ROLES as readonly string[]).includes(role)) return role as RotatableRole;
   if (role.startsWith('targets/')) {
-    throw new InputError(`${role} is a signer role: change its keys with \`trust-tui signer add-key\` and \`signer remove-key\``);
+    throw new InputError(`${role} is a signer role, whose keys are not rotated`, {
+      hint: { cli: 'change its keys with `trust-tui signer add-key` and `signer remove-key`', ui: 'change its keys on the Signers screen (3)' },
+    });
   }
-  throw new InputError(`cannot rotate a key of role "${role}": use one of ${ROTATABLE_ROLES.join(', ')}`);
+  throw new InputError(`cannot rotate a key of role "${role}"`, { hint: `rotate one of ${ROTATABLE_ROLES.join(', ')}` });
 }
 
 /** A `PUBLIC KEY` PEM (as `key generate` writes) or a certificate as the TUF key metadata lists. */
@@ -95,9 +98,9 @@ async function requireRootKeys(ctx: TrustContext, repo: OpenedRepository): Promi
   const threshold = editor.currentRoot.role('root').threshold;
   const held = (await heldKeyIds(ctx, editor, 'root')).length;
   if (held < threshold) {
-    throw new InputError(
-      `this host holds ${held} of the ${threshold} root key(s) of ${repo.gun} needed to sign a new root: rotate it where its root key is`,
-    );
+    throw new InputError(`this host holds ${held} of the ${threshold} root key(s) of ${repo.gun} needed to sign a new root`, {
+      hint: 'rotate it on the host that holds its root key',
+    });
   }
 }
 
@@ -121,8 +124,9 @@ async function targetsKeyFrom(ctx: TrustContext, file: string): Promise<LocalKey
   const publicKey = await publicKeyFromFile(file);
   if (!(await ctx.keys.has(publicKey.canonicalId))) {
     throw new InputError(
-      `this host does not hold the private key of ${shortKeyId(publicKey.canonicalId)} from ${file}: ` +
-        'targets must be re-signed with the new key in the same update, so load it first with `trust-tui key load`',
+      `this host does not hold the private key of ${shortKeyId(publicKey.canonicalId)} from ${file}, ` +
+        'and targets must be re-signed with the new key in the same update',
+      { hint: { cli: 'load it first with `trust-tui key load`', ui: 'import it first on the Keys screen (4)' } },
     );
   }
   return { publicKey, created: false };
@@ -161,7 +165,8 @@ async function rotateOne(ctx: TrustContext, repo: OpenedRepository, role: Rotata
       // notary-server loads the stored root with its certificate checks before it looks at the upload.
       throw new TrustError(
         `the server refused the new root of ${repo.gun} (${e.reason}): notary-server refuses every update of a repository ` +
-          `whose root certificate is no longer valid; delete it there (\`trust-tui revoke ${repo.gun}\`) and sign it anew`,
+          'whose root certificate is no longer valid',
+        { hint: { cli: `delete it there (\`trust-tui revoke ${repo.gun}\`) and sign it anew`, ui: 'delete the repository on the server and sign it anew' } },
       );
     }
     throw e;
@@ -206,7 +211,7 @@ export async function rotateKey(ctx: TrustContext, roleName: string, repositorie
   const repos: OpenedRepository[] = [];
   for (const input of repositories) {
     const reference = parseReference(input);
-    if (reference.tag || reference.digest) throw new InputError(`${input} names an image, not a repository: give the repository alone`);
+    if (reference.tag || reference.digest) throw new InputError(`${input} names an image, not a repository`, { hint: 'give the repository alone' });
     // A new root key is also the repair for a root whose certificate expired: read it anyway.
     const repo = await openRepository(ctx, reference, { ...options, replacingRootKey: role === 'root' });
     await requireRootKeys(ctx, repo);
@@ -231,7 +236,9 @@ export async function rotateKey(ctx: TrustContext, roleName: string, repositorie
       // A key nothing was published with is useless; one that a repository now lists must stay.
       if (local?.created && (local !== shared || rotated.length === 0)) await ctx.keys.remove(local.key!.id).catch(() => undefined);
       if (rotated.length === 0) throw e;
-      throw new TrustError(`${role} key of ${rotated.map((r) => r.gun).join(', ')} rotated, but not of ${repo.gun}: ${(e as Error).message}`);
+      throw new TrustError(`${role} key of ${rotated.map((r) => r.gun).join(', ')} rotated, but not of ${repo.gun}: ${(e as Error).message}`, {
+        ...(e instanceof HintedError && e.hint ? { hint: e.hint } : {}),
+      });
     }
     // New repositories get the new root key from now on (init's hostRootKey reads this).
     if (role === 'root' && rotated.length === 1) await ctx.settings.update((s) => void (s.rootKeyId = shared!.key!.id));

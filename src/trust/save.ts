@@ -67,7 +67,7 @@ function delegationKeys(files: readonly Envelope<Targets>[]): { role: string; ke
  */
 async function keysOfRepository(ctx: TrustContext, input: string, options: SaveOptions, uses: KeyUses): Promise<void> {
   const reference = parseReference(input);
-  if (reference.tag || reference.digest) throw new InputError(`${input} names an image, not a repository: give the repository alone`);
+  if (reference.tag || reference.digest) throw new InputError(`${input} names an image, not a repository`, { hint: 'give the repository alone' });
   let repo;
   try {
     repo = await openRepository(ctx, reference, options);
@@ -107,7 +107,7 @@ async function exportBlock(ctx: TrustContext, stored: StoredKey): Promise<{ pem:
   // Plain PKCS#8 or a legacy PEM block: never print it as it is.
   const key = await ctx.keys.unlock(stored.id, ctx.passphrases);
   const passphrase = await ctx.passphrases.get({ keyId: stored.id, role: stored.role, gun: stored.gun, purpose: 'new', attempt: 0 });
-  if (passphrase === '') throw new InputError(`key ${stored.id} is stored unencrypted: give a passphrase to encrypt it for saving`);
+  if (passphrase === '') throw new InputError(`key ${stored.id} is stored unencrypted, and an empty passphrase cannot encrypt it for saving`, { hint: 'give a passphrase' });
   const reencoded = parseKeyFile(await encodeKeyFile(key, labels, passphrase), stored.path);
   return { pem: encodePem({ type: reencoded.type, headers: { ...reencoded.headers, path: stored.id }, bytes: reencoded.bytes }), reencrypted: true };
 }
@@ -118,7 +118,10 @@ export async function collectKeys(ctx: TrustContext, repositories: readonly stri
   const uses: KeyUses = new Map();
   for (const repository of repositories) await keysOfRepository(ctx, repository, options, uses);
   if (uses.size === 0) {
-    throw new InputError(`this host holds no keys of ${repositories.join(', ')}${options.root ? '' : ' (root keys are saved only with --root)'}`);
+    throw new InputError(
+      `this host holds no keys of ${repositories.join(', ')}${options.root ? '' : ' (root keys left out)'}`,
+      options.root ? {} : { hint: 'root keys are saved only with --root: add it to save them too' },
+    );
   }
   const keys: SavedKey[] = [];
   let pem = '';
@@ -159,11 +162,15 @@ export async function writeNewPrivateFile(path: string, text: string): Promise<v
       await handle.close();
     }
     await link(temp, path).catch((e: NodeJS.ErrnoException) => {
-      throw new InputError(e.code === 'EEXIST' ? `${path} already exists: choose another --output file (it is never overwritten)` : `cannot write ${path}: ${e.message}`);
+      throw e.code === 'EEXIST' ? outputExists(path) : new InputError(`cannot write ${path}: ${e.message}`);
     });
   } finally {
     await unlink(temp).catch(() => undefined);
   }
+}
+
+function outputExists(path: string): InputError {
+  return new InputError(`${path} already exists, and a key bundle never overwrites a file`, { hint: 'choose another --output file' });
 }
 
 export interface SaveResult {
@@ -181,7 +188,7 @@ export async function saveKeys(
 ): Promise<SaveResult> {
   // Fail before any passphrase is asked: the file is never overwritten anyway.
   if (options.output !== undefined && (await stat(options.output).catch(() => undefined))) {
-    throw new InputError(`${options.output} already exists: choose another --output file (it is never overwritten)`);
+    throw outputExists(options.output);
   }
   const bundle = await collectKeys(ctx, repositories, options);
   if (options.output === undefined) return { keys: bundle.keys, pem: bundle.pem };

@@ -65,9 +65,9 @@ export async function signableRoles(ctx: TrustContext, repo: OpenedRepository, e
     if ((await heldKeyIds(ctx, editor, role)).length > 0) roles.push(role);
   }
   if (roles.length === 0) {
-    throw new InputError(
-      `this host holds no key of any signer of ${repo.gun} that may sign ${tag}: ask its owner to add yours with \`trust-tui signer add\``,
-    );
+    throw new InputError(`this host holds no key of any signer of ${repo.gun} that may sign ${tag}`, {
+      hint: { cli: 'ask its owner to add yours with `trust-tui signer add`', ui: "ask its owner to add your key as a signer (your public keys are on the Keys screen (4))" },
+    });
   }
   return roles;
 }
@@ -119,7 +119,9 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
     .filter((e) => e.digest === hex && e.meta.length === size && roles.includes(e.role))
     .map((e) => e.role);
   if (signedIn.length === 0) {
-    throw new TrustError(`published, but no role of ${repo.gun} verifiably signs ${reference.tag} now: run trust-tui info ${repo.gun}:${reference.tag}`);
+    throw new TrustError(`published, but no role of ${repo.gun} verifiably signs ${reference.tag} now`, {
+      hint: { cli: `see trust-tui info ${repo.gun}:${reference.tag}`, ui: 'see the tag on the Tags screen (2); press r to refresh' },
+    });
   }
   for (const role of roles.filter((r) => !signedIn.includes(r))) ctx.warn(`published, but ${role} does not verifiably sign ${reference.tag}`);
   return {

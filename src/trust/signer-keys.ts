@@ -9,6 +9,7 @@ import { certificateToKey } from '../tuf/certs.js';
 import { PublicKey } from '../tuf/key.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
+import type { HintInput } from '../tuf/errors.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 
 /** A key ready to go into a delegation, and where it came from (for messages). */
@@ -22,9 +23,9 @@ export interface SignerKey {
 const ECDSA_CURVES = ['prime256v1', 'secp384r1'];
 const SHORTEST_ID_PREFIX = 7;
 
-function notAKey(file: string, why = 'no valid public key found'): InputError {
+function notAKey(file: string, why = 'no valid public key found', hint?: HintInput): InputError {
   // docker's wording, so scripts matching it keep working.
-  return new InputError(`could not parse public key from file: ${file}: ${why}`);
+  return new InputError(`could not parse public key from file: ${file}: ${why}`, hint === undefined ? {} : { hint });
 }
 
 /** The TUF key of a `PUBLIC KEY` block: SPKI DER for ecdsa and rsa, the 32 raw bytes for ed25519 (notary's encodings). */
@@ -80,7 +81,10 @@ export function publicKeyFromPem(text: string, file: string, now = new Date()): 
   if (block?.type === 'PUBLIC KEY') return keyOfSpki(block.bytes, file);
   if (block?.type === 'CERTIFICATE') return keyOfCertificate(block.bytes, file, now);
   if (blocks.some((b) => PRIVATE_KEY_BLOCK_TYPES.includes(b.type))) {
-    throw notAKey(file, 'it holds a private key; give its public key (.pub), or import it with `trust-tui key load` and pass its name');
+    throw notAKey(file, 'it holds a private key', {
+      cli: 'give its public key (.pub), or import it with `trust-tui key load` and pass its name',
+      ui: 'give its public key (.pub), or import it on the Keys screen (4) and give its name',
+    });
   }
   throw notAKey(file);
 }
@@ -96,22 +100,22 @@ async function localKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
   let matches = all.filter((k) => k.role === spec);
   if (matches.length === 0 && /^[0-9a-f]+$/.test(spec)) {
     if (spec.length < SHORTEST_ID_PREFIX) {
-      throw new InputError(`key ID prefix "${spec}" is too short: give at least ${SHORTEST_ID_PREFIX} characters`);
+      throw new InputError(`key ID prefix "${spec}" is too short`, { hint: `give at least ${SHORTEST_ID_PREFIX} characters` });
     }
     matches = all.filter((k) => k.id.startsWith(spec));
   }
   if (matches.length === 0) {
-    throw new InputError(`--key ${spec}: no such file, and no local key has that name or ID`, {
+    throw new InputError(`key ${spec}: no such file, and no local key has that name or ID`, {
       hint: { cli: 'see trust-tui key list', ui: 'see the Keys screen (4)' },
     });
   }
   if (matches.length > 1) {
-    throw new InputError(`--key ${spec} matches ${matches.length} local keys (${matches.map((k) => shortKeyId(k.id)).join(', ')}): give the key ID`);
+    throw new InputError(`key ${spec} matches ${matches.length} local keys (${matches.map((k) => shortKeyId(k.id)).join(', ')})`, { hint: 'give the key ID' });
   }
   const stored = matches[0]!;
   // Repository keys sign root, targets, snapshot and timestamp; a signer needs a key of its own.
   if (isBaseRole(stored.role)) {
-    throw new InputError(`--key ${spec} is a ${stored.role} key, and a signer needs a key of its own`, {
+    throw new InputError(`key ${spec} is a ${stored.role} key, and a signer needs a key of its own`, {
       hint: { cli: 'make one with trust-tui key generate NAME', ui: 'generate one on the Keys screen (4)' },
     });
   }
@@ -123,7 +127,7 @@ async function localKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
 export async function resolveSignerKey(ctx: TrustContext, spec: string): Promise<SignerKey> {
   // Anything at that path (a directory too) is meant as a file, and so is a name that looks like a path.
   if ((await pathExists(spec)) || looksLikePath(spec)) {
-    const text = await readUserText(spec, '--key file', { maxBytes: MAX_PEM_BYTES });
+    const text = await readUserText(spec, 'public key file', { maxBytes: MAX_PEM_BYTES });
     return { key: publicKeyFromPem(text, spec), source: spec };
   }
   return localKey(ctx, spec);

@@ -7,6 +7,7 @@ import { ALL_PATHS } from '../tuf/delegation.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import type { PublicKey } from '../tuf/key.js';
 import { naturalCompare, signerName, type SignerState } from '../tuf/repository-view.js';
+import type { Hint } from '../tuf/errors.js';
 import { GoTime } from '../tuf/time.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
@@ -88,7 +89,8 @@ export interface RemovalOptions extends ServerOptions {
 function checkSignerName(name: string, action: 'add' | 'remove'): void {
   if (name === 'releases') {
     throw new InputError(
-      action === 'add' ? 'releases is a reserved keyword, use a different signer name' : 'releases is a reserved keyword and cannot be removed',
+      action === 'add' ? 'releases is a reserved keyword' : 'releases is a reserved keyword and cannot be removed',
+      action === 'add' ? { hint: 'use a different signer name' } : {},
     );
   }
   checkKeyName(name, 'signer name');
@@ -117,7 +119,7 @@ function addKeysToSigner(
   const added = keys.filter((k) => !known.has(k.key.canonicalId));
   const all = [...before, ...added.map((k) => k.key)];
   if (threshold !== undefined && threshold > all.length) {
-    throw new InputError(`threshold ${threshold} is more than the ${all.length} key(s) of signer ${name}: give at least ${threshold} keys`);
+    throw new InputError(`threshold ${threshold} is more than the ${all.length} key(s) of signer ${name}`, { hint: `give at least ${threshold} keys` });
   }
   if (added.length === 0 && (threshold === undefined || threshold === existing?.threshold)) {
     throw new InputError(`signer ${name} of ${gun} already has key(s) ${keys.map((k) => shortKeyId(k.key.canonicalId)).join(', ')}: nothing to change`);
@@ -163,7 +165,9 @@ async function addOrExtendSigner(
   await requireTargetsKey(ctx, repo, editor, 'add signers');
   const role = `targets/${name}`;
   if (options.mustExist && !editor.current('targets')?.getDelegation(role)) {
-    throw new InputError(`no signer ${name} for repository ${repo.gun}: add it with trust-tui signer add`);
+    throw new InputError(`no signer ${name} for repository ${repo.gun}`, {
+      hint: { cli: 'add it with trust-tui signer add', ui: 'add it on the Signers screen (3)' },
+    });
   }
   const { added, all } = addKeysToSigner(editor, repo.gun, name, keys, options.threshold);
   const threshold = editor.current('targets')!.getDelegation(role)!.threshold;
@@ -177,7 +181,7 @@ async function addOrExtendSigner(
   const now = result.state.view.delegations().find((d) => d.role === role);
   const expected = new Set(all.map((k) => k.canonicalId));
   if (!now || now.keys.filter((k) => expected.has(k.canonicalId)).length !== expected.size) {
-    throw new TrustError(`published, but ${repo.gun} does not list the keys of signer ${name}: run trust-tui signer list ${repo.gun}`);
+    throw new TrustError(`published, but ${repo.gun} does not list the keys of signer ${name}`, { hint: checkSigners(repo.gun) });
   }
   return {
     gun: repo.gun,
@@ -219,17 +223,30 @@ export async function heldKeys(ctx: TrustContext): Promise<Set<string>> {
   return new Set((await ctx.keys.list()).filter((k) => !k.problem).map((k) => k.id));
 }
 
-function refusalReason(plan: RemovalPlan, what: string, gun: string): string {
+/** Where to look after a signer change: the signers as the server now lists them. */
+function checkSigners(gun: string): Hint {
+  return { cli: `see trust-tui signer list ${gun}`, ui: 'see the Signers screen (3); press r to refresh' };
+}
+
+/**
+ * Why a removal is refused: it would delete targets/releases or leave it unverifiable, so tags stop
+ * being pullable. One definition for the CLI (which `--force` overrides) and the UI's plan.
+ */
+export function releasesRefusal(plan: RemovalPlan, what: string, gun: string): InputError | undefined {
+  if (!plan.breaksReleases) return undefined;
   const releases = plan.changes.find((c) => c.role === RELEASES_ROLE)!;
   const tags = plan.tagsLosingRelease.map((t) => t.tag);
   const lost = tags.length > 0 ? `, and ${tags.length} tag(s) would stop being pullable (${tags.join(', ')})` : '';
   if (releases.outcome === 'removed') {
-    return `removing ${what} would delete ${RELEASES_ROLE} of ${gun} (no key would be left)${lost}; add another signer first, or pass --force`;
+    return new InputError(`removing ${what} would delete ${RELEASES_ROLE} of ${gun} (no key would be left)${lost}`, {
+      hint: { cli: 'add another signer first, or pass --force', ui: 'add another signer first: press a on the Signers screen (3)' },
+    });
   }
-  return (
+  const holders = `ask a holder of one of those keys (${releases.remainingKeyIds.map(shortKeyId).join(', ')}) to do this`;
+  return new InputError(
     `removing ${what} would leave ${RELEASES_ROLE} of ${gun} unverifiable: it needs ${releases.threshold} signature(s) by its remaining keys ` +
-    `(${releases.remainingKeyIds.map(shortKeyId).join(', ')}) and this host holds too few of them${lost}; ` +
-    `ask a holder of one of those keys to do this, or pass --force`
+      `and this host holds too few of them${lost}`,
+    { hint: { cli: `${holders}, or pass --force`, ui: holders } },
   );
 }
 
@@ -243,7 +260,8 @@ export async function carryOut(
   removed: string,
   options: RemovalOptions,
 ): Promise<RemovalResult> {
-  if (plan.breaksReleases && !options.force) throw new InputError(refusalReason(plan, what, repo.gun));
+  const refusal = releasesRefusal(plan, what, repo.gun);
+  if (refusal && !options.force) throw refusal;
   const tags = plan.tagsLosingRelease.map((t) => t.tag);
   if (tags.length > 0 && !options.yes) {
     const question = `Removing ${what} from ${repo.gun} makes ${tags.length} tag(s) unpullable (their last valid signature goes): ${tags.join(', ')}. Continue?`;
@@ -262,7 +280,7 @@ export async function carryOut(
   for (const c of plan.changes) {
     const now = after.get(c.role);
     if (c.outcome === 'removed' ? now !== undefined : c.outcome === 're-signed' && now?.state !== 'trusted') {
-      throw new TrustError(`published, but ${c.role} is not as intended (${now?.problem ?? 'still listed'}): run trust-tui signer list ${repo.gun}`);
+      throw new TrustError(`published, but ${c.role} is not as intended (${now?.problem ?? 'still listed'})`, { hint: checkSigners(repo.gun) });
     }
   }
   return {
@@ -292,7 +310,11 @@ export async function removeSigner(ctx: TrustContext, input: string, name: strin
 
 /** The one canonical key ID `query` (a TUF or canonical ID, or a prefix of 7+ hex digits) names among the signers' keys. */
 function findSignerKey(repo: OpenedRepository, query: string): string {
-  if (!/^[0-9a-f]{7,64}$/.test(query)) throw new InputError(`"${query}" is not a key ID: give at least 7 hex digits of it (see trust-tui signer list)`);
+  if (!/^[0-9a-f]{7,64}$/.test(query)) {
+    throw new InputError(`"${query}" is not a key ID`, {
+      hint: { cli: `give at least 7 hex digits of it (see trust-tui signer list ${repo.gun})`, ui: 'give at least 7 hex digits of it (see the Signers screen (3))' },
+    });
+  }
   const view = repo.state!.view;
   const matches = new Set(
     view
@@ -301,14 +323,16 @@ function findSignerKey(repo: OpenedRepository, query: string): string {
       .filter((k) => k.id.startsWith(query) || k.canonicalId.startsWith(query))
       .map((k) => k.canonicalId),
   );
-  if (matches.size > 1) throw new InputError(`key ID ${query} is ambiguous in ${repo.gun} (${[...matches].map(shortKeyId).join(', ')}): give more digits`);
+  if (matches.size > 1) throw new InputError(`key ID ${query} is ambiguous in ${repo.gun} (${[...matches].map(shortKeyId).join(', ')})`, { hint: 'give more digits' });
   const [id] = matches;
   if (id) return id;
   const admin = view.administrativeKeys();
   if ([...admin.root, ...admin.repository].some((k) => k.id.startsWith(query) || k.canonicalId.startsWith(query))) {
-    throw new InputError(`key ${query} is a root or repository key of ${repo.gun}, not a signer's: use trust-tui key rotate`);
+    throw new InputError(`key ${query} is a root or repository key of ${repo.gun}, not a signer's`, {
+      hint: { cli: `replace it with trust-tui key rotate root|targets ${repo.gun}`, ui: 'it is replaced by rotating the key, not by removing it' },
+    });
   }
-  throw new InputError(`no signer of ${repo.gun} uses key ${query} (see trust-tui signer list ${repo.gun})`);
+  throw new InputError(`no signer of ${repo.gun} uses key ${query}`, { hint: checkSigners(repo.gun) });
 }
 
 /**

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RepositoryEditor } from '../tuf/editor.js';
+import { HintedError, type Hint } from '../tuf/errors.js';
 import { GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
 import { InputError, TrustError } from './errors.js';
@@ -35,14 +36,22 @@ export interface SweepPlan {
   /** What the user types to confirm: the short key ID, or the signer name. */
   confirmText: string;
   items: SweepItem[];
-  /** Repositories that could not be read (nothing will be done there). */
-  unreadable: { gun: string; problem: string }[];
+  /** Repositories that could not be read (nothing will be done there): the cause, and the next step. */
+  unreadable: { gun: string; problem: string; hint?: Hint }[];
 }
 
 export interface SweepOutcome {
   gun: string;
   status: 'done' | 'already-done' | 'failed' | 'skipped';
   message?: string;
+  /** What to do about a failure. */
+  hint?: Hint;
+}
+
+/** A repository's failure as the cause and, when the error carries one, its next step. */
+function problemOf(e: unknown): { problem: string; hint?: Hint } {
+  const problem = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+  return e instanceof HintedError && e.hint ? { problem, hint: e.hint } : { problem };
 }
 
 
@@ -76,7 +85,7 @@ class SweepJournal {
 
 function checkTarget(target: SweepTarget): void {
   if (target.kind === 'key' && !/^[0-9a-f]{7,64}$/.test(target.keyId)) {
-    throw new InputError(`"${target.keyId}" is not a key ID: give at least 7 hex digits of it`);
+    throw new InputError(`"${target.keyId}" is not a key ID`, { hint: 'give at least 7 hex digits of it' });
   }
 }
 
@@ -122,7 +131,7 @@ export async function planSweep(ctx: TrustContext, target: SweepTarget): Promise
     try {
       planned = await planRepository(ctx, target, gun, held);
     } catch (e) {
-      plan.unreadable.push({ gun, problem: (e as Error).message.split('\n')[0]! });
+      plan.unreadable.push({ gun, ...problemOf(e) });
       continue;
     }
     if (planned) plan.items.push(...planned.items);
@@ -159,7 +168,7 @@ export async function runSweep(ctx: TrustContext, plan: SweepPlan, options: Swee
       // Exactly the dry run the user confirmed: a repository that changed since is left alone.
       const planned = await planRepository(ctx, plan.target, gun, await heldKeyIdSet(ctx));
       if (!planned || itemShape(planned.items) !== itemShape(items)) {
-        throw new TrustError(`${gun} changed since the dry run, so nothing was changed there; run the sweep again to see its new plan`);
+        throw new TrustError(`${gun} changed since the dry run, so nothing was changed there`, { hint: 'run the sweep again to see its new plan' });
       }
       const what = plan.target.kind === 'key' ? `key ${shortKeyId(plan.target.keyId)}` : `signer ${plan.target.name}`;
       // A compromised key must go even where tags lose their release: the dry run showed which.
@@ -170,7 +179,8 @@ export async function runSweep(ctx: TrustContext, plan: SweepPlan, options: Swee
       await journal.markDone(plan.target, gun);
       outcomes.push({ gun, status: 'done' });
     } catch (e) {
-      outcomes.push({ gun, status: 'failed', message: (e as Error).message.split('\n')[0] });
+      const { problem, hint } = problemOf(e);
+      outcomes.push({ gun, status: 'failed', message: problem, ...(hint ? { hint } : {}) });
     }
   }
   return outcomes;

@@ -61,7 +61,7 @@ describe('trust-tui key generate', () => {
     const onFile = await tt(['key', 'generate', 'bob', '--dir', 'alice.pub']);
     expect(onFile.code).toBe(1);
     expect(onFile.stderr.trim().split('\n')).toHaveLength(1);
-    expect(onFile.stderr).toMatch(/--dir alice\.pub is a file, not a directory/);
+    expect(onFile.stderr).toMatch(/public key directory alice\.pub is a file, not a directory/);
     expect(snapshotDir(tt.trustDir)).toEqual(before);
   });
 

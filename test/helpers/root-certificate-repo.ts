@@ -5,6 +5,7 @@
  */
 import { generatePrivateKey } from '../../src/keys/index.js';
 import type { NotaryClient } from '../../src/notary/http-client.js';
+import type { JsonValue } from '../../src/tuf/canonical.js';
 import { createRootCertificate } from '../../src/tuf/certs.js';
 import { RepositoryEditor } from '../../src/tuf/editor.js';
 import { defaultExpires } from '../../src/tuf/expiry.js';
@@ -25,6 +26,8 @@ export async function buildWithRootCertificate(
   gun: string,
   certificate: { from: Date; seconds: number },
   keys?: Omit<BuiltRepository, 'files'>,
+  /** Custom data recorded with v1 (as `sign --meta` and notary's `--custom` do). */
+  custom?: JsonValue,
 ): Promise<BuiltRepository> {
   const [timestampKey, snapshotKey] = [await client.getServerKey(gun, 'timestamp'), await client.getServerKey(gun, 'snapshot')];
   const rootKey = keys?.rootKey ?? (await generatePrivateKey('ecdsa'));
@@ -43,7 +46,7 @@ export async function buildWithRootCertificate(
     }),
     now,
   );
-  editor.targets('targets').addTarget('v1', FileMeta.fromDigests({ length: 11, sha256: '1'.repeat(64) }));
+  editor.targets('targets').addTarget('v1', FileMeta.fromDigests({ length: 11, sha256: '1'.repeat(64) }, custom));
   const held = new Map([rootKey, targetsKey].map((k) => [k.id, k]));
   return { files: editor.build((id) => held.get(id), { signSnapshot: false }).files, rootKey, targetsKey };
 }

@@ -213,9 +213,10 @@ describe('docker-registry with htpasswd Basic auth', () => {
 
   it('refuses without credentials, with the docker login hint', async () => {
     const client = await clientWithAuths({});
-    await expect(client.resolve(parseReference(`${registry.host}/team/app:v1`))).rejects.toThrow(
-      `not authorized to read ${registry.host}/team/app (401 from registry ${registry.host}): run \`docker login ${registry.host}\``,
-    );
+    await expect(client.resolve(parseReference(`${registry.host}/team/app:v1`))).rejects.toMatchObject({
+      message: `not authorized to read ${registry.host}/team/app (401 from registry ${registry.host})`,
+      hint: { cli: `run \`docker login ${registry.host}\`` },
+    });
   });
 
   it('refuses a wrong password the same way', async () => {

@@ -220,7 +220,7 @@ describe('signer commands on real peers', () => {
     fails(await tt(['signer', 'add-key', repo, 'nobody', '--key', pub('qa')]), /no signer nobody for repository/);
     fails(await tt(['signer', 'remove-key', repo, 'deadbeef00']), /no signer of .* uses key deadbeef00/);
     fails(await tt(['signer', 'remove-key', repo, 'xyz']), /not a key ID/);
-    fails(await tt(['signer', 'add', repo, 'releases', '--key', pub('qa')]), /^trust-tui: releases is a reserved keyword, use a different signer name$/m);
+    fails(await tt(['signer', 'add', repo, 'releases', '--key', pub('qa')]), /^trust-tui: releases is a reserved keyword — use a different signer name$/m);
     fails(await tt(['signer', 'remove', repo, 'releases']), /releases is a reserved keyword and cannot be removed/);
     fails(await tt(['signer', 'add', repo, 'Bad', '--key', pub('qa')]), /signer name "Bad" must start with lowercase alphanumeric characters/);
     fails(await tt(['signer', 'add', repo, 'm1', '--key', 'm1.json']), /could not parse public key from file: m1.json: no valid public key found/);

@@ -84,12 +84,16 @@ describe('defaultPassphraseSource (environment, then terminal)', () => {
     const source = defaultPassphraseSource({ env: {}, input, output: { isTTY: false, write: () => true } });
     const error = (await source.get(req('root')).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(PassphraseUnavailableError);
-    expect(error.message).toBe('no passphrase for the root key 1a2b3c4: set DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE or run on a terminal');
+    expect(error).toMatchObject({
+      message: 'no passphrase for the root key 1a2b3c4',
+      hint: { cli: 'set DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE or run on a terminal' },
+    });
     expect(input.listenerCount('data')).toBe(0);
     const repo = (await source.get(req('alice', { purpose: 'new' })).catch((e: unknown) => e)) as Error;
-    expect(repo.message).toBe(
-      'no passphrase for the new alice key 1a2b3c4: set DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE or run on a terminal',
-    );
+    expect(repo).toMatchObject({
+      message: 'no passphrase for the new alice key 1a2b3c4',
+      hint: { cli: 'set DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE or run on a terminal' },
+    });
   });
 
   it('prefers the environment over a terminal', async () => {
@@ -193,7 +197,7 @@ describe('TerminalPassphraseSource', () => {
   it('is unavailable when stdin is not a TTY', async () => {
     const source = new TerminalPassphraseSource({ input: new PassThrough(), output: { isTTY: true, write: () => true } });
     expect(source.interactive).toBe(false);
-    await expect(source.get(req('root'))).rejects.toThrow('no passphrase for the root key 1a2b3c4: run on a terminal');
+    await expect(source.get(req('root'))).rejects.toMatchObject({ message: 'no passphrase for the root key 1a2b3c4', hint: { cli: 'run on a terminal' } });
   });
 
   it('unlocks a stored key after a wrong first answer', async () => {

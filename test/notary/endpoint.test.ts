@@ -76,7 +76,7 @@ describe('normaliseServerUrl', () => {
   });
   it('refuses plain http', () => {
     expect(() => normaliseServerUrl('http://notary.example.com')).toThrow(
-      'plain http is not allowed for trust server http://notary.example.com: use https',
+      expect.objectContaining({ message: 'plain http is not allowed for trust server http://notary.example.com', hint: { cli: 'use https', ui: 'use https' } }),
     );
   });
   it('allows http only for loopback hosts and only when asked', () => {

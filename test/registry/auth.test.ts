@@ -115,8 +115,9 @@ describe('createAuthorizer', () => {
   it('reports a refused token request with the docker login hint', async () => {
     const server = fakeTokenServer(401);
     const authorize = createAuthorizer({ credentials: { username: 'u', password: 'bad', source: 'config.json' }, fetch: server.fetch });
-    await expect(authorize(BEARER, 'repository:a:pull')).rejects.toThrow(
-      'token server https://auth.example.com refused the credentials from config.json (401): run docker login',
-    );
+    await expect(authorize(BEARER, 'repository:a:pull')).rejects.toMatchObject({
+      message: 'token server https://auth.example.com refused the credentials from config.json (401)',
+      hint: { cli: 'run docker login' },
+    });
   });
 });

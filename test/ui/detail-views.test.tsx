@@ -72,3 +72,29 @@ describe('y copies', () => {
     expect(written(ui)).toContain(osc52(KEY_A));
   });
 });
+
+describe('tag detail custom data', () => {
+  it("Enter on a tag shows the custom data its roles record, as info does", async () => {
+    const services = fakeServices();
+    const describeTag = services.describeTag;
+    services.describeTag = async (gun, tag) => {
+      const detail = await describeTag(gun, tag);
+      // alice and bob record the same custom data, so it is shown once for both.
+      return { ...detail, signatures: detail.signatures.map((s) => ({ ...s, custom: { sbom: { sha256: 'ab12', size: 42 }, note: 'built by ci' } })) };
+    };
+    const store = createAppStore(services, { workDir: '/work' });
+    const ui = renderTui(
+      <StoreProvider store={store}>
+        <App />
+      </StoreProvider>,
+    );
+    await ui.ready();
+    await ui.waitFor('example.com/team/app');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Tags of example.com/team/app');
+    await ui.press('j', KEYS.enter); // v2, signed by alice and bob
+    await ui.waitFor('Custom data (targets/alice, targets/bob):');
+    expect(ui.frame()).toContain('sbom: {"sha256":"ab12","size":42}');
+    expect(ui.frame()).toContain('note: "built by ci"');
+  });
+});

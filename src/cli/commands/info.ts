@@ -4,15 +4,15 @@ import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
 import type { HostInfo, RepositoryInfo, TagInfo } from '../../trust/info.js';
+import { customDataLines } from '../../trust/custom-data.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 
 const mark = (held: boolean) => (held ? ' (held)' : '');
 
 /** One line per entry of a tag's custom data (`TAG NAME: JSON`), or the whole value when it is not an object. */
 function customLines(tag: string, custom: TagInfo['custom']): string[] {
-  if (custom === undefined) return [];
-  if (custom === null || typeof custom !== 'object' || Array.isArray(custom)) return [`  ${tag}: ${JSON.stringify(custom)}`];
-  return Object.entries(custom).map(([name, value]) => `  ${tag} ${name}: ${JSON.stringify(value)}`);
+  if (custom === null || typeof custom !== 'object' || Array.isArray(custom)) return customDataLines(custom).map((line) => `  ${tag}: ${line}`);
+  return customDataLines(custom).map((line) => `  ${tag} ${line}`);
 }
 
 function repositoryText(r: RepositoryInfo, opts: { tagsOnly?: boolean; keysOnly?: boolean }): string {

@@ -22,7 +22,7 @@ function planText(plan: SweepPlan): string {
   ];
   const done = plan.items.filter((i) => i.done).map((i) => i.gun);
   if (done.length) lines.push('', `Already done by an earlier run: ${done.join(', ')}`);
-  for (const u of plan.unreadable) lines.push(`Could not read ${u.gun}: ${u.problem}`);
+  for (const u of plan.unreadable) lines.push(`Could not read ${u.gun}: ${u.problem}${u.hint ? ` — ${u.hint.cli}` : ''}`);
   return lines.join('\n');
 }
 
@@ -53,7 +53,7 @@ async function runSweepCommand(target: SweepTarget, opts: { dryRun?: boolean; ye
     },
   });
   emit(io, g, { plan, outcomes }, () =>
-    table(['REPOSITORY', 'RESULT'], outcomes.map((o) => [o.gun, o.message ? `${o.status}: ${o.message}` : o.status])),
+    table(['REPOSITORY', 'RESULT'], outcomes.map((o) => [o.gun, o.message ? `${o.status}: ${o.message}${o.hint ? ` — ${o.hint.cli}` : ''}` : o.status])),
   );
   if (outcomes.some((o) => o.status === 'failed')) {
     io.stderr('trust-tui: some repositories failed; fix the cause and run the same sweep again to finish\n');

@@ -69,7 +69,7 @@ function Body({ state, send, tableHeight }: { state: SweepState; send(e: SweepEv
           </Text>
           {state.plan.unreadable.length > 0 && (
             <Text color={theme.warning}>
-              {glyph.error} Not read, so not swept ({state.plan.unreadable.length}): {state.plan.unreadable.map((u) => `${u.gun} (${u.problem})`).join('; ')}
+              {glyph.error} Not read, so not swept ({state.plan.unreadable.length}): {state.plan.unreadable.map((u) => `${u.gun} (${u.problem}${u.hint ? `; ${u.hint.ui}` : ''})`).join('; ')}
             </Text>
           )}
           {summary.changes === 0 && <Text color={theme.success}>{glyph.ok} Nothing left to do.</Text>}

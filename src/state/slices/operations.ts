@@ -1,6 +1,7 @@
 // The screens' mutating actions. Each one shows what will change and asks first (type-to-confirm for
 // high impact, y/N for low), then runs the trust operation through Services with a spinner.
 import { checkFilePath, checkRepositoryName, checkScope, checkServerUrl, problemOf } from '../../trust/config-rules.js';
+import { customDataGroups } from '../../trust/custom-data.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { selectedRow } from '../list.js';
 import type { ConfigChange, DestructivePlan, SignerDetail, TagDetail } from '../services.js';
@@ -151,6 +152,11 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
               `${s.expires ? `, expires ${s.expires.slice(0, 10)}` : ''}` +
               `${`sha256:${s.digest}` !== tag.digest ? `, records sha256:${s.digest.slice(0, 12)}… (${s.size} bytes)` : ''}`,
           ),
+          ...customDataGroups(detail.signatures.filter((s) => `sha256:${s.digest}` === tag.digest)).flatMap((g) => [
+            ' ',
+            `Custom data (${g.roles.join(', ')}):`,
+            ...g.lines.map((line) => `  ${line}`),
+          ]),
         ],
       });
     },
