@@ -140,7 +140,7 @@ export class RepositoryMissingOnServerError extends HintedError {
         cli:
           `if the data was lost, restore it on the server (its operator's backup); if ${gun} was deleted on purpose, ` +
           `forget it on this host with \`trust-tui revoke ${gun} --local-only\` (the next sign then creates a new repository with new keys)`,
-        ui: `if the data was lost, restore it on the server (its operator's backup); if ${gun} was deleted on purpose, revoke it locally on this host`,
+        ui: `if the data was lost, restore it on the server (its operator's backup); if ${gun} was deleted on purpose, forget it on this host with trust-tui's revoke command, local only, in a terminal`,
       },
     });
   }
