@@ -3,7 +3,7 @@
 // directory where a file belongs (or the reverse), unreadable, or too large.
 import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { HintedError } from '../tuf/errors.js';
+import { HintedError, type HintInput } from '../tuf/errors.js';
 
 /** A path the user gave that cannot be used as `what` (e.g. "CA file", "--meta file"). */
 export class UserPathError extends HintedError {
@@ -12,7 +12,7 @@ export class UserPathError extends HintedError {
     readonly path: string,
     readonly what: string,
     problem: string,
-    hint?: string,
+    hint?: HintInput,
   ) {
     super(`${what} ${path} ${problem}`, hint === undefined ? {} : { hint });
   }
@@ -25,7 +25,7 @@ export async function pathExists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined)) !== undefined;
 }
 
-async function statOf(path: string, what: string, missingHint = CHECK_PATH): Promise<Stats> {
+async function statOf(path: string, what: string, missingHint: HintInput = CHECK_PATH): Promise<Stats> {
   try {
     return await stat(path);
   } catch (e) {
@@ -33,7 +33,7 @@ async function statOf(path: string, what: string, missingHint = CHECK_PATH): Pro
   }
 }
 
-function accessError(e: unknown, path: string, what: string, missingHint = CHECK_PATH): Error {
+function accessError(e: unknown, path: string, what: string, missingHint: HintInput = CHECK_PATH): Error {
   switch ((e as NodeJS.ErrnoException).code) {
     case 'ENOENT':
       return new UserPathError(path, what, 'does not exist', missingHint);
@@ -75,7 +75,7 @@ export async function readUserText(path: string, what: string, options: { maxByt
 }
 
 /** Checks that `path` is an existing directory; `missingHint` replaces the hint when it does not exist. */
-export async function checkUserDirectory(path: string, what: string, missingHint?: string): Promise<void> {
+export async function checkUserDirectory(path: string, what: string, missingHint?: HintInput): Promise<void> {
   const info = await statOf(path, what, missingHint);
   if (!info.isDirectory()) throw new UserPathError(path, what, 'is a file, not a directory', 'give a directory');
 }

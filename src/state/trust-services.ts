@@ -81,7 +81,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     },
     async generateKey(name, type, dir, ports) {
       // The wizard's type step says which tools cannot use a type before the user picks it.
-      const made = await generateKey(context(ports.passphrases), name, { type, dir, force: true });
+      const made = await generateKey(context(ports.passphrases), name, { type, dir, force: true, dirLabel: `folder for ${name}.pub` });
       return { id: made.id, name: made.name, type: made.type, publicKeyFile: made.publicKeyFile };
     },
     async readConfig() {

@@ -55,7 +55,7 @@ export interface GeneratedKey {
 export async function generateKey(
   ctx: TrustContext,
   name: string,
-  options: { type?: GeneratedKeyAlgorithm; dir?: string; force?: boolean } = {},
+  options: { type?: GeneratedKeyAlgorithm; dir?: string; force?: boolean; dirLabel?: string } = {},
 ): Promise<GeneratedKey> {
   checkKeyName(name);
   await requireWritableDir(ctx.trustDir);
@@ -65,10 +65,13 @@ export async function generateKey(
     throw new InputError(limit, { hint: { cli: 'use --type ecdsa (the default), or add --force to make it anyway', ui: 'choose ecdsa' } });
   }
   const dir = options.dir ?? '.';
-  await checkUserDirectory(dir, '--dir', 'create it or pass another --dir');
+  // The CLI names the folder by its flag; the UI, which has no flags, by what it is for.
+  await checkUserDirectory(dir, options.dirLabel ?? '--dir', { cli: 'create it or pass another --dir', ui: 'create it or choose another folder' });
   const publicKeyFile = resolve(dir, `${name}.pub`);
   if (await stat(publicKeyFile).catch(() => undefined)) {
-    throw new InputError(`public key file already exists: "${publicKeyFile}"`, { hint: 'move it away or pass another --dir' });
+    throw new InputError(`public key file already exists: "${publicKeyFile}"`, {
+      hint: { cli: 'move it away or pass another --dir', ui: 'move it away or choose another folder' },
+    });
   }
 
   if (limit) ctx.warn(limit);
