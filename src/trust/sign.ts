@@ -105,11 +105,11 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
     (custom ??= {})[name] = { digest: blob.digest, size: blob.size };
   }
 
-  let repo = await openRepository(ctx, reference, { ...options, allowMissing: true });
+  let repo = await openRepository(ctx, reference, { ...options, allowMissing: true, toPublish: true });
   let initialised = false;
   if (!repo.state) {
     await initRepository(ctx, repo, options);
-    repo = await openRepository(ctx, reference, options);
+    repo = await openRepository(ctx, reference, { ...options, toPublish: true });
     initialised = true;
   }
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
