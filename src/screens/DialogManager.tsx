@@ -54,7 +54,7 @@ export function DialogManager({ height }: { height: number }) {
     case 'plan': {
       const { plan } = modal;
       // A plan that would be refused is shown with the reason; there is nothing to confirm.
-      if (plan.refusal) return <DetailDialog title={`Cannot: ${plan.title}`} lines={planLines(plan)} onClose={actions.closeModal} />;
+      if (plan.refusal) return <DetailDialog title={`Cannot: ${plan.title}`} lines={planLines(plan)} height={height} onClose={actions.closeModal} />;
       return <TypeToConfirm title={plan.title} changes={planLines(plan)} expected={plan.confirmText} onConfirm={() => void actions.confirmModal(plan.confirmText)} onCancel={actions.closeModal} />;
     }
     case 'confirm':
@@ -89,6 +89,6 @@ export function DialogManager({ height }: { height: number }) {
         />
       );
     case 'detail':
-      return <DetailDialog title={modal.title} lines={modal.lines} onClose={actions.closeModal} />;
+      return <DetailDialog title={modal.title} lines={modal.lines} height={height} onClose={actions.closeModal} />;
   }
 }

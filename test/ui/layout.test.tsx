@@ -111,6 +111,20 @@ describe.each([
     table(ui.frame(), 'Setting');
   });
 
+  it('a detail view keeps its frame and close hint on screen, scrolling with j/k', async () => {
+    const ui = await start(columns, rows);
+    await ui.press('\r');
+    await ui.waitFor('Tags of example.com/team/app');
+    await ui.press('j', '\r'); // signed by alice and bob
+    await ui.waitFor('example.com/team/app:release-01');
+    expectFits(ui.frame(), columns, rows);
+    expect(ui.frame()).toContain('╰');
+    expect(ui.frame()).toContain('Esc / Enter: close');
+    for (let i = 0; i < 12; i++) await ui.press('j');
+    expect(ui.frame()).toMatch(/targets\/bob: /);
+    expect(ui.frame()).toContain('╰');
+  });
+
   it('a dialog and the error banner stay within the terminal', async () => {
     const ui = await start(columns, rows);
     await ui.press('a');
