@@ -151,4 +151,20 @@ describe('config forms validate as the CLI does', () => {
     await ui.waitFor('holds no PEM certificate');
     expect(ui.frame()).toContain(`Certificate file(s): ${notCert}`);
   });
+
+  it('a CA pin is shown on one row by its certificate, not as PEM text', async () => {
+    const pki = await makePki(join(dir, 'pki'));
+    const ui = await start();
+    await add(ui, 1);
+    await ui.waitFor('Repository or prefix:');
+    await ui.type('registry.example.com/*');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Certificate file(s):');
+    await ui.type(pki.caCert);
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Pinned registry.example.com/*');
+    const row = ui.frame().split('\n').find((l) => l.includes('Pin for'));
+    expect(row).toMatch(/Pin for \S+\s+CA trust-tui test CA/);
+    expect(ui.frame()).not.toContain('BEGIN CERTIFICATE');
+  });
 });
