@@ -112,8 +112,10 @@ export function registerRepoCommands(program: Command, io: Io): void {
       const r = await revoke.revokeRepository(ctx, image, { ...serverOptions(opts), yes: opts.yes, localOnly: opts.localOnly });
       emit(io, g, r, () =>
         r.deletedRemote
-          ? `Successfully deleted all trust data of ${r.gun} on ${r.server} and locally`
-          : `Successfully deleted the local trust data of ${r.gun}`,
+          ? `Successfully deleted all trust data of ${r.gun} on ${r.server}${r.deletedCache ? ' and locally' : ' (none was cached on this host)'}`
+          : r.deletedCache
+            ? `Successfully deleted the local trust data of ${r.gun}`
+            : `No trust data of ${r.gun} is cached on this host: nothing was deleted (check the name)`,
       );
     }
   });
