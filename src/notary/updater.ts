@@ -56,6 +56,11 @@ export interface RefreshOptions {
   alwaysFetchRoot?: boolean;
   /** For `key rotate root`: read a repository whose root certificates expired (see TrustedSetOptions). */
   replacingRootKey?: boolean;
+  /**
+   * The caller is about to publish: no fallback to the cache when the server is unreachable (a
+   * change that cannot be published must not be prepared, nor passphrases asked for it).
+   */
+  toPublish?: boolean;
 }
 
 export interface RefreshResult {
@@ -206,7 +211,7 @@ class Update {
     try {
       trusted = await this.#online();
     } catch (e) {
-      if (!(e instanceof ServerUnreachableError)) throw e;
+      if (!(e instanceof ServerUnreachableError) || this.options.toPublish) throw e;
       trusted = await this.#fromCacheOnly(e);
     }
     const view = new RepositoryView(trusted);

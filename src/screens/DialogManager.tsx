@@ -50,15 +50,15 @@ export function DialogManager({ height }: { height: number }) {
     case 'help':
       return <HelpOverlay screen={screen} height={height} onClose={actions.closeModal} />;
     case 'type-to-confirm':
-      return <TypeToConfirm title={modal.title} changes={modal.changes} expected={modal.expected} onConfirm={() => void actions.confirmModal(modal.expected)} onCancel={actions.closeModal} />;
+      return <TypeToConfirm title={modal.title} changes={modal.changes} expected={modal.expected} height={height} onConfirm={() => void actions.confirmModal(modal.expected)} onCancel={actions.closeModal} />;
     case 'plan': {
       const { plan } = modal;
       // A plan that would be refused is shown with the reason; there is nothing to confirm.
-      if (plan.refusal) return <DetailDialog title={`Cannot: ${plan.title}`} lines={planLines(plan)} onClose={actions.closeModal} />;
-      return <TypeToConfirm title={plan.title} changes={planLines(plan)} expected={plan.confirmText} onConfirm={() => void actions.confirmModal(plan.confirmText)} onCancel={actions.closeModal} />;
+      if (plan.refusal) return <DetailDialog title={`Cannot: ${plan.title}`} lines={planLines(plan)} height={height} onClose={actions.closeModal} />;
+      return <TypeToConfirm title={plan.title} changes={planLines(plan)} expected={plan.confirmText} height={height} onConfirm={() => void actions.confirmModal(plan.confirmText)} onCancel={actions.closeModal} />;
     }
     case 'confirm':
-      return <ConfirmDialog title={modal.title} changes={modal.changes} onConfirm={() => void actions.confirmModal()} onCancel={actions.closeModal} />;
+      return <ConfirmDialog title={modal.title} changes={modal.changes} height={height} onConfirm={() => void actions.confirmModal()} onCancel={actions.closeModal} />;
     case 'prompt':
       return (
         <PromptDialog
@@ -89,6 +89,6 @@ export function DialogManager({ height }: { height: number }) {
         />
       );
     case 'detail':
-      return <DetailDialog title={modal.title} lines={modal.lines} onClose={actions.closeModal} />;
+      return <DetailDialog title={modal.title} lines={modal.lines} height={height} onClose={actions.closeModal} />;
   }
 }

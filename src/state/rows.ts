@@ -1,7 +1,6 @@
 // Row identities and filter text for every list the UI shows, plus the Config screen's rows.
 import type { ListSpec } from './list.js';
 import type { ConfigView, KeyRow, RepoRow, SignerRow, TagRow } from './services.js';
-import { shortKeyId } from '../tuf/short-key-id.js';
 
 export interface ConfigRow {
   id: string;
@@ -37,7 +36,7 @@ export function configRows(view: ConfigView): ConfigRow[] {
       id: `pin:${p.prefix}`,
       section: 'pin' as const,
       label: `Pin for ${p.prefix}`,
-      value: [p.certs.length ? `certs ${p.certs.map(shortKeyId).join(',')}` : '', p.ca ? `CA ${p.ca}` : ''].filter(Boolean).join(' ') || '(none)',
+      value: p.description,
       subject: p.prefix,
     })),
     ...view.watched.map((gun) => ({ id: `watched:${gun}`, section: 'watched' as const, label: 'Watched repository', value: gun, subject: gun })),

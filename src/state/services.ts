@@ -103,7 +103,8 @@ export interface ConfigView {
   /** GUN prefix -> server URL (and CA bundle). */
   servers: { prefix: string; url: string; ca?: string }[];
   /** GUN prefix -> pinned certificate IDs / CA bundle. */
-  pins: { prefix: string; certs: string[]; ca?: string }[];
+  /** `description`: one line naming the pinned certificates or CA (never the PEM text). */
+  pins: { prefix: string; certs: string[]; ca?: string; description: string }[];
   watched: string[];
 }
 

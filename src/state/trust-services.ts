@@ -8,7 +8,7 @@ import { EnvPassphraseSource, FirstAvailablePassphraseSource, ScriptedPassphrase
 import { PromptCancelledError } from '../keys/errors.js';
 import { Deadline } from '../net/deadline.js';
 import type { TrustContext } from '../trust/context.js';
-import { clearPin, clearServer, setPin, setServer, setTofu, unwatchRepository, watchRepository } from '../trust/config.js';
+import { clearPin, clearServer, describePin, setPin, setServer, setTofu, unwatchRepository, watchRepository } from '../trust/config.js';
 import { keyRoles, signerDetail, tagDetail } from '../trust/details.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
 import { generateKey, listKeys, loadKey, readPrivateKeyFile } from '../trust/keys.js';
@@ -170,7 +170,7 @@ export function configView(trustDir: string, configFile: string, data: SettingsD
     configFile,
     tofu: data.tofu,
     servers: Object.entries(data.servers).map(([prefix, s]) => ({ prefix, url: s.url, ...(s.ca ? { ca: s.ca } : {}) })),
-    pins: Object.entries(data.pins).map(([prefix, p]) => ({ prefix, certs: p.certs ?? [], ...(p.ca ? { ca: p.ca } : {}) })),
+    pins: Object.entries(data.pins).map(([prefix, p]) => ({ prefix, certs: p.certs ?? [], ...(p.ca ? { ca: p.ca } : {}), description: describePin(p) })),
     watched: [...data.watched],
   };
 }

@@ -6,6 +6,7 @@ import type { PinEntry, ServerEntry, SettingsData } from '../config/settings.js'
 import { decodePem } from '../keys/pem.js';
 import { matchServerEntry } from '../notary/endpoint.js';
 import { PublicKey } from '../tuf/key.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 import { checkFilePath, checkRepositoryName, checkScope, checkServerUrl, type Checked } from './config-rules.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
@@ -151,4 +152,26 @@ export function trustPolicyFor(settings: SettingsData, gun: string): { tofu: boo
     tofu: settings.tofu,
     ...(hit?.pin.certs?.length ? { pinnedCerts: hit.pin.certs } : hit?.pin.ca ? { pinnedCa: hit.pin.ca } : {}),
   };
+}
+
+/** A CA bundle by its first certificate's common name (PEM text is no way to show a pin). */
+function caName(pem: string): string {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  let name = 'certificate';
+  try {
+    const subject = new X509Certificate(blocks[0] ?? pem).subject;
+    name = /^CN=(.*)$/m.exec(subject)?.[1] ?? subject.split('\n')[0] ?? name;
+  } catch {
+    // An unreadable bundle was refused when pinned; describe it without its name.
+  }
+  return blocks.length > 1 ? `${name} (+${blocks.length - 1} more)` : name;
+}
+
+/** One line for a pin, as `config show` and the Config screen show it. */
+export function describePin(pin: PinEntry): string {
+  const parts = [
+    ...(pin.certs?.length ? [`certificates ${pin.certs.map(shortKeyId).join(', ')}`] : []),
+    ...(pin.ca ? [`CA ${caName(pin.ca)}`] : []),
+  ];
+  return parts.join('; ') || '(none)';
 }

@@ -87,7 +87,8 @@ export function rolesOfKey(info: RepositoryInfo, keyId: string): KeyRole[] {
   const roles: string[] = [];
   if (info.administrativeKeys.root.some((k) => k.canonicalId === keyId || k.id === keyId)) roles.push('root');
   if (info.administrativeKeys.repository.some((k) => k.id === keyId)) roles.push('targets');
-  for (const s of info.signers) if (s.keys.some((k) => k.id === keyId)) roles.push(s.role);
+  // targets/releases is not a signer, but a key in it is in that role too.
+  for (const s of info.releases ? [...info.signers, info.releases] : info.signers) if (s.keys.some((k) => k.id === keyId)) roles.push(s.role);
   return roles.map((role) => ({ gun: info.gun, role, ...(expiry.get(role) ? { expires: expiry.get(role)! } : {}) }));
 }
 

@@ -114,6 +114,8 @@ export interface HostInfo {
   keys: ListedKey[];
   servers: { scope: string; url: string; ca?: string; state: string }[];
   environmentServer: { url: string; state: string } | null;
+  /** The server given with `--server`, probed as the others (null without the flag). */
+  givenServer: { url: string; state: string } | null;
   pins: { scope: string; kind: 'certificates' | 'ca'; certs?: string[] }[];
   watched: string[];
 }
@@ -150,6 +152,7 @@ export async function hostInfo(ctx: TrustContext, options: ServerOptions = {}): 
     environmentServer: ctx.env.DOCKER_CONTENT_TRUST_SERVER
       ? { url: ctx.env.DOCKER_CONTENT_TRUST_SERVER, state: await probe(ctx, ctx.env.DOCKER_CONTENT_TRUST_SERVER, given) }
       : null,
+    givenServer: options.server ? { url: options.server, state: await probe(ctx, options.server, given) } : null,
     pins: Object.entries(s.pins).map(([scope, p]) => (p.certs?.length ? { scope, kind: 'certificates' as const, certs: p.certs } : { scope, kind: 'ca' as const })),
     watched: s.watched,
   };

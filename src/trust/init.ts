@@ -79,7 +79,7 @@ export async function initRepository(
 ): Promise<InitResult> {
   await requireWritableDir(ctx.trustDir);
   const repo =
-    typeof input === 'object' && 'client' in input ? input : await openRepository(ctx, input, { ...options, allowMissing: true });
+    typeof input === 'object' && 'client' in input ? input : await openRepository(ctx, input, { ...options, allowMissing: true, toPublish: true });
   if (repo.state) throw new InputError(`${repo.gun} is already initialised on ${repo.endpoint.url}`);
   const signer = options.signer ?? (await defaultSignerName(ctx, repo.reference));
   checkKeyName(signer, 'signer name');

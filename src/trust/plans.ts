@@ -76,7 +76,7 @@ function removalTarget(signer: string, keyId: string | undefined): RemovalTarget
 }
 
 async function openRemoval(ctx: TrustContext, gun: string, signer: string, keyId: string | undefined) {
-  const repo = await openRepository(ctx, gun);
+  const repo = await openRepository(ctx, gun, { toPublish: true });
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
   const removal = planRemoval(repo.state!.view, editor, await heldKeys(ctx), removalTarget(signer, keyId));
   return { repo, editor, removal };

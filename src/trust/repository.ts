@@ -17,12 +17,12 @@ export interface OpenedRepository extends Connection {
 export async function openRepository(
   ctx: TrustContext,
   input: string | ImageReference,
-  options: ServerOptions & { allowMissing?: boolean; replacingRootKey?: boolean } = {},
+  options: ServerOptions & { allowMissing?: boolean; replacingRootKey?: boolean; toPublish?: boolean } = {},
 ): Promise<OpenedRepository> {
   const conn = await connect(ctx, input, options);
   const cache = new TrustCache(ctx.trustDir);
   try {
-    const state = await refreshState(ctx, conn, cache, { replacingRootKey: options.replacingRootKey });
+    const state = await refreshState(ctx, conn, cache, { replacingRootKey: options.replacingRootKey, toPublish: options.toPublish });
     return { ...conn, cache, state };
   } catch (e) {
     if (options.allowMissing && e instanceof RepositoryNotInitialisedError) return { ...conn, cache };
@@ -34,7 +34,7 @@ export function refreshState(
   ctx: TrustContext,
   conn: Connection,
   cache: TrustCache,
-  options: { replacingRootKey?: boolean } = {},
+  options: { replacingRootKey?: boolean; toPublish?: boolean } = {},
 ): Promise<RefreshResult> {
   return refresh(conn.gun, {
     client: conn.client,
@@ -42,5 +42,6 @@ export function refreshState(
     trustPolicy: trustPolicyFor(ctx.settings.data, conn.gun),
     onWarning: (message) => ctx.warn(message),
     ...(options.replacingRootKey ? { replacingRootKey: true } : {}),
+    ...(options.toPublish ? { toPublish: true } : {}),
   });
 }

@@ -44,7 +44,7 @@ export async function planRevokeTag(ctx: TrustContext, input: string, options: S
   if (reference.digest) throw new InputError('cannot use a digest reference for IMAGE:TAG');
   if (reference.tag === undefined) throw new InputError(`no tag specified for ${input}`);
   const tag = reference.tag;
-  const repo = await openRepository(ctx, reference, options);
+  const repo = await openRepository(ctx, reference, { ...options, toPublish: true });
   const holding = repo.state!.view.rolesHolding(tag).map((t) => t.role);
   if (holding.length === 0) throw new InputError(`${tag} is not signed in ${repo.gun}: nothing to revoke`);
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());

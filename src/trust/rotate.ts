@@ -213,7 +213,7 @@ export async function rotateKey(ctx: TrustContext, roleName: string, repositorie
     const reference = parseReference(input);
     if (reference.tag || reference.digest) throw new InputError(`${input} names an image, not a repository`, { hint: 'give the repository alone' });
     // A new root key is also the repair for a root whose certificate expired: read it anyway.
-    const repo = await openRepository(ctx, reference, { ...options, replacingRootKey: role === 'root' });
+    const repo = await openRepository(ctx, reference, { ...options, replacingRootKey: role === 'root', toPublish: true });
     await requireRootKeys(ctx, repo);
     repos.push(repo);
   }

@@ -16,6 +16,7 @@ import { GoTime } from '../tuf/time.js';
 import { deadlineOf, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { InputError, TrustError } from './errors.js';
+import { digestProblem } from './manifest-input.js';
 import { initRepository } from './init.js';
 import { editableState, heldKeyIds, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
@@ -82,6 +83,9 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
   const reference = requireTag(parseReference(input)) as TaggedReference;
   // Before anything is asked of the registry or the server: signing must be able to write the cache.
   await requireWritableDir(ctx.trustDir);
+  // A malformed digest is the user's typo: say so before asking the registry about it.
+  const typedProblem = options.digest === undefined ? undefined : digestProblem(options.digest);
+  if (typedProblem) throw new InputError(`digest ${options.digest}: a manifest digest is sha256: and 64 hex digits (${typedProblem})`);
   const registry = registryClient(ctx);
   let digest = options.digest;
   let size = options.size;
@@ -101,11 +105,11 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
     (custom ??= {})[name] = { digest: blob.digest, size: blob.size };
   }
 
-  let repo = await openRepository(ctx, reference, { ...options, allowMissing: true });
+  let repo = await openRepository(ctx, reference, { ...options, allowMissing: true, toPublish: true });
   let initialised = false;
   if (!repo.state) {
     await initRepository(ctx, repo, options);
-    repo = await openRepository(ctx, reference, options);
+    repo = await openRepository(ctx, reference, { ...options, toPublish: true });
     initialised = true;
   }
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());

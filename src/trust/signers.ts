@@ -153,12 +153,12 @@ async function addOrExtendSigner(
   // Keys first: a bad --key changes nothing and contacts no server.
   const keys = await resolveSignerKeys(ctx, keySpecs);
   await requireWritableDir(ctx.trustDir);
-  let repo = await openRepository(ctx, input, { ...options, allowMissing: !options.mustExist });
+  let repo = await openRepository(ctx, input, { ...options, allowMissing: !options.mustExist, toPublish: true });
   let initialised = false;
   if (!repo.state) {
     // docker's `signer add` initialises a new repository too; ours also gets this host's signer.
     await initRepository(ctx, repo, options);
-    repo = await openRepository(ctx, repo.reference, options);
+    repo = await openRepository(ctx, repo.reference, { ...options, toPublish: true });
     initialised = true;
   }
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
@@ -302,7 +302,7 @@ export async function carryOut(
 export async function removeSigner(ctx: TrustContext, input: string, name: string, options: RemovalOptions = {}): Promise<RemovalResult> {
   checkSignerName(name, 'remove');
   await requireWritableDir(ctx.trustDir);
-  const repo = await openRepository(ctx, input, options);
+  const repo = await openRepository(ctx, input, { ...options, toPublish: true });
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
   const plan = planRemoval(repo.state!.view, editor, await heldKeys(ctx), { signer: name });
   return carryOut(ctx, repo, editor, plan, `signer ${name}`, name, options);
@@ -341,7 +341,7 @@ function findSignerKey(repo: OpenedRepository, query: string): string {
  */
 export async function removeSignerKey(ctx: TrustContext, input: string, keyId: string, options: RemovalOptions = {}): Promise<RemovalResult> {
   await requireWritableDir(ctx.trustDir);
-  const repo = await openRepository(ctx, input, options);
+  const repo = await openRepository(ctx, input, { ...options, toPublish: true });
   const id = findSignerKey(repo, keyId.toLowerCase());
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
   const plan = planRemoval(repo.state!.view, editor, await heldKeys(ctx), { keyIds: [id] });

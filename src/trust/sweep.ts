@@ -40,6 +40,18 @@ export interface SweepPlan {
   unreadable: { gun: string; problem: string; hint?: Hint }[];
 }
 
+/**
+ * What a sweep cannot vouch for: undefined when it read every repository this host knows. A
+ * repository it could not read may still use the key, so neither "nothing to do" nor "complete"
+ * may be said without this.
+ */
+export function sweepGap(plan: SweepPlan): string | undefined {
+  const n = plan.unreadable.length;
+  if (n === 0) return undefined;
+  const what = plan.target.kind === 'key' ? 'the key' : `signer ${plan.target.name}`;
+  return `${n} ${n === 1 ? 'repository' : 'repositories'} could not be read, so it is not known whether ${what} is used there: fix the cause and run the sweep again`;
+}
+
 export interface SweepOutcome {
   gun: string;
   status: 'done' | 'already-done' | 'failed' | 'skipped';

@@ -48,3 +48,13 @@ export function expiryState(expires: GoTime, now: GoTime = GoTime.now()): Expiry
   if (isExpired(expires, now)) return 'expired';
   return isNearExpiry(expires, now) ? 'expires-soon' : 'valid';
 }
+
+/**
+ * expiryState for the metadata of `roleName`. The timestamp lives 14 days and the server re-signs
+ * it, so its approaching end is nothing to act on: notary's warnRolesNearExpiry (client/client.go)
+ * skips it. Only an expired timestamp is reported.
+ */
+export function roleExpiryState(roleName: string, expires: GoTime, now: GoTime = GoTime.now()): ExpiryState {
+  const state = expiryState(expires, now);
+  return roleName === 'timestamp' && state === 'expires-soon' ? 'valid' : state;
+}

@@ -12,7 +12,7 @@
 import { compareUtf8 } from './canonical.js';
 import { certificateValidity, parseCertificateBundle, validityOf, type CertificateValidity } from './certs.js';
 import { isPathAllowed, restrictPaths } from './delegation.js';
-import { expiryState, type ExpiryState } from './expiry.js';
+import { roleExpiryState, type ExpiryState } from './expiry.js';
 import type { Envelope, FileMeta, Targets } from './metadata/index.js';
 import { GoTime } from './time.js';
 import type { TrustedSet } from './trusted-set.js';
@@ -352,7 +352,7 @@ export class RepositoryView {
   expiries(): RoleExpiry[] {
     const now = GoTime.fromDate(this.#set.now());
     const entry = (role: string, env: Envelope | undefined): RoleExpiry[] =>
-      env ? [{ role, version: env.signed.version, expires: env.signed.expires, state: expiryState(env.signed.expires, now) }] : [];
+      env ? [{ role, version: env.signed.version, expires: env.signed.expires, state: roleExpiryState(role, env.signed.expires, now) }] : [];
     return [
       ...entry('root', this.#set.root),
       ...entry('targets', this.#set.targets),

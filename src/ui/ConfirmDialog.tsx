@@ -1,16 +1,22 @@
 // Low-impact confirmation: y confirms; n, Enter and Esc cancel (No is the default, as in k9s).
 import { Text } from 'ink';
+import { ChangeList } from './ChangeList.js';
 import { Dialog } from './Dialog.js';
 import { Priority, useKeypress } from './input.js';
 
 export interface ConfirmDialogProps {
   title: string;
   changes: readonly string[];
+  /** Rows the dialog may take (the body of the screen). */
+  height?: number;
   onConfirm(): void;
   onCancel(): void;
 }
 
-export function ConfirmDialog({ title, changes, onConfirm, onCancel }: ConfirmDialogProps) {
+/** Rows of the dialog besides the changes: border, title, gaps, question, hint. */
+const CHROME = 7;
+
+export function ConfirmDialog({ title, changes, height = 24, onConfirm, onCancel }: ConfirmDialogProps) {
   useKeypress(
     (input, key) => {
       if (input === 'y' || input === 'Y') onConfirm();
@@ -20,9 +26,7 @@ export function ConfirmDialog({ title, changes, onConfirm, onCancel }: ConfirmDi
   );
   return (
     <Dialog title={title} hints="y: yes   n / Enter / Esc: no">
-      {changes.map((line, i) => (
-        <Text key={i}>• {line}</Text>
-      ))}
+      <ChangeList changes={changes} rows={Math.max(2, height - CHROME)} />
       <Text bold>Continue? [y/N]</Text>
     </Dialog>
   );

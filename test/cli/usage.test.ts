@@ -23,4 +23,22 @@ describe('usage errors', () => {
     expect(r.stdout).toBe('');
     expect(snapshotDir(tt.trustDir)).toEqual({});
   });
+
+  it('sign --digest that is not a manifest digest is refused before the registry is asked', async () => {
+    for (const digest of ['sha256:abc', 'md5:abab', 'ABAB']) {
+      const r = await tt(['sign', 'registry.invalid/team/app:v1', '--digest', digest, '--server', 'https://127.0.0.1:9']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`'${digest}'`);
+      expect(r.stderr).toMatch(/sha256: and 64/);
+      expect(r.stderr).not.toMatch(/registry/);
+      expect(r.stdout).toBe('');
+    }
+    expect(snapshotDir(tt.trustDir)).toEqual({});
+  });
+
+  it('sign --size 0: no manifest is empty', async () => {
+    const r = await tt(['sign', 'registry.invalid/team/app:v1', '--digest', `sha256:${'ab'.repeat(32)}`, '--size', '0', '--server', 'https://127.0.0.1:9']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/positive number of bytes/);
+  });
 });

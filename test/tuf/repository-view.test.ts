@@ -153,7 +153,7 @@ describe('RepositoryView', () => {
     ]);
   });
 
-  it('reports the expiry of every role', () => {
+  it('reports the expiry of every role; the timestamp, renewed by the server, only when it has expired', () => {
     repo.addDelegation('targets/releases', [alice]);
     repo.publish(['targets', 'targets/releases'], { expiresDays: { 'targets/releases': 30 } });
     const expiries = new RepositoryView(load(repo, new Date(NOW.getTime() + DAY_MS))).expiries();
@@ -161,7 +161,8 @@ describe('RepositoryView', () => {
       root: 'valid',
       targets: 'valid',
       snapshot: 'valid',
-      timestamp: 'expires-soon',
+      // 13 days left of 14: notary's warnRolesNearExpiry skips the timestamp, the server re-signs it.
+      timestamp: 'valid',
       'targets/releases': 'expires-soon',
     });
   });

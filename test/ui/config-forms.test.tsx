@@ -113,4 +113,58 @@ describe('config forms validate as the CLI does', () => {
     await ui.waitFor('holds no PEM certificate');
     expect((await settingsOnDisk()).pins ?? {}).toEqual({});
   });
+
+  it('a CA file that cannot be used keeps the form and what was typed, so it can be corrected', async () => {
+    const pki = await makePki(join(dir, 'pki'));
+    const ui = await start();
+    await add(ui, 0);
+    await ui.waitFor('Repository or prefix:');
+    await ui.type('registry.example.com/*');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('URL:');
+    await ui.type('https://notary.example.com:4443');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('CA file:');
+    await ui.type(dir);
+    await ui.press(KEYS.enter);
+    await ui.waitFor('is a directory, not a file');
+    expect(ui.frame()).toContain(`CA file: ${dir}`);
+    expect((await settingsOnDisk()).servers ?? {}).toEqual({});
+    await ui.press('\u0015');
+    await ui.type(pki.caCert);
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Server for registry.example.com/* is');
+    expect((await settingsOnDisk()).servers).toEqual({ 'registry.example.com/*': { url: 'https://notary.example.com:4443', ca: pki.caCert } });
+  });
+
+  it('a pin file that cannot be used keeps the form and what was typed', async () => {
+    const notCert = join(dir, 'notes.txt');
+    await writeFile(notCert, 'just some text\n');
+    const ui = await start();
+    await add(ui, 1);
+    await ui.waitFor('Repository or prefix:');
+    await ui.type('registry.example.com/team/app');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Certificate file(s):');
+    await ui.type(notCert);
+    await ui.press(KEYS.enter);
+    await ui.waitFor('holds no PEM certificate');
+    expect(ui.frame()).toContain(`Certificate file(s): ${notCert}`);
+  });
+
+  it('a CA pin is shown on one row by its certificate, not as PEM text', async () => {
+    const pki = await makePki(join(dir, 'pki'));
+    const ui = await start();
+    await add(ui, 1);
+    await ui.waitFor('Repository or prefix:');
+    await ui.type('registry.example.com/*');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Certificate file(s):');
+    await ui.type(pki.caCert);
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Pinned registry.example.com/*');
+    const row = ui.frame().split('\n').find((l) => l.includes('Pin for'));
+    expect(row).toMatch(/Pin for \S+\s+CA trust-tui test CA/);
+    expect(ui.frame()).not.toContain('BEGIN CERTIFICATE');
+  });
 });

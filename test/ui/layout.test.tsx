@@ -111,6 +111,34 @@ describe.each([
     table(ui.frame(), 'Setting');
   });
 
+  it('a detail view keeps its frame and close hint on screen, scrolling with j/k', async () => {
+    const ui = await start(columns, rows);
+    await ui.press('\r');
+    await ui.waitFor('Tags of example.com/team/app');
+    await ui.press('j', '\r'); // signed by alice and bob
+    await ui.waitFor('example.com/team/app:release-01');
+    expectFits(ui.frame(), columns, rows);
+    expect(ui.frame()).toContain('╰');
+    expect(ui.frame()).toContain('Esc / Enter: close');
+    for (let i = 0; i < 12; i++) await ui.press('j');
+    expect(ui.frame()).toMatch(/targets\/bob: /);
+    expect(ui.frame()).toContain('╰');
+  });
+
+  it('a type-to-confirm plan keeps its input, warning and frame on screen; the changes scroll with the arrows', async () => {
+    const ui = await start(columns, rows);
+    await ui.press('\r');
+    await ui.waitFor('Tags of example.com/team/app');
+    await ui.press('d');
+    await ui.waitFor('Revoke example.com/team/app:release-00');
+    expectFits(ui.frame(), columns, rows);
+    for (const shown of ['WARNING: this cannot be undone', 'to confirm', '> ', '╰']) expect(ui.frame()).toContain(shown);
+    for (let i = 0; i < 5; i++) await ui.press('\u001B[B');
+    expect(ui.frame()).toContain('published to the server');
+    await ui.press(...'release-00');
+    expect(ui.frame()).toContain('> release-00');
+  });
+
   it('a dialog and the error banner stay within the terminal', async () => {
     const ui = await start(columns, rows);
     await ui.press('a');

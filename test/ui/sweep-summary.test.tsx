@@ -16,12 +16,12 @@ const nightly = Array.from({ length: 301 }, (_, i) => ({ tag: `n${i}`, losesLast
 // One key in both roles of a 301-tag repository: each tag appears in two items.
 const items: SweepItem[] = ['targets/releases', 'targets/owner'].map((role) => ({ gun: TOOLS, role, keyIds: [KEY_B], outcome: 'removed', tags: nightly, done: false }));
 
-async function sweepFromKeys(runSweep?: (stop: () => void) => void) {
+async function sweepFromKeys(runSweep?: (stop: () => void) => void, planned: SweepItem[] = items) {
   const services = fakeServices();
   services.planSweep = async (target): Promise<SweepPlan> => ({
     target,
     confirmText: KEY_B.slice(0, 7),
-    items,
+    items: planned,
     unreadable: [{ gun: 'example.com/team/db', problem: 'cannot reach the trust server at https://notary.test' }],
   });
   const store = createAppStore(services, { workDir: '/work' });
@@ -65,6 +65,17 @@ describe('sweep summary', () => {
     await ui.press(KEYS.enter);
     await ui.waitFor('Step 4 of 4');
     expect(ui.frame()).not.toContain('Stopped before the end');
-    expect(ui.frame()).toContain('Sweep complete');
+    const frame = ui.frame().replace(/[│╭╮╰╯─]/g, ' ').replace(/\s+/g, ' ');
+    // Every repository it read is done; the one it could not read is not claimed.
+    expect(frame).toContain('Swept every repository that could be read');
+    expect(frame).toMatch(/1 repository could not be read/);
+    expect(frame).not.toContain('Sweep complete');
+  });
+
+  it('does not say "nothing left to do" when a repository could not be read', async () => {
+    const ui = await sweepFromKeys(undefined, []);
+    const frame = ui.frame().replace(/[│╭╮╰╯─]/g, ' ').replace(/\s+/g, ' ');
+    expect(frame).not.toContain('Nothing left to do');
+    expect(frame).toMatch(/1 repository could not be read, so it is not known whether the key is used there/);
   });
 });

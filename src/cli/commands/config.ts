@@ -2,7 +2,6 @@
 import { Command } from 'commander';
 import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
-import { shortKeyId } from '../../tuf/short-key-id.js';
 
 async function withContext(cmd: Command, io: Io) {
   const g = globalOptions(cmd);
@@ -62,7 +61,7 @@ export function registerConfigCommands(program: Command, io: Io): void {
     .command('show')
     .description('Show TOFU, pins and servers')
     .action(async (_o: unknown, cmd: Command) => {
-      const { g, ctx } = await withContext(cmd, io);
+      const { g, ctx, config: c } = await withContext(cmd, io);
       const { tofu, pins, servers } = ctx.settings.data;
       emit(io, g, { tofu, pins, servers }, () =>
         [
@@ -73,7 +72,7 @@ export function registerConfigCommands(program: Command, io: Io): void {
             : 'No servers configured (docker defaults apply)',
           '',
           Object.keys(pins).length
-            ? table(['SCOPE', 'PIN'], Object.entries(pins).map(([k, v]) => [k, v.certs ? `certificates ${v.certs.map(shortKeyId).join(', ')}` : 'CA']))
+            ? table(['SCOPE', 'PIN'], Object.entries(pins).map(([k, v]) => [k, c.describePin(v)]))
             : 'No pins',
         ].join('\n'),
       );

@@ -61,6 +61,7 @@ function hostText(h: HostInfo): string {
     '',
     h.keys.length ? table(['ROLE', 'GUN', 'KEY ID', 'TYPE'], h.keys.map((k) => [k.role, k.gun ?? '', k.id, k.type])) : 'No keys',
     '',
+    ...(h.givenServer ? [`--server: ${h.givenServer.url} (${h.givenServer.state})`] : []),
     h.environmentServer ? `DOCKER_CONTENT_TRUST_SERVER: ${h.environmentServer.url} (${h.environmentServer.state})` : 'DOCKER_CONTENT_TRUST_SERVER: not set',
     h.servers.length ? table(['SCOPE', 'SERVER', 'STATE'], h.servers.map((s) => [s.scope, s.url, s.state])) : 'No servers configured',
     '',

@@ -1,13 +1,21 @@
 // `trust-tui init`, `sign`, `revoke`: the write commands of a repository.
 import { Command, InvalidArgumentError } from 'commander';
+import { digestProblem, sizeProblem } from '../../trust/manifest-input.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
 
 type ServerFlags = { server?: string; tlscacert?: string };
 
+function parseDigest(value: string): string {
+  const problem = digestProblem(value);
+  if (problem) throw new InvalidArgumentError(`a manifest digest is sha256: and 64 hex digits (${problem})`);
+  return value.trim();
+}
+
 function parseSize(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('the size must be a whole number of bytes');
+  const problem = sizeProblem(value);
+  if (problem) throw new InvalidArgumentError(`the size must be ${problem}`);
   return Number(value);
 }
 
@@ -43,7 +51,7 @@ export function registerRepoCommands(program: Command, io: Io): void {
     program
       .command('sign')
       .argument('<image>', 'repository:tag to sign')
-      .option('--digest <sha256:hex>', 'manifest digest (default: asked from the registry)')
+      .option('--digest <sha256:hex>', 'manifest digest (default: asked from the registry)', parseDigest)
       .option('--size <bytes>', 'manifest size in bytes (requires --digest)', parseSize)
       .option('--meta <name:file>', 'upload FILE (at most 256 MiB) as a blob and record it under NAME in the signature (repeatable; info shows it)', collectMeta)
       .description('Sign a tag: record its manifest digest in every role you may sign'),
@@ -104,8 +112,10 @@ export function registerRepoCommands(program: Command, io: Io): void {
       const r = await revoke.revokeRepository(ctx, image, { ...serverOptions(opts), yes: opts.yes, localOnly: opts.localOnly });
       emit(io, g, r, () =>
         r.deletedRemote
-          ? `Successfully deleted all trust data of ${r.gun} on ${r.server} and locally`
-          : `Successfully deleted the local trust data of ${r.gun}`,
+          ? `Successfully deleted all trust data of ${r.gun} on ${r.server}${r.deletedCache ? ' and locally' : ' (none was cached on this host)'}`
+          : r.deletedCache
+            ? `Successfully deleted the local trust data of ${r.gun}`
+            : `No trust data of ${r.gun} is cached on this host: nothing was deleted (check the name)`,
       );
     }
   });

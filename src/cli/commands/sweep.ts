@@ -14,7 +14,9 @@ function planText(plan: SweepPlan): string {
   const pending = plan.items.filter((i) => !i.done);
   const lines = [
     pending.length === 0
-      ? 'Nothing to do: no known repository uses it (any more).'
+      ? plan.unreadable.length
+        ? 'Nothing to do in the repositories that could be read.'
+        : 'Nothing to do: no known repository uses it (any more).'
       : table(
           ['REPOSITORY', 'ROLE', 'CHANGE', 'TAGS LOSING THEIR LAST SIGNATURE'],
           pending.map((i) => [i.gun, i.role, i.outcome, i.tags.filter((t) => t.losesLastSignature).map((t) => t.tag).join(', ') || '-']),
@@ -36,8 +38,16 @@ async function runSweepCommand(target: SweepTarget, opts: { dryRun?: boolean; ye
   const ctx = cliContext(g, io);
   const plan = await sweep.planSweep(ctx, target);
   const pending = plan.items.filter((i) => !i.done);
+  // Said last, and not a success: a repository that could not be read may still use the key.
+  const reportGap = () => {
+    const gap = sweep.sweepGap(plan);
+    if (!gap) return;
+    io.stderr(`trust-tui: ${gap}\n`);
+    throw new AlreadyReported(EXIT.error);
+  };
   if (opts.dryRun || pending.length === 0) {
     emit(io, g, plan, () => planText(plan));
+    reportGap();
     return;
   }
   if (!g.json) io.stdout(planText(plan) + '\n\n');
@@ -59,6 +69,7 @@ async function runSweepCommand(target: SweepTarget, opts: { dryRun?: boolean; ye
     io.stderr('trust-tui: some repositories failed; fix the cause and run the same sweep again to finish\n');
     throw new AlreadyReported(EXIT.error);
   }
+  reportGap();
 }
 
 export function registerSweepCommands(program: Command, io: Io): void {

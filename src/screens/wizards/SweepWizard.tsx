@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { useState } from 'react';
-import type { SweepItem, SweepOutcome } from '../../state/services.js';
+import type { SweepItem, SweepOutcome, SweepPlan } from '../../state/services.js';
+import { sweepGap } from '../../trust/sweep.js';
 import { SWEEP_STEPS, sweepStepNumber, sweepSummary, type SweepEvent, type SweepState } from '../../state/wizards/sweep.js';
 import { DataTable, type Column } from '../../ui/DataTable.js';
 import { Priority } from '../../ui/input.js';
@@ -72,7 +73,12 @@ function Body({ state, send, tableHeight }: { state: SweepState; send(e: SweepEv
               {glyph.error} Not read, so not swept ({state.plan.unreadable.length}): {state.plan.unreadable.map((u) => `${u.gun} (${u.problem}${u.hint ? `; ${u.hint.ui}` : ''})`).join('; ')}
             </Text>
           )}
-          {summary.changes === 0 && <Text color={theme.success}>{glyph.ok} Nothing left to do.</Text>}
+          {summary.changes === 0 &&
+            (sweepGap(state.plan) ? (
+              <Text color={theme.warning}>Nothing to do in the repositories that could be read; {sweepGap(state.plan)}.</Text>
+            ) : (
+              <Text color={theme.success}>{glyph.ok} Nothing left to do.</Text>
+            ))}
         </>
       );
     }
@@ -94,9 +100,9 @@ function Body({ state, send, tableHeight }: { state: SweepState; send(e: SweepEv
       return (
         <>
           <DataTable columns={outcomeColumns} rows={state.outcomes} cursor={-1} height={tableHeight} rowKey={(o) => `${o.gun} ${o.role}`} />
-          <Text color={failed || state.interrupted ? theme.warning : theme.success}>
+          <Text color={failed || state.interrupted || sweepGap(state.plan) ? theme.warning : theme.success}>
             {state.interrupted ? 'Stopped before the end: press R to finish the rest. ' : ''}
-            {failed ? `${failed} failed: press R to retry them.` : state.interrupted ? '' : `${glyph.ok} Sweep complete.`}
+            {failed ? `${failed} failed: press R to retry them.` : state.interrupted ? '' : completion(state.plan)}
           </Text>
         </>
       );
@@ -120,4 +126,10 @@ function ConfirmStep({ expected, error, send }: { expected: string; error?: stri
       {error && <Text color={theme.danger}>{glyph.error} {error}</Text>}
     </Box>
   );
+}
+
+/** The last word of a sweep that ran to the end: complete only when it read every repository. */
+function completion(plan: SweepPlan): string {
+  const gap = sweepGap(plan);
+  return gap ? `Swept every repository that could be read. ${gap}.` : `${glyph.ok} Sweep complete.`;
 }

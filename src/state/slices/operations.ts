@@ -67,32 +67,39 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
       initial: url,
       hint: 'https://notary.example.com:4443 (plain http is refused)',
       validate: (value) => problemOf(checkServerUrl(value)),
-      submit: (newUrl) =>
-        get().openModal({
-          kind: 'prompt',
-          title: `Trust server for ${prefix} (3 of 3)`,
-          label: 'CA file',
-          initial: ca,
-          hint: "PEM file of the CA that signed the server's certificate; empty: the system's CAs",
-          validate: (value) => (value.trim() ? problemOf(checkFilePath(value, 'the CA certificate file')) : undefined),
-          submit: async (caFile) => {
-            const change: ConfigChange = { kind: 'server', prefix, url: newUrl.trim(), ...(caFile.trim() ? { ca: caFile.trim() } : {}) };
-            await get().changeConfig(change, `Server for ${prefix} is ${newUrl.trim()}`);
-          },
-        }),
+      submit: (newUrl) => promptServerCa(prefix, newUrl.trim(), ca),
     });
   }
 
-  function promptPinFiles(prefix: string): void {
+  /**
+   * What only the file itself can tell (missing, a directory, not a certificate) is found when the
+   * change is made: then the form comes back with what was typed, under the error.
+   */
+  function promptServerCa(prefix: string, url: string, ca: string): void {
+    get().openModal({
+      kind: 'prompt',
+      title: `Trust server for ${prefix} (3 of 3)`,
+      label: 'CA file',
+      initial: ca,
+      hint: "PEM file of the CA that signed the server's certificate; empty: the system's CAs",
+      validate: (value) => (value.trim() ? problemOf(checkFilePath(value, 'the CA certificate file')) : undefined),
+      submit: async (caFile) => {
+        const change: ConfigChange = { kind: 'server', prefix, url, ...(caFile.trim() ? { ca: caFile.trim() } : {}) };
+        if (!(await get().changeConfig(change, `Server for ${prefix} is ${url}`))) promptServerCa(prefix, url, caFile);
+      },
+    });
+  }
+
+  function promptPinFiles(prefix: string, initial = ''): void {
     get().openModal({
       kind: 'prompt',
       title: `Trust pin for ${prefix} (2 of 2)`,
       label: 'Certificate file(s)',
-      initial: '',
+      initial,
       hint: 'PEM: root certificates whose keys must be the root, or a CA they must chain to; several: a,b',
       validate: (value) => pinFiles(value).map((f) => problemOf(checkFilePath(f, 'a PEM certificate file'))).find(Boolean) ?? (pinFiles(value).length ? undefined : 'enter the path of a PEM certificate file'),
       submit: async (value) => {
-        await get().changeConfig({ kind: 'pin', prefix, files: pinFiles(value) }, `Pinned ${prefix}`);
+        if (!(await get().changeConfig({ kind: 'pin', prefix, files: pinFiles(value) }, `Pinned ${prefix}`))) promptPinFiles(prefix, value);
       },
     });
   }

@@ -1,6 +1,7 @@
 // Signing a tag as a pure state machine: tag -> digest and size from the registry (or typed, when
 // the registry cannot say: validated as they are typed) -> review -> signing -> done. The store runs
 // the side effects of `resolving` and `signing` and feeds their results back as events.
+import { digestProblem, sizeProblem } from '../../trust/manifest-input.js';
 import type { Manifest, SignResult } from '../services.js';
 
 interface Subject {
@@ -37,24 +38,8 @@ export function signStepNumber(state: SignState): number {
 
 export const signStart = (gun: string, tag = ''): SignState => ({ step: 'tag', gun, tag });
 
-/** Why `digest` is not a manifest digest (undefined when it is): shown while it is typed. */
-export function digestProblem(digest: string): string | undefined {
-  const value = digest.trim();
-  if (/^sha256:[0-9a-f]{64}$/.test(value)) return undefined;
-  if (!value.startsWith('sha256:')) return 'starts with sha256:';
-  const hex = value.slice('sha256:'.length);
-  if (/[^0-9a-f]/.test(hex)) return 'only lowercase hex digits (0-9, a-f) after sha256:';
-  return `64 hex digits after sha256: (${hex.length} so far)`;
-}
-
-/** Why `size` is not a manifest size in bytes (undefined when it is). */
-export function sizeProblem(size: string): string | undefined {
-  const value = size.trim();
-  if (!/^\d+$/.test(value)) return 'a whole number of bytes';
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) return 'a positive number of bytes';
-  return undefined;
-}
+// One rule for typed digests and sizes, the CLI's (`sign --digest/--size`).
+export { digestProblem, sizeProblem };
 
 const typed = (s: Subject & { digest: string; size: string; registryProblem?: string }) => ({
   gun: s.gun,
