@@ -54,6 +54,11 @@ export interface SignerRow {
   tagsSigned: number;
 }
 
+/** A signer just added, with one sentence per role the publish changed (read back and verified). */
+export interface AddedSigner extends SignerRow {
+  changes: string[];
+}
+
 export interface KeyRow {
   id: string;
   /** Signer name or TUF role (`root`, `targets`, …). */
@@ -196,7 +201,7 @@ export interface Services {
   resolveManifest(gun: string, tag: string): Promise<Manifest>;
   signTag(gun: string, tag: string, manifest: Manifest, ports: OperationPorts): Promise<SignResult>;
   planRevokeTag(gun: string, tag: string): Promise<DestructivePlan>;
-  addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts): Promise<SignerRow>;
+  addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts): Promise<AddedSigner>;
   /** Removing the whole signer, or only `keyId` from that signer (no other signer is touched). */
   planRemoveSigner(gun: string, name: string, keyId?: string): Promise<DestructivePlan>;
   /** Carries out exactly `plan`, or changes nothing (refused, or the repository changed since). */

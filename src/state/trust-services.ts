@@ -11,6 +11,7 @@ import type { TrustContext } from '../trust/context.js';
 import { clearPin, clearServer, describePin, setPin, setServer, setTofu, unwatchRepository, watchRepository } from '../trust/config.js';
 import { keyRoles, signerDetail, tagDetail } from '../trust/details.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
+import { describePublishedChanges } from '../trust/published-changes.js';
 import { generateKey, listKeys, loadKey, readPrivateKeyFile } from '../trust/keys.js';
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
 import { executePlan, planSignerRemoval, planTagRevocation } from '../trust/plans.js';
@@ -141,7 +142,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     async addSigner(gun, name, keys, ports) {
       const specs = keys.map((k) => (k.from === 'keystore' ? k.id : k.path));
       const r = await addSigner(context(ports.passphrases), gun, name, specs);
-      return { name: r.signer, keyIds: r.keyIds, threshold: r.threshold, tagsSigned: 0 };
+      return { name: r.signer, keyIds: r.keyIds, threshold: r.threshold, tagsSigned: 0, changes: describePublishedChanges(r.changes) };
     },
     planRemoveSigner: (gun, name, keyId) => planSignerRemoval(context(), gun, name, keyId),
     // The user confirmed this plan in the UI; it is carried out as shown, or not at all.

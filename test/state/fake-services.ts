@@ -187,7 +187,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       world.passphrasesSeen.push(await ask(ports));
       const signer: SignerRow = { name, keyIds: keys.map((k) => (k.from === 'keystore' ? k.id : KEY_B)), threshold: 1, tagsSigned: 0 };
       world.signers[gun] = [...(world.signers[gun] ?? []), signer];
-      return signer;
+      return { ...signer, changes: [`targets/${name}: added with key(s) ${signer.keyIds.map((id) => id.slice(0, 7)).join(', ')}, threshold 1`] };
     },
     planRemoveSigner: async (gun, name, keyId) =>
       ({

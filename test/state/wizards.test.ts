@@ -90,7 +90,7 @@ describe('signer setup wizard', () => {
     expect(s).toMatchObject({ step: 'confirm', name: 'carol' });
     s = signerSetupReducer(s!, { type: 'next' });
     expect(s).toMatchObject({ step: 'adding' });
-    s = signerSetupReducer(s!, { type: 'added', signer: { name: 'carol', keyIds: [KEY_A], threshold: 1, tagsSigned: 0 } });
+    s = signerSetupReducer(s!, { type: 'added', signer: { name: 'carol', keyIds: [KEY_A], threshold: 1, tagsSigned: 0, changes: [] } });
     expect(s).toMatchObject({ step: 'done' });
   });
 

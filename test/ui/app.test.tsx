@@ -204,6 +204,7 @@ describe('wizards', () => {
     await ui.type('targets-pass');
     await ui.press(KEYS.enter);
     await ui.waitFor('alice2 can now sign');
+    expect(ui.frame()).toContain('targets/alice2: added with key(s)');
     await ui.press(KEYS.esc);
     await ui.waitFor('alice2');
     expect(services.world.calls[0]).toMatch(/^addSigner example.com\/team\/app alice2/);

@@ -40,7 +40,15 @@ function Body({ state, send }: { state: SignerSetupState; send(e: SignerSetupEve
     case 'adding':
       return <Spinner label={`Adding ${state.name} to ${state.gun} and publishing`} />;
     case 'done':
-      return <Finished message={`${glyph.ok} ${state.signer.name} can now sign ${state.gun} (keys ${state.signer.keyIds.map(shortId).join(', ')})`} send={send} />;
+      return (
+        <Finished
+          message={[
+            `${glyph.ok} ${state.signer.name} can now sign ${state.gun} (keys ${state.signer.keyIds.map(shortId).join(', ')})`,
+            ...state.signer.changes.map((c) => `  ${c}`),
+          ].join('\n')}
+          send={send}
+        />
+      );
     case 'failed':
       return <Finished message={`${glyph.error} ${state.error}`} error send={send} />;
   }

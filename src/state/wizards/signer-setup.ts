@@ -1,6 +1,6 @@
 // Guided signer setup as a pure state machine: name -> choose keys (from the keystore, or a public
 // key / certificate file, each previewed with its key id and type) -> confirm -> adding -> done.
-import type { KeyFilePreview, KeyRow, SignerKeyChoice, SignerRow } from '../services.js';
+import type { AddedSigner, KeyFilePreview, KeyRow, SignerKeyChoice } from '../services.js';
 import { keyNameProblem } from './names.js';
 
 export interface ChosenKey {
@@ -27,7 +27,7 @@ export type SignerSetupState =
   | ({ step: 'reading-file'; path: string } & KeyChoiceData)
   | { step: 'confirm'; gun: string; name: string; chosen: readonly ChosenKey[]; available: readonly KeyRow[] }
   | { step: 'adding'; gun: string; name: string; chosen: readonly ChosenKey[] }
-  | { step: 'done'; gun: string; signer: SignerRow }
+  | { step: 'done'; gun: string; signer: AddedSigner }
   | { step: 'failed'; gun: string; name: string; chosen: readonly ChosenKey[]; available: readonly KeyRow[]; error: string };
 
 export type SignerSetupEvent =
@@ -37,7 +37,7 @@ export type SignerSetupEvent =
   | { type: 'add-file'; path: string }
   | { type: 'file-read'; preview: KeyFilePreview }
   | { type: 'next' }
-  | { type: 'added'; signer: SignerRow }
+  | { type: 'added'; signer: AddedSigner }
   | { type: 'error'; message: string }
   | { type: 'back' };
 
