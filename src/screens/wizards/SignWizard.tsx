@@ -35,7 +35,7 @@ function Body({ state, send }: { state: SignState; send(e: SignEvent): void }) {
         <>
           {state.registryProblem && (
             <Text color={theme.warning}>
-              {glyph.error} The registry could not say what {state.tag} is ({state.registryProblem}): give its manifest digest and size.
+              {glyph.next} The registry could not say what {state.tag} is ({state.registryProblem}): give its manifest digest and size.
             </Text>
           )}
           <Field label="Tag">{state.tag}</Field>
