@@ -16,6 +16,14 @@ describe('usage errors', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('sign with a malformed reference says only what is wrong with it, never that it is signing', async () => {
+    const r = await tt(['sign', 'registry.example.com/te am:v1', '--digest', `sha256:${'a'.repeat(64)}`, '--size', '3', '--server', 'https://127.0.0.1:9']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^trust-tui: invalid reference format: it contains a space/)]);
+    expect(snapshotDir(tt.trustDir)).toEqual({});
+  });
+
   it('sign --size without --digest', async () => {
     const r = await tt(['sign', 'registry.example.com/team/app:v1', '--size', '10', '--server', 'https://127.0.0.1:9']);
     expect(r.code).toBe(2);

@@ -60,11 +60,13 @@ export function registerRepoCommands(program: Command, io: Io): void {
       // A size alone would be silently replaced by the registry's: refuse it instead.
       if (opts.size !== undefined && opts.digest === undefined) cmd.error('error: option --size requires --digest (the size of that manifest)');
       const g = globalOptions(cmd);
-      const [{ cliContext }, { sign }, { describePublishedChange }] = await Promise.all([
+      const [{ cliContext }, { sign }, { describePublishedChange }, { parseReference }] = await Promise.all([
         import('../context.js'),
         import('../../trust/sign.js'),
         import('../../trust/published-changes.js'),
+        import('../../registry/reference.js'),
       ]);
+      parseReference(image); // a malformed reference fails before anything claims to be signing
       if (!g.json) io.stdout(`Signing and pushing trust data for ${image}...\n`);
       const r = await sign(cliContext(g, io), image, { ...serverOptions(opts), digest: opts.digest, size: opts.size, meta: opts.meta });
       emit(io, g, r, () =>
