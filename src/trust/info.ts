@@ -12,6 +12,7 @@ import { InputError } from './errors.js';
 import { openRepository } from './repository.js';
 import type { JsonValue } from '../tuf/canonical.js';
 import { hintOf } from '../tuf/errors.js';
+import { ServerTimeoutError } from '../notary/http-errors.js';
 import { RELEASES_ROLE, REPO_ADMIN, type DelegationInfo } from '../tuf/repository-view.js';
 
 export interface TagInfo {
@@ -131,8 +132,9 @@ async function probe(ctx: TrustContext, url: string, options: ServerOptions & { 
     await client.ping();
     return 'online';
   } catch (e) {
-    // Host info is the command line's: its form of the next step.
-    const hint = hintOf(e, 'cli');
+    // Host info is the command line's: its form of the next step. A probe is bounded on its own
+    // (--timeout does not lengthen it), so a hung server gets no advice to wait longer.
+    const hint = e instanceof ServerTimeoutError ? 'is the server up?' : hintOf(e, 'cli');
     return `offline: ${(e as Error).message.split('\n')[0]}${hint ? ` — ${hint}` : ''}`;
   }
 }

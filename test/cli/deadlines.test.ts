@@ -102,6 +102,17 @@ describe('deadlines', () => {
     hungWithin(r, 12_000, `GET https://${host}/v2/: the TLS handshake did not complete within 5s`);
   });
 
+  it("info's probe of a server that hangs after the handshake gives up on its own bound, with no advice to wait longer", async () => {
+    const hanging = await listen(https.createServer({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) }, () => undefined));
+    listeners.push(hanging);
+    const url = `https://127.0.0.1:${hanging.port}`;
+    const r = await timed(['--json', 'info', '--server', url, '--tlscacert', pki.caCert]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.ms).toBeLessThan(12_000);
+    const state = (JSON.parse(r.stdout) as { givenServer: { state: string } }).givenServer.state;
+    expect(state).toMatch(/^offline: GET .* did not answer within 5s — is the server up\?$/);
+  });
+
   it('refuses a --timeout that is not a duration (usage error)', async () => {
     const r = await tt(['--timeout', 'soon', 'inspect', 'registry.example.com/team/app']);
     expect(r.code).toBe(2);
