@@ -7,11 +7,13 @@ import { theme } from '../ui/theme.js';
 import { expiryText, warns } from './format.js';
 import { ListScreen } from './ListScreen.js';
 
+// On a narrow terminal the counts go first (the Tags and Signers screens show them); the expiry, the
+// column that warns, stays as long as the name and the state.
 const columns: Column<RepoRow>[] = [
-  { title: 'Repository', priority: 5, minWidth: 28, shorten: 'middle', value: (r) => r.gun },
-  { title: 'Tags', width: 6, priority: 3, align: 'right', value: (r) => String(r.tagCount) },
-  { title: 'Signers', width: 8, priority: 2, align: 'right', value: (r) => String(r.signerCount) },
-  { title: 'Earliest expiry', width: 24, priority: 1, value: (r) => expiryText(r.earliestExpiry, r.expiryState), color: (r) => (warns(r.expiryState) ? theme.warning : undefined) },
+  { title: 'Repository', priority: 5, minWidth: 24, shorten: 'middle', value: (r) => r.gun },
+  { title: 'Tags', width: 6, priority: 2, align: 'right', value: (r) => String(r.tagCount) },
+  { title: 'Signers', width: 8, priority: 1, align: 'right', value: (r) => String(r.signerCount) },
+  { title: 'Earliest expiry', width: 24, priority: 3, value: (r) => expiryText(r.earliestExpiry, r.expiryState), color: (r) => (warns(r.expiryState) ? theme.warning : undefined) },
   { title: 'State', width: 8, priority: 4, value: (r) => r.state, color: (r) => (r.state === 'offline' || r.state === 'error' ? theme.danger : undefined) },
 ];
 
