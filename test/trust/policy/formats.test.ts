@@ -197,6 +197,7 @@ describe('export policy builders', () => {
       expect(run([keys.alice![0]!, keys.team![0]!])).toMatchObject({ code: 1, stdout: expect.stringContaining('not signed by team') });
       expect(run([keys.alice![0]!, ...keys.team!])).toMatchObject({ code: 0 });
       expect(run([keys.alice![0]!, keys.bob![0]!], 'registry.example.com/other/app@sha256:00')).toMatchObject({ code: 2 });
+      expect(run([keys.alice![0]!, keys.bob![0]!], '')).toMatchObject({ code: 2, stdout: expect.stringContaining('usage:') });
     });
   });
 });
