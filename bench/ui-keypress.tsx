@@ -41,6 +41,7 @@ const services: Services = {
   addSigner: unused,
   planRemoveSigner: unused,
   executePlan: unused,
+  exportPolicy: unused,
   planSweep: unused,
   runSweep: unused,
 };

@@ -34,6 +34,7 @@ export function SignersScreen({ height }: { height: number }) {
         'signers.remove': () => void actions.confirmRemoveSelectedSigner(),
         'signers.removeKey': () => actions.chooseSignerKeyToRemove(),
         'signers.sweep': () => actions.sweepSelectedSigner(),
+        'signers.exportPolicy': () => actions.startPolicyExport(),
       }}
       emptyHint={gun ? <Text>No signers yet. Press a to add one.</Text> : <Text>No repository chosen: press 1, then Enter on a repository.</Text>}
     />

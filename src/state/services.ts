@@ -173,6 +173,20 @@ export interface OperationPorts {
   signal?: AbortSignal;
 }
 
+/** The policy formats the UI offers (Notation needs certificate files: the command line does it). */
+export type UiPolicyFormat = 'kyverno' | 'policy-controller' | 'connaisseur' | 'cosign-cmd';
+
+/** An exported policy as the UI shows it (src/trust/policy/export-policy.ts). */
+export interface ExportedPolicy {
+  gun: string;
+  threshold: number;
+  signers: string[];
+  /** The snippet, caveats included as comments. */
+  content: string;
+  /** Where it was written (absolute path), when a file was asked for. */
+  written?: string;
+}
+
 export interface Services {
   // Keys (src/trust/keys.ts)
   listKeys(): Promise<KeyRow[]>;
@@ -206,6 +220,10 @@ export interface Services {
   planRemoveSigner(gun: string, name: string, keyId?: string): Promise<DestructivePlan>;
   /** Carries out exactly `plan`, or changes nothing (refused, or the repository changed since). */
   executePlan(plan: DestructivePlan, ports: OperationPorts): Promise<PlanOutcome>;
+
+  // Policy export (read-only: verified trust data in, a file out)
+  /** What "signed by k of the repository's signers" means for `format`; written to `output` when given. */
+  exportPolicy(gun: string, format: UiPolicyFormat, threshold: number, output?: string): Promise<ExportedPolicy>;
 
   // Compromised-key sweep (one resumable operation across all known repositories)
   planSweep(target: SweepTarget): Promise<SweepPlan>;

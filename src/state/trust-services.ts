@@ -19,6 +19,8 @@ import { resolveManifest, sign } from '../trust/sign.js';
 import { publicKeyFromPem } from '../trust/signer-keys.js';
 import { addSigner } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
+import { exportPolicy } from '../trust/policy/export-policy.js';
+import { writePolicy } from '../trust/policy/write.js';
 import { keyUsage } from '../trust/key-usage.js';
 import { type ConfigChange, type ConfigView, type KeyFilePreview, type Services } from './services.js';
 
@@ -147,6 +149,11 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     planRemoveSigner: (gun, name, keyId) => planSignerRemoval(context(), gun, name, keyId),
     // The user confirmed this plan in the UI; it is carried out as shown, or not at all.
     executePlan: (plan, ports) => executePlan(context(ports.passphrases), plan),
+    async exportPolicy(gun, format, threshold, output) {
+      const r = await exportPolicy(context(), gun, { format, threshold });
+      const [written] = output ? await writePolicy(format, r.files, output) : [];
+      return { gun: r.gun, threshold: r.threshold, signers: r.signers.map((s) => s.name), content: r.files[0]!.content, ...(written ? { written } : {}) };
+    },
     planSweep: (target) => planSweep(context(), target),
     async runSweep(plan, ports, onProgress) {
       const outcomes = await runSweep(context(ports.passphrases), plan, { ...(ports.signal ? { signal: ports.signal } : {}), onProgress });

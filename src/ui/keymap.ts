@@ -45,6 +45,7 @@ export const KEYMAP = {
   'signers.remove': { bindings: [k('d')], description: 'remove the selected signer (type its name to confirm)', hint: 'remove', scope: 'signers' },
   'signers.removeKey': { bindings: [k('x')], description: 'remove one key of the selected signer', hint: 'remove key', scope: 'signers' },
   'signers.sweep': { bindings: [k('S')], description: 'a contributor left: sweep all keys of this signer from every known repository', hint: 'sweep', scope: 'signers' },
+  'signers.exportPolicy': { bindings: [k('P')], description: 'export a verification policy (Kyverno, policy-controller, Connaisseur, cosign script) requiring k of the signers', hint: 'policy', scope: 'signers' },
   'signers.copy': { bindings: [k('y')], description: "copy the selected signer's key ID(s) to the clipboard (OSC 52)", hint: 'copy', scope: 'signers' },
   'keys.import': { bindings: [k('i')], description: 'import a private key file (guided)', hint: 'import', scope: 'keys' },
   'keys.generate': { bindings: [k('n')], description: 'generate a new signing key', hint: 'new', scope: 'keys' },

@@ -215,6 +215,11 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       const changes = plan.kind === 'revoke-tag' ? [`tag ${plan.tag} removed`] : [];
       return { plan, changes, tagsNoLongerReleased: [], message: changes.length ? `${plan.doneMessage}: ${changes.join('; ')}` : plan.doneMessage };
     },
+    exportPolicy: async (gun, format, threshold, output) => {
+      record(`exportPolicy ${gun} ${format} ${threshold}${output ? ` ${output}` : ''}`);
+      const signers = (world.signers[gun] ?? []).map((s) => s.name);
+      return { gun, threshold, signers, content: `# ${format}\nkind: Fake\n`, ...(output ? { written: output } : {}) };
+    },
     planSweep: async (target) => {
       record(`planSweep ${JSON.stringify(target)}`);
       const items = ['example.com/team/app', 'example.com/team/db'].map((gun) => ({

@@ -1,10 +1,12 @@
 // The screens' mutating actions. Each one shows what will change and asks first (type-to-confirm for
 // high impact, y/N for low), then runs the trust operation through Services with a spinner.
+import path from 'node:path';
 import { checkFilePath, checkRepositoryName, checkScope, checkServerUrl, problemOf } from '../../trust/config-rules.js';
 import { customDataGroups } from '../../trust/custom-data.js';
+import { policyFileName } from '../../trust/policy/common.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { selectedRow } from '../list.js';
-import type { ConfigChange, DestructivePlan, SignerDetail, TagDetail } from '../services.js';
+import type { ConfigChange, DestructivePlan, ExportedPolicy, SignerDetail, TagDetail, UiPolicyFormat } from '../services.js';
 import type { SliceContext } from '../store.js';
 
 export interface OperationSlice {
@@ -23,6 +25,8 @@ export interface OperationSlice {
   executePlan(plan: DestructivePlan): Promise<boolean>;
   sweepSelectedKey(): void;
   sweepSelectedSigner(): void;
+  /** Signers screen: format, then k of n, then the file; shows the policy and where it went. */
+  startPolicyExport(): void;
   /** Enter on a Config row: toggle TOFU (asks first), edit a server URL. */
   editSelectedConfig(): void;
   promptAddConfig(): void;
@@ -43,6 +47,19 @@ export function planLines(plan: DestructivePlan): string[] {
 }
 
 export function createOperationSlice({ set, get, services, options }: SliceContext): OperationSlice {
+  const showPolicy = async (gun: string, format: UiPolicyFormat, threshold: number, output: string | undefined) => {
+    let policy: ExportedPolicy | undefined;
+    await get().runTask(`Exporting the ${format} policy of ${gun}`, async () => {
+      policy = await services.exportPolicy(gun, format, threshold, output);
+      return policy.written ? `Wrote ${policy.written}` : undefined;
+    });
+    if (!policy) return;
+    get().openModal({
+      kind: 'detail',
+      title: `${format} policy: ${policy.threshold} of ${policy.signers.length} signer(s) of ${gun}`,
+      lines: [policy.written ? `Written to ${policy.written}` : 'Not written to a file.', '', ...policy.content.trimEnd().split('\n')],
+    });
+  };
   const ports = (signal: AbortSignal) => ({ passphrases: get().passphrases, signal });
   const refuseReadOnly = () => {
     if (options.readOnly) set({ status: 'Read-only mode: changes are disabled' });
@@ -270,6 +287,46 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
       const signer = selectedRow(get().lists.signers);
       // Like `trust-tui sweep signer NAME`: every repository this host knows, not only the open one.
       if (signer && !refuseReadOnly()) get().startSweep({ kind: 'signer', name: signer.name });
+    },
+
+    startPolicyExport() {
+      const gun = get().gun;
+      const n = get().lists.signers.rows.length;
+      if (!gun || n === 0) {
+        set({ status: gun ? 'No signers to require: add one first (a)' : 'No repository chosen' });
+        return;
+      }
+      const formats: { label: string; value: UiPolicyFormat }[] = [
+        { label: 'Kyverno ClusterPolicy (cosign signatures)', value: 'kyverno' },
+        { label: 'sigstore policy-controller ClusterImagePolicy', value: 'policy-controller' },
+        { label: 'Connaisseur Helm values', value: 'connaisseur' },
+        { label: 'cosign verify script for CI', value: 'cosign-cmd' },
+      ];
+      get().openModal({
+        kind: 'choose',
+        title: `Export a policy for ${gun} (Notation: trust-tui export policy --notation)`,
+        options: formats,
+        choose: (value) => {
+          const format = value as UiPolicyFormat;
+          get().openModal({
+            kind: 'prompt',
+            title: `How many of the ${n} signer(s) must have signed?`,
+            label: 'Threshold',
+            initial: String(n),
+            validate: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= n ? undefined : `a whole number from 1 to ${n}`),
+            submit: (k) => {
+              get().openModal({
+                kind: 'prompt',
+                title: 'Write the policy to a file',
+                label: 'File',
+                initial: path.join(options.workDir, policyFileName(gun, format)),
+                hint: 'Empty: only show it',
+                submit: (file) => void showPolicy(gun, format, Number(k), file.trim() || undefined),
+              });
+            },
+          });
+        },
+      });
     },
 
     editSelectedConfig() {

@@ -51,6 +51,21 @@ export function resourceName(gun: string, suffix = ''): string {
   return `${base.slice(0, 63 - tail.length - 9).replace(/-+$/, '')}-${hash}${tail}`;
 }
 
+/** The file a single-file policy is written to by default (`--output DIR`, the UI's suggestion). */
+export function policyFileName(gun: string, format: Exclude<PolicyFormat, 'notation'>): string {
+  const name = resourceName(gun);
+  switch (format) {
+    case 'kyverno':
+      return `${name}.kyverno.yaml`;
+    case 'policy-controller':
+      return `${name}.cip.yaml`;
+    case 'connaisseur':
+      return `${name}.connaisseur-values.yaml`;
+    case 'cosign-cmd':
+      return `verify-${name}.sh`;
+  }
+}
+
 /** A file name piece for a signer (docker's names are already safe; notary's nested roles may not be). */
 export function fileSafe(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]+/g, '_');

@@ -3,7 +3,7 @@
 // are required, `required` (every signer by name). Connaisseur counts trust roots, so a signer with
 // several keys cannot be expressed without counting twice: such a selection is refused.
 import { InputError } from '../errors.js';
-import { imagePatterns, resourceName, yamlDocument, yamlStream, type BuiltPolicy, type PolicyInput } from './common.js';
+import { imagePatterns, policyFileName, resourceName, yamlDocument, yamlStream, type BuiltPolicy, type PolicyInput } from './common.js';
 
 export function connaisseurValues(input: PolicyInput): BuiltPolicy {
   const several = input.signers.find((s) => s.keys.length > 1);
@@ -43,7 +43,7 @@ export function connaisseurValues(input: PolicyInput): BuiltPolicy {
     'Merge into the values of the Connaisseur Helm chart: the validator goes into application.validators, the rules into application.policy (keep your other entries).',
   ];
   return {
-    files: [{ path: `${validator}.connaisseur-values.yaml`, content: yamlStream(header, [yamlDocument(values)]), mode: 0o644 }],
+    files: [{ path: policyFileName(input.gun, 'connaisseur'), content: yamlStream(header, [yamlDocument(values)]), mode: 0o644 }],
     caveatsInline: true,
     scope,
   };

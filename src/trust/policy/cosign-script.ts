@@ -2,7 +2,7 @@
 // each key and counts the signers whose keys verified against k (cosign has no threshold of its own).
 // cosign v3 reads only Sigstore bundles once any exists for a digest; a key whose signature is a
 // legacy `.sig` layer is retried with --new-bundle-format=false.
-import { commentLines, keyFileNames, resourceName, type BuiltPolicy, type PolicyInput } from './common.js';
+import { commentLines, keyFileNames, policyFileName, type BuiltPolicy, type PolicyInput } from './common.js';
 import { keysRequired } from './signers.js';
 
 /** Single-quoted for bash. */
@@ -71,7 +71,7 @@ export function cosignScript(input: PolicyInput): BuiltPolicy {
     '',
   ];
   return {
-    files: [{ path: `verify-${resourceName(input.gun)}.sh`, content: lines.join('\n'), mode: 0o755 }],
+    files: [{ path: policyFileName(input.gun, 'cosign-cmd'), content: lines.join('\n'), mode: 0o755 }],
     caveatsInline: true,
     scope: [`${input.gun}@sha256:*`, `${input.gun}:*`],
   };

@@ -2,7 +2,7 @@
 // `type: Cosign` reads). The k of n is one attestor set whose entries are nested sets, one per
 // signer: Kyverno splits a publicKeys string holding several PEM blocks into sibling entries, so a
 // signer's keys sit in their own nested set and can only ever count once.
-import { imagePatterns, resourceName, yamlDocument, yamlStream, type BuiltPolicy, type PolicyInput } from './common.js';
+import { imagePatterns, policyFileName, resourceName, yamlDocument, yamlStream, type BuiltPolicy, type PolicyInput } from './common.js';
 import { keysRequired } from './signers.js';
 
 export function kyvernoPolicy(input: PolicyInput): BuiltPolicy {
@@ -61,7 +61,7 @@ export function kyvernoPolicy(input: PolicyInput): BuiltPolicy {
     text: `signer ${s.name}: ${s.keys.length} key(s), ${keysRequired(s)} of them must have signed`,
   }));
   return {
-    files: [{ path: `${resourceName(input.gun)}.kyverno.yaml`, content: yamlStream(input.caveats, [yamlDocument(policy, comments)]), mode: 0o644 }],
+    files: [{ path: policyFileName(input.gun, 'kyverno'), content: yamlStream(input.caveats, [yamlDocument(policy, comments)]), mode: 0o644 }],
     caveatsInline: true,
     scope,
   };

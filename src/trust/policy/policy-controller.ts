@@ -5,7 +5,7 @@
 // authority plus a Rego `spec.policy` counting signers over `authorityMatches` (which lists the
 // authorities that verified). A key authority without `ctlog` skips the transparency log
 // (policy-controller pkg/webhook/validator.go, checkOptsFromAuthority).
-import { imagePatterns, resourceName, yamlDocument, yamlStream, type BuiltPolicy, type PolicyInput } from './common.js';
+import { imagePatterns, policyFileName, resourceName, yamlDocument, yamlStream, type BuiltPolicy, type PolicyInput } from './common.js';
 import { keysRequired, type PolicySigner } from './signers.js';
 
 /** policy-controller matches globs against Docker Hub images as index.docker.io/… */
@@ -66,7 +66,7 @@ export function policyControllerPolicy(input: PolicyInput): BuiltPolicy {
         ),
       ];
   return {
-    files: [{ path: `${resourceName(input.gun)}.cip.yaml`, content: yamlStream(input.caveats, documents), mode: 0o644 }],
+    files: [{ path: policyFileName(input.gun, 'policy-controller'), content: yamlStream(input.caveats, documents), mode: 0o644 }],
     caveatsInline: true,
     scope,
   };
