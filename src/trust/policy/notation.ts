@@ -31,7 +31,7 @@ export function notationPolicy(input: PolicyInput, certificates: readonly Signer
     throw new InputError(`Notation needs each signer's certificate; none was given for ${names}`, {
       hint: {
         cli: `pass --certificate NAME=FILE for each (the file trust-tui export notation --as NAME writes), or leave them out with --signers`,
-        ui: 'give a certificate file for each signer (trust-tui export notation --as NAME writes it)',
+        ui: 'ask each signer for the certificate their Notation export makes',
       },
     });
   }
