@@ -6,6 +6,7 @@ import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { processIo, type Io } from './output.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerExportSignatureCommands } from './commands/export-signatures.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerKeyCommands } from './commands/key.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: Io): Command {
   registerSignerCommands(program, io);
   registerSweepCommands(program, io);
   registerInfoCommand(program, io);
+  registerExportSignatureCommands(program, io);
   registerDemoCommand(program, io);
   registerServerCommand(program, io);
   for (const cmd of program.commands) applyDefaults(cmd, io);
