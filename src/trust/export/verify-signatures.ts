@@ -104,7 +104,7 @@ export function checkBundle(bundle: Uint8Array, keys: readonly KeyObject[], expe
 }
 
 function spkiOf(key: KeyObject): string {
-  return createPublicKey(key).export({ type: 'spki', format: 'der' }).toString('base64');
+  return (key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' }).toString('base64');
 }
 
 /**
