@@ -130,6 +130,8 @@ async function signingKey(ctx: TrustContext, signer: DctSigner, gun: string): Pr
 
 export async function exportSignatures(ctx: TrustContext, target: ExportTarget, inputs: readonly string[], options: ExportOptions = {}): Promise<ExportOutcome> {
   if (inputs.length === 0) throw new InputError('name at least one repository (REPO or REPO:TAG)');
+  if (options.admin && options.signer) throw new InputError('give either --as NAME or --admin, not both');
+  if (!options.admin && !options.signer) throw new InputError('say whose signatures to export with --as NAME (or --admin for the repository key)');
   const groups = groupByRepository(inputs);
   const outcome: ExportOutcome = { repositories: [], failures: [] };
   for (const group of groups) {
