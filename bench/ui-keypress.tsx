@@ -43,6 +43,8 @@ const services: Services = {
   executePlan: unused,
   planSweep: unused,
   runSweep: unused,
+  exportReport: unused,
+  exportSignatures: unused,
 };
 
 const store = createAppStore(services);

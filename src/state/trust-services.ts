@@ -20,6 +20,9 @@ import { publicKeyFromPem } from '../trust/signer-keys.js';
 import { addSigner } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
 import { keyUsage } from '../trust/key-usage.js';
+import { REPO_ADMIN } from '../trust/export/dct-signers.js';
+import { exportLines, exportSignatures, FORMATS_OF } from '../trust/export/export-signatures.js';
+import { exportStatus, pendingTags, statusLines } from '../trust/export/export-status.js';
 import { type ConfigChange, type ConfigView, type KeyFilePreview, type Services } from './services.js';
 
 export interface TrustServicesOptions {
@@ -147,6 +150,21 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     planRemoveSigner: (gun, name, keyId) => planSignerRemoval(context(), gun, name, keyId),
     // The user confirmed this plan in the UI; it is carried out as shown, or not at all.
     executePlan: (plan, ports) => executePlan(context(ports.passphrases), plan),
+    async exportReport(gun) {
+      const outcome = await exportStatus(context(), [gun], { notation: true });
+      if (outcome.failures[0]) throw outcome.failures[0].error;
+      const status = outcome.repositories[0]!;
+      const pending = Object.fromEntries(
+        status.held.map((signer) => [signer, { cosign: pendingTags(status, signer, FORMATS_OF.cosign), notation: pendingTags(status, signer, FORMATS_OF.notation) }]),
+      );
+      return { gun: status.gun, lines: statusLines(status), held: status.held, pending };
+    },
+    async exportSignatures(gun, signer, format, ports) {
+      const who = signer === REPO_ADMIN ? { admin: true } : { signer };
+      const outcome = await exportSignatures(context(ports.passphrases), format, [gun], who);
+      if (outcome.failures[0]) throw outcome.failures[0].error;
+      return exportLines(outcome.repositories[0]!);
+    },
     planSweep: (target) => planSweep(context(), target),
     async runSweep(plan, ports, onProgress) {
       const outcomes = await runSweep(context(ports.passphrases), plan, { ...(ports.signal ? { signal: ports.signal } : {}), onProgress });

@@ -254,3 +254,21 @@ async function exportRepository(
 export function describeSigner(signer: { name: string }): string {
   return signer.name === REPO_ADMIN ? 'the repository key' : signer.name;
 }
+
+/** The result as lines (the UI's view): per tag what was written, already there or skipped. */
+export function exportLines(r: RepositoryExport): string[] {
+  const label: Record<SignatureFormat, string> = { sig: '.sig', bundle: 'bundle', notation: 'notation' };
+  const lines = r.tags.length === 0 ? [`No released tag signed by ${describeSigner({ name: r.signer })}.`] : [];
+  for (const t of r.tags) {
+    if (t.state === 'skipped') lines.push(`${t.tag}: skipped: ${t.reason}`);
+    else {
+      const written = t.formats.filter((f) => f.action === 'written').map((f) => label[f.format]);
+      const present = t.formats.filter((f) => f.action === 'already-present').map((f) => label[f.format]);
+      lines.push(`${t.tag}: ${[written.length ? `written and verified: ${written.join(', ')}` : '', present.length ? `already there: ${present.join(', ')}` : ''].filter(Boolean).join('; ')}`);
+    }
+  }
+  if (r.certificate) {
+    lines.push('', `Notation certificate: ${r.certificate.path}`, `Give it to whoever writes the Notation trust policy.`);
+  }
+  return lines;
+}

@@ -51,6 +51,8 @@ export interface RepositoryExportStatus {
   unexportable: UnexportableTag[];
   /** Every tag has every signer's signatures in every required format. */
   complete: boolean;
+  /** Signers (REPO_ADMIN for the repository key) whose key this host holds: who can export from here. */
+  held: string[];
 }
 
 export interface StatusOutcome {
@@ -127,7 +129,41 @@ async function repositoryStatus(ctx: TrustContext, reference: ImageReference, wa
     });
   }
   const shownUnexportable = unexportable.filter((u) => wanted === 'all' || wanted.has(u.tag));
-  return { gun: repo.gun, required, tags: rows, unexportable: shownUnexportable, complete: rows.every((r) => r.complete) && shownUnexportable.length === 0 };
+  const held: string[] = [];
+  for (const signer of signers.values()) {
+    if (await someKeyHeld(ctx, signer.keys.map((k) => k.canonicalId))) held.push(signer.name);
+  }
+  return { gun: repo.gun, required, tags: rows, unexportable: shownUnexportable, complete: rows.every((r) => r.complete) && shownUnexportable.length === 0, held };
+}
+
+async function someKeyHeld(ctx: TrustContext, ids: readonly string[]): Promise<boolean> {
+  for (const id of ids) if (await ctx.keys.has(id)) return true;
+  return false;
+}
+
+const FORMAT_LABEL: Record<SignatureFormat, string> = { sig: '.sig', bundle: 'bundle', notation: 'notation' };
+const STATE_LABEL = { verified: 'verified', invalid: 'NOT VERIFYING', missing: 'missing' } as const;
+
+/** The report as lines (the UI's view): per tag its summary, then each signer's formats. */
+export function statusLines(status: RepositoryExportStatus): string[] {
+  const lines = [`Required formats: ${status.required.map((f) => FORMAT_LABEL[f]).join(', ')}`];
+  if (status.tags.length === 0) lines.push('No released tags.');
+  for (const t of status.tags) {
+    lines.push('', `${t.tag} (${t.digest.slice(0, 19)}…): ${t.summary}`);
+    for (const s of t.signers) {
+      lines.push(`  ${s.signer}: ${s.formats.map((f) => `${FORMAT_LABEL[f.format]} ${STATE_LABEL[f.state]}`).join(', ')}`);
+      for (const f of s.formats) if (f.problem) lines.push(`    ${FORMAT_LABEL[f.format]}: ${f.problem}`);
+    }
+  }
+  for (const u of status.unexportable) lines.push('', `${u.tag}: cannot be exported: ${u.reason}`);
+  return lines;
+}
+
+/** Tags `signer` still has to export (registry matches, some required format missing). */
+export function pendingTags(status: RepositoryExportStatus, signer: string, formats: readonly SignatureFormat[]): string[] {
+  return status.tags
+    .filter((t) => t.registry === 'matches' && t.signers.some((s) => s.signer === signer && formats.some((f) => s.formats.find((x) => x.format === f)?.state !== 'verified')))
+    .map((t) => t.tag);
 }
 
 /** The registry's manifest for the tag, and the signed manifest's descriptor when the registry still has it. */
