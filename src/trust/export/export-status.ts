@@ -142,7 +142,7 @@ async function someKeyHeld(ctx: TrustContext, ids: readonly string[]): Promise<b
 }
 
 const FORMAT_LABEL: Record<SignatureFormat, string> = { sig: '.sig', bundle: 'bundle', notation: 'notation' };
-const STATE_LABEL = { verified: 'verified', invalid: 'NOT VERIFYING', missing: 'missing' } as const;
+const STATE_LABEL = { verified: 'verified', invalid: 'INVALID', missing: 'missing' } as const;
 
 /** The report as lines (the UI's view): per tag its summary, then each signer's formats. */
 export function statusLines(status: RepositoryExportStatus): string[] {
