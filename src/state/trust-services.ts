@@ -151,7 +151,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     // The user confirmed this plan in the UI; it is carried out as shown, or not at all.
     executePlan: (plan, ports) => executePlan(context(ports.passphrases), plan),
     async exportReport(gun) {
-      const outcome = await exportStatus(context(), [gun], { notation: true });
+      const outcome = await exportStatus(context(), [gun]);
       if (outcome.failures[0]) throw outcome.failures[0].error;
       const status = outcome.repositories[0]!;
       const pending = Object.fromEntries(

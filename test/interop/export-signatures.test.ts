@@ -35,6 +35,7 @@ import {
   type OciDescriptor,
 } from '../helpers/signature-verifiers.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { createTrustServices } from '../../src/state/trust-services.js';
 
 afterAll(stopAllPeers);
 
@@ -301,6 +302,19 @@ describe('export of DCT signatures to cosign and Notation formats', () => {
     const after = [(await sigImage(v1.digest)).bytes, (await getManifest(registry, path_, v1.digest.replace(':', '-'))).bytes];
     expect(after[0]!.equals(before[0]!)).toBe(true);
     expect(after[1]!.equals(before[1]!)).toBe(true);
+  });
+
+  it("the UI's report (Tags screen, x) reads the same registry and trust data", async () => {
+    const services = createTrustServices({
+      trustDir: tt.trustDir,
+      configDir: tt.configDir,
+      env: { ...process.env, DOCKER_CONFIG: docker.dockerConfig, DOCKER_CONTENT_TRUST_SERVER: server.url, TRUST_TUI_ALLOW_HTTP_LOOPBACK: '0' },
+    });
+    const report = await services.exportReport(repo);
+    expect(report.lines).toContain(`v1 (${v1.digest.slice(0, 19)}…): 2 of 2 exported`);
+    expect(report.lines).toContain('  alice: .sig verified, bundle verified, notation verified');
+    expect(report.held.sort()).toEqual(['Repo Admin', 'alice', 'bob']);
+    expect(report.pending.alice).toEqual({ cosign: [], notation: [] });
   });
 
   it('refuses an unknown signer, naming the signers, and a signer whose key is not on this host', async () => {
