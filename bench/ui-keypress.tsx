@@ -44,6 +44,8 @@ const services: Services = {
   exportPolicy: unused,
   planSweep: unused,
   runSweep: unused,
+  exportReport: unused,
+  exportSignatures: unused,
 };
 
 const store = createAppStore(services);

@@ -4,6 +4,8 @@ export const EXIT = {
   error: 1,
   usage: 2,
   cancelled: 3,
+  /** `export status`: some signer has not exported a tag yet (or a tag cannot be exported). */
+  incomplete: 4,
 } as const;
 
 export const EXIT_CODES_HELP = `
@@ -11,4 +13,5 @@ Exit codes:
   0  success
   1  error (the message on stderr says what and what to do)
   2  usage error (unknown command or option, missing argument, contradictory options)
-  3  cancelled at a confirmation prompt (nothing was changed)`;
+  3  cancelled at a confirmation prompt (nothing was changed)
+  4  export status: the migration is not complete (a signer has still to export a tag)`;

@@ -7,6 +7,7 @@ import { processIo, type Io } from './output.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerExportPolicyCommand } from './commands/export-policy.js';
+import { registerExportSignatureCommands } from './commands/export-signatures.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerKeyCommands } from './commands/key.js';
@@ -37,8 +38,9 @@ export function buildProgram(io: Io): Command {
   registerInspectCommand(program, io);
   registerSignerCommands(program, io);
   registerSweepCommands(program, io);
-  registerExportPolicyCommand(program, io);
   registerInfoCommand(program, io);
+  registerExportSignatureCommands(program, io);
+  registerExportPolicyCommand(program, io);
   registerDemoCommand(program, io);
   registerServerCommand(program, io);
   for (const cmd of program.commands) applyDefaults(cmd, io);

@@ -1,5 +1,7 @@
 // OCI distribution API client: what `sign` needs from a registry. Resolves a tag to the manifest
-// digest and byte length that docker signs, and uploads blobs for `sign --meta`.
+// digest and byte length that docker signs, and uploads blobs for `sign --meta`. For the signature
+// export: manifests read and written by tag or digest, and the referrers of a manifest (the
+// referrers API, else the referrers tag schema's `sha256-<hex>` index).
 // Spec: https://github.com/opencontainers/distribution-spec/blob/main/spec.md
 //
 // Transport: https always, with CAs from `$DOCKER_CONFIG/tls/<host>/` (plus `tls`). Plain http
@@ -35,6 +37,33 @@ export interface ManifestDescriptor {
   /** Byte length of the manifest: the target length. */
   size: number;
   mediaType: string;
+}
+
+/** A manifest read by tag or digest: its bytes, checked against its digest. */
+export interface FetchedManifest extends ManifestDescriptor {
+  bytes: Uint8Array;
+}
+
+/** One entry of a referrers list (an OCI index's `manifests`). */
+export interface ReferrerDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+export interface Referrers {
+  /** True when the registry answers the referrers API; false: read from the fallback tag. */
+  api: boolean;
+  manifests: ReferrerDescriptor[];
+  /** The fallback index as read (undefined when the API answered or the tag does not exist). */
+  fallbackIndex?: FetchedManifest;
+}
+
+/** The referrers tag schema: `sha256-<hex>` for the referrers of `sha256:<hex>` (distribution-spec). */
+export function referrersFallbackTag(digest: string): string {
+  return digest.replace(':', '-');
 }
 
 export interface BlobDescriptor {
@@ -166,6 +195,59 @@ export class RegistryClient {
   }
 
   /**
+   * The manifest at `target` (a tag or a digest) of the reference's repository, or undefined when the
+   * registry has none. The bytes are hashed: a digest target (and a Docker-Content-Digest the
+   * registry sends) must match them.
+   */
+  async fetchManifest(reference: ImageReference, target: string): Promise<FetchedManifest | undefined> {
+    const scope = repositoryScope(reference.path, ['pull']);
+    const response = await this.#send(reference, 'GET', `/v2/${reference.path}/manifests/${target}`, scope, {
+      headers: { Accept: MANIFEST_ACCEPT },
+      maxBytes: MAX_MANIFEST_BYTES,
+    });
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw statusError(reference, response, 'read', await response.text());
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const announced = response.headers.get('docker-content-digest');
+    for (const expected of [announced, target.includes(':') ? target : undefined]) {
+      if (expected && !digestMatches(expected, bytes)) {
+        throw new RegistryRequestError(`${reference.registryHost} sent a manifest for ${reference.gun}:${target} whose bytes do not match ${expected}`);
+      }
+    }
+    const mediaType = contentType(response) ?? mediaTypeInBody(bytes) ?? '';
+    return { digest: `sha256:${sha256Hex(bytes)}`, size: bytes.length, mediaType, bytes };
+  }
+
+  /** Stores a manifest at `target` (a tag, or the manifest's own digest) of the reference's repository. */
+  async putManifestAt(reference: ImageReference, target: string, bytes: Uint8Array, mediaType: string): Promise<ManifestDescriptor> {
+    return this.putManifest({ ...reference, tag: target }, bytes, mediaType);
+  }
+
+  /**
+   * The manifests that name `digest` as their subject: from the referrers API when the registry
+   * has it, else from the referrers tag schema's index (registries without OCI 1.1, such as
+   * distribution 2.8, answer 404 there). go-containerregistry's pkg/v1/remote/referrers.go falls
+   * back on the same statuses.
+   */
+  async referrers(reference: ImageReference, digest: string): Promise<Referrers> {
+    const scope = repositoryScope(reference.path, ['pull']);
+    const response = await this.#send(reference, 'GET', `/v2/${reference.path}/referrers/${digest}`, scope, {
+      headers: { Accept: MEDIA_TYPES.ociIndex },
+      maxBytes: MAX_MANIFEST_BYTES,
+    });
+    if (response.ok && contentType(response) === MEDIA_TYPES.ociIndex) {
+      return { api: true, manifests: indexEntries(new Uint8Array(await response.arrayBuffer()), reference) };
+    }
+    if (response.status === 401 || response.status === 403) throw statusError(reference, response, 'read', await response.text());
+    const fallbackIndex = await this.fetchManifest(reference, referrersFallbackTag(digest));
+    return {
+      api: false,
+      manifests: fallbackIndex ? indexEntries(fallbackIndex.bytes, reference) : [],
+      ...(fallbackIndex ? { fallbackIndex } : {}),
+    };
+  }
+
+  /**
    * One request with authorization. A 401 carrying a new challenge is answered once and the
    * request retried; the challenge is then kept for the host's later requests.
    */
@@ -272,6 +354,21 @@ export class RegistryClient {
       throw new RegistryRequestError(message, undefined, { cause: e, ...(e.hint ? { hint: e.hint } : {}) });
     }
   }
+}
+
+/** The `manifests` of an OCI index; entries without a digest and size are left out. */
+function indexEntries(bytes: Uint8Array, reference: ImageReference): ReferrerDescriptor[] {
+  let parsed: { manifests?: unknown };
+  try {
+    parsed = JSON.parse(Buffer.from(bytes).toString('utf8')) as { manifests?: unknown };
+  } catch {
+    throw new RegistryRequestError(`${reference.registryHost} sent a referrers index for ${reference.gun} that is not JSON`);
+  }
+  if (!Array.isArray(parsed.manifests)) return [];
+  return parsed.manifests.filter(
+    (m): m is ReferrerDescriptor =>
+      typeof m === 'object' && m !== null && typeof (m as ReferrerDescriptor).digest === 'string' && Number.isSafeInteger((m as ReferrerDescriptor).size),
+  );
 }
 
 function describedByHeaders(response: HttpResponse): ManifestDescriptor | undefined {

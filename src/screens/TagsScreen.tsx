@@ -40,6 +40,8 @@ export function TagsScreen({ height }: { height: number }) {
         'tags.copy': copy,
         'tags.sign': () => actions.promptSignTag(),
         'tags.revoke': () => void actions.confirmRevokeSelectedTag(),
+        'tags.exportReport': () => void actions.showExportReport(),
+        'tags.export': () => void actions.chooseExport(),
       }}
       emptyHint={
         gun ? <Text>No signed tags in {gun}. Press s to sign one.</Text> : <Text>No repository chosen: press 1, then Enter on a repository.</Text>

@@ -167,6 +167,18 @@ export interface SweepOutcome {
   message?: string;
 }
 
+/** The migration report of one repository (`trust-tui export status`), for the Tags screen. */
+export interface ExportReport {
+  gun: string;
+  lines: string[];
+  /** Signers this host holds a key of (`Repo Admin`: the repository key): who can export from here. */
+  held: string[];
+  /** Per held signer and format, the tags it still has to export. */
+  pending: Record<string, { cosign: string[]; notation: string[] }>;
+}
+
+export type ExportFormatChoice = 'cosign' | 'notation';
+
 /** Ports every mutating call gets from the store: the modal passphrase prompt, cancellation. */
 export interface OperationPorts {
   passphrases: PassphraseSource;
@@ -224,6 +236,11 @@ export interface Services {
   // Policy export (read-only: verified trust data in, a file out)
   /** What "signed by k of the repository's signers" means for `format`; written to `output` when given. */
   exportPolicy(gun: string, format: UiPolicyFormat, threshold: number, output?: string): Promise<ExportedPolicy>;
+
+  // Migration to cosign / Notation (src/trust/export)
+  exportReport(gun: string): Promise<ExportReport>;
+  /** Signs again with `signer`'s DCT key and writes to the registry; lines say what was written, read back and verified. */
+  exportSignatures(gun: string, signer: string, format: ExportFormatChoice, ports: OperationPorts): Promise<string[]>;
 
   // Compromised-key sweep (one resumable operation across all known repositories)
   planSweep(target: SweepTarget): Promise<SweepPlan>;

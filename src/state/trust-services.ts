@@ -22,6 +22,9 @@ import { planSweep, runSweep } from '../trust/sweep.js';
 import { exportPolicy } from '../trust/policy/export-policy.js';
 import { writePolicy } from '../trust/policy/write.js';
 import { keyUsage } from '../trust/key-usage.js';
+import { REPO_ADMIN } from '../trust/export/dct-signers.js';
+import { exportLines, exportSignatures, FORMATS_OF } from '../trust/export/export-signatures.js';
+import { exportStatus, pendingTags, statusLines } from '../trust/export/export-status.js';
 import { type ConfigChange, type ConfigView, type KeyFilePreview, type Services } from './services.js';
 
 export interface TrustServicesOptions {
@@ -153,6 +156,21 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       const r = await exportPolicy(context(), gun, { format, threshold });
       const [written] = output ? await writePolicy(format, r.files, output) : [];
       return { gun: r.gun, threshold: r.threshold, signers: r.signers.map((s) => s.name), content: r.files[0]!.content, ...(written ? { written } : {}) };
+    },
+    async exportReport(gun) {
+      const outcome = await exportStatus(context(), [gun]);
+      if (outcome.failures[0]) throw outcome.failures[0].error;
+      const status = outcome.repositories[0]!;
+      const pending = Object.fromEntries(
+        status.held.map((signer) => [signer, { cosign: pendingTags(status, signer, FORMATS_OF.cosign), notation: pendingTags(status, signer, FORMATS_OF.notation) }]),
+      );
+      return { gun: status.gun, lines: statusLines(status), held: status.held, pending };
+    },
+    async exportSignatures(gun, signer, format, ports) {
+      const who = signer === REPO_ADMIN ? { admin: true } : { signer };
+      const outcome = await exportSignatures(context(ports.passphrases), format, [gun], who);
+      if (outcome.failures[0]) throw outcome.failures[0].error;
+      return exportLines(outcome.repositories[0]!);
     },
     planSweep: (target) => planSweep(context(), target),
     async runSweep(plan, ports, onProgress) {

@@ -40,6 +40,8 @@ export const KEYMAP = {
   'repos.signers': { bindings: [k('s')], description: "open the repository's signers", hint: 'signers', scope: 'repos' },
   'tags.sign': { bindings: [k('s')], description: 'sign a tag (digest and size from the registry, or typed)', hint: 'sign', scope: 'tags' },
   'tags.revoke': { bindings: [k('d')], description: 'revoke the selected tag (type its name to confirm)', hint: 'revoke', scope: 'tags' },
+  'tags.exportReport': { bindings: [k('x')], description: 'the migration report: which signers have exported cosign / Notation signatures of each tag', hint: 'export report', scope: 'tags' },
+  'tags.export': { bindings: [k('e')], description: "export this host's signer's signatures to cosign or Notation (asks first)", hint: 'export', scope: 'tags' },
   'tags.copy': { bindings: [k('y')], description: "copy the selected tag's digest to the clipboard (OSC 52)", hint: 'copy', scope: 'tags' },
   'signers.add': { bindings: [k('a')], description: 'add a signer (guided)', hint: 'add', scope: 'signers' },
   'signers.remove': { bindings: [k('d')], description: 'remove the selected signer (type its name to confirm)', hint: 'remove', scope: 'signers' },

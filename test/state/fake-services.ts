@@ -32,6 +32,8 @@ export interface FakeWorld {
   swept: Set<string>;
   /** Repositories whose server is unreachable (their tags come from the cache). */
   offline: Set<string>;
+  /** `gun:tag signer` exported to cosign. */
+  exported: Set<string>;
 }
 
 export function tag(name: string, signers = ['alice'], verified = true): TagRow {
@@ -66,6 +68,7 @@ export function fakeWorld(): FakeWorld {
     passphrasesSeen: [],
     swept: new Set(),
     offline: new Set(),
+    exported: new Set(),
   };
 }
 
@@ -219,6 +222,29 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       record(`exportPolicy ${gun} ${format} ${threshold}${output ? ` ${output}` : ''}`);
       const signers = (world.signers[gun] ?? []).map((s) => s.name);
       return { gun, threshold, signers, content: `# ${format}\nkind: Fake\n`, ...(output ? { written: output } : {}) };
+    },
+    exportReport: async (gun) => {
+      record(`exportReport ${gun}`);
+      const exported = world.exported;
+      const tags = world.tags[gun] ?? [];
+      const lines = tags.map((t) => {
+        const done = t.signers.filter((s) => exported.has(`${gun}:${t.tag} ${s}`));
+        const missing = t.signers.filter((s) => !done.includes(s));
+        return `${t.tag}: ${done.length} of ${t.signers.length} exported${missing.length ? ` — waiting on ${missing.join(', ')}` : ''}`;
+      });
+      const pendingOf = (signer: string) => tags.filter((t) => t.signers.includes(signer) && !exported.has(`${gun}:${t.tag} ${signer}`)).map((t) => t.tag);
+      return { gun, lines, held: ['alice'], pending: { alice: { cosign: pendingOf('alice'), notation: pendingOf('alice') } } };
+    },
+    exportSignatures: async (gun, signer, format, ports) => {
+      world.passphrasesSeen.push(await ask(ports));
+      record(`exportSignatures ${gun} ${signer} ${format}`);
+      const lines = [];
+      for (const t of world.tags[gun] ?? []) {
+        if (!t.signers.includes(signer)) continue;
+        world.exported.add(`${gun}:${t.tag} ${signer}`);
+        lines.push(`${t.tag}: written and verified: .sig, bundle`);
+      }
+      return lines;
     },
     planSweep: async (target) => {
       record(`planSweep ${JSON.stringify(target)}`);

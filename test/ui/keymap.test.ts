@@ -27,7 +27,13 @@ describe('keymap', () => {
   it('feeds the footer and the help from the same table', () => {
     const footer = footerHints('tags').map((h) => `${h.key}:${h.hint}`);
     expect(footer).toEqual(expect.arrayContaining(['s:sign', 'd:revoke', '/:filter', '?:help', 'q:quit']));
-    expect(helpEntries('tags').map((e) => e.description)).toEqual([KEYMAP['tags.sign'].description, KEYMAP['tags.revoke'].description, KEYMAP['tags.copy'].description]);
+    expect(helpEntries('tags').map((e) => e.description)).toEqual([
+      KEYMAP['tags.sign'].description,
+      KEYMAP['tags.revoke'].description,
+      KEYMAP['tags.exportReport'].description,
+      KEYMAP['tags.export'].description,
+      KEYMAP['tags.copy'].description,
+    ]);
   });
 });
 

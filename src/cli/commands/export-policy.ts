@@ -7,6 +7,7 @@ import type { PolicyExportResult } from '../../trust/policy/export-policy.js';
 import { globalOptions } from '../globals.js';
 import type { Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
+import { exportGroup } from './export-group.js';
 
 const FORMAT_FLAGS: { flag: string; format: PolicyFormat; what: string }[] = [
   { flag: 'kyverno', format: 'kyverno', what: 'Kyverno ClusterPolicy (verifyImages, cosign signatures)' },
@@ -43,13 +44,6 @@ function summary(r: PolicyExportResult, written: string[]): string {
   ].join('\n');
 }
 
-/** `export` is shared with other export commands: found or created, whichever registers first. */
-function exportGroup(program: Command): Command {
-  return (
-    program.commands.find((c) => c.name() === 'export') ??
-    program.command('export').description('Carry Docker Content Trust over to cosign / Notation: signatures and verification policies')
-  );
-}
 
 export function registerExportPolicyCommand(program: Command, io: Io): void {
   const cmd = exportGroup(program)

@@ -6,7 +6,7 @@ import { customDataGroups } from '../../trust/custom-data.js';
 import { policyFileName } from '../../trust/policy/common.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { selectedRow } from '../list.js';
-import type { ConfigChange, DestructivePlan, ExportedPolicy, SignerDetail, TagDetail, UiPolicyFormat } from '../services.js';
+import type { ConfigChange, DestructivePlan, ExportedPolicy, ExportFormatChoice, ExportReport, SignerDetail, TagDetail, UiPolicyFormat } from '../services.js';
 import type { SliceContext } from '../store.js';
 
 export interface OperationSlice {
@@ -32,6 +32,10 @@ export interface OperationSlice {
   promptAddConfig(): void;
   confirmRemoveSelectedConfig(): void;
   changeConfig(change: ConfigChange, done: string): Promise<boolean>;
+  /** `x` on the Tags screen: the migration report of the repository. */
+  showExportReport(): Promise<void>;
+  /** `e` on the Tags screen: choose a signer this host holds and a format, confirm, export. */
+  chooseExport(): Promise<void>;
 }
 
 const pinFiles = (value: string) => value.split(',').map((f) => f.trim()).filter(Boolean);
@@ -117,6 +121,28 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
       validate: (value) => pinFiles(value).map((f) => problemOf(checkFilePath(f, 'a PEM certificate file'))).find(Boolean) ?? (pinFiles(value).length ? undefined : 'enter the path of a PEM certificate file'),
       submit: async (value) => {
         if (!(await get().changeConfig({ kind: 'pin', prefix, files: pinFiles(value) }, `Pinned ${prefix}`))) promptPinFiles(prefix, value);
+      },
+    });
+  }
+
+  /** The confirmation of one export, then the export and its read-back result. */
+  function confirmExport(gun: string, signer: string, format: ExportFormatChoice, tags: readonly string[]): void {
+    const what = format === 'cosign' ? 'cosign signatures (.sig image and Sigstore bundle referrer)' : 'Notation signatures (JWS referrer, self-signed certificate over the key)';
+    get().openModal({
+      kind: 'confirm',
+      title: `Export ${signer}'s signatures of ${gun}`,
+      changes: [
+        tags.length > 0 ? `Tags to export: ${tags.join(', ')}` : 'No tag is missing: nothing new will be written.',
+        `Signs each again with ${signer === 'Repo Admin' ? 'the repository key' : `${signer}'s DCT key`} as ${what}, and writes them to the registry.`,
+        'Signatures already there (this or other signers\', and foreign ones) are kept.',
+      ],
+      run: async () => {
+        let lines: string[] | undefined;
+        await get().runTask(`Exporting ${signer}'s signatures of ${gun}`, async (signal) => {
+          lines = await services.exportSignatures(gun, signer, format, ports(signal));
+          return `Exported ${signer}'s signatures of ${gun}`;
+        });
+        if (lines) get().openModal({ kind: 'detail', title: `Exported ${signer}'s signatures of ${gun}`, lines });
       },
     });
   }
@@ -412,6 +438,46 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
       await get().load('config');
       if (saved && (change.kind === 'watch' || change.kind === 'unwatch')) void get().load('repos');
       return saved;
+    },
+
+    async showExportReport() {
+      const gun = get().gun;
+      if (!gun) return;
+      let report: ExportReport | undefined;
+      await get().runTask(`Checking the exported signatures of ${gun}`, async () => {
+        report = await services.exportReport(gun);
+      });
+      if (report) get().openModal({ kind: 'detail', title: `Migration report of ${gun}`, lines: report.lines });
+    },
+
+    async chooseExport() {
+      const gun = get().gun;
+      if (!gun || refuseReadOnly()) return;
+      let report: ExportReport | undefined;
+      await get().runTask(`Checking what ${gun} can export`, async () => {
+        report = await services.exportReport(gun);
+      });
+      if (!report) return;
+      if (report.held.length === 0) {
+        set({ status: `This host holds no signer key of ${gun}: export where the signer's key is` });
+        return;
+      }
+      const found = report;
+      const options = found.held.flatMap((signer) =>
+        (['cosign', 'notation'] as const).map((format) => ({
+          label: `${signer}: ${format === 'cosign' ? 'cosign (.sig + bundle)' : 'Notation (JWS)'} — ${found.pending[signer]?.[format].length ?? 0} tag(s) to export`,
+          value: JSON.stringify([signer, format]),
+        })),
+      );
+      get().openModal({
+        kind: 'choose',
+        title: `Export signatures of ${gun}`,
+        options,
+        choose: (value) => {
+          const [signer, format] = JSON.parse(value) as [string, ExportFormatChoice];
+          confirmExport(gun, signer, format, found.pending[signer]?.[format] ?? []);
+        },
+      });
     },
   };
 }
