@@ -61,6 +61,12 @@ export interface RefreshOptions {
    * change that cannot be published must not be prepared, nor passphrases asked for it).
    */
   toPublish?: boolean;
+  /**
+   * Report expiry instead of refusing on it (TrustedSetOptions.tolerateExpiry): for the expiry listing
+   * and renewal. What is read this way is verified but not written to the cache, and also offline an
+   * expired cache is read.
+   */
+  tolerateExpiry?: boolean;
 }
 
 export interface RefreshResult {
@@ -190,6 +196,7 @@ class Update {
       rootKeyFilter: rootKeyFilter(options.trustPolicy),
       limits: options.limits,
       replacingRootKey: options.replacingRootKey,
+      tolerateExpiry: options.tolerateExpiry,
     };
   }
 
@@ -221,7 +228,8 @@ class Update {
 
   /** notary warns within six months of a root certificate's end; after it, notary-server refuses every update. */
   #warnIfRootCertificateExpiresSoon(view: RepositoryView): void {
-    if (this.options.replacingRootKey) return;
+    // An expiry listing says it itself.
+    if (this.options.replacingRootKey || this.options.tolerateExpiry) return;
     const certificates = view.rootCertificates();
     if (certificates.length === 0 || !certificates.every((c) => c.state === 'expires-soon')) return;
     const last = new Date(Math.max(...certificates.map((c) => c.notAfter.getTime()))).toISOString();
@@ -362,6 +370,8 @@ class Update {
    * snapshot no longer lists are forgotten (their version must not act as a rollback floor).
    */
   async #commit(set: TrustedSet): Promise<void> {
+    // Expired metadata never becomes the cached state a later read starts from.
+    if (this.options.tolerateExpiry) return;
     try {
       await this.#writeCache(set);
     } catch (e) {

@@ -59,6 +59,8 @@ export async function publish(
     onUploaded?: () => Promise<void>;
     /** Expiry per role instead of notary's default lifetime. */
     expires?: (role: string) => GoTime | undefined;
+    /** Read the result back reporting expiry rather than refusing it (renewal: other roles may still be expired). */
+    tolerateExpiry?: boolean;
   } = {},
 ): Promise<PublishResult> {
   // Nothing is published that this host then could not cache (nor its keys unlocked for nothing).
@@ -73,6 +75,6 @@ export async function publish(
   await repo.client.publish(repo.gun, files);
   await options.onUploaded?.();
   await rememberPublished(repo.gun, files, repo.cache);
-  const state = await refreshState(ctx, repo, repo.cache);
+  const state = await refreshState(ctx, repo, repo.cache, options.tolerateExpiry ? { tolerateExpiry: true } : {});
   return { published: files.map((f) => f.role), state };
 }
