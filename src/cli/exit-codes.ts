@@ -4,6 +4,10 @@ export const EXIT = {
   error: 1,
   usage: 2,
   cancelled: 3,
+  /** `expiry`: something someone must renew ends within the window (nothing has ended yet). */
+  expiring: 4,
+  /** `expiry`: something someone must renew has already expired. */
+  expired: 5,
 } as const;
 
 export const EXIT_CODES_HELP = `
@@ -11,4 +15,6 @@ Exit codes:
   0  success
   1  error (the message on stderr says what and what to do)
   2  usage error (unknown command or option, missing argument, contradictory options)
-  3  cancelled at a confirmation prompt (nothing was changed)`;
+  3  cancelled at a confirmation prompt (nothing was changed)
+  4  expiry: a role or root certificate ends within the window (--within, else six months)
+  5  expiry: a role or root certificate has already expired`;

@@ -6,6 +6,7 @@ import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { processIo, type Io } from './output.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerExpiryCommands } from './commands/expiry.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerKeyCommands } from './commands/key.js';
@@ -36,6 +37,7 @@ export function buildProgram(io: Io): Command {
   registerInspectCommand(program, io);
   registerSignerCommands(program, io);
   registerSweepCommands(program, io);
+  registerExpiryCommands(program, io);
   registerInfoCommand(program, io);
   registerDemoCommand(program, io);
   registerServerCommand(program, io);

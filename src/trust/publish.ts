@@ -6,7 +6,7 @@ import { rememberPublished, type RefreshResult } from '../notary/updater.js';
 import type { KeyLookup, RepositoryEditor, RepositoryState } from '../tuf/editor.js';
 import type { MetadataSigner } from '../tuf/metadata/index.js';
 import type { PrivateKey } from '../tuf/private-key.js';
-import type { GoTime } from '../tuf/time.js';
+import { expiresAfter, GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
 import { refreshState, type OpenedRepository } from './repository.js';
 
@@ -35,6 +35,16 @@ export async function unlockFor(ctx: TrustContext, editor: RepositoryEditor, rol
     }
   }
   return (id) => unlocked.get(id);
+}
+
+/**
+ * `--expires` of init and sign: every role the publish signs lives `lifetimeMs` instead of its default
+ * (docker has no such option; it is for short-lived test repositories and for staging).
+ */
+export function uniformExpiry(lifetimeMs: number | undefined): { expires?: (role: string) => GoTime } {
+  if (lifetimeMs === undefined) return {};
+  const at = expiresAfter(lifetimeMs, GoTime.now());
+  return { expires: () => at };
 }
 
 export interface PublishResult {
