@@ -74,8 +74,10 @@ function planText(plan: RenewPlan): string {
     lines.push('', 'Left to the holders of their keys:');
     for (const o of others) lines.push(`  ${o.gun} ${o.role} (expires ${day(o.expires)}): ${o.who} must run \`${o.command}\``);
   }
-  const server = plan.repositories.flatMap((r) => r.server.map((s) => ({ gun: r.gun, ...s })));
-  for (const s of server) lines.push(`${s.gun} ${s.role} (expires ${day(s.expires)}): not renewed here; ${s.note}`);
+  // The server's own roles: said once per role, not per repository.
+  const server = new Map(plan.repositories.flatMap((r) => r.server.map((x) => [x.role, x.note] as const)));
+  if (server.size) lines.push('');
+  for (const [role, note] of server) lines.push(`${role} is not renewed here: ${note}.`);
   for (const r of plan.repositories.filter((x) => x.offline && x.roles.length)) lines.push(`${r.gun}: read from the cache; its server must be reachable to renew`);
   for (const u of plan.unreadable) lines.push(`Could not read ${u.gun}: ${u.problem}${u.hint ? ` — ${u.hint.cli}` : ''}`);
   return lines.join('\n');
