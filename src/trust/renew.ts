@@ -120,7 +120,7 @@ function checkSelection(selection: RenewSelection): void {
 }
 
 /** One repository's part of the plan, from its current verified state. */
-async function planRepository(ctx: TrustContext, repo: OpenedRepository, selection: RenewSelection, held: ReadonlySet<string>): Promise<RepositoryRenewal> {
+function planRepository(repo: OpenedRepository, selection: RenewSelection, held: ReadonlySet<string>): RepositoryRenewal {
   const { items } = repositoryExpiries(repo, held, new Date());
   const plan: RepositoryRenewal = { gun: repo.gun, roles: [], certificates: [], others: [], server: [], offline: repo.state!.offline };
   const root = repo.state!.trusted.root.signed;
@@ -165,7 +165,7 @@ export async function planRenewal(
   for (const [index, gun] of guns.entries()) {
     options.onProgress?.({ index: index + 1, total: guns.length, gun });
     try {
-      plan.repositories.push(await planRepository(ctx, await openForRenewal(ctx, gun, options, false), selection, held));
+      plan.repositories.push(planRepository(await openForRenewal(ctx, gun, options, false), selection, held));
     } catch (e) {
       plan.unreadable.push({ gun, ...problemOf(e) });
     }
@@ -188,7 +188,7 @@ async function renewRepository(ctx: TrustContext, planned: RepositoryRenewal, se
   const gun = planned.gun;
   if (planned.roles.length === 0) return { gun, status: 'nothing', renewed: [], certificates: [] };
   const repo = await openForRenewal(ctx, gun, options, true);
-  const now = await planRepository(ctx, repo, selection, await heldKeyIdSet(ctx));
+  const now = planRepository(repo, selection, await heldKeyIdSet(ctx));
   if (shape(now) !== shape(planned)) {
     throw new TrustError(`${gun} changed since the dry run, so nothing was changed there`, { hint: 'run renew again to see its new plan' });
   }
