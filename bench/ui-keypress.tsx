@@ -43,6 +43,9 @@ const services: Services = {
   executePlan: unused,
   planSweep: unused,
   runSweep: unused,
+  listExpiries: async () => ({ rows: [], offline: [], unreadable: [] }),
+  planRenewal: unused,
+  runRenewal: unused,
 };
 
 const store = createAppStore(services);

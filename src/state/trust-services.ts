@@ -19,6 +19,8 @@ import { resolveManifest, sign } from '../trust/sign.js';
 import { publicKeyFromPem } from '../trust/signer-keys.js';
 import { addSigner } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
+import { listExpiries } from '../trust/expiry.js';
+import { planRenewal, runRenewal } from '../trust/renew.js';
 import { keyUsage } from '../trust/key-usage.js';
 import { type ConfigChange, type ConfigView, type KeyFilePreview, type Services } from './services.js';
 
@@ -154,6 +156,19 @@ export function createTrustServices(options: TrustServicesOptions): Services {
         const roles = plan.items.filter((i) => i.gun === o.gun).map((i) => i.role);
         return (roles.length ? roles : ['(all)']).map((role) => ({ gun: o.gun, role, status: o.status, ...(o.message ? { message: o.hint ? `${o.message}; ${o.hint.ui}` : o.message } : {}) }));
       });
+    },
+    async listExpiries(withinDays) {
+      const report = await listExpiries(context(), withinDays === undefined ? {} : { withinMs: withinDays * 86_400_000 });
+      return {
+        rows: report.items,
+        offline: report.offline,
+        unreadable: report.unreadable.map((u) => ({ gun: u.gun, problem: u.hint ? `${u.problem}; ${u.hint.ui}` : u.problem })),
+      };
+    },
+    planRenewal: (gun, withinDays) => planRenewal(context(), [gun], withinDays === undefined ? {} : { withinMs: withinDays * 86_400_000 }),
+    async runRenewal(plan, ports) {
+      const outcomes = await runRenewal(context(ports.passphrases), plan, ports.signal ? { signal: ports.signal } : {});
+      return outcomes.map((o) => (o.hint ? { ...o, message: `${o.message ?? ''}; ${o.hint.ui}` } : o));
     },
   };
 }

@@ -268,3 +268,44 @@ export async function runRenewal(ctx: TrustContext, plan: RenewPlan, options: Re
   }
   return outcomes;
 }
+
+const when = (iso: string) => iso.replace(/\.\d+Z$/, 'Z').replace('T', ' ');
+
+export function lifetimeText(ms: number): string {
+  const days = ms / DAY_MS;
+  if (days >= 365 && Number.isInteger(days / 365)) return `${days / 365} year${days === 365 ? '' : 's'}`;
+  if (days >= 1 && Number.isInteger(days)) return `${days} day${days === 1 ? '' : 's'}`;
+  const seconds = Math.round(ms / 1000);
+  return seconds % 3600 === 0 ? `${seconds / 3600}h` : seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
+}
+
+/** One sentence per change and per role left to others: what a confirmation shows (CLI and UI alike). */
+export function renewPlanLines(plan: RenewPlan): string[] {
+  const lines: string[] = [];
+  for (const r of plan.repositories) {
+    for (const c of r.certificates) lines.push(`${r.gun}: root certificate (ends ${when(c.notAfter)}) is replaced by a new one for the same root key`);
+    for (const role of r.roles) lines.push(`${r.gun}: ${role.role} (expires ${when(role.expires)}) is re-signed, valid for ${lifetimeText(role.lifetimeMs)}`);
+  }
+  if (lines.length === 0) lines.push('Nothing this host can renew.');
+  for (const r of plan.repositories) {
+    for (const o of r.others) lines.push(`${r.gun}: ${o.role} (expires ${when(o.expires)}) is left to its key holders: ${o.who} must run \`${o.command}\``);
+    if (r.offline && r.roles.length) lines.push(`${r.gun}: read from the cache; its trust server must be reachable to renew`);
+  }
+  const server = new Map(plan.repositories.flatMap((r) => r.server.map((x) => [x.role, x.note] as const)));
+  for (const [role, note] of server) lines.push(`${role} is not renewed here: ${note}.`);
+  for (const u of plan.unreadable) lines.push(`Could not read ${u.gun}: ${u.problem}`);
+  return lines;
+}
+
+/** The status line for carried-out renewals, from their verified read-back. */
+export function renewOutcomeLine(outcome: RenewOutcome): string {
+  if (outcome.status === 'renewed') {
+    const parts = [
+      ...outcome.certificates.map((c) => `root certificate until ${when(c.notAfter)}`),
+      ...outcome.renewed.map((r) => `${r.role} v${r.version} until ${when(r.expires)}`),
+    ];
+    return `Renewed ${outcome.gun}: ${parts.join('; ')}`;
+  }
+  if (outcome.status === 'nothing') return `${outcome.gun}: nothing to renew`;
+  return `${outcome.gun}: ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}`;
+}

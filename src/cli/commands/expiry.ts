@@ -61,12 +61,12 @@ function reportText(report: ExpiryReport): string {
   return lines.join('\n');
 }
 
-function planText(plan: RenewPlan): string {
+function planText(plan: RenewPlan, lifetimeText: (ms: number) => string): string {
   const lines: string[] = [];
   const rows: string[][] = [];
   for (const r of plan.repositories) {
     for (const c of r.certificates) rows.push([r.gun, 'root certificate', day(c.notAfter), 'new certificate for the same root key']);
-    for (const role of r.roles) rows.push([r.gun, role.role, day(role.expires), `re-sign, valid for ${describeLifetime(role.lifetimeMs)}`]);
+    for (const role of r.roles) rows.push([r.gun, role.role, day(role.expires), `re-sign, valid for ${lifetimeText(role.lifetimeMs)}`]);
   }
   lines.push(rows.length ? table(['REPOSITORY', 'ROLE', 'EXPIRES', 'RENEWAL'], rows) : 'Nothing this host can renew.');
   const others = plan.repositories.flatMap((r) => r.others.map((o) => ({ gun: r.gun, ...o })));
@@ -83,27 +83,8 @@ function planText(plan: RenewPlan): string {
   return lines.join('\n');
 }
 
-function describeLifetime(ms: number): string {
-  const days = ms / 86_400_000;
-  if (days >= 365 && Number.isInteger(days / 365)) return `${days / 365} year${days === 365 ? '' : 's'}`;
-  if (days >= 1 && Number.isInteger(days)) return `${days} day${days === 1 ? '' : 's'}`;
-  const seconds = Math.round(ms / 1000);
-  return seconds % 3600 === 0 ? `${seconds / 3600}h` : seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
-}
-
-function outcomeText(outcomes: RenewOutcome[]): string {
-  if (outcomes.length === 0) return '';
-  return outcomes
-    .map((o) => {
-      if (o.status === 'renewed') {
-        const roles = o.renewed.map((r) => `${r.role} v${r.version} until ${day(r.expires)}`);
-        const certs = o.certificates.map((c) => `root certificate ${c.keyId.slice(0, 12)} until ${day(c.notAfter)}`);
-        return `Renewed ${o.gun}: ${[...certs, ...roles].join('; ')}`;
-      }
-      if (o.status === 'nothing') return `${o.gun}: nothing to renew`;
-      return `${o.gun}: ${o.status}${o.message ? `: ${o.message}` : ''}${o.hint ? ` — ${o.hint.cli}` : ''}`;
-    })
-    .join('\n');
+function outcomeText(outcomes: RenewOutcome[], line: (o: RenewOutcome) => string): string {
+  return outcomes.map((o) => `${line(o)}${o.hint ? ` — ${o.hint.cli}` : ''}`).join('\n');
 }
 
 export function registerExpiryCommands(program: Command, io: Io): void {
@@ -182,18 +163,18 @@ export function registerExpiryCommands(program: Command, io: Io): void {
         throw new AlreadyReported(EXIT.error);
       };
       if (opts.dryRun || pending.length === 0) {
-        emit(io, g, { plan, dryRun: true }, () => planText(plan));
+        emit(io, g, { plan, dryRun: true }, () => planText(plan, renew.lifetimeText));
         reportUnreadable();
         return;
       }
-      if (!g.json) io.stdout(planText(plan) + '\n\n');
+      if (!g.json) io.stdout(planText(plan, renew.lifetimeText) + '\n\n');
       if (!opts.yes) {
         const n = pending.length;
         const ok = await ctx.confirm(`Renew the roles above in ${n} ${n === 1 ? 'repository' : 'repositories'}?`);
         if (!ok) throw new CancelledError('renewal cancelled: nothing was changed');
       }
       const outcomes = await renew.runRenewal(ctx, plan, { ...serverOptions(opts), onProgress: progress });
-      emit(io, g, { plan, outcomes }, () => outcomeText(outcomes));
+      emit(io, g, { plan, outcomes }, () => outcomeText(outcomes, renew.renewOutcomeLine));
       if (outcomes.some((o) => o.status === 'failed')) {
         io.stderr('trust-tui: some repositories were not renewed; fix the cause and run renew again\n');
         throw new AlreadyReported(EXIT.error);

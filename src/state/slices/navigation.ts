@@ -1,7 +1,7 @@
 // Which screen is shown and which repository the Tags and Signers screens are about.
 import type { SliceContext } from '../store.js';
 
-export type ScreenId = 'repos' | 'tags' | 'signers' | 'keys' | 'config';
+export type ScreenId = 'repos' | 'tags' | 'signers' | 'keys' | 'config' | 'expiry';
 
 /** The screens in tab order (Tab and the digit keys follow it). */
 export const SCREENS: readonly { id: ScreenId; title: string }[] = [
@@ -10,6 +10,7 @@ export const SCREENS: readonly { id: ScreenId; title: string }[] = [
   { id: 'signers', title: 'Signers' },
   { id: 'keys', title: 'Keys' },
   { id: 'config', title: 'Config' },
+  { id: 'expiry', title: 'Expiry' },
 ];
 
 export interface NavigationSlice {
