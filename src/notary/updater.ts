@@ -103,7 +103,10 @@ export function rootCertificateHint(gun: string): HintInput {
 
 const ADVICE: Record<Exclude<RefusalKind, 'root-certificate'>, HintInput> = {
   rollback: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',
-  expired: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); ask the repository owner or server operator',
+  expired: {
+    cli: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); `trust-tui expiry REPO` shows what expired and who renews it',
+    ui: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); the Expiry screen (6) shows what expired and who renews it',
+  },
   tampered: 'the metadata does not match what it was signed as (tampering or corruption); ask the server operator',
   pinning: { cli: 'check `trust-tui config pin`', ui: 'check the pins on the Config screen (5)' },
   invalid: 'the metadata is not valid; ask the repository owner or the server operator',
