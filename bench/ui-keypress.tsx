@@ -46,6 +46,9 @@ const services: Services = {
   runSweep: unused,
   exportReport: unused,
   exportSignatures: unused,
+  listExpiries: async () => ({ rows: [], offline: [], unreadable: [] }),
+  planRenewal: unused,
+  runRenewal: unused,
 };
 
 const store = createAppStore(services);

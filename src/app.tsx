@@ -5,6 +5,7 @@ import { useEffect, type ComponentType } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ConfigScreen } from './screens/ConfigScreen.js';
 import { DialogManager, useDialogOpen } from './screens/DialogManager.js';
+import { ExpiryScreen } from './screens/ExpiryScreen.js';
 import { KeysScreen } from './screens/KeysScreen.js';
 import { ReposScreen } from './screens/ReposScreen.js';
 import { SignersScreen } from './screens/SignersScreen.js';
@@ -25,6 +26,7 @@ const SCREEN_VIEWS: Record<ScreenId, ComponentType<{ height: number }>> = {
   signers: SignersScreen,
   keys: KeysScreen,
   config: ConfigScreen,
+  expiry: ExpiryScreen,
 };
 
 export function App() {

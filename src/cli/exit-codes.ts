@@ -4,8 +4,12 @@ export const EXIT = {
   error: 1,
   usage: 2,
   cancelled: 3,
+  /** `expiry`: something someone must renew ends within the window (nothing has ended yet). */
+  expiring: 4,
+  /** `expiry`: something someone must renew has already expired. */
+  expired: 5,
   /** `export status`: some signer has not exported a tag yet (or a tag cannot be exported). */
-  incomplete: 4,
+  incomplete: 6,
 } as const;
 
 export const EXIT_CODES_HELP = `
@@ -14,4 +18,6 @@ Exit codes:
   1  error (the message on stderr says what and what to do)
   2  usage error (unknown command or option, missing argument, contradictory options)
   3  cancelled at a confirmation prompt (nothing was changed)
-  4  export status: the migration is not complete (a signer has still to export a tag)`;
+  4  expiry: a role or root certificate ends within the window (--within, else six months)
+  5  expiry: a role or root certificate has already expired
+  6  export status: the migration is not complete (a signer has still to export a tag)`;

@@ -8,6 +8,7 @@ import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerExportPolicyCommand } from './commands/export-policy.js';
 import { registerExportSignatureCommands } from './commands/export-signatures.js';
+import { registerExpiryCommands } from './commands/expiry.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerKeyCommands } from './commands/key.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: Io): Command {
   registerInspectCommand(program, io);
   registerSignerCommands(program, io);
   registerSweepCommands(program, io);
+  registerExpiryCommands(program, io);
   registerInfoCommand(program, io);
   registerExportSignatureCommands(program, io);
   registerExportPolicyCommand(program, io);

@@ -61,6 +61,12 @@ export interface RefreshOptions {
    * change that cannot be published must not be prepared, nor passphrases asked for it).
    */
   toPublish?: boolean;
+  /**
+   * Report expiry instead of refusing on it (TrustedSetOptions.tolerateExpiry): for the expiry listing
+   * and renewal. What is read this way is verified but not written to the cache, and also offline an
+   * expired cache is read.
+   */
+  tolerateExpiry?: boolean;
 }
 
 export interface RefreshResult {
@@ -97,7 +103,10 @@ export function rootCertificateHint(gun: string): HintInput {
 
 const ADVICE: Record<Exclude<RefusalKind, 'root-certificate'>, HintInput> = {
   rollback: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',
-  expired: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); ask the repository owner or server operator',
+  expired: {
+    cli: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); `trust-tui expiry REPO` shows what expired and who renews it',
+    ui: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); the Expiry screen (6) shows what expired and who renews it',
+  },
   tampered: 'the metadata does not match what it was signed as (tampering or corruption); ask the server operator',
   pinning: { cli: 'check `trust-tui config pin`', ui: 'check the pins on the Config screen (5)' },
   invalid: 'the metadata is not valid; ask the repository owner or the server operator',
@@ -190,6 +199,7 @@ class Update {
       rootKeyFilter: rootKeyFilter(options.trustPolicy),
       limits: options.limits,
       replacingRootKey: options.replacingRootKey,
+      tolerateExpiry: options.tolerateExpiry,
     };
   }
 
@@ -221,7 +231,8 @@ class Update {
 
   /** notary warns within six months of a root certificate's end; after it, notary-server refuses every update. */
   #warnIfRootCertificateExpiresSoon(view: RepositoryView): void {
-    if (this.options.replacingRootKey) return;
+    // An expiry listing says it itself.
+    if (this.options.replacingRootKey || this.options.tolerateExpiry) return;
     const certificates = view.rootCertificates();
     if (certificates.length === 0 || !certificates.every((c) => c.state === 'expires-soon')) return;
     const last = new Date(Math.max(...certificates.map((c) => c.notAfter.getTime()))).toISOString();
@@ -362,6 +373,8 @@ class Update {
    * snapshot no longer lists are forgotten (their version must not act as a rollback floor).
    */
   async #commit(set: TrustedSet): Promise<void> {
+    // Expired metadata never becomes the cached state a later read starts from.
+    if (this.options.tolerateExpiry) return;
     try {
       await this.#writeCache(set);
     } catch (e) {

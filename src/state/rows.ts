@@ -1,6 +1,6 @@
 // Row identities and filter text for every list the UI shows, plus the Config screen's rows.
 import type { ListSpec } from './list.js';
-import type { ConfigView, KeyRow, RepoRow, SignerRow, TagRow } from './services.js';
+import type { ConfigView, ExpiryRow, KeyRow, RepoRow, SignerRow, TagRow } from './services.js';
 
 export interface ConfigRow {
   id: string;
@@ -17,6 +17,10 @@ export const repoSpec: ListSpec<RepoRow> = { key: (r) => r.gun, text: (r) => r.g
 export const tagSpec: ListSpec<TagRow> = { key: (t) => t.tag, text: (t) => `${t.tag} ${t.digest} ${t.signers.join(' ')}` };
 export const signerSpec: ListSpec<SignerRow> = { key: (s) => s.name, text: (s) => `${s.name} ${s.keyIds.join(' ')}` };
 export const keySpec: ListSpec<KeyRow> = { key: (k) => k.id, text: (k) => `${k.id} ${k.role} ${k.gun ?? ''} ${k.type}` };
+export const expirySpec: ListSpec<ExpiryRow> = {
+  key: (e) => `${e.gun}\u0000${e.role}\u0000${e.keyId ?? ''}`,
+  text: (e) => `${e.gun} ${e.role} ${e.state} ${e.renewer.kind === 'others' ? e.renewer.who : e.renewer.kind}`,
+};
 export const configSpec: ListSpec<ConfigRow> = { key: (c) => c.id, text: (c) => `${c.label} ${c.value}` };
 
 export function configRows(view: ConfigView): ConfigRow[] {

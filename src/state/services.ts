@@ -179,6 +179,19 @@ export interface ExportReport {
 
 export type ExportFormatChoice = 'cosign' | 'notation';
 
+/** One role, signer role or root certificate of a repository, with its expiry and who renews it. */
+export type { ExpiryItem as ExpiryRow, Renewer } from '../trust/expiry.js';
+export type { RenewOutcome, RenewPlan } from '../trust/renew.js';
+
+export interface ExpiryList {
+  /** Soonest first. */
+  rows: import('../trust/expiry.js').ExpiryItem[];
+  /** Repositories read from the cache (server unreachable). */
+  offline: string[];
+  /** Repositories that could not be read: their expiry is not known. */
+  unreadable: { gun: string; problem: string }[];
+}
+
 /** Ports every mutating call gets from the store: the modal passphrase prompt, cancellation. */
 export interface OperationPorts {
   passphrases: PassphraseSource;
@@ -246,4 +259,12 @@ export interface Services {
   planSweep(target: SweepTarget): Promise<SweepPlan>;
   /** Runs the plan's pending items; stops between repositories when `ports.signal` aborts. Idempotent. */
   runSweep(plan: SweepPlan, ports: OperationPorts, onProgress: (p: SweepProgress) => void): Promise<SweepOutcome[]>;
+
+  // Expiry (src/trust/expiry.ts, src/trust/renew.ts)
+  /** Every expiry of every known repository; `withinDays`: only what ends within that many days. */
+  listExpiries(withinDays?: number): Promise<ExpiryList>;
+  /** What renewing `gun` would do (the dry run the confirmation shows). */
+  planRenewal(gun: string, withinDays?: number): Promise<import('../trust/renew.js').RenewPlan>;
+  /** Carries out exactly `plan` (re-planned and compared first), repository by repository. */
+  runRenewal(plan: import('../trust/renew.js').RenewPlan, ports: OperationPorts): Promise<import('../trust/renew.js').RenewOutcome[]>;
 }

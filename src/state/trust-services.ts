@@ -21,6 +21,8 @@ import { addSigner } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
 import { exportPolicy } from '../trust/policy/export-policy.js';
 import { writePolicy } from '../trust/policy/write.js';
+import { listExpiries } from '../trust/expiry.js';
+import { planRenewal, runRenewal } from '../trust/renew.js';
 import { keyUsage } from '../trust/key-usage.js';
 import { REPO_ADMIN } from '../trust/export/dct-signers.js';
 import { exportLines, exportSignatures, FORMATS_OF } from '../trust/export/export-signatures.js';
@@ -179,6 +181,19 @@ export function createTrustServices(options: TrustServicesOptions): Services {
         const roles = plan.items.filter((i) => i.gun === o.gun).map((i) => i.role);
         return (roles.length ? roles : ['(all)']).map((role) => ({ gun: o.gun, role, status: o.status, ...(o.message ? { message: o.hint ? `${o.message}; ${o.hint.ui}` : o.message } : {}) }));
       });
+    },
+    async listExpiries(withinDays) {
+      const report = await listExpiries(context(), withinDays === undefined ? {} : { withinMs: withinDays * 86_400_000 });
+      return {
+        rows: report.items,
+        offline: report.offline,
+        unreadable: report.unreadable.map((u) => ({ gun: u.gun, problem: u.hint ? `${u.problem}; ${u.hint.ui}` : u.problem })),
+      };
+    },
+    planRenewal: (gun, withinDays) => planRenewal(context(), [gun], withinDays === undefined ? {} : { withinMs: withinDays * 86_400_000 }),
+    async runRenewal(plan, ports) {
+      const outcomes = await runRenewal(context(ports.passphrases), plan, ports.signal ? { signal: ports.signal } : {});
+      return outcomes.map((o) => (o.hint ? { ...o, message: `${o.message ?? ''}; ${o.hint.ui}` } : o));
     },
   };
 }

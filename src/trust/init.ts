@@ -21,7 +21,7 @@ import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 import { checkKeyName } from './keys.js';
-import { publish } from './publish.js';
+import { publish, uniformExpiry } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 
 export interface InitResult {
@@ -75,7 +75,7 @@ async function signerKey(ctx: TrustContext, name: string): Promise<PrivateKey> {
 export async function initRepository(
   ctx: TrustContext,
   input: string | ImageReference | OpenedRepository,
-  options: ServerOptions & { signer?: string } = {},
+  options: ServerOptions & { signer?: string; lifetimeMs?: number } = {},
 ): Promise<InitResult> {
   await requireWritableDir(ctx.trustDir);
   const repo =
@@ -112,6 +112,7 @@ export async function initRepository(
   // once the server accepted the repository (a refused init leaves no key behind).
   const passphrase = await ctx.passphrases.get({ keyId: targetsKey.id, role: 'targets', gun: repo.gun, purpose: 'new', attempt: 0 });
   const result = await publish(ctx, repo, editor, {
+    ...uniformExpiry(options.lifetimeMs),
     extraKeys: (id) => held.get(id),
     onUploaded: async () => {
       await ctx.keys.store(targetsKey, { role: 'targets', gun: repo.gun }, passphrase);

@@ -45,7 +45,7 @@ export async function cachedRepositories(trustDir: string): Promise<string[]> {
 }
 
 /** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

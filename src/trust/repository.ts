@@ -17,12 +17,16 @@ export interface OpenedRepository extends Connection {
 export async function openRepository(
   ctx: TrustContext,
   input: string | ImageReference,
-  options: ServerOptions & { allowMissing?: boolean; replacingRootKey?: boolean; toPublish?: boolean } = {},
+  options: ServerOptions & { allowMissing?: boolean; replacingRootKey?: boolean; toPublish?: boolean; tolerateExpiry?: boolean } = {},
 ): Promise<OpenedRepository> {
   const conn = await connect(ctx, input, options);
   const cache = new TrustCache(ctx.trustDir);
   try {
-    const state = await refreshState(ctx, conn, cache, { replacingRootKey: options.replacingRootKey, toPublish: options.toPublish });
+    const state = await refreshState(ctx, conn, cache, {
+      replacingRootKey: options.replacingRootKey,
+      toPublish: options.toPublish,
+      tolerateExpiry: options.tolerateExpiry,
+    });
     return { ...conn, cache, state };
   } catch (e) {
     if (options.allowMissing && e instanceof RepositoryNotInitialisedError) return { ...conn, cache };
@@ -34,7 +38,7 @@ export function refreshState(
   ctx: TrustContext,
   conn: Connection,
   cache: TrustCache,
-  options: { replacingRootKey?: boolean; toPublish?: boolean } = {},
+  options: { replacingRootKey?: boolean; toPublish?: boolean; tolerateExpiry?: boolean } = {},
 ): Promise<RefreshResult> {
   return refresh(conn.gun, {
     client: conn.client,
@@ -43,5 +47,6 @@ export function refreshState(
     onWarning: (message) => ctx.warn(message),
     ...(options.replacingRootKey ? { replacingRootKey: true } : {}),
     ...(options.toPublish ? { toPublish: true } : {}),
+    ...(options.tolerateExpiry ? { tolerateExpiry: true } : {}),
   });
 }

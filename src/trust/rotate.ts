@@ -75,7 +75,7 @@ export async function publicKeyFromFile(file: string): Promise<PublicKey> {
 }
 
 /** Signers for the root keys this host holds of the trusted root (the previous root, on rotation). */
-async function heldRootSigners(ctx: TrustContext, repo: OpenedRepository): Promise<MetadataSigner[]> {
+export async function heldRootSigners(ctx: TrustContext, repo: OpenedRepository): Promise<MetadataSigner[]> {
   const root = repo.state!.trusted.root.signed;
   const signers: MetadataSigner[] = [];
   for (const key of root.roleKeys('root')) {
@@ -89,6 +89,20 @@ async function heldRootSigners(ctx: TrustContext, repo: OpenedRepository): Promi
 /** Whether any root certificate of the trusted root is within its validity period. */
 function hasValidRootCertificate(repo: OpenedRepository): boolean {
   return repo.state!.view.rootCertificates().some((c) => c.state === 'valid' || c.state === 'expires-soon');
+}
+
+/**
+ * A new root the server refused, explained when the cause is the stored root's certificate: notary-server
+ * loads the stored root with its certificate checks before it looks at the upload (notary
+ * server/handlers/validation.go validateUpdate), so no update of such a repository can pass.
+ */
+export function explainRootRefusal(repo: OpenedRepository, e: unknown, what = 'the new root'): unknown {
+  if (!(e instanceof UpdateRejectedError) || hasValidRootCertificate(repo)) return e;
+  return new TrustError(
+    `the server refused ${what} of ${repo.gun} (${e.reason}): notary-server refuses every update of a repository ` +
+      'whose root certificate is no longer valid',
+    { hint: { cli: `delete it there (\`trust-tui revoke ${repo.gun}\`) and sign it anew`, ui: 'delete the repository on the server and sign it anew' } },
+  );
 }
 
 /** Every rotation re-signs root: refuse early, before any key is made, if this host cannot. */
@@ -161,15 +175,7 @@ async function rotateOne(ctx: TrustContext, repo: OpenedRepository, role: Rotata
   try {
     result = await publish(ctx, repo, editor, { extraKeys, ...(extraRootSigners ? { extraRootSigners } : {}) });
   } catch (e) {
-    if (role === 'root' && e instanceof UpdateRejectedError && !hasValidRootCertificate(repo)) {
-      // notary-server loads the stored root with its certificate checks before it looks at the upload.
-      throw new TrustError(
-        `the server refused the new root of ${repo.gun} (${e.reason}): notary-server refuses every update of a repository ` +
-          'whose root certificate is no longer valid',
-        { hint: { cli: `delete it there (\`trust-tui revoke ${repo.gun}\`) and sign it anew`, ui: 'delete the repository on the server and sign it anew' } },
-      );
-    }
-    throw e;
+    throw role === 'root' ? explainRootRefusal(repo, e) : e;
   }
 
   const deletedKeyIds: string[] = [];

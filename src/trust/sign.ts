@@ -18,7 +18,7 @@ import type { TrustContext } from './context.js';
 import { InputError, TrustError } from './errors.js';
 import { digestProblem } from './manifest-input.js';
 import { initRepository } from './init.js';
-import { editableState, heldKeyIds, publish } from './publish.js';
+import { editableState, uniformExpiry, heldKeyIds, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 
 export interface SignOptions extends ServerOptions {
@@ -27,6 +27,8 @@ export interface SignOptions extends ServerOptions {
   size?: number;
   /** `--meta NAME:FILE`: files uploaded as blobs and recorded in the target's custom data. */
   meta?: { name: string; file: string }[];
+  /** `--expires`: lifetime of the roles signed (and, on first use, created) instead of their defaults. */
+  lifetimeMs?: number;
 }
 
 export interface SignResult {
@@ -116,7 +118,7 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
   const roles = await signableRoles(ctx, repo, editor, reference.tag);
   const meta = FileMeta.fromDigests({ length: size!, sha256: hex }, custom);
   for (const role of roles) editor.targets(role).addTarget(reference.tag, meta, repo.state!.trusted.pathsOf(role));
-  const { state } = await publish(ctx, repo, editor);
+  const { state } = await publish(ctx, repo, editor, uniformExpiry(options.lifetimeMs));
   // Report what verifies now, not what was asked for.
   const signedIn = state.view
     .rolesHolding(reference.tag)

@@ -58,3 +58,48 @@ export function roleExpiryState(roleName: string, expires: GoTime, now: GoTime =
   const state = expiryState(expires, now);
   return roleName === 'timestamp' && state === 'expires-soon' ? 'valid' : state;
 }
+
+const DURATION_UNITS_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: DAY_MS,
+  w: 7 * DAY_MS,
+  // A year as notary counts it for lifetimes (365 days).
+  y: 365 * DAY_MS,
+};
+
+/**
+ * A lifetime or window as people write it: `30d`, `12h`, `2w`, `90m`, `45s`, `10y`, or a sum such as
+ * `1d12h`. Returns milliseconds, or undefined for anything else (zero included).
+ */
+export function parseDuration(text: string): number | undefined {
+  const compact = text.trim().toLowerCase();
+  if (!/^(\d+[smhdwy])+$/.test(compact)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of compact.matchAll(/(\d+)([smhdwy])/g)) total += Number(amount) * DURATION_UNITS_MS[unit!]!;
+  return total > 0 && Number.isSafeInteger(total) ? total : undefined;
+}
+
+const TIME_LEFT_UNITS = [
+  ['y', 365 * 86_400],
+  ['d', 86_400],
+  ['h', 3600],
+  ['m', 60],
+  ['s', 1],
+] as const;
+
+/** Time left as a person reads it, largest unit and the next: `2y 41d`, `3d`, `12m 5s`, `expired 2h ago`. */
+export function describeTimeLeft(ms: number): string {
+  const seconds = Math.floor(Math.abs(ms) / 1000);
+  const first = TIME_LEFT_UNITS.findIndex(([, size]) => seconds >= size);
+  let text = '0s';
+  if (first >= 0) {
+    const [unit, size] = TIME_LEFT_UNITS[first]!;
+    text = `${Math.floor(seconds / size)}${unit}`;
+    const next = TIME_LEFT_UNITS[first + 1];
+    const remainder = next ? Math.floor((seconds % size) / next[1]) : 0;
+    if (next && remainder > 0) text += ` ${remainder}${next[0]}`;
+  }
+  return ms < 0 ? `expired ${text} ago` : text;
+}

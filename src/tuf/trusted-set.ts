@@ -48,6 +48,13 @@ export interface TrustedSetOptions {
    * may be expired or not yet valid, since a new root signed by the old key is the only repair.
    */
   replacingRootKey?: boolean;
+  /**
+   * Expiry is reported, not enforced (`expiry` and `renew`): signatures, thresholds, hashes and
+   * rollback are checked as always, but expired metadata, expired delegations and root certificates
+   * out of their validity period are accepted so that their dates can be shown and renewed. Nothing
+   * read this way may be presented as releasable (and the updater does not cache it).
+   */
+  tolerateExpiry?: boolean;
 }
 
 /** What the client trusted before for the role being updated. */
@@ -117,6 +124,7 @@ export class TrustedSet {
   readonly #rootKeyFilter: RootKeyFilter;
   readonly #limits: TufLimits;
   readonly #replacingRootKey: boolean;
+  readonly #tolerateExpiry: boolean;
   #root: Envelope<Root>;
   /** The current root's keys that passed the structural and pinning checks (validity not yet checked). */
   #rootKeys: UsableRootKey[] = [];
@@ -134,6 +142,7 @@ export class TrustedSet {
     this.#rootKeyFilter = options.rootKeyFilter ?? TOFU;
     this.#limits = tufLimits(options.limits);
     this.#replacingRootKey = options.replacingRootKey ?? false;
+    this.#tolerateExpiry = options.tolerateExpiry ?? false;
     this.#root = root;
   }
 
@@ -173,6 +182,11 @@ export class TrustedSet {
 
   get root(): Envelope<Root> {
     return this.#root;
+  }
+
+  /** Whether expiry was only reported (TrustedSetOptions.tolerateExpiry). */
+  get toleratesExpiry(): boolean {
+    return this.#tolerateExpiry;
   }
 
   get limits(): Readonly<TufLimits> {
@@ -294,7 +308,7 @@ export class TrustedSet {
    * `docker trust inspect` refuse the repository otherwise, and so does every command here.
    */
   #checkRootCertificatesValid(): void {
-    if (this.#replacingRootKey) return;
+    if (this.#replacingRootKey || this.#tolerateExpiry) return;
     const now = this.now();
     const valid = this.#rootKeys.filter((k) => !certificateProblem(k.leaf, { now, checkExpiry: true }));
     const { role, keys } = usableRootRole(valid, this.#root.signed.role('root').threshold);
@@ -413,7 +427,7 @@ export class TrustedSet {
       );
     }
     checkRollback(name, envelope.signed.version, trustedVersionOf(options.cached));
-    if (envelope.signed.isExpired(this.#goNow())) refuse('expired', `expired at ${envelope.signed.expires.toString()}; skipped`);
+    if (!this.#tolerateExpiry && envelope.signed.isExpired(this.#goNow())) refuse('expired', `expired at ${envelope.signed.expires.toString()}; skipped`);
 
     const trusted: TrustedDelegation = {
       name,
@@ -436,7 +450,7 @@ export class TrustedSet {
   }
 
   #checkNotExpired(envelope: Envelope<SignedMetadata>): void {
-    if (envelope.signed.isExpired(this.#goNow())) {
+    if (!this.#tolerateExpiry && envelope.signed.isExpired(this.#goNow())) {
       throw new ExpiredMetadataError(envelope.roleName, envelope.signed.expires.toString());
     }
   }

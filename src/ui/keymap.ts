@@ -55,10 +55,12 @@ export const KEYMAP = {
   'keys.copy': { bindings: [k('y')], description: 'copy the selected key ID to the clipboard (OSC 52)', hint: 'copy', scope: 'keys' },
   'config.add': { bindings: [k('a')], description: 'add a server, pin or watched repository', hint: 'add', scope: 'config' },
   'config.remove': { bindings: [k('d')], description: 'remove the selected entry (asks first)', hint: 'remove', scope: 'config' },
+  'expiry.window': { bindings: [k('w')], description: 'show what ends within 7, 30 or 90 days, or everything', hint: 'window', scope: 'expiry' },
+  'expiry.renew': { bindings: [k('R')], description: "renew the selected row's repository: shows the plan, asks first", hint: 'renew', scope: 'expiry' },
 
   'app.nextScreen': { bindings: [{ special: 'tab' }], description: 'next screen', scope: 'global' },
   'app.prevScreen': { bindings: [{ special: 'tab', shift: true }], description: 'previous screen', scope: 'global' },
-  'app.screen': { bindings: ['1', '2', '3', '4', '5'].map(k), description: 'jump to screen 1-5', scope: 'global' },
+  'app.screen': { bindings: ['1', '2', '3', '4', '5', '6'].map(k), description: 'jump to screen 1-6', scope: 'global' },
   'app.back': { bindings: [{ special: 'escape' }], description: 'back / cancel / clear filter (never quits)', scope: 'global' },
   'app.help': { bindings: [k('?')], description: 'this help', hint: 'help', scope: 'global' },
   'app.quit': { bindings: [k('q'), { input: 'c', ctrl: true }], description: 'quit', hint: 'quit', scope: 'global' },

@@ -128,9 +128,9 @@ describe('export of DCT signatures to cosign and Notation formats', () => {
     await server?.stop();
   });
 
-  it('the report starts with everyone missing (exit 4)', async () => {
+  it('the report starts with everyone missing (exit 6)', async () => {
     const r = await tt(['export', 'status', repo]);
-    expect(r.code, r.stderr).toBe(4);
+    expect(r.code, r.stderr).toBe(6);
     expect(r.stdout).toContain('v1: 0 of 2 exported — waiting on alice, bob');
     expect(r.stdout).toMatch(/v2: 0 of 2 exported — waiting on alice, bob \(the registry's v2 moved to sha256:/);
   });
@@ -176,7 +176,7 @@ describe('export of DCT signatures to cosign and Notation formats', () => {
 
   it('the report shows "1 of 2 … waiting on bob"', async () => {
     const r = await tt(['--json', 'export', 'status', `${repo}:v1`]);
-    expect(r.code, r.stderr).toBe(4);
+    expect(r.code, r.stderr).toBe(6);
     const [status] = json(r).repositories;
     expect(status.tags[0]).toMatchObject({ tag: 'v1', exported: ['alice'], missing: ['bob'], summary: '1 of 2 exported — waiting on bob', complete: false });
     expect(status.tags[0].signers[0].formats).toEqual([

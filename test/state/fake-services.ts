@@ -5,6 +5,7 @@ import {
   type ConfigChange,
   type ConfigView,
   type DestructivePlan,
+  type ExpiryRow,
   type KeyRow,
   type OperationPorts,
   type RepoRow,
@@ -34,6 +35,25 @@ export interface FakeWorld {
   offline: Set<string>;
   /** `gun:tag signer` exported to cosign. */
   exported: Set<string>;
+  /** The Expiry screen's rows, soonest first. */
+  expiries: ExpiryRow[];
+}
+
+export function expiry(gun: string, role: string, days: number, renewer: ExpiryRow['renewer'] = { kind: 'this-host' }): ExpiryRow {
+  const msLeft = days * 86_400_000;
+  return {
+    gun,
+    role,
+    kind: role === 'root certificate' ? 'certificate' : 'role',
+    ...(role === 'root certificate' ? { keyId: 'c'.repeat(64) } : { version: 1 }),
+    expires: new Date(Date.parse('2026-12-01T00:00:00Z') + msLeft).toISOString(),
+    msLeft,
+    timeLeft: days < 0 ? `expired ${-days}d ago` : `${days}d`,
+    state: days < 0 ? 'expired' : days < 180 ? 'expires-soon' : 'valid',
+    renewer,
+    needsAction: renewer.kind !== 'server',
+    offline: false,
+  };
 }
 
 export function tag(name: string, signers = ['alice'], verified = true): TagRow {
@@ -69,6 +89,13 @@ export function fakeWorld(): FakeWorld {
     swept: new Set(),
     offline: new Set(),
     exported: new Set(),
+    expiries: [
+      expiry('example.com/team/app', 'targets/releases', -2),
+      expiry('example.com/team/app', 'targets/carol', 5, { kind: 'others', who: 'carol', keyIds: [KEY_B], command: 'trust-tui renew example.com/team/app --role targets/carol' }),
+      expiry('example.com/team/db', 'timestamp', 12, { kind: 'server', note: 'notary-server re-signs it' }),
+      expiry('example.com/team/app', 'targets', 40),
+      expiry('example.com/team/app', 'root certificate', 3000),
+    ],
   };
 }
 
@@ -191,6 +218,41 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       const signer: SignerRow = { name, keyIds: keys.map((k) => (k.from === 'keystore' ? k.id : KEY_B)), threshold: 1, tagsSigned: 0 };
       world.signers[gun] = [...(world.signers[gun] ?? []), signer];
       return { ...signer, changes: [`targets/${name}: added with key(s) ${signer.keyIds.map((id) => id.slice(0, 7)).join(', ')}, threshold 1`] };
+    },
+    listExpiries: async (withinDays) => {
+      record(`listExpiries ${withinDays ?? 'all'}`);
+      const rows = world.expiries.filter((e) => withinDays === undefined || e.msLeft <= withinDays * 86_400_000);
+      return { rows, offline: [], unreadable: [] };
+    },
+    planRenewal: async (gun) => {
+      record(`planRenewal ${gun}`);
+      const mine = world.expiries.filter((e) => e.gun === gun);
+      const role = (e: ExpiryRow) => ({ role: e.role, expires: e.expires, lifetimeMs: 3 * 365 * 86_400_000 });
+      return {
+        selection: {},
+        repositories: [
+          {
+            gun,
+            roles: mine.filter((e) => e.renewer.kind === 'this-host' && e.kind === 'role').map(role),
+            certificates: [],
+            others: mine.flatMap((e) => (e.renewer.kind === 'others' ? [{ role: e.role, expires: e.expires, who: e.renewer.who, keyIds: e.renewer.keyIds, command: e.renewer.command }] : [])),
+            server: [],
+            offline: false,
+          },
+        ],
+        unreadable: [],
+      };
+    },
+    runRenewal: async (plan) => {
+      record(`runRenewal ${plan.repositories.map((r) => `${r.gun}:${r.roles.map((x) => x.role).join(',')}`).join(' ')}`);
+      const renewed = new Set(plan.repositories.flatMap((r) => r.roles.map((x) => `${r.gun} ${x.role}`)));
+      world.expiries = world.expiries.map((e) => (renewed.has(`${e.gun} ${e.role}`) ? { ...e, state: 'valid', msLeft: 1095 * 86_400_000, timeLeft: '3y', expires: '2029-12-01T00:00:00.000Z' } : e));
+      return plan.repositories.map((r) => ({
+        gun: r.gun,
+        status: 'renewed' as const,
+        renewed: r.roles.map((x) => ({ role: x.role, version: 2, expires: '2029-12-01T00:00:00.000Z' })),
+        certificates: [],
+      }));
     },
     planRemoveSigner: async (gun, name, keyId) =>
       ({

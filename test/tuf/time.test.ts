@@ -7,6 +7,8 @@ import {
   expiryState,
   isExpired,
   isNearExpiry,
+  describeTimeLeft,
+  parseDuration,
 } from '../../src/tuf/expiry.js';
 import { expiresAfter, GoTime } from '../../src/tuf/time.js';
 
@@ -110,5 +112,24 @@ describe('expiry defaults (notary NotaryDefaultExpiries)', () => {
     expect(expiryState(GoTime.parse('2026-01-14T00:00:00Z'), now2)).toBe('expired');
     expect(expiryState(GoTime.parse('2026-03-01T00:00:00Z'), now2)).toBe('expires-soon');
     expect(expiryState(GoTime.parse('2029-03-01T00:00:00Z'), now2)).toBe('valid');
+  });
+});
+
+describe('durations for lifetimes and windows (src/tuf/expiry.ts)', () => {
+  it('parses 30d, 12h, 2w, 1y and sums; refuses zero, decimals and unknown units', () => {
+    expect(parseDuration('30d')).toBe(30 * 86_400_000);
+    expect(parseDuration('12h')).toBe(12 * 3_600_000);
+    expect(parseDuration('2W')).toBe(14 * 86_400_000);
+    expect(parseDuration('1y')).toBe(365 * 86_400_000);
+    expect(parseDuration('1d12h')).toBe(36 * 3_600_000);
+    for (const bad of ['0d', '1.5d', '10', 'd', '3 months', '-1d']) expect(parseDuration(bad), bad).toBeUndefined();
+  });
+
+  it('says time left with the two largest units, and how long ago something expired', () => {
+    expect(describeTimeLeft((3 * 86_400 + 4 * 3600 + 5) * 1000)).toBe('3d 4h');
+    expect(describeTimeLeft(3650 * 86_400_000)).toBe('10y');
+    expect(describeTimeLeft(65_000)).toBe('1m 5s');
+    expect(describeTimeLeft(-7_200_000)).toBe('expired 2h ago');
+    expect(describeTimeLeft(400)).toBe('0s');
   });
 });

@@ -306,3 +306,47 @@ describe('TrustedSet: delegations', () => {
     ).toThrow(RollbackError);
   });
 });
+
+describe('TrustedSet: expiry reported, not enforced (expiry listing, renew)', () => {
+  let repo: MemoryRepo;
+  beforeEach(async () => {
+    repo = await MemoryRepo.create('example.com/app', NOW, { from: new Date(NOW.getTime() - 400 * DAY_MS), years: 1 });
+  });
+
+  it('reads expired roles, delegations and an expired root certificate, so their dates can be shown', () => {
+    repo.addDelegation('targets/alice', [newEcdsaKey()]);
+    repo.publish(['targets', 'targets/alice'], { expiresDays: { targets: 1, 'targets/alice': 1, snapshot: 1, timestamp: 1 } });
+    const later = new Date(NOW.getTime() + 2 * DAY_MS);
+    const set = TrustedSet.fromTrustedRoot(repo.file('root'), options(repo, later, { tolerateExpiry: true }));
+    set.updateTimestamp(repo.file('timestamp'));
+    set.updateSnapshot(repo.file('snapshot'));
+    set.updateTargets(repo.file('targets'));
+    set.updateDelegation('targets/alice', repo.file('targets/alice'), 'targets');
+    expect(set.toleratesExpiry).toBe(true);
+    expect(set.targets!.signed.isExpired()).toBe(true);
+    expect(set.delegations.has('targets/alice')).toBe(true);
+    // The same files without the option: refused as before.
+    expect(() => TrustedSet.fromTrustedRoot(repo.file('root'), options(repo, later)).updateTimestamp(repo.file('timestamp'))).toThrow(
+      RootCertificateError,
+    );
+  });
+
+  it('still refuses what does not verify: a tampered file, a rollback, a delegation below its threshold', () => {
+    const tolerant = () => TrustedSet.fromTrustedRoot(repo.file('root'), options(repo, NOW, { tolerateExpiry: true }));
+    const tampered = Buffer.from(repo.file('timestamp').toString().replace('"version":1', '"version":7'));
+    expect(() => tolerant().updateTimestamp(tampered)).toThrow(/threshold for timestamp/);
+    const old = repo.file('timestamp');
+    repo.publish([]);
+    expect(() => tolerant().updateTimestamp(old, { cached: repo.file('timestamp') })).toThrow(RollbackError);
+    repo.addDelegation('targets/bob', [newEcdsaKey()]);
+    repo.publish(['targets', 'targets/bob']);
+    repo.delegations.get('targets/bob')!.signers = [newEcdsaKey()];
+    repo.publish(['targets/bob']);
+    const set = tolerant();
+    set.updateTimestamp(repo.file('timestamp'));
+    set.updateSnapshot(repo.file('snapshot'));
+    set.updateTargets(repo.file('targets'));
+    expect(() => set.updateDelegation('targets/bob', repo.file('targets/bob'), 'targets')).toThrow(DelegationRefusedError);
+    expect(set.refusedDelegations.get('targets/bob')?.error.reason).toBe('threshold');
+  });
+});

@@ -109,7 +109,7 @@ export function registerExportSignatureCommands(program: Command, io: Io): void 
       .argument('<references...>', 'REPO (every released tag) or REPO:TAG')
       .option('--notation', 'count Notation signatures as required too (default: the two cosign formats)')
       .description(
-        'The migration report: per released tag, which of its DCT signers have exported verifying signatures to the registry (exit code 4 while someone is missing)',
+        'The migration report: per released tag, which of its DCT signers have exported verifying signatures to the registry (exit code 6 while someone is missing)',
       ),
   ).action(async (references: string[], opts: StatusFlags, cmd: Command) => {
     const g = globalOptions(cmd);

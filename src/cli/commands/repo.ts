@@ -1,6 +1,7 @@
 // `trust-tui init`, `sign`, `revoke`: the write commands of a repository.
 import { Command, InvalidArgumentError } from 'commander';
 import { digestProblem, sizeProblem } from '../../trust/manifest-input.js';
+import { parseDuration } from '../../tuf/expiry.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
@@ -19,6 +20,14 @@ function parseSize(value: string): number {
   return Number(value);
 }
 
+function parseLifetime(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 90d, 12h or 1y');
+  return ms;
+}
+
+const EXPIRES_HELP = "lifetime of the roles this signs instead of notary's defaults (e.g. 30d, 1h; docker has no such option)";
+
 function collectMeta(value: string, previous: { name: string; file: string }[] = []) {
   const colon = value.indexOf(':');
   if (colon <= 0 || colon === value.length - 1) throw new InvalidArgumentError('use --meta NAME:FILE');
@@ -31,12 +40,13 @@ export function registerRepoCommands(program: Command, io: Io): void {
       .command('init')
       .argument('<repository>', 'repository to create trust data for, e.g. registry.example.com/team/app')
       .option('--signer <name>', 'name of this host\'s signer (default: your registry login, else "owner")')
+      .option('--expires <duration>', EXPIRES_HELP, parseLifetime)
       .description('Initialise a signed repository: root, targets, releases and your signer'),
-  ).action(async (repository: string, opts: ServerFlags & { signer?: string }, cmd: Command) => {
+  ).action(async (repository: string, opts: ServerFlags & { signer?: string; expires?: number }, cmd: Command) => {
     const g = globalOptions(cmd);
     const [{ cliContext }, { initRepository }] = await Promise.all([import('../context.js'), import('../../trust/init.js')]);
     if (!g.json) io.stdout(`Initializing signed repository for ${repository}...\n`);
-    const r = await initRepository(cliContext(g, io), repository, { ...serverOptions(opts), signer: opts.signer });
+    const r = await initRepository(cliContext(g, io), repository, { ...serverOptions(opts), signer: opts.signer, lifetimeMs: opts.expires });
     emit(io, g, r, () =>
       [
         `Successfully initialized ${r.gun} on ${r.server}`,
@@ -53,10 +63,15 @@ export function registerRepoCommands(program: Command, io: Io): void {
       .argument('<image>', 'repository:tag to sign')
       .option('--digest <sha256:hex>', 'manifest digest (default: asked from the registry)', parseDigest)
       .option('--size <bytes>', 'manifest size in bytes (requires --digest)', parseSize)
+      .option('--expires <duration>', EXPIRES_HELP, parseLifetime)
       .option('--meta <name:file>', 'upload FILE (at most 256 MiB) as a blob and record it under NAME in the signature (repeatable; info shows it)', collectMeta)
       .description('Sign a tag: record its manifest digest in every role you may sign'),
   ).action(
-    async (image: string, opts: ServerFlags & { digest?: string; size?: number; meta?: { name: string; file: string }[] }, cmd: Command) => {
+    async (
+      image: string,
+      opts: ServerFlags & { digest?: string; size?: number; expires?: number; meta?: { name: string; file: string }[] },
+      cmd: Command,
+    ) => {
       // A size alone would be silently replaced by the registry's: refuse it instead.
       if (opts.size !== undefined && opts.digest === undefined) cmd.error('error: option --size requires --digest (the size of that manifest)');
       const g = globalOptions(cmd);
@@ -68,7 +83,7 @@ export function registerRepoCommands(program: Command, io: Io): void {
       ]);
       parseReference(image); // a malformed reference fails before anything claims to be signing
       if (!g.json) io.stdout(`Signing and pushing trust data for ${image}...\n`);
-      const r = await sign(cliContext(g, io), image, { ...serverOptions(opts), digest: opts.digest, size: opts.size, meta: opts.meta });
+      const r = await sign(cliContext(g, io), image, { ...serverOptions(opts), digest: opts.digest, size: opts.size, meta: opts.meta, lifetimeMs: opts.expires });
       emit(io, g, r, () =>
         [
           ...(r.initialised ? [`Initialized signed repository ${r.gun}`] : []),

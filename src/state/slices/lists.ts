@@ -10,8 +10,8 @@ import {
   type ListSpec,
   type ListState,
 } from '../list.js';
-import { configRows, configSpec, keySpec, repoSpec, signerSpec, tagSpec, type ConfigRow } from '../rows.js';
-import type { KeyRow, RepoRow, SignerRow, TagRow } from '../services.js';
+import { configRows, configSpec, expirySpec, keySpec, repoSpec, signerSpec, tagSpec, type ConfigRow } from '../rows.js';
+import type { ExpiryRow, KeyRow, RepoRow, SignerRow, TagRow } from '../services.js';
 import { describeFailure } from '../failure.js';
 import type { SliceContext } from '../store.js';
 
@@ -21,12 +21,20 @@ export interface Lists {
   signers: ListState<SignerRow>;
   keys: ListState<KeyRow>;
   config: ListState<ConfigRow>;
+  expiry: ListState<ExpiryRow>;
 }
+
+/** The windows the Expiry screen cycles through (days; null: everything). */
+export const EXPIRY_WINDOWS: readonly (number | null)[] = [null, 7, 30, 90];
 
 export type ListId = keyof Lists;
 
 export interface ListSlice {
   lists: Lists;
+  /** The Expiry screen lists only what ends within this many days (null: everything). */
+  expiryWithinDays: number | null;
+  /** Next window (all, 7, 30, 90 days) and reload. */
+  cycleExpiryWindow(): void;
   /** Loads a list the first time its screen is shown. */
   ensureLoaded(id: ListId): void;
   /** (Re)loads a list; the cursor stays on the same row. Resolves when done (never rejects). */
@@ -47,7 +55,7 @@ export interface ListSlice {
 }
 
 /** The lists that show trust data (Config shows only settings). */
-const TRUST_LISTS: readonly ListId[] = ['repos', 'tags', 'signers', 'keys'];
+const TRUST_LISTS: readonly ListId[] = ['repos', 'tags', 'signers', 'keys', 'expiry'];
 
 const SPECS: { [K in ListId]: ListSpec<Lists[K] extends ListState<infer R> ? R : never> } = {
   repos: repoSpec,
@@ -55,11 +63,12 @@ const SPECS: { [K in ListId]: ListSpec<Lists[K] extends ListState<infer R> ? R :
   signers: signerSpec,
   keys: keySpec,
   config: configSpec,
+  expiry: expirySpec,
 };
 
 export function createListSlice({ set, get, services }: SliceContext): ListSlice {
   // Responses that arrive after a newer request for the same list are dropped.
-  const generation: Record<ListId, number> = { repos: 0, tags: 0, signers: 0, keys: 0, config: 0 };
+  const generation: Record<ListId, number> = { repos: 0, tags: 0, signers: 0, keys: 0, config: 0, expiry: 0 };
   // Lists whose rows predate the last publish; they reload the next time their screen is shown.
   const stale = new Set<ListId>();
 
@@ -84,11 +93,27 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
         return services.listKeys();
       case 'config':
         return configRows(await services.readConfig());
+      case 'expiry': {
+        const days = get().expiryWithinDays;
+        const list = await services.listExpiries(days ?? undefined);
+        const notes = [
+          ...(list.unreadable.length ? [`${list.unreadable.length} unreadable: ${list.unreadable.map((u) => u.gun).join(', ')}`] : []),
+          ...(list.offline.length ? [`offline, from the cache: ${list.offline.join(', ')}`] : []),
+        ];
+        return notes.length ? { rows: list.rows, note: notes.join('; ') } : { rows: list.rows };
+      }
     }
   }
 
   return {
-    lists: { repos: emptyList(), tags: emptyList(), signers: emptyList(), keys: emptyList(), config: emptyList() },
+    lists: { repos: emptyList(), tags: emptyList(), signers: emptyList(), keys: emptyList(), config: emptyList(), expiry: emptyList() },
+    expiryWithinDays: null,
+    cycleExpiryWindow() {
+      const index = EXPIRY_WINDOWS.indexOf(get().expiryWithinDays);
+      const next = EXPIRY_WINDOWS[(index + 1) % EXPIRY_WINDOWS.length] ?? null;
+      set({ expiryWithinDays: next, status: next === null ? 'Showing every expiry' : `Showing what ends within ${next} days` });
+      void get().load('expiry');
+    },
     ensureLoaded(id) {
       if (get().lists[id].status === 'idle' || stale.has(id)) void get().load(id);
     },

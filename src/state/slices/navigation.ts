@@ -1,15 +1,17 @@
 // Which screen is shown and which repository the Tags and Signers screens are about.
 import type { SliceContext } from '../store.js';
 
-export type ScreenId = 'repos' | 'tags' | 'signers' | 'keys' | 'config';
+export type ScreenId = 'repos' | 'tags' | 'signers' | 'keys' | 'config' | 'expiry';
 
 /** The screens in tab order (Tab and the digit keys follow it). */
-export const SCREENS: readonly { id: ScreenId; title: string }[] = [
-  { id: 'repos', title: 'Repositories' },
-  { id: 'tags', title: 'Tags' },
-  { id: 'signers', title: 'Signers' },
-  { id: 'keys', title: 'Keys' },
-  { id: 'config', title: 'Config' },
+/** `short`: the title of an inactive tab when the line is needed for the repository name. */
+export const SCREENS: readonly { id: ScreenId; title: string; short: string }[] = [
+  { id: 'repos', title: 'Repositories', short: 'Repositories' },
+  { id: 'tags', title: 'Tags', short: 'Tags' },
+  { id: 'signers', title: 'Signers', short: 'Sign' },
+  { id: 'keys', title: 'Keys', short: 'Keys' },
+  { id: 'config', title: 'Config', short: 'Conf' },
+  { id: 'expiry', title: 'Expiry', short: 'Exp' },
 ];
 
 export interface NavigationSlice {

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { checkFilePath, checkRepositoryName, checkScope, checkServerUrl, problemOf } from '../../trust/config-rules.js';
 import { customDataGroups } from '../../trust/custom-data.js';
 import { policyFileName } from '../../trust/policy/common.js';
+import { renewOutcomeLine, renewPlanLines } from '../../trust/renew.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { selectedRow } from '../list.js';
-import type { ConfigChange, DestructivePlan, ExportedPolicy, ExportFormatChoice, ExportReport, SignerDetail, TagDetail, UiPolicyFormat } from '../services.js';
+import type { ConfigChange, DestructivePlan, ExportedPolicy, ExportFormatChoice, ExportReport, RenewPlan, SignerDetail, TagDetail, UiPolicyFormat } from '../services.js';
 import type { SliceContext } from '../store.js';
 
 export interface OperationSlice {
@@ -27,6 +28,8 @@ export interface OperationSlice {
   sweepSelectedSigner(): void;
   /** Signers screen: format, then k of n, then the file; shows the policy and where it went. */
   startPolicyExport(): void;
+  /** R on the Expiry screen: plan the renewal of the row's repository, show it, renew on y. */
+  renewSelectedRepository(): Promise<void>;
   /** Enter on a Config row: toggle TOFU (asks first), edit a server URL. */
   editSelectedConfig(): void;
   promptAddConfig(): void;
@@ -307,6 +310,40 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
     sweepSelectedKey() {
       const key = selectedRow(get().lists.keys);
       if (key && !refuseReadOnly()) get().startSweep({ kind: 'key', keyId: key.id });
+    },
+
+    async renewSelectedRepository() {
+      const row = selectedRow(get().lists.expiry);
+      if (!row || refuseReadOnly()) return;
+      let plan: RenewPlan | undefined;
+      await get().runTask(`Checking what renewing ${row.gun} changes`, async () => {
+        plan = await services.planRenewal(row.gun, get().expiryWithinDays ?? undefined);
+      });
+      if (!plan) return;
+      const confirmed = plan;
+      const lines = renewPlanLines(confirmed);
+      // Nothing this host can sign: the plan says who can, and there is nothing to confirm.
+      if (confirmed.repositories.every((r) => r.roles.length === 0)) {
+        get().openModal({ kind: 'detail', title: `Renew ${row.gun}`, lines });
+        return;
+      }
+      get().openModal({
+        kind: 'confirm',
+        title: `Renew ${row.gun}`,
+        changes: [...lines, 'This is published to the server.'],
+        run: async () => {
+          let ok = false;
+          await get().runTask(`Renewing ${row.gun}`, async (signal) => {
+            // Exactly the plan shown: src/trust plans it again and refuses when the repository changed.
+            const outcomes = await services.runRenewal(confirmed, { passphrases: get().passphrases, signal });
+            const failed = outcomes.find((o) => o.status === 'failed');
+            if (failed) throw new Error(renewOutcomeLine(failed));
+            ok = true;
+            return outcomes.map(renewOutcomeLine).join('; ');
+          });
+          if (ok) await get().trustDataChanged(['expiry']);
+        },
+      });
     },
 
     sweepSelectedSigner() {

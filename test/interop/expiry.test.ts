@@ -1,0 +1,210 @@
+/**
+ * `expiry` and `renew` against the real notary-server, checked with the stock notary and docker CLIs:
+ * roles made to expire within seconds (`--expires` at creation) are listed soonest first, `--within`
+ * sets the exit code, and once they expired (notary and docker refuse the repository) `renew` makes
+ * both accept it again; a signer's role is left to that signer, who renews it from her own host; and
+ * a root certificate close to its end is replaced by a new one for the same key, which notary and
+ * docker follow whether or not they had cached the old certificate.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyStore } from '../../src/keys/index.js';
+import { NotaryClient } from '../../src/notary/http-client.js';
+import { ok } from '../helpers/expect.js';
+import {
+  dockerCli,
+  httpRequest,
+  makeScratchDir,
+  notaryCli,
+  startNotaryServer,
+  stopAllPeers,
+  TEST_PASSPHRASES,
+  type NotaryServer,
+} from '../helpers/peers.js';
+import { buildWithRootCertificate, publishBuilt } from '../helpers/root-certificate-repo.js';
+import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+
+afterAll(stopAllPeers);
+
+const DIGEST = (n: number) => `sha256:${String(n).repeat(64)}`;
+const DAY_MS = 86_400_000;
+
+interface Item {
+  gun: string;
+  role: string;
+  state: string;
+  expires: string;
+  msLeft: number;
+  needsAction: boolean;
+  renewer: { kind: string; who?: string; keyIds?: string[]; command?: string };
+}
+
+describe('expiry and renew (real notary-server, notary and docker CLIs)', () => {
+  let server: NotaryServer;
+
+  async function host(): Promise<TrustTuiRunner> {
+    const tt = trustTui();
+    ok(await tt(['config', 'server', 'registry.example.test/*', server.url, '--ca', server.caFile]));
+    return tt;
+  }
+  const freshNotary = async () => notaryCli(await makeScratchDir('notary'), server.url, server.caFile);
+  const freshDocker = async () => dockerCli(await makeScratchDir('docker'), server.url, server.caFile);
+  const listing = async (tt: TrustTuiRunner, args: string[]) => {
+    const r = await tt(['--json', 'expiry', ...args]);
+    return { code: r.code, report: JSON.parse(r.stdout) as { items: Item[]; verdict: string }, stderr: r.stderr };
+  };
+  const dockerTags = async (docker: Awaited<ReturnType<typeof freshDocker>>, gun: string) =>
+    (JSON.parse(ok(await docker(['trust', 'inspect', gun])).stdout)[0].SignedTags as { SignedTag: string }[]).map((t) => t.SignedTag);
+
+  beforeAll(async () => {
+    server = await startNotaryServer({ signer: 'local' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('roles made to expire soon: listed in order, --within sets the exit code, renew makes notary and docker accept them again', async () => {
+    const gun = 'registry.example.test/team/short-lived';
+    const owner = await host();
+    ok(await owner(['init', gun, '--expires', '25s']));
+    ok(await owner(['sign', `${gun}:v1`, '--digest', DIGEST(1), '--size', '11', '--expires', '15s']));
+    const cachedNotary = await freshNotary();
+    const cachedDocker = await freshDocker();
+    expect(ok(await cachedNotary(['list', gun])).stdout).toContain('v1');
+    expect(await dockerTags(cachedDocker, gun)).toEqual(['v1']);
+
+    // Soonest first: the signer roles (15 s), then root and targets (25 s), then what lives longer.
+    const before = await listing(owner, [gun]);
+    expect(before.code).toBe(4); // within notary's six-month warning, nothing expired yet
+    expect(before.report.items.map((i) => i.role)).toEqual([
+      ...['targets/owner', 'targets/releases'],
+      ...['root', 'targets'],
+      'timestamp',
+      'snapshot',
+      'root certificate',
+    ]);
+    const byRole = new Map(before.report.items.map((i) => [i.role, i]));
+    expect(byRole.get('targets/owner')!.msLeft).toBeLessThanOrEqual(15_000);
+    expect(byRole.get('root')!.renewer).toEqual({ kind: 'this-host' });
+    expect(byRole.get('timestamp')).toMatchObject({ needsAction: false, renewer: { kind: 'server' } });
+    expect(byRole.get('snapshot')).toMatchObject({ needsAction: false, renewer: { kind: 'server' } });
+
+    // --within: only what ends in the window is listed, and the exit code says whether there is any.
+    const wide = await listing(owner, [gun, '--within', '1m']);
+    expect(wide.code).toBe(4);
+    expect(wide.report.items.map((i) => i.role).sort()).toEqual(['root', 'targets', 'targets/owner', 'targets/releases']);
+    const narrow = await owner(['expiry', gun, '--within', '1s']);
+    expect(narrow.code, narrow.stderr).toBe(0);
+    expect(narrow.stdout).toContain('Nothing ends within the window.');
+
+    // Once they ran out, stock notary and docker refuse the repository; expiry still lists it (exit 5).
+    // (from the dates signed, not from when the commands were started: a loaded machine is slow)
+    const rootEnds = Date.parse(byRole.get('root')!.expires);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, rootEnds + 1_500 - Date.now())));
+    for (const notary of [cachedNotary, await freshNotary()]) {
+      const r = await notary(['list', gun]);
+      expect(r.stdout + r.stderr).toMatch(/expired/);
+      expect(r.stdout).not.toContain('v1');
+    }
+    expect((await cachedDocker(['trust', 'inspect', gun])).code).not.toBe(0);
+    const expired = await listing(owner, [gun]);
+    expect(expired.code).toBe(5);
+    expect(expired.report.verdict).toBe('expired');
+    expect(expired.report.items.filter((i) => i.state === 'expired').map((i) => i.role)).toEqual([
+      'targets/owner',
+      'targets/releases',
+      'root',
+      'targets',
+    ]);
+    const text = await owner(['expiry', gun]);
+    expect(text.code).toBe(5);
+    expect(text.stdout).toMatch(/targets\/owner\s+\S+ \S+\s+expired \d+s ago\s+this host/);
+
+    // The dry run shows the plan and changes nothing.
+    const rootBefore = (await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body;
+    const dry = ok(await owner(['renew', gun, '--dry-run']));
+    for (const role of ['root', 'targets', 'targets/owner', 'targets/releases']) expect(dry.stdout).toMatch(new RegExp(`${role}\\s`));
+    expect(dry.stdout).toContain('timestamp is not renewed here: notary-server re-signs it');
+    expect((await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body.equals(rootBefore)).toBe(true);
+
+    // Renewed: the result is what the server now serves (read back), and every client reads v1 again.
+    const renewed = JSON.parse(ok(await owner(['--json', 'renew', gun, '--yes'])).stdout);
+    expect(renewed.outcomes).toEqual([expect.objectContaining({ gun, status: 'renewed' })]);
+    const roles = renewed.outcomes[0].renewed as { role: string; version: number; expires: string }[];
+    expect(roles.map((r) => r.role)).toEqual(['root', 'targets', 'targets/owner', 'targets/releases']);
+    expect(new Date(roles[0]!.expires).getTime()).toBeGreaterThan(Date.now() + 9 * 365 * DAY_MS);
+    expect(new Date(roles[1]!.expires).getTime()).toBeGreaterThan(Date.now() + 2 * 365 * DAY_MS);
+    for (const notary of [cachedNotary, await freshNotary()]) expect(ok(await notary(['list', gun])).stdout).toContain('v1');
+    expect(await dockerTags(cachedDocker, gun)).toEqual(['v1']);
+    expect(await dockerTags(await freshDocker(), gun)).toEqual(['v1']);
+    const after = await owner(['expiry', gun, '--within', '30d']);
+    expect(after.code, after.stdout).toBe(0); // only the timestamp ends within 30 days, and the server renews it
+
+    // A signer's role: left to her, with her key; she renews it from her own host.
+    const carol = await host();
+    ok(await carol(['key', 'generate', 'carol', '--dir', carol.workDir]));
+    ok(await owner(['signer', 'add', gun, 'carol', '--key', path.join(carol.workDir, 'carol.pub')]));
+    ok(await carol(['sign', `${gun}:v2`, '--digest', DIGEST(2), '--size', '22', '--expires', '20d']));
+    const carolItem = (await listing(owner, [gun])).report.items.find((i) => i.role === 'targets/carol')!;
+    const carolKey = JSON.parse(ok(await carol(['--json', 'key', 'list'])).stdout).find((k: { role: string }) => k.role === 'carol').id;
+    expect(carolItem.renewer).toEqual({ kind: 'others', who: 'carol', keyIds: [carolKey], command: `trust-tui renew ${gun} --role targets/carol` });
+    const left = ok(await owner(['renew', gun, '--role', 'targets/carol', '--dry-run'])).stdout;
+    expect(left).toContain('Nothing this host can renew.');
+    expect(left).toContain(`carol must run \`trust-tui renew ${gun} --role targets/carol\``);
+    const byCarol = JSON.parse(ok(await carol(['--json', 'renew', gun, '--role', 'targets/carol', '--yes'])).stdout);
+    expect(byCarol.outcomes[0].renewed.map((r: { role: string }) => r.role)).toEqual(['targets/carol']);
+    const carolAfter = (await listing(owner, [gun])).report.items.find((i) => i.role === 'targets/carol')!;
+    expect(carolAfter.msLeft).toBeGreaterThan(2 * 365 * DAY_MS);
+  });
+
+  it('a root certificate close to its end: renew replaces it for the same key, and notary and docker follow (cached or not)', async () => {
+    const gun = 'registry.example.test/team/old-certificate';
+    const client = new NotaryClient({ baseUrl: server.url, tls: { ca: [await readFile(server.caFile, 'utf8')] } });
+    const built = await buildWithRootCertificate(client, gun, { from: new Date(Date.now() - 60_000), seconds: 3 * 86_400 });
+    await publishBuilt(client, gun, built);
+    const owner = await host();
+    const keys = new KeyStore(owner.trustDir);
+    await keys.store(built.rootKey, { role: 'root' }, TEST_PASSPHRASES.root);
+    await keys.store(built.targetsKey, { role: 'targets', gun }, TEST_PASSPHRASES.repository);
+    // These clients pin the old certificate (trust on first use) before the renewal.
+    const cachedNotary = await freshNotary();
+    const cachedDocker = await freshDocker();
+    expect(ok(await cachedNotary(['list', gun])).stdout).toContain('v1');
+    expect(await dockerTags(cachedDocker, gun)).toEqual(['v1']);
+    const serverRoot = async () =>
+      JSON.parse((await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body.toString()) as {
+        signed: { version: number; roles: { root: { keyids: string[] } } };
+        signatures: { keyid: string }[];
+      };
+    const oldRoot = await serverRoot();
+    const [oldCertId] = oldRoot.signed.roles.root.keyids;
+
+    const before = await listing(owner, [gun]);
+    expect(before.code).toBe(4);
+    expect(before.report.items[0]).toMatchObject({ role: 'root certificate', state: 'expires-soon', renewer: { kind: 'this-host' } });
+    expect(ok(await owner(['renew', gun, '--dry-run'])).stdout).toMatch(/root certificate\s+\S+ \S+\s+new certificate for the same root key/);
+
+    const renewed = JSON.parse(ok(await owner(['--json', 'renew', gun, '--yes'])).stdout).outcomes[0];
+    expect(renewed.status).toBe('renewed');
+    const root = await serverRoot();
+    expect(root.signed.version).toBe(oldRoot.signed.version + 1);
+    const [newCertId] = root.signed.roles.root.keyids;
+    expect(newCertId).not.toBe(oldCertId);
+    expect(root.signatures.map((s) => s.keyid).sort()).toEqual([oldCertId, newCertId].sort());
+    expect(renewed.certificates).toEqual([{ keyId: newCertId, notAfter: expect.any(String) }]);
+    expect(new Date(renewed.certificates[0].notAfter).getTime()).toBeGreaterThan(Date.now() + 9 * 365 * DAY_MS);
+    // Same key: only the certificate around it is new.
+    const roleKeys = JSON.parse(ok(await owner(['--json', 'key', 'list'])).stdout).map((k: { id: string }) => k.id);
+    expect(roleKeys).toContain(built.rootKey.id);
+
+    for (const notary of [cachedNotary, await freshNotary()]) expect(ok(await notary(['list', gun])).stdout).toContain('v1');
+    for (const docker of [cachedDocker, await freshDocker()]) {
+      const inspect = JSON.parse(ok(await docker(['trust', 'inspect', gun])).stdout)[0];
+      expect(inspect.SignedTags.map((t: { SignedTag: string }) => t.SignedTag)).toEqual(['v1']);
+      expect(inspect.AdministrativeKeys[0]).toEqual({ Name: 'Root', Keys: [{ ID: newCertId }] });
+    }
+    const after = await listing(owner, [gun]);
+    expect(after.code, JSON.stringify(after.report)).toBe(0);
+  });
+});
