@@ -9,6 +9,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerKeyCommands } from './commands/key.js';
+import { registerMigrateCommand } from './commands/migrate.js';
 import { registerRepoCommands } from './commands/repo.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSignerCommands } from './commands/signer.js';
@@ -36,6 +37,7 @@ export function buildProgram(io: Io): Command {
   registerInspectCommand(program, io);
   registerSignerCommands(program, io);
   registerSweepCommands(program, io);
+  registerMigrateCommand(program, io);
   registerInfoCommand(program, io);
   registerDemoCommand(program, io);
   registerServerCommand(program, io);

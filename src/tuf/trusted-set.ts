@@ -48,6 +48,12 @@ export interface TrustedSetOptions {
    * may be expired or not yet valid, since a new root signed by the old key is the only repair.
    */
   replacingRootKey?: boolean;
+  /**
+   * Accept expired metadata (signatures, hashes and versions are still checked) and list it in
+   * `expiredRoles` instead: for moving a repository whose roles expired to a new server, where they
+   * are reported and may be re-signed (notary's builder has the same switch, `allowExpired`).
+   */
+  allowExpired?: boolean;
 }
 
 /** What the client trusted before for the role being updated. */
@@ -117,6 +123,9 @@ export class TrustedSet {
   readonly #rootKeyFilter: RootKeyFilter;
   readonly #limits: TufLimits;
   readonly #replacingRootKey: boolean;
+  readonly #allowExpired: boolean;
+  /** Roles accepted although expired (`allowExpired`), with their expiry. */
+  readonly #expired = new Map<string, GoTime>();
   #root: Envelope<Root>;
   /** The current root's keys that passed the structural and pinning checks (validity not yet checked). */
   #rootKeys: UsableRootKey[] = [];
@@ -134,6 +143,7 @@ export class TrustedSet {
     this.#rootKeyFilter = options.rootKeyFilter ?? TOFU;
     this.#limits = tufLimits(options.limits);
     this.#replacingRootKey = options.replacingRootKey ?? false;
+    this.#allowExpired = options.allowExpired ?? false;
     this.#root = root;
   }
 
@@ -198,6 +208,11 @@ export class TrustedSet {
 
   get refusedDelegations(): ReadonlyMap<string, RefusedDelegation> {
     return this.#refused;
+  }
+
+  /** Roles that were accepted although expired (only with `allowExpired`), and when they expired. */
+  get expiredRoles(): ReadonlyMap<string, GoTime> {
+    return this.#expired;
   }
 
   /** The trusted Targets of `targets` or a trusted delegation. */
@@ -413,7 +428,7 @@ export class TrustedSet {
       );
     }
     checkRollback(name, envelope.signed.version, trustedVersionOf(options.cached));
-    if (envelope.signed.isExpired(this.#goNow())) refuse('expired', `expired at ${envelope.signed.expires.toString()}; skipped`);
+    if (envelope.signed.isExpired(this.#goNow()) && !this.#allowExpiredRole(envelope)) refuse('expired', `expired at ${envelope.signed.expires.toString()}; skipped`);
 
     const trusted: TrustedDelegation = {
       name,
@@ -436,9 +451,16 @@ export class TrustedSet {
   }
 
   #checkNotExpired(envelope: Envelope<SignedMetadata>): void {
-    if (envelope.signed.isExpired(this.#goNow())) {
+    if (envelope.signed.isExpired(this.#goNow()) && !this.#allowExpiredRole(envelope)) {
       throw new ExpiredMetadataError(envelope.roleName, envelope.signed.expires.toString());
     }
+  }
+
+  /** With `allowExpired`: notes the role as expired and lets it through. */
+  #allowExpiredRole(envelope: Envelope<SignedMetadata>): boolean {
+    if (!this.#allowExpired) return false;
+    this.#expired.set(envelope.roleName, envelope.signed.expires);
+    return true;
   }
 
   /** 5.6.1 / 5.5.6: targets roles need a trusted, still valid snapshot. */
