@@ -6,7 +6,7 @@
  * fresh trust directories, show what they showed at the source, and every targets file is
  * byte-identical to the source's.
  */
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok } from '../helpers/expect.js';
@@ -22,7 +22,7 @@ import {
   type NotaryServer,
 } from '../helpers/peers.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
-import { startTestServer, type TestServer } from '../server/server-harness.js';
+import { startTestServer } from '../server/server-harness.js';
 
 afterAll(stopAllPeers);
 
@@ -52,9 +52,7 @@ describe('migrate a docker/notary repository off notary-server 0.7', () => {
   /** Stock docker and notary, fresh trust directories, against `peer`: what a new client sees. */
   async function freshView(peer: Peer): Promise<{ inspect: string; list: string }> {
     const freshDocker = dockerCli(await makeScratchDir('fresh-docker'), peer.url, peer.caFile);
-    const d = await freshDocker(['trust', 'inspect', REPO]);
-    if (process.env.SHOW_ERRORS) console.log(d.stderr, d.stdout);
-    const inspect = ok(d).stdout;
+    const inspect = ok(await freshDocker(['trust', 'inspect', REPO])).stdout;
     const list = ok(await notaryCli(await makeScratchDir('fresh-notary'), peer.url, peer.caFile)(['list', REPO])).stdout;
     return { inspect, list };
   }
@@ -148,6 +146,29 @@ describe('migrate a docker/notary repository off notary-server 0.7', () => {
     expect(text.stdout).toMatch(/migrated: the destination serves root v2 and 3 signed tag\(s\)/);
     expect(text.stderr).toMatch(/\[1\/1\] registry\.example\.com\/team\/app: publishing root version 2/);
     await expectSameAsSource(dest);
+
+    // Stock notary that cached the repository from the source: the new timestamp (version 1, new
+    // key) is below the cached one, and notary 0.7 refuses it until the cached timestamp and
+    // snapshot are removed (docs/migrate.md).
+    const stale = notaryCli(await makeScratchDir('stale-notary'), dest.url, dest.caFile);
+    cpSync(path.join(cacheDir, 'tuf'), path.join(stale.trustDir, 'tuf'), { recursive: true });
+    const refused = await stale(['list', REPO]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toMatch(/version 1 is lower than current version \d+/);
+    // docker the same (its trust directory is $DOCKER_CONFIG/trust).
+    const staleDocker = dockerCli(await makeScratchDir('stale-docker'), dest.url, dest.caFile);
+    cpSync(path.join(cacheDir, 'tuf'), path.join(staleDocker.trustDir, 'tuf'), { recursive: true });
+    const dockerRefused = await staleDocker(['trust', 'inspect', REPO]);
+    expect(dockerRefused.code).toBe(1);
+    expect(dockerRefused.stderr).toContain(`no signatures or cannot access ${REPO}`);
+    // The remedy: drop the cached timestamp and snapshot (root stays: it still pins the root key).
+    for (const trustDir of [stale.trustDir, staleDocker.trustDir]) {
+      const metadata = path.join(trustDir, 'tuf', ...REPO.split('/'), 'metadata');
+      rmSync(path.join(metadata, 'timestamp.json'));
+      rmSync(path.join(metadata, 'snapshot.json'));
+    }
+    expect(ok(await stale(['list', REPO])).stdout).toBe(before.list);
+    expect(ok(await staleDocker(['trust', 'inspect', REPO])).stdout).toBe(before.inspect);
   });
 
   describe('with the source server stopped, from the cache', () => {
