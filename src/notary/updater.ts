@@ -150,9 +150,12 @@ export class RepositoryMissingOnServerError extends HintedError {
     super(`the trust server ${serverUrl} has no trust data for ${gun}, but this host trusted version ${trustedVersion} of it; nothing was changed`, {
       hint: {
         cli:
-          `if the data was lost, restore it on the server (its operator's backup); if ${gun} was deleted on purpose, ` +
+          `if the data was lost, publish this host's verified copy to it again with \`trust-tui migrate ${gun} --from-cache --to ${serverUrl}\` ` +
+          `(the root key holder runs it); if ${gun} was deleted on purpose, ` +
           `forget it on this host with \`trust-tui revoke ${gun} --local-only\` (the next sign then creates a new repository with new keys)`,
-        ui: `if the data was lost, restore it on the server (its operator's backup); if ${gun} was deleted on purpose, forget it on this host with trust-tui's revoke command, local only, in a terminal`,
+        ui:
+          `if the data was lost, publish this host's verified copy to it again: migrate it from the cache to the same server (m on the Repositories screen, root key holder); ` +
+          `if ${gun} was deleted on purpose, forget it on this host with trust-tui's revoke command, local only, in a terminal`,
       },
     });
   }

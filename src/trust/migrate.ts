@@ -128,6 +128,16 @@ function tagsOf(state: RefreshResult): TagSigners[] {
     .sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
 }
 
+/**
+ * The CA for a server named by URL: the flag's, else that of a `config server` entry with the same
+ * URL (so `--to` the server a repository is configured for needs no CA flag).
+ */
+function caFor(ctx: TrustContext, url: string | undefined, flag: string | undefined): string | undefined {
+  if (flag || !url) return flag;
+  const same = (a: string) => a.replace(/\/+$/, '').toLowerCase() === url.replace(/\/+$/, '').toLowerCase();
+  return Object.values(ctx.settings.data.servers).find((s) => same(s.url) && s.ca)?.ca;
+}
+
 function sourceName(ctx: TrustContext, options: MigrateOptions): string {
   if (options.fromCache !== undefined) return `cache:${options.fromCache === true ? ctx.trustDir : path.resolve(options.fromCache)}`;
   return options.from ?? 'the usual server';
@@ -139,7 +149,7 @@ async function readSource(ctx: TrustContext, gun: string, options: MigrateOption
     const dir = options.fromCache === true ? ctx.trustDir : path.resolve(options.fromCache);
     return refresh(gun, { client: noServer(dir), cache: new TrustCache(dir), trustPolicy: policy, cacheOnly: true, allowExpired: true, onWarning: (m) => ctx.warn(m) });
   }
-  const conn = await connect(ctx, gun, { server: options.from, tlsCaCert: options.fromCa });
+  const conn = await connect(ctx, gun, { server: options.from, tlsCaCert: caFor(ctx, options.from, options.fromCa) });
   return refresh(gun, { client: conn.client, cache: new TrustCache(ctx.trustDir), trustPolicy: policy, allowExpired: true, toPublish: true, onWarning: (m) => ctx.warn(m) });
 }
 
@@ -234,7 +244,7 @@ async function planRepository(
   journaled: { rootVersion: number; tags: TagSigners[] } | undefined,
 ): Promise<RepositoryMigration> {
   const item: RepositoryMigration = { gun, action: 'blocked', rootVersions: [], unchangedRoles: [], renewedRoles: [], expired: [], skipped: [], source: [] };
-  const dest = await connect(ctx, gun, { server: options.to, tlsCaCert: options.toCa });
+  const dest = await connect(ctx, gun, { server: options.to, tlsCaCert: caFor(ctx, options.to, options.toCa) });
   let source: RefreshResult;
   try {
     source = await readSource(ctx, gun, options);
