@@ -43,6 +43,8 @@ const services: Services = {
   executePlan: unused,
   planSweep: unused,
   runSweep: unused,
+  planMigration: unused,
+  runMigration: unused,
 };
 
 const store = createAppStore(services);

@@ -19,6 +19,7 @@ import { resolveManifest, sign } from '../trust/sign.js';
 import { publicKeyFromPem } from '../trust/signer-keys.js';
 import { addSigner } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
+import { planMigration, runMigration } from '../trust/migrate.js';
 import { keyUsage } from '../trust/key-usage.js';
 import { type ConfigChange, type ConfigView, type KeyFilePreview, type Services } from './services.js';
 
@@ -154,6 +155,12 @@ export function createTrustServices(options: TrustServicesOptions): Services {
         const roles = plan.items.filter((i) => i.gun === o.gun).map((i) => i.role);
         return (roles.length ? roles : ['(all)']).map((role) => ({ gun: o.gun, role, status: o.status, ...(o.message ? { message: o.hint ? `${o.message}; ${o.hint.ui}` : o.message } : {}) }));
       });
+    },
+    planMigration: (request) =>
+      planMigration(context(), [request.gun], { to: request.to, ...(request.fromCache ? { fromCache: true as const } : {}), ...(request.renewExpired ? { renewExpired: true } : {}) }),
+    async runMigration(plan, ports, onProgress) {
+      const outcomes = await runMigration(context(ports.passphrases), plan, { ...(ports.signal ? { signal: ports.signal } : {}), onProgress });
+      return outcomes.map((o) => (o.message && o.hint ? { ...o, message: `${o.message}; ${o.hint.ui}` } : o));
     },
   };
 }

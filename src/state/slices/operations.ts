@@ -23,6 +23,8 @@ export interface OperationSlice {
   executePlan(plan: DestructivePlan): Promise<boolean>;
   sweepSelectedKey(): void;
   sweepSelectedSigner(): void;
+  /** Moves the selected repository to another trust server (guided). */
+  migrateSelectedRepository(): void;
   /** Enter on a Config row: toggle TOFU (asks first), edit a server URL. */
   editSelectedConfig(): void;
   promptAddConfig(): void;
@@ -264,6 +266,11 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
     sweepSelectedKey() {
       const key = selectedRow(get().lists.keys);
       if (key && !refuseReadOnly()) get().startSweep({ kind: 'key', keyId: key.id });
+    },
+
+    migrateSelectedRepository() {
+      const repo = selectedRow(get().lists.repos);
+      if (repo && !refuseReadOnly()) get().startMigrate(repo.gun);
     },
 
     sweepSelectedSigner() {
