@@ -421,6 +421,12 @@ async function migrateOne(ctx: TrustContext, plan: MigrationPlan, item: Reposito
   onStep('reading the destination back into a fresh trust directory');
   const after = await readDestination(ctx, dest);
   if (!after) throw new TrustError(`${plan.to} accepted the upload of ${gun} but does not serve it`, { hint: 'ask its operator' });
+  const finalVersion = source.trusted.root.signed.version + 1;
+  if (after.trusted.root.signed.version !== finalVersion) {
+    throw new TrustError(`${plan.to} serves root version ${after.trusted.root.signed.version} of ${gun}, not ${finalVersion} as published`, {
+      hint: 'run the migration again to continue',
+    });
+  }
   const diff = difference(source, after, new Set(item.renewedRoles));
   if (diff) throw new TrustError(`${plan.to} does not serve what was published for ${gun}: ${diff}`, { hint: 'ask its operator, then run the migration again' });
   const destination = tagsOf(after);
