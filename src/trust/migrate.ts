@@ -73,6 +73,8 @@ export interface RepositoryMigration {
   /** Why it cannot be migrated (blocked), and the next step. */
   problem?: string;
   hint?: Hint;
+  /** Where the source was read: its server's URL, or `cache:<trust dir>`. */
+  sourceUrl?: string;
   /** Root version at the source, and the versions to publish at the destination, in order. */
   sourceRootVersion?: number;
   rootVersions: number[];
@@ -140,17 +142,20 @@ function caFor(ctx: TrustContext, url: string | undefined, flag: string | undefi
 
 function sourceName(ctx: TrustContext, options: MigrateOptions): string {
   if (options.fromCache !== undefined) return `cache:${options.fromCache === true ? ctx.trustDir : path.resolve(options.fromCache)}`;
-  return options.from ?? 'the usual server';
+  return options.from ?? "each repository's trust server";
 }
 
-async function readSource(ctx: TrustContext, gun: string, options: MigrateOptions): Promise<RefreshResult> {
+/** The source read through the verifier, and where it was read (a server URL, or `cache:<dir>`). */
+async function readSource(ctx: TrustContext, gun: string, options: MigrateOptions): Promise<{ state: RefreshResult; url: string }> {
   const policy = trustPolicyFor(ctx.settings.data, gun);
   if (options.fromCache !== undefined) {
     const dir = options.fromCache === true ? ctx.trustDir : path.resolve(options.fromCache);
-    return refresh(gun, { client: noServer(dir), cache: new TrustCache(dir), trustPolicy: policy, cacheOnly: true, allowExpired: true, onWarning: (m) => ctx.warn(m) });
+    const state = await refresh(gun, { client: noServer(dir), cache: new TrustCache(dir), trustPolicy: policy, cacheOnly: true, allowExpired: true, onWarning: (m) => ctx.warn(m) });
+    return { state, url: `cache:${dir}` };
   }
   const conn = await connect(ctx, gun, { server: options.from, tlsCaCert: caFor(ctx, options.from, options.fromCa) });
-  return refresh(gun, { client: conn.client, cache: new TrustCache(ctx.trustDir), trustPolicy: policy, allowExpired: true, toPublish: true, onWarning: (m) => ctx.warn(m) });
+  const state = await refresh(gun, { client: conn.client, cache: new TrustCache(ctx.trustDir), trustPolicy: policy, allowExpired: true, toPublish: true, onWarning: (m) => ctx.warn(m) });
+  return { state, url: conn.endpoint.url };
 }
 
 /** The source of a cache-only read: it is never asked. */
@@ -247,7 +252,9 @@ async function planRepository(
   const dest = await connect(ctx, gun, { server: options.to, tlsCaCert: caFor(ctx, options.to, options.toCa) });
   let source: RefreshResult;
   try {
-    source = await readSource(ctx, gun, options);
+    const read = await readSource(ctx, gun, options);
+    source = read.state;
+    item.sourceUrl = read.url;
   } catch (e) {
     // Finished by an earlier run: the destination alone tells whether it still holds what was verified.
     if (journaled) {
@@ -278,7 +285,12 @@ async function planRepository(
     };
   }
 
-  const current = await readDestination(ctx, dest);
+  let current: RefreshResult | undefined;
+  try {
+    current = await readDestination(ctx, dest);
+  } catch (e) {
+    return Object.assign(item, problemOf(e));
+  }
   if (current) {
     item.destination = tagsOf(current);
     const diff = difference(source, current, renewed);

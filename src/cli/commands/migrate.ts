@@ -65,7 +65,7 @@ function actionText(item: RepositoryMigration): string {
 function planText(plan: MigrationPlan): string {
   const lines = [`Migration from ${plan.from} to ${plan.to}:`];
   for (const item of plan.repositories) {
-    lines.push('', `${item.gun}: ${actionText(item)}`);
+    lines.push('', `${item.gun}${item.sourceUrl && item.sourceUrl !== plan.from ? ` (from ${item.sourceUrl})` : ''}: ${actionText(item)}`);
     for (const e of item.expired) lines.push(`  ${e.role} expired on ${e.expires}: ${e.outcome === 'replaced' ? 'replaced by the destination' : e.outcome === 'renewed' ? 're-signed on the way' : 'blocks the migration'}`);
     for (const s of item.skipped) lines.push(`  ${s.role} is not moved: ${s.problem}`);
     if (item.action !== 'blocked' || item.source.length) lines.push(tagTable(tagRows(item.source, item.destination)));
@@ -89,6 +89,7 @@ function jsonRepository(item: RepositoryMigration, outcome?: MigrationOutcome) {
     status: outcome?.status ?? item.action,
     ...((outcome?.message ?? item.problem) ? { message: outcome?.message ?? item.problem } : {}),
     ...((outcome?.hint ?? item.hint) ? { hint: (outcome?.hint ?? item.hint)!.cli } : {}),
+    source: item.sourceUrl ?? null,
     sourceRootVersion: item.sourceRootVersion ?? null,
     plannedRootVersions: item.rootVersions,
     ...(outcome?.rootVersion !== undefined ? { rootVersion: outcome.rootVersion } : {}),

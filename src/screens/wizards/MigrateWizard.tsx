@@ -155,7 +155,9 @@ function Preview({ plan, renew, tableHeight }: { plan: MigrationPlan; renew: boo
                 {s.role} is not moved: {s.problem}
               </Text>
             ))}
-            <DataTable columns={tagColumns} rows={tagRows(item.source, item.destination)} cursor={-1} height={tableHeight} rowKey={(r) => r.tag} empty={<Text>  No signed tags.</Text>} />
+            {item.sourceRootVersion !== undefined && (
+              <DataTable columns={tagColumns} rows={tagRows(item.source, item.destination)} cursor={-1} height={tableHeight} rowKey={(r) => r.tag} empty={<Text>  No signed tags.</Text>} />
+            )}
           </Box>
         );
       })}
