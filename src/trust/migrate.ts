@@ -19,6 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TrustCache } from '../notary/cache.js';
+import { normaliseServerUrl } from '../notary/endpoint.js';
 import { RepositoryNotInitialisedError } from '../notary/http-errors.js';
 import type { MetadataFile } from '../notary/multipart.js';
 import { refresh, type MetadataSource, type RefreshResult } from '../notary/updater.js';
@@ -339,6 +340,9 @@ export async function planMigration(ctx: TrustContext, repositories: readonly st
   if (repositories.length === 0) throw new InputError('name at least one repository');
   if (!options.to) throw new InputError('name the destination server with --to URL');
   if (options.from !== undefined && options.fromCache !== undefined) throw new InputError('--from and --from-cache exclude each other: name one source');
+  // One error for a URL that cannot be used, before any repository is read.
+  const loopback = ctx.env.TRUST_TUI_ALLOW_HTTP_LOOPBACK === '1';
+  options = { ...options, to: normaliseServerUrl(options.to, loopback), ...(options.from ? { from: normaliseServerUrl(options.from, loopback) } : {}) };
   const guns: string[] = [];
   for (const input of repositories) {
     const reference = parseReference(input);

@@ -103,6 +103,9 @@ function jsonRepository(item: RepositoryMigration, outcome?: MigrationOutcome) {
 
 async function runMigrateCommand(repositories: string[], opts: MigrateFlags, cmd: Command, io: Io): Promise<void> {
   const g = globalOptions(cmd);
+  if (opts.from !== undefined && opts.fromCache !== undefined) {
+    cmd.error('error: --from and --from-cache exclude each other: name one source', { exitCode: 2, code: 'trust-tui.usage' });
+  }
   const [{ cliContext }, migrate, { CancelledError }] = await Promise.all([import('../context.js'), import('../../trust/migrate.js'), import('../../trust/errors.js')]);
   const ctx = cliContext(g, io);
   const options = {
