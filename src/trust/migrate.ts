@@ -30,6 +30,7 @@ import { HintedError, type Hint } from '../tuf/errors.js';
 import { defaultExpires } from '../tuf/expiry.js';
 import type { PublicKey } from '../tuf/key.js';
 import { Envelope, signerFromPrivateKey, type MetadataSigner, type Root } from '../tuf/metadata/index.js';
+import type { PrivateKey } from '../tuf/private-key.js';
 import { REPO_ADMIN } from '../tuf/repository-view.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 import { countValidSignatures } from '../tuf/threshold.js';
@@ -37,7 +38,7 @@ import { GoTime } from '../tuf/time.js';
 import { trustPolicyFor } from './config.js';
 import { connect, type Connection } from './connect.js';
 import type { TrustContext } from './context.js';
-import { InputError, TrustError } from './errors.js';
+import { InputError, isCancellation, TrustError } from './errors.js';
 import { MigrationJournal, type TagSigners } from './migrate-journal.js';
 import { editableState, heldKeyIds, unlockFor } from './publish.js';
 
@@ -364,11 +365,17 @@ export async function planMigration(ctx: TrustContext, repositories: readonly st
 
 // ------------------------------------------------------------------ execution
 
-async function rootSigners(ctx: TrustContext, root: Root): Promise<MetadataSigner[]> {
+/** Root keys unlocked once per run: one root key usually signs every repository of a host. */
+type UnlockedKeys = Map<string, PrivateKey>;
+
+async function rootSigners(ctx: TrustContext, root: Root, unlocked: UnlockedKeys): Promise<MetadataSigner[]> {
   const signers: MetadataSigner[] = [];
   for (const key of root.roleKeys('root')) {
-    if (!(await ctx.keys.has(key.canonicalId))) continue;
-    signers.push(signerFromPrivateKey(await ctx.keys.unlock(key.canonicalId, ctx.passphrases), key.id));
+    if (!unlocked.has(key.canonicalId)) {
+      if (!(await ctx.keys.has(key.canonicalId))) continue;
+      unlocked.set(key.canonicalId, await ctx.keys.unlock(key.canonicalId, ctx.passphrases));
+    }
+    signers.push(signerFromPrivateKey(unlocked.get(key.canonicalId)!, key.id));
   }
   return signers;
 }
@@ -389,7 +396,13 @@ export interface MigrationProgress {
   step: string;
 }
 
-async function migrateOne(ctx: TrustContext, plan: MigrationPlan, item: RepositoryMigration, onStep: (step: string) => void): Promise<MigrationOutcome> {
+async function migrateOne(
+  ctx: TrustContext,
+  plan: MigrationPlan,
+  item: RepositoryMigration,
+  unlocked: UnlockedKeys,
+  onStep: (step: string) => void,
+): Promise<MigrationOutcome> {
   const p = prepared.get(item);
   if (!p?.source || !p.dest) throw new TrustError(`${item.gun} was not read for this plan`, { hint: 'plan the migration again' });
   const { source, dest } = p;
@@ -412,7 +425,7 @@ async function migrateOne(ctx: TrustContext, plan: MigrationPlan, item: Reposito
   }
   root.replaceRoleKeys('timestamp', destKeys.timestamp, 1);
   root.replaceRoleKeys('snapshot', destKeys.snapshot, 1);
-  const signers = await rootSigners(ctx, source.trusted.root.signed);
+  const signers = await rootSigners(ctx, source.trusted.root.signed, unlocked);
 
   // Targets roles: byte-identical, except those renewed (re-signed, version + 1, fresh expiry).
   const roleFiles: MetadataFile[] = [];
@@ -464,6 +477,7 @@ export async function runMigration(
   const journal = new MigrationJournal(ctx.settings.dir);
   const runKey = MigrationJournal.runKey(plan.from, plan.to);
   const outcomes: MigrationOutcome[] = [];
+  const unlocked: UnlockedKeys = new Map();
   const total = plan.repositories.length;
   for (const [index, item] of plan.repositories.entries()) {
     const gun = item.gun;
@@ -483,11 +497,13 @@ export async function runMigration(
     }
     progress('starting');
     try {
-      const outcome = await migrateOne(ctx, plan, item, progress);
+      const outcome = await migrateOne(ctx, plan, item, unlocked, progress);
       await journal.markDone(runKey, gun, { rootVersion: outcome.rootVersion!, tags: outcome.destination!, finishedAt: new Date().toISOString() });
       progress('done');
       outcomes.push(outcome);
     } catch (e) {
+      // A refused passphrase prompt stops the run (the repositories before it stay migrated).
+      if (isCancellation(e)) throw e;
       const { problem, hint } = problemOf(e);
       outcomes.push({ gun, status: 'failed', message: problem, source: item.source, ...(hint ? { hint } : {}) });
     }
