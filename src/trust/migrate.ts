@@ -16,6 +16,7 @@
 // nothing that did not verify is moved. The destination is read back afterwards into a fresh,
 // temporary trust directory, and the result reports what that read-back shows.
 import path from 'node:path';
+import { TrustCache } from '../notary/cache.js';
 import { normaliseServerUrl } from '../notary/endpoint.js';
 import type { MetadataFile } from '../notary/multipart.js';
 import type { RefreshResult } from '../notary/updater.js';
@@ -240,14 +241,21 @@ function range(from: number, to: number): number[] {
 }
 
 /** What clients must do to read the destination. */
-function clientAdvice(to: string, guns: readonly string[], toCa?: string): string[] {
+async function clientAdvice(ctx: TrustContext, to: string, guns: readonly string[], toCa?: string): Promise<string[]> {
   const registries = [...new Set(guns.map((g) => parseReference(g).registryHost))];
+  // This host's own cache (docker's trust directory by default) holds the old server's timestamp.
+  const cache = new TrustCache(ctx.trustDir);
+  const stale: string[] = [];
+  for (const gun of guns) {
+    for (const role of ['timestamp', 'snapshot']) if (await cache.read(gun, role).catch(() => undefined)) stale.push(cache.filePath(gun, role));
+  }
   return [
     `docker: export DOCKER_CONTENT_TRUST_SERVER=${to}`,
-    ...registries.map((r) => `trust-tui: trust-tui config server '${r}/*' ${to}${toCa ? ` --ca ${toCa}` : ''}`),
+    ...registries.map((r) => `trust-tui: trust-tui config server '${r}/*' ${to}${toCa ? ` --ca ${path.resolve(toCa)}` : ''}`),
     `notary: notary -s ${to} … (or "remote_server": {"url": "${to}"} in ~/.notary/config.json)`,
     'docker and notary clients that cached a repository from the old server refuse the new timestamp (lower version): ' +
       'remove timestamp.json and snapshot.json under their trust directory, tuf/<repository>/metadata/ (see docs/migrate.md)',
+    ...(stale.length ? [`on this host (trust-tui follows by itself; docker and notary need it): rm ${stale.map((f) => `'${f}'`).join(' ')}`] : []),
   ];
 }
 
@@ -275,7 +283,7 @@ export async function planMigration(ctx: TrustContext, repositories: readonly st
       items.push({ gun, action: 'blocked', rootVersions: [], unchangedRoles: [], renewedRoles: [], expired: [], skipped: [], source: [], ...problemOf(e) });
     }
   }
-  return { from, to: options.to, repositories: items, clientAdvice: clientAdvice(options.to, guns, options.toCa) };
+  return { from, to: options.to, repositories: items, clientAdvice: await clientAdvice(ctx, options.to, guns, options.toCa) };
 }
 
 // ------------------------------------------------------------------ execution

@@ -191,6 +191,18 @@ describe('migrate a docker/notary repository off notary-server 0.7', () => {
       const result = JSON.parse(ok(await tt(migrateArgs(peer, ['--from-cache', cacheDir]))).stdout);
       expect(result.repositories[0]).toMatchObject({ status: 'migrated', rootVersion: 2 });
       await expectSameAsSource(peer);
+
+      // docker on this host shares the trust directory, which cached the old server: it fails until
+      // the two files the result names are removed.
+      const hostDocker = dockerCli(docker.dockerConfig, dest.url, dest.caFile!);
+      expect((await hostDocker(['trust', 'inspect', REPO])).code).toBe(1);
+      const advice = (result.clientAdvice as string[]).find((a) => a.startsWith('on this host'))!;
+      const files = [...advice.matchAll(/'([^']+)'/g)].map((m) => m[1]!);
+      expect(files.map((f) => path.relative(docker.trustDir, f)).sort()).toEqual(
+        ['timestamp.json', 'snapshot.json'].map((f) => path.join('tuf', ...REPO.split('/'), 'metadata', f)).sort(),
+      );
+      for (const file of files) rmSync(file);
+      expect(ok(await hostDocker(['trust', 'inspect', REPO])).stdout).toBe(before.inspect);
     });
 
     it('without the root key: refuses, naming the missing key, and publishes nothing', async () => {
