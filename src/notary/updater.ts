@@ -363,7 +363,8 @@ class Update {
       try {
         fetched = await this.#fetchVouched(name, meta);
       } catch (e) {
-        if (!(this.#offline && e instanceof NotCachedError)) throw e;
+        // A cache-only read is for moving the repository: a missing file would be lost, so it is fatal.
+        if (!(this.#offline && e instanceof NotCachedError) || this.options.cacheOnly) throw e;
         this.#warn(`${name} is not in the local cache; its signatures are not shown while offline`);
         continue;
       }

@@ -174,7 +174,16 @@ describe('refresh', () => {
     expect(result.offline).toBe(true);
     expect([...result.trusted.expiredRoles.keys()]).toEqual(['timestamp']);
     expect(result.view.releasedTags().map((t) => t.tag)).toEqual(['v1']);
-    // A cached file that is not the one the snapshot names: refused, naming it.
+    // A cached file that is not the one the snapshot names: refused, naming it (a delegation too).
+    const alice = newEcdsaKey();
+    repo.addDelegation('targets/alice', [alice]);
+    repo.publish(['targets', 'targets/alice']);
+    now = NOW;
+    await refresh(repo.gun, opts());
+    await cache.remove(repo.gun, 'targets/alice');
+    await expect(refresh(repo.gun, opts({ cacheOnly: true }))).rejects.toMatchObject({
+      message: expect.stringContaining('the cache is incomplete: targets/alice is not cached'),
+    });
     const targets = repo.file('targets');
     await cache.write(repo.gun, 'targets', Buffer.concat([targets, Buffer.from(' ')]));
     await expect(refresh(repo.gun, opts({ cacheOnly: true, allowExpired: true }))).rejects.toMatchObject({
