@@ -49,6 +49,8 @@ const services: Services = {
   listExpiries: async () => ({ rows: [], offline: [], unreadable: [] }),
   planRenewal: unused,
   runRenewal: unused,
+  planMigration: unused,
+  runMigration: unused,
 };
 
 const store = createAppStore(services);

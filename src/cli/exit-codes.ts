@@ -20,4 +20,6 @@ Exit codes:
   3  cancelled at a confirmation prompt (nothing was changed)
   4  expiry: a role or root certificate ends within the window (--within, else six months)
   5  expiry: a role or root certificate has already expired
-  6  export status: the migration is not complete (a signer has still to export a tag)`;
+  6  export status: the migration is not complete (a signer has still to export a tag)
+Commands over many repositories (sweep, migrate) exit 1 when any repository failed or was blocked;
+the others are done, and running the same command again finishes the rest.`;

@@ -12,6 +12,7 @@ import { registerExpiryCommands } from './commands/expiry.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerKeyCommands } from './commands/key.js';
+import { registerMigrateCommand } from './commands/migrate.js';
 import { registerRepoCommands } from './commands/repo.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSignerCommands } from './commands/signer.js';
@@ -40,6 +41,7 @@ export function buildProgram(io: Io): Command {
   registerSignerCommands(program, io);
   registerSweepCommands(program, io);
   registerExpiryCommands(program, io);
+  registerMigrateCommand(program, io);
   registerInfoCommand(program, io);
   registerExportSignatureCommands(program, io);
   registerExportPolicyCommand(program, io);

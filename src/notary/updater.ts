@@ -6,7 +6,7 @@
 //   * server unreachable -> answer from UNEXPIRED cached metadata, and say so.
 import { DirectoryNotWritableError } from '../config/writable.js';
 import { HintedError, TufError, type HintInput } from '../tuf/errors.js';
-import type { FileMeta } from '../tuf/metadata/index.js';
+import type { FileMeta, Root } from '../tuf/metadata/index.js';
 import { parseMetadata } from '../tuf/metadata/index.js';
 import { RepositoryView } from '../tuf/repository-view.js';
 import { GoTime } from '../tuf/time.js';
@@ -62,11 +62,16 @@ export interface RefreshOptions {
    */
   toPublish?: boolean;
   /**
-   * Report expiry instead of refusing on it (TrustedSetOptions.tolerateExpiry): for the expiry listing
-   * and renewal. What is read this way is verified but not written to the cache, and also offline an
-   * expired cache is read.
+   * Report expiry instead of refusing on it (TrustedSetOptions.tolerateExpiry; `trusted.expiredRoles`):
+   * for the expiry listing, renewal and migration. What is read this way is verified but not written
+   * to the cache, and also offline an expired cache is read.
    */
   tolerateExpiry?: boolean;
+  /**
+   * Read the cached files only, never the server: the last verified state of a repository whose
+   * server is gone. Every check still runs over them.
+   */
+  cacheOnly?: boolean;
 }
 
 export interface RefreshResult {
@@ -152,9 +157,12 @@ export class RepositoryMissingOnServerError extends HintedError {
     super(`the trust server ${serverUrl} has no trust data for ${gun}, but this host trusted version ${trustedVersion} of it; nothing was changed`, {
       hint: {
         cli:
-          `if the data was lost, restore it on the server (its operator's backup); if ${gun} was deleted on purpose, ` +
+          `if the data was lost, publish this host's verified copy to it again with \`trust-tui migrate ${gun} --from-cache --to ${serverUrl}\` ` +
+          `(the root key holder runs it); if ${gun} was deleted on purpose, ` +
           `forget it on this host with \`trust-tui revoke ${gun} --local-only\` (the next sign then creates a new repository with new keys)`,
-        ui: `if the data was lost, restore it on the server (its operator's backup); if ${gun} was deleted on purpose, forget it on this host with trust-tui's revoke command, local only, in a terminal`,
+        ui:
+          `if the data was lost, publish this host's verified copy to it again: migrate it from the cache to the same server (m on the Repositories screen, root key holder); ` +
+          `if ${gun} was deleted on purpose, forget it on this host with trust-tui's revoke command, local only, in a terminal`,
       },
     });
   }
@@ -186,6 +194,12 @@ class Update {
   #offline = false;
   /** Roles fetched from the server in this update; written to the cache once everything verified. */
   readonly #downloaded = new Set<string>();
+  /**
+   * TUF 5.3.11: the new root changed the timestamp or snapshot keys, so the cached timestamp and
+   * snapshot (signed by the old keys) no longer set a version floor, and are replaced. A repository
+   * moved to another server restarts their numbering under that server's keys.
+   */
+  #timestampSnapshotKeysRotated = false;
 
   constructor(
     readonly gun: string,
@@ -218,6 +232,10 @@ class Update {
 
   async run(): Promise<RefreshResult> {
     let trusted: TrustedSet;
+    if (this.options.cacheOnly) {
+      trusted = await this.#cacheOnly();
+      return { trusted, view: new RepositoryView(trusted), offline: true, warnings: this.warnings };
+    }
     try {
       trusted = await this.#online();
     } catch (e) {
@@ -316,6 +334,7 @@ class Update {
       fresh.updateRoot(latestBytes);
       this.#downloaded.add('root');
     }
+    if (serverKeysChanged(set.root.signed, fresh.root.signed)) this.#timestampSnapshotKeysRotated = true;
     return fresh;
   }
 
@@ -352,7 +371,8 @@ class Update {
       try {
         fetched = await this.#fetchVouched(name, meta);
       } catch (e) {
-        if (!(this.#offline && e instanceof NotCachedError)) throw e;
+        // A cache-only read is for moving the repository: a missing file would be lost, so it is fatal.
+        if (!(this.#offline && e instanceof NotCachedError) || this.options.cacheOnly) throw e;
         this.#warn(`${name} is not in the local cache; its signatures are not shown while offline`);
         continue;
       }
@@ -396,8 +416,14 @@ class Update {
     }
   }
 
+  /** The cached file of `role`, except a timestamp or snapshot whose keys were rotated (5.3.11). */
+  async #cached(role: string): Promise<Buffer | undefined> {
+    if (this.#timestampSnapshotKeysRotated && (role === 'timestamp' || role === 'snapshot')) return undefined;
+    return this.#cache.read(this.gun, role);
+  }
+
   async #fetchTimestamp(): Promise<Fetched> {
-    const cached = await this.#cache.read(this.gun, 'timestamp');
+    const cached = await this.#cached('timestamp');
     if (this.#offline) {
       if (!cached) throw new NotCachedError('timestamp');
       return { bytes: cached };
@@ -409,7 +435,7 @@ class Update {
 
   /** A file whose length and hashes trusted metadata states: cache when identical, else by checksum. */
   async #fetchVouched(role: string, meta: FileMeta): Promise<Fetched> {
-    const cached = await this.#cache.read(this.gun, role);
+    const cached = await this.#cached(role);
     if (cached && meta.mismatch(cached) === undefined) return { bytes: cached };
     if (this.#offline) throw new NotCachedError(role);
     const sha256 = meta.hex('sha256');
@@ -428,6 +454,30 @@ class Update {
 
   // ------------------------------------------------------------------ offline
 
+  /** `cacheOnly`: the cached files, verified as a download would be; nothing is asked of the server. */
+  async #cacheOnly(): Promise<TrustedSet> {
+    this.#offline = true;
+    const root = await this.#cache.read(this.gun, 'root');
+    if (!root) throw new NothingCachedError(this.gun, this.#cache.metadataDir(this.gun));
+    try {
+      let set: TrustedSet;
+      try {
+        set = TrustedSet.fromTrustedRoot(root, this.#setOptions);
+      } catch (e) {
+        throw new CachedRootError(this.gun, this.#cache.metadataDir(this.gun), e as Error);
+      }
+      await this.#loadAfterRoot(set);
+      return set;
+    } catch (e) {
+      if (e instanceof CachedRootError) throw e;
+      if (e instanceof NotCachedError) {
+        throw new TrustDataRefusedError(this.gun, this.#cache.metadataDir(this.gun), 'invalid', new TufError(`the cache is incomplete: ${e.message}`));
+      }
+      if (e instanceof TufError) throw new TrustDataRefusedError(this.gun, this.#cache.metadataDir(this.gun), refusalKind(e), e);
+      throw e;
+    }
+  }
+
   /** The server is unreachable: the same checks over cached files only; expired data is refused. */
   async #fromCacheOnly(unreachable: ServerUnreachableError): Promise<TrustedSet> {
     this.#offline = true;
@@ -445,6 +495,22 @@ class Update {
       throw new ServerUnreachableError(unreachable.url, `${unreachable.reason}, and the cached trust data for ${this.gun} cannot be used (${e.message})`);
     }
   }
+}
+
+/** `cacheOnly` of a repository this host never cached. */
+export class NothingCachedError extends HintedError {
+  override name = 'NothingCachedError';
+  constructor(gun: string, dir: string) {
+    super(`no trust data for ${gun} is cached in ${dir}`, {
+      hint: 'name the trust directory that holds it (docker: ~/.docker/trust, notary: ~/.notary)',
+    });
+  }
+}
+
+/** Whether `after` lists other timestamp or snapshot keys than `before` (TUF 5.3.11). */
+function serverKeysChanged(before: Root, after: Root): boolean {
+  const ids = (root: Root, role: 'timestamp' | 'snapshot') => root.role(role).keyIds.slice().sort().join(',');
+  return ids(before, 'timestamp') !== ids(after, 'timestamp') || ids(before, 'snapshot') !== ids(after, 'snapshot');
 }
 
 /** Offline, a file that the cache does not hold (or holds in another version). */

@@ -16,6 +16,7 @@ import { KeyImportWizard } from './wizards/KeyImportWizard.js';
 import { SignerSetupWizard } from './wizards/SignerSetupWizard.js';
 import { SignWizard } from './wizards/SignWizard.js';
 import { SweepWizard } from './wizards/SweepWizard.js';
+import { MigrateWizard } from './wizards/MigrateWizard.js';
 
 export function useDialogOpen(): boolean {
   return useApp((s) => s.passphrase !== null || s.wizard !== null || s.modal !== null);
@@ -43,6 +44,8 @@ export function DialogManager({ height }: { height: number }) {
         return <SignWizard state={wizard.state} send={(e) => actions.sendWizard('sign', e)} />;
       case 'sweep':
         return <SweepWizard state={wizard.state} height={height} send={(e) => actions.sendWizard('sweep', e)} />;
+      case 'migrate':
+        return <MigrateWizard state={wizard.state} height={height} send={(e) => actions.sendWizard('migrate', e)} />;
     }
   }
   if (!modal) return null;

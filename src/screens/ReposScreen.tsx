@@ -36,6 +36,7 @@ export function ReposScreen({ height }: { height: number }) {
         'nav.open': () => open('tags'),
         'repos.signers': () => open('signers'),
         'repos.add': () => store.getState().promptWatchRepository(),
+        'repos.migrate': () => store.getState().migrateSelectedRepository(),
       }}
       emptyHint={<Text>No repositories yet. Press a to watch one, or sign a tag from the command line.</Text>}
     />

@@ -5,6 +5,7 @@ import type { PassphraseSource } from '../keys/passphrase.js';
 import type { KeyRole, SignerDetail, TagDetail } from '../trust/details.js';
 import type { DestructivePlan, PlanOutcome } from '../trust/plans.js';
 import type { SweepPlan, SweepTarget } from '../trust/sweep.js';
+import type { MigrationOutcome, MigrationPlan, MigrationProgress } from '../trust/migrate.js';
 
 /** online: verified from its server; offline: from the unexpired cache; error: could not be read (see problem). */
 export type RepoState = 'online' | 'offline' | 'cached' | 'error';
@@ -154,6 +155,16 @@ export interface SignResult {
 /** The compromised-key sweep's dry run as src/trust planned it; `runSweep` carries out exactly it. */
 export type { SweepItem, SweepPlan, SweepTarget } from '../trust/sweep.js';
 
+/** Moving repositories to another server (src/trust/migrate.ts): one plan for preview, confirmation and run. */
+export type { MigrationOutcome, MigrationPlan, MigrationProgress, RepositoryMigration, TagSigners } from '../trust/migrate.js';
+
+export interface MigrationRequest {
+  gun: string;
+  to: string;
+  fromCache: boolean;
+  renewExpired: boolean;
+}
+
 export interface SweepProgress {
   index: number;
   total: number;
@@ -267,4 +278,10 @@ export interface Services {
   planRenewal(gun: string, withinDays?: number): Promise<import('../trust/renew.js').RenewPlan>;
   /** Carries out exactly `plan` (re-planned and compared first), repository by repository. */
   runRenewal(plan: import('../trust/renew.js').RenewPlan, ports: OperationPorts): Promise<import('../trust/renew.js').RenewOutcome[]>;
+
+  // Moving a repository to another server (src/trust/migrate.ts)
+  /** The dry run: source and destination read and verified, nothing changed. */
+  planMigration(request: MigrationRequest): Promise<MigrationPlan>;
+  /** Carries out exactly `plan`; each outcome's message carries the UI's next step. */
+  runMigration(plan: MigrationPlan, ports: OperationPorts, onProgress: (p: MigrationProgress) => void): Promise<MigrationOutcome[]>;
 }

@@ -23,6 +23,7 @@ import { exportPolicy } from '../trust/policy/export-policy.js';
 import { writePolicy } from '../trust/policy/write.js';
 import { listExpiries } from '../trust/expiry.js';
 import { planRenewal, runRenewal } from '../trust/renew.js';
+import { planMigration, runMigration } from '../trust/migrate.js';
 import { keyUsage } from '../trust/key-usage.js';
 import { REPO_ADMIN } from '../trust/export/dct-signers.js';
 import { exportLines, exportSignatures, FORMATS_OF } from '../trust/export/export-signatures.js';
@@ -194,6 +195,12 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     async runRenewal(plan, ports) {
       const outcomes = await runRenewal(context(ports.passphrases), plan, ports.signal ? { signal: ports.signal } : {});
       return outcomes.map((o) => (o.hint ? { ...o, message: `${o.message ?? ''}; ${o.hint.ui}` } : o));
+    },
+    planMigration: (request) =>
+      planMigration(context(), [request.gun], { to: request.to, ...(request.fromCache ? { fromCache: true as const } : {}), ...(request.renewExpired ? { renewExpired: true } : {}) }),
+    async runMigration(plan, ports, onProgress) {
+      const outcomes = await runMigration(context(ports.passphrases), plan, { ...(ports.signal ? { signal: ports.signal } : {}), onProgress });
+      return outcomes.map((o) => (o.message && o.hint ? { ...o, message: `${o.message}; ${o.hint.ui}` } : o));
     },
   };
 }

@@ -49,10 +49,12 @@ export interface TrustedSetOptions {
    */
   replacingRootKey?: boolean;
   /**
-   * Expiry is reported, not enforced (`expiry` and `renew`): signatures, thresholds, hashes and
-   * rollback are checked as always, but expired metadata, expired delegations and root certificates
-   * out of their validity period are accepted so that their dates can be shown and renewed. Nothing
-   * read this way may be presented as releasable (and the updater does not cache it).
+   * Expiry is reported, not enforced (`expiry`, `renew`, `migrate`): signatures, thresholds, hashes
+   * and rollback are checked as always, but expired metadata, expired delegations and root
+   * certificates out of their validity period are accepted so that their dates can be shown, renewed
+   * or carried over (notary's builder has the same switch, `allowExpired`); expired roles are listed in
+   * `expiredRoles`. Nothing read this way may be presented as releasable (and the updater does not
+   * cache it).
    */
   tolerateExpiry?: boolean;
 }
@@ -125,6 +127,8 @@ export class TrustedSet {
   readonly #limits: TufLimits;
   readonly #replacingRootKey: boolean;
   readonly #tolerateExpiry: boolean;
+  /** Roles accepted although expired (`tolerateExpiry`), with their expiry. */
+  readonly #expired = new Map<string, GoTime>();
   #root: Envelope<Root>;
   /** The current root's keys that passed the structural and pinning checks (validity not yet checked). */
   #rootKeys: UsableRootKey[] = [];
@@ -212,6 +216,11 @@ export class TrustedSet {
 
   get refusedDelegations(): ReadonlyMap<string, RefusedDelegation> {
     return this.#refused;
+  }
+
+  /** Roles that were accepted although expired (only with `tolerateExpiry`), and when they expired. */
+  get expiredRoles(): ReadonlyMap<string, GoTime> {
+    return this.#expired;
   }
 
   /** The trusted Targets of `targets` or a trusted delegation. */
@@ -427,7 +436,7 @@ export class TrustedSet {
       );
     }
     checkRollback(name, envelope.signed.version, trustedVersionOf(options.cached));
-    if (!this.#tolerateExpiry && envelope.signed.isExpired(this.#goNow())) refuse('expired', `expired at ${envelope.signed.expires.toString()}; skipped`);
+    if (envelope.signed.isExpired(this.#goNow()) && !this.#tolerateExpired(envelope)) refuse('expired', `expired at ${envelope.signed.expires.toString()}; skipped`);
 
     const trusted: TrustedDelegation = {
       name,
@@ -450,9 +459,16 @@ export class TrustedSet {
   }
 
   #checkNotExpired(envelope: Envelope<SignedMetadata>): void {
-    if (!this.#tolerateExpiry && envelope.signed.isExpired(this.#goNow())) {
+    if (envelope.signed.isExpired(this.#goNow()) && !this.#tolerateExpired(envelope)) {
       throw new ExpiredMetadataError(envelope.roleName, envelope.signed.expires.toString());
     }
+  }
+
+  /** With `tolerateExpiry`: notes the role as expired and lets it through. */
+  #tolerateExpired(envelope: Envelope<SignedMetadata>): boolean {
+    if (!this.#tolerateExpiry) return false;
+    this.#expired.set(envelope.roleName, envelope.signed.expires);
+    return true;
   }
 
   /** 5.6.1 / 5.5.6: targets roles need a trusted, still valid snapshot. */

@@ -38,6 +38,7 @@ export const KEYMAP = {
 
   'repos.add': { bindings: [k('a')], description: 'watch a repository', hint: 'add', scope: 'repos' },
   'repos.signers': { bindings: [k('s')], description: "open the repository's signers", hint: 'signers', scope: 'repos' },
+  'repos.migrate': { bindings: [k('m')], description: 'move the repository to another trust server, keeping every signature (root key holder)', hint: 'migrate', scope: 'repos' },
   'tags.sign': { bindings: [k('s')], description: 'sign a tag (digest and size from the registry, or typed)', hint: 'sign', scope: 'tags' },
   'tags.revoke': { bindings: [k('d')], description: 'revoke the selected tag (type its name to confirm)', hint: 'revoke', scope: 'tags' },
   'tags.exportReport': { bindings: [k('x')], description: 'the migration report: which signers have exported cosign / Notation signatures of each tag', hint: 'export report', scope: 'tags' },

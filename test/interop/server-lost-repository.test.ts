@@ -62,3 +62,43 @@ describe('a repository the server no longer has, but this host trusted', () => {
     expect(await serverHasRoot()).toBe(true);
   });
 });
+
+describe('re-publishing a lost repository from this host\'s cache (migrate --from-cache to the same server)', () => {
+  let server: NotaryServer;
+  let tt: TrustTuiRunner;
+  const repo = 'registry.example.test/team/restored';
+
+  beforeAll(async () => {
+    server = await startNotaryServer({ signer: 'local' });
+    tt = trustTui();
+    ok(await tt(['config', 'server', 'registry.example.test/*', server.url, '--ca', server.caFile]));
+    ok(await tt(['init', repo]));
+    ok(await tt(['sign', `${repo}:v1`, '--digest', DIGEST(1), '--size', '11']));
+    // Root version 2: the migration then publishes root versions 2 and 3 in turn.
+    ok(await tt(['key', 'rotate', 'timestamp', repo]));
+    ok(await tt(['sign', `${repo}:v2`, '--digest', DIGEST(2), '--size', '22']));
+    ok(await tt(['inspect', repo]));
+    ok(await notaryCli(await makeScratchDir('notary'), server.url, server.caFile)(['delete', repo, '--remote']));
+  });
+  afterAll(() => server?.stop());
+
+  it('the hint offers it; it restores every tag and signer, and this host and a fresh notary read it again', async () => {
+    const lost = await tt(['inspect', repo]);
+    expect(lost.code).toBe(1);
+    expect(lost.stderr).toContain(`trust-tui migrate ${repo} --from-cache --to ${server.url}`);
+
+    const r = ok(await tt(['--json', 'migrate', repo, '--from-cache', '--to', server.url, '--yes']));
+    const result = JSON.parse(r.stdout).repositories[0];
+    expect(result).toMatchObject({ status: 'migrated', sourceRootVersion: 2, plannedRootVersions: [2, 3], rootVersion: 3 });
+    expect(result.tags.map((t: { tag: string }) => t.tag)).toEqual(['v1', 'v2']);
+
+    // This host cached the lost data (root 2, old timestamp key, higher versions): it follows.
+    const inspect = JSON.parse(ok(await tt(['inspect', repo])).stdout);
+    expect(inspect[0].SignedTags.map((t: { SignedTag: string }) => t.SignedTag)).toEqual(['v1', 'v2']);
+    const list = ok(await notaryCli(await makeScratchDir('fresh-notary'), server.url, server.caFile)(['list', repo])).stdout;
+    expect(list).toContain(DIGEST(1).slice('sha256:'.length));
+    expect(list).toContain(DIGEST(2).slice('sha256:'.length));
+    // Signing goes on as before.
+    ok(await tt(['sign', `${repo}:v3`, '--digest', DIGEST(3), '--size', '33']));
+  });
+});

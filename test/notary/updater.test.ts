@@ -126,6 +126,73 @@ describe('refresh', () => {
     expect(await cache.read(repo.gun, 'root')).toEqual(repo.rootVersions.get(3));
   });
 
+  it('TUF 5.3.11: a root that rotates the timestamp and snapshot keys lifts their version floor (a repository moved to another server)', async () => {
+    repo.addTarget('targets', 'v1');
+    for (let i = 0; i < 3; i++) repo.publish(['targets']);
+    await refresh(repo.gun, opts()); // caches timestamp and snapshot at version 4
+    const moved = (newKeys: boolean) => {
+      if (newKeys) {
+        repo.timestampKey = newEd25519Key();
+        repo.snapshotKey = newEd25519Key();
+      }
+      repo.root = repo.root.clone().bumpVersion(repo.expiresIn(3650));
+      repo.root.replaceRoleKeys('timestamp', [repo.timestampKey.publicKey]);
+      repo.root.replaceRoleKeys('snapshot', [repo.snapshotKey.publicKey]);
+      repo.signRoot();
+      // The new server numbers its snapshot and timestamp from 1.
+      repo.snapshotVersion = 0;
+      repo.timestampVersion = 0;
+      repo.signSnapshotAndTimestamp();
+    };
+    // Same keys, lower versions: still a rollback.
+    moved(false);
+    await expect(refresh(repo.gun, opts())).rejects.toMatchObject({ kind: 'rollback' });
+    // New keys: the old timestamp and snapshot no longer count; the new ones are trusted and cached.
+    moved(true);
+    const result = await refresh(repo.gun, opts());
+    expect(result.trusted.timestamp!.signed.version).toBe(1);
+    expect(result.view.releasedTags().map((t) => t.tag)).toEqual(['v1']);
+    expect(await cache.read(repo.gun, 'timestamp')).toEqual(repo.file('timestamp'));
+    expect(await cache.read(repo.gun, 'snapshot')).toEqual(repo.file('snapshot'));
+    // ...and from now on they are the floor again.
+    repo.signTimestamp();
+    await refresh(repo.gun, opts());
+    repo.timestampVersion = 0;
+    repo.signTimestamp();
+    await expect(refresh(repo.gun, opts())).rejects.toMatchObject({ kind: 'rollback' });
+  });
+
+  it('cacheOnly: verifies the cached files without asking the server; tolerateExpiry reports expired roles instead of refusing them', async () => {
+    repo.addTarget('targets', 'v1');
+    repo.publish(['targets']);
+    await refresh(repo.gun, opts());
+    server.requests = [];
+    now = new Date(NOW.getTime() + 30 * DAY_MS); // timestamp expired
+    await expect(refresh(repo.gun, opts({ cacheOnly: true }))).rejects.toMatchObject({ kind: 'expired' });
+    const result = await refresh(repo.gun, opts({ cacheOnly: true, tolerateExpiry: true }));
+    expect(server.requests).toEqual([]);
+    expect(result.offline).toBe(true);
+    expect([...result.trusted.expiredRoles.keys()]).toEqual(['timestamp']);
+    expect(result.view.releasedTags().map((t) => t.tag)).toEqual(['v1']);
+    // A cached file that is not the one the snapshot names: refused, naming it (a delegation too).
+    const alice = newEcdsaKey();
+    repo.addDelegation('targets/alice', [alice]);
+    repo.publish(['targets', 'targets/alice']);
+    now = NOW;
+    await refresh(repo.gun, opts());
+    await cache.remove(repo.gun, 'targets/alice');
+    await expect(refresh(repo.gun, opts({ cacheOnly: true }))).rejects.toMatchObject({
+      message: expect.stringContaining('the cache is incomplete: targets/alice is not cached'),
+    });
+    const targets = repo.file('targets');
+    await cache.write(repo.gun, 'targets', Buffer.concat([targets, Buffer.from(' ')]));
+    await expect(refresh(repo.gun, opts({ cacheOnly: true, tolerateExpiry: true }))).rejects.toMatchObject({
+      name: 'TrustDataRefusedError',
+      message: expect.stringContaining('targets is not cached in the version the trusted metadata names'),
+    });
+    await expect(refresh('example.com/never', opts({ cacheOnly: true }))).rejects.toMatchObject({ name: 'NothingCachedError' });
+  });
+
   it('alwaysFetchRoot asks for root.json first, and notices a repository deleted on the server', async () => {
     await refresh(repo.gun, opts());
     server.requests = [];

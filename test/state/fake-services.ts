@@ -11,6 +11,7 @@ import {
   type RepoRow,
   type Services,
   type SignerRow,
+  type MigrationPlan,
   type SweepPlan,
   type TagRow,
 } from '../../src/state/services.js';
@@ -31,6 +32,8 @@ export interface FakeWorld {
   passphrasesSeen: string[];
   /** Sweep items completed, by "gun role". */
   swept: Set<string>;
+  /** `gun to` pairs migrated. */
+  migrated: Set<string>;
   /** Repositories whose server is unreachable (their tags come from the cache). */
   offline: Set<string>;
   /** `gun:tag signer` exported to cosign. */
@@ -87,6 +90,7 @@ export function fakeWorld(): FakeWorld {
     calls: [],
     passphrasesSeen: [],
     swept: new Set(),
+    migrated: new Set(),
     offline: new Set(),
     exported: new Set(),
     expiries: [
@@ -336,6 +340,44 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         outcomes.push({ gun: item.gun, role: item.role, status: 'done' as const });
       }
       return outcomes;
+    },
+    planMigration: async (request) => {
+      record(`planMigration ${JSON.stringify(request)}`);
+      const source = [
+        { tag: 'v1', digest: 'a'.repeat(64), signers: ['Repo Admin'] },
+        { tag: 'v2', digest: 'b'.repeat(64), signers: ['alice', 'bob'] },
+      ];
+      const migrated = world.migrated.has(`${request.gun} ${request.to}`);
+      const expiredBlocks = request.gun.endsWith('/db') && !request.renewExpired;
+      return {
+        from: request.fromCache ? 'cache:/trust' : 'https://notary.test',
+        to: request.to,
+        repositories: [
+          {
+            gun: request.gun,
+            action: migrated ? 'already-migrated' : expiredBlocks ? 'blocked' : 'migrate',
+            ...(expiredBlocks ? { problem: 'targets/bob expired on 2026-01-01', hint: { cli: 'add --renew-expired', ui: 'renew expired roles on the way' } } : {}),
+            sourceRootVersion: 1,
+            rootVersions: migrated ? [] : [2],
+            unchangedRoles: ['targets', 'targets/releases'],
+            renewedRoles: request.renewExpired ? ['targets/bob'] : [],
+            expired: request.gun.endsWith('/db') ? [{ role: 'targets/bob', expires: '2026-01-01T00:00:00.000Z', outcome: request.renewExpired ? 'renewed' : 'blocks' }] : [],
+            skipped: [],
+            source,
+            ...(migrated ? { destination: source } : {}),
+          },
+        ],
+        clientAdvice: [`docker: export DOCKER_CONTENT_TRUST_SERVER=${request.to}`],
+      } satisfies MigrationPlan;
+    },
+    runMigration: async (plan, ports, onProgress) => {
+      world.passphrasesSeen.push(await ask(ports));
+      return plan.repositories.map((item, index) => {
+        onProgress({ index: index + 1, total: plan.repositories.length, gun: item.gun, step: 'publishing root version 2' });
+        record(`migrate ${item.gun} ${plan.to}`);
+        world.migrated.add(`${item.gun} ${plan.to}`);
+        return { gun: item.gun, status: 'migrated' as const, rootVersion: 2, source: item.source, destination: item.source };
+      });
     },
   };
 }

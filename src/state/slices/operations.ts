@@ -30,6 +30,8 @@ export interface OperationSlice {
   startPolicyExport(): void;
   /** R on the Expiry screen: plan the renewal of the row's repository, show it, renew on y. */
   renewSelectedRepository(): Promise<void>;
+  /** Moves the selected repository to another trust server (guided). */
+  migrateSelectedRepository(): void;
   /** Enter on a Config row: toggle TOFU (asks first), edit a server URL. */
   editSelectedConfig(): void;
   promptAddConfig(): void;
@@ -344,6 +346,10 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
           if (ok) await get().trustDataChanged(['expiry']);
         },
       });
+    },
+    migrateSelectedRepository() {
+      const repo = selectedRow(get().lists.repos);
+      if (repo && !refuseReadOnly()) get().startMigrate(repo.gun);
     },
 
     sweepSelectedSigner() {

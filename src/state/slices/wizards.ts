@@ -9,6 +9,7 @@ import { keyImportReducer, keyImportStart, type KeyImportEvent, type KeyImportSt
 import { signerSetupReducer, signerSetupStart, type SignerSetupEvent, type SignerSetupState } from '../wizards/signer-setup.js';
 import { signReducer, signStart, type SignEvent, type SignState } from '../wizards/sign.js';
 import { sweepInterrupted, sweepReducer, sweepStart, type SweepEvent, type SweepState } from '../wizards/sweep.js';
+import { migrateReducer, migrateStart, type MigrateEvent, type MigrateState } from '../wizards/migrate.js';
 import { hintOf } from '../../tuf/errors.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 
@@ -18,6 +19,7 @@ export interface WizardTypes {
   'signer-setup': { state: SignerSetupState; event: SignerSetupEvent };
   sweep: { state: SweepState; event: SweepEvent };
   sign: { state: SignState; event: SignEvent };
+  migrate: { state: MigrateState; event: MigrateEvent };
 }
 
 export type WizardKind = keyof WizardTypes;
@@ -31,6 +33,8 @@ export interface WizardSlice {
   startSweep(target: SweepTarget): void;
   /** Signs a tag of `gun`: digest and size from the registry, else typed. */
   startSign(gun: string, tag?: string): void;
+  /** Moves `gun` to another trust server (destination asked first). */
+  startMigrate(gun: string): void;
   /** Sends an event to the active wizard of that kind (ignored if another one is active). */
   sendWizard<K extends WizardKind>(kind: K, event: WizardTypes[K]['event']): void;
 }
@@ -66,6 +70,10 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
       case 'sign': {
         const state = signReducer(wizard.state, event as SignEvent);
         return state && { kind: 'sign', state };
+      }
+      case 'migrate': {
+        const state = migrateReducer(wizard.state, event as MigrateEvent);
+        return state && { kind: 'migrate', state };
       }
     }
   }
@@ -147,6 +155,24 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
           (e) => send('sign', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was published' : message(e) }),
         );
       }
+    } else if (wizard.kind === 'migrate') {
+      const s = wizard.state;
+      if (s.step === 'planning') {
+        await services.planMigration(s.request).then(
+          (plan) => send('migrate', { type: 'planned', plan }),
+          (e) => send('migrate', { type: 'error', message: message(e) }),
+        );
+      } else if (s.step === 'running') {
+        await services.runMigration(s.plan, ports(), (progress) => send('migrate', { type: 'progress', progress })).then(
+          (outcomes) => {
+            send('migrate', { type: 'finished', outcomes });
+            const migrated = outcomes.filter((o) => o.status === 'migrated').length;
+            set({ status: `Migrated ${migrated} of ${outcomes.length} repositor${outcomes.length === 1 ? 'y' : 'ies'} to ${s.plan.to}` });
+          },
+          (e) => send('migrate', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was published' : message(e) }),
+        );
+        void get().trustDataChanged();
+      }
     } else {
       const s = wizard.state;
       if (s.step === 'planning') {
@@ -187,6 +213,7 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
     },
     startSweep: (target) => enter({ kind: 'sweep', state: sweepStart(target) }, null),
     startSign: (gun, tag) => enter({ kind: 'sign', state: signStart(gun, tag) }, null),
+    startMigrate: (gun) => enter({ kind: 'migrate', state: migrateStart(gun) }, null),
     sendWizard(kind, event) {
       const current = get().wizard;
       if (!current || current.kind !== kind) return;
