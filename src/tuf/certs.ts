@@ -114,19 +114,51 @@ export async function createRootCertificate(
 ): Promise<string> {
   const material = privateKey.material;
   if (material.algorithm === 'ed25519') throw new KeyError('a root certificate needs an ECDSA or RSA key, not ed25519');
-  const scheme = certSignatureScheme(material.key);
+  const der = await createSelfSignedCertificate(material.key, {
+    subject: [[OID_COMMON_NAME, gun]],
+    notBefore: now,
+    notAfter: new Date(now.getTime() + years * 365 * DAY_MS),
+    keyEncipherment: true,
+  });
+  return pemEncodeCertificate(der);
+}
+
+export const OID_COUNTRY = '2.5.4.6';
+export const OID_STATE = '2.5.4.8';
+export const OID_ORGANIZATION = '2.5.4.10';
+export const OID_COMMON_NAME = '2.5.4.3';
+
+export interface SelfSignedProfile {
+  /** Subject (and issuer) attributes in order, each as [OID, value]. */
+  subject: ReadonlyArray<readonly [oid: string, value: string]>;
+  notBefore: Date;
+  notAfter: Date;
+  /**
+   * keyUsage is critical {digitalSignature}, plus keyEncipherment as notary's template has it; a
+   * Notation signing certificate must not have it (notation-core-go codesigning_cert_validations.go).
+   */
+  keyEncipherment: boolean;
+}
+
+/**
+ * A self-signed v3 leaf over `key` (ECDSA or RSA), the extensions in the order and with the
+ * criticality Go produces for notary's template: keyUsage, extKeyUsage {codeSigning},
+ * basicConstraints CA:FALSE. Returns the DER bytes.
+ */
+export async function createSelfSignedCertificate(key: KeyObject, profile: SelfSignedProfile): Promise<Uint8Array> {
+  const scheme = certSignatureScheme(key);
   // Loaded on demand: these modules cost ~90 ms, which read-only commands should not pay.
   const { AsnConvert, OctetString } = await import('@peculiar/asn1-schema');
   const x509 = await import('@peculiar/asn1-x509');
 
-  const name = new x509.Name([
-    new x509.RelativeDistinguishedName([
-      new x509.AttributeTypeAndValue({
-        type: '2.5.4.3', // commonName
-        value: new x509.AttributeValue(PRINTABLE.test(gun) ? { printableString: gun } : { utf8String: gun }),
-      }),
-    ]),
-  ]);
+  const name = new x509.Name(
+    profile.subject.map(
+      ([type, value]) =>
+        new x509.RelativeDistinguishedName([
+          new x509.AttributeTypeAndValue({ type, value: new x509.AttributeValue(PRINTABLE.test(value) ? { printableString: value } : { utf8String: value }) }),
+        ]),
+    ),
+  );
   const algorithm = () =>
     new x509.AlgorithmIdentifier({
       algorithm: scheme.oid,
@@ -134,35 +166,31 @@ export async function createRootCertificate(
     });
   const extension = (extnID: string, critical: boolean, value: object) =>
     new x509.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+  const keyUsage = x509.KeyUsageFlags.digitalSignature | (profile.keyEncipherment ? x509.KeyUsageFlags.keyEncipherment : 0);
 
-  const spki = createPublicKey(material.key).export({ type: 'spki', format: 'der' });
+  const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
   const tbsCertificate = new x509.TBSCertificate({
     version: x509.Version.v3,
     serialNumber: randomSerial(),
     signature: algorithm(),
     issuer: name,
     subject: name,
-    validity: new x509.Validity({ notBefore: now, notAfter: new Date(now.getTime() + years * 365 * DAY_MS) }),
+    validity: new x509.Validity({ notBefore: profile.notBefore, notAfter: profile.notAfter }),
     subjectPublicKeyInfo: AsnConvert.parse(spki, x509.SubjectPublicKeyInfo),
-    // Same extensions, same order and criticality as Go produces for notary's template.
     extensions: new x509.Extensions([
-      extension(
-        x509.id_ce_keyUsage,
-        true,
-        new x509.KeyUsage(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment),
-      ),
+      extension(x509.id_ce_keyUsage, true, new x509.KeyUsage(keyUsage)),
       extension(x509.id_ce_extKeyUsage, false, new x509.ExtendedKeyUsage([x509.id_kp_codeSigning])),
       extension(x509.id_ce_basicConstraints, true, new x509.BasicConstraints({ cA: false })),
     ]),
   });
   // X.509 wants the DER (not r||s) ECDSA signature, which is node's default encoding.
-  const signature = nodeSign(scheme.hash, Buffer.from(AsnConvert.serialize(tbsCertificate)), material.key);
+  const signature = nodeSign(scheme.hash, Buffer.from(AsnConvert.serialize(tbsCertificate)), key);
   const certificate = new x509.Certificate({
     tbsCertificate,
     signatureAlgorithm: algorithm(),
     signatureValue: new Uint8Array(signature).buffer,
   });
-  return pemEncodeCertificate(new Uint8Array(AsnConvert.serialize(certificate)));
+  return new Uint8Array(AsnConvert.serialize(certificate));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,12 +5,12 @@
 // Its subject is what a Notation trust policy names (`export policy --notation` relies on it):
 //   C=ZZ, ST=Docker Content Trust, O=<GUN>, CN=<signer name>
 // Stored as `<trust dir>/notation/<GUN>/<signer>.crt` (0644: it is public) and reused while valid.
-import { sign as nodeSign, X509Certificate, type KeyObject } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../keys/atomic-write.js';
 import { notWritableIn } from '../../config/writable.js';
-import { pemEncodeCertificate, randomSerial } from '../../tuf/certs.js';
+import { createSelfSignedCertificate, OID_COMMON_NAME, OID_COUNTRY, OID_ORGANIZATION, OID_STATE, pemEncodeCertificate } from '../../tuf/certs.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const VALIDITY_YEARS = 10;
@@ -32,43 +32,20 @@ export function notationCertificatePath(trustDir: string, s: CertificateSubject)
   return path.join(trustDir, 'notation', ...s.gun.split('/'), `${s.signer.replace(/[^A-Za-z0-9_.-]/g, '-')}.crt`);
 }
 
-/** Go's asn1 PrintableString alphabet; other strings become UTF8String. */
-const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
-
-export async function createNotationCertificate(key: KeyObject, publicSpki: Buffer, subject: CertificateSubject, now: Date): Promise<Buffer> {
-  const { AsnConvert, OctetString } = await import('@peculiar/asn1-schema');
-  const x509 = await import('@peculiar/asn1-x509');
-  const attribute = (type: string, value: string) =>
-    new x509.RelativeDistinguishedName([
-      new x509.AttributeTypeAndValue({ type, value: new x509.AttributeValue(PRINTABLE.test(value) ? { printableString: value } : { utf8String: value }) }),
-    ]);
-  const name = new x509.Name([
-    attribute('2.5.4.6', 'ZZ'), // countryName
-    attribute('2.5.4.8', 'Docker Content Trust'), // stateOrProvinceName
-    attribute('2.5.4.10', subject.gun), // organizationName
-    attribute('2.5.4.3', subject.signer), // commonName
-  ]);
-  const algorithm = () => new x509.AlgorithmIdentifier({ algorithm: '1.2.840.10045.4.3.2' }); // ecdsa-with-SHA256
-  const extension = (extnID: string, critical: boolean, value: object) =>
-    new x509.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
-  const tbsCertificate = new x509.TBSCertificate({
-    version: x509.Version.v3,
-    serialNumber: randomSerial(),
-    signature: algorithm(),
-    issuer: name,
-    subject: name,
+export async function createNotationCertificate(key: KeyObject, subject: CertificateSubject, now: Date): Promise<Buffer> {
+  const der = await createSelfSignedCertificate(key, {
+    subject: [
+      [OID_COUNTRY, 'ZZ'],
+      [OID_STATE, 'Docker Content Trust'],
+      [OID_ORGANIZATION, subject.gun],
+      [OID_COMMON_NAME, subject.signer],
+    ],
     // A minute back, so a verifier whose clock is a little behind accepts a fresh certificate.
-    validity: new x509.Validity({ notBefore: new Date(now.getTime() - 60_000), notAfter: new Date(now.getTime() + VALIDITY_YEARS * 365 * DAY_MS) }),
-    subjectPublicKeyInfo: AsnConvert.parse(publicSpki, x509.SubjectPublicKeyInfo),
-    extensions: new x509.Extensions([
-      extension(x509.id_ce_keyUsage, true, new x509.KeyUsage(x509.KeyUsageFlags.digitalSignature)),
-      extension(x509.id_ce_basicConstraints, true, new x509.BasicConstraints({ cA: false })),
-      extension(x509.id_ce_extKeyUsage, false, new x509.ExtendedKeyUsage([x509.id_kp_codeSigning])),
-    ]),
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + VALIDITY_YEARS * 365 * DAY_MS),
+    keyEncipherment: false,
   });
-  const signature = nodeSign('sha256', Buffer.from(AsnConvert.serialize(tbsCertificate)), key);
-  const certificate = new x509.Certificate({ tbsCertificate, signatureAlgorithm: algorithm(), signatureValue: new Uint8Array(signature).buffer });
-  return Buffer.from(AsnConvert.serialize(certificate));
+  return Buffer.from(der);
 }
 
 /** Why a stored certificate cannot be reused (undefined: reuse it). */
@@ -111,7 +88,7 @@ export async function notationCertificate(
       warn(`replacing the Notation certificate ${file}: it does not parse`);
     }
   }
-  const der = await createNotationCertificate(key, publicSpki, subject, now);
+  const der = await createNotationCertificate(key, subject, now);
   try {
     await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
     await writeFileAtomic(file, pemEncodeCertificate(der), 0o644);
