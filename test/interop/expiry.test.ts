@@ -6,7 +6,7 @@
  * a root certificate close to its end is replaced by a new one for the same key, which notary and
  * docker follow whether or not they had cached the old certificate.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyStore } from '../../src/keys/index.js';
@@ -206,5 +206,60 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
     }
     const after = await listing(owner, [gun]);
     expect(after.code, JSON.stringify(after.report)).toBe(0);
+  });
+
+  it('pins on the old root certificate: renew names them and refuses; --update-pins moves trust-tui\'s pin and prints the ID notary needs', async () => {
+    const gun = 'registry.example.test/team/pinned-certificate';
+    const client = new NotaryClient({ baseUrl: server.url, tls: { ca: [await readFile(server.caFile, 'utf8')] } });
+    const built = await buildWithRootCertificate(client, gun, { from: new Date(Date.now() - 60_000), seconds: 3 * 86_400 });
+    await publishBuilt(client, gun, built);
+    const owner = await host();
+    const keys = new KeyStore(owner.trustDir);
+    await keys.store(built.rootKey, { role: 'root' }, TEST_PASSPHRASES.root);
+    await keys.store(built.targetsKey, { role: 'targets', gun }, TEST_PASSPHRASES.repository);
+    const rootJson = async () =>
+      JSON.parse((await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body.toString()) as {
+        signed: { version: number; keys: Record<string, { keyval: { public: string } }>; roles: { root: { keyids: string[] } } };
+      };
+    const oldRoot = await rootJson();
+    const [oldCertId] = oldRoot.signed.roles.root.keyids as [string];
+    // trust-tui pinned to the old certificate (config pin takes its PEM), a notary client by its ID.
+    const pem = path.join(owner.workDir, 'old-root.pem');
+    await writeFile(pem, Buffer.from(oldRoot.signed.keys[oldCertId]!.keyval.public, 'base64'));
+    ok(await owner(['config', 'pin', gun, pem]));
+    // (notary applies its pins to a root it has not cached yet: a new machine, a clean CI runner)
+    const pinnedNotary = async (id: string) => {
+      const notary = await freshNotary();
+      const config = JSON.parse(await readFile(notary.configFile, 'utf8'));
+      await writeFile(notary.configFile, JSON.stringify({ ...config, trust_pinning: { certs: { [gun]: [id] } } }));
+      return notary;
+    };
+    const notary = await pinnedNotary(oldCertId);
+    expect(ok(await notary(['list', gun])).stdout).toContain('v1');
+    const withNotary = ['--notary-config', notary.configFile];
+
+    // The plan names both pins; without --update-pins renew refuses, saying why and what to do.
+    const dry = ok(await owner(['renew', gun, '--dry-run', ...withNotary])).stdout;
+    expect(dry).toContain(`${gun}: the trust-tui pin of ${gun} names the old root certificate ${oldCertId.slice(0, 7)}`);
+    expect(dry).toContain(`${gun}: the notary pin of ${gun} in ${notary.configFile} names the old root certificate`);
+    const refused = await owner(['renew', gun, '--yes', ...withNotary]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^trust-tui: the new root certificate of .* would not match the trust-tui pin of .* — add --update-pins/)]);
+    expect((await rootJson()).signed.version).toBe(oldRoot.signed.version);
+
+    // With --update-pins: renewed; trust-tui's pin names the new certificate, and the new ID is printed for notary.
+    const run = ok(await owner(['renew', gun, '--yes', '--update-pins', ...withNotary]));
+    const [newCertId] = (await rootJson()).signed.roles.root.keyids as [string];
+    expect(newCertId).not.toBe(oldCertId);
+    expect(run.stdout).toContain(`the trust-tui pin of ${gun} now names the new certificate ${newCertId.slice(0, 7)}`);
+    expect(run.stdout).toContain(`in ${notary.configFile}, replace ${oldCertId} with ${newCertId} in trust_pinning.certs "${gun}"`);
+    const pins = JSON.parse(ok(await owner(['--json', 'config', 'show'])).stdout).pins;
+    expect(pins[gun]).toEqual({ certs: [newCertId] });
+    expect((await listing(owner, [gun])).code).toBe(0);
+    // A notary client pinned to the old certificate refuses the new root; pinned to the printed ID, it reads v1.
+    const stale = await (await pinnedNotary(oldCertId))(['list', gun]);
+    expect(stale.code).not.toBe(0);
+    expect(stale.stdout + stale.stderr).toContain('unable to match any certificates to trust_pinning config');
+    expect(ok(await (await pinnedNotary(newCertId))(['list', gun])).stdout).toContain('v1');
   });
 });
