@@ -195,6 +195,8 @@ export interface ExpiryList {
   rows: import('../trust/expiry.js').ExpiryItem[];
   /** Repositories read from the cache (server unreachable). */
   offline: string[];
+  /** The server cannot serve their timestamp because root (or its certificate) expired: only root is listed. */
+  rootExpired: string[];
   /** Repositories that could not be read: their expiry is not known. */
   unreadable: { gun: string; problem: string }[];
 }

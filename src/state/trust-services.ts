@@ -187,6 +187,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       return {
         rows: report.items,
         offline: report.offline,
+        rootExpired: report.rootExpired.map((r) => r.gun),
         unreadable: report.unreadable.map((u) => ({ gun: u.gun, problem: u.hint ? `${u.problem}; ${u.hint.ui}` : u.problem })),
       };
     },

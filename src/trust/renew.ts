@@ -149,7 +149,7 @@ function planRepository(
   held: ReadonlySet<string>,
   notaryConfigs: readonly NotaryTrustPinning[],
 ): RepositoryRenewal {
-  const { items } = repositoryExpiries(repo, held, new Date());
+  const { items } = repositoryExpiries(repo.gun, repo.state!, held, new Date());
   const plan: RepositoryRenewal = { gun: repo.gun, roles: [], certificates: [], others: [], server: [], offline: repo.state!.offline, pins: [] };
   const root = repo.state!.trusted.root.signed;
   for (const item of items.filter((i) => selected(i, selection))) {

@@ -22,6 +22,7 @@ import {
   TEST_PASSPHRASES,
   type NotaryServer,
 } from '../helpers/peers.js';
+import { rewritingProxy } from '../helpers/rewriting-proxy.js';
 import { buildWithRootCertificate, publishBuilt } from '../helpers/root-certificate-repo.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
 
@@ -120,6 +121,29 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
     const text = await owner(['expiry', gun]);
     expect(text.code).toBe(5);
     expect(text.stdout).toMatch(/targets\/owner\s+\S+ \S+\s+expired \d+s ago\s+this host/);
+
+    // Once its 14-day timestamp also runs out, notary-server cannot re-sign it under the expired root
+    // (server/timestamp/timestamp.go createTimestamp loads root with expiry enforced) and answers 500
+    // to timestamp.json and snapshot.json (server/handlers/roles.go). A proxy gives that answer now:
+    // expiry names the real cause, read from the root that verified, not "could not read".
+    const proxy = await rewritingProxy(server);
+    try {
+      proxy.answer.fn = (p) =>
+        /\/_trust\/tuf\/(timestamp|snapshot)(\.[0-9a-f]{64})?\.json$/.test(p)
+          ? { status: 500, body: '{"errors":[{"code":"UNKNOWN","message":"unknown error","detail":{}}]}' }
+          : undefined;
+      const stale = trustTui({ trustDir: owner.trustDir, env: { DOCKER_CONTENT_TRUST_SERVER: proxy.url, TRUST_TUI_ALLOW_HTTP_LOOPBACK: '1' } });
+      const blocked = await stale(['expiry', gun]);
+      expect(blocked.code, blocked.stderr).toBe(5);
+      expect(blocked.stdout).not.toContain('Could not read');
+      expect(blocked.stdout).toContain(`${gun}: root expired, so the server cannot re-sign its timestamp: renew it here with \`trust-tui renew ${gun} --role root\``);
+      const json = JSON.parse((await stale(['--json', 'expiry', gun])).stdout);
+      expect(json.unreadable).toEqual([]);
+      expect(json.rootExpired).toEqual([expect.objectContaining({ gun, command: `trust-tui renew ${gun} --role root` })]);
+      expect(json.items.map((i: Item) => `${i.role} ${i.state}`)).toEqual(['root expired', 'root certificate valid']);
+    } finally {
+      await proxy.close();
+    }
 
     // The dry run shows the plan and changes nothing.
     const rootBefore = (await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body;

@@ -38,6 +38,8 @@ export interface FakeWorld {
   exported: Set<string>;
   /** The Expiry screen's rows, soonest first. */
   expiries: ExpiryRow[];
+  /** Repositories whose server cannot re-sign the timestamp because their root expired. */
+  rootExpired?: string[];
   /** Pins on the root certificate a renewal of the repository replaces. */
   renewPins: Record<string, PinOnCertificate[]>;
   /** When set, each repository of a renewal waits for it (to see the progress). */
@@ -228,7 +230,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
     listExpiries: async (withinDays) => {
       record(`listExpiries ${withinDays ?? 'all'}`);
       const rows = world.expiries.filter((e) => withinDays === undefined || e.msLeft <= withinDays * 86_400_000);
-      return { rows, offline: [], unreadable: [] };
+      return { rows, offline: [], rootExpired: world.rootExpired ?? [], unreadable: [] };
     },
     planRenewal: async (repositories, _withinDays, onProgress) => {
       record(`planRenewal ${repositories === 'all' ? 'all' : repositories.join(' ')}`);
