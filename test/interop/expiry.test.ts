@@ -168,7 +168,11 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
     // A signer's role: left to her, with her key; she renews it from her own host.
     const carol = await host();
     ok(await carol(['key', 'generate', 'carol', '--dir', carol.workDir]));
-    ok(await owner(['signer', 'add', gun, 'carol', '--key', path.join(carol.workDir, 'carol.pub')]));
+    // signer add takes --expires as init and sign do: the roles it signs live that long.
+    ok(await owner(['signer', 'add', gun, 'carol', '--key', path.join(carol.workDir, 'carol.pub'), '--expires', '20d']));
+    // (it signs targets, where the delegations to carol and to targets/releases are listed)
+    const delegating = (await listing(owner, [gun])).report.items.find((i) => i.role === 'targets')!;
+    expect(Math.abs(delegating.msLeft - 20 * DAY_MS)).toBeLessThan(120_000);
     ok(await carol(['sign', `${gun}:v2`, '--digest', DIGEST(2), '--size', '22', '--expires', '20d']));
     const carolItem = (await listing(owner, [gun])).report.items.find((i) => i.role === 'targets/carol')!;
     const carolKey = JSON.parse(ok(await carol(['--json', 'key', 'list'])).stdout).find((k: { role: string }) => k.role === 'carol').id;

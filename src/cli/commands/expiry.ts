@@ -1,24 +1,18 @@
 // `trust-tui expiry [REPO...] [--within D]`: what runs out when, across every repository this host
 // knows, with an exit code for cron and CI. `trust-tui renew REPO... | --all`: re-sign what this host
 // can, after showing the plan.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { AlreadyReported } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
-import { parseDuration } from '../../tuf/expiry.js';
+import { durationOption } from '../duration-option.js';
 import type { ExpiryItem, ExpiryReport, Renewer } from '../../trust/expiry.js';
 import type { RenewOutcome, RenewPlan } from '../../trust/renew.js';
 import type { PinOnCertificate } from '../../trust/renew-pins.js';
 
 type ServerFlags = { server?: string; tlscacert?: string };
-
-function durationOption(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30d, 12h, 2w or 1y');
-  return ms;
-}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
