@@ -3,11 +3,12 @@
 // (TrustedSetOptions.tolerateExpiry): signatures, thresholds, hashes and rollback are verified as for
 // any read, so every date shown is one the role's keys signed, even when it already passed.
 import { RootExpiredOnServerError, type RefreshResult } from '../notary/updater.js';
+import { problemAndHint } from './errors.js';
 import { openRepository } from './repository.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { changefeedRepositories, knownRepositories, mapLimited } from './repositories.js';
-import { HintedError, type Hint } from '../tuf/errors.js';
+import type { Hint } from '../tuf/errors.js';
 import { describeTimeLeft, expiryState, isNearExpiry } from '../tuf/expiry.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 import { GoTime } from '../tuf/time.js';
@@ -91,10 +92,6 @@ export async function allKnownRepositories(ctx: TrustContext, options: { changef
   return [...new Set([...known, ...fromFeed])].sort();
 }
 
-export function problemOf(e: unknown): { problem: string; hint?: Hint } {
-  const problem = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-  return e instanceof HintedError && e.hint ? { problem, hint: e.hint } : { problem };
-}
 
 /** Canonical IDs of the usable keys in this host's keystore. */
 export async function heldKeyIdSet(ctx: TrustContext): Promise<Set<string>> {
@@ -218,7 +215,7 @@ export async function listExpiries(ctx: TrustContext, options: ExpiryOptions = {
         const who = renewer?.kind === 'this-host' ? 'this host' : 'the holder of the root key';
         return { gun: e.gun, offline: false, ...listed, rootExpired: { gun: e.gun, expired: e.expired, problem: e.message, who, command: renewCommand(e.gun, 'root') } };
       }
-      return { gun, error: problemOf(e) };
+      return { gun, error: problemAndHint(e) };
     } finally {
       options.onProgress?.({ index: ++done, total: guns.length, gun });
     }

@@ -15,8 +15,8 @@ import type { PublicKey } from '../tuf/key.js';
 import { expiresAfter, GoTime } from '../tuf/time.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
-import { InputError, TrustError } from './errors.js';
-import { allKnownRepositories, heldKeyIdSet, problemOf, repositoryExpiries, ROOT_CERTIFICATE, type ExpiryItem } from './expiry.js';
+import { InputError, problemAndHint, TrustError } from './errors.js';
+import { allKnownRepositories, heldKeyIdSet, repositoryExpiries, ROOT_CERTIFICATE, type ExpiryItem } from './expiry.js';
 import { editableState, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 import { explainRootRefusal, heldRootSigners } from './rotate.js';
@@ -207,7 +207,7 @@ export async function planRenewal(
     try {
       plan.repositories.push(planRepository(ctx, await openForRenewal(ctx, gun, options, false), selection, held, notaryConfigs));
     } catch (e) {
-      plan.unreadable.push({ gun, ...problemOf(e) });
+      plan.unreadable.push({ gun, ...problemAndHint(e) });
     }
   }
   return plan;
@@ -317,7 +317,7 @@ export async function runRenewal(ctx: TrustContext, plan: RenewPlan, options: Re
     try {
       outcomes.push(await renewRepository(ctx, plan, planned, options));
     } catch (e) {
-      const { problem, hint } = problemOf(e);
+      const { problem, hint } = problemAndHint(e);
       outcomes.push({ gun: planned.gun, status: 'failed', renewed: [], certificates: [], message: problem, ...(hint ? { hint } : {}) });
     }
   }
