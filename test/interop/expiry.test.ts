@@ -58,6 +58,24 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
   const dockerTags = async (docker: Awaited<ReturnType<typeof freshDocker>>, gun: string) =>
     (JSON.parse(ok(await docker(['trust', 'inspect', gun])).stdout)[0].SignedTags as { SignedTag: string }[]).map((t) => t.SignedTag);
 
+  /** A repository whose root certificate ends in 3 days, and a host holding its root and repository keys. */
+  async function ownerOfEndingCertificate(gun: string) {
+    const client = new NotaryClient({ baseUrl: server.url, tls: { ca: [await readFile(server.caFile, 'utf8')] } });
+    const built = await buildWithRootCertificate(client, gun, { from: new Date(Date.now() - 60_000), seconds: 3 * 86_400 });
+    await publishBuilt(client, gun, built);
+    const owner = await host();
+    const keys = new KeyStore(owner.trustDir);
+    await keys.store(built.rootKey, { role: 'root' }, TEST_PASSPHRASES.root);
+    await keys.store(built.targetsKey, { role: 'targets', gun }, TEST_PASSPHRASES.repository);
+    return { owner, built };
+  }
+  /** root.json as the server serves it now. */
+  const servedRoot = async (gun: string) =>
+    JSON.parse((await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body.toString()) as {
+      signed: { version: number; keys: Record<string, { keyval: { public: string } }>; roles: { root: { keyids: string[] } } };
+      signatures: { keyid: string }[];
+    };
+
   beforeAll(async () => {
     server = await startNotaryServer({ signer: 'local' });
   });
@@ -188,23 +206,13 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
 
   it('a root certificate close to its end: renew replaces it for the same key, and notary and docker follow (cached or not)', async () => {
     const gun = 'registry.example.test/team/old-certificate';
-    const client = new NotaryClient({ baseUrl: server.url, tls: { ca: [await readFile(server.caFile, 'utf8')] } });
-    const built = await buildWithRootCertificate(client, gun, { from: new Date(Date.now() - 60_000), seconds: 3 * 86_400 });
-    await publishBuilt(client, gun, built);
-    const owner = await host();
-    const keys = new KeyStore(owner.trustDir);
-    await keys.store(built.rootKey, { role: 'root' }, TEST_PASSPHRASES.root);
-    await keys.store(built.targetsKey, { role: 'targets', gun }, TEST_PASSPHRASES.repository);
+    const { owner, built } = await ownerOfEndingCertificate(gun);
     // These clients pin the old certificate (trust on first use) before the renewal.
     const cachedNotary = await freshNotary();
     const cachedDocker = await freshDocker();
     expect(ok(await cachedNotary(['list', gun])).stdout).toContain('v1');
     expect(await dockerTags(cachedDocker, gun)).toEqual(['v1']);
-    const serverRoot = async () =>
-      JSON.parse((await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body.toString()) as {
-        signed: { version: number; roles: { root: { keyids: string[] } } };
-        signatures: { keyid: string }[];
-      };
+    const serverRoot = () => servedRoot(gun);
     const oldRoot = await serverRoot();
     const [oldCertId] = oldRoot.signed.roles.root.keyids;
 
@@ -238,17 +246,8 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
 
   it('pins on the old root certificate: renew names them and refuses; --update-pins moves trust-tui\'s pin and prints the ID notary needs', async () => {
     const gun = 'registry.example.test/team/pinned-certificate';
-    const client = new NotaryClient({ baseUrl: server.url, tls: { ca: [await readFile(server.caFile, 'utf8')] } });
-    const built = await buildWithRootCertificate(client, gun, { from: new Date(Date.now() - 60_000), seconds: 3 * 86_400 });
-    await publishBuilt(client, gun, built);
-    const owner = await host();
-    const keys = new KeyStore(owner.trustDir);
-    await keys.store(built.rootKey, { role: 'root' }, TEST_PASSPHRASES.root);
-    await keys.store(built.targetsKey, { role: 'targets', gun }, TEST_PASSPHRASES.repository);
-    const rootJson = async () =>
-      JSON.parse((await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body.toString()) as {
-        signed: { version: number; keys: Record<string, { keyval: { public: string } }>; roles: { root: { keyids: string[] } } };
-      };
+    const { owner, built } = await ownerOfEndingCertificate(gun);
+    const rootJson = () => servedRoot(gun);
     const oldRoot = await rootJson();
     const [oldCertId] = oldRoot.signed.roles.root.keyids as [string];
     // trust-tui pinned to the old certificate (config pin takes its PEM), a notary client by its ID.

@@ -23,6 +23,14 @@ function app(services = fakeServices()) {
 
 /** A dialog's text with its wrapping undone. */
 const flat = (frame: string) => frame.replace(/[│\n]/g, ' ').replace(/\s+/g, ' ');
+/** The app on the Expiry screen (6). */
+async function onExpiryScreen(services: ReturnType<typeof fakeServices>) {
+  const ui = renderTui(app(services).element);
+  await ui.ready();
+  await ui.press('6');
+  return ui;
+}
+
 const rowsOf = (frame: string) => frame.split('\n').filter((l) => /example\.com\/team\//.test(l));
 
 describe('Expiry screen', () => {
@@ -83,10 +91,7 @@ describe('Expiry screen', () => {
     services.world.expiries.push(expiry('example.com/team/web', 'targets', 20));
     let release!: () => void;
     services.world.renewalGate = new Promise((resolve) => (release = resolve));
-    const { element } = app(services);
-    const ui = renderTui(element);
-    await ui.ready();
-    await ui.press('6');
+    const ui = await onExpiryScreen(services);
     await ui.waitFor('Expiry (6)');
     await ui.press('A');
     await ui.waitFor('Continue? [y/N]');
@@ -109,10 +114,7 @@ describe('Expiry screen', () => {
     const services = fakeServices();
     const gun = 'example.com/team/app';
     services.world.renewPins[gun] = [{ source: 'trust-tui', scope: gun, kind: 'certificate', keyId: 'c'.repeat(64) }];
-    const { element } = app(services);
-    const ui = renderTui(element);
-    await ui.ready();
-    await ui.press('6');
+    const ui = await onExpiryScreen(services);
     await ui.waitFor('Expiry (5)');
     await ui.press('R');
     await ui.waitFor('Continue? [y/N]');
