@@ -246,7 +246,7 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
 
   it('pins on the old root certificate: renew names them and refuses; --update-pins moves trust-tui\'s pin and prints the ID notary needs', async () => {
     const gun = 'registry.example.test/team/pinned-certificate';
-    const { owner, built } = await ownerOfEndingCertificate(gun);
+    const { owner } = await ownerOfEndingCertificate(gun);
     const rootJson = () => servedRoot(gun);
     const oldRoot = await rootJson();
     const [oldCertId] = oldRoot.signed.roles.root.keyids as [string];
