@@ -46,7 +46,7 @@ const services: Services = {
   runSweep: unused,
   exportReport: unused,
   exportSignatures: unused,
-  listExpiries: async () => ({ rows: [], offline: [], unreadable: [] }),
+  listExpiries: async () => ({ rows: [], offline: [], rootExpired: [], unreadable: [] }),
   planRenewal: unused,
   runRenewal: unused,
   planMigration: unused,

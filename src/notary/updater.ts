@@ -27,6 +27,7 @@ import {
   MetadataNotFoundError,
   RepositoryNotInitialisedError,
   ServerUnreachableError,
+  UnexpectedStatusError,
 } from './http-errors.js';
 import type { MetadataFile } from './multipart.js';
 import { RootPinningError, rootKeyFilter, type TrustPolicy } from './root-pinning.js';
@@ -168,6 +169,35 @@ export class RepositoryMissingOnServerError extends HintedError {
   }
 }
 
+/**
+ * The server failed to serve the timestamp while the root it has (verified) is expired, or all its
+ * certificates are: notary-server cannot re-sign a timestamp then (server/timestamp/timestamp.go
+ * createTimestamp loads root with its expiry enforced) and answers 500. The real cause is the root,
+ * which only its key's holder can renew. `trusted` holds the verified root, for what it says.
+ */
+export class RootExpiredOnServerError extends HintedError {
+  override name = 'RootExpiredOnServerError';
+  constructor(
+    readonly gun: string,
+    readonly trusted: TrustedSet,
+    /** What expired: the root role, or its certificate(s). */
+    readonly expired: 'root' | 'root certificate',
+    cause: Error,
+  ) {
+    super(`${expired} of ${gun} expired, so its server cannot re-sign the timestamp (${cause.message})`, {
+      cause,
+      hint: `the holder of the root key must run \`trust-tui renew ${gun} --role root\``,
+    });
+  }
+}
+
+/** What of the trusted root has expired, if anything. */
+function expiredPartOfRoot(set: TrustedSet): 'root' | 'root certificate' | undefined {
+  if (set.root.signed.isExpired(GoTime.fromDate(set.now()))) return 'root';
+  const certificates = new RepositoryView(set).rootCertificates();
+  return certificates.length > 0 && certificates.every((c) => c.state === 'expired') ? 'root certificate' : undefined;
+}
+
 /** The snapshot names a root other than the trusted one: root rotated (notary's checkRoot). */
 class RootChangedError extends UpdateRefusedError {
   constructor() {
@@ -290,6 +320,8 @@ class Update {
     try {
       await this.#loadAfterRoot(set);
     } catch (first) {
+      const expired = first instanceof UnexpectedStatusError && first.status >= 500 ? expiredPartOfRoot(set) : undefined;
+      if (expired) throw new RootExpiredOnServerError(this.gun, set, expired, first as Error);
       if (!warrantsRootRefresh(first)) throw first;
       // notary: on any failure, download root again (rotating through every version) and retry once.
       set = await this.#refreshRoot(set);

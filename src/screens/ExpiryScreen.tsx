@@ -1,5 +1,6 @@
 // What runs out when, soonest first, across every repository this host knows (as `trust-tui expiry`),
-// with who can renew each; w narrows to a window, R renews the row's repository after showing the plan.
+// with who can renew each; w narrows to a window, R renews the row's repository after showing the plan,
+// A everything this host can renew (one plan, one confirmation).
 import { Text } from 'ink';
 import { useApp, useAppStore } from '../state/context.js';
 import { selectedRow } from '../state/list.js';
@@ -58,6 +59,7 @@ export function ExpiryScreen({ height }: { height: number }) {
         },
         'expiry.window': () => actions.cycleExpiryWindow(),
         'expiry.renew': () => void actions.renewSelectedRepository(),
+        'expiry.renewAll': () => void actions.renewEverything(),
       }}
       emptyHint={
         <Text>{within === null ? 'No repositories known yet: sign or watch one first.' : `Nothing ends within ${within} days. Press w for another window.`}</Text>

@@ -194,11 +194,20 @@ export type ExportFormatChoice = 'cosign' | 'notation';
 export type { ExpiryItem as ExpiryRow, Renewer } from '../trust/expiry.js';
 export type { RenewOutcome, RenewPlan } from '../trust/renew.js';
 
+/** Which repository of how many a renewal is at. */
+export interface RenewProgress {
+  index: number;
+  total: number;
+  gun: string;
+}
+
 export interface ExpiryList {
   /** Soonest first. */
   rows: import('../trust/expiry.js').ExpiryItem[];
   /** Repositories read from the cache (server unreachable). */
   offline: string[];
+  /** The server cannot serve their timestamp because root (or its certificate) expired: only root is listed. */
+  rootExpired: string[];
   /** Repositories that could not be read: their expiry is not known. */
   unreadable: { gun: string; problem: string }[];
 }
@@ -274,10 +283,17 @@ export interface Services {
   // Expiry (src/trust/expiry.ts, src/trust/renew.ts)
   /** Every expiry of every known repository; `withinDays`: only what ends within that many days. */
   listExpiries(withinDays?: number): Promise<ExpiryList>;
-  /** What renewing `gun` would do (the dry run the confirmation shows). */
-  planRenewal(gun: string, withinDays?: number): Promise<import('../trust/renew.js').RenewPlan>;
+  /**
+   * What renewing these repositories (or every one this host knows) would do: the dry run the
+   * confirmation shows. Pins on a replaced root certificate are moved when it is confirmed.
+   */
+  planRenewal(repositories: readonly string[] | 'all', withinDays?: number, onProgress?: (p: RenewProgress) => void): Promise<import('../trust/renew.js').RenewPlan>;
   /** Carries out exactly `plan` (re-planned and compared first), repository by repository. */
-  runRenewal(plan: import('../trust/renew.js').RenewPlan, ports: OperationPorts): Promise<import('../trust/renew.js').RenewOutcome[]>;
+  runRenewal(
+    plan: import('../trust/renew.js').RenewPlan,
+    ports: OperationPorts,
+    onProgress?: (p: RenewProgress) => void,
+  ): Promise<import('../trust/renew.js').RenewOutcome[]>;
 
   // Moving a repository to another server (src/trust/migrate.ts)
   /** The dry run: source and destination read and verified, nothing changed. */

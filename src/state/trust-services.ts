@@ -188,12 +188,21 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       return {
         rows: report.items,
         offline: report.offline,
+        rootExpired: report.rootExpired.map((r) => r.gun),
         unreadable: report.unreadable.map((u) => ({ gun: u.gun, problem: u.hint ? `${u.problem}; ${u.hint.ui}` : u.problem })),
       };
     },
-    planRenewal: (gun, withinDays) => planRenewal(context(), [gun], withinDays === undefined ? {} : { withinMs: withinDays * 86_400_000 }),
-    async runRenewal(plan, ports) {
-      const outcomes = await runRenewal(context(ports.passphrases), plan, ports.signal ? { signal: ports.signal } : {});
+    // The UI's confirmation lists the pins a new root certificate moves, so confirming it is the
+    // consent `--update-pins` gives on the command line.
+    planRenewal: (repositories, withinDays, onProgress) =>
+      planRenewal(
+        context(),
+        repositories,
+        { updatePins: true, ...(withinDays === undefined ? {} : { withinMs: withinDays * 86_400_000 }) },
+        onProgress ? { onProgress } : {},
+      ),
+    async runRenewal(plan, ports, onProgress) {
+      const outcomes = await runRenewal(context(ports.passphrases), plan, { ...(ports.signal ? { signal: ports.signal } : {}), ...(onProgress ? { onProgress } : {}) });
       return outcomes.map((o) => (o.hint ? { ...o, message: `${o.message ?? ''}; ${o.hint.ui}` } : o));
     },
     planMigration: (request) =>

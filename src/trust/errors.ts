@@ -1,6 +1,6 @@
 // Errors of trust operations. The message is the cause a user sees; `hint` the next step.
 import { PromptCancelledError } from '../keys/errors.js';
-import { HintedError } from '../tuf/errors.js';
+import { HintedError, type Hint } from '../tuf/errors.js';
 
 export class TrustError extends HintedError {
   override name = 'TrustError';
@@ -19,4 +19,10 @@ export class InputError extends TrustError {
 /** A refused confirmation or a cancelled passphrase prompt: nothing was changed, not a failure. */
 export function isCancellation(e: unknown): boolean {
   return e instanceof CancelledError || e instanceof PromptCancelledError;
+}
+
+/** What a failure in one of many repositories is reported as: the first line of its cause, and its next step. */
+export function problemAndHint(e: unknown): { problem: string; hint?: Hint } {
+  const problem = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+  return e instanceof HintedError && e.hint ? { problem, hint: e.hint } : { problem };
 }

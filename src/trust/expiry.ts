@@ -2,16 +2,17 @@
 // out, and who can renew it. Repositories are read with expiry reported rather than enforced
 // (TrustedSetOptions.tolerateExpiry): signatures, thresholds, hashes and rollback are verified as for
 // any read, so every date shown is one the role's keys signed, even when it already passed.
-import type { OpenedRepository } from './repository.js';
+import { RootExpiredOnServerError, type RefreshResult } from '../notary/updater.js';
+import { problemAndHint } from './errors.js';
 import { openRepository } from './repository.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { changefeedRepositories, knownRepositories, mapLimited } from './repositories.js';
-import { HintedError, type Hint } from '../tuf/errors.js';
+import type { Hint } from '../tuf/errors.js';
 import { describeTimeLeft, expiryState, isNearExpiry } from '../tuf/expiry.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 import { GoTime } from '../tuf/time.js';
-import { RELEASES_ROLE } from '../tuf/repository-view.js';
+import { RELEASES_ROLE, RepositoryView } from '../tuf/repository-view.js';
 
 /** The name a root certificate is listed under, next to the roles. */
 export const ROOT_CERTIFICATE = 'root certificate';
@@ -65,6 +66,11 @@ export interface ExpiryReport {
   offline: string[];
   /** Could not be read at all: nothing about them is known. */
   unreadable: { gun: string; problem: string; hint?: Hint }[];
+  /**
+   * The server cannot serve their timestamp because the root (or its certificate) expired: only the
+   * root that verified is listed, with the command that renews it.
+   */
+  rootExpired: { gun: string; expired: 'root' | 'root certificate'; problem: string; who: string; command: string }[];
   /** Roles whose signatures do not meet their threshold: their dates are not shown, being unverified. */
   unverified: { gun: string; role: string; problem: string }[];
 }
@@ -86,10 +92,6 @@ export async function allKnownRepositories(ctx: TrustContext, options: { changef
   return [...new Set([...known, ...fromFeed])].sort();
 }
 
-export function problemOf(e: unknown): { problem: string; hint?: Hint } {
-  const problem = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-  return e instanceof HintedError && e.hint ? { problem, hint: e.hint } : { problem };
-}
 
 /** Canonical IDs of the usable keys in this host's keystore. */
 export async function heldKeyIdSet(ctx: TrustContext): Promise<Set<string>> {
@@ -98,11 +100,15 @@ export async function heldKeyIdSet(ctx: TrustContext): Promise<Set<string>> {
 
 const renewCommand = (gun: string, role: string) => `trust-tui renew ${gun} --role ${role}`;
 
-/** Every expiry of one opened repository, with who can renew each. */
-export function repositoryExpiries(repo: OpenedRepository, held: ReadonlySet<string>, now: Date): { items: ExpiryItem[]; unverified: ExpiryReport['unverified'] } {
-  const { trusted, view, offline } = repo.state!;
+/** Every expiry of one repository's verified state (all of it, or only its root), with who can renew each. */
+export function repositoryExpiries(
+  gun: string,
+  state: Pick<RefreshResult, 'trusted' | 'view' | 'offline'>,
+  held: ReadonlySet<string>,
+  now: Date,
+): { items: ExpiryItem[]; unverified: ExpiryReport['unverified'] } {
+  const { trusted, view, offline } = state;
   const root = trusted.root.signed;
-  const gun = repo.gun;
   const goNow = GoTime.fromDate(now);
   const holds = (keyIds: readonly string[], threshold: number) => keyIds.filter((id) => held.has(id)).length >= threshold;
   const delegations = view.delegations();
@@ -193,14 +199,23 @@ export async function listExpiries(ctx: TrustContext, options: ExpiryOptions = {
     offline: [],
     unreadable: [],
     unverified: [],
+    rootExpired: [],
   };
   let done = 0;
   const results = await mapLimited(guns, 4, async (gun) => {
     try {
       const repo = await openRepository(ctx, gun, { ...options, tolerateExpiry: true });
-      return { gun: repo.gun, offline: repo.state!.offline, ...repositoryExpiries(repo, held, now) };
+      return { gun: repo.gun, offline: repo.state!.offline, ...repositoryExpiries(repo.gun, repo.state!, held, now) };
     } catch (e) {
-      return { gun, error: problemOf(e) };
+      if (e instanceof RootExpiredOnServerError) {
+        // What did verify: the root, which says what expired and who renews it.
+        const state = { trusted: e.trusted, view: new RepositoryView(e.trusted), offline: false };
+        const listed = repositoryExpiries(e.gun, state, held, now);
+        const renewer = listed.items.find((i) => i.role === (e.expired === 'root' ? 'root' : ROOT_CERTIFICATE))?.renewer;
+        const who = renewer?.kind === 'this-host' ? 'this host' : 'the holder of the root key';
+        return { gun: e.gun, offline: false, ...listed, rootExpired: { gun: e.gun, expired: e.expired, problem: e.message, who, command: renewCommand(e.gun, 'root') } };
+      }
+      return { gun, error: problemAndHint(e) };
     } finally {
       options.onProgress?.({ index: ++done, total: guns.length, gun });
     }
@@ -212,6 +227,7 @@ export async function listExpiries(ctx: TrustContext, options: ExpiryOptions = {
     }
     report.repositories.push(r.gun);
     if (r.offline) report.offline.push(r.gun);
+    if ('rootExpired' in r) report.rootExpired.push(r.rootExpired);
     report.unverified.push(...r.unverified);
     report.items.push(...r.items.filter((i) => options.withinMs === undefined || i.msLeft <= options.withinMs));
   }

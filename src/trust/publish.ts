@@ -38,7 +38,7 @@ export async function unlockFor(ctx: TrustContext, editor: RepositoryEditor, rol
 }
 
 /**
- * `--expires` of init and sign: every role the publish signs lives `lifetimeMs` instead of its default
+ * `--expires` of init, sign and signer add: every role the publish signs lives `lifetimeMs` instead of its default
  * (docker has no such option; it is for short-lived test repositories and for staging).
  */
 export function uniformExpiry(lifetimeMs: number | undefined): { expires?: (role: string) => GoTime } {

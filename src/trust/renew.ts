@@ -15,13 +15,25 @@ import type { PublicKey } from '../tuf/key.js';
 import { expiresAfter, GoTime } from '../tuf/time.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
-import { InputError, TrustError } from './errors.js';
-import { allKnownRepositories, heldKeyIdSet, problemOf, repositoryExpiries, ROOT_CERTIFICATE, type ExpiryItem } from './expiry.js';
+import { InputError, problemAndHint, TrustError } from './errors.js';
+import { allKnownRepositories, heldKeyIdSet, repositoryExpiries, ROOT_CERTIFICATE, type ExpiryItem } from './expiry.js';
 import { editableState, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 import { explainRootRefusal, heldRootSigners } from './rotate.js';
 import type { Hint } from '../tuf/errors.js';
 import { parseReference } from '../registry/reference.js';
+import { notaryTrustPinnings, type NotaryTrustPinning } from '../config/notary-config.js';
+import {
+  pinBeside,
+  pinFollowUpLine,
+  pinFollowUps,
+  pinPlanLine,
+  pinRefusal,
+  pinsOnCertificates,
+  unpin,
+  type PinFollowUp,
+  type PinOnCertificate,
+} from './renew-pins.js';
 
 const DAY_MS = 86_400_000;
 
@@ -32,6 +44,8 @@ export interface RenewSelection {
   withinMs?: number;
   /** `--expires`: the new lifetime of every renewed role instead of its default. */
   lifetimeMs?: number;
+  /** `--update-pins`: go on when pins name a replaced certificate, moving trust-tui's own to the new one. */
+  updatePins?: boolean;
 }
 
 export interface RoleRenewal {
@@ -70,12 +84,18 @@ export interface RepositoryRenewal {
   server: { role: string; expires: string; note: string }[];
   /** Read from the cache: nothing can be published until the server is reachable. */
   offline: boolean;
+  /** Pins (trust-tui's, notary configurations') on the certificates replaced: they stop matching. */
+  pins: PinOnCertificate[];
+  /** Why this repository is not renewed (a pin the replacement breaks), and what to do. */
+  refused?: { problem: string; hint: Hint };
 }
 
 export interface RenewPlan {
   selection: RenewSelection;
   repositories: RepositoryRenewal[];
   unreadable: { gun: string; problem: string; hint?: Hint }[];
+  /** The notary client configurations whose pins were checked. */
+  notaryConfigs: NotaryTrustPinning[];
 }
 
 export interface RenewedRole {
@@ -87,11 +107,13 @@ export interface RenewedRole {
 
 export interface RenewOutcome {
   gun: string;
-  status: 'renewed' | 'nothing' | 'failed' | 'skipped';
+  status: 'renewed' | 'nothing' | 'failed' | 'skipped' | 'refused';
   /** What the read-back shows for each renewed role. */
   renewed: RenewedRole[];
   /** New root certificates: TUF key ID and end of validity, from the read-back. */
   certificates: { keyId: string; notAfter: string }[];
+  /** Pins on the replaced certificates: trust-tui's now name the new one; notary configurations' are for their owners to change. */
+  pins?: PinFollowUp[];
   message?: string;
   hint?: Hint;
 }
@@ -119,10 +141,16 @@ function checkSelection(selection: RenewSelection): void {
   }
 }
 
-/** One repository's part of the plan, from its current verified state. */
-function planRepository(repo: OpenedRepository, selection: RenewSelection, held: ReadonlySet<string>): RepositoryRenewal {
-  const { items } = repositoryExpiries(repo, held, new Date());
-  const plan: RepositoryRenewal = { gun: repo.gun, roles: [], certificates: [], others: [], server: [], offline: repo.state!.offline };
+/** One repository's part of the plan, from its current verified state and the pins that apply to it. */
+function planRepository(
+  ctx: TrustContext,
+  repo: OpenedRepository,
+  selection: RenewSelection,
+  held: ReadonlySet<string>,
+  notaryConfigs: readonly NotaryTrustPinning[],
+): RepositoryRenewal {
+  const { items } = repositoryExpiries(repo.gun, repo.state!, held, new Date());
+  const plan: RepositoryRenewal = { gun: repo.gun, roles: [], certificates: [], others: [], server: [], offline: repo.state!.offline, pins: [] };
   const root = repo.state!.trusted.root.signed;
   for (const item of items.filter((i) => selected(i, selection))) {
     const r = item.renewer;
@@ -138,6 +166,10 @@ function planRepository(repo: OpenedRepository, selection: RenewSelection, held:
   }
   const rank = (role: string) => (BASE_ORDER.includes(role) ? BASE_ORDER.indexOf(role) : role === 'snapshot' ? 99 : 2 + role.split('/').length);
   plan.roles.sort((a, b) => rank(a.role) - rank(b.role) || (a.role < b.role ? -1 : 1));
+  const oldIds = plan.certificates.map((c) => c.keyId);
+  plan.pins = pinsOnCertificates(ctx.settings.reload(), notaryConfigs, repo.gun, oldIds);
+  const refused = pinRefusal(repo.gun, plan.pins, selection.updatePins === true);
+  if (refused) plan.refused = refused;
   return plan;
 }
 
@@ -149,7 +181,11 @@ export async function planRenewal(
   ctx: TrustContext,
   repositories: readonly string[] | 'all',
   selection: RenewSelection,
-  options: ServerOptions & { onProgress?: (p: { index: number; total: number; gun: string }) => void } = {},
+  options: ServerOptions & {
+    /** notary client configurations whose `trust_pinning` to check (notary's default one is checked when it exists). */
+    notaryConfigs?: readonly string[];
+    onProgress?: (p: { index: number; total: number; gun: string }) => void;
+  } = {},
 ): Promise<RenewPlan> {
   checkSelection(selection);
   if (repositories !== 'all') {
@@ -161,13 +197,17 @@ export async function planRenewal(
   }
   const guns = repositories === 'all' ? await allKnownRepositories(ctx) : [...new Set(repositories)];
   const held = await heldKeyIdSet(ctx);
-  const plan: RenewPlan = { selection, repositories: [], unreadable: [] };
+  const notaryConfigs = await notaryTrustPinnings(options.notaryConfigs ?? [], {
+    env: ctx.env,
+    onDefaultProblem: (e) => ctx.warn(`notary's pins were not checked: ${e.message}`),
+  });
+  const plan: RenewPlan = { selection, repositories: [], unreadable: [], notaryConfigs };
   for (const [index, gun] of guns.entries()) {
     options.onProgress?.({ index: index + 1, total: guns.length, gun });
     try {
-      plan.repositories.push(planRepository(await openForRenewal(ctx, gun, options, false), selection, held));
+      plan.repositories.push(planRepository(ctx, await openForRenewal(ctx, gun, options, false), selection, held, notaryConfigs));
     } catch (e) {
-      plan.unreadable.push({ gun, ...problemOf(e) });
+      plan.unreadable.push({ gun, ...problemAndHint(e) });
     }
   }
   return plan;
@@ -175,7 +215,7 @@ export async function planRenewal(
 
 /** What must still hold for a confirmed plan to stand for a repository. */
 const shape = (r: RepositoryRenewal) =>
-  JSON.stringify([r.roles.map((x) => [x.role, x.expires, x.lifetimeMs]), r.certificates.map((c) => [c.keyId, c.notAfter])]);
+  JSON.stringify([r.roles.map((x) => [x.role, x.expires, x.lifetimeMs]), r.certificates.map((c) => [c.keyId, c.notAfter]), r.pins]);
 
 /** The new certificate over the same root key, valid from now until the new root expires. */
 async function newCertificate(ctx: TrustContext, gun: string, cert: CertificateRenewal, now: GoTime, lifetimeMs: number): Promise<PublicKey> {
@@ -184,18 +224,22 @@ async function newCertificate(ctx: TrustContext, gun: string, cert: CertificateR
   return certificateToKey(new X509Certificate(pem));
 }
 
-async function renewRepository(ctx: TrustContext, planned: RepositoryRenewal, selection: RenewSelection, options: ServerOptions): Promise<RenewOutcome> {
+async function renewRepository(ctx: TrustContext, plan: RenewPlan, planned: RepositoryRenewal, options: ServerOptions): Promise<RenewOutcome> {
   const gun = planned.gun;
   if (planned.roles.length === 0) return { gun, status: 'nothing', renewed: [], certificates: [] };
+  if (planned.refused) return { gun, status: 'refused', renewed: [], certificates: [], message: planned.refused.problem, hint: planned.refused.hint };
+  const selection = plan.selection;
   const repo = await openForRenewal(ctx, gun, options, true);
-  const now = planRepository(repo, selection, await heldKeyIdSet(ctx));
-  if (shape(now) !== shape(planned)) {
+  const now = planRepository(ctx, repo, selection, await heldKeyIdSet(ctx), plan.notaryConfigs);
+  if (shape(now) !== shape(planned) || now.refused) {
     throw new TrustError(`${gun} changed since the dry run, so nothing was changed there`, { hint: 'run renew again to see its new plan' });
   }
   const signedAt = GoTime.now();
   const editor = new RepositoryEditor(editableState(repo.state), signedAt);
   const lifetime = new Map(planned.roles.map((r) => [r.role, r.lifetimeMs]));
   let extraRootSigners;
+  /** Old certificate key ID to the new one's. */
+  const replacements = new Map<string, string>();
   for (const { role } of planned.roles) {
     if (role === 'root') editor.root();
     else if (role !== 'snapshot') editor.targets(role); // re-signed as it is: version + 1, new expiry
@@ -203,12 +247,19 @@ async function renewRepository(ctx: TrustContext, planned: RepositoryRenewal, se
   if (planned.certificates.length > 0) {
     const root = editor.root();
     const replaced = new Map<string, PublicKey>();
-    for (const cert of planned.certificates) replaced.set(cert.keyId, await newCertificate(ctx, gun, cert, signedAt, lifetime.get('root')!));
+    for (const cert of planned.certificates) {
+      const key = await newCertificate(ctx, gun, cert, signedAt, lifetime.get('root')!);
+      replaced.set(cert.keyId, key);
+      replacements.set(cert.keyId, key.id);
+    }
     const keys = root.roleKeys('root').map((k) => replaced.get(k.id) ?? k);
     root.replaceRoleKeys('root', keys, root.role('root').threshold);
     // The old certificates sign too: clients accept root v+1 only under the root they trust.
     extraRootSigners = await heldRootSigners(ctx, repo);
   }
+  // trust-tui's pins name the new certificate beside the old one while publishing (the read-back
+  // applies them), and only the new one once the server serves it; on failure, only the old one.
+  await pinBeside(ctx, planned.pins, replacements);
   let result: Awaited<ReturnType<typeof publish>>;
   try {
     result = await publish(ctx, repo, editor, {
@@ -217,8 +268,10 @@ async function renewRepository(ctx: TrustContext, planned: RepositoryRenewal, se
       tolerateExpiry: true,
     });
   } catch (e) {
+    await unpin(ctx, planned.pins, new Set(replacements.values()));
     throw explainRootRefusal(repo, e, 'the update');
   }
+  await unpin(ctx, planned.pins, new Set(replacements.keys()));
   // The result comes from the read-back: what the server now serves, verified.
   const view = result.state.view;
   const served = new Map(view.expiries().map((e) => [e.role, e]));
@@ -237,10 +290,12 @@ async function renewRepository(ctx: TrustContext, planned: RepositoryRenewal, se
           .rootCertificates()
           .filter((c) => !replacedIds.has(c.keyId))
           .map((c) => ({ keyId: c.keyId, notAfter: c.notAfter.toISOString() }));
+  const pins = pinFollowUps(planned.pins, replacements);
+  const withPins = pins.length ? { pins } : {};
   if (stale.length > 0) {
-    return { gun, status: 'failed', renewed, certificates, message: `published, but the server does not serve the renewed ${stale.join(', ')}` };
+    return { gun, status: 'failed', renewed, certificates, ...withPins, message: `published, but the server does not serve the renewed ${stale.join(', ')}` };
   }
-  return { gun, status: 'renewed', renewed, certificates };
+  return { gun, status: 'renewed', renewed, certificates, ...withPins };
 }
 
 export interface RenewRunOptions extends ServerOptions {
@@ -260,9 +315,9 @@ export async function runRenewal(ctx: TrustContext, plan: RenewPlan, options: Re
     }
     options.onProgress?.({ index: index + 1, total: work.length, gun: planned.gun });
     try {
-      outcomes.push(await renewRepository(ctx, planned, plan.selection, options));
+      outcomes.push(await renewRepository(ctx, plan, planned, options));
     } catch (e) {
-      const { problem, hint } = problemOf(e);
+      const { problem, hint } = problemAndHint(e);
       outcomes.push({ gun: planned.gun, status: 'failed', renewed: [], certificates: [], message: problem, ...(hint ? { hint } : {}) });
     }
   }
@@ -279,12 +334,14 @@ export function lifetimeText(ms: number): string {
   return seconds % 3600 === 0 ? `${seconds / 3600}h` : seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
 }
 
-/** One sentence per change and per role left to others: what a confirmation shows (CLI and UI alike). */
+/** One sentence per change and per role left to others: what the UI's confirmation shows. */
 export function renewPlanLines(plan: RenewPlan): string[] {
   const lines: string[] = [];
   for (const r of plan.repositories) {
     for (const c of r.certificates) lines.push(`${r.gun}: root certificate (ends ${when(c.notAfter)}) is replaced by a new one for the same root key`);
     for (const role of r.roles) lines.push(`${r.gun}: ${role.role} (expires ${when(role.expires)}) is re-signed, valid for ${lifetimeText(role.lifetimeMs)}`);
+    for (const pin of r.pins) lines.push(pinPlanLine(r.gun, pin, plan.selection.updatePins === true));
+    if (r.refused) lines.push(`${r.gun} is not renewed: ${r.refused.problem}; ${r.refused.hint.ui}`);
   }
   if (lines.length === 0) lines.push('Nothing this host can renew.');
   for (const r of plan.repositories) {
@@ -304,7 +361,7 @@ export function renewOutcomeLine(outcome: RenewOutcome): string {
       ...outcome.certificates.map((c) => `root certificate until ${when(c.notAfter)}`),
       ...outcome.renewed.map((r) => `${r.role} v${r.version} until ${when(r.expires)}`),
     ];
-    return `Renewed ${outcome.gun}: ${parts.join('; ')}`;
+    return `Renewed ${outcome.gun}: ${[...parts, ...(outcome.pins ?? []).map(pinFollowUpLine)].join('; ')}`;
   }
   if (outcome.status === 'nothing') return `${outcome.gun}: nothing to renew`;
   return `${outcome.gun}: ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}`;

@@ -14,7 +14,7 @@ import type { TrustContext } from './context.js';
 import { CancelledError, InputError, TrustError } from './errors.js';
 import { initRepository } from './init.js';
 import { checkKeyName } from './keys.js';
-import { editableState, heldKeyIds, publish } from './publish.js';
+import { editableState, heldKeyIds, publish, uniformExpiry } from './publish.js';
 import { requireWritableDir } from '../config/writable.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 import { resolveSignerKeys, type SignerKey } from './signer-keys.js';
@@ -144,7 +144,7 @@ async function addOrExtendSigner(
   input: string,
   name: string,
   keySpecs: readonly string[],
-  options: ServerOptions & { threshold?: number; mustExist: boolean },
+  options: ServerOptions & { threshold?: number; lifetimeMs?: number; mustExist: boolean },
 ): Promise<AddSignerResult> {
   checkSignerName(name, 'add');
   if (options.threshold !== undefined && (!Number.isSafeInteger(options.threshold) || options.threshold < 1)) {
@@ -176,7 +176,7 @@ async function addOrExtendSigner(
     ctx.warn(`${role} is signed by ${signedBy} key(s): it will not verify until ${threshold} of its keys sign it again`);
   }
 
-  const result = await publish(ctx, repo, editor);
+  const result = await publish(ctx, repo, editor, uniformExpiry(options.lifetimeMs));
   // Report what the server now serves, not what we meant to write.
   const now = result.state.view.delegations().find((d) => d.role === role);
   const expected = new Set(all.map((k) => k.canonicalId));
@@ -197,13 +197,16 @@ async function addOrExtendSigner(
   };
 }
 
-/** `signer add REPO NAME --key K…`: a new signer, or more keys for an existing one (docker appends too). */
+/**
+ * `signer add REPO NAME --key K…`: a new signer, or more keys for an existing one (docker appends too).
+ * `lifetimeMs` (`--expires`): the roles it signs (and, for a new repository, creates) live that long.
+ */
 export function addSigner(
   ctx: TrustContext,
   input: string,
   name: string,
   keySpecs: readonly string[],
-  options: ServerOptions & { threshold?: number } = {},
+  options: ServerOptions & { threshold?: number; lifetimeMs?: number } = {},
 ): Promise<AddSignerResult> {
   return addOrExtendSigner(ctx, input, name, keySpecs, { ...options, mustExist: false });
 }

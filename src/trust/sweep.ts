@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RepositoryEditor } from '../tuf/editor.js';
-import { HintedError, type Hint } from '../tuf/errors.js';
+import type { Hint } from '../tuf/errors.js';
 import { GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
-import { InputError, TrustError } from './errors.js';
+import { InputError, problemAndHint, TrustError } from './errors.js';
 import { editableState } from './publish.js';
 import { openRepository } from './repository.js';
 import { knownRepositories } from './repositories.js';
@@ -61,10 +61,6 @@ export interface SweepOutcome {
 }
 
 /** A repository's failure as the cause and, when the error carries one, its next step. */
-function problemOf(e: unknown): { problem: string; hint?: Hint } {
-  const problem = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-  return e instanceof HintedError && e.hint ? { problem, hint: e.hint } : { problem };
-}
 
 
 function targetKey(target: SweepTarget): string {
@@ -143,7 +139,7 @@ export async function planSweep(ctx: TrustContext, target: SweepTarget): Promise
     try {
       planned = await planRepository(ctx, target, gun, held);
     } catch (e) {
-      plan.unreadable.push({ gun, ...problemOf(e) });
+      plan.unreadable.push({ gun, ...problemAndHint(e) });
       continue;
     }
     if (planned) plan.items.push(...planned.items);
@@ -191,7 +187,7 @@ export async function runSweep(ctx: TrustContext, plan: SweepPlan, options: Swee
       await journal.markDone(plan.target, gun);
       outcomes.push({ gun, status: 'done' });
     } catch (e) {
-      const { problem, hint } = problemOf(e);
+      const { problem, hint } = problemAndHint(e);
       outcomes.push({ gun, status: 'failed', message: problem, ...(hint ? { hint } : {}) });
     }
   }

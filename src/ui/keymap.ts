@@ -58,6 +58,7 @@ export const KEYMAP = {
   'config.remove': { bindings: [k('d')], description: 'remove the selected entry (asks first)', hint: 'remove', scope: 'config' },
   'expiry.window': { bindings: [k('w')], description: 'show what ends within 7, 30 or 90 days, or everything', hint: 'window', scope: 'expiry' },
   'expiry.renew': { bindings: [k('R')], description: "renew the selected row's repository: shows the plan, asks first", hint: 'renew', scope: 'expiry' },
+  'expiry.renewAll': { bindings: [k('A')], description: 'renew everything this host can, in every repository: shows the whole plan, asks once', hint: 'renew all', scope: 'expiry' },
 
   'app.nextScreen': { bindings: [{ special: 'tab' }], description: 'next screen', scope: 'global' },
   'app.prevScreen': { bindings: [{ special: 'tab', shift: true }], description: 'previous screen', scope: 'global' },

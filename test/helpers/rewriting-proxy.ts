@@ -10,10 +10,13 @@ import type { AddressInfo } from 'node:net';
 import type { NotaryServer } from './peers.js';
 
 export type Rewrite = (urlPath: string, body: Buffer) => Buffer;
+/** An answer given instead of the server's (a failure the real server gives only in a state a test cannot wait for). */
+export type Answer = (urlPath: string) => { status: number; body: string } | undefined;
 
 export interface RewritingProxy {
   url: string;
   rewrite: { fn: Rewrite };
+  answer: { fn: Answer };
   /** Every request path, in order. */
   requests: string[];
   close(): Promise<void>;
@@ -22,9 +25,15 @@ export interface RewritingProxy {
 export async function rewritingProxy(server: NotaryServer): Promise<RewritingProxy> {
   const ca = readFileSync(server.caFile);
   const rewrite = { fn: ((_p, b) => b) as Rewrite };
+  const answer = { fn: (() => undefined) as Answer };
   const requests: string[] = [];
   const proxy = http.createServer((req, res) => {
     requests.push(req.url ?? '/');
+    const own = answer.fn(req.url ?? '/');
+    if (own) {
+      res.writeHead(own.status, { 'content-type': 'application/json' }).end(own.body);
+      return;
+    }
     const upstream = https.request(
       `${server.url}${req.url ?? '/'}`,
       { method: req.method, headers: { ...req.headers, host: `127.0.0.1:${server.port}` }, ca, agent: false },
@@ -47,6 +56,7 @@ export async function rewritingProxy(server: NotaryServer): Promise<RewritingPro
   return {
     url: `http://127.0.0.1:${port}`,
     rewrite,
+    answer,
     requests,
     close: () =>
       new Promise((resolve) => {

@@ -6,7 +6,7 @@
  * a root certificate close to its end is replaced by a new one for the same key, which notary and
  * docker follow whether or not they had cached the old certificate.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyStore } from '../../src/keys/index.js';
@@ -22,6 +22,7 @@ import {
   TEST_PASSPHRASES,
   type NotaryServer,
 } from '../helpers/peers.js';
+import { rewritingProxy } from '../helpers/rewriting-proxy.js';
 import { buildWithRootCertificate, publishBuilt } from '../helpers/root-certificate-repo.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
 
@@ -56,6 +57,24 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
   };
   const dockerTags = async (docker: Awaited<ReturnType<typeof freshDocker>>, gun: string) =>
     (JSON.parse(ok(await docker(['trust', 'inspect', gun])).stdout)[0].SignedTags as { SignedTag: string }[]).map((t) => t.SignedTag);
+
+  /** A repository whose root certificate ends in 3 days, and a host holding its root and repository keys. */
+  async function ownerOfEndingCertificate(gun: string) {
+    const client = new NotaryClient({ baseUrl: server.url, tls: { ca: [await readFile(server.caFile, 'utf8')] } });
+    const built = await buildWithRootCertificate(client, gun, { from: new Date(Date.now() - 60_000), seconds: 3 * 86_400 });
+    await publishBuilt(client, gun, built);
+    const owner = await host();
+    const keys = new KeyStore(owner.trustDir);
+    await keys.store(built.rootKey, { role: 'root' }, TEST_PASSPHRASES.root);
+    await keys.store(built.targetsKey, { role: 'targets', gun }, TEST_PASSPHRASES.repository);
+    return { owner, built };
+  }
+  /** root.json as the server serves it now. */
+  const servedRoot = async (gun: string) =>
+    JSON.parse((await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body.toString()) as {
+      signed: { version: number; keys: Record<string, { keyval: { public: string } }>; roles: { root: { keyids: string[] } } };
+      signatures: { keyid: string }[];
+    };
 
   beforeAll(async () => {
     server = await startNotaryServer({ signer: 'local' });
@@ -121,6 +140,29 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
     expect(text.code).toBe(5);
     expect(text.stdout).toMatch(/targets\/owner\s+\S+ \S+\s+expired \d+s ago\s+this host/);
 
+    // Once its 14-day timestamp also runs out, notary-server cannot re-sign it under the expired root
+    // (server/timestamp/timestamp.go createTimestamp loads root with expiry enforced) and answers 500
+    // to timestamp.json and snapshot.json (server/handlers/roles.go). A proxy gives that answer now:
+    // expiry names the real cause, read from the root that verified, not "could not read".
+    const proxy = await rewritingProxy(server);
+    try {
+      proxy.answer.fn = (p) =>
+        /\/_trust\/tuf\/(timestamp|snapshot)(\.[0-9a-f]{64})?\.json$/.test(p)
+          ? { status: 500, body: '{"errors":[{"code":"UNKNOWN","message":"unknown error","detail":{}}]}' }
+          : undefined;
+      const stale = trustTui({ trustDir: owner.trustDir, env: { DOCKER_CONTENT_TRUST_SERVER: proxy.url, TRUST_TUI_ALLOW_HTTP_LOOPBACK: '1' } });
+      const blocked = await stale(['expiry', gun]);
+      expect(blocked.code, blocked.stderr).toBe(5);
+      expect(blocked.stdout).not.toContain('Could not read');
+      expect(blocked.stdout).toContain(`${gun}: root expired, so the server cannot re-sign its timestamp: renew it here with \`trust-tui renew ${gun} --role root\``);
+      const json = JSON.parse((await stale(['--json', 'expiry', gun])).stdout);
+      expect(json.unreadable).toEqual([]);
+      expect(json.rootExpired).toEqual([expect.objectContaining({ gun, command: `trust-tui renew ${gun} --role root` })]);
+      expect(json.items.map((i: Item) => `${i.role} ${i.state}`)).toEqual(['root expired', 'root certificate valid']);
+    } finally {
+      await proxy.close();
+    }
+
     // The dry run shows the plan and changes nothing.
     const rootBefore = (await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body;
     const dry = ok(await owner(['renew', gun, '--dry-run']));
@@ -144,7 +186,11 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
     // A signer's role: left to her, with her key; she renews it from her own host.
     const carol = await host();
     ok(await carol(['key', 'generate', 'carol', '--dir', carol.workDir]));
-    ok(await owner(['signer', 'add', gun, 'carol', '--key', path.join(carol.workDir, 'carol.pub')]));
+    // signer add takes --expires as init and sign do: the roles it signs live that long.
+    ok(await owner(['signer', 'add', gun, 'carol', '--key', path.join(carol.workDir, 'carol.pub'), '--expires', '20d']));
+    // (it signs targets, where the delegations to carol and to targets/releases are listed)
+    const delegating = (await listing(owner, [gun])).report.items.find((i) => i.role === 'targets')!;
+    expect(Math.abs(delegating.msLeft - 20 * DAY_MS)).toBeLessThan(120_000);
     ok(await carol(['sign', `${gun}:v2`, '--digest', DIGEST(2), '--size', '22', '--expires', '20d']));
     const carolItem = (await listing(owner, [gun])).report.items.find((i) => i.role === 'targets/carol')!;
     const carolKey = JSON.parse(ok(await carol(['--json', 'key', 'list'])).stdout).find((k: { role: string }) => k.role === 'carol').id;
@@ -160,23 +206,13 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
 
   it('a root certificate close to its end: renew replaces it for the same key, and notary and docker follow (cached or not)', async () => {
     const gun = 'registry.example.test/team/old-certificate';
-    const client = new NotaryClient({ baseUrl: server.url, tls: { ca: [await readFile(server.caFile, 'utf8')] } });
-    const built = await buildWithRootCertificate(client, gun, { from: new Date(Date.now() - 60_000), seconds: 3 * 86_400 });
-    await publishBuilt(client, gun, built);
-    const owner = await host();
-    const keys = new KeyStore(owner.trustDir);
-    await keys.store(built.rootKey, { role: 'root' }, TEST_PASSPHRASES.root);
-    await keys.store(built.targetsKey, { role: 'targets', gun }, TEST_PASSPHRASES.repository);
+    const { owner, built } = await ownerOfEndingCertificate(gun);
     // These clients pin the old certificate (trust on first use) before the renewal.
     const cachedNotary = await freshNotary();
     const cachedDocker = await freshDocker();
     expect(ok(await cachedNotary(['list', gun])).stdout).toContain('v1');
     expect(await dockerTags(cachedDocker, gun)).toEqual(['v1']);
-    const serverRoot = async () =>
-      JSON.parse((await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body.toString()) as {
-        signed: { version: number; roles: { root: { keyids: string[] } } };
-        signatures: { keyid: string }[];
-      };
+    const serverRoot = () => servedRoot(gun);
     const oldRoot = await serverRoot();
     const [oldCertId] = oldRoot.signed.roles.root.keyids;
 
@@ -206,5 +242,51 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
     }
     const after = await listing(owner, [gun]);
     expect(after.code, JSON.stringify(after.report)).toBe(0);
+  });
+
+  it('pins on the old root certificate: renew names them and refuses; --update-pins moves trust-tui\'s pin and prints the ID notary needs', async () => {
+    const gun = 'registry.example.test/team/pinned-certificate';
+    const { owner } = await ownerOfEndingCertificate(gun);
+    const rootJson = () => servedRoot(gun);
+    const oldRoot = await rootJson();
+    const [oldCertId] = oldRoot.signed.roles.root.keyids as [string];
+    // trust-tui pinned to the old certificate (config pin takes its PEM), a notary client by its ID.
+    const pem = path.join(owner.workDir, 'old-root.pem');
+    await writeFile(pem, Buffer.from(oldRoot.signed.keys[oldCertId]!.keyval.public, 'base64'));
+    ok(await owner(['config', 'pin', gun, pem]));
+    // (notary applies its pins to a root it has not cached yet: a new machine, a clean CI runner)
+    const pinnedNotary = async (id: string) => {
+      const notary = await freshNotary();
+      const config = JSON.parse(await readFile(notary.configFile, 'utf8'));
+      await writeFile(notary.configFile, JSON.stringify({ ...config, trust_pinning: { certs: { [gun]: [id] } } }));
+      return notary;
+    };
+    const notary = await pinnedNotary(oldCertId);
+    expect(ok(await notary(['list', gun])).stdout).toContain('v1');
+    const withNotary = ['--notary-config', notary.configFile];
+
+    // The plan names both pins; without --update-pins renew refuses, saying why and what to do.
+    const dry = ok(await owner(['renew', gun, '--dry-run', ...withNotary])).stdout;
+    expect(dry).toContain(`${gun}: the trust-tui pin of ${gun} names the old root certificate ${oldCertId.slice(0, 7)}`);
+    expect(dry).toContain(`${gun}: the notary pin of ${gun} in ${notary.configFile} names the old root certificate`);
+    const refused = await owner(['renew', gun, '--yes', ...withNotary]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^trust-tui: the new root certificate of .* would not match the trust-tui pin of .* — add --update-pins/)]);
+    expect((await rootJson()).signed.version).toBe(oldRoot.signed.version);
+
+    // With --update-pins: renewed; trust-tui's pin names the new certificate, and the new ID is printed for notary.
+    const run = ok(await owner(['renew', gun, '--yes', '--update-pins', ...withNotary]));
+    const [newCertId] = (await rootJson()).signed.roles.root.keyids as [string];
+    expect(newCertId).not.toBe(oldCertId);
+    expect(run.stdout).toContain(`the trust-tui pin of ${gun} now names the new certificate ${newCertId.slice(0, 7)}`);
+    expect(run.stdout).toContain(`in ${notary.configFile}, replace ${oldCertId} with ${newCertId} in trust_pinning.certs "${gun}"`);
+    const pins = JSON.parse(ok(await owner(['--json', 'config', 'show'])).stdout).pins;
+    expect(pins[gun]).toEqual({ certs: [newCertId] });
+    expect((await listing(owner, [gun])).code).toBe(0);
+    // A notary client pinned to the old certificate refuses the new root; pinned to the printed ID, it reads v1.
+    const stale = await (await pinnedNotary(oldCertId))(['list', gun]);
+    expect(stale.code).not.toBe(0);
+    expect(stale.stdout + stale.stderr).toContain('unable to match any certificates to trust_pinning config');
+    expect(ok(await (await pinnedNotary(newCertId))(['list', gun])).stdout).toContain('v1');
   });
 });

@@ -16,6 +16,7 @@ import {
   type TagRow,
 } from '../../src/state/services.js';
 import { configView } from '../../src/state/trust-services.js';
+import { pinRefusal, type PinOnCertificate } from '../../src/trust/renew-pins.js';
 import type { SettingsData } from '../../src/config/settings.js';
 
 export const KEY_A = 'a'.repeat(8) + '1'.repeat(56);
@@ -40,6 +41,12 @@ export interface FakeWorld {
   exported: Set<string>;
   /** The Expiry screen's rows, soonest first. */
   expiries: ExpiryRow[];
+  /** Repositories whose server cannot re-sign the timestamp because their root expired. */
+  rootExpired?: string[];
+  /** Pins on the root certificate a renewal of the repository replaces. */
+  renewPins: Record<string, PinOnCertificate[]>;
+  /** When set, each repository of a renewal waits for it (to see the progress). */
+  renewalGate?: Promise<void>;
 }
 
 export function expiry(gun: string, role: string, days: number, renewer: ExpiryRow['renewer'] = { kind: 'this-host' }): ExpiryRow {
@@ -100,6 +107,7 @@ export function fakeWorld(): FakeWorld {
       expiry('example.com/team/app', 'targets', 40),
       expiry('example.com/team/app', 'root certificate', 3000),
     ],
+    renewPins: {},
   };
 }
 
@@ -226,32 +234,45 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
     listExpiries: async (withinDays) => {
       record(`listExpiries ${withinDays ?? 'all'}`);
       const rows = world.expiries.filter((e) => withinDays === undefined || e.msLeft <= withinDays * 86_400_000);
-      return { rows, offline: [], unreadable: [] };
+      return { rows, offline: [], rootExpired: world.rootExpired ?? [], unreadable: [] };
     },
-    planRenewal: async (gun) => {
-      record(`planRenewal ${gun}`);
-      const mine = world.expiries.filter((e) => e.gun === gun);
+    planRenewal: async (repositories, _withinDays, onProgress) => {
+      record(`planRenewal ${repositories === 'all' ? 'all' : repositories.join(' ')}`);
+      const guns = repositories === 'all' ? [...new Set(world.expiries.map((e) => e.gun))].sort() : repositories;
       const role = (e: ExpiryRow) => ({ role: e.role, expires: e.expires, lifetimeMs: 3 * 365 * 86_400_000 });
       return {
-        selection: {},
-        repositories: [
-          {
+        // As the real service: the UI's confirmation is the consent to move pins.
+        selection: { updatePins: true },
+        repositories: guns.map((gun, i) => {
+          onProgress?.({ index: i + 1, total: guns.length, gun });
+          const mine = world.expiries.filter((e) => e.gun === gun);
+          const pins = world.renewPins[gun] ?? [];
+          const refused = pinRefusal(gun, pins, true);
+          return {
             gun,
             roles: mine.filter((e) => e.renewer.kind === 'this-host' && e.kind === 'role').map(role),
             certificates: [],
             others: mine.flatMap((e) => (e.renewer.kind === 'others' ? [{ role: e.role, expires: e.expires, who: e.renewer.who, keyIds: e.renewer.keyIds, command: e.renewer.command }] : [])),
             server: [],
             offline: false,
-          },
-        ],
+            pins,
+            ...(refused ? { refused } : {}),
+          };
+        }),
         unreadable: [],
+        notaryConfigs: [],
       };
     },
-    runRenewal: async (plan) => {
+    runRenewal: async (plan, _ports, onProgress) => {
       record(`runRenewal ${plan.repositories.map((r) => `${r.gun}:${r.roles.map((x) => x.role).join(',')}`).join(' ')}`);
-      const renewed = new Set(plan.repositories.flatMap((r) => r.roles.map((x) => `${r.gun} ${x.role}`)));
+      const work = plan.repositories.filter((r) => r.roles.length > 0 && !r.refused);
+      for (const [i, r] of work.entries()) {
+        onProgress?.({ index: i + 1, total: work.length, gun: r.gun });
+        await world.renewalGate;
+      }
+      const renewed = new Set(work.flatMap((r) => r.roles.map((x) => `${r.gun} ${x.role}`)));
       world.expiries = world.expiries.map((e) => (renewed.has(`${e.gun} ${e.role}`) ? { ...e, state: 'valid', msLeft: 1095 * 86_400_000, timeLeft: '3y', expires: '2029-12-01T00:00:00.000Z' } : e));
-      return plan.repositories.map((r) => ({
+      return work.map((r) => ({
         gun: r.gun,
         status: 'renewed' as const,
         renewed: r.roles.map((x) => ({ role: x.role, version: 2, expires: '2029-12-01T00:00:00.000Z' })),

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/app.js';
 import { StoreProvider } from '../../src/state/context.js';
 import { createAppStore } from '../../src/state/store.js';
-import { fakeServices } from '../state/fake-services.js';
+import { expiry, fakeServices } from '../state/fake-services.js';
 import { KEYS, renderSized, renderTui } from './helpers.js';
 
 afterEach(() => cleanup());
@@ -19,6 +19,16 @@ function app(services = fakeServices()) {
     </StoreProvider>
   );
   return { services, store, element };
+}
+
+/** A dialog's text with its wrapping undone. */
+const flat = (frame: string) => frame.replace(/[│\n]/g, ' ').replace(/\s+/g, ' ');
+/** The app on the Expiry screen (6). */
+async function onExpiryScreen(services: ReturnType<typeof fakeServices>) {
+  const ui = renderTui(app(services).element);
+  await ui.ready();
+  await ui.press('6');
+  return ui;
 }
 
 const rowsOf = (frame: string) => frame.split('\n').filter((l) => /example\.com\/team\//.test(l));
@@ -74,6 +84,51 @@ describe('Expiry screen', () => {
     expect(services.world.calls).toContain('runRenewal example.com/team/app:targets/releases,targets');
     expect(ui.frame()).toMatch(/targets\/releases v2 until 2029-12-01/);
     await ui.waitFor(/targets\/releases\s+3y/); // reloaded: no longer expired
+  });
+
+  it('A shows the whole plan of every repository, asks once, and shows which repository it is at', async () => {
+    const services = fakeServices();
+    services.world.expiries.push(expiry('example.com/team/web', 'targets', 20));
+    let release!: () => void;
+    services.world.renewalGate = new Promise((resolve) => (release = resolve));
+    const ui = await onExpiryScreen(services);
+    await ui.waitFor('Expiry (6)');
+    await ui.press('A');
+    await ui.waitFor('Continue? [y/N]');
+    expect(services.world.calls).toContain('planRenewal all');
+    const plan = ui.frame();
+    expect(plan).toContain('Renew every repository');
+    expect(plan).toContain('example.com/team/app: targets/releases');
+    expect(plan).toContain('example.com/team/web: targets');
+    expect(plan).toContain('carol must run');
+    expect(plan).toContain('published to the servers of 2 repositories');
+    await ui.press('y');
+    await ui.waitFor('Renewing [1/2] example.com/team/app');
+    release();
+    await ui.waitFor('Renewed example.com/team/app');
+    await ui.waitFor(/example\.com\/team\/web\s+targets\s+3y/); // reloaded: renewed too
+    expect(services.world.calls).toContain('runRenewal example.com/team/app:targets/releases,targets example.com/team/db: example.com/team/web:targets');
+  });
+
+  it("pins on the replaced root certificate: the plan says the pin moves; a CA pin is refused with the reason, nothing to confirm", async () => {
+    const services = fakeServices();
+    const gun = 'example.com/team/app';
+    services.world.renewPins[gun] = [{ source: 'trust-tui', scope: gun, kind: 'certificate', keyId: 'c'.repeat(64) }];
+    const ui = await onExpiryScreen(services);
+    await ui.waitFor('Expiry (5)');
+    await ui.press('R');
+    await ui.waitFor('Continue? [y/N]');
+    expect(flat(ui.frame())).toContain(`the trust-tui pin of ${gun} names the old root certificate ccccccc: it is moved to the new certificate`);
+    await ui.press('n');
+    await ui.waitFor('Expiry (5)');
+
+    services.world.renewPins[gun] = [{ source: 'trust-tui', scope: 'example.com/*', kind: 'ca' }];
+    await ui.press('R');
+    await ui.waitFor('is not renewed');
+    expect(flat(ui.frame())).toContain('the self-signed replacement would not chain to it');
+    expect(flat(ui.frame())).toContain('have that CA issue a new certificate for the root key');
+    expect(ui.frame()).not.toContain('Continue? [y/N]');
+    expect(services.world.calls.filter((c) => c.startsWith('runRenewal'))).toEqual([]);
   });
 
   it('fits 60x15: repository, role and time left stay visible (who renews is on Enter)', async () => {

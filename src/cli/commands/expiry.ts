@@ -1,23 +1,18 @@
 // `trust-tui expiry [REPO...] [--within D]`: what runs out when, across every repository this host
 // knows, with an exit code for cron and CI. `trust-tui renew REPO... | --all`: re-sign what this host
 // can, after showing the plan.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { AlreadyReported } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
-import { parseDuration } from '../../tuf/expiry.js';
+import { durationOption } from '../duration-option.js';
 import type { ExpiryItem, ExpiryReport, Renewer } from '../../trust/expiry.js';
 import type { RenewOutcome, RenewPlan } from '../../trust/renew.js';
+import type { PinOnCertificate } from '../../trust/renew-pins.js';
 
 type ServerFlags = { server?: string; tlscacert?: string };
-
-function durationOption(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30d, 12h, 2w or 1y');
-  return ms;
-}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -57,11 +52,12 @@ function reportText(report: ExpiryReport): string {
   }
   if (report.offline.length) lines.push(`Read from the local cache (trust server unreachable): ${report.offline.join(', ')}`);
   for (const u of report.unverified) lines.push(`Not shown: ${u.gun} ${u.role}, whose signatures do not verify (${u.problem})`);
+  for (const r of report.rootExpired) lines.push(`${r.gun}: ${r.expired} expired, so the server cannot re-sign its timestamp: ${r.who === 'this host' ? 'renew it here with' : `${r.who} must run`} \`${r.command}\``);
   for (const u of report.unreadable) lines.push(`Could not read ${u.gun}: ${u.problem}${u.hint ? ` — ${u.hint.cli}` : ''}`);
   return lines.join('\n');
 }
 
-function planText(plan: RenewPlan, lifetimeText: (ms: number) => string): string {
+function planText(plan: RenewPlan, lifetimeText: (ms: number) => string, pinLine: (gun: string, pin: PinOnCertificate, updatePins: boolean) => string): string {
   const lines: string[] = [];
   const rows: string[][] = [];
   for (const r of plan.repositories) {
@@ -69,6 +65,9 @@ function planText(plan: RenewPlan, lifetimeText: (ms: number) => string): string
     for (const role of r.roles) rows.push([r.gun, role.role, day(role.expires), `re-sign, valid for ${lifetimeText(role.lifetimeMs)}`]);
   }
   lines.push(rows.length ? table(['REPOSITORY', 'ROLE', 'EXPIRES', 'RENEWAL'], rows) : 'Nothing this host can renew.');
+  const pins = plan.repositories.flatMap((r) => r.pins.map((p) => pinLine(r.gun, p, plan.selection.updatePins === true)));
+  if (pins.length) lines.push('', 'Pins on the root certificates replaced:', ...pins.map((l) => `  ${l}`));
+  for (const r of plan.repositories.filter((x) => x.refused && x.roles.length)) lines.push(`Not renewed: ${r.refused!.problem} — ${r.refused!.hint.cli}`);
   const others = plan.repositories.flatMap((r) => r.others.map((o) => ({ gun: r.gun, ...o })));
   if (others.length) {
     lines.push('', 'Left to the holders of their keys:');
@@ -125,22 +124,34 @@ export function registerExpiryCommands(program: Command, io: Io): void {
       .option('--role <role>', 'only this role (repeatable): root (with its certificate), targets, targets/<signer>, snapshot', collect)
       .option('--within <duration>', 'only what ends within this time (e.g. 30d)', durationOption)
       .option('--expires <duration>', "new lifetime instead of each role's default (root 10y, targets and signers 3y, snapshot 3y)", durationOption)
+      .option('--update-pins', "when a replaced root certificate is pinned: move trust-tui's pin to the new one, and print the new ID for notary configurations")
+      .option('--notary-config <file>', "also check the trust_pinning of this notary client configuration (repeatable; notary's ~/.notary/config.json is checked when it exists)", collect)
       .option('--dry-run', 'only show what would be renewed')
       .option('-y, --yes', 'do not ask for confirmation')
       .description('Re-sign the roles whose keys this host holds with a new expiry, and replace a root certificate that runs out'),
   ).action(
     async (
       repositories: string[],
-      opts: ServerFlags & { all?: boolean; role?: string[]; within?: number; expires?: number; dryRun?: boolean; yes?: boolean },
+      opts: ServerFlags & {
+        all?: boolean;
+        role?: string[];
+        within?: number;
+        expires?: number;
+        updatePins?: boolean;
+        notaryConfig?: string[];
+        dryRun?: boolean;
+        yes?: boolean;
+      },
       cmd: Command,
     ) => {
       if (opts.all && repositories.length > 0) cmd.error('error: give repositories or --all, not both', { exitCode: EXIT.usage, code: 'trust-tui.usage' });
       if (!opts.all && repositories.length === 0) cmd.error('error: name the repositories to renew, or --all', { exitCode: EXIT.usage, code: 'trust-tui.usage' });
       const g = globalOptions(cmd);
-      const [{ cliContext }, renew, { CancelledError }] = await Promise.all([
+      const [{ cliContext }, renew, { CancelledError }, { pinPlanLine }] = await Promise.all([
         import('../context.js'),
         import('../../trust/renew.js'),
         import('../../trust/errors.js'),
+        import('../../trust/renew-pins.js'),
       ]);
       const ctx = cliContext(g, io);
       const progress = (p: { index: number; total: number; gun: string }) => {
@@ -153,21 +164,30 @@ export function registerExpiryCommands(program: Command, io: Io): void {
           ...(opts.role ? { roles: opts.role } : {}),
           ...(opts.within !== undefined ? { withinMs: opts.within } : {}),
           ...(opts.expires !== undefined ? { lifetimeMs: opts.expires } : {}),
+          ...(opts.updatePins ? { updatePins: true } : {}),
         },
-        { ...serverOptions(opts), onProgress: progress },
+        { ...serverOptions(opts), ...(opts.notaryConfig ? { notaryConfigs: opts.notaryConfig } : {}), onProgress: progress },
       );
-      const pending = plan.repositories.filter((r) => r.roles.length > 0);
+      const text = () => planText(plan, renew.lifetimeText, pinPlanLine);
+      const pending = plan.repositories.filter((r) => r.roles.length > 0 && !r.refused);
+      const refused = plan.repositories.filter((r) => r.roles.length > 0 && r.refused);
       const reportUnreadable = () => {
         if (plan.unreadable.length === 0) return;
         io.stderr(`trust-tui: ${plan.unreadable.length} ${plan.unreadable.length === 1 ? 'repository' : 'repositories'} could not be read, so nothing was renewed there\n`);
         throw new AlreadyReported(EXIT.error);
       };
+      // A pin the new certificate breaks: refused before anything is asked or changed.
+      const reportRefused = () => {
+        for (const r of refused) io.stderr(`trust-tui: ${r.refused!.problem} — ${r.refused!.hint.cli}\n`);
+        if (refused.length) throw new AlreadyReported(EXIT.error);
+      };
       if (opts.dryRun || pending.length === 0) {
-        emit(io, g, { plan, dryRun: true }, () => planText(plan, renew.lifetimeText));
+        emit(io, g, { plan, dryRun: true }, text);
+        if (!opts.dryRun) reportRefused();
         reportUnreadable();
         return;
       }
-      if (!g.json) io.stdout(planText(plan, renew.lifetimeText) + '\n\n');
+      if (!g.json) io.stdout(text() + '\n\n');
       if (!opts.yes) {
         const n = pending.length;
         const ok = await ctx.confirm(`Renew the roles above in ${n} ${n === 1 ? 'repository' : 'repositories'}?`);
@@ -175,7 +195,7 @@ export function registerExpiryCommands(program: Command, io: Io): void {
       }
       const outcomes = await renew.runRenewal(ctx, plan, { ...serverOptions(opts), onProgress: progress });
       emit(io, g, { plan, outcomes }, () => outcomeText(outcomes, renew.renewOutcomeLine));
-      if (outcomes.some((o) => o.status === 'failed')) {
+      if (outcomes.some((o) => o.status === 'failed' || o.status === 'refused')) {
         io.stderr('trust-tui: some repositories were not renewed; fix the cause and run renew again\n');
         throw new AlreadyReported(EXIT.error);
       }

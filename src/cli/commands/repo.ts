@@ -1,7 +1,7 @@
 // `trust-tui init`, `sign`, `revoke`: the write commands of a repository.
 import { Command, InvalidArgumentError } from 'commander';
 import { digestProblem, sizeProblem } from '../../trust/manifest-input.js';
-import { parseDuration } from '../../tuf/expiry.js';
+import { durationOption, EXPIRES_HELP } from '../duration-option.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
@@ -20,13 +20,6 @@ function parseSize(value: string): number {
   return Number(value);
 }
 
-function parseLifetime(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 90d, 12h or 1y');
-  return ms;
-}
-
-const EXPIRES_HELP = "lifetime of the roles this signs instead of notary's defaults (e.g. 30d, 1h; docker has no such option)";
 
 function collectMeta(value: string, previous: { name: string; file: string }[] = []) {
   const colon = value.indexOf(':');
@@ -40,7 +33,7 @@ export function registerRepoCommands(program: Command, io: Io): void {
       .command('init')
       .argument('<repository>', 'repository to create trust data for, e.g. registry.example.com/team/app')
       .option('--signer <name>', 'name of this host\'s signer (default: your registry login, else "owner")')
-      .option('--expires <duration>', EXPIRES_HELP, parseLifetime)
+      .option('--expires <duration>', EXPIRES_HELP, durationOption)
       .description('Initialise a signed repository: root, targets, releases and your signer'),
   ).action(async (repository: string, opts: ServerFlags & { signer?: string; expires?: number }, cmd: Command) => {
     const g = globalOptions(cmd);
@@ -63,7 +56,7 @@ export function registerRepoCommands(program: Command, io: Io): void {
       .argument('<image>', 'repository:tag to sign')
       .option('--digest <sha256:hex>', 'manifest digest (default: asked from the registry)', parseDigest)
       .option('--size <bytes>', 'manifest size in bytes (requires --digest)', parseSize)
-      .option('--expires <duration>', EXPIRES_HELP, parseLifetime)
+      .option('--expires <duration>', EXPIRES_HELP, durationOption)
       .option('--meta <name:file>', 'upload FILE (at most 256 MiB) as a blob and record it under NAME in the signature (repeatable; info shows it)', collectMeta)
       .description('Sign a tag: record its manifest digest in every role you may sign'),
   ).action(

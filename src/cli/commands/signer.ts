@@ -5,6 +5,7 @@ import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
+import { durationOption, EXPIRES_HELP } from '../duration-option.js';
 
 type ServerFlags = { server?: string; tlscacert?: string };
 type RemovalFlags = ServerFlags & { yes?: boolean; force?: boolean };
@@ -64,8 +65,9 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .argument('<name>', 'signer name (lowercase letters, digits, "-" and "_")')
       .option('--key <key>', 'PEM public key or certificate file, or a local key name or ID (repeatable)', collect)
       .option('--threshold <n>', 'signatures of this signer required (default 1)', parseThreshold)
+      .option('--expires <duration>', EXPIRES_HELP, durationOption)
       .description('Add a signer (or more keys to one): its keys go into targets/NAME and targets/releases'),
-  ).action(async (repository: string, name: string, opts: ServerFlags & { key?: string[]; threshold?: number }, cmd: Command) => {
+  ).action(async (repository: string, name: string, opts: ServerFlags & { key?: string[]; threshold?: number; expires?: number }, cmd: Command) => {
     const g = globalOptions(cmd);
     const [{ cliContext }, { addSigner }, { describePublishedChange }] = await Promise.all([
       import('../context.js'),
@@ -73,7 +75,11 @@ export function registerSignerCommands(program: Command, io: Io): void {
       import('../../trust/published-changes.js'),
     ]);
     if (!g.json) io.stdout(`Adding signer "${name}" to ${repository}...\n`);
-    const r = await addSigner(cliContext(g, io), repository, name, opts.key ?? [], { ...serverOptions(opts), threshold: opts.threshold });
+    const r = await addSigner(cliContext(g, io), repository, name, opts.key ?? [], {
+      ...serverOptions(opts),
+      threshold: opts.threshold,
+      ...(opts.expires !== undefined ? { lifetimeMs: opts.expires } : {}),
+    });
     emit(io, g, r, () => renderAdded(r, describePublishedChange));
   });
 

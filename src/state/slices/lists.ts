@@ -97,6 +97,7 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
         const days = get().expiryWithinDays;
         const list = await services.listExpiries(days ?? undefined);
         const notes = [
+          ...(list.rootExpired.length ? [`root expired, the server cannot re-sign the timestamp (R renews it): ${list.rootExpired.join(', ')}`] : []),
           ...(list.unreadable.length ? [`${list.unreadable.length} unreadable: ${list.unreadable.map((u) => u.gun).join(', ')}`] : []),
           ...(list.offline.length ? [`offline, from the cache: ${list.offline.join(', ')}`] : []),
         ];

@@ -7,7 +7,18 @@ import { policyFileName } from '../../trust/policy/common.js';
 import { renewOutcomeLine, renewPlanLines } from '../../trust/renew.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { selectedRow } from '../list.js';
-import type { ConfigChange, DestructivePlan, ExportedPolicy, ExportFormatChoice, ExportReport, RenewPlan, SignerDetail, TagDetail, UiPolicyFormat } from '../services.js';
+import type {
+  ConfigChange,
+  DestructivePlan,
+  ExportedPolicy,
+  ExportFormatChoice,
+  ExportReport,
+  RenewPlan,
+  RenewProgress,
+  SignerDetail,
+  TagDetail,
+  UiPolicyFormat,
+} from '../services.js';
 import type { SliceContext } from '../store.js';
 
 export interface OperationSlice {
@@ -32,6 +43,8 @@ export interface OperationSlice {
   renewSelectedRepository(): Promise<void>;
   /** Moves the selected repository to another trust server (guided). */
   migrateSelectedRepository(): void;
+  /** A on the Expiry screen: plan the renewal of everything this host can renew, show it all, renew on y. */
+  renewEverything(): Promise<void>;
   /** Enter on a Config row: toggle TOFU (asks first), edit a server URL. */
   editSelectedConfig(): void;
   promptAddConfig(): void;
@@ -70,6 +83,45 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
     });
   };
   const ports = (signal: AbortSignal) => ({ passphrases: get().passphrases, signal });
+  /** The spinner says which repository of how many a long task is at. */
+  const progressLabel = (verb: string) => (p: RenewProgress) =>
+    set((s) => (s.busy && p.total > 1 ? { busy: { ...s.busy, label: `${verb} [${p.index}/${p.total}] ${p.gun}` } } : {}));
+  /** Plans the renewal of `repositories`, shows the whole plan, and carries out exactly that plan on y. */
+  const renew = async (repositories: readonly string[] | 'all', what: string) => {
+    let plan: RenewPlan | undefined;
+    const within = get().expiryWithinDays ?? undefined;
+    await get().runTask(`Checking what renewing ${what} changes`, async () => {
+      plan = await services.planRenewal(repositories, within, progressLabel('Checking'));
+    });
+    if (!plan) return;
+    const confirmed = plan;
+    const lines = renewPlanLines(confirmed);
+    const title = `Renew ${what}`;
+    // Nothing this host can sign (or only what a pin forbids): the plan says why, and who can.
+    const pending = confirmed.repositories.filter((r) => r.roles.length > 0 && !r.refused);
+    if (pending.length === 0) {
+      get().openModal({ kind: 'detail', title, lines });
+      return;
+    }
+    const n = pending.length;
+    get().openModal({
+      kind: 'confirm',
+      title,
+      changes: [...lines, `This is published to the server${n > 1 ? `s of ${n} repositories` : ''}.`],
+      run: async () => {
+        let ok = false;
+        await get().runTask(`Renewing ${what}`, async (signal) => {
+          // Exactly the plan shown: src/trust plans each repository again and refuses when it changed.
+          const outcomes = await services.runRenewal(confirmed, { passphrases: get().passphrases, signal }, progressLabel('Renewing'));
+          const failed = outcomes.filter((o) => o.status === 'failed' || o.status === 'refused');
+          ok = outcomes.length > failed.length;
+          if (failed.length) throw new Error([...failed.map(renewOutcomeLine), ...(ok ? ['the others were renewed'] : [])].join('; '));
+          return outcomes.map(renewOutcomeLine).join('; ');
+        });
+        if (ok) await get().trustDataChanged(['expiry']);
+      },
+    });
+  };
   const refuseReadOnly = () => {
     if (options.readOnly) set({ status: 'Read-only mode: changes are disabled' });
     return options.readOnly;
@@ -316,36 +368,11 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
 
     async renewSelectedRepository() {
       const row = selectedRow(get().lists.expiry);
-      if (!row || refuseReadOnly()) return;
-      let plan: RenewPlan | undefined;
-      await get().runTask(`Checking what renewing ${row.gun} changes`, async () => {
-        plan = await services.planRenewal(row.gun, get().expiryWithinDays ?? undefined);
-      });
-      if (!plan) return;
-      const confirmed = plan;
-      const lines = renewPlanLines(confirmed);
-      // Nothing this host can sign: the plan says who can, and there is nothing to confirm.
-      if (confirmed.repositories.every((r) => r.roles.length === 0)) {
-        get().openModal({ kind: 'detail', title: `Renew ${row.gun}`, lines });
-        return;
-      }
-      get().openModal({
-        kind: 'confirm',
-        title: `Renew ${row.gun}`,
-        changes: [...lines, 'This is published to the server.'],
-        run: async () => {
-          let ok = false;
-          await get().runTask(`Renewing ${row.gun}`, async (signal) => {
-            // Exactly the plan shown: src/trust plans it again and refuses when the repository changed.
-            const outcomes = await services.runRenewal(confirmed, { passphrases: get().passphrases, signal });
-            const failed = outcomes.find((o) => o.status === 'failed');
-            if (failed) throw new Error(renewOutcomeLine(failed));
-            ok = true;
-            return outcomes.map(renewOutcomeLine).join('; ');
-          });
-          if (ok) await get().trustDataChanged(['expiry']);
-        },
-      });
+      if (row && !refuseReadOnly()) await renew([row.gun], row.gun);
+    },
+
+    async renewEverything() {
+      if (!refuseReadOnly()) await renew('all', 'every repository');
     },
     migrateSelectedRepository() {
       const repo = selectedRow(get().lists.repos);
