@@ -4,7 +4,7 @@
  * were made by `docker trust` and whose tags were signed by the notary CLI with their keys. Every
  * exported signature is checked with verifiers independent of trust-tui (test/helpers/signature-verifiers.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as x509 from '@peculiar/asn1-x509';
@@ -133,6 +133,24 @@ describe('export of DCT signatures to cosign and Notation formats', () => {
     expect(r.code, r.stderr).toBe(6);
     expect(r.stdout).toContain('v1: 0 of 2 exported — waiting on alice, bob');
     expect(r.stdout).toMatch(/v2: 0 of 2 exported — waiting on alice, bob \(the registry's v2 moved to sha256:/);
+  });
+
+  /** No passphrase in the environment and no terminal: unlocking any key fails. */
+  const noPassphrase = { env: { DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: '', NOTARY_DELEGATION_PASSPHRASE: '' } };
+
+  it('--dry-run says per tag and format what would be written, asks no passphrase and writes nothing', async () => {
+    const r = json(ok(await tt(['--json', 'export', 'cosign', repo, '--as', 'alice', '--dry-run'], noPassphrase)));
+    expect(r.dryRun).toBe(true);
+    const byTag = Object.fromEntries(r.repositories[0].tags.map((t: { tag: string }) => [t.tag, t]));
+    expect(byTag.v1).toMatchObject({ state: 'pending', formats: [{ format: 'sig', action: 'would-write' }, { format: 'bundle', action: 'would-write' }] });
+    expect(byTag.v2).toMatchObject({ state: 'skipped' });
+    const text = ok(await tt(['export', 'notation', `${repo}:v1`, '--as', 'alice', '--dry-run'], noPassphrase));
+    expect(text.stdout).toMatch(/dry run/i);
+    expect(text.stdout).toMatch(/v1\s+sha256:\S+\s+would write: notation/);
+    expect(text.stdout).toMatch(/Notation certificate \(would be made\)/);
+    expect((await sigImage(v1.digest)).status).toBe(404);
+    expect(await fallbackReferrers(registry, path_, v1.digest)).toEqual([]);
+    expect(readdirSync(tt.trustDir)).not.toContain('notation');
   });
 
   it("alice's export writes both cosign formats for v1 that verify with her key, and skips the moved v2", async () => {
@@ -292,10 +310,11 @@ describe('export of DCT signatures to cosign and Notation formats', () => {
 
   it('a second run adds nothing: the .sig image and the referrers index stay byte-identical', async () => {
     const before = [(await sigImage(v1.digest)).bytes, (await getManifest(registry, path_, v1.digest.replace(':', '-'))).bytes];
+    // Everything is there: no key is unlocked, so no passphrase is needed.
     for (const signer of ['alice', 'bob']) {
-      const cosign = json(ok(await tt(['--json', 'export', 'cosign', repo, '--as', signer])));
+      const cosign = json(ok(await tt(['--json', 'export', 'cosign', repo, '--as', signer], noPassphrase)));
       expect(cosign.repositories[0].tags.find((t: { tag: string }) => t.tag === 'v1').formats.map((f: { action: string }) => f.action)).toEqual(['already-present', 'already-present']);
-      const notation = json(ok(await tt(['--json', 'export', 'notation', `${repo}:v1`, '--as', signer])));
+      const notation = json(ok(await tt(['--json', 'export', 'notation', `${repo}:v1`, '--as', signer], noPassphrase)));
       expect(notation.repositories[0].tags[0].formats).toEqual([{ format: 'notation', action: 'already-present' }]);
       expect(notation.repositories[0].certificate.created).toBe(false);
     }

@@ -20,7 +20,12 @@ import {
   type Descriptor,
 } from './formats.js';
 
-const WRITE_ATTEMPTS = 3;
+export const WRITE_ATTEMPTS = 3;
+/** The settle time before the final check: at least this, and several of our longest write windows. */
+const MIN_SETTLE_MS = 1000;
+const SETTLE_WINDOWS = 4;
+/** Two writers started together must not check (and rewrite) in lockstep. */
+const SETTLE_JITTER_MS = 300;
 /** cosign refuses `.sig` images with more layers (pkg/oci/internal/signature/layer.go). */
 export const MAX_SIGNATURE_LAYERS = 1000;
 
@@ -120,20 +125,23 @@ export class RegistrySignatures {
   /**
    * Adds one layer (signature) to the `.sig` image of `digest`, keeping every other layer. The image
    * is read back; when the layer is missing (another writer replaced the image meanwhile), again.
+   * Blobs go up first, so the read-modify-write of the tag itself is as short as it can be.
    */
   async addSignatureLayer(digest: string, layer: Descriptor, payload: Uint8Array): Promise<void> {
     const tag = signatureTag(digest);
+    await this.client.uploadBlob(this.reference, payload);
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      const started = Date.now();
       const current = await this.client.fetchManifest(this.reference, tag);
       const parsed = current ? parseObject(current.bytes) : undefined;
       if (current && !parsed) throw new RegistryRequestError(`${this.reference.gun}:${tag} is not a manifest this tool can add a signature to`);
       if (layersOf(parsed).length >= MAX_SIGNATURE_LAYERS) {
         throw new RegistryRequestError(`${this.reference.gun}:${tag} already has ${MAX_SIGNATURE_LAYERS} signatures, the most cosign reads`);
       }
-      await this.client.uploadBlob(this.reference, payload);
       const next = signatureImageWith(parsed, layer);
       await this.client.uploadBlob(this.reference, next.config);
       await this.client.putManifestAt(this.reference, tag, next.manifest, next.mediaType);
+      this.#observeWindow(Date.now() - started);
       this.#forget(digest);
       const written = await this.client.fetchManifest(this.reference, tag);
       const sig = layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
@@ -157,15 +165,39 @@ export class RegistrySignatures {
     this.#forget(subject.digest);
     const entry: ReferrerDescriptor = { ...pushed, artifactType, annotations };
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      const started = Date.now();
       const listed = await this.client.referrers(this.reference, subject.digest);
       if (listed.manifests.some((m) => m.digest === pushed.digest)) return;
       // A registry with the API lists what names the subject by itself.
       if (listed.api) return;
       const index = referrersIndexWith(listed.fallbackIndex ? parseObject(listed.fallbackIndex.bytes) : undefined, entry);
       await this.client.putManifestAt(this.reference, referrersFallbackTag(subject.digest), index, OCI_INDEX);
+      this.#observeWindow(Date.now() - started);
+      this.#forget(subject.digest);
     }
     const last = await this.client.referrers(this.reference, subject.digest);
     if (!last.manifests.some((m) => m.digest === pushed.digest)) throw lostUpdate(this.reference, referrersFallbackTag(subject.digest));
+  }
+
+  #longestWindowMs = 0;
+
+  #observeWindow(ms: number): void {
+    this.#longestWindowMs = Math.max(this.#longestWindowMs, ms);
+  }
+
+  /**
+   * How long to wait before checking that what this run wrote is still there. Another writer that
+   * read the `.sig` image or the fallback index before our write and wrote after it removed our
+   * entry (registries such as distribution 2.8 ignore If-Match). Its read-modify-write window ends
+   * within about one window of ours, so a read this much later sees any such overwrite.
+   */
+  settleTimeMs(): number {
+    return Math.max(MIN_SETTLE_MS, SETTLE_WINDOWS * this.#longestWindowMs) + Math.floor(Math.random() * SETTLE_JITTER_MS);
+  }
+
+  /** Drops every cached read: the next reads see the registry as it is now. */
+  forgetAll(): void {
+    this.#cache.clear();
   }
 }
 
