@@ -38,7 +38,7 @@ function renderExport(r: ExportOutcome): string {
       lines.push(
         `Notation certificate${cert.created ? ' (new)' : ''}: ${cert.path}`,
         `  subject ${cert.subject}${cert.validTo ? `, valid until ${cert.validTo}` : ''}`,
-        `  give it to whoever writes the Notation trust policy (trust-tui export policy --notation --certificate ${repo.signer}=FILE)`,
+        `  the signatures carry it; trust-tui export policy --notation|--kyverno-notary ${repo.gun} finds it there`,
       );
     }
   }

@@ -83,7 +83,7 @@ export interface RepositoryExport {
   keyId: string;
   formats: SignatureFormat[];
   tags: TagExport[];
-  /** The Notation certificate (notation only): hand it to whoever writes the trust policy. */
+  /** The Notation certificate (notation only); the signatures carry it too, for the policy export. */
   certificate?: ExportCertificate;
 }
 
@@ -353,7 +353,7 @@ export function exportLines(r: RepositoryExport): string[] {
     else lines.push(`${t.tag}: ${formatActions(t.formats, (f) => label[f])}`);
   }
   if (r.certificate && !r.certificate.wouldCreate) {
-    lines.push('', `Notation certificate: ${r.certificate.path}`, `Give it to whoever writes the Notation trust policy.`);
+    lines.push('', `Notation certificate: ${r.certificate.path}`, 'The signatures carry it: the Notation policy export finds it in the registry.');
   }
   return lines;
 }
