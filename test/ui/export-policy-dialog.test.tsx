@@ -95,7 +95,7 @@ describe('P on the Signers screen', () => {
     await ui.press(KEYS.enter);
     // Nobody has pushed a Notation signature of this repository: no certificate, nothing written.
     await ui.waitFor('no Notation certificate for', 20_000);
-    expect(ui.frame()).toContain(`trust-tui export notation ${GUN} --as NAME`);
+    expect(ui.frame()).toContain('exports Notation signatures on the host with their key');
     expect(existsSync(path.join(tt.workDir, 'dct-registry-example-com-team-policy-ui.kyverno-notary.yaml'))).toBe(false);
   }, 90_000);
 });

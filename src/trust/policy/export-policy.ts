@@ -85,7 +85,7 @@ function noCertificates(gun: string, missing: readonly PolicySigner[], registry:
   return new InputError(`no Notation certificate for ${names}: ${why}${refused}`, {
     hint: {
       cli: `each of them runs trust-tui export notation ${gun} --as NAME where their key is (the signatures carry the certificate), or pass --certificate NAME=FILE, or leave them out with --signers`,
-      ui: `each of them runs trust-tui export notation ${gun} --as NAME where their key is`,
+      ui: 'each of them exports Notation signatures on the host with their key (Tags screen (2), e): the signatures carry the certificate',
     },
   });
 }

@@ -55,7 +55,10 @@ export function kyvernoNotaryPolicy(input: PolicyInput, certificates: readonly S
     if (needed === 1) return entry(mine);
     if (byKey.size < needed) {
       throw new InputError(`signer ${s.name} of ${input.gun} needs ${needed} of its keys, but Notation certificates exist for ${byKey.size} of them`, {
-        hint: `each holder of a ${s.name} key runs trust-tui export notation ${input.gun} --as ${s.name}, or leave ${s.name} out with --signers`,
+        hint: {
+          cli: `each holder of a ${s.name} key runs trust-tui export notation ${input.gun} --as ${s.name}, or leave ${s.name} out with --signers`,
+          ui: `each holder of a ${s.name} key exports Notation signatures on their host (Tags screen (2), e)`,
+        },
       });
     }
     return { attestor: { count: needed, entries: [...byKey.values()].map(entry) } };
