@@ -4,8 +4,10 @@
 // - cosign: the legacy `.sig` layer AND the Sigstore bundle referrer (cosign v3 reads only
 //   bundles once any exists for a digest, older verifiers only `.sig`);
 // - notation: a JWS referrer with a self-signed certificate over the signer's key.
-// A signature that is already there (verifying with this key, same tag and role) is not written
-// again; every result is read back from the registry and verified before it is reported.
+// A signature that is already there (verifying with one of the signer's keys, same tag and role)
+// is not written again, and the key is unlocked only when something will be written (`--dry-run`
+// stops before that). Every result is read back from the registry and verified before it is
+// reported, and checked once more after a settle time (another writer may have dropped it).
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { parseReference, type ImageReference } from '../../registry/reference.js';
 import { RegistryRequestError } from '../../registry/errors.js';
