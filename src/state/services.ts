@@ -219,7 +219,7 @@ export interface OperationPorts {
 }
 
 /** The policy formats the UI offers (Notation needs certificate files: the command line does it). */
-export type UiPolicyFormat = 'kyverno' | 'policy-controller' | 'connaisseur' | 'cosign-cmd';
+export type UiPolicyFormat = 'kyverno' | 'kyverno-notary' | 'policy-controller' | 'connaisseur' | 'cosign-cmd';
 
 /** An exported policy as the UI shows it (src/trust/policy/export-policy.ts). */
 export interface ExportedPolicy {

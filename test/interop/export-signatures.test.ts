@@ -4,7 +4,8 @@
  * were made by `docker trust` and whose tags were signed by the notary CLI with their keys. Every
  * exported signature is checked with verifiers independent of trust-tui (test/helpers/signature-verifiers.ts).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import path from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as x509 from '@peculiar/asn1-x509';
@@ -135,6 +136,24 @@ describe('export of DCT signatures to cosign and Notation formats', () => {
     expect(r.stdout).toMatch(/v2: 0 of 2 exported — waiting on alice, bob \(the registry's v2 moved to sha256:/);
   });
 
+  /** No passphrase in the environment and no terminal: unlocking any key fails. */
+  const noPassphrase = { env: { DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: '', NOTARY_DELEGATION_PASSPHRASE: '' } };
+
+  it('--dry-run says per tag and format what would be written, asks no passphrase and writes nothing', async () => {
+    const r = json(ok(await tt(['--json', 'export', 'cosign', repo, '--as', 'alice', '--dry-run'], noPassphrase)));
+    expect(r.dryRun).toBe(true);
+    const byTag = Object.fromEntries(r.repositories[0].tags.map((t: { tag: string }) => [t.tag, t]));
+    expect(byTag.v1).toMatchObject({ state: 'pending', formats: [{ format: 'sig', action: 'would-write' }, { format: 'bundle', action: 'would-write' }] });
+    expect(byTag.v2).toMatchObject({ state: 'skipped' });
+    const text = ok(await tt(['export', 'notation', `${repo}:v1`, '--as', 'alice', '--dry-run'], noPassphrase));
+    expect(text.stdout).toMatch(/dry run/i);
+    expect(text.stdout).toMatch(/v1\s+sha256:\S+\s+would write: notation/);
+    expect(text.stdout).toMatch(/Notation certificate \(would be made\)/);
+    expect((await sigImage(v1.digest)).status).toBe(404);
+    expect(await fallbackReferrers(registry, path_, v1.digest)).toEqual([]);
+    expect(readdirSync(tt.trustDir)).not.toContain('notation');
+  });
+
   it("alice's export writes both cosign formats for v1 that verify with her key, and skips the moved v2", async () => {
     const r = json(ok(await tt(['--json', 'export', 'cosign', repo, '--as', 'alice'])));
     const [exported] = r.repositories;
@@ -244,6 +263,17 @@ describe('export of DCT signatures to cosign and Notation formats', () => {
     expect(status.stdout).toContain('v1: 2 of 2 exported');
   });
 
+  it('export policy --notation / --kyverno-notary without --certificate names the signers with no Notation signature yet, and how to get one', async () => {
+    for (const format of ['--notation', '--kyverno-notary']) {
+      const dir = path.join(tt.workDir, `no-certificates${format}`);
+      const r = await tt(['export', 'policy', repo, format, '-o', dir]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/no Notation certificate for alice, bob/);
+      expect(r.stderr).toContain(`trust-tui export notation ${repo} --as NAME`);
+      expect(existsSync(dir)).toBe(false);
+    }
+  });
+
   it('Notation signatures verify with jose against each certificate over the DCT key, which has the profile Notation requires', async () => {
     for (const signer of ['alice', 'bob']) {
       const r = json(ok(await tt(['--json', 'export', 'notation', `${repo}:v1`, '--as', signer])));
@@ -290,12 +320,41 @@ describe('export of DCT signatures to cosign and Notation formats', () => {
     expect(status.code, status.stderr).toBe(0);
   });
 
+  it("export policy --notation and --kyverno-notary take each signer's certificate from its verifying Notation signatures in the registry", async () => {
+    const exported = (signer: string) => new X509Certificate(readFileSync(path.join(tt.trustDir, 'notation', ...repo.split('/'), `${signer}.crt`)));
+    const dir = path.join(tt.workDir, 'notation-policy');
+    const r = ok(await tt(['export', 'policy', repo, '--notation', '-o', dir]));
+    expect(r.stderr).toMatch(/NOTE: Certificates found in the registry .*: alice \(v1\), bob \(v1\)\./);
+    const store = readdirSync(path.join(dir, 'truststore/x509/ca')).at(0)!;
+    for (const signer of ['alice', 'bob']) {
+      const inStore = new X509Certificate(readFileSync(path.join(dir, 'truststore/x509/ca', store, `${signer}.crt`)));
+      expect(inStore.raw.equals(exported(signer).raw)).toBe(true);
+    }
+    const policy = JSON.parse(readFileSync(path.join(dir, 'trustpolicy.oci.json'), 'utf8'));
+    expect(policy.trustPolicies[0].trustedIdentities).toEqual(['alice', 'bob'].map((s) => `x509.subject: C=ZZ, ST=Docker Content Trust, O=${repo}, CN=${s}`));
+
+    const kyverno = json(ok(await tt(['--json', 'export', 'policy', repo, '--kyverno-notary', '--threshold', '1'])));
+    expect(kyverno.signers.map((s: { name: string; certificates: { source: string }[] }) => [s.name, s.certificates.map((c) => c.source)])).toEqual([
+      ['alice', [`the Notation signature of ${repo}:v1`]],
+      ['bob', [`the Notation signature of ${repo}:v1`]],
+    ]);
+    const doc = parseAllDocuments(kyverno.files[0].content)[0]!.toJS();
+    const rule = doc.spec.rules[0].verifyImages[0];
+    expect(rule).toMatchObject({ type: 'Notary', imageReferences: [repo, `${repo}:*`, `${repo}@*`] });
+    expect(rule.attestors).toHaveLength(1);
+    expect(rule.attestors[0].count).toBe(1);
+    const certs = rule.attestors[0].entries.map((e: { certificates: { cert: string } }) => new X509Certificate(e.certificates.cert));
+    expect(certs.map((c: X509Certificate) => c.raw.toString('base64'))).toEqual(['alice', 'bob'].map((s) => exported(s).raw.toString('base64')));
+    expect(kyverno.files[0].content).toMatch(/^# .*dev\.trust-tui\.dct\.tag/m);
+  });
+
   it('a second run adds nothing: the .sig image and the referrers index stay byte-identical', async () => {
     const before = [(await sigImage(v1.digest)).bytes, (await getManifest(registry, path_, v1.digest.replace(':', '-'))).bytes];
+    // Everything is there: no key is unlocked, so no passphrase is needed.
     for (const signer of ['alice', 'bob']) {
-      const cosign = json(ok(await tt(['--json', 'export', 'cosign', repo, '--as', signer])));
+      const cosign = json(ok(await tt(['--json', 'export', 'cosign', repo, '--as', signer], noPassphrase)));
       expect(cosign.repositories[0].tags.find((t: { tag: string }) => t.tag === 'v1').formats.map((f: { action: string }) => f.action)).toEqual(['already-present', 'already-present']);
-      const notation = json(ok(await tt(['--json', 'export', 'notation', `${repo}:v1`, '--as', signer])));
+      const notation = json(ok(await tt(['--json', 'export', 'notation', `${repo}:v1`, '--as', signer], noPassphrase)));
       expect(notation.repositories[0].tags[0].formats).toEqual([{ format: 'notation', action: 'already-present' }]);
       expect(notation.repositories[0].certificate.created).toBe(false);
     }

@@ -1,7 +1,7 @@
 // P on the Signers screen: choose a format, k of n, a file; the policy is shown and written, over the
 // real trust services and a real trust-tui server (the file is then parsed and its keys compared).
 import { createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cleanup } from 'ink-testing-library';
@@ -73,5 +73,29 @@ describe('P on the Signers screen', () => {
     const keys = attestor.entries.map((e: { attestor: { entries: { keys: { publicKeys: string } }[] } }) => spkiHex(e.attestor.entries[0]!.keys.publicKeys));
     expect(keys).toHaveLength(3);
     expect(keys.slice(0, 2)).toEqual(['alice', 'bob'].map((n) => spkiHex(readFileSync(path.join(tt.workDir, `${n}.pub`), 'utf8'))));
+  }, 90_000);
+
+  it('Kyverno type Notary looks for the signers\' certificates in the registry and names who has none yet and how to get one', async () => {
+    const store = createAppStore(createTrustServices({ trustDir: tt.trustDir, configDir: tt.configDir }), { workDir: tt.workDir });
+    store.getState().openRepository(GUN, 'signers');
+    const ui = renderTui(
+      <StoreProvider store={store}>
+        <App />
+      </StoreProvider>,
+    );
+    await ui.ready();
+    await ui.waitFor(`Signers of ${GUN} (3)`, 20_000);
+    await ui.press('P');
+    await ui.waitFor('type Notary');
+    await ui.press(KEYS.down);
+    await ui.press(KEYS.enter);
+    await ui.waitFor('How many of the 3 signer(s) must have signed?');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Write the policy to a file');
+    await ui.press(KEYS.enter);
+    // Nobody has pushed a Notation signature of this repository: no certificate, nothing written.
+    await ui.waitFor('no Notation certificate for', 20_000);
+    expect(ui.frame()).toContain('exports Notation signatures on the host with their key');
+    expect(existsSync(path.join(tt.workDir, 'dct-registry-example-com-team-policy-ui.kyverno-notary.yaml'))).toBe(false);
   }, 90_000);
 });

@@ -11,9 +11,10 @@ import { exportGroup } from './export-group.js';
 
 const FORMAT_FLAGS: { flag: string; format: PolicyFormat; what: string }[] = [
   { flag: 'kyverno', format: 'kyverno', what: 'Kyverno ClusterPolicy (verifyImages, cosign signatures)' },
+  { flag: 'kyvernoNotary', format: 'kyverno-notary', what: 'Kyverno ClusterPolicy (verifyImages type Notary: k of n over Notation signatures)' },
   { flag: 'policyController', format: 'policy-controller', what: 'sigstore policy-controller ClusterImagePolicy' },
   { flag: 'connaisseur', format: 'connaisseur', what: 'Connaisseur Helm values (cosign validator)' },
-  { flag: 'notation', format: 'notation', what: 'Notation trust policy and trust store (needs --output DIR and --certificate)' },
+  { flag: 'notation', format: 'notation', what: 'Notation trust policy and trust store (needs --output DIR; certificates from --certificate or the registry)' },
   { flag: 'cosignCmd', format: 'cosign-cmd', what: 'bash script running cosign verify per signer key, counting against k' },
 ];
 
@@ -49,12 +50,12 @@ export function registerExportPolicyCommand(program: Command, io: Io): void {
   const cmd = exportGroup(program)
     .command('policy')
     .argument('<repository>', 'repository, e.g. registry.example.com/team/app')
-    .description('Write what "signed by these signers (k of n)" means for Kyverno, policy-controller, Connaisseur, Notation or a cosign script');
+    .description('Write what "signed by these signers (k of n)" means for Kyverno (cosign or Notary), policy-controller, Connaisseur, Notation or a cosign script');
   for (const f of FORMAT_FLAGS) cmd.option(`--${f.format}`, f.what);
   cmd
     .option('--signers <names>', 'comma-separated signers to require (default: every signer)')
     .option('--threshold <k>', 'how many of them must have signed (default: all)', parseThreshold)
-    .option('--certificate <name=file>', "a signer's Notation certificate (repeatable; from trust-tui export notation --as NAME)", parseCertificate)
+    .option('--certificate <name=file>', "a signer's Notation certificate (repeatable; default: the one its Notation signatures in the registry carry)", parseCertificate)
     .option('-o, --output <path>', 'write to this file (or into this directory) instead of stdout; Notation: the directory to fill');
   withServerOptions(cmd).action(async (repository: string, opts: Flags, command: Command) => {
     const chosen = FORMAT_FLAGS.filter((f) => opts[f.flag] === true);

@@ -2,6 +2,7 @@
 // a signer's DCT signatures made again in cosign's and Notation's formats, and the migration report.
 import type { Command } from 'commander';
 import type { ExportOutcome, ExportTarget } from '../../trust/export/export-signatures.js';
+import { formatActions } from '../../trust/export/format-actions.js';
 import type { StatusOutcome } from '../../trust/export/export-status.js';
 import { AlreadyReported, errorLine } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -10,14 +11,14 @@ import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
 import { exportGroup } from './export-group.js';
 
-type ExportFlags = { server?: string; tlscacert?: string; as?: string; admin?: boolean };
+type ExportFlags = { server?: string; tlscacert?: string; as?: string; admin?: boolean; dryRun?: boolean };
 type StatusFlags = { server?: string; tlscacert?: string; notation?: boolean };
 
 const FORMAT_NAMES: Record<string, string> = { sig: '.sig', bundle: 'bundle', notation: 'notation' };
 const short = (digest: string) => digest.replace(/^sha256:(.{12}).*/, 'sha256:$1…');
 
 function renderExport(r: ExportOutcome): string {
-  const lines: string[] = [];
+  const lines: string[] = r.dryRun ? ['Dry run: no key was unlocked and nothing was written.'] : [];
   for (const repo of r.repositories) {
     const who = repo.role === 'targets' ? 'the repository key' : repo.signer;
     lines.push(`${repo.gun}: signatures of ${who} (key ${repo.keyId.slice(0, 7)}) as ${repo.formats.map((f) => FORMAT_NAMES[f]).join(' + ')}`);
@@ -26,23 +27,18 @@ function renderExport(r: ExportOutcome): string {
       lines.push(
         table(
           ['  TAG', 'DIGEST', 'RESULT'],
-          repo.tags.map((t) => {
-            const written = t.formats.filter((f) => f.action === 'written').map((f) => FORMAT_NAMES[f.format]);
-            const present = t.formats.filter((f) => f.action === 'already-present').map((f) => FORMAT_NAMES[f.format]);
-            const result =
-              t.state === 'skipped'
-                ? `skipped: ${t.reason}`
-                : [written.length ? `written and verified: ${written.join(', ')}` : '', present.length ? `already there: ${present.join(', ')}` : ''].filter(Boolean).join('; ');
-            return [`  ${t.tag}`, t.digest ? short(t.digest) : '-', result];
-          }),
+          repo.tags.map((t) => [`  ${t.tag}`, t.digest ? short(t.digest) : '-', t.state === 'skipped' ? `skipped: ${t.reason}` : formatActions(t.formats, (f) => FORMAT_NAMES[f]!)]),
         ),
       );
     }
-    if (repo.certificate) {
+    const cert = repo.certificate;
+    if (cert?.wouldCreate) {
+      lines.push(`Notation certificate (would be made): ${cert.path}`, `  subject ${cert.subject}`);
+    } else if (cert) {
       lines.push(
-        `Notation certificate${repo.certificate.created ? ' (new)' : ''}: ${repo.certificate.path}`,
-        `  subject ${repo.certificate.subject}, valid until ${repo.certificate.validTo}`,
-        `  give it to whoever writes the Notation trust policy (trust-tui export policy --notation --certificate ${repo.signer}=FILE)`,
+        `Notation certificate${cert.created ? ' (new)' : ''}: ${cert.path}`,
+        `  subject ${cert.subject}${cert.validTo ? `, valid until ${cert.validTo}` : ''}`,
+        `  the signatures carry it; trust-tui export policy --notation|--kyverno-notary ${repo.gun} finds it there`,
       );
     }
   }
@@ -86,6 +82,7 @@ export function registerExportSignatureCommands(program: Command, io: Io): void 
         .argument('<references...>', 'REPO (every released tag) or REPO:TAG')
         .option('--as <signer>', 'the signer whose DCT signatures are exported (its key must be on this host)')
         .option('--admin', 'export with the repository (targets) key, for tags no signer signed ("Repo Admin")')
+        .option('--dry-run', 'only say, per tag and format, what would be written (no passphrase is asked, nothing is written)')
         .description(
           target === 'cosign'
             ? "Sign a signer's released tags again with its DCT key as cosign signatures: the legacy .sig image and the Sigstore bundle referrer"
@@ -94,8 +91,8 @@ export function registerExportSignatureCommands(program: Command, io: Io): void 
     ).action(async (references: string[], opts: ExportFlags, cmd: Command) => {
       const g = globalOptions(cmd);
       const [{ cliContext }, { exportSignatures }] = await Promise.all([import('../context.js'), import('../../trust/export/export-signatures.js')]);
-      const r = await exportSignatures(cliContext(g, io), target, references, { ...serverOptions(opts), signer: opts.as, admin: opts.admin });
-      emit(io, g, { repositories: r.repositories, failures: failuresJson(r.failures) }, () => renderExport(r));
+      const r = await exportSignatures(cliContext(g, io), target, references, { ...serverOptions(opts), signer: opts.as, admin: opts.admin, dryRun: opts.dryRun });
+      emit(io, g, { dryRun: r.dryRun, repositories: r.repositories, failures: failuresJson(r.failures) }, () => renderExport(r));
       if (r.failures.length > 0) {
         reportFailures(io, r.failures);
         throw new AlreadyReported(EXIT.error);

@@ -394,13 +394,14 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
       }
       const formats: { label: string; value: UiPolicyFormat }[] = [
         { label: 'Kyverno ClusterPolicy (cosign signatures)', value: 'kyverno' },
+        { label: 'Kyverno ClusterPolicy, type Notary (Notation signatures)', value: 'kyverno-notary' },
         { label: 'sigstore policy-controller ClusterImagePolicy', value: 'policy-controller' },
         { label: 'Connaisseur Helm values', value: 'connaisseur' },
         { label: 'cosign verify script for CI', value: 'cosign-cmd' },
       ];
       get().openModal({
         kind: 'choose',
-        title: `Export a policy for ${gun} (Notation: trust-tui export policy --notation)`,
+        title: `Export a policy for ${gun} (a Notation trust policy: trust-tui export policy --notation)`,
         options: formats,
         choose: (value) => {
           const format = value as UiPolicyFormat;

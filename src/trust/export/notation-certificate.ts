@@ -67,6 +67,29 @@ export interface NotationCertificate {
   validTo: string;
 }
 
+/**
+ * The signer's stored certificate for this repository when it can be reused as is: over one of
+ * `publicSpkis` (the signer's keys this host holds), right subject, self-signed, not near its end.
+ * Needs no private key (a run with nothing to sign asks no passphrase).
+ */
+export async function storedNotationCertificate(
+  trustDir: string,
+  publicSpkis: readonly Buffer[],
+  subject: CertificateSubject,
+  now: Date,
+): Promise<NotationCertificate | undefined> {
+  const file = notationCertificatePath(trustDir, subject);
+  const stored = await readFile(file, 'utf8').catch(() => undefined);
+  if (stored === undefined) return undefined;
+  try {
+    const cert = new X509Certificate(stored);
+    if (!publicSpkis.some((spki) => !unusable(cert, spki, subject, now))) return undefined;
+    return { path: file, der: cert.raw, subject: notationSubject(subject), created: false, validTo: cert.validTo };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The signer's stored certificate for this repository, or a new one (written atomically, 0644). */
 export async function notationCertificate(
   trustDir: string,

@@ -20,7 +20,13 @@ import {
   type Descriptor,
 } from './formats.js';
 
-const WRITE_ATTEMPTS = 3;
+export const WRITE_ATTEMPTS = 3;
+/** The settle time before the final check: at least this, and several of our longest write windows. */
+const MIN_SETTLE_MS = 1000;
+const SETTLE_WINDOWS = 4;
+/** Two writers started together must not check (and rewrite) in lockstep. */
+const SETTLE_JITTER_MS = 300;
+const SERVER_ERROR_ATTEMPTS = 3;
 /** cosign refuses `.sig` images with more layers (pkg/oci/internal/signature/layer.go). */
 export const MAX_SIGNATURE_LAYERS = 1000;
 
@@ -93,25 +99,25 @@ export class RegistrySignatures {
   /** Every layer of the `.sig` image of `digest` with its payload (none when there is no such image). */
   signatureLayers(digest: string): Promise<StoredSignature[]> {
     return this.#cached(`sig ${digest}`, async () => {
-      const image = await this.client.fetchManifest(this.reference, signatureTag(digest));
+      const image = await this.#retrying(() => this.client.fetchManifest(this.reference, signatureTag(digest)));
       const layers = layersOf(image ? parseObject(image.bytes) : undefined);
-      return Promise.all(layers.map(async (layer) => ({ layer, bytes: await this.client.fetchBlob(this.reference, layer.digest) })));
+      return Promise.all(layers.map(async (layer) => ({ layer, bytes: await this.#retrying(() => this.client.fetchBlob(this.reference, layer.digest)) })));
     });
   }
 
   /** The signatures of one kind among the referrers of `digest`. */
   referrerSignatures(digest: string, kind: ReferrerKind): Promise<StoredSignature[]> {
     return this.#cached(`${kind} ${digest}`, async () => {
-      const { manifests } = await this.client.referrers(this.reference, digest);
+      const { manifests } = await this.#retrying(() => this.client.referrers(this.reference, digest));
       const found: StoredSignature[] = [];
       for (const entry of manifests) {
         // The index says the artifact type; an entry saying another one is not fetched.
         if (entry.artifactType && !isArtifactOf(kind, entry.artifactType)) continue;
-        const manifest = await this.client.fetchManifest(this.reference, entry.digest);
+        const manifest = await this.#retrying(() => this.client.fetchManifest(this.reference, entry.digest));
         const parsed = manifest ? parseObject(manifest.bytes) : undefined;
         if (!parsed || kindOf(parsed) !== kind) continue;
         const layer = layersOf(parsed)[0]!;
-        found.push({ layer, bytes: await this.client.fetchBlob(this.reference, layer.digest) });
+        found.push({ layer, bytes: await this.#retrying(() => this.client.fetchBlob(this.reference, layer.digest)) });
       }
       return found;
     });
@@ -120,22 +126,25 @@ export class RegistrySignatures {
   /**
    * Adds one layer (signature) to the `.sig` image of `digest`, keeping every other layer. The image
    * is read back; when the layer is missing (another writer replaced the image meanwhile), again.
+   * Blobs go up first, so the read-modify-write of the tag itself is as short as it can be.
    */
   async addSignatureLayer(digest: string, layer: Descriptor, payload: Uint8Array): Promise<void> {
     const tag = signatureTag(digest);
+    await this.#retrying(() => this.client.uploadBlob(this.reference, payload));
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const current = await this.client.fetchManifest(this.reference, tag);
+      const started = Date.now();
+      const current = await this.#retrying(() => this.client.fetchManifest(this.reference, tag));
       const parsed = current ? parseObject(current.bytes) : undefined;
       if (current && !parsed) throw new RegistryRequestError(`${this.reference.gun}:${tag} is not a manifest this tool can add a signature to`);
       if (layersOf(parsed).length >= MAX_SIGNATURE_LAYERS) {
         throw new RegistryRequestError(`${this.reference.gun}:${tag} already has ${MAX_SIGNATURE_LAYERS} signatures, the most cosign reads`);
       }
-      await this.client.uploadBlob(this.reference, payload);
       const next = signatureImageWith(parsed, layer);
-      await this.client.uploadBlob(this.reference, next.config);
-      await this.client.putManifestAt(this.reference, tag, next.manifest, next.mediaType);
+      await this.#retrying(() => this.client.uploadBlob(this.reference, next.config));
+      await this.#retrying(() => this.client.putManifestAt(this.reference, tag, next.manifest, next.mediaType));
+      this.#observeWindow(Date.now() - started);
       this.#forget(digest);
-      const written = await this.client.fetchManifest(this.reference, tag);
+      const written = await this.#retrying(() => this.client.fetchManifest(this.reference, tag));
       const sig = layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
       const present = layersOf(written ? parseObject(written.bytes) : undefined).some(
         (l) => l.digest === layer.digest && l.annotations?.[COSIGN_SIGNATURE_ANNOTATION] === sig,
@@ -150,22 +159,64 @@ export class RegistrySignatures {
    * `sha256-<hex>` index gets an entry for it (foreign entries kept), and is read back.
    */
   async addReferrer(subject: Descriptor, manifest: Uint8Array, layerBytes: Uint8Array, artifactType: string, annotations: Record<string, string>): Promise<void> {
-    await this.client.uploadBlob(this.reference, OCI_EMPTY_BYTES);
-    await this.client.uploadBlob(this.reference, layerBytes);
+    await this.#retrying(() => this.client.uploadBlob(this.reference, OCI_EMPTY_BYTES));
+    await this.#retrying(() => this.client.uploadBlob(this.reference, layerBytes));
     const pushed = describe(manifest, OCI_MANIFEST);
-    await this.client.putManifestAt(this.reference, pushed.digest, manifest, OCI_MANIFEST);
+    await this.#retrying(() => this.client.putManifestAt(this.reference, pushed.digest, manifest, OCI_MANIFEST));
     this.#forget(subject.digest);
     const entry: ReferrerDescriptor = { ...pushed, artifactType, annotations };
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const listed = await this.client.referrers(this.reference, subject.digest);
+      const started = Date.now();
+      const listed = await this.#retrying(() => this.client.referrers(this.reference, subject.digest));
       if (listed.manifests.some((m) => m.digest === pushed.digest)) return;
       // A registry with the API lists what names the subject by itself.
       if (listed.api) return;
       const index = referrersIndexWith(listed.fallbackIndex ? parseObject(listed.fallbackIndex.bytes) : undefined, entry);
-      await this.client.putManifestAt(this.reference, referrersFallbackTag(subject.digest), index, OCI_INDEX);
+      await this.#retrying(() => this.client.putManifestAt(this.reference, referrersFallbackTag(subject.digest), index, OCI_INDEX));
+      this.#observeWindow(Date.now() - started);
+      this.#forget(subject.digest);
     }
-    const last = await this.client.referrers(this.reference, subject.digest);
+    const last = await this.#retrying(() => this.client.referrers(this.reference, subject.digest));
     if (!last.manifests.some((m) => m.digest === pushed.digest)) throw lostUpdate(this.reference, referrersFallbackTag(subject.digest));
+  }
+
+  /**
+   * One registry request, again on a 5xx: distribution 2.8 answers 500 ("invalid checksum digest
+   * format") to a read of a tag whose link file another writer is rewriting, and now and then to
+   * writers uploading the same blob at once. Every request here can be repeated as is (reads;
+   * blobs and manifests by digest are content-addressed; a tag is re-read around its write).
+   */
+  async #retrying<T>(request: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request();
+      } catch (e) {
+        const status = e instanceof RegistryRequestError ? e.status : undefined;
+        if (status === undefined || status < 500 || attempt >= SERVER_ERROR_ATTEMPTS) throw e;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.floor(Math.random() * 100)));
+      }
+    }
+  }
+
+  #longestWindowMs = 0;
+
+  #observeWindow(ms: number): void {
+    this.#longestWindowMs = Math.max(this.#longestWindowMs, ms);
+  }
+
+  /**
+   * How long to wait before checking that what this run wrote is still there. Another writer that
+   * read the `.sig` image or the fallback index before our write and wrote after it removed our
+   * entry (registries such as distribution 2.8 ignore If-Match). Its read-modify-write window ends
+   * within about one window of ours, so a read this much later sees any such overwrite.
+   */
+  settleTimeMs(): number {
+    return Math.max(MIN_SETTLE_MS, SETTLE_WINDOWS * this.#longestWindowMs) + Math.floor(Math.random() * SETTLE_JITTER_MS);
+  }
+
+  /** Drops every cached read: the next reads see the registry as it is now. */
+  forgetAll(): void {
+    this.#cache.clear();
   }
 }
 

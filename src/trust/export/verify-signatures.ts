@@ -157,6 +157,16 @@ export function checkNotation(envelope: Uint8Array, keys: readonly KeyObject[], 
   return undefined;
 }
 
+/**
+ * The signing certificate (DER) a Notation envelope carries: its `x5c` leaf. Read without checking
+ * anything; take it only from an envelope checkNotation accepted.
+ */
+export function notationLeafCertificate(envelope: Uint8Array): Buffer | undefined {
+  const jws = parseJson(envelope);
+  const x5c = isObject(jws) && isObject(jws.header) ? jws.header.x5c : undefined;
+  return Array.isArray(x5c) && typeof x5c[0] === 'string' ? Buffer.from(x5c[0], 'base64') : undefined;
+}
+
 export type SignatureFormat = 'sig' | 'bundle' | 'notation';
 
 /**

@@ -2,7 +2,8 @@
 // required, that no transparency log vouches for the signatures, that a signature binds a digest
 // and not a tag, and for Notation that one signature is enough.
 import { shortKeyId } from '../../tuf/short-key-id.js';
-import type { PolicyFormat } from './common.js';
+import { PROVENANCE } from '../export/formats.js';
+import { CERTIFICATE_FORMATS, type PolicyFormat } from './common.js';
 import type { SignerCertificate } from './notation-certificate.js';
 import { keysRequired, type SignerSelection } from './signers.js';
 
@@ -20,6 +21,16 @@ function describeSigner(s: SignerSelection['signers'][number]): string {
   return `${s.name} (${s.keys.length === 1 ? `key ${ids}` : `keys ${ids}; ${need} of them must sign`})`;
 }
 
+/** Where a format can check the tag annotation for one tag, and how. */
+const TAG_CHECK: Record<PolicyFormat, string> = {
+  kyverno: `To admit only signatures made for one tag, add to each key entry \`annotations: {${PROVENANCE.tag}: <tag>}\` (Kyverno compares them with the signature's annotations); otherwise deploy by digest.`,
+  'kyverno-notary': 'Kyverno\'s Notary verification passes no user metadata to Notation (kyverno pkg/notary/notary.go): deploy by digest.',
+  'policy-controller': 'This policy has no annotation check: deploy by digest.',
+  connaisseur: 'This policy has no annotation check: deploy by digest.',
+  notation: `To check one tag: notation verify --user-metadata ${PROVENANCE.tag}=<tag> IMAGE@DIGEST; otherwise deploy by digest.`,
+  'cosign-cmd': `To check one tag by hand: cosign verify --key KEY --insecure-ignore-tlog=true -a ${PROVENANCE.tag}=<tag> IMAGE@DIGEST; otherwise deploy by digest.`,
+};
+
 export function policyCaveats({ gun, format, selection, offline, certificates }: CaveatContext): string[] {
   const { signers, threshold, leftOut } = selection;
   const n = signers.length;
@@ -31,14 +42,21 @@ export function policyCaveats({ gun, format, selection, offline, certificates }:
   if (leftOut.length > 0) out.push(`Not required: ${leftOut.map((l) => `${l.name} (${l.why})`).join('; ')}.`);
   const unverified = signers.filter((s) => s.state === 'refused');
   if (unverified.length > 0) out.push(`In DCT the role of ${unverified.map((s) => s.name).join(', ')} does not verify today; their keys are still the ones the repository lists.`);
+  const expiry =
+    'No timestamp authority: each certificate must be unexpired when an image is verified' +
+    (certificates && certificates.length > 0
+      ? ` (the first expires on ${new Date(Math.min(...certificates.map((c) => c.notAfter.getTime()))).toISOString().slice(0, 10)}).`
+      : '.');
   if (format === 'notation') {
     out.push(
       `Notation accepts an image when ANY ONE signature verifies: this policy means "signed by one of ${signers.map((s) => s.name).join(', ')}"` +
-        (threshold > 1 ? `, not ${threshold} of ${n}. For k of n use Kyverno verifyImages of type Notary, one attestor entry per signer certificate with count: ${threshold}.` : '.'),
-      'No timestamp authority: each certificate must be unexpired when an image is verified' +
-        (certificates && certificates.length > 0
-          ? ` (the first expires on ${new Date(Math.min(...certificates.map((c) => c.notAfter.getTime()))).toISOString().slice(0, 10)}).`
-          : '.'),
+        (threshold > 1 ? `, not ${threshold} of ${n}. For k of n use Kyverno verifyImages of type Notary (trust-tui export policy --kyverno-notary), one attestor entry per signer certificate with count: ${threshold}.` : '.'),
+      expiry,
+    );
+  } else if (format === 'kyverno-notary') {
+    out.push(
+      'Kyverno checks each entry with a trust store of only that signer\'s certificates (level strict, any identity), so an entry passes on that signer\'s Notation signature alone.',
+      expiry,
     );
   } else {
     out.push(
@@ -46,8 +64,8 @@ export function policyCaveats({ gun, format, selection, offline, certificates }:
     );
   }
   out.push(
-    'Digest-only binding: a signature binds an image digest, not a tag (DCT bound each tag to its digest), so a tag moved back to an older signed digest still verifies; deploy by digest, or check the tag annotation in the signatures.',
-    `The signatures must exist first: each signer re-signs the released tags with its DCT key (trust-tui export ${format === 'notation' ? 'notation' : 'cosign'} ${gun} --as NAME).`,
+    `Digest-only binding: a signature binds an image digest, not a tag (DCT bound each tag to its digest), so a tag moved back to an older signed digest still verifies. trust-tui export writes the DCT tag, role and repository into each signature (${PROVENANCE.tag}, ${PROVENANCE.role}, ${PROVENANCE.gun}); this policy does not check them, since it covers every tag of the repository. ${TAG_CHECK[format]}`,
+    `The signatures must exist first: each signer re-signs the released tags with its DCT key (trust-tui export ${CERTIFICATE_FORMATS.includes(format) ? 'notation' : 'cosign'} ${gun} --as NAME).`,
     'This is a copy of the signer list: export it again after a signer or key changes.',
   );
   return out;

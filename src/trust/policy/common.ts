@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import { Document, isMap, isSeq, type Node } from 'yaml';
 import type { PolicySigner } from './signers.js';
 
-export const POLICY_FORMATS = ['kyverno', 'policy-controller', 'connaisseur', 'notation', 'cosign-cmd'] as const;
+export const POLICY_FORMATS = ['kyverno', 'kyverno-notary', 'policy-controller', 'connaisseur', 'notation', 'cosign-cmd'] as const;
+/** The formats that verify Notation signatures and so need each signer's certificate. */
+export const CERTIFICATE_FORMATS: readonly PolicyFormat[] = ['notation', 'kyverno-notary'];
 export type PolicyFormat = (typeof POLICY_FORMATS)[number];
 
 export interface PolicyInput {
@@ -57,6 +59,8 @@ export function policyFileName(gun: string, format: Exclude<PolicyFormat, 'notat
   switch (format) {
     case 'kyverno':
       return `${name}.kyverno.yaml`;
+    case 'kyverno-notary':
+      return `${name}.kyverno-notary.yaml`;
     case 'policy-controller':
       return `${name}.cip.yaml`;
     case 'connaisseur':

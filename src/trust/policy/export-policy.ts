@@ -7,14 +7,15 @@ import type { TrustContext } from '../context.js';
 import { InputError } from '../errors.js';
 import { openRepository } from '../repository.js';
 import { policyCaveats } from './caveats.js';
-import type { BuiltPolicy, PolicyFile, PolicyFormat, PolicyInput } from './common.js';
+import { CERTIFICATE_FORMATS, type BuiltPolicy, type PolicyFile, type PolicyFormat, type PolicyInput } from './common.js';
 import { connaisseurValues } from './connaisseur.js';
 import { cosignScript } from './cosign-script.js';
-import { kyvernoPolicy } from './kyverno.js';
+import { kyvernoNotaryPolicy, kyvernoPolicy, notationAttemptsWarning } from './kyverno.js';
 import { checkSignerCertificate, type SignerCertificate } from './notation-certificate.js';
 import { notationPolicy } from './notation.js';
 import { policyControllerPolicy } from './policy-controller.js';
-import { keysRequired, policySigners, selectSigners } from './signers.js';
+import { certificatesInRegistry, type RegistryCertificates } from './registry-certificates.js';
+import { keysRequired, policySigners, selectSigners, type PolicySigner } from './signers.js';
 
 export interface PolicyExportOptions extends ServerOptions {
   format: PolicyFormat;
@@ -22,7 +23,7 @@ export interface PolicyExportOptions extends ServerOptions {
   signers?: readonly string[];
   /** `--threshold K` (default: all selected). */
   threshold?: number;
-  /** `--certificate NAME=FILE` (Notation). */
+  /** `--certificate NAME=FILE` (Notation formats); a signer without one: found in the registry. */
   certificates?: readonly { signer: string; file: string }[];
   now?: Date;
 }
@@ -41,7 +42,8 @@ export interface PolicyExportResult {
     /** Of the signer's own keys, how many must have signed (its DCT threshold). */
     keysRequired: number;
     keys: { id: string; keytype: string; publicKey: string }[];
-    certificate?: { file: string; subject: string; notAfter: string };
+    /** Notation formats: the signer's certificates, each with where it came from (a file, or a signature in the registry). */
+    certificates?: { source: string; subject: string; notAfter: string }[];
   }[];
   leftOut: { name: string; why: string }[];
   caveats: string[];
@@ -50,7 +52,7 @@ export interface PolicyExportResult {
   files: PolicyFile[];
 }
 
-const BUILDERS: Record<Exclude<PolicyFormat, 'notation'>, (input: PolicyInput) => BuiltPolicy> = {
+const BUILDERS: Record<Exclude<PolicyFormat, 'notation' | 'kyverno-notary'>, (input: PolicyInput) => BuiltPolicy> = {
   kyverno: kyvernoPolicy,
   'policy-controller': policyControllerPolicy,
   connaisseur: connaisseurValues,
@@ -73,10 +75,26 @@ async function readCertificates(list: readonly { signer: string; file: string }[
   return out;
 }
 
+/** Signers left without a certificate: who, why, and how each gets one. */
+function noCertificates(gun: string, missing: readonly PolicySigner[], registry: RegistryCertificates): InputError {
+  const names = missing.map((s) => s.name).join(', ');
+  const why = registry.problem
+    ? `the registry could not be read (${registry.problem})`
+    : `none was given with --certificate and no Notation signature of theirs in the registry verifies yet`;
+  const refused = missing.flatMap((s) => (registry.refused.has(s.name) ? [`; ${registry.refused.get(s.name)}`] : [])).join('');
+  return new InputError(`no Notation certificate for ${names}: ${why}${refused}`, {
+    hint: {
+      cli: `each of them runs trust-tui export notation ${gun} --as NAME where their key is (the signatures carry the certificate), or pass --certificate NAME=FILE, or leave them out with --signers`,
+      ui: 'each of them exports Notation signatures on the host with their key (Tags screen (2), e): the signatures carry the certificate',
+    },
+  });
+}
+
 export async function exportPolicy(ctx: TrustContext, input: string, options: PolicyExportOptions): Promise<PolicyExportResult> {
   const { format } = options;
-  if (format !== 'notation' && options.certificates?.length) {
-    throw new InputError('--certificate is for --notation only (the other formats take the public keys from the trust data)');
+  const needsCertificates = CERTIFICATE_FORMATS.includes(format);
+  if (!needsCertificates && options.certificates?.length) {
+    throw new InputError('--certificate is for --notation and --kyverno-notary only (the other formats take the public keys from the trust data)');
   }
   // Files first: a missing certificate fails before any server is asked.
   const certificateFiles = await readCertificates(options.certificates ?? []);
@@ -92,7 +110,8 @@ export async function exportPolicy(ctx: TrustContext, input: string, options: Po
   const selection = selectSigners(all, repo.gun, { names, threshold: options.threshold });
 
   let certificates: SignerCertificate[] = [];
-  if (format === 'notation') {
+  const notes: string[] = [];
+  if (needsCertificates) {
     for (const c of certificateFiles) {
       if (!selection.signers.some((s) => s.name === c.signer)) {
         throw new InputError(`--certificate ${c.signer}=…: ${c.signer} is not among the selected signers (${selection.signers.map((s) => s.name).join(', ')})`);
@@ -101,10 +120,28 @@ export async function exportPolicy(ctx: TrustContext, input: string, options: Po
     certificates = await Promise.all(
       certificateFiles.map((c) => checkSignerCertificate(selection.signers.find((s) => s.name === c.signer)!, c.bytes, c.file, options.now)),
     );
+    const without = selection.signers.filter((s) => !certificates.some((c) => c.signer === s.name));
+    if (without.length > 0) {
+      const registry = await certificatesInRegistry(ctx, { gun: repo.gun, reference: repo.reference, state: repo.state! }, without, options.now);
+      const missing = without.filter((s) => !registry.found.has(s.name));
+      if (missing.length > 0) throw noCertificates(repo.gun, missing, registry);
+      const found = without.map((s) => registry.found.get(s.name)!);
+      certificates.push(...found.flat());
+      const tagOf = (source: string) => source.slice(source.lastIndexOf(':') + 1);
+      notes.push(
+        `Certificates found in the registry (each from a Notation signature that verifies with the signer's DCT key): ${without.map((s, i) => `${s.name} (${found[i]!.map((c) => tagOf(c.source)).join(', ')})`).join(', ')}.`,
+      );
+    }
   }
-  const caveats = policyCaveats({ gun: repo.gun, format, selection, offline, certificates });
+  const attempts = format === 'kyverno-notary' ? notationAttemptsWarning(selection.signers.length) : undefined;
+  if (attempts) {
+    ctx.warn(attempts);
+    notes.push(attempts);
+  }
+  const caveats = [...policyCaveats({ gun: repo.gun, format, selection, offline, certificates }), ...notes];
   const policyInput: PolicyInput = { gun: repo.gun, signers: selection.signers, threshold: selection.threshold, caveats };
-  const built = format === 'notation' ? notationPolicy(policyInput, certificates) : BUILDERS[format](policyInput);
+  const built =
+    format === 'notation' ? notationPolicy(policyInput, certificates) : format === 'kyverno-notary' ? kyvernoNotaryPolicy(policyInput, certificates) : BUILDERS[format](policyInput);
   return {
     gun: repo.gun,
     server: repo.endpoint.url,
@@ -113,13 +150,13 @@ export async function exportPolicy(ctx: TrustContext, input: string, options: Po
     threshold: selection.threshold,
     scope: built.scope,
     signers: selection.signers.map((s) => {
-      const cert = certificates.find((c) => c.signer === s.name);
+      const certs = certificates.filter((c) => c.signer === s.name);
       return {
         name: s.name,
         role: s.role,
         keysRequired: keysRequired(s),
         keys: s.keys.map((k) => ({ id: k.id, keytype: k.keytype, publicKey: k.pem })),
-        ...(cert ? { certificate: { file: cert.source, subject: cert.subject, notAfter: cert.notAfter.toISOString() } } : {}),
+        ...(needsCertificates ? { certificates: certs.map((c) => ({ source: c.source, subject: c.subject, notAfter: c.notAfter.toISOString() })) } : {}),
       };
     }),
     leftOut: selection.leftOut,

@@ -28,7 +28,7 @@ export function notationPolicy(input: PolicyInput, certificates: readonly Signer
   const missing = input.signers.filter((s) => !certificates.some((c) => c.signer === s.name));
   if (missing.length > 0) {
     const names = missing.map((s) => s.name).join(', ');
-    throw new InputError(`Notation needs each signer's certificate; none was given for ${names}`, {
+    throw new InputError(`Notation needs each signer's certificate; there is none for ${names}`, {
       hint: {
         cli: `pass --certificate NAME=FILE for each (the file trust-tui export notation --as NAME writes), or leave them out with --signers`,
         ui: 'ask each signer for the certificate their Notation export makes',
@@ -50,11 +50,16 @@ export function notationPolicy(input: PolicyInput, certificates: readonly Signer
   return {
     files: [
       { path: 'trustpolicy.oci.json', content: `${JSON.stringify(policy, null, 2)}\n`, mode: 0o644 },
-      ...input.signers.map((s) => ({
-        path: `truststore/x509/ca/${store}/${fileSafe(s.name)}.crt`,
-        content: certificates.find((c) => c.signer === s.name)!.pem,
-        mode: 0o644,
-      })),
+      // Notation matches the certificate itself (not only its key): every certificate a signer's
+      // signatures carry is a trust anchor. alice.crt, or alice-1.crt, alice-2.crt for several.
+      ...input.signers.flatMap((s) => {
+        const mine = certificates.filter((c) => c.signer === s.name);
+        return mine.map((c, i) => ({
+          path: `truststore/x509/ca/${store}/${fileSafe(s.name)}${mine.length === 1 ? '' : `-${i + 1}`}.crt`,
+          content: c.pem,
+          mode: 0o644,
+        }));
+      }),
     ],
     caveatsInline: false,
     scope: [input.gun],

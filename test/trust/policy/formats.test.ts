@@ -5,9 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { certificateToKey } from '../../../src/tuf/certs.js';
@@ -190,6 +191,14 @@ describe('export policy builders', () => {
       expect(text).toContain('--insecure-ignore-tlog=true');
       const embedded = [...text.matchAll(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g)].map((m) => spkiHex(m[0]));
       expect(embedded.sort()).toEqual([...keySet('alice'), ...keySet('bob'), ...keySet('team')].sort());
+    });
+
+    it("lists its exact cosign commands in docs/export-policy.md, for manual acceptance where cosign runs", () => {
+      const text = cosignScript(input(signers, ['alice', 'bob'])).files[0]!.content;
+      const commands = text.split('\n').filter((line) => /^\s*cosign /.test(line));
+      expect(commands).toHaveLength(2);
+      const docs = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/export-policy.md'), 'utf8');
+      for (const command of commands) expect(docs).toContain(command);
     });
 
     it('passes with k signers, fails below k, and one key of a threshold-2 signer does not count', () => {

@@ -3,12 +3,16 @@
  * signing certificate (and which key they must carry), the identity string built from the subject,
  * and writing the trust policy next to policies already in the directory.
  */
-import { generateKeyPairSync, createPublicKey, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdtemp, readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KeyUsageFlags, id_kp_serverAuth } from '@peculiar/asn1-x509';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { policyCaveats } from '../../../src/trust/policy/caveats.js';
+import { POLICY_FORMATS, type PolicyFormat } from '../../../src/trust/policy/common.js';
+import { kyvernoNotaryPolicy, notationAttemptsWarning } from '../../../src/trust/policy/kyverno.js';
 import { checkSignerCertificate, escapeDnValue } from '../../../src/trust/policy/notation-certificate.js';
 import { notationPolicy } from '../../../src/trust/policy/notation.js';
 import { spkiPem, type PolicySigner } from '../../../src/trust/policy/signers.js';
@@ -91,5 +95,49 @@ describe('writing a Notation policy directory', () => {
     await writeFile(path.join(clash, 'trustpolicy.oci.json'), JSON.stringify({ version: '1.0', trustPolicies: [{ ...foreign, registryScopes: [GUN] }] }));
     await expect(writePolicy('notation', onlyBob.files, clash)).rejects.toThrow(/trust policy "other" .* already covers registry.example.com\/team\/app: nothing was written/);
     expect(await readdir(clash)).toEqual(['trustpolicy.oci.json']);
+  });
+});
+
+describe('Kyverno type Notary and the caveats of every format', () => {
+  const selection = (signers: PolicySigner[], threshold: number) => ({ signers, threshold, leftOut: [] });
+
+  it('one entry per signer with all its certificates, k of n, and a nested set for a signer needing two of its keys', async () => {
+    const [ka, kb, kt1, kt2] = [ecKey(), ecKey(), ecKey(), ecKey()];
+    const team = { ...signer('team', kt1, kt2), threshold: 2 };
+    const cert = (s: PolicySigner, k: KeyObject) => checkSignerCertificate(s, makeCertificate(k, { subject: notationSubject(GUN, s.name) }), `${s.name}.crt`);
+    const alice = signer('alice', ka);
+    const bob = signer('bob', kb);
+    // alice re-exported with a second certificate over the same key: both are trust anchors.
+    const certs = [await cert(alice, ka), await cert(alice, ka), await cert(bob, kb), await cert(team, kt1), await cert(team, kt2)];
+    const caveats = policyCaveats({ gun: GUN, format: 'kyverno-notary', selection: selection([alice, bob, team], 2), offline: false, certificates: certs });
+    const built = kyvernoNotaryPolicy({ gun: GUN, signers: [alice, bob, team], threshold: 2, caveats }, certs);
+    expect(built.files[0]!.path).toBe('dct-registry-example-com-team-app.kyverno-notary.yaml');
+    const text = built.files[0]!.content;
+    const rule = parseAllDocuments(text)[0]!.toJS().spec.rules[0].verifyImages[0];
+    expect(rule).toMatchObject({ type: 'Notary', imageReferences: [GUN, `${GUN}:*`, `${GUN}@*`] });
+    expect(rule.attestors[0].count).toBe(2);
+    const [a, b, t] = rule.attestors[0].entries;
+    const pems = (cert: string) => cert.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+    expect(pems(a.certificates.cert)).toHaveLength(2);
+    expect(new X509Certificate(b.certificates.cert).raw.equals(new X509Certificate(certs[2]!.pem).raw)).toBe(true);
+    expect(t.attestor.count).toBe(2);
+    expect(t.attestor.entries).toHaveLength(2);
+    expect(text).not.toContain('No transparency log');
+    expect(text).toMatch(/# .*passes no user metadata/);
+    expect(notationAttemptsWarning(10)).toBeUndefined();
+    expect(notationAttemptsWarning(11)).toMatch(/at most 10 Notation signatures .* names 11 signers/);
+    // team needs two keys, but only one has a certificate.
+    expect(() => kyvernoNotaryPolicy({ gun: GUN, signers: [team], threshold: 1, caveats: [] }, [certs[3]!])).toThrow(/needs 2 of its keys, but Notation certificates exist for 1/);
+  });
+
+  it('names the tag annotation in every format, and says how a format that can check it does', () => {
+    const alice = signer('alice', ecKey());
+    const digestCaveat = (format: PolicyFormat) =>
+      policyCaveats({ gun: GUN, format, selection: selection([alice], 1), offline: false }).find((c) => c.startsWith('Digest-only binding'))!;
+    for (const format of POLICY_FORMATS) expect(digestCaveat(format)).toContain('dev.trust-tui.dct.tag, dev.trust-tui.dct.role, dev.trust-tui.dct.gun');
+    expect(digestCaveat('kyverno')).toContain('annotations: {dev.trust-tui.dct.tag: <tag>}');
+    expect(digestCaveat('cosign-cmd')).toContain('cosign verify --key KEY --insecure-ignore-tlog=true -a dev.trust-tui.dct.tag=<tag>');
+    expect(digestCaveat('notation')).toContain('notation verify --user-metadata dev.trust-tui.dct.tag=<tag>');
+    expect(digestCaveat('policy-controller')).toContain('deploy by digest');
   });
 });
