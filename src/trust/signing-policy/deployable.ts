@@ -78,7 +78,8 @@ export function evaluateRule(repo: RepositoryRule | undefined, view: RepositoryV
   if (holders.length === 0) reason = `no role of ${describeRule(rule)} signs ${tag}`;
   else if (deployable) reason = `meets ${describeRule(rule)}`;
   else {
-    const waits = missing.map((m) => `${short(m.role)}${m.signers.length ? ` (${m.signers.join(' or ')})` : ''}`).join(', ');
+    const who = (m: MissingRole) => (m.signers.length && m.signers.join() !== short(m.role) ? ` (${m.signers.join(' or ')})` : '');
+    const waits = missing.map((m) => `${short(m.role)}${who(m)}`).join(', ');
     const more = needed - counted.length;
     reason = `${counted.length} of ${needed} required role${needed === 1 ? '' : 's'} sign${sameDigest ? ' the same digest' : ''}; waits on ${rule.kind === 'all_of' ? waits : `${more} more of ${waits}`}`;
     if (!digestsAgree && sameDigest) reason += ` (roles disagree on the digest: ${digests.map((d) => d.slice(0, 12)).join(' vs ')})`;

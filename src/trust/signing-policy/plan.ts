@@ -4,6 +4,7 @@
 // must sign), and health findings that are not differences. Thresholds count distinct canonical
 // keys, so one key listed under two IDs (a plain key and its certificate) counts once.
 import type { RoleKeyInfo, RepositoryView } from '../../tuf/repository-view.js';
+import { parentRoleName } from '../../tuf/delegation.js';
 import { describeTimeLeft } from '../../tuf/expiry.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import type { TrustedSet } from '../../tuf/trusted-set.js';
@@ -98,6 +99,8 @@ function actualRoles(view: RepositoryView, trusted: TrustedSet): ActualRole[] {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** `1 tag loses`, `2 tags lose`. */
+const tagsVerb = (n: number, one: string, many: string) => `${plural(n, 'tag')} ${n === 1 ? one : many}`;
 const quoted = (paths: readonly string[]) => `[${paths.map((p) => JSON.stringify(p)).join(', ')}]`;
 
 function tagsOf(view: RepositoryView, role: string): string[] {
@@ -209,10 +212,14 @@ export function planRepository(
             hiddenTags: tags,
             unpullableTags: lost,
             repair: 'admin',
-            summary: lost.length ? `${plural(lost.length, 'tag')} stop being pullable with content trust` : tags.length ? `${plural(tags.length, 'tag')} lose this role's signature` : 'no tags affected',
+            summary: lost.length
+              ? `${tagsVerb(lost.length, 'stops', 'stop')} being pullable with content trust`
+              : tags.length
+                ? `${tagsVerb(tags.length, 'loses', 'lose')} this role's signature`
+                : 'no tags affected',
           },
           needs: null,
-          summary: `- ${have.role} (${names.labels(have.canonical).join(', ') || 'no keys'}, not in policy)${tags.length ? `: ${plural(tags.length, 'tag')} lose its signature` : ''}${lost.length ? `, ${plural(lost.length, 'tag')} stop being pullable` : ''}`,
+          summary: `- ${have.role} (${names.labels(have.canonical).join(', ') || 'no keys'}, not in policy)${tags.length ? `: ${tagsVerb(tags.length, 'loses', 'lose')} its signature` : ''}${lost.length ? `, ${tagsVerb(lost.length, 'stops', 'stop')} being pullable` : ''}`,
         });
         continue;
       }
@@ -239,9 +246,9 @@ export function planRepository(
           hiddenTags: tags,
           unpullableTags: lost,
           repair: 'signing-request',
-          summary: `v${have.version ?? '?'} ${carries}: changing the parent by itself hides ${plural(tags.length, 'tag')}${lost.length ? ` (${lost.length} stop being pullable)` : ''}`,
+          summary: `version ${have.version ?? '?'} of ${have.role} ${carries}: changing ${parentRoleName(have.role)} by itself hides ${plural(tags.length, 'tag')}${lost.length ? ` (${lost.length} stop being pullable)` : ''}`,
         };
-        details.push(`! ${impact.summary}`, `  → apply opens a signing request (parent + ${have.role.replace(/^targets\//, '')} v${(have.version ?? 0) + 1} in one upload); ${needsLine(needs)}`);
+        details.push(`! ${impact.summary}`, `  → apply opens a signing request (${parentRoleName(have.role)} + ${have.role} version ${(have.version ?? 0) + 1} in one upload); ${needsLine(needs)}`);
       } else {
         impact = { hiddenTags: [], unpullableTags: [], repair: 'admin', summary: validNow ? 'admin key only; the current file stays valid' : 'admin key only' };
       }
@@ -271,7 +278,7 @@ export function planRepository(
     if (have.state === 'refused' && have.validCanonical.size < have.threshold) {
       const needs = { k: have.threshold - have.validCanonical.size, from: names.labels(have.canonical.filter((k) => !have.validCanonical.has(k))) };
       push(
-        warn(gun, have.role, 'threshold-health', `! ${have.role} v${have.version ?? '?'} is below its threshold now (${have.validCanonical.size} of ${have.threshold} valid signatures): its tags are hidden → re-sign, ${needsLine(needs)}`, needs, tags),
+        warn(gun, have.role, 'threshold-health', `! ${have.role} (version ${have.version ?? '?'}) is below its threshold now (${have.validCanonical.size} of ${have.threshold} valid signatures): its tags are hidden → re-sign, ${needsLine(needs)}`, needs, tags),
       );
     }
     if (have.threshold > have.canonical.length) {
@@ -282,11 +289,13 @@ export function planRepository(
       push(warn(gun, have.role, 'duplicate-key', `! ${have.role} lists ${dup.map((k) => names.label(k)).join(', ')} more than once (under ${have.keys.length} IDs for ${plural(have.canonical.length, 'key')}); counted once`, null));
     }
   }
+  // A role the plan removes needs no renewal.
+  const removed = new Set(changes.filter((c) => c.op === 'remove').map((c) => c.role));
   const now = trusted.now().getTime();
   for (const e of view.expiries()) {
     const kind = e.role === 'root' ? 'root' : e.role === 'targets' ? 'targets' : e.role.startsWith('targets/') ? 'delegations' : undefined;
     const min = kind ? rule.minExpiry[kind] : undefined;
-    if (!kind || min === undefined) continue;
+    if (!kind || min === undefined || removed.has(e.role)) continue;
     const left = e.expires.toDate().getTime() - now;
     if (left >= min) continue;
     const role = actual.find((a) => a.role === e.role);

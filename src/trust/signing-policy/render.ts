@@ -40,7 +40,7 @@ export function renderPlan(plans: readonly RepositoryPlan[], failures: readonly 
   const t = totals(plans);
   const summary =
     t.add + t.change + t.remove + t.warn === 0
-      ? `No changes: ${plural(plans.length, 'repository').replace('repositorys', 'repositories')} match the policy.`
+      ? `No changes: ${plans.length} ${plans.length === 1 ? 'repository matches' : 'repositories match'} the policy.`
       : `Plan: ${t.add} to add, ${t.change} to change, ${t.remove} to remove · ${plural(t.signingRequests, 'signing request')} · ${plural(t.warn, 'warning')}. Nothing applied.`;
   return [...blocks, '', summary].join('\n');
 }
