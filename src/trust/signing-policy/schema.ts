@@ -303,8 +303,8 @@ export function parsePolicy(text: string, file = DEFAULT_POLICY_FILE): SigningPo
       r = new Reader(file, undefined, lines);
     } catch {
       const e = doc.errors[0]!;
-      const pos = e.linePos?.[0];
-      throw new PolicyFileError(file, pos?.line ?? 0, pos?.col ?? 0, `not valid YAML or JSON: ${e.message.split('\n')[0]}`);
+      const pos = lines.linePos(e.pos[0]);
+      throw new PolicyFileError(file, pos.line, pos.col, `not valid YAML or JSON: ${e.message.split('\n')[0]}`);
     }
   } else {
     data = doc.toJS();
