@@ -1,7 +1,7 @@
 // `policy init --from REPO`: a policy that describes a repository as it is now (the "import" step):
 // signers named by docker's `targets/<name>` convention, keys by canonical ID, every delegation with
 // its threshold and paths, and the root key pin. A plan against it reports no changes.
-import { stringify } from 'yaml';
+import { Document, isScalar, isSeq, visit } from 'yaml';
 import { compareUtf8 } from '../../tuf/canonical.js';
 import { RELEASES_ROLE, type RepositoryView } from '../../tuf/repository-view.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
@@ -69,5 +69,15 @@ export function policyText(view: RepositoryView, when: Date): string {
     '# Edit it (thresholds, teams, deployable: {all_of: [...]}, expiry) and run: trust-tui policy plan',
     '',
   ].join('\n');
-  return header + stringify(policyFromRepository(view), { lineWidth: 0 });
+  const doc = new Document(policyFromRepository(view));
+  // Short lists and one-line mappings read best inline: `alice: { key: … }`, `signers: [alice, bob]`.
+  visit(doc, {
+    Seq(_, node) {
+      if (node.items.every((i) => isScalar(i))) node.flow = true;
+    },
+    Map(_, node) {
+      if (node.items.every((p) => isScalar(p.value) || (isSeq(p.value) && p.value.items.every((i) => isScalar(i))))) node.flow = node.items.length <= 3 && !node.items.some((p) => isScalar(p.key) && p.key.value === 'match');
+    },
+  });
+  return header + doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }

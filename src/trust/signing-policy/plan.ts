@@ -250,7 +250,12 @@ export function planRepository(
         };
         details.push(`! ${impact.summary}`, `  → apply opens a signing request (${parentRoleName(have.role)} + ${have.role} version ${(have.version ?? 0) + 1} in one upload); ${needsLine(needs)}`);
       } else {
-        impact = { hiddenTags: [], unpullableTags: [], repair: 'admin', summary: validNow ? 'admin key only; the current file stays valid' : 'admin key only' };
+        const parent = parentRoleName(have.role);
+        const stays = validNow
+          ? `; version ${have.version ?? '?'} of ${have.role} stays valid (signed by ${names.labels(signedBy).join(', ')})`
+          : '';
+        impact = { hiddenTags: [], unpullableTags: [], repair: 'admin', summary: `${parent} key only${stays}` };
+        details.push(`→ ${impact.summary}`);
       }
       push({
         op: 'change',

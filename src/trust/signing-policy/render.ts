@@ -16,7 +16,7 @@ export function renderRepositoryPlan(plan: RepositoryPlan): string {
   const d = plan.deployable;
   const waiting = d.verdicts.filter((v) => !v.deployable && v.holders.length > 0).slice(0, 3);
   const tail = waiting.map((v) => `; ${v.tag} ${v.reason.replace(/^.*; waits on /, 'waits on ')}`).join('');
-  lines.push(`  deployable: ${d.meeting} of ${plural(d.total, 'tag')} meet ${d.rule}${tail}`);
+  lines.push(`  deployable: ${d.meeting} of ${plural(d.total, 'tag')} ${d.meeting === 1 ? 'meets' : 'meet'} ${d.rule}${tail}`);
   return lines.join('\n');
 }
 
