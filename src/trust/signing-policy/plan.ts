@@ -230,7 +230,7 @@ export function planRepository(
       for (const k of have.canonical) {
         if (newKeys.includes(k)) continue;
         const holder = names.nameOf(k);
-        details.push(`- key ${holder ? `${holder} (${shortKeyId(k)})` : shortKeyId(k)} (not in policy${holder ? '' : ', holder unknown'})`);
+        details.push(`- key ${holder ? `${holder} (${shortKeyId(k)}) (not a signer of this role in the policy)` : `${shortKeyId(k)} (not in policy, holder unknown)`}`);
       }
       if (have.paths.join('\u0000') !== want.paths.join('\u0000')) details.push(`~ paths ${quoted(have.paths)} → ${quoted(want.paths)}`);
       if (details.length === 0) continue;
@@ -279,11 +279,13 @@ export function planRepository(
 
   // Health findings.
   for (const have of actual) {
-    const tags = tagsOf(view, have.role);
+    // A refused role is not in the view: its tags come from the (unverified) file, to say what is hidden.
+    const refusedFile = trusted.refusedDelegations.get(have.role)?.envelope.signed.targets;
+    const tags = have.state === 'refused' && refusedFile ? [...refusedFile.keys()] : tagsOf(view, have.role);
     if (have.state === 'refused' && have.validCanonical.size < have.threshold) {
       const needs = { k: have.threshold - have.validCanonical.size, from: names.labels(have.canonical.filter((k) => !have.validCanonical.has(k))) };
       push(
-        warn(gun, have.role, 'threshold-health', `! ${have.role} (version ${have.version ?? '?'}) is below its threshold now (${have.validCanonical.size} of ${have.threshold} valid signatures): its tags are hidden → re-sign, ${needsLine(needs)}`, needs, tags),
+        warn(gun, have.role, 'threshold-health', `! ${have.role} (version ${have.version ?? '?'}) is below its threshold now (${have.validCanonical.size} of ${have.threshold} valid signatures): ${tags.length ? `${tagsVerb(tags.length, 'is', 'are')} hidden (${tags.slice(0, 5).join(', ')}${tags.length > 5 ? ', …' : ''})` : 'it holds no tags'} → re-sign, ${needsLine(needs)}`, needs, tags),
       );
     }
     if (have.threshold > have.canonical.length) {
