@@ -163,4 +163,15 @@ describe('policy init, plan and check on a repository made by docker trust signe
     expect(r.stderr).toContain(`${file}:7:`);
     expect(r.stderr).toMatch(/threshold 2 can never be met: its signers hold 1 distinct key/);
   });
+
+  it('a root that is not the pinned one is refused: plan exits 1, check too, nothing planned from it', async () => {
+    const file = path.join(tt.workDir, 'p', 'other-root.yaml');
+    writeFileSync(file, `version: 1\nrepositories:\n  - match: ${REPO}\n    root: { keys: [${ids.alice}] }\n`);
+    const plan = await tt(['policy', 'plan', '-f', file]);
+    expect(plan.code).toBe(1);
+    expect(plan.stdout).toContain(`${REPO}   could not be read: ${REPO}: root key ${ids.root!.slice(0, 7)} is not the root the policy pins (${ids.alice!.slice(0, 7)})`);
+    const check = await tt(['policy', 'check', '-f', file, `${REPO}:v1`]);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toMatch(/is not the root the policy pins .*; nothing from this trust data is used — if the root key was rotated on purpose/);
+  });
 });

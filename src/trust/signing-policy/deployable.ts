@@ -54,9 +54,25 @@ function whoCanSign(role: string, repo: RepositoryRule | undefined, view: Reposi
   return declared ? names.labels(declared.keys.map((k) => k.canonicalId)) : [];
 }
 
+/**
+ * Whether the repository's root keys are exactly the policy's pinned ones (canonical IDs; a
+ * certificate's own TUF ID is accepted too). Undefined when the rule pins nothing.
+ */
+export function rootPinMatches(repo: RepositoryRule | undefined, view: RepositoryView): boolean | undefined {
+  if (!repo?.rootKeys) return undefined;
+  const rootKeys = view.administrativeKeys().root;
+  const want = new Set(repo.rootKeys);
+  const pinned = (k: { id: string; canonicalId: string }) => want.has(k.canonicalId) || want.has(k.id);
+  return rootKeys.every(pinned) && repo.rootKeys.every((id) => rootKeys.some((k) => k.canonicalId === id || k.id === id));
+}
+
 /** Evaluates one repository rule for one tag. */
 export function evaluateRule(repo: RepositoryRule | undefined, view: RepositoryView, tag: string, names: KeyNames = new KeyNames(undefined, view)): DeployVerdict {
   const rule: DeployableRule = repo?.deployable ?? { kind: 'released' };
+  if (rootPinMatches(repo, view) === false) {
+    // Trust data under another root is not the repository the policy describes: nothing it says counts.
+    return { gun: view.gun, tag, deployable: false, rule: describeRule(rule), holders: [], missing: [], digestsAgree: true, reason: "the repository's root key is not the one the policy pins" };
+  }
   const roles = rule.kind === 'released' ? RELEASE_ROLES : rule.roles;
   const byRole = view.targetsByRole();
   const holders: RoleHolding[] = roles.flatMap((role) => {

@@ -8,7 +8,7 @@ import { parentRoleName } from '../../tuf/delegation.js';
 import { describeTimeLeft } from '../../tuf/expiry.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import type { TrustedSet } from '../../tuf/trusted-set.js';
-import { evaluateRule, tagNames, type DeployVerdict } from './deployable.js';
+import { evaluateRule, rootPinMatches, tagNames, type DeployVerdict } from './deployable.js';
 import { KeyNames } from './names.js';
 import type { PolicyRole, RepositoryRule, SigningPolicy } from './schema.js';
 
@@ -133,28 +133,8 @@ export function planRepository(
   const config = (keys: string[], threshold: number, paths: string[]): RoleConfig => ({ keys, signers: keys.map((k) => names.label(k)), threshold, paths });
   const push = (c: Omit<PlanChange, 'gun'>) => changes.push({ gun, ...c });
 
-  // Root pin (the trust anchor): a different root key can only be fixed by a root rotation.
-  let rootPinned: boolean | null = null;
-  if (rule.rootKeys) {
-    const rootKeys = view.administrativeKeys().root;
-    const have = [...new Set(rootKeys.map((k) => k.canonicalId))].sort();
-    const want = [...rule.rootKeys].sort();
-    const matches = (id: string) => rootKeys.some((k) => k.canonicalId === id || k.id === id);
-    rootPinned = want.every(matches) && have.every((id) => want.includes(id) || rootKeys.some((k) => k.canonicalId === id && want.includes(k.id)));
-    if (!rootPinned) {
-      push({
-        op: 'change',
-        role: 'root',
-        path: 'root.keys',
-        from: have,
-        to: want,
-        details: [],
-        impact: { hiddenTags: [], unpullableTags: [], repair: 'manual', summary: 'manual: root key rotation by the root key holder' },
-        needs: null,
-        summary: `~ root keys ${have.map(shortKeyId).join(', ')} → ${want.map(shortKeyId).join(', ')} → manual: rotate the root key (trust-tui key rotate ${gun} root)`,
-      });
-    }
-  }
+  // Root pin (the trust anchor): the caller refuses a mismatch before planning (see service.ts).
+  const rootPinned = rootPinMatches(rule, view) ?? null;
 
   // Roles: simulate every role change together, then attribute the impact to each role.
   if (rule.roles) {

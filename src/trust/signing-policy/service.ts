@@ -8,12 +8,14 @@ import type { ServerOptions } from '../connect.js';
 import type { TrustContext } from '../context.js';
 import { openRepository } from '../repository.js';
 import { knownRepositories } from '../repositories.js';
-import { evaluateRule, tagNames, type DeployVerdict } from './deployable.js';
+import { evaluateRule, rootPinMatches, tagNames, type DeployVerdict } from './deployable.js';
 import { policyText } from './init.js';
 import { isPattern, matchesGun, ruleFor } from './match.js';
 import { KeyNames } from './names.js';
 import { planRepository, type RepositoryPlan } from './plan.js';
-import { parsePolicy, type SigningPolicy } from './schema.js';
+import { parsePolicy, type RepositoryRule, type SigningPolicy } from './schema.js';
+import type { RepositoryView } from '../../tuf/repository-view.js';
+import { shortKeyId } from '../../tuf/short-key-id.js';
 
 export class PolicyError extends HintedError {
   override name = 'PolicyError';
@@ -60,13 +62,24 @@ export async function planPolicy(ctx: TrustContext, policy: SigningPolicy, names
       const repo = await openRepository(ctx, gun, options);
       const { view, trusted, offline } = repo.state!;
       if (offline) ctx.warn(`${gun}: the server is unreachable; planning against the cached trust data`);
-      outcome.plans.push(planRepository(policy, ruleFor(policy, gun)!, { view, trusted }));
+      const rule = ruleFor(policy, gun)!;
+      refuseOtherRoot(rule, view);
+      outcome.plans.push(planRepository(policy, rule, { view, trusted }));
     } catch (e) {
       const hint = hintOf(e, 'cli');
       outcome.failures.push({ gun, error: (e as Error).message.split('\n')[0]!, ...(hint ? { hint } : {}) });
     }
   }
   return outcome;
+}
+
+/** The policy's root pin is the trust anchor: trust data under another root is refused, not planned. */
+function refuseOtherRoot(rule: RepositoryRule, view: RepositoryView): void {
+  if (rootPinMatches(rule, view) !== false) return;
+  const have = [...new Set(view.administrativeKeys().root.map((k) => shortKeyId(k.canonicalId)))].join(', ');
+  throw new PolicyError(`${view.gun}: root key ${have} is not the root the policy pins (${rule.rootKeys!.map(shortKeyId).join(', ')}); nothing from this trust data is used`, {
+    hint: 'if the root key was rotated on purpose, put its ID in root.keys; otherwise this server does not serve the repository the policy describes',
+  });
 }
 
 /** `policy check IMAGE[:TAG]`: the deployability rule per tag (every signed tag when none is given). */
@@ -77,6 +90,7 @@ export async function checkPolicy(ctx: TrustContext, policy: SigningPolicy, imag
   const { view } = repo.state!;
   const rule = ruleFor(policy, view.gun);
   if (!rule) throw new PolicyError(`no repository entry of the policy matches ${view.gun}`, { hint: 'add a repositories entry whose match covers it' });
+  refuseOtherRoot(rule, view);
   const tags = reference.tag !== undefined ? [reference.tag] : tagNames(view);
   const names = new KeyNames(policy, view);
   return tags.map((t) => evaluateRule(rule, view, t, names));

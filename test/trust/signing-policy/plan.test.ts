@@ -110,5 +110,8 @@ ${extra}`;
     const anyOf = parsePolicy(policyText('    deployable: { any_of: [releases, alice] }\n').replace(', threshold: 2', ''));
     expect(evaluateDeployable(anyOf, view, 'v3').deployable).toBe(true);
     expect(evaluateDeployable(anyOf, view, 'v9')).toMatchObject({ deployable: false, reason: 'no role of any_of[releases, alice] signs v9' });
+    // The root pin is the anchor: under another root nothing counts.
+    const pinned = parsePolicy(policyText(`    root: { keys: [${bob.publicKey.id}] }\n    deployable: { any_of: [releases, alice] }\n`).replace(', threshold: 2', ''));
+    expect(evaluateDeployable(pinned, view, 'v3')).toMatchObject({ deployable: false, reason: "the repository's root key is not the one the policy pins" });
   });
 });
