@@ -73,7 +73,11 @@ Exit codes of policy check:
       },
       () => render.renderPlan(outcome.plans, outcome.failures.map((f) => ({ gun: f.gun, error: f.hint ? `${f.error} — ${f.hint}` : f.error }))),
     );
-    if (outcome.failures.length > 0) throw new AlreadyReported(POLICY_EXIT.error);
+    if (outcome.failures.length > 0) {
+      const n = outcome.failures.length;
+      io.stderr(`trust-tui: ${n} ${n === 1 ? 'repository' : 'repositories'} could not be planned (${outcome.failures.map((f) => f.gun).join(', ')}); the others are shown\n`);
+      throw new AlreadyReported(POLICY_EXIT.error);
+    }
     if (changes.length > 0) throw new AlreadyReported(POLICY_EXIT.differences);
   });
 
