@@ -1,7 +1,7 @@
 // The deployability rule of a policy, evaluated per tag over a verified repository view (pure). This
 // is a verifier-enforced rule: Notary v1 has no AND over roles, so stock `docker pull` never checks
 // it; `policy check` and `verify --policy` do.
-import { RELEASE_ROLES, type RepositoryView } from '../../tuf/repository-view.js';
+import { naturalCompare, RELEASE_ROLES, type RepositoryView } from '../../tuf/repository-view.js';
 import { ruleFor } from './match.js';
 import { KeyNames } from './names.js';
 import type { DeployableRule, RepositoryRule, SigningPolicy } from './schema.js';
@@ -116,5 +116,5 @@ export function evaluateDeployable(policy: SigningPolicy, view: RepositoryView, 
 export function tagNames(view: RepositoryView): string[] {
   const names = new Set<string>();
   for (const entries of view.targetsByRole().values()) for (const e of entries) names.add(e.name);
-  return [...names].sort();
+  return [...names].sort(naturalCompare);
 }
