@@ -22,4 +22,9 @@ Exit codes:
   5  expiry: a role or root certificate has already expired
   6  export status: the migration is not complete (a signer has still to export a tag)
 Commands over many repositories (sweep, migrate) exit 1 when any repository failed or was blocked;
-the others are done, and running the same command again finishes the rest.`;
+the others are done, and running the same command again finishes the rest.
+policy plan and policy check give 2 a command-specific meaning, as terraform plan -detailed-exitcode:
+2 = differences from the policy (plan) or a tag that is not deployable (check); 0 = in sync; 1 = error.`;
+
+/** `policy plan` / `policy check`: Terraform's detailed exit codes (2 is command-specific here). */
+export const POLICY_EXIT = { inSync: 0, error: 1, differences: 2 } as const;

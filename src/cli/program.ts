@@ -13,6 +13,7 @@ import { registerInfoCommand } from './commands/info.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerKeyCommands } from './commands/key.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { registerRepoCommands } from './commands/repo.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSignerCommands } from './commands/signer.js';
@@ -45,6 +46,7 @@ export function buildProgram(io: Io): Command {
   registerInfoCommand(program, io);
   registerExportSignatureCommands(program, io);
   registerExportPolicyCommand(program, io);
+  registerPolicyCommands(program, io);
   registerDemoCommand(program, io);
   registerServerCommand(program, io);
   for (const cmd of program.commands) applyDefaults(cmd, io);

@@ -1,0 +1,110 @@
+// The signing policy operations over real repositories: read the policy file, open each repository
+// it covers through the verifying updater, and plan, check or describe it.
+import { readFile, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../../keys/atomic-write.js';
+import { parseReference } from '../../registry/reference.js';
+import { HintedError, hintOf } from '../../tuf/errors.js';
+import type { ServerOptions } from '../connect.js';
+import type { TrustContext } from '../context.js';
+import { openRepository } from '../repository.js';
+import { knownRepositories } from '../repositories.js';
+import { evaluateRule, rootPinMatches, tagNames, type DeployVerdict } from './deployable.js';
+import { policyText } from './init.js';
+import { isPattern, matchesGun, ruleFor } from './match.js';
+import { KeyNames } from './names.js';
+import { planRepository, type RepositoryPlan } from './plan.js';
+import { parsePolicy, type RepositoryRule, type SigningPolicy } from './schema.js';
+import type { RepositoryView } from '../../tuf/repository-view.js';
+import { shortKeyId } from '../../tuf/short-key-id.js';
+
+export class PolicyError extends HintedError {
+  override name = 'PolicyError';
+}
+
+export async function loadPolicy(file: string): Promise<SigningPolicy> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new PolicyError(`no policy file ${file}`, { hint: 'write one with: trust-tui policy init --from REPO (or pass -f FILE)' });
+    }
+    throw new PolicyError(`cannot read policy file ${file}: ${(e as Error).message}`);
+  }
+  return parsePolicy(text, file);
+}
+
+export interface PolicyPlanOutcome {
+  plans: RepositoryPlan[];
+  failures: { gun: string; error: string; hint?: string }[];
+}
+
+/** The repositories a plan covers: the ones named, else every exact `match` and every known repository a pattern matches. */
+export async function resolveRepositories(ctx: TrustContext, policy: SigningPolicy, names: readonly string[]): Promise<string[]> {
+  if (names.length > 0) {
+    for (const gun of names) {
+      if (!ruleFor(policy, gun)) throw new PolicyError(`no repository entry of the policy matches ${gun}`, { hint: 'add a repositories entry whose match covers it' });
+    }
+    return [...new Set(names)];
+  }
+  const exact = policy.repositories.filter((r) => !isPattern(r.match)).map((r) => r.match);
+  const patterns = policy.repositories.filter((r) => isPattern(r.match)).map((r) => r.match);
+  const known = patterns.length ? (await knownRepositories(ctx)).filter((g) => patterns.some((p) => matchesGun(p, g))) : [];
+  return [...new Set([...exact, ...known])].sort();
+}
+
+export async function planPolicy(ctx: TrustContext, policy: SigningPolicy, names: readonly string[], options: ServerOptions = {}): Promise<PolicyPlanOutcome> {
+  const guns = await resolveRepositories(ctx, policy, names);
+  if (guns.length === 0) throw new PolicyError('the policy covers no repository this host knows', { hint: 'name the repositories: trust-tui policy plan REPO…' });
+  const outcome: PolicyPlanOutcome = { plans: [], failures: [] };
+  for (const gun of guns) {
+    try {
+      const repo = await openRepository(ctx, gun, options);
+      const { view, trusted, offline } = repo.state!;
+      if (offline) ctx.warn(`${gun}: the server is unreachable; planning against the cached trust data`);
+      const rule = ruleFor(policy, gun)!;
+      refuseOtherRoot(rule, view);
+      outcome.plans.push(planRepository(policy, rule, { view, trusted }));
+    } catch (e) {
+      const hint = hintOf(e, 'cli');
+      outcome.failures.push({ gun, error: (e as Error).message.split('\n')[0]!, ...(hint ? { hint } : {}) });
+    }
+  }
+  return outcome;
+}
+
+/** The policy's root pin is the trust anchor: trust data under another root is refused, not planned. */
+function refuseOtherRoot(rule: RepositoryRule, view: RepositoryView): void {
+  if (rootPinMatches(rule, view) !== false) return;
+  const have = [...new Set(view.administrativeKeys().root.map((k) => shortKeyId(k.canonicalId)))].join(', ');
+  throw new PolicyError(`${view.gun}: root key ${have} is not the root the policy pins (${rule.rootKeys!.map(shortKeyId).join(', ')}); nothing from this trust data is used`, {
+    hint: 'if the root key was rotated on purpose, put its ID in root.keys; otherwise this server does not serve the repository the policy describes',
+  });
+}
+
+/** `policy check IMAGE[:TAG]`: the deployability rule per tag (every signed tag when none is given). */
+export async function checkPolicy(ctx: TrustContext, policy: SigningPolicy, image: string, options: ServerOptions = {}): Promise<DeployVerdict[]> {
+  const reference = parseReference(image);
+  if (reference.digest) throw new PolicyError(`cannot check a digest reference (${image}); name a tag`);
+  const repo = await openRepository(ctx, reference, options);
+  const { view } = repo.state!;
+  const rule = ruleFor(policy, view.gun);
+  if (!rule) throw new PolicyError(`no repository entry of the policy matches ${view.gun}`, { hint: 'add a repositories entry whose match covers it' });
+  refuseOtherRoot(rule, view);
+  const tags = reference.tag !== undefined ? [reference.tag] : tagNames(view);
+  const names = new KeyNames(policy, view);
+  return tags.map((t) => evaluateRule(rule, view, t, names));
+}
+
+/** `policy init --from REPO`: writes the policy describing the repository as it is (never over a file without `force`). */
+export async function initPolicy(ctx: TrustContext, from: string, file: string, options: ServerOptions & { force?: boolean } = {}): Promise<{ file: string; gun: string; text: string }> {
+  if (!options.force && (await stat(file).catch(() => undefined))) {
+    throw new PolicyError(`${file} exists; nothing was written`, { hint: 'pass --force to replace it, or -o FILE to write elsewhere' });
+  }
+  const repo = await openRepository(ctx, from, options);
+  const { view } = repo.state!;
+  const text = policyText(view, repo.state!.trusted.now());
+  parsePolicy(text, file); // what we write must read back
+  await writeFileAtomic(file, text, 0o644);
+  return { file, gun: view.gun, text };
+}
