@@ -34,7 +34,7 @@ import { connect, type Connection } from './connect.js';
 import type { TrustContext } from './context.js';
 import { InputError, isCancellation, TrustError } from './errors.js';
 import { MigrationJournal, type TagSigners } from './migrate-journal.js';
-import { caFor, difference, readDestination, readSource, tagsOf } from './migrate-read.js';
+import { caFor, changedAtDestinationSince, difference, readDestination, readSource, tagsOf } from './migrate-read.js';
 import { editableState, heldKeyIds, unlockFor } from './publish.js';
 
 export type { TagSigners } from './migrate-journal.js';
@@ -67,6 +67,8 @@ export interface ExpiredRole {
 export interface RepositoryMigration {
   gun: string;
   action: MigrationAction;
+  /** Already migrated, and changed at the destination since (what changed there). */
+  note?: string;
   /** Why it cannot be migrated (blocked), and the next step. */
   problem?: string;
   hint?: Hint;
@@ -227,6 +229,9 @@ async function planRepository(
   if (current) {
     item.destination = tagsOf(current);
     const diff = difference(source, current, renewed);
+    // Renewed (or given a signer) at the destination after an earlier migration: done, not stale.
+    const since = diff ? changedAtDestinationSince(source, current) : undefined;
+    if (since) return Object.assign(item, { action: 'already-migrated', note: `changed at the destination since: ${since}` });
     if (diff) {
       return {
         ...item,
@@ -426,7 +431,7 @@ export async function runMigration(
     }
     if (item.action === 'already-migrated') {
       progress('already migrated');
-      outcomes.push({ gun, status: 'already-migrated', source: item.source, ...(item.destination ? { destination: item.destination } : {}) });
+      outcomes.push({ gun, status: 'already-migrated', source: item.source, ...(item.note ? { message: item.note } : {}), ...(item.destination ? { destination: item.destination } : {}) });
       continue;
     }
     if (options.signal?.aborted) {

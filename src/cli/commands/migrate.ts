@@ -56,7 +56,7 @@ function actionText(item: RepositoryMigration): string {
     case 'resume':
       return `resume: publish ${roots} (the rest is there already)`;
     case 'already-migrated':
-      return 'already migrated: the destination holds the same verified trust data';
+      return item.note ? `already migrated, ${item.note}; nothing to do` : 'already migrated: the destination holds the same verified trust data';
     case 'blocked':
       return `blocked: ${item.problem ?? 'cannot be migrated'}${item.hint ? ` — ${item.hint.cli}` : ''}`;
   }
@@ -78,7 +78,7 @@ function outcomeText(outcome: MigrationOutcome): string {
     outcome.status === 'migrated'
       ? `migrated: the destination serves root v${outcome.rootVersion} and ${outcome.destination?.length ?? 0} signed tag(s), read back into a fresh trust directory`
       : outcome.status === 'already-migrated'
-        ? 'already migrated: nothing was changed'
+        ? `already migrated: nothing was changed${outcome.message ? ` (${outcome.message})` : ''}`
         : `${outcome.status}: ${outcome.message ?? ''}${outcome.hint ? ` — ${outcome.hint.cli}` : ''}`;
   return [`${outcome.gun}: ${head}`, tagTable(tagRows(outcome.source, outcome.destination))].join('\n');
 }
@@ -89,6 +89,7 @@ function jsonRepository(item: RepositoryMigration, outcome?: MigrationOutcome) {
     status: outcome?.status ?? item.action,
     ...((outcome?.message ?? item.problem) ? { message: outcome?.message ?? item.problem } : {}),
     ...((outcome?.hint ?? item.hint) ? { hint: (outcome?.hint ?? item.hint)!.cli } : {}),
+    ...(item.note ? { note: item.note } : {}),
     source: item.sourceUrl ?? null,
     sourceRootVersion: item.sourceRootVersion ?? null,
     plannedRootVersions: item.rootVersions,

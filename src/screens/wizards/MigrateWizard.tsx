@@ -129,7 +129,10 @@ function actionLine(item: RepositoryMigration): { text: string; color?: string |
     case 'resume':
       return { text: `${glyph.next} Partly there from an earlier run: will publish ${roots}` };
     case 'already-migrated':
-      return { text: `${glyph.ok} Already migrated: the destination holds the same verified trust data. Nothing to do.`, color: theme.success };
+      return {
+        text: item.note ? `${glyph.ok} Already migrated, ${item.note}. Nothing to do.` : `${glyph.ok} Already migrated: the destination holds the same verified trust data. Nothing to do.`,
+        color: theme.success,
+      };
     case 'blocked':
       return { text: `${glyph.error} Cannot migrate: ${item.problem ?? ''}${item.hint ? `; ${item.hint.ui}` : ''}`, color: theme.danger };
   }
@@ -171,7 +174,7 @@ function outcomeLine(o: MigrationOutcome): { text: string; color: string | undef
     case 'migrated':
       return { text: `${glyph.ok} Migrated: the destination serves root v${o.rootVersion} and ${o.destination?.length ?? 0} signed tag(s), read back from scratch`, color: theme.success };
     case 'already-migrated':
-      return { text: `${glyph.ok} Already migrated: nothing was changed`, color: theme.success };
+      return { text: `${glyph.ok} Already migrated: nothing was changed${o.message ? ` (${o.message})` : ''}`, color: theme.success };
     default:
       return { text: `${glyph.error} ${o.status}: ${o.message ?? ''}`, color: theme.danger };
   }
