@@ -48,7 +48,7 @@ export async function readSource(ctx: TrustContext, gun: string, options: Source
     const state = await refresh(gun, { client: noServer(dir), cache: new TrustCache(dir), trustPolicy: policy, cacheOnly: true, tolerateExpiry: true, onWarning: (m) => ctx.warn(m) });
     return { state, url: `cache:${dir}` };
   }
-  const conn = await connect(ctx, gun, { server: options.from, tlsCaCert: caFor(ctx, options.from, options.fromCa) });
+  const conn = await connect(ctx, gun, { server: options.from, tlsCaCert: caFor(ctx, options.from, options.fromCa), caFlag: '--from-tlscacert' });
   const state = await refresh(gun, { client: conn.client, cache: new TrustCache(ctx.trustDir), trustPolicy: policy, tolerateExpiry: true, toPublish: true, onWarning: (m) => ctx.warn(m) });
   return { state, url: conn.endpoint.url };
 }

@@ -18,6 +18,7 @@
 import path from 'node:path';
 import { TrustCache } from '../notary/cache.js';
 import { normaliseServerUrl } from '../notary/endpoint.js';
+import { ServerTimeoutError, ServerUnreachableError } from '../notary/http-errors.js';
 import type { MetadataFile } from '../notary/multipart.js';
 import type { RefreshResult } from '../notary/updater.js';
 import { parseReference } from '../registry/reference.js';
@@ -132,6 +133,23 @@ function problemOf(e: unknown): { problem: string; hint?: Hint } {
   return e instanceof HintedError && e.hint ? { problem, hint: e.hint } : { problem };
 }
 
+/** A server that does not answer, named with migrate's own options (it has no --server). */
+function sideProblemOf(e: unknown, side: 'source' | 'destination', options: MigrateOptions): { problem: string; hint?: Hint } {
+  const found = problemOf(e);
+  if (!(e instanceof ServerUnreachableError) || e instanceof ServerTimeoutError) return found;
+  if (side === 'destination') {
+    return { ...found, hint: { cli: 'check that it runs and that --to names it', ui: 'check that it runs and that the destination URL is right' } };
+  }
+  if (options.fromCache !== undefined) return found;
+  return {
+    ...found,
+    hint: {
+      cli: "check that it runs; if it is gone for good, add --from-cache to move this host's verified copy",
+      ui: "check that it runs; if it is gone for good, switch the source to this host's cache (Tab)",
+    },
+  };
+}
+
 // ------------------------------------------------------------------ planning
 
 /** Expired roles of the verified source, and what migration does about each. */
@@ -169,7 +187,7 @@ async function planRepository(
   journaled: { rootVersion: number; tags: TagSigners[] } | undefined,
 ): Promise<RepositoryMigration> {
   const item: RepositoryMigration = { gun, action: 'blocked', rootVersions: [], unchangedRoles: [], renewedRoles: [], expired: [], skipped: [], source: [] };
-  const dest = await connect(ctx, gun, { server: options.to, tlsCaCert: caFor(ctx, options.to, options.toCa) });
+  const dest = await connect(ctx, gun, { server: options.to, tlsCaCert: caFor(ctx, options.to, options.toCa), caFlag: '--to-tlscacert' });
   let source: RefreshResult;
   try {
     const read = await readSource(ctx, gun, options);
@@ -184,7 +202,7 @@ async function planRepository(
         return Object.assign(item, { action: 'already-migrated', source: journaled.tags, destination: tags });
       }
     }
-    return Object.assign(item, { ...problemOf(e) });
+    return Object.assign(item, { ...sideProblemOf(e, 'source', options) });
   }
   const rootVersion = source.trusted.root.signed.version;
   item.sourceRootVersion = rootVersion;
@@ -224,7 +242,7 @@ async function planRepository(
   try {
     current = await readDestination(ctx, dest);
   } catch (e) {
-    return Object.assign(item, problemOf(e));
+    return Object.assign(item, sideProblemOf(e, 'destination', options));
   }
   if (current) {
     item.destination = tagsOf(current);
@@ -447,7 +465,7 @@ export async function runMigration(
     } catch (e) {
       // A refused passphrase prompt stops the run (the repositories before it stay migrated).
       if (isCancellation(e)) throw e;
-      const { problem, hint } = problemOf(e);
+      const { problem, hint } = sideProblemOf(e, 'destination', { to: plan.to });
       outcomes.push({ gun, status: 'failed', message: problem, source: item.source, ...(hint ? { hint } : {}) });
     }
   }

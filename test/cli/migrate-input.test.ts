@@ -1,7 +1,9 @@
 // `migrate` refuses bad input before reading anything: one line naming the cause, usage errors exit 2.
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotDir } from '../helpers/expect.js';
+import { freePort } from '../helpers/ports.js';
 import { trustTui } from '../helpers/trust-tui.js';
+import { startTestServer, type TestServer } from '../server/server-harness.js';
 
 const REPO = 'registry.example.com/team/app';
 
@@ -22,5 +24,33 @@ describe('migrate input', () => {
       expect(r.stdout + r.stderr).toMatch(message);
       expect(snapshotDir(tt.workDir), args.join(' ')).toEqual(before);
     }
+  });
+
+  describe('a server that cannot be used: the hint names migrate\'s own flags', () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startTestServer();
+    });
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    it('an untrusted source certificate points at --from-tlscacert', async () => {
+      const tt = trustTui();
+      // The source is read first (the destination's TLS is reached only for a source that exists).
+      const from = await tt(['migrate', REPO, '--from', server.url, '--to', 'https://127.0.0.1:1', '--dry-run']);
+      expect(from.code).toBe(1);
+      expect(from.stdout).toMatch(/TLS certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted.* — pass --from-tlscacert or put the CA in /);
+      expect(from.stdout).not.toMatch(/pass --tlscacert/);
+    });
+
+    it('an unreachable source suggests --from-cache, not --server (migrate has none)', async () => {
+      const tt = trustTui();
+      const closed = `https://127.0.0.1:${await freePort()}`;
+      const source = await tt(['migrate', REPO, '--from', closed, '--to', server.url, '--to-tlscacert', server.caFile!, '--dry-run']);
+      expect(source.code).toBe(1);
+      expect(source.stdout).toMatch(/cannot reach the trust server at .*: ECONNREFUSED — .*add --from-cache/);
+      expect(source.stdout).not.toMatch(/--server/);
+    });
   });
 });
