@@ -375,19 +375,9 @@ async function migrateOne(
     throw new TrustError(`the destination's trust data for ${gun} changed since the plan, so nothing was changed`, { hint: 'run the migration again to see its new plan' });
   }
 
-  const root = source.trusted.root.signed.clone();
-  let destKeys: { timestamp: PublicKey[]; snapshot: PublicKey[] };
-  if (p.destRoot) {
-    destKeys = { timestamp: p.destRoot.roleKeys('timestamp'), snapshot: p.destRoot.roleKeys('snapshot') };
-  } else {
-    // notary-server makes a new key on every GET before the repository has a root: ask once each.
-    onStep('fetching the destination timestamp and snapshot keys');
-    destKeys = { timestamp: [await dest.client.getServerKey(gun, 'timestamp')], snapshot: [await dest.client.getServerKey(gun, 'snapshot')] };
-  }
-  root.replaceRoleKeys('timestamp', destKeys.timestamp, 1);
-  root.replaceRoleKeys('snapshot', destKeys.snapshot, 1);
+  // Every key is unlocked before the destination is asked for anything: a wrong passphrase leaves
+  // no key made for nothing there (notary-server makes one per GET before a repository has a root).
   const signers = await rootSigners(ctx, source.trusted.root.signed, unlocked);
-
   // Targets roles: byte-identical, except those renewed (re-signed, version + 1, fresh expiry).
   const roleFiles: MetadataFile[] = [];
   if (item.action === 'migrate') {
@@ -402,6 +392,18 @@ async function migrateOne(
       roleFiles.push({ role, bytes: renewed.get(role) ?? source.trusted.targetsOf(role)!.raw });
     }
   }
+  const root = source.trusted.root.signed.clone();
+  let destKeys: { timestamp: PublicKey[]; snapshot: PublicKey[] };
+  if (p.destRoot) {
+    destKeys = { timestamp: p.destRoot.roleKeys('timestamp'), snapshot: p.destRoot.roleKeys('snapshot') };
+  } else {
+    // notary-server makes a new key on every GET before the repository has a root: ask once each.
+    onStep('fetching the destination timestamp and snapshot keys');
+    destKeys = { timestamp: [await dest.client.getServerKey(gun, 'timestamp')], snapshot: [await dest.client.getServerKey(gun, 'snapshot')] };
+  }
+  root.replaceRoleKeys('timestamp', destKeys.timestamp, 1);
+  root.replaceRoleKeys('snapshot', destKeys.snapshot, 1);
+
   for (const [i, version] of item.rootVersions.entries()) {
     const files = [{ role: 'root', bytes: signRoot(root, version, signers) }, ...(i === 0 ? roleFiles : [])];
     onStep(`publishing root version ${version}${files.length > 1 ? ` with ${files.length - 1} targets role(s)` : ''}`);
@@ -424,6 +426,17 @@ async function migrateOne(
     throw new TrustError(`the tags of ${gun} at ${plan.to} differ from the source's after the migration`, { hint: 'compare them with `trust-tui inspect`' });
   }
   return { gun, status: 'migrated', rootVersion: after.trusted.root.signed.version, source: item.source, destination };
+}
+
+/**
+ * The client advice worth printing: only when the destination holds (or, in a dry run, can hold) a
+ * repository of the plan; pointing clients at a server that holds none of them would break them.
+ */
+export function clientAdviceFor(plan: MigrationPlan, outcomes?: readonly MigrationOutcome[]): string[] {
+  const usable = outcomes
+    ? outcomes.some((o) => o.status === 'migrated' || o.status === 'already-migrated')
+    : plan.repositories.some((r) => r.action !== 'blocked');
+  return usable ? plan.clientAdvice : [];
 }
 
 /**

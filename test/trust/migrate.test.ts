@@ -11,7 +11,7 @@ import { KeyStore } from '../../src/keys/index.js';
 import { ScriptedPassphraseSource } from '../../src/keys/passphrase.js';
 import { TrustCache } from '../../src/notary/cache.js';
 import type { TrustContext } from '../../src/trust/context.js';
-import { planMigration, runMigration } from '../../src/trust/migrate.js';
+import { clientAdviceFor, planMigration, runMigration } from '../../src/trust/migrate.js';
 import { planRenewal, runRenewal } from '../../src/trust/renew.js';
 import { parseMetadata } from '../../src/tuf/metadata/index.js';
 import { startTestServer, type TestServer } from '../server/server-harness.js';
@@ -137,6 +137,18 @@ describe('migrate from the cache, with expired and unverifiable roles', () => {
     expect(item).toMatchObject({ action: 'already-migrated', note: expect.stringMatching(/^changed at the destination since: targets v\d+ → v\d+/) });
     expect(await runMigration(ctx, again)).toMatchObject([{ status: 'already-migrated' }]);
     expect(server.dump()).toHaveLength(rows);
+  });
+
+  it('a wrong root passphrase stops before the destination is asked for keys; the result gives no advice to use it', async () => {
+    const plan = await planMigration(ctx, [GUN], options({ renewExpired: true }));
+    const wrong = { ...ctx, keys: new KeyStore(ctx.trustDir), passphrases: new ScriptedPassphraseSource(() => 'wrong-horse') };
+    server.logs.length = 0;
+    const [outcome] = await runMigration(wrong, plan);
+    expect(outcome).toMatchObject({ status: 'failed', message: expect.stringMatching(/wrong passphrase/) });
+    expect(server.logs.filter((l) => l.includes('.key'))).toEqual([]);
+    expect(server.dump()).toEqual([]);
+    expect(clientAdviceFor(plan)).not.toEqual([]);
+    expect(clientAdviceFor(plan, [outcome!])).toEqual([]);
   });
 
   it('a root certificate that has expired blocks the repository, naming the date and the renewal, and nothing is published', async () => {

@@ -122,6 +122,7 @@ async function runMigrateCommand(repositories: string[], opts: MigrateFlags, cmd
   const blocked = plan.repositories.filter((r) => r.action === 'blocked');
   const pending = plan.repositories.filter((r) => r.action === 'migrate' || r.action === 'resume');
   const finish = (outcomes?: MigrationOutcome[]) => {
+    const advice = migrate.clientAdviceFor(plan, outcomes);
     emit(
       io,
       g,
@@ -130,9 +131,9 @@ async function runMigrateCommand(repositories: string[], opts: MigrateFlags, cmd
         to: plan.to,
         dryRun: outcomes === undefined,
         repositories: plan.repositories.map((item) => jsonRepository(item, outcomes?.find((o) => o.gun === item.gun))),
-        clientAdvice: plan.clientAdvice,
+        clientAdvice: advice,
       },
-      () => (outcomes ? outcomes.map(outcomeText).join('\n\n') + `\n\nPoint clients at ${plan.to}:\n${plan.clientAdvice.map((a) => `  ${a}`).join('\n')}` : planText(plan)),
+      () => (outcomes ? outcomes.map(outcomeText).join('\n\n') + (advice.length ? `\n\nPoint clients at ${plan.to}:\n${advice.map((a) => `  ${a}`).join('\n')}` : '') : planText(plan)),
     );
     const failed = (outcomes ?? plan.repositories.map((r) => ({ gun: r.gun, status: r.action }))).filter((o) => o.status === 'failed' || o.status === 'blocked');
     if (failed.length) {
