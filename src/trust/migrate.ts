@@ -312,7 +312,7 @@ export async function planMigration(ctx: TrustContext, repositories: readonly st
     if (!guns.includes(reference.gun)) guns.push(reference.gun);
   }
   const from = sourceName(ctx, options);
-  const journal = await new MigrationJournal(ctx.settings.dir).entries(MigrationJournal.runKey(from, options.to));
+  const journal = await new MigrationJournal(ctx.settings.dir).entriesTo(MigrationJournal.runKey(from, options.to), options.to);
   const items: RepositoryMigration[] = [];
   for (const gun of guns) {
     try {

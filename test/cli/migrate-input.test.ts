@@ -15,6 +15,8 @@ describe('migrate input', () => {
       [['migrate', `${REPO}:v1`, '--to', 'https://notary.example.com'], 1, /registry\.example\.com\/team\/app:v1 names an image, not a repository — give the repository alone/],
       [['migrate', REPO, '--to', 'https://a.example.com', '--from', 'https://b.example.com', '--from-cache'], 2, /--from and --from-cache exclude each other/],
       [['migrate', REPO], 2, /required option '--to <url>'/],
+      [['migrate', '--to', 'https://notary.example.com', '--from-cache', REPO], 2, /--from-cache took registry\.example\.com\/team\/app as its trust directory: name the repositories before --from-cache, or write --from-cache=DIR/],
+      [['migrate', '--to', 'https://notary.example.com'], 2, /missing required argument 'repositories'/],
       [['migrate', REPO, '--to', 'https://notary.example.com', '--from-cache', '--dry-run'], 1, /no trust data for registry\.example\.com\/team\/app is cached in .* — name the trust directory that holds it/],
     ];
     for (const [args, code, message] of cases) {

@@ -118,6 +118,9 @@ describe('migrate from the cache, with expired and unverifiable roles', () => {
     await rm(path.join(ctx.trustDir, 'tuf'), { recursive: true, force: true });
     const later = await planMigration(ctx, [GUN], options());
     expect(later.repositories[0]).toMatchObject({ action: 'already-migrated', destination: [{ tag: 'v1', signers: ['alice'] }] });
+    // The same when the rerun names another source (a live server that is gone by now).
+    const otherSource = await planMigration(ctx, [GUN], { to: server.url, toCa: server.caFile!, from: 'https://127.0.0.1:1' });
+    expect(otherSource.repositories[0]).toMatchObject({ action: 'already-migrated' });
   });
 
   it('a destination renewed after the migration is already migrated, not "other trust data" to delete', async () => {

@@ -104,6 +104,14 @@ function jsonRepository(item: RepositoryMigration, outcome?: MigrationOutcome) {
 
 async function runMigrateCommand(repositories: string[], opts: MigrateFlags, cmd: Command, io: Io): Promise<void> {
   const g = globalOptions(cmd);
+  if (repositories.length === 0) {
+    // `--from-cache [DIR]` takes the next word as its directory: `--from-cache REPO` leaves no repository.
+    const why =
+      typeof opts.fromCache === 'string'
+        ? `error: --from-cache took ${opts.fromCache} as its trust directory: name the repositories before --from-cache, or write --from-cache=DIR`
+        : "error: missing required argument 'repositories'";
+    cmd.error(why, { exitCode: 2, code: 'trust-tui.usage' });
+  }
   if (opts.from !== undefined && opts.fromCache !== undefined) {
     cmd.error('error: --from and --from-cache exclude each other: name one source', { exitCode: 2, code: 'trust-tui.usage' });
   }
@@ -158,7 +166,7 @@ async function runMigrateCommand(repositories: string[], opts: MigrateFlags, cmd
 export function registerMigrateCommand(program: Command, io: Io): void {
   program
     .command('migrate')
-    .argument('<repositories...>', 'repositories (GUNs) to move')
+    .argument('[repositories...]', 'repositories (GUNs) to move (at least one)')
     .requiredOption('--to <url>', 'the destination trust server')
     .option('--to-tlscacert <file>', 'CA certificate of the destination server')
     .option('--from <url>', "the source trust server (default: the repository's usual server)")
