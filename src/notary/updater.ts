@@ -11,6 +11,7 @@ import { parseMetadata } from '../tuf/metadata/index.js';
 import { RepositoryView } from '../tuf/repository-view.js';
 import { GoTime } from '../tuf/time.js';
 import { tufLimits, type TufLimits } from '../tuf/limits.js';
+import { countValidSignatures } from '../tuf/threshold.js';
 import { TrustedSet, trustedVersionOf, type TrustedSetOptions } from '../tuf/trusted-set.js';
 import {
   DelegationRefusedError,
@@ -374,11 +375,11 @@ class Update {
 
   async #loadAfterRoot(set: TrustedSet): Promise<void> {
     // 5.4 timestamp: always the current one from the server (plain name, at most 1 MiB).
-    const timestamp = await this.#fetchTimestamp();
+    const timestamp = await this.#fetchTimestamp(set.root.signed);
     set.updateTimestamp(timestamp.bytes, { cached: timestamp.cached });
 
     // 5.5 snapshot: from the cache when it is the file the timestamp names, else by checksum.
-    const snapshot = await this.#fetchVouched('snapshot', set.timestamp!.signed.snapshotMeta);
+    const snapshot = await this.#fetchVouched('snapshot', set.timestamp!.signed.snapshotMeta, set.root.signed);
     set.updateSnapshot(snapshot.bytes, { cached: snapshot.cached });
     // notary's checkRoot: a snapshot naming another root means root rotated; refresh and retry.
     if (!set.snapshotMatchesRoot()) throw new RootChangedError();
@@ -448,14 +449,22 @@ class Update {
     }
   }
 
-  /** The cached file of `role`, except a timestamp or snapshot whose keys were rotated (5.3.11). */
-  async #cached(role: string): Promise<Buffer | undefined> {
-    if (this.#timestampSnapshotKeysRotated && (role === 'timestamp' || role === 'snapshot')) return undefined;
-    return this.#cache.read(this.gun, role);
+  /**
+   * The cached file of `role`, except a timestamp or snapshot whose keys were rotated (5.3.11), or
+   * that the trusted root does not vouch for: notary 0.7 and docker store a new root that rotated
+   * those keys, then refuse the new server's timestamp and keep the old files. Signed by keys the
+   * root no longer lists, those files are not trusted metadata, so their versions are no floor.
+   */
+  async #cached(role: string, root?: Root): Promise<Buffer | undefined> {
+    if (role !== 'timestamp' && role !== 'snapshot') return this.#cache.read(this.gun, role);
+    if (this.#timestampSnapshotKeysRotated) return undefined;
+    const bytes = await this.#cache.read(this.gun, role);
+    if (!bytes || !root || signedByRootKeysOf(root, role, bytes)) return bytes;
+    return undefined;
   }
 
-  async #fetchTimestamp(): Promise<Fetched> {
-    const cached = await this.#cached('timestamp');
+  async #fetchTimestamp(root?: Root): Promise<Fetched> {
+    const cached = await this.#cached('timestamp', root);
     if (this.#offline) {
       if (!cached) throw new NotCachedError('timestamp');
       return { bytes: cached };
@@ -466,8 +475,8 @@ class Update {
   }
 
   /** A file whose length and hashes trusted metadata states: cache when identical, else by checksum. */
-  async #fetchVouched(role: string, meta: FileMeta): Promise<Fetched> {
-    const cached = await this.#cached(role);
+  async #fetchVouched(role: string, meta: FileMeta, root?: Root): Promise<Fetched> {
+    const cached = await this.#cached(role, root);
     if (cached && meta.mismatch(cached) === undefined) return { bytes: cached };
     if (this.#offline) throw new NotCachedError(role);
     const sha256 = meta.hex('sha256');
@@ -536,6 +545,18 @@ export class NothingCachedError extends HintedError {
     super(`no trust data for ${gun} is cached in ${dir}`, {
       hint: 'name the trust directory that holds it (docker: ~/.docker/trust, notary: ~/.notary)',
     });
+  }
+}
+
+/** Whether a cached timestamp or snapshot carries the threshold of signatures `root` asks for that role. */
+function signedByRootKeysOf(root: Root, role: 'timestamp' | 'snapshot', bytes: Buffer): boolean {
+  try {
+    const envelope = parseMetadata(bytes, role);
+    const keys = root.role(role);
+    return countValidSignatures(envelope.signedCanonicalBytes(), envelope.signatures, { keyids: keys.distinctKeyIds, threshold: keys.threshold }, root.keys).met;
+  } catch {
+    // Unparseable: the trusted set refuses it with its own message.
+    return true;
   }
 }
 

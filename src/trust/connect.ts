@@ -20,6 +20,8 @@ export interface ServerOptions {
   server?: string;
   /** `--tlscacert FILE` */
   tlsCaCert?: string;
+  /** The option that names this server's CA, for hints (`--tlscacert`; migrate: `--to-tlscacert`…). */
+  caFlag?: string;
   /** Accept http:// for loopback servers (demo, tests). */
   allowInsecureLoopback?: boolean;
 }
@@ -53,7 +55,12 @@ export async function connect(ctx: TrustContext, input: string | ImageReference,
   });
   for (const warning of endpoint.warnings) ctx.warn(warning);
   ctx.debug(`trust server for ${reference.gun}: ${endpoint.url} (${endpoint.source}, CA: ${endpoint.anchor.source})`);
-  return { reference, gun: reference.gun, endpoint, client: notaryClientFor(ctx, endpoint, { registryHost: reference.registryHost }) };
+  return {
+    reference,
+    gun: reference.gun,
+    endpoint,
+    client: notaryClientFor(ctx, endpoint, { registryHost: reference.registryHost, ...(options.caFlag ? { caFlag: options.caFlag } : {}) }),
+  };
 }
 
 /**
@@ -77,12 +84,12 @@ export async function connectToServer(
 }
 
 /** What a TLS failure message says: which CA was trusted, and where the right one goes. */
-function caAdvice(endpoint: TrustEndpoint): Hint {
+function caAdvice(endpoint: TrustEndpoint, flag = '--tlscacert'): Hint {
   const { source, files, tlsDir } = endpoint.anchor;
   switch (source) {
     case 'flag':
       return {
-        cli: `it does not chain to --tlscacert ${files[0]}; pass the CA that issued the server's certificate`,
+        cli: `it does not chain to ${flag} ${files[0]}; pass the CA that issued the server's certificate`,
         ui: `it does not chain to the CA ${files[0]} given on the command line; start trust-tui with the CA that issued the server's certificate`,
       };
     case 'config':
@@ -92,12 +99,12 @@ function caAdvice(endpoint: TrustEndpoint): Hint {
       };
     case 'docker-tls-dir':
       return {
-        cli: `it does not chain to the CAs in ${tlsDir} (${files.join(', ')}); put the CA that issued it there, or pass --tlscacert`,
+        cli: `it does not chain to the CAs in ${tlsDir} (${files.join(', ')}); put the CA that issued it there, or pass ${flag}`,
         ui: `it does not chain to the CAs in ${tlsDir} (${files.join(', ')}); put the CA that issued it there, or set it for this server on the Config screen (5)`,
       };
     case 'system':
       return {
-        cli: `pass --tlscacert or put the CA in ${tlsDir}/ca.crt`,
+        cli: `pass ${flag} or put the CA in ${tlsDir}/ca.crt`,
         ui: `put the server's CA in ${tlsDir}/ca.crt, or set it for this server on the Config screen (5)`,
       };
   }
@@ -106,7 +113,7 @@ function caAdvice(endpoint: TrustEndpoint): Hint {
 export function notaryClientFor(
   ctx: TrustContext,
   endpoint: TrustEndpoint,
-  options: { registryHost?: string; deadline?: Deadline } = {},
+  options: { registryHost?: string; deadline?: Deadline; caFlag?: string } = {},
 ): NotaryClient {
   const env = ctx.env as NodeJS.ProcessEnv;
   const deadline = options.deadline ?? deadlineOf(ctx);
@@ -134,6 +141,6 @@ export function notaryClientFor(
     deadline,
     ...(authorize ? { authorize: (challenge, scope) => authorize(challenge, scope) } : {}),
     ...(registryHost ? { loginHint: `docker login ${registryHost}` } : {}),
-    caHint: caAdvice(endpoint),
+    caHint: caAdvice(endpoint, options.caFlag),
   });
 }

@@ -47,6 +47,17 @@ export class MigrationJournal {
     return (await this.#read())[runKey] ?? {};
   }
 
+  /**
+   * The repositories finished at destination `to`, whatever the source was (a run from the live
+   * server, then one from the cache after it went away); `runKey`'s own entries first.
+   */
+  async entriesTo(runKey: string, to: string): Promise<Record<string, JournalEntry>> {
+    const data = await this.#read();
+    const merged: Record<string, JournalEntry> = {};
+    for (const [key, entries] of Object.entries(data)) if (key.endsWith(` -> ${to}`) && key !== runKey) Object.assign(merged, entries);
+    return Object.assign(merged, data[runKey] ?? {});
+  }
+
   async markDone(runKey: string, gun: string, entry: JournalEntry): Promise<void> {
     const data = await this.#read();
     data[runKey] = { ...(data[runKey] ?? {}), [gun]: entry };

@@ -48,7 +48,7 @@ export async function readSource(ctx: TrustContext, gun: string, options: Source
     const state = await refresh(gun, { client: noServer(dir), cache: new TrustCache(dir), trustPolicy: policy, cacheOnly: true, tolerateExpiry: true, onWarning: (m) => ctx.warn(m) });
     return { state, url: `cache:${dir}` };
   }
-  const conn = await connect(ctx, gun, { server: options.from, tlsCaCert: caFor(ctx, options.from, options.fromCa) });
+  const conn = await connect(ctx, gun, { server: options.from, tlsCaCert: caFor(ctx, options.from, options.fromCa), caFlag: '--from-tlscacert' });
   const state = await refresh(gun, { client: conn.client, cache: new TrustCache(ctx.trustDir), trustPolicy: policy, tolerateExpiry: true, toPublish: true, onWarning: (m) => ctx.warn(m) });
   return { state, url: conn.endpoint.url };
 }
@@ -102,3 +102,29 @@ export function difference(source: RefreshResult, dest: RefreshResult, renewed: 
   return undefined;
 }
 
+/**
+ * Whether the destination continues what migrating the source produced: the same root and targets
+ * keys, every role of the source there in the same or a later version (re-signed there since, e.g.
+ * renewed), at least one of them later. Names what changed there; undefined when it is not so.
+ */
+export function changedAtDestinationSince(source: RefreshResult, dest: RefreshResult): string | undefined {
+  const s = source.trusted;
+  const d = dest.trusted;
+  if (keySet(s.root.signed.roleKeys('root')) !== keySet(d.root.signed.roleKeys('root'))) return undefined;
+  if (keySet(s.root.signed.roleKeys('targets')) !== keySet(d.root.signed.roleKeys('targets'))) return undefined;
+  if (d.root.signed.version <= s.root.signed.version) return undefined;
+  const later: string[] = [];
+  for (const role of ['targets', ...s.delegations.keys()]) {
+    const mine = s.targetsOf(role)!;
+    const theirs = d.targetsOf(role);
+    if (!theirs || theirs.signed.version < mine.signed.version) return undefined;
+    if (theirs.signed.version === mine.signed.version) {
+      if (Buffer.compare(mine.raw, theirs.raw) !== 0) return undefined;
+    } else {
+      later.push(`${role} v${mine.signed.version} → v${theirs.signed.version}`);
+    }
+  }
+  const added = [...d.delegations.keys()].filter((r) => !s.delegations.has(r));
+  if (later.length === 0 && added.length === 0) return undefined;
+  return [...later, ...added.map((r) => `${r} added`)].join(', ');
+}

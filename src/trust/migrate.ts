@@ -18,6 +18,7 @@
 import path from 'node:path';
 import { TrustCache } from '../notary/cache.js';
 import { normaliseServerUrl } from '../notary/endpoint.js';
+import { ServerTimeoutError, ServerUnreachableError } from '../notary/http-errors.js';
 import type { MetadataFile } from '../notary/multipart.js';
 import type { RefreshResult } from '../notary/updater.js';
 import { parseReference } from '../registry/reference.js';
@@ -34,7 +35,7 @@ import { connect, type Connection } from './connect.js';
 import type { TrustContext } from './context.js';
 import { InputError, isCancellation, TrustError } from './errors.js';
 import { MigrationJournal, type TagSigners } from './migrate-journal.js';
-import { caFor, difference, readDestination, readSource, tagsOf } from './migrate-read.js';
+import { caFor, changedAtDestinationSince, difference, readDestination, readSource, tagsOf } from './migrate-read.js';
 import { editableState, heldKeyIds, unlockFor } from './publish.js';
 
 export type { TagSigners } from './migrate-journal.js';
@@ -67,6 +68,8 @@ export interface ExpiredRole {
 export interface RepositoryMigration {
   gun: string;
   action: MigrationAction;
+  /** Already migrated, and changed at the destination since (what changed there). */
+  note?: string;
   /** Why it cannot be migrated (blocked), and the next step. */
   problem?: string;
   hint?: Hint;
@@ -130,6 +133,23 @@ function problemOf(e: unknown): { problem: string; hint?: Hint } {
   return e instanceof HintedError && e.hint ? { problem, hint: e.hint } : { problem };
 }
 
+/** A server that does not answer, named with migrate's own options (it has no --server). */
+function sideProblemOf(e: unknown, side: 'source' | 'destination', options: MigrateOptions): { problem: string; hint?: Hint } {
+  const found = problemOf(e);
+  if (!(e instanceof ServerUnreachableError) || e instanceof ServerTimeoutError) return found;
+  if (side === 'destination') {
+    return { ...found, hint: { cli: 'check that it runs and that --to names it', ui: 'check that it runs and that the destination URL is right' } };
+  }
+  if (options.fromCache !== undefined) return found;
+  return {
+    ...found,
+    hint: {
+      cli: "check that it runs; if it is gone for good, add --from-cache to move this host's verified copy",
+      ui: "check that it runs; if it is gone for good, switch the source to this host's cache (Tab)",
+    },
+  };
+}
+
 // ------------------------------------------------------------------ planning
 
 /** Expired roles of the verified source, and what migration does about each. */
@@ -167,7 +187,7 @@ async function planRepository(
   journaled: { rootVersion: number; tags: TagSigners[] } | undefined,
 ): Promise<RepositoryMigration> {
   const item: RepositoryMigration = { gun, action: 'blocked', rootVersions: [], unchangedRoles: [], renewedRoles: [], expired: [], skipped: [], source: [] };
-  const dest = await connect(ctx, gun, { server: options.to, tlsCaCert: caFor(ctx, options.to, options.toCa) });
+  const dest = await connect(ctx, gun, { server: options.to, tlsCaCert: caFor(ctx, options.to, options.toCa), caFlag: '--to-tlscacert' });
   let source: RefreshResult;
   try {
     const read = await readSource(ctx, gun, options);
@@ -182,7 +202,7 @@ async function planRepository(
         return Object.assign(item, { action: 'already-migrated', source: journaled.tags, destination: tags });
       }
     }
-    return Object.assign(item, { ...problemOf(e) });
+    return Object.assign(item, { ...sideProblemOf(e, 'source', options) });
   }
   const rootVersion = source.trusted.root.signed.version;
   item.sourceRootVersion = rootVersion;
@@ -222,11 +242,14 @@ async function planRepository(
   try {
     current = await readDestination(ctx, dest);
   } catch (e) {
-    return Object.assign(item, problemOf(e));
+    return Object.assign(item, sideProblemOf(e, 'destination', options));
   }
   if (current) {
     item.destination = tagsOf(current);
     const diff = difference(source, current, renewed);
+    // Renewed (or given a signer) at the destination after an earlier migration: done, not stale.
+    const since = diff ? changedAtDestinationSince(source, current) : undefined;
+    if (since) return Object.assign(item, { action: 'already-migrated', note: `changed at the destination since: ${since}` });
     if (diff) {
       return {
         ...item,
@@ -289,7 +312,7 @@ export async function planMigration(ctx: TrustContext, repositories: readonly st
     if (!guns.includes(reference.gun)) guns.push(reference.gun);
   }
   const from = sourceName(ctx, options);
-  const journal = await new MigrationJournal(ctx.settings.dir).entries(MigrationJournal.runKey(from, options.to));
+  const journal = await new MigrationJournal(ctx.settings.dir).entriesTo(MigrationJournal.runKey(from, options.to), options.to);
   const items: RepositoryMigration[] = [];
   for (const gun of guns) {
     try {
@@ -352,19 +375,9 @@ async function migrateOne(
     throw new TrustError(`the destination's trust data for ${gun} changed since the plan, so nothing was changed`, { hint: 'run the migration again to see its new plan' });
   }
 
-  const root = source.trusted.root.signed.clone();
-  let destKeys: { timestamp: PublicKey[]; snapshot: PublicKey[] };
-  if (p.destRoot) {
-    destKeys = { timestamp: p.destRoot.roleKeys('timestamp'), snapshot: p.destRoot.roleKeys('snapshot') };
-  } else {
-    // notary-server makes a new key on every GET before the repository has a root: ask once each.
-    onStep('fetching the destination timestamp and snapshot keys');
-    destKeys = { timestamp: [await dest.client.getServerKey(gun, 'timestamp')], snapshot: [await dest.client.getServerKey(gun, 'snapshot')] };
-  }
-  root.replaceRoleKeys('timestamp', destKeys.timestamp, 1);
-  root.replaceRoleKeys('snapshot', destKeys.snapshot, 1);
+  // Every key is unlocked before the destination is asked for anything: a wrong passphrase leaves
+  // no key made for nothing there (notary-server makes one per GET before a repository has a root).
   const signers = await rootSigners(ctx, source.trusted.root.signed, unlocked);
-
   // Targets roles: byte-identical, except those renewed (re-signed, version + 1, fresh expiry).
   const roleFiles: MetadataFile[] = [];
   if (item.action === 'migrate') {
@@ -379,6 +392,18 @@ async function migrateOne(
       roleFiles.push({ role, bytes: renewed.get(role) ?? source.trusted.targetsOf(role)!.raw });
     }
   }
+  const root = source.trusted.root.signed.clone();
+  let destKeys: { timestamp: PublicKey[]; snapshot: PublicKey[] };
+  if (p.destRoot) {
+    destKeys = { timestamp: p.destRoot.roleKeys('timestamp'), snapshot: p.destRoot.roleKeys('snapshot') };
+  } else {
+    // notary-server makes a new key on every GET before the repository has a root: ask once each.
+    onStep('fetching the destination timestamp and snapshot keys');
+    destKeys = { timestamp: [await dest.client.getServerKey(gun, 'timestamp')], snapshot: [await dest.client.getServerKey(gun, 'snapshot')] };
+  }
+  root.replaceRoleKeys('timestamp', destKeys.timestamp, 1);
+  root.replaceRoleKeys('snapshot', destKeys.snapshot, 1);
+
   for (const [i, version] of item.rootVersions.entries()) {
     const files = [{ role: 'root', bytes: signRoot(root, version, signers) }, ...(i === 0 ? roleFiles : [])];
     onStep(`publishing root version ${version}${files.length > 1 ? ` with ${files.length - 1} targets role(s)` : ''}`);
@@ -404,6 +429,17 @@ async function migrateOne(
 }
 
 /**
+ * The client advice worth printing: only when the destination holds (or, in a dry run, can hold) a
+ * repository of the plan; pointing clients at a server that holds none of them would break them.
+ */
+export function clientAdviceFor(plan: MigrationPlan, outcomes?: readonly MigrationOutcome[]): string[] {
+  const usable = outcomes
+    ? outcomes.some((o) => o.status === 'migrated' || o.status === 'already-migrated')
+    : plan.repositories.some((r) => r.action !== 'blocked');
+  return usable ? plan.clientAdvice : [];
+}
+
+/**
  * Carries out a plan's repositories in turn (the plan the user saw and confirmed). Each finished
  * repository is recorded in the journal; a failure stops nothing but that repository.
  */
@@ -426,7 +462,7 @@ export async function runMigration(
     }
     if (item.action === 'already-migrated') {
       progress('already migrated');
-      outcomes.push({ gun, status: 'already-migrated', source: item.source, ...(item.destination ? { destination: item.destination } : {}) });
+      outcomes.push({ gun, status: 'already-migrated', source: item.source, ...(item.note ? { message: item.note } : {}), ...(item.destination ? { destination: item.destination } : {}) });
       continue;
     }
     if (options.signal?.aborted) {
@@ -442,7 +478,7 @@ export async function runMigration(
     } catch (e) {
       // A refused passphrase prompt stops the run (the repositories before it stay migrated).
       if (isCancellation(e)) throw e;
-      const { problem, hint } = problemOf(e);
+      const { problem, hint } = sideProblemOf(e, 'destination', { to: plan.to });
       outcomes.push({ gun, status: 'failed', message: problem, source: item.source, ...(hint ? { hint } : {}) });
     }
   }

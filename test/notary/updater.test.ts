@@ -162,6 +162,38 @@ describe('refresh', () => {
     await expect(refresh(repo.gun, opts())).rejects.toMatchObject({ kind: 'rollback' });
   });
 
+  it('a cached timestamp and snapshot that the cached root no longer vouches for set no floor (notary or docker cached the moved root but kept them)', async () => {
+    repo.addTarget('targets', 'v1');
+    for (let i = 0; i < 3; i++) repo.publish(['targets']);
+    await refresh(repo.gun, opts()); // timestamp and snapshot cached at version 4
+    const oldTimestamp = await cache.read(repo.gun, 'timestamp');
+    const oldSnapshot = await cache.read(repo.gun, 'snapshot');
+    // The repository moves: new timestamp and snapshot keys, numbered from 1 again.
+    repo.timestampKey = newEd25519Key();
+    repo.snapshotKey = newEd25519Key();
+    repo.root = repo.root.clone().bumpVersion(repo.expiresIn(3650));
+    repo.root.replaceRoleKeys('timestamp', [repo.timestampKey.publicKey]);
+    repo.root.replaceRoleKeys('snapshot', [repo.snapshotKey.publicKey]);
+    repo.signRoot();
+    repo.snapshotVersion = 0;
+    repo.timestampVersion = 0;
+    repo.signSnapshotAndTimestamp();
+    // notary 0.7 against the new server stores the new root, then refuses the timestamp (and keeps the old one).
+    await cache.write(repo.gun, 'root', repo.file('root'));
+    await cache.write(repo.gun, 'timestamp', oldTimestamp!);
+    await cache.write(repo.gun, 'snapshot', oldSnapshot!);
+    const result = await refresh(repo.gun, opts());
+    expect(result.trusted.timestamp!.signed.version).toBe(1);
+    expect(result.view.releasedTags().map((t) => t.tag)).toEqual(['v1']);
+    expect(await cache.read(repo.gun, 'timestamp')).toEqual(repo.file('timestamp'));
+    // A timestamp signed by the current key still is the floor.
+    repo.signTimestamp();
+    await refresh(repo.gun, opts());
+    repo.timestampVersion = 0;
+    repo.signTimestamp();
+    await expect(refresh(repo.gun, opts())).rejects.toMatchObject({ kind: 'rollback' });
+  });
+
   it('cacheOnly: verifies the cached files without asking the server; tolerateExpiry reports expired roles instead of refusing them', async () => {
     repo.addTarget('targets', 'v1');
     repo.publish(['targets']);

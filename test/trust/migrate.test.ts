@@ -2,7 +2,7 @@
 // blocks; with renewal it is re-signed on the way (same content, new version and expiry) and every
 // other file moves byte for byte; a delegation below threshold is not moved and is named. The
 // destination is trust-tui's server, in-process over HTTPS on loopback.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,7 +11,8 @@ import { KeyStore } from '../../src/keys/index.js';
 import { ScriptedPassphraseSource } from '../../src/keys/passphrase.js';
 import { TrustCache } from '../../src/notary/cache.js';
 import type { TrustContext } from '../../src/trust/context.js';
-import { planMigration, runMigration } from '../../src/trust/migrate.js';
+import { clientAdviceFor, planMigration, runMigration } from '../../src/trust/migrate.js';
+import { planRenewal, runRenewal } from '../../src/trust/renew.js';
 import { parseMetadata } from '../../src/tuf/metadata/index.js';
 import { startTestServer, type TestServer } from '../server/server-harness.js';
 import { DAY_MS, MemoryRepo, newEcdsaKey } from '../tuf/memory-repo.js';
@@ -117,6 +118,40 @@ describe('migrate from the cache, with expired and unverifiable roles', () => {
     await rm(path.join(ctx.trustDir, 'tuf'), { recursive: true, force: true });
     const later = await planMigration(ctx, [GUN], options());
     expect(later.repositories[0]).toMatchObject({ action: 'already-migrated', destination: [{ tag: 'v1', signers: ['alice'] }] });
+    // The same when the rerun names another source (a live server that is gone by now).
+    const otherSource = await planMigration(ctx, [GUN], { to: server.url, toCa: server.caFile!, from: 'https://127.0.0.1:1' });
+    expect(otherSource.repositories[0]).toMatchObject({ action: 'already-migrated' });
+  });
+
+  it('a destination renewed after the migration is already migrated, not "other trust data" to delete', async () => {
+    const plan = await planMigration(ctx, [GUN], options({ renewExpired: true }));
+    expect(await runMigration(ctx, plan)).toMatchObject([{ status: 'migrated' }]);
+    // The source as this host cached it, kept aside; then targets is renewed at the destination.
+    const sourceCopy = path.join(dir, 'source-copy');
+    await cp(path.join(ctx.trustDir, 'tuf'), path.join(sourceCopy, 'tuf'), { recursive: true });
+    const renewal = await planRenewal(ctx, [GUN], { roles: ['targets'] }, { server: server.url, tlsCaCert: server.caFile! });
+    expect(await runRenewal(ctx, renewal, { server: server.url, tlsCaCert: server.caFile! })).toMatchObject([{ status: 'renewed' }]);
+    // Another host (no journal) runs the same migration again.
+    await rm(path.join(dir, 'cfg', 'migrations.json'), { force: true });
+    const rows = server.dump().length;
+    const again = await planMigration(ctx, [GUN], options({ renewExpired: true, fromCache: sourceCopy }));
+    const item = again.repositories[0]!;
+    expect(item.problem).toBeUndefined();
+    expect(item).toMatchObject({ action: 'already-migrated', note: expect.stringMatching(/^changed at the destination since: targets v\d+ → v\d+/) });
+    expect(await runMigration(ctx, again)).toMatchObject([{ status: 'already-migrated' }]);
+    expect(server.dump()).toHaveLength(rows);
+  });
+
+  it('a wrong root passphrase stops before the destination is asked for keys; the result gives no advice to use it', async () => {
+    const plan = await planMigration(ctx, [GUN], options({ renewExpired: true }));
+    const wrong = { ...ctx, keys: new KeyStore(ctx.trustDir), passphrases: new ScriptedPassphraseSource(() => 'wrong-horse') };
+    server.logs.length = 0;
+    const [outcome] = await runMigration(wrong, plan);
+    expect(outcome).toMatchObject({ status: 'failed', message: expect.stringMatching(/wrong passphrase/) });
+    expect(server.logs.filter((l) => l.includes('.key'))).toEqual([]);
+    expect(server.dump()).toEqual([]);
+    expect(clientAdviceFor(plan)).not.toEqual([]);
+    expect(clientAdviceFor(plan, [outcome!])).toEqual([]);
   });
 
   it('a root certificate that has expired blocks the repository, naming the date and the renewal, and nothing is published', async () => {

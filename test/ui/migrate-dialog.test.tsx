@@ -6,7 +6,7 @@ import { App } from '../../src/app.js';
 import { StoreProvider } from '../../src/state/context.js';
 import { createAppStore } from '../../src/state/store.js';
 import { fakeServices } from '../state/fake-services.js';
-import { KEYS, renderTui } from './helpers.js';
+import { KEYS, renderSized, renderTui } from './helpers.js';
 
 afterEach(() => cleanup());
 
@@ -90,5 +90,46 @@ describe('migrate dialog', () => {
     await ui.press(KEYS.enter);
     await ui.waitFor('Type the URL of the destination trust server');
     expect(ui.services.world.calls).toEqual([]);
+  });
+
+  it('fits 60x15: each step keeps its frame and its keys on screen, and the tags scroll with the arrows', async () => {
+    const services = fakeServices();
+    const store = createAppStore(services, { workDir: '/work' });
+    const ui = renderSized(
+      <StoreProvider store={store}>
+        <App />
+      </StoreProvider>,
+      60,
+      15,
+    );
+    await ui.waitFor('example.com/team/app');
+    const fits = (frame: string, keys: string) => {
+      const lines = frame.replace(/\n$/, '').split('\n');
+      expect(lines.length, frame).toBeLessThanOrEqual(15);
+      expect(lines.every((l) => l.length <= 60), frame).toBe(true);
+      expect(frame, frame).toContain('╰');
+      expect(frame, frame).toContain(keys);
+    };
+    await ui.press('m');
+    await ui.waitFor('Destination server URL:');
+    fits(ui.frame(), 'Esc: cancel');
+    await ui.press(...TO);
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Will publish root v2');
+    fits(ui.frame(), 'Enter: continue');
+    // The tags below the window are reached with the arrows.
+    for (let i = 0; i < 6 && !/v2 +b{12}/.test(ui.frame()); i++) await ui.press(KEYS.down);
+    expect(ui.frame()).toMatch(/v2 +b{12}/);
+    fits(ui.frame(), 'Enter: continue');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Publish example.com/team/app');
+    fits(ui.frame(), 'Enter: publish');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Passphrase for');
+    await ui.press(...'pass');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Migrated');
+    fits(ui.frame(), 'Esc / Enter: close');
+    ui.unmount();
   });
 });

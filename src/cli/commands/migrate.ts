@@ -56,7 +56,7 @@ function actionText(item: RepositoryMigration): string {
     case 'resume':
       return `resume: publish ${roots} (the rest is there already)`;
     case 'already-migrated':
-      return 'already migrated: the destination holds the same verified trust data';
+      return item.note ? `already migrated, ${item.note}; nothing to do` : 'already migrated: the destination holds the same verified trust data';
     case 'blocked':
       return `blocked: ${item.problem ?? 'cannot be migrated'}${item.hint ? ` — ${item.hint.cli}` : ''}`;
   }
@@ -78,7 +78,7 @@ function outcomeText(outcome: MigrationOutcome): string {
     outcome.status === 'migrated'
       ? `migrated: the destination serves root v${outcome.rootVersion} and ${outcome.destination?.length ?? 0} signed tag(s), read back into a fresh trust directory`
       : outcome.status === 'already-migrated'
-        ? 'already migrated: nothing was changed'
+        ? `already migrated: nothing was changed${outcome.message ? ` (${outcome.message})` : ''}`
         : `${outcome.status}: ${outcome.message ?? ''}${outcome.hint ? ` — ${outcome.hint.cli}` : ''}`;
   return [`${outcome.gun}: ${head}`, tagTable(tagRows(outcome.source, outcome.destination))].join('\n');
 }
@@ -89,6 +89,7 @@ function jsonRepository(item: RepositoryMigration, outcome?: MigrationOutcome) {
     status: outcome?.status ?? item.action,
     ...((outcome?.message ?? item.problem) ? { message: outcome?.message ?? item.problem } : {}),
     ...((outcome?.hint ?? item.hint) ? { hint: (outcome?.hint ?? item.hint)!.cli } : {}),
+    ...(item.note ? { note: item.note } : {}),
     source: item.sourceUrl ?? null,
     sourceRootVersion: item.sourceRootVersion ?? null,
     plannedRootVersions: item.rootVersions,
@@ -103,6 +104,14 @@ function jsonRepository(item: RepositoryMigration, outcome?: MigrationOutcome) {
 
 async function runMigrateCommand(repositories: string[], opts: MigrateFlags, cmd: Command, io: Io): Promise<void> {
   const g = globalOptions(cmd);
+  if (repositories.length === 0) {
+    // `--from-cache [DIR]` takes the next word as its directory: `--from-cache REPO` leaves no repository.
+    const why =
+      typeof opts.fromCache === 'string'
+        ? `error: --from-cache took ${opts.fromCache} as its trust directory: name the repositories before --from-cache, or write --from-cache=DIR`
+        : "error: missing required argument 'repositories'";
+    cmd.error(why, { exitCode: 2, code: 'trust-tui.usage' });
+  }
   if (opts.from !== undefined && opts.fromCache !== undefined) {
     cmd.error('error: --from and --from-cache exclude each other: name one source', { exitCode: 2, code: 'trust-tui.usage' });
   }
@@ -121,6 +130,7 @@ async function runMigrateCommand(repositories: string[], opts: MigrateFlags, cmd
   const blocked = plan.repositories.filter((r) => r.action === 'blocked');
   const pending = plan.repositories.filter((r) => r.action === 'migrate' || r.action === 'resume');
   const finish = (outcomes?: MigrationOutcome[]) => {
+    const advice = migrate.clientAdviceFor(plan, outcomes);
     emit(
       io,
       g,
@@ -129,9 +139,9 @@ async function runMigrateCommand(repositories: string[], opts: MigrateFlags, cmd
         to: plan.to,
         dryRun: outcomes === undefined,
         repositories: plan.repositories.map((item) => jsonRepository(item, outcomes?.find((o) => o.gun === item.gun))),
-        clientAdvice: plan.clientAdvice,
+        clientAdvice: advice,
       },
-      () => (outcomes ? outcomes.map(outcomeText).join('\n\n') + `\n\nPoint clients at ${plan.to}:\n${plan.clientAdvice.map((a) => `  ${a}`).join('\n')}` : planText(plan)),
+      () => (outcomes ? outcomes.map(outcomeText).join('\n\n') + (advice.length ? `\n\nPoint clients at ${plan.to}:\n${advice.map((a) => `  ${a}`).join('\n')}` : '') : planText(plan)),
     );
     const failed = (outcomes ?? plan.repositories.map((r) => ({ gun: r.gun, status: r.action }))).filter((o) => o.status === 'failed' || o.status === 'blocked');
     if (failed.length) {
@@ -156,7 +166,7 @@ async function runMigrateCommand(repositories: string[], opts: MigrateFlags, cmd
 export function registerMigrateCommand(program: Command, io: Io): void {
   program
     .command('migrate')
-    .argument('<repositories...>', 'repositories (GUNs) to move')
+    .argument('[repositories...]', 'repositories (GUNs) to move (at least one)')
     .requiredOption('--to <url>', 'the destination trust server')
     .option('--to-tlscacert <file>', 'CA certificate of the destination server')
     .option('--from <url>', "the source trust server (default: the repository's usual server)")
