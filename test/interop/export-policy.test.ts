@@ -120,7 +120,12 @@ describe('export policy on a repository made by docker trust', () => {
     const dir = path.join(work, 'notation');
     const [alice, bob] = [await certificate('alice'), await certificate('bob')];
     const r = ok(await tt(['export', 'policy', REPO, '--notation', '--certificate', `alice=${alice}`, '--certificate', `bob=${bob}`, '--output', dir]));
-    expect(r.stderr).toMatch(/NOTE: Notation accepts an image when ANY ONE signature verifies.*not 2 of 2/);
+    expect(r.stderr).toMatch(/NOTE: Requires 1 of 2 signer\(s\)/);
+    expect(r.stderr).toMatch(/NOTE: Notation accepts an image when ANY ONE signature verifies: this policy means "signed by one of alice, bob"\./);
+    // Notation cannot require two signers: asking for it is refused, naming the way that can.
+    const two = await tt(['export', 'policy', REPO, '--notation', '--threshold', '2', '--certificate', `alice=${alice}`, '--certificate', `bob=${bob}`, '--output', `${dir}-2`]);
+    expect(two.code).toBe(1);
+    expect(two.stderr).toMatch(/accepts an image on any one signature: it cannot require 2 signers — use --kyverno-notary/);
     const policy = JSON.parse(await readFile(path.join(dir, 'trustpolicy.oci.json'), 'utf8'));
     const store = 'dct-registry-example-com-team-policy';
     expect(policy.trustPolicies).toEqual([

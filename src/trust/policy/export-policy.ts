@@ -93,6 +93,12 @@ function noCertificates(gun: string, missing: readonly PolicySigner[], registry:
 export async function exportPolicy(ctx: TrustContext, input: string, options: PolicyExportOptions): Promise<PolicyExportResult> {
   const { format } = options;
   const needsCertificates = CERTIFICATE_FORMATS.includes(format);
+  // notation-go's verifier stops at the first signature that verifies: a trust policy means "one of".
+  if (format === 'notation' && options.threshold !== undefined && options.threshold > 1) {
+    throw new InputError(`a Notation trust policy accepts an image on any one signature: it cannot require ${options.threshold} signers`, {
+      hint: { cli: 'use --kyverno-notary for k of n over Notation signatures, or leave out --threshold', ui: 'choose Kyverno type Notary for k of n' },
+    });
+  }
   if (!needsCertificates && options.certificates?.length) {
     throw new InputError('--certificate is for --notation and --kyverno-notary only (the other formats take the public keys from the trust data)');
   }
@@ -107,7 +113,7 @@ export async function exportPolicy(ctx: TrustContext, input: string, options: Po
     }
   }
   const names = options.signers?.length ? options.signers : undefined;
-  const selection = selectSigners(all, repo.gun, { names, threshold: options.threshold });
+  const selection = selectSigners(all, repo.gun, { names, threshold: format === 'notation' ? 1 : options.threshold });
 
   let certificates: SignerCertificate[] = [];
   const notes: string[] = [];
