@@ -38,8 +38,10 @@ export class DockerfileError extends InputError {
   constructor(
     readonly line: number,
     detail: string,
+    /** The file, when known: the message then reads `FILE line N: …`. */
+    file?: string,
   ) {
-    super(`line ${line}: ${detail}`);
+    super(`${file ? `${file} ` : ''}line ${line}: ${detail}`, { hint: 'fix the Dockerfile, or give the build args it needs with --build-arg' });
   }
 }
 

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text is full of ${ARG} written literally
 import { describe, expect, it } from 'vitest';
 import { DockerfileError, expand, parseDockerfile } from '../../../src/trust/verify/dockerfile.js';
 
