@@ -168,6 +168,7 @@ describe('verify on real peers', () => {
         '# syntax=docker/dockerfile:1',
         `ARG REGISTRY=${registry.host}`,
         'ARG TAG=v1',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile ARGs, written literally
         'FROM --platform=$BUILDPLATFORM ${REGISTRY}/team/app:${TAG} AS build',
         'RUN <<EOF',
         `FROM ${registry.host}/team/never:v1`,
