@@ -88,10 +88,15 @@ export function registerVerifyCommand(program: Command, io: Io): void {
       cmd.error('error: --build-arg needs --dockerfile', { exitCode: EXIT.usage, code: 'trust-tui.usage' });
     }
     const g = globalOptions(cmd);
-    const [{ cliContext }, verify] = await Promise.all([import('../context.js'), import('../../trust/verify/verify.js')]);
+    const [{ cliContext }, verify, { releasedRequirement }] = await Promise.all([
+      import('../context.js'),
+      import('../../trust/verify/verify.js'),
+      import('../../trust/verify/released.js'),
+    ]);
     const ctx = cliContext(g, io);
-    const options = { ...serverOptions(opts), registry: opts.registry === true };
-    const requirement = 'released';
+    // The seam for a signing policy: `--policy FILE` would pass its own Requirement here.
+    const requirement = releasedRequirement;
+    const options = { ...serverOptions(opts), registry: opts.registry === true, requirement };
 
     let dockerfile: DockerfileVerdict | undefined;
     if (opts.dockerfile !== undefined) {
@@ -107,7 +112,7 @@ export function registerVerifyCommand(program: Command, io: Io): void {
       io,
       g,
       {
-        requirement,
+        requirement: requirement.name,
         outcome,
         ...(images.length ? { images: verdicts } : {}),
         ...(dockerfile ? { dockerfile: { file: opts.dockerfile, froms: dockerfile.froms, unusedBuildArgs: dockerfile.unusedBuildArgs } } : {}),
@@ -116,7 +121,7 @@ export function registerVerifyCommand(program: Command, io: Io): void {
         const lines = verdicts.map(imageLine);
         if (dockerfile) lines.push(...dockerfile.froms.map((f) => fromLine(opts.dockerfile!, f)));
         const what = dockerfile && !images.length ? 'base images' : 'images';
-        if (all.length > 0) lines.push(summary(all, requirement, what));
+        if (all.length > 0) lines.push(summary(all, requirement.name, what));
         return lines.join('\n');
       },
     );

@@ -20,10 +20,31 @@ export const releasedRequirement: Requirement = {
 
 const withPrefix = (hex: string) => `sha256:${hex}`;
 
+/**
+ * Distinct keys (canonical IDs) whose signatures verify on targets/releases. notary counts key IDs,
+ * so one key listed twice (as a plain key and as a certificate) meets threshold 2 alone
+ * (tuf/signed/verify.go); here it counts once, and such a release does not pass.
+ */
+function releaseSignatures(view: RepositoryView): { role: DelegationInfo; signedKeys: Set<string>; refused?: 'expired' | 'threshold' } | undefined {
+  const role = releaseRole(view);
+  const sigs = role ? view.signaturesOf(RELEASES_ROLE) : undefined;
+  if (!role || !sigs) return undefined;
+  const canonical = new Map(role.keys.map((k) => [k.id, k.canonicalId]));
+  const signedKeys = new Set(sigs.validKeyIds.map((id) => canonical.get(id) ?? id));
+  return { role, signedKeys, ...(sigs.refused ? { refused: sigs.refused } : {}) };
+}
+
+function releasesShortOfKeys(view: RepositoryView): boolean {
+  const r = releaseSignatures(view);
+  return r !== undefined && r.refused === undefined && r.signedKeys.size < r.role.threshold;
+}
+
 /** The row docker pull would use for `tag`: from targets/releases when it holds the tag, else targets. */
 export function pulledRow(view: RepositoryView, tag: string): SignedTag | undefined {
   const rows = view.tag(tag);
+  const shortOfKeys = releasesShortOfKeys(view);
   for (const role of PULL_ORDER) {
+    if (role === RELEASES_ROLE && shortOfKeys) continue;
     const row = rows.find((r) => r.releasedBy.includes(role));
     if (row) return row;
   }
@@ -65,7 +86,10 @@ function evaluateTag(view: RepositoryView, tag: string, pinned: string | undefin
 }
 
 function evaluateDigest(view: RepositoryView, digest: string): RequirementResult {
-  const rows = view.releasedTags().filter((t) => withPrefix(t.digest) === digest);
+  const shortOfKeys = releasesShortOfKeys(view);
+  const rows = view
+    .releasedTags()
+    .filter((t) => withPrefix(t.digest) === digest && (!shortOfKeys || t.releasedBy.includes('targets')));
   // docker pull by digest skips trust; signed here means: some released tag carries this digest.
   const row = rows.find((r) => r.releasedBy.includes(RELEASES_ROLE)) ?? rows[0];
   if (row) return satisfied(view, row);
@@ -104,10 +128,10 @@ function notReleased(
   const matches = (t: { tag: string; digest: string }) => (matchesTag ? matchesTag(t.tag) : withPrefix(t.digest) === digest);
   const releases = releaseRole(view);
   const who = releasers(view, releases);
-  const sigs = releases ? view.signaturesOf(RELEASES_ROLE) : undefined;
-  const inRefused = view.releasedTags({ includeUnverified: true }).some((t) => !t.verified && matches(t));
+  const sigs = releaseSignatures(view);
+  const inReleases = view.releasedTags({ includeUnverified: true }).some((t) => t.releasedBy.includes(RELEASES_ROLE) && matches(t));
 
-  if (releases && sigs?.refused && inRefused) {
+  if (releases && sigs && inReleases && (sigs.refused !== undefined || sigs.signedKeys.size < releases.threshold)) {
     if (sigs.refused === 'expired') {
       return {
         satisfied: false,
@@ -117,9 +141,7 @@ function notReleased(
         needed: 1,
       };
     }
-    // Distinct keys, not key IDs: one key listed under two IDs counts once.
-    const canonical = new Map(releases.keys.map((k) => [k.id, k.canonicalId]));
-    const signedKeys = new Set(sigs.validKeyIds.map((id) => canonical.get(id) ?? id));
+    const signedKeys = sigs.signedKeys;
     const owners = keyOwners(view);
     const signed = [...new Set([...signedKeys].flatMap(owners))].sort();
     const unsigned = [...new Set(releases.keys.filter((k) => !signedKeys.has(k.canonicalId)).map((k) => k.canonicalId))];
@@ -130,7 +152,10 @@ function notReleased(
       reason: 'below-threshold',
       message:
         `${label} is in ${RELEASES_ROLE}, which has ${signedKeys.size} of ${releases.threshold} required signatures` +
-        `${signed.length ? ` (${signed.join(', ')})` : ''}; waiting on ${needed === missing.length ? missing.join(', ') : `${needed} more: ${missing.join(' or ')}`}`,
+        `${signed.length ? ` (${signed.join(', ')})` : ''}; ` +
+        (missing.length === 0
+          ? 'no other key of it can sign (one key listed under two IDs counts once): its keys must change'
+          : `waiting on ${needed === missing.length ? missing.join(', ') : `${needed} more: ${missing.join(' or ')}`}`),
       missing,
       needed,
     };

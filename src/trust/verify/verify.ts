@@ -148,7 +148,7 @@ class Verifier {
         registry,
         reason: 'registry-moved',
         message: `${reference.registryHost} serves ${served.digest} (${served.size} bytes) for ${what}, not the signed ${signed.digest} (${signed.size} bytes): the tag moved after it was signed`,
-        missing: signed.signers,
+        missing: [],
         needed: 0,
       };
     } catch (e) {

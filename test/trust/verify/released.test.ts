@@ -2,10 +2,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { releasedRequirement } from '../../../src/trust/verify/released.js';
 import type { PrivateKey } from '../../../src/tuf/private-key.js';
+import { Envelope, signerFromPrivateKey } from '../../../src/tuf/metadata/index.js';
 import { RepositoryView } from '../../../src/tuf/repository-view.js';
 import { TrustedSet } from '../../../src/tuf/trusted-set.js';
 import { DelegationRefusedError } from '../../../src/tuf/update-errors.js';
-import { DAY_MS, imageMeta, MemoryRepo, newEcdsaKey } from '../../tuf/memory-repo.js';
+import { DAY_MS, imageMeta, MemoryRepo, newEcdsaKey, newRootKey } from '../../tuf/memory-repo.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 
@@ -88,5 +89,22 @@ describe('releasedRequirement', () => {
     const r = releasedRequirement.evaluate(view(repo, new Date(NOW.getTime() + 2 * DAY_MS)), { tag: 'v1' });
     // bob has no signer role of his own: named by his short key ID
     expect(r).toMatchObject({ satisfied: false, reason: 'expired', missing: ['alice', `key ${bob.publicKey.canonicalId.slice(0, 7)}`].sort() });
+  });
+
+  it('one key listed under two IDs (plain and certificate) counts once: notary accepts it for threshold 2, verify does not', async () => {
+    const dual = await newRootKey(repo.gun, NOW); // one private key, a plain ID and an x509 ID
+    repo.addDelegation('targets/releases', [dual.privateKey], { keys: [dual.privateKey.publicKey, dual.certKey], threshold: 2 });
+    repo.addTarget('targets/releases', 'v1');
+    repo.publish(['targets', 'targets/releases']);
+    const d = repo.delegations.get('targets/releases')!;
+    const both = [signerFromPrivateKey(dual.privateKey), signerFromPrivateKey(dual.privateKey, dual.certKey.id)];
+    repo.files.set('targets/releases', Envelope.sign(d.targets, both).raw);
+    repo.signSnapshotAndTimestamp();
+    const v = view(repo);
+    expect(v.tag('v1').map((t) => t.releasedBy)).toEqual([['targets/releases']]); // the Go rule: 2 key IDs
+    const r = releasedRequirement.evaluate(v, { tag: 'v1' });
+    expect(r).toMatchObject({ satisfied: false, reason: 'below-threshold', missing: [] });
+    expect(r.satisfied ? '' : r.message).toMatch(/has 1 of 2 required signatures .*one key listed under two IDs counts once/);
+    expect(releasedRequirement.evaluate(v, { digest: `sha256:${hex('v1')}` })).toMatchObject({ satisfied: false });
   });
 });
