@@ -154,7 +154,7 @@ function notReleased(
         `${label} is in ${RELEASES_ROLE}, which has ${signedKeys.size} of ${releases.threshold} required signatures` +
         `${signed.length ? ` (${signed.join(', ')})` : ''}; ` +
         (missing.length === 0
-          ? 'no other key of it can sign (one key listed under two IDs counts once): its keys must change'
+          ? 'no other key of it is left to sign (a key listed under two IDs counts once): its keys or threshold must change'
           : `waiting on ${needed === missing.length ? missing.join(', ') : `${needed} more: ${missing.join(' or ')}`}`),
       missing,
       needed,

@@ -104,7 +104,7 @@ describe('releasedRequirement', () => {
     expect(v.tag('v1').map((t) => t.releasedBy)).toEqual([['targets/releases']]); // the Go rule: 2 key IDs
     const r = releasedRequirement.evaluate(v, { tag: 'v1' });
     expect(r).toMatchObject({ satisfied: false, reason: 'below-threshold', missing: [] });
-    expect(r.satisfied ? '' : r.message).toMatch(/has 1 of 2 required signatures .*one key listed under two IDs counts once/);
+    expect(r.satisfied ? '' : r.message).toMatch(/has 1 of 2 required signatures .*a key listed under two IDs counts once/);
     expect(releasedRequirement.evaluate(v, { digest: `sha256:${hex('v1')}` })).toMatchObject({ satisfied: false });
   });
 });
