@@ -10,6 +10,8 @@ export const EXIT = {
   expired: 5,
   /** `export status`: some signer has not exported a tag yet (or a tag cannot be exported). */
   incomplete: 6,
+  /** `verify`: some image is not signed as required (the others were checked; see each line). */
+  notSigned: 7,
 } as const;
 
 export const EXIT_CODES_HELP = `
@@ -21,6 +23,7 @@ Exit codes:
   4  expiry: a role or root certificate ends within the window (--within, else six months)
   5  expiry: a role or root certificate has already expired
   6  export status: the migration is not complete (a signer has still to export a tag)
+  7  verify: some image is not signed as required (unsigned, wrongly signed, or not in the registry)
 Commands over many repositories (sweep, migrate) exit 1 when any repository failed or was blocked;
 the others are done, and running the same command again finishes the rest.
 policy plan and policy check give 2 a command-specific meaning, as terraform plan -detailed-exitcode:

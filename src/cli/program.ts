@@ -18,6 +18,7 @@ import { registerRepoCommands } from './commands/repo.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSignerCommands } from './commands/signer.js';
 import { registerSweepCommands } from './commands/sweep.js';
+import { registerVerifyCommand } from './commands/verify.js';
 import { AlreadyReported, describeError } from './errors.js';
 
 export const VERSION = '0.1.0';
@@ -39,6 +40,7 @@ export function buildProgram(io: Io): Command {
   registerConfigCommands(program, io);
   registerRepoCommands(program, io);
   registerInspectCommand(program, io);
+  registerVerifyCommand(program, io);
   registerSignerCommands(program, io);
   registerSweepCommands(program, io);
   registerExpiryCommands(program, io);

@@ -304,6 +304,17 @@ export class RepositoryView {
     return (this.#set.targetsOf(role) ?? this.#set.refusedDelegations.get(role)?.envelope)?.signed.version;
   }
 
+  /**
+   * Whose signatures verify on a delegation's file (TUF key IDs), and why it was refused if it was:
+   * for saying who is still missing. Undefined when the role has no file.
+   */
+  signaturesOf(role: string): { validKeyIds: readonly string[]; refused?: 'expired' | 'threshold' } | undefined {
+    const trusted = this.#set.delegations.get(role);
+    if (trusted) return { validKeyIds: trusted.validKeyIds };
+    const refused = this.#set.refusedDelegations.get(role);
+    return refused ? { validKeyIds: refused.validKeyIds, refused: refused.error.reason } : undefined;
+  }
+
   /** docker's signers: every delegation except `targets/releases`, sorted by name. */
   signers(): DelegationInfo[] {
     return this.delegations()

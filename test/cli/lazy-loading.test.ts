@@ -38,7 +38,7 @@ async function loadedBy(args: string[]): Promise<string[]> {
 }
 
 describe('plain commands load only what they use', () => {
-  for (const args of [['key', 'list'], ['inspect', 'registry.example.com/team/app', '--server', 'https://127.0.0.1:9'], ['--help']]) {
+  for (const args of [['key', 'list'], ['inspect', 'registry.example.com/team/app', '--server', 'https://127.0.0.1:9'], ['verify', 'registry.example.com/team/app:v1', '--server', 'https://127.0.0.1:9'], ['--help']]) {
     it(`trust-tui ${args.join(' ')} loads neither Ink, React, the server nor the key encryption`, async () => {
       const loaded = await loadedBy(args);
       expect(loaded.length).toBeGreaterThan(5);
