@@ -27,15 +27,24 @@ const columns: Column<ExpiryRow>[] = [
 
 function detailLines(e: ExpiryRow): string[] {
   const r = e.renewer;
+  // What the server re-signs, the user can only read about: the explanation comes first, so it is
+  // whole on a small terminal, and the row's facts scroll in below it.
+  if (r.kind === 'server') {
+    return [
+      'Renewed by the trust server itself, not by this host:',
+      r.note,
+      `Expires: ${e.expires} (${e.timeLeft})`,
+      `Role ${e.role}, version ${e.version ?? '-'}`,
+      `Repository: ${e.gun}${e.offline ? ' (read from the cache: its server is unreachable)' : ''}`,
+    ];
+  }
   return [
     `Repository: ${e.gun}${e.offline ? ' (read from the cache: its server is unreachable)' : ''}`,
     `${e.kind === 'certificate' ? `Root certificate ${e.keyId?.slice(0, 12) ?? ''}` : `Role ${e.role}, version ${e.version ?? '-'}`}`,
     `Expires: ${e.expires} (${e.timeLeft})`,
     ...(r.kind === 'this-host'
       ? ['Renewed by: this host (R on the list shows the plan)']
-      : r.kind === 'server'
-        ? ['Renewed by the trust server itself:', r.note]
-        : [`Renewed by: ${r.who}${r.keyIds.length ? ` (keys ${r.keyIds.map((k) => k.slice(0, 12)).join(', ')})` : ''}, who runs`, r.command]),
+      : [`Renewed by: ${r.who}${r.keyIds.length ? ` (keys ${r.keyIds.map((k) => k.slice(0, 12)).join(', ')})` : ''}, who runs`, r.command]),
   ];
 }
 

@@ -17,12 +17,12 @@ import { RELEASES_ROLE, RepositoryView } from '../tuf/repository-view.js';
 /** The name a root certificate is listed under, next to the roles. */
 export const ROOT_CERTIFICATE = 'root certificate';
 
-/** notary-server's own re-signing (notary server/timestamp/timestamp.go GetOrCreateTimestamp, server/snapshot/snapshot.go GetOrCreateSnapshot, server/handlers/validation.go). */
+/** The trust server's own re-signing (notary-server and trust-tui's server alike: notary server/timestamp/timestamp.go GetOrCreateTimestamp, server/snapshot/snapshot.go GetOrCreateSnapshot, server/handlers/validation.go). */
 export const SERVER_RENEWAL = {
   timestamp:
-    'notary-server re-signs it (14 days) with every publish, and when it is fetched after it expired or no longer matches the snapshot',
+    'the trust server re-signs it (14 days) with every publish, and when it is fetched after it expired or no longer matches the snapshot',
   snapshot:
-    'notary-server re-signs it (3 years) with every publish, and when the timestamp is fetched after the snapshot expired',
+    'the trust server re-signs it (3 years) with every publish, and when the timestamp is fetched after the snapshot expired',
 } as const;
 
 export type Renewer =

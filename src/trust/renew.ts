@@ -2,7 +2,7 @@
 // lifetime, or `--expires`), and replace a root certificate that is running out by a new self-signed
 // certificate over the same root key (root v+1 signed under the old and the new certificate's key ID,
 // so every client follows it as a rotation, TUF specification 5.3.4). Roles whose keys others hold
-// are listed with who must run it; what notary-server re-signs by itself is said, not pretended.
+// are listed with who must run it; what the trust server re-signs by itself is said, not pretended.
 //
 // One plan object: `planRenewal` is the dry run and what the user confirms; `runRenewal` carries
 // it out repository by repository after planning each one again and refusing when it changed.

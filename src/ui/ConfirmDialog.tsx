@@ -26,7 +26,7 @@ export function ConfirmDialog({ title, changes, height = 24, onConfirm, onCancel
   );
   return (
     <Dialog title={title} hints="y: yes   n / Enter / Esc: no">
-      <ChangeList changes={changes} rows={Math.max(2, height - CHROME)} />
+      <ChangeList changes={changes} rows={Math.max(2, height - CHROME)} letterKeys />
       <Text bold>Continue? [y/N]</Text>
     </Dialog>
   );

@@ -167,7 +167,7 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
     const rootBefore = (await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body;
     const dry = ok(await owner(['renew', gun, '--dry-run']));
     for (const role of ['root', 'targets', 'targets/owner', 'targets/releases']) expect(dry.stdout).toMatch(new RegExp(`${role}\\s`));
-    expect(dry.stdout).toContain('timestamp is not renewed here: notary-server re-signs it');
+    expect(dry.stdout).toContain('timestamp is not renewed here: the trust server re-signs it');
     expect((await httpRequest(`${server.url}/v2/${gun}/_trust/tuf/root.json`, { caFile: server.caFile })).body.equals(rootBefore)).toBe(true);
 
     // Renewed: the result is what the server now serves (read back), and every client reads v1 again.

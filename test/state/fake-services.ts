@@ -17,6 +17,7 @@ import {
 } from '../../src/state/services.js';
 import { configView } from '../../src/state/trust-services.js';
 import { pinRefusal, type PinOnCertificate } from '../../src/trust/renew-pins.js';
+import { SERVER_RENEWAL } from '../../src/trust/expiry.js';
 import type { SettingsData } from '../../src/config/settings.js';
 
 export const KEY_A = 'a'.repeat(8) + '1'.repeat(56);
@@ -103,7 +104,7 @@ export function fakeWorld(): FakeWorld {
     expiries: [
       expiry('example.com/team/app', 'targets/releases', -2),
       expiry('example.com/team/app', 'targets/carol', 5, { kind: 'others', who: 'carol', keyIds: [KEY_B], command: 'trust-tui renew example.com/team/app --role targets/carol' }),
-      expiry('example.com/team/db', 'timestamp', 12, { kind: 'server', note: 'notary-server re-signs it' }),
+      expiry('example.com/team/db', 'timestamp', 12, { kind: 'server', note: SERVER_RENEWAL.timestamp }),
       expiry('example.com/team/app', 'targets', 40),
       expiry('example.com/team/app', 'root certificate', 3000),
     ],

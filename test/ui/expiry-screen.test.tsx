@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/app.js';
 import { StoreProvider } from '../../src/state/context.js';
 import { createAppStore } from '../../src/state/store.js';
+import { SERVER_RENEWAL } from '../../src/trust/expiry.js';
 import { expiry, fakeServices } from '../state/fake-services.js';
 import { KEYS, renderSized, renderTui } from './helpers.js';
 
@@ -144,5 +145,87 @@ describe('Expiry screen', () => {
     expect(rows[1]).toMatch(/targets\/carol\s+⚠ 5d/);
     expect(ui.frame()).toMatch(/R:renew/);
     ui.unmount();
+  });
+
+  describe('at 60x15', () => {
+    /** The app at 60x15 on the Expiry screen, with db's root and targets held by this host too. */
+    async function small() {
+      const services = fakeServices();
+      services.world.expiries.push(expiry('example.com/team/db', 'targets', 200), expiry('example.com/team/db', 'root', 300));
+      const ui = renderSized(app(services).element, 60, 15);
+      await ui.press('6');
+      await ui.waitFor('Expiry (7)');
+      return { services, ui };
+    }
+    /** Scrolls a confirmation's list to its end with `key`, and returns every frame's text, unwrapped. */
+    async function readAll(ui: Awaited<ReturnType<typeof small>>['ui'], key: string) {
+      const frames = [ui.frame()];
+      for (let i = 0; i < 30 && !/more: \d+–(\d+) of \1\b/.test(ui.frame()); i++) {
+        await ui.press(key);
+        frames.push(ui.frame());
+      }
+      return frames;
+    }
+    const fitsScreen = (frame: string) => {
+      const lines = frame.split('\n');
+      expect(lines.length).toBeLessThanOrEqual(15);
+      for (const line of lines) expect([...line].length).toBeLessThanOrEqual(60);
+    };
+    /** The words of a dialog's body in reading order, whatever rows they were wrapped onto. */
+    const bodyText = (frames: string[]) =>
+      flat(
+        [...new Set(frames.flatMap((f) => f.split('\n').filter((l) => l.startsWith('│ ')).map((l) => l.replace(/^│ /, '').replace(/│$/, '').trimEnd())))]
+          .filter((l) => l.startsWith('• ') || l.startsWith('  '))
+          .join(' '),
+      );
+
+    it('R: every line of the plan is readable (wrapped, nothing cut off), and j/k scroll it like the arrows', async () => {
+      const { ui } = await small();
+      await ui.press('R');
+      await ui.waitFor('Continue? [y/N]');
+      fitsScreen(ui.frame());
+      expect(ui.frame()).toMatch(/more: 1–\d+ of \d+/);
+      const frames = await readAll(ui, 'j');
+      expect(ui.frame()).not.toMatch(/more: 1–/); // j scrolled
+      for (const f of frames) expect(f.split('\n').filter((l) => l.startsWith('│ •') || l.startsWith('│   ')).join('')).not.toContain('…');
+      const text = bodyText(frames);
+      expect(text).toContain('example.com/team/app: targets/releases (expires 2026-11-29 00:00:00Z) is re-signed, valid for 3 years');
+      expect(text).toMatch(/example\.com\/team\/app: targets\/carol \(expires [^)]+\) is left to its key holders: carol must run `trust-tui renew example\.com\/team\/app --role targets\/carol`/);
+      await ui.press('k');
+      expect(ui.frame()).toMatch(/more: \d+–\d+ of/);
+      await ui.press('n');
+      await ui.waitFor('Expiry (7)');
+      ui.unmount();
+    });
+
+    it("R on the server's timestamp row says the server re-signs it, then what this host could renew instead", async () => {
+      const { services, ui } = await small();
+      await ui.press('j', 'j'); // example.com/team/db timestamp
+      expect(ui.frame()).toMatch(/❯ example\.com\/team\/db\s+timestamp/);
+      await ui.press('R');
+      await ui.waitFor('Continue? [y/N]');
+      fitsScreen(ui.frame());
+      expect(ui.frame()).toContain("timestamp of example.com/team/db is the trust server's");
+      const text = bodyText(await readAll(ui, 'j'));
+      expect(text).toContain(`timestamp is not renewed here: ${SERVER_RENEWAL.timestamp}.`);
+      expect(text).toContain('This host could renew these other roles of example.com/team/db instead:');
+      expect(text.indexOf('is not renewed here')).toBeLessThan(text.indexOf('example.com/team/db: targets'));
+      expect(text).toContain('example.com/team/db: targets (expires');
+      await ui.press('y');
+      await ui.waitFor('Renewed example.com/team/db');
+      expect(services.world.calls).toContain('runRenewal example.com/team/db:targets,root');
+      ui.unmount();
+    });
+
+    it('Enter on the timestamp row: the whole explanation is on screen, naming the trust server', async () => {
+      const { ui } = await small();
+      await ui.press('j', 'j', KEYS.enter);
+      await ui.waitFor('Renewed by the trust server itself');
+      fitsScreen(ui.frame());
+      expect(flat(ui.frame())).toContain(SERVER_RENEWAL.timestamp);
+      expect(SERVER_RENEWAL.timestamp).toMatch(/^the trust server re-signs it \(14 days\) with every publish, and when it is fetched after it expired/);
+      expect(ui.frame()).not.toContain('notary-server');
+      ui.unmount();
+    });
   });
 });

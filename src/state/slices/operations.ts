@@ -87,7 +87,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
   const progressLabel = (verb: string) => (p: RenewProgress) =>
     set((s) => (s.busy && p.total > 1 ? { busy: { ...s.busy, label: `${verb} [${p.index}/${p.total}] ${p.gun}` } } : {}));
   /** Plans the renewal of `repositories`, shows the whole plan, and carries out exactly that plan on y. */
-  const renew = async (repositories: readonly string[] | 'all', what: string) => {
+  const renew = async (repositories: readonly string[] | 'all', what: string, serverRow?: { role: string; note: string }) => {
     let plan: RenewPlan | undefined;
     const within = get().expiryWithinDays ?? undefined;
     await get().runTask(`Checking what renewing ${what} changes`, async () => {
@@ -95,10 +95,24 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
     });
     if (!plan) return;
     const confirmed = plan;
-    const lines = renewPlanLines(confirmed);
-    const title = `Renew ${what}`;
-    // Nothing this host can sign (or only what a pin forbids): the plan says why, and who can.
     const pending = confirmed.repositories.filter((r) => r.roles.length > 0 && !r.refused);
+    const planned = renewPlanLines(confirmed);
+    let title = `Renew ${what}`;
+    let lines = planned;
+    if (serverRow) {
+      // R on a row the trust server re-signs: say so first, then what this host could renew instead
+      // (the same plan), so the other roles are never planned without saying why they are there.
+      const serverLine = `${serverRow.role} is not renewed here: ${serverRow.note}.`;
+      title = `${serverRow.role} of ${what} is the trust server's`;
+      lines = [
+        serverLine,
+        pending.length
+          ? `This host could renew these other roles of ${what} instead:`
+          : `This host has nothing else of ${what} to renew:`,
+        ...planned.filter((l) => l !== serverLine),
+      ];
+    }
+    // Nothing this host can sign (or only what a pin forbids): the plan says why, and who can.
     if (pending.length === 0) {
       get().openModal({ kind: 'detail', title, lines });
       return;
@@ -368,7 +382,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
 
     async renewSelectedRepository() {
       const row = selectedRow(get().lists.expiry);
-      if (row && !refuseReadOnly()) await renew([row.gun], row.gun);
+      if (row && !refuseReadOnly()) await renew([row.gun], row.gun, row.renewer.kind === 'server' ? { role: row.role, note: row.renewer.note } : undefined);
     },
 
     async renewEverything() {
