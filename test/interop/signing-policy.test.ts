@@ -155,6 +155,19 @@ describe('policy init, plan and check on a repository made by docker trust signe
     expect(out.tags[1].missing).toEqual([{ role: 'targets/alice', signers: ['alice'] }]);
   });
 
+  it('verify --policy: the policy\'s rule decides where docker\'s would pass (v2 is released, but alice has not signed it)', async () => {
+    const file = path.join(tt.workDir, 'p', 'team.yaml');
+    // docker's rule: both tags are released.
+    ok(await tt(['verify', `${REPO}:v1`, `${REPO}:v2`]));
+    const r = await tt(['verify', '--policy', file, `${REPO}:v1`, `${REPO}:v2`]);
+    expect(r.code, r.stderr).toBe(7);
+    expect(r.stdout).toMatch(/:v1 .*signed/);
+    expect(r.stdout).toMatch(/v2: 1 of 2 required roles sign the same digest; waits on alice/);
+    expect(r.stdout).toContain(`1 of 2 images signed as required (policy ${file})`);
+    const json = JSON.parse((await tt(['--json', 'verify', '--policy', file, `${REPO}:v2`])).stdout);
+    expect(json.images[0]).toMatchObject({ reason: 'policy-not-met', missing: ['alice'] });
+  });
+
   it('a schema error names the file and line, exits 1', async () => {
     const file = path.join(tt.workDir, 'p', 'bad.yaml');
     writeFileSync(file, `version: 1\nsigners:\n  alice: { key: ${ids.alice} }\nrepositories:\n  - match: ${REPO}\n    roles:\n      targets/releases: { signers: [alice], threshold: 2 }\n`);

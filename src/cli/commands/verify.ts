@@ -15,6 +15,16 @@ interface VerifyFlags {
   dockerfile?: string;
   buildArg?: string[];
   registry?: boolean;
+  policy?: string;
+}
+
+/** `--policy FILE`: the deployability rule of a signing policy instead of docker's release rule. */
+async function policyRequirementFrom(file: string) {
+  const [{ loadPolicy }, { policyRequirement }] = await Promise.all([
+    import('../../trust/signing-policy/service.js'),
+    import('../../trust/verify/policy-requirement.js'),
+  ]);
+  return policyRequirement(await loadPolicy(file), file);
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -79,6 +89,7 @@ export function registerVerifyCommand(program: Command, io: Io): void {
       .option('--dockerfile <file>', "verify every FROM image of this Dockerfile (stages, scratch and ARGs resolved as docker's builder does)")
       .option('--build-arg <key=value>', 'a build arg for the Dockerfile, as docker build takes it (repeatable; KEY alone reads it from the environment)', collect)
       .option('--registry', 'also ask the registry: the tag must still point at the signed digest and size')
+      .option('--policy <file>', "require the deployability rule of this signing policy (trust-policy.yaml) instead of docker's release rule")
       .description('Exit 0 only when every image is signed as docker pull with content trust accepts it (exit 7: some image is not; 1: some could not be checked)'),
   ).action(async (images: string[], opts: VerifyFlags, cmd: Command) => {
     if (images.length === 0 && opts.dockerfile === undefined) {
@@ -94,8 +105,7 @@ export function registerVerifyCommand(program: Command, io: Io): void {
       import('../../trust/verify/released.js'),
     ]);
     const ctx = cliContext(g, io);
-    // The seam for a signing policy: `--policy FILE` would pass its own Requirement here.
-    const requirement = releasedRequirement;
+    const requirement = opts.policy === undefined ? releasedRequirement : await policyRequirementFrom(opts.policy);
     const options = { ...serverOptions(opts), registry: opts.registry === true, requirement };
 
     let dockerfile: DockerfileVerdict | undefined;

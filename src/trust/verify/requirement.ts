@@ -27,7 +27,9 @@ export type VerifyReason =
   /** The registry serves another digest or size for the tag than the one signed (with `--registry`). */
   | 'registry-moved'
   /** The registry does not have the signed manifest (with `--registry`). */
-  | 'registry-missing';
+  | 'registry-missing'
+  /** A signing policy's rule (`verify --policy`) does not hold: roles missing, digests disagree, root not pinned. */
+  | 'policy-not-met';
 
 export interface Satisfied {
   satisfied: true;
