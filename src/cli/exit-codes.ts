@@ -10,6 +10,10 @@ export const EXIT = {
   expired: 5,
   /** `export status`: some signer has not exported a tag yet (or a tag cannot be exported). */
   incomplete: 6,
+  /** A signing request waits on more signatures (`sign`, `role threshold`, `signer …` opened one; `request status`). */
+  pending: 7,
+  /** A signing request is stale (its base moved: rebase it) or past its deadline. */
+  stale: 8,
 } as const;
 
 export const EXIT_CODES_HELP = `
@@ -21,5 +25,7 @@ Exit codes:
   4  expiry: a role or root certificate ends within the window (--within, else six months)
   5  expiry: a role or root certificate has already expired
   6  export status: the migration is not complete (a signer has still to export a tag)
+  7  a signing request waits on more signatures (opened by sign, role threshold, signer …; request status|submit)
+  8  a signing request is stale (the repository moved on: request rebase) or past its deadline
 Commands over many repositories (sweep, migrate) exit 1 when any repository failed or was blocked;
 the others are done, and running the same command again finishes the rest.`;

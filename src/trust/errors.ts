@@ -20,3 +20,13 @@ export class InputError extends TrustError {
 export function isCancellation(e: unknown): boolean {
   return e instanceof CancelledError || e instanceof PromptCancelledError;
 }
+
+/** A signing request waits on more signatures: a result, not a failure (exit code 7). */
+export class RequestPendingError extends TrustError {
+  override name = 'RequestPendingError';
+}
+
+/** A signing request's base moved or its deadline passed: it must be rebased (exit code 8). */
+export class StaleRequestError extends TrustError {
+  override name = 'StaleRequestError';
+}

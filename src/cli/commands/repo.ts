@@ -2,6 +2,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { digestProblem, sizeProblem } from '../../trust/manifest-input.js';
 import { parseDuration } from '../../tuf/expiry.js';
+import { AlreadyReported } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
@@ -87,11 +89,20 @@ export function registerRepoCommands(program: Command, io: Io): void {
       emit(io, g, r, () =>
         [
           ...(r.initialised ? [`Initialized signed repository ${r.gun}`] : []),
-          `Successfully signed ${r.gun}:${r.tag} (${r.digest}, ${r.size} bytes) in ${r.roles.join(', ')}`,
+          ...(r.roles.length > 0 ? [`Successfully signed ${r.gun}:${r.tag} (${r.digest}, ${r.size} bytes) in ${r.roles.join(', ')}`] : []),
           ...r.changes.map((c) => `  ${describePublishedChange(c)}`),
-          ...(r.released ? [] : [`${r.tag} is not released: docker pulls only tags signed in targets/releases (or targets); ask a releases signer to sign it`]),
+          ...(r.request
+            ? [
+                `Signing request ${r.request.id} opened for ${r.request.roles.join(', ')}: ${r.request.status}`,
+                `  ${r.request.location}`,
+                `  send it to the other signers; each runs: trust-tui request approve FILE, then anyone: trust-tui request submit ${r.request.id}`,
+              ]
+            : r.released
+              ? []
+              : [`${r.tag} is not released: docker pulls only tags signed in targets/releases (or targets); ask a releases signer to sign it`]),
         ].join('\n'),
       );
+      if (r.request) throw new AlreadyReported(EXIT.pending);
     },
   );
 

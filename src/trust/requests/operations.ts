@@ -19,7 +19,9 @@ import type { TrustedSet } from '../../tuf/trusted-set.js';
 import { canonicalIdOf, signedDigest } from '../../tuf/verification.js';
 import type { ServerOptions } from '../connect.js';
 import type { TrustContext } from '../context.js';
-import { CancelledError, InputError, TrustError } from '../errors.js';
+import { CancelledError, InputError, RequestPendingError, StaleRequestError, TrustError } from '../errors.js';
+
+export { RequestPendingError, StaleRequestError };
 import { openRepository, refreshState, type OpenedRepository } from '../repository.js';
 import { describeTargetsChange, replayChange } from './diff.js';
 import { currentFile, evaluateRequest, roleKeysFor, signerNames, sha256Hex, type RequestEvaluation } from './evaluate.js';
@@ -39,16 +41,6 @@ import {
 import { FileRequestTransport, type RequestTransport } from './transport.js';
 
 export const DEFAULT_DEADLINE_MS = 7 * 24 * 3600_000;
-
-/** The request waits on more signatures (a result, not a failure: exit code `pending`). */
-export class RequestPendingError extends TrustError {
-  override name = 'RequestPendingError';
-}
-
-/** The request's base moved (or its deadline passed): it must be rebased (exit code `stale`). */
-export class StaleRequestError extends TrustError {
-  override name = 'StaleRequestError';
-}
 
 export interface RequestPorts {
   transport?: RequestTransport;
