@@ -15,6 +15,8 @@ import { registerKeyCommands } from './commands/key.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerRepoCommands } from './commands/repo.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerRequestCommands } from './commands/request.js';
+import { registerRoleCommands } from './commands/role.js';
 import { registerSignerCommands } from './commands/signer.js';
 import { registerSweepCommands } from './commands/sweep.js';
 import { AlreadyReported, describeError } from './errors.js';
@@ -39,6 +41,8 @@ export function buildProgram(io: Io): Command {
   registerRepoCommands(program, io);
   registerInspectCommand(program, io);
   registerSignerCommands(program, io);
+  registerRoleCommands(program, io);
+  registerRequestCommands(program, io);
   registerSweepCommands(program, io);
   registerExpiryCommands(program, io);
   registerMigrateCommand(program, io);

@@ -1,6 +1,8 @@
 // `trust-tui signer add|add-key|remove|remove-key|list`: who may sign a repository's tags.
 import { Command, InvalidArgumentError } from 'commander';
 import type { AddSignerResult, RemovalResult, SignerListResult } from '../../trust/signers.js';
+import { AlreadyReported } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
@@ -20,9 +22,19 @@ function parseThreshold(value: string): number {
 
 
 function renderAdded(r: AddSignerResult, describe: (c: RemovalResult['changes'][number]) => string): string {
+  if (r.request) {
+    return [
+      `Not published yet: adding signer ${r.signer} to ${r.gun} needs more signatures than this host holds`,
+      ...(r.releases.from !== r.releases.to ? [`  targets/releases: threshold ${r.releases.from} → ${r.releases.to}`] : []),
+      `Signing request ${r.request.id} opened (${r.request.status})`,
+      `  ${r.request.location}`,
+    ].join('\n');
+  }
   return [
     ...(r.initialised ? [`Successfully initialized "${r.gun}"`] : []),
     `Successfully added signer: ${r.signer} to ${r.gun}`,
+    ...(r.releases.from !== r.releases.to ? [`  targets/releases: threshold ${r.releases.from} → ${r.releases.to} (each release needs ${r.releases.to} distinct signer keys; targets/${r.signer} stays 1)`] : []),
+    ...r.bundled.map((b) => `  ${b} re-signed in the same upload, so its tags stay pullable`),
     ...r.added.map((k) => `  key ${k.id} (${k.keytype}, from ${k.source})`),
     ...r.changes.map((c) => `  ${describe(c)}`),
   ].join('\n');
@@ -63,9 +75,12 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .argument('<repository>', 'repository, e.g. registry.example.com/team/app (initialised if new)')
       .argument('<name>', 'signer name (lowercase letters, digits, "-" and "_")')
       .option('--key <key>', 'PEM public key or certificate file, or a local key name or ID (repeatable)', collect)
-      .option('--threshold <n>', 'signatures of this signer required (default 1)', parseThreshold)
+      .option('--threshold <n>', 'distinct keys of targets/releases that must sign each release (default: unchanged, 1 when new)', parseThreshold)
+      .option('--no-request', 'never open a signing request: refuse when targets/releases would fall short')
+      .option('-f, --force', 'publish even when that hides tags (lists them and asks)')
+      .option('-y, --yes', 'do not ask')
       .description('Add a signer (or more keys to one): its keys go into targets/NAME and targets/releases'),
-  ).action(async (repository: string, name: string, opts: ServerFlags & { key?: string[]; threshold?: number }, cmd: Command) => {
+  ).action(async (repository: string, name: string, opts: ServerFlags & { key?: string[]; threshold?: number; request?: boolean; force?: boolean; yes?: boolean }, cmd: Command) => {
     const g = globalOptions(cmd);
     const [{ cliContext }, { addSigner }, { describePublishedChange }] = await Promise.all([
       import('../context.js'),
@@ -73,8 +88,15 @@ export function registerSignerCommands(program: Command, io: Io): void {
       import('../../trust/published-changes.js'),
     ]);
     if (!g.json) io.stdout(`Adding signer "${name}" to ${repository}...\n`);
-    const r = await addSigner(cliContext(g, io), repository, name, opts.key ?? [], { ...serverOptions(opts), threshold: opts.threshold });
+    const r = await addSigner(cliContext(g, io), repository, name, opts.key ?? [], {
+      ...serverOptions(opts),
+      threshold: opts.threshold,
+      noRequest: opts.request === false,
+      force: opts.force,
+      yes: opts.yes,
+    });
     emit(io, g, r, () => renderAdded(r, describePublishedChange));
+    if (r.request) throw new AlreadyReported(EXIT.pending);
   });
 
   withServerOptions(
