@@ -11,9 +11,9 @@ import { serverOptions, withServerOptions } from './server-options.js';
 
 type ServerFlags = { server?: string; tlscacert?: string };
 
-/** Exit code of a request's state: 0 ready, 7 waiting, 8 stale or expired. */
+/** Exit code of a request's state: 0 ready or submitted, 7 waiting, 8 stale or expired. */
 export function exitCodeOf(e: RequestEvaluation): number {
-  if (e.state === 'ready') return EXIT.ok;
+  if (e.state === 'ready' || e.state === 'submitted') return EXIT.ok;
   if (e.state === 'stale' || e.state === 'expired') return EXIT.stale;
   return EXIT.pending;
 }
@@ -76,7 +76,7 @@ export function registerRequestCommands(program: Command, io: Io): void {
       const [{ cliContext }, { showRequest }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);
       const view = await showRequest(cliContext(g, io), ref, serverOptions(opts));
       emit(io, g, evaluationJson(view), () => (name === 'show' ? renderView(view) : `${view.request.id} ${view.request.gun}: ${view.evaluation.status}`));
-      const code = exitCodeOf(view.evaluation);
+      const code = name === 'status' ? exitCodeOf(view.evaluation) : EXIT.ok;
       if (code !== EXIT.ok) throw new AlreadyReported(code);
     });
   }
@@ -165,7 +165,7 @@ export function registerRequestCommands(program: Command, io: Io): void {
     const [{ cliContext }, { rebaseRequest }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);
     const r = await rebaseRequest(cliContext(g, io), ref, serverOptions(opts));
     emit(io, g, { id: r.request.id, gun: r.request.gun, location: r.location, lost: r.lost, state: r.evaluation.state, status: r.evaluation.status }, () =>
-      [`Rebased request ${r.request.id} on the current ${r.request.gun} (${r.lost} old signature(s) dropped): ${r.evaluation.status}`, `  ${r.location}`].join('\n'),
+      [`Rebased request ${r.request.rebasedFrom} as ${r.request.id} on the current ${r.request.gun} (${r.lost} old signature(s) dropped): ${r.evaluation.status}`, `  ${r.location}`].join('\n'),
     );
     const code = exitCodeOf(r.evaluation);
     if (code !== EXIT.ok) throw new AlreadyReported(code);

@@ -11,11 +11,11 @@ import { signerName } from '../../tuf/repository-view.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { GoTime } from '../../tuf/time.js';
 import type { TrustedSet } from '../../tuf/trusted-set.js';
-import { canonicalIdOf, verificationResult, type VerificationResult } from '../../tuf/verification.js';
+import { canonicalIdOf, signedDigest, verificationResult, type VerificationResult } from '../../tuf/verification.js';
 import { RELEASES_ROLE } from '../signer-removal.js';
 import type { RequestRole, SigningRequest } from './format.js';
 
-export type RequestState = 'ready' | 'waiting' | 'stale' | 'expired' | 'unsatisfiable';
+export type RequestState = 'ready' | 'waiting' | 'stale' | 'expired' | 'unsatisfiable' | 'submitted';
 
 export interface RoleEvaluation {
   role: string;
@@ -29,6 +29,8 @@ export interface RoleEvaluation {
   waitingOn: string[];
   /** The content expires (no longer publishable). */
   contentExpired: boolean;
+  /** The server already serves exactly this content (someone submitted it). */
+  landed: boolean;
 }
 
 export interface RequestEvaluation {
@@ -110,8 +112,11 @@ export function evaluateRole(request: SigningRequest, trusted: TrustedSet, r: Re
     : verificationResult(message, r.signatures, { keyids: [], threshold: 1 }, new Map());
   const names = keys?.names ?? new Map<string, string>();
   const expires = typeof r.signed.expires === 'string' ? GoTime.parse(r.signed.expires) : undefined;
-  const stale = staleness(trusted, r);
+  const file = currentFile(trusted, r.role);
+  const landed = file !== undefined && signedDigest(file.signedJson) === r.signedDigest;
+  const stale = landed ? undefined : staleness(trusted, r);
   return {
+    landed,
     role: r.role,
     version: typeof r.signed.version === 'number' ? r.signed.version : 0,
     ...(stale ? { stale } : {}),
@@ -156,6 +161,9 @@ export function evaluateRequest(request: SigningRequest, trusted: TrustedSet, no
   const roles = request.roles.map((r) => evaluateRole(request, trusted, r, now));
   const base = { id: request.id, gun: request.gun, deadline: request.deadline, roles };
   const deadline = Date.parse(request.deadline);
+  if (roles.every((r) => r.landed)) {
+    return { ...base, state: 'submitted', status: `submitted: ${roles.map((r) => `${roleLabel(r.role)} v${r.version}`).join(', ')} published` };
+  }
   const staleRole = roles.find((r) => r.stale);
   if (staleRole) {
     const collected = request.roles.reduce((n, r) => n + r.signatures.length, 0);

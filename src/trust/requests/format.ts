@@ -40,6 +40,8 @@ export interface SigningRequest {
   createdBy?: string;
   deadline: string;
   note: string;
+  /** The stale request this one replaces (`request rebase`). */
+  rebasedFrom?: string;
   /** Parents before children; submitted together in one upload. */
   roles: RequestRole[];
 }
@@ -112,6 +114,7 @@ export function parseRequestDocument(text: string, where: string): SigningReques
     ...(typeof doc.createdBy === 'string' ? { createdBy: doc.createdBy } : {}),
     deadline: doc.deadline as string,
     note: typeof doc.note === 'string' ? doc.note : '',
+    ...(typeof doc.rebasedFrom === 'string' ? { rebasedFrom: doc.rebasedFrom } : {}),
     roles,
   };
 }

@@ -152,7 +152,15 @@ export async function loadRequest(ctx: TrustContext, ref: string, ports: Request
   const stored = await transport.get(doc.id).catch(() => undefined);
   const request = stored && stored.id === doc.id ? mergeRequests(stored, doc) : doc;
   await transport.put(request);
+  await dropSuperseded(transport, request);
   return { request, imported: true };
+}
+
+/** A rebased request replaces the stale one it was rebuilt from. */
+async function dropSuperseded(transport: RequestTransport, request: SigningRequest): Promise<void> {
+  if (!request.rebasedFrom) return;
+  const old = await transport.get(request.rebasedFrom).catch(() => undefined);
+  if (old?.id === request.rebasedFrom) await transport.remove(old);
 }
 
 async function openFor(ctx: TrustContext, request: SigningRequest, options: ServerOptions, toPublish = false): Promise<OpenedRepository> {
@@ -181,6 +189,9 @@ function diffOf(request: SigningRequest, trusted: TrustedSet): string[] {
 }
 
 function checkOpen(evaluation: RequestEvaluation): void {
+  if (evaluation.state === 'submitted') {
+    throw new InputError(`request ${evaluation.id} is already ${evaluation.status}`, { hint: { cli: `forget it: trust-tui request cancel ${evaluation.id}`, ui: 'cancel it to forget it' } });
+  }
   if (evaluation.state === 'stale' || evaluation.state === 'expired') {
     throw new StaleRequestError(`request ${evaluation.id} is ${evaluation.status}`, {
       hint: evaluation.state === 'stale' ? { cli: `trust-tui request rebase ${evaluation.id}`, ui: 'rebase it' } : { cli: `cancel it (trust-tui request cancel ${evaluation.id}) or rebase it`, ui: 'cancel or rebase it' },
@@ -316,6 +327,7 @@ export async function mergeIntoRequest(ctx: TrustContext, files: readonly string
       next = { ...stored, roles: stored.roles.map((r) => (r === role ? withSignatures(r, [{ keyid, method, sig, ...(at ? { at } : {}) }]) : r)) };
     } else {
       next = stored ? mergeRequests(stored, doc) : doc;
+      await dropSuperseded(transport, next);
     }
     const count = (r: SigningRequest | undefined) => (r ? r.roles.reduce((n, x) => n + x.signatures.length, 0) : 0);
     added += count(next) - count(stored);
@@ -408,8 +420,9 @@ export async function cancelRequest(ctx: TrustContext, ref: string, ports: Reque
 }
 
 /**
- * `request rebase`: the same change rebuilt on the repository as it is now — new versions, a new
- * digest, and no signature but this host's (signatures over the old content can never count).
+ * `request rebase`: the same change rebuilt on the repository as it is now — a new request (new ID,
+ * versions and digest) that replaces the stale one, with no signature but this host's (signatures
+ * over the old content can never count).
  */
 export async function rebaseRequest(ctx: TrustContext, ref: string, options: ServerOptions & RequestPorts = {}): Promise<OpenedRequest & { lost: number }> {
   const { request } = await loadRequest(ctx, ref, options);
@@ -446,7 +459,9 @@ export async function rebaseRequest(ctx: TrustContext, ref: string, options: Ser
     rebuilt[i] = withSignatures(r, await signWithHeldKeys(ctx, r.signed, publicKeysFor(draft, trusted, r.role), new Set(), at));
   }
   const lost = request.roles.reduce((n, r) => n + r.signatures.length, 0);
-  const rebased: SigningRequest = { ...request, roles: rebuilt, deadline: new Date(Math.max(Date.parse(request.deadline), now.getTime() + DEFAULT_DEADLINE_MS)).toISOString() };
-  const location = await transportOf(ctx, options).put(rebased);
+  const rebased: SigningRequest = { ...request, id: randomBytes(6).toString('hex'), rebasedFrom: request.id, roles: rebuilt, deadline: new Date(Math.max(Date.parse(request.deadline), now.getTime() + DEFAULT_DEADLINE_MS)).toISOString() };
+  const transport = transportOf(ctx, options);
+  const location = await transport.put(rebased);
+  await dropSuperseded(transport, rebased);
   return { request: rebased, location, evaluation: evaluateRequest(rebased, trusted, now), lost };
 }
