@@ -125,12 +125,16 @@ describe('signer commands on real peers', () => {
     expect(rows['targets/carol']?.keys).toEqual([canonical]);
   });
 
-  it('a threshold-2 signer shows threshold 2 in notary delegation list', async () => {
-    ok(await tt(['signer', 'add', repo, 'team', '--key', pub('team1'), '--key', pub('team2'), '--threshold', '2']));
+  it('--threshold sets targets/releases (what docker pulls), re-signed in the same upload; role threshold sets it back', async () => {
+    const r = ok(await tt(['signer', 'add', repo, 'team', '--key', pub('team1'), '--key', pub('team2'), '--threshold', '2']));
+    expect(r.stdout).toContain('targets/releases: threshold 1 → 2');
     const { rows, out } = await delegationList();
-    expect(rows['targets/team'], out).toMatchObject({ threshold: '2' });
+    expect(rows['targets/team'], out).toMatchObject({ threshold: '1' });
     expect(rows['targets/team']!.keys.sort()).toEqual([ids.team1, ids.team2].sort());
-    expect(rows['targets/releases']?.threshold).toBe('1');
+    expect(rows['targets/releases']?.threshold).toBe('2');
+    // Back to 1 so that alice alone can release with the stock notary CLI below.
+    ok(await tt(['role', 'threshold', repo, 'releases', '1']));
+    expect((await delegationList()).rows['targets/releases']?.threshold).toBe('1');
   });
 
   it('a tag signed by alice with notary is listed under alice', async () => {
@@ -226,7 +230,7 @@ describe('signer commands on real peers', () => {
     fails(await tt(['signer', 'add', repo, 'm1', '--key', 'm1.json']), /could not parse public key from file: m1.json: no valid public key found/);
     fails(await tt(['signer', 'add', repo, 'm1']), /path to a public key must be provided using the `--key` flag/);
     fails(await tt(['signer', 'add', repo, 'm1', '--key', 'no-such-key']), /no such file, and no local key has that name or ID/);
-    fails(await tt(['signer', 'add', repo, 'qa', '--key', pub('qa'), '--threshold', '3']), /threshold 3 is more than the 2 key\(s\) of signer qa/);
+    fails(await tt(['signer', 'add', repo, 'qa', '--key', pub('qa'), '--threshold', '9']), /threshold 9 for targets\/releases of .* can never be met: it would have \d distinct key\(s\)/);
     expect(ok(await docker(['trust', 'inspect', repo])).stdout).toBe(inspectBefore);
     expect(await serverFiles()).toEqual(filesBefore);
   });

@@ -92,6 +92,19 @@ export function roleKeysFor(request: SigningRequest, trusted: TrustedSet, role: 
   return { keyids: [...entry.keyIds], threshold: entry.threshold, keys: parent.delegationKeys, names: signerNames(parent) };
 }
 
+/** A signer with several keys in the role is told apart by key: `team (1a2b3c4)`. */
+function distinctNames(names: Map<string, string>, ids: readonly string[]): Map<string, string> {
+  const count = new Map<string, number>();
+  for (const id of ids) {
+    const n = names.get(id);
+    if (n) count.set(n, (count.get(n) ?? 0) + 1);
+  }
+  return new Map(ids.flatMap((id) => {
+    const n = names.get(id);
+    return n ? [[id, (count.get(n) ?? 0) > 1 ? `${n} (${shortKeyId(id)})` : n] as const] : [];
+  }));
+}
+
 function nameOf(names: Map<string, string>, canonicalId: string): string {
   return names.get(canonicalId) ?? shortKeyId(canonicalId);
 }
@@ -110,7 +123,7 @@ export function evaluateRole(request: SigningRequest, trusted: TrustedSet, r: Re
   const result = keys
     ? verificationResult(message, r.signatures, { keyids: keys.keyids, threshold: keys.threshold }, keys.keys)
     : verificationResult(message, r.signatures, { keyids: [], threshold: 1 }, new Map());
-  const names = keys?.names ?? new Map<string, string>();
+  const names = distinctNames(keys?.names ?? new Map<string, string>(), [...result.signed.map((x) => x.canonicalId), ...result.unsigned]);
   const expires = typeof r.signed.expires === 'string' ? GoTime.parse(r.signed.expires) : undefined;
   const file = currentFile(trusted, r.role);
   const landed = file !== undefined && signedDigest(file.signedJson) === r.signedDigest;
@@ -158,7 +171,11 @@ export function roleProgress(e: RoleEvaluation): string {
 }
 
 export function evaluateRequest(request: SigningRequest, trusted: TrustedSet, now: Date): RequestEvaluation {
-  const roles = request.roles.map((r) => evaluateRole(request, trusted, r, now));
+  return summarize(request, request.roles.map((r) => evaluateRole(request, trusted, r, now)), now);
+}
+
+/** The request's state and status line from its roles' evaluations. */
+export function summarize(request: SigningRequest, roles: RoleEvaluation[], now: Date): RequestEvaluation {
   const base = { id: request.id, gun: request.gun, deadline: request.deadline, roles };
   const deadline = Date.parse(request.deadline);
   if (roles.every((r) => r.landed)) {
