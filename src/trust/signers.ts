@@ -23,6 +23,7 @@ import { diffRepository, tagsNoLongerReleased, type PublishedRoleChange } from '
 import { shortKeyId } from '../tuf/short-key-id.js';
 import { distinctCanonicalKeys } from '../tuf/verification.js';
 import { publishParentChange } from './thresholds.js';
+import { openRequest } from './requests/operations.js';
 
 export interface SignerKeyResult {
   /** Canonical key ID (what `docker trust inspect` and `notary delegation list` show). */
@@ -65,6 +66,8 @@ export interface RemovalResult {
   skipped: { role: string; parent: string }[];
   tagsNoLongerReleased: string[];
   published: string[];
+  /** Opened when targets/releases needs signatures this host does not hold (nothing was published). */
+  request?: { id: string; location: string; status: string };
 }
 
 export interface ListedSigner {
@@ -91,6 +94,8 @@ export interface RemovalOptions extends ServerOptions {
   yes?: boolean;
   /** Proceed even when targets/releases would be left unverifiable. */
   force?: boolean;
+  /** Refuse rather than open a signing request when releases needs signatures this host lacks. */
+  noRequest?: boolean;
 }
 
 /** docker's name rules for signers (cli/command/trust/signer_add.go). */
@@ -264,11 +269,20 @@ function checkSigners(gun: string): Hint {
 }
 
 /**
- * Why a removal is refused: it would delete targets/releases or leave it unverifiable, so tags stop
- * being pullable. One definition for the CLI (which `--force` overrides) and the UI's plan.
+ * Whether a removal leaves targets/releases short of signatures this host could add alone: then a
+ * signing request (targets and the re-signed releases in one upload) collects the rest.
  */
-export function releasesRefusal(plan: RemovalPlan, what: string, gun: string): InputError | undefined {
-  if (!plan.breaksReleases) return undefined;
+export function needsReleasesRequest(plan: RemovalPlan): boolean {
+  return plan.breaksReleases && plan.changes.find((c) => c.role === RELEASES_ROLE)?.outcome === 'unverifiable';
+}
+
+/**
+ * Why a removal is refused: it would delete targets/releases or leave it unverifiable, so tags stop
+ * being pullable. One definition for the CLI (which `--force` overrides) and the UI's plan. With
+ * `viaRequest`, a releases role that only lacks signatures is not a refusal: a request collects them.
+ */
+export function releasesRefusal(plan: RemovalPlan, what: string, gun: string, viaRequest = false): InputError | undefined {
+  if (!plan.breaksReleases || (viaRequest && needsReleasesRequest(plan))) return undefined;
   const releases = plan.changes.find((c) => c.role === RELEASES_ROLE)!;
   const tags = plan.tagsLosingRelease.map((t) => t.tag);
   const lost = tags.length > 0 ? `, and ${tags.length} tag(s) would stop being pullable (${tags.join(', ')})` : '';
@@ -295,8 +309,24 @@ export async function carryOut(
   removed: string,
   options: RemovalOptions,
 ): Promise<RemovalResult> {
-  const refusal = releasesRefusal(plan, what, repo.gun);
+  const refusal = releasesRefusal(plan, what, repo.gun, !options.noRequest);
   if (refusal && !options.force) throw refusal;
+  if (!options.force && !options.noRequest && needsReleasesRequest(plan)) {
+    // Nothing is published now: the request carries the parent and the re-signed releases together.
+    applyRemoval(editor, plan);
+    editor.targets(RELEASES_ROLE);
+    const opened = await openRequest(ctx, repo, editor, editor.editedRoles.filter((r) => r !== 'root'), { note: `remove ${what}` });
+    return {
+      gun: repo.gun,
+      server: repo.endpoint.url,
+      removed,
+      changes: [],
+      skipped: plan.skipped,
+      tagsNoLongerReleased: [],
+      published: [],
+      request: { id: opened.request.id, location: opened.location, status: opened.evaluation.status },
+    };
+  }
   const tags = plan.tagsLosingRelease.map((t) => t.tag);
   if (tags.length > 0 && !options.yes) {
     const question = `Removing ${what} from ${repo.gun} makes ${tags.length} tag(s) unpullable (their last valid signature goes): ${tags.join(', ')}. Continue?`;

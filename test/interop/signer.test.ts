@@ -153,7 +153,7 @@ describe('signer commands on real peers', () => {
     expect(text).not.toMatch(/^releases\s/m);
   });
 
-  it('removing the last releases signer without a remaining key here is refused; forced, it asks and a refusal changes nothing', async () => {
+  it('removing the last releases signer without a remaining key here opens a request, or is refused with --no-request; forced, it asks and a refusal changes nothing', async () => {
     // The admin host holds the root and targets keys but no signer key.
     await mkdir(path.join(admin.trustDir, 'private'), { recursive: true });
     for (const file of await readdir(path.join(tt.trustDir, 'private'))) {
@@ -163,7 +163,14 @@ describe('signer commands on real peers', () => {
     const inspectBefore = ok(await docker(['trust', 'inspect', repo])).stdout;
     const filesBefore = await serverFiles();
 
-    fails(await admin(['signer', 'remove', repo, 'alice']), /leave targets\/releases of .* unverifiable.*v2.*--force/);
+    // By default a signing request collects the releases signature this host cannot make; nothing is published.
+    const opened = await admin(['--json', 'signer', 'remove', repo, 'alice']);
+    expect(opened.code, opened.stderr).toBe(7);
+    const request = JSON.parse(opened.stdout).request;
+    expect(request.status).toMatch(/^0 of 1 signed — waiting on 1 more: /);
+    expect(await serverFiles()).toEqual(filesBefore);
+    ok(await admin(['request', 'cancel', request.id, '--yes']));
+    fails(await admin(['signer', 'remove', repo, 'alice', '--no-request']), /leave targets\/releases of .* unverifiable.*v2.*--force/);
     for (const input of [undefined, 'n\n', '\n']) {
       const r = await admin(['signer', 'remove', repo, 'alice', '--force'], input === undefined ? {} : { input });
       expect(r.code, r.stderr).toBe(3);

@@ -45,7 +45,7 @@ describe('k-of-n releases collected from several hosts', () => {
     return new RegExp(`^\\s*${role.replace('/', '\\/')}\\s.*\\s([0-9a-f]{64})\\s+(\\d+)\\s*$`, 'm').exec(out)?.[2];
   };
   /** Gives `to` a copy of `from`'s request (any channel: here a file copy). */
-  const send = async (from: TrustTuiRunner, location: string, to: TrustTuiRunner): Promise<string> => {
+  const send = async (_from: TrustTuiRunner, location: string, to: TrustTuiRunner): Promise<string> => {
     const file = path.join(to.workDir, path.basename(location));
     await copyFile(location, file);
     return file;

@@ -9,7 +9,7 @@ import { serverOptions, withServerOptions } from './server-options.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 
 type ServerFlags = { server?: string; tlscacert?: string };
-type RemovalFlags = ServerFlags & { yes?: boolean; force?: boolean };
+type RemovalFlags = ServerFlags & { yes?: boolean; force?: boolean; request?: boolean };
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -41,6 +41,13 @@ function renderAdded(r: AddSignerResult, describe: (c: RemovalResult['changes'][
 }
 
 function renderRemoved(r: RemovalResult, what: string, describe: (c: RemovalResult['changes'][number]) => string): string {
+  if (r.request) {
+    return [
+      `Not published yet: removing ${what} leaves targets/releases of ${r.gun} needing signatures this host does not hold`,
+      `Signing request ${r.request.id} opened (${r.request.status}): the removal and the re-signed releases go together in one upload`,
+      `  ${r.request.location}`,
+    ].join('\n');
+  }
   return [
     `Successfully removed ${what} from ${r.gun}`,
     ...r.changes.map((c) => `  ${describe(c)}`),
@@ -124,6 +131,7 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .argument('<name>', 'signer name')
       .option('-y, --yes', 'do not ask before tags stop being pullable')
       .option('-f, --force', 'remove even when targets/releases would be left unverifiable')
+      .option('--no-request', 'refuse rather than open a signing request when targets/releases then needs signatures this host lacks')
       .description('Remove a signer: targets/NAME and its keys in targets/releases (re-signing releases when needed)'),
   ).action(async (repository: string, name: string, opts: RemovalFlags, cmd: Command) => {
     const g = globalOptions(cmd);
@@ -133,8 +141,9 @@ export function registerSignerCommands(program: Command, io: Io): void {
       import('../../trust/published-changes.js'),
     ]);
     if (!g.json) io.stdout(`Removing signer "${name}" from ${repository}...\n`);
-    const r = await removeSigner(cliContext(g, io), repository, name, { ...serverOptions(opts), yes: opts.yes, force: opts.force });
+    const r = await removeSigner(cliContext(g, io), repository, name, { ...serverOptions(opts), yes: opts.yes, force: opts.force, noRequest: opts.request === false });
     emit(io, g, r, () => renderRemoved(r, name, describePublishedChange));
+    if (r.request) throw new AlreadyReported(EXIT.pending);
   });
 
   withServerOptions(
@@ -144,6 +153,7 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .argument('<key-id>', 'key ID (at least 7 hex digits) to remove from every signer')
       .option('-y, --yes', 'do not ask before tags stop being pullable')
       .option('-f, --force', 'remove even when targets/releases would be left unverifiable')
+      .option('--no-request', 'refuse rather than open a signing request when targets/releases then needs signatures this host lacks')
       .description('Remove a key from every signer of a repository (a signer left without keys goes)'),
   ).action(async (repository: string, keyId: string, opts: RemovalFlags, cmd: Command) => {
     const g = globalOptions(cmd);
@@ -152,8 +162,9 @@ export function registerSignerCommands(program: Command, io: Io): void {
       import('../../trust/signers.js'),
       import('../../trust/published-changes.js'),
     ]);
-    const r = await removeSignerKey(cliContext(g, io), repository, keyId, { ...serverOptions(opts), yes: opts.yes, force: opts.force });
+    const r = await removeSignerKey(cliContext(g, io), repository, keyId, { ...serverOptions(opts), yes: opts.yes, force: opts.force, noRequest: opts.request === false });
     emit(io, g, r, () => renderRemoved(r, `key ${shortKeyId(r.removed)}`, describePublishedChange));
+    if (r.request) throw new AlreadyReported(EXIT.pending);
   });
 
   withServerOptions(
