@@ -139,6 +139,11 @@ describe('k-of-n releases collected from several hosts', () => {
     expect(statuses[rebased.id]).toBe('submitted: releases v3 published');
     expect(statuses[b.id]).toBeUndefined(); // replaced by its rebase
     expect(await dockerTags(repo)).toEqual(['v1', 'v2', 'v3']);
+
+    // Revoking from a 2-of-3 releases needs a second signer too: a request, and v3 stays meanwhile.
+    const revoked = json(exits(await alice!(['--json', 'revoke', `${repo}:v3`]), 7));
+    expect(revoked.request).toMatchObject({ roles: ['targets/releases'], status: '1 of 2 signed (alice) — waiting on 1 more: bob or carol' });
+    expect(await dockerTags(repo)).toEqual(['v1', 'v2', 'v3']);
   });
 
   it('a threshold raise on a role signed once never hides a tag; parent-only is refused without --force', async () => {

@@ -127,8 +127,11 @@ export function registerRepoCommands(program: Command, io: Io): void {
       const r = await revoke.revokeTag(ctx, image, serverOptions(opts));
       emit(io, g, r, () =>
         [
-          `Successfully deleted signature for ${r.gun}:${r.tag} from ${r.roles.join(', ')}`,
+          ...(r.roles.length > 0 ? [`Successfully deleted signature for ${r.gun}:${r.tag} from ${r.roles.join(', ')}`] : []),
           ...r.changes.map((c) => `  ${describePublishedChange(c)}`),
+          ...(r.request
+            ? [`Signing request ${r.request.id} opened to remove ${r.tag} from ${r.request.roles.join(', ')}: ${r.request.status}`, `  ${r.request.location}`]
+            : []),
           r.released
             ? `${r.tag} is still released: signed in ${r.remaining.join(', ')}`
             : r.remaining.length
@@ -136,6 +139,7 @@ export function registerRepoCommands(program: Command, io: Io): void {
               : `${r.tag} is no longer signed by any role`,
         ].join('\n'),
       );
+      if (r.request) throw new AlreadyReported(EXIT.pending);
     } else {
       const r = await revoke.revokeRepository(ctx, image, { ...serverOptions(opts), yes: opts.yes, localOnly: opts.localOnly });
       emit(io, g, r, () =>
