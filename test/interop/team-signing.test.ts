@@ -79,7 +79,7 @@ describe('k-of-n releases collected from several hosts', () => {
     await makeRepo(repo, 2);
     expect(await delegationThreshold(repo, 'targets/releases')).toBe('2');
     // A threshold above the distinct keys is refused.
-    exits(await alice(['role', 'threshold', repo, 'releases', '4']), 1, /can never be met: it has 3 distinct key\(s\) \(alice, bob, carol\)/);
+    exits(await alice!(['role', 'threshold', repo, 'releases', '4']), 1, /can never be met: it has 3 distinct key\(s\) \(alice, bob, carol\)/);
 
     // alice signs: her own targets/alice is published, releases waits for a second signer (exit 7).
     const signed = exits(await alice!(['--json', 'sign', `${repo}:v1`, '--digest', DIGEST(1), '--size', '100']), 7);
