@@ -51,6 +51,13 @@ const services: Services = {
   runRenewal: unused,
   planMigration: unused,
   runMigration: unused,
+  listRequests: async () => [],
+  showRequest: unused,
+  approveRequest: unused,
+  mergeRequestFiles: unused,
+  submitRequest: unused,
+  cancelRequest: unused,
+  rebaseRequest: unused,
 };
 
 const store = createAppStore(services);

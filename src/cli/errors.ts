@@ -1,5 +1,5 @@
 // Maps any error to the one line the user sees and the exit code scripts see.
-import { isCancellation } from '../trust/errors.js';
+import { isCancellation, RequestPendingError, StaleRequestError } from '../trust/errors.js';
 import { hintOf } from '../tuf/errors.js';
 import { EXIT } from './exit-codes.js';
 
@@ -12,7 +12,8 @@ export function errorLine(e: unknown): string {
 }
 
 export function describeError(e: unknown): { message: string; exitCode: number } {
-  return { message: errorLine(e), exitCode: isCancellation(e) ? EXIT.cancelled : EXIT.error };
+  const exitCode = isCancellation(e) ? EXIT.cancelled : e instanceof RequestPendingError ? EXIT.pending : e instanceof StaleRequestError ? EXIT.stale : EXIT.error;
+  return { message: errorLine(e), exitCode };
 }
 
 /** Thrown after a command has printed its own errors (e.g. some of several repositories failed). */

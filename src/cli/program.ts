@@ -16,6 +16,8 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerRepoCommands } from './commands/repo.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerRequestCommands } from './commands/request.js';
+import { registerRoleCommands } from './commands/role.js';
 import { registerSignerCommands } from './commands/signer.js';
 import { registerSweepCommands } from './commands/sweep.js';
 import { registerVerifyCommand } from './commands/verify.js';
@@ -42,6 +44,8 @@ export function buildProgram(io: Io): Command {
   registerInspectCommand(program, io);
   registerVerifyCommand(program, io);
   registerSignerCommands(program, io);
+  registerRoleCommands(program, io);
+  registerRequestCommands(program, io);
   registerSweepCommands(program, io);
   registerExpiryCommands(program, io);
   registerMigrateCommand(program, io);

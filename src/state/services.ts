@@ -150,7 +150,12 @@ export interface SignResult {
   roles: string[];
   /** Whether docker can pull it with content trust (signed in `targets` or `targets/releases`). */
   released: boolean;
+  /** A k-of-n role this host cannot sign alone: the signing request that collects it. */
+  request?: { id: string; location: string; roles: string[]; status: string };
 }
+
+/** A signing request as a Requests screen shows it (src/trust/requests). */
+export type { ListedRequest, RequestView, ApproveResult, SubmitResult } from '../trust/requests/operations.js';
 
 /** The compromised-key sweep's dry run as src/trust planned it; `runSweep` carries out exactly it. */
 export type { SweepItem, SweepPlan, SweepTarget } from '../trust/sweep.js';
@@ -300,4 +305,17 @@ export interface Services {
   planMigration(request: MigrationRequest): Promise<MigrationPlan>;
   /** Carries out exactly `plan`; each outcome's message carries the UI's next step. */
   runMigration(plan: MigrationPlan, ports: OperationPorts, onProgress: (p: MigrationProgress) => void): Promise<MigrationOutcome[]>;
+
+  // Signing requests (k-of-n roles): one implementation with the CLI's `request` commands.
+  /** The requests kept here (of `gun`, or all), each checked against its repository. */
+  listRequests(gun?: string): Promise<import('../trust/requests/operations.js').ListedRequest[]>;
+  /** A request with the change computed locally and who signed / is missing. */
+  showRequest(ref: string): Promise<import('../trust/requests/operations.js').RequestView>;
+  /** Signs a request this host may sign (the change was shown and confirmed in the UI). */
+  approveRequest(ref: string, ports: OperationPorts): Promise<import('../trust/requests/operations.js').ApproveResult>;
+  /** Merges request copies or detached signature files. */
+  mergeRequestFiles(files: string[]): Promise<{ id: string; added: number }>;
+  submitRequest(ref: string, ports: OperationPorts): Promise<import('../trust/requests/operations.js').SubmitResult>;
+  cancelRequest(ref: string): Promise<void>;
+  rebaseRequest(ref: string, ports: OperationPorts): Promise<{ id: string; status: string }>;
 }

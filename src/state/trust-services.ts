@@ -24,6 +24,7 @@ import { writePolicy } from '../trust/policy/write.js';
 import { listExpiries } from '../trust/expiry.js';
 import { planRenewal, runRenewal } from '../trust/renew.js';
 import { planMigration, runMigration } from '../trust/migrate.js';
+import { approveRequest, cancelRequest, listRequests, mergeIntoRequest, rebaseRequest, showRequest, submitRequest } from '../trust/requests/operations.js';
 import { keyUsage } from '../trust/key-usage.js';
 import { REPO_ADMIN } from '../trust/export/dct-signers.js';
 import { exportLines, exportSignatures, FORMATS_OF } from '../trust/export/export-signatures.js';
@@ -144,7 +145,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     describeKey: (keyId) => keyRoles(context(), keyId),
     async signTag(gun, tag, manifest, ports) {
       const r = await sign(context(ports.passphrases), `${gun}:${tag}`, { digest: manifest.digest, size: manifest.size });
-      return { gun: r.gun, tag: r.tag, digest: r.digest, roles: r.roles, released: r.released };
+      return { gun: r.gun, tag: r.tag, digest: r.digest, roles: r.roles, released: r.released, ...(r.request ? { request: r.request } : {}) };
     },
     planRevokeTag: (gun, tag) => planTagRevocation(context(), gun, tag),
     async addSigner(gun, name, keys, ports) {
@@ -210,6 +211,21 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     async runMigration(plan, ports, onProgress) {
       const outcomes = await runMigration(context(ports.passphrases), plan, { ...(ports.signal ? { signal: ports.signal } : {}), onProgress });
       return outcomes.map((o) => (o.message && o.hint ? { ...o, message: `${o.message}; ${o.hint.ui}` } : o));
+    },
+    listRequests: (gun) => listRequests(context(), gun),
+    showRequest: (ref) => showRequest(context(), ref),
+    approveRequest: (ref, ports) => approveRequest(context(ports.passphrases), ref, { yes: true }),
+    async mergeRequestFiles(files) {
+      const r = await mergeIntoRequest(context(), files);
+      return { id: r.request.id, added: r.added };
+    },
+    submitRequest: (ref, ports) => submitRequest(context(ports.passphrases), ref),
+    async cancelRequest(ref) {
+      await cancelRequest(context(), ref, { yes: true });
+    },
+    async rebaseRequest(ref, ports) {
+      const r = await rebaseRequest(context(ports.passphrases), ref);
+      return { id: r.request.id, status: r.evaluation.status };
     },
   };
 }

@@ -26,3 +26,13 @@ export function problemAndHint(e: unknown): { problem: string; hint?: Hint } {
   const problem = e instanceof Error ? e.message.split('\n')[0]! : String(e);
   return e instanceof HintedError && e.hint ? { problem, hint: e.hint } : { problem };
 }
+
+/** A signing request waits on more signatures: a result, not a failure (exit code 8). */
+export class RequestPendingError extends TrustError {
+  override name = 'RequestPendingError';
+}
+
+/** A signing request's base moved or its deadline passed: it must be rebased (exit code 9). */
+export class StaleRequestError extends TrustError {
+  override name = 'StaleRequestError';
+}

@@ -14,7 +14,7 @@ import { openRepository } from './repository.js';
 import { describePublishedChanges } from './published-changes.js';
 import { carryOutRevocation, planRevokeTag } from './revoke.js';
 import { planRemoval, type RemovalPlan, type RemovalTarget, type RoleChange } from './signer-removal.js';
-import { carryOut, describeRoleChange, heldKeys, releasesRefusal } from './signers.js';
+import { carryOut, describeRoleChange, heldKeys, needsReleasesRequest, releasesRefusal } from './signers.js';
 
 interface PlanText {
   gun: string;
@@ -84,7 +84,7 @@ async function openRemoval(ctx: TrustContext, gun: string, signer: string, keyId
 
 function refusalOf(removal: RemovalPlan, what: string, gun: string): string | undefined {
   if (removal.changes.length === 0) return `this host can sign none of the roles that use ${what} in ${gun}: nothing would change`;
-  const refusal = releasesRefusal(removal, what, gun);
+  const refusal = releasesRefusal(removal, what, gun, true);
   return refusal && `${refusal.message}; ${hintOf(refusal, 'ui')}`;
 }
 
@@ -104,6 +104,9 @@ export async function planSignerRemoval(ctx: TrustContext, gun: string, signer: 
     confirmText: keyId === undefined ? signer : shortKeyId(keyId),
     changes: [
       ...removal.changes.map(describeRoleChange),
+      ...(needsReleasesRequest(removal)
+        ? ['nothing is published yet: a signing request collects the signatures targets/releases then needs, and carries the removal with it']
+        : []),
       ...removal.skipped.map((s) => `${s.role} is left unchanged: this host cannot sign its parent ${s.parent}`),
     ],
     tagsLosingLastSignature: removal.tagsLosingRelease.map((t) => t.tag),
@@ -127,6 +130,8 @@ export interface PlanOutcome {
   tagsNoLongerReleased: string[];
   /** The status line: the plan's done message and every role it changed. */
   message: string;
+  /** The change waits in a signing request (nothing was published). */
+  request?: { id: string; location: string; status: string };
 }
 
 function outcomeOf(plan: DestructivePlan, changes: readonly PublishedRoleChange[], tagsNoLongerReleased: string[]): PlanOutcome {
@@ -150,5 +155,9 @@ export async function executePlan(ctx: TrustContext, plan: DestructivePlan): Pro
   const what = plan.keyId === undefined ? `signer ${plan.signer}` : `key ${shortKeyId(plan.keyId)} of signer ${plan.signer}`;
   // The tags that lose their last signature were in the confirmed preview: nothing more to ask.
   const done = await carryOut(ctx, repo, editor, removal, what, plan.keyId ?? plan.signer, { yes: true });
+  if (done.request) {
+    const message = `Signing request ${done.request.id} opened (${done.request.status}): ${done.request.location}`;
+    return { plan, changes: [], tagsNoLongerReleased: [], message, request: done.request };
+  }
   return outcomeOf(plan, done.changes, done.tagsNoLongerReleased);
 }

@@ -11,6 +11,7 @@ import type { TrustContext } from './context.js';
 import { CancelledError, InputError } from './errors.js';
 import { editableState, heldKeyIds, publish } from './publish.js';
 import { requireWritableDir } from '../config/writable.js';
+import { openRequest } from './requests/operations.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 
 /** What `revoke REPO:TAG` would do (the preview, the confirmation and the run use this one object). */
@@ -36,6 +37,8 @@ export interface RevokeTagResult {
   released: boolean;
   /** Every role the publish changed (verified before/after difference). */
   changes: PublishedRoleChange[];
+  /** Roles that need more signatures than this host holds: a signing request removes the tag there. */
+  request?: { id: string; location: string; roles: string[]; status: string };
 }
 
 /** What `revoke REPO:TAG` would do, without changing anything. */
@@ -71,15 +74,32 @@ export async function carryOutRevocation(
   editor: RepositoryEditor,
   plan: RevokeTagPlan,
 ): Promise<RevokeTagResult> {
-  for (const role of plan.roles) editor.targets(role).removeTarget(plan.tag);
-  const { state } = await publish(ctx, repo, editor);
+  // Roles needing more keys than this host holds (k-of-n) are collected through a signing request.
+  const alone: string[] = [];
+  const collect: string[] = [];
+  for (const role of plan.roles) {
+    const { keys, threshold } = editor.signingKeys(role);
+    ((await heldKeyIds(ctx, editor, role)).length >= Math.min(threshold, keys.length) ? alone : collect).push(role);
+  }
+  let state = repo.state!;
+  if (alone.length > 0) {
+    for (const role of alone) editor.targets(role).removeTarget(plan.tag);
+    ({ state } = await publish(ctx, repo, editor));
+  }
+  let request: RevokeTagResult['request'];
+  if (collect.length > 0) {
+    const next = new RepositoryEditor(editableState(state), GoTime.now());
+    for (const role of collect) next.targets(role).removeTarget(plan.tag);
+    const opened = await openRequest(ctx, { ...repo, state }, next, collect, { note: `revoke ${plan.tag}` });
+    request = { id: opened.request.id, location: opened.location, roles: collect, status: opened.evaluation.status };
+  }
   const changes = diffRepository(repo.state!.view, state.view);
   const remaining = state.view.rolesHolding(plan.tag).map((e) => e.role);
   const roles = repo.state!.view
     .rolesHolding(plan.tag)
     .map((e) => e.role)
     .filter((r) => !remaining.includes(r));
-  return { gun: repo.gun, tag: plan.tag, roles, remaining, released: state.view.tag(plan.tag).length > 0, changes };
+  return { gun: repo.gun, tag: plan.tag, roles, remaining, released: state.view.tag(plan.tag).length > 0, changes, ...(request ? { request } : {}) };
 }
 
 export interface RevokeRepositoryResult {

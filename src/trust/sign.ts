@@ -20,6 +20,7 @@ import { digestProblem } from './manifest-input.js';
 import { initRepository } from './init.js';
 import { editableState, uniformExpiry, heldKeyIds, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
+import { openRequest } from './requests/operations.js';
 
 export interface SignOptions extends ServerOptions {
   /** `sha256:<hex>`; without it the registry is asked. */
@@ -44,6 +45,8 @@ export interface SignResult {
   changes: PublishedRoleChange[];
   initialised: boolean;
   custom?: JsonValue;
+  /** Roles that need more signatures than this host holds: a signing request collects them. */
+  request?: { id: string; location: string; roles: string[]; status: string };
 }
 
 export function registryClient(ctx: TrustContext): RegistryClient {
@@ -114,17 +117,36 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
     repo = await openRepository(ctx, reference, { ...options, toPublish: true });
     initialised = true;
   }
-  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
-  const roles = await signableRoles(ctx, repo, editor, reference.tag);
+  let editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  const candidates = await signableRoles(ctx, repo, editor, reference.tag);
+  // A role that needs more keys than this host holds (a k-of-n targets/releases) is collected
+  // through a signing request; the roles this host can sign alone are published now.
+  const roles: string[] = [];
+  const collect: string[] = [];
+  for (const role of candidates) {
+    const { keys, threshold } = editor.signingKeys(role);
+    ((await heldKeyIds(ctx, editor, role)).length >= Math.min(threshold, keys.length) ? roles : collect).push(role);
+  }
   const meta = FileMeta.fromDigests({ length: size!, sha256: hex }, custom);
-  for (const role of roles) editor.targets(role).addTarget(reference.tag, meta, repo.state!.trusted.pathsOf(role));
-  const { state } = await publish(ctx, repo, editor, uniformExpiry(options.lifetimeMs));
+  let state = repo.state!;
+  if (roles.length > 0) {
+    for (const role of roles) editor.targets(role).addTarget(reference.tag, meta, repo.state!.trusted.pathsOf(role));
+    ({ state } = await publish(ctx, repo, editor, uniformExpiry(options.lifetimeMs)));
+  }
+  let request: SignResult['request'];
+  if (collect.length > 0) {
+    const after = { ...repo, state };
+    editor = new RepositoryEditor(editableState(state), GoTime.now());
+    for (const role of collect) editor.targets(role).addTarget(reference.tag, meta, state.trusted.pathsOf(role));
+    const opened = await openRequest(ctx, after, editor, collect, { note: `sign ${reference.tag} ${digest}` });
+    request = { id: opened.request.id, location: opened.location, roles: collect, status: opened.evaluation.status };
+  }
   // Report what verifies now, not what was asked for.
   const signedIn = state.view
     .rolesHolding(reference.tag)
     .filter((e) => e.digest === hex && e.meta.length === size && roles.includes(e.role))
     .map((e) => e.role);
-  if (signedIn.length === 0) {
+  if (signedIn.length === 0 && roles.length > 0) {
     throw new TrustError(`published, but no role of ${repo.gun} verifiably signs ${reference.tag} now`, {
       hint: { cli: `see trust-tui info ${repo.gun}:${reference.tag}`, ui: 'see the tag on the Tags screen (2); press r to refresh' },
     });
@@ -140,5 +162,6 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
     changes: diffRepository(repo.state!.view, state.view),
     initialised,
     ...(custom ? { custom } : {}),
+    ...(request ? { request } : {}),
   };
 }

@@ -14,13 +14,16 @@ import type { TrustContext } from './context.js';
 import { CancelledError, InputError, TrustError } from './errors.js';
 import { initRepository } from './init.js';
 import { checkKeyName } from './keys.js';
-import { editableState, heldKeyIds, publish, uniformExpiry } from './publish.js';
+import { editableState, heldKeyIds, publish } from './publish.js';
 import { requireWritableDir } from '../config/writable.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 import { resolveSignerKeys, type SignerKey } from './signer-keys.js';
 import { applyRemoval, planRemoval, RELEASES_ROLE, type RemovalPlan, type RoleChange } from './signer-removal.js';
 import { diffRepository, tagsNoLongerReleased, type PublishedRoleChange } from '../tuf/repository-diff.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
+import { distinctCanonicalKeys } from '../tuf/verification.js';
+import { publishParentChange } from './thresholds.js';
+import { openRequest } from './requests/operations.js';
 
 export interface SignerKeyResult {
   /** Canonical key ID (what `docker trust inspect` and `notary delegation list` show). */
@@ -41,6 +44,12 @@ export interface AddSignerResult {
   threshold: number;
   /** The repository did not exist and was initialised first. */
   initialised: boolean;
+  /** Threshold of targets/releases before and after (what `--threshold` sets). */
+  releases: { from: number; to: number };
+  /** Roles re-signed by this host in the same upload so that they keep verifying. */
+  bundled: string[];
+  /** Opened when the change needs signatures this host does not hold (nothing was published). */
+  request?: { id: string; location: string; status: string };
   published: string[];
   /** Every role the publish changed (verified before/after difference). */
   changes: PublishedRoleChange[];
@@ -57,6 +66,8 @@ export interface RemovalResult {
   skipped: { role: string; parent: string }[];
   tagsNoLongerReleased: string[];
   published: string[];
+  /** Opened when targets/releases needs signatures this host does not hold (nothing was published). */
+  request?: { id: string; location: string; status: string };
 }
 
 export interface ListedSigner {
@@ -83,6 +94,8 @@ export interface RemovalOptions extends ServerOptions {
   yes?: boolean;
   /** Proceed even when targets/releases would be left unverifiable. */
   force?: boolean;
+  /** Refuse rather than open a signing request when releases needs signatures this host lacks. */
+  noRequest?: boolean;
 }
 
 /** docker's name rules for signers (cli/command/trust/signer_add.go). */
@@ -103,14 +116,18 @@ async function requireTargetsKey(ctx: TrustContext, repo: OpenedRepository, edit
 }
 
 
-/** Adds `keys` to `targets/NAME` (created on all paths if new) and to `targets/releases`. */
+/**
+ * Adds `keys` to `targets/NAME` (created on all paths if new) and to `targets/releases`. A threshold
+ * applies where it protects releases: `targets/releases` (what docker pulls); each signer's own
+ * `targets/NAME` stays signable by that signer alone.
+ */
 function addKeysToSigner(
   editor: RepositoryEditor,
   gun: string,
   name: string,
   keys: readonly SignerKey[],
   threshold: number | undefined,
-): { added: SignerKey[]; all: PublicKey[] } {
+): { added: SignerKey[]; all: PublicKey[]; releases: { from: number; to: number } } {
   const targets = editor.targets('targets');
   const role = `targets/${name}`;
   const existing = targets.getDelegation(role);
@@ -118,25 +135,32 @@ function addKeysToSigner(
   const known = new Set(before.map((k) => k.canonicalId));
   const added = keys.filter((k) => !known.has(k.key.canonicalId));
   const all = [...before, ...added.map((k) => k.key)];
-  if (threshold !== undefined && threshold > all.length) {
-    throw new InputError(`threshold ${threshold} is more than the ${all.length} key(s) of signer ${name}`, { hint: `give at least ${threshold} keys` });
-  }
-  if (added.length === 0 && (threshold === undefined || threshold === existing?.threshold)) {
+  const releasesBefore = targets.getDelegation(RELEASES_ROLE);
+  const from = releasesBefore?.threshold ?? 1;
+  if (added.length === 0 && (threshold === undefined || threshold === from)) {
     throw new InputError(`signer ${name} of ${gun} already has key(s) ${keys.map((k) => shortKeyId(k.key.canonicalId)).join(', ')}: nothing to change`);
   }
-  targets.updateDelegation(role, {
-    addKeys: added.map((k) => k.key),
-    ...(threshold !== undefined ? { threshold } : {}),
-    ...(existing ? {} : { addPaths: ALL_PATHS }),
-  });
-  // Every signer key may sign releases: that is what `docker trust sign` writes to (threshold 1).
-  const releases = targets.getDelegation(RELEASES_ROLE);
-  const inReleases = new Set(releases ? targets.delegationKeysOf(releases).map((k) => k.canonicalId) : []);
-  const missing = all.filter((k) => !inReleases.has(k.canonicalId));
-  if (missing.length > 0) {
-    targets.updateDelegation(RELEASES_ROLE, { addKeys: missing, ...(releases ? {} : { threshold: 1, addPaths: ALL_PATHS }) });
+  if (added.length > 0 || !existing) {
+    targets.updateDelegation(role, { addKeys: added.map((k) => k.key), ...(existing ? {} : { addPaths: ALL_PATHS }) });
   }
-  return { added, all };
+  // Every signer key may sign releases: that is what `docker trust sign` writes to.
+  const inReleases = new Set(releasesBefore ? targets.delegationKeysOf(releasesBefore).map((k) => k.canonicalId) : []);
+  const missing = all.filter((k) => !inReleases.has(k.canonicalId));
+  if (missing.length > 0 || (threshold !== undefined && threshold !== from)) {
+    targets.updateDelegation(RELEASES_ROLE, {
+      addKeys: missing,
+      ...(threshold !== undefined ? { threshold } : {}),
+      ...(releasesBefore ? {} : { threshold: threshold ?? 1, addPaths: ALL_PATHS }),
+    });
+  }
+  const releases = targets.getDelegation(RELEASES_ROLE)!;
+  const distinct = distinctCanonicalKeys(releases.keyIds, targets.delegationKeys).length;
+  if (releases.threshold > distinct) {
+    throw new InputError(`threshold ${releases.threshold} for ${RELEASES_ROLE} of ${gun} can never be met: it would have ${distinct} distinct key(s)`, {
+      hint: `add the other signers first, or give a threshold of at most ${distinct}`,
+    });
+  }
+  return { added, all, releases: { from, to: releases.threshold } };
 }
 
 async function addOrExtendSigner(
@@ -144,7 +168,7 @@ async function addOrExtendSigner(
   input: string,
   name: string,
   keySpecs: readonly string[],
-  options: ServerOptions & { threshold?: number; lifetimeMs?: number; mustExist: boolean },
+  options: ServerOptions & { threshold?: number; lifetimeMs?: number; mustExist: boolean; force?: boolean; yes?: boolean; noRequest?: boolean },
 ): Promise<AddSignerResult> {
   checkSignerName(name, 'add');
   if (options.threshold !== undefined && (!Number.isSafeInteger(options.threshold) || options.threshold < 1)) {
@@ -169,29 +193,45 @@ async function addOrExtendSigner(
       hint: { cli: 'add it with trust-tui signer add', ui: 'add it on the Signers screen (3)' },
     });
   }
-  const { added, all } = addKeysToSigner(editor, repo.gun, name, keys, options.threshold);
-  const threshold = editor.current('targets')!.getDelegation(role)!.threshold;
-  const signedBy = repo.state!.trusted.delegations.get(role)?.validKeyIds.length;
-  if (signedBy !== undefined && signedBy < threshold) {
-    ctx.warn(`${role} is signed by ${signedBy} key(s): it will not verify until ${threshold} of its keys sign it again`);
+  const { added, all, releases } = addKeysToSigner(editor, repo.gun, name, keys, options.threshold);
+  const outcome = await publishParentChange(ctx, repo, editor, {
+    ...options,
+    note: `signer ${name}${releases.from !== releases.to ? `; ${RELEASES_ROLE}: threshold ${releases.from} → ${releases.to}` : ''}`,
+  });
+  const common = {
+    gun: repo.gun,
+    server: repo.endpoint.url,
+    signer: name,
+    role,
+    added: added.map((k) => ({ id: k.key.canonicalId, keytype: k.key.keytype, source: k.source })),
+    releases,
+    bundled: outcome.bundled,
+    initialised,
+  };
+  if (outcome.request) {
+    const r = outcome.request;
+    return {
+      ...common,
+      keyIds: all.map((k) => k.canonicalId),
+      threshold: 1,
+      published: [],
+      changes: [],
+      request: { id: r.request.id, location: r.location, status: r.evaluation.status },
+    };
   }
-
-  const result = await publish(ctx, repo, editor, uniformExpiry(options.lifetimeMs));
+  const result = outcome.published!;
   // Report what the server now serves, not what we meant to write.
   const now = result.state.view.delegations().find((d) => d.role === role);
   const expected = new Set(all.map((k) => k.canonicalId));
   if (!now || now.keys.filter((k) => expected.has(k.canonicalId)).length !== expected.size) {
     throw new TrustError(`published, but ${repo.gun} does not list the keys of signer ${name}`, { hint: checkSigners(repo.gun) });
   }
+  const releasesNow = result.state.view.delegations().find((d) => d.role === RELEASES_ROLE);
+  if (releasesNow?.threshold !== releases.to) throw new TrustError(`published, but ${RELEASES_ROLE} of ${repo.gun} does not need ${releases.to} signature(s)`, { hint: checkSigners(repo.gun) });
   return {
-    gun: repo.gun,
-    server: repo.endpoint.url,
-    signer: name,
-    role,
-    added: added.map((k) => ({ id: k.key.canonicalId, keytype: k.key.keytype, source: k.source })),
+    ...common,
     keyIds: now.keys.map((k) => k.canonicalId),
     threshold: now.threshold,
-    initialised,
     published: result.published,
     changes: diffRepository(repo.state!.view, result.state.view),
   };
@@ -206,7 +246,7 @@ export function addSigner(
   input: string,
   name: string,
   keySpecs: readonly string[],
-  options: ServerOptions & { threshold?: number; lifetimeMs?: number } = {},
+  options: ServerOptions & { threshold?: number; lifetimeMs?: number; force?: boolean; yes?: boolean; noRequest?: boolean } = {},
 ): Promise<AddSignerResult> {
   return addOrExtendSigner(ctx, input, name, keySpecs, { ...options, mustExist: false });
 }
@@ -232,11 +272,20 @@ function checkSigners(gun: string): Hint {
 }
 
 /**
- * Why a removal is refused: it would delete targets/releases or leave it unverifiable, so tags stop
- * being pullable. One definition for the CLI (which `--force` overrides) and the UI's plan.
+ * Whether a removal leaves targets/releases short of signatures this host could add alone: then a
+ * signing request (targets and the re-signed releases in one upload) collects the rest.
  */
-export function releasesRefusal(plan: RemovalPlan, what: string, gun: string): InputError | undefined {
-  if (!plan.breaksReleases) return undefined;
+export function needsReleasesRequest(plan: RemovalPlan): boolean {
+  return plan.breaksReleases && plan.changes.find((c) => c.role === RELEASES_ROLE)?.outcome === 'unverifiable';
+}
+
+/**
+ * Why a removal is refused: it would delete targets/releases or leave it unverifiable, so tags stop
+ * being pullable. One definition for the CLI (which `--force` overrides) and the UI's plan. With
+ * `viaRequest`, a releases role that only lacks signatures is not a refusal: a request collects them.
+ */
+export function releasesRefusal(plan: RemovalPlan, what: string, gun: string, viaRequest = false): InputError | undefined {
+  if (!plan.breaksReleases || (viaRequest && needsReleasesRequest(plan))) return undefined;
   const releases = plan.changes.find((c) => c.role === RELEASES_ROLE)!;
   const tags = plan.tagsLosingRelease.map((t) => t.tag);
   const lost = tags.length > 0 ? `, and ${tags.length} tag(s) would stop being pullable (${tags.join(', ')})` : '';
@@ -263,8 +312,24 @@ export async function carryOut(
   removed: string,
   options: RemovalOptions,
 ): Promise<RemovalResult> {
-  const refusal = releasesRefusal(plan, what, repo.gun);
+  const refusal = releasesRefusal(plan, what, repo.gun, !options.noRequest);
   if (refusal && !options.force) throw refusal;
+  if (!options.force && !options.noRequest && needsReleasesRequest(plan)) {
+    // Nothing is published now: the request carries the parent and the re-signed releases together.
+    applyRemoval(editor, plan);
+    editor.targets(RELEASES_ROLE);
+    const opened = await openRequest(ctx, repo, editor, editor.editedRoles.filter((r) => r !== 'root'), { note: `remove ${what}` });
+    return {
+      gun: repo.gun,
+      server: repo.endpoint.url,
+      removed,
+      changes: [],
+      skipped: plan.skipped,
+      tagsNoLongerReleased: [],
+      published: [],
+      request: { id: opened.request.id, location: opened.location, status: opened.evaluation.status },
+    };
+  }
   const tags = plan.tagsLosingRelease.map((t) => t.tag);
   if (tags.length > 0 && !options.yes) {
     const question = `Removing ${what} from ${repo.gun} makes ${tags.length} tag(s) unpullable (their last valid signature goes): ${tags.join(', ')}. Continue?`;

@@ -1,8 +1,9 @@
-// Threshold counting as notary 0.7's `signed.VerifySignatures`: a role is satisfied when at least
-// `threshold` DISTINCT key IDs listed in the role have a signature that verifies.
+// Threshold counting after notary 0.7's `signed.VerifySignatures`: a role is satisfied when at least
+// `threshold` distinct keys listed in the role have a signature that verifies, counting one key
+// listed under two IDs once (stricter than notary; see verification.ts).
 import { SignatureError } from './errors.js';
 import type { PublicKey } from './key.js';
-import { verifySignature } from './verify.js';
+import { verificationResult } from './verification.js';
 
 /** One entry of an envelope's `signatures` array (`sig` is standard base64). */
 export interface SignatureJson {
@@ -32,22 +33,11 @@ export interface SignatureCount {
   mismatchedKeyIds: string[];
 }
 
-function lookup(keys: KeyLookup, id: string): PublicKey | undefined {
-  if (keys instanceof Map) return keys.get(id);
-  return Object.hasOwn(keys, id) ? (keys as Record<string, PublicKey>)[id] : undefined;
-}
-
-// Go decodes `sig` with strict standard base64; anything else never verifies.
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-function decodeSig(sig: unknown): Buffer | undefined {
-  return typeof sig === 'string' && STRICT_BASE64.test(sig) ? Buffer.from(sig, 'base64') : undefined;
-}
-
 /**
  * Counts the distinct role keys with a valid signature over `message` (the canonical bytes of
  * `signed`). Never throws: for UIs that show "1 of 2 signatures". Signatures whose key ID is not in
- * the role, or whose key is missing from `keys`, are ignored; a key that signed twice counts once.
+ * the role, or whose key is missing from `keys`, are ignored; a key that signed twice counts once,
+ * and so does one key listed under two IDs (see verification.ts).
  */
 export function countValidSignatures(
   message: Uint8Array,
@@ -55,26 +45,13 @@ export function countValidSignatures(
   role: RoleKeys,
   keys: KeyLookup,
 ): SignatureCount {
-  const roleIds = new Set(role.keyids);
-  const valid = new Set<string>();
-  const mismatched = new Set<string>();
-  for (const { keyid, method, sig } of signatures) {
-    if (!roleIds.has(keyid) || valid.has(keyid)) continue;
-    const key = lookup(keys, keyid);
-    if (!key) continue;
-    if (key.id !== keyid) {
-      mismatched.add(keyid);
-      continue;
-    }
-    const bytes = decodeSig(sig);
-    if (bytes && typeof method === 'string' && verifySignature(key, method, bytes, message)) valid.add(keyid);
-  }
-  const validKeyIds = [...valid];
+  const result = verificationResult(message, signatures, role, keys);
+  const validKeyIds = result.signed.map((s) => s.keyid);
   return {
     validKeyIds,
     threshold: role.threshold,
-    met: role.threshold >= 1 && validKeyIds.length >= role.threshold,
-    mismatchedKeyIds: [...mismatched],
+    met: result.verified,
+    mismatchedKeyIds: result.mismatchedKeyIds,
   };
 }
 

@@ -125,12 +125,16 @@ describe('signer commands on real peers', () => {
     expect(rows['targets/carol']?.keys).toEqual([canonical]);
   });
 
-  it('a threshold-2 signer shows threshold 2 in notary delegation list', async () => {
-    ok(await tt(['signer', 'add', repo, 'team', '--key', pub('team1'), '--key', pub('team2'), '--threshold', '2']));
+  it('--threshold sets targets/releases (what docker pulls), re-signed in the same upload; role threshold sets it back', async () => {
+    const r = ok(await tt(['signer', 'add', repo, 'team', '--key', pub('team1'), '--key', pub('team2'), '--threshold', '2']));
+    expect(r.stdout).toContain('targets/releases: threshold 1 → 2');
     const { rows, out } = await delegationList();
-    expect(rows['targets/team'], out).toMatchObject({ threshold: '2' });
+    expect(rows['targets/team'], out).toMatchObject({ threshold: '1' });
     expect(rows['targets/team']!.keys.sort()).toEqual([ids.team1, ids.team2].sort());
-    expect(rows['targets/releases']?.threshold).toBe('1');
+    expect(rows['targets/releases']?.threshold).toBe('2');
+    // Back to 1 so that alice alone can release with the stock notary CLI below.
+    ok(await tt(['role', 'threshold', repo, 'releases', '1']));
+    expect((await delegationList()).rows['targets/releases']?.threshold).toBe('1');
   });
 
   it('a tag signed by alice with notary is listed under alice', async () => {
@@ -149,7 +153,7 @@ describe('signer commands on real peers', () => {
     expect(text).not.toMatch(/^releases\s/m);
   });
 
-  it('removing the last releases signer without a remaining key here is refused; forced, it asks and a refusal changes nothing', async () => {
+  it('removing the last releases signer without a remaining key here opens a request, or is refused with --no-request; forced, it asks and a refusal changes nothing', async () => {
     // The admin host holds the root and targets keys but no signer key.
     await mkdir(path.join(admin.trustDir, 'private'), { recursive: true });
     for (const file of await readdir(path.join(tt.trustDir, 'private'))) {
@@ -159,7 +163,14 @@ describe('signer commands on real peers', () => {
     const inspectBefore = ok(await docker(['trust', 'inspect', repo])).stdout;
     const filesBefore = await serverFiles();
 
-    fails(await admin(['signer', 'remove', repo, 'alice']), /leave targets\/releases of .* unverifiable.*v2.*--force/);
+    // By default a signing request collects the releases signature this host cannot make; nothing is published.
+    const opened = await admin(['--json', 'signer', 'remove', repo, 'alice']);
+    expect(opened.code, opened.stderr).toBe(8);
+    const request = JSON.parse(opened.stdout).request;
+    expect(request.status).toMatch(/^0 of 1 signed — waiting on 1 more: /);
+    expect(await serverFiles()).toEqual(filesBefore);
+    ok(await admin(['request', 'cancel', request.id, '--yes']));
+    fails(await admin(['signer', 'remove', repo, 'alice', '--no-request']), /leave targets\/releases of .* unverifiable.*v2.*--force/);
     for (const input of [undefined, 'n\n', '\n']) {
       const r = await admin(['signer', 'remove', repo, 'alice', '--force'], input === undefined ? {} : { input });
       expect(r.code, r.stderr).toBe(3);
@@ -226,7 +237,7 @@ describe('signer commands on real peers', () => {
     fails(await tt(['signer', 'add', repo, 'm1', '--key', 'm1.json']), /could not parse public key from file: m1.json: no valid public key found/);
     fails(await tt(['signer', 'add', repo, 'm1']), /path to a public key must be provided using the `--key` flag/);
     fails(await tt(['signer', 'add', repo, 'm1', '--key', 'no-such-key']), /no such file, and no local key has that name or ID/);
-    fails(await tt(['signer', 'add', repo, 'qa', '--key', pub('qa'), '--threshold', '3']), /threshold 3 is more than the 2 key\(s\) of signer qa/);
+    fails(await tt(['signer', 'add', repo, 'qa', '--key', pub('qa'), '--threshold', '9']), /threshold 9 for targets\/releases of .* can never be met: it would have \d distinct key\(s\)/);
     expect(ok(await docker(['trust', 'inspect', repo])).stdout).toBe(inspectBefore);
     expect(await serverFiles()).toEqual(filesBefore);
   });

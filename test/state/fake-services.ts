@@ -401,6 +401,26 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         return { gun: item.gun, status: 'migrated' as const, rootVersion: 2, source: item.source, destination: item.source };
       });
     },
+    // Signing requests: the fake world has none (their flows are tested against real peers).
+    listRequests: async () => [],
+    showRequest: async (ref) => {
+      throw new Error(`no signing request ${ref} here`);
+    },
+    approveRequest: async (ref) => {
+      throw new Error(`no signing request ${ref} here`);
+    },
+    mergeRequestFiles: async (files) => {
+      throw new Error(`cannot read ${files[0]}`);
+    },
+    submitRequest: async (ref) => {
+      throw new Error(`no signing request ${ref} here`);
+    },
+    cancelRequest: async (ref) => {
+      throw new Error(`no signing request ${ref} here`);
+    },
+    rebaseRequest: async (ref) => {
+      throw new Error(`no signing request ${ref} here`);
+    },
   };
 }
 

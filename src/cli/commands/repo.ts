@@ -2,6 +2,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { digestProblem, sizeProblem } from '../../trust/manifest-input.js';
 import { durationOption, EXPIRES_HELP } from '../duration-option.js';
+import { AlreadyReported } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
@@ -80,11 +82,20 @@ export function registerRepoCommands(program: Command, io: Io): void {
       emit(io, g, r, () =>
         [
           ...(r.initialised ? [`Initialized signed repository ${r.gun}`] : []),
-          `Successfully signed ${r.gun}:${r.tag} (${r.digest}, ${r.size} bytes) in ${r.roles.join(', ')}`,
+          ...(r.roles.length > 0 ? [`Successfully signed ${r.gun}:${r.tag} (${r.digest}, ${r.size} bytes) in ${r.roles.join(', ')}`] : []),
           ...r.changes.map((c) => `  ${describePublishedChange(c)}`),
-          ...(r.released ? [] : [`${r.tag} is not released: docker pulls only tags signed in targets/releases (or targets); ask a releases signer to sign it`]),
+          ...(r.request
+            ? [
+                `Signing request ${r.request.id} opened for ${r.request.roles.join(', ')}: ${r.request.status}`,
+                `  ${r.request.location}`,
+                `  send it to the other signers; each runs: trust-tui request approve FILE, then anyone: trust-tui request submit ${r.request.id}`,
+              ]
+            : r.released
+              ? []
+              : [`${r.tag} is not released: docker pulls only tags signed in targets/releases (or targets); ask a releases signer to sign it`]),
         ].join('\n'),
       );
+      if (r.request) throw new AlreadyReported(EXIT.pending);
     },
   );
 
@@ -109,8 +120,11 @@ export function registerRepoCommands(program: Command, io: Io): void {
       const r = await revoke.revokeTag(ctx, image, serverOptions(opts));
       emit(io, g, r, () =>
         [
-          `Successfully deleted signature for ${r.gun}:${r.tag} from ${r.roles.join(', ')}`,
+          ...(r.roles.length > 0 ? [`Successfully deleted signature for ${r.gun}:${r.tag} from ${r.roles.join(', ')}`] : []),
           ...r.changes.map((c) => `  ${describePublishedChange(c)}`),
+          ...(r.request
+            ? [`Signing request ${r.request.id} opened to remove ${r.tag} from ${r.request.roles.join(', ')}: ${r.request.status}`, `  ${r.request.location}`]
+            : []),
           r.released
             ? `${r.tag} is still released: signed in ${r.remaining.join(', ')}`
             : r.remaining.length
@@ -118,6 +132,7 @@ export function registerRepoCommands(program: Command, io: Io): void {
               : `${r.tag} is no longer signed by any role`,
         ].join('\n'),
       );
+      if (r.request) throw new AlreadyReported(EXIT.pending);
     } else {
       const r = await revoke.revokeRepository(ctx, image, { ...serverOptions(opts), yes: opts.yes, localOnly: opts.localOnly });
       emit(io, g, r, () =>

@@ -1,6 +1,8 @@
 // `trust-tui signer add|add-key|remove|remove-key|list`: who may sign a repository's tags.
 import { Command, InvalidArgumentError } from 'commander';
 import type { AddSignerResult, RemovalResult, SignerListResult } from '../../trust/signers.js';
+import { AlreadyReported } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
@@ -8,7 +10,7 @@ import { shortKeyId } from '../../tuf/short-key-id.js';
 import { durationOption, EXPIRES_HELP } from '../duration-option.js';
 
 type ServerFlags = { server?: string; tlscacert?: string };
-type RemovalFlags = ServerFlags & { yes?: boolean; force?: boolean };
+type RemovalFlags = ServerFlags & { yes?: boolean; force?: boolean; request?: boolean };
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -21,15 +23,32 @@ function parseThreshold(value: string): number {
 
 
 function renderAdded(r: AddSignerResult, describe: (c: RemovalResult['changes'][number]) => string): string {
+  if (r.request) {
+    return [
+      `Not published yet: adding signer ${r.signer} to ${r.gun} needs more signatures than this host holds`,
+      ...(r.releases.from !== r.releases.to ? [`  targets/releases: threshold ${r.releases.from} → ${r.releases.to}`] : []),
+      `Signing request ${r.request.id} opened (${r.request.status})`,
+      `  ${r.request.location}`,
+    ].join('\n');
+  }
   return [
     ...(r.initialised ? [`Successfully initialized "${r.gun}"`] : []),
     `Successfully added signer: ${r.signer} to ${r.gun}`,
+    ...(r.releases.from !== r.releases.to ? [`  targets/releases: threshold ${r.releases.from} → ${r.releases.to} (each release needs ${r.releases.to} distinct signer keys; targets/${r.signer} stays 1)`] : []),
+    ...r.bundled.map((b) => `  ${b} re-signed in the same upload, so its tags stay pullable`),
     ...r.added.map((k) => `  key ${k.id} (${k.keytype}, from ${k.source})`),
     ...r.changes.map((c) => `  ${describe(c)}`),
   ].join('\n');
 }
 
 function renderRemoved(r: RemovalResult, what: string, describe: (c: RemovalResult['changes'][number]) => string): string {
+  if (r.request) {
+    return [
+      `Not published yet: removing ${what} leaves targets/releases of ${r.gun} needing signatures this host does not hold`,
+      `Signing request ${r.request.id} opened (${r.request.status}): the removal and the re-signed releases go together in one upload`,
+      `  ${r.request.location}`,
+    ].join('\n');
+  }
   return [
     `Successfully removed ${what} from ${r.gun}`,
     ...r.changes.map((c) => `  ${describe(c)}`),
@@ -64,10 +83,13 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .argument('<repository>', 'repository, e.g. registry.example.com/team/app (initialised if new)')
       .argument('<name>', 'signer name (lowercase letters, digits, "-" and "_")')
       .option('--key <key>', 'PEM public key or certificate file, or a local key name or ID (repeatable)', collect)
-      .option('--threshold <n>', 'signatures of this signer required (default 1)', parseThreshold)
+      .option('--threshold <n>', 'distinct keys of targets/releases that must sign each release (default: unchanged, 1 when new)', parseThreshold)
+      .option('--no-request', 'never open a signing request: refuse when targets/releases would fall short')
+      .option('-f, --force', 'publish even when that hides tags (lists them and asks)')
+      .option('-y, --yes', 'do not ask')
       .option('--expires <duration>', EXPIRES_HELP, durationOption)
       .description('Add a signer (or more keys to one): its keys go into targets/NAME and targets/releases'),
-  ).action(async (repository: string, name: string, opts: ServerFlags & { key?: string[]; threshold?: number; expires?: number }, cmd: Command) => {
+  ).action(async (repository: string, name: string, opts: ServerFlags & { key?: string[]; threshold?: number; request?: boolean; force?: boolean; yes?: boolean; expires?: number }, cmd: Command) => {
     const g = globalOptions(cmd);
     const [{ cliContext }, { addSigner }, { describePublishedChange }] = await Promise.all([
       import('../context.js'),
@@ -79,8 +101,12 @@ export function registerSignerCommands(program: Command, io: Io): void {
       ...serverOptions(opts),
       threshold: opts.threshold,
       ...(opts.expires !== undefined ? { lifetimeMs: opts.expires } : {}),
+      noRequest: opts.request === false,
+      force: opts.force,
+      yes: opts.yes,
     });
     emit(io, g, r, () => renderAdded(r, describePublishedChange));
+    if (r.request) throw new AlreadyReported(EXIT.pending);
   });
 
   withServerOptions(
@@ -108,6 +134,7 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .argument('<name>', 'signer name')
       .option('-y, --yes', 'do not ask before tags stop being pullable')
       .option('-f, --force', 'remove even when targets/releases would be left unverifiable')
+      .option('--no-request', 'refuse rather than open a signing request when targets/releases then needs signatures this host lacks')
       .description('Remove a signer: targets/NAME and its keys in targets/releases (re-signing releases when needed)'),
   ).action(async (repository: string, name: string, opts: RemovalFlags, cmd: Command) => {
     const g = globalOptions(cmd);
@@ -117,8 +144,9 @@ export function registerSignerCommands(program: Command, io: Io): void {
       import('../../trust/published-changes.js'),
     ]);
     if (!g.json) io.stdout(`Removing signer "${name}" from ${repository}...\n`);
-    const r = await removeSigner(cliContext(g, io), repository, name, { ...serverOptions(opts), yes: opts.yes, force: opts.force });
+    const r = await removeSigner(cliContext(g, io), repository, name, { ...serverOptions(opts), yes: opts.yes, force: opts.force, noRequest: opts.request === false });
     emit(io, g, r, () => renderRemoved(r, name, describePublishedChange));
+    if (r.request) throw new AlreadyReported(EXIT.pending);
   });
 
   withServerOptions(
@@ -128,6 +156,7 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .argument('<key-id>', 'key ID (at least 7 hex digits) to remove from every signer')
       .option('-y, --yes', 'do not ask before tags stop being pullable')
       .option('-f, --force', 'remove even when targets/releases would be left unverifiable')
+      .option('--no-request', 'refuse rather than open a signing request when targets/releases then needs signatures this host lacks')
       .description('Remove a key from every signer of a repository (a signer left without keys goes)'),
   ).action(async (repository: string, keyId: string, opts: RemovalFlags, cmd: Command) => {
     const g = globalOptions(cmd);
@@ -136,8 +165,9 @@ export function registerSignerCommands(program: Command, io: Io): void {
       import('../../trust/signers.js'),
       import('../../trust/published-changes.js'),
     ]);
-    const r = await removeSignerKey(cliContext(g, io), repository, keyId, { ...serverOptions(opts), yes: opts.yes, force: opts.force });
+    const r = await removeSignerKey(cliContext(g, io), repository, keyId, { ...serverOptions(opts), yes: opts.yes, force: opts.force, noRequest: opts.request === false });
     emit(io, g, r, () => renderRemoved(r, `key ${shortKeyId(r.removed)}`, describePublishedChange));
+    if (r.request) throw new AlreadyReported(EXIT.pending);
   });
 
   withServerOptions(

@@ -1,0 +1,467 @@
+// Signing requests, one implementation for the CLI and the UI: open (from an edited repository),
+// list, show, approve, merge, submit, cancel and rebase. Every step that signs or submits first
+// refreshes the repository through the TUF client workflow and checks the request against it.
+import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { UpdateRejectedError } from '../../notary/http-errors.js';
+import type { MetadataFile } from '../../notary/multipart.js';
+import { rememberPublished } from '../../notary/updater.js';
+import { canonicalBytes } from '../../tuf/canonical.js';
+import type { RepositoryEditor } from '../../tuf/editor.js';
+import { defaultExpires } from '../../tuf/expiry.js';
+import { serializeEnvelope } from '../../tuf/gojson.js';
+import type { PublicKey } from '../../tuf/key.js';
+import { Envelope, signerFromPrivateKey, Targets } from '../../tuf/metadata/index.js';
+import { diffRepository, type PublishedRoleChange } from '../../tuf/repository-diff.js';
+import { shortKeyId } from '../../tuf/short-key-id.js';
+import { GoTime } from '../../tuf/time.js';
+import type { TrustedSet } from '../../tuf/trusted-set.js';
+import { canonicalIdOf, signedDigest } from '../../tuf/verification.js';
+import type { ServerOptions } from '../connect.js';
+import type { TrustContext } from '../context.js';
+import { CancelledError, InputError, RequestPendingError, StaleRequestError, TrustError } from '../errors.js';
+
+export { RequestPendingError, StaleRequestError };
+import { openRepository, refreshState, type OpenedRepository } from '../repository.js';
+import { describeTargetsChange, replayChange } from './diff.js';
+import { currentFile, evaluateRequest, roleKeysFor, signerNames, sha256Hex, type RequestEvaluation } from './evaluate.js';
+import {
+  isDetached,
+  mergeRequests,
+  parseRequestDocument,
+  REQUEST_SCHEMA,
+  REQUEST_TYPE,
+  SIGNATURE_TYPE,
+  withSignatures,
+  type DetachedSignature,
+  type RequestRole,
+  type RequestSignature,
+  type SigningRequest,
+} from './format.js';
+import { FileRequestTransport, type RequestTransport } from './transport.js';
+
+export const DEFAULT_DEADLINE_MS = 7 * 24 * 3600_000;
+
+export interface RequestPorts {
+  transport?: RequestTransport;
+  /** The clock (tests). */
+  now?: () => Date;
+}
+
+export function transportOf(ctx: TrustContext, ports: RequestPorts = {}): RequestTransport {
+  return ports.transport ?? new FileRequestTransport(ctx.trustDir);
+}
+
+const nowOf = (ports: RequestPorts): Date => (ports.now ?? (() => new Date()))();
+
+export interface OpenedRequest {
+  request: SigningRequest;
+  location: string;
+  evaluation: RequestEvaluation;
+}
+
+/** Signs `signed` with every held key among `keys` that has not signed it yet. */
+async function signWithHeldKeys(ctx: TrustContext, signed: unknown, keys: readonly PublicKey[], already: ReadonlySet<string>, at: string): Promise<RequestSignature[]> {
+  const message = canonicalBytes(signed);
+  const out: RequestSignature[] = [];
+  const done = new Set(already);
+  for (const key of keys) {
+    const canonical = canonicalIdOf(key);
+    if (done.has(canonical) || !(await ctx.keys.has(canonical))) continue;
+    const privateKey = await ctx.keys.unlock(canonical, ctx.passphrases);
+    const signer = signerFromPrivateKey(privateKey, key.id);
+    out.push({ keyid: key.id, method: signer.method, sig: Buffer.from(signer.sign(message)).toString('base64'), at });
+    done.add(canonical);
+  }
+  return out;
+}
+
+/** Keys of `role` as the request (its bundled parent) or the trusted parent declares them. */
+function publicKeysFor(request: SigningRequest, trusted: TrustedSet, role: string): PublicKey[] {
+  const keys = roleKeysFor(request, trusted, role);
+  if (!keys) return [];
+  return keys.keyids.flatMap((id) => keys.keys.get(id) ?? []);
+}
+
+function baseOf(trusted: TrustedSet, role: string): RequestRole['base'] {
+  const file = currentFile(trusted, role);
+  return file ? { version: file.signed.version, sha256: sha256Hex(file.raw) } : null;
+}
+
+/** The signed content of `roles` frozen from the editor: trusted version + 1, a fresh expiry. */
+function freezeRoles(editor: RepositoryEditor, trusted: TrustedSet, roles: readonly string[], now: GoTime): RequestRole[] {
+  return roles.map((role) => {
+    const model = editor.current(role);
+    if (!model) throw new TrustError(`${role} has no content to sign`);
+    const previous = currentFile(trusted, role)?.signed.version ?? 0;
+    const json = model.clone().setVersion(previous + 1).setExpires(defaultExpires(role, now)).toJSON();
+    const { keys, threshold } = editor.signingKeys(role);
+    const file = currentFile(trusted, role);
+    return { role, base: baseOf(trusted, role), ...(file ? { baseSigned: file.signedJson } : {}), signed: json, signedDigest: signedDigest(json), threshold, keyids: keys.map((k) => k.id), signatures: [] };
+  });
+}
+
+/**
+ * Opens a request for `roles` edited in `editor` (parents before children), signed by every key this
+ * host holds for them. The caller decided that the host cannot publish them alone.
+ */
+export async function openRequest(
+  ctx: TrustContext,
+  repo: OpenedRepository,
+  editor: RepositoryEditor,
+  roles: readonly string[],
+  options: { note: string; deadlineMs?: number } & RequestPorts,
+): Promise<OpenedRequest> {
+  const trusted = repo.state!.trusted;
+  const now = nowOf(options);
+  const frozen = freezeRoles(editor, trusted, roles, GoTime.fromDate(now));
+  const at = now.toISOString();
+  const earliestExpiry = Math.min(...frozen.map((r) => Date.parse(String(r.signed.expires))));
+  const deadline = new Date(Math.min(now.getTime() + (options.deadlineMs ?? DEFAULT_DEADLINE_MS), earliestExpiry));
+  let request: SigningRequest = {
+    type: REQUEST_TYPE,
+    version: REQUEST_SCHEMA,
+    id: randomBytes(6).toString('hex'),
+    gun: repo.gun,
+    server: repo.endpoint.url,
+    created: at,
+    deadline: deadline.toISOString(),
+    note: options.note,
+    roles: frozen,
+  };
+  const signedRoles: RequestRole[] = [];
+  for (const r of request.roles) {
+    signedRoles.push(withSignatures(r, await signWithHeldKeys(ctx, r.signed, editor.signingKeys(r.role).keys, new Set(), at)));
+  }
+  request = { ...request, roles: signedRoles };
+  const location = await transportOf(ctx, options).put(request);
+  return { request, location, evaluation: evaluateRequest(request, trusted, now) };
+}
+
+/** A request by ID (or prefix) from the store, or a request file from anywhere (imported into the store). */
+export async function loadRequest(ctx: TrustContext, ref: string, ports: RequestPorts = {}): Promise<{ request: SigningRequest; imported: boolean }> {
+  const transport = transportOf(ctx, ports);
+  const isFile = await stat(ref).then((s) => s.isFile(), () => false);
+  if (!isFile) {
+    const found = /^[0-9a-f]{4,64}$/.test(ref) ? await transport.get(ref) : undefined;
+    if (!found) throw new InputError(`no signing request ${ref} here`, { hint: { cli: 'see trust-tui request list, or give the request file', ui: 'see the open requests' } });
+    return { request: found, imported: false };
+  }
+  const doc = parseRequestDocument(await readFile(ref, 'utf8'), ref);
+  if (isDetached(doc)) throw new InputError(`${ref} is a detached signature, not a request`, { hint: { cli: `merge it with trust-tui request merge ${ref}`, ui: 'merge it into its request' } });
+  const stored = await transport.get(doc.id).catch(() => undefined);
+  const request = stored && stored.id === doc.id ? mergeRequests(stored, doc) : doc;
+  await transport.put(request);
+  await dropSuperseded(transport, request);
+  return { request, imported: true };
+}
+
+/** A rebased request replaces the stale one it was rebuilt from. */
+async function dropSuperseded(transport: RequestTransport, request: SigningRequest): Promise<void> {
+  if (!request.rebasedFrom) return;
+  const old = await transport.get(request.rebasedFrom).catch(() => undefined);
+  if (old?.id === request.rebasedFrom) await transport.remove(old);
+}
+
+async function openFor(ctx: TrustContext, request: SigningRequest, options: ServerOptions, toPublish = false): Promise<OpenedRepository> {
+  const repo = await openRepository(ctx, request.gun, { ...options, toPublish });
+  if (repo.state!.offline) {
+    throw new TrustError(`the trust server for ${request.gun} cannot be reached: a request is signed and submitted only against what was verified just now`);
+  }
+  return repo;
+}
+
+export interface RequestView {
+  request: SigningRequest;
+  location: string;
+  evaluation: RequestEvaluation;
+  /** The change per role, computed here from the trusted files. */
+  diff: string[];
+}
+
+function diffOf(request: SigningRequest, trusted: TrustedSet): string[] {
+  return request.roles.flatMap((r) => {
+    // Key names: from the role's own delegations (keys it declares) and from its parent (its signers).
+    const proposed = Targets.fromJSON(r.signed, r.role);
+    const names = new Map([...(roleKeysFor(request, trusted, r.role)?.names ?? []), ...signerNames(proposed)]);
+    return describeTargetsChange(currentFile(trusted, r.role)?.signed, proposed, names);
+  });
+}
+
+function checkOpen(evaluation: RequestEvaluation): void {
+  if (evaluation.state === 'submitted') {
+    throw new InputError(`request ${evaluation.id} is already ${evaluation.status}`, { hint: { cli: `forget it: trust-tui request cancel ${evaluation.id}`, ui: 'cancel it to forget it' } });
+  }
+  if (evaluation.state === 'stale' || evaluation.state === 'expired') {
+    throw new StaleRequestError(`request ${evaluation.id} is ${evaluation.status}`, {
+      hint: evaluation.state === 'stale' ? { cli: `trust-tui request rebase ${evaluation.id}`, ui: 'rebase it' } : { cli: `cancel it (trust-tui request cancel ${evaluation.id}) or rebase it`, ui: 'cancel or rebase it' },
+    });
+  }
+}
+
+/** `request show|status`: the request checked against the repository as verified now, with its diff. */
+export async function showRequest(ctx: TrustContext, ref: string, options: ServerOptions & RequestPorts = {}): Promise<RequestView> {
+  const { request } = await loadRequest(ctx, ref, options);
+  const repo = await openRepository(ctx, request.gun, options);
+  const trusted = repo.state!.trusted;
+  return { request, location: transportOf(ctx, options).locationOf(request), evaluation: evaluateRequest(request, trusted, nowOf(options)), diff: diffOf(request, trusted) };
+}
+
+export interface ListedRequest {
+  id: string;
+  gun: string;
+  roles: string[];
+  note: string;
+  deadline: string;
+  /** Checked against the server (undefined with `offline`). */
+  evaluation?: RequestEvaluation;
+  problem?: string;
+}
+
+/** `request list [REPO]`: the stored requests, each checked against its repository. */
+export async function listRequests(ctx: TrustContext, gun: string | undefined, options: ServerOptions & RequestPorts & { offline?: boolean } = {}): Promise<ListedRequest[]> {
+  const requests = await transportOf(ctx, options).list(gun);
+  const out: ListedRequest[] = [];
+  const repos = new Map<string, Promise<OpenedRepository>>();
+  for (const request of requests) {
+    const entry: ListedRequest = { id: request.id, gun: request.gun, roles: request.roles.map((r) => r.role), note: request.note, deadline: request.deadline };
+    if (!options.offline) {
+      try {
+        if (!repos.has(request.gun)) repos.set(request.gun, openRepository(ctx, request.gun, options));
+        entry.evaluation = evaluateRequest(request, (await repos.get(request.gun)!).state!.trusted, nowOf(options));
+      } catch (e) {
+        entry.problem = (e as Error).message;
+      }
+    }
+    out.push(entry);
+  }
+  return out;
+}
+
+export interface ApproveResult extends RequestView {
+  /** Canonical IDs of the keys this host signed with. */
+  signedWith: string[];
+  /** Detached signature files written. */
+  detached?: string;
+}
+
+/**
+ * `request approve ID|FILE`: verify the repository, check the base, show the full diff, ask, then
+ * append this host's signatures over the same bytes.
+ */
+export async function approveRequest(
+  ctx: TrustContext,
+  ref: string,
+  options: ServerOptions & RequestPorts & { yes?: boolean; show?: (view: RequestView) => void; detach?: (doc: DetachedSignature[]) => Promise<string> } = {},
+): Promise<ApproveResult> {
+  let { request } = await loadRequest(ctx, ref, options);
+  const repo = await openFor(ctx, request, options);
+  const trusted = repo.state!.trusted;
+  const now = nowOf(options);
+  const before = evaluateRequest(request, trusted, now);
+  checkOpen(before);
+  const diff = diffOf(request, trusted);
+  const transport = transportOf(ctx, options);
+  const view = { request, location: transport.locationOf(request), evaluation: before, diff };
+  // What this host would add: its keys of each role that have not signed yet.
+  const plan: { role: RequestRole; keys: PublicKey[]; already: Set<string> }[] = [];
+  for (const [i, r] of request.roles.entries()) {
+    const keys = publicKeysFor(request, trusted, r.role);
+    const already = new Set(before.roles[i]!.result.signed.map((s) => s.canonicalId));
+    const mine: PublicKey[] = [];
+    for (const k of keys) if (!already.has(canonicalIdOf(k)) && (await ctx.keys.has(canonicalIdOf(k)))) mine.push(k);
+    if (mine.length > 0) plan.push({ role: r, keys: mine, already });
+  }
+  if (plan.length === 0) {
+    const held = await Promise.all(request.roles.flatMap((r) => publicKeysFor(request, trusted, r.role)).map((k) => ctx.keys.has(canonicalIdOf(k))));
+    throw new InputError(
+      held.some(Boolean)
+        ? `this host's keys have already signed request ${request.id} (${before.status})`
+        : `this host holds no key that may sign request ${request.id} (${request.roles.map((r) => r.role).join(', ')})`,
+    );
+  }
+  options.show?.(view);
+  if (!options.yes && !(await ctx.confirm(`Sign request ${request.id} for ${request.gun} (${plan.map((p) => p.role.role).join(', ')}) with ${plan.flatMap((p) => p.keys).map((k) => shortKeyId(canonicalIdOf(k))).join(', ')}?`))) {
+    throw new CancelledError(`request ${request.id} not signed: nothing was changed`);
+  }
+  const at = now.toISOString();
+  const added = new Map<string, RequestSignature[]>();
+  for (const p of plan) added.set(p.role.role, await signWithHeldKeys(ctx, p.role.signed, p.keys, p.already, at));
+  request = { ...request, roles: request.roles.map((r) => withSignatures(r, added.get(r.role) ?? [])) };
+  await transport.put(request);
+  const evaluation = evaluateRequest(request, trusted, now);
+  const detachedDocs: DetachedSignature[] = request.roles.flatMap((r) =>
+    (added.get(r.role) ?? []).map((s) => ({ type: SIGNATURE_TYPE, request: request.id, gun: request.gun, role: r.role, signedDigest: r.signedDigest, ...s })),
+  );
+  const detached = options.detach ? await options.detach(detachedDocs) : undefined;
+  return {
+    request,
+    location: transport.locationOf(request),
+    evaluation,
+    diff,
+    signedWith: plan.flatMap((p) => p.keys.map(canonicalIdOf)),
+    ...(detached ? { detached } : {}),
+  };
+}
+
+/** `request merge FILE…`: copies of a request (their union) or detached signatures, into the store. */
+export async function mergeIntoRequest(ctx: TrustContext, files: readonly string[], ports: RequestPorts = {}): Promise<{ request: SigningRequest; location: string; added: number }> {
+  const transport = transportOf(ctx, ports);
+  let result: SigningRequest | undefined;
+  let added = 0;
+  for (const file of files) {
+    const doc = parseRequestDocument(await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new InputError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+    }), file);
+    const id = isDetached(doc) ? doc.request : doc.id;
+    const stored = await transport.get(id);
+    if (stored && stored.id !== id) throw new InputError(`no request ${id} here`);
+    let next: SigningRequest;
+    if (isDetached(doc)) {
+      if (!stored) throw new InputError(`${file} signs request ${id}, which is not here`, { hint: 'merge the request file first' });
+      const role = stored.roles.find((r) => r.role === doc.role);
+      if (!role || role.signedDigest !== doc.signedDigest) {
+        throw new InputError(`${file} signs other content than request ${id} holds for ${doc.role} (a rebased or altered request): not merged`);
+      }
+      const { keyid, method, sig, at } = doc;
+      next = { ...stored, roles: stored.roles.map((r) => (r === role ? withSignatures(r, [{ keyid, method, sig, ...(at ? { at } : {}) }]) : r)) };
+    } else {
+      next = stored ? mergeRequests(stored, doc) : doc;
+      await dropSuperseded(transport, next);
+    }
+    const count = (r: SigningRequest | undefined) => (r ? r.roles.reduce((n, x) => n + x.signatures.length, 0) : 0);
+    added += count(next) - count(stored);
+    await transport.put(next);
+    result = next;
+  }
+  if (!result) throw new InputError('name at least one request or signature file to merge');
+  return { request: result, location: transport.locationOf(result), added };
+}
+
+export interface SubmitResult {
+  id: string;
+  gun: string;
+  published: string[];
+  changes: PublishedRoleChange[];
+  /** Released tags now (read back and verified). */
+  status: string;
+}
+
+/**
+ * `request submit`: when every role has its threshold of distinct valid signatures, upload all of
+ * them in ONE request (notary-server applies it atomically), then read the repository back.
+ */
+export async function submitRequest(ctx: TrustContext, ref: string, options: ServerOptions & RequestPorts = {}): Promise<SubmitResult> {
+  const { request } = await loadRequest(ctx, ref, options);
+  const repo = await openFor(ctx, request, options, true);
+  const trusted = repo.state!.trusted;
+  const evaluation = evaluateRequest(request, trusted, nowOf(options));
+  checkOpen(evaluation);
+  if (evaluation.state !== 'ready') {
+    throw new RequestPendingError(`request ${request.id} cannot be submitted yet: ${evaluation.status}`, {
+      hint: { cli: `send ${transportOf(ctx, options).locationOf(request)} to the signers still missing`, ui: 'wait for the missing signatures' },
+    });
+  }
+  const files: MetadataFile[] = request.roles.map((r, i) => {
+    // Only the signatures that count: invalid, duplicate and foreign ones are not stored.
+    const valid = new Set(evaluation.roles[i]!.result.signed.map((s) => s.keyid));
+    const sigs = r.signatures.filter((s) => valid.has(s.keyid) && (valid.delete(s.keyid) || true)).map(({ keyid, method, sig }) => ({ keyid, method, sig }));
+    return { role: r.role, bytes: serializeEnvelope(r.signed, sigs) };
+  });
+  const snapshot = await clientSnapshot(ctx, trusted, files);
+  if (snapshot) files.push(snapshot);
+  try {
+    await repo.client.publish(repo.gun, files);
+  } catch (e) {
+    if (e instanceof UpdateRejectedError && e.code === 'VERSION') {
+      throw new StaleRequestError(`request ${request.id} is stale: ${repo.gun} was published meanwhile (the server answered 400 VERSION)`, {
+        hint: { cli: `trust-tui request rebase ${request.id}`, ui: 'rebase it' },
+      });
+    }
+    throw e;
+  }
+  await rememberPublished(repo.gun, files, repo.cache);
+  const after = await refreshState(ctx, repo, repo.cache);
+  for (const r of request.roles) {
+    const file = after.trusted.targetsOf(r.role);
+    if (!file || signedDigest(file.signedJson) !== r.signedDigest) {
+      throw new TrustError(`submitted, but ${r.role} of ${repo.gun} does not verify as the request's content`, { hint: { cli: `see trust-tui signer list ${repo.gun}`, ui: 'refresh and check the Signers screen (3)' } });
+    }
+  }
+  await transportOf(ctx, options).remove(request);
+  return { id: request.id, gun: repo.gun, published: files.map((f) => f.role), changes: diffRepository(repo.state!.view, after.view), status: 'submitted' };
+}
+
+/** With a snapshot key held here (a client-managed snapshot), the new snapshot over the submitted files. */
+async function clientSnapshot(ctx: TrustContext, trusted: TrustedSet, files: readonly MetadataFile[]): Promise<MetadataFile | undefined> {
+  const root = trusted.root.signed;
+  const keys = root.roleKeys('snapshot');
+  const held: PublicKey[] = [];
+  for (const k of keys) if (await ctx.keys.has(canonicalIdOf(k))) held.push(k);
+  if (held.length === 0 || !trusted.snapshot) return undefined;
+  const model = trusted.snapshot.signed.clone();
+  for (const f of files) model.setRoleFile(f.role, f.bytes);
+  model.setVersion(model.version + 1).setExpires(defaultExpires('snapshot'));
+  const signers = [];
+  for (const k of held) signers.push(signerFromPrivateKey(await ctx.keys.unlock(canonicalIdOf(k), ctx.passphrases), k.id));
+  return { role: 'snapshot', bytes: Envelope.sign(model, signers).raw };
+}
+
+/** `request cancel`: forgets the request here (copies elsewhere can no longer be submitted once anything else lands). */
+export async function cancelRequest(ctx: TrustContext, ref: string, ports: RequestPorts & { yes?: boolean } = {}): Promise<{ id: string; gun: string; location: string }> {
+  const { request } = await loadRequest(ctx, ref, ports);
+  const transport = transportOf(ctx, ports);
+  const collected = request.roles.reduce((n, r) => n + r.signatures.length, 0);
+  if (!ports.yes && collected > 0 && !(await ctx.confirm(`Cancel request ${request.id} for ${request.gun}? Its ${collected} signature(s) are lost.`))) {
+    throw new CancelledError(`request ${request.id} kept`);
+  }
+  await transport.remove(request);
+  return { id: request.id, gun: request.gun, location: transport.locationOf(request) };
+}
+
+/**
+ * `request rebase`: the same change rebuilt on the repository as it is now — a new request (new ID,
+ * versions and digest) that replaces the stale one, with no signature but this host's (signatures
+ * over the old content can never count).
+ */
+export async function rebaseRequest(ctx: TrustContext, ref: string, options: ServerOptions & RequestPorts = {}): Promise<OpenedRequest & { lost: number }> {
+  const { request } = await loadRequest(ctx, ref, options);
+  if (request.roles.some((r) => r.baseSigned === undefined && r.base !== null)) {
+    throw new InputError(`request ${request.id} does not carry its base content, so its change cannot be replayed`, { hint: 'cancel it and make the change again' });
+  }
+  const repo = await openFor(ctx, request, options);
+  const trusted = repo.state!.trusted;
+  const now = nowOf(options);
+  const goNow = GoTime.fromDate(now);
+  const rebuilt: RequestRole[] = [];
+  const draft: SigningRequest = { ...request, roles: rebuilt };
+  for (const r of request.roles) {
+    const from = r.baseSigned ? Targets.fromJSON(r.baseSigned, r.role) : undefined;
+    const to = Targets.fromJSON(r.signed, r.role);
+    const current = currentFile(trusted, r.role);
+    const onto = current?.signed ?? Targets.empty(defaultExpires(r.role, goNow), r.role);
+    const next = replayChange(from, to, onto).setVersion((current?.signed.version ?? 0) + 1).setExpires(defaultExpires(r.role, goNow));
+    const json = next.toJSON();
+    const entry: RequestRole = {
+      role: r.role,
+      base: baseOf(trusted, r.role),
+      ...(current ? { baseSigned: current.signedJson } : {}),
+      signed: json,
+      signedDigest: signedDigest(json),
+      threshold: r.threshold,
+      keyids: r.keyids,
+      signatures: [],
+    };
+    rebuilt.push(entry);
+  }
+  const at = now.toISOString();
+  for (const [i, r] of rebuilt.entries()) {
+    rebuilt[i] = withSignatures(r, await signWithHeldKeys(ctx, r.signed, publicKeysFor(draft, trusted, r.role), new Set(), at));
+  }
+  const lost = request.roles.reduce((n, r) => n + r.signatures.length, 0);
+  const rebased: SigningRequest = { ...request, id: randomBytes(6).toString('hex'), rebasedFrom: request.id, roles: rebuilt, deadline: new Date(Math.max(Date.parse(request.deadline), now.getTime() + DEFAULT_DEADLINE_MS)).toISOString() };
+  const transport = transportOf(ctx, options);
+  const location = await transport.put(rebased);
+  await dropSuperseded(transport, rebased);
+  return { request: rebased, location, evaluation: evaluateRequest(rebased, trusted, now), lost };
+}
