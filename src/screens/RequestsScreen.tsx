@@ -11,16 +11,17 @@ import { ListScreen } from './ListScreen.js';
 
 const attention = (r: ListedRequest) => r.evaluation?.state === 'stale' || r.evaluation?.state === 'expired' || r.evaluation?.state === 'unsatisfiable' || !r.evaluation;
 
-// On a narrow terminal the status in words stays (it says what to do); the ID and deadline go first.
+// On a narrow terminal the status in words stays whole (it says what to do); the ID and the deadline
+// go first (Enter shows both).
 const columns: Column<ListedRequest>[] = [
   { title: 'Repository', priority: 5, minWidth: 14, shorten: 'middle', value: (r) => r.gun },
   { title: 'Signed', width: 6, priority: 6, value: (r) => progressText(r) },
   {
     title: 'Status',
     priority: 7,
-    minWidth: 24,
+    minWidth: 34,
     shorten: 'end',
-    value: (r) => `${isStale(r) ? '⚠ STALE ' : ''}${statusText(r)}`,
+    value: (r) => (isStale(r) ? `⚠ STALE ${statusText(r).replace(/^stale: /, '')}` : statusText(r)),
     color: (r) => (attention(r) ? theme.warning : r.evaluation?.state === 'ready' ? theme.success : undefined),
   },
   { title: 'Deadline', width: 13, priority: 3, value: (r) => deadlineText(r.deadline) },
