@@ -15,7 +15,7 @@ const attention = (r: ListedRequest) => r.evaluation?.state === 'stale' || r.eva
 // go first (Enter shows both).
 const columns: Column<ListedRequest>[] = [
   { title: 'Repository', priority: 5, minWidth: 14, shorten: 'middle', value: (r) => r.gun },
-  { title: 'Signed', width: 6, priority: 6, value: (r) => progressText(r) },
+  { title: 'Signed', width: 7, priority: 6, value: (r) => progressText(r) },
   {
     title: 'Status',
     priority: 7,

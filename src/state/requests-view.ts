@@ -25,17 +25,21 @@ export function deadlineText(deadline: string, now = Date.now()): string {
   return ms >= 0 ? `in ${spanInWords(ms)}` : `${spanInWords(ms)} ago`;
 }
 
+/** The deadline to the minute, in UTC. */
+const deadlineAt = (deadline: string) => `${new Date(deadline).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** The change comes first (what a signer approves), then who signed, then the request's facts. */
 export function requestDetailLines(view: RequestView): string[] {
   const { request, evaluation } = view;
   return [
     `Status: ${evaluation.status}`,
-    `Repository: ${request.gun}`,
-    `Deadline: ${request.deadline} (${deadlineText(request.deadline)})`,
-    ...(request.note ? [`Note: ${request.note}`] : []),
-    'Signatures:',
-    ...evaluation.roles.map((e) => `  ${roleLabel(e.role)} v${e.version}: ${roleProgress(e)}${e.signedBy.length ? ` (signed: ${e.signedBy.join(', ')})` : ''}`),
     'Change (computed here from the verified repository):',
     ...(view.diff.length ? view.diff.map((l) => `  ${l}`) : ['  (no change)']),
+    'Signatures:',
+    ...evaluation.roles.map((e) => `  ${roleLabel(e.role)} v${e.version}: ${roleProgress(e)}${e.signedBy.length ? ` (signed: ${e.signedBy.join(', ')})` : ''}`),
+    `Deadline: ${deadlineAt(request.deadline)} (${deadlineText(request.deadline)})`,
+    ...(request.note ? [`Note: ${request.note}`] : []),
+    `Repository: ${request.gun}`,
     `File: ${view.location}`,
   ];
 }

@@ -70,8 +70,11 @@ describe('Requests screen over a real server', () => {
     expect(ui.frame()).toContain('2/3');
 
     await store.getState().approveSelectedRequest();
-    expect(store.getState().modal).toMatchObject({ kind: 'confirm' });
-    expect((store.getState().modal as { changes: string[] }).changes.join('\n')).toContain('v1');
+    const modal = store.getState().modal;
+    if (modal?.kind !== 'confirm') throw new Error(`expected the approval's confirmation, got ${modal?.kind}`);
+    // The change, computed from the verified repository: the tag alice signed.
+    expect(modal.changes.join('\n')).toContain(`+ tag v1 ${DIGEST} (100 bytes)`);
+    expect(modal.changes.join('\n')).toContain('(signed: alice, bob)');
     await store.getState().confirmModal();
     expect(store.getState().banner).toBeNull();
     await ui.waitFor('3 of 3 signed — ready to submit', 30_000);

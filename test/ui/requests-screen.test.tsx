@@ -54,7 +54,7 @@ describe('Requests screen', () => {
   it('a shows the change, asks, signs with the passphrase from the dialog, and the status changes', async () => {
     const { ui, services } = await onRequests();
     await ui.press('a');
-    await ui.waitFor('Approve request a1b2c3d4e5f6');
+    await ui.waitFor('Sign request a1b2c3d4e5f6');
     expect(flat(ui.frame())).toContain('releases: + tag v2 sha256:2222');
     expect(services.world.calls).not.toContain('approveRequest a1b2c3d4e5f6');
     await ui.press('y');
@@ -93,7 +93,7 @@ describe('Requests screen', () => {
     const { ui } = await onRequests(services);
     expect(ui.frame()).toContain('3 of 3 signed — ready to submit');
     await ui.press('s');
-    await ui.waitFor('Submit request a1b2c3d4e5f6');
+    await ui.waitFor('Submit request a1b2c3d4e5f6?');
     expect(flat(ui.frame())).toContain('published to the server');
     expect(services.world.calls).not.toContain('submitRequest a1b2c3d4e5f6');
     await ui.press('y');
@@ -110,7 +110,7 @@ describe('Requests screen', () => {
     expect(text).toContain('rebase a stale request');
   });
 
-  it('at 60x15 the status in words and the key hints stay on screen', async () => {
+  it('at 60x15 the status in words, the key hints and the change in the approval stay on screen', async () => {
     const ui = renderSized(app().element, 60, 15);
     await ui.press('7');
     await ui.waitFor('waiting on carol');
@@ -118,5 +118,10 @@ describe('Requests screen', () => {
     expect(frame.split('\n').length).toBeLessThanOrEqual(15);
     expect(frame).toContain('2 of 3 signed — waiting on carol');
     expect(frame).toContain('a:approve');
+    // The approval's confirmation shows the change on its first page.
+    await ui.press('a');
+    await ui.waitFor('Sign request a1b2c3d4e5f6');
+    expect(ui.frame()).toContain('releases: + tag v2 sha256:2222');
+    expect(ui.frame().split('\n').length).toBeLessThanOrEqual(15);
   });
 });

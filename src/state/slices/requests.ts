@@ -47,7 +47,7 @@ export function createRequestSlice({ set, get, services, options }: SliceContext
       if (!row || !shown) return;
       get().openModal({
         kind: 'confirm',
-        title: `Approve request ${row.id}: sign this change to ${row.gun} with this host's keys?`,
+        title: `Sign request ${row.id} with this host's keys?`,
         changes: requestDetailLines(shown),
         run: async () => {
           let ok = false;
@@ -71,7 +71,7 @@ export function createRequestSlice({ set, get, services, options }: SliceContext
       if (!shown) return;
       get().openModal({
         kind: 'confirm',
-        title: `Submit request ${row.id} to ${row.gun}?`,
+        title: `Submit request ${row.id}?`,
         changes: [...requestDetailLines(shown), 'This is published to the server.'],
         run: async () => {
           await get().runTask(`Submitting request ${row.id}`, async (signal) => {
@@ -87,8 +87,8 @@ export function createRequestSlice({ set, get, services, options }: SliceContext
       if (!row) return;
       get().openModal({
         kind: 'confirm',
-        title: `Cancel request ${row.id} for ${row.gun}?`,
-        changes: [`Status: ${row.evaluation?.status ?? 'not checked'}`, 'It is forgotten here with every signature it collected; the server is not changed.'],
+        title: `Cancel request ${row.id}?`,
+        changes: [`Status: ${row.evaluation?.status ?? 'not checked'}`, `Repository: ${row.gun}`, 'It is forgotten here with every signature it collected; the server is not changed.'],
         run: async () => {
           let ok = false;
           await get().runTask(`Cancelling request ${row.id}`, async () => {
