@@ -8,6 +8,7 @@ import { DialogManager, useDialogOpen } from './screens/DialogManager.js';
 import { ExpiryScreen } from './screens/ExpiryScreen.js';
 import { KeysScreen } from './screens/KeysScreen.js';
 import { ReposScreen } from './screens/ReposScreen.js';
+import { RequestsScreen } from './screens/RequestsScreen.js';
 import { SignersScreen } from './screens/SignersScreen.js';
 import { TagsScreen } from './screens/TagsScreen.js';
 import { useApp, useAppStore } from './state/context.js';
@@ -27,6 +28,7 @@ const SCREEN_VIEWS: Record<ScreenId, ComponentType<{ height: number }>> = {
   keys: KeysScreen,
   config: ConfigScreen,
   expiry: ExpiryScreen,
+  requests: RequestsScreen,
 };
 
 export function App() {

@@ -1,6 +1,6 @@
 // Row identities and filter text for every list the UI shows, plus the Config screen's rows.
 import type { ListSpec } from './list.js';
-import type { ConfigView, ExpiryRow, KeyRow, RepoRow, SignerRow, TagRow } from './services.js';
+import type { ConfigView, ExpiryRow, KeyRow, ListedRequest, RepoRow, SignerRow, TagRow } from './services.js';
 
 export interface ConfigRow {
   id: string;
@@ -20,6 +20,10 @@ export const keySpec: ListSpec<KeyRow> = { key: (k) => k.id, text: (k) => `${k.i
 export const expirySpec: ListSpec<ExpiryRow> = {
   key: (e) => `${e.gun}\u0000${e.role}\u0000${e.keyId ?? ''}`,
   text: (e) => `${e.gun} ${e.role} ${e.state} ${e.renewer.kind === 'others' ? e.renewer.who : e.renewer.kind}`,
+};
+export const requestSpec: ListSpec<ListedRequest> = {
+  key: (r) => r.id,
+  text: (r) => `${r.id} ${r.gun} ${r.roles.join(' ')} ${r.note} ${r.evaluation?.status ?? r.problem ?? ''}`,
 };
 export const configSpec: ListSpec<ConfigRow> = { key: (c) => c.id, text: (c) => `${c.label} ${c.value}` };
 

@@ -6,10 +6,11 @@ import { createDialogSlice, type DialogSlice } from './slices/dialogs.js';
 import { createListSlice, type ListSlice } from './slices/lists.js';
 import { createNavigationSlice, type NavigationSlice } from './slices/navigation.js';
 import { createOperationSlice, type OperationSlice } from './slices/operations.js';
+import { createRequestSlice, type RequestSlice } from './slices/requests.js';
 import { createPassphraseSlice, type PassphraseSlice } from './slices/passphrase.js';
 import { createWizardSlice, type WizardSlice } from './slices/wizards.js';
 
-export type AppState = NavigationSlice & ListSlice & DialogSlice & PassphraseSlice & WizardSlice & OperationSlice;
+export type AppState = NavigationSlice & ListSlice & DialogSlice & PassphraseSlice & WizardSlice & OperationSlice & RequestSlice;
 
 export type AppStore = StoreApi<AppState>;
 
@@ -39,6 +40,7 @@ export function createAppStore(services: Services, options: Partial<AppOptions> 
       ...createPassphraseSlice(ctx),
       ...createWizardSlice(ctx),
       ...createOperationSlice(ctx),
+      ...createRequestSlice(ctx),
     };
   });
 }

@@ -7,6 +7,7 @@ import {
   type DestructivePlan,
   type ExpiryRow,
   type KeyRow,
+  type ListedRequest,
   type OperationPorts,
   type RepoRow,
   type Services,
@@ -48,6 +49,34 @@ export interface FakeWorld {
   renewPins: Record<string, PinOnCertificate[]>;
   /** When set, each repository of a renewal waits for it (to see the progress). */
   renewalGate?: Promise<void>;
+  /** Open signing requests (the Requests screen's rows). */
+  requests: ListedRequest[];
+}
+
+/** A request row whose one role has `signed` of `threshold` signatures; the status in src/trust's words. */
+export function fakeRequest(
+  id: string,
+  gun: string,
+  signed: string[],
+  waitingOn: string[],
+  threshold: number,
+  state: NonNullable<ListedRequest['evaluation']>['state'] = signed.length >= threshold ? 'ready' : 'waiting',
+  status = signed.length >= threshold ? `${signed.length} of ${threshold} signed — ready to submit` : `${signed.length} of ${threshold} signed — waiting on ${waitingOn.join(' and ')}`,
+): ListedRequest {
+  const deadline = new Date(Date.now() + 3 * 86_400_000).toISOString();
+  const result = {
+    threshold,
+    distinctKeys: signed.length + waitingOn.length,
+    signed: signed.map((n) => ({ keyid: n, canonicalId: n })),
+    unsigned: waitingOn,
+    ignored: [],
+    mismatchedKeyIds: [],
+    verified: signed.length >= threshold,
+    missing: Math.max(0, threshold - signed.length),
+    unsatisfiable: false,
+  };
+  const role = { role: 'targets/releases', version: 4, result, signedBy: signed, waitingOn, contentExpired: false, landed: false };
+  return { id, gun, roles: ['targets/releases'], note: 'release v2', deadline, evaluation: { id, gun, state, status, deadline, roles: [role] } };
 }
 
 export function expiry(gun: string, role: string, days: number, renewer: ExpiryRow['renewer'] = { kind: 'this-host' }): ExpiryRow {
@@ -109,6 +138,10 @@ export function fakeWorld(): FakeWorld {
       expiry('example.com/team/app', 'root certificate', 3000),
     ],
     renewPins: {},
+    requests: [
+      fakeRequest('a1b2c3d4e5f6', 'example.com/team/app', ['alice', 'bob'], ['carol'], 3),
+      fakeRequest('0badc0ffee00', 'example.com/team/db', ['bob'], ['alice'], 2, 'stale', 'stale: releases moved to v5 — rebase needed'),
+    ],
   };
 }
 
@@ -401,25 +434,47 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         return { gun: item.gun, status: 'migrated' as const, rootVersion: 2, source: item.source, destination: item.source };
       });
     },
-    // Signing requests: the fake world has none (their flows are tested against real peers).
-    listRequests: async () => [],
+    // Signing requests: a small in-memory store (the real flows are tested against a real server).
+    listRequests: async () => world.requests,
     showRequest: async (ref) => {
-      throw new Error(`no signing request ${ref} here`);
+      const r = world.requests.find((x) => x.id === ref);
+      if (!r?.evaluation) throw new Error(`no signing request ${ref} here`);
+      record(`showRequest ${ref}`);
+      return {
+        request: { type: 'trust-tui/signing-request', version: 1, id: r.id, gun: r.gun, created: r.deadline, deadline: r.deadline, note: r.note, roles: [] },
+        location: `/trust/requests/${r.id}.json`,
+        evaluation: r.evaluation,
+        diff: ['releases: + tag v2 sha256:2222 (1234 bytes)'],
+      };
     },
-    approveRequest: async (ref) => {
-      throw new Error(`no signing request ${ref} here`);
+    approveRequest: async (ref, ports) => {
+      record(`approveRequest ${ref}`);
+      world.passphrasesSeen.push(await ask(ports, { role: 'targets/releases' }));
+      const r = world.requests.find((x) => x.id === ref)!;
+      const e = r.evaluation!.roles[0]!;
+      const next = fakeRequest(r.id, r.gun, [...e.signedBy, ...e.waitingOn.slice(0, 1)], e.waitingOn.slice(1), e.result.threshold);
+      world.requests = world.requests.map((x) => (x.id === ref ? next : x));
+      return { request: { type: 'trust-tui/signing-request', version: 1, id: ref, gun: r.gun, created: r.deadline, deadline: r.deadline, note: r.note, roles: [] }, location: '', evaluation: next.evaluation!, diff: [], signedWith: [KEY_A] };
     },
     mergeRequestFiles: async (files) => {
       throw new Error(`cannot read ${files[0]}`);
     },
     submitRequest: async (ref) => {
-      throw new Error(`no signing request ${ref} here`);
+      record(`submitRequest ${ref}`);
+      const r = world.requests.find((x) => x.id === ref)!;
+      world.requests = world.requests.filter((x) => x.id !== ref);
+      return { id: ref, gun: r.gun, published: ['targets/releases'], changes: [], status: 'submitted' };
     },
     cancelRequest: async (ref) => {
-      throw new Error(`no signing request ${ref} here`);
+      record(`cancelRequest ${ref}`);
+      world.requests = world.requests.filter((x) => x.id !== ref);
     },
     rebaseRequest: async (ref) => {
-      throw new Error(`no signing request ${ref} here`);
+      record(`rebaseRequest ${ref}`);
+      const r = world.requests.find((x) => x.id === ref)!;
+      const next = fakeRequest('feedfacefeed', r.gun, [], ['alice', 'bob'], 2);
+      world.requests = world.requests.map((x) => (x.id === ref ? next : x));
+      return { id: next.id, status: next.evaluation!.status };
     },
   };
 }

@@ -1,4 +1,4 @@
-// The five browsable lists: loading through Services, cursor moves, the filter line, refresh.
+// The browsable lists: loading through Services, cursor moves, the filter line, refresh.
 import {
   emptyList,
   moveCursor,
@@ -10,8 +10,8 @@ import {
   type ListSpec,
   type ListState,
 } from '../list.js';
-import { configRows, configSpec, expirySpec, keySpec, repoSpec, signerSpec, tagSpec, type ConfigRow } from '../rows.js';
-import type { ExpiryRow, KeyRow, RepoRow, SignerRow, TagRow } from '../services.js';
+import { configRows, configSpec, expirySpec, keySpec, repoSpec, requestSpec, signerSpec, tagSpec, type ConfigRow } from '../rows.js';
+import type { ExpiryRow, KeyRow, ListedRequest, RepoRow, SignerRow, TagRow } from '../services.js';
 import { describeFailure } from '../failure.js';
 import type { SliceContext } from '../store.js';
 
@@ -22,6 +22,7 @@ export interface Lists {
   keys: ListState<KeyRow>;
   config: ListState<ConfigRow>;
   expiry: ListState<ExpiryRow>;
+  requests: ListState<ListedRequest>;
 }
 
 /** The windows the Expiry screen cycles through (days; null: everything). */
@@ -55,7 +56,7 @@ export interface ListSlice {
 }
 
 /** The lists that show trust data (Config shows only settings). */
-const TRUST_LISTS: readonly ListId[] = ['repos', 'tags', 'signers', 'keys', 'expiry'];
+const TRUST_LISTS: readonly ListId[] = ['repos', 'tags', 'signers', 'keys', 'expiry', 'requests'];
 
 const SPECS: { [K in ListId]: ListSpec<Lists[K] extends ListState<infer R> ? R : never> } = {
   repos: repoSpec,
@@ -64,11 +65,12 @@ const SPECS: { [K in ListId]: ListSpec<Lists[K] extends ListState<infer R> ? R :
   keys: keySpec,
   config: configSpec,
   expiry: expirySpec,
+  requests: requestSpec,
 };
 
 export function createListSlice({ set, get, services }: SliceContext): ListSlice {
   // Responses that arrive after a newer request for the same list are dropped.
-  const generation: Record<ListId, number> = { repos: 0, tags: 0, signers: 0, keys: 0, config: 0, expiry: 0 };
+  const generation: Record<ListId, number> = { repos: 0, tags: 0, signers: 0, keys: 0, config: 0, expiry: 0, requests: 0 };
   // Lists whose rows predate the last publish; they reload the next time their screen is shown.
   const stale = new Set<ListId>();
 
@@ -103,11 +105,13 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
         ];
         return notes.length ? { rows: list.rows, note: notes.join('; ') } : { rows: list.rows };
       }
+      case 'requests':
+        return services.listRequests();
     }
   }
 
   return {
-    lists: { repos: emptyList(), tags: emptyList(), signers: emptyList(), keys: emptyList(), config: emptyList(), expiry: emptyList() },
+    lists: { repos: emptyList(), tags: emptyList(), signers: emptyList(), keys: emptyList(), config: emptyList(), expiry: emptyList(), requests: emptyList() },
     expiryWithinDays: null,
     cycleExpiryWindow() {
       const index = EXPIRY_WINDOWS.indexOf(get().expiryWithinDays);

@@ -1,7 +1,7 @@
 // Which screen is shown and which repository the Tags and Signers screens are about.
 import type { SliceContext } from '../store.js';
 
-export type ScreenId = 'repos' | 'tags' | 'signers' | 'keys' | 'config' | 'expiry';
+export type ScreenId = 'repos' | 'tags' | 'signers' | 'keys' | 'config' | 'expiry' | 'requests';
 
 /** The screens in tab order (Tab and the digit keys follow it). */
 /** `short`: the title of an inactive tab when the line is needed for the repository name. */
@@ -12,6 +12,7 @@ export const SCREENS: readonly { id: ScreenId; title: string; short: string }[] 
   { id: 'keys', title: 'Keys', short: 'Keys' },
   { id: 'config', title: 'Config', short: 'Conf' },
   { id: 'expiry', title: 'Expiry', short: 'Exp' },
+  { id: 'requests', title: 'Requests', short: 'Req' },
 ];
 
 export interface NavigationSlice {
