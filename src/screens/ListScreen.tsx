@@ -56,6 +56,7 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
         <Box flexShrink={1}>
           <Text wrap="truncate-end">
             <Text bold>{heading}</Text>
+            {state.summary ? <Text>  {state.summary}</Text> : null}
             {state.status === 'loading' && state.rows.length > 0 && <Text color={theme.muted}> refreshing…</Text>}
             {!state.filtering && state.filter ? <Text color={theme.muted}>  filter: /{state.filter}</Text> : null}
             {state.note ? <Text color={theme.warning}>  ⚠ {state.note}</Text> : null}

@@ -136,8 +136,9 @@ export function createTrustServices(options: TrustServicesOptions): Services {
           threshold: s.threshold,
           // Distinct tags: a tag whose roles disagree on the digest has one row per digest.
           tagsSigned: new Set(info.tags.filter((t) => t.signers.includes(s.name)).map((t) => t.tag)).size,
+          ...(info.releasesSignoff ? { releasesSigned: info.releasesSignoff.bySigner.some((b) => b.name === s.name && b.signed) } : {}),
         }));
-      return { rows, offline: info.offline, server: info.server };
+      return { rows, offline: info.offline, server: info.server, ...(info.releasesSignoff ? { releases: info.releasesSignoff } : {}) };
     },
     resolveManifest: (gun, tag) => resolveManifest(context(), `${gun}:${tag}`),
     describeTag: (gun, tag) => tagDetail(context(), gun, tag),

@@ -11,6 +11,7 @@ import {
   type RepoRow,
   type Services,
   type SignerRow,
+  type ReleasesSignoff,
   type MigrationPlan,
   type SweepPlan,
   type TagRow,
@@ -27,6 +28,8 @@ export interface FakeWorld {
   repos: RepoRow[];
   tags: Record<string, TagRow[]>;
   signers: Record<string, SignerRow[]>;
+  /** targets/releases' k of n and who signed it, per repository (none: no releases role). */
+  releases?: Record<string, ReleasesSignoff>;
   keys: KeyRow[];
   settings: SettingsData;
   calls: string[];
@@ -171,7 +174,11 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
     },
     listRepositories: async () => world.repos,
     listTags: async (gun) => ({ rows: world.tags[gun] ?? [], offline: world.offline.has(gun), server: 'https://notary.example.com' }),
-    listSigners: async (gun) => ({ rows: world.signers[gun] ?? [], offline: world.offline.has(gun), server: 'https://notary.example.com' }),
+    listSigners: async (gun) => {
+      const releases = world.releases?.[gun];
+      const rows = (world.signers[gun] ?? []).map((s) => (releases ? { ...s, releasesSigned: releases.bySigner.some((b) => b.name === s.name && b.signed) } : s));
+      return { rows, offline: world.offline.has(gun), server: 'https://notary.example.com', ...(releases ? { releases } : {}) };
+    },
     describeTag: async (gun, tagName) => {
       const t = (world.tags[gun] ?? []).find((x) => x.tag === tagName)!;
       const keyOf = (name: string) => (name === 'alice' ? KEY_A : KEY_B);
@@ -179,6 +186,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         gun,
         tag: tagName,
         signatures: t.signers.map((name) => ({ role: `targets/${name}`, digest: t.digest.slice(7), size: t.size, keyIds: [keyOf(name)], threshold: 1, expires: '2030-01-01T00:00:00Z' })),
+        ...(world.releases?.[gun] ? { releases: world.releases[gun] } : {}),
       };
     },
     describeSigner: async (gun, name) => {
