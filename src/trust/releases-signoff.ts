@@ -27,7 +27,7 @@ export function releasesSignoff(view: RepositoryView): ReleasesSignoff | undefin
   };
 }
 
-/** "1 of 2" with how many have signed: the line the Signers screen and the tag detail show. */
+/** "releases 2 of 3, 1 signed": the threshold over distinct keys, and how many keys signed the file. */
 export function describeSignoff(s: ReleasesSignoff): string {
-  return `releases needs ${s.threshold} of ${s.keys} key${s.keys === 1 ? '' : 's'}, ${s.signed} signed`;
+  return `releases ${s.threshold} of ${s.keys}, ${s.signed} signed`;
 }
