@@ -66,6 +66,10 @@ export interface SignerRow {
 /** A signer just added, with one sentence per role the publish changed (read back and verified). */
 export interface AddedSigner extends SignerRow {
   changes: string[];
+  /** targets/releases' threshold before and after. */
+  releases: { from: number; to: number };
+  /** Opened instead of publishing when the change needs signatures this host does not hold. */
+  request?: { id: string; location: string; status: string };
 }
 
 export interface KeyRow {
@@ -274,7 +278,8 @@ export interface Services {
   resolveManifest(gun: string, tag: string): Promise<Manifest>;
   signTag(gun: string, tag: string, manifest: Manifest, ports: OperationPorts): Promise<SignResult>;
   planRevokeTag(gun: string, tag: string): Promise<DestructivePlan>;
-  addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts): Promise<AddedSigner>;
+  /** `threshold`: targets/releases' new threshold (undefined: unchanged). */
+  addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts, threshold?: number): Promise<AddedSigner>;
   /** Removing the whole signer, or only `keyId` from that signer (no other signer is touched). */
   planRemoveSigner(gun: string, name: string, keyId?: string): Promise<DestructivePlan>;
   /** Carries out exactly `plan`, or changes nothing (refused, or the repository changed since). */

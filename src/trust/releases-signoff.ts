@@ -8,6 +8,8 @@ export interface ReleasesSignoff {
   threshold: number;
   /** Distinct canonical keys of the role. */
   keys: number;
+  /** Their canonical IDs (what a new threshold is checked against, with the keys being added). */
+  keyIds: string[];
   /** Distinct canonical keys whose signature on the current file verified. */
   signed: number;
   /** Per signer (docker's signers, by name): a signature of theirs on the file verifies. */
@@ -22,6 +24,7 @@ export function releasesSignoff(view: RepositoryView): ReleasesSignoff | undefin
   return {
     threshold: releases.threshold,
     keys: new Set(releases.keys.map((k) => k.canonicalId)).size,
+    keyIds: [...new Set(releases.keys.map((k) => k.canonicalId))],
     signed: signedCanonical.size,
     bySigner: view.signers().map((s) => ({ name: s.name, signed: s.keys.some((k) => signedCanonical.has(k.canonicalId)) })),
   };
@@ -30,4 +33,14 @@ export function releasesSignoff(view: RepositoryView): ReleasesSignoff | undefin
 /** "releases 2 of 3, 1 signed": the threshold over distinct keys, and how many keys signed the file. */
 export function describeSignoff(s: ReleasesSignoff): string {
   return `releases ${s.threshold} of ${s.keys}, ${s.signed} signed`;
+}
+
+/**
+ * `signer add --threshold` and the signer wizard refuse a releases threshold that can never be met:
+ * above the role's distinct keys once the signer's keys are in (src/tuf/verification.ts counts those).
+ */
+export function releasesThresholdProblem(gun: string, threshold: number, distinctKeys: number): string | undefined {
+  if (!Number.isSafeInteger(threshold) || threshold < 1) return `threshold must be a whole number of at least 1, not ${threshold}`;
+  if (threshold <= distinctKeys) return undefined;
+  return `threshold ${threshold} for ${RELEASES_ROLE} of ${gun} can never be met: it would have ${distinctKeys} distinct key(s)`;
 }

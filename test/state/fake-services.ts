@@ -30,6 +30,8 @@ export interface FakeWorld {
   signers: Record<string, SignerRow[]>;
   /** targets/releases' k of n and who signed it, per repository (none: no releases role). */
   releases?: Record<string, ReleasesSignoff>;
+  /** `signer add` opens a signing request (this host lacks a signature the change needs). */
+  addOpensRequest?: boolean;
   keys: KeyRow[];
   settings: SettingsData;
   calls: string[];
@@ -233,12 +235,19 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         tagsLosingLastSignature: [tagName],
         doneMessage: `Revoked ${gun}:${tagName}`,
       }) satisfies DestructivePlan,
-    addSigner: async (gun, name, keys, ports) => {
-      record(`addSigner ${gun} ${name} ${JSON.stringify(keys)}`);
+    addSigner: async (gun, name, keys, ports, threshold) => {
+      record(`addSigner ${gun} ${name} ${JSON.stringify(keys)}${threshold !== undefined ? ` threshold ${threshold}` : ''}`);
       world.passphrasesSeen.push(await ask(ports));
       const signer: SignerRow = { name, keyIds: keys.map((k) => (k.from === 'keystore' ? k.id : KEY_B)), threshold: 1, tagsSigned: 0 };
+      const from = world.releases?.[gun]?.threshold ?? 1;
+      const releases = { from, to: threshold ?? from };
+      if (world.addOpensRequest) {
+        return { ...signer, changes: [], releases, request: { id: 'req-1', location: '.trust-tui/requests/req-1.json', status: 'needs 1 more signature' } };
+      }
       world.signers[gun] = [...(world.signers[gun] ?? []), signer];
-      return { ...signer, changes: [`targets/${name}: added with key(s) ${signer.keyIds.map((id) => id.slice(0, 7)).join(', ')}, threshold 1`] };
+      const r = world.releases?.[gun];
+      if (r) r.threshold = releases.to;
+      return { ...signer, releases, changes: [`targets/${name}: added with key(s) ${signer.keyIds.map((id) => id.slice(0, 7)).join(', ')}, threshold 1`] };
     },
     listExpiries: async (withinDays) => {
       record(`listExpiries ${withinDays ?? 'all'}`);

@@ -15,7 +15,7 @@ const GUN = 'example.com/team/app';
 function app() {
   const services = fakeServices();
   services.world.releases = {
-    [GUN]: { threshold: 2, keys: 3, signed: 1, bySigner: [{ name: 'alice', signed: true }, { name: 'bob', signed: false }] },
+    [GUN]: { threshold: 2, keys: 3, keyIds: ['k1', 'k2', 'k3'], signed: 1, bySigner: [{ name: 'alice', signed: true }, { name: 'bob', signed: false }] },
   };
   const store = createAppStore(services, { workDir: '/work' });
   const element = (
