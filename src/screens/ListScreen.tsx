@@ -47,7 +47,9 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
     <Box paddingLeft={2}>{emptyHint}</Box>
   );
   // Long repository names in the title are shortened in the middle, so the count stays visible.
-  const heading = `${truncateMiddle(title, Math.max(10, width - count.length - 4 - (state.note ? 24 : 0)))} (${count})`;
+  // A summary (the Signers screen's releases k of n) is kept whole: the title shortens instead.
+  const summaryWidth = state.summary ? [...state.summary].length + 2 : 0;
+  const heading = `${truncateMiddle(title, Math.max(10, width - count.length - 4 - summaryWidth - (state.note ? 24 : 0)))} (${count})`;
   // While filtering, the title gives way to the filter field (at most half the line).
   const filterWidth = Math.max(12, Math.min(width - 2 - Math.min([...heading].length, 20), Math.floor(width / 2)));
   return (
@@ -56,6 +58,7 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
         <Box flexShrink={1}>
           <Text wrap="truncate-end">
             <Text bold>{heading}</Text>
+            {state.summary ? <Text>  {state.summary}</Text> : null}
             {state.status === 'loading' && state.rows.length > 0 && <Text color={theme.muted}> refreshing…</Text>}
             {!state.filtering && state.filter ? <Text color={theme.muted}>  filter: /{state.filter}</Text> : null}
             {state.note ? <Text color={theme.warning}>  ⚠ {state.note}</Text> : null}

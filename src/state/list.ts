@@ -17,6 +17,8 @@ export interface ListState<Row> {
   error?: string;
   /** What the rows are, when it matters (from the cache because the server is unreachable). */
   note?: string;
+  /** A fact about the whole list shown after the title (the Signers screen's releases k of n). */
+  summary?: string;
 }
 
 /** How a list identifies rows (to keep the cursor on refresh) and what the filter searches. */
@@ -38,7 +40,7 @@ function applyFilter<Row>(rows: readonly Row[], filter: string, spec: ListSpec<R
 const clamp = (i: number, length: number) => Math.max(0, Math.min(i, length - 1));
 
 /** New rows (a load or a refresh): the cursor stays on the same row by key, else at the same index. */
-export function withRows<Row>(list: ListState<Row>, rows: readonly Row[], spec: ListSpec<Row>, note?: string): ListState<Row> {
+export function withRows<Row>(list: ListState<Row>, rows: readonly Row[], spec: ListSpec<Row>, note?: string, summary?: string): ListState<Row> {
   const current = list.view[list.cursor];
   const view = applyFilter(rows, list.filter, spec);
   let cursor = clamp(list.cursor, view.length);
@@ -47,8 +49,8 @@ export function withRows<Row>(list: ListState<Row>, rows: readonly Row[], spec: 
     const found = view.findIndex((row) => spec.key(row) === key);
     if (found >= 0) cursor = found;
   }
-  const { error: _dropped, note: _old, ...rest } = list;
-  return { ...rest, status: 'ready', rows, view, cursor, ...(note ? { note } : {}) };
+  const { error: _dropped, note: _old, summary: _oldSummary, ...rest } = list;
+  return { ...rest, status: 'ready', rows, view, cursor, ...(note ? { note } : {}), ...(summary ? { summary } : {}) };
 }
 
 /** A new filter: the cursor stays on the selected row while the row is in view, else goes to the top. */

@@ -3,6 +3,7 @@
 // implemented behind it twice: every method is one src/trust operation (or a read of its results).
 import type { PassphraseSource } from '../keys/passphrase.js';
 import type { KeyRole, SignerDetail, TagDetail } from '../trust/details.js';
+import type { ReleasesSignoff } from '../trust/releases-signoff.js';
 import type { DestructivePlan, PlanOutcome } from '../trust/plans.js';
 import type { SweepPlan, SweepTarget } from '../trust/sweep.js';
 import type { MigrationOutcome, MigrationPlan, MigrationProgress } from '../trust/migrate.js';
@@ -48,16 +49,27 @@ export interface RepositoryList<Row> {
 
 export type TagList = RepositoryList<TagRow>;
 
+/** The signers, and targets/releases' k of n when the repository has that role. */
+export interface SignerList extends RepositoryList<SignerRow> {
+  releases?: ReleasesSignoff;
+}
+
 export interface SignerRow {
   name: string;
   keyIds: string[];
   threshold: number;
   tagsSigned: number;
+  /** Their signature on the current targets/releases file verifies (undefined: no releases role). */
+  releasesSigned?: boolean;
 }
 
 /** A signer just added, with one sentence per role the publish changed (read back and verified). */
 export interface AddedSigner extends SignerRow {
   changes: string[];
+  /** targets/releases' threshold before and after. */
+  releases: { from: number; to: number };
+  /** Opened instead of publishing when the change needs signatures this host does not hold. */
+  request?: { id: string; location: string; status: string };
 }
 
 export interface KeyRow {
@@ -134,6 +146,7 @@ export type SignerKeyChoice = { from: 'keystore'; id: string } | { from: 'file';
 export type { DestructivePlan, PlanOutcome, RevokeTagPlan, SignerRemovalPlan } from '../trust/plans.js';
 
 export type { KeyRole, SignerDetail, TagDetail, TagSignature } from '../trust/details.js';
+export type { ReleasesSignoff } from '../trust/releases-signoff.js';
 
 /** A manifest as a registry describes it. */
 export interface Manifest {
@@ -252,7 +265,7 @@ export interface Services {
   // Repositories (repository view over the trust cache and servers)
   listRepositories(): Promise<RepoRow[]>;
   listTags(gun: string): Promise<TagList>;
-  listSigners(gun: string): Promise<RepositoryList<SignerRow>>;
+  listSigners(gun: string): Promise<SignerList>;
 
   // Detail views (read-only)
   describeTag(gun: string, tag: string): Promise<TagDetail>;
@@ -265,7 +278,8 @@ export interface Services {
   resolveManifest(gun: string, tag: string): Promise<Manifest>;
   signTag(gun: string, tag: string, manifest: Manifest, ports: OperationPorts): Promise<SignResult>;
   planRevokeTag(gun: string, tag: string): Promise<DestructivePlan>;
-  addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts): Promise<AddedSigner>;
+  /** `threshold`: targets/releases' new threshold (undefined: unchanged). */
+  addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts, threshold?: number): Promise<AddedSigner>;
   /** Removing the whole signer, or only `keyId` from that signer (no other signer is touched). */
   planRemoveSigner(gun: string, name: string, keyId?: string): Promise<DestructivePlan>;
   /** Carries out exactly `plan`, or changes nothing (refused, or the repository changed since). */

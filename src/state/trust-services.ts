@@ -136,8 +136,9 @@ export function createTrustServices(options: TrustServicesOptions): Services {
           threshold: s.threshold,
           // Distinct tags: a tag whose roles disagree on the digest has one row per digest.
           tagsSigned: new Set(info.tags.filter((t) => t.signers.includes(s.name)).map((t) => t.tag)).size,
+          ...(info.releasesSignoff ? { releasesSigned: info.releasesSignoff.bySigner.some((b) => b.name === s.name && b.signed) } : {}),
         }));
-      return { rows, offline: info.offline, server: info.server };
+      return { rows, offline: info.offline, server: info.server, ...(info.releasesSignoff ? { releases: info.releasesSignoff } : {}) };
     },
     resolveManifest: (gun, tag) => resolveManifest(context(), `${gun}:${tag}`),
     describeTag: (gun, tag) => tagDetail(context(), gun, tag),
@@ -148,10 +149,18 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       return { gun: r.gun, tag: r.tag, digest: r.digest, roles: r.roles, released: r.released, ...(r.request ? { request: r.request } : {}) };
     },
     planRevokeTag: (gun, tag) => planTagRevocation(context(), gun, tag),
-    async addSigner(gun, name, keys, ports) {
+    async addSigner(gun, name, keys, ports, threshold) {
       const specs = keys.map((k) => (k.from === 'keystore' ? k.id : k.path));
-      const r = await addSigner(context(ports.passphrases), gun, name, specs);
-      return { name: r.signer, keyIds: r.keyIds, threshold: r.threshold, tagsSigned: 0, changes: describePublishedChanges(r.changes) };
+      const r = await addSigner(context(ports.passphrases), gun, name, specs, threshold !== undefined ? { threshold } : {});
+      return {
+        name: r.signer,
+        keyIds: r.keyIds,
+        threshold: r.threshold,
+        tagsSigned: 0,
+        changes: describePublishedChanges(r.changes),
+        releases: r.releases,
+        ...(r.request ? { request: r.request } : {}),
+      };
     },
     planRemoveSigner: (gun, name, keyId) => planSignerRemoval(context(), gun, name, keyId),
     // The user confirmed this plan in the UI; it is carried out as shown, or not at all.

@@ -6,6 +6,7 @@ import { hintOf } from '../tuf/errors.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 import { repositoryInfo, type RepositoryInfo, type SignerInfo } from './info.js';
+import { releasesSignoff, type ReleasesSignoff } from './releases-signoff.js';
 import { openRepository } from './repository.js';
 import { knownRepositories } from './repositories.js';
 
@@ -26,6 +27,8 @@ export interface TagDetail {
   gun: string;
   tag: string;
   signatures: TagSignature[];
+  /** targets/releases' k of n and, per signer, whether their signature on it verifies. */
+  releases?: ReleasesSignoff;
 }
 
 /** One signer of a repository in full: its keys (held here or not), paths, state, expiry and tags. */
@@ -71,7 +74,8 @@ export async function tagDetail(ctx: TrustContext, gun: string, tag: string): Pr
       ...(entry.meta.custom !== undefined ? { custom: entry.meta.custom } : {}),
     };
   });
-  return { gun: repo.gun, tag, signatures };
+  const releases = releasesSignoff(view);
+  return { gun: repo.gun, tag, signatures, ...(releases ? { releases } : {}) };
 }
 
 export interface KeyRole {

@@ -13,6 +13,7 @@ import { openRepository } from './repository.js';
 import type { JsonValue } from '../tuf/canonical.js';
 import { hintOf } from '../tuf/errors.js';
 import { ServerTimeoutError } from '../notary/http-errors.js';
+import { releasesSignoff, type ReleasesSignoff } from './releases-signoff.js';
 import { RELEASES_ROLE, REPO_ADMIN, type DelegationInfo } from '../tuf/repository-view.js';
 
 export interface TagInfo {
@@ -46,6 +47,8 @@ export interface RepositoryInfo {
   signers: SignerInfo[];
   /** targets/releases, the role every signer also writes to; not a signer. */
   releases?: SignerInfo;
+  /** targets/releases' threshold over distinct keys, and whose signature on it verifies. */
+  releasesSignoff?: ReleasesSignoff;
   administrativeKeys: { root: { id: string; canonicalId: string; held: boolean }[]; repository: { id: string; held: boolean }[] };
   roles: { role: string; version: number; expires: string; state: string }[];
   /** The root certificates' validity: notary refuses the repository when none is valid now. */
@@ -66,6 +69,7 @@ export async function repositoryInfo(ctx: TrustContext, input: string, options: 
   }
   const admin = view.administrativeKeys();
   const releases = view.delegations().find((d) => d.role === RELEASES_ROLE);
+  const signoff = releasesSignoff(view);
   const signerInfo = (d: DelegationInfo): SignerInfo => ({
     name: d.name,
     role: d.role,
@@ -91,6 +95,7 @@ export async function repositoryInfo(ctx: TrustContext, input: string, options: 
     })),
     signers: view.signers().map(signerInfo),
     ...(releases ? { releases: signerInfo(releases) } : {}),
+    ...(signoff ? { releasesSignoff: signoff } : {}),
     administrativeKeys: {
       root: admin.root.map((k) => ({ id: k.id, canonicalId: k.canonicalId, held: held.has(k.canonicalId) })),
       repository: admin.repository.map((k) => ({ id: k.id, held: held.has(k.canonicalId) })),

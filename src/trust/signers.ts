@@ -2,6 +2,7 @@
 // docker's layout: the delegation `targets/NAME` (its audit trail) plus its keys in the shared
 // `targets/releases` (what makes tags pullable), both on all paths. Adding and removing signers edits
 // targets.json, so it needs the repository's targets key.
+import { releasesThresholdProblem } from './releases-signoff.js';
 import { compareUtf8 } from '../tuf/canonical.js';
 import { ALL_PATHS } from '../tuf/delegation.js';
 import { RepositoryEditor } from '../tuf/editor.js';
@@ -155,8 +156,9 @@ function addKeysToSigner(
   }
   const releases = targets.getDelegation(RELEASES_ROLE)!;
   const distinct = distinctCanonicalKeys(releases.keyIds, targets.delegationKeys).length;
-  if (releases.threshold > distinct) {
-    throw new InputError(`threshold ${releases.threshold} for ${RELEASES_ROLE} of ${gun} can never be met: it would have ${distinct} distinct key(s)`, {
+  const problem = releasesThresholdProblem(gun, releases.threshold, distinct);
+  if (problem) {
+    throw new InputError(problem, {
       hint: `add the other signers first, or give a threshold of at most ${distinct}`,
     });
   }

@@ -68,8 +68,8 @@ describe('trust-tui demo, driven in tmux', () => {
     await driver.key('Escape');
     await driver.key('3');
     const signers = await driver.waitFor(`Signers of ${WEB} (3)`, 20_000);
-    expect(signers).toMatch(/alice\s+[0-9a-f]{7}\s+1\s+2/);
-    expect(signers).toMatch(/bob\s+[0-9a-f]{7}\s+1\s+2/);
+    expect(signers).toMatch(/alice\s+[0-9a-f]{7}\s+1\s+[✓·]\s+2/); // ✓/·: a signature on targets/releases
+    expect(signers).toMatch(/bob\s+[0-9a-f]{7}\s+1\s+[✓·]\s+2/);
     expect(signers).not.toMatch(/^\W*releases\s/m); // the shared role is not a signer
 
     // Revoke v2.0-rc1: the dialog says what changes, and only the exact tag name confirms.
@@ -109,16 +109,18 @@ describe('trust-tui demo, driven in tmux', () => {
     await driver.key('3');
     await driver.waitFor(`Signers of ${WEB} (3)`);
     await driver.key('a');
-    await driver.waitFor('Step 1 of 4: Signer name');
+    await driver.waitFor('Step 1 of 5: Signer name');
     await driver.type('dave');
     await driver.key('Enter');
     await driver.waitFor(`[x] ${dave} ecdsa`); // the key named like the signer is preselected
     await driver.key('Enter');
-    expect(await driver.waitFor('Step 3 of 4: Confirm')).toContain(daveId);
+    await driver.waitFor('Step 3 of 5: Threshold');
+    await driver.key('Enter'); // unchanged
+    expect(await driver.waitFor('Step 4 of 5: Confirm')).toContain(daveId);
     await driver.key('Enter');
     await driver.waitFor(`dave can now sign ${WEB} (keys ${dave})`, 30_000);
     await driver.key('Enter');
-    expect(await driver.waitFor(`Signers of ${WEB} (4)`)).toMatch(new RegExp(`dave\\s+${dave}\\s+1\\s+0`));
+    expect(await driver.waitFor(`Signers of ${WEB} (4)`)).toMatch(new RegExp(`dave\\s+${dave}\\s+1\\s+·\\s+0`)); // added, has not signed releases yet
 
     // Sweep bob's key as compromised: dry run -> type its short ID -> run -> report.
     const bobId = (cliJson('key', 'list', '--json') as { id: string; role: string }[]).find((k) => k.role === 'bob')!.id;

@@ -12,6 +12,7 @@ import {
   type RepoRow,
   type Services,
   type SignerRow,
+  type ReleasesSignoff,
   type MigrationPlan,
   type SweepPlan,
   type TagRow,
@@ -28,6 +29,10 @@ export interface FakeWorld {
   repos: RepoRow[];
   tags: Record<string, TagRow[]>;
   signers: Record<string, SignerRow[]>;
+  /** targets/releases' k of n and who signed it, per repository (none: no releases role). */
+  releases?: Record<string, ReleasesSignoff>;
+  /** `signer add` opens a signing request (this host lacks a signature the change needs). */
+  addOpensRequest?: boolean;
   keys: KeyRow[];
   settings: SettingsData;
   calls: string[];
@@ -204,7 +209,11 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
     },
     listRepositories: async () => world.repos,
     listTags: async (gun) => ({ rows: world.tags[gun] ?? [], offline: world.offline.has(gun), server: 'https://notary.example.com' }),
-    listSigners: async (gun) => ({ rows: world.signers[gun] ?? [], offline: world.offline.has(gun), server: 'https://notary.example.com' }),
+    listSigners: async (gun) => {
+      const releases = world.releases?.[gun];
+      const rows = (world.signers[gun] ?? []).map((s) => (releases ? { ...s, releasesSigned: releases.bySigner.some((b) => b.name === s.name && b.signed) } : s));
+      return { rows, offline: world.offline.has(gun), server: 'https://notary.example.com', ...(releases ? { releases } : {}) };
+    },
     describeTag: async (gun, tagName) => {
       const t = (world.tags[gun] ?? []).find((x) => x.tag === tagName)!;
       const keyOf = (name: string) => (name === 'alice' ? KEY_A : KEY_B);
@@ -212,6 +221,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         gun,
         tag: tagName,
         signatures: t.signers.map((name) => ({ role: `targets/${name}`, digest: t.digest.slice(7), size: t.size, keyIds: [keyOf(name)], threshold: 1, expires: '2030-01-01T00:00:00Z' })),
+        ...(world.releases?.[gun] ? { releases: world.releases[gun] } : {}),
       };
     },
     describeSigner: async (gun, name) => {
@@ -258,12 +268,19 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         tagsLosingLastSignature: [tagName],
         doneMessage: `Revoked ${gun}:${tagName}`,
       }) satisfies DestructivePlan,
-    addSigner: async (gun, name, keys, ports) => {
-      record(`addSigner ${gun} ${name} ${JSON.stringify(keys)}`);
+    addSigner: async (gun, name, keys, ports, threshold) => {
+      record(`addSigner ${gun} ${name} ${JSON.stringify(keys)}${threshold !== undefined ? ` threshold ${threshold}` : ''}`);
       world.passphrasesSeen.push(await ask(ports));
       const signer: SignerRow = { name, keyIds: keys.map((k) => (k.from === 'keystore' ? k.id : KEY_B)), threshold: 1, tagsSigned: 0 };
+      const from = world.releases?.[gun]?.threshold ?? 1;
+      const releases = { from, to: threshold ?? from };
+      if (world.addOpensRequest) {
+        return { ...signer, changes: [], releases, request: { id: 'req-1', location: '.trust-tui/requests/req-1.json', status: 'needs 1 more signature' } };
+      }
       world.signers[gun] = [...(world.signers[gun] ?? []), signer];
-      return { ...signer, changes: [`targets/${name}: added with key(s) ${signer.keyIds.map((id) => id.slice(0, 7)).join(', ')}, threshold 1`] };
+      const r = world.releases?.[gun];
+      if (r) r.threshold = releases.to;
+      return { ...signer, releases, changes: [`targets/${name}: added with key(s) ${signer.keyIds.map((id) => id.slice(0, 7)).join(', ')}, threshold 1`] };
     },
     listExpiries: async (withinDays) => {
       record(`listExpiries ${withinDays ?? 'all'}`);

@@ -203,6 +203,7 @@ describe('wizards through the store', () => {
     store.getState().sendWizard('signer-setup', { type: 'add-file', path: 'dave.pub' });
     await until(() => store.getState().wizard?.state.step === 'keys');
     store.getState().sendWizard('signer-setup', { type: 'next' });
+    store.getState().sendWizard('signer-setup', { type: 'submit-threshold', value: '' });
     store.getState().sendWizard('signer-setup', { type: 'next' });
     await until(() => store.getState().wizard?.state.step === 'done');
     stop();

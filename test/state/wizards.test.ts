@@ -87,11 +87,29 @@ describe('signer setup wizard', () => {
     s = signerSetupReducer(s!, { type: 'file-read', preview: { path: 'carol.pub', kind: 'public', id: KEY_A, type: 'ecdsa', encrypted: false } });
     expect(s).toMatchObject({ step: 'keys', chosen: [{ id: KEY_A, choice: { from: 'file', path: 'carol.pub' } }] });
     s = signerSetupReducer(s!, { type: 'next' });
+    expect(s).toMatchObject({ step: 'threshold', name: 'carol' });
+    s = signerSetupReducer(s!, { type: 'submit-threshold', value: '' });
     expect(s).toMatchObject({ step: 'confirm', name: 'carol' });
+    expect(s).not.toHaveProperty('threshold');
     s = signerSetupReducer(s!, { type: 'next' });
     expect(s).toMatchObject({ step: 'adding' });
-    s = signerSetupReducer(s!, { type: 'added', signer: { name: 'carol', keyIds: [KEY_A], threshold: 1, tagsSigned: 0, changes: [] } });
+    s = signerSetupReducer(s!, { type: 'added', signer: { name: 'carol', keyIds: [KEY_A], threshold: 1, tagsSigned: 0, changes: [], releases: { from: 1, to: 1 } } });
     expect(s).toMatchObject({ step: 'done' });
+  });
+
+  it('the threshold step refuses more than the distinct keys releases would have, and keeps a valid one', () => {
+    const releases = { threshold: 1, keyIds: [KEY_B] };
+    let s: SignerSetupState | null = signerSetupReducer(signerSetupStart('g', keys, releases), { type: 'submit-name', name: 'alice' });
+    s = signerSetupReducer(s!, { type: 'next' });
+    expect(s).toMatchObject({ step: 'threshold' });
+    const refused = signerSetupReducer(s!, { type: 'submit-threshold', value: '3' });
+    expect(refused).toMatchObject({ step: 'threshold', error: 'threshold 3 for targets/releases of g can never be met: it would have 2 distinct key(s)' });
+    expect(signerSetupReducer(s!, { type: 'submit-threshold', value: '0' })).toMatchObject({ step: 'threshold', error: expect.stringContaining('at least 1') });
+    expect(signerSetupReducer(s!, { type: 'submit-threshold', value: 'two' })).toMatchObject({ step: 'threshold', error: expect.stringContaining('whole number') });
+    s = signerSetupReducer(refused!, { type: 'submit-threshold', value: '2' });
+    expect(s).toMatchObject({ step: 'confirm', threshold: 2 });
+    s = signerSetupReducer(s!, { type: 'next' });
+    expect(s).toMatchObject({ step: 'adding', threshold: 2 });
   });
 
   it('a failed publish goes back to the confirmation with the same choice', () => {

@@ -191,14 +191,16 @@ describe('wizards', () => {
     await ui.press('s');
     await ui.waitFor('Signers of example.com/team/app');
     await ui.press('a');
-    await ui.waitFor('Step 1 of 4');
+    await ui.waitFor('Step 1 of 5');
     await ui.type('alice2');
     await ui.press(KEYS.enter);
     await ui.waitFor('Keys in the keystore');
     await ui.press(' ');
     expect(ui.frame()).toContain('Chosen (1)');
     await ui.press(KEYS.enter);
-    await ui.waitFor('Step 3 of 4');
+    await ui.waitFor('Step 3 of 5');
+    await ui.press(KEYS.enter); // threshold: unchanged
+    await ui.waitFor('Step 4 of 5');
     await ui.press(KEYS.enter);
     await ui.waitFor('Passphrase for targets key');
     await ui.type('targets-pass');

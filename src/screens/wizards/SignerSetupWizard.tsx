@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useState } from 'react';
-import { SIGNER_SETUP_STEPS, signerSetupStepNumber, type SignerSetupEvent, type SignerSetupState } from '../../state/wizards/signer-setup.js';
+import { currentThreshold, releasesKeysAfter, SIGNER_SETUP_STEPS, signerSetupStepNumber, type SignerSetupEvent, type SignerSetupState } from '../../state/wizards/signer-setup.js';
 import { Priority } from '../../ui/input.js';
 import { Spinner } from '../../ui/Spinner.js';
 import { TextInput } from '../../ui/TextInput.js';
@@ -35,20 +35,38 @@ function Body({ state, send }: { state: SignerSetupState; send(e: SignerSetupEve
       return <KeysStep state={state} send={send} />;
     case 'reading-file':
       return <Spinner label={`Reading ${state.path}`} />;
+    case 'threshold':
+      return <ThresholdStep state={state} send={send} />;
     case 'confirm':
       return <ConfirmStep state={state} send={send} />;
     case 'adding':
       return <Spinner label={`Adding ${state.name} to ${state.gun} and publishing`} />;
-    case 'done':
+    case 'done': {
+      const { signer } = state;
+      const change = signer.releases.from !== signer.releases.to ? `targets/releases: threshold ${signer.releases.from} → ${signer.releases.to}` : undefined;
+      if (signer.request) {
+        return (
+          <Finished
+            message={[
+              `⚠ Nothing published yet: the change needs signatures this host does not hold.`,
+              `  Signing request ${signer.request.id} opened (${signer.request.status}): ${signer.request.location}`,
+              `  It adds ${signer.name}${change ? `; ${change}` : ''} once the other signers sign it.`,
+            ].join('\n')}
+            send={send}
+          />
+        );
+      }
       return (
         <Finished
           message={[
-            `${glyph.ok} ${state.signer.name} can now sign ${state.gun} (keys ${state.signer.keyIds.map(shortId).join(', ')})`,
-            ...state.signer.changes.map((c) => `  ${c}`),
+            `${glyph.ok} ${signer.name} can now sign ${state.gun} (keys ${signer.keyIds.map(shortId).join(', ')})`,
+            ...(change ? [`  ${change}`] : []),
+            ...signer.changes.map((c) => `  ${c}`),
           ].join('\n')}
           send={send}
         />
       );
+    }
     case 'failed':
       return <Finished message={`${glyph.error} ${state.error}`} error send={send} />;
   }
@@ -111,6 +129,32 @@ function KeysStep({ state, send }: { state: Extract<SignerSetupState, { step: 'k
   );
 }
 
+function ThresholdStep({ state, send }: { state: Extract<SignerSetupState, { step: 'threshold' }>; send(e: SignerSetupEvent): void }) {
+  const [value, setValue] = useState(state.value);
+  const now = currentThreshold(state);
+  const keys = releasesKeysAfter(state);
+  return (
+    <>
+      <Text wrap="wrap">
+        targets/releases needs {now} of its keys to sign each release; with {state.name} it has {keys} distinct key(s).
+      </Text>
+      <TextInput
+        label="Releases threshold (empty: unchanged):"
+        value={value}
+        priority={Priority.ModalText}
+        onChange={setValue}
+        onSubmit={(v) => send({ type: 'submit-threshold', value: v })}
+        onCancel={() => send({ type: 'back' })}
+      />
+      {state.error && (
+        <Text color={theme.danger} wrap="wrap">
+          {glyph.error} {state.error}
+        </Text>
+      )}
+    </>
+  );
+}
+
 function ConfirmStep({ state, send }: { state: Extract<SignerSetupState, { step: 'confirm' }>; send(e: SignerSetupEvent): void }) {
   useStepKeys((_input, key) => {
     if (key.escape) send({ type: 'back' });
@@ -127,6 +171,9 @@ function ConfirmStep({ state, send }: { state: Extract<SignerSetupState, { step:
           {c.id} ({c.type}, {c.label})
         </Text>
       ))}
+      <Text>
+        targets/releases threshold: {state.threshold === undefined ? `${currentThreshold(state)} (unchanged)` : `${currentThreshold(state)} → ${state.threshold}`}
+      </Text>
       <Text>This publishes new trust data for {state.gun}; the repository key's passphrase is asked.</Text>
     </>
   );

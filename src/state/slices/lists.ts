@@ -13,6 +13,7 @@ import {
 import { configRows, configSpec, expirySpec, keySpec, repoSpec, requestSpec, signerSpec, tagSpec, type ConfigRow } from '../rows.js';
 import type { ExpiryRow, KeyRow, ListedRequest, RepoRow, SignerRow, TagRow } from '../services.js';
 import { describeFailure } from '../failure.js';
+import { describeSignoff } from '../../trust/releases-signoff.js';
 import type { SliceContext } from '../store.js';
 
 export interface Lists {
@@ -80,7 +81,7 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
   }
   const specOf = (id: ListId) => SPECS[id] as ListSpec<unknown>;
 
-  async function fetchRows(id: ListId): Promise<{ rows: readonly unknown[]; note?: string } | readonly unknown[] | undefined> {
+  async function fetchRows(id: ListId): Promise<{ rows: readonly unknown[]; note?: string; summary?: string } | readonly unknown[] | undefined> {
     const gun = get().gun;
     switch (id) {
       case 'repos':
@@ -89,7 +90,12 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
       case 'signers': {
         if (!gun) return undefined;
         const list = id === 'tags' ? await services.listTags(gun) : await services.listSigners(gun);
-        return list.offline ? { rows: list.rows, note: `offline: ${list.server} cannot be reached, showing the cached trust data` } : { rows: list.rows };
+        const releases = 'releases' in list ? list.releases : undefined;
+        return {
+          rows: list.rows,
+          ...(list.offline ? { note: `offline: ${list.server} cannot be reached, showing the cached trust data` } : {}),
+          ...(releases ? { summary: describeSignoff(releases) } : {}),
+        };
       }
       case 'keys':
         return services.listKeys();
@@ -129,8 +135,8 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
       try {
         const fetched = await fetchRows(id);
         if (mine !== generation[id]) return;
-        const { rows, note } = fetched === undefined ? { rows: [] } : 'rows' in fetched ? fetched : { rows: fetched };
-        update(id, (l) => withRows(l, rows, specOf(id), note));
+        const { rows, note, summary } = fetched === undefined ? { rows: [] } : 'rows' in fetched ? fetched : { rows: fetched };
+        update(id, (l) => withRows(l, rows, specOf(id), note, summary));
       } catch (e) {
         if (mine !== generation[id]) return;
         const failure = describeFailure(e);

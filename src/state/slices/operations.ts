@@ -20,6 +20,7 @@ import type {
   UiPolicyFormat,
 } from '../services.js';
 import type { SliceContext } from '../store.js';
+import { describeSignoff } from '../../trust/releases-signoff.js';
 
 export interface OperationSlice {
   promptWatchRepository(): void;
@@ -273,6 +274,13 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
               `${s.expires ? `, expires ${s.expires.slice(0, 10)}` : ''}` +
               `${`sha256:${s.digest}` !== tag.digest ? `, records sha256:${s.digest.slice(0, 12)}… (${s.size} bytes)` : ''}`,
           ),
+          ...(detail.releases
+            ? [
+                ' ',
+                `targets/releases: ${describeSignoff(detail.releases)}`,
+                `  ${detail.releases.bySigner.map((b) => `${b.signed ? '✓' : '·'} ${b.name}`).join('  ') || '(no signers)'}`,
+              ]
+            : []),
           ...customDataGroups(detail.signatures.filter((s) => `sha256:${s.digest}` === tag.digest)).flatMap((g) => [
             ' ',
             `Custom data (${g.roles.join(', ')}):`,

@@ -39,6 +39,9 @@ export interface WizardSlice {
   sendWizard<K extends WizardKind>(kind: K, event: WizardTypes[K]['event']): void;
 }
 
+/** "; targets/releases threshold 1 → 2" when the add changed it. */
+const thresholdChange = (r: { from: number; to: number }) => (r.from !== r.to ? `; targets/releases threshold ${r.from} → ${r.to}` : '');
+
 /** A wizard's error line: the cause, and the next step when the operation named one ("cause; what to do"). */
 /** A wizard's error line: the cause, and the next step when the error carries one. */
 const message = (e: unknown) => {
@@ -128,11 +131,15 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
           (e) => send('signer-setup', { type: 'error', message: message(e) }),
         );
       } else if (s.step === 'adding') {
-        await services.addSigner(s.gun, s.name, s.chosen.map((c) => c.choice), ports()).then(
+        await services.addSigner(s.gun, s.name, s.chosen.map((c) => c.choice), ports(), s.threshold).then(
           (signer) => {
             send('signer-setup', { type: 'added', signer });
-            set({ status: `Added signer ${signer.name} to ${s.gun}` });
-            void get().trustDataChanged(['signers']);
+            set({
+              status: signer.request
+                ? `Nothing published: signing request ${signer.request.id} opened for ${s.gun} (${signer.request.status})`
+                : `Added signer ${signer.name} to ${s.gun}${thresholdChange(signer.releases)}`,
+            });
+            if (!signer.request) void get().trustDataChanged(['signers']);
           },
           (e) => send('signer-setup', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was published' : message(e) }),
         );
@@ -209,7 +216,9 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
         return;
       }
       if (get().lists.keys.status !== 'ready') await get().load('keys');
-      enter({ kind: 'signer-setup', state: signerSetupStart(gun, get().lists.keys.rows) }, null);
+      // targets/releases now, for the threshold step's rule; unreadable: the add itself applies the rule.
+      const releases = await services.listSigners(gun).then((l) => l.releases, () => undefined);
+      enter({ kind: 'signer-setup', state: signerSetupStart(gun, get().lists.keys.rows, releases && { threshold: releases.threshold, keyIds: releases.keyIds }) }, null);
     },
     startSweep: (target) => enter({ kind: 'sweep', state: sweepStart(target) }, null),
     startSign: (gun, tag) => enter({ kind: 'sign', state: signStart(gun, tag) }, null),

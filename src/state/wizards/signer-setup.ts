@@ -1,5 +1,7 @@
 // Guided signer setup as a pure state machine: name -> choose keys (from the keystore, or a public
-// key / certificate file, each previewed with its key id and type) -> confirm -> adding -> done.
+// key / certificate file, each previewed with its key id and type) -> releases threshold (default:
+// unchanged) -> confirm -> adding -> done.
+import { releasesThresholdProblem } from '../../trust/releases-signoff.js';
 import type { AddedSigner, KeyFilePreview, KeyRow, SignerKeyChoice } from '../services.js';
 import { keyNameProblem } from './names.js';
 
@@ -11,8 +13,15 @@ export interface ChosenKey {
   label: string;
 }
 
+/** targets/releases as the wizard started: its threshold and distinct keys (undefined: no such role yet). */
+export interface ReleasesNow {
+  threshold: number;
+  keyIds: readonly string[];
+}
+
 export interface KeyChoiceData {
   gun: string;
+  releases?: ReleasesNow;
   name: string;
   available: readonly KeyRow[];
   chosen: readonly ChosenKey[];
@@ -22,13 +31,26 @@ export interface KeyChoiceData {
 }
 
 export type SignerSetupState =
-  | { step: 'name'; gun: string; name: string; available: readonly KeyRow[]; error?: string }
+  | { step: 'name'; gun: string; name: string; available: readonly KeyRow[]; releases?: ReleasesNow; error?: string }
   | ({ step: 'keys' } & KeyChoiceData)
   | ({ step: 'reading-file'; path: string } & KeyChoiceData)
-  | { step: 'confirm'; gun: string; name: string; chosen: readonly ChosenKey[]; available: readonly KeyRow[] }
-  | { step: 'adding'; gun: string; name: string; chosen: readonly ChosenKey[] }
+  | ({ step: 'threshold'; value: string } & ChosenData)
+  | ({ step: 'confirm' } & ChosenData)
+  | { step: 'adding'; gun: string; name: string; chosen: readonly ChosenKey[]; releases?: ReleasesNow; threshold?: number }
   | { step: 'done'; gun: string; signer: AddedSigner }
-  | { step: 'failed'; gun: string; name: string; chosen: readonly ChosenKey[]; available: readonly KeyRow[]; error: string };
+  | ({ step: 'failed'; error: string } & ChosenData);
+
+/** After the keys step: what the later steps (and Esc back to them) carry. */
+interface ChosenData {
+  gun: string;
+  name: string;
+  chosen: readonly ChosenKey[];
+  available: readonly KeyRow[];
+  releases?: ReleasesNow;
+  /** The new releases threshold; undefined leaves it unchanged. */
+  threshold?: number;
+  error?: string;
+}
 
 export type SignerSetupEvent =
   | { type: 'submit-name'; name: string }
@@ -37,14 +59,15 @@ export type SignerSetupEvent =
   | { type: 'add-file'; path: string }
   | { type: 'file-read'; preview: KeyFilePreview }
   | { type: 'next' }
+  | { type: 'submit-threshold'; value: string }
   | { type: 'added'; signer: AddedSigner }
   | { type: 'error'; message: string }
   | { type: 'back' };
 
-export const SIGNER_SETUP_STEPS = ['Signer name', 'Choose keys', 'Confirm', 'Publish'];
+export const SIGNER_SETUP_STEPS = ['Signer name', 'Choose keys', 'Threshold', 'Confirm', 'Publish'];
 
 export function signerSetupStepNumber(state: SignerSetupState): number {
-  return { name: 1, keys: 2, 'reading-file': 2, confirm: 3, adding: 4, done: 4, failed: 4 }[state.step];
+  return { name: 1, keys: 2, 'reading-file': 2, threshold: 3, confirm: 4, adding: 5, done: 5, failed: 5 }[state.step];
 }
 
 /** Keys usable as a signer's key: not the repository's own base-role keys. */
@@ -52,14 +75,28 @@ export function signerCandidates(keys: readonly KeyRow[]): KeyRow[] {
   return keys.filter((k) => !['root', 'targets', 'snapshot', 'timestamp'].includes(k.role) && !k.problem);
 }
 
-export function signerSetupStart(gun: string, keys: readonly KeyRow[]): SignerSetupState {
-  return { step: 'name', gun, name: '', available: signerCandidates(keys) };
+export function signerSetupStart(gun: string, keys: readonly KeyRow[], releases?: ReleasesNow): SignerSetupState {
+  return { step: 'name', gun, name: '', available: signerCandidates(keys), ...(releases ? { releases } : {}) };
 }
 
 function keysStep(data: KeyChoiceData): SignerSetupState {
-  const { gun, name, available, chosen, cursor, error } = data;
-  return { step: 'keys', gun, name, available, chosen, cursor, ...(error ? { error } : {}) };
+  const { gun, name, available, chosen, cursor, error, releases } = data;
+  return { step: 'keys', gun, name, available, chosen, cursor, ...(releases ? { releases } : {}), ...(error ? { error } : {}) };
 }
+
+/** The data the later steps carry, without a step's own fields. */
+function chosenData(s: ChosenData): ChosenData {
+  const { gun, name, chosen, available, releases, threshold } = s;
+  return { gun, name, chosen, available, ...(releases ? { releases } : {}), ...(threshold !== undefined ? { threshold } : {}) };
+}
+
+/** Distinct keys targets/releases would have with the chosen keys added (every signer key is one of its keys). */
+export function releasesKeysAfter(s: { releases?: ReleasesNow; chosen: readonly ChosenKey[] }): number {
+  return new Set([...(s.releases?.keyIds ?? []), ...s.chosen.map((c) => c.id)]).size;
+}
+
+/** The releases threshold now (1 for a role the signer's add creates). */
+export const currentThreshold = (s: { releases?: ReleasesNow }) => s.releases?.threshold ?? 1;
 
 function withChoice(data: KeyChoiceData, key: ChosenKey): KeyChoiceData {
   const exists = data.chosen.some((c) => c.id === key.id);
@@ -78,10 +115,10 @@ export function signerSetupReducer(state: SignerSetupState, event: SignerSetupEv
       // Pre-select the keystore keys already named after this signer (what `key generate NAME` made).
       const own = state.available.filter((k) => k.role === name);
       const chosen = own.map((k) => ({ choice: { from: 'keystore' as const, id: k.id }, id: k.id, type: k.type, label: `keystore: ${k.role}` }));
-      return keysStep({ gun: state.gun, name, available: state.available, chosen, cursor: 0 });
+      return keysStep({ gun: state.gun, name, available: state.available, chosen, cursor: 0, ...(state.releases ? { releases: state.releases } : {}) });
     }
     case 'keys': {
-      if (event.type === 'back') return { step: 'name', gun: state.gun, name: state.name, available: state.available };
+      if (event.type === 'back') return { step: 'name', gun: state.gun, name: state.name, available: state.available, ...(state.releases ? { releases: state.releases } : {}) };
       if (event.type === 'move') {
         const cursor = Math.max(0, Math.min(state.cursor + event.delta, state.available.length - 1));
         return { ...state, cursor };
@@ -98,9 +135,25 @@ export function signerSetupReducer(state: SignerSetupState, event: SignerSetupEv
       }
       if (event.type === 'next') {
         if (state.chosen.length === 0) return { ...state, error: 'Choose at least one key (Space) or add a file (f)' };
-        return { step: 'confirm', gun: state.gun, name: state.name, chosen: state.chosen, available: state.available };
+        const { gun, name, chosen, available, releases } = state;
+        return { step: 'threshold', value: '', gun, name, chosen, available, ...(releases ? { releases } : {}) };
       }
       return state;
+    }
+    case 'threshold': {
+      const back = () => keysStep({ gun: state.gun, name: state.name, available: state.available, chosen: state.chosen, cursor: 0, ...(state.releases ? { releases: state.releases } : {}) });
+      if (event.type === 'back') return back();
+      if (event.type !== 'submit-threshold') return state;
+      const { threshold: _old, ...data } = chosenData(state);
+      const value = event.value.trim();
+      // Empty, or the current value: unchanged (what `signer add` without --threshold does).
+      if (value === '' || Number(value) === currentThreshold(state)) return { step: 'confirm', ...data };
+      const threshold = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+      const problem = /^\d+$/.test(value)
+        ? releasesThresholdProblem(state.gun, threshold, releasesKeysAfter(state))
+        : `threshold must be a whole number of at least 1, not ${value}`;
+      if (problem) return { ...state, value, error: problem };
+      return { step: 'confirm', ...data, threshold };
     }
     case 'reading-file': {
       const { path: _path, step: _step, ...data } = state;
@@ -115,17 +168,23 @@ export function signerSetupReducer(state: SignerSetupState, event: SignerSetupEv
       return state;
     }
     case 'confirm':
-      if (event.type === 'back') return keysStep({ gun: state.gun, name: state.name, available: state.available, chosen: state.chosen, cursor: 0 });
-      if (event.type === 'next') return { step: 'adding', gun: state.gun, name: state.name, chosen: state.chosen };
+      if (event.type === 'back') return { step: 'threshold', ...chosenData(state), value: state.threshold === undefined ? '' : String(state.threshold) };
+      if (event.type === 'next') {
+        const { available: _available, error: _error, ...data } = chosenData(state);
+        return { step: 'adding', ...data };
+      }
       return state;
     case 'adding':
       if (event.type === 'added') return { step: 'done', gun: state.gun, signer: event.signer };
-      if (event.type === 'error') return { step: 'failed', gun: state.gun, name: state.name, chosen: state.chosen, available: [], error: event.message };
+      if (event.type === 'error') {
+        const { step: _step, ...data } = state;
+        return { step: 'failed', ...data, available: [], error: event.message };
+      }
       return state;
     case 'done':
       return event.type === 'back' ? null : state;
     case 'failed':
-      if (event.type === 'back') return { step: 'confirm', gun: state.gun, name: state.name, chosen: state.chosen, available: state.available };
+      if (event.type === 'back') return { step: 'confirm', ...chosenData(state) };
       return state;
   }
 }
