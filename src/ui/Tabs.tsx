@@ -7,23 +7,30 @@ import { useTerminalSize } from './useTerminalSize.js';
 
 export function Tabs({ active, context }: { active: ScreenId; context?: string }) {
   const { columns } = useTerminalSize();
-  const width = (short: boolean) => SCREENS.reduce((sum, s, i) => sum + `${i + 1} ${short && s.id !== active ? s.short : s.title}`.length + 3, 0);
-  // Inactive tabs take their short titles when the repository name would otherwise get too little room.
-  const compact = context !== undefined && columns - width(false) - 1 < 16;
+  const levels = ['title', 'short', 'tiny'] as const;
+  type Level = (typeof levels)[number];
+  const label = (s: (typeof SCREENS)[number], i: number, level: Level) => {
+    const name = s.id === active ? s.title : s[level];
+    return name ? `${i + 1} ${name}` : `${i + 1}`;
+  };
+  const width = (level: Level) => SCREENS.reduce((sum, s, i) => sum + label(s, i, level).length + 3, 0);
+  // Inactive tabs shorten, then keep only their numbers, when the repository name would otherwise get
+  // too little room.
+  const level = context === undefined ? 'title' : (levels.find((l) => columns - width(l) - 1 >= 16) ?? 'tiny');
   // The repository name keeps its end (the part that tells repositories apart) when space is short.
-  const room = columns - width(compact) - 1;
+  const room = columns - width(level) - 1;
   const shown = context && room >= 8 ? truncateMiddle(context, room) : undefined;
   return (
     <Box width="100%">
       <Text wrap="truncate-end">
         {SCREENS.map((s, i) => {
-          const label = `${i + 1} ${compact && s.id !== active ? s.short : s.title}`;
+          const text = label(s, i, level);
           return s.id === active ? (
             <Text key={s.id} bold color={theme.accent}>
-              [{label}]{' '}
+              [{text}]{' '}
             </Text>
           ) : (
-            <Text key={s.id}> {label}  </Text>
+            <Text key={s.id}> {text}  </Text>
           );
         })}
         {shown ? <Text color={theme.muted}> {shown}</Text> : null}

@@ -5,14 +5,19 @@ export type ScreenId = 'repos' | 'tags' | 'signers' | 'keys' | 'config' | 'expir
 
 /** The screens in tab order (Tab and the digit keys follow it). */
 /** `short`: the title of an inactive tab when the line is needed for the repository name. */
-export const SCREENS: readonly { id: ScreenId; title: string; short: string }[] = [
-  { id: 'repos', title: 'Repositories', short: 'Repositories' },
-  { id: 'tags', title: 'Tags', short: 'Tags' },
-  { id: 'signers', title: 'Signers', short: 'Sign' },
-  { id: 'keys', title: 'Keys', short: 'Keys' },
-  { id: 'config', title: 'Config', short: 'Conf' },
-  { id: 'expiry', title: 'Expiry', short: 'Exp' },
-  { id: 'requests', title: 'Requests', short: 'Req' },
+/**
+ * `short` and `tiny` are the inactive tab's label when the repository name beside the tabs needs the
+ * room (src/ui/Tabs.tsx): tiny leaves only the number, but the first tab keeps its name so the top
+ * line still says where the app starts.
+ */
+export const SCREENS: readonly { id: ScreenId; title: string; short: string; tiny: string }[] = [
+  { id: 'repos', title: 'Repositories', short: 'Repositories', tiny: 'Repositories' },
+  { id: 'tags', title: 'Tags', short: 'Tags', tiny: '' },
+  { id: 'signers', title: 'Signers', short: 'Sign', tiny: '' },
+  { id: 'keys', title: 'Keys', short: 'Keys', tiny: '' },
+  { id: 'config', title: 'Config', short: 'Conf', tiny: '' },
+  { id: 'expiry', title: 'Expiry', short: 'Exp', tiny: '' },
+  { id: 'requests', title: 'Requests', short: 'Req', tiny: '' },
 ];
 
 export interface NavigationSlice {
