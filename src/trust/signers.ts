@@ -25,6 +25,7 @@ import { shortKeyId } from '../tuf/short-key-id.js';
 import { distinctCanonicalKeys } from '../tuf/verification.js';
 import { publishParentChange } from './thresholds.js';
 import { openRequest } from './requests/operations.js';
+import { releasesSignoff } from './releases-signoff.js';
 
 export interface SignerKeyResult {
   /** Canonical key ID (what `docker trust inspect` and `notary delegation list` show). */
@@ -88,6 +89,8 @@ export interface SignerListResult {
   server: string;
   offline: boolean;
   signers: ListedSigner[];
+  /** targets/releases (docker's release role): k of n distinct keys, and whose signature on its current file verifies. */
+  releases?: { threshold: number; keys: number; signed: number; signers: { name: string; signed: boolean }[] };
 }
 
 export interface RemovalOptions extends ServerOptions {
@@ -440,7 +443,9 @@ export async function listSigners(ctx: TrustContext, input: string, options: Ser
       tags: [...new Set((byRole.get(d.role) ?? []).map((e) => e.name))].sort(naturalCompare),
     }))
     .sort((a, b) => compareUtf8(a.name, b.name));
-  return { gun: repo.gun, server: repo.endpoint.url, offline, signers };
+  const signoff = releasesSignoff(view);
+  const releases = signoff && { threshold: signoff.threshold, keys: signoff.keys, signed: signoff.signed, signers: signoff.bySigner };
+  return { gun: repo.gun, server: repo.endpoint.url, offline, signers, ...(releases ? { releases } : {}) };
 }
 
 /** What `signer remove` (a signer) or `signer remove-key` (a key) would do, without changing anything. */

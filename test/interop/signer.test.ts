@@ -151,6 +151,9 @@ describe('signer commands on real peers', () => {
     const text = ok(await tt(['signer', 'list', repo])).stdout;
     expect(text).toMatch(/^alice\s+\S+\s+1\s+""\s+trusted\s+1: v2$/m);
     expect(text).not.toMatch(/^releases\s/m);
+    // Who signed the current release file, over distinct keys, in JSON and in words.
+    expect(list.releases).toMatchObject({ threshold: 1, signed: 1, signers: expect.arrayContaining([{ name: 'alice', signed: true }]) });
+    expect(text).toMatch(/^targets\/releases: 1 of \d+ keys must sign, 1 signed the current file \(.*✓ alice/m);
   });
 
   it('removing the last releases signer without a remaining key here opens a request, or is refused with --no-request; forced, it asks and a refusal changes nothing', async () => {

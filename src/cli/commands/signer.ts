@@ -71,6 +71,12 @@ function renderList(r: SignerListResult): string {
     ...(r.offline ? ['(offline: from the local cache)'] : []),
     table(['SIGNER', 'KEYS', 'THRESHOLD', 'PATHS', 'STATE', 'TAGS'], rows),
     ...r.signers.filter((s) => s.problem).map((s) => `${s.name}: ${s.problem}`),
+    ...(r.releases
+      ? [
+          `targets/releases: ${r.releases.threshold} of ${r.releases.keys} keys must sign, ${r.releases.signed} signed the current file` +
+            (r.releases.signers.length ? ` (${r.releases.signers.map((x) => `${x.signed ? '✓' : '·'} ${x.name}`).join('  ')})` : ''),
+        ]
+      : []),
   ].join('\n');
 }
 
