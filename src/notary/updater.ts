@@ -5,7 +5,7 @@
 //   * any verification failure -> download root again (rotating through `<v>.root.json`) and retry once;
 //   * server unreachable -> answer from UNEXPIRED cached metadata, and say so.
 import { DirectoryNotWritableError } from '../config/writable.js';
-import { HintedError, TufError, type HintInput } from '../tuf/errors.js';
+import { TufError } from '../tuf/errors.js';
 import type { FileMeta, Root } from '../tuf/metadata/index.js';
 import { parseMetadata } from '../tuf/metadata/index.js';
 import { RepositoryView } from '../tuf/repository-view.js';
@@ -15,11 +15,8 @@ import { countValidSignatures } from '../tuf/threshold.js';
 import { TrustedSet, trustedVersionOf, type TrustedSetOptions } from '../tuf/trusted-set.js';
 import {
   DelegationRefusedError,
-  ExpiredMetadataError,
-  HashMismatchError,
   RollbackError,
   RootCertificateError,
-  SizeLimitError,
   UpdateRefusedError,
 } from '../tuf/update-errors.js';
 import type { TrustCache } from './cache.js';
@@ -31,7 +28,25 @@ import {
   UnexpectedStatusError,
 } from './http-errors.js';
 import type { MetadataFile } from './multipart.js';
-import { RootPinningError, rootKeyFilter, type TrustPolicy } from './root-pinning.js';
+import {
+  CachedRootError,
+  NothingCachedError,
+  refusalKind,
+  RepositoryMissingOnServerError,
+  RootExpiredOnServerError,
+  TrustDataRefusedError,
+} from './refresh-errors.js';
+import { rootKeyFilter, type TrustPolicy } from './root-pinning.js';
+
+export {
+  CachedRootError,
+  NothingCachedError,
+  RepositoryMissingOnServerError,
+  RootExpiredOnServerError,
+  rootCertificateHint,
+  TrustDataRefusedError,
+  type RefusalKind,
+} from './refresh-errors.js';
 
 export type { TrustPolicy } from './root-pinning.js';
 
@@ -84,115 +99,6 @@ export interface RefreshResult {
   warnings: string[];
 }
 
-export type RefusalKind = 'rollback' | 'expired' | 'root-certificate' | 'tampered' | 'pinning' | 'invalid';
-
-/** The server's trust data failed verification (also after refreshing root). Nothing was cached. */
-export class TrustDataRefusedError extends TufError {
-  override name = 'TrustDataRefusedError';
-  constructor(
-    readonly gun: string,
-    readonly serverUrl: string,
-    readonly kind: RefusalKind,
-    readonly cause: Error,
-  ) {
-    // The cause's own next step is the more precise one (e.g. which pin, or that there is none).
-    super(`trust data for ${gun} from ${serverUrl} was refused: ${cause.message}`, {
-      hint: cause instanceof HintedError && cause.hint ? cause.hint : kind === 'root-certificate' ? rootCertificateHint(gun) : ADVICE[kind],
-    });
-  }
-}
-
-/** The one repair for a root whose certificates expired (or are not valid yet): a new root key. */
-export function rootCertificateHint(gun: string): HintInput {
-  // The repair is a command-line operation in both faces (the UI offers no root rotation).
-  return `the repository's root certificate must be replaced: its owner runs \`trust-tui key rotate root ${gun}\``;
-}
-
-const ADVICE: Record<Exclude<RefusalKind, 'root-certificate'>, HintInput> = {
-  rollback: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',
-  expired: {
-    cli: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); `trust-tui expiry REPO` shows what expired and who renews it',
-    ui: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); the Expiry screen (6) shows what expired and who renews it',
-  },
-  tampered: 'the metadata does not match what it was signed as (tampering or corruption); ask the server operator',
-  pinning: { cli: 'check `trust-tui config pin`', ui: 'check the pins on the Config screen (5)' },
-  invalid: 'the metadata is not valid; ask the repository owner or the server operator',
-};
-
-function refusalKind(e: Error): RefusalKind {
-  if (e instanceof RollbackError) return 'rollback';
-  if (e instanceof RootCertificateError) return 'root-certificate';
-  if (e instanceof ExpiredMetadataError) return 'expired';
-  if (e instanceof HashMismatchError || e instanceof SizeLimitError || e instanceof DownloadTooLargeError) return 'tampered';
-  if (e instanceof RootPinningError) return 'pinning';
-  return 'invalid';
-}
-
-/** The cached root cannot anchor trust any more (corrupt, or refused by new pins). */
-export class CachedRootError extends TufError {
-  override name = 'CachedRootError';
-  constructor(gun: string, cacheDir: string, cause: Error) {
-    super(
-      `the cached root of ${gun} in ${cacheDir} cannot be trusted: ${cause.message}`,
-      {
-        hint: {
-          cli: `if the repository was re-created on purpose, forget the local trust data (revoke ${gun} --local-only) and try again`,
-          ui: 'if the repository was re-created on purpose, forget its local trust data and try again',
-        },
-      },
-    );
-  }
-}
-
-/**
- * The server has no trust data for a repository this host trusted (deleted, lost, or another server).
- * The cache is the user's last trusted state: nothing may initialise a new repository over it.
- */
-export class RepositoryMissingOnServerError extends HintedError {
-  override name = 'RepositoryMissingOnServerError';
-  constructor(
-    readonly gun: string,
-    readonly serverUrl: string,
-    /** The version of the cached metadata (snapshot, else root) this host last trusted. */
-    readonly trustedVersion: number,
-  ) {
-    super(`the trust server ${serverUrl} has no trust data for ${gun}, but this host trusted version ${trustedVersion} of it; nothing was changed`, {
-      hint: {
-        cli:
-          `if the data was lost, publish this host's verified copy to it again with \`trust-tui migrate ${gun} --from-cache --to ${serverUrl}\` ` +
-          `(the root key holder runs it); if ${gun} was deleted on purpose, ` +
-          `forget it on this host with \`trust-tui revoke ${gun} --local-only\` (the next sign then creates a new repository with new keys)`,
-        ui:
-          `if the data was lost, publish this host's verified copy to it again: migrate it from the cache to the same server (m on the Repositories screen, root key holder); ` +
-          `if ${gun} was deleted on purpose, forget it on this host with trust-tui's revoke command, local only, in a terminal`,
-      },
-    });
-  }
-}
-
-/**
- * The server failed to serve the timestamp while the root it has (verified) is expired, or all its
- * certificates are: notary-server cannot re-sign a timestamp then (server/timestamp/timestamp.go
- * createTimestamp loads root with its expiry enforced) and answers 500. The real cause is the root,
- * which only its key's holder can renew. `trusted` holds the verified root, for what it says.
- */
-export class RootExpiredOnServerError extends HintedError {
-  override name = 'RootExpiredOnServerError';
-  constructor(
-    readonly gun: string,
-    readonly trusted: TrustedSet,
-    /** What expired: the root role, or its certificate(s). */
-    readonly expired: 'root' | 'root certificate',
-    cause: Error,
-  ) {
-    super(`${expired} of ${gun} expired, so its server cannot re-sign the timestamp (${cause.message})`, {
-      cause,
-      hint: `the holder of the root key must run \`trust-tui renew ${gun} --role root\``,
-    });
-  }
-}
-
-/** What of the trusted root has expired, if anything. */
 function expiredPartOfRoot(set: TrustedSet): 'root' | 'root certificate' | undefined {
   if (set.root.signed.isExpired(GoTime.fromDate(set.now()))) return 'root';
   const certificates = new RepositoryView(set).rootCertificates();
@@ -535,16 +441,6 @@ class Update {
       if (e instanceof RootCertificateError) throw new TrustDataRefusedError(this.gun, this.#client.baseUrl, 'root-certificate', e);
       throw new ServerUnreachableError(unreachable.url, `${unreachable.reason}, and the cached trust data for ${this.gun} cannot be used (${e.message})`);
     }
-  }
-}
-
-/** `cacheOnly` of a repository this host never cached. */
-export class NothingCachedError extends HintedError {
-  override name = 'NothingCachedError';
-  constructor(gun: string, dir: string) {
-    super(`no trust data for ${gun} is cached in ${dir}`, {
-      hint: 'name the trust directory that holds it (docker: ~/.docker/trust, notary: ~/.notary)',
-    });
   }
 }
 
