@@ -15,6 +15,8 @@ interface ServerCommandOptions {
   htpasswdReadOnly?: string;
   anonymousRead?: boolean;
   maxUploadMb: string;
+  maxRequestMb: string;
+  maxOpenRequests: string;
   keyType: 'ecdsa' | 'ed25519';
   workers: string;
   quiet?: boolean;
@@ -36,6 +38,8 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--htpasswd-read-only <file>', 'with --htpasswd: users who may only read')
     .option('--anonymous-read', 'with --htpasswd: let clients without credentials read')
     .option('--max-upload-mb <n>', 'largest accepted publish, in MiB', '100')
+    .option('--max-request-mb <n>', 'pending area: largest signing request, in MiB', '8')
+    .option('--max-open-requests <n>', 'pending area: open signing requests per repository', '50')
     .addOption(new Option('--key-type <type>', 'type of new server-held timestamp/snapshot keys').choices(['ecdsa', 'ed25519']).default('ecdsa'))
     .option('--workers <n>', 'server processes sharing the port and the database', String(DEFAULT_WORKERS))
     .option('-q, --quiet', 'do not log each request')
@@ -47,7 +51,10 @@ Stop it with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the dat
 
 Auth: docker sends the registry's credentials (docker login <registry>); notary sends NOTARY_AUTH
 for publishes only. Both decide from the unauthenticated /v2/ ping whether to send credentials, so
-with --anonymous-read (open ping) they read anonymously and cannot publish.`,
+with --anonymous-read (open ping) they read anonymously and cannot publish.
+
+Pending area: signing requests are kept under /v2/<gun>/_trust/requests/ (never in /_trust/tuf/);
+reading, staging, signing and cancelling them need push access (see docs/team-signing.md).`,
     )
     .action(async (opts: ServerCommandOptions) => {
       const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }] = await Promise.all([
@@ -56,6 +63,10 @@ with --anonymous-read (open ping) they read anonymously and cannot publish.`,
       ]);
       const maxUploadMb = Number(opts.maxUploadMb);
       if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) throw new ServerConfigError('--max-upload-mb must be a positive number');
+      const maxRequestMb = Number(opts.maxRequestMb);
+      if (!Number.isFinite(maxRequestMb) || maxRequestMb <= 0) throw new ServerConfigError('--max-request-mb must be a positive number');
+      const maxOpenRequests = Number(opts.maxOpenRequests);
+      if (!Number.isInteger(maxOpenRequests) || maxOpenRequests < 1) throw new ServerConfigError('--max-open-requests must be a whole number of at least 1');
       const workers = Number(opts.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new ServerConfigError('--workers must be a whole number from 1 to 64');
       const log = opts.quiet ? undefined : (line: string) => io.stdout(line + '\n');
@@ -70,6 +81,8 @@ with --anonymous-read (open ping) they read anonymously and cannot publish.`,
         htpasswdReadOnly: opts.htpasswdReadOnly,
         anonymousRead: opts.anonymousRead,
         maxUploadBytes: Math.floor(maxUploadMb * 1024 * 1024),
+        maxRequestBytes: Math.floor(maxRequestMb * 1024 * 1024),
+        maxOpenRequests,
         keyAlgorithm: opts.keyType,
         log,
       };

@@ -29,6 +29,12 @@ export const API_CODES = {
   // Not in notary: an upload over the configured size limit. Sent as 400 with an ErrValidation
   // detail so that the notary and docker CLIs show the reason instead of "server unavailable".
   UPLOAD_TOO_LARGE: { status: 400, message: 'The upload is larger than this server accepts.' },
+  // trust-tui's pending area (routes under `/_trust/requests/`, which notary-server does not have).
+  REQUEST_NOT_FOUND: { status: 404, message: 'There is no such signing request in the pending area.' },
+  REQUEST_INVALID: { status: 400, message: 'The signing request or signature is invalid.' },
+  REQUEST_CONFLICT: { status: 409, message: 'Another open signing request covers the same roles on the same base.' },
+  REQUEST_TOO_LARGE: { status: 413, message: 'The signing request is larger than this server accepts.' },
+  TOO_MANY_REQUESTS: { status: 429, message: 'The repository has as many open signing requests as this server allows.' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ApiCode = keyof typeof API_CODES;

@@ -7,6 +7,7 @@ import type { Access, AuthResult, Authenticator } from './auth.js';
 import { acceptsGzip, COMPRESS_MIN_BYTES, GzipCache } from './compression.js';
 import { multipartBoundary, MultipartError, parseMultipart } from './multipart.js';
 import { isValidGun, isValidRole } from './names.js';
+import type { PendingArea } from './pending.js';
 import type { ChangeQuery, ChangeRecord, StoredMetadata } from './storage.js';
 import { readUploadedFiles, type UploadedFile } from './upload.js';
 
@@ -33,6 +34,8 @@ export interface RouterOptions {
   auth: Authenticator;
   /** Largest accepted publish body, in bytes. */
   maxUploadBytes: number;
+  /** The pending area (`/_trust/requests/`); without it those routes answer 404, as notary-server. */
+  pending?: PendingArea;
   /** One line per request. */
   log?: (line: string) => void;
   /** Unexpected failures (answered with 500), with their stack. */
@@ -59,6 +62,10 @@ const ROUTE = {
   byVersion: new RegExp(`${TUF}([1-9][0-9]*)\\.(${ROLE})\\.json$`),
   current: new RegExp(`${TUF}(${ROLE})\\.json$`),
   key: new RegExp(`${TUF}(snapshot|timestamp)\\.key$`),
+  // trust-tui's pending area: outside `/_trust/tuf/`, so TUF clients never read it.
+  requests: /^\/v2\/([^*]+)\/_trust\/requests\/$/,
+  request: /^\/v2\/([^*]+)\/_trust\/requests\/([0-9a-f]{8,64})$/,
+  requestSignatures: /^\/v2\/([^*]+)\/_trust\/requests\/([0-9a-f]{8,64})\/signatures$/,
 };
 
 interface RequestContext {
@@ -122,8 +129,53 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       if (method === 'GET') return { access: 'push', gun, run: (c) => sendKey(c, () => service.serverKey(gun, role)) };
       if (method === 'POST') return { access: 'admin', gun, write: true, run: (c) => sendKey(c, () => service.rotateServerKey(gun, role)) };
     }
+    if (options.pending) return pendingRoute(options.pending, method, path);
     return undefined;
   };
+
+  // Every pending route needs push: requests reveal tags that are not released yet.
+  const pendingRoute = (pending: PendingArea, method: string, path: string): Match | undefined => {
+    let m: RegExpExecArray | null;
+    if ((m = ROUTE.requests.exec(path))) {
+      const gun = m[1]!;
+      if (method === 'GET') return { access: 'push', gun, run: async (c) => sendJson(c, 200, { requests: await pending.list(gun) }) };
+      if (method === 'POST') {
+        return { access: 'push', gun, write: true, run: async (c) => sendJson(c, 201, await pending.stage(gun, await readRequestBody(c.req, pending))) };
+      }
+      return undefined;
+    }
+    if ((m = ROUTE.request.exec(path))) {
+      const [, gun, id] = m as unknown as [string, string, string];
+      if (method === 'GET') return { access: 'push', gun, run: async (c) => sendJson(c, 200, await pending.get(gun, id)) };
+      if (method === 'DELETE') {
+        return {
+          access: 'push',
+          gun,
+          write: true,
+          run: async (c) => {
+            await pending.cancel(gun, id);
+            sendJson(c, 200, {});
+          },
+        };
+      }
+      return undefined;
+    }
+    if (method === 'POST' && (m = ROUTE.requestSignatures.exec(path))) {
+      const [, gun, id] = m as unknown as [string, string, string];
+      return { access: 'push', gun, write: true, run: async (c) => sendJson(c, 200, await pending.addSignatures(gun, id, await readRequestBody(c.req, pending))) };
+    }
+    return undefined;
+  };
+
+  const readRequestBody = (req: IncomingMessage, pending: PendingArea) => {
+    const limit = pending.limits.maxRequestBytes;
+    return readBody(req, limit, () => new ApiError('REQUEST_TOO_LARGE', `the body is larger than this server's limit of ${limit} bytes per signing request (--max-request-bytes)`));
+  };
+
+  function sendJson(c: RequestContext, status: number, value: unknown) {
+    c.res.setHeader('Cache-Control', 'no-store');
+    send(c.res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+  }
 
   const lookupChecksum = (gun: string, role: string, hash: string) =>
     // Only sha256 is indexed (as in notary's stores); other digest lengths are simply not found.
@@ -250,13 +302,8 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
   }
 }
 
-/** Reads the whole body, refusing more than `limit` bytes (UPLOAD_TOO_LARGE, connection closed). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () =>
-    new ApiError('UPLOAD_TOO_LARGE', {
-      Name: 'ErrValidation',
-      Error: { Msg: `the upload is larger than this server's limit of ${limit} bytes` },
-    });
+/** Reads the whole body, refusing more than `limit` bytes (UPLOAD_TOO_LARGE by default, connection closed). */
+function readBody(req: IncomingMessage, limit: number, tooLarge: () => ApiError = () => uploadTooLarge(limit)): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
@@ -275,6 +322,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
     req.on('error', reject);
+  });
+}
+
+function uploadTooLarge(limit: number): ApiError {
+  return new ApiError('UPLOAD_TOO_LARGE', {
+    Name: 'ErrValidation',
+    Error: { Msg: `the upload is larger than this server's limit of ${limit} bytes` },
   });
 }
 
@@ -308,7 +362,7 @@ function sendError(res: ServerResponse, error: ApiError, status = error.status):
     res.destroy();
     return;
   }
-  if (error.code === 'UPLOAD_TOO_LARGE') res.setHeader('Connection', 'close'); // do not read the rest
+  if (error.code === 'UPLOAD_TOO_LARGE' || error.code === 'REQUEST_TOO_LARGE') res.setHeader('Connection', 'close'); // do not read the rest
   send(res, status, 'application/json; charset=utf-8', error.body());
 }
 

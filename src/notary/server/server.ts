@@ -8,6 +8,7 @@ import path from 'node:path';
 import { MAX_PEM_BYTES, readUserFile } from '../../config/user-files.js';
 import type { GeneratedKeyAlgorithm } from '../../keys/generate.js';
 import { HtpasswdAuthenticator, openAccess, type Authenticator } from './auth.js';
+import { PendingArea } from './pending.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
 import { TrustService } from './service.js';
 import { Keyring, SERVER_PASSPHRASE_VARIABLE } from './signer.js';
@@ -56,6 +57,9 @@ export interface ServerOptions {
   /** With htpasswd: let anonymous clients read. */
   anonymousRead?: boolean;
   maxUploadBytes?: number;
+  /** Pending area: largest signing request, and open requests per repository (defaults in pending.ts). */
+  maxRequestBytes?: number;
+  maxOpenRequests?: number;
   keyAlgorithm?: GeneratedKeyAlgorithm;
   /** One line per request, and server events. Default: none. */
   log?: (line: string) => void;
@@ -168,6 +172,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       service,
       auth,
       maxUploadBytes: options.maxUploadBytes ?? MAX_UPLOAD_DEFAULT,
+      pending: new PendingArea({
+        storage,
+        limits: {
+          ...(options.maxRequestBytes ? { maxRequestBytes: options.maxRequestBytes } : {}),
+          ...(options.maxOpenRequests ? { maxOpenRequests: options.maxOpenRequests } : {}),
+        },
+      }),
       log,
       logError: options.logError ?? ((line) => process.stderr.write(line + '\n')),
     });

@@ -12,6 +12,7 @@ import type {
   ChangeRecord,
   MetadataReader,
   NewMetadata,
+  PendingRequestRecord,
   ServerKeyRecord,
   Storage,
   StorageTransaction,
@@ -19,7 +20,9 @@ import type {
 } from './storage.js';
 import { VersionConflictError } from './storage.js';
 
-const SCHEMA_VERSION = 1;
+// 2: pending_requests (the pending area). Every statement is IF NOT EXISTS, so running SCHEMA on a
+// version-1 database adds what is new and leaves the rest as it is.
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tuf_files (
@@ -53,6 +56,16 @@ CREATE TABLE IF NOT EXISTS server_keys (
   created_at            INTEGER NOT NULL,
   UNIQUE (gun, role, key_id)
 );
+CREATE TABLE IF NOT EXISTS pending_requests (
+  gun        TEXT    NOT NULL,
+  id         TEXT    NOT NULL,
+  base_key   TEXT    NOT NULL,
+  deadline   INTEGER NOT NULL,
+  document   BLOB    NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (gun, id)
+);
 `;
 
 interface FileRow {
@@ -82,6 +95,26 @@ interface KeyRow {
   encrypted_private_key: string;
   created_at: number;
 }
+
+interface PendingRow {
+  gun: string;
+  id: string;
+  base_key: string;
+  deadline: number;
+  document: Buffer;
+  created_at: number;
+  updated_at: number;
+}
+
+const toPending = (r: PendingRow): PendingRequestRecord => ({
+  gun: r.gun,
+  id: r.id,
+  baseKey: r.base_key,
+  deadline: new Date(r.deadline),
+  document: r.document,
+  createdAt: new Date(r.created_at),
+  updatedAt: new Date(r.updated_at),
+});
 
 const toMetadata = (r: FileRow): StoredMetadata => ({
   gun: r.gun,
@@ -167,6 +200,11 @@ class Queries {
   private readonly deleteFiles;
   private readonly keysOfRole;
   private readonly insertKey;
+  private readonly pendingOfGun;
+  private readonly pendingById;
+  private readonly upsertPending;
+  private readonly removePending;
+  private readonly removeAllPending;
 
   constructor(
     readonly db: Database.Database,
@@ -217,6 +255,33 @@ class Queries {
       `INSERT INTO server_keys (gun, role, key_id, keytype, public_b64, encrypted_private_key, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
+    const pendingCols = 'gun, id, base_key, deadline, document, created_at, updated_at';
+    this.pendingOfGun = db.prepare<[string], PendingRow>(`SELECT ${pendingCols} FROM pending_requests WHERE gun = ? ORDER BY created_at, id`);
+    this.pendingById = db.prepare<[string, string], PendingRow>(`SELECT ${pendingCols} FROM pending_requests WHERE gun = ? AND id = ?`);
+    this.upsertPending = db.prepare<[string, string, string, number, Buffer, number, number]>(
+      `INSERT INTO pending_requests (${pendingCols}) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (gun, id) DO UPDATE SET base_key = excluded.base_key, deadline = excluded.deadline,
+         document = excluded.document, updated_at = excluded.updated_at`,
+    );
+    this.removePending = db.prepare<[string, string]>('DELETE FROM pending_requests WHERE gun = ? AND id = ?');
+    this.removeAllPending = db.prepare<[string]>('DELETE FROM pending_requests WHERE gun = ?');
+  }
+
+  listPending(gun: string): PendingRequestRecord[] {
+    return this.pendingOfGun.all(gun).map(toPending);
+  }
+
+  getPending(gun: string, id: string): PendingRequestRecord | undefined {
+    const row = this.pendingById.get(gun, id);
+    return row && toPending(row);
+  }
+
+  putPending(r: Omit<PendingRequestRecord, 'createdAt' | 'updatedAt'>, now: number): void {
+    this.upsertPending.run(r.gun, r.id, r.baseKey, r.deadline.getTime(), r.document, now, now);
+  }
+
+  deletePending(gun: string, id: string): boolean {
+    return this.removePending.run(gun, id).changes > 0;
   }
 
   getCurrent(gun: string, role: string): StoredMetadata | undefined {
@@ -296,6 +361,7 @@ class Queries {
 
   deleteRepository(gun: string, now: number): void {
     this.deleteFiles.run(gun);
+    this.removeAllPending.run(gun);
     this.insertChange.run(gun, 0, '', 'deletion', now);
   }
 
@@ -325,6 +391,12 @@ class Reader implements MetadataReader {
   async changes(query: ChangeQuery) {
     return this.q.changes(query);
   }
+  async listPending(gun: string) {
+    return this.q.listPending(gun);
+  }
+  async getPending(gun: string, id: string) {
+    return this.q.getPending(gun, id);
+  }
 }
 
 class Transaction extends Reader implements StorageTransaction {
@@ -342,6 +414,12 @@ class Transaction extends Reader implements StorageTransaction {
   }
   async addKey(key: Omit<ServerKeyRecord, 'createdAt'>) {
     this.q.addKey(key, this.clock());
+  }
+  async putPending(record: Omit<PendingRequestRecord, 'createdAt' | 'updatedAt'>) {
+    this.q.putPending(record, this.clock());
+  }
+  async deletePending(gun: string, id: string) {
+    return this.q.deletePending(gun, id);
   }
 }
 

@@ -59,6 +59,23 @@ export interface ChangeQuery {
   reverse: boolean;
 }
 
+/**
+ * A signing request staged in the pending area (trust-tui's extension routes outside `/_trust/tuf/`).
+ * The document is opaque to storage; the pending area (pending.ts) parses and checks it.
+ */
+export interface PendingRequestRecord {
+  gun: string;
+  /** The request's hex ID. */
+  id: string;
+  /** Its roles with their bases, one string (`role@version:sha256,…`): one open request per value. */
+  baseKey: string;
+  deadline: Date;
+  /** The request document (JSON, UTF-8). */
+  document: Buffer;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 /** Read access; also available inside a transaction, where it sees the transaction's own writes. */
 export interface MetadataReader {
   /** The newest stored version of `role`. */
@@ -70,6 +87,9 @@ export interface MetadataReader {
   /** Keys of one role, newest first. */
   listKeys(gun: string, role: ServerKeyRecord['role']): Promise<ServerKeyRecord[]>;
   changes(query: ChangeQuery): Promise<ChangeRecord[]>;
+  /** The staged signing requests of a repository, oldest first. */
+  listPending(gun: string): Promise<PendingRequestRecord[]>;
+  getPending(gun: string, id: string): Promise<PendingRequestRecord | undefined>;
 }
 
 export interface StorageTransaction extends MetadataReader {
@@ -78,8 +98,12 @@ export interface StorageTransaction extends MetadataReader {
    * transaction fails with VersionConflictError (notary's `VERSION` error).
    */
   putMetadata(gun: string, files: readonly NewMetadata[]): Promise<void>;
-  /** Removes every version of every role of the repository and records a `deletion` change. Keys stay. */
+  /** Removes every version of every role of the repository (and its pending requests) and records a `deletion` change. Keys stay. */
   deleteRepository(gun: string): Promise<void>;
+  /** Creates or replaces (same gun and id) a pending request; createdAt is kept on replace. */
+  putPending(record: Omit<PendingRequestRecord, 'createdAt' | 'updatedAt'>): Promise<void>;
+  /** Removes a pending request; false when there was none. */
+  deletePending(gun: string, id: string): Promise<boolean>;
   addKey(key: Omit<ServerKeyRecord, 'createdAt'>): Promise<void>;
 }
 
