@@ -177,6 +177,7 @@ export class PendingArea {
         const added = doc.roles.flatMap((r) => r.signatures.map((s) => ({ role: r.role, ...s })));
         return this.#append(tx, stored, added);
       }
+      for (const r of doc.roles) await this.#checkSignatures(tx, doc, r, r.signatures);
       const baseKey = baseKeyOf(doc);
       const current = await tx.getCurrentAll(gun);
       const isOpen = (r: PendingRequestRecord) => r.deadline.getTime() > now;
@@ -201,7 +202,6 @@ export class PendingArea {
           `${gun} already has ${open} open signing requests, the most this server allows (--max-open-requests ${this.limits.maxOpenRequests}): submit or cancel some first`,
         );
       }
-      for (const r of doc.roles) await this.#checkSignatures(tx, doc, r, r.signatures);
       await tx.putPending({ gun, id: doc.id, baseKey, deadline: doc.deadline, document: serialize(doc) });
       return JSON.parse(serialize(doc).toString('utf8')) as unknown;
     });
