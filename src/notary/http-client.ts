@@ -11,6 +11,7 @@ import {
   DownloadTooLargeError,
   MetadataNotFoundError,
   NotaryHttpError,
+  PendingAreaRefusedError,
   RepositoryNotInitialisedError,
   ServerTimeoutError,
   ServerUnreachableError,
@@ -39,6 +40,17 @@ export const MAX_TIMESTAMP_BYTES = DEFAULT_TUF_LIMITS.maxTimestampBytes;
 export const MAX_UNKNOWN_METADATA_BYTES = DEFAULT_TUF_LIMITS.maxRootBytes;
 /** Cap for answers that are not metadata (ping, keys, error bodies). */
 const MAX_SMALL_BODY_BYTES = 64 << 10;
+/** Caps for the pending area's answers: one request (a server's default limit is 8 MiB), a list of them. */
+const MAX_PENDING_REQUEST_BYTES = 32 << 20;
+const MAX_PENDING_LIST_BYTES = 256 << 20;
+
+function parseJsonBody(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
 
 export interface NotaryClientOptions {
   /** `https://notary.example.com[:port]` (a path prefix is kept). */
@@ -266,6 +278,87 @@ export class NotaryClient {
   /** `GET /v2/`: whether the server answers and whether it asks for credentials. */
   async ping(): Promise<{ authRequired: boolean }> {
     return { authRequired: (await this.#ping()) !== undefined };
+  }
+
+  // ------------------------------------------------------------------ pending area (trust-tui server)
+
+  /**
+   * `GET /v2/<gun>/_trust/requests/`: the signing requests staged on the server, or undefined when the
+   * server has no pending area (notary-server 0.7 answers 404 to the route: that is the probe).
+   */
+  async listPendingRequests(gun: string): Promise<unknown[] | undefined> {
+    const what = `GET the pending requests of ${gun}`;
+    const res = await this.#pendingRequest('GET', gun, '', what, MAX_PENDING_LIST_BYTES);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw this.#pendingError(res, what);
+    const list = (parseJsonBody(res.body) as { requests?: unknown } | undefined)?.requests;
+    if (!Array.isArray(list)) throw new BadResponseError(this.baseUrl, `the answer to ${what} is not a list of requests`);
+    return list;
+  }
+
+  /** `GET …/requests/<id>`; undefined when the server has no such request. */
+  async getPendingRequest(gun: string, id: string): Promise<unknown> {
+    const what = `GET pending request ${id} of ${gun}`;
+    const res = await this.#pendingRequest('GET', gun, id, what, MAX_PENDING_REQUEST_BYTES);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw this.#pendingError(res, what);
+    return parseJsonBody(res.body);
+  }
+
+  /** `POST …/requests/`: stages a request document; answers the stored copy. */
+  async stagePendingRequest(gun: string, document: Buffer): Promise<unknown> {
+    const what = `stage a signing request for ${gun}`;
+    const res = await this.#pendingRequest('POST', gun, '', what, MAX_PENDING_REQUEST_BYTES, document);
+    if (res.status !== 201 && res.status !== 200) throw this.#pendingError(res, what);
+    return parseJsonBody(res.body);
+  }
+
+  /** `POST …/requests/<id>/signatures`: the server verifies each and answers the stored copy. */
+  async addPendingSignatures(gun: string, id: string, signatures: readonly { role: string; keyid: string; method: string; sig: string; at?: string }[]): Promise<unknown> {
+    const what = `add signatures to pending request ${id} of ${gun}`;
+    const body = Buffer.from(JSON.stringify({ signatures }), 'utf8');
+    const res = await this.#pendingRequest('POST', gun, `${id}/signatures`, what, MAX_PENDING_REQUEST_BYTES, body);
+    if (res.status !== 200) throw this.#pendingError(res, what);
+    return parseJsonBody(res.body);
+  }
+
+  /** `DELETE …/requests/<id>`; false when the server had no such request. */
+  async cancelPendingRequest(gun: string, id: string): Promise<boolean> {
+    const what = `cancel pending request ${id} of ${gun}`;
+    const res = await this.#pendingRequest('DELETE', gun, id, what, MAX_SMALL_BODY_BYTES);
+    if (res.status === 404) return false;
+    if (res.status !== 200) throw this.#pendingError(res, what);
+    return true;
+  }
+
+  /** The URL of a request in the pending area (or of the area with id ''). */
+  pendingRequestUrl(gun: string, id: string): string {
+    return `${this.baseUrl}/v2/${gunPath(gun)}/_trust/requests/${id}`;
+  }
+
+  #pendingRequest(method: 'GET' | 'POST' | 'DELETE', gun: string, sub: string, what: string, maxBytes: number, body?: Buffer): Promise<TransportResponse> {
+    return this.#request({
+      method,
+      path: `/v2/${gunPath(gun)}/_trust/requests/${sub}`,
+      // Every pending route needs push (requests reveal tags that are not released yet).
+      scope: { gun, actions: 'push,pull' },
+      maxBytes,
+      ...(body ? { body, contentType: 'application/json' } : {}),
+      what,
+    });
+  }
+
+  #pendingError(res: TransportResponse, what: string): Error {
+    const described = describeErrorBody(res.body);
+    if (res.status === 401) return new UnauthorizedError(this.baseUrl, this.#loginHint);
+    if (res.status === 403) {
+      return new PendingAreaRefusedError(this.baseUrl, 403, `the trust server at ${this.baseUrl} refused to ${what}: signing requests need push access to the repository`);
+    }
+    if (!described) return new UnexpectedStatusError(this.baseUrl, res.status, what);
+    // The pending area's errors carry their explanation (which limit, which request) as the detail.
+    const detail = (parseJsonBody(res.body) as { errors?: { detail?: unknown }[] } | undefined)?.errors?.[0]?.detail;
+    const reason = typeof detail === 'string' && detail ? detail : described.reason;
+    return new PendingAreaRefusedError(this.baseUrl, res.status, `the trust server at ${this.baseUrl} refused to ${what}: ${reason}`, described.code);
   }
 
   // ------------------------------------------------------------------ plumbing

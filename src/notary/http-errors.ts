@@ -111,6 +111,19 @@ export class UpdateRejectedError extends NotaryHttpError {
   }
 }
 
+/** The pending area (trust-tui server) refused a request: its own reason (limits, conflict, a signature). */
+export class PendingAreaRefusedError extends NotaryHttpError {
+  override name = 'PendingAreaRefusedError';
+  constructor(
+    url: string,
+    readonly status: number,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(url, message);
+  }
+}
+
 /** Any other status. */
 export class UnexpectedStatusError extends NotaryHttpError {
   override name = 'UnexpectedStatusError';

@@ -45,8 +45,8 @@ export interface SignResult {
   changes: PublishedRoleChange[];
   initialised: boolean;
   custom?: JsonValue;
-  /** Roles that need more signatures than this host holds: a signing request collects them. */
-  request?: { id: string; location: string; roles: string[]; status: string };
+  /** Roles that need more signatures than this host holds: a signing request collects them (kept as a `file`, or on the `server`). */
+  request?: { id: string; location: string; transport?: string; roles: string[]; status: string };
 }
 
 export function registryClient(ctx: TrustContext): RegistryClient {
@@ -139,7 +139,7 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
     editor = new RepositoryEditor(editableState(state), GoTime.now());
     for (const role of collect) editor.targets(role).addTarget(reference.tag, meta, state.trusted.pathsOf(role));
     const opened = await openRequest(ctx, after, editor, collect, { note: `sign ${reference.tag} ${digest}` });
-    request = { id: opened.request.id, location: opened.location, roles: collect, status: opened.evaluation.status };
+    request = { id: opened.request.id, location: opened.location, transport: opened.transport, roles: collect, status: opened.evaluation.status };
   }
   // Report what verifies now, not what was asked for.
   const signedIn = state.view

@@ -87,8 +87,15 @@ export function registerRepoCommands(program: Command, io: Io): void {
           ...(r.request
             ? [
                 `Signing request ${r.request.id} opened for ${r.request.roles.join(', ')}: ${r.request.status}`,
-                `  ${r.request.location}`,
-                `  send it to the other signers; each runs: trust-tui request approve FILE, then anyone: trust-tui request submit ${r.request.id}`,
+                ...(r.request.transport === 'server'
+                  ? [
+                      `  on the server: ${r.request.location}`,
+                      `  the other signers each run: trust-tui request approve ${r.request.id} --repo ${r.gun}, then anyone: trust-tui request submit ${r.request.id} --repo ${r.gun}`,
+                    ]
+                  : [
+                      `  ${r.request.location}`,
+                      `  send it to the other signers; each runs: trust-tui request approve FILE, then anyone: trust-tui request submit ${r.request.id}`,
+                    ]),
               ]
             : r.released
               ? []

@@ -1,6 +1,6 @@
 // `trust-tui request list|show|status|approve|merge|submit|cancel|rebase`: signing requests that
 // collect the k signatures of a k-of-n role from k people (see docs/team-signing.md).
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { RequestEvaluation } from '../../trust/requests/evaluate.js';
 import type { RequestView } from '../../trust/requests/operations.js';
 import { AlreadyReported } from '../errors.js';
@@ -9,7 +9,29 @@ import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
 
-type ServerFlags = { server?: string; tlscacert?: string };
+type ServerFlags = { server?: string; tlscacert?: string; transport?: TransportChoice; repo?: string };
+
+type TransportChoice = 'auto' | 'file' | 'server';
+
+/** `--transport` (where requests are kept) and, for commands given a request ID, `--repo`. */
+function withTransport(cmd: Command, byId = true): Command {
+  cmd.addOption(
+    new Option('--transport <where>', 'where requests are kept: auto (the trust server\'s pending area when it has one, else files), file, or server')
+      .choices(['auto', 'file', 'server'])
+      .default('auto'),
+  );
+  if (byId) cmd.option('--repo <repository>', 'the repository of a request given by ID (finds it in that trust server\'s pending area)');
+  return cmd;
+}
+
+function transportOptions(opts: ServerFlags): { via?: TransportChoice; repo?: string } {
+  return { ...(opts.transport ? { via: opts.transport } : {}), ...(opts.repo ? { repo: opts.repo } : {}) };
+}
+
+/** How a location reads: a path, or the pending area's URL. */
+function where(transport: string | undefined, location: string | undefined): string {
+  return transport === 'server' ? `on the server: ${location}` : `${location ?? ''}`;
+}
 
 /** Exit code of a request's state: 0 ready or submitted, 7 waiting, 8 stale or expired. */
 export function exitCodeOf(e: RequestEvaluation): number {
@@ -31,7 +53,7 @@ function renderView(view: RequestView): string {
   const { request, evaluation } = view;
   return [
     `Request ${request.id} for ${request.gun}: ${evaluation.status}`,
-    `  ${view.location}`,
+    `  ${where(view.transport, view.location)}`,
     ...(request.note ? [`  note: ${request.note}`] : []),
     `  deadline: ${request.deadline}`,
     'Change (computed here from the verified repository):',
@@ -42,53 +64,53 @@ function renderView(view: RequestView): string {
 }
 
 function evaluationJson(view: RequestView): object {
-  return { id: view.request.id, gun: view.request.gun, location: view.location, note: view.request.note, deadline: view.request.deadline, state: view.evaluation.state, status: view.evaluation.status, roles: view.evaluation.roles, diff: view.diff };
+  return { id: view.request.id, gun: view.request.gun, location: view.location, transport: view.transport ?? 'file', note: view.request.note, deadline: view.request.deadline, state: view.evaluation.state, status: view.evaluation.status, roles: view.evaluation.roles, diff: view.diff };
 }
 
 export function registerRequestCommands(program: Command, io: Io): void {
   const group = program.command('request').description('Signing requests: collect the signatures a k-of-n role needs from several hosts');
 
-  withServerOptions(
-    group.command('list').argument('[repository]', 'only the requests of this repository').option('--offline', 'do not check them against the server').description('List the signing requests kept here, with their status'),
-  ).action(async (repository: string | undefined, opts: ServerFlags & { offline?: boolean }, cmd: Command) => {
+  withTransport(withServerOptions(
+    group.command('list').argument('[repository]', 'only the requests of this repository').option('--offline', 'do not check them against the server').description('List the signing requests kept here and in the pending areas of trust servers, with their status'),
+  ), false).action(async (repository: string | undefined, opts: ServerFlags & { offline?: boolean }, cmd: Command) => {
     const g = globalOptions(cmd);
     const [{ cliContext }, { listRequests }, { parseReference }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js'), import('../../registry/reference.js')]);
     const gun = repository === undefined ? undefined : parseReference(repository).gun;
-    const r = await listRequests(cliContext(g, io), gun, { ...serverOptions(opts), offline: opts.offline });
+    const r = await listRequests(cliContext(g, io), gun, { ...serverOptions(opts), ...transportOptions(opts), offline: opts.offline });
     emit(io, g, { requests: r }, () =>
       r.length === 0
         ? 'No signing requests here'
         : table(
-            ['ID', 'REPOSITORY', 'ROLES', 'STATUS'],
-            r.map((x) => [x.id, x.gun, x.roles.join(', '), x.evaluation?.status ?? x.problem ?? 'not checked (offline)']),
+            ['ID', 'REPOSITORY', 'ROLES', 'KEPT', 'STATUS'],
+            r.map((x) => [x.id, x.gun, x.roles.join(', '), x.transport === 'server' ? 'server' : 'file', x.evaluation?.status ?? x.problem ?? 'not checked (offline)']),
           ),
     );
   });
 
   for (const name of ['show', 'status'] as const) {
-    withServerOptions(
+    withTransport(withServerOptions(
       group
         .command(name)
         .argument('<request>', 'request ID (or prefix), or a request file')
         .description(name === 'show' ? 'Show a request: the change computed locally, who signed, who is missing' : 'The status of a request in words (exit 0 ready, 7 waiting, 8 stale or expired)'),
-    ).action(async (ref: string, opts: ServerFlags, cmd: Command) => {
+    )).action(async (ref: string, opts: ServerFlags, cmd: Command) => {
       const g = globalOptions(cmd);
       const [{ cliContext }, { showRequest }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);
-      const view = await showRequest(cliContext(g, io), ref, serverOptions(opts));
+      const view = await showRequest(cliContext(g, io), ref, { ...serverOptions(opts), ...transportOptions(opts) });
       emit(io, g, evaluationJson(view), () => (name === 'show' ? renderView(view) : `${view.request.id} ${view.request.gun}: ${view.evaluation.status}`));
       const code = name === 'status' ? exitCodeOf(view.evaluation) : EXIT.ok;
       if (code !== EXIT.ok) throw new AlreadyReported(code);
     });
   }
 
-  withServerOptions(
+  withTransport(withServerOptions(
     group
       .command('approve')
       .argument('<request>', 'request ID (or prefix), or a request file received from another signer')
       .option('-y, --yes', 'do not ask before signing (the change is still shown)')
       .option('--detach <file>', 'also write this host\'s signatures to FILE, to send back instead of the whole request')
       .description('Verify the repository, show the change, and add this host\'s signatures to a request'),
-  ).action(async (ref: string, opts: ServerFlags & { yes?: boolean; detach?: string }, cmd: Command) => {
+  )).action(async (ref: string, opts: ServerFlags & { yes?: boolean; detach?: string }, cmd: Command) => {
     const g = globalOptions(cmd);
     const [{ cliContext }, { approveRequest }, { writeNewPrivateFile }] = await Promise.all([
       import('../context.js'),
@@ -97,6 +119,7 @@ export function registerRequestCommands(program: Command, io: Io): void {
     ]);
     const r = await approveRequest(cliContext(g, io), ref, {
       ...serverOptions(opts),
+      ...transportOptions(opts),
       yes: opts.yes,
       show: (view) => {
         if (!g.json) io.stderr(`${renderView(view)}\n`);
@@ -111,61 +134,67 @@ export function registerRequestCommands(program: Command, io: Io): void {
     emit(io, g, { ...evaluationJson(r), signedWith: r.signedWith, ...(r.detached ? { detached: r.detached } : {}) }, () =>
       [
         `Signed request ${r.request.id} with ${r.signedWith.map((id) => id.slice(0, 7)).join(', ')}: ${r.evaluation.status}`,
-        `  ${r.location}`,
+        `  ${where(r.transport, r.location)}`,
         ...(r.detached ? [`  detached signature: ${r.detached} (send it back; the collector runs trust-tui request merge FILE)`] : []),
-        r.evaluation.state === 'ready' ? `  submit it: trust-tui request submit ${r.request.id}` : '  send the request file to the signers still missing',
+        r.evaluation.state === 'ready'
+          ? `  submit it: trust-tui request submit ${r.request.id}${r.transport === 'server' ? ` --repo ${r.request.gun}` : ''}`
+          : r.transport === 'server'
+            ? '  the signers still missing see it on the server: trust-tui request list ' + r.request.gun
+            : '  send the request file to the signers still missing',
       ].join('\n'),
     );
     const code = exitCodeOf(r.evaluation);
     if (code !== EXIT.ok) throw new AlreadyReported(code);
   });
 
-  group
-    .command('merge')
-    .argument('<files...>', 'copies of a request, or detached signature files')
-    .description('Merge copies of a request or detached signatures into the request kept here')
-    .action(async (files: string[], _opts: object, cmd: Command) => {
-      const g = globalOptions(cmd);
-      const [{ cliContext }, { mergeIntoRequest }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);
-      const r = await mergeIntoRequest(cliContext(g, io), files);
-      emit(io, g, { id: r.request.id, gun: r.request.gun, location: r.location, added: r.added }, () =>
-        `Merged ${r.added} signature(s) into request ${r.request.id} for ${r.request.gun}\n  ${r.location}\n  see its status: trust-tui request status ${r.request.id}`,
-      );
-    });
+  withTransport(withServerOptions(
+    group
+      .command('merge')
+      .argument('<files...>', 'copies of a request, or detached signature files')
+      .description('Merge copies of a request or detached signatures into the request, where it is kept (here or on the server)'),
+  ), false).action(async (files: string[], opts: ServerFlags, cmd: Command) => {
+    const g = globalOptions(cmd);
+    const [{ cliContext }, { mergeIntoRequest }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);
+    const r = await mergeIntoRequest(cliContext(g, io), files, { ...serverOptions(opts), ...transportOptions(opts) });
+    emit(io, g, { id: r.request.id, gun: r.request.gun, location: r.location, transport: r.transport, added: r.added }, () =>
+      `Merged ${r.added} signature(s) into request ${r.request.id} for ${r.request.gun}\n  ${where(r.transport, r.location)}\n  see its status: trust-tui request status ${r.request.id}`,
+    );
+  });
 
-  withServerOptions(
+  withTransport(withServerOptions(
     group.command('submit').argument('<request>', 'request ID (or prefix), or a request file').description('Upload every role of a fully signed request in one update (exit 8 while signatures are missing, 9 when stale)'),
-  ).action(async (ref: string, opts: ServerFlags, cmd: Command) => {
+  )).action(async (ref: string, opts: ServerFlags, cmd: Command) => {
     const g = globalOptions(cmd);
     const [{ cliContext }, { submitRequest }, { describePublishedChange }] = await Promise.all([
       import('../context.js'),
       import('../../trust/requests/operations.js'),
       import('../../trust/published-changes.js'),
     ]);
-    const r = await submitRequest(cliContext(g, io), ref, serverOptions(opts));
+    const r = await submitRequest(cliContext(g, io), ref, { ...serverOptions(opts), ...transportOptions(opts) });
     emit(io, g, r, () => [`Submitted request ${r.id} to ${r.gun}: ${r.published.join(', ')}`, ...r.changes.map((c) => `  ${describePublishedChange(c)}`)].join('\n'));
   });
 
-  group
-    .command('cancel')
-    .argument('<request>', 'request ID (or prefix)')
-    .option('-y, --yes', 'do not ask when signatures would be lost')
-    .description('Forget a request kept here')
-    .action(async (ref: string, opts: { yes?: boolean }, cmd: Command) => {
-      const g = globalOptions(cmd);
-      const [{ cliContext }, { cancelRequest }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);
-      const r = await cancelRequest(cliContext(g, io), ref, { yes: opts.yes });
-      emit(io, g, r, () => `Cancelled request ${r.id} for ${r.gun} (removed ${r.location})`);
-    });
+  withTransport(withServerOptions(
+    group
+      .command('cancel')
+      .argument('<request>', 'request ID (or prefix)')
+      .option('-y, --yes', 'do not ask when signatures would be lost')
+      .description('Forget a request (here, or in the server\'s pending area for every signer)'),
+  )).action(async (ref: string, opts: ServerFlags & { yes?: boolean }, cmd: Command) => {
+    const g = globalOptions(cmd);
+    const [{ cliContext }, { cancelRequest }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);
+    const r = await cancelRequest(cliContext(g, io), ref, { ...serverOptions(opts), ...transportOptions(opts), yes: opts.yes });
+    emit(io, g, r, () => `Cancelled request ${r.id} for ${r.gun} (removed ${where(r.transport, r.location)})`);
+  });
 
-  withServerOptions(
+  withTransport(withServerOptions(
     group.command('rebase').argument('<request>', 'request ID (or prefix), or a request file').description('Rebuild a stale request on the repository as it is now (collected signatures are dropped)'),
-  ).action(async (ref: string, opts: ServerFlags, cmd: Command) => {
+  )).action(async (ref: string, opts: ServerFlags, cmd: Command) => {
     const g = globalOptions(cmd);
     const [{ cliContext }, { rebaseRequest }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);
-    const r = await rebaseRequest(cliContext(g, io), ref, serverOptions(opts));
-    emit(io, g, { id: r.request.id, gun: r.request.gun, location: r.location, lost: r.lost, state: r.evaluation.state, status: r.evaluation.status }, () =>
-      [`Rebased request ${r.request.rebasedFrom} as ${r.request.id} on the current ${r.request.gun} (${r.lost} old signature(s) dropped): ${r.evaluation.status}`, `  ${r.location}`].join('\n'),
+    const r = await rebaseRequest(cliContext(g, io), ref, { ...serverOptions(opts), ...transportOptions(opts) });
+    emit(io, g, { id: r.request.id, gun: r.request.gun, location: r.location, transport: r.transport, lost: r.lost, state: r.evaluation.state, status: r.evaluation.status }, () =>
+      [`Rebased request ${r.request.rebasedFrom} as ${r.request.id} on the current ${r.request.gun} (${r.lost} old signature(s) dropped): ${r.evaluation.status}`, `  ${where(r.transport, r.location)}`].join('\n'),
     );
     const code = exitCodeOf(r.evaluation);
     if (code !== EXIT.ok) throw new AlreadyReported(code);

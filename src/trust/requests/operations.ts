@@ -22,6 +22,7 @@ import type { TrustContext } from '../context.js';
 import { CancelledError, InputError, RequestPendingError, StaleRequestError, TrustError } from '../errors.js';
 
 export { RequestPendingError, StaleRequestError };
+import { parseReference } from '../../registry/reference.js';
 import { openRepository, refreshState, type OpenedRepository } from '../repository.js';
 import { describeTargetsChange, replayChange } from './diff.js';
 import { currentFile, evaluateRequest, roleKeysFor, signerNames, sha256Hex, type RequestEvaluation } from './evaluate.js';
@@ -39,15 +40,18 @@ import {
   type SigningRequest,
 } from './format.js';
 import { FileRequestTransport, type RequestTransport } from './transport.js';
+import { findRequest, rememberedServerRepositories, requestTransportFor, type TransportOptions } from './where.js';
 
 export const DEFAULT_DEADLINE_MS = 7 * 24 * 3600_000;
 
-export interface RequestPorts {
-  transport?: RequestTransport;
+export interface RequestPorts extends TransportOptions {
   /** The clock (tests). */
   now?: () => Date;
+  /** `--repo`: the repository of a request given by ID (finds it in that server's pending area). */
+  repo?: string;
 }
 
+/** The file transport, or the one the caller fixed. Operations on a repository use where.ts's probe. */
 export function transportOf(ctx: TrustContext, ports: RequestPorts = {}): RequestTransport {
   return ports.transport ?? new FileRequestTransport(ctx.trustDir);
 }
@@ -56,7 +60,10 @@ const nowOf = (ports: RequestPorts): Date => (ports.now ?? (() => new Date()))()
 
 export interface OpenedRequest {
   request: SigningRequest;
+  /** A file path, or the request's URL in the server's pending area. */
   location: string;
+  /** `file` or `server`. */
+  transport: string;
   evaluation: RequestEvaluation;
 }
 
@@ -134,26 +141,43 @@ export async function openRequest(
     signedRoles.push(withSignatures(r, await signWithHeldKeys(ctx, r.signed, editor.signingKeys(r.role).keys, new Set(), at)));
   }
   request = { ...request, roles: signedRoles };
-  const location = await transportOf(ctx, options).put(request);
-  return { request, location, evaluation: evaluateRequest(request, trusted, now) };
+  const transport = await requestTransportFor(ctx, repo.gun, options, repo.client);
+  const location = await transport.put(request);
+  return { request, location, transport: transport.kind, evaluation: evaluateRequest(request, trusted, now) };
 }
 
-/** A request by ID (or prefix) from the store, or a request file from anywhere (imported into the store). */
-export async function loadRequest(ctx: TrustContext, ref: string, ports: RequestPorts = {}): Promise<{ request: SigningRequest; imported: boolean }> {
-  const transport = transportOf(ctx, ports);
+export interface LoadedRequest {
+  request: SigningRequest;
+  imported: boolean;
+  /** Where it is kept (files here, or its server's pending area). */
+  transport: RequestTransport;
+}
+
+/**
+ * A request by ID (or prefix) from where it is kept — files here, then the pending areas this host
+ * knows (or `--repo`'s) — or a request file from anywhere, imported where its repository keeps them.
+ */
+export async function loadRequest(ctx: TrustContext, ref: string, ports: RequestPorts = {}): Promise<LoadedRequest> {
+  const gun = ports.repo === undefined ? undefined : parseReference(ports.repo).gun;
   const isFile = await stat(ref).then((s) => s.isFile(), () => false);
   if (!isFile) {
-    const found = /^[0-9a-f]{4,64}$/.test(ref) ? await transport.get(ref) : undefined;
-    if (!found) throw new InputError(`no signing request ${ref} here`, { hint: { cli: 'see trust-tui request list, or give the request file', ui: 'see the open requests' } });
-    return { request: found, imported: false };
+    const found = /^[0-9a-f]{4,64}$/.test(ref) ? await findRequest(ctx, ref, gun, ports) : undefined;
+    if (!found) {
+      throw new InputError(`no signing request ${ref} here${gun ? ` nor on the trust server of ${gun}` : ''}`, {
+        hint: { cli: `see trust-tui request list${gun ? ` ${gun}` : ' REPOSITORY'}; for a request on a trust-tui server, add --repo REPOSITORY; or give the request file`, ui: 'see the open requests' },
+      });
+    }
+    return { ...found, imported: false };
   }
   const doc = parseRequestDocument(await readFile(ref, 'utf8'), ref);
   if (isDetached(doc)) throw new InputError(`${ref} is a detached signature, not a request`, { hint: { cli: `merge it with trust-tui request merge ${ref}`, ui: 'merge it into its request' } });
-  const stored = await transport.get(doc.id).catch(() => undefined);
-  const request = stored && stored.id === doc.id ? mergeRequests(stored, doc) : doc;
+  const held = await findRequest(ctx, doc.id, doc.gun, ports).catch(() => undefined);
+  const transport = held?.transport ?? (await requestTransportFor(ctx, doc.gun, ports));
+  const stored = held && held.request.id === doc.id ? held.request : undefined;
+  const request = stored ? mergeRequests(stored, doc) : doc;
   await transport.put(request);
   await dropSuperseded(transport, request);
-  return { request, imported: true };
+  return { request, imported: true, transport };
 }
 
 /** A rebased request replaces the stale one it was rebuilt from. */
@@ -174,6 +198,8 @@ async function openFor(ctx: TrustContext, request: SigningRequest, options: Serv
 export interface RequestView {
   request: SigningRequest;
   location: string;
+  /** `file` or `server` (the pending area of a trust-tui server). */
+  transport?: string;
   evaluation: RequestEvaluation;
   /** The change per role, computed here from the trusted files. */
   diff: string[];
@@ -201,15 +227,19 @@ function checkOpen(evaluation: RequestEvaluation): void {
 
 /** `request show|status`: the request checked against the repository as verified now, with its diff. */
 export async function showRequest(ctx: TrustContext, ref: string, options: ServerOptions & RequestPorts = {}): Promise<RequestView> {
-  const { request } = await loadRequest(ctx, ref, options);
+  const { request, transport } = await loadRequest(ctx, ref, options);
   const repo = await openRepository(ctx, request.gun, options);
   const trusted = repo.state!.trusted;
-  return { request, location: transportOf(ctx, options).locationOf(request), evaluation: evaluateRequest(request, trusted, nowOf(options)), diff: diffOf(request, trusted) };
+  return { request, location: transport.locationOf(request), transport: transport.kind, evaluation: evaluateRequest(request, trusted, nowOf(options)), diff: diffOf(request, trusted) };
 }
 
 export interface ListedRequest {
   id: string;
   gun: string;
+  /** A file path, or the request's URL in the server's pending area. */
+  location?: string;
+  /** `file` or `server`. */
+  transport?: string;
   roles: string[];
   note: string;
   deadline: string;
@@ -218,13 +248,49 @@ export interface ListedRequest {
   problem?: string;
 }
 
+/**
+ * The requests kept where `gun`'s are (or, without `gun`, here and in every pending area this host
+ * knows), each with its transport. Files of a repository that moved to a pending area stay listed.
+ */
+async function keptRequests(ctx: TrustContext, gun: string | undefined, options: RequestPorts & { offline?: boolean }): Promise<{ request: SigningRequest; transport: RequestTransport }[]> {
+  const out = new Map<string, { request: SigningRequest; transport: RequestTransport }>();
+  const add = async (transport: RequestTransport, of: string | undefined) => {
+    for (const request of await transport.list(of)) out.set(request.id, { request, transport });
+  };
+  if (options.transport) {
+    await add(options.transport, gun);
+    return [...out.values()];
+  }
+  if (options.via !== 'server') await add(new FileRequestTransport(ctx.trustDir), gun);
+  if (options.via !== 'file' && !options.offline) {
+    for (const g of gun !== undefined ? [gun] : await rememberedServerRepositories(ctx)) {
+      try {
+        const transport = await requestTransportFor(ctx, g, options);
+        if (transport.kind !== 'file') await add(transport, g);
+      } catch (e) {
+        if (gun !== undefined) throw e;
+        ctx.warn(`the signing requests of ${g} on its trust server were not listed: ${(e as Error).message}`);
+      }
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.request.created < b.request.created ? -1 : a.request.created > b.request.created ? 1 : 0));
+}
+
 /** `request list [REPO]`: the stored requests, each checked against its repository. */
 export async function listRequests(ctx: TrustContext, gun: string | undefined, options: ServerOptions & RequestPorts & { offline?: boolean } = {}): Promise<ListedRequest[]> {
-  const requests = await transportOf(ctx, options).list(gun);
+  const requests = await keptRequests(ctx, gun, options);
   const out: ListedRequest[] = [];
   const repos = new Map<string, Promise<OpenedRepository>>();
-  for (const request of requests) {
-    const entry: ListedRequest = { id: request.id, gun: request.gun, roles: request.roles.map((r) => r.role), note: request.note, deadline: request.deadline };
+  for (const { request, transport } of requests) {
+    const entry: ListedRequest = {
+      id: request.id,
+      gun: request.gun,
+      location: transport.locationOf(request),
+      transport: transport.kind,
+      roles: request.roles.map((r) => r.role),
+      note: request.note,
+      deadline: request.deadline,
+    };
     if (!options.offline) {
       try {
         if (!repos.has(request.gun)) repos.set(request.gun, openRepository(ctx, request.gun, options));
@@ -254,15 +320,16 @@ export async function approveRequest(
   ref: string,
   options: ServerOptions & RequestPorts & { yes?: boolean; show?: (view: RequestView) => void; detach?: (doc: DetachedSignature[]) => Promise<string> } = {},
 ): Promise<ApproveResult> {
-  let { request } = await loadRequest(ctx, ref, options);
+  const loaded = await loadRequest(ctx, ref, options);
+  let { request } = loaded;
+  const { transport } = loaded;
   const repo = await openFor(ctx, request, options);
   const trusted = repo.state!.trusted;
   const now = nowOf(options);
   const before = evaluateRequest(request, trusted, now);
   checkOpen(before);
   const diff = diffOf(request, trusted);
-  const transport = transportOf(ctx, options);
-  const view = { request, location: transport.locationOf(request), evaluation: before, diff };
+  const view = { request, location: transport.locationOf(request), transport: transport.kind, evaluation: before, diff };
   // What this host would add: its keys of each role that have not signed yet.
   const plan: { role: RequestRole; keys: PublicKey[]; already: Set<string> }[] = [];
   for (const [i, r] of request.roles.entries()) {
@@ -289,6 +356,8 @@ export async function approveRequest(
   for (const p of plan) added.set(p.role.role, await signWithHeldKeys(ctx, p.role.signed, p.keys, p.already, at));
   request = { ...request, roles: request.roles.map((r) => withSignatures(r, added.get(r.role) ?? [])) };
   await transport.put(request);
+  // A pending area may hold signatures others added meanwhile: the live copy is the status.
+  if (transport.kind !== 'file') request = (await transport.get(request.id)) ?? request;
   const evaluation = evaluateRequest(request, trusted, now);
   const detachedDocs: DetachedSignature[] = request.roles.flatMap((r) =>
     (added.get(r.role) ?? []).map((s) => ({ type: SIGNATURE_TYPE, request: request.id, gun: request.gun, role: r.role, signedDigest: r.signedDigest, ...s })),
@@ -297,6 +366,7 @@ export async function approveRequest(
   return {
     request,
     location: transport.locationOf(request),
+    transport: transport.kind,
     evaluation,
     diff,
     signedWith: plan.flatMap((p) => p.keys.map(canonicalIdOf)),
@@ -305,16 +375,19 @@ export async function approveRequest(
 }
 
 /** `request merge FILE…`: copies of a request (their union) or detached signatures, into the store. */
-export async function mergeIntoRequest(ctx: TrustContext, files: readonly string[], ports: RequestPorts = {}): Promise<{ request: SigningRequest; location: string; added: number }> {
-  const transport = transportOf(ctx, ports);
+export async function mergeIntoRequest(ctx: TrustContext, files: readonly string[], ports: RequestPorts = {}): Promise<{ request: SigningRequest; location: string; transport: string; added: number }> {
   let result: SigningRequest | undefined;
+  let transport: RequestTransport | undefined;
   let added = 0;
   for (const file of files) {
     const doc = parseRequestDocument(await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
       throw new InputError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     }), file);
     const id = isDetached(doc) ? doc.request : doc.id;
-    const stored = await transport.get(id);
+    // Into whichever transport holds the request; a new request goes where its repository keeps them.
+    const held = await findRequest(ctx, id, doc.gun, ports);
+    transport = held?.transport ?? (await requestTransportFor(ctx, doc.gun, ports));
+    const stored = held?.request;
     if (stored && stored.id !== id) throw new InputError(`no request ${id} here`);
     let next: SigningRequest;
     if (isDetached(doc)) {
@@ -334,8 +407,8 @@ export async function mergeIntoRequest(ctx: TrustContext, files: readonly string
     await transport.put(next);
     result = next;
   }
-  if (!result) throw new InputError('name at least one request or signature file to merge');
-  return { request: result, location: transport.locationOf(result), added };
+  if (!result || !transport) throw new InputError('name at least one request or signature file to merge');
+  return { request: result, location: transport.locationOf(result), transport: transport.kind, added };
 }
 
 export interface SubmitResult {
@@ -352,14 +425,17 @@ export interface SubmitResult {
  * them in ONE request (notary-server applies it atomically), then read the repository back.
  */
 export async function submitRequest(ctx: TrustContext, ref: string, options: ServerOptions & RequestPorts = {}): Promise<SubmitResult> {
-  const { request } = await loadRequest(ctx, ref, options);
+  const { request, transport } = await loadRequest(ctx, ref, options);
   const repo = await openFor(ctx, request, options, true);
   const trusted = repo.state!.trusted;
   const evaluation = evaluateRequest(request, trusted, nowOf(options));
   checkOpen(evaluation);
   if (evaluation.state !== 'ready') {
     throw new RequestPendingError(`request ${request.id} cannot be submitted yet: ${evaluation.status}`, {
-      hint: { cli: `send ${transportOf(ctx, options).locationOf(request)} to the signers still missing`, ui: 'wait for the missing signatures' },
+      hint: {
+        cli: transport.kind === 'file' ? `send ${transport.locationOf(request)} to the signers still missing` : `the signers still missing approve it: trust-tui request approve ${request.id} --repo ${request.gun}`,
+        ui: 'wait for the missing signatures',
+      },
     });
   }
   const files: MetadataFile[] = request.roles.map((r, i) => {
@@ -388,7 +464,7 @@ export async function submitRequest(ctx: TrustContext, ref: string, options: Ser
       throw new TrustError(`submitted, but ${r.role} of ${repo.gun} does not verify as the request's content`, { hint: { cli: `see trust-tui signer list ${repo.gun}`, ui: 'refresh and check the Signers screen (3)' } });
     }
   }
-  await transportOf(ctx, options).remove(request);
+  await transport.remove(request).catch((e: Error) => ctx.warn(`request ${request.id} was submitted but is still listed where it was kept: ${e.message}`));
   return { id: request.id, gun: repo.gun, published: files.map((f) => f.role), changes: diffRepository(repo.state!.view, after.view), status: 'submitted' };
 }
 
@@ -408,15 +484,14 @@ async function clientSnapshot(ctx: TrustContext, trusted: TrustedSet, files: rea
 }
 
 /** `request cancel`: forgets the request here (copies elsewhere can no longer be submitted once anything else lands). */
-export async function cancelRequest(ctx: TrustContext, ref: string, ports: RequestPorts & { yes?: boolean } = {}): Promise<{ id: string; gun: string; location: string }> {
-  const { request } = await loadRequest(ctx, ref, ports);
-  const transport = transportOf(ctx, ports);
+export async function cancelRequest(ctx: TrustContext, ref: string, ports: RequestPorts & { yes?: boolean } = {}): Promise<{ id: string; gun: string; location: string; transport: string }> {
+  const { request, transport } = await loadRequest(ctx, ref, ports);
   const collected = request.roles.reduce((n, r) => n + r.signatures.length, 0);
   if (!ports.yes && collected > 0 && !(await ctx.confirm(`Cancel request ${request.id} for ${request.gun}? Its ${collected} signature(s) are lost.`))) {
     throw new CancelledError(`request ${request.id} kept`);
   }
   await transport.remove(request);
-  return { id: request.id, gun: request.gun, location: transport.locationOf(request) };
+  return { id: request.id, gun: request.gun, location: transport.locationOf(request), transport: transport.kind };
 }
 
 /**
@@ -425,7 +500,7 @@ export async function cancelRequest(ctx: TrustContext, ref: string, ports: Reque
  * over the old content can never count).
  */
 export async function rebaseRequest(ctx: TrustContext, ref: string, options: ServerOptions & RequestPorts = {}): Promise<OpenedRequest & { lost: number }> {
-  const { request } = await loadRequest(ctx, ref, options);
+  const { request, transport } = await loadRequest(ctx, ref, options);
   if (request.roles.some((r) => r.baseSigned === undefined && r.base !== null)) {
     throw new InputError(`request ${request.id} does not carry its base content, so its change cannot be replayed`, { hint: 'cancel it and make the change again' });
   }
@@ -460,8 +535,7 @@ export async function rebaseRequest(ctx: TrustContext, ref: string, options: Ser
   }
   const lost = request.roles.reduce((n, r) => n + r.signatures.length, 0);
   const rebased: SigningRequest = { ...request, id: randomBytes(6).toString('hex'), rebasedFrom: request.id, roles: rebuilt, deadline: new Date(Math.max(Date.parse(request.deadline), now.getTime() + DEFAULT_DEADLINE_MS)).toISOString() };
-  const transport = transportOf(ctx, options);
   const location = await transport.put(rebased);
   await dropSuperseded(transport, rebased);
-  return { request: rebased, location, evaluation: evaluateRequest(rebased, trusted, now), lost };
+  return { request: rebased, location, transport: transport.kind, evaluation: evaluateRequest(rebased, trusted, now), lost };
 }

@@ -1,7 +1,7 @@
 // Where signing requests live between signers. The file transport keeps them under
 // `<trust dir>/trust-tui/requests/<gun>/<id>.request.json` (notary and docker ignore that folder);
-// the files themselves travel by any channel. A server pending area can implement the same
-// interface later.
+// the files themselves travel by any channel. The pending area of `trust-tui server`
+// (server-transport.ts) implements the same interface; where.ts picks one per repository.
 import { mkdir, readdir, readFile, rm, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../keys/atomic-write.js';
@@ -9,7 +9,7 @@ import { InputError } from '../errors.js';
 import { parseRequestDocument, serializeRequest, isDetached, type SigningRequest } from './format.js';
 
 export interface RequestTransport {
-  /** A short name for messages ("file"). */
+  /** A short name for messages and --json: "file" or "server". */
   readonly kind: string;
   list(gun?: string): Promise<SigningRequest[]>;
   /** The request with this ID (or a unique prefix of at least 4 hex digits). */
@@ -82,6 +82,12 @@ export class FileRequestTransport implements RequestTransport {
     for (const d of [path.dirname(this.root), ...dirs]) await chmod(d, 0o700).catch(() => undefined);
     await writeFileAtomic(file, serializeRequest(request), 0o600);
     return file;
+  }
+
+  /** Creates the requests folder (and trust-tui's folder above it) private to the user. */
+  async ensureRoot(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    for (const d of [path.dirname(this.root), this.root]) await chmod(d, 0o700).catch(() => undefined);
   }
 
   async remove(request: SigningRequest): Promise<void> {
