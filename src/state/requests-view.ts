@@ -40,6 +40,6 @@ export function requestDetailLines(view: RequestView): string[] {
     `Deadline: ${deadlineAt(request.deadline)} (${deadlineText(request.deadline)})`,
     ...(request.note ? [`Note: ${request.note}`] : []),
     `Repository: ${request.gun}`,
-    `File: ${view.location}`,
+    view.transport === 'server' ? `Kept on the trust server: ${view.location}` : `File: ${view.location}`,
   ];
 }

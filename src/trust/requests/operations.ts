@@ -40,7 +40,8 @@ import {
   type SigningRequest,
 } from './format.js';
 import { FileRequestTransport, type RequestTransport } from './transport.js';
-import { findRequest, rememberedServerRepositories, requestTransportFor, type TransportOptions } from './where.js';
+import { mapLimited } from '../repositories.js';
+import { candidateRepositories, findRequest, requestTransportFor, type TransportOptions } from './where.js';
 
 export const DEFAULT_DEADLINE_MS = 7 * 24 * 3600_000;
 
@@ -263,15 +264,22 @@ async function keptRequests(ctx: TrustContext, gun: string | undefined, options:
   }
   if (options.via !== 'server') await add(new FileRequestTransport(ctx.trustDir), gun);
   if (options.via !== 'file' && !options.offline) {
-    for (const g of gun !== undefined ? [gun] : await rememberedServerRepositories(ctx)) {
+    const candidates = gun !== undefined ? [{ gun, remembered: true }] : await candidateRepositories(ctx);
+    // Probed a few at a time; the order of the list does not depend on which answers first.
+    const found = await mapLimited(candidates, 4, async ({ gun: g, remembered }) => {
       try {
         const transport = await requestTransportFor(ctx, g, options);
-        if (transport.kind !== 'file') await add(transport, g);
+        return transport.kind === 'file' ? [] : await transport.list(g).then((list) => list.map((request) => ({ request, transport })));
       } catch (e) {
         if (gun !== undefined) throw e;
-        ctx.warn(`the signing requests of ${g} on its trust server were not listed: ${(e as Error).message}`);
+        // Only repositories known to keep requests on their server are worth a warning.
+        const message = `the signing requests of ${g} on its trust server were not listed: ${(e as Error).message}`;
+        if (remembered) ctx.warn(message);
+        else ctx.debug(message);
+        return [];
       }
-    }
+    });
+    for (const entry of found.flat()) out.set(entry.request.id, entry);
   }
   return [...out.values()].sort((a, b) => (a.request.created < b.request.created ? -1 : a.request.created > b.request.created ? 1 : 0));
 }

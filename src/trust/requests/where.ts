@@ -10,6 +10,7 @@ import type { NotaryClient } from '../../notary/http-client.js';
 import { connect, type ServerOptions } from '../connect.js';
 import type { TrustContext } from '../context.js';
 import { InputError } from '../errors.js';
+import { knownRepositories } from '../repositories.js';
 import type { SigningRequest } from './format.js';
 import { ServerRequestTransport } from './server-transport.js';
 import { FileRequestTransport, type RequestTransport } from './transport.js';
@@ -50,6 +51,17 @@ async function remember(ctx: TrustContext, gun: string): Promise<void> {
   await writeFileAtomic(rememberedFile(ctx), `${JSON.stringify({ repositories: [...known, gun].sort() }, null, 2)}\n`, 0o600).catch((e: Error) =>
     ctx.debug(`could not remember that ${gun} keeps requests on its server: ${e.message}`),
   );
+}
+
+/**
+ * Repositories whose pending areas to look in when no repository is named: those remembered, then
+ * those this host knows (watched, cached) and the `config server` entries (a scope that is not a
+ * repository simply has no requests).
+ */
+export async function candidateRepositories(ctx: TrustContext): Promise<{ gun: string; remembered: boolean }[]> {
+  const remembered = await rememberedServerRepositories(ctx);
+  const others = [...(await knownRepositories(ctx)), ...Object.keys(ctx.settings.data.servers)].filter((g) => !remembered.includes(g));
+  return [...remembered.map((gun) => ({ gun, remembered: true })), ...[...new Set(others)].sort().map((gun) => ({ gun, remembered: false }))];
 }
 
 /**
@@ -94,7 +106,7 @@ export async function transportsToSearch(ctx: TrustContext, gun: string | undefi
   const out: (() => Promise<RequestTransport>)[] = [];
   if (options.via !== 'server') out.push(async () => new FileRequestTransport(ctx.trustDir));
   if (options.via === 'file') return out;
-  const guns = gun !== undefined ? [gun] : await rememberedServerRepositories(ctx);
+  const guns = gun !== undefined ? [gun] : (await candidateRepositories(ctx)).map((c) => c.gun);
   for (const g of guns) out.push(() => requestTransportFor(ctx, g, options));
   return out;
 }

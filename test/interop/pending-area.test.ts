@@ -1,0 +1,134 @@
+/**
+ * Team signing through the pending area of `trust-tui server`: alice, bob and carol each on their own
+ * host (trust directory), no request file passed between them. Stock notary and docker clients, each
+ * with a fresh trust directory, read the server too: they must see a release only once it is
+ * submitted, and the TUF files must not change by a byte while requests are staged and signed.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { copyFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerCli, makeScratchDir, notaryCli, stopAllPeers, type RunResult } from '../helpers/peers.js';
+import { ok } from '../helpers/expect.js';
+import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { startTestServer, type TestServer } from '../server/server-harness.js';
+
+const DIGEST = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
+const REPO = 'registry.example.com/team/pending';
+
+function exits(r: RunResult, code: number, pattern?: RegExp): RunResult {
+  expect(r.code, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toBe(code);
+  if (pattern) expect(`${r.stdout}\n${r.stderr}`).toMatch(pattern);
+  return r;
+}
+const json = (r: RunResult) => JSON.parse(r.stdout);
+
+describe('k-of-n releases collected through the pending area of trust-tui server', () => {
+  let server: TestServer;
+  const hosts: Record<string, TrustTuiRunner> = {};
+
+  afterAll(async () => {
+    await server?.stop();
+    await stopAllPeers();
+  });
+
+  const stockReleases = async (): Promise<string[]> => {
+    const notary = notaryCli(await makeScratchDir('observer'), server.url, server.caFile!);
+    const r = ok(await notary(['list', REPO, '--roles', 'targets/releases']));
+    expect(r.stderr).not.toMatch(/did not meet threshold/);
+    return r.stdout.split('\n').map((l) => /^\s*(\S+)\s+[0-9a-f]{64}\s/.exec(l)?.[1]).filter((t): t is string => !!t && t !== 'NAME').sort();
+  };
+  const dockerTags = async (): Promise<string[]> => {
+    const docker = dockerCli(await makeScratchDir('docker-observer'), server.url, server.caFile!);
+    const r = ok(await docker(['trust', 'inspect', REPO]));
+    return (JSON.parse(r.stdout)[0].SignedTags as { SignedTag: string }[]).map((t) => t.SignedTag).sort();
+  };
+  /** sha256 of what a raw GET of each TUF file answers (root, targets, snapshot, timestamp, delegations). */
+  const rawTufFiles = async (): Promise<Record<string, string>> => {
+    const out: Record<string, string> = {};
+    for (const role of ['root', 'targets', 'snapshot', 'timestamp', 'targets/releases', 'targets/alice', 'targets/bob', 'targets/carol']) {
+      const res = await server.request('GET', `/v2/${REPO}/_trust/tuf/${role}.json`);
+      out[role] = `${res.status} ${createHash('sha256').update(res.body).digest('hex')}`;
+    }
+    return out;
+  };
+  const delegationThreshold = async (role: string): Promise<string | undefined> => {
+    const notary = notaryCli(await makeScratchDir('observer'), server.url, server.caFile!);
+    const out = ok(await notary(['delegation', 'list', REPO])).stdout;
+    return new RegExp(`^\\s*${role.replace('/', '\\/')}\\s.*\\s([0-9a-f]{64})\\s+(\\d+)\\s*$`, 'm').exec(out)?.[2];
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    for (const name of ['alice', 'bob', 'carol']) {
+      const docker = dockerCli(await makeScratchDir(`docker-${name}`), server.url, server.caFile!);
+      hosts[name] = trustTui({ env: { DOCKER_CONFIG: docker.dockerConfig, DOCKER_CONTENT_TRUST_SERVER: server.url } });
+      ok(await hosts[name]!(['key', 'generate', name, '--dir', hosts[name]!.workDir]));
+    }
+    const alice = hosts.alice!;
+    for (const name of ['bob', 'carol']) await copyFile(path.join(hosts[name]!.workDir, `${name}.pub`), path.join(alice.workDir, `${name}.pub`));
+    ok(await alice(['init', REPO, '--signer', 'alice']));
+    ok(await alice(['signer', 'add', REPO, 'bob', '--key', path.join(alice.workDir, 'bob.pub')]));
+    ok(await alice(['signer', 'add', REPO, 'carol', '--key', path.join(alice.workDir, 'carol.pub'), '--threshold', '2']));
+  }, 180_000);
+
+  it('a 2-of-3 release collected from two hosts: stock clients see it only after submit, the TUF files never change meanwhile', async () => {
+    const { alice, bob, carol } = hosts as Record<string, TrustTuiRunner>;
+    const request = json(exits(await alice!(['--json', 'sign', `${REPO}:v1`, '--digest', DIGEST(1), '--size', '100']), 8)).request;
+    expect(request).toMatchObject({ transport: 'server', status: '1 of 2 signed (alice) — waiting on 1 more: bob or carol' });
+    expect(request.location).toBe(`${server.url}/v2/${REPO}/_trust/requests/${request.id}`);
+    const staged = await rawTufFiles();
+    expect([await stockReleases(), await dockerTags()]).toEqual([[], []]);
+
+    // bob finds it on the server (no file), sees the change computed on his host, and approves.
+    const listed = json(ok(await bob!(['--json', 'request', 'list', REPO]))).requests;
+    expect(listed).toEqual([expect.objectContaining({ id: request.id, transport: 'server', location: request.location })]);
+    expect(listed[0].evaluation.status).toBe('1 of 2 signed (alice) — waiting on 1 more: bob or carol');
+    const shown = ok(await bob!(['request', 'show', request.id, '--repo', REPO])).stdout;
+    expect(shown).toMatch(/\+ tag v1 sha256:1{64} \(100 bytes\)/);
+    expect(shown).toContain(`on the server: ${request.location}`);
+    const approved = ok(await bob!(['request', 'approve', request.id, '--repo', REPO, '--yes']));
+    expect(approved.stdout).toContain('2 of 2 signed — ready to submit');
+
+    // Everyone sees the same live copy: carol, who has touched nothing, and alice by the bare ID.
+    exits(await carol!(['request', 'status', request.id, '--repo', REPO]), 0, /2 of 2 signed — ready to submit/);
+    exits(await alice!(['request', 'status', request.id]), 0, /2 of 2 signed — ready to submit/);
+    // Fully signed but not submitted: stock clients still read the same bytes and no v1.
+    expect(await rawTufFiles()).toEqual(staged);
+    expect([await stockReleases(), await dockerTags()]).toEqual([[], []]);
+
+    const submitted = json(ok(await alice!(['--json', 'request', 'submit', request.id])));
+    expect(submitted.published).toEqual(['targets/releases']);
+    expect([await stockReleases(), await dockerTags()]).toEqual([['v1'], ['v1']]);
+    // The submitted request left the pending area for everyone.
+    expect(ok(await bob!(['request', 'list', REPO])).stdout).toBe('No signing requests here\n');
+  });
+
+  it('two requests on one base: a second on the same roles is refused; one on other roles lands stale and rebases', async () => {
+    const { alice, bob, carol } = hosts as Record<string, TrustTuiRunner>;
+    const a = json(exits(await alice!(['--json', 'sign', `${REPO}:v2`, '--digest', DIGEST(2), '--size', '200']), 8)).request;
+    // The same roles on the same base: one open request at a time, named in the refusal.
+    exits(await alice!(['sign', `${REPO}:v3`, '--digest', DIGEST(3), '--size', '300']), 1, new RegExp(`request ${a.id} is already open for targets/releases on the same base`));
+    // Other roles (the parent too) on the same releases base: a second request.
+    const b = json(exits(await alice!(['--json', 'role', 'threshold', REPO, 'releases', '3']), 8)).request;
+    expect(b.location).toContain('/_trust/requests/');
+    const ids = json(ok(await carol!(['--json', 'request', 'list', REPO]))).requests.map((r: { id: string }) => r.id).sort();
+    expect(ids).toEqual([a.id, b.id].sort());
+
+    ok(await bob!(['request', 'approve', a.id, '--repo', REPO, '--yes']));
+    ok(await bob!(['request', 'submit', a.id, '--repo', REPO]));
+    expect(await stockReleases()).toEqual(['v1', 'v2']);
+
+    exits(await bob!(['request', 'status', b.id, '--repo', REPO]), 9, /stale: releases moved to v\d+ — rebase needed/);
+    exits(await bob!(['request', 'submit', b.id, '--repo', REPO]), 9, /stale/);
+    const rebased = json(exits(await alice!(['--json', 'request', 'rebase', b.id, '--repo', REPO]), 8));
+    expect(rebased).toMatchObject({ transport: 'server' });
+    expect(rebased.id).not.toBe(b.id);
+    for (const signer of [bob!, carol!]) ok(await signer(['request', 'approve', rebased.id, '--repo', REPO, '--yes']));
+    ok(await carol!(['request', 'submit', rebased.id, '--repo', REPO]));
+    expect(await delegationThreshold('targets/releases')).toBe('3');
+    expect([await stockReleases(), await dockerTags()]).toEqual([['v1', 'v2'], ['v1', 'v2']]);
+    // The stale request went with its rebase; nothing is left open.
+    expect(json(ok(await alice!(['--json', 'request', 'list', REPO]))).requests).toEqual([]);
+  });
+});
