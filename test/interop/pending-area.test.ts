@@ -124,7 +124,8 @@ describe('k-of-n releases collected through the pending area of trust-tui server
     const rebased = json(exits(await alice!(['--json', 'request', 'rebase', b.id, '--repo', REPO]), 8));
     expect(rebased).toMatchObject({ transport: 'server' });
     expect(rebased.id).not.toBe(b.id);
-    for (const signer of [bob!, carol!]) ok(await signer(['request', 'approve', rebased.id, '--repo', REPO, '--yes']));
+    exits(await bob!(['request', 'approve', rebased.id, '--repo', REPO, '--yes']), 8, /2 of 3 signed — waiting on carol/);
+    ok(await carol!(['request', 'approve', rebased.id, '--repo', REPO, '--yes']));
     ok(await carol!(['request', 'submit', rebased.id, '--repo', REPO]));
     expect(await delegationThreshold('targets/releases')).toBe('3');
     expect([await stockReleases(), await dockerTags()]).toEqual([['v1', 'v2'], ['v1', 'v2']]);
