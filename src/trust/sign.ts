@@ -16,6 +16,7 @@ import { GoTime } from '../tuf/time.js';
 import { deadlineOf, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { InputError, TrustError } from './errors.js';
+import { HintedError } from '../tuf/errors.js';
 import { digestProblem } from './manifest-input.js';
 import { initRepository } from './init.js';
 import { editableState, uniformExpiry, heldKeyIds, publish } from './publish.js';
@@ -138,7 +139,15 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
     const after = { ...repo, state };
     editor = new RepositoryEditor(editableState(state), GoTime.now());
     for (const role of collect) editor.targets(role).addTarget(reference.tag, meta, state.trusted.pathsOf(role));
-    const opened = await openRequest(ctx, after, editor, collect, { note: `sign ${reference.tag} ${digest}` });
+    const opened = await openRequest(ctx, after, editor, collect, { note: `sign ${reference.tag} ${digest}` }).catch((e: unknown) => {
+      // What was published stays published: say so, from what verifies now, with the reason.
+      const done = state.view.rolesHolding(reference.tag).filter((x) => x.digest === hex && roles.includes(x.role)).map((x) => x.role);
+      if (done.length === 0) throw e;
+      throw new TrustError(`signed ${reference.tag} in ${done.join(', ')}, but no signing request for ${collect.join(', ')} was opened: ${(e as Error).message}`, {
+        cause: e,
+        ...(e instanceof HintedError && e.hint ? { hint: e.hint } : {}),
+      });
+    });
     request = { id: opened.request.id, location: opened.location, transport: opened.transport, roles: collect, status: opened.evaluation.status };
   }
   // Report what verifies now, not what was asked for.
