@@ -69,6 +69,12 @@ describe('Requests screen over a real server', () => {
     await ui.ready();
     await ui.waitFor('2 of 3 signed — waiting on carol', 30_000);
     expect(ui.frame()).toContain('2/3');
+    // The detail says where the request lives: the server's pending area.
+    await store.getState().showSelectedRequest();
+    const detail = store.getState().modal;
+    if (detail?.kind !== 'detail') throw new Error(`expected the request's detail, got ${detail?.kind}`);
+    expect(detail.lines).toContain(`Kept on the trust server: ${server.url}/v2/${GUN}/_trust/requests/${requestId}`);
+    store.getState().closeModal();
 
     await store.getState().approveSelectedRequest();
     const modal = store.getState().modal;
