@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerCli, makeScratchDir, notaryCli, stopAllPeers, type RunResult } from '../helpers/peers.js';
 import { ok } from '../helpers/expect.js';
@@ -131,5 +131,26 @@ describe('k-of-n releases collected through the pending area of trust-tui server
     expect([await stockReleases(), await dockerTags()]).toEqual([['v1', 'v2'], ['v1', 'v2']]);
     // The stale request went with its rebase; nothing is left open.
     expect(json(ok(await alice!(['--json', 'request', 'list', REPO]))).requests).toEqual([]);
+  });
+
+  it('a signer working from a copy sends back a detached signature; merge adds it to the server\'s copy', async () => {
+    const { alice, bob, carol } = hosts as Record<string, TrustTuiRunner>;
+    // releases is 3 of 3 now.
+    const request = json(exits(await alice!(['--json', 'sign', `${REPO}:v3`, '--digest', DIGEST(3), '--size', '300']), 8)).request;
+    exits(await bob!(['request', 'approve', request.id, '--repo', REPO, '--yes']), 8, /2 of 3 signed — waiting on carol/);
+    // carol receives the document by any channel (here: read from the server as alice could).
+    const copy = path.join(carol!.workDir, `${request.id}.request.json`);
+    await writeFile(copy, (await server.request('GET', `/v2/${REPO}/_trust/requests/${request.id}`)).body);
+    const sig = path.join(carol!.workDir, 'carol.sig.json');
+    const approved = ok(await carol!(['request', 'approve', copy, '--transport', 'file', '--yes', '--detach', sig]));
+    expect(approved.stdout).toContain('3 of 3 signed — ready to submit');
+    expect(approved.stdout).toContain(path.join(carol!.trustDir, 'trust-tui', 'requests'));
+    // The server's copy still waits on carol until her signature is merged into it.
+    exits(await bob!(['request', 'status', request.id, '--repo', REPO]), 8, /waiting on carol/);
+    const merged = json(ok(await alice!(['--json', 'request', 'merge', sig])));
+    expect(merged).toMatchObject({ id: request.id, transport: 'server', location: request.location, added: 1 });
+    exits(await bob!(['request', 'status', request.id, '--repo', REPO]), 0, /3 of 3 signed — ready to submit/);
+    ok(await bob!(['request', 'submit', request.id, '--repo', REPO]));
+    expect(await dockerTags()).toEqual(['v1', 'v2', 'v3']);
   });
 });
