@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { UpdateRejectedError } from '../../notary/http-errors.js';
+import { parseReference } from '../../registry/reference.js';
 import type { MetadataFile } from '../../notary/multipart.js';
 import { rememberPublished } from '../../notary/updater.js';
 import { canonicalBytes } from '../../tuf/canonical.js';
@@ -19,10 +20,10 @@ import type { TrustedSet } from '../../tuf/trusted-set.js';
 import { canonicalIdOf, signedDigest } from '../../tuf/verification.js';
 import type { ServerOptions } from '../connect.js';
 import type { TrustContext } from '../context.js';
+import { mapLimited } from '../repositories.js';
 import { CancelledError, InputError, RequestPendingError, StaleRequestError, TrustError } from '../errors.js';
 
 export { RequestPendingError, StaleRequestError };
-import { parseReference } from '../../registry/reference.js';
 import { openRepository, refreshState, type OpenedRepository } from '../repository.js';
 import { describeTargetsChange, replayChange } from './diff.js';
 import { currentFile, evaluateRequest, roleKeysFor, signerNames, sha256Hex, type RequestEvaluation } from './evaluate.js';
@@ -40,7 +41,6 @@ import {
   type SigningRequest,
 } from './format.js';
 import { FileRequestTransport, type RequestTransport } from './transport.js';
-import { mapLimited } from '../repositories.js';
 import { candidateRepositories, findRequest, requestTransportFor, type TransportOptions } from './where.js';
 
 export const DEFAULT_DEADLINE_MS = 7 * 24 * 3600_000;
