@@ -26,6 +26,7 @@ import { distinctCanonicalKeys } from '../tuf/verification.js';
 import { publishParentChange } from './thresholds.js';
 import { openRequest } from './requests/operations.js';
 import { releasesSignoff } from './releases-signoff.js';
+import type { RefreshResult } from '../notary/updater.js';
 import { impactIsHarmless, impactLines, impactOf, type DockerfileInput, type Impact } from './impact.js';
 
 export interface SignerKeyResult {
@@ -316,6 +317,17 @@ export function releasesRefusal(plan: RemovalPlan, what: string, gun: string, vi
       `and this host holds too few of them${lost}`,
     { hint: { cli: `${holders}, or pass --force`, ui: holders } },
   );
+}
+
+/**
+ * The impact of a planned removal on a fresh editor (the plan's own editor stays untouched for the
+ * run): `viaRequest` when targets/releases would be re-signed through a signing request.
+ */
+export function removalImpact(state: RefreshResult, plan: RemovalPlan, viaRequest: boolean, dockerfiles: readonly DockerfileInput[] = []): Impact {
+  const editor = new RepositoryEditor(editableState(state), GoTime.now());
+  applyRemoval(editor, plan);
+  if (viaRequest) editor.targets(RELEASES_ROLE);
+  return impactOf(state, editor, dockerfiles);
 }
 
 /** Checks, asks, edits, publishes and verifies a planned removal. */
