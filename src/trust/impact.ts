@@ -204,7 +204,9 @@ function repairsFor(gun: string, lost: readonly TagChange[], changed: readonly T
       tags: [t.tag],
       who: releases.names,
       needed: 1,
-      text: `to pull ${short(t.before)} for ${t.tag} again, ${releases.names.length ? anyOf(releases.names, 1) : 'the repository owner'} must sign it into targets/releases`,
+      text: releases.declared
+        ? `to pull ${short(t.before)} for ${t.tag} again, ${anyOf(releases.names, 1)} must sign it into targets/releases`
+        : `to pull ${short(t.before)} for ${t.tag} again, the repository owner must sign it into targets (or add a signer who signs it)`,
     });
   }
   return out;

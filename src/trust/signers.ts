@@ -8,7 +8,7 @@ import { ALL_PATHS } from '../tuf/delegation.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import type { PublicKey } from '../tuf/key.js';
 import { naturalCompare, signerName, type SignerState } from '../tuf/repository-view.js';
-import type { Hint } from '../tuf/errors.js';
+import { hintOf, type Hint } from '../tuf/errors.js';
 import { GoTime } from '../tuf/time.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
@@ -78,6 +78,8 @@ export interface RemovalResult {
   impact?: Impact;
   /** `--dry-run`: one sentence per planned role change. */
   planned?: string[];
+  /** `--dry-run`: why the real command would refuse (without --force); the impact is then the forced one. */
+  refusal?: string;
 }
 
 export interface ListedSigner {
@@ -341,8 +343,9 @@ export async function carryOut(
   options: RemovalOptions,
 ): Promise<RemovalResult> {
   const refusal = releasesRefusal(plan, what, repo.gun, !options.noRequest);
-  if (refusal && !options.force) throw refusal;
-  const viaRequest = !options.force && !options.noRequest && needsReleasesRequest(plan);
+  // A dry run still shows what the removal would do (as if forced) and says it would be refused.
+  if (refusal && !options.force && !options.dryRun) throw refusal;
+  const viaRequest = !refusal && !options.force && !options.noRequest && needsReleasesRequest(plan);
   // Preview, confirmation and execution: the same plan applied to the same editor.
   applyRemoval(editor, plan);
   if (viaRequest) editor.targets(RELEASES_ROLE);
@@ -353,7 +356,8 @@ export async function carryOut(
       ...plan.changes.map(describeRoleChange),
       ...(viaRequest ? ['nothing would be published yet: a signing request would collect the signatures targets/releases then needs'] : []),
     ];
-    return { ...base, changes: [], tagsNoLongerReleased: [], published: [], dryRun: true, impact, planned };
+    const refused = refusal && !options.force ? { refusal: `${refusal.message}; ${hintOf(refusal, 'cli')}` } : {};
+    return { ...base, changes: [], tagsNoLongerReleased: [], published: [], dryRun: true, impact, planned, ...refused };
   }
   if (viaRequest) {
     // Nothing is published now: the request carries the parent and the re-signed releases together.

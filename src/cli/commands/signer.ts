@@ -49,6 +49,7 @@ function renderRemoved(r: RemovalResult, what: string, describe: (c: RemovalResu
       ...(r.planned ?? []).map((c) => `  ${c}`),
       ...r.skipped.map((s) => `  ${s.role}: unchanged (this host cannot sign ${s.parent})`),
       ...impactLines(r.impact),
+      ...(r.refusal ? [`Without --force this is refused (the impact above is what --force would do): ${r.refusal}`] : []),
     ].join('\n');
   }
   if (r.request) {
@@ -167,7 +168,7 @@ export function registerSignerCommands(program: Command, io: Io): void {
     ]);
     if (!g.json && !opts.dryRun) io.stdout(`Removing signer "${name}" from ${repository}...\n`);
     const r = await removeSigner(cliContext(g, io), repository, name, { ...removalOptions(opts), dockerfiles });
-    emit(io, g, r, () => renderRemoved(r, name, describePublishedChange, impactLines));
+    emit(io, g, r, () => renderRemoved(r, r.dryRun ? `signer ${name}` : name, describePublishedChange, impactLines));
     if (r.request) throw new AlreadyReported(EXIT.pending);
   });
 
