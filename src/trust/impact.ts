@@ -230,11 +230,12 @@ function dockerfileBreaks(gun: string, inputs: readonly DockerfileInput[], befor
       const will = after.get(tag);
       if (was === undefined || was === will) continue;
       const pinned = ref.digest?.toLowerCase();
+      if (pinned !== undefined && pinned !== was) continue; // already does not build: not this change's doing
       const where = { file, line: from.line, text: from.text, image: from.base.reference, tag };
       if (will === undefined) {
         out.push({ ...where, reason: 'not-pullable', message: `${tag} would no longer be pullable with content trust` });
       } else if (pinned !== undefined) {
-        if (pinned === was) out.push({ ...where, reason: 'pinned-digest-mismatch', message: `the pinned ${short(pinned)} would no longer be the signed digest of ${tag} (${short(will)})` });
+        out.push({ ...where, reason: 'pinned-digest-mismatch', message: `the pinned ${short(pinned)} would no longer be the signed digest of ${tag} (${short(will)})` });
       } else {
         out.push({ ...where, reason: 'different-image', message: `would build from a different image: ${tag} would pull ${short(will)} instead of ${short(was)}` });
       }

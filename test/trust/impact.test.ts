@@ -155,3 +155,19 @@ describe('impactOf', () => {
     expect(impactLines(impact).join('\n')).toContain(`Dockerfile:2  FROM ${GUN}:\${TAG} AS base  — v2 would no longer be pullable with content trust`);
   });
 });
+
+describe('impactOf and Dockerfiles', () => {
+  it('a FROM line whose pinned digest already differs from the signed one is not blamed on the change', async () => {
+    const repo = await MemoryRepo.create(GUN, NOW);
+    const alice = newEcdsaKey();
+    repo.addDelegation('targets/releases', [alice]);
+    repo.addTarget('targets/releases', 'v2');
+    repo.publish(['targets', 'targets/releases']);
+    const before = load(repo);
+    const editor = editorOf(before.trusted);
+    editor.targets('targets/releases').removeTarget('v2');
+    const froms = parseDockerfile(`FROM ${GUN}:v2@${sha('other')}\nFROM ${GUN}:v2@${sha('v2')}\n`).froms;
+    const impact = impactOf(before, editor, [{ file: 'Dockerfile', froms }]);
+    expect(impact.dockerfiles.map((d) => [d.line, d.reason])).toEqual([[2, 'not-pullable']]);
+  });
+});

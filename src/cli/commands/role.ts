@@ -21,6 +21,9 @@ export function renderThreshold(r: ThresholdResult, impactLines: (i: NonNullable
     lines.push(`  ${s.role} carries ${s.validAfter} valid signature(s) of the ${s.threshold} it would need: raising the threshold alone would hide ${s.tags.length} tag(s)${s.tags.length ? ` (${s.tags.join(', ')})` : ''}`);
   }
   for (const s of r.unreleased) lines.push(`  ${s.role} no longer verifies: ${s.tags.length} tag(s) hidden from docker pull`);
+  if (r.outcome === 'dry-run' && r.needSignatures.length > 0 && r.unreleased.length === 0) {
+    lines.push('  nothing would be published yet: a signing request would carry the threshold and the re-signed role together, so no tag hides meanwhile');
+  }
   if (r.impact) lines.push(...impactLines(r.impact));
   if (r.request) {
     lines.push(`Signing request ${r.request.id} opened (${r.request.status}): the threshold and the re-signed role go together in one upload`);
