@@ -305,3 +305,18 @@ export function impactLines(impact: Impact): string[] {
   }
   return lines;
 }
+
+/**
+ * Several repositories' impacts in words (a sweep): only those that change what docker pulls, each
+ * line prefixed with its repository, and the running-containers sentences once at the end.
+ */
+export function combinedImpactLines(impacts: readonly { gun: string; impact: Impact }[]): string[] {
+  const harmful = impacts.filter(({ impact }) => !impactIsHarmless(impact));
+  if (harmful.length === 0) return impacts.length > 0 ? ['Every pullable tag stays pullable as it is, in every repository.'] : [];
+  const lines = harmful.flatMap(({ gun, impact }) =>
+    impactLines({ ...impact, running: [] })
+      .filter((l) => !l.startsWith('Every pullable tag'))
+      .map((l) => `${gun}: ${l.trimStart()}`),
+  );
+  return [...lines, ...RUNNING_SENTENCES];
+}

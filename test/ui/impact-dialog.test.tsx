@@ -4,11 +4,11 @@ import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/app.js';
 import { StoreProvider } from '../../src/state/context.js';
-import type { DestructivePlan } from '../../src/state/services.js';
+import type { DestructivePlan, SweepPlan } from '../../src/state/services.js';
 import { createAppStore } from '../../src/state/store.js';
 import { RUNNING_SENTENCES, type Impact } from '../../src/trust/impact.js';
-import { fakeServices } from '../state/fake-services.js';
-import { KEYS, renderSized } from './helpers.js';
+import { KEY_B, fakeServices } from '../state/fake-services.js';
+import { KEYS, renderSized, renderTui } from './helpers.js';
 
 afterEach(() => cleanup());
 
@@ -69,5 +69,39 @@ describe('signer removal confirmation', () => {
     expect(seen).toContain('Tags that stop being pullable');
     expect(seen).toContain('bob must sign');
     expect(ui.frame()).toContain('Type alice to confirm');
+  });
+});
+
+describe('sweep dry run', () => {
+  it('shows per repository which tags stop being pullable, and the running-containers rule once', async () => {
+    const services = fakeServices();
+    services.planSweep = async (target): Promise<SweepPlan> => ({
+      target,
+      confirmText: KEY_B.slice(0, 7),
+      items: [{ gun: GUN, role: 'targets/releases', keyIds: [KEY_B], outcome: 'unverifiable', tags: [{ tag: 'v1', losesLastSignature: true }], done: false }],
+      unreadable: [],
+      impacts: [{ gun: GUN, impact }, { gun: 'example.com/team/db', impact: { ...impact, gun: 'example.com/team/db', lost: [], repair: [], running: [] } }],
+    });
+    const store = createAppStore(services, { workDir: '/work' });
+    const ui = renderTui(
+      <StoreProvider store={store}>
+        <App />
+      </StoreProvider>,
+    );
+    await ui.ready();
+    await ui.press('4');
+    await ui.waitFor('Keys (3)');
+    await ui.press('j');
+    await ui.press('S');
+    await ui.waitFor('pending in');
+    const text = flat(ui.frame());
+    expect(text).toContain(`${GUN}: Tags that stop being pullable with content trust: v1`);
+    expect(text).not.toContain('example.com/team/db: ');
+    let seen = text;
+    for (let i = 0; i < 6; i++) {
+      await ui.press(KEYS.down);
+      seen += flat(ui.frame());
+    }
+    expect(seen).toContain('containers already running keep running');
   });
 });
