@@ -194,7 +194,7 @@ function repairsFor(gun: string, lost: readonly TagChange[], changed: readonly T
           tags: [t.tag],
           who: releases.names,
           needed: 1,
-          text: `${anyOf(releases.names, 1)} must sign ${t.tag} (${short(t.before)}) into targets/releases again (trust-tui sign ${gun}:${t.tag})`,
+          text: `${anyOf(releases.names, 1)} must sign ${t.tag} (${short(t.before)}) into targets/releases (trust-tui sign ${gun}:${t.tag})`,
         });
       }
     }

@@ -97,6 +97,21 @@ describe('signer remove --dry-run on a repository made by docker', () => {
     expect(await inspect()).toEqual(inspectBefore);
   });
 
+  it('revoke --dry-run and the sweep dry run answer in the same terms, and change nothing', async () => {
+    const before = await served();
+    const revoke = JSON.parse(ok(await tt(['--json', 'revoke', `${REPO}:v0`, '--dry-run', '--dockerfile', dockerfile])).stdout);
+    expect(revoke).toMatchObject({ dryRun: true, roles: ['targets'] });
+    expect(revoke.impact.lost.map((t: { tag: string }) => t.tag)).toEqual(['v0']);
+    expect(revoke.impact.dockerfiles).toEqual([expect.objectContaining({ line: 3, tag: 'v0', reason: 'not-pullable' })]);
+    expect(revoke.impact.repair[0].text).toMatch(/must sign v0 .* into targets\/releases/);
+
+    const sweep = await tt(['sweep', 'signer', 'alice', '--repo', REPO, '--dry-run']);
+    expect(sweep.code, sweep.stderr).toBe(0);
+    expect(sweep.stdout).toContain(`Impact on ${REPO}:`);
+    expect(sweep.stdout).toContain('Tags that stop being pullable with content trust: v1');
+    expect(await served()).toEqual(before);
+  });
+
   it('the real removal makes docker trust inspect and notary list lose exactly the previewed tags', async () => {
     const preview = JSON.parse(ok(await tt(['--json', 'signer', 'remove', REPO, 'alice', '--dry-run', '--force'])).stdout);
     const inspectBefore = await inspect();
