@@ -162,7 +162,13 @@ function pulledBefore(view: RepositoryView): Map<string, string> {
 }
 
 const anyOf = (names: readonly string[], needed: number) =>
-  names.length === 1 ? names[0]! : needed <= 1 ? names.join(' or ') : `${needed} of ${names.join(', ')}`;
+  names.length === 0
+    ? 'a holder of a targets/releases key'
+    : names.length === 1
+      ? names[0]!
+      : needed <= 1
+        ? names.join(' or ')
+        : `${needed} of ${names.join(', ')}`;
 
 function repairsFor(gun: string, lost: readonly TagChange[], changed: readonly TagChange[], releases: ReleasesAfter): Repair[] {
   const out: Repair[] = [];
