@@ -107,8 +107,9 @@ describe('signer remove --dry-run on a repository made by docker', () => {
 
     const sweep = await tt(['sweep', 'signer', 'alice', '--repo', REPO, '--dry-run']);
     expect(sweep.code, sweep.stderr).toBe(0);
-    expect(sweep.stdout).toContain(`Impact on ${REPO}:`);
-    expect(sweep.stdout).toContain('Tags that stop being pullable with content trust: v1');
+    expect(sweep.stdout).toContain('What docker pull would do afterwards:');
+    expect(sweep.stdout).toContain(`${REPO}: Tags that stop being pullable with content trust: v1`);
+    expect(sweep.stdout).toContain('containers already running keep running');
     expect(await served()).toEqual(before);
   });
 

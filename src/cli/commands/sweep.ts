@@ -9,10 +9,9 @@ import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { readAnswer } from '../prompt.js';
 import type { SweepPlan, SweepTarget } from '../../trust/sweep.js';
-import type { Impact } from '../../trust/impact.js';
 import { impactInputs, withImpactOptions, type ImpactFlags } from './impact-options.js';
 
-function planText(plan: SweepPlan, impactLines: (i: Impact) => string[]): string {
+function planText(plan: SweepPlan, combinedImpactLines: (impacts: NonNullable<SweepPlan['impacts']>) => string[]): string {
   const pending = plan.items.filter((i) => !i.done);
   const lines = [
     pending.length === 0
@@ -26,7 +25,8 @@ function planText(plan: SweepPlan, impactLines: (i: Impact) => string[]): string
   ];
   const done = plan.items.filter((i) => i.done).map((i) => i.gun);
   if (done.length) lines.push('', `Already done by an earlier run: ${done.join(', ')}`);
-  for (const { gun, impact } of plan.impacts ?? []) lines.push('', `Impact on ${gun}:`, ...impactLines(impact).map((l) => `  ${l}`));
+  const impact = combinedImpactLines(plan.impacts ?? []);
+  if (impact.length > 0) lines.push('', 'What docker pull would do afterwards:', ...impact.map((l) => `  ${l}`));
   for (const u of plan.unreadable) lines.push(`Could not read ${u.gun}: ${u.problem}${u.hint ? ` — ${u.hint.cli}` : ''}`);
   return lines.join('\n');
 }
@@ -34,7 +34,7 @@ function planText(plan: SweepPlan, impactLines: (i: Impact) => string[]): string
 async function runSweepCommand(target: SweepTarget, opts: ImpactFlags & { dryRun?: boolean; yes?: boolean }, cmd: Command, io: Io): Promise<void> {
   const g = globalOptions(cmd);
   const dockerfiles = await impactInputs(opts, cmd);
-  const [{ cliContext }, sweep, { CancelledError }, { impactLines }] = await Promise.all([
+  const [{ cliContext }, sweep, { CancelledError }, { combinedImpactLines }] = await Promise.all([
     import('../context.js'),
     import('../../trust/sweep.js'),
     import('../../trust/errors.js'),
@@ -51,11 +51,11 @@ async function runSweepCommand(target: SweepTarget, opts: ImpactFlags & { dryRun
     throw new AlreadyReported(EXIT.error);
   };
   if (opts.dryRun || pending.length === 0) {
-    emit(io, g, plan, () => planText(plan, impactLines));
+    emit(io, g, plan, () => planText(plan, combinedImpactLines));
     reportGap();
     return;
   }
-  if (!g.json) io.stdout(planText(plan, impactLines) + '\n\n');
+  if (!g.json) io.stdout(planText(plan, combinedImpactLines) + '\n\n');
   if (!opts.yes) {
     io.stderr(`Type ${plan.confirmText} to remove it from every repository above: `);
     const answer = (await readAnswer()).trim();
