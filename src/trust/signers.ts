@@ -372,9 +372,10 @@ export async function carryOut(
   }
   const tags = plan.tagsLosingRelease.map((t) => t.tag);
   if ((tags.length > 0 || !impactIsHarmless(impact)) && !options.yes) {
+    const lost = impact.lost.map((t) => t.tag);
     const question = [
-      tags.length > 0
-        ? `Removing ${what} from ${repo.gun} makes ${tags.length} tag(s) unpullable (their last valid signature goes): ${tags.join(', ')}.`
+      lost.length > 0
+        ? `Removing ${what} from ${repo.gun} makes ${lost.length} tag(s) unpullable (their last valid signature goes): ${lost.join(', ')}.`
         : `Removing ${what} from ${repo.gun} changes what docker pulls with content trust.`,
       ...impactLines(impact).map((l) => `  ${l}`),
       'Continue?',

@@ -80,6 +80,8 @@ describe('impactOf', () => {
     applyRemoval(editor, plan);
     const impact = impactOf(before, editor);
     expect(impact.lost).toEqual([{ tag: 'v2', before: sha('v2') }]);
+    // The removal's own refusal and question name the same tags: v3 stays pullable (another image).
+    expect(plan.tagsLosingRelease.map((t) => t.tag)).toEqual(['v2']);
     expect(impact.changed).toEqual([{ tag: 'v3', before: sha('v3'), after: sha('old v3') }]);
     expect(impact.unchanged).toEqual(['v1']);
     expect(impact.running).toEqual(RUNNING_SENTENCES);
