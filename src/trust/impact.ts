@@ -16,7 +16,7 @@
 // threshold or expired contributes nothing (notary client/tufclient.go skips it).
 import { isPathAllowed } from '../tuf/delegation.js';
 import type { Targets } from '../tuf/metadata/index.js';
-import { RELEASES_ROLE, type RepositoryView } from '../tuf/repository-view.js';
+import { naturalCompare, RELEASES_ROLE, type RepositoryView } from '../tuf/repository-view.js';
 import type { TrustedSet } from '../tuf/trusted-set.js';
 import { canonicalIdOf, verificationResult } from '../tuf/verification.js';
 import { parseReference } from '../registry/reference.js';
@@ -117,10 +117,12 @@ function entriesOf(targets: Targets | undefined, paths: readonly string[]): Map<
   return out;
 }
 
+/** No `targets/releases` declared: only `targets` releases tags. */
+const NO_RELEASES: ReleasesAfter = { declared: false, valid: false, entries: new Map(), threshold: 0, signed: 0, unsignedNames: [], names: [] };
+
 function releasesAfter(before: ImpactBefore, after: PlannedRoleFiles, targets: Targets): ReleasesAfter {
   const declaration = targets.getDelegation(RELEASES_ROLE);
-  const none: ReleasesAfter = { declared: false, valid: false, entries: new Map(), threshold: 0, signed: 0, unsignedNames: [], names: [] };
-  if (!declaration) return none;
+  if (!declaration) return NO_RELEASES;
   const names = signerNames(targets);
   const keys = targets.delegationKeysOf(declaration);
   const nameOf = (id: string) => names.get(id) ?? `key ${id.slice(0, 7)}`;
@@ -250,20 +252,19 @@ function dockerfileBreaks(gun: string, inputs: readonly DockerfileInput[], befor
   return out;
 }
 
-const byTag = (a: TagChange, b: TagChange) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0);
-
 /** The impact of publishing `after` over `before` (see the top of this file). */
 export function impactOf(before: ImpactBefore, after: PlannedRoleFiles, dockerfiles: readonly DockerfileInput[] = []): Impact {
   const gun = before.view.gun;
   const targets = after.current('targets');
-  const releases = targets ? releasesAfter(before, after, targets) : undefined;
+  const releases = targets ? releasesAfter(before, after, targets) : NO_RELEASES;
   const was = pulledBefore(before.view);
-  const will = targets && releases ? pulledAfter(releases, targets) : new Map<string, string>();
+  const will = targets ? pulledAfter(releases, targets) : new Map<string, string>();
   const lost: TagChange[] = [];
   const changed: TagChange[] = [];
   const gained: TagChange[] = [];
   const unchanged: string[] = [];
-  for (const tag of new Set([...was.keys(), ...will.keys()])) {
+  // docker's order (natural: v2 before v10), as `docker trust inspect` lists tags.
+  for (const tag of [...new Set([...was.keys(), ...will.keys()])].sort(naturalCompare)) {
     const b = was.get(tag);
     const a = will.get(tag);
     if (b === a) unchanged.push(tag);
@@ -271,14 +272,13 @@ export function impactOf(before: ImpactBefore, after: PlannedRoleFiles, dockerfi
     else if (b === undefined) gained.push({ tag, after: a });
     else changed.push({ tag, before: b, after: a });
   }
-  const none: ReleasesAfter = { declared: false, valid: false, entries: new Map(), threshold: 0, signed: 0, unsignedNames: [], names: [] };
   return {
     gun,
-    lost: lost.sort(byTag),
-    changed: changed.sort(byTag),
-    gained: gained.sort(byTag),
-    unchanged: unchanged.sort(),
-    repair: repairsFor(gun, lost.sort(byTag), changed.sort(byTag), releases ?? none),
+    lost,
+    changed,
+    gained,
+    unchanged,
+    repair: repairsFor(gun, lost, changed, releases),
     running: lost.length + changed.length > 0 ? [...RUNNING_SENTENCES] : [],
     dockerfiles: dockerfileBreaks(gun, dockerfiles, was, will),
   };
