@@ -12,9 +12,10 @@ import { TrustError } from './errors.js';
 import { editableState } from './publish.js';
 import { openRepository } from './repository.js';
 import { describePublishedChanges } from './published-changes.js';
-import { carryOutRevocation, planRevokeTag } from './revoke.js';
+import { carryOutRevocation, planRevokeTag, revocationImpact } from './revoke.js';
+import type { Impact } from './impact.js';
 import { planRemoval, type RemovalPlan, type RemovalTarget, type RoleChange } from './signer-removal.js';
-import { carryOut, describeRoleChange, heldKeys, needsReleasesRequest, releasesRefusal } from './signers.js';
+import { carryOut, describeRoleChange, heldKeys, needsReleasesRequest, releasesRefusal, removalImpact } from './signers.js';
 
 interface PlanText {
   gun: string;
@@ -25,6 +26,8 @@ interface PlanText {
   /** One sentence per change. */
   changes: string[];
   tagsLosingLastSignature: string[];
+  /** What carrying it out does to docker pull (unset when it would be refused). */
+  impact?: Impact;
   /** Set when carrying the plan out would be refused (nothing can be confirmed). */
   refusal?: string;
   /** The status line once it is done. */
@@ -53,7 +56,7 @@ export type DestructivePlan = RevokeTagPlan | SignerRemovalPlan;
 
 
 export async function planTagRevocation(ctx: TrustContext, gun: string, tag: string): Promise<RevokeTagPlan> {
-  const { plan: result } = await planRevokeTag(ctx, `${gun}:${tag}`);
+  const { plan: result, repo } = await planRevokeTag(ctx, `${gun}:${tag}`);
   return {
     kind: 'revoke-tag',
     gun: result.gun,
@@ -67,6 +70,7 @@ export async function planTagRevocation(ctx: TrustContext, gun: string, tag: str
       ...result.remaining.map((role) => `${tag} stays in ${role} (this host holds none of its keys)`),
     ],
     tagsLosingLastSignature: result.staysReleased ? [] : [tag],
+    impact: revocationImpact(repo, result),
     doneMessage: `Revoked ${result.gun}:${tag}`,
   };
 }
@@ -110,7 +114,7 @@ export async function planSignerRemoval(ctx: TrustContext, gun: string, signer: 
       ...removal.skipped.map((s) => `${s.role} is left unchanged: this host cannot sign its parent ${s.parent}`),
     ],
     tagsLosingLastSignature: removal.tagsLosingRelease.map((t) => t.tag),
-    ...(refusal ? { refusal } : {}),
+    ...(refusal ? { refusal } : { impact: removalImpact(repo.state!, removal, needsReleasesRequest(removal)) }),
     doneMessage: keyId === undefined ? `Removed signer ${signer} from ${repo.gun}` : `Removed key ${shortKeyId(keyId)} from signer ${signer}`,
   };
 }

@@ -13,6 +13,7 @@ import { editableState, heldKeyIds, publish } from './publish.js';
 import { requireWritableDir } from '../config/writable.js';
 import { openRequest } from './requests/operations.js';
 import { openRepository, type OpenedRepository } from './repository.js';
+import { impactOf, type DockerfileInput, type Impact } from './impact.js';
 
 /** What `revoke REPO:TAG` would do (the preview, the confirmation and the run use this one object). */
 export interface RevokeTagPlan {
@@ -59,6 +60,25 @@ export async function planRevokeTag(ctx: TrustContext, input: string, options: S
   const remaining = holding.filter((r) => !roles.includes(r));
   const plan: RevokeTagPlan = { gun: repo.gun, tag, roles, remaining, staysReleased: remaining.some((r) => RELEASE_ROLES.includes(r)) };
   return { repo, editor, plan };
+}
+
+/** What `revoke REPO:TAG` would do to docker pull: the tag leaves every role this host can sign. */
+export function revocationImpact(repo: OpenedRepository, plan: RevokeTagPlan, dockerfiles: readonly DockerfileInput[] = []): Impact {
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  // Roles that need more keys than this host holds lose the tag once their signing request lands.
+  for (const role of plan.roles) editor.targets(role).removeTarget(plan.tag);
+  return impactOf(repo.state!, editor, dockerfiles);
+}
+
+export interface RevokePreview extends RevokeTagPlan {
+  dryRun: true;
+  impact: Impact;
+}
+
+/** `revoke REPO:TAG --dry-run`: the plan and its impact; nothing is changed. */
+export async function previewRevokeTag(ctx: TrustContext, input: string, options: ServerOptions & { dockerfiles?: readonly DockerfileInput[] } = {}): Promise<RevokePreview> {
+  const { repo, plan } = await planRevokeTag(ctx, input, options);
+  return { ...plan, dryRun: true, impact: revocationImpact(repo, plan, options.dockerfiles) };
 }
 
 export async function revokeTag(ctx: TrustContext, input: string, options: ServerOptions = {}): Promise<RevokeTagResult> {

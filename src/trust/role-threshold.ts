@@ -16,6 +16,7 @@ import type { RequestEvaluation } from './requests/evaluate.js';
 import { signerNames } from './requests/evaluate.js';
 import { publishParentChange, roleArgument, type ChildImpact, type ParentChangeOptions } from './thresholds.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
+import type { Impact } from './impact.js';
 
 export interface ThresholdResult {
   gun: string;
@@ -32,6 +33,8 @@ export interface ThresholdResult {
   unreleased: ChildImpact[];
   needSignatures: ChildImpact[];
   request?: { id: string; location: string; status: string; evaluation: RequestEvaluation };
+  /** `--dry-run`: what the change would do to docker pull. */
+  impact?: Impact;
   published: string[];
   changes: PublishedRoleChange[];
 }
@@ -70,7 +73,7 @@ export async function setRoleThreshold(
   editor.targets(parent).updateDelegation(role, { threshold });
   const outcome = await publishParentChange(ctx, repo, editor, { ...options, note: `${role}: threshold ${declared.threshold} → ${threshold}` });
   const base = { gun: repo.gun, role, from: declared.threshold, to: threshold, keys: keyNames, bundled: outcome.bundled, unreleased: outcome.unreleased, needSignatures: outcome.needSignatures };
-  if (options.dryRun) return { ...base, outcome: 'dry-run', published: [], changes: [] };
+  if (options.dryRun) return { ...base, outcome: 'dry-run', ...(outcome.impact ? { impact: outcome.impact } : {}), published: [], changes: [] };
   if (outcome.request) {
     const r = outcome.request;
     return { ...base, outcome: 'request', request: { id: r.request.id, location: r.location, status: r.evaluation.status, evaluation: r.evaluation }, published: [], changes: [] };

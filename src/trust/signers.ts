@@ -8,7 +8,7 @@ import { ALL_PATHS } from '../tuf/delegation.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import type { PublicKey } from '../tuf/key.js';
 import { naturalCompare, signerName, type SignerState } from '../tuf/repository-view.js';
-import type { Hint } from '../tuf/errors.js';
+import { hintOf, type Hint } from '../tuf/errors.js';
 import { GoTime } from '../tuf/time.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
@@ -26,6 +26,8 @@ import { distinctCanonicalKeys } from '../tuf/verification.js';
 import { publishParentChange } from './thresholds.js';
 import { openRequest } from './requests/operations.js';
 import { releasesSignoff } from './releases-signoff.js';
+import type { RefreshResult } from '../notary/updater.js';
+import { impactIsHarmless, impactLines, impactOf, type DockerfileInput, type Impact } from './impact.js';
 
 export interface SignerKeyResult {
   /** Canonical key ID (what `docker trust inspect` and `notary delegation list` show). */
@@ -70,6 +72,14 @@ export interface RemovalResult {
   published: string[];
   /** Opened when targets/releases needs signatures this host does not hold (nothing was published). */
   request?: { id: string; location: string; status: string };
+  /** `--dry-run`: nothing was published; `impact` and `planned` say what would happen. */
+  dryRun?: boolean;
+  /** What the removal would do to docker pull (the preview the confirmation showed). */
+  impact?: Impact;
+  /** `--dry-run`: one sentence per planned role change. */
+  planned?: string[];
+  /** `--dry-run`: why the real command would refuse (without --force); the impact is then the forced one. */
+  refusal?: string;
 }
 
 export interface ListedSigner {
@@ -100,6 +110,10 @@ export interface RemovalOptions extends ServerOptions {
   force?: boolean;
   /** Refuse rather than open a signing request when releases needs signatures this host lacks. */
   noRequest?: boolean;
+  /** Only say what would change and its impact on docker pull; publish nothing. */
+  dryRun?: boolean;
+  /** Dockerfiles whose FROM lines the impact checks. */
+  dockerfiles?: readonly DockerfileInput[];
 }
 
 /** docker's name rules for signers (cli/command/trust/signer_add.go). */
@@ -307,6 +321,17 @@ export function releasesRefusal(plan: RemovalPlan, what: string, gun: string, vi
   );
 }
 
+/**
+ * The impact of a planned removal on a fresh editor (the plan's own editor stays untouched for the
+ * run): `viaRequest` when targets/releases would be re-signed through a signing request.
+ */
+export function removalImpact(state: RefreshResult, plan: RemovalPlan, viaRequest: boolean, dockerfiles: readonly DockerfileInput[] = []): Impact {
+  const editor = new RepositoryEditor(editableState(state), GoTime.now());
+  applyRemoval(editor, plan);
+  if (viaRequest) editor.targets(RELEASES_ROLE);
+  return impactOf(state, editor, dockerfiles);
+}
+
 /** Checks, asks, edits, publishes and verifies a planned removal. */
 export async function carryOut(
   ctx: TrustContext,
@@ -318,26 +343,43 @@ export async function carryOut(
   options: RemovalOptions,
 ): Promise<RemovalResult> {
   const refusal = releasesRefusal(plan, what, repo.gun, !options.noRequest);
-  if (refusal && !options.force) throw refusal;
-  if (!options.force && !options.noRequest && needsReleasesRequest(plan)) {
+  // A dry run still shows what the removal would do (as if forced) and says it would be refused.
+  if (refusal && !options.force && !options.dryRun) throw refusal;
+  const viaRequest = !refusal && !options.force && !options.noRequest && needsReleasesRequest(plan);
+  // Preview, confirmation and execution: the same plan applied to the same editor.
+  applyRemoval(editor, plan);
+  if (viaRequest) editor.targets(RELEASES_ROLE);
+  const impact = impactOf(repo.state!, editor, options.dockerfiles);
+  const base = { gun: repo.gun, server: repo.endpoint.url, removed, skipped: plan.skipped };
+  if (options.dryRun) {
+    const planned = [
+      ...plan.changes.map(describeRoleChange),
+      ...(viaRequest ? ['nothing would be published yet: a signing request would collect the signatures targets/releases then needs'] : []),
+    ];
+    const refused = refusal && !options.force ? { refusal: `${refusal.message}; ${hintOf(refusal, 'cli')}` } : {};
+    return { ...base, changes: [], tagsNoLongerReleased: [], published: [], dryRun: true, impact, planned, ...refused };
+  }
+  if (viaRequest) {
     // Nothing is published now: the request carries the parent and the re-signed releases together.
-    applyRemoval(editor, plan);
-    editor.targets(RELEASES_ROLE);
     const opened = await openRequest(ctx, repo, editor, editor.editedRoles.filter((r) => r !== 'root'), { note: `remove ${what}` });
     return {
-      gun: repo.gun,
-      server: repo.endpoint.url,
-      removed,
+      ...base,
       changes: [],
-      skipped: plan.skipped,
       tagsNoLongerReleased: [],
       published: [],
       request: { id: opened.request.id, location: opened.location, status: opened.evaluation.status },
     };
   }
   const tags = plan.tagsLosingRelease.map((t) => t.tag);
-  if (tags.length > 0 && !options.yes) {
-    const question = `Removing ${what} from ${repo.gun} makes ${tags.length} tag(s) unpullable (their last valid signature goes): ${tags.join(', ')}. Continue?`;
+  if ((tags.length > 0 || !impactIsHarmless(impact)) && !options.yes) {
+    const lost = impact.lost.map((t) => t.tag);
+    const question = [
+      lost.length > 0
+        ? `Removing ${what} from ${repo.gun} makes ${lost.length} tag(s) unpullable (their last valid signature goes): ${lost.join(', ')}.`
+        : `Removing ${what} from ${repo.gun} changes what docker pulls with content trust.`,
+      ...impactLines(impact).map((l) => `  ${l}`),
+      'Continue?',
+    ].join('\n');
     if (!(await ctx.confirm(question))) throw new CancelledError(`removal of ${what} cancelled: nothing was changed`);
   }
   for (const s of plan.skipped) ctx.warn(`${s.role} also uses ${what}, but this host cannot sign its parent ${s.parent}: left unchanged`);
@@ -346,7 +388,6 @@ export async function carryOut(
       ctx.warn(`${c.role} will not verify until a holder of one of its remaining keys (${c.remainingKeyIds.map(shortKeyId).join(', ')}) signs it again`);
     }
   }
-  applyRemoval(editor, plan);
   const result = await publish(ctx, repo, editor);
 
   const after = new Map(result.state.view.delegations().map((d) => [d.role, d]));
@@ -374,7 +415,7 @@ export async function carryOut(
  */
 export async function removeSigner(ctx: TrustContext, input: string, name: string, options: RemovalOptions = {}): Promise<RemovalResult> {
   checkSignerName(name, 'remove');
-  await requireWritableDir(ctx.trustDir);
+  if (!options.dryRun) await requireWritableDir(ctx.trustDir);
   const repo = await openRepository(ctx, input, { ...options, toPublish: true });
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
   const plan = planRemoval(repo.state!.view, editor, await heldKeys(ctx), { signer: name });
@@ -413,7 +454,7 @@ function findSignerKey(repo: OpenedRepository, query: string): string {
  * `delegation purge`, with the same safety as `signer remove`); a delegation left without keys goes.
  */
 export async function removeSignerKey(ctx: TrustContext, input: string, keyId: string, options: RemovalOptions = {}): Promise<RemovalResult> {
-  await requireWritableDir(ctx.trustDir);
+  if (!options.dryRun) await requireWritableDir(ctx.trustDir);
   const repo = await openRepository(ctx, input, { ...options, toPublish: true });
   const id = findSignerKey(repo, keyId.toLowerCase());
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());

@@ -15,7 +15,8 @@ import { editableState } from './publish.js';
 import { openRepository } from './repository.js';
 import { knownRepositories } from './repositories.js';
 import { planRemoval, type RemovalTarget } from './signer-removal.js';
-import { carryOut } from './signers.js';
+import { carryOut, removalImpact } from './signers.js';
+import type { DockerfileInput, Impact } from './impact.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 
 export type SweepTarget = { kind: 'key'; keyId: string } | { kind: 'signer'; name: string; gun?: string };
@@ -38,6 +39,8 @@ export interface SweepPlan {
   items: SweepItem[];
   /** Repositories that could not be read (nothing will be done there): the cause, and the next step. */
   unreadable: { gun: string; problem: string; hint?: Hint }[];
+  /** Per repository still to do: what the removal does to docker pull there. */
+  impacts?: { gun: string; impact: Impact }[];
 }
 
 /**
@@ -98,7 +101,7 @@ function checkTarget(target: SweepTarget): void {
 }
 
 /** One repository's part of a sweep, planned from its current verified state (undefined: not used there). */
-async function planRepository(ctx: TrustContext, target: SweepTarget, gun: string, held: ReadonlySet<string>) {
+async function planRepository(ctx: TrustContext, target: SweepTarget, gun: string, held: ReadonlySet<string>, dockerfiles: readonly DockerfileInput[] = []) {
   const repo = await openRepository(ctx, gun);
   const view = repo.state!.view;
   let removal: RemovalTarget | undefined;
@@ -121,28 +124,33 @@ async function planRepository(ctx: TrustContext, target: SweepTarget, gun: strin
   for (const skipped of removalPlan.skipped) {
     items.push({ gun: repo.gun, role: skipped.role, keyIds: [], outcome: `skipped: this host cannot sign ${skipped.parent}`, tags: [], done: false });
   }
-  return { repo, editor, removalPlan, items };
+  // The sweep forces the removal (a compromised key must go): releases is never collected through a request.
+  const impact = removalImpact(repo.state!, removalPlan, false, dockerfiles);
+  return { repo, editor, removalPlan, items, impact };
 }
 
 async function heldKeyIdSet(ctx: TrustContext): Promise<Set<string>> {
   return new Set((await ctx.keys.list()).filter((k) => !k.problem).map((k) => k.id));
 }
 
-export async function planSweep(ctx: TrustContext, target: SweepTarget): Promise<SweepPlan> {
+export async function planSweep(ctx: TrustContext, target: SweepTarget, options: { dockerfiles?: readonly DockerfileInput[] } = {}): Promise<SweepPlan> {
   checkTarget(target);
   const journal = (await new SweepJournal(ctx.settings.dir).read())[targetKey(target)] ?? [];
   const guns = target.kind === 'signer' && target.gun ? [target.gun] : await knownRepositories(ctx);
   const held = await heldKeyIdSet(ctx);
-  const plan: SweepPlan = { target, confirmText: target.kind === 'key' ? shortKeyId(target.keyId) : target.name, items: [], unreadable: [] };
+  const plan: SweepPlan = { target, confirmText: target.kind === 'key' ? shortKeyId(target.keyId) : target.name, items: [], unreadable: [], impacts: [] };
   for (const gun of guns) {
     let planned;
     try {
-      planned = await planRepository(ctx, target, gun, held);
+      planned = await planRepository(ctx, target, gun, held, options.dockerfiles);
     } catch (e) {
       plan.unreadable.push({ gun, ...problemAndHint(e) });
       continue;
     }
-    if (planned) plan.items.push(...planned.items);
+    if (planned) {
+      plan.items.push(...planned.items);
+      plan.impacts!.push({ gun: planned.repo.gun, impact: planned.impact });
+    }
     else if (journal.includes(gun)) plan.items.push({ gun, role: '(all)', keyIds: [], outcome: 'removed', tags: [], done: true });
   }
   return plan;

@@ -9,6 +9,7 @@ import { parentRoleName } from '../tuf/delegation.js';
 import type { RepositoryEditor } from '../tuf/editor.js';
 import { canonicalIdOf, verificationResult } from '../tuf/verification.js';
 import type { TrustContext } from './context.js';
+import { impactLines, impactOf, type DockerfileInput, type Impact } from './impact.js';
 import { CancelledError, InputError } from './errors.js';
 import { publish, uniformExpiry, type PublishResult } from './publish.js';
 import type { OpenedRepository } from './repository.js';
@@ -39,6 +40,8 @@ export interface ParentChangeOptions extends RequestPorts {
   note: string;
   /** `--expires`: how long the published roles live (each role's default otherwise). */
   lifetimeMs?: number;
+  /** Dockerfiles whose FROM lines the impact checks. */
+  dockerfiles?: readonly DockerfileInput[];
 }
 
 export interface ParentChangeOutcome {
@@ -50,6 +53,8 @@ export interface ParentChangeOutcome {
   needSignatures: ChildImpact[];
   published?: PublishResult;
   request?: OpenedRequest;
+  /** What the change does to docker pull (in a dry run, and behind --force's question). */
+  impact?: Impact;
 }
 
 /** Children of the edited roles whose CURRENT file, valid now, would not verify under the edited parent. */
@@ -83,10 +88,20 @@ export async function publishParentChange(ctx: TrustContext, repo: OpenedReposit
   const bundled = impacts.filter((i) => i.held >= i.threshold);
   const short = impacts.filter((i) => i.held < i.threshold);
   for (const b of bundled) editor.targets(b.role); // re-signed (same content, version + 1) in the same upload
-  if (options.dryRun) return { bundled: bundled.map((b) => b.role), unreleased: options.force ? short : [], needSignatures: short };
+  if (options.dryRun) {
+    // Without --force, a child falling short travels re-signed in a signing request: once it lands, nothing hides.
+    if (!options.force && !options.noRequest) for (const s of short) editor.targets(s.role);
+    const impact = impactOf(repo.state!, editor, options.dockerfiles);
+    return { bundled: bundled.map((b) => b.role), unreleased: options.force ? short : [], needSignatures: short, impact };
+  }
   if (short.length > 0) {
     if (options.force) {
-      const question = `Publishing ${editor.editedRoles.join(', ')} of ${repo.gun} without the re-signed child hides from docker pull and notary list ${hiddenTags(short)}. Continue?`;
+      const impact = impactOf(repo.state!, editor, options.dockerfiles);
+      const question = [
+        `Publishing ${editor.editedRoles.join(', ')} of ${repo.gun} without the re-signed child hides from docker pull and notary list ${hiddenTags(short)}.`,
+        ...impactLines(impact).map((l) => `  ${l}`),
+        'Continue?',
+      ].join('\n');
       if (!options.yes && !(await ctx.confirm(question))) throw new CancelledError('nothing was changed');
     } else if (options.noRequest) {
       const s = short[0]!;

@@ -417,7 +417,11 @@ export class RepositoryView {
     }
 
     const invalid = new Set(roles.filter((r) => !r.validAfter).map((r) => r.role));
-    const tagsLosingRelease = this.releasedTags().filter((t) => t.releasedBy.every((role) => invalid.has(role)));
+    const released = this.releasedTags();
+    const lost = (t: SignedTag) => t.releasedBy.every((role) => invalid.has(role));
+    // A tag that another release role still holds (with another digest) stays pullable: not lost.
+    const surviving = new Set(released.filter((t) => !lost(t)).map((t) => t.tag));
+    const tagsLosingRelease = released.filter((t) => lost(t) && !surviving.has(t.tag));
     return { roles, tagsLosingRelease };
   }
 }

@@ -80,7 +80,7 @@ describe('trust-tui demo, driven in tmux', () => {
     await driver.key('d');
     const revoke = await driver.waitFor('Type v2.0-rc1 to confirm', 20_000);
     expect(revoke).toContain('v2.0-rc1 is removed from targets/bob');
-    expect(revoke).toContain('These tags lose their last valid release signature: v2.0-rc1');
+    expect(revoke).toContain('Tags that stop being pullable with content trust: v2.0-rc1');
     await driver.type('v2.0-rc');
     await driver.key('Enter');
     await driver.waitFor('Value must be exactly v2.0-rc1');

@@ -7,6 +7,7 @@ import { EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
+import { impactInputs, withImpactOptions, type ImpactFlags } from './impact-options.js';
 
 type ServerFlags = { server?: string; tlscacert?: string };
 
@@ -106,15 +107,17 @@ export function registerRepoCommands(program: Command, io: Io): void {
     },
   );
 
-  withServerOptions(
+  withImpactOptions(withServerOptions(
     program
       .command('revoke')
       .argument('<image>', 'repository:tag to revoke your signature of, or a repository to delete all its trust data')
       .option('-y, --yes', 'do not ask for confirmation (repository deletion)')
       .option('--local-only', 'only forget the local trust data of the repository (with a repository)')
+      .option('--dry-run', 'with a tag: show which roles lose it and whether docker can still pull it; change nothing')
       .description('Remove your signature of a tag, or all trust data of a repository'),
-  ).action(async (image: string, opts: ServerFlags & { yes?: boolean; localOnly?: boolean }, cmd: Command) => {
+  )).action(async (image: string, opts: ServerFlags & ImpactFlags & { yes?: boolean; localOnly?: boolean; dryRun?: boolean }, cmd: Command) => {
     const g = globalOptions(cmd);
+    const dockerfiles = await impactInputs(opts, cmd);
     const [{ cliContext }, revoke, { parseReference }, { describePublishedChange }] = await Promise.all([
       import('../context.js'),
       import('../../trust/revoke.js'),
@@ -124,6 +127,18 @@ export function registerRepoCommands(program: Command, io: Io): void {
     const ctx = cliContext(g, io);
     if (parseReference(image).tag !== undefined) {
       if (opts.localOnly) cmd.error('error: --local-only applies to a whole repository, not a tag', { exitCode: 2, code: 'trust-tui.usage' });
+      if (opts.dryRun) {
+        const { impactLines } = await import('../../trust/impact.js');
+        const p = await revoke.previewRevokeTag(ctx, image, { ...serverOptions(opts), dockerfiles });
+        emit(io, g, p, () =>
+          [
+            `Dry run: revoking ${p.gun}:${p.tag} would remove it from ${p.roles.join(', ')} (nothing was changed)`,
+            ...(p.remaining.length ? [`  it stays in ${p.remaining.join(', ')} (this host holds none of their keys)`] : []),
+            ...impactLines(p.impact),
+          ].join('\n'),
+        );
+        return;
+      }
       const r = await revoke.revokeTag(ctx, image, serverOptions(opts));
       emit(io, g, r, () =>
         [
@@ -141,6 +156,7 @@ export function registerRepoCommands(program: Command, io: Io): void {
       );
       if (r.request) throw new AlreadyReported(EXIT.pending);
     } else {
+      if (opts.dryRun || dockerfiles.length) cmd.error('error: --dry-run and --dockerfile apply to a tag (REPO:TAG), not a whole repository', { exitCode: 2, code: 'trust-tui.usage' });
       const r = await revoke.revokeRepository(ctx, image, { ...serverOptions(opts), yes: opts.yes, localOnly: opts.localOnly });
       emit(io, g, r, () =>
         r.deletedRemote

@@ -8,9 +8,10 @@ import { emit, table, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { durationOption, EXPIRES_HELP } from '../duration-option.js';
+import { impactInputs, withImpactOptions, type ImpactFlags } from './impact-options.js';
 
 type ServerFlags = { server?: string; tlscacert?: string };
-type RemovalFlags = ServerFlags & { yes?: boolean; force?: boolean; request?: boolean };
+type RemovalFlags = ServerFlags & ImpactFlags & { yes?: boolean; force?: boolean; request?: boolean; dryRun?: boolean };
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -41,7 +42,16 @@ function renderAdded(r: AddSignerResult, describe: (c: RemovalResult['changes'][
   ].join('\n');
 }
 
-function renderRemoved(r: RemovalResult, what: string, describe: (c: RemovalResult['changes'][number]) => string): string {
+function renderRemoved(r: RemovalResult, what: string, describe: (c: RemovalResult['changes'][number]) => string, impactLines: (i: NonNullable<RemovalResult['impact']>) => string[]): string {
+  if (r.dryRun && r.impact) {
+    return [
+      `Dry run: removing ${what} from ${r.gun} would change (nothing was changed):`,
+      ...(r.planned ?? []).map((c) => `  ${c}`),
+      ...r.skipped.map((s) => `  ${s.role}: unchanged (this host cannot sign ${s.parent})`),
+      ...impactLines(r.impact),
+      ...(r.refusal ? [`Without --force this is refused (the impact above is what --force would do): ${r.refusal}`] : []),
+    ].join('\n');
+  }
   if (r.request) {
     return [
       `Not published yet: removing ${what} leaves targets/releases of ${r.gun} needing signatures this host does not hold`,
@@ -55,6 +65,10 @@ function renderRemoved(r: RemovalResult, what: string, describe: (c: RemovalResu
     ...r.skipped.map((s) => `  ${s.role}: unchanged (this host cannot sign ${s.parent})`),
     r.tagsNoLongerReleased.length > 0 ? `No longer released: ${r.tagsNoLongerReleased.join(', ')}` : 'Every released tag stays released',
   ].join('\n');
+}
+
+function removalOptions(opts: RemovalFlags) {
+  return { ...serverOptions(opts), yes: opts.yes, force: opts.force, noRequest: opts.request === false, dryRun: opts.dryRun };
 }
 
 function renderList(r: SignerListResult): string {
@@ -133,7 +147,7 @@ export function registerSignerCommands(program: Command, io: Io): void {
     emit(io, g, r, () => renderAdded(r, describePublishedChange));
   });
 
-  withServerOptions(
+  withImpactOptions(withServerOptions(
     signer
       .command('remove')
       .argument('<repository>', 'repository of the signer')
@@ -141,21 +155,24 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .option('-y, --yes', 'do not ask before tags stop being pullable')
       .option('-f, --force', 'remove even when targets/releases would be left unverifiable')
       .option('--no-request', 'refuse rather than open a signing request when targets/releases then needs signatures this host lacks')
+      .option('--dry-run', 'show what would change and which tags stop being pullable; change nothing')
       .description('Remove a signer: targets/NAME and its keys in targets/releases (re-signing releases when needed)'),
-  ).action(async (repository: string, name: string, opts: RemovalFlags, cmd: Command) => {
+  )).action(async (repository: string, name: string, opts: RemovalFlags, cmd: Command) => {
     const g = globalOptions(cmd);
-    const [{ cliContext }, { removeSigner }, { describePublishedChange }] = await Promise.all([
+    const dockerfiles = await impactInputs(opts, cmd);
+    const [{ cliContext }, { removeSigner }, { describePublishedChange }, { impactLines }] = await Promise.all([
       import('../context.js'),
       import('../../trust/signers.js'),
       import('../../trust/published-changes.js'),
+      import('../../trust/impact.js'),
     ]);
-    if (!g.json) io.stdout(`Removing signer "${name}" from ${repository}...\n`);
-    const r = await removeSigner(cliContext(g, io), repository, name, { ...serverOptions(opts), yes: opts.yes, force: opts.force, noRequest: opts.request === false });
-    emit(io, g, r, () => renderRemoved(r, name, describePublishedChange));
+    if (!g.json && !opts.dryRun) io.stdout(`Removing signer "${name}" from ${repository}...\n`);
+    const r = await removeSigner(cliContext(g, io), repository, name, { ...removalOptions(opts), dockerfiles });
+    emit(io, g, r, () => renderRemoved(r, r.dryRun ? `signer ${name}` : name, describePublishedChange, impactLines));
     if (r.request) throw new AlreadyReported(EXIT.pending);
   });
 
-  withServerOptions(
+  withImpactOptions(withServerOptions(
     signer
       .command('remove-key')
       .argument('<repository>', 'repository')
@@ -163,16 +180,19 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .option('-y, --yes', 'do not ask before tags stop being pullable')
       .option('-f, --force', 'remove even when targets/releases would be left unverifiable')
       .option('--no-request', 'refuse rather than open a signing request when targets/releases then needs signatures this host lacks')
+      .option('--dry-run', 'show what would change and which tags stop being pullable; change nothing')
       .description('Remove a key from every signer of a repository (a signer left without keys goes)'),
-  ).action(async (repository: string, keyId: string, opts: RemovalFlags, cmd: Command) => {
+  )).action(async (repository: string, keyId: string, opts: RemovalFlags, cmd: Command) => {
     const g = globalOptions(cmd);
-    const [{ cliContext }, { removeSignerKey }, { describePublishedChange }] = await Promise.all([
+    const dockerfiles = await impactInputs(opts, cmd);
+    const [{ cliContext }, { removeSignerKey }, { describePublishedChange }, { impactLines }] = await Promise.all([
       import('../context.js'),
       import('../../trust/signers.js'),
       import('../../trust/published-changes.js'),
+      import('../../trust/impact.js'),
     ]);
-    const r = await removeSignerKey(cliContext(g, io), repository, keyId, { ...serverOptions(opts), yes: opts.yes, force: opts.force, noRequest: opts.request === false });
-    emit(io, g, r, () => renderRemoved(r, `key ${shortKeyId(r.removed)}`, describePublishedChange));
+    const r = await removeSignerKey(cliContext(g, io), repository, keyId, { ...removalOptions(opts), dockerfiles });
+    emit(io, g, r, () => renderRemoved(r, `key ${shortKeyId(r.removed)}`, describePublishedChange, impactLines));
     if (r.request) throw new AlreadyReported(EXIT.pending);
   });
 

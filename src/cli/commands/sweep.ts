@@ -9,8 +9,9 @@ import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { readAnswer } from '../prompt.js';
 import type { SweepPlan, SweepTarget } from '../../trust/sweep.js';
+import { impactInputs, withImpactOptions, type ImpactFlags } from './impact-options.js';
 
-function planText(plan: SweepPlan): string {
+function planText(plan: SweepPlan, combinedImpactLines: (impacts: NonNullable<SweepPlan['impacts']>) => string[]): string {
   const pending = plan.items.filter((i) => !i.done);
   const lines = [
     pending.length === 0
@@ -24,19 +25,23 @@ function planText(plan: SweepPlan): string {
   ];
   const done = plan.items.filter((i) => i.done).map((i) => i.gun);
   if (done.length) lines.push('', `Already done by an earlier run: ${done.join(', ')}`);
+  const impact = combinedImpactLines(plan.impacts ?? []);
+  if (impact.length > 0) lines.push('', 'What docker pull would do afterwards:', ...impact.map((l) => `  ${l}`));
   for (const u of plan.unreadable) lines.push(`Could not read ${u.gun}: ${u.problem}${u.hint ? ` — ${u.hint.cli}` : ''}`);
   return lines.join('\n');
 }
 
-async function runSweepCommand(target: SweepTarget, opts: { dryRun?: boolean; yes?: boolean }, cmd: Command, io: Io): Promise<void> {
+async function runSweepCommand(target: SweepTarget, opts: ImpactFlags & { dryRun?: boolean; yes?: boolean }, cmd: Command, io: Io): Promise<void> {
   const g = globalOptions(cmd);
-  const [{ cliContext }, sweep, { CancelledError }] = await Promise.all([
+  const dockerfiles = await impactInputs(opts, cmd);
+  const [{ cliContext }, sweep, { CancelledError }, { combinedImpactLines }] = await Promise.all([
     import('../context.js'),
     import('../../trust/sweep.js'),
     import('../../trust/errors.js'),
+    import('../../trust/impact.js'),
   ]);
   const ctx = cliContext(g, io);
-  const plan = await sweep.planSweep(ctx, target);
+  const plan = await sweep.planSweep(ctx, target, { dockerfiles });
   const pending = plan.items.filter((i) => !i.done);
   // Said last, and not a success: a repository that could not be read may still use the key.
   const reportGap = () => {
@@ -46,11 +51,11 @@ async function runSweepCommand(target: SweepTarget, opts: { dryRun?: boolean; ye
     throw new AlreadyReported(EXIT.error);
   };
   if (opts.dryRun || pending.length === 0) {
-    emit(io, g, plan, () => planText(plan));
+    emit(io, g, plan, () => planText(plan, combinedImpactLines));
     reportGap();
     return;
   }
-  if (!g.json) io.stdout(planText(plan) + '\n\n');
+  if (!g.json) io.stdout(planText(plan, combinedImpactLines) + '\n\n');
   if (!opts.yes) {
     io.stderr(`Type ${plan.confirmText} to remove it from every repository above: `);
     const answer = (await readAnswer()).trim();
@@ -74,23 +79,23 @@ async function runSweepCommand(target: SweepTarget, opts: { dryRun?: boolean; ye
 
 export function registerSweepCommands(program: Command, io: Io): void {
   const sweep = program.command('sweep').description('Remove a compromised key, or a departed signer, from every repository at once');
-  sweep
+  withImpactOptions(sweep
     .command('key')
     .argument('<key-id>', 'the key ID (at least 7 hex digits)')
     .option('--dry-run', 'only show what would change')
     .option('-y, --yes', 'do not ask for the key ID to be typed')
-    .description('Remove a key from every signer of every known repository')
-    .action((keyId: string, opts: { dryRun?: boolean; yes?: boolean }, cmd: Command) =>
+    .description('Remove a key from every signer of every known repository'))
+    .action((keyId: string, opts: ImpactFlags & { dryRun?: boolean; yes?: boolean }, cmd: Command) =>
       runSweepCommand({ kind: 'key', keyId: keyId.toLowerCase() }, opts, cmd, io),
     );
-  sweep
+  withImpactOptions(sweep
     .command('signer')
     .argument('<name>', 'the signer who left')
     .option('--repo <repository>', 'only this repository')
     .option('--dry-run', 'only show what would change')
     .option('-y, --yes', 'do not ask for the name to be typed')
-    .description('Remove a signer (all its keys) from every known repository')
-    .action((name: string, opts: { repo?: string; dryRun?: boolean; yes?: boolean }, cmd: Command) =>
+    .description('Remove a signer (all its keys) from every known repository'))
+    .action((name: string, opts: ImpactFlags & { repo?: string; dryRun?: boolean; yes?: boolean }, cmd: Command) =>
       runSweepCommand({ kind: 'signer', name, ...(opts.repo ? { gun: opts.repo } : {}) }, opts, cmd, io),
     );
 }

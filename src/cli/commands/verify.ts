@@ -32,7 +32,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** docker build's --build-arg: `K=V`, or `K` alone to take the value from the environment (ignored when unset). */
-function buildArgs(values: string[], env: NodeJS.ProcessEnv): Map<string, string> {
+export function buildArgs(values: string[], env: NodeJS.ProcessEnv): Map<string, string> {
   const out = new Map<string, string>();
   for (const value of values) {
     const eq = value.indexOf('=');

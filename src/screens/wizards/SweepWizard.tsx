@@ -4,12 +4,17 @@ import type { SweepItem, SweepOutcome, SweepPlan } from '../../state/services.js
 import { sweepGap } from '../../trust/sweep.js';
 import { SWEEP_STEPS, sweepStepNumber, sweepSummary, type SweepEvent, type SweepState } from '../../state/wizards/sweep.js';
 import { DataTable, type Column } from '../../ui/DataTable.js';
+import { ChangeList } from '../../ui/ChangeList.js';
+import { combinedImpactLines } from '../../trust/impact.js';
 import { Priority } from '../../ui/input.js';
 import { Spinner } from '../../ui/Spinner.js';
 import { TextInput } from '../../ui/TextInput.js';
 import { glyph, theme } from '../../ui/theme.js';
 import { shortId } from '../format.js';
 import { useStepKeys, WizardFrame } from './WizardFrame.js';
+
+/** Rows the impact takes below the table at most (it scrolls beyond). */
+const IMPACT_ROWS = 4;
 
 const HINTS: Record<SweepState['step'], string> = {
   planning: 'Esc: cancel',
@@ -61,9 +66,13 @@ function Body({ state, send, tableHeight }: { state: SweepState; send(e: SweepEv
       return <Spinner label="Finding every repository, role and tag the key touches (dry run)" />;
     case 'dry-run': {
       const summary = sweepSummary(state.plan);
+      // What docker pull would do afterwards, per repository: scrolls with ↑/↓ when it does not fit.
+      const impact = combinedImpactLines(state.plan.impacts ?? []);
+      const impactRows = Math.min(impact.length, IMPACT_ROWS);
       return (
         <>
-          <DataTable columns={itemColumns} rows={state.plan.items} cursor={-1} height={tableHeight} rowKey={(i) => `${i.gun} ${i.role}`} empty={<Text>  The key is not used in any repository that could be read.</Text>} />
+          <DataTable columns={itemColumns} rows={state.plan.items} cursor={-1} height={Math.max(3, tableHeight - impactRows)} rowKey={(i) => `${i.gun} ${i.role}`} empty={<Text>  The key is not used in any repository that could be read.</Text>} />
+          {impactRows > 0 && <ChangeList changes={impact} rows={impactRows} />}
           <Text>
             {summary.changes} change(s) pending in {summary.repositories} repositories; {summary.signatures} tag signature(s) removed,{' '}
             {summary.tagsLosingLast} tag(s) lose their last valid signature.

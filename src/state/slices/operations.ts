@@ -5,6 +5,7 @@ import { checkFilePath, checkRepositoryName, checkScope, checkServerUrl, problem
 import { customDataGroups } from '../../trust/custom-data.js';
 import { policyFileName } from '../../trust/policy/common.js';
 import { renewOutcomeLine, renewPlanLines } from '../../trust/renew.js';
+import { impactLines } from '../../trust/impact.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { selectedRow } from '../list.js';
 import type {
@@ -64,7 +65,10 @@ export function planLines(plan: DestructivePlan): string[] {
   const lost = plan.tagsLosingLastSignature;
   return [
     ...plan.changes,
-    lost.length ? `These tags lose their last valid release signature: ${lost.join(', ')}` : 'Every released tag stays released.',
+    // What docker pull would do per tag, who must sign what, and what happens to running containers.
+    ...(plan.impact
+      ? impactLines(plan.impact)
+      : [lost.length ? `These tags lose their last valid release signature: ${lost.join(', ')}` : 'Every released tag stays released.']),
     plan.refusal ? `Refused: ${plan.refusal}.` : 'This is published to the server and cannot be undone.',
   ];
 }
