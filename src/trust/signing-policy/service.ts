@@ -74,7 +74,7 @@ export async function planPolicy(ctx: TrustContext, policy: SigningPolicy, names
 }
 
 /** The policy's root pin is the trust anchor: trust data under another root is refused, not planned. */
-function refuseOtherRoot(rule: RepositoryRule, view: RepositoryView): void {
+export function refuseOtherRoot(rule: RepositoryRule, view: RepositoryView): void {
   if (rootPinMatches(rule, view) !== false) return;
   const have = [...new Set(view.administrativeKeys().root.map((k) => shortKeyId(k.canonicalId)))].join(', ');
   throw new PolicyError(`${view.gun}: root key ${have} is not the root the policy pins (${rule.rootKeys!.map(shortKeyId).join(', ')}); nothing from this trust data is used`, {
