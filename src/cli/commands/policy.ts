@@ -136,8 +136,7 @@ Exit codes of policy apply:
       io.stderr(`trust-tui: ${plan.failures.length} ${plan.failures.length === 1 ? 'repository' : 'repositories'} could not be read (${plan.failures.map((f) => f.gun).join(', ')})\n`);
       throw new AlreadyReported(POLICY_EXIT.error);
     };
-    const acting = plan.repositories.filter((r) => r.steps.some((s) => s.action === 'publish' || s.action === 'request'));
-    if (opts.dryRun || acting.length === 0) {
+    if (opts.dryRun || !apply.applyActs(plan)) {
       emit(io, g, { dryRun: !!opts.dryRun, ...plan }, () => `${render.renderApplyPlan(plan)}${opts.dryRun ? '\nDry run: nothing was changed.' : ''}`);
       couldNotRead();
       const left = plan.repositories.some((r) => !r.plan.inSync);
@@ -146,11 +145,8 @@ Exit codes of policy apply:
     }
     if (!g.json) io.stdout(render.renderApplyPlan(plan) + '\n\n');
     // Destructive steps apply will act on: confirmed by typing the repository's name.
-    const toConfirm = acting
-      .map((r) => ({ gun: r.gun, changes: r.destructive.filter((c) => r.steps.some((s) => s.change === c && (s.action === 'publish' || s.action === 'request'))) }))
-      .filter((r) => r.changes.length > 0);
     if (!opts.yes) {
-      for (const r of toConfirm) {
+      for (const r of apply.toConfirm(plan)) {
         const what = r.changes.map((c) => c.summary.replace(/^[~+-] /, '')).join(', ');
         if (!process.stdin.isTTY) {
           throw new InputError(`policy apply would remove or hide something in ${r.gun} (${what}) and there is no terminal to confirm on: nothing was changed`, {
@@ -162,7 +158,7 @@ Exit codes of policy apply:
         if (answer.trim() !== r.gun) throw new CancelledError('policy apply cancelled: nothing was changed');
       }
     }
-    const result = await apply.executeApply(ctx, policy, plan, {
+    const result = await apply.executeApply(ctx, plan, {
       ...options,
       onProgress: (p) => {
         if (!g.json && p.total > 1) io.stderr(`[${p.index}/${p.total}] ${p.gun}\n`);

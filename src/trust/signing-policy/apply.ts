@@ -74,7 +74,7 @@ export interface ApplyResult {
   inSync: boolean;
 }
 
-const reads = new WeakMap<ApplyPlan, Map<string, OpenedRepository>>();
+const reads = new WeakMap<ApplyPlan, { policy: SigningPolicy; opened: Map<string, OpenedRepository> }>();
 
 /** A change removes something, or would hide tags if its parent went alone. */
 export function isDestructive(c: PlanChange): boolean {
@@ -229,7 +229,7 @@ export async function planApply(ctx: TrustContext, policy: SigningPolicy, file: 
       out.failures.push(failure(gun, e));
     }
   }
-  reads.set(out, opened);
+  reads.set(out, { policy, opened });
   return out;
 }
 
@@ -238,10 +238,23 @@ function failure(gun: string, e: unknown): { gun: string; error: string; hint?: 
   return { gun, error: (e as Error).message.split('\n')[0]!, ...(hint ? { hint } : {}) };
 }
 
+/** Whether apply would change anything (publish or open a request) in `plan`. */
+export function applyActs(plan: Pick<ApplyPlan, 'repositories'>): boolean {
+  return plan.repositories.some((r) => r.steps.some((s) => s.action === 'publish' || s.action === 'request'));
+}
+
+/** The destructive changes apply would act on, per repository (what a confirmation must show). */
+export function toConfirm(plan: Pick<ApplyPlan, 'repositories'>): { gun: string; changes: PlanChange[] }[] {
+  return plan.repositories
+    .map((r) => ({ gun: r.gun, changes: r.destructive.filter((c) => r.steps.some((s) => s.change === c && (s.action === 'publish' || s.action === 'request'))) }))
+    .filter((r) => r.changes.length > 0);
+}
+
 /** Carries out `plan` (already confirmed by the caller), then plans again from a fresh verified read. */
-export async function executeApply(ctx: TrustContext, policy: SigningPolicy, plan: ApplyPlan, options: ApplyOptions & { onProgress?: (p: { index: number; total: number; gun: string }) => void } = {}): Promise<ApplyResult> {
-  const opened = reads.get(plan);
-  if (!opened) throw new PolicyError('this plan was not made by planApply');
+export async function executeApply(ctx: TrustContext, plan: ApplyPlan, options: ApplyOptions & { onProgress?: (p: { index: number; total: number; gun: string }) => void } = {}): Promise<ApplyResult> {
+  const made = reads.get(plan);
+  if (!made) throw new PolicyError('this plan was not made by planApply');
+  const { policy, opened } = made;
   const acting = plan.repositories.filter((r) => r.steps.some((s) => s.action === 'publish' || s.action === 'request'));
   if (acting.length > 0) await requireWritableDir(ctx.trustDir);
   const result: ApplyResult = { file: plan.file, repositories: [], after: { plans: [], failures: [] }, failures: [...plan.failures], requests: [], inSync: false };
