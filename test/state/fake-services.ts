@@ -60,7 +60,7 @@ export interface FakeWorld {
   /** Open signing requests (the Requests screen's rows). */
   requests: ListedRequest[];
   /** The policy file the Policy screen reads (undefined: there is none). */
-  policy?: { file: string; rows: PolicyRow[]; plans: Record<string, ApplyPlan>; results: Record<string, ApplyResult> };
+  policy?: { file: string; rows: PolicyRow[]; plans: Record<string, ApplyPlan>; results: Record<string, ApplyResult>; applied?: ApplyPlan };
 }
 
 /** A request row whose one role has `signed` of `threshold` signatures; the status in src/trust's words. */
@@ -513,6 +513,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
     runPolicyApply: async (plan, ports) => {
       const gun = plan.repositories[0]!.gun;
       record(`runPolicyApply ${gun}`);
+      world.policy!.applied = plan;
       world.passphrasesSeen.push(await ask(ports));
       const result = world.policy!.results[gun]!;
       world.policy!.rows = world.policy!.rows.map((r) => (r.gun === gun ? { ...r, badge: result.inSync ? 'in sync' : 'drifted', why: '' } : r));

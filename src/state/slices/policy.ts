@@ -4,7 +4,7 @@
 // carried out; the result comes from a fresh verified read.
 import { DEFAULT_POLICY_FILE } from '../../trust/signing-policy/schema.js';
 import { applyActs, toConfirm } from '../../trust/signing-policy/apply.js';
-import { renderApplyPlan, renderApplyResult } from '../../trust/signing-policy/render.js';
+import { applyConfirmationLines, renderApplyResult } from '../../trust/signing-policy/render.js';
 import { selectedRow } from '../list.js';
 import type { ApplyResult, PolicyRow } from '../services.js';
 import type { SliceContext } from '../store.js';
@@ -58,7 +58,7 @@ export function createPolicySlice({ set, get, services, options }: SliceContext)
         set({ status: reasons.length ? `Nothing this host can apply to ${row.gun}: ${reasons[0]}` : `Nothing to apply to ${row.gun}: it matches the policy (warnings are reported, not applied)` });
         return;
       }
-      const changes = renderApplyPlan(confirmed).split('\n');
+      const changes = applyConfirmationLines(confirmed);
       const run = async () => {
         let result: ApplyResult | undefined;
         await get().runTask(`Applying ${file} to ${row.gun}`, async (signal) => {
@@ -70,7 +70,7 @@ export function createPolicySlice({ set, get, services, options }: SliceContext)
       };
       const destructive = toConfirm(confirmed);
       if (destructive.length > 0) {
-        get().openModal({ kind: 'type-to-confirm', title: `Apply ${file} to ${row.gun}? It removes or could hide something`, changes, expected: row.gun, run });
+        get().openModal({ kind: 'type-to-confirm', title: `Apply ${file} to ${row.gun}?`, changes, expected: row.gun, run });
       } else {
         get().openModal({ kind: 'confirm', title: `Apply ${file} to ${row.gun}?`, changes, run });
       }

@@ -109,3 +109,31 @@ export function renderApplyResult(result: ApplyResultLike): string {
   for (const q of result.requests) lines.push(`Signing request ${q.id} (${q.gun}): ${q.status}. Signers: trust-tui request approve ${q.id}; then trust-tui request submit ${q.id}`);
   return lines.join('\n');
 }
+
+interface ConfirmStepLike {
+  change: { summary: string; op: string; details: readonly string[] };
+  action: keyof typeof ACTION_WORD;
+  reason: string;
+}
+
+/**
+ * What a confirmation of `policy apply` shows first: each change apply acts on (⚠ when it removes
+ * something or could hide tags), how it gets done, what is skipped and why; then the full plan.
+ */
+export function applyConfirmationLines(plan: ApplyPlanLike & { repositories: readonly { destructive: readonly unknown[]; steps: readonly ConfirmStepLike[] }[] }): string[] {
+  const lines: string[] = [];
+  for (const r of plan.repositories) {
+    for (const s of r.steps) {
+      if (s.action === 'report') continue;
+      const what = s.change.summary.replace(/^[~+-] /, '');
+      const parts = s.change.details.filter((d) => /^[~+-] /.test(d));
+      const mark = r.destructive.includes(s.change) && s.action !== 'skip' ? '⚠ ' : '';
+      lines.push(`${mark}${ACTION_WORD[s.action]} ${s.change.op === 'remove' ? `- ${what}` : what}${parts.length ? `: ${parts.join(', ')}` : ''}`);
+      lines.push(`    ${s.reason}`);
+    }
+    const warnings = r.steps.filter((s) => s.action === 'report').length;
+    if (warnings) lines.push(`${plural(warnings, 'warning')}: reported, not applied`);
+  }
+  lines.push('', 'The plan:', ...plan.repositories.flatMap((r) => renderRepositoryPlan(r.plan).split('\n')));
+  return lines;
+}
