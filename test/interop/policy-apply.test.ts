@@ -11,8 +11,9 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok } from '../helpers/expect.js';
-import { dockerCli, httpRequest, makeScratchDir, notaryCli, startNotaryServer, stopAllPeers, type DockerRunner, type NotaryServer, type RunResult } from '../helpers/peers.js';
-import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { dockerCli, httpRequest, makeScratchDir, notaryCli, startNotaryServer, stopAllPeers, TEST_PASSPHRASES, type DockerRunner, type NotaryServer, type RunResult } from '../helpers/peers.js';
+import { runCommand } from '../helpers/proc.js';
+import { CLI, trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
 
 afterAll(stopAllPeers);
 
@@ -92,6 +93,22 @@ describe('policy apply on repositories made by docker trust signer add', () => {
     return tt;
   }
 
+  /** Runs trust-tui on a terminal (a pty from util-linux `script`), typing `typed`. */
+  const onTerminal = (tt: TrustTuiRunner, home: DockerRunner, args: string[], typed: string) => {
+    const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+    const command = [process.execPath, CLI, '--trust-dir', tt.trustDir, '--config-dir', tt.configDir, ...args].map(quote).join(' ');
+    return runCommand('script', ['-qec', command, '/dev/null'], {
+      cwd: tt.workDir,
+      input: typed,
+      env: {
+        DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: TEST_PASSPHRASES.root,
+        DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: TEST_PASSPHRASES.repository,
+        DOCKER_CONTENT_TRUST_SERVER: server.url,
+        DOCKER_CONFIG: home.dockerConfig,
+      },
+    });
+  };
+
   let allLocal: TrustTuiRunner;
   let oneMissing: TrustTuiRunner;
   let bob: TrustTuiRunner;
@@ -144,6 +161,13 @@ describe('policy apply on repositories made by docker trust signer add', () => {
 
   it('with a release key missing, apply opens a signing request (exit 8); a second host approving and submitting brings it in sync', async () => {
     const before = await serverFiles(ONE_MISSING);
+    // On a terminal, apply asks for the repository's name; another answer cancels (exit 3), nothing changes.
+    const asked = exits(await onTerminal(oneMissing, homes.admin2!, ['policy', 'apply'], 'registry.example.com/team/other\n'), 3);
+    expect(asked.stdout).toContain(`Type ${ONE_MISSING} to apply these changes:`);
+    expect(asked.stdout).toMatch(/request\s+targets\/releases — signing request: targets\/releases needs 2 signature\(s\), this host holds 1 of its keys/);
+    expect(asked.stdout).toContain('policy apply cancelled: nothing was changed');
+    expect(await serverFiles(ONE_MISSING)).toEqual(before);
+
     const r = exits(await oneMissing(['--json', 'policy', 'apply', '-y']), 8);
     const out = JSON.parse(r.stdout);
     expect(out.requests).toHaveLength(1);
