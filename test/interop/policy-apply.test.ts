@@ -137,6 +137,9 @@ describe('policy apply on repositories made by docker trust signer add', () => {
     const r = exits(await allLocal(['policy', 'apply', '--dry-run']), 2, /Dry run: nothing was changed\./);
     expect(r.stdout).toMatch(/publish\s+targets\/releases — targets key; re-signs targets\/releases in the same upload/);
     expect(r.stdout).toMatch(/publish\s+targets\/carol \(carol\), threshold 1 — targets key/);
+    // The plan's "apply opens a signing request" becomes what this host does: re-sign in the same upload.
+    expect(r.stdout).toContain('→ this host signs it: targets + targets/releases version 3 in one upload');
+    expect(r.stdout).not.toContain('apply opens a signing request');
     const json = JSON.parse(exits(await allLocal(['--json', 'policy', 'apply', '--dry-run']), 2).stdout);
     expect(json.dryRun).toBe(true);
     expect(json.repositories[0].steps.map((s: { action: string; change: { role: string } }) => `${s.action} ${s.change.role}`).sort()).toEqual(['publish targets/carol', 'publish targets/releases']);
@@ -166,6 +169,7 @@ describe('policy apply on repositories made by docker trust signer add', () => {
     expect(asked.stdout).toContain(`Type ${ONE_MISSING} to apply these changes:`);
     expect(asked.stdout).toMatch(/request\s+targets\/releases — signing request: targets\/releases needs 2 signature\(s\), this host holds 1 of its keys/);
     expect(asked.stdout).toContain('policy apply cancelled: nothing was changed');
+    expect(asked.stdout).toContain('→ apply opens a signing request (targets + targets/releases version 3 in one upload); needs 1 more of alice, carol');
     expect(await serverFiles(ONE_MISSING)).toEqual(before);
 
     const r = exits(await oneMissing(['--json', 'policy', 'apply', '-y']), 8);

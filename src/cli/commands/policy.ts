@@ -147,13 +147,13 @@ Exit codes of policy apply:
     // Destructive steps apply will act on: confirmed by typing the repository's name.
     if (!opts.yes) {
       for (const r of apply.toConfirm(plan)) {
-        const what = r.changes.map((c) => c.summary.replace(/^[~+-] /, '')).join(', ');
+        const what = r.changes.map(apply.destructiveReason).join('; ');
         if (!process.stdin.isTTY) {
           throw new InputError(`policy apply would remove or hide something in ${r.gun} (${what}) and there is no terminal to confirm on: nothing was changed`, {
             hint: 'review it with --dry-run, then pass -y',
           });
         }
-        io.stderr(`${r.gun}: ${what}\nType ${r.gun} to apply these changes: `);
+        io.stderr(`${r.gun}: ${what}.\nType ${r.gun} to apply these changes: `);
         const answer = ctx.deadline ? await ctx.deadline.excluding(() => readAnswer()) : await readAnswer();
         if (answer.trim() !== r.gun) throw new CancelledError('policy apply cancelled: nothing was changed');
       }

@@ -83,6 +83,15 @@ export function isDestructive(c: PlanChange): boolean {
   return c.details.some((d) => d.startsWith('- key')) || c.impact.hiddenTags.length > 0 || c.impact.unpullableTags.length > 0;
 }
 
+/** Why a destructive change is confirmed, in words. */
+export function destructiveReason(c: PlanChange): string {
+  if (c.op === 'remove') return `removes ${c.role}${c.impact.hiddenTags.length ? ` (${c.impact.summary})` : ''}`;
+  const keys = c.details.filter((d) => d.startsWith('- key')).length;
+  const parts = [keys ? `removes ${keys === 1 ? 'a key' : `${keys} keys`} from ${c.role}` : ''];
+  if (c.impact.hiddenTags.length) parts.push(`${c.role}: ${c.impact.hiddenTags.length} tag(s) would be hidden if ${parentRoleName(c.role)} changed alone (apply re-signs ${c.role} with it, or opens a signing request)`);
+  return parts.filter(Boolean).join('; ');
+}
+
 const depth = (role: string) => role.split('/').length;
 
 /** Public keys by canonical ID: the repository's own delegation keys, the policy's `public` files, `--key` files. */

@@ -1,6 +1,6 @@
 // The text of `policy plan` and `policy check` (one implementation for the CLI and a later UI screen).
 import type { DeployVerdict } from './deployable.js';
-import type { RepositoryPlan } from './plan.js';
+import type { PlanChange, RepositoryPlan } from './plan.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -59,15 +59,29 @@ export function renderVerdicts(verdicts: readonly DeployVerdict[]): string {
 const ACTION_WORD = { publish: 'publish', request: 'request', skip: 'skip', report: 'warning' } as const;
 
 interface ApplyPlanLike {
-  repositories: readonly { gun: string; plan: RepositoryPlan; steps: readonly { change: { summary: string; op: string }; action: keyof typeof ACTION_WORD; reason: string }[] }[];
+  repositories: readonly { gun: string; plan: RepositoryPlan; steps: readonly { change: { summary: string; op: string } | PlanChange; action: keyof typeof ACTION_WORD; reason: string }[] }[];
   failures: readonly { gun: string; error: string; hint?: string }[];
+}
+
+/**
+ * The plan as apply will carry it out: `plan` words a change that needs a child re-signed as "apply
+ * opens a signing request"; where this host holds enough keys to re-sign it in the same upload, say so.
+ */
+function asApplied(r: ApplyPlanLike['repositories'][number]): RepositoryPlan {
+  const published = new Set(r.steps.filter((s) => s.action === 'publish').map((s) => s.change));
+  return {
+    ...r.plan,
+    changes: r.plan.changes.map((c) =>
+      published.has(c) ? { ...c, details: c.details.map((d) => d.replace(/^ {2}→ apply opens a signing request \(([^)]*)\); .*$/, '  → this host signs it: $1')) } : c,
+    ),
+  };
 }
 
 /** `policy apply` before it acts (also `--dry-run`): the plan, then what apply does with each change. */
 export function renderApplyPlan(plan: ApplyPlanLike): string {
   const blocks: string[] = [];
   for (const r of plan.repositories) {
-    const lines = [renderRepositoryPlan(r.plan)];
+    const lines = [renderRepositoryPlan(asApplied(r))];
     const acting = r.steps.filter((s) => s.action !== 'report');
     if (acting.length) lines.push('  apply:');
     for (const s of acting) lines.push(`    ${ACTION_WORD[s.action].padEnd(8)} ${s.change.summary.replace(/^[~+-] /, '')} — ${s.reason}`);
@@ -134,6 +148,6 @@ export function applyConfirmationLines(plan: ApplyPlanLike & { repositories: rea
     const warnings = r.steps.filter((s) => s.action === 'report').length;
     if (warnings) lines.push(`${plural(warnings, 'warning')}: reported, not applied`);
   }
-  lines.push('', 'The plan:', ...plan.repositories.flatMap((r) => renderRepositoryPlan(r.plan).split('\n')));
+  lines.push('', 'The plan:', ...plan.repositories.flatMap((r) => renderRepositoryPlan(asApplied(r)).split('\n')));
   return lines;
 }
