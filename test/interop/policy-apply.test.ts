@@ -144,6 +144,13 @@ describe('policy apply on repositories made by docker trust signer add', () => {
     expect(json.dryRun).toBe(true);
     expect(json.repositories[0].steps.map((s: { action: string; change: { role: string } }) => `${s.action} ${s.change.role}`).sort()).toEqual(['publish targets/carol', 'publish targets/releases']);
     expect(await serverFiles(ALL_LOCAL)).toEqual(before);
+    // Without carol's public key, what adds her is skipped, saying how to give it; --key gives it.
+    await writeFile(path.join(allLocal.workDir, 'no-public.yaml'), policyFor(ALL_LOCAL).replace(', public: carol.pub', ''));
+    const skipped = exits(await allLocal(['policy', 'apply', '-f', 'no-public.yaml', '--dry-run']), 2);
+    expect(skipped.stdout).toMatch(/skip\s+targets\/carol \(carol\), threshold 1 — no public key for carol \(\w{7}\): give it as public: FILE under the signer in the policy, or pass --key FILE/);
+    expect(skipped.stdout).toContain('Apply: 0 to publish, 0 by signing request, 2 skipped');
+    exits(await allLocal(['policy', 'apply', '-f', 'no-public.yaml', '--key', 'carol.pub', '--dry-run']), 2, /Apply: 2 to publish, 0 by signing request, 0 skipped/);
+    exits(await allLocal(['policy', 'apply', '-f', 'no-public.yaml', '--key', 'no-public.yaml', '--dry-run']), 1, /could not parse public key from file: no-public\.yaml/);
     // Without a terminal and without -y, the threshold raise (it would hide tags if done alone) is refused.
     exits(await allLocal(['policy', 'apply']), 1, /no terminal to confirm on: nothing was changed/);
     expect(await serverFiles(ALL_LOCAL)).toEqual(before);

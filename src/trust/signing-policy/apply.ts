@@ -74,7 +74,7 @@ export interface ApplyResult {
   inSync: boolean;
 }
 
-const reads = new WeakMap<ApplyPlan, { policy: SigningPolicy; opened: Map<string, OpenedRepository> }>();
+const reads = new WeakMap<ApplyPlan, { policy: SigningPolicy; opened: Map<string, OpenedRepository>; given: PublicKey[] }>();
 
 /** A change removes something, or would hide tags if its parent went alone. */
 export function isDestructive(c: PlanChange): boolean {
@@ -95,27 +95,22 @@ export function destructiveReason(c: PlanChange): string {
 const depth = (role: string) => role.split('/').length;
 
 /** Public keys by canonical ID: the repository's own delegation keys, the policy's `public` files, `--key` files. */
-async function publicKeys(repo: OpenedRepository, editor: RepositoryEditor, policy: SigningPolicy, policyFile: string, keyFiles: readonly string[]): Promise<{ keys: Map<string, PublicKey>; problems: Map<string, string> }> {
+async function publicKeys(repo: OpenedRepository, editor: RepositoryEditor, policy: SigningPolicy, policyFile: string, given: readonly PublicKey[]): Promise<{ keys: Map<string, PublicKey>; problems: Map<string, string> }> {
   const keys = new Map<string, PublicKey>();
   const problems = new Map<string, string>();
   for (const d of repo.state!.view.delegations()) {
     for (const key of editor.current(parentRoleName(d.role))?.delegationKeys.values() ?? []) keys.set(canonicalIdOf(key), key);
   }
-  const files = [
-    ...[...policy.signers.values()].flatMap((s) => (s.public ? [{ file: path.resolve(path.dirname(policyFile), s.public), want: s.keys }] : [])),
-    ...keyFiles.map((file) => ({ file, want: undefined as string[] | undefined })),
-  ];
-  for (const { file, want } of files) {
+  for (const key of given) if (!keys.has(key.canonicalId)) keys.set(key.canonicalId, key);
+  for (const s of policy.signers.values()) {
+    if (!s.public || s.keys.every((id) => keys.has(id))) continue;
+    const file = path.resolve(path.dirname(policyFile), s.public);
     try {
       const key = publicKeyFromPem(await readUserText(file, 'public key file', { maxBytes: MAX_PEM_BYTES }), file);
-      if (want && !want.includes(key.canonicalId)) {
-        for (const id of want) if (!keys.has(id)) problems.set(id, `${file} holds key ${shortKeyId(key.canonicalId)}, not ${want.map(shortKeyId).join(' or ')}`);
-        continue;
-      }
-      if (!keys.has(key.canonicalId)) keys.set(key.canonicalId, key);
+      if (s.keys.includes(key.canonicalId)) keys.set(key.canonicalId, key);
+      else for (const id of s.keys) if (!keys.has(id)) problems.set(id, `${file} holds key ${shortKeyId(key.canonicalId)}, not ${s.name}'s ${s.keys.map(shortKeyId).join(' or ')}`);
     } catch (e) {
-      for (const id of want ?? []) if (!keys.has(id)) problems.set(id, (e as Error).message.split('\n')[0]!);
-      if (!want) throw e;
+      for (const id of s.keys) if (!keys.has(id)) problems.set(id, (e as Error).message.split('\n')[0]!);
     }
   }
   return { keys, problems };
@@ -127,9 +122,9 @@ interface Edit {
 }
 
 /** Turns each change into an edit of the editor, or a skip with the reason. */
-async function editsFor(ctx: TrustContext, repo: OpenedRepository, plan: RepositoryPlan, policy: SigningPolicy, policyFile: string, options: ApplyOptions): Promise<Edit[]> {
+async function editsFor(ctx: TrustContext, repo: OpenedRepository, plan: RepositoryPlan, policy: SigningPolicy, policyFile: string, given: readonly PublicKey[]): Promise<Edit[]> {
   const probe = new RepositoryEditor(editableState(repo.state), GoTime.now());
-  const { keys, problems } = await publicKeys(repo, probe, policy, policyFile, options.keyFiles ?? []);
+  const { keys, problems } = await publicKeys(repo, probe, policy, policyFile, given);
   const names = new Map([...policy.signers.values()].flatMap((s) => s.keys.map((k) => [k, s.name] as const)));
   const out: Edit[] = [];
   const ordered = [...plan.changes].sort((a, b) => depth(a.role) - depth(b.role));
@@ -202,8 +197,8 @@ async function editsFor(ctx: TrustContext, repo: OpenedRepository, plan: Reposit
 }
 
 /** Edits the repository with every publishable change; what publishParentChange would do decides `publish` or `request`. */
-async function prepareRepository(ctx: TrustContext, repo: OpenedRepository, plan: RepositoryPlan, policy: SigningPolicy, file: string, options: ApplyOptions): Promise<RepositoryApply> {
-  const edits = await editsFor(ctx, repo, plan, policy, file, options);
+async function prepareRepository(ctx: TrustContext, repo: OpenedRepository, plan: RepositoryPlan, policy: SigningPolicy, file: string, given: readonly PublicKey[]): Promise<RepositoryApply> {
+  const edits = await editsFor(ctx, repo, plan, policy, file, given);
   const active = edits.filter((e) => e.step.action === 'publish');
   if (active.length > 0) {
     const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
@@ -221,6 +216,9 @@ async function prepareRepository(ctx: TrustContext, repo: OpenedRepository, plan
 
 /** Plans every repository the policy covers (or those named) from a verified read, and decides what apply would do. */
 export async function planApply(ctx: TrustContext, policy: SigningPolicy, file: string, names: readonly string[], options: ApplyOptions & { dryRun?: boolean } = {}): Promise<ApplyPlan> {
+  // Keys first: a bad --key changes nothing and contacts no server.
+  const given: PublicKey[] = [];
+  for (const file of options.keyFiles ?? []) given.push(publicKeyFromPem(await readUserText(file, 'public key file', { maxBytes: MAX_PEM_BYTES }), file));
   const guns = await resolveRepositories(ctx, policy, names);
   if (guns.length === 0) throw new PolicyError('the policy covers no repository this host knows', { hint: 'name the repositories: trust-tui policy apply REPO…' });
   const out: ApplyPlan = { file, repositories: [], failures: [] };
@@ -232,13 +230,13 @@ export async function planApply(ctx: TrustContext, policy: SigningPolicy, file: 
       const rule = ruleFor(policy, gun)!;
       refuseOtherRoot(rule, view);
       const plan = planRepository(policy, rule, { view, trusted });
-      out.repositories.push(await prepareRepository(ctx, repo, plan, policy, file, options));
+      out.repositories.push(await prepareRepository(ctx, repo, plan, policy, file, given));
       opened.set(gun, repo);
     } catch (e) {
       out.failures.push(failure(gun, e));
     }
   }
-  reads.set(out, { policy, opened });
+  reads.set(out, { policy, opened, given });
   return out;
 }
 
@@ -263,7 +261,7 @@ export function toConfirm(plan: Pick<ApplyPlan, 'repositories'>): { gun: string;
 export async function executeApply(ctx: TrustContext, plan: ApplyPlan, options: ApplyOptions & { onProgress?: (p: { index: number; total: number; gun: string }) => void } = {}): Promise<ApplyResult> {
   const made = reads.get(plan);
   if (!made) throw new PolicyError('this plan was not made by planApply');
-  const { policy, opened } = made;
+  const { policy, opened, given } = made;
   const acting = plan.repositories.filter((r) => r.steps.some((s) => s.action === 'publish' || s.action === 'request'));
   if (acting.length > 0) await requireWritableDir(ctx.trustDir);
   const result: ApplyResult = { file: plan.file, repositories: [], after: { plans: [], failures: [] }, failures: [...plan.failures], requests: [], inSync: false };
@@ -278,7 +276,7 @@ export async function executeApply(ctx: TrustContext, plan: ApplyPlan, options: 
     const repo = opened.get(r.gun)!;
     try {
       // The same edits the plan decided on, over the same verified read.
-      const edits = await editsFor(ctx, repo, r.plan, policy, plan.file, options);
+      const edits = await editsFor(ctx, repo, r.plan, policy, plan.file, given);
       const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
       const planned = new Set(r.steps.filter((s) => s.action === 'publish' || s.action === 'request').map((s) => s.change));
       for (const e of edits) if (planned.has(e.step.change)) e.edit(editor);
