@@ -151,6 +151,10 @@ describe('policy apply on repositories made by docker trust signer add', () => {
     expect(skipped.stdout).toContain('Apply: 0 to publish, 0 by signing request, 2 skipped');
     exits(await allLocal(['policy', 'apply', '-f', 'no-public.yaml', '--key', 'carol.pub', '--dry-run']), 2, /Apply: 2 to publish, 0 by signing request, 0 skipped/);
     exits(await allLocal(['policy', 'apply', '-f', 'no-public.yaml', '--key', 'no-public.yaml', '--dry-run']), 1, /could not parse public key from file: no-public\.yaml/);
+    // The root pin is the trust anchor: trust data under another root is refused, nothing applied.
+    await writeFile(path.join(allLocal.workDir, 'other-root.yaml'), policyFor(ALL_LOCAL).replace('    roles:', `    root: { keys: [${'f'.repeat(64)}] }\n    roles:`));
+    exits(await allLocal(['policy', 'apply', '-f', 'other-root.yaml', '-y']), 1, /is not the root the policy pins \(fffffff\); nothing from this trust data is used/);
+    expect(await serverFiles(ALL_LOCAL)).toEqual(before);
     // Without a terminal and without -y, the threshold raise (it would hide tags if done alone) is refused.
     exits(await allLocal(['policy', 'apply']), 1, /no terminal to confirm on: nothing was changed/);
     expect(await serverFiles(ALL_LOCAL)).toEqual(before);
