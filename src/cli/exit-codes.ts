@@ -12,7 +12,7 @@ export const EXIT = {
   incomplete: 6,
   /** `verify`: some image is not signed as required (the others were checked; see each line). */
   notSigned: 7,
-  /** A signing request waits on more signatures (`sign`, `role threshold`, `signer …` opened one; `request status`). */
+  /** A signing request waits on more signatures (`sign`, `role threshold`, `signer …`, `policy apply` opened one; `request status`). */
   pending: 8,
   /** A signing request is stale (its base moved: rebase it) or past its deadline. */
   stale: 9,
@@ -28,7 +28,7 @@ Exit codes:
   5  expiry: a role or root certificate has already expired
   6  export status: the migration is not complete (a signer has still to export a tag)
   7  verify: some image is not signed as required (unsigned, wrongly signed, or not in the registry)
-  8  a signing request waits on more signatures (opened by sign, role threshold, signer …; request status|submit)
+  8  a signing request waits on more signatures (opened by sign, role threshold, signer …, policy apply; request status|submit)
   9  a signing request is stale (the repository moved on: request rebase) or past its deadline
 Commands over many repositories (sweep, migrate) exit 1 when any repository failed or was blocked;
 the others are done, and running the same command again finishes the rest.

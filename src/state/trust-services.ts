@@ -243,7 +243,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     async planPolicyApply(file, gun) {
       return planApply(context(), await loadPolicy(file), file, [gun]);
     },
-    runPolicyApply: (plan, ports) => executeApply(context(ports.passphrases), plan),
+    runPolicyApply: (plan, ports) => executeApply(context(ports.passphrases), plan, ports.signal ? { signal: ports.signal } : {}),
   };
 }
 

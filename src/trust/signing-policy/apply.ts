@@ -258,7 +258,11 @@ export function toConfirm(plan: Pick<ApplyPlan, 'repositories'>): { gun: string;
 }
 
 /** Carries out `plan` (already confirmed by the caller), then plans again from a fresh verified read. */
-export async function executeApply(ctx: TrustContext, plan: ApplyPlan, options: ApplyOptions & { onProgress?: (p: { index: number; total: number; gun: string }) => void } = {}): Promise<ApplyResult> {
+export async function executeApply(
+  ctx: TrustContext,
+  plan: ApplyPlan,
+  options: ApplyOptions & { onProgress?: (p: { index: number; total: number; gun: string }) => void; signal?: AbortSignal } = {},
+): Promise<ApplyResult> {
   const made = reads.get(plan);
   if (!made) throw new PolicyError('this plan was not made by planApply');
   const { policy, opened, given } = made;
@@ -270,6 +274,11 @@ export async function executeApply(ctx: TrustContext, plan: ApplyPlan, options: 
     const passive = (s: ApplyStep): StepResult => ({ change: s.change, result: s.action === 'report' ? 'warning' : 'skipped', reason: s.reason });
     if (!acting.includes(r)) {
       result.repositories.push({ gun: r.gun, steps: r.steps.map(passive), published: [] });
+      continue;
+    }
+    if (options.signal?.aborted) {
+      // Stopped between repositories: the ones done stay done, the rest is untouched.
+      result.repositories.push({ gun: r.gun, steps: r.steps.map((s) => ({ ...passive(s), ...(s.action === 'report' ? {} : { reason: 'stopped before this repository' }) })), published: [] });
       continue;
     }
     options.onProgress?.({ index: ++index, total: acting.length, gun: r.gun });
