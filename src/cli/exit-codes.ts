@@ -33,7 +33,8 @@ Exit codes:
 Commands over many repositories (sweep, migrate) exit 1 when any repository failed or was blocked;
 the others are done, and running the same command again finishes the rest.
 policy plan and policy check give 2 a command-specific meaning, as terraform plan -detailed-exitcode:
-2 = differences from the policy (plan) or a tag that is not deployable (check); 0 = in sync; 1 = error.`;
+2 = differences from the policy (plan) or a tag that is not deployable (check); 0 = in sync; 1 = error.
+policy apply: 0 = in sync afterwards, 8 = signing requests opened, 2 = differences it could not act on.`;
 
 /** `policy plan` / `policy check`: Terraform's detailed exit codes (2 is command-specific here). */
 export const POLICY_EXIT = { inSync: 0, error: 1, differences: 2 } as const;

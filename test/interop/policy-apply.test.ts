@@ -135,8 +135,8 @@ describe('policy apply on repositories made by docker trust signer add', () => {
   it('--dry-run shows what apply would do and changes nothing on the server', async () => {
     const before = await serverFiles(ALL_LOCAL);
     const r = exits(await allLocal(['policy', 'apply', '--dry-run']), 2, /Dry run: nothing was changed\./);
-    expect(r.stdout).toMatch(/publish\s+targets\/releases — targets key; re-signs targets\/releases in the same upload/);
-    expect(r.stdout).toMatch(/publish\s+targets\/carol \(carol\), threshold 1 — targets key/);
+    expect(r.stdout).toMatch(/publish\s+~ targets\/releases — targets key; re-signs targets\/releases in the same upload/);
+    expect(r.stdout).toMatch(/publish\s+\+ targets\/carol \(carol\), threshold 1 — targets key/);
     // The plan's "apply opens a signing request" becomes what this host does: re-sign in the same upload.
     expect(r.stdout).toContain('→ this host signs it: targets + targets/releases version 3 in one upload');
     expect(r.stdout).not.toContain('apply opens a signing request');
@@ -147,7 +147,7 @@ describe('policy apply on repositories made by docker trust signer add', () => {
     // Without carol's public key, what adds her is skipped, saying how to give it; --key gives it.
     await writeFile(path.join(allLocal.workDir, 'no-public.yaml'), policyFor(ALL_LOCAL).replace(', public: carol.pub', ''));
     const skipped = exits(await allLocal(['policy', 'apply', '-f', 'no-public.yaml', '--dry-run']), 2);
-    expect(skipped.stdout).toMatch(/skip\s+targets\/carol \(carol\), threshold 1 — no public key for carol \(\w{7}\): give it as public: FILE under the signer in the policy, or pass --key FILE/);
+    expect(skipped.stdout).toMatch(/skip\s+\+ targets\/carol \(carol\), threshold 1 — no public key for carol \(\w{7}\): give it as public: FILE under the signer in the policy, or pass --key FILE/);
     expect(skipped.stdout).toContain('Apply: 0 to publish, 0 by signing request, 2 skipped');
     exits(await allLocal(['policy', 'apply', '-f', 'no-public.yaml', '--key', 'carol.pub', '--dry-run']), 2, /Apply: 2 to publish, 0 by signing request, 0 skipped/);
     exits(await allLocal(['policy', 'apply', '-f', 'no-public.yaml', '--key', 'no-public.yaml', '--dry-run']), 1, /could not parse public key from file: no-public\.yaml/);
@@ -162,8 +162,8 @@ describe('policy apply on repositories made by docker trust signer add', () => {
 
   it('apply -y with every key on this host lands in one upload; plan then exits 0 and stock clients still see every tag', async () => {
     const r = exits(await allLocal(['policy', 'apply', '-y']), 0);
-    expect(r.stdout).toMatch(/applied\s+targets\/releases/);
-    expect(r.stdout).toMatch(/applied\s+targets\/carol/);
+    expect(r.stdout).toMatch(/applied\s+~ targets\/releases/);
+    expect(r.stdout).toMatch(/applied\s+\+ targets\/carol/);
     expect(r.stdout).toContain(`${ALL_LOCAL}: now in sync with the policy ✓ (read back from the server)`);
     exits(await allLocal(['policy', 'plan']), 0, /No changes: 1 repository matches the policy\./);
     const seen = await stock(ALL_LOCAL);
@@ -178,7 +178,7 @@ describe('policy apply on repositories made by docker trust signer add', () => {
     // On a terminal, apply asks for the repository's name; another answer cancels (exit 3), nothing changes.
     const asked = exits(await onTerminal(oneMissing, homes.admin2!, ['policy', 'apply'], 'registry.example.com/team/other\n'), 3);
     expect(asked.stdout).toContain(`Type ${ONE_MISSING} to apply these changes:`);
-    expect(asked.stdout).toMatch(/request\s+targets\/releases — signing request: targets\/releases needs 2 signature\(s\), this host holds 1 of its keys/);
+    expect(asked.stdout).toMatch(/request\s+~ targets\/releases — signing request: targets\/releases needs 2 signature\(s\), this host holds 1 of its keys/);
     expect(asked.stdout).toContain('policy apply cancelled: nothing was changed');
     expect(asked.stdout).toContain('→ apply opens a signing request (targets + targets/releases version 3 in one upload); needs 1 more of alice, carol');
     expect(await serverFiles(ONE_MISSING)).toEqual(before);

@@ -83,7 +83,7 @@ describe('Policy screen over a real server', () => {
     await ui.press('a');
     await ui.waitFor(`Apply ${policyFile}`, 20_000);
     // releases v1 carries both signatures: the raise hides nothing, so a plain yes confirms it.
-    expect(ui.frame()).toMatch(/• publish targets\/releases: ~ threshold 1 → 2/);
+    expect(ui.frame()).toMatch(/• publish ~ targets\/releases: ~ threshold 1 → 2/);
     expect(ui.frame()).toContain('version 1 of targets/releases stays valid (signed by alice, bob)');
     await ui.press('y');
     await ui.waitFor(`Policy applied to ${GUN}`, 30_000);

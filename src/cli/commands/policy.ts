@@ -15,7 +15,7 @@ const DEFAULT_FILE = 'trust-policy.yaml';
 export function registerPolicyCommands(program: Command, io: Io): void {
   const policy = program
     .command('policy')
-    .description('Signing policy (trust-policy.yaml): write one from a repository, plan the differences, check tags')
+    .description('Signing policy (trust-policy.yaml): write one from a repository, plan the differences, apply them, check tags')
     .addHelpText(
       'after',
       `

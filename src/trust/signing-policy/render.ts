@@ -84,7 +84,7 @@ export function renderApplyPlan(plan: ApplyPlanLike): string {
     const lines = [renderRepositoryPlan(asApplied(r))];
     const acting = r.steps.filter((s) => s.action !== 'report');
     if (acting.length) lines.push('  apply:');
-    for (const s of acting) lines.push(`    ${ACTION_WORD[s.action].padEnd(8)} ${s.change.summary.replace(/^[~+-] /, '')} — ${s.reason}`);
+    for (const s of acting) lines.push(`    ${ACTION_WORD[s.action].padEnd(8)} ${s.change.summary} — ${s.reason}`);
     blocks.push(lines.join('\n'));
   }
   for (const f of plan.failures) blocks.push(`${f.gun}   could not be read: ${f.error}${f.hint ? ` — ${f.hint}` : ''}`);
@@ -110,7 +110,7 @@ export function renderApplyResult(result: ApplyResultLike): string {
   const lines: string[] = [];
   for (const r of result.repositories) {
     lines.push(r.gun);
-    for (const s of r.steps) lines.push(`  ${s.result.padEnd(8)} ${s.change.summary.replace(/^[~+-] /, '')}${s.result === 'applied' ? '' : ` — ${s.reason}`}`);
+    for (const s of r.steps) lines.push(`  ${s.result.padEnd(8)} ${s.change.summary}${s.result === 'applied' ? '' : ` — ${s.reason}`}`);
   }
   for (const f of result.failures) lines.push(`${f.gun}   failed: ${f.error}${f.hint ? ` — ${f.hint}` : ''}`);
   lines.push('');
@@ -139,10 +139,9 @@ export function applyConfirmationLines(plan: ApplyPlanLike & { repositories: rea
   for (const r of plan.repositories) {
     for (const s of r.steps) {
       if (s.action === 'report') continue;
-      const what = s.change.summary.replace(/^[~+-] /, '');
       const parts = s.change.details.filter((d) => /^[~+-] /.test(d));
       const mark = r.destructive.includes(s.change) && s.action !== 'skip' ? '⚠ ' : '';
-      lines.push(`${mark}${ACTION_WORD[s.action]} ${s.change.op === 'remove' ? `- ${what}` : what}${parts.length ? `: ${parts.join(', ')}` : ''}`);
+      lines.push(`${mark}${ACTION_WORD[s.action]} ${s.change.summary}${parts.length ? `: ${parts.join(', ')}` : ''}`);
       lines.push(`    ${s.reason}`);
     }
     const warnings = r.steps.filter((s) => s.action === 'report').length;
