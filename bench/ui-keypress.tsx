@@ -58,6 +58,9 @@ const services: Services = {
   submitRequest: unused,
   cancelRequest: unused,
   rebaseRequest: unused,
+  policyOverview: async (file) => ({ file, found: false, rows: [] }),
+  planPolicyApply: unused,
+  runPolicyApply: unused,
 };
 
 const store = createAppStore(services);

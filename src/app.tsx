@@ -8,6 +8,7 @@ import { DialogManager, useDialogOpen } from './screens/DialogManager.js';
 import { ExpiryScreen } from './screens/ExpiryScreen.js';
 import { KeysScreen } from './screens/KeysScreen.js';
 import { ReposScreen } from './screens/ReposScreen.js';
+import { PolicyScreen } from './screens/PolicyScreen.js';
 import { RequestsScreen } from './screens/RequestsScreen.js';
 import { SignersScreen } from './screens/SignersScreen.js';
 import { TagsScreen } from './screens/TagsScreen.js';
@@ -29,6 +30,7 @@ const SCREEN_VIEWS: Record<ScreenId, ComponentType<{ height: number }>> = {
   config: ConfigScreen,
   expiry: ExpiryScreen,
   requests: RequestsScreen,
+  policy: PolicyScreen,
 };
 
 export function App() {

@@ -12,7 +12,7 @@ export const EXIT = {
   incomplete: 6,
   /** `verify`: some image is not signed as required (the others were checked; see each line). */
   notSigned: 7,
-  /** A signing request waits on more signatures (`sign`, `role threshold`, `signer …` opened one; `request status`). */
+  /** A signing request waits on more signatures (`sign`, `role threshold`, `signer …`, `policy apply` opened one; `request status`). */
   pending: 8,
   /** A signing request is stale (its base moved: rebase it) or past its deadline. */
   stale: 9,
@@ -28,12 +28,13 @@ Exit codes:
   5  expiry: a role or root certificate has already expired
   6  export status: the migration is not complete (a signer has still to export a tag)
   7  verify: some image is not signed as required (unsigned, wrongly signed, or not in the registry)
-  8  a signing request waits on more signatures (opened by sign, role threshold, signer …; request status|submit)
+  8  a signing request waits on more signatures (opened by sign, role threshold, signer …, policy apply; request status|submit)
   9  a signing request is stale (the repository moved on: request rebase) or past its deadline
 Commands over many repositories (sweep, migrate) exit 1 when any repository failed or was blocked;
 the others are done, and running the same command again finishes the rest.
 policy plan and policy check give 2 a command-specific meaning, as terraform plan -detailed-exitcode:
-2 = differences from the policy (plan) or a tag that is not deployable (check); 0 = in sync; 1 = error.`;
+2 = differences from the policy (plan) or a tag that is not deployable (check); 0 = in sync; 1 = error.
+policy apply: 0 = in sync afterwards, 8 = signing requests opened, 2 = differences it could not act on.`;
 
 /** `policy plan` / `policy check`: Terraform's detailed exit codes (2 is command-specific here). */
 export const POLICY_EXIT = { inSync: 0, error: 1, differences: 2 } as const;

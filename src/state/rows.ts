@@ -1,6 +1,6 @@
 // Row identities and filter text for every list the UI shows, plus the Config screen's rows.
 import type { ListSpec } from './list.js';
-import type { ConfigView, ExpiryRow, KeyRow, ListedRequest, RepoRow, SignerRow, TagRow } from './services.js';
+import type { ConfigView, ExpiryRow, KeyRow, ListedRequest, PolicyRow, RepoRow, SignerRow, TagRow } from './services.js';
 
 export interface ConfigRow {
   id: string;
@@ -25,6 +25,7 @@ export const requestSpec: ListSpec<ListedRequest> = {
   key: (r) => r.id,
   text: (r) => `${r.id} ${r.gun} ${r.roles.join(' ')} ${r.note} ${r.evaluation?.status ?? r.problem ?? ''}`,
 };
+export const policySpec: ListSpec<PolicyRow> = { key: (r) => r.gun, text: (r) => `${r.gun} ${r.badge} ${r.why}` };
 export const configSpec: ListSpec<ConfigRow> = { key: (c) => c.id, text: (c) => `${c.label} ${c.value}` };
 
 export function configRows(view: ConfigView): ConfigRow[] {

@@ -167,6 +167,10 @@ export interface SignResult {
   request?: { id: string; location: string; roles: string[]; status: string };
 }
 
+/** The Policy screen (src/trust/signing-policy): badges per repository, the apply plan and its result. */
+export type { PolicyBadge, PolicyOverview, PolicyRow } from '../trust/signing-policy/overview.js';
+export type { ApplyPlan, ApplyResult } from '../trust/signing-policy/apply.js';
+
 /** A signing request as a Requests screen shows it (src/trust/requests). */
 export type { ListedRequest, RequestView, ApproveResult, SubmitResult } from '../trust/requests/operations.js';
 
@@ -332,4 +336,12 @@ export interface Services {
   submitRequest(ref: string, ports: OperationPorts): Promise<import('../trust/requests/operations.js').SubmitResult>;
   cancelRequest(ref: string): Promise<void>;
   rebaseRequest(ref: string, ports: OperationPorts): Promise<{ id: string; status: string }>;
+
+  // Signing policy (trust-policy.yaml): one implementation with the CLI's `policy plan` and `policy apply`.
+  /** Every repository the policy file covers, planned from a verified read, with its badge. */
+  policyOverview(file: string): Promise<import('../trust/signing-policy/overview.js').PolicyOverview>;
+  /** What `policy apply` would do for `gun` (the plan the confirmation shows and the apply carries out). */
+  planPolicyApply(file: string, gun: string): Promise<import('../trust/signing-policy/apply.js').ApplyPlan>;
+  /** Carries out exactly `plan`, then plans again from a fresh verified read. */
+  runPolicyApply(plan: import('../trust/signing-policy/apply.js').ApplyPlan, ports: OperationPorts): Promise<import('../trust/signing-policy/apply.js').ApplyResult>;
 }

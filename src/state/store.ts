@@ -7,10 +7,11 @@ import { createListSlice, type ListSlice } from './slices/lists.js';
 import { createNavigationSlice, type NavigationSlice } from './slices/navigation.js';
 import { createOperationSlice, type OperationSlice } from './slices/operations.js';
 import { createRequestSlice, type RequestSlice } from './slices/requests.js';
+import { createPolicySlice, type PolicySlice } from './slices/policy.js';
 import { createPassphraseSlice, type PassphraseSlice } from './slices/passphrase.js';
 import { createWizardSlice, type WizardSlice } from './slices/wizards.js';
 
-export type AppState = NavigationSlice & ListSlice & DialogSlice & PassphraseSlice & WizardSlice & OperationSlice & RequestSlice;
+export type AppState = NavigationSlice & ListSlice & DialogSlice & PassphraseSlice & WizardSlice & OperationSlice & RequestSlice & PolicySlice;
 
 export type AppStore = StoreApi<AppState>;
 
@@ -41,6 +42,7 @@ export function createAppStore(services: Services, options: Partial<AppOptions> 
       ...createWizardSlice(ctx),
       ...createOperationSlice(ctx),
       ...createRequestSlice(ctx),
+      ...createPolicySlice(ctx),
     };
   });
 }

@@ -26,6 +26,9 @@ import { planRenewal, runRenewal } from '../trust/renew.js';
 import { planMigration, runMigration } from '../trust/migrate.js';
 import { approveRequest, cancelRequest, listRequests, mergeIntoRequest, rebaseRequest, showRequest, submitRequest } from '../trust/requests/operations.js';
 import { keyUsage } from '../trust/key-usage.js';
+import { executeApply, planApply } from '../trust/signing-policy/apply.js';
+import { policyOverview } from '../trust/signing-policy/overview.js';
+import { loadPolicy } from '../trust/signing-policy/service.js';
 import { REPO_ADMIN } from '../trust/export/dct-signers.js';
 import { exportLines, exportSignatures, FORMATS_OF } from '../trust/export/export-signatures.js';
 import { exportStatus, pendingTags, statusLines } from '../trust/export/export-status.js';
@@ -236,6 +239,11 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       const r = await rebaseRequest(context(ports.passphrases), ref);
       return { id: r.request.id, status: r.evaluation.status };
     },
+    policyOverview: (file) => policyOverview(context(), file),
+    async planPolicyApply(file, gun) {
+      return planApply(context(), await loadPolicy(file), file, [gun]);
+    },
+    runPolicyApply: (plan, ports) => executeApply(context(ports.passphrases), plan, ports.signal ? { signal: ports.signal } : {}),
   };
 }
 

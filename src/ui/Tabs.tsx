@@ -14,9 +14,9 @@ export function Tabs({ active, context }: { active: ScreenId; context?: string }
     return name ? `${i + 1} ${name}` : `${i + 1}`;
   };
   const width = (level: Level) => SCREENS.reduce((sum, s, i) => sum + label(s, i, level).length + 3, 0);
-  // Inactive tabs shorten, then keep only their numbers, when the repository name would otherwise get
-  // too little room.
-  const level = context === undefined ? 'title' : (levels.find((l) => columns - width(l) - 1 >= 16) ?? 'tiny');
+  // Inactive tabs shorten, then keep only their numbers, when the line is too narrow for them all (or
+  // the repository name would otherwise get too little room), so the active tab always shows.
+  const level = levels.find((l) => columns - width(l) - 1 >= (context === undefined ? 0 : 16)) ?? 'tiny';
   // The repository name keeps its end (the part that tells repositories apart) when space is short.
   const room = columns - width(level) - 1;
   const shown = context && room >= 8 ? truncateMiddle(context, room) : undefined;

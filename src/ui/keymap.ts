@@ -62,11 +62,13 @@ export const KEYMAP = {
   'requests.approve': { bindings: [k('a')], description: "approve: shows the change, asks, signs with this host's keys (passphrase asked)", hint: 'approve', scope: 'requests' },
   'requests.submit': { bindings: [k('s')], description: 'submit a ready request: publishes every role in one upload', hint: 'submit', scope: 'requests' },
   'requests.cancel': { bindings: [k('x')], description: 'cancel: forget the request here (asks first)', hint: 'cancel', scope: 'requests' },
+  'policy.apply': { bindings: [k('a')], description: "apply the policy to the selected repository: shows what apply does, asks, publishes or opens signing requests", hint: 'apply', scope: 'policy' },
+  'policy.file': { bindings: [k('f')], description: 'read another policy file (default trust-policy.yaml here)', hint: 'file', scope: 'policy' },
   'requests.rebase': { bindings: [k('b')], description: 'rebase a stale request on what the server has now (signatures start over)', hint: 'rebase', scope: 'requests' },
 
   'app.nextScreen': { bindings: [{ special: 'tab' }], description: 'next screen', scope: 'global' },
   'app.prevScreen': { bindings: [{ special: 'tab', shift: true }], description: 'previous screen', scope: 'global' },
-  'app.screen': { bindings: ['1', '2', '3', '4', '5', '6', '7'].map(k), description: 'jump to screen 1-7', scope: 'global' },
+  'app.screen': { bindings: ['1', '2', '3', '4', '5', '6', '7', '8'].map(k), description: 'jump to screen 1-8', scope: 'global' },
   'app.back': { bindings: [{ special: 'escape' }], description: 'back / cancel / clear filter (never quits)', scope: 'global' },
   'app.help': { bindings: [k('?')], description: 'this help', hint: 'help', scope: 'global' },
   'app.quit': { bindings: [k('q'), { input: 'c', ctrl: true }], description: 'quit', hint: 'quit', scope: 'global' },
@@ -118,7 +120,14 @@ export interface HelpEntry {
 export function helpEntries(scope: Scope): HelpEntry[] {
   return (Object.values(KEYMAP) as CommandSpec[])
     .filter((spec) => spec.scope === scope)
-    .map((spec) => ({ keys: spec.bindings.map(describeBinding).join(' '), description: spec.description }));
+    .map((spec) => ({ keys: describeBindings(spec.bindings), description: spec.description }));
+}
+
+/** `1-8` for a run of digit keys (the screen numbers), else each binding. */
+function describeBindings(bindings: readonly KeyBinding[]): string {
+  const digits = bindings.map((b) => b.input ?? '');
+  if (digits.length > 2 && digits.every((d, i) => /^\d$/.test(d) && (i === 0 || Number(d) === Number(digits[i - 1]) + 1))) return `${digits[0]}-${digits.at(-1)}`;
+  return bindings.map(describeBinding).join(' ');
 }
 
 /** Footer hints for a screen: its own commands, then list and global ones that have a hint. */

@@ -18,6 +18,9 @@ import {
   type TagRow,
 } from '../../src/state/services.js';
 import { configView } from '../../src/state/trust-services.js';
+import type { ApplyPlan, ApplyResult } from '../../src/trust/signing-policy/apply.js';
+import type { PolicyRow } from '../../src/trust/signing-policy/overview.js';
+import type { PlanChange, RepositoryPlan } from '../../src/trust/signing-policy/plan.js';
 import { pinRefusal, type PinOnCertificate } from '../../src/trust/renew-pins.js';
 import { SERVER_RENEWAL } from '../../src/trust/expiry.js';
 import type { SettingsData } from '../../src/config/settings.js';
@@ -56,6 +59,8 @@ export interface FakeWorld {
   renewalGate?: Promise<void>;
   /** Open signing requests (the Requests screen's rows). */
   requests: ListedRequest[];
+  /** The policy file the Policy screen reads (undefined: there is none). */
+  policy?: { file: string; rows: PolicyRow[]; plans: Record<string, ApplyPlan>; results: Record<string, ApplyResult>; applied?: ApplyPlan };
 }
 
 /** A request row whose one role has `signed` of `threshold` signatures; the status in src/trust's words. */
@@ -493,6 +498,27 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       world.requests = world.requests.map((x) => (x.id === ref ? next : x));
       return { id: next.id, status: next.evaluation!.status };
     },
+    // Signing policy: canned plans (the real plan and apply are tested against a real server).
+    policyOverview: async (file) => {
+      record(`policyOverview ${file}`);
+      const p = world.policy;
+      return p && p.file === file ? { file, found: true, rows: p.rows } : { file, found: false, rows: [] };
+    },
+    planPolicyApply: async (file, gun) => {
+      record(`planPolicyApply ${file} ${gun}`);
+      const plan = world.policy?.plans[gun];
+      if (!plan) throw new Error(`${gun}: not covered by ${file}`);
+      return plan;
+    },
+    runPolicyApply: async (plan, ports) => {
+      const gun = plan.repositories[0]!.gun;
+      record(`runPolicyApply ${gun}`);
+      world.policy!.applied = plan;
+      world.passphrasesSeen.push(await ask(ports));
+      const result = world.policy!.results[gun]!;
+      world.policy!.rows = world.policy!.rows.map((r) => (r.gun === gun ? { ...r, badge: result.inSync ? 'in sync' : 'drifted', why: '' } : r));
+      return result;
+    },
   };
 }
 
@@ -500,4 +526,81 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
 export function unreachableServer(services: Services): Services {
   const down = new ServerUnreachableError('https://notary.test', 'ECONNREFUSED');
   return { ...services, listRepositories: () => Promise.reject(down) };
+}
+
+/** A plan change for the fake policy world. */
+function fakeChange(gun: string, op: PlanChange['op'], role: string, summary: string, details: string[] = [], hiddenTags: string[] = []): PlanChange {
+  return {
+    gun,
+    op,
+    role,
+    path: op === 'warn' ? 'expiry' : 'role',
+    from: null,
+    to: null,
+    details,
+    impact: { hiddenTags, unpullableTags: [], repair: 'admin', summary: '' },
+    needs: null,
+    summary,
+  };
+}
+
+function fakeRepositoryPlan(gun: string, changes: PlanChange[], meeting = 2): RepositoryPlan {
+  const count = (op: string) => changes.filter((c) => c.op === op).length;
+  return {
+    gun,
+    match: gun,
+    rootPinned: true,
+    changes,
+    deployable: { rule: 'released', meeting, total: 2, verdicts: [] },
+    counts: { add: count('add'), change: count('change'), remove: count('remove'), warn: count('warn'), signingRequests: 0 },
+    inSync: changes.length === 0,
+  };
+}
+
+/**
+ * A policy over three repositories: app drifted (releases to 2 of 3 with carol, targets/old to
+ * remove), db in sync, web violating (a tag not deployable).
+ */
+export function fakePolicy(file = 'trust-policy.yaml'): NonNullable<FakeWorld['policy']> {
+  const app = 'example.com/team/app';
+  const releases = fakeChange(app, 'change', 'targets/releases', '~ targets/releases', ['~ threshold 1 → 2', '+ key carol (63f1e1c)', '→ targets key only'], ['v1']);
+  const carol = fakeChange(app, 'add', 'targets/carol', '+ targets/carol (carol), threshold 1');
+  const old = fakeChange(app, 'remove', 'targets/old', '- targets/old (dave, not in policy): 1 tag loses its signature');
+  const appPlan = fakeRepositoryPlan(app, [releases, carol, old]);
+  const plan: ApplyPlan = {
+    file,
+    failures: [],
+    repositories: [
+      {
+        gun: app,
+        plan: appPlan,
+        steps: [
+          { change: releases, action: 'publish', reason: 'targets key; re-signs targets/releases in the same upload' },
+          { change: carol, action: 'publish', reason: 'targets key' },
+          { change: old, action: 'publish', reason: 'targets key' },
+        ],
+        destructive: [releases, old],
+      },
+    ],
+  };
+  const after = fakeRepositoryPlan(app, []);
+  const result: ApplyResult = {
+    file,
+    repositories: [{ gun: app, steps: plan.repositories[0]!.steps.map((s) => ({ change: s.change, result: 'applied', reason: s.reason })), published: ['targets', 'targets/releases'] }],
+    after: { plans: [after], failures: [] },
+    failures: [],
+    requests: [],
+    inSync: true,
+  };
+  const web = fakeRepositoryPlan('example.com/team/web', [], 1);
+  return {
+    file,
+    rows: [
+      { gun: app, badge: 'drifted', why: '1 to add, 1 to change, 1 to remove', planLines: ['example.com/team/app   root pinned ✓', '  ~ targets/releases', '      ~ threshold 1 → 2', '  + targets/carol (carol), threshold 1', '  - targets/old (dave, not in policy)'] },
+      { gun: 'example.com/team/db', badge: 'in sync', why: '', planLines: ['example.com/team/db   root pinned ✓   in sync ✓'] },
+      { gun: web.gun, badge: 'violating', why: '1 of 2 tags not deployable', planLines: ['example.com/team/web   root pinned ✓   in sync ✓', '  deployable: 1 of 2 tags meet released'] },
+    ],
+    plans: { [app]: plan },
+    results: { [app]: result },
+  };
 }

@@ -80,9 +80,9 @@ describe('help and footer come from the same keymap', () => {
     expect(ui.frame()).toContain('d:revoke');
     await ui.press('?');
     await ui.waitFor('revoke the selected tag');
-    expect(ui.frame()).toContain('jump to screen 1-7');
+    expect(ui.frame()).toContain('jump to screen 1-8');
     await ui.press(KEYS.esc);
-    expect(ui.frame()).not.toContain('jump to screen 1-7');
+    expect(ui.frame()).not.toContain('jump to screen 1-8');
   });
 });
 

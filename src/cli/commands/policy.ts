@@ -3,9 +3,10 @@
 // detailed exit codes; `check` evaluates the deployability rule per tag.
 import type { Command } from 'commander';
 import { AlreadyReported } from '../errors.js';
-import { POLICY_EXIT } from '../exit-codes.js';
+import { EXIT, POLICY_EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
+import { readAnswer } from '../prompt.js';
 import { serverOptions, withServerOptions } from './server-options.js';
 
 type ServerFlags = { server?: string; tlscacert?: string };
@@ -14,7 +15,7 @@ const DEFAULT_FILE = 'trust-policy.yaml';
 export function registerPolicyCommands(program: Command, io: Io): void {
   const policy = program
     .command('policy')
-    .description('Signing policy (trust-policy.yaml): write one from a repository, plan the differences, check tags')
+    .description('Signing policy (trust-policy.yaml): write one from a repository, plan the differences, apply them, check tags')
     .addHelpText(
       'after',
       `
@@ -25,7 +26,13 @@ Exit codes of policy plan (as terraform plan -detailed-exitcode):
 Exit codes of policy check:
   0  every tag checked is deployable
   1  error
-  2  some tag is not deployable (one line per tag says who is missing)`,
+  2  some tag is not deployable (one line per tag says who is missing)
+Exit codes of policy apply:
+  0  applied, and a fresh read shows every repository in sync
+  1  error (nothing more was changed for a repository that failed)
+  2  differences remain that apply could not act on (warnings, missing keys; see the output)
+  3  cancelled at the confirmation (nothing was changed)
+  8  signing requests were opened and wait on signatures (trust-tui request list)`,
     );
 
   withServerOptions(
@@ -100,5 +107,69 @@ Exit codes of policy check:
       verdicts.length ? render.renderVerdicts(verdicts) : `${image}: no signed tags`,
     );
     if (verdicts.length === 0 || verdicts.some((v) => !v.deployable)) throw new AlreadyReported(POLICY_EXIT.differences);
+  });
+
+  withServerOptions(
+    policy
+      .command('apply')
+      .description('Carry out the plan: publish what the keys of this host allow, open signing requests for the rest')
+      .argument('[repositories...]', 'repositories to apply (default: every repository the policy names, and known ones its patterns match)')
+      .option('-f, --file <file>', 'the policy file', DEFAULT_FILE)
+      .option('--key <file>', 'a public key or certificate for a key the policy names (repeatable)', (v: string, all: string[] = []) => [...all, v])
+      .option('--dry-run', 'show what apply would do, change nothing')
+      .option('-y, --yes', 'do not ask before removals and changes that would hide tags'),
+  ).action(async (repositories: string[], opts: ServerFlags & { file: string; key?: string[]; dryRun?: boolean; yes?: boolean }, cmd: Command) => {
+    const g = globalOptions(cmd);
+    const [{ cliContext }, service, apply, render, { CancelledError, InputError }] = await Promise.all([
+      import('../context.js'),
+      import('../../trust/signing-policy/service.js'),
+      import('../../trust/signing-policy/apply.js'),
+      import('../../trust/signing-policy/render.js'),
+      import('../../trust/errors.js'),
+    ]);
+    const ctx = cliContext(g, io);
+    const policy = await service.loadPolicy(opts.file);
+    const options = { ...serverOptions(opts), keyFiles: opts.key ?? [] };
+    const plan = await apply.planApply(ctx, policy, opts.file, repositories, { ...options, ...(opts.dryRun ? { dryRun: true } : {}) });
+    const couldNotRead = () => {
+      if (plan.failures.length === 0) return;
+      io.stderr(`trust-tui: ${plan.failures.length} ${plan.failures.length === 1 ? 'repository' : 'repositories'} could not be read (${plan.failures.map((f) => f.gun).join(', ')})\n`);
+      throw new AlreadyReported(POLICY_EXIT.error);
+    };
+    if (opts.dryRun || !apply.applyActs(plan)) {
+      emit(io, g, { dryRun: !!opts.dryRun, ...plan }, () => `${render.renderApplyPlan(plan)}${opts.dryRun ? '\nDry run: nothing was changed.' : ''}`);
+      couldNotRead();
+      const left = plan.repositories.some((r) => !r.plan.inSync);
+      if (left) throw new AlreadyReported(POLICY_EXIT.differences);
+      return;
+    }
+    if (!g.json) io.stdout(render.renderApplyPlan(plan) + '\n\n');
+    // Destructive steps apply will act on: confirmed by typing the repository's name.
+    if (!opts.yes) {
+      for (const r of apply.toConfirm(plan)) {
+        const what = r.changes.map(apply.destructiveReason).join('; ');
+        if (!process.stdin.isTTY) {
+          throw new InputError(`policy apply would remove or hide something in ${r.gun} (${what}) and there is no terminal to confirm on: nothing was changed`, {
+            hint: 'review it with --dry-run, then pass -y',
+          });
+        }
+        io.stderr(`${r.gun}: ${what}.\nType ${r.gun} to apply these changes: `);
+        const answer = ctx.deadline ? await ctx.deadline.excluding(() => readAnswer()) : await readAnswer();
+        if (answer.trim() !== r.gun) throw new CancelledError('policy apply cancelled: nothing was changed');
+      }
+    }
+    const result = await apply.executeApply(ctx, plan, {
+      ...options,
+      onProgress: (p) => {
+        if (!g.json && p.total > 1) io.stderr(`[${p.index}/${p.total}] ${p.gun}\n`);
+      },
+    });
+    emit(io, g, { plan, ...result, after: { inSync: result.inSync, changes: result.after.plans.flatMap((p) => p.changes), failures: result.after.failures } }, () => render.renderApplyResult(result));
+    if (result.failures.length > 0 || result.after.failures.length > 0) {
+      io.stderr(`trust-tui: policy apply failed for ${[...result.failures, ...result.after.failures].map((f) => f.gun).join(', ')}; the others are done\n`);
+      throw new AlreadyReported(POLICY_EXIT.error);
+    }
+    if (result.requests.length > 0) throw new AlreadyReported(EXIT.pending);
+    if (!result.inSync) throw new AlreadyReported(POLICY_EXIT.differences);
   });
 }

@@ -10,8 +10,8 @@ import {
   type ListSpec,
   type ListState,
 } from '../list.js';
-import { configRows, configSpec, expirySpec, keySpec, repoSpec, requestSpec, signerSpec, tagSpec, type ConfigRow } from '../rows.js';
-import type { ExpiryRow, KeyRow, ListedRequest, RepoRow, SignerRow, TagRow } from '../services.js';
+import { configRows, configSpec, expirySpec, keySpec, policySpec, repoSpec, requestSpec, signerSpec, tagSpec, type ConfigRow } from '../rows.js';
+import type { ExpiryRow, KeyRow, ListedRequest, PolicyRow, RepoRow, SignerRow, TagRow } from '../services.js';
 import { describeFailure } from '../failure.js';
 import { describeSignoff } from '../../trust/releases-signoff.js';
 import type { SliceContext } from '../store.js';
@@ -24,6 +24,7 @@ export interface Lists {
   config: ListState<ConfigRow>;
   expiry: ListState<ExpiryRow>;
   requests: ListState<ListedRequest>;
+  policy: ListState<PolicyRow>;
 }
 
 /** The windows the Expiry screen cycles through (days; null: everything). */
@@ -57,7 +58,7 @@ export interface ListSlice {
 }
 
 /** The lists that show trust data (Config shows only settings). */
-const TRUST_LISTS: readonly ListId[] = ['repos', 'tags', 'signers', 'keys', 'expiry', 'requests'];
+const TRUST_LISTS: readonly ListId[] = ['repos', 'tags', 'signers', 'keys', 'expiry', 'requests', 'policy'];
 
 const SPECS: { [K in ListId]: ListSpec<Lists[K] extends ListState<infer R> ? R : never> } = {
   repos: repoSpec,
@@ -67,11 +68,12 @@ const SPECS: { [K in ListId]: ListSpec<Lists[K] extends ListState<infer R> ? R :
   config: configSpec,
   expiry: expirySpec,
   requests: requestSpec,
+  policy: policySpec,
 };
 
 export function createListSlice({ set, get, services }: SliceContext): ListSlice {
   // Responses that arrive after a newer request for the same list are dropped.
-  const generation: Record<ListId, number> = { repos: 0, tags: 0, signers: 0, keys: 0, config: 0, expiry: 0, requests: 0 };
+  const generation: Record<ListId, number> = { repos: 0, tags: 0, signers: 0, keys: 0, config: 0, expiry: 0, requests: 0, policy: 0 };
   // Lists whose rows predate the last publish; they reload the next time their screen is shown.
   const stale = new Set<ListId>();
 
@@ -113,11 +115,15 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
       }
       case 'requests':
         return services.listRequests();
+      case 'policy': {
+        const overview = await services.policyOverview(get().policyFile);
+        return overview.found ? { rows: overview.rows, summary: overview.file } : { rows: [], note: `no ${overview.file}` };
+      }
     }
   }
 
   return {
-    lists: { repos: emptyList(), tags: emptyList(), signers: emptyList(), keys: emptyList(), config: emptyList(), expiry: emptyList(), requests: emptyList() },
+    lists: { repos: emptyList(), tags: emptyList(), signers: emptyList(), keys: emptyList(), config: emptyList(), expiry: emptyList(), requests: emptyList(), policy: emptyList() },
     expiryWithinDays: null,
     cycleExpiryWindow() {
       const index = EXPIRY_WINDOWS.indexOf(get().expiryWithinDays);

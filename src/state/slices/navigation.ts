@@ -1,7 +1,7 @@
 // Which screen is shown and which repository the Tags and Signers screens are about.
 import type { SliceContext } from '../store.js';
 
-export type ScreenId = 'repos' | 'tags' | 'signers' | 'keys' | 'config' | 'expiry' | 'requests';
+export type ScreenId = 'repos' | 'tags' | 'signers' | 'keys' | 'config' | 'expiry' | 'requests' | 'policy';
 
 /** The screens in tab order (Tab and the digit keys follow it). */
 /** `short`: the title of an inactive tab when the line is needed for the repository name. */
@@ -18,6 +18,7 @@ export const SCREENS: readonly { id: ScreenId; title: string; short: string; tin
   { id: 'config', title: 'Config', short: 'Conf', tiny: '' },
   { id: 'expiry', title: 'Expiry', short: 'Exp', tiny: '' },
   { id: 'requests', title: 'Requests', short: 'Req', tiny: '' },
+  { id: 'policy', title: 'Policy', short: 'Pol', tiny: '' },
 ];
 
 export interface NavigationSlice {

@@ -13,6 +13,8 @@ export interface PolicySigner {
   name: string;
   /** Canonical (certificate-independent) key IDs, 64 hex digits. */
   keys: string[];
+  /** A public key or certificate file (relative to the policy file): lets `policy apply` add the key. */
+  public?: string;
 }
 
 export interface PolicyRole {
@@ -154,11 +156,12 @@ function parseSigners(r: Reader, value: unknown): Map<string, PolicySigner> {
   for (const [name, spec] of Object.entries(record)) {
     const path = ['signers', name];
     if (!NAME.test(name)) r.fail(path, `signer name ${JSON.stringify(name)} must be lower case letters, digits, '.', '_' or '-'`);
-    const s = object(r, spec, path, ['key', 'keys']);
+    const s = object(r, spec, path, ['key', 'keys', 'public']);
     if ((s.key === undefined) === (s.keys === undefined)) r.fail(path, `signer ${name} needs exactly one of key or keys`);
     const keys = s.key !== undefined ? [keyId(r, s.key, [...path, 'key'])] : stringList(r, s.keys, [...path, 'keys']).map((k, i) => keyId(r, k, [...path, 'keys', i]));
     if (keys.length === 0) r.fail(path, `signer ${name} has no key`);
-    out.set(name, { name, keys: [...new Set(keys)] });
+    if (s.public !== undefined && (typeof s.public !== 'string' || s.public.trim() === '')) r.fail([...path, 'public'], `signer ${name}: public must be the path of a public key or certificate file`);
+    out.set(name, { name, keys: [...new Set(keys)], ...(typeof s.public === 'string' ? { public: s.public } : {}) });
   }
   // One key belongs to one signer: otherwise a name in the plan would be a guess.
   const owner = new Map<string, string>();

@@ -34,9 +34,15 @@ export async function loadPolicy(file: string): Promise<SigningPolicy> {
   return parsePolicy(text, file);
 }
 
+/** The trust data of a repository is under another root than the policy pins: nothing from it is used. */
+export class RootPinError extends PolicyError {
+  override name = 'RootPinError';
+}
+
 export interface PolicyPlanOutcome {
   plans: RepositoryPlan[];
-  failures: { gun: string; error: string; hint?: string }[];
+  /** `rootPin`: refused because the root is not the one the policy pins. */
+  failures: { gun: string; error: string; hint?: string; rootPin?: true }[];
 }
 
 /** The repositories a plan covers: the ones named, else every exact `match` and every known repository a pattern matches. */
@@ -67,17 +73,17 @@ export async function planPolicy(ctx: TrustContext, policy: SigningPolicy, names
       outcome.plans.push(planRepository(policy, rule, { view, trusted }));
     } catch (e) {
       const hint = hintOf(e, 'cli');
-      outcome.failures.push({ gun, error: (e as Error).message.split('\n')[0]!, ...(hint ? { hint } : {}) });
+      outcome.failures.push({ gun, error: (e as Error).message.split('\n')[0]!, ...(hint ? { hint } : {}), ...(e instanceof RootPinError ? { rootPin: true as const } : {}) });
     }
   }
   return outcome;
 }
 
 /** The policy's root pin is the trust anchor: trust data under another root is refused, not planned. */
-function refuseOtherRoot(rule: RepositoryRule, view: RepositoryView): void {
+export function refuseOtherRoot(rule: RepositoryRule, view: RepositoryView): void {
   if (rootPinMatches(rule, view) !== false) return;
   const have = [...new Set(view.administrativeKeys().root.map((k) => shortKeyId(k.canonicalId)))].join(', ');
-  throw new PolicyError(`${view.gun}: root key ${have} is not the root the policy pins (${rule.rootKeys!.map(shortKeyId).join(', ')}); nothing from this trust data is used`, {
+  throw new RootPinError(`${view.gun}: root key ${have} is not the root the policy pins (${rule.rootKeys!.map(shortKeyId).join(', ')}); nothing from this trust data is used`, {
     hint: 'if the root key was rotated on purpose, put its ID in root.keys; otherwise this server does not serve the repository the policy describes',
   });
 }
