@@ -63,6 +63,7 @@ export const KEYMAP = {
   'requests.submit': { bindings: [k('s')], description: 'submit a ready request: publishes every role in one upload', hint: 'submit', scope: 'requests' },
   'requests.cancel': { bindings: [k('x')], description: 'cancel: forget the request here (asks first)', hint: 'cancel', scope: 'requests' },
   'requests.rebase': { bindings: [k('b')], description: 'rebase a stale request on what the server has now (signatures start over)', hint: 'rebase', scope: 'requests' },
+  'requests.merge': { bindings: [k('m')], description: 'merge a file someone sent: a signed copy of a request, a detached signature, or a new request (~ expands)', hint: 'merge', scope: 'requests' },
 
   'app.nextScreen': { bindings: [{ special: 'tab' }], description: 'next screen', scope: 'global' },
   'app.prevScreen': { bindings: [{ special: 'tab', shift: true }], description: 'previous screen', scope: 'global' },

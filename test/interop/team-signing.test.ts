@@ -103,7 +103,8 @@ describe('k-of-n releases collected from several hosts', () => {
 
     const back = path.join(alice!.workDir, 'bob.sig.json');
     await copyFile(detached, back);
-    ok(await alice!(['request', 'merge', back]));
+    // The merge says whose signature now counts, from the request re-evaluated against the server.
+    expect(ok(await alice!(['request', 'merge', back])).stdout).toMatch(/^Added bob's signature — 2 of 2 signed — ready to submit$/m);
     exits(await alice!(['request', 'status', request.id]), 0, /2 of 2 signed — ready to submit/);
     const submitted = ok(await alice!(['--json', 'request', 'submit', request.id]));
     expect(json(submitted).published).toEqual(['targets/releases']);

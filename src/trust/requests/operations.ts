@@ -305,10 +305,16 @@ export async function approveRequest(
 }
 
 /** `request merge FILE…`: copies of a request (their union) or detached signatures, into the store. */
-export async function mergeIntoRequest(ctx: TrustContext, files: readonly string[], ports: RequestPorts = {}): Promise<{ request: SigningRequest; location: string; added: number }> {
+export async function mergeIntoRequest(
+  ctx: TrustContext,
+  files: readonly string[],
+  ports: RequestPorts = {},
+): Promise<{ request: SigningRequest; location: string; added: number; before: SigningRequest | undefined }> {
   const transport = transportOf(ctx, ports);
   let result: SigningRequest | undefined;
   let added = 0;
+  // Each request as it was here before this merge touched it (undefined: it is new here).
+  const before = new Map<string, SigningRequest | undefined>();
   for (const file of files) {
     const doc = parseRequestDocument(await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
       throw new InputError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
@@ -316,6 +322,7 @@ export async function mergeIntoRequest(ctx: TrustContext, files: readonly string
     const id = isDetached(doc) ? doc.request : doc.id;
     const stored = await transport.get(id);
     if (stored && stored.id !== id) throw new InputError(`no request ${id} here`);
+    if (!before.has(id)) before.set(id, stored);
     let next: SigningRequest;
     if (isDetached(doc)) {
       if (!stored) throw new InputError(`${file} signs request ${id}, which is not here`, { hint: 'merge the request file first' });
@@ -335,7 +342,69 @@ export async function mergeIntoRequest(ctx: TrustContext, files: readonly string
     result = next;
   }
   if (!result) throw new InputError('name at least one request or signature file to merge');
-  return { request: result, location: transport.locationOf(result), added };
+  return { request: result, location: transport.locationOf(result), added, before: before.get(result.id) };
+}
+
+export interface MergeOutcome {
+  request: SigningRequest;
+  location: string;
+  /** The request was not kept here before (a request file someone sent). */
+  imported: boolean;
+  /** Signatures stored that were not (whether they count is `newlySigned`). */
+  added: number;
+  /** Signers whose signature counts now and did not before (from the re-evaluated request). */
+  newlySigned: string[];
+  /** Checked against the repository as verified now (absent when it could not be checked). */
+  evaluation?: RequestEvaluation;
+  /** Why it could not be checked. */
+  problem?: string;
+  /** One line: what the merge added, then the request's status, e.g. `added bob's signature — 2 of 3 signed — waiting on carol`. */
+  summary: string;
+}
+
+const possessive = (names: readonly string[]) => {
+  const list = names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${list}'s signature${names.length > 1 ? 's' : ''}`;
+};
+
+/**
+ * `request merge` as a user reads it: merges the files, then checks the request against the
+ * repository as verified now, and says whose signature counts that did not before. Nothing a file
+ * claims is reported: a signature that does not verify adds nobody.
+ */
+export async function mergeAndCheck(ctx: TrustContext, files: readonly string[], options: ServerOptions & RequestPorts = {}): Promise<MergeOutcome> {
+  const merged = await mergeIntoRequest(ctx, files, options);
+  const { request } = merged;
+  const base = { request, location: merged.location, imported: merged.before === undefined, added: merged.added };
+  let trusted: TrustedSet;
+  try {
+    trusted = (await openRepository(ctx, request.gun, options)).state!.trusted;
+  } catch (e) {
+    const problem = (e as Error).message;
+    return { ...base, newlySigned: [], problem, summary: `merged into request ${request.id}, not checked: ${problem}` };
+  }
+  const now = nowOf(options);
+  const evaluation = evaluateRequest(request, trusted, now);
+  const had = merged.before ? evaluateRequest(merged.before, trusted, now).roles : [];
+  const newlySigned = [
+    ...new Set(evaluation.roles.flatMap((r) => {
+      const earlier = new Set(had.find((h) => h.role === r.role)?.result.signed.map((s) => s.canonicalId) ?? []);
+      return r.result.signed.filter((s) => !earlier.has(s.canonicalId)).map((s) => r.signedBy[r.result.signed.indexOf(s)]!);
+    })),
+  ];
+  const what = base.imported
+    ? `imported request ${request.id} for ${request.gun}${newlySigned.length ? ` (signed: ${newlySigned.join(', ')})` : ''}`
+    : newlySigned.length
+      ? `added ${possessive(newlySigned)}`
+      : `no new signature that counts in request ${request.id}${ignoredReason(evaluation)}`;
+  return { ...base, newlySigned, evaluation, summary: `${what} — ${evaluation.status}` };
+}
+
+/** Why the signatures that do not count were ignored (`: signature by 1a2b3c4 does not verify`). */
+function ignoredReason(evaluation: RequestEvaluation): string {
+  const ignored = evaluation.roles.flatMap((r) => r.result.ignored);
+  if (ignored.length === 0) return '';
+  return ` (${ignored.map((i) => `signature by ${shortKeyId(i.keyid)} ignored: ${i.reason}`).join('; ')})`;
 }
 
 export interface SubmitResult {
