@@ -3,7 +3,7 @@
  * each on their own host (trust directory); releases need 2 of their 3 keys. Stock clients, each
  * with a fresh trust directory of its own, must never see a partial release nor lose a tag.
  */
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerCli, makeScratchDir, notaryCli, startNotaryServer, stopAllPeers, type NotaryServer, type RunResult } from '../helpers/peers.js';
@@ -100,6 +100,13 @@ describe('k-of-n releases collected from several hosts', () => {
     const approved = ok(await bob!(['request', 'approve', file, '--yes', '--detach', detached]));
     expect(approved.stdout).toContain('2 of 2 signed — ready to submit');
     expect(await stockReleases(repo)).toMatchObject({ tags: [] });
+
+    // A forged copy of bob's signature merged first counts for nothing and blocks nothing.
+    const forged = JSON.parse(await readFile(detached, 'utf8'));
+    forged.sig = Buffer.from(forged.sig, 'base64').reverse().toString('base64');
+    const junk = path.join(alice!.workDir, 'forged.sig.json');
+    await writeFile(junk, JSON.stringify(forged));
+    expect(ok(await alice!(['request', 'merge', junk])).stdout).toMatch(/^No new signature that counts in request \w+ \(signature by \w{7} ignored: signature does not verify\) — 1 of 2 signed \(alice\)/m);
 
     const back = path.join(alice!.workDir, 'bob.sig.json');
     await copyFile(detached, back);

@@ -16,7 +16,7 @@ import { diffRepository, type PublishedRoleChange } from '../../tuf/repository-d
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { GoTime } from '../../tuf/time.js';
 import type { TrustedSet } from '../../tuf/trusted-set.js';
-import { canonicalIdOf, signedDigest } from '../../tuf/verification.js';
+import { canonicalIdOf, signedDigest, verificationResult } from '../../tuf/verification.js';
 import type { ServerOptions } from '../connect.js';
 import type { TrustContext } from '../context.js';
 import { CancelledError, InputError, RequestPendingError, StaleRequestError, TrustError } from '../errors.js';
@@ -431,12 +431,7 @@ export async function submitRequest(ctx: TrustContext, ref: string, options: Ser
       hint: { cli: `send ${transportOf(ctx, options).locationOf(request)} to the signers still missing`, ui: 'wait for the missing signatures' },
     });
   }
-  const files: MetadataFile[] = request.roles.map((r, i) => {
-    // Only the signatures that count: invalid, duplicate and foreign ones are not stored.
-    const valid = new Set(evaluation.roles[i]!.result.signed.map((s) => s.keyid));
-    const sigs = r.signatures.filter((s) => valid.has(s.keyid) && (valid.delete(s.keyid) || true)).map(({ keyid, method, sig }) => ({ keyid, method, sig }));
-    return { role: r.role, bytes: serializeEnvelope(r.signed, sigs) };
-  });
+  const files: MetadataFile[] = request.roles.map((r) => ({ role: r.role, bytes: serializeEnvelope(r.signed, countingSignatures(request, trusted, r)) }));
   const snapshot = await clientSnapshot(ctx, trusted, files);
   if (snapshot) files.push(snapshot);
   try {
@@ -459,6 +454,25 @@ export async function submitRequest(ctx: TrustContext, ref: string, options: Ser
   }
   await transportOf(ctx, options).remove(request);
   return { id: request.id, gun: repo.gun, published: files.map((f) => f.role), changes: diffRepository(repo.state!.view, after.view), status: 'submitted' };
+}
+
+/**
+ * Only the signatures that count, one per canonical key: a forged or duplicate signature under a
+ * signer's key ID (a request may carry both) is never uploaded in place of the one that verifies.
+ */
+function countingSignatures(request: SigningRequest, trusted: TrustedSet, r: RequestRole): { keyid: string; method: string; sig: string }[] {
+  const keys = roleKeysFor(request, trusted, r.role);
+  if (!keys) return [];
+  const message = canonicalBytes(r.signed);
+  const counted = new Set<string>();
+  return r.signatures
+    .filter((s) => {
+      const verified = verificationResult(message, [s], { keyids: keys.keyids, threshold: 1 }, keys.keys).signed[0];
+      if (!verified || counted.has(verified.canonicalId)) return false;
+      counted.add(verified.canonicalId);
+      return true;
+    })
+    .map(({ keyid, method, sig }) => ({ keyid, method, sig }));
 }
 
 /** With a snapshot key held here (a client-managed snapshot), the new snapshot over the submitted files. */
