@@ -116,7 +116,15 @@ function releasers(view: RepositoryView, releases: DelegationInfo | undefined): 
   return [...new Set(releases.keys.flatMap((k) => owners(k.canonicalId)))].sort();
 }
 
-const anyOf = (names: string[]) => (names.length === 1 ? names[0]! : `one of ${names.join(', ')}`);
+/** `alice`, `one of alice, bob`, `2 of alice, bob, carol`, `alice and bob` (k of the names must sign). */
+function whoMust(names: string[], k = 1): string {
+  if (names.length === 1) return names[0]!;
+  if (k >= names.length) return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${k === 1 ? 'one' : k} of ${names.join(', ')}`;
+}
+
+/** Signatures a new version of targets/releases needs (its threshold; 1 without the role). */
+const releaseThreshold = (releases: DelegationInfo | undefined) => Math.max(1, releases?.threshold ?? 1);
 
 function notReleased(
   view: RepositoryView,
@@ -136,9 +144,9 @@ function notReleased(
       return {
         satisfied: false,
         reason: 'expired',
-        message: `${label} is in ${RELEASES_ROLE}, which has expired; ${anyOf(who)} must re-sign it`,
+        message: `${label} is in ${RELEASES_ROLE}, which has expired; ${whoMust(who, releaseThreshold(releases))} must re-sign it`,
         missing: who,
-        needed: 1,
+        needed: releaseThreshold(releases),
       };
     }
     const signedKeys = sigs.signedKeys;
@@ -169,16 +177,16 @@ function notReleased(
     return {
       satisfied: false,
       reason: 'signer-only',
-      message: `${label} is signed only by ${by.join(', ')}, which docker pull does not read; not released: ${anyOf(who)} must sign it into ${releases ? RELEASES_ROLE : 'targets'}`,
+      message: `${label} is signed only by ${by.join(', ')}, which docker pull does not read; not released: ${whoMust(who, releaseThreshold(releases))} must sign it into ${releases ? RELEASES_ROLE : 'targets'}`,
       missing: who,
-      needed: 1,
+      needed: releaseThreshold(releases),
     };
   }
   return {
     satisfied: false,
     reason: 'not-signed',
-    message: `${label} is not signed; ${anyOf(who)} must sign it`,
+    message: `${label} is not signed; ${whoMust(who, releaseThreshold(releases))} must sign it`,
     missing: who,
-    needed: 1,
+    needed: releaseThreshold(releases),
   };
 }
