@@ -56,12 +56,15 @@ function satisfied(view: RepositoryView, row: SignedTag): RequirementResult {
     .releasedTags()
     .filter((t) => t.digest === row.digest)
     .map((t) => t.tag);
+  // docker names signers by their own targets/<name> roles; a k-of-n release is also signed by
+  // whoever approved targets/releases alone (a signing request), and the gate should say so.
+  const releaseSigners = row.releasedBy.includes(RELEASES_ROLE) ? [...(releaseSignatures(view)?.signedKeys ?? [])].flatMap(keyOwners(view)) : [];
   return {
     satisfied: true,
     digest: withPrefix(row.digest),
     size: row.length,
     releasedBy: [...row.releasedBy],
-    signers: [...row.signers],
+    signers: [...new Set([...row.signers, ...releaseSigners])].sort(),
     tags: [...new Set(tags)],
   };
 }
