@@ -193,7 +193,8 @@ function checkOpen(evaluation: RequestEvaluation): void {
     throw new InputError(`request ${evaluation.id} is already ${evaluation.status}`, { hint: { cli: `forget it: trust-tui request cancel ${evaluation.id}`, ui: 'cancel it to forget it' } });
   }
   if (evaluation.state === 'stale' || evaluation.state === 'expired') {
-    throw new StaleRequestError(`request ${evaluation.id} is ${evaluation.status}`, {
+    // "request 1a2b expired 3 h ago", "request 1a2b is stale: releases moved to v5 — rebase needed"
+    throw new StaleRequestError(`request ${evaluation.id} ${evaluation.state === 'expired' ? '' : 'is '}${evaluation.status}`, {
       hint: evaluation.state === 'stale' ? { cli: `trust-tui request rebase ${evaluation.id}`, ui: 'rebase it' } : { cli: `cancel it (trust-tui request cancel ${evaluation.id}) or rebase it`, ui: 'cancel or rebase it' },
     });
   }
