@@ -83,4 +83,19 @@ describe('Requests screen over a real server', () => {
     const status = await carolHost(['request', 'status', requestId]);
     expect(status.stdout + status.stderr).toContain('ready to submit');
   }, 60_000);
+
+  it("m on alice's host merges carol's signed copy; the line says whose signature now counts, re-evaluated", async () => {
+    const services = createTrustServices({ trustDir: aliceHost.trustDir, configDir: aliceHost.configDir, env: {} });
+    const store = createAppStore(services, { workDir: carolHost.workDir });
+    store.getState().showScreen('requests');
+    store.getState().promptMergeRequestFile();
+    const modal = store.getState().modal;
+    if (modal?.kind !== 'prompt') throw new Error(`expected the file prompt, got ${modal?.kind}`);
+    // Relative to the working directory, as typed.
+    await modal.submit(path.relative(carolHost.workDir, path.join(carolHost.trustDir, 'trust-tui', 'requests', GUN, `${requestId}.request.json`)));
+    expect(store.getState().banner).toBeNull();
+    expect(store.getState().status).toBe("added carol's signature — 3 of 3 signed — ready to submit");
+    const status = await aliceHost(['request', 'status', requestId]);
+    expect(status.stdout).toContain('3 of 3 signed — ready to submit');
+  }, 60_000);
 });
