@@ -3,6 +3,7 @@
 // refreshes the repository through the TUF client workflow and checks the request against it.
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { readUserText } from '../../config/user-files.js';
 import { UpdateRejectedError } from '../../notary/http-errors.js';
 import type { MetadataFile } from '../../notary/multipart.js';
 import { rememberPublished } from '../../notary/updater.js';
@@ -41,6 +42,8 @@ import {
 import { FileRequestTransport, type RequestTransport } from './transport.js';
 
 export const DEFAULT_DEADLINE_MS = 7 * 24 * 3600_000;
+/** A request holds a few role files; anything this large is the wrong file. */
+const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 
 export interface RequestPorts {
   transport?: RequestTransport;
@@ -317,9 +320,7 @@ export async function mergeIntoRequest(
   // Each request as it was here before this merge touched it (undefined: it is new here).
   const before = new Map<string, SigningRequest | undefined>();
   for (const file of files) {
-    const doc = parseRequestDocument(await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new InputError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-    }), file);
+    const doc = parseRequestDocument(await readUserText(file, 'request or signature file', { maxBytes: MAX_REQUEST_BYTES }), file);
     const id = isDetached(doc) ? doc.request : doc.id;
     const stored = await transport.get(id);
     if (stored && stored.id !== id) throw new InputError(`no request ${id} here`);
