@@ -75,14 +75,18 @@ export function createRequestSlice({ set, get, services, options }: SliceContext
         title: 'Merge a signing request file',
         label: 'File',
         initial,
-        hint: 'a signed copy of a request, a detached signature sent back, or a new request (~ expands)',
+        hint: 'a request, a signed copy or a detached signature; ~ is your home',
         validate: (value) => problemOf(checkFilePath(value, 'the request or signature file')),
         submit: async (typed) => {
           const file = resolveTypedPath(typed, options.workDir);
           let ok = false;
           // The line said is the merged request re-evaluated against the verified repository.
-          await get().runTask(`Merging ${file}`, async () => {
-            const result = await services.mergeRequestFiles([file]);
+          await get().runTask(`Merging ${typed.trim()}`, async () => {
+            const result = await services.mergeRequestFiles([file]).catch((e: unknown) => {
+              // The banner has one line: name the file as it was typed, not its long absolute path.
+              if (e instanceof Error) e.message = e.message.replaceAll(file, typed.trim());
+              throw e;
+            });
             ok = true;
             return result.summary;
           });
