@@ -379,8 +379,10 @@ export async function mergeAndCheck(ctx: TrustContext, files: readonly string[],
   const { request } = merged;
   const base = { request, location: merged.location, imported: merged.before === undefined, added: merged.added };
   let trusted: TrustedSet;
+  let offline = false;
   try {
-    trusted = (await openRepository(ctx, request.gun, options)).state!.trusted;
+    const state = (await openRepository(ctx, request.gun, options)).state!;
+    ({ trusted, offline } = state);
   } catch (e) {
     const problem = (e as Error).message;
     return { ...base, newlySigned: [], problem, summary: `merged into request ${request.id}, not checked: ${problem}` };
@@ -399,7 +401,7 @@ export async function mergeAndCheck(ctx: TrustContext, files: readonly string[],
     : newlySigned.length
       ? `added ${possessive(newlySigned)}`
       : `no new signature that counts in request ${request.id}${ignoredReason(evaluation)}`;
-  return { ...base, newlySigned, evaluation, summary: `${what} — ${evaluation.status}` };
+  return { ...base, newlySigned, evaluation, summary: `${what} — ${evaluation.status}${offline ? ' (from the cache: trust server unreachable)' : ''}` };
 }
 
 /** Why the signatures that do not count were ignored (`: signature by 1a2b3c4 does not verify`). */
