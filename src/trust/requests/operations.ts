@@ -400,7 +400,9 @@ export async function mergeAndCheck(ctx: TrustContext, files: readonly string[],
     ? `imported request ${request.id} for ${request.gun}${newlySigned.length ? ` (signed: ${newlySigned.join(', ')})` : ''}`
     : newlySigned.length
       ? `added ${possessive(newlySigned)}`
-      : `no new signature that counts in request ${request.id}${ignoredReason(evaluation)}`;
+      : merged.added === 0
+        ? `nothing new: request ${request.id} already holds these signatures`
+        : `no new signature that counts in request ${request.id}${ignoredReason(evaluation)}`;
   return { ...base, newlySigned, evaluation, summary: `${what} — ${evaluation.status}${offline ? ' (from the cache: trust server unreachable)' : ''}` };
 }
 
