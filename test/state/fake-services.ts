@@ -486,13 +486,13 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         const e = r.evaluation!.roles[0]!;
         const next = fakeRequest(r.id, r.gun, [...e.signedBy, signer], e.waitingOn.filter((n) => n !== signer), e.result.threshold);
         world.requests = world.requests.map((x) => (x.id === r.id ? next : x));
-        return { request: request(next), location: `/trust/requests/${r.id}.json`, imported: false, newlySigned: [signer], evaluation: next.evaluation!, summary: `added ${signer}'s signature — ${next.evaluation!.status}` };
+        return { request: request(next), location: `/trust/requests/${r.id}.json`, imported: false, added: 1, newlySigned: [signer], evaluation: next.evaluation!, summary: `added ${signer}'s signature — ${next.evaluation!.status}` };
       }
       const id = /^([0-9a-f]{12})\.request\.json$/.exec(name)?.[1];
       if (id) {
         const next = fakeRequest(id, 'example.com/team/web', ['alice'], ['bob'], 2);
         world.requests = [...world.requests, next];
-        return { request: request(next), location: `/trust/requests/${id}.json`, imported: true, newlySigned: ['alice'], evaluation: next.evaluation!, summary: `imported request ${id} for ${next.gun} (signed: alice) — ${next.evaluation!.status}` };
+        return { request: request(next), location: `/trust/requests/${id}.json`, imported: true, added: 1, newlySigned: ['alice'], evaluation: next.evaluation!, summary: `imported request ${id} for ${next.gun} (signed: alice) — ${next.evaluation!.status}` };
       }
       throw new Error(`${file} is not a signing request: not JSON`);
     },

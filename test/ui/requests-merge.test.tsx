@@ -61,8 +61,8 @@ describe('Requests screen: m merges a file', () => {
     expect(services.world.calls).toContain('mergeRequestFiles /work/team/notes.txt');
     // Named as typed: the banner's one line keeps the cause in view.
     expect(ui.frame()).toContain('notes.txt is not a signing request');
-    expect(store.getState().banner?.message ?? '').not.toContain('/work/team');
-    expect(store.getState().banner?.message ?? '').not.toContain('\n');
+    expect(store.getState().banner?.cause).toMatch(/^notes\.txt is not a signing request/);
+    expect(store.getState().banner?.cause ?? '').not.toContain('\n');
     expect(ui.frame()).toMatch(/1\/3/);
   });
 
