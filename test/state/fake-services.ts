@@ -479,7 +479,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       const file = files[0]!;
       record(`mergeRequestFiles ${file}`);
       const name = file.split('/').at(-1)!;
-      const request = (r: ListedRequest) => ({ type: 'trust-tui/signing-request' as const, version: 1, id: r.id, gun: r.gun, created: r.deadline, deadline: r.deadline, note: r.note, roles: [] });
+      const request = (r: ListedRequest) => ({ type: 'trust-tui/signing-request' as const, version: 1 as const, id: r.id, gun: r.gun, created: r.deadline, deadline: r.deadline, note: r.note, roles: [] });
       const signer = /^(\w+)\.sig\.json$/.exec(name)?.[1];
       if (signer) {
         const r = world.requests[0]!;
