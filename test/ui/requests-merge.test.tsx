@@ -18,7 +18,7 @@ function app(readOnly = false) {
   const services = fakeServices();
   // alice signed alone; bob sends his signature back.
   services.world.requests[0] = fakeRequest('a1b2c3d4e5f6', 'example.com/team/app', ['alice'], ['bob', 'carol'], 3);
-  const store = createAppStore(services, { workDir: '/work/team', readOnly });
+  const store = createAppStore(services, { workDir: '/srv/team', readOnly });
   const element = (
     <StoreProvider store={store}>
       <App />
@@ -58,7 +58,7 @@ describe('Requests screen: m merges a file', () => {
     await ui.type('notes.txt');
     await ui.press(KEYS.enter);
     await ui.waitFor('is not a signing request');
-    expect(services.world.calls).toContain('mergeRequestFiles /work/team/notes.txt');
+    expect(services.world.calls).toContain('mergeRequestFiles /srv/team/notes.txt');
     // Named as typed: the banner's one line keeps the cause in view.
     expect(ui.frame()).toContain('notes.txt is not a signing request');
     expect(store.getState().banner?.cause).toMatch(/^notes\.txt is not a signing request/);
