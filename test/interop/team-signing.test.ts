@@ -145,6 +145,9 @@ describe('k-of-n releases collected from several hosts', () => {
     const left = ok(await alice!(['--json', 'request', 'list', repo]));
     const statuses = Object.fromEntries(json(left).requests.map((r: { id: string; evaluation: { status: string } }) => [r.id, r.evaluation.status]));
     expect(statuses[rebased.id]).toBe('submitted: releases v3 published');
+    // alice's copy of the request bob submitted first: the server moved on, but its change is in —
+    // nothing to rebase (it read "stale — rebase needed" before).
+    expect(statuses[a.id]).toBe('published: releases v3 holds this change');
     expect(statuses[b.id]).toBeUndefined(); // replaced by its rebase
     expect(await dockerTags(repo)).toEqual(['v1', 'v2', 'v3']);
 
