@@ -1,7 +1,7 @@
 // Where trust-tui keeps things. The trust directory is docker's, so keys and caches are shared with
 // `docker trust` and with `notary -d`.
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** `$DOCKER_CONFIG/trust`, else `~/.docker/trust` (docker's own default). */
 export function defaultTrustDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -27,4 +27,14 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 /** Where `trust-tui server` keeps its database, keys and local CA by default. */
 export function defaultServerDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(defaultDataDir(env), 'server');
+}
+
+/**
+ * A path typed in the UI as a shell would read it: a leading `~` or `~/` is the home directory, and
+ * a relative path is relative to `cwd`.
+ */
+export function resolveTypedPath(input: string, cwd: string, home: string = homedir()): string {
+  const typed = input.trim();
+  const expanded = typed === '~' ? home : typed.startsWith('~/') ? join(home, typed.slice(2)) : typed;
+  return resolve(cwd, expanded);
 }

@@ -8,6 +8,7 @@ import { matchesPinnedCerts, verifiedByCA, type UsableRootKey } from '../tuf/cer
 import type { RootKeyFilter } from '../tuf/trusted-set.js';
 import { TufError } from '../tuf/errors.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
+import { canonicalIdOf } from '../tuf/verification.js';
 
 export interface TrustPolicy {
   /** Trust on first use: accept a root nobody pinned when it arrives over verified TLS. */
@@ -16,6 +17,12 @@ export interface TrustPolicy {
   pinnedCerts?: readonly string[];
   /** PEM text of the pinned CA bundle. */
   pinnedCa?: string;
+  /**
+   * Root keys a signing policy pins (canonical or certificate TUF IDs): on first contact they are the
+   * trust anchor — the root's threshold is counted over them only, so a root they do not sign is
+   * refused before anything of it is cached. A root already trusted here is checked by the caller.
+   */
+  rootAnchor?: { keyIds: readonly string[]; source: string };
 }
 
 /** notary's message when no certificate satisfies the pins. */
@@ -28,6 +35,31 @@ export class RootPinningError extends TufError {
  * cache or the server) and on every rotation. It throws RootPinningError when nothing is left.
  */
 export function rootKeyFilter(policy: TrustPolicy): RootKeyFilter {
+  const pins = pinFilter(policy);
+  const anchor = policy.rootAnchor;
+  if (!anchor) return pins;
+  const ids = new Set(anchor.keyIds);
+  return (usable, context) => {
+    if (context.alreadyTrusted) return pins(usable, context);
+    // The anchor stands in for TOFU: a first contact needs no trust-on-first-use when the key is pinned.
+    const accepted = pins(usable, { ...context, alreadyTrusted: true }).filter((k) => ids.has(k.key.id) || ids.has(canonicalIdOf(k.key)));
+    if (accepted.length === 0) {
+      throw new RootPinningError(
+        `the root of ${context.gun} is not signed by the root key ${anchor.source} pins (pinned: ${anchor.keyIds.map(shortKeyId).join(', ')}); nothing from it was used or cached`,
+        {
+          hint: {
+            cli: `if the repository's root key was rotated on purpose, put its ID in root.keys of ${anchor.source}; otherwise this server does not serve the repository the policy describes`,
+            ui: `check root.keys in ${anchor.source}`,
+          },
+        },
+      );
+    }
+    return accepted;
+  };
+}
+
+/** The pins of trust-tui's settings (certificates or a CA), else TOFU. */
+function pinFilter(policy: TrustPolicy): RootKeyFilter {
   return (usable, { gun, now, alreadyTrusted }) => {
     if (policy.pinnedCerts && policy.pinnedCerts.length > 0) {
       const pinned = matchesPinnedCerts(usable, policy.pinnedCerts);

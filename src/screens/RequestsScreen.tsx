@@ -1,6 +1,6 @@
 // Open signing requests of every repository (as `trust-tui request list`): progress, status in words,
-// the deadline and a stale badge. Enter shows the change and who signed; a approves, s submits a ready
-// one, x cancels, b rebases a stale one.
+// the deadline and a stale badge. Enter shows the change and who signed; a approves, m merges a file
+// someone sent back, s submits a ready one, x cancels, b rebases a stale one.
 import { Text } from 'ink';
 import { useAppStore } from '../state/context.js';
 import { deadlineText, isStale, progressText, statusText } from '../state/requests-view.js';
@@ -43,6 +43,7 @@ export function RequestsScreen({ height }: { height: number }) {
       commands={{
         'nav.open': () => void actions.showSelectedRequest(),
         'requests.approve': () => void actions.approveSelectedRequest(),
+        'requests.merge': () => actions.promptMergeRequestFile(),
         'requests.submit': () => void actions.submitSelectedRequest(),
         'requests.cancel': () => actions.cancelSelectedRequest(),
         'requests.rebase': () => void actions.rebaseSelectedRequest(),

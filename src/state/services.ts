@@ -331,8 +331,8 @@ export interface Services {
   showRequest(ref: string): Promise<import('../trust/requests/operations.js').RequestView>;
   /** Signs a request this host may sign (the change was shown and confirmed in the UI). */
   approveRequest(ref: string, ports: OperationPorts): Promise<import('../trust/requests/operations.js').ApproveResult>;
-  /** Merges request copies or detached signature files. */
-  mergeRequestFiles(files: string[]): Promise<{ id: string; added: number }>;
+  /** Merges request copies or detached signature files (or imports a new request), then checks the request. */
+  mergeRequestFiles(files: string[]): Promise<import('../trust/requests/operations.js').MergeOutcome>;
   submitRequest(ref: string, ports: OperationPorts): Promise<import('../trust/requests/operations.js').SubmitResult>;
   cancelRequest(ref: string): Promise<void>;
   rebaseRequest(ref: string, ports: OperationPorts): Promise<{ id: string; status: string }>;

@@ -24,7 +24,7 @@ import { writePolicy } from '../trust/policy/write.js';
 import { listExpiries } from '../trust/expiry.js';
 import { planRenewal, runRenewal } from '../trust/renew.js';
 import { planMigration, runMigration } from '../trust/migrate.js';
-import { approveRequest, cancelRequest, listRequests, mergeIntoRequest, rebaseRequest, showRequest, submitRequest } from '../trust/requests/operations.js';
+import { approveRequest, cancelRequest, listRequests, mergeAndCheck, rebaseRequest, showRequest, submitRequest } from '../trust/requests/operations.js';
 import { keyUsage } from '../trust/key-usage.js';
 import { executeApply, planApply } from '../trust/signing-policy/apply.js';
 import { policyOverview } from '../trust/signing-policy/overview.js';
@@ -227,10 +227,7 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     listRequests: (gun) => listRequests(context(), gun),
     showRequest: (ref) => showRequest(context(), ref),
     approveRequest: (ref, ports) => approveRequest(context(ports.passphrases), ref, { yes: true }),
-    async mergeRequestFiles(files) {
-      const r = await mergeIntoRequest(context(), files);
-      return { id: r.request.id, added: r.added };
-    },
+    mergeRequestFiles: (files) => mergeAndCheck(context(), files),
     submitRequest: (ref, ports) => submitRequest(context(ports.passphrases), ref),
     async cancelRequest(ref) {
       await cancelRequest(context(), ref, { yes: true });

@@ -6,6 +6,8 @@ import { MAX_META_BYTES, readUserFile } from '../config/user-files.js';
 import { dockerConfigDir } from '../config/paths.js';
 import { requireWritableDir } from '../config/writable.js';
 import { RegistryClient } from '../registry/client.js';
+import { RegistryRequestError } from '../registry/errors.js';
+import { hintOf } from '../tuf/errors.js';
 import { parseReference, requireTag, type TaggedReference } from '../registry/reference.js';
 import type { JsonValue } from '../tuf/canonical.js';
 import { isPathAllowed, parentRoleName } from '../tuf/delegation.js';
@@ -85,6 +87,18 @@ export async function resolveManifest(ctx: TrustContext, input: string): Promise
   return { digest, size };
 }
 
+/** A registry that cannot be reached leaves one way to sign: the digest and size given by hand. */
+function withManualDigestHint(e: unknown, input: string): unknown {
+  if (!(e instanceof RegistryRequestError) || e.status !== undefined || hintOf(e, 'cli')) return e;
+  return new RegistryRequestError(e.message, undefined, {
+    cause: e,
+    hint: {
+      cli: `push the image there first, or give its manifest digest and size: trust-tui sign ${input} --digest sha256:… --size N`,
+      ui: 'push the image there first, or type its digest and size',
+    },
+  });
+}
+
 export async function sign(ctx: TrustContext, input: string, options: SignOptions = {}): Promise<SignResult> {
   const reference = requireTag(parseReference(input)) as TaggedReference;
   // Before anything is asked of the registry or the server: signing must be able to write the cache.
@@ -97,7 +111,9 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
   let size = options.size;
   if (digest === undefined || size === undefined) {
     // The registry says what the tag (or, given a digest alone, that manifest) is, and its size.
-    const manifest = await registry.resolve(digest === undefined ? reference : { ...reference, digest });
+    const manifest = await registry.resolve(digest === undefined ? reference : { ...reference, digest }).catch((e: unknown) => {
+      throw withManualDigestHint(e, input);
+    });
     ({ digest, size } = manifest);
   }
   const hex = /^sha256:([0-9a-f]{64})$/.exec(digest!)?.[1];

@@ -65,6 +65,7 @@ export const KEYMAP = {
   'policy.apply': { bindings: [k('a')], description: "apply the policy to the selected repository: shows what apply does, asks, publishes or opens signing requests", hint: 'apply', scope: 'policy' },
   'policy.file': { bindings: [k('f')], description: 'read another policy file (default trust-policy.yaml here)', hint: 'file', scope: 'policy' },
   'requests.rebase': { bindings: [k('b')], description: 'rebase a stale request on what the server has now (signatures start over)', hint: 'rebase', scope: 'requests' },
+  'requests.merge': { bindings: [k('m')], description: 'merge a file someone sent: a signed copy of a request, a detached signature, or a new request (~ expands)', hint: 'merge', scope: 'requests' },
 
   'app.nextScreen': { bindings: [{ special: 'tab' }], description: 'next screen', scope: 'global' },
   'app.prevScreen': { bindings: [{ special: 'tab', shift: true }], description: 'previous screen', scope: 'global' },

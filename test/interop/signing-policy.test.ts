@@ -5,7 +5,7 @@
  * writes it: targets/releases + targets/<name>), so releases ends up signed by bob only. The plan's
  * text and JSON are golden files (key IDs and dates replaced by names).
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,5 +186,34 @@ describe('policy init, plan and check on a repository made by docker trust signe
     const check = await tt(['policy', 'check', '-f', file, `${REPO}:v1`]);
     expect(check.code).toBe(1);
     expect(check.stderr).toMatch(/is not the root the policy pins .*; nothing from this trust data is used — if the root key was rotated on purpose/);
+  });
+
+  it('on a fresh trust directory the pin is the trust anchor: a wrong pin is refused before anything is cached; the right one works without TOFU', async () => {
+    const fresh = trustTui({ env: { DOCKER_CONFIG: admin.dockerConfig, DOCKER_CONTENT_TRUST_SERVER: server.url } });
+    ok(await fresh(['config', 'tofu', 'disable']));
+    const wrong = path.join(fresh.workDir, 'wrong-root.yaml');
+    const right = path.join(fresh.workDir, 'right-root.yaml');
+    writeFileSync(wrong, `version: 1\nrepositories:\n  - match: ${REPO}\n    root: { keys: [${ids.alice}] }\n`);
+    writeFileSync(right, `version: 1\nrepositories:\n  - match: ${REPO}\n    root: { keys: [${ids.root}] }\n`);
+    const cached = path.join(fresh.trustDir, 'tuf', ...REPO.split('/'));
+    const refusal = `the root of ${REPO} is not signed by the root key ${wrong} pins (pinned: ${ids.alice!.slice(0, 7)})`;
+
+    const plan = await fresh(['policy', 'plan', '-f', wrong]);
+    expect(plan.code, plan.stderr).toBe(1);
+    expect(plan.stdout).toContain(refusal);
+    const check = await fresh(['policy', 'check', '-f', wrong, `${REPO}:v1`]);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain(refusal);
+    const verify = await fresh(['--json', 'verify', '--policy', wrong, `${REPO}:v1`]);
+    expect(verify.code).not.toBe(0);
+    expect(JSON.parse(verify.stdout).images[0].message).toContain(refusal);
+    expect(existsSync(cached), 'nothing of the refused root is cached').toBe(false);
+
+    // The right pin anchors the first contact even with TOFU disabled; the trust data is then cached.
+    ok(await fresh(['policy', 'check', '-f', right, `${REPO}:v1`]));
+    ok(await fresh(['verify', '--policy', right, `${REPO}:v1`]));
+    expect(existsSync(path.join(cached, 'metadata', 'root.json'))).toBe(true);
+    // Without the policy, TOFU is still off for this host: only the cached root is used now.
+    ok(await fresh(['verify', `${REPO}:v1`]));
   });
 });

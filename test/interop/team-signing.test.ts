@@ -3,7 +3,7 @@
  * each on their own host (trust directory); releases need 2 of their 3 keys. Stock clients, each
  * with a fresh trust directory of its own, must never see a partial release nor lose a tag.
  */
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerCli, makeScratchDir, notaryCli, startNotaryServer, stopAllPeers, type NotaryServer, type RunResult } from '../helpers/peers.js';
@@ -104,9 +104,17 @@ describe('k-of-n releases collected from several hosts', () => {
     expect(approved.stdout).toContain('2 of 2 signed — ready to submit');
     expect(await stockReleases(repo)).toMatchObject({ tags: [] });
 
+    // A forged copy of bob's signature merged first counts for nothing and blocks nothing.
+    const forged = JSON.parse(await readFile(detached, 'utf8'));
+    forged.sig = Buffer.from(forged.sig, 'base64').reverse().toString('base64');
+    const junk = path.join(alice!.workDir, 'forged.sig.json');
+    await writeFile(junk, JSON.stringify(forged));
+    expect(ok(await alice!(['request', 'merge', junk])).stdout).toMatch(/^No new signature that counts in request \w+ \(signature by \w{7} ignored: signature does not verify\) — 1 of 2 signed \(alice\)/m);
+
     const back = path.join(alice!.workDir, 'bob.sig.json');
     await copyFile(detached, back);
-    ok(await alice!(['request', 'merge', back]));
+    // The merge says whose signature now counts, from the request re-evaluated against the server.
+    expect(ok(await alice!(['request', 'merge', back])).stdout).toMatch(/^Added bob's signature — 2 of 2 signed — ready to submit$/m);
     exits(await alice!(['request', 'status', request.id]), 0, /2 of 2 signed — ready to submit/);
     const submitted = ok(await alice!(['--json', 'request', 'submit', request.id]));
     expect(json(submitted).published).toEqual(['targets/releases']);
@@ -140,6 +148,9 @@ describe('k-of-n releases collected from several hosts', () => {
     const left = ok(await alice!(['--json', 'request', 'list', repo]));
     const statuses = Object.fromEntries(json(left).requests.map((r: { id: string; evaluation: { status: string } }) => [r.id, r.evaluation.status]));
     expect(statuses[rebased.id]).toBe('submitted: releases v3 published');
+    // alice's copy of the request bob submitted first: the server moved on, but its change is in —
+    // nothing to rebase (it read "stale — rebase needed" before).
+    expect(statuses[a.id]).toBe('published: releases v3 holds this change');
     expect(statuses[b.id]).toBeUndefined(); // replaced by its rebase
     expect(await dockerTags(repo)).toEqual(['v1', 'v2', 'v3']);
 

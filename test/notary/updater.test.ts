@@ -357,6 +357,19 @@ describe('refresh', () => {
     expect(await cache.read(repo.gun, 'root')).toBeDefined();
   });
 
+  it("a signing policy's root anchor: a first root it does not pin is refused with nothing cached; the pinned one needs no TOFU", async () => {
+    const anchor = (keyIds: string[]) => ({ tofu: false, rootAnchor: { keyIds, source: 'trust-policy.yaml' } });
+    await expect(refresh(repo.gun, opts({ trustPolicy: anchor(['ab'.repeat(32)]) }))).rejects.toThrow(
+      /the root of example\.com\/app is not signed by the root key trust-policy\.yaml pins \(pinned: abababa\); nothing from it was used or cached/,
+    );
+    expect(await cache.read(repo.gun, 'root')).toBeUndefined();
+    // The canonical ID (the public key inside the certificate), as policy init writes it.
+    const canonical = repo.rootSigners[0]!.privateKey.publicKey.canonicalId;
+    const pinned = await refresh(repo.gun, opts({ trustPolicy: anchor([canonical]) }));
+    expect(pinned.trusted.root.signed.version).toBe(1);
+    expect(await cache.read(repo.gun, 'root')).toBeDefined();
+  });
+
   it('rememberPublished caches what we uploaded so the next refresh downloads only the timestamp', async () => {
     await refresh(repo.gun, opts());
     repo.addTarget('targets', 'v2');

@@ -478,8 +478,28 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       world.requests = world.requests.map((x) => (x.id === ref ? next : x));
       return { request: { type: 'trust-tui/signing-request', version: 1, id: ref, gun: r.gun, created: r.deadline, deadline: r.deadline, note: r.note, roles: [] }, location: '', evaluation: next.evaluation!, diff: [], signedWith: [KEY_A] };
     },
+    // `<signer>.sig.json` adds that signer's signature to the first request; `<id>.request.json`
+    // imports a request not known here; anything else is not a request (as src/trust says).
     mergeRequestFiles: async (files) => {
-      throw new Error(`cannot read ${files[0]}`);
+      const file = files[0]!;
+      record(`mergeRequestFiles ${file}`);
+      const name = file.split('/').at(-1)!;
+      const request = (r: ListedRequest) => ({ type: 'trust-tui/signing-request' as const, version: 1 as const, id: r.id, gun: r.gun, created: r.deadline, deadline: r.deadline, note: r.note, roles: [] });
+      const signer = /^(\w+)\.sig\.json$/.exec(name)?.[1];
+      if (signer) {
+        const r = world.requests[0]!;
+        const e = r.evaluation!.roles[0]!;
+        const next = fakeRequest(r.id, r.gun, [...e.signedBy, signer], e.waitingOn.filter((n) => n !== signer), e.result.threshold);
+        world.requests = world.requests.map((x) => (x.id === r.id ? next : x));
+        return { request: request(next), location: `/trust/requests/${r.id}.json`, transport: 'file', imported: false, added: 1, newlySigned: [signer], evaluation: next.evaluation!, summary: `added ${signer}'s signature — ${next.evaluation!.status}` };
+      }
+      const id = /^([0-9a-f]{12})\.request\.json$/.exec(name)?.[1];
+      if (id) {
+        const next = fakeRequest(id, 'example.com/team/web', ['alice'], ['bob'], 2);
+        world.requests = [...world.requests, next];
+        return { request: request(next), location: `/trust/requests/${id}.json`, transport: 'file', imported: true, added: 1, newlySigned: ['alice'], evaluation: next.evaluation!, summary: `imported request ${id} for ${next.gun} (signed: alice) — ${next.evaluation!.status}` };
+      }
+      throw new Error(`${file} is not a signing request: not JSON`);
     },
     submitRequest: async (ref) => {
       record(`submitRequest ${ref}`);

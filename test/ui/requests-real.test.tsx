@@ -1,7 +1,8 @@
 // The Requests screen over the real trust services and a real trust-tui server: alice's host opens a
 // signing request for a 3-of-3 releases role (2 of 3 signed) in the server's pending area; carol's host sees
 // "2 of 3 signed — waiting on carol", approves through the store, and the status changes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cleanup } from 'ink-testing-library';
@@ -23,6 +24,19 @@ let server: RunningServer;
 let aliceHost: TrustTuiRunner;
 let carolHost: TrustTuiRunner;
 let requestId: string;
+
+function httpsGet(url: string, ca: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    httpsRequest(url, { ca }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${url}: ${res.statusCode} ${body}`))));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
 const data = mkdtempSync(path.join(tmpdir(), 'trust-tui-requests-server-'));
 
 beforeAll(async () => {
@@ -89,5 +103,31 @@ describe('Requests screen over a real server', () => {
     // The CLI reads the same request on the server: carol's signature is there.
     const status = await carolHost(['request', 'status', requestId]);
     expect(status.stdout + status.stderr).toContain('ready to submit');
+  }, 60_000);
+
+  it("m on alice's host merges the detached signature carol made from a copy; the line says whose signature now counts, re-evaluated", async () => {
+    // The first request lands; alice's next one waits on carol again in the pending area.
+    ok(await aliceHost(['request', 'submit', requestId]));
+    const next = JSON.parse((await aliceHost(['--json', 'sign', `${GUN}:v2`, '--digest', DIGEST, '--size', '100'])).stdout).request;
+    // carol works from a copy that reached her by mail (here: read from the pending area) and sends
+    // back only her signature.
+    const copy = path.join(carolHost.workDir, `${next.id}.request.json`);
+    writeFileSync(copy, await httpsGet(`${server.url}/v2/${GUN}/_trust/requests/${next.id}`, readFileSync(server.caFile!)));
+    ok(await carolHost(['request', 'approve', copy, '--transport', 'file', '--yes', '--detach', path.join(carolHost.workDir, 'carol.sig.json')]));
+
+    const services = createTrustServices({ trustDir: aliceHost.trustDir, configDir: aliceHost.configDir, env: {} });
+    const store = createAppStore(services, { workDir: carolHost.workDir });
+    store.getState().showScreen('requests');
+    store.getState().promptMergeRequestFile();
+    const modal = store.getState().modal;
+    if (modal?.kind !== 'prompt') throw new Error(`expected the file prompt, got ${modal?.kind}`);
+    // Relative to the working directory, as typed.
+    await modal.submit('carol.sig.json');
+    expect(store.getState().banner).toBeNull();
+    expect(store.getState().status).toBe("added carol's signature — 3 of 3 signed — ready to submit");
+    // Merged into the server's copy, where every signer sees it.
+    const shown = await aliceHost(['request', 'show', next.id]);
+    expect(shown.stdout).toContain('3 of 3 signed — ready to submit');
+    expect(shown.stdout).toContain(`${server.url}/v2/${GUN}/_trust/requests/${next.id}`);
   }, 60_000);
 });

@@ -151,14 +151,22 @@ export function registerRequestCommands(program: Command, io: Io): void {
     group
       .command('merge')
       .argument('<files...>', 'copies of a request, or detached signature files')
-      .description('Merge copies of a request or detached signatures into the request, where it is kept (here or on the server)'),
+      .description('Merge copies of a request or detached signatures into the request where it is kept (here or on the server), then say whose signature now counts'),
   ), false).action(async (files: string[], opts: ServerFlags, cmd: Command) => {
     const g = globalOptions(cmd);
-    const [{ cliContext }, { mergeIntoRequest }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);
-    const r = await mergeIntoRequest(cliContext(g, io), files, { ...serverOptions(opts), ...transportOptions(opts) });
-    emit(io, g, { id: r.request.id, gun: r.request.gun, location: r.location, transport: r.transport, added: r.added }, () =>
-      `Merged ${r.added} signature(s) into request ${r.request.id} for ${r.request.gun}\n  ${where(r.transport, r.location)}\n  see its status: trust-tui request status ${r.request.id}`,
-    );
+    const [{ cliContext }, { mergeAndCheck }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);
+    const r = await mergeAndCheck(cliContext(g, io), files, { ...serverOptions(opts), ...transportOptions(opts) });
+    const json = {
+      id: r.request.id,
+      gun: r.request.gun,
+      location: r.location,
+      transport: r.transport,
+      added: r.added,
+      imported: r.imported,
+      newlySigned: r.newlySigned,
+      ...(r.evaluation ? { state: r.evaluation.state, status: r.evaluation.status } : { problem: r.problem }),
+    };
+    emit(io, g, json, () => `${r.summary[0]!.toUpperCase()}${r.summary.slice(1)}\n  ${where(r.transport, r.location)}\n  see it: trust-tui request show ${r.request.id}`);
   });
 
   withTransport(withServerOptions(

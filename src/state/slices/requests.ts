@@ -1,5 +1,8 @@
 // The Requests screen's actions: Enter shows a request, a approves it (after showing the change),
-// s submits a ready one, x cancels (asks first), b rebases a stale one. Each reloads the list after.
+// m merges a file someone sent, s submits a ready one, x cancels (asks first), b rebases a stale one.
+// Each reloads the list after.
+import { resolveTypedPath } from '../../config/paths.js';
+import { checkFilePath, problemOf } from '../../trust/config-rules.js';
 import { selectedRow } from '../list.js';
 import { requestDetailLines } from '../requests-view.js';
 import type { ListedRequest, RequestView } from '../services.js';
@@ -8,6 +11,8 @@ import type { SliceContext } from '../store.js';
 export interface RequestSlice {
   showSelectedRequest(): Promise<void>;
   approveSelectedRequest(): Promise<void>;
+  /** Asks for a file (a request copy, a detached signature, or a new request) and merges it. */
+  promptMergeRequestFile(initial?: string): void;
   submitSelectedRequest(): Promise<void>;
   cancelSelectedRequest(): void;
   rebaseSelectedRequest(): Promise<void>;
@@ -55,6 +60,35 @@ export function createRequestSlice({ set, get, services, options }: SliceContext
             const result = await services.approveRequest(row.id, ports(signal));
             ok = true;
             return `Signed request ${row.id}: ${result.evaluation.status}`;
+          });
+          if (ok) await reload();
+        },
+      });
+    },
+    promptMergeRequestFile(initial = '') {
+      if (options.readOnly) {
+        set({ status: 'Read-only mode: changes are disabled' });
+        return;
+      }
+      get().openModal({
+        kind: 'prompt',
+        title: 'Merge a signing request file',
+        label: 'File',
+        initial,
+        hint: 'a request, a signed copy or a detached signature; ~ is your home',
+        validate: (value) => problemOf(checkFilePath(value, 'the request or signature file')),
+        submit: async (typed) => {
+          const file = resolveTypedPath(typed, options.workDir);
+          let ok = false;
+          // The line said is the merged request re-evaluated against the verified repository.
+          await get().runTask(`Merging ${typed.trim()}`, async () => {
+            const result = await services.mergeRequestFiles([file]).catch((e: unknown) => {
+              // The banner has one line: name the file as it was typed, not its long absolute path.
+              if (e instanceof Error) e.message = e.message.replaceAll(file, typed.trim());
+              throw e;
+            });
+            ok = true;
+            return result.summary;
           });
           if (ok) await reload();
         },

@@ -13,6 +13,7 @@ import { GoTime } from '../../tuf/time.js';
 import type { TrustedSet } from '../../tuf/trusted-set.js';
 import { canonicalIdOf, signedDigest, verificationResult, type VerificationResult } from '../../tuf/verification.js';
 import { RELEASES_ROLE } from '../signer-removal.js';
+import { replayChange } from './diff.js';
 import type { RequestRole, SigningRequest } from './format.js';
 
 export type RequestState = 'ready' | 'waiting' | 'stale' | 'expired' | 'unsatisfiable' | 'submitted';
@@ -31,6 +32,8 @@ export interface RoleEvaluation {
   contentExpired: boolean;
   /** The server already serves exactly this content (someone submitted it). */
   landed: boolean;
+  /** The trusted file already holds this change (submitted, then built upon; or made again): nothing to rebase. */
+  applied?: boolean;
 }
 
 export interface RequestEvaluation {
@@ -128,8 +131,10 @@ export function evaluateRole(request: SigningRequest, trusted: TrustedSet, r: Re
   const file = currentFile(trusted, r.role);
   const landed = file !== undefined && signedDigest(file.signedJson) === r.signedDigest;
   const stale = landed ? undefined : staleness(trusted, r);
+  const applied = stale !== undefined && file !== undefined && changeIsIn(r, file.signed);
   return {
     landed,
+    ...(applied ? { applied } : {}),
     role: r.role,
     version: typeof r.signed.version === 'number' ? r.signed.version : 0,
     ...(stale ? { stale } : {}),
@@ -138,6 +143,18 @@ export function evaluateRole(request: SigningRequest, trusted: TrustedSet, r: Re
     waitingOn: result.unsigned.map((id) => nameOf(names, id)),
     contentExpired: expires ? expires.isBefore(GoTime.fromDate(now)) : false,
   };
+}
+
+/** Whether replaying the request's change (base → proposed) on `current` changes nothing. */
+function changeIsIn(r: RequestRole, current: Targets): boolean {
+  try {
+    const from = r.baseSigned ? Targets.fromJSON(r.baseSigned, r.role) : undefined;
+    if (!from && r.base !== null) return false;
+    const replayed = replayChange(from, Targets.fromJSON(r.signed, r.role), current);
+    return signedDigest(replayed.toJSON()) === signedDigest(current.clone().toJSON());
+  } catch {
+    return false;
+  }
 }
 
 /** `3 h`, `25 min`, `4 days`. */
@@ -180,6 +197,10 @@ export function summarize(request: SigningRequest, roles: RoleEvaluation[], now:
   const deadline = Date.parse(request.deadline);
   if (roles.every((r) => r.landed)) {
     return { ...base, state: 'submitted', status: `submitted: ${roles.map((r) => `${roleLabel(r.role)} v${r.version}`).join(', ')} published` };
+  }
+  if (roles.every((r) => r.landed || r.applied)) {
+    const now = roles.filter((r) => r.applied).map((r) => `${roleLabel(r.role)} v${r.stale!.movedTo}`);
+    return { ...base, state: 'submitted', status: `published: ${now.join(', ')} ${now.length === 1 ? 'holds' : 'hold'} this change` };
   }
   const staleRole = roles.find((r) => r.stale);
   if (staleRole) {

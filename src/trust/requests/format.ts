@@ -123,10 +123,14 @@ export function isDetached(doc: SigningRequest | DetachedSignature): doc is Deta
   return doc.type === SIGNATURE_TYPE;
 }
 
-/** Adds signatures to a role, one per key ID (a later copy of the same key's signature is ignored). */
+/**
+ * Adds signatures to a role, skipping exact copies. Two different signatures under one key ID are
+ * both kept: which one verifies is decided against the trusted keys (evaluate.ts), so a forged one
+ * merged first never shuts out the signer's real one.
+ */
 export function withSignatures(role: RequestRole, added: readonly RequestSignature[]): RequestRole {
-  const seen = new Set(role.signatures.map((s) => s.keyid));
-  const fresh = added.filter((s) => !seen.has(s.keyid) && (seen.add(s.keyid), true));
+  const seen = new Set(role.signatures.map((s) => `${s.keyid} ${s.sig}`));
+  const fresh = added.filter((s) => !seen.has(`${s.keyid} ${s.sig}`) && (seen.add(`${s.keyid} ${s.sig}`), true));
   return { ...role, signatures: [...role.signatures, ...fresh] };
 }
 

@@ -3,6 +3,7 @@
 // refreshes the repository through the TUF client workflow and checks the request against it.
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { readUserText } from '../../config/user-files.js';
 import { UpdateRejectedError } from '../../notary/http-errors.js';
 import { parseReference } from '../../registry/reference.js';
 import type { MetadataFile } from '../../notary/multipart.js';
@@ -17,7 +18,7 @@ import { diffRepository, type PublishedRoleChange } from '../../tuf/repository-d
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { GoTime } from '../../tuf/time.js';
 import type { TrustedSet } from '../../tuf/trusted-set.js';
-import { canonicalIdOf, signedDigest } from '../../tuf/verification.js';
+import { canonicalIdOf, signedDigest, verificationResult } from '../../tuf/verification.js';
 import type { ServerOptions } from '../connect.js';
 import type { TrustContext } from '../context.js';
 import { mapLimited } from '../repositories.js';
@@ -44,6 +45,8 @@ import { FileRequestTransport, type RequestTransport } from './transport.js';
 import { candidateRepositories, findRequest, requestTransportFor, type TransportOptions } from './where.js';
 
 export const DEFAULT_DEADLINE_MS = 7 * 24 * 3600_000;
+/** A request holds a few role files; anything this large is the wrong file. */
+const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 
 export interface RequestPorts extends TransportOptions {
   /** The clock (tests). */
@@ -220,7 +223,8 @@ function checkOpen(evaluation: RequestEvaluation): void {
     throw new InputError(`request ${evaluation.id} is already ${evaluation.status}`, { hint: { cli: `forget it: trust-tui request cancel ${evaluation.id}`, ui: 'cancel it to forget it' } });
   }
   if (evaluation.state === 'stale' || evaluation.state === 'expired') {
-    throw new StaleRequestError(`request ${evaluation.id} is ${evaluation.status}`, {
+    // "request 1a2b expired 3 h ago", "request 1a2b is stale: releases moved to v5 — rebase needed"
+    throw new StaleRequestError(`request ${evaluation.id} ${evaluation.state === 'expired' ? '' : 'is '}${evaluation.status}`, {
       hint: evaluation.state === 'stale' ? { cli: `trust-tui request rebase ${evaluation.id}`, ui: 'rebase it' } : { cli: `cancel it (trust-tui request cancel ${evaluation.id}) or rebase it`, ui: 'cancel or rebase it' },
     });
   }
@@ -383,20 +387,25 @@ export async function approveRequest(
 }
 
 /** `request merge FILE…`: copies of a request (their union) or detached signatures, into the store. */
-export async function mergeIntoRequest(ctx: TrustContext, files: readonly string[], ports: RequestPorts = {}): Promise<{ request: SigningRequest; location: string; transport: string; added: number }> {
+export async function mergeIntoRequest(
+  ctx: TrustContext,
+  files: readonly string[],
+  ports: RequestPorts = {},
+): Promise<{ request: SigningRequest; location: string; transport: string; added: number; before: SigningRequest | undefined }> {
   let result: SigningRequest | undefined;
   let transport: RequestTransport | undefined;
   let added = 0;
+  // Each request as it was here before this merge touched it (undefined: it is new here).
+  const before = new Map<string, SigningRequest | undefined>();
   for (const file of files) {
-    const doc = parseRequestDocument(await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new InputError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-    }), file);
+    const doc = parseRequestDocument(await readUserText(file, 'request or signature file', { maxBytes: MAX_REQUEST_BYTES }), file);
     const id = isDetached(doc) ? doc.request : doc.id;
     // Into whichever transport holds the request; a new request goes where its repository keeps them.
     const held = await findRequest(ctx, id, doc.gun, ports);
     transport = held?.transport ?? (await requestTransportFor(ctx, doc.gun, ports));
     const stored = held?.request;
     if (stored && stored.id !== id) throw new InputError(`no request ${id} here`);
+    if (!before.has(id)) before.set(id, stored);
     let next: SigningRequest;
     if (isDetached(doc)) {
       if (!stored) throw new InputError(`${file} signs request ${id}, which is not here`, { hint: 'merge the request file first' });
@@ -416,7 +425,75 @@ export async function mergeIntoRequest(ctx: TrustContext, files: readonly string
     result = next;
   }
   if (!result || !transport) throw new InputError('name at least one request or signature file to merge');
-  return { request: result, location: transport.locationOf(result), transport: transport.kind, added };
+  return { request: result, location: transport.locationOf(result), transport: transport.kind, added, before: before.get(result.id) };
+}
+
+export interface MergeOutcome {
+  request: SigningRequest;
+  location: string;
+  /** Where the request is kept: `file` or `server`. */
+  transport: string;
+  /** The request was not kept here before (a request file someone sent). */
+  imported: boolean;
+  /** Signatures stored that were not (whether they count is `newlySigned`). */
+  added: number;
+  /** Signers whose signature counts now and did not before (from the re-evaluated request). */
+  newlySigned: string[];
+  /** Checked against the repository as verified now (absent when it could not be checked). */
+  evaluation?: RequestEvaluation;
+  /** Why it could not be checked. */
+  problem?: string;
+  /** One line: what the merge added, then the request's status, e.g. `added bob's signature — 2 of 3 signed — waiting on carol`. */
+  summary: string;
+}
+
+const possessive = (names: readonly string[]) => {
+  const list = names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${list}'s signature${names.length > 1 ? 's' : ''}`;
+};
+
+/**
+ * `request merge` as a user reads it: merges the files, then checks the request against the
+ * repository as verified now, and says whose signature counts that did not before. Nothing a file
+ * claims is reported: a signature that does not verify adds nobody.
+ */
+export async function mergeAndCheck(ctx: TrustContext, files: readonly string[], options: ServerOptions & RequestPorts = {}): Promise<MergeOutcome> {
+  const merged = await mergeIntoRequest(ctx, files, options);
+  const { request } = merged;
+  const base = { request, location: merged.location, transport: merged.transport, imported: merged.before === undefined, added: merged.added };
+  let trusted: TrustedSet;
+  let offline = false;
+  try {
+    const state = (await openRepository(ctx, request.gun, options)).state!;
+    ({ trusted, offline } = state);
+  } catch (e) {
+    const problem = (e as Error).message;
+    return { ...base, newlySigned: [], problem, summary: `merged into request ${request.id}, not checked: ${problem}` };
+  }
+  const now = nowOf(options);
+  const evaluation = evaluateRequest(request, trusted, now);
+  const had = merged.before ? evaluateRequest(merged.before, trusted, now).roles : [];
+  const newlySigned = [
+    ...new Set(evaluation.roles.flatMap((r) => {
+      const earlier = new Set(had.find((h) => h.role === r.role)?.result.signed.map((s) => s.canonicalId) ?? []);
+      return r.result.signed.filter((s) => !earlier.has(s.canonicalId)).map((s) => r.signedBy[r.result.signed.indexOf(s)]!);
+    })),
+  ];
+  const what = base.imported
+    ? `imported request ${request.id} for ${request.gun}${newlySigned.length ? ` (signed: ${newlySigned.join(', ')})` : ''}`
+    : newlySigned.length
+      ? `added ${possessive(newlySigned)}`
+      : merged.added === 0
+        ? `nothing new: request ${request.id} already holds these signatures`
+        : `no new signature that counts in request ${request.id}${ignoredReason(evaluation)}`;
+  return { ...base, newlySigned, evaluation, summary: `${what} — ${evaluation.status}${offline ? ' (from the cache: trust server unreachable)' : ''}` };
+}
+
+/** Why the signatures that do not count were ignored (`: signature by 1a2b3c4 does not verify`). */
+function ignoredReason(evaluation: RequestEvaluation): string {
+  const ignored = evaluation.roles.flatMap((r) => r.result.ignored);
+  if (ignored.length === 0) return '';
+  return ` (${ignored.map((i) => `signature by ${shortKeyId(i.keyid)} ignored: ${i.reason}`).join('; ')})`;
 }
 
 export interface SubmitResult {
@@ -446,12 +523,7 @@ export async function submitRequest(ctx: TrustContext, ref: string, options: Ser
       },
     });
   }
-  const files: MetadataFile[] = request.roles.map((r, i) => {
-    // Only the signatures that count: invalid, duplicate and foreign ones are not stored.
-    const valid = new Set(evaluation.roles[i]!.result.signed.map((s) => s.keyid));
-    const sigs = r.signatures.filter((s) => valid.has(s.keyid) && (valid.delete(s.keyid) || true)).map(({ keyid, method, sig }) => ({ keyid, method, sig }));
-    return { role: r.role, bytes: serializeEnvelope(r.signed, sigs) };
-  });
+  const files: MetadataFile[] = request.roles.map((r) => ({ role: r.role, bytes: serializeEnvelope(r.signed, countingSignatures(request, trusted, r)) }));
   const snapshot = await clientSnapshot(ctx, trusted, files);
   if (snapshot) files.push(snapshot);
   try {
@@ -474,6 +546,25 @@ export async function submitRequest(ctx: TrustContext, ref: string, options: Ser
   }
   await transport.remove(request).catch((e: Error) => ctx.warn(`request ${request.id} was submitted but is still listed where it was kept: ${e.message}`));
   return { id: request.id, gun: repo.gun, published: files.map((f) => f.role), changes: diffRepository(repo.state!.view, after.view), status: 'submitted' };
+}
+
+/**
+ * Only the signatures that count, one per canonical key: a forged or duplicate signature under a
+ * signer's key ID (a request may carry both) is never uploaded in place of the one that verifies.
+ */
+function countingSignatures(request: SigningRequest, trusted: TrustedSet, r: RequestRole): { keyid: string; method: string; sig: string }[] {
+  const keys = roleKeysFor(request, trusted, r.role);
+  if (!keys) return [];
+  const message = canonicalBytes(r.signed);
+  const counted = new Set<string>();
+  return r.signatures
+    .filter((s) => {
+      const verified = verificationResult(message, [s], { keyids: keys.keyids, threshold: 1 }, keys.keys).signed[0];
+      if (!verified || counted.has(verified.canonicalId)) return false;
+      counted.add(verified.canonicalId);
+      return true;
+    })
+    .map(({ keyid, method, sig }) => ({ keyid, method, sig }));
 }
 
 /** With a snapshot key held here (a client-managed snapshot), the new snapshot over the submitted files. */

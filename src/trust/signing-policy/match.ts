@@ -34,3 +34,9 @@ export function ruleFor(policy: SigningPolicy, gun: string): RepositoryRule | un
   }
   return best;
 }
+
+/** The root keys the policy pins for `gun`, as the trust anchor of a first contact (src/notary/root-pinning.ts). */
+export function rootAnchorFor(policy: SigningPolicy, gun: string): { keyIds: string[]; source: string } | undefined {
+  const keys = ruleFor(policy, gun)?.rootKeys;
+  return keys?.length ? { keyIds: keys, source: policy.source ?? 'the signing policy' } : undefined;
+}

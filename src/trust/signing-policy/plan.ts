@@ -8,7 +8,7 @@ import { parentRoleName } from '../../tuf/delegation.js';
 import { describeTimeLeft } from '../../tuf/expiry.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import type { TrustedSet } from '../../tuf/trusted-set.js';
-import { evaluateRule, rootPinMatches, tagNames, type DeployVerdict } from './deployable.js';
+import { describeRule, evaluateRule, rootPinMatches, tagNames, type DeployVerdict } from './deployable.js';
 import { KeyNames } from './names.js';
 import type { PolicyRole, RepositoryRule, SigningPolicy } from './schema.js';
 
@@ -275,6 +275,14 @@ export function planRepository(
       const dup = have.canonical.filter((c) => have.keys.filter((k) => k.canonicalId === c).length > 1);
       push(warn(gun, have.role, 'duplicate-key', `! ${have.role} lists ${dup.map((k) => names.label(k)).join(', ')} more than once (under ${have.keys.length} IDs for ${plural(have.canonical.length, 'key')}); counted once`, null));
     }
+  }
+  // A rule over a role nobody will create can never be met: without `roles`, the plan adds none.
+  const deployable = rule.deployable;
+  if (deployable.kind !== 'released' && !rule.roles) {
+    const missing = deployable.roles.filter((role) => role !== 'targets' && !actual.some((a) => a.role === role));
+    const needed = deployable.kind === 'k_of' ? deployable.k : deployable.kind === 'all_of' ? deployable.roles.length : 1;
+    const never = deployable.roles.length - missing.length < needed ? `: no tag can meet ${describeRule(deployable)}` : '';
+    for (const role of missing) push(warn(gun, role, 'deployable', `! deployable names ${role}, which this repository does not have${never}`, null));
   }
   // A role the plan removes needs no renewal.
   const removed = new Set(changes.filter((c) => c.op === 'remove').map((c) => c.role));

@@ -58,6 +58,8 @@ export interface SigningPolicy {
   signers: Map<string, PolicySigner>;
   teams: Map<string, string[]>;
   repositories: RepositoryRule[];
+  /** The file it was read from (messages name it). */
+  source?: string;
 }
 
 /** The policy file breaks the schema; `line` is 1-based (0 when unknown). */
@@ -321,5 +323,5 @@ export function parsePolicy(text: string, file = DEFAULT_POLICY_FILE): SigningPo
   const teams = parseTeams(r, top.teams, signers);
   if (!Array.isArray(top.repositories) || top.repositories.length === 0) r.fail(['repositories'], 'repositories must be a list with at least one entry');
   const repositories = (top.repositories as unknown[]).map((v, i) => parseRepository(r, v, i, { signers, teams }));
-  return { version: 1, signers, teams, repositories };
+  return { version: 1, signers, teams, repositories, source: file };
 }

@@ -10,7 +10,7 @@ import { openRepository } from '../repository.js';
 import { knownRepositories } from '../repositories.js';
 import { evaluateRule, rootPinMatches, tagNames, type DeployVerdict } from './deployable.js';
 import { policyText } from './init.js';
-import { isPattern, matchesGun, ruleFor } from './match.js';
+import { isPattern, matchesGun, rootAnchorFor, ruleFor } from './match.js';
 import { KeyNames } from './names.js';
 import { planRepository, type RepositoryPlan } from './plan.js';
 import { parsePolicy, type RepositoryRule, type SigningPolicy } from './schema.js';
@@ -65,7 +65,7 @@ export async function planPolicy(ctx: TrustContext, policy: SigningPolicy, names
   const outcome: PolicyPlanOutcome = { plans: [], failures: [] };
   for (const gun of guns) {
     try {
-      const repo = await openRepository(ctx, gun, options);
+      const repo = await openRepository(ctx, gun, { ...options, rootAnchor: (g) => rootAnchorFor(policy, g) });
       const { view, trusted, offline } = repo.state!;
       if (offline) ctx.warn(`${gun}: the server is unreachable; planning against the cached trust data`);
       const rule = ruleFor(policy, gun)!;
@@ -92,7 +92,7 @@ export function refuseOtherRoot(rule: RepositoryRule, view: RepositoryView): voi
 export async function checkPolicy(ctx: TrustContext, policy: SigningPolicy, image: string, options: ServerOptions = {}): Promise<DeployVerdict[]> {
   const reference = parseReference(image);
   if (reference.digest) throw new PolicyError(`cannot check a digest reference (${image}); name a tag`);
-  const repo = await openRepository(ctx, reference, options);
+  const repo = await openRepository(ctx, reference, { ...options, rootAnchor: (g) => rootAnchorFor(policy, g) });
   const { view } = repo.state!;
   const rule = ruleFor(policy, view.gun);
   if (!rule) throw new PolicyError(`no repository entry of the policy matches ${view.gun}`, { hint: 'add a repositories entry whose match covers it' });

@@ -4,7 +4,7 @@
 // of released.ts decides (thresholds over distinct keys, expiry), after the entry's root pin.
 import type { RepositoryView } from '../../tuf/repository-view.js';
 import { evaluateRule, rootPinMatches, tagNames, type DeployVerdict } from '../signing-policy/deployable.js';
-import { ruleFor } from '../signing-policy/match.js';
+import { rootAnchorFor, ruleFor } from '../signing-policy/match.js';
 import { KeyNames } from '../signing-policy/names.js';
 import type { SigningPolicy } from '../signing-policy/schema.js';
 import { releasedRequirement } from './released.js';
@@ -13,6 +13,7 @@ import type { Requirement, RequirementResult, VerifyTarget } from './requirement
 export function policyRequirement(policy: SigningPolicy, file: string): Requirement {
   return {
     name: `policy ${file}`,
+    rootAnchor: (gun) => rootAnchorFor(policy, gun),
     evaluate(view: RepositoryView, target: VerifyTarget): RequirementResult {
       const rule = ruleFor(policy, view.gun);
       if (rootPinMatches(rule, view) === false) {

@@ -56,12 +56,15 @@ function satisfied(view: RepositoryView, row: SignedTag): RequirementResult {
     .releasedTags()
     .filter((t) => t.digest === row.digest)
     .map((t) => t.tag);
+  // docker names signers by their own targets/<name> roles; a k-of-n release is also signed by
+  // whoever approved targets/releases alone (a signing request), and the gate should say so.
+  const releaseSigners = row.releasedBy.includes(RELEASES_ROLE) ? [...(releaseSignatures(view)?.signedKeys ?? [])].flatMap(keyOwners(view)) : [];
   return {
     satisfied: true,
     digest: withPrefix(row.digest),
     size: row.length,
     releasedBy: [...row.releasedBy],
-    signers: [...row.signers],
+    signers: [...new Set([...row.signers, ...releaseSigners])].sort(),
     tags: [...new Set(tags)],
   };
 }
@@ -116,7 +119,15 @@ function releasers(view: RepositoryView, releases: DelegationInfo | undefined): 
   return [...new Set(releases.keys.flatMap((k) => owners(k.canonicalId)))].sort();
 }
 
-const anyOf = (names: string[]) => (names.length === 1 ? names[0]! : `one of ${names.join(', ')}`);
+/** `alice`, `one of alice, bob`, `2 of alice, bob, carol`, `alice and bob` (k of the names must sign). */
+function whoMust(names: string[], k = 1): string {
+  if (names.length === 1) return names[0]!;
+  if (k >= names.length) return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${k === 1 ? 'one' : k} of ${names.join(', ')}`;
+}
+
+/** Signatures a new version of targets/releases needs (its threshold; 1 without the role). */
+const releaseThreshold = (releases: DelegationInfo | undefined) => Math.max(1, releases?.threshold ?? 1);
 
 function notReleased(
   view: RepositoryView,
@@ -136,9 +147,9 @@ function notReleased(
       return {
         satisfied: false,
         reason: 'expired',
-        message: `${label} is in ${RELEASES_ROLE}, which has expired; ${anyOf(who)} must re-sign it`,
+        message: `${label} is in ${RELEASES_ROLE}, which has expired; ${whoMust(who, releaseThreshold(releases))} must re-sign it`,
         missing: who,
-        needed: 1,
+        needed: releaseThreshold(releases),
       };
     }
     const signedKeys = sigs.signedKeys;
@@ -169,16 +180,16 @@ function notReleased(
     return {
       satisfied: false,
       reason: 'signer-only',
-      message: `${label} is signed only by ${by.join(', ')}, which docker pull does not read; not released: ${anyOf(who)} must sign it into ${releases ? RELEASES_ROLE : 'targets'}`,
+      message: `${label} is signed only by ${by.join(', ')}, which docker pull does not read; not released: ${whoMust(who, releaseThreshold(releases))} must sign it into ${releases ? RELEASES_ROLE : 'targets'}`,
       missing: who,
-      needed: 1,
+      needed: releaseThreshold(releases),
     };
   }
   return {
     satisfied: false,
     reason: 'not-signed',
-    message: `${label} is not signed; ${anyOf(who)} must sign it`,
+    message: `${label} is not signed; ${whoMust(who, releaseThreshold(releases))} must sign it`,
     missing: who,
-    needed: 1,
+    needed: releaseThreshold(releases),
   };
 }

@@ -63,4 +63,6 @@ export interface Requirement {
   /** Shown in output: `released` for docker's rule, a policy's name otherwise. */
   readonly name: string;
   evaluate(view: RepositoryView, target: VerifyTarget): RequirementResult;
+  /** Root keys that must anchor a first contact with `gun` (a policy's root pin). */
+  rootAnchor?(gun: string): { keyIds: readonly string[]; source: string } | undefined;
 }

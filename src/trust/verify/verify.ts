@@ -68,7 +68,8 @@ class Verifier {
   #open(reference: ImageReference): Promise<OpenedRepository> {
     let repo = this.#repos.get(reference.gun);
     if (!repo) {
-      repo = openRepository(this.ctx, reference, this.options);
+      const anchorOf = this.requirement.rootAnchor?.bind(this.requirement);
+      repo = openRepository(this.ctx, reference, { ...this.options, ...(anchorOf ? { rootAnchor: anchorOf } : {}) });
       this.#repos.set(reference.gun, repo);
     }
     return repo;

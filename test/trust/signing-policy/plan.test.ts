@@ -51,6 +51,17 @@ ${extra}`;
     bob = newEcdsaKey();
   });
 
+  it('a deployability rule naming a role the repository does not have is a warning, not "in sync"', () => {
+    repo.addDelegation('targets/releases', [alice]);
+    repo.addTarget('targets/releases', 'v1');
+    repo.publish(['targets', 'targets/releases']);
+    const policy = parsePolicy(`version: 1\nrepositories:\n  - match: ${GUN}\n    deployable: { all_of: [releases, qa] }\n`);
+    const plan = planRepository(policy, policy.repositories[0]!, load(repo));
+    expect(plan.inSync).toBe(false);
+    expect(plan.changes.map((c) => [c.op, c.role, c.path])).toEqual([['warn', 'targets/qa', 'deployable']]);
+    expect(renderRepositoryPlan(plan)).toContain('! deployable names targets/qa, which this repository does not have: no tag can meet all_of[releases, qa]');
+  });
+
   it('a role below its threshold now: hidden tags and who must re-sign, although the configuration matches', () => {
     repo.addDelegation('targets/releases', [alice], { threshold: 2, keys: [alice.publicKey, bob.publicKey] });
     repo.addDelegation('targets/alice', [alice]);

@@ -81,6 +81,33 @@ describe('releasedRequirement', () => {
     });
   });
 
+  it('a 2-of-3 release names both signers of targets/releases, also one who signed no role of their own', () => {
+    repo.addDelegation('targets/releases', [alice, bob], { keys: [alice.publicKey, bob.publicKey, carol.publicKey], threshold: 2 });
+    for (const [name, key] of [['alice', alice], ['bob', bob], ['carol', carol]] as const) repo.addDelegation(`targets/${name}`, [key]);
+    repo.addTarget('targets/releases', 'v1');
+    repo.addTarget('targets/alice', 'v1');
+    repo.publish(['targets', 'targets/releases', 'targets/alice']);
+    expect(releasedRequirement.evaluate(view(repo), { tag: 'v1' })).toMatchObject({ satisfied: true, releasedBy: ['targets/releases'], signers: ['alice', 'bob'] });
+  });
+
+  it('a tag nobody signed, under a 2-of-3 releases role, needs two of them, not one', () => {
+    repo.addDelegation('targets/releases', [alice], { keys: [alice.publicKey, bob.publicKey, carol.publicKey], threshold: 2 });
+    for (const [name, key] of [['alice', alice], ['bob', bob], ['carol', carol]] as const) repo.addDelegation(`targets/${name}`, [key]);
+    repo.addTarget('targets/alice', 'v2');
+    repo.publish(['targets', 'targets/alice']);
+    expect(releasedRequirement.evaluate(view(repo), { tag: 'v3' })).toMatchObject({
+      reason: 'not-signed',
+      message: 'v3 is not signed; 2 of alice, bob, carol must sign it',
+      missing: ['alice', 'bob', 'carol'],
+      needed: 2,
+    });
+    expect(releasedRequirement.evaluate(view(repo), { tag: 'v2' })).toMatchObject({
+      reason: 'signer-only',
+      message: 'v2 is signed only by targets/alice, which docker pull does not read; not released: 2 of alice, bob, carol must sign it into targets/releases',
+      needed: 2,
+    });
+  });
+
   it('an expired releases role: every release signer may re-sign', () => {
     repo.addDelegation('targets/releases', [alice, bob]);
     repo.addDelegation('targets/alice', [alice]);
