@@ -26,7 +26,7 @@ export function describePublishedChange(c: PublishedRoleChange): string {
     if (c.keysAdded.length) parts.push(`key(s) ${ids(c.keysAdded)} added`);
     if (c.keysRemoved.length) parts.push(`key(s) ${ids(c.keysRemoved)} removed`);
     if (c.previousThreshold !== null && c.threshold !== null && c.previousThreshold !== c.threshold) {
-      parts.push(`threshold ${c.previousThreshold} -> ${c.threshold}`);
+      parts.push(`threshold ${c.previousThreshold} → ${c.threshold}`);
     }
   }
   if (c.tagsAdded.length) parts.push(`signs ${list(c.tagsAdded)}`);
