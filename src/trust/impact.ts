@@ -172,6 +172,16 @@ const anyOf = (names: readonly string[], needed: number) =>
         ? names.join(' or ')
         : `${needed} of ${names.join(', ')}`;
 
+/**
+ * The `trust-tui sign` that re-signs targets/releases for these tags. Signing one tag re-signs the
+ * whole role file (a new version over every entry, see src/trust/publish.ts editableState), so one
+ * command brings them all back; several would only race as signing requests on one base.
+ */
+function signCommand(gun: string, tags: readonly string[]): string {
+  const [first, ...rest] = tags;
+  return `trust-tui sign ${gun}:${first}${rest.length ? ` — it re-signs the whole role, ${rest.join(', ')} included` : ''}`;
+}
+
 function repairsFor(gun: string, lost: readonly TagChange[], changed: readonly TagChange[], releases: ReleasesAfter): Repair[] {
   const out: Repair[] = [];
   const tags = (list: readonly TagChange[]) => list.map((t) => t.tag);
@@ -184,16 +194,18 @@ function repairsFor(gun: string, lost: readonly TagChange[], changed: readonly T
         text: `the repository owner must add a signer (trust-tui signer add ${gun} NAME --key FILE) who then signs ${tags(lost).join(', ')} again, or sign them into targets with the repository key`,
       });
     } else if (!releases.valid) {
-      const needed = Math.max(1, releases.threshold - releases.signed);
-      const who = releases.unsignedNames;
+      // Signing it again makes a new version (the server takes only a higher one), whose bytes nobody
+      // has signed: the threshold counts afresh, over all of the role's keys.
+      const needed = Math.max(1, releases.threshold);
+      const who = releases.names;
       out.push({
         tags: tags(lost),
         who,
         needed,
         text:
           who.length >= needed
-            ? `${anyOf(who, needed)} must sign targets/releases again (trust-tui sign ${gun}:TAG, or approve its signing request) to release ${tags(lost).join(', ')}`
-            : `targets/releases would need ${releases.threshold} signatures and only ${releases.signed + who.length} of its keys are left: its keys or threshold must change before ${tags(lost).join(', ')} can be released`,
+            ? `${anyOf(who, needed)} must sign targets/releases again (${signCommand(gun, tags(lost))}, or approve its signing request) to release ${tags(lost).join(', ')}`
+            : `targets/releases would need ${releases.threshold} signatures and only ${who.length} of its keys are left: its keys or threshold must change before ${tags(lost).join(', ')} can be released`,
       });
     } else {
       // Releases verifies but no longer holds the tag (revoked): a releases signer signs it again.
