@@ -180,7 +180,7 @@ describe('policy apply on repositories made by docker trust signer add', () => {
     expect(asked.stdout).toContain(`Type ${ONE_MISSING} to apply these changes:`);
     expect(asked.stdout).toMatch(/request\s+~ targets\/releases — signing request: targets\/releases needs 2 signature\(s\), this host holds 1 of its keys/);
     expect(asked.stdout).toContain('policy apply cancelled: nothing was changed');
-    expect(asked.stdout).toContain('→ apply opens a signing request (targets + targets/releases version 3 in one upload); needs 1 more of alice, carol');
+    expect(asked.stdout).toContain('→ apply opens a signing request (targets + targets/releases version 3 in one upload); needs 2 of alice, bob, carol');
     expect(await serverFiles(ONE_MISSING)).toEqual(before);
 
     const r = exits(await oneMissing(['--json', 'policy', 'apply', '-y']), 8);
