@@ -104,10 +104,7 @@ interface ReleasesAfter {
   /** The file's entries within the role's paths (the served file, edited or not). */
   entries: Map<string, string>;
   threshold: number;
-  /** Distinct keys whose signatures would verify (edited: the threshold). */
-  signed: number;
-  /** Signer names (or `key abc1234`) by canonical key, for the role's keys not yet counted. */
-  unsignedNames: string[];
+  /** Signer names (or `key abc1234`) of the role's keys, one per distinct key holder. */
   names: string[];
 }
 
@@ -118,7 +115,7 @@ function entriesOf(targets: Targets | undefined, paths: readonly string[]): Map<
 }
 
 /** No `targets/releases` declared: only `targets` releases tags. */
-const NO_RELEASES: ReleasesAfter = { declared: false, valid: false, entries: new Map(), threshold: 0, signed: 0, unsignedNames: [], names: [] };
+const NO_RELEASES: ReleasesAfter = { declared: false, valid: false, entries: new Map(), threshold: 0, names: [] };
 
 function releasesAfter(before: ImpactBefore, after: PlannedRoleFiles, targets: Targets): ReleasesAfter {
   const declaration = targets.getDelegation(RELEASES_ROLE);
@@ -129,20 +126,13 @@ function releasesAfter(before: ImpactBefore, after: PlannedRoleFiles, targets: T
   const allNames = [...new Set(keys.map((k) => nameOf(canonicalIdOf(k))))].sort();
   const base = { declared: true, threshold: declaration.threshold, names: allNames };
   if (after.editedRoles.includes(RELEASES_ROLE)) {
-    return { ...base, valid: true, entries: entriesOf(after.current(RELEASES_ROLE), declaration.paths), signed: declaration.threshold, unsignedNames: [] };
+    return { ...base, valid: true, entries: entriesOf(after.current(RELEASES_ROLE), declaration.paths) };
   }
   const file = currentFile(before.trusted, RELEASES_ROLE);
-  if (!file) return { ...base, valid: false, entries: new Map(), signed: 0, unsignedNames: allNames };
+  if (!file) return { ...base, valid: false, entries: new Map() };
   const result = verificationResult(file.signedCanonicalBytes(), file.signatures, { keyids: declaration.keyIds, threshold: declaration.threshold }, targets.delegationKeys);
   const expired = !before.trusted.delegations.has(RELEASES_ROLE) && before.trusted.refusedDelegations.get(RELEASES_ROLE)?.error.reason === 'expired';
-  const signedNames = new Set(result.signed.map((s) => nameOf(s.canonicalId)));
-  return {
-    ...base,
-    valid: result.verified && !expired,
-    entries: entriesOf(file.signed, declaration.paths),
-    signed: expired ? 0 : result.signed.length,
-    unsignedNames: [...new Set(result.unsigned.map(nameOf))].filter((n) => !signedNames.has(n)).sort(),
-  };
+  return { ...base, valid: result.verified && !expired, entries: entriesOf(file.signed, declaration.paths) };
 }
 
 /** What docker pull resolves for every tag after the change (tag -> `sha256:…`). */
