@@ -104,10 +104,7 @@ interface ReleasesAfter {
   /** The file's entries within the role's paths (the served file, edited or not). */
   entries: Map<string, string>;
   threshold: number;
-  /** Distinct keys whose signatures would verify (edited: the threshold). */
-  signed: number;
-  /** Signer names (or `key abc1234`) by canonical key, for the role's keys not yet counted. */
-  unsignedNames: string[];
+  /** Signer names (or `key abc1234`) of the role's keys, one per distinct key holder. */
   names: string[];
 }
 
@@ -118,7 +115,7 @@ function entriesOf(targets: Targets | undefined, paths: readonly string[]): Map<
 }
 
 /** No `targets/releases` declared: only `targets` releases tags. */
-const NO_RELEASES: ReleasesAfter = { declared: false, valid: false, entries: new Map(), threshold: 0, signed: 0, unsignedNames: [], names: [] };
+const NO_RELEASES: ReleasesAfter = { declared: false, valid: false, entries: new Map(), threshold: 0, names: [] };
 
 function releasesAfter(before: ImpactBefore, after: PlannedRoleFiles, targets: Targets): ReleasesAfter {
   const declaration = targets.getDelegation(RELEASES_ROLE);
@@ -129,20 +126,13 @@ function releasesAfter(before: ImpactBefore, after: PlannedRoleFiles, targets: T
   const allNames = [...new Set(keys.map((k) => nameOf(canonicalIdOf(k))))].sort();
   const base = { declared: true, threshold: declaration.threshold, names: allNames };
   if (after.editedRoles.includes(RELEASES_ROLE)) {
-    return { ...base, valid: true, entries: entriesOf(after.current(RELEASES_ROLE), declaration.paths), signed: declaration.threshold, unsignedNames: [] };
+    return { ...base, valid: true, entries: entriesOf(after.current(RELEASES_ROLE), declaration.paths) };
   }
   const file = currentFile(before.trusted, RELEASES_ROLE);
-  if (!file) return { ...base, valid: false, entries: new Map(), signed: 0, unsignedNames: allNames };
+  if (!file) return { ...base, valid: false, entries: new Map() };
   const result = verificationResult(file.signedCanonicalBytes(), file.signatures, { keyids: declaration.keyIds, threshold: declaration.threshold }, targets.delegationKeys);
   const expired = !before.trusted.delegations.has(RELEASES_ROLE) && before.trusted.refusedDelegations.get(RELEASES_ROLE)?.error.reason === 'expired';
-  const signedNames = new Set(result.signed.map((s) => nameOf(s.canonicalId)));
-  return {
-    ...base,
-    valid: result.verified && !expired,
-    entries: entriesOf(file.signed, declaration.paths),
-    signed: expired ? 0 : result.signed.length,
-    unsignedNames: [...new Set(result.unsigned.map(nameOf))].filter((n) => !signedNames.has(n)).sort(),
-  };
+  return { ...base, valid: result.verified && !expired, entries: entriesOf(file.signed, declaration.paths) };
 }
 
 /** What docker pull resolves for every tag after the change (tag -> `sha256:…`). */
@@ -172,6 +162,16 @@ const anyOf = (names: readonly string[], needed: number) =>
         ? names.join(' or ')
         : `${needed} of ${names.join(', ')}`;
 
+/**
+ * The `trust-tui sign` that re-signs targets/releases for these tags. Signing one tag re-signs the
+ * whole role file (a new version over every entry, see src/trust/publish.ts editableState), so one
+ * command brings them all back; several would only race as signing requests on one base.
+ */
+function signCommand(gun: string, tags: readonly string[]): string {
+  const [first, ...rest] = tags;
+  return `trust-tui sign ${gun}:${first}${rest.length ? ` — it re-signs the whole role, ${rest.join(', ')} included` : ''}`;
+}
+
 function repairsFor(gun: string, lost: readonly TagChange[], changed: readonly TagChange[], releases: ReleasesAfter): Repair[] {
   const out: Repair[] = [];
   const tags = (list: readonly TagChange[]) => list.map((t) => t.tag);
@@ -184,16 +184,18 @@ function repairsFor(gun: string, lost: readonly TagChange[], changed: readonly T
         text: `the repository owner must add a signer (trust-tui signer add ${gun} NAME --key FILE) who then signs ${tags(lost).join(', ')} again, or sign them into targets with the repository key`,
       });
     } else if (!releases.valid) {
-      const needed = Math.max(1, releases.threshold - releases.signed);
-      const who = releases.unsignedNames;
+      // Signing it again makes a new version (the server takes only a higher one), whose bytes nobody
+      // has signed: the threshold counts afresh, over all of the role's keys.
+      const needed = Math.max(1, releases.threshold);
+      const who = releases.names;
       out.push({
         tags: tags(lost),
         who,
         needed,
         text:
           who.length >= needed
-            ? `${anyOf(who, needed)} must sign targets/releases again (trust-tui sign ${gun}:TAG, or approve its signing request) to release ${tags(lost).join(', ')}`
-            : `targets/releases would need ${releases.threshold} signatures and only ${releases.signed + who.length} of its keys are left: its keys or threshold must change before ${tags(lost).join(', ')} can be released`,
+            ? `${anyOf(who, needed)} must sign targets/releases again (${signCommand(gun, tags(lost))}, or approve its signing request) to release ${tags(lost).join(', ')}`
+            : `targets/releases would need ${releases.threshold} signatures and only ${who.length} of its keys are left: its keys or threshold must change before ${tags(lost).join(', ')} can be released`,
       });
     } else {
       // Releases verifies but no longer holds the tag (revoked): a releases signer signs it again.

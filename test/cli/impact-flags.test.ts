@@ -18,6 +18,7 @@ describe('--dockerfile and --dry-run on destructive commands', () => {
       ['role', 'threshold', REPO, 'releases', '2', '--dry-run', '--dockerfile', bad],
       ['revoke', `${REPO}:v1`, '--dry-run', '--dockerfile', bad],
       ['sweep', 'signer', 'alice', '--repo', REPO, '--dry-run', '--dockerfile', bad],
+      ['policy', 'apply', '--dry-run', '--dockerfile', bad],
     ]) {
       const r = await tt([...args, ...(args[0] === 'sweep' ? [] : NOWHERE)]);
       expect(r.code, r.stderr).toBe(1);

@@ -4,7 +4,8 @@
  * publish one tag with the stock notary CLI, so releases ends up signed by bob only). The policy adds
  * carol (her public key file named in the policy) and raises releases to 2 of alice, bob, carol:
  * that threshold raise alone would hide both tags, so apply must re-sign releases in the same upload
- * (when this host holds two release keys) or open a signing request (when it holds one).
+ * (when this host holds two release keys) or open a signing request (when it holds one). A policy
+ * that drops bob and targets/releases then shows, before applying, exactly the tags stock docker loses.
  */
 import { copyFile, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
@@ -173,14 +174,43 @@ describe('policy apply on repositories made by docker trust signer add', () => {
     exits(await allLocal(['policy', 'apply', '-y']), 0, /No changes: 1 repository matches the policy\./);
   });
 
+  it('a policy that drops bob and targets/releases: --dry-run lists exactly the tags docker trust inspect then loses, and the FROM line', async () => {
+    await writeFile(path.join(allLocal.workDir, 'alice-only.yaml'), ['version: 1', 'signers:', `  alice: { key: ${ids.alice} }`, 'repositories:', `  - match: ${ALL_LOCAL}`, '    roles:', '      targets/alice: { signers: [alice] }', ''].join('\n'));
+    await writeFile(path.join(allLocal.workDir, 'Dockerfile'), `FROM ${ALL_LOCAL}:v2 AS base\nFROM registry.example.com/team/other:v1\n`);
+    const args = ['policy', 'apply', '-f', 'alice-only.yaml', '--dockerfile', 'Dockerfile'];
+    const files = await serverFiles(ALL_LOCAL);
+    const dry = exits(await allLocal([...args, '--dry-run']), 2).stdout;
+    expect(dry).toContain('Impact on docker pull of registry.example.com/team/all-local:');
+    expect(dry).toContain('Tags that stop being pullable with content trust: v1, v2');
+    expect(dry).toContain('containers already running keep running');
+    expect(dry).toContain(`Dockerfile:1  FROM ${ALL_LOCAL}:v2 AS base  — v2 would no longer be pullable with content trust`);
+    expect(dry).not.toContain('Dockerfile:2');
+    const impact = JSON.parse(exits(await allLocal(['--json', ...args, '--dry-run']), 2).stdout).repositories[0].impact;
+    expect(impact.dockerfiles.map((d: { line: number }) => d.line)).toEqual([1]);
+    expect(await serverFiles(ALL_LOCAL)).toEqual(files);
+
+    const docker = async () => {
+      const observer = dockerCli(await makeScratchDir('docker-observer'), server.url, server.caFile);
+      return (JSON.parse(ok(await observer(['trust', 'inspect', ALL_LOCAL])).stdout)[0].SignedTags as { SignedTag: string }[]).map((t) => t.SignedTag).sort();
+    };
+    const before = await docker();
+    ok(await allLocal([...args, '-y']));
+    const after = await docker();
+    const lost = before.filter((t) => !after.includes(t));
+    expect(lost).toEqual(['v1', 'v2']);
+    expect(impact.lost.map((t: { tag: string }) => t.tag)).toEqual(lost);
+  });
+
   it('with a release key missing, apply opens a signing request (exit 8); a second host approving and submitting brings it in sync', async () => {
     const before = await serverFiles(ONE_MISSING);
     // On a terminal, apply asks for the repository's name; another answer cancels (exit 3), nothing changes.
     const asked = exits(await onTerminal(oneMissing, homes.admin2!, ['policy', 'apply'], 'registry.example.com/team/other\n'), 3);
     expect(asked.stdout).toContain(`Type ${ONE_MISSING} to apply these changes:`);
     expect(asked.stdout).toMatch(/request\s+~ targets\/releases — signing request: targets\/releases needs 2 signature\(s\), this host holds 1 of its keys/);
+    // The impact is the request's, computed with releases re-signed in it: nothing hides once it lands.
+    expect(asked.stdout.replaceAll('\r', '')).toContain(`Impact on docker pull once the signing request is submitted (until then docker pull sees ${ONE_MISSING} as it is now):\n  Every pullable tag stays pullable as it is (2).\nType`);
     expect(asked.stdout).toContain('policy apply cancelled: nothing was changed');
-    expect(asked.stdout).toContain('→ apply opens a signing request (targets + targets/releases version 3 in one upload); needs 1 more of alice, carol');
+    expect(asked.stdout).toContain('→ apply opens a signing request (targets + targets/releases version 3 in one upload); needs 2 of alice, bob, carol');
     expect(await serverFiles(ONE_MISSING)).toEqual(before);
 
     const r = exits(await oneMissing(['--json', 'policy', 'apply', '-y']), 8);

@@ -600,6 +600,8 @@ export function fakePolicy(file = 'trust-policy.yaml'): NonNullable<FakeWorld['p
           { change: old, action: 'publish', reason: 'targets key' },
         ],
         destructive: [releases, old],
+        // releases is re-signed in the same upload, and docker pull never reads targets/old.
+        impact: { gun: app, lost: [], changed: [], gained: [], unchanged: ['v1', 'v2'], repair: [], running: [], dockerfiles: [] },
       },
     ],
   };

@@ -86,7 +86,7 @@ describe('impactOf', () => {
     expect(impact.unchanged).toEqual(['v1']);
     expect(impact.running).toEqual(RUNNING_SENTENCES);
     expect(impact.repair[0]).toMatchObject({ tags: ['v2'], who: ['bob'], needed: 1 });
-    expect(impact.repair[0]!.text).toMatch(/^bob must sign targets\/releases again/);
+    expect(impact.repair[0]!.text).toMatch(new RegExp(`^bob must sign targets/releases again \\(trust-tui sign ${GUN.replaceAll('.', '\\.')}:v2, or approve`));
     const text = impactLines(impact).join('\n');
     expect(text).toContain('Tags that stop being pullable with content trust: v2');
     expect(text).toContain('v3 would pull a different image');
@@ -113,14 +113,16 @@ describe('impactOf', () => {
     expect(impact.repair[0]!.text).toContain('alice or bob must sign v2');
   });
 
-  it('raising the releases threshold without re-signing hides its tags; bob is the one missing', () => {
+  it('raising the releases threshold without re-signing hides its tags; 2 of alice, bob must sign a new version', () => {
     const before = load(repo);
     const editor = editorOf(before.trusted);
     editor.targets('targets').updateDelegation('targets/releases', { threshold: 2 });
     const impact = impactOf(before, editor);
     expect(impact.lost.map((t) => t.tag)).toEqual(['v2']);
     expect(impact.changed.map((t) => t.tag)).toEqual(['v3']);
-    expect(impact.repair[0]).toMatchObject({ who: ['bob'], needed: 1 });
+    // Signing it again makes a new version: alice's signature over the current one does not carry over.
+    expect(impact.repair[0]).toMatchObject({ who: ['alice', 'bob'], needed: 2 });
+    expect(impact.repair[0]!.text).toContain(`2 of alice, bob must sign targets/releases again (trust-tui sign ${GUN}:v2, or approve its signing request) to release v2`);
   });
 
   it('lowering a threshold the current file already meets makes its tags pullable again', async () => {

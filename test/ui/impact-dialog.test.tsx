@@ -19,7 +19,7 @@ const impact: Impact = {
   changed: [],
   gained: [],
   unchanged: ['v2'],
-  repair: [{ tags: ['v1'], who: ['bob'], needed: 1, text: `bob must sign targets/releases again (trust-tui sign ${GUN}:TAG, or approve its signing request) to release v1` }],
+  repair: [{ tags: ['v1'], who: ['bob'], needed: 1, text: `bob must sign targets/releases again (trust-tui sign ${GUN}:v1, or approve its signing request) to release v1` }],
   running: [...RUNNING_SENTENCES],
   dockerfiles: [],
 };

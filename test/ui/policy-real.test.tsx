@@ -85,6 +85,8 @@ describe('Policy screen over a real server', () => {
     // releases v1 carries both signatures: the raise hides nothing, so a plain yes confirms it.
     expect(ui.frame()).toMatch(/• publish ~ targets\/releases: ~ threshold 1 → 2/);
     expect(ui.frame()).toContain('version 1 of targets/releases stays valid (signed by alice, bob)');
+    // …and the impact computed from the upload apply would make: v1 stays pullable.
+    expect(ui.frame()).toMatch(/Impact on docker pull of registry\.example\.com\/team\/policy:[\s│•]*Every pullable tag stays pullable as it is \(1\)\./);
     await ui.press('y');
     await ui.waitFor(`Policy applied to ${GUN}`, 30_000);
     expect(ui.frame()).toContain(`${GUN}: now in sync with the policy ✓ (read back from the server)`);

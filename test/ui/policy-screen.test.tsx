@@ -5,6 +5,7 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/app.js';
+import { RUNNING_SENTENCES } from '../../src/trust/impact.js';
 import { StoreProvider } from '../../src/state/context.js';
 import { createAppStore } from '../../src/state/store.js';
 import { fakePolicy, fakeServices } from '../state/fake-services.js';
@@ -29,6 +30,8 @@ function withPolicy() {
 }
 
 const flat = (frame: string) => frame.replace(/[│\n]/g, ' ').replace(/\s+/g, ' ');
+/** The frame as words, without the dialog's line bullets. */
+const plain = (frame: string) => flat(frame).replaceAll(' • ', ' ');
 
 async function onPolicy(services = withPolicy()) {
   const { element, store } = app(services);
@@ -87,6 +90,41 @@ describe('Policy screen', () => {
     await ui.press(KEYS.esc);
     await ui.waitFor(/example\.com\/team\/app\s+✓ in sync/);
     expect(ui.frame()).toContain('example.com/team/app is now in sync with the policy');
+  });
+
+  it('the confirmation says what apply does to docker pull: tags it keeps, or those lost, running containers, FROM lines, who must sign', async () => {
+    const { ui } = await onPolicy();
+    await ui.press('a');
+    await ui.waitFor('Apply trust-policy.yaml to example.com/team/app?');
+    expect(plain(ui.frame())).toContain('Impact on docker pull of example.com/team/app: Every pullable tag stays pullable as it is (2).');
+    await ui.press(KEYS.esc);
+
+    // A plan whose upload would leave releases short: the dialog lists what a user would lose.
+    const services = withPolicy();
+    const r = services.world.policy!.plans['example.com/team/app']!.repositories[0]!;
+    r.impact = {
+      gun: r.gun,
+      lost: [{ tag: 'v2', before: `sha256:${'2f'.repeat(32)}` }],
+      changed: [],
+      gained: [],
+      unchanged: ['v1'],
+      repair: [{ tags: ['v2'], who: ['alice', 'bob'], needed: 2, text: `2 of alice, bob must sign targets/releases again (trust-tui sign ${r.gun}:v2, or approve its signing request) to release v2` }],
+      running: [...RUNNING_SENTENCES],
+      dockerfiles: [{ file: 'Dockerfile', line: 1, text: `FROM ${r.gun}:v2`, image: `${r.gun}:v2`, tag: 'v2', reason: 'not-pullable', message: 'v2 would no longer be pullable with content trust' }],
+    };
+    const again = await onPolicy(services);
+    await again.ui.press('a');
+    await again.ui.waitFor('Apply trust-policy.yaml to example.com/team/app?');
+    // The dialog scrolls: read it down to the end.
+    let text = plain(again.ui.frame());
+    for (let i = 0; i < 12; i++) {
+      await again.ui.press(KEYS.down);
+      text += plain(again.ui.frame());
+    }
+    expect(text).toContain('Tags that stop being pullable with content trust: v2');
+    expect(text).toContain('containers already running keep running');
+    expect(text).toContain('Dockerfile:1 FROM example.com/team/app:v2 — v2 would no longer be pullable with content trust');
+    expect(text).toContain('2 of alice, bob must sign targets/releases again (trust-tui sign example.com/team/app:v2');
   });
 
   it('Esc at the confirmation changes nothing', async () => {

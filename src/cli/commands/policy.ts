@@ -7,6 +7,7 @@ import { EXIT, POLICY_EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
 import { readAnswer } from '../prompt.js';
+import { impactInputs, withImpactOptions, type ImpactFlags } from './impact-options.js';
 import { serverOptions, withServerOptions } from './server-options.js';
 
 type ServerFlags = { server?: string; tlscacert?: string };
@@ -110,16 +111,19 @@ Exit codes of policy apply:
   });
 
   withServerOptions(
-    policy
-      .command('apply')
-      .description('Carry out the plan: publish what the keys of this host allow, open signing requests for the rest')
-      .argument('[repositories...]', 'repositories to apply (default: every repository the policy names, and known ones its patterns match)')
-      .option('-f, --file <file>', 'the policy file', DEFAULT_FILE)
-      .option('--key <file>', 'a public key or certificate for a key the policy names (repeatable)', (v: string, all: string[] = []) => [...all, v])
-      .option('--dry-run', 'show what apply would do, change nothing')
-      .option('-y, --yes', 'do not ask before removals and changes that would hide tags'),
-  ).action(async (repositories: string[], opts: ServerFlags & { file: string; key?: string[]; dryRun?: boolean; yes?: boolean }, cmd: Command) => {
+    withImpactOptions(
+      policy
+        .command('apply')
+        .description('Carry out the plan: publish what the keys of this host allow, open signing requests for the rest')
+        .argument('[repositories...]', 'repositories to apply (default: every repository the policy names, and known ones its patterns match)')
+        .option('-f, --file <file>', 'the policy file', DEFAULT_FILE)
+        .option('--key <file>', 'a public key or certificate for a key the policy names (repeatable)', (v: string, all: string[] = []) => [...all, v])
+        .option('--dry-run', 'show what apply would do (and its impact on docker pull), change nothing')
+        .option('-y, --yes', 'do not ask before removals and changes that would hide tags'),
+    ),
+  ).action(async (repositories: string[], opts: ServerFlags & ImpactFlags & { file: string; key?: string[]; dryRun?: boolean; yes?: boolean }, cmd: Command) => {
     const g = globalOptions(cmd);
+    const dockerfiles = await impactInputs(opts, cmd);
     const [{ cliContext }, service, apply, render, { CancelledError, InputError }] = await Promise.all([
       import('../context.js'),
       import('../../trust/signing-policy/service.js'),
@@ -129,7 +133,7 @@ Exit codes of policy apply:
     ]);
     const ctx = cliContext(g, io);
     const policy = await service.loadPolicy(opts.file);
-    const options = { ...serverOptions(opts), keyFiles: opts.key ?? [] };
+    const options = { ...serverOptions(opts), keyFiles: opts.key ?? [], dockerfiles };
     const plan = await apply.planApply(ctx, policy, opts.file, repositories, { ...options, ...(opts.dryRun ? { dryRun: true } : {}) });
     const couldNotRead = () => {
       if (plan.failures.length === 0) return;
@@ -148,12 +152,15 @@ Exit codes of policy apply:
     if (!opts.yes) {
       for (const r of apply.toConfirm(plan)) {
         const what = r.changes.map(apply.destructiveReason).join('; ');
+        // The plan printed above carries the whole impact; with --json nothing was printed, so the question does.
+        const lines = render.applyImpactLines(plan.repositories.find((p) => p.gun === r.gun)!);
+        const impact = g.json ? lines : lines.slice(0, 2);
         if (!process.stdin.isTTY) {
           throw new InputError(`policy apply would remove or hide something in ${r.gun} (${what}) and there is no terminal to confirm on: nothing was changed`, {
             hint: 'review it with --dry-run, then pass -y',
           });
         }
-        io.stderr(`${r.gun}: ${what}.\nType ${r.gun} to apply these changes: `);
+        io.stderr(`${r.gun}: ${what}.\n${impact.map((l) => `${l}\n`).join('')}Type ${r.gun} to apply these changes: `);
         const answer = ctx.deadline ? await ctx.deadline.excluding(() => readAnswer()) : await readAnswer();
         if (answer.trim() !== r.gun) throw new CancelledError('policy apply cancelled: nothing was changed');
       }

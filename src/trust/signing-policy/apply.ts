@@ -16,6 +16,7 @@ import { canonicalIdOf } from '../../tuf/verification.js';
 import { requireWritableDir } from '../../config/writable.js';
 import type { ServerOptions } from '../connect.js';
 import type { TrustContext } from '../context.js';
+import type { DockerfileInput, Impact } from '../impact.js';
 import { editableState, heldKeyIds } from '../publish.js';
 import { openRepository, type OpenedRepository } from '../repository.js';
 import type { RequestPorts } from '../requests/operations.js';
@@ -42,6 +43,12 @@ export interface RepositoryApply {
   steps: ApplyStep[];
   /** Changes that take something away (a role, a key) or would hide tags: confirmed first. */
   destructive: PlanChange[];
+  /**
+   * What the steps apply acts on would do to `docker pull`, computed from the same edited role files
+   * (unset when apply acts on nothing here). With `request` steps it happens only once the signing
+   * request is submitted, and the children the request re-signs count as signed.
+   */
+  impact?: Impact;
 }
 
 /** The one plan object of `policy apply`. `repos` (the verified reads the plan was made from) is not serialised. */
@@ -54,6 +61,8 @@ export interface ApplyPlan {
 export interface ApplyOptions extends ServerOptions, RequestPorts {
   /** `--key FILE`: public keys or certificates for keys the policy names (matched by canonical ID). */
   keyFiles?: readonly string[];
+  /** `--dockerfile`: FROM lines the impact checks. */
+  dockerfiles?: readonly DockerfileInput[];
 }
 
 export interface StepResult {
@@ -197,13 +206,24 @@ async function editsFor(ctx: TrustContext, repo: OpenedRepository, plan: Reposit
 }
 
 /** Edits the repository with every publishable change; what publishParentChange would do decides `publish` or `request`. */
-async function prepareRepository(ctx: TrustContext, repo: OpenedRepository, plan: RepositoryPlan, policy: SigningPolicy, file: string, given: readonly PublicKey[]): Promise<RepositoryApply> {
+async function prepareRepository(
+  ctx: TrustContext,
+  repo: OpenedRepository,
+  plan: RepositoryPlan,
+  policy: SigningPolicy,
+  file: string,
+  given: readonly PublicKey[],
+  dockerfiles: readonly DockerfileInput[],
+): Promise<RepositoryApply> {
   const edits = await editsFor(ctx, repo, plan, policy, file, given);
   const active = edits.filter((e) => e.step.action === 'publish');
+  let impact: Impact | undefined;
   if (active.length > 0) {
     const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
     for (const e of active) e.edit(editor);
-    const preview = await publishParentChange(ctx, repo, editor, { dryRun: true, note: '' });
+    // The dry run edits exactly what the real run publishes (or puts in the request): its impact is the change's.
+    const preview = await publishParentChange(ctx, repo, editor, { dryRun: true, note: '', dockerfiles });
+    impact = preview.impact;
     if (preview.needSignatures.length > 0) {
       const short = preview.needSignatures.map((s) => `${s.role} needs ${s.threshold} signature(s), this host holds ${s.held} of its keys`).join('; ');
       for (const e of active) e.step = { ...e.step, action: 'request', reason: `signing request: ${short}` };
@@ -211,7 +231,7 @@ async function prepareRepository(ctx: TrustContext, repo: OpenedRepository, plan
       for (const e of active) e.step = { ...e.step, reason: `${e.step.reason}; re-signs ${preview.bundled.join(', ')} in the same upload` };
     }
   }
-  return { gun: plan.gun, plan, steps: edits.map((e) => e.step), destructive: plan.changes.filter(isDestructive) };
+  return { gun: plan.gun, plan, steps: edits.map((e) => e.step), destructive: plan.changes.filter(isDestructive), ...(impact ? { impact } : {}) };
 }
 
 /** Plans every repository the policy covers (or those named) from a verified read, and decides what apply would do. */
@@ -230,7 +250,7 @@ export async function planApply(ctx: TrustContext, policy: SigningPolicy, file: 
       const rule = ruleFor(policy, gun)!;
       refuseOtherRoot(rule, view);
       const plan = planRepository(policy, rule, { view, trusted });
-      out.repositories.push(await prepareRepository(ctx, repo, plan, policy, file, given));
+      out.repositories.push(await prepareRepository(ctx, repo, plan, policy, file, given, options.dockerfiles ?? []));
       opened.set(gun, repo);
     } catch (e) {
       out.failures.push(failure(gun, e));

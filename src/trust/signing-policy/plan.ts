@@ -14,7 +14,11 @@ import type { PolicyRole, RepositoryRule, SigningPolicy } from './schema.js';
 
 export type ChangeOp = 'add' | 'change' | 'remove' | 'warn';
 
-/** Signatures a change (or a repair) needs: k more, from any of these people. */
+/**
+ * Signatures a change (or a repair) needs: k of these people. A role that must be re-signed gets a
+ * new version whose bytes no one has signed yet, so signatures over its current file do not count:
+ * it needs its threshold from all of its keys.
+ */
 export interface Needs {
   k: number;
   from: string[];
@@ -116,7 +120,7 @@ function unpullable(view: RepositoryView, invalid: ReadonlySet<string>): string[
 }
 
 function needsLine(n: Needs): string {
-  return n.from.length <= n.k ? `needs ${n.from.join(', ')}` : `needs ${n.k} more of ${n.from.join(', ')}`;
+  return n.from.length <= n.k ? `needs ${n.from.join(', ')}` : `needs ${n.k} of ${n.from.join(', ')}`;
 }
 
 export function planRepository(
@@ -220,7 +224,7 @@ export function planRepository(
       let impact: ChangeImpact;
       let needs: Needs | null = null;
       if (validNow && !validAfter) {
-        needs = { k: want.threshold - signedBy.length, from: names.labels(newKeys.filter((k) => !have.validCanonical.has(k))) };
+        needs = { k: want.threshold, from: names.labels(newKeys) };
         const carries = have.validCanonical.size ? `carries ${names.labels(have.validCanonical).map((n) => `${n}'s`).join(' and ')} signature${have.validCanonical.size === 1 ? ' only' : 's'}` : 'carries no valid signature';
         impact = {
           hiddenTags: tags,
@@ -263,7 +267,7 @@ export function planRepository(
     const refusedFile = trusted.refusedDelegations.get(have.role)?.envelope.signed.targets;
     const tags = have.state === 'refused' && refusedFile ? [...refusedFile.keys()] : tagsOf(view, have.role);
     if (have.state === 'refused' && have.validCanonical.size < have.threshold) {
-      const needs = { k: have.threshold - have.validCanonical.size, from: names.labels(have.canonical.filter((k) => !have.validCanonical.has(k))) };
+      const needs = { k: have.threshold, from: names.labels(have.canonical) };
       push(
         warn(gun, have.role, 'threshold-health', `! ${have.role} (version ${have.version ?? '?'}) is below its threshold now (${have.validCanonical.size} of ${have.threshold} valid signatures): ${tags.length ? `${tagsVerb(tags.length, 'is', 'are')} hidden (${tags.slice(0, 5).join(', ')}${tags.length > 5 ? ', …' : ''})` : 'it holds no tags'} → re-sign, ${needsLine(needs)}`, needs, tags),
       );

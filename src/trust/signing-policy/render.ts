@@ -1,4 +1,5 @@
 // The text of `policy plan` and `policy check` (one implementation for the CLI and a later UI screen).
+import { impactLines, type Impact } from '../impact.js';
 import type { DeployVerdict } from './deployable.js';
 import type { PlanChange, RepositoryPlan } from './plan.js';
 
@@ -59,7 +60,12 @@ export function renderVerdicts(verdicts: readonly DeployVerdict[]): string {
 const ACTION_WORD = { publish: 'publish', request: 'request', skip: 'skip', report: 'warning' } as const;
 
 interface ApplyPlanLike {
-  repositories: readonly { gun: string; plan: RepositoryPlan; steps: readonly { change: { summary: string; op: string } | PlanChange; action: keyof typeof ACTION_WORD; reason: string }[] }[];
+  repositories: readonly {
+    gun: string;
+    plan: RepositoryPlan;
+    steps: readonly { change: { summary: string; op: string } | PlanChange; action: keyof typeof ACTION_WORD; reason: string }[];
+    impact?: Impact;
+  }[];
   failures: readonly { gun: string; error: string; hint?: string }[];
 }
 
@@ -77,7 +83,19 @@ function asApplied(r: ApplyPlanLike['repositories'][number]): RepositoryPlan {
   };
 }
 
-/** `policy apply` before it acts (also `--dry-run`): the plan, then what apply does with each change. */
+/**
+ * What the steps apply acts on in one repository would do to `docker pull` (the impact of the very
+ * role files apply publishes or puts in the signing request): a heading, then the impact's lines.
+ */
+export function applyImpactLines(r: ApplyPlanLike['repositories'][number]): string[] {
+  if (!r.impact) return [];
+  const heading = r.steps.some((s) => s.action === 'request')
+    ? `Impact on docker pull once the signing request is submitted (until then docker pull sees ${r.gun} as it is now):`
+    : `Impact on docker pull of ${r.gun}:`;
+  return [heading, ...impactLines(r.impact).map((l) => `  ${l}`)];
+}
+
+/** `policy apply` before it acts (also `--dry-run`): the plan, then what apply does with each change, then its impact. */
 export function renderApplyPlan(plan: ApplyPlanLike): string {
   const blocks: string[] = [];
   for (const r of plan.repositories) {
@@ -85,6 +103,7 @@ export function renderApplyPlan(plan: ApplyPlanLike): string {
     const acting = r.steps.filter((s) => s.action !== 'report');
     if (acting.length) lines.push('  apply:');
     for (const s of acting) lines.push(`    ${ACTION_WORD[s.action].padEnd(8)} ${s.change.summary} — ${s.reason}`);
+    lines.push(...applyImpactLines(r).map((l) => `  ${l}`));
     blocks.push(lines.join('\n'));
   }
   for (const f of plan.failures) blocks.push(`${f.gun}   could not be read: ${f.error}${f.hint ? ` — ${f.hint}` : ''}`);
@@ -132,7 +151,8 @@ interface ConfirmStepLike {
 
 /**
  * What a confirmation of `policy apply` shows first: each change apply acts on (⚠ when it removes
- * something or could hide tags), how it gets done, what is skipped and why; then the full plan.
+ * something or could hide tags), how it gets done, what is skipped and why, what it does to docker
+ * pull; then the full plan.
  */
 export function applyConfirmationLines(plan: ApplyPlanLike & { repositories: readonly { destructive: readonly unknown[]; steps: readonly ConfirmStepLike[] }[] }): string[] {
   const lines: string[] = [];
@@ -146,6 +166,8 @@ export function applyConfirmationLines(plan: ApplyPlanLike & { repositories: rea
     }
     const warnings = r.steps.filter((s) => s.action === 'report').length;
     if (warnings) lines.push(`${plural(warnings, 'warning')}: reported, not applied`);
+    const impact = applyImpactLines(r);
+    lines.push(...impact);
   }
   lines.push('', 'The plan:', ...plan.repositories.flatMap((r) => renderRepositoryPlan(asApplied(r)).split('\n')));
   return lines;

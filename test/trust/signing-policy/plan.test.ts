@@ -71,10 +71,11 @@ ${extra}`;
     const policy = parsePolicy(policyText());
     const plan = planRepository(policy, policy.repositories[0]!, load(repo));
     expect(plan.changes.map((c) => [c.op, c.role, c.path])).toEqual([['warn', 'targets/releases', 'threshold-health']]);
-    expect(plan.changes[0]!.needs).toEqual({ k: 1, from: ['bob'] });
+    // Re-signing makes a new version: alice's signature over version 1 does not carry over.
+    expect(plan.changes[0]!.needs).toEqual({ k: 2, from: ['alice', 'bob'] });
     expect(plan.changes[0]!.impact.hiddenTags).toEqual(['v1']);
     expect(renderRepositoryPlan(plan)).toContain(
-      '! targets/releases (version 1) is below its threshold now (1 of 2 valid signatures): 1 tag is hidden (v1) → re-sign, needs bob',
+      '! targets/releases (version 1) is below its threshold now (1 of 2 valid signatures): 1 tag is hidden (v1) → re-sign, needs alice, bob',
     );
     expect(plan.inSync).toBe(false);
   });
