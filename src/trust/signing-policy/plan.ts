@@ -230,7 +230,7 @@ export function planRepository(
           hiddenTags: tags,
           unpullableTags: lost,
           repair: 'signing-request',
-          summary: `version ${have.version ?? '?'} of ${have.role} ${carries}: changing ${parentRoleName(have.role)}.json alone hides ${plural(tags.length, 'tag')}${lost.length ? ` (${lost.length} stop being pullable)` : ''}`,
+          summary: `version ${have.version ?? '?'} of ${have.role} ${carries}: changing ${parentRoleName(have.role)}.json alone hides ${plural(tags.length, 'tag')}${lost.length ? ` (${lost.length} ${lost.length === 1 ? 'stops' : 'stop'} being pullable)` : ''}`,
         };
         details.push(`! ${impact.summary}`, `  → apply opens a signing request (${parentRoleName(have.role)} + ${have.role} version ${(have.version ?? 0) + 1} in one upload); ${needsLine(needs)}`);
       } else {
