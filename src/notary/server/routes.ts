@@ -5,7 +5,7 @@ import type { PublicKeyJson } from '../../tuf/key.js';
 import { ApiError, notFound } from './api-errors.js';
 import type { Access, AuthResult, Authenticator } from './auth.js';
 import { acceptsGzip, COMPRESS_MIN_BYTES, GzipCache } from './compression.js';
-import { multipartBoundary, MultipartError, parseMultipart } from './multipart.js';
+import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart } from './multipart.js';
 import { isValidGun, isValidRole } from './names.js';
 import type { PendingArea } from './pending.js';
 import type { ChangeQuery, ChangeRecord, StoredMetadata } from './storage.js';
@@ -44,6 +44,14 @@ export interface RouterOptions {
 
 /** notary-server has no limit; 100 MiB is far above any real update (10,000 tags are about 1.5 MB). */
 export const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
+
+/**
+ * Most parts in one publish body: one per role, and a repository with a thousand delegations is
+ * already far beyond real use. Bounds the work a hostile body of tiny parts can cause.
+ */
+export const MAX_UPLOAD_PARTS = 1000;
+/** The only form field notary reads from a publish (the Debian notary-server 0.7 reads `files`). */
+const UPLOAD_FIELDS: ReadonlySet<string> = new Set(['files']);
 
 // Cache-Control as notary-server's defaults: current metadata 300 s, consistent (by hash or version) 30 days.
 const CACHE_CURRENT = 'public, max-age=300, s-maxage=300, must-revalidate';
@@ -217,11 +225,15 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
   async function update(c: RequestContext, gun: string) {
     const boundary = multipartBoundary(c.req.headers['content-type']);
     if (!boundary) throw new ApiError('MALFORMED_UPLOAD');
-    const body = await readBody(c.req, maxUpload);
     let files: UploadedFile[];
     try {
-      files = readUploadedFiles(parseMultipart(body, boundary));
+      const parts = await Promise.race([
+        parseMultipart(c.req, boundary, { maxParts: MAX_UPLOAD_PARTS, keepFields: UPLOAD_FIELDS }),
+        bodyOverLimit(c.req, maxUpload),
+      ]);
+      files = readUploadedFiles(parts);
     } catch (e) {
+      if (e instanceof MultipartLimitError) throw tooManyParts();
       if (e instanceof MultipartError) throw new ApiError('MALFORMED_UPLOAD');
       throw e;
     }
@@ -302,6 +314,27 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
   }
 }
 
+/**
+ * Rejects with UPLOAD_TOO_LARGE (and stops reading) once the body passes `limit` bytes; never
+ * resolves otherwise, so that it can race the reader of the body.
+ */
+function bodyOverLimit(req: IncomingMessage, limit: number): Promise<never> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(uploadTooLarge(limit));
+  return new Promise((_resolve, reject) => {
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return;
+      req.off('data', onData);
+      req.unpipe();
+      req.pause();
+      reject(uploadTooLarge(limit));
+    };
+    req.on('data', onData);
+  });
+}
+
 /** Reads the whole body, refusing more than `limit` bytes (UPLOAD_TOO_LARGE by default, connection closed). */
 function readBody(req: IncomingMessage, limit: number, tooLarge: () => ApiError = () => uploadTooLarge(limit)): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
@@ -322,6 +355,13 @@ function readBody(req: IncomingMessage, limit: number, tooLarge: () => ApiError 
     req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
     req.on('error', reject);
+  });
+}
+
+function tooManyParts(): ApiError {
+  return new ApiError('UPLOAD_TOO_LARGE', {
+    Name: 'ErrValidation',
+    Error: { Msg: `the upload has more than ${MAX_UPLOAD_PARTS} files; a publish sends at most one per role` },
   });
 }
 
