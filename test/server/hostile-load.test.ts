@@ -1,5 +1,10 @@
 // Hostile load on loopback (issue 11): each attack is bounded in count and time, and while it runs
 // the health endpoint must keep answering quickly, i.e. the attack does not freeze the server.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_UPLOAD_PARTS } from '../../src/notary/server/routes.js';
 import { startTestServer, type TestServer } from './server-harness.js';
@@ -75,4 +80,78 @@ describe('hostile load', () => {
     expectResponsive(health);
     expect(server.dump()).toEqual([]);
   }, 30_000);
+
+  /** GET /v2/ with Basic credentials from a chosen loopback address; status and time taken. */
+  function basicGet(url: string, user: string, password: string, localAddress = '127.0.0.1', agent?: http.Agent) {
+    const started = performance.now();
+    return new Promise<{ status: number; ms: number }>((resolve, reject) => {
+      const req = http.request(`${url}/v2/`, {
+        localAddress,
+        agent: agent ?? false,
+        headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+  it('20 clients sending wrong passwords do not stall health or a valid user elsewhere, and unknown users take as long as known ones', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'trust-tui-hostile-'));
+    const htpasswd = path.join(dataDir, 'htpasswd');
+    // Cost 10, as `htpasswd -B` makes by default.
+    writeFileSync(htpasswd, `alice:${bcrypt.hashSync('alice-pass', 10)}\n`);
+    server = await startTestServer({ dataDir, htpasswd, insecureHttp: true });
+    const url = server.url;
+
+    // Enumeration: an unknown user is answered in about the time of a known user with a wrong password.
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const k = await basicGet(url, 'alice', `wrong-${i}`);
+      const u = await basicGet(url, `nobody-${i}`, `wrong-${i}`);
+      expect([k.status, u.status]).toEqual([401, 401]);
+      known.push(k.ms);
+      unknown.push(u.ms);
+    }
+    expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
+
+    // 20 connections from one address sending wrong passwords for a bounded time (and count).
+    const ATTACK_MS = 2_500;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
+    let attempts = 0;
+    let refusedAtOnce = 0;
+    let running = true;
+    const attackers = Array.from({ length: 20 }, async (_, n) => {
+      for (let i = 0; running && i < 300; i++) {
+        const res = await basicGet(url, 'alice', `guess-${n}-${i}`, '127.0.0.1', agent);
+        expect([401, 429]).toContain(res.status);
+        attempts++;
+        if (res.status === 429) refusedAtOnce++;
+        // Paced a little, so that the attackers (in this process) leave the shared event loop some time.
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    });
+    const { result: valid, health } = await whileProbingHealth(server, async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      // A valid user on another address gets in while the attack runs.
+      const res = await basicGet(url, 'alice', 'alice-pass', '127.0.0.2');
+      await new Promise((r) => setTimeout(r, ATTACK_MS - 300));
+      return res;
+    });
+    running = false;
+    await Promise.all(attackers);
+    agent.destroy();
+    expect(attempts).toBeGreaterThan(20);
+    // Past its share of checks in flight, the attacking address is refused without a check.
+    expect(refusedAtOnce).toBeGreaterThan(0);
+    expect(valid.status).toBe(200);
+    expect(valid.ms).toBeLessThan(3_000);
+    expectResponsive(health);
+  }, 60_000);
 });

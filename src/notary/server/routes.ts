@@ -303,7 +303,8 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
         throw match.write ? new ApiError('INVALID_GUN', match.gun) : notFound();
       }
       if (match.access !== 'none') {
-        const result = await auth.authorize(req.headers.authorization, match.access === 'authenticated' ? 'pull' : match.access);
+        const access = match.access === 'authenticated' ? 'pull' : match.access;
+        const result = await auth.authorize(req.headers.authorization, access, req.socket.remoteAddress ?? '-');
         if (!result.ok) return refuse(res, result, match);
         ctx.user = result.user;
       }
@@ -391,6 +392,10 @@ function parseChangeQuery(query: URLSearchParams, gun: string | undefined): Chan
 }
 
 function refuse(res: ServerResponse, result: Extract<AuthResult, { ok: false }>, match: Match): void {
+  if (result.status === 429) {
+    res.setHeader('Retry-After', '1');
+    return sendError(res, new ApiError('TOO_MANY_PASSWORD_CHECKS', {}));
+  }
   if (result.challenge) res.setHeader('WWW-Authenticate', result.challenge);
   const access = match.access === 'admin' ? '*' : match.access === 'push' ? 'push' : 'pull';
   const detail = match.gun === undefined ? {} : [{ Type: 'repository', Name: match.gun, Action: access }];

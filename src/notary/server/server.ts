@@ -147,6 +147,7 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
   try {
     await keyring.checkPassphrase(await storage.firstKey());
   } catch {
+    await auth.close?.();
     await storage.close();
     throw new ServerConfigError(`${SERVER_PASSPHRASE_VARIABLE} does not open the keys stored in ${options.dataDir}`);
   }
@@ -159,6 +160,7 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
  */
 export async function prepareServer(options: ServerOptions): Promise<{ caFile: string | undefined; createdCa: boolean }> {
   const prepared = await prepare(options);
+  await prepared.auth.close?.();
   await prepared.storage.close();
   return { caFile: prepared.caFile, createdCa: prepared.createdCa };
 }
@@ -221,6 +223,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           await stopped;
         }
         clearInterval(sweeper);
+        await auth.close?.();
         await storage.close();
         log(`${new Date().toISOString()} stopped`);
       })());
@@ -228,6 +231,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log(`${new Date().toISOString()} trust-tui server listening on ${url} (data in ${options.dataDir})`);
     return { url, host: address.address, port: address.port, caFile, createdCa, dataDir: options.dataDir, close };
   } catch (e) {
+    await auth.close?.();
     await storage.close();
     throw e;
   }
