@@ -394,7 +394,8 @@ function parseChangeQuery(query: URLSearchParams, gun: string | undefined): Chan
 function refuse(res: ServerResponse, result: Extract<AuthResult, { ok: false }>, match: Match): void {
   if (result.status === 429) {
     res.setHeader('Retry-After', '1');
-    return sendError(res, new ApiError('TOO_MANY_PASSWORD_CHECKS', {}));
+    sendError(res, new ApiError('TOO_MANY_PASSWORD_CHECKS', {}));
+    return;
   }
   if (result.challenge) res.setHeader('WWW-Authenticate', result.challenge);
   const access = match.access === 'admin' ? '*' : match.access === 'push' ? 'push' : 'pull';
