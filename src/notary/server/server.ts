@@ -9,6 +9,7 @@ import { MAX_PEM_BYTES, readUserFile } from '../../config/user-files.js';
 import type { GeneratedKeyAlgorithm } from '../../keys/generate.js';
 import { HtpasswdAuthenticator, openAccess, type Authenticator } from './auth.js';
 import { PendingArea } from './pending.js';
+import { DATABASE_FILE, secureDataDir } from './data-dir.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
 import { TrustService } from './service.js';
 import { Keyring, SERVER_PASSPHRASE_VARIABLE } from './signer.js';
@@ -142,14 +143,24 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
     }
   }
 
-  const storage = options.storage ?? SqliteStorage.open({ file: path.join(options.dataDir, 'trust-tui-server.sqlite') });
+  if (!options.storage) secureDataDir(options.dataDir, options.logError ?? ((line) => process.stderr.write(line + '\n')));
+  const storage = options.storage ?? SqliteStorage.open({ file: path.join(options.dataDir, DATABASE_FILE) });
   const keyring = new Keyring(options.passphrase, options.keyAlgorithm ?? 'ecdsa');
   try {
-    await keyring.checkPassphrase(await storage.firstKey());
-  } catch {
+    const keys = await storage.allKeys();
+    const unopened = await keyring.checkPassphrase(keys);
+    if (unopened.length > 0) {
+      const which = unopened.length === keys.length ? 'the keys' : `${unopened.length} of the ${keys.length} keys`;
+      const example = unopened[0]!;
+      throw new ServerConfigError(
+        `${SERVER_PASSPHRASE_VARIABLE} does not open ${which} stored in ${options.dataDir} (e.g. the ${example.role} key of ${example.gun}): ` +
+          'start every server on this data with the same passphrase',
+      );
+    }
+  } catch (e) {
     await auth.close?.();
     await storage.close();
-    throw new ServerConfigError(`${SERVER_PASSPHRASE_VARIABLE} does not open the keys stored in ${options.dataDir}`);
+    throw e;
   }
   return { host, port, auth, tls, caFile, createdCa, storage, keyring };
 }

@@ -17,6 +17,12 @@ export interface HeldKeys {
   snapshot: readonly PrivateKey[];
 }
 
+/**
+ * PBKDF2-HMAC-SHA256 iterations for keys the server creates (OWASP's 2023 figure for SHA-256); only
+ * this server reads them. Keys stored earlier (notary's 2048 HMAC-SHA1) are still read.
+ */
+export const SERVER_KEY_PBKDF2_ITERATIONS = 600_000;
+
 /** The variable that carries the passphrase; the server refuses to start without it. */
 export const SERVER_PASSPHRASE_VARIABLE = 'TRUST_TUI_SERVER_PASSPHRASE';
 
@@ -34,7 +40,7 @@ export class Keyring {
   /** Generates a key for `role` of `gun`, stores it encrypted in the transaction and returns its public key. */
   async createKey(tx: StorageTransaction, gun: string, role: ServerKeyRole): Promise<PublicKey> {
     const key = await generatePrivateKey(this.algorithm);
-    const pem = await encodeKeyFile(key, { role, gun }, this.passphrase);
+    const pem = await encodeKeyFile(key, { role, gun }, this.passphrase, { strongIterations: SERVER_KEY_PBKDF2_ITERATIONS });
     const publicKey = key.publicKey;
     await tx.addKey({ gun, role, keyId: publicKey.id, keytype: publicKey.keytype, publicB64: publicKey.publicB64, encryptedPrivateKey: pem });
     this.#decrypted.set(publicKey.id, key);
@@ -64,8 +70,21 @@ export class Keyring {
     return { timestamp, snapshot };
   }
 
-  /** Opens one stored key, so that a wrong passphrase stops the server at start-up, not at the first publish. */
-  async checkPassphrase(sample: ServerKeyRecord | undefined): Promise<void> {
-    if (sample) await this.privateKey(sample);
+  /**
+   * Opens every stored key, so that a wrong passphrase stops the server at start-up, not at the first
+   * publish, also when another instance stored keys under another passphrase. Returns the records
+   * that do not open (empty: all good). PBKDF2 runs in libuv's thread pool, a few keys at a time.
+   */
+  async checkPassphrase(records: readonly ServerKeyRecord[]): Promise<ServerKeyRecord[]> {
+    const failed: ServerKeyRecord[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < records.length) {
+        const record = records[next++]!;
+        await this.privateKey(record).catch(() => failed.push(record));
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    return failed;
   }
 }

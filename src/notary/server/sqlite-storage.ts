@@ -518,13 +518,11 @@ export class SqliteStorage extends Reader implements Storage {
     return result;
   }
 
-  async firstKey(): Promise<ServerKeyRecord | undefined> {
-    const row = this.q.db
-      .prepare<[], KeyRow>(
-        'SELECT gun, role, key_id, keytype, public_b64, encrypted_private_key, created_at FROM server_keys ORDER BY id LIMIT 1',
-      )
-      .get();
-    return row && toKey(row);
+  async allKeys(): Promise<ServerKeyRecord[]> {
+    return this.q.db
+      .prepare<[], KeyRow>('SELECT gun, role, key_id, keytype, public_b64, encrypted_private_key, created_at FROM server_keys ORDER BY id')
+      .all()
+      .map(toKey);
   }
 
   async healthy(): Promise<boolean> {

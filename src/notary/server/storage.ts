@@ -113,8 +113,8 @@ export interface Storage extends MetadataReader {
    * the same store (in this process or another) run one after the other.
    */
   transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T>;
-  /** The oldest server key, if any: start-up opens it to check the passphrase. */
-  firstKey(): Promise<ServerKeyRecord | undefined>;
+  /** Every server key, oldest first: start-up opens each to check the passphrase. */
+  allKeys(): Promise<ServerKeyRecord[]>;
   /** True while the store can be used (the health check). */
   healthy(): Promise<boolean>;
   close(): Promise<void>;
