@@ -8,7 +8,7 @@ import { acceptsGzip, COMPRESS_MIN_BYTES, GzipCache } from './compression.js';
 import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart } from './multipart.js';
 import { isValidGun, isValidRole } from './names.js';
 import type { PendingArea } from './pending.js';
-import type { ChangeQuery, ChangeRecord, StoredMetadata } from './storage.js';
+import { isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './storage.js';
 import { readUploadedFiles, type UploadedFile } from './upload.js';
 
 export type ServerKeyRole = 'timestamp' | 'snapshot';
@@ -27,6 +27,8 @@ export interface NotaryService {
   deleteRepository(gun: string): Promise<void>;
   changes(query: ChangeQuery): Promise<ChangeRecord[]>;
   healthy(): Promise<boolean>;
+  /** Whether writes go through (readiness: false while the disk is full or the database fails). */
+  ready(): Promise<boolean>;
 }
 
 export interface RouterOptions {
@@ -41,6 +43,9 @@ export interface RouterOptions {
   /** Unexpected failures (answered with 500), with their stack. */
   logError?: (line: string) => void;
 }
+
+/** How long one readiness probe answers for. */
+const READY_PROBE_INTERVAL_MS = 1_000;
 
 /** notary-server has no limit; 100 MiB is far above any real update (10,000 tags are about 1.5 MB). */
 export const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
@@ -63,6 +68,8 @@ const TUF = '^/v2/([^*]+)/_trust/tuf/';
 const ROUTE = {
   ping: /^\/v2\/$/,
   health: /^\/_notary_server\/health$/,
+  // Not in notary: readiness (health stays 200 while the process lives; this says whether writes work).
+  ready: /^\/_notary_server\/ready$/,
   globalChanges: /^\/v2\/_trust\/changefeed$/,
   gunChanges: /^\/v2\/([^*]+)\/_trust\/changefeed$/,
   update: new RegExp(`${TUF}$`),
@@ -103,6 +110,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     let m: RegExpExecArray | null;
     if (method === 'GET' && ROUTE.ping.test(path)) return { access: 'authenticated', run: ping };
     if (method === 'GET' && ROUTE.health.test(path)) return { access: 'none', run: health };
+    if (method === 'GET' && ROUTE.ready.test(path)) return { access: 'none', run: ready };
     if (method === 'GET' && ROUTE.globalChanges.test(path)) return { access: 'admin', run: (c) => changefeed(c, undefined) };
     if (method === 'GET' && (m = ROUTE.gunChanges.exec(path))) {
       const gun = m[1]!;
@@ -198,6 +206,14 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     else sendError(c.res, new ApiError('UNKNOWN', { storage: 'unavailable' }), 503);
   }
 
+  // Probes come often and unauthenticated: one storage probe per second at most, shared.
+  let readiness: { at: number; result: Promise<boolean> } | undefined;
+  async function ready(c: RequestContext) {
+    if (!readiness || Date.now() - readiness.at > READY_PROBE_INTERVAL_MS) readiness = { at: Date.now(), result: service.ready() };
+    if (await readiness.result) send(c.res, 200, 'application/json; charset=utf-8', '{}');
+    else sendError(c.res, new ApiError('UPDATING', { storage: 'writes are failing' }), 503);
+  }
+
   async function sendMetadata(c: RequestContext, role: string, load: () => Promise<StoredMetadata | undefined>, cache: string) {
     if (!isValidRole(role)) throw notFound();
     const meta = await load();
@@ -230,11 +246,12 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       const parts = await Promise.race([
         parseMultipart(c.req, boundary, { maxParts: MAX_UPLOAD_PARTS, keepFields: UPLOAD_FIELDS }),
         bodyOverLimit(c.req, maxUpload),
+        whenClientGone(c.req),
       ]);
       files = readUploadedFiles(parts);
     } catch (e) {
       if (e instanceof MultipartLimitError) throw tooManyParts();
-      if (e instanceof MultipartError) throw new ApiError('MALFORMED_UPLOAD');
+      if (e instanceof MultipartError && !clientGone(c.req, e)) throw new ApiError('MALFORMED_UPLOAD');
       throw e;
     }
     await service.update(gun, files);
@@ -310,9 +327,41 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       }
       await match.run(ctx);
     } catch (e) {
+      if (clientGone(req, e)) {
+        // Nothing to answer: one line, no stack (the client hung up mid-body; not a server fault).
+        options.log?.(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} "${req.method} ${logSafe(req.url ?? '')}" client disconnected before the request was complete`);
+        res.destroy();
+        return;
+      }
+      if (isStorageWriteFailure(e)) {
+        options.logError?.(`${new Date().toISOString()} storage write failed: ${e instanceof Error ? e.message : String(e)} (${(e as { code?: string }).code})`);
+        sendError(res, new ApiError('UPDATING'));
+        return;
+      }
       sendError(res, e instanceof ApiError ? e : internalError(e, options.logError));
     }
   }
+}
+
+/** The request failed because its client went away (reset, or closed before the body ended). */
+function clientGone(req: IncomingMessage, e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || e instanceof ClientGoneError || (req.destroyed && !req.complete);
+}
+
+class ClientGoneError extends Error {
+  override name = 'ClientGoneError';
+}
+
+/** Rejects when the client closes the connection before the whole request body arrived. */
+function whenClientGone(req: IncomingMessage): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    const onClose = () => {
+      if (!req.complete) reject(new ClientGoneError('the client disconnected before the request was complete'));
+    };
+    req.once('close', onClose);
+    req.once('end', () => req.off('close', onClose));
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { MAX_PEM_BYTES, readUserFile } from '../../config/user-files.js';
 import type { GeneratedKeyAlgorithm } from '../../keys/generate.js';
@@ -198,6 +199,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const server = tls
       ? https.createServer({ cert: tls.cert, key: tls.key, ...TLS_SETTINGS }, handler)
       : http.createServer(handler);
+    // A connection that ends inside a request is logged by the request's handler; the parser's
+    // error on the same socket would only say it again.
+    const inRequest = new WeakSet<Duplex>();
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      inRequest.add(req.socket);
+      res.once('close', () => inRequest.delete(req.socket));
+    });
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      if (inRequest.has(socket)) socket.destroy();
+      else answerClientError(error, socket, log);
+    });
     // Bound the time a slow client can hold a connection (headers, whole request).
     server.headersTimeout = 30_000;
     server.requestTimeout = 300_000;
@@ -246,4 +258,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await storage.close();
     throw e;
   }
+}
+
+/**
+ * A request the HTTP parser refused (malformed, headers too large, too slow) or a client gone
+ * mid-request: one log line, and the status node would send when the socket can still take it.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, log: (line: string) => void): void {
+  const remote = (socket as Partial<Socket>).remoteAddress ?? '-';
+  const code = error.code ?? 'unknown';
+  const status = code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+  // HPE_INVALID_EOF_STATE: the connection ended inside a request.
+  const gone = code === 'ECONNRESET' || code === 'EPIPE' || code === 'HPE_INVALID_EOF_STATE' || !socket.writable;
+  log(`${new Date().toISOString()} ${remote} ${gone ? 'client disconnected mid-request' : `request refused by the HTTP parser (${code}): ${status}`}`);
+  if (gone) socket.destroy();
+  else socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

@@ -122,6 +122,10 @@ export class TrustService implements NotaryService {
     return this.#storage.healthy();
   }
 
+  ready(): Promise<boolean> {
+    return this.#storage.writable();
+  }
+
   async #findServerKey(reader: MetadataReader, gun: string, role: ServerKeyRole): Promise<PublicKeyJson | undefined> {
     const keys = await reader.listKeys(gun, role);
     if (keys.length === 0) return undefined;
