@@ -5,6 +5,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_UPLOAD_PARTS } from '../../src/notary/server/routes.js';
 import { startTestServer, type TestServer } from './server-harness.js';
@@ -152,6 +153,61 @@ describe('hostile load', () => {
     expect(refusedAtOnce).toBeGreaterThan(0);
     expect(valid.status).toBe(200);
     expect(valid.ms).toBeLessThan(3_000);
+    expectResponsive(health);
+  }, 60_000);
+
+  /** Server keys stored for `gun` (every repository when undefined), read from the database. */
+  function storedKeys(dataDir: string, gun?: string): number {
+    const db = new Database(path.join(dataDir, 'trust-tui-server.sqlite'), { readonly: true });
+    try {
+      const row = gun === undefined
+        ? db.prepare('SELECT COUNT(*) AS n FROM server_keys').get()
+        : db.prepare('SELECT COUNT(*) AS n FROM server_keys WHERE gun = ?').get(gun);
+      return (row as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  }
+
+  it('200 unauthenticated key rotations on one repository store at most a few pending keys', async () => {
+    server = await startTestServer();
+    const gun = 'example.com/rotated';
+    const { result: statuses, health } = await whileProbingHealth(server, async () => {
+      const out: number[] = [];
+      // 10 connections at a time, 200 in all.
+      for (let i = 0; i < 20; i++) {
+        const batch = await Promise.all(Array.from({ length: 10 }, () => server!.request('POST', `/v2/${gun}/_trust/tuf/timestamp.key`)));
+        out.push(...batch.map((r) => r.status));
+      }
+      return out;
+    });
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(196);
+    expect(storedKeys(server.dataDir, gun)).toBe(4);
+    const refused = await server.request('POST', `/v2/${gun}/_trust/tuf/timestamp.key`);
+    expect(errorOf(refused.json())).toMatchObject({ code: 'TOO_MANY_KEYS' });
+    expect(String(errorOf(refused.json()).detail)).toContain('no published root lists');
+    expectResponsive(health);
+  }, 60_000);
+
+  it('one client asking for keys of 100 new repositories gets only its per-minute allowance', async () => {
+    server = await startTestServer({ newKeysPerMinute: 10 });
+    const { result: statuses, health } = await whileProbingHealth(server, async () => {
+      const out: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const batch = await Promise.all(
+          Array.from({ length: 10 }, (_, j) => server!.request('GET', `/v2/example.com/flood-${i}-${j}/_trust/tuf/timestamp.key`)),
+        );
+        out.push(...batch.map((r) => r.status));
+      }
+      return out;
+    });
+    const created = statuses.filter((s) => s === 200).length;
+    // The burst, plus what refilled while the attack ran (10 a minute: at most one or two).
+    expect(created).toBeGreaterThanOrEqual(10);
+    expect(created).toBeLessThanOrEqual(12);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(100 - created);
+    expect(storedKeys(server.dataDir)).toBe(created);
     expectResponsive(health);
   }, 60_000);
 });

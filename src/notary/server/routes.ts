@@ -20,9 +20,9 @@ export interface NotaryService {
   metadataByChecksum(gun: string, role: string, sha256Hex: string): Promise<StoredMetadata | undefined>;
   metadataByVersion(gun: string, role: string, version: number): Promise<StoredMetadata | undefined>;
   /** The public key the server signs `role` with (or will, once a root lists it). */
-  serverKey(gun: string, role: ServerKeyRole): Promise<PublicKeyJson>;
+  serverKey(gun: string, role: ServerKeyRole, client?: string): Promise<PublicKeyJson>;
   /** A new pending key for a rotation. */
-  rotateServerKey(gun: string, role: ServerKeyRole): Promise<PublicKeyJson>;
+  rotateServerKey(gun: string, role: ServerKeyRole, client?: string): Promise<PublicKeyJson>;
   update(gun: string, files: UploadedFile[]): Promise<void>;
   deleteRepository(gun: string): Promise<void>;
   changes(query: ChangeQuery): Promise<ChangeRecord[]>;
@@ -142,8 +142,10 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       const gun = m[1]!;
       const role = m[2] as ServerKeyRole;
       // GET needs push+pull, POST (rotation) `*` — notary's scopes.
-      if (method === 'GET') return { access: 'push', gun, run: (c) => sendKey(c, () => service.serverKey(gun, role)) };
-      if (method === 'POST') return { access: 'admin', gun, write: true, run: (c) => sendKey(c, () => service.rotateServerKey(gun, role)) };
+      if (method === 'GET') return { access: 'push', gun, run: (c) => sendKey(c, () => service.serverKey(gun, role, clientOf(c.req))) };
+      if (method === 'POST') {
+        return { access: 'admin', gun, write: true, run: (c) => sendKey(c, () => service.rotateServerKey(gun, role, clientOf(c.req))) };
+      }
     }
     if (options.pending) return pendingRoute(options.pending, method, path);
     return undefined;
@@ -341,6 +343,11 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       sendError(res, e instanceof ApiError ? e : internalError(e, options.logError));
     }
   }
+}
+
+/** Who to count a request against for per-client limits: its remote address. */
+function clientOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? '-';
 }
 
 /** The request failed because its client went away (reset, or closed before the body ended). */

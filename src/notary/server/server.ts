@@ -63,6 +63,8 @@ export interface ServerOptions {
   maxRequestBytes?: number;
   maxOpenRequests?: number;
   keyAlgorithm?: GeneratedKeyAlgorithm;
+  /** Server keys one client address may have created per minute, as a burst of the same size (default in service.ts). */
+  newKeysPerMinute?: number;
   /** One line per request, and server events. Default: none. */
   log?: (line: string) => void;
   /** Unexpected failures (500 answers). Default: standard error. */
@@ -181,7 +183,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { host, port, auth, tls, caFile, createdCa, storage, keyring } = await prepare(options);
   const log = options.log ?? (() => undefined);
   try {
-    const service = new TrustService({ storage, keyring });
+    const perMinute = options.newKeysPerMinute;
+    const service = new TrustService({
+      storage,
+      keyring,
+      ...(perMinute ? { keyLimits: { perClientBurst: perMinute, perClientPerSecond: perMinute / 60 } } : {}),
+    });
     const handler = createRouter({
       service,
       auth,
