@@ -91,31 +91,39 @@ export class TrustService implements NotaryService {
   async serverKey(gun: string, role: ServerKeyRole, client = '-'): Promise<PublicKeyJson> {
     const found = await this.#findServerKey(this.#storage, gun, role);
     if (found) return found;
+    this.#takeKeyToken(client);
+    const made = await this.#keyring.newKey(gun, role);
     return this.#storage.transaction(async (tx) => {
-      // Another request may have created it while this one waited for the transaction.
+      // Another request may have created it meanwhile: that one wins, this one is dropped.
       const raced = await this.#findServerKey(tx, gun, role);
       if (raced) return raced;
-      this.#takeKeyToken(client);
-      return (await this.#keyring.createKey(tx, gun, role)).toJSON();
+      return (await this.#keyring.addKey(tx, made)).toJSON();
     });
   }
 
   /** A new pending key; it takes effect when a root listing it is published. */
   async rotateServerKey(gun: string, role: ServerKeyRole, client = '-'): Promise<PublicKeyJson> {
+    // Checked before the expensive part (so a flood costs little) and again under the write lock.
+    await this.#checkPendingKeys(this.#storage, gun, role);
+    this.#takeKeyToken(client);
+    const made = await this.#keyring.newKey(gun, role);
     return this.#storage.transaction(async (tx) => {
-      const keys = await tx.listKeys(gun, role);
-      const root = await tx.getCurrent(gun, 'root');
-      const listed = new Set(root ? parseMetadata(root.data, 'root').signed.role(role).keyIds : []);
-      const pending = keys.filter((k) => !listed.has(k.keyId)).length;
-      if (pending >= this.#keyLimits.pendingPerRole) {
-        throw new ApiError(
-          'TOO_MANY_KEYS',
-          `${gun} already has ${pending} ${role} keys that no published root lists: publish a root with one of them first`,
-        );
-      }
-      this.#takeKeyToken(client);
-      return (await this.#keyring.createKey(tx, gun, role)).toJSON();
+      await this.#checkPendingKeys(tx, gun, role);
+      return (await this.#keyring.addKey(tx, made)).toJSON();
     });
+  }
+
+  async #checkPendingKeys(reader: MetadataReader, gun: string, role: ServerKeyRole): Promise<void> {
+    const keys = await reader.listKeys(gun, role);
+    const root = await reader.getCurrent(gun, 'root');
+    const listed = new Set(root ? parseMetadata(root.data, 'root').signed.role(role).keyIds : []);
+    const pending = keys.filter((k) => !listed.has(k.keyId)).length;
+    if (pending >= this.#keyLimits.pendingPerRole) {
+      throw new ApiError(
+        'TOO_MANY_KEYS',
+        `${gun} already has ${pending} ${role} keys that no published root lists: publish a root with one of them first`,
+      );
+    }
   }
 
   #takeKeyToken(client: string): void {

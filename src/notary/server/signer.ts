@@ -11,6 +11,12 @@ import { shortKeyId } from '../../tuf/short-key-id.js';
 
 export type ServerKeyRole = ServerKeyRecord['role'];
 
+/** A key made and encrypted, not stored yet. */
+export interface NewServerKey {
+  key: PrivateKey;
+  record: Parameters<StorageTransaction['addKey']>[0];
+}
+
 /** The keys the server holds for one repository, decrypted, by role. */
 export interface HeldKeys {
   timestamp: readonly PrivateKey[];
@@ -37,14 +43,23 @@ export class Keyring {
     if (!passphrase) throw new Error(`the server needs a passphrase for its keys: set ${SERVER_PASSPHRASE_VARIABLE}`);
   }
 
-  /** Generates a key for `role` of `gun`, stores it encrypted in the transaction and returns its public key. */
-  async createKey(tx: StorageTransaction, gun: string, role: ServerKeyRole): Promise<PublicKey> {
+  /**
+   * Generates and encrypts a key for `role` of `gun`, outside any transaction (PBKDF2 at the modern
+   * count takes a fifth of a second: the write lock must not wait for it). Store it with addKey.
+   */
+  async newKey(gun: string, role: ServerKeyRole): Promise<NewServerKey> {
     const key = await generatePrivateKey(this.algorithm);
     const pem = await encodeKeyFile(key, { role, gun }, this.passphrase, { strongIterations: SERVER_KEY_PBKDF2_ITERATIONS });
     const publicKey = key.publicKey;
-    await tx.addKey({ gun, role, keyId: publicKey.id, keytype: publicKey.keytype, publicB64: publicKey.publicB64, encryptedPrivateKey: pem });
-    this.#decrypted.set(publicKey.id, key);
-    return publicKey;
+    const record = { gun, role, keyId: publicKey.id, keytype: publicKey.keytype, publicB64: publicKey.publicB64, encryptedPrivateKey: pem };
+    return { key, record };
+  }
+
+  /** Stores a key made by newKey in the transaction and returns its public key. */
+  async addKey(tx: StorageTransaction, made: NewServerKey): Promise<PublicKey> {
+    await tx.addKey(made.record);
+    this.#decrypted.set(made.key.publicKey.id, made.key);
+    return made.key.publicKey;
   }
 
   /** The public key of a stored record. */
