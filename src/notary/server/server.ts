@@ -73,6 +73,8 @@ export interface ServerOptions {
   storage?: Storage;
   /** How long close() lets in-flight requests finish before cutting connections. */
   shutdownGraceMs?: number;
+  /** The primary already opened every stored key with the passphrase (cluster workers skip it). */
+  passphraseChecked?: boolean;
 }
 
 export interface RunningServer {
@@ -150,7 +152,7 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
   const storage = options.storage ?? SqliteStorage.open({ file: path.join(options.dataDir, DATABASE_FILE) });
   const keyring = new Keyring(options.passphrase, options.keyAlgorithm ?? 'ecdsa');
   try {
-    const keys = await storage.allKeys();
+    const keys = options.passphraseChecked ? [] : await storage.allKeys();
     const unopened = await keyring.checkPassphrase(keys);
     if (unopened.length > 0) {
       const which = unopened.length === keys.length ? 'the keys' : `${unopened.length} of the ${keys.length} keys`;
