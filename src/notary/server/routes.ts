@@ -187,7 +187,8 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
 
   const readRequestBody = (req: IncomingMessage, pending: PendingArea) => {
     const limit = pending.limits.maxRequestBytes;
-    return readBody(req, limit, () => new ApiError('REQUEST_TOO_LARGE', `the body is larger than this server's limit of ${limit} bytes per signing request (--max-request-bytes)`));
+    const tooLarge = () => new ApiError('REQUEST_TOO_LARGE', `the body is larger than this server's limit of ${limit} bytes per signing request (--max-request-bytes)`);
+    return Promise.race([readBody(req, limit, tooLarge), whenClientGone(req)]);
   };
 
   function sendJson(c: RequestContext, status: number, value: unknown) {
