@@ -20,6 +20,7 @@ import {
   decryptPrivateKeyInfo,
   encodePrivateKeyInfo,
   encryptPrivateKeyInfo,
+  encryptPrivateKeyInfoStrong,
   keyObject,
   privateKeyInfoType,
 } from './pkcs8.js';
@@ -158,9 +159,18 @@ export function keyFileHeaders(labels: KeyLabels): Record<string, string> {
  * The key file notary would write: `ENCRYPTED PRIVATE KEY` (PBES2, PBKDF2-HMAC-SHA1, 2048
  * iterations, AES-256-CBC), or `PRIVATE KEY` when the passphrase is empty.
  */
-export async function encodeKeyFile(key: PrivateKey, labels: KeyLabels, passphrase: string): Promise<string> {
+export async function encodeKeyFile(
+  key: PrivateKey,
+  labels: KeyLabels,
+  passphrase: string,
+  options: { strongIterations?: number } = {},
+): Promise<string> {
   const headers = keyFileHeaders(labels);
   const info = encodePrivateKeyInfo(key);
   if (passphrase === '') return encodePem({ type: 'PRIVATE KEY', headers, bytes: info });
-  return encodePem({ type: 'ENCRYPTED PRIVATE KEY', headers, bytes: await encryptPrivateKeyInfo(info, passphrase) });
+  // With strongIterations: PBKDF2-HMAC-SHA256 at that count, a file notary itself cannot open.
+  const bytes = options.strongIterations
+    ? await encryptPrivateKeyInfoStrong(info, passphrase, options.strongIterations)
+    : await encryptPrivateKeyInfo(info, passphrase);
+  return encodePem({ type: 'ENCRYPTED PRIVATE KEY', headers, bytes });
 }

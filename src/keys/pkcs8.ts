@@ -1,11 +1,15 @@
 // PKCS#8 private keys exactly as notary 0.7 writes them (tuf/utils/pkcs8.go), and the common variants
-// other tools write. Encryption is PKCS#5 v2 (PBES2 = PBKDF2 + AES-CBC), done by node-forge; this
-// module checks the container first so that unsupported or implausible files get a precise error.
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+// other tools write. Encryption is PKCS#5 v2 (PBES2 = PBKDF2 + AES-CBC, RFC 8018): notary's form is
+// written by node-forge, the strong form and all decryption by node:crypto (PBKDF2 in libuv's thread
+// pool, off the event loop); this module checks the container first so that unsupported or
+// implausible files get a precise error.
+import { createDecipheriv, createCipheriv, createPrivateKey, pbkdf2, randomBytes, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import type forge from 'node-forge';
 import { PrivateKey } from '../tuf/private-key.js';
 import {
   derInteger,
+  derNull,
   derOctets,
   derOid,
   derSequence,
@@ -27,7 +31,11 @@ const OID = {
   ed25519Notary: '1.3.6.1.4.1.11591.15.1',
   pbes2: '1.2.840.113549.1.5.13',
   pbkdf2: '1.2.840.113549.1.5.12',
+  hmacWithSha256: '1.2.840.113549.2.9',
+  aes256Cbc: '2.16.840.1.101.3.4.1.42',
 } as const;
+
+const pbkdf2Async = promisify(pbkdf2);
 
 const CURVE_OIDS: Record<string, string> = {
   prime256v1: '1.2.840.10045.3.1.7',
@@ -96,6 +104,24 @@ export async function encryptPrivateKeyInfo(plain: Buffer, passphrase: string): 
     prfAlgorithm: 'sha1',
   });
   return Buffer.from(forge.asn1.toDer(envelope).getBytes(), 'binary');
+}
+
+/**
+ * PBES2 with PBKDF2-HMAC-SHA256 at `iterations`, a 16-byte salt and AES-256-CBC: for keys only this
+ * program reads (notary 0.7 reads HMAC-SHA1 only, see encryptPrivateKeyInfo).
+ */
+export async function encryptPrivateKeyInfoStrong(plain: Buffer, passphrase: string, iterations: number): Promise<Buffer> {
+  const salt = randomBytes(16);
+  const iv = randomBytes(16);
+  const key = await pbkdf2Async(Buffer.from(passphrase, 'utf8'), salt, iterations, 32, 'sha256');
+  const cipher = createCipheriv('aes-256-cbc', key, iv);
+  const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
+  const kdf = derSequence(
+    derOid(OID.pbkdf2),
+    derSequence(derOctets(salt), derInteger(iterations), derSequence(derOid(OID.hmacWithSha256), derNull())),
+  );
+  const scheme = derSequence(derOid(OID.pbes2), derSequence(kdf, derSequence(derOid(OID.aes256Cbc), derOctets(iv))));
+  return derSequence(scheme, derOctets(ciphertext));
 }
 
 function binary(forge: Forge, der: Buffer): forge.util.ByteStringBuffer {
@@ -214,15 +240,14 @@ export function checkEncryptedPrivateKeyInfo(der: Buffer): void {
 }
 
 export async function decryptPrivateKeyInfo(der: Buffer, passphrase: string): Promise<Buffer> {
-  parsePbes2(der); // precise errors for what forge would refuse or misread
-  const forge = await loadForge();
+  const { params, ciphertext } = parsePbes2(der);
+  const key = await pbkdf2Async(Buffer.from(passphrase, 'utf8'), params.salt, params.iterations, params.keyLength, params.digest);
   let plain: Buffer;
   try {
-    const info = forge.pki.decryptPrivateKeyInfo(forge.asn1.fromDer(binary(forge, der)), forge.util.encodeUtf8(passphrase));
-    if (!info) throw new DecryptionFailedError(); // bad padding
-    plain = Buffer.from(forge.asn1.toDer(info).getBytes(), 'binary');
+    const decipher = createDecipheriv(params.cipher, key, params.iv);
+    plain = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
   } catch {
-    throw new DecryptionFailedError();
+    throw new DecryptionFailedError(); // bad padding
   }
   // Valid padding happens by chance about once in 256 wrong passphrases; the plaintext must also
   // be a PrivateKeyInfo (notary relies on the ASN.1 decoding alone).

@@ -1,8 +1,9 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { encodeMultipart } from '../../src/notary/multipart.js';
 import { ApiError } from '../../src/notary/server/api-errors.js';
 import { HtpasswdError, parseHtpasswd } from '../../src/notary/server/auth.js';
-import { multipartBoundary, MultipartError, parseMultipart } from '../../src/notary/server/multipart.js';
+import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart as parseStream } from '../../src/notary/server/multipart.js';
 import { isValidGun } from '../../src/notary/server/names.js';
 import { readUploadedFiles } from '../../src/notary/server/upload.js';
 
@@ -16,15 +17,17 @@ const codeOf = (fn: () => unknown) => {
   return 'accepted';
 };
 
+const parseMultipart = (body: Buffer, boundary: string, maxParts = 100) => parseStream(Readable.from([body]), boundary, { maxParts });
+
 describe('multipart publish bodies', () => {
-  it('reads what the notary client sends, keeping slashes in file names (notary#1630)', () => {
+  it('reads what the notary client sends, keeping slashes in file names (notary#1630)', async () => {
     const files = [
       { role: 'targets/releases', bytes: Buffer.from('{"signed":{"version":3},"signatures":[]}') },
       // A trailing line break inside the data is part of the file, not of the delimiter.
       { role: 'snapshot', bytes: Buffer.from('{"signed":{"version":7}}\r\n') },
     ];
     const { body, contentType } = encodeMultipart(files);
-    const parts = parseMultipart(body, multipartBoundary(contentType)!);
+    const parts = await parseMultipart(body, multipartBoundary(contentType)!);
     expect(parts.map((p) => [p.name, p.filename])).toEqual([
       ['files', 'targets/releases'],
       ['files', 'snapshot'],
@@ -36,14 +39,22 @@ describe('multipart publish bodies', () => {
     ]);
   });
 
-  it('accepts a preamble, LF line endings, quoted escapes and a .json suffix (curl style)', () => {
+  it('accepts a preamble, quoted escapes and a .json suffix (curl style)', async () => {
     const body = Buffer.from(
-      'preamble\n--xyz\nContent-Disposition: form-data; name="files"; filename="tar\\"gets.json"\n\n{}\n' +
-        '--xyz\nContent-Disposition: form-data; name=files; filename="targets.json"\n\n{"signed":{"version":2}}\n--xyz--\n',
+      'preamble\r\n--xyz\r\nContent-Disposition: form-data; name="files"; filename="tar\\"gets.json"\r\n\r\n{}\r\n' +
+        '--xyz\r\nContent-Disposition: form-data; name=files; filename="targets.json"\r\n\r\n{"signed":{"version":2}}\r\n--xyz--\r\n',
     );
-    const parts = parseMultipart(body, 'xyz');
+    const parts = await parseMultipart(body, 'xyz');
     expect(parts.map((p) => p.filename)).toEqual(['tar"gets.json', 'targets.json']);
     expect(readUploadedFiles(parts.slice(1))).toMatchObject([{ role: 'targets', version: 2 }]);
+  });
+
+  it('stops at the part limit, counting parts of every field', async () => {
+    const part = (name: string) => `--b\r\nContent-Disposition: form-data; name="${name}"; filename="targets"\r\n\r\n{}\r\n`;
+    const body = (n: number, name = 'files') => Buffer.from(part(name).repeat(n) + '--b--\r\n');
+    await expect(parseMultipart(body(3), 'b', 3)).resolves.toHaveLength(3);
+    await expect(parseMultipart(body(4), 'b', 3)).rejects.toThrow(MultipartLimitError);
+    await expect(parseMultipart(body(4, 'other'), 'b', 3)).rejects.toThrow(MultipartLimitError);
   });
 
   it('takes the boundary only from multipart content types', () => {
@@ -53,9 +64,9 @@ describe('multipart publish bodies', () => {
     expect(multipartBoundary(undefined)).toBeUndefined();
   });
 
-  it('refuses broken framing', () => {
-    expect(() => parseMultipart(Buffer.from('no boundary here'), 'b')).toThrow(MultipartError);
-    expect(() => parseMultipart(Buffer.from('--b\r\nContent-Disposition: form-data\r\n\r\nnever closed'), 'b')).toThrow(MultipartError);
+  it('refuses broken framing', async () => {
+    await expect(parseMultipart(Buffer.from('no boundary here'), 'b')).rejects.toThrow(MultipartError);
+    await expect(parseMultipart(Buffer.from('--b\r\nContent-Disposition: form-data\r\n\r\nnever closed'), 'b')).rejects.toThrow(MultipartError);
   });
 
   it('maps bad parts to notary error codes, and ignores fields other than "files"', () => {

@@ -17,6 +17,7 @@ interface ServerCommandOptions {
   maxUploadMb: string;
   maxRequestMb: string;
   maxOpenRequests: string;
+  newKeysPerMinute: string;
   keyType: 'ecdsa' | 'ed25519';
   workers: string;
   quiet?: boolean;
@@ -40,6 +41,7 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--max-upload-mb <n>', 'largest accepted publish, in MiB', '100')
     .option('--max-request-mb <n>', 'pending area: largest signing request, in MiB', '8')
     .option('--max-open-requests <n>', 'pending area: open signing requests per repository', '50')
+    .option('--new-keys-per-minute <n>', 'server keys one client address may have created per minute (burst of the same size)', '120')
     .addOption(new Option('--key-type <type>', 'type of new server-held timestamp/snapshot keys').choices(['ecdsa', 'ed25519']).default('ecdsa'))
     .option('--workers <n>', 'server processes sharing the port and the database', String(DEFAULT_WORKERS))
     .option('-q, --quiet', 'do not log each request')
@@ -54,7 +56,10 @@ for publishes only. Both decide from the unauthenticated /v2/ ping whether to se
 with --anonymous-read (open ping) they read anonymously and cannot publish.
 
 Pending area: signing requests are kept under /v2/<gun>/_trust/requests/ (never in /_trust/tuf/);
-reading, staging, signing and cancelling them need push access (see docs/team-signing.md).`,
+reading, staging, signing and cancelling them need push access (see docs/team-signing.md).
+
+Probes: GET /_notary_server/health answers while the process runs; GET /_notary_server/ready
+answers 503 while writes fail (disk full). Each worker process applies --new-keys-per-minute.`,
     )
     .action(async (opts: ServerCommandOptions) => {
       const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }] = await Promise.all([
@@ -67,6 +72,8 @@ reading, staging, signing and cancelling them need push access (see docs/team-si
       if (!Number.isFinite(maxRequestMb) || maxRequestMb <= 0) throw new ServerConfigError('--max-request-mb must be a positive number');
       const maxOpenRequests = Number(opts.maxOpenRequests);
       if (!Number.isInteger(maxOpenRequests) || maxOpenRequests < 1) throw new ServerConfigError('--max-open-requests must be a whole number of at least 1');
+      const newKeysPerMinute = Number(opts.newKeysPerMinute);
+      if (!Number.isInteger(newKeysPerMinute) || newKeysPerMinute < 1) throw new ServerConfigError('--new-keys-per-minute must be a whole number of at least 1');
       const workers = Number(opts.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new ServerConfigError('--workers must be a whole number from 1 to 64');
       const log = opts.quiet ? undefined : (line: string) => io.stdout(line + '\n');
@@ -83,6 +90,7 @@ reading, staging, signing and cancelling them need push access (see docs/team-si
         maxUploadBytes: Math.floor(maxUploadMb * 1024 * 1024),
         maxRequestBytes: Math.floor(maxRequestMb * 1024 * 1024),
         maxOpenRequests,
+        newKeysPerMinute,
         keyAlgorithm: opts.keyType,
         log,
       };

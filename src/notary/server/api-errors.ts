@@ -29,6 +29,10 @@ export const API_CODES = {
   // Not in notary: an upload over the configured size limit. Sent as 400 with an ErrValidation
   // detail so that the notary and docker CLIs show the reason instead of "server unavailable".
   UPLOAD_TOO_LARGE: { status: 400, message: 'The upload is larger than this server accepts.' },
+  // Not in notary: the client already has its share of password checks running (hostile load).
+  TOO_MANY_PASSWORD_CHECKS: { status: 429, message: 'Too many password checks from this client at once; try again shortly.' },
+  // Not in notary: key creation over the per-client rate or the per-repository cap of pending keys.
+  TOO_MANY_KEYS: { status: 429, message: 'The server is not creating more signing keys for this request now.' },
   // trust-tui's pending area (routes under `/_trust/requests/`, which notary-server does not have).
   REQUEST_NOT_FOUND: { status: 404, message: 'There is no such signing request in the pending area.' },
   REQUEST_INVALID: { status: 400, message: 'The signing request or signature is invalid.' },

@@ -4,18 +4,22 @@
 // Users in the read-write file may push and pull; users in the read-only file may only pull.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import bcrypt from 'bcryptjs';
+import { bcryptCost, PasswordCheckBusyError, PasswordChecker } from './password-check.js';
 
 /** What a request needs: notary's scopes for `repository:<gun>` (pull, push, `*`). */
 export type Access = 'pull' | 'push' | 'admin';
 
 export type AuthResult =
   | { ok: true; user: string | undefined }
-  | { ok: false; status: 401 | 403; challenge: string | undefined };
+  | { ok: false; status: 401 | 403; challenge: string | undefined }
+  /** The client already has its share of password checks running. */
+  | { ok: false; status: 429; challenge: undefined };
 
 export interface Authenticator {
-  /** Checks the request's Authorization header for the access it needs. */
-  authorize(authorization: string | undefined, access: Access): Promise<AuthResult>;
+  /** Checks the request's Authorization header for the access it needs; `client` is the remote address. */
+  authorize(authorization: string | undefined, access: Access, client?: string): Promise<AuthResult>;
+  /** Releases what the authenticator holds (worker threads). */
+  close?(): Promise<void>;
 }
 
 /** No authentication: everything is allowed (the default, as notary-server without `auth`). */
@@ -58,7 +62,7 @@ export interface HtpasswdOptions {
   realm?: string;
 }
 
-/** How many verified passwords to remember: bcrypt in pure JS costs tens of milliseconds per check. */
+/** How many verified passwords to remember: bcrypt costs tens of milliseconds per check. */
 const VERIFIED_CACHE_SIZE = 1000;
 
 export class HtpasswdAuthenticator implements Authenticator {
@@ -66,10 +70,17 @@ export class HtpasswdAuthenticator implements Authenticator {
   readonly #challenge: string;
   /** sha256(user, hash, password) of recent successful checks. */
   readonly #verified = new Set<string>();
+  readonly #checker: PasswordChecker;
 
   constructor(options: HtpasswdOptions) {
     this.#options = options;
     this.#challenge = `Basic realm=${JSON.stringify(options.realm ?? 'trust-tui')}`;
+    const hashes = [...options.readWrite.values(), ...(options.readOnly?.values() ?? [])];
+    this.#checker = new PasswordChecker(Math.max(4, ...hashes.map(bcryptCost)));
+  }
+
+  close(): Promise<void> {
+    return this.#checker.close();
   }
 
   static fromFiles(readWriteFile: string, readOnlyFile?: string, anonymousRead = false): HtpasswdAuthenticator {
@@ -81,7 +92,7 @@ export class HtpasswdAuthenticator implements Authenticator {
     });
   }
 
-  async authorize(authorization: string | undefined, access: Access): Promise<AuthResult> {
+  async authorize(authorization: string | undefined, access: Access, client = '-'): Promise<AuthResult> {
     const credentials = parseBasic(authorization);
     if (!credentials) {
       if (access === 'pull' && this.#options.anonymousRead) return { ok: true, user: undefined };
@@ -90,18 +101,26 @@ export class HtpasswdAuthenticator implements Authenticator {
     const { user, password } = credentials;
     const writeHash = this.#options.readWrite.get(user);
     const readHash = this.#options.readOnly?.get(user);
-    if (writeHash !== undefined && (await this.#matches(user, writeHash, password))) return { ok: true, user };
-    if (readHash !== undefined && (await this.#matches(user, readHash, password))) {
-      // Known user, wrong scope: 403 without a challenge, so clients do not loop asking for a password.
-      return access === 'pull' ? { ok: true, user } : { ok: false, status: 403, challenge: undefined };
+    try {
+      // An unknown user is checked against a dummy hash: the answer takes as long as for a known one.
+      if (writeHash !== undefined || readHash === undefined) {
+        if (await this.#matches(client, user, writeHash, password)) return { ok: true, user };
+      }
+      if (readHash !== undefined && (await this.#matches(client, user, readHash, password))) {
+        // Known user, wrong scope: 403 without a challenge, so clients do not loop asking for a password.
+        return access === 'pull' ? { ok: true, user } : { ok: false, status: 403, challenge: undefined };
+      }
+    } catch (e) {
+      if (e instanceof PasswordCheckBusyError) return { ok: false, status: 429, challenge: undefined };
+      throw e;
     }
     return { ok: false, status: 401, challenge: this.#challenge };
   }
 
-  async #matches(user: string, hash: string, password: string): Promise<boolean> {
-    const key = createHash('sha256').update(`${user}\0${hash}\0${password}`).digest('hex');
-    if (this.#verified.has(key)) return true;
-    if (!(await bcrypt.compare(password, hash))) return false;
+  async #matches(client: string, user: string, hash: string | undefined, password: string): Promise<boolean> {
+    const key = createHash('sha256').update(`${user}\0${hash ?? ''}\0${password}`).digest('hex');
+    if (hash !== undefined && this.#verified.has(key)) return true;
+    if (!(await this.#checker.matches(client, password, hash, key))) return false;
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
     this.#verified.add(key);
     return true;

@@ -99,7 +99,8 @@ async function stopWorkers(live: ReadonlySet<Worker>): Promise<void> {
 export async function runServerWorker(options: ServerOptions): Promise<void> {
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(options);
+    // The primary opened every stored key before it started the workers (prepareServer).
+    server = await startServer({ ...options, passphraseChecked: true });
   } catch (e) {
     process.send?.({ type: 'failed', message: e instanceof Error ? e.message : String(e) } satisfies WorkerMessage);
     process.exitCode = 1;

@@ -1,19 +1,33 @@
-// Reading the multipart/form-data body of a notary publish. Written for this server rather than taken
-// from a form library because the `filename` parameter must be read raw: it is a role name with its
+// Reading the multipart/form-data body of a notary publish, streaming, with busboy (linear in the
+// body size). The `filename` parameter is kept raw (`preservePath`): it is a role name with its
 // slashes (`targets/releases`), which Go >= 1.17 and most libraries cut down to a base name
 // (notary#1630).
+import type { Readable } from 'node:stream';
+import busboy from 'busboy';
 
 export class MultipartError extends Error {
   override name = 'MultipartError';
 }
 
+/** The body has more parts than the limit allows (a publish has at most one part per role). */
+export class MultipartLimitError extends MultipartError {
+  override name = 'MultipartLimitError';
+}
+
 export interface MultipartPart {
   /** The form field name (`files` for notary). */
   name: string | undefined;
-  /** The raw `filename` parameter, undefined when absent. */
+  /** The raw `filename` parameter, undefined when absent or empty. */
   filename: string | undefined;
   /** The exact bytes between the part's headers and the next boundary. */
   data: Buffer;
+}
+
+export interface MultipartLimits {
+  /** Most parts accepted; one more fails the whole body. */
+  maxParts: number;
+  /** Parts whose form field is not one of these are skipped without keeping their bytes. */
+  keepFields?: ReadonlySet<string>;
 }
 
 /** The boundary of a `multipart/form-data` (or `multipart/mixed`, as Go accepts) content type. */
@@ -26,82 +40,62 @@ export function multipartBoundary(contentType: string | undefined): string | und
   return boundary && boundary.length <= 70 ? boundary : undefined;
 }
 
-/** Splits a multipart body into parts. Throws MultipartError when the framing is broken. */
-export function parseMultipart(body: Buffer, boundary: string): MultipartPart[] {
-  const delimiter = Buffer.from(`--${boundary}`, 'latin1');
-  const parts: MultipartPart[] = [];
-
-  // The first delimiter may follow a preamble; it must start a line.
-  let pos = findDelimiter(body, delimiter, 0, true);
-  if (pos < 0) throw new MultipartError('no multipart boundary in the body');
-  pos += delimiter.length;
-
-  for (;;) {
-    if (body[pos] === 0x2d && body[pos + 1] === 0x2d) return parts; // `--`: the closing delimiter
-    pos = skipLinearWhitespace(body, pos);
-    pos = expectLineEnd(body, pos);
-
-    const headerEnd = findHeaderEnd(body, pos);
-    if (headerEnd.index < 0) throw new MultipartError('a part has no end of headers');
-    const headers = parseHeaders(body.subarray(pos, headerEnd.index).toString('latin1'));
-    const dataStart = headerEnd.index + headerEnd.length;
-
-    const next = findDelimiter(body, delimiter, dataStart, false);
-    if (next < 0) throw new MultipartError('a part is not closed by a boundary');
-    // The line break before the delimiter belongs to the delimiter, not to the data.
-    let dataEnd = next;
-    if (body[dataEnd - 1] === 0x0a) dataEnd -= body[dataEnd - 2] === 0x0d ? 2 : 1;
-    dataEnd = Math.max(dataEnd, dataStart);
-
-    const disposition = headers.get('content-disposition');
-    const params = disposition ? parseHeaderValue(disposition).params : new Map<string, string>();
-    parts.push({ name: params.get('name'), filename: params.get('filename'), data: body.subarray(dataStart, dataEnd) });
-    pos = next + delimiter.length;
-  }
-}
-
-/** Index of the delimiter at the start of the body or right after a line break, or -1. */
-function findDelimiter(body: Buffer, delimiter: Buffer, from: number, allowAtStart: boolean): number {
-  let i = from;
-  for (;;) {
-    i = body.indexOf(delimiter, i);
-    if (i < 0) return -1;
-    if ((allowAtStart && i === 0) || body[i - 1] === 0x0a) return i;
-    i += 1;
-  }
-}
-
-function skipLinearWhitespace(body: Buffer, pos: number): number {
-  while (body[pos] === 0x20 || body[pos] === 0x09) pos++;
-  return pos;
-}
-
-function expectLineEnd(body: Buffer, pos: number): number {
-  if (body[pos] === 0x0d && body[pos + 1] === 0x0a) return pos + 2;
-  if (body[pos] === 0x0a) return pos + 1;
-  throw new MultipartError('a boundary is not followed by a line break');
-}
-
-function findHeaderEnd(body: Buffer, from: number): { index: number; length: number } {
-  // A part without headers starts with the blank line at once.
-  if (body[from] === 0x0d && body[from + 1] === 0x0a) return { index: from, length: 2 };
-  if (body[from] === 0x0a) return { index: from, length: 1 };
-  const crlf = body.indexOf('\r\n\r\n', from, 'latin1');
-  const lf = body.indexOf('\n\n', from, 'latin1');
-  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { index: crlf + 2, length: 2 };
-  if (lf >= 0) return { index: lf + 1, length: 1 };
-  return { index: -1, length: 0 };
-}
-
-function parseHeaders(text: string): Map<string, string> {
-  const headers = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    if (!line) continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new MultipartError(`malformed part header ${JSON.stringify(line.slice(0, 60))}`);
-    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-  }
-  return headers;
+/**
+ * Reads the parts of a multipart body as it arrives. Rejects with MultipartError when the framing
+ * is broken (parts need CRLF line breaks, as RFC 2046 and every notary and docker client send) and
+ * with MultipartLimitError past `maxParts`.
+ */
+export function parseMultipart(body: Readable, boundary: string, limits: MultipartLimits): Promise<MultipartPart[]> {
+  return new Promise((resolve, reject) => {
+    const parts: MultipartPart[] = [];
+    let failed = false;
+    const fail = (error: MultipartError) => {
+      if (failed) return;
+      failed = true;
+      body.unpipe(parser);
+      parser.destroy();
+      reject(error);
+    };
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        // busboy knows only form-data; the framing of multipart/mixed is the same.
+        headers: { 'content-type': `multipart/form-data; boundary="${boundary.replace(/["\\]/g, '\\$&')}"` },
+        preservePath: true,
+        // busboy signals on reaching its limit, so one over ours marks a body with too many parts.
+        limits: { parts: limits.maxParts + 1, fieldSize: Number.POSITIVE_INFINITY },
+      });
+    } catch (e) {
+      reject(new MultipartError(e instanceof Error ? e.message : String(e)));
+      return;
+    }
+    const keep = (name: string) => !limits.keepFields || limits.keepFields.has(name);
+    parser.on('file', (name, stream, info) => {
+      stream.on('error', () => undefined); // a truncated part fails the whole body below
+      if (!keep(name)) {
+        stream.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      const part: MultipartPart = { name, filename: info.filename || undefined, data: Buffer.alloc(0) };
+      parts.push(part);
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        part.data = Buffer.concat(chunks);
+      });
+    });
+    // A part without a filename is a "field" to busboy; notary answers NO_FILENAME for it.
+    parser.on('field', (name, value) => {
+      if (keep(name)) parts.push({ name, filename: undefined, data: Buffer.from(value, 'latin1') });
+    });
+    parser.on('partsLimit', () => fail(new MultipartLimitError(`more than ${limits.maxParts} parts`)));
+    parser.on('error', (e: unknown) => fail(new MultipartError(e instanceof Error ? e.message : String(e))));
+    parser.on('close', () => {
+      if (!failed) resolve(parts);
+    });
+    body.on('error', (e) => fail(new MultipartError(e.message)));
+    body.pipe(parser);
+  });
 }
 
 /**

@@ -5,10 +5,10 @@ import type { PublicKeyJson } from '../../tuf/key.js';
 import { ApiError, notFound } from './api-errors.js';
 import type { Access, AuthResult, Authenticator } from './auth.js';
 import { acceptsGzip, COMPRESS_MIN_BYTES, GzipCache } from './compression.js';
-import { multipartBoundary, MultipartError, parseMultipart } from './multipart.js';
+import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart } from './multipart.js';
 import { isValidGun, isValidRole } from './names.js';
 import type { PendingArea } from './pending.js';
-import type { ChangeQuery, ChangeRecord, StoredMetadata } from './storage.js';
+import { isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './storage.js';
 import { readUploadedFiles, type UploadedFile } from './upload.js';
 
 export type ServerKeyRole = 'timestamp' | 'snapshot';
@@ -20,13 +20,15 @@ export interface NotaryService {
   metadataByChecksum(gun: string, role: string, sha256Hex: string): Promise<StoredMetadata | undefined>;
   metadataByVersion(gun: string, role: string, version: number): Promise<StoredMetadata | undefined>;
   /** The public key the server signs `role` with (or will, once a root lists it). */
-  serverKey(gun: string, role: ServerKeyRole): Promise<PublicKeyJson>;
+  serverKey(gun: string, role: ServerKeyRole, client?: string): Promise<PublicKeyJson>;
   /** A new pending key for a rotation. */
-  rotateServerKey(gun: string, role: ServerKeyRole): Promise<PublicKeyJson>;
+  rotateServerKey(gun: string, role: ServerKeyRole, client?: string): Promise<PublicKeyJson>;
   update(gun: string, files: UploadedFile[]): Promise<void>;
   deleteRepository(gun: string): Promise<void>;
   changes(query: ChangeQuery): Promise<ChangeRecord[]>;
   healthy(): Promise<boolean>;
+  /** Whether writes go through (readiness: false while the disk is full or the database fails). */
+  ready(): Promise<boolean>;
 }
 
 export interface RouterOptions {
@@ -42,8 +44,19 @@ export interface RouterOptions {
   logError?: (line: string) => void;
 }
 
+/** How long one readiness probe answers for. */
+const READY_PROBE_INTERVAL_MS = 1_000;
+
 /** notary-server has no limit; 100 MiB is far above any real update (10,000 tags are about 1.5 MB). */
 export const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
+
+/**
+ * Most parts in one publish body: one per role, and a repository with a thousand delegations is
+ * already far beyond real use. Bounds the work a hostile body of tiny parts can cause.
+ */
+export const MAX_UPLOAD_PARTS = 1000;
+/** The only form field notary reads from a publish (the Debian notary-server 0.7 reads `files`). */
+const UPLOAD_FIELDS: ReadonlySet<string> = new Set(['files']);
 
 // Cache-Control as notary-server's defaults: current metadata 300 s, consistent (by hash or version) 30 days.
 const CACHE_CURRENT = 'public, max-age=300, s-maxage=300, must-revalidate';
@@ -55,6 +68,8 @@ const TUF = '^/v2/([^*]+)/_trust/tuf/';
 const ROUTE = {
   ping: /^\/v2\/$/,
   health: /^\/_notary_server\/health$/,
+  // Not in notary: readiness (health stays 200 while the process lives; this says whether writes work).
+  ready: /^\/_notary_server\/ready$/,
   globalChanges: /^\/v2\/_trust\/changefeed$/,
   gunChanges: /^\/v2\/([^*]+)\/_trust\/changefeed$/,
   update: new RegExp(`${TUF}$`),
@@ -95,6 +110,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     let m: RegExpExecArray | null;
     if (method === 'GET' && ROUTE.ping.test(path)) return { access: 'authenticated', run: ping };
     if (method === 'GET' && ROUTE.health.test(path)) return { access: 'none', run: health };
+    if (method === 'GET' && ROUTE.ready.test(path)) return { access: 'none', run: ready };
     if (method === 'GET' && ROUTE.globalChanges.test(path)) return { access: 'admin', run: (c) => changefeed(c, undefined) };
     if (method === 'GET' && (m = ROUTE.gunChanges.exec(path))) {
       const gun = m[1]!;
@@ -126,8 +142,10 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       const gun = m[1]!;
       const role = m[2] as ServerKeyRole;
       // GET needs push+pull, POST (rotation) `*` — notary's scopes.
-      if (method === 'GET') return { access: 'push', gun, run: (c) => sendKey(c, () => service.serverKey(gun, role)) };
-      if (method === 'POST') return { access: 'admin', gun, write: true, run: (c) => sendKey(c, () => service.rotateServerKey(gun, role)) };
+      if (method === 'GET') return { access: 'push', gun, run: (c) => sendKey(c, () => service.serverKey(gun, role, clientOf(c.req))) };
+      if (method === 'POST') {
+        return { access: 'admin', gun, write: true, run: (c) => sendKey(c, () => service.rotateServerKey(gun, role, clientOf(c.req))) };
+      }
     }
     if (options.pending) return pendingRoute(options.pending, method, path);
     return undefined;
@@ -169,7 +187,8 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
 
   const readRequestBody = (req: IncomingMessage, pending: PendingArea) => {
     const limit = pending.limits.maxRequestBytes;
-    return readBody(req, limit, () => new ApiError('REQUEST_TOO_LARGE', `the body is larger than this server's limit of ${limit} bytes per signing request (--max-request-bytes)`));
+    const tooLarge = () => new ApiError('REQUEST_TOO_LARGE', `the body is larger than this server's limit of ${limit} bytes per signing request (--max-request-bytes)`);
+    return Promise.race([readBody(req, limit, tooLarge), whenClientGone(req)]);
   };
 
   function sendJson(c: RequestContext, status: number, value: unknown) {
@@ -188,6 +207,14 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
   async function health(c: RequestContext) {
     if (await service.healthy()) send(c.res, 200, 'application/json; charset=utf-8', '{}');
     else sendError(c.res, new ApiError('UNKNOWN', { storage: 'unavailable' }), 503);
+  }
+
+  // Probes come often and unauthenticated: one storage probe per second at most, shared.
+  let readiness: { at: number; result: Promise<boolean> } | undefined;
+  async function ready(c: RequestContext) {
+    if (!readiness || Date.now() - readiness.at > READY_PROBE_INTERVAL_MS) readiness = { at: Date.now(), result: service.ready() };
+    if (await readiness.result) send(c.res, 200, 'application/json; charset=utf-8', '{}');
+    else sendError(c.res, new ApiError('UPDATING', { storage: 'writes are failing' }), 503);
   }
 
   async function sendMetadata(c: RequestContext, role: string, load: () => Promise<StoredMetadata | undefined>, cache: string) {
@@ -217,12 +244,17 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
   async function update(c: RequestContext, gun: string) {
     const boundary = multipartBoundary(c.req.headers['content-type']);
     if (!boundary) throw new ApiError('MALFORMED_UPLOAD');
-    const body = await readBody(c.req, maxUpload);
     let files: UploadedFile[];
     try {
-      files = readUploadedFiles(parseMultipart(body, boundary));
+      const parts = await Promise.race([
+        parseMultipart(c.req, boundary, { maxParts: MAX_UPLOAD_PARTS, keepFields: UPLOAD_FIELDS }),
+        bodyOverLimit(c.req, maxUpload),
+        whenClientGone(c.req),
+      ]);
+      files = readUploadedFiles(parts);
     } catch (e) {
-      if (e instanceof MultipartError) throw new ApiError('MALFORMED_UPLOAD');
+      if (e instanceof MultipartLimitError) throw tooManyParts();
+      if (e instanceof MultipartError && !clientGone(c.req, e)) throw new ApiError('MALFORMED_UPLOAD');
       throw e;
     }
     await service.update(gun, files);
@@ -291,15 +323,74 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
         throw match.write ? new ApiError('INVALID_GUN', match.gun) : notFound();
       }
       if (match.access !== 'none') {
-        const result = await auth.authorize(req.headers.authorization, match.access === 'authenticated' ? 'pull' : match.access);
+        const access = match.access === 'authenticated' ? 'pull' : match.access;
+        const result = await auth.authorize(req.headers.authorization, access, req.socket.remoteAddress ?? '-');
         if (!result.ok) return refuse(res, result, match);
         ctx.user = result.user;
       }
       await match.run(ctx);
     } catch (e) {
+      if (clientGone(req, e)) {
+        // Nothing to answer: one line, no stack (the client hung up mid-body; not a server fault).
+        options.log?.(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} "${req.method} ${logSafe(req.url ?? '')}" client disconnected before the request was complete`);
+        res.destroy();
+        return;
+      }
+      if (isStorageWriteFailure(e)) {
+        options.logError?.(`${new Date().toISOString()} storage write failed: ${e instanceof Error ? e.message : String(e)} (${(e as { code?: string }).code})`);
+        sendError(res, new ApiError('UPDATING'));
+        return;
+      }
       sendError(res, e instanceof ApiError ? e : internalError(e, options.logError));
     }
   }
+}
+
+/** Who to count a request against for per-client limits: its remote address. */
+function clientOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? '-';
+}
+
+/** The request failed because its client went away (reset, or closed before the body ended). */
+function clientGone(req: IncomingMessage, e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || e instanceof ClientGoneError || (req.destroyed && !req.complete);
+}
+
+class ClientGoneError extends Error {
+  override name = 'ClientGoneError';
+}
+
+/** Rejects when the client closes the connection before the whole request body arrived. */
+function whenClientGone(req: IncomingMessage): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    const onClose = () => {
+      if (!req.complete) reject(new ClientGoneError('the client disconnected before the request was complete'));
+    };
+    req.once('close', onClose);
+    req.once('end', () => req.off('close', onClose));
+  });
+}
+
+/**
+ * Rejects with UPLOAD_TOO_LARGE (and stops reading) once the body passes `limit` bytes; never
+ * resolves otherwise, so that it can race the reader of the body.
+ */
+function bodyOverLimit(req: IncomingMessage, limit: number): Promise<never> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(uploadTooLarge(limit));
+  return new Promise((_resolve, reject) => {
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return;
+      req.off('data', onData);
+      req.unpipe();
+      req.pause();
+      reject(uploadTooLarge(limit));
+    };
+    req.on('data', onData);
+  });
 }
 
 /** Reads the whole body, refusing more than `limit` bytes (UPLOAD_TOO_LARGE by default, connection closed). */
@@ -322,6 +413,13 @@ function readBody(req: IncomingMessage, limit: number, tooLarge: () => ApiError 
     req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
     req.on('error', reject);
+  });
+}
+
+function tooManyParts(): ApiError {
+  return new ApiError('UPLOAD_TOO_LARGE', {
+    Name: 'ErrValidation',
+    Error: { Msg: `the upload has more than ${MAX_UPLOAD_PARTS} files; a publish sends at most one per role` },
   });
 }
 
@@ -351,6 +449,11 @@ function parseChangeQuery(query: URLSearchParams, gun: string | undefined): Chan
 }
 
 function refuse(res: ServerResponse, result: Extract<AuthResult, { ok: false }>, match: Match): void {
+  if (result.status === 429) {
+    res.setHeader('Retry-After', '1');
+    sendError(res, new ApiError('TOO_MANY_PASSWORD_CHECKS', {}));
+    return;
+  }
   if (result.challenge) res.setHeader('WWW-Authenticate', result.challenge);
   const access = match.access === 'admin' ? '*' : match.access === 'push' ? 'push' : 'pull';
   const detail = match.gun === undefined ? {} : [{ Type: 'repository', Name: match.gun, Action: access }];

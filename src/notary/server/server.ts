@@ -4,11 +4,13 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { MAX_PEM_BYTES, readUserFile } from '../../config/user-files.js';
 import type { GeneratedKeyAlgorithm } from '../../keys/generate.js';
 import { HtpasswdAuthenticator, openAccess, type Authenticator } from './auth.js';
 import { PendingArea } from './pending.js';
+import { DATABASE_FILE, secureDataDir } from './data-dir.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
 import { TrustService } from './service.js';
 import { Keyring, SERVER_PASSPHRASE_VARIABLE } from './signer.js';
@@ -61,6 +63,8 @@ export interface ServerOptions {
   maxRequestBytes?: number;
   maxOpenRequests?: number;
   keyAlgorithm?: GeneratedKeyAlgorithm;
+  /** Server keys one client address may have created per minute, as a burst of the same size (default in service.ts). */
+  newKeysPerMinute?: number;
   /** One line per request, and server events. Default: none. */
   log?: (line: string) => void;
   /** Unexpected failures (500 answers). Default: standard error. */
@@ -69,6 +73,8 @@ export interface ServerOptions {
   storage?: Storage;
   /** How long close() lets in-flight requests finish before cutting connections. */
   shutdownGraceMs?: number;
+  /** The primary already opened every stored key with the passphrase (cluster workers skip it). */
+  passphraseChecked?: boolean;
 }
 
 export interface RunningServer {
@@ -142,13 +148,24 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
     }
   }
 
-  const storage = options.storage ?? SqliteStorage.open({ file: path.join(options.dataDir, 'trust-tui-server.sqlite') });
+  if (!options.storage) secureDataDir(options.dataDir, options.logError ?? ((line) => process.stderr.write(line + '\n')));
+  const storage = options.storage ?? SqliteStorage.open({ file: path.join(options.dataDir, DATABASE_FILE) });
   const keyring = new Keyring(options.passphrase, options.keyAlgorithm ?? 'ecdsa');
   try {
-    await keyring.checkPassphrase(await storage.firstKey());
-  } catch {
+    const keys = options.passphraseChecked ? [] : await storage.allKeys();
+    const unopened = await keyring.checkPassphrase(keys);
+    if (unopened.length > 0) {
+      const which = unopened.length === keys.length ? 'the keys' : `${unopened.length} of the ${keys.length} keys`;
+      const example = unopened[0]!;
+      throw new ServerConfigError(
+        `${SERVER_PASSPHRASE_VARIABLE} does not open ${which} stored in ${options.dataDir} (e.g. the ${example.role} key of ${example.gun}): ` +
+          'start every server on this data with the same passphrase',
+      );
+    }
+  } catch (e) {
+    await auth.close?.();
     await storage.close();
-    throw new ServerConfigError(`${SERVER_PASSPHRASE_VARIABLE} does not open the keys stored in ${options.dataDir}`);
+    throw e;
   }
   return { host, port, auth, tls, caFile, createdCa, storage, keyring };
 }
@@ -159,6 +176,7 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
  */
 export async function prepareServer(options: ServerOptions): Promise<{ caFile: string | undefined; createdCa: boolean }> {
   const prepared = await prepare(options);
+  await prepared.auth.close?.();
   await prepared.storage.close();
   return { caFile: prepared.caFile, createdCa: prepared.createdCa };
 }
@@ -167,7 +185,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { host, port, auth, tls, caFile, createdCa, storage, keyring } = await prepare(options);
   const log = options.log ?? (() => undefined);
   try {
-    const service = new TrustService({ storage, keyring });
+    const perMinute = options.newKeysPerMinute;
+    const service = new TrustService({
+      storage,
+      keyring,
+      ...(perMinute ? { keyLimits: { perClientBurst: perMinute, perClientPerSecond: perMinute / 60 } } : {}),
+    });
     const handler = createRouter({
       service,
       auth,
@@ -185,6 +208,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const server = tls
       ? https.createServer({ cert: tls.cert, key: tls.key, ...TLS_SETTINGS }, handler)
       : http.createServer(handler);
+    // A connection that ends inside a request is logged by the request's handler; the parser's
+    // error on the same socket would only say it again.
+    const inRequest = new WeakSet<Duplex>();
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      inRequest.add(req.socket);
+      res.once('close', () => inRequest.delete(req.socket));
+    });
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      if (inRequest.has(socket)) socket.destroy();
+      else answerClientError(error, socket, log);
+    });
     // Bound the time a slow client can hold a connection (headers, whole request).
     server.headersTimeout = 30_000;
     server.requestTimeout = 300_000;
@@ -221,6 +255,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           await stopped;
         }
         clearInterval(sweeper);
+        await auth.close?.();
         await storage.close();
         log(`${new Date().toISOString()} stopped`);
       })());
@@ -228,7 +263,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log(`${new Date().toISOString()} trust-tui server listening on ${url} (data in ${options.dataDir})`);
     return { url, host: address.address, port: address.port, caFile, createdCa, dataDir: options.dataDir, close };
   } catch (e) {
+    await auth.close?.();
     await storage.close();
     throw e;
   }
+}
+
+/**
+ * A request the HTTP parser refused (malformed, headers too large, too slow) or a client gone
+ * mid-request: one log line, and the status node would send when the socket can still take it.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, log: (line: string) => void): void {
+  const remote = (socket as Partial<Socket>).remoteAddress ?? '-';
+  const code = error.code ?? 'unknown';
+  const status = code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+  // HPE_INVALID_EOF_STATE: the connection ended inside a request.
+  const gone = code === 'ECONNRESET' || code === 'EPIPE' || code === 'HPE_INVALID_EOF_STATE' || !socket.writable;
+  log(`${new Date().toISOString()} ${remote} ${gone ? 'client disconnected mid-request' : `request refused by the HTTP parser (${code}): ${status}`}`);
+  if (gone) socket.destroy();
+  else socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

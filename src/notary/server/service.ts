@@ -5,6 +5,7 @@ import { parseMetadata } from '../../tuf/metadata/parse.js';
 import type { Root } from '../../tuf/metadata/root.js';
 import { GoTime } from '../../tuf/time.js';
 import { ApiError } from './api-errors.js';
+import { RateLimiter } from './rate-limit.js';
 import { nextTimestamp, renewedSnapshot, signersFor } from './generate.js';
 import type { NotaryService, ServerKeyRole } from './routes.js';
 import type { Keyring } from './signer.js';
@@ -17,7 +18,23 @@ export interface ServiceOptions {
   keyring: Keyring;
   /** The time used for expiry checks and new expiries (tests move it). */
   clock?: () => GoTime;
+  /** Limits on key creation (defaults below). */
+  keyLimits?: Partial<KeyLimits>;
 }
+
+export interface KeyLimits {
+  /** Keys one client (remote address) may have the server create at once, and per second after. */
+  perClientBurst: number;
+  perClientPerSecond: number;
+  /** Keys of one role of one repository that no root lists yet (rotations not yet published). */
+  pendingPerRole: number;
+}
+
+/**
+ * Generous for real use (a CI job setting up many repositories, a few rotations before a publish),
+ * and a bound on what unauthenticated `GET|POST …/timestamp.key` calls can make the server store.
+ */
+export const KEY_LIMITS_DEFAULT: KeyLimits = { perClientBurst: 120, perClientPerSecond: 2, pendingPerRole: 4 };
 
 /** Remembered expiry of stored snapshots/timestamps by sha256, so that hot reads do not re-parse. */
 const FRESHNESS_CACHE_SIZE = 10_000;
@@ -37,11 +54,15 @@ export class TrustService implements NotaryService {
   readonly #parsed = new ParsedMetadataCache();
   /** Expired snapshots (by sha256) the server cannot re-sign: no write lock for them on every read. */
   readonly #unrenewable = new Set<string>();
+  readonly #keyLimits: KeyLimits;
+  readonly #keyCreation: RateLimiter;
 
   constructor(options: ServiceOptions) {
     this.#storage = options.storage;
     this.#keyring = options.keyring;
     this.#clock = options.clock ?? GoTime.now;
+    this.#keyLimits = { ...KEY_LIMITS_DEFAULT, ...options.keyLimits };
+    this.#keyCreation = new RateLimiter(this.#keyLimits.perClientBurst, this.#keyLimits.perClientPerSecond);
   }
 
   async currentMetadata(gun: string, role: string): Promise<StoredMetadata | undefined> {
@@ -67,18 +88,48 @@ export class TrustService implements NotaryService {
    * for the repository, created on first use. Unlike notary (server/handlers/default.go makes a new key per call), repeated calls before a root
    * exists return the same pending key instead of minting a new one each time.
    */
-  async serverKey(gun: string, role: ServerKeyRole): Promise<PublicKeyJson> {
+  async serverKey(gun: string, role: ServerKeyRole, client = '-'): Promise<PublicKeyJson> {
     const found = await this.#findServerKey(this.#storage, gun, role);
     if (found) return found;
+    this.#takeKeyToken(client);
+    const made = await this.#keyring.newKey(gun, role);
     return this.#storage.transaction(async (tx) => {
-      // Another request may have created it while this one waited for the transaction.
-      return (await this.#findServerKey(tx, gun, role)) ?? (await this.#keyring.createKey(tx, gun, role)).toJSON();
+      // Another request may have created it meanwhile: that one wins, this one is dropped.
+      const raced = await this.#findServerKey(tx, gun, role);
+      if (raced) return raced;
+      return (await this.#keyring.addKey(tx, made)).toJSON();
     });
   }
 
   /** A new pending key; it takes effect when a root listing it is published. */
-  async rotateServerKey(gun: string, role: ServerKeyRole): Promise<PublicKeyJson> {
-    return this.#storage.transaction(async (tx) => (await this.#keyring.createKey(tx, gun, role)).toJSON());
+  async rotateServerKey(gun: string, role: ServerKeyRole, client = '-'): Promise<PublicKeyJson> {
+    // Checked before the expensive part (so a flood costs little) and again under the write lock.
+    await this.#checkPendingKeys(this.#storage, gun, role);
+    this.#takeKeyToken(client);
+    const made = await this.#keyring.newKey(gun, role);
+    return this.#storage.transaction(async (tx) => {
+      await this.#checkPendingKeys(tx, gun, role);
+      return (await this.#keyring.addKey(tx, made)).toJSON();
+    });
+  }
+
+  async #checkPendingKeys(reader: MetadataReader, gun: string, role: ServerKeyRole): Promise<void> {
+    const keys = await reader.listKeys(gun, role);
+    const root = await reader.getCurrent(gun, 'root');
+    const listed = new Set(root ? parseMetadata(root.data, 'root').signed.role(role).keyIds : []);
+    const pending = keys.filter((k) => !listed.has(k.keyId)).length;
+    if (pending >= this.#keyLimits.pendingPerRole) {
+      throw new ApiError(
+        'TOO_MANY_KEYS',
+        `${gun} already has ${pending} ${role} keys that no published root lists: publish a root with one of them first`,
+      );
+    }
+  }
+
+  #takeKeyToken(client: string): void {
+    if (!this.#keyCreation.take(client)) {
+      throw new ApiError('TOO_MANY_KEYS', `this client asked for more than ${this.#keyLimits.perClientBurst} new keys in a short time: try again later`);
+    }
   }
 
   /**
@@ -120,6 +171,10 @@ export class TrustService implements NotaryService {
 
   healthy(): Promise<boolean> {
     return this.#storage.healthy();
+  }
+
+  ready(): Promise<boolean> {
+    return this.#storage.writable();
   }
 
   async #findServerKey(reader: MetadataReader, gun: string, role: ServerKeyRole): Promise<PublicKeyJson | undefined> {

@@ -18,7 +18,10 @@ import type {
   StorageTransaction,
   StoredMetadata,
 } from './storage.js';
-import { VersionConflictError } from './storage.js';
+import { isStorageWriteFailure, VersionConflictError } from './storage.js';
+
+/** After a failed write, the store reports itself not writable for this long unless a write succeeds. */
+const WRITE_FAILURE_MEMORY_MS = 30_000;
 
 // 2: pending_requests (the pending area). Every statement is IF NOT EXISTS, so running SCHEMA on a
 // version-1 database adds what is new and leaves the rest as it is.
@@ -442,6 +445,8 @@ export class SqliteStorage extends Reader implements Storage {
   /** Tail of the queue of transactions of this process. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** When the last write failed for lack of room or an IO error (cleared by a successful one). */
+  private lastWriteFailure: number | undefined;
 
   private constructor(
     writer: Queries,
@@ -507,8 +512,10 @@ export class SqliteStorage extends Reader implements Storage {
       try {
         const result = await fn(new Transaction(this.writer, this.clock));
         await this.execWhenUnlocked('COMMIT');
+        this.lastWriteFailure = undefined;
         return result;
       } catch (e) {
+        if (isStorageWriteFailure(e)) this.lastWriteFailure = Date.now();
         if (db.inTransaction) db.exec('ROLLBACK');
         throw e;
       }
@@ -518,13 +525,32 @@ export class SqliteStorage extends Reader implements Storage {
     return result;
   }
 
-  async firstKey(): Promise<ServerKeyRecord | undefined> {
-    const row = this.q.db
-      .prepare<[], KeyRow>(
-        'SELECT gun, role, key_id, keytype, public_b64, encrypted_private_key, created_at FROM server_keys ORDER BY id LIMIT 1',
-      )
-      .get();
-    return row && toKey(row);
+  async allKeys(): Promise<ServerKeyRecord[]> {
+    return this.q.db
+      .prepare<[], KeyRow>('SELECT gun, role, key_id, keytype, public_b64, encrypted_private_key, created_at FROM server_keys ORDER BY id')
+      .all()
+      .map(toKey);
+  }
+
+  async writable(): Promise<boolean> {
+    const recentFailure = this.lastWriteFailure !== undefined && Date.now() - this.lastWriteFailure < WRITE_FAILURE_MEMORY_MS;
+    const probe = async (): Promise<boolean> => {
+      if (this.closed) return false;
+      const db = this.writer.db;
+      try {
+        await this.execWhenUnlocked('BEGIN IMMEDIATE');
+        db.exec('CREATE TABLE IF NOT EXISTS readiness_probe (id INTEGER PRIMARY KEY, probed_at INTEGER NOT NULL)');
+        db.prepare('INSERT OR REPLACE INTO readiness_probe (id, probed_at) VALUES (1, ?)').run(Date.now());
+        await this.execWhenUnlocked('COMMIT');
+        return true;
+      } catch {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        return false;
+      }
+    };
+    const result = this.queue.then(probe, probe);
+    this.queue = result.catch(() => undefined);
+    return (await result) && !recentFailure;
   }
 
   async healthy(): Promise<boolean> {

@@ -113,10 +113,15 @@ export interface Storage extends MetadataReader {
    * the same store (in this process or another) run one after the other.
    */
   transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T>;
-  /** The oldest server key, if any: start-up opens it to check the passphrase. */
-  firstKey(): Promise<ServerKeyRecord | undefined>;
+  /** Every server key, oldest first: start-up opens each to check the passphrase. */
+  allKeys(): Promise<ServerKeyRecord[]>;
   /** True while the store can be used (the health check). */
   healthy(): Promise<boolean>;
+  /**
+   * True when a write goes through now (a small probe write) and no write failed for lack of room
+   * or an IO error recently without one succeeding since (the readiness check).
+   */
+  writable(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -130,4 +135,14 @@ export class VersionConflictError extends Error {
   ) {
     super(`${gun}: ${role} version ${version} is not newer than the stored one`);
   }
+}
+
+/**
+ * A write the storage layer could not make: the disk or quota is full, the file is over its size
+ * limit, or the device failed. Notary answers these with UPDATING (a storage-layer failure).
+ */
+export function isStorageWriteFailure(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code) || ['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EIO'].includes(code);
 }
