@@ -27,8 +27,10 @@ describe('readiness and failing storage', () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'trust-tui-server-full-'));
     const cli = path.resolve('dist/cli.js');
     // SIGXFSZ ignored (inherited through exec): a write past the limit fails with EFBIG instead.
+    // One worker: under `ulimit -f` the probe row still fits in the existing pages, so only the worker
+    // whose publish failed knows (on a full disk every worker's probe fails).
     const script = `trap '' XFSZ; ulimit -f ${FILE_LIMIT_KIB}; exec "$0" "$@"`;
-    child = spawn('bash', ['-c', script, process.execPath, cli, 'server', '--insecure-http', '--listen', '127.0.0.1:0', '--data', dataDir], {
+    child = spawn('bash', ['-c', script, process.execPath, cli, 'server', '--insecure-http', '--workers', '1', '--listen', '127.0.0.1:0', '--data', dataDir], {
       env: { ...process.env, TRUST_TUI_SERVER_PASSPHRASE: TEST_SERVER_PASSPHRASE },
     });
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));

@@ -45,7 +45,6 @@ export interface RouterOptions {
 }
 
 /** How long one readiness probe answers for. */
-const READY_PROBE_INTERVAL_MS = 1_000;
 
 /** notary-server has no limit; 100 MiB is far above any real update (10,000 tags are about 1.5 MB). */
 export const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
@@ -209,11 +208,9 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     else sendError(c.res, new ApiError('UNKNOWN', { storage: 'unavailable' }), 503);
   }
 
-  // Probes come often and unauthenticated: one storage probe per second at most, shared.
-  let readiness: { at: number; result: Promise<boolean> } | undefined;
+  // The store limits how often it probes a write; a write failure shows at once.
   async function ready(c: RequestContext) {
-    if (!readiness || Date.now() - readiness.at > READY_PROBE_INTERVAL_MS) readiness = { at: Date.now(), result: service.ready() };
-    if (await readiness.result) send(c.res, 200, 'application/json; charset=utf-8', '{}');
+    if (await service.ready()) send(c.res, 200, 'application/json; charset=utf-8', '{}');
     else sendError(c.res, new ApiError('UPDATING', { storage: 'writes are failing' }), 503);
   }
 

@@ -22,6 +22,8 @@ import { isStorageWriteFailure, VersionConflictError } from './storage.js';
 
 /** After a failed write, the store reports itself not writable for this long unless a write succeeds. */
 const WRITE_FAILURE_MEMORY_MS = 30_000;
+/** How often readiness may write its probe row. */
+const WRITE_PROBE_INTERVAL_MS = 1_000;
 
 // 2: pending_requests (the pending area). Every statement is IF NOT EXISTS, so running SCHEMA on a
 // version-1 database adds what is new and leaves the rest as it is.
@@ -447,6 +449,7 @@ export class SqliteStorage extends Reader implements Storage {
   private closed = false;
   /** When the last write failed for lack of room or an IO error (cleared by a successful one). */
   private lastWriteFailure: number | undefined;
+  private writeProbe: { at: number; result: Promise<boolean> } | undefined;
 
   private constructor(
     writer: Queries,
@@ -533,7 +536,6 @@ export class SqliteStorage extends Reader implements Storage {
   }
 
   async writable(): Promise<boolean> {
-    const recentFailure = this.lastWriteFailure !== undefined && Date.now() - this.lastWriteFailure < WRITE_FAILURE_MEMORY_MS;
     const probe = async (): Promise<boolean> => {
       if (this.closed) return false;
       const db = this.writer.db;
@@ -548,9 +550,16 @@ export class SqliteStorage extends Reader implements Storage {
         return false;
       }
     };
-    const result = this.queue.then(probe, probe);
-    this.queue = result.catch(() => undefined);
-    return (await result) && !recentFailure;
+    // Probes come often and unauthenticated: one write probe per interval at most, shared. A write
+    // that failed since is seen at once (not cached with the probe).
+    if (!this.writeProbe || Date.now() - this.writeProbe.at > WRITE_PROBE_INTERVAL_MS) {
+      const result = this.queue.then(probe, probe);
+      this.queue = result.catch(() => undefined);
+      this.writeProbe = { at: Date.now(), result };
+    }
+    const probed = await this.writeProbe.result;
+    const recentFailure = this.lastWriteFailure !== undefined && Date.now() - this.lastWriteFailure < WRITE_FAILURE_MEMORY_MS;
+    return probed && !recentFailure;
   }
 
   async healthy(): Promise<boolean> {
