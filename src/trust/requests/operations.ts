@@ -41,7 +41,7 @@ import {
   type SigningRequest,
 } from './format.js';
 import { FileRequestTransport, type RequestTransport } from './transport.js';
-import { candidateRepositories, findRequest, requestTransportFor, type TransportOptions } from './where.js';
+import { candidateRepositories, findRequest, lookAroundContext, requestTransportFor, type TransportOptions } from './where.js';
 
 export const DEFAULT_DEADLINE_MS = 7 * 24 * 3600_000;
 
@@ -268,7 +268,8 @@ async function keptRequests(ctx: TrustContext, gun: string | undefined, options:
     // Probed a few at a time; the order of the list does not depend on which answers first.
     const found = await mapLimited(candidates, 4, async ({ gun: g, remembered }) => {
       try {
-        const transport = await requestTransportFor(ctx, g, options);
+        // A repository nobody named is looked into with a short budget of its own.
+        const transport = await requestTransportFor(gun !== undefined ? ctx : lookAroundContext(ctx), g, options);
         return transport.kind === 'file' ? [] : await transport.list(g).then((list) => list.map((request) => ({ request, transport })));
       } catch (e) {
         if (gun !== undefined) throw e;
