@@ -5,10 +5,13 @@
  * submitted, and the TUF files must not change by a byte while requests are staged and signed.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerCli, makeScratchDir, notaryCli, stopAllPeers, type RunResult } from '../helpers/peers.js';
+import { dockerCli, makePki, makeScratchDir, notaryCli, stopAllPeers, type RunResult } from '../helpers/peers.js';
 import { ok } from '../helpers/expect.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
 import { startTestServer, type TestServer } from '../server/server-harness.js';
@@ -152,5 +155,48 @@ describe('k-of-n releases collected through the pending area of trust-tui server
     exits(await bob!(['request', 'status', request.id, '--repo', REPO]), 0, /3 of 3 signed — ready to submit/);
     ok(await bob!(['request', 'submit', request.id, '--repo', REPO]));
     expect(await dockerTags()).toEqual(['v1', 'v2', 'v3']);
+  });
+
+  it('request list and a bare request ID: a known repository whose server hangs costs seconds, is named in one line, and hides nothing', async () => {
+    const { alice } = hosts as Record<string, TrustTuiRunner>;
+    const request = json(exits(await alice!(['--json', 'sign', `${REPO}:v4`, '--digest', DIGEST(4), '--size', '400']), 8)).request;
+    // A TLS server that completes the handshake and then never answers.
+    const pki = await makePki(path.join(await makeScratchDir('hung-pki'), 'pki'));
+    const hung = https.createServer({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) }, () => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const hungUrl = `https://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+    try {
+      // dave (no DOCKER_CONTENT_TRUST_SERVER: each repository's server from his settings) once found
+      // requests of both repositories in pending areas; the other one's server now hangs.
+      const dave = trustTui();
+      ok(await dave(['config', 'server', REPO, server.url, '--ca', server.caFile!]));
+      ok(await dave(['config', 'server', 'registry.example.com/team/hung', hungUrl, '--ca', pki.caCert]));
+      await mkdir(path.join(dave.trustDir, 'trust-tui', 'requests'), { recursive: true });
+      await writeFile(path.join(dave.trustDir, 'trust-tui', 'requests', 'pending-area-repositories.json'), JSON.stringify({ repositories: ['registry.example.com/team/hung', REPO] }));
+      const timed = async (args: string[]) => {
+        const started = Date.now();
+        const r = await dave(args, { timeoutMs: 60_000 });
+        return { ...r, ms: Date.now() - started };
+      };
+
+      const listed = await timed(['--json', 'request', 'list']);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.ms).toBeLessThan(15_000);
+      // The server that answers is read as usual (not reported unreachable, no cached fallback).
+      expect(json(listed).requests).toEqual([expect.objectContaining({ id: request.id, evaluation: expect.objectContaining({ status: '1 of 3 signed — waiting on bob and carol' }) })]);
+      const warnings = listed.stderr.trim().split('\n');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^WARNING: the signing requests of registry\.example\.com\/team\/hung on its trust server were not listed: GET https:\/\/127\.0\.0\.1:\d+\/v2\/\S* did not answer within 5s$/);
+      expect(warnings[0]).toContain(hungUrl);
+
+      const status = await timed(['request', 'status', request.id]);
+      expect(status.code, status.stderr).toBe(8);
+      expect(status.stdout).toContain(`${request.id} ${REPO}: 1 of 3 signed — waiting on bob and carol`);
+      expect(status.ms).toBeLessThan(15_000);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((resolve) => hung.close(resolve));
+      ok(await alice!(['request', 'cancel', request.id, '--yes']));
+    }
   });
 });
