@@ -199,4 +199,23 @@ describe('k-of-n releases collected through the pending area of trust-tui server
       ok(await alice!(['request', 'cancel', request.id, '--yes']));
     }
   });
+
+  it('a request whose deadline passed: listed as expired, refused in words (exit 9), and no longer blocks a new one', async () => {
+    const { alice, bob } = hosts as Record<string, TrustTuiRunner>;
+    const open = json(exits(await alice!(['--json', 'sign', `${REPO}:v5`, '--digest', DIGEST(5), '--size', '500']), 8)).request;
+    // The same document with a deadline an hour ago, as the server keeps it once the week is over.
+    const doc = (await server.request('GET', `/v2/${REPO}/_trust/requests/${open.id}`)).json() as Record<string, unknown>;
+    ok(await alice!(['request', 'cancel', open.id, '--yes']));
+    const past = { ...doc, id: 'e0e0e0e0e0e0', deadline: new Date(Date.now() - 3_600_000).toISOString() };
+    expect((await server.request('POST', `/v2/${REPO}/_trust/requests/`, { body: JSON.stringify(past), headers: { 'content-type': 'application/json' } })).status).toBe(201);
+
+    expect(json(ok(await bob!(['--json', 'request', 'list', REPO]))).requests).toEqual([expect.objectContaining({ id: 'e0e0e0e0e0e0', evaluation: expect.objectContaining({ status: 'expired 1 h ago' }) })]);
+    const refused = exits(await bob!(['request', 'approve', 'e0e0e0e0e0e0', '--repo', REPO, '--yes']), 9);
+    expect(refused.stderr.trim()).toBe('trust-tui: request e0e0e0e0e0e0 expired 1 h ago — cancel it (trust-tui request cancel e0e0e0e0e0e0) or rebase it');
+    exits(await bob!(['request', 'submit', 'e0e0e0e0e0e0', '--repo', REPO]), 9, /request e0e0e0e0e0e0 expired 1 h ago/);
+
+    const reopened = json(exits(await alice!(['--json', 'sign', `${REPO}:v5`, '--digest', DIGEST(5), '--size', '500']), 8)).request;
+    for (const id of [reopened.id, 'e0e0e0e0e0e0']) ok(await alice!(['request', 'cancel', id, '--repo', REPO, '--yes']));
+  });
 });
+

@@ -220,7 +220,8 @@ function checkOpen(evaluation: RequestEvaluation): void {
     throw new InputError(`request ${evaluation.id} is already ${evaluation.status}`, { hint: { cli: `forget it: trust-tui request cancel ${evaluation.id}`, ui: 'cancel it to forget it' } });
   }
   if (evaluation.state === 'stale' || evaluation.state === 'expired') {
-    throw new StaleRequestError(`request ${evaluation.id} is ${evaluation.status}`, {
+    // "request ID expired 3 h ago", "request ID is stale: …"
+    throw new StaleRequestError(`request ${evaluation.id} ${evaluation.state === 'expired' ? '' : 'is '}${evaluation.status}`, {
       hint: evaluation.state === 'stale' ? { cli: `trust-tui request rebase ${evaluation.id}`, ui: 'rebase it' } : { cli: `cancel it (trust-tui request cancel ${evaluation.id}) or rebase it`, ui: 'cancel or rebase it' },
     });
   }
