@@ -196,24 +196,30 @@ function repairsFor(gun: string, lost: readonly TagChange[], changed: readonly T
             : `targets/releases would need ${releases.threshold} signatures and only ${releases.signed + who.length} of its keys are left: its keys or threshold must change before ${tags(lost).join(', ')} can be released`,
       });
     } else {
-      // Releases verifies but no longer holds the tag (revoked): a releases signer signs it again.
+      // Releases verifies but no longer holds the tag (revoked): its signers sign it again, as many
+      // as its threshold (the first one's sign opens a signing request the others approve).
+      const needed = Math.max(1, releases.threshold);
       for (const t of lost) {
         out.push({
           tags: [t.tag],
           who: releases.names,
-          needed: 1,
-          text: `${anyOf(releases.names, 1)} must sign ${t.tag} (${short(t.before)}) into targets/releases (trust-tui sign ${gun}:${t.tag})`,
+          needed,
+          text: `${anyOf(releases.names, needed)} must sign ${t.tag} (${short(t.before)}) into targets/releases (trust-tui sign ${gun}:${t.tag}${needed > 1 ? ', then the others approve its signing request' : ''})`,
         });
       }
     }
   }
   for (const t of changed) {
+    // A releases file that still verifies needs its threshold of signers on the re-added tag; one
+    // that no longer does needs the signatures it lacks.
+    const who = releases.valid ? releases.names : releases.unsignedNames;
+    const needed = !releases.declared ? 1 : releases.valid ? Math.max(1, releases.threshold) : Math.max(1, releases.threshold - releases.signed);
     out.push({
       tags: [t.tag],
-      who: releases.names,
-      needed: 1,
+      who: releases.declared ? who : releases.names,
+      needed,
       text: releases.declared
-        ? `to pull ${short(t.before)} for ${t.tag} again, ${anyOf(releases.names, 1)} must sign it into targets/releases`
+        ? `to pull ${short(t.before)} for ${t.tag} again, ${anyOf(who, needed)} must sign it into targets/releases`
         : `to pull ${short(t.before)} for ${t.tag} again, the repository owner must sign it into targets (or add a signer who signs it)`,
     });
   }
