@@ -254,7 +254,7 @@ export interface ListedRequest {
  * The requests kept where `gun`'s are (or, without `gun`, here and in every pending area this host
  * knows), each with its transport. Files of a repository that moved to a pending area stay listed.
  */
-async function keptRequests(ctx: TrustContext, gun: string | undefined, options: RequestPorts & { offline?: boolean }): Promise<{ request: SigningRequest; transport: RequestTransport }[]> {
+async function keptRequests(ctx: TrustContext, gun: string | undefined, options: RequestPorts & ListOptions): Promise<{ request: SigningRequest; transport: RequestTransport }[]> {
   const out = new Map<string, { request: SigningRequest; transport: RequestTransport }>();
   const add = async (transport: RequestTransport, of: string | undefined) => {
     for (const request of await transport.list(of)) out.set(request.id, { request, transport });
@@ -276,8 +276,10 @@ async function keptRequests(ctx: TrustContext, gun: string | undefined, options:
         if (gun !== undefined) throw e;
         // Only repositories known to keep requests on their server are worth a warning.
         const message = `the signing requests of ${g} on its trust server were not listed: ${(e as Error).message}`;
-        if (remembered) ctx.warn(message);
-        else ctx.debug(message);
+        if (remembered) {
+          ctx.warn(message);
+          options.onUnlisted?.(g, (e as Error).message);
+        } else ctx.debug(message);
         return [];
       }
     });
@@ -286,8 +288,14 @@ async function keptRequests(ctx: TrustContext, gun: string | undefined, options:
   return [...out.values()].sort((a, b) => (a.request.created < b.request.created ? -1 : a.request.created > b.request.created ? 1 : 0));
 }
 
+interface ListOptions {
+  offline?: boolean;
+  /** A known repository whose pending area could not be read (besides the warning): the UI's note. */
+  onUnlisted?: (gun: string, why: string) => void;
+}
+
 /** `request list [REPO]`: the stored requests, each checked against its repository. */
-export async function listRequests(ctx: TrustContext, gun: string | undefined, options: ServerOptions & RequestPorts & { offline?: boolean } = {}): Promise<ListedRequest[]> {
+export async function listRequests(ctx: TrustContext, gun: string | undefined, options: ServerOptions & RequestPorts & ListOptions = {}): Promise<ListedRequest[]> {
   const requests = await keptRequests(ctx, gun, options);
   const out: ListedRequest[] = [];
   const repos = new Map<string, Promise<OpenedRepository>>();
