@@ -103,8 +103,11 @@ describe('k-of-n releases collected through the pending area of trust-tui server
     const submitted = json(ok(await alice!(['--json', 'request', 'submit', request.id])));
     expect(submitted.published).toEqual(['targets/releases']);
     expect([await stockReleases(), await dockerTags()]).toEqual([['v1'], ['v1']]);
-    // The submitted request left the pending area for everyone.
+    // The submitted request left the pending area for everyone; asked for by ID, it is said so (no advice to add the --repo given).
     expect(ok(await bob!(['request', 'list', REPO])).stdout).toBe('No signing requests here\n');
+    expect(exits(await bob!(['request', 'status', request.id, '--repo', REPO]), 1).stderr.trim()).toBe(
+      `trust-tui: no signing request ${request.id} here nor on the trust server of ${REPO} — see trust-tui request list ${REPO} (a submitted or cancelled request leaves the pending area); or give the request file`,
+    );
   });
 
   it('two requests on one base: a second on the same roles is refused; one on other roles lands stale and rebases', async () => {

@@ -165,7 +165,12 @@ export async function loadRequest(ctx: TrustContext, ref: string, ports: Request
     const found = /^[0-9a-f]{4,64}$/.test(ref) ? await findRequest(ctx, ref, gun, ports) : undefined;
     if (!found) {
       throw new InputError(`no signing request ${ref} here${gun ? ` nor on the trust server of ${gun}` : ''}`, {
-        hint: { cli: `see trust-tui request list${gun ? ` ${gun}` : ' REPOSITORY'}; for a request on a trust-tui server, add --repo REPOSITORY; or give the request file`, ui: 'see the open requests' },
+        hint: {
+          cli: gun
+            ? `see trust-tui request list ${gun} (a submitted or cancelled request leaves the pending area); or give the request file`
+            : 'see trust-tui request list REPOSITORY; for a request on a trust-tui server, add --repo REPOSITORY; or give the request file',
+          ui: 'see the open requests',
+        },
       });
     }
     return { ...found, imported: false };
