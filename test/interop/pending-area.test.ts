@@ -114,7 +114,9 @@ describe('k-of-n releases collected through the pending area of trust-tui server
     const { alice, bob, carol } = hosts as Record<string, TrustTuiRunner>;
     const a = json(exits(await alice!(['--json', 'sign', `${REPO}:v2`, '--digest', DIGEST(2), '--size', '200']), 8)).request;
     // The same roles on the same base: one open request at a time, named in the refusal.
-    exits(await alice!(['sign', `${REPO}:v3`, '--digest', DIGEST(3), '--size', '300']), 1, new RegExp(`signed v3 in targets/alice, but no signing request for targets/releases was opened: .*request ${a.id} is already open for targets/releases on the same base`));
+    const refused = exits(await alice!(['sign', `${REPO}:v3`, '--digest', DIGEST(3), '--size', '300']), 1, new RegExp(`signed v3 in targets/alice, but no signing request for targets/releases was opened: .*request ${a.id} is already open for targets/releases on the same base`));
+    // What to do then (the third test does it: signing v3 again once v2 landed opens its request).
+    expect(refused.stderr).toContain(`— run trust-tui sign ${REPO}:v3 again once it has landed: that opens the request for v3`);
     // Other roles (the parent too) on the same releases base: a second request.
     const b = json(exits(await alice!(['--json', 'role', 'threshold', REPO, 'releases', '3']), 8)).request;
     expect(b.location).toContain('/_trust/requests/');
