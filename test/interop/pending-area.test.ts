@@ -193,6 +193,7 @@ describe('k-of-n releases collected through the pending area of trust-tui server
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/^WARNING: the signing requests of registry\.example\.com\/team\/hung on its trust server were not listed: GET https:\/\/127\.0\.0\.1:\d+\/v2\/\S* did not answer within 5s$/);
       expect(warnings[0]).toContain(hungUrl);
+      expect(json(listed).unlisted).toEqual([{ gun: 'registry.example.com/team/hung', error: expect.stringMatching(/did not answer within 5s$/) }]);
 
       const status = await timed(['request', 'status', request.id]);
       expect(status.code, status.stderr).toBe(8);
@@ -203,6 +204,11 @@ describe('k-of-n releases collected through the pending area of trust-tui server
       await new Promise((resolve) => hung.close(resolve));
       ok(await alice!(['request', 'cancel', request.id, '--yes']));
     }
+  });
+
+  it('request status --help states the exit codes the commands use (8 waiting, 9 stale or expired)', async () => {
+    const help = ok(await hosts.bob!(['request', 'status', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('exit 0 ready or submitted, 8 waiting on signatures, 9 stale or expired');
   });
 
   it('a request whose deadline passed: listed as expired, refused in words (exit 9), and no longer blocks a new one', async () => {
