@@ -4,6 +4,7 @@
  * with a fresh trust directory, read the server too: they must see a release only once it is
  * submitted, and the TUF files must not change by a byte while requests are staged and signed.
  */
+import bcrypt from 'bcryptjs';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -230,3 +231,38 @@ describe('k-of-n releases collected through the pending area of trust-tui server
   });
 });
 
+
+describe('a user with read-only access to a trust-tui server with a pending area', () => {
+  let server: TestServer;
+  afterAll(async () => {
+    await server?.stop();
+    await stopAllPeers();
+  });
+
+  it('request list says the requests were not listed and why, instead of a bare "no requests"', async () => {
+    const dir = await makeScratchDir('read-only-pending');
+    await writeFile(path.join(dir, 'htpasswd'), `alice:${bcrypt.hashSync('alice-pass', 4)}\n`);
+    await writeFile(path.join(dir, 'htpasswd-read'), `dave:${bcrypt.hashSync('dave-pass', 4)}\n`);
+    server = await startTestServer({ htpasswd: path.join(dir, 'htpasswd'), htpasswdReadOnly: path.join(dir, 'htpasswd-read') });
+    // Credentials as docker keeps them: config.json `auths`, by the image's registry.
+    const hostFor = async (name: string, password: string) => {
+      const docker = dockerCli(await makeScratchDir(`docker-${name}`), server.url, server.caFile!);
+      await writeFile(path.join(docker.dockerConfig, 'config.json'), JSON.stringify({ auths: { 'registry.example.com': { auth: Buffer.from(`${name}:${password}`).toString('base64') } } }));
+      return trustTui({ env: { DOCKER_CONFIG: docker.dockerConfig, DOCKER_CONTENT_TRUST_SERVER: server.url } });
+    };
+    const alice = await hostFor('alice', 'alice-pass');
+    const dave = await hostFor('dave', 'dave-pass');
+    const bob = trustTui();
+    ok(await bob(['key', 'generate', 'bob', '--dir', bob.workDir]));
+    ok(await alice(['init', REPO, '--signer', 'alice']));
+    ok(await alice(['signer', 'add', REPO, 'bob', '--key', path.join(bob.workDir, 'bob.pub'), '--threshold', '2']));
+    exits(await alice(['sign', `${REPO}:v1`, '--digest', DIGEST(1), '--size', '100']), 8);
+
+    ok(await dave(['inspect', REPO])); // dave reads the repository: it is known on his host
+    const listed = ok(await dave(['request', 'list']));
+    expect(listed.stdout).toBe('No signing requests here\n');
+    expect(listed.stderr.trim()).toBe(
+      `WARNING: the signing requests of ${REPO} on its trust server were not listed: the trust server at ${server.url} refused to GET the pending requests of ${REPO}: signing requests need push access to the repository`,
+    );
+  });
+});

@@ -3,7 +3,7 @@
 // refreshes the repository through the TUF client workflow and checks the request against it.
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { UpdateRejectedError } from '../../notary/http-errors.js';
+import { PendingAreaRefusedError, UpdateRejectedError } from '../../notary/http-errors.js';
 import { parseReference } from '../../registry/reference.js';
 import type { MetadataFile } from '../../notary/multipart.js';
 import { rememberPublished } from '../../notary/updater.js';
@@ -279,9 +279,10 @@ async function keptRequests(ctx: TrustContext, gun: string | undefined, options:
         return transport.kind === 'file' ? [] : await transport.list(g).then((list) => list.map((request) => ({ request, transport })));
       } catch (e) {
         if (gun !== undefined) throw e;
-        // Only repositories known to keep requests on their server are worth a warning.
+        // Only repositories known to keep requests on their server are worth a warning, and those
+        // whose server has a pending area but refuses this user (read-only access): "no requests" would be untrue.
         const message = `the signing requests of ${g} on its trust server were not listed: ${(e as Error).message}`;
-        if (remembered) {
+        if (remembered || (e instanceof PendingAreaRefusedError && e.status === 403)) {
           ctx.warn(message);
           options.onUnlisted?.(g, (e as Error).message);
         } else ctx.debug(message);
