@@ -325,8 +325,8 @@ export interface Services {
   runMigration(plan: MigrationPlan, ports: OperationPorts, onProgress: (p: MigrationProgress) => void): Promise<MigrationOutcome[]>;
 
   // Signing requests (k-of-n roles): one implementation with the CLI's `request` commands.
-  /** The requests kept here (of `gun`, or all), each checked against its repository. */
-  listRequests(gun?: string): Promise<import('../trust/requests/operations.js').ListedRequest[]>;
+  /** The requests kept here (of `gun`, or all), each checked against its repository; `note` names known repositories that could not be listed. */
+  listRequests(gun?: string): Promise<import('../trust/requests/operations.js').ListedRequest[] | { rows: import('../trust/requests/operations.js').ListedRequest[]; note?: string }>;
   /** A request with the change computed locally and who signed / is missing. */
   showRequest(ref: string): Promise<import('../trust/requests/operations.js').RequestView>;
   /** Signs a request this host may sign (the change was shown and confirmed in the UI). */

@@ -224,7 +224,12 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       const outcomes = await runMigration(context(ports.passphrases), plan, { ...(ports.signal ? { signal: ports.signal } : {}), onProgress });
       return outcomes.map((o) => (o.message && o.hint ? { ...o, message: `${o.message}; ${o.hint.ui}` } : o));
     },
-    listRequests: (gun) => listRequests(context(), gun),
+    async listRequests(gun) {
+      // A known repository whose server did not answer is said on the screen, not silently left out.
+      const unlisted: string[] = [];
+      const rows = await listRequests(context(), gun, { onUnlisted: (g, why) => unlisted.push(`${g}: requests not listed (${why.split('\n')[0]})`) });
+      return unlisted.length > 0 ? { rows, note: unlisted.join('; ') } : rows;
+    },
     showRequest: (ref) => showRequest(context(), ref),
     approveRequest: (ref, ports) => approveRequest(context(ports.passphrases), ref, { yes: true }),
     mergeRequestFiles: (files) => mergeAndCheck(context(), files),

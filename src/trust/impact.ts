@@ -198,24 +198,29 @@ function repairsFor(gun: string, lost: readonly TagChange[], changed: readonly T
             : `targets/releases would need ${releases.threshold} signatures and only ${who.length} of its keys are left: its keys or threshold must change before ${tags(lost).join(', ')} can be released`,
       });
     } else {
-      // Releases verifies but no longer holds the tag (revoked): a releases signer signs it again.
+      // Releases verifies but no longer holds the tag (revoked): its signers sign it again, as many
+      // as its threshold (the first one's sign opens a signing request the others approve).
+      const needed = Math.max(1, releases.threshold);
       for (const t of lost) {
         out.push({
           tags: [t.tag],
           who: releases.names,
-          needed: 1,
-          text: `${anyOf(releases.names, 1)} must sign ${t.tag} (${short(t.before)}) into targets/releases (trust-tui sign ${gun}:${t.tag})`,
+          needed,
+          text: `${anyOf(releases.names, needed)} must sign ${t.tag} (${short(t.before)}) into targets/releases (trust-tui sign ${gun}:${t.tag}${needed > 1 ? ', then the others approve its signing request' : ''})`,
         });
       }
     }
   }
   for (const t of changed) {
+    // Signing the tag into releases again makes a new version: its threshold counts afresh, over all
+    // of the role's keys.
+    const needed = releases.declared ? Math.max(1, releases.threshold) : 1;
     out.push({
       tags: [t.tag],
       who: releases.names,
-      needed: 1,
+      needed,
       text: releases.declared
-        ? `to pull ${short(t.before)} for ${t.tag} again, ${anyOf(releases.names, 1)} must sign it into targets/releases`
+        ? `to pull ${short(t.before)} for ${t.tag} again, ${anyOf(releases.names, needed)} must sign it into targets/releases`
         : `to pull ${short(t.before)} for ${t.tag} again, the repository owner must sign it into targets (or add a signer who signs it)`,
     });
   }

@@ -5,6 +5,7 @@
 import { MAX_META_BYTES, readUserFile } from '../config/user-files.js';
 import { dockerConfigDir } from '../config/paths.js';
 import { requireWritableDir } from '../config/writable.js';
+import { PendingAreaRefusedError } from '../notary/http-errors.js';
 import { RegistryClient } from '../registry/client.js';
 import { RegistryRequestError } from '../registry/errors.js';
 import { hintOf } from '../tuf/errors.js';
@@ -159,9 +160,15 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
       // What was published stays published: say so, from what verifies now, with the reason.
       const done = state.view.rolesHolding(reference.tag).filter((x) => x.digest === hex && roles.includes(x.role)).map((x) => x.role);
       if (done.length === 0) throw e;
+      // Another request holds these roles on this base: signing again once it landed opens this one.
+      const conflict = e instanceof PendingAreaRefusedError && e.code === 'REQUEST_CONFLICT';
       throw new TrustError(`signed ${reference.tag} in ${done.join(', ')}, but no signing request for ${collect.join(', ')} was opened: ${(e as Error).message}`, {
         cause: e,
-        ...(e instanceof HintedError && e.hint ? { hint: e.hint } : {}),
+        ...(conflict
+          ? { hint: { cli: `run trust-tui sign ${reference.gun}:${reference.tag} again once it has landed: that opens the request for ${reference.tag}`, ui: `sign ${reference.tag} again once the open request has landed` } }
+          : e instanceof HintedError && e.hint
+            ? { hint: e.hint }
+            : {}),
       });
     });
     request = { id: opened.request.id, location: opened.location, transport: opened.transport, roles: collect, status: opened.evaluation.status };

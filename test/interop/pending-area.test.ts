@@ -4,11 +4,15 @@
  * with a fresh trust directory, read the server too: they must see a release only once it is
  * submitted, and the TUF files must not change by a byte while requests are staged and signed.
  */
+import bcrypt from 'bcryptjs';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerCli, makeScratchDir, notaryCli, stopAllPeers, type RunResult } from '../helpers/peers.js';
+import { dockerCli, makePki, makeScratchDir, notaryCli, stopAllPeers, type RunResult } from '../helpers/peers.js';
 import { ok } from '../helpers/expect.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
 import { startTestServer, type TestServer } from '../server/server-harness.js';
@@ -100,15 +104,20 @@ describe('k-of-n releases collected through the pending area of trust-tui server
     const submitted = json(ok(await alice!(['--json', 'request', 'submit', request.id])));
     expect(submitted.published).toEqual(['targets/releases']);
     expect([await stockReleases(), await dockerTags()]).toEqual([['v1'], ['v1']]);
-    // The submitted request left the pending area for everyone.
+    // The submitted request left the pending area for everyone; asked for by ID, it is said so (no advice to add the --repo given).
     expect(ok(await bob!(['request', 'list', REPO])).stdout).toBe('No signing requests here\n');
+    expect(exits(await bob!(['request', 'status', request.id, '--repo', REPO]), 1).stderr.trim()).toBe(
+      `trust-tui: no signing request ${request.id} here nor on the trust server of ${REPO} — see trust-tui request list ${REPO} (a submitted or cancelled request leaves the pending area); or give the request file`,
+    );
   });
 
   it('two requests on one base: a second on the same roles is refused; one on other roles lands stale and rebases', async () => {
     const { alice, bob, carol } = hosts as Record<string, TrustTuiRunner>;
     const a = json(exits(await alice!(['--json', 'sign', `${REPO}:v2`, '--digest', DIGEST(2), '--size', '200']), 8)).request;
     // The same roles on the same base: one open request at a time, named in the refusal.
-    exits(await alice!(['sign', `${REPO}:v3`, '--digest', DIGEST(3), '--size', '300']), 1, new RegExp(`signed v3 in targets/alice, but no signing request for targets/releases was opened: .*request ${a.id} is already open for targets/releases on the same base`));
+    const refused = exits(await alice!(['sign', `${REPO}:v3`, '--digest', DIGEST(3), '--size', '300']), 1, new RegExp(`signed v3 in targets/alice, but no signing request for targets/releases was opened: .*request ${a.id} is already open for targets/releases on the same base`));
+    // What to do then (the third test does it: signing v3 again once v2 landed opens its request).
+    expect(refused.stderr).toContain(`— run trust-tui sign ${REPO}:v3 again once it has landed: that opens the request for v3`);
     // Other roles (the parent too) on the same releases base: a second request.
     const b = json(exits(await alice!(['--json', 'role', 'threshold', REPO, 'releases', '3']), 8)).request;
     expect(b.location).toContain('/_trust/requests/');
@@ -152,5 +161,108 @@ describe('k-of-n releases collected through the pending area of trust-tui server
     exits(await bob!(['request', 'status', request.id, '--repo', REPO]), 0, /3 of 3 signed — ready to submit/);
     ok(await bob!(['request', 'submit', request.id, '--repo', REPO]));
     expect(await dockerTags()).toEqual(['v1', 'v2', 'v3']);
+  });
+
+  it('request list and a bare request ID: a known repository whose server hangs costs seconds, is named in one line, and hides nothing', async () => {
+    const { alice } = hosts as Record<string, TrustTuiRunner>;
+    const request = json(exits(await alice!(['--json', 'sign', `${REPO}:v4`, '--digest', DIGEST(4), '--size', '400']), 8)).request;
+    // A TLS server that completes the handshake and then never answers.
+    const pki = await makePki(path.join(await makeScratchDir('hung-pki'), 'pki'));
+    const hung = https.createServer({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) }, () => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const hungUrl = `https://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+    try {
+      // dave (no DOCKER_CONTENT_TRUST_SERVER: each repository's server from his settings) once found
+      // requests of both repositories in pending areas; the other one's server now hangs.
+      const dave = trustTui();
+      ok(await dave(['config', 'server', REPO, server.url, '--ca', server.caFile!]));
+      ok(await dave(['config', 'server', 'registry.example.com/team/hung', hungUrl, '--ca', pki.caCert]));
+      await mkdir(path.join(dave.trustDir, 'trust-tui', 'requests'), { recursive: true });
+      await writeFile(path.join(dave.trustDir, 'trust-tui', 'requests', 'pending-area-repositories.json'), JSON.stringify({ repositories: ['registry.example.com/team/hung', REPO] }));
+      const timed = async (args: string[]) => {
+        const started = Date.now();
+        const r = await dave(args, { timeoutMs: 60_000 });
+        return { ...r, ms: Date.now() - started };
+      };
+
+      const listed = await timed(['--json', 'request', 'list']);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.ms).toBeLessThan(15_000);
+      // The server that answers is read as usual (not reported unreachable, no cached fallback).
+      expect(json(listed).requests).toEqual([expect.objectContaining({ id: request.id, evaluation: expect.objectContaining({ status: '1 of 3 signed — waiting on bob and carol' }) })]);
+      const warnings = listed.stderr.trim().split('\n');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^WARNING: the signing requests of registry\.example\.com\/team\/hung on its trust server were not listed: GET https:\/\/127\.0\.0\.1:\d+\/v2\/\S* did not answer within 5s$/);
+      expect(warnings[0]).toContain(hungUrl);
+      expect(json(listed).unlisted).toEqual([{ gun: 'registry.example.com/team/hung', error: expect.stringMatching(/did not answer within 5s$/) }]);
+
+      const status = await timed(['request', 'status', request.id]);
+      expect(status.code, status.stderr).toBe(8);
+      expect(status.stdout).toContain(`${request.id} ${REPO}: 1 of 3 signed — waiting on bob and carol`);
+      expect(status.ms).toBeLessThan(15_000);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((resolve) => hung.close(resolve));
+      ok(await alice!(['request', 'cancel', request.id, '--yes']));
+    }
+  });
+
+  it('request status --help states the exit codes the commands use (8 waiting, 9 stale or expired)', async () => {
+    const help = ok(await hosts.bob!(['request', 'status', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('exit 0 ready or submitted, 8 waiting on signatures, 9 stale or expired');
+  });
+
+  it('a request whose deadline passed: listed as expired, refused in words (exit 9), and no longer blocks a new one', async () => {
+    const { alice, bob } = hosts as Record<string, TrustTuiRunner>;
+    const open = json(exits(await alice!(['--json', 'sign', `${REPO}:v5`, '--digest', DIGEST(5), '--size', '500']), 8)).request;
+    // The same document with a deadline an hour ago, as the server keeps it once the week is over.
+    const doc = (await server.request('GET', `/v2/${REPO}/_trust/requests/${open.id}`)).json() as Record<string, unknown>;
+    ok(await alice!(['request', 'cancel', open.id, '--yes']));
+    const past = { ...doc, id: 'e0e0e0e0e0e0', deadline: new Date(Date.now() - 3_600_000).toISOString() };
+    expect((await server.request('POST', `/v2/${REPO}/_trust/requests/`, { body: JSON.stringify(past), headers: { 'content-type': 'application/json' } })).status).toBe(201);
+
+    expect(json(ok(await bob!(['--json', 'request', 'list', REPO]))).requests).toEqual([expect.objectContaining({ id: 'e0e0e0e0e0e0', evaluation: expect.objectContaining({ status: 'expired 1 h ago' }) })]);
+    const refused = exits(await bob!(['request', 'approve', 'e0e0e0e0e0e0', '--repo', REPO, '--yes']), 9);
+    expect(refused.stderr.trim()).toBe('trust-tui: request e0e0e0e0e0e0 expired 1 h ago — cancel it (trust-tui request cancel e0e0e0e0e0e0) or rebase it');
+    exits(await bob!(['request', 'submit', 'e0e0e0e0e0e0', '--repo', REPO]), 9, /request e0e0e0e0e0e0 expired 1 h ago/);
+
+    const reopened = json(exits(await alice!(['--json', 'sign', `${REPO}:v5`, '--digest', DIGEST(5), '--size', '500']), 8)).request;
+    for (const id of [reopened.id, 'e0e0e0e0e0e0']) ok(await alice!(['request', 'cancel', id, '--repo', REPO, '--yes']));
+  });
+});
+
+
+describe('a user with read-only access to a trust-tui server with a pending area', () => {
+  let server: TestServer;
+  afterAll(async () => {
+    await server?.stop();
+    await stopAllPeers();
+  });
+
+  it('request list says the requests were not listed and why, instead of a bare "no requests"', async () => {
+    const dir = await makeScratchDir('read-only-pending');
+    await writeFile(path.join(dir, 'htpasswd'), `alice:${bcrypt.hashSync('alice-pass', 4)}\n`);
+    await writeFile(path.join(dir, 'htpasswd-read'), `dave:${bcrypt.hashSync('dave-pass', 4)}\n`);
+    server = await startTestServer({ htpasswd: path.join(dir, 'htpasswd'), htpasswdReadOnly: path.join(dir, 'htpasswd-read') });
+    // Credentials as docker keeps them: config.json `auths`, by the image's registry.
+    const hostFor = async (name: string, password: string) => {
+      const docker = dockerCli(await makeScratchDir(`docker-${name}`), server.url, server.caFile!);
+      await writeFile(path.join(docker.dockerConfig, 'config.json'), JSON.stringify({ auths: { 'registry.example.com': { auth: Buffer.from(`${name}:${password}`).toString('base64') } } }));
+      return trustTui({ env: { DOCKER_CONFIG: docker.dockerConfig, DOCKER_CONTENT_TRUST_SERVER: server.url } });
+    };
+    const alice = await hostFor('alice', 'alice-pass');
+    const dave = await hostFor('dave', 'dave-pass');
+    const bob = trustTui();
+    ok(await bob(['key', 'generate', 'bob', '--dir', bob.workDir]));
+    ok(await alice(['init', REPO, '--signer', 'alice']));
+    ok(await alice(['signer', 'add', REPO, 'bob', '--key', path.join(bob.workDir, 'bob.pub'), '--threshold', '2']));
+    exits(await alice(['sign', `${REPO}:v1`, '--digest', DIGEST(1), '--size', '100']), 8);
+
+    ok(await dave(['inspect', REPO])); // dave reads the repository: it is known on his host
+    const listed = ok(await dave(['request', 'list']));
+    expect(listed.stdout).toBe('No signing requests here\n');
+    expect(listed.stderr.trim()).toBe(
+      `WARNING: the signing requests of ${REPO} on its trust server were not listed: the trust server at ${server.url} refused to GET the pending requests of ${REPO}: signing requests need push access to the repository`,
+    );
   });
 });

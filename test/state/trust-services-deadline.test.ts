@@ -1,6 +1,6 @@
 // The UI's services reach servers as commands do: one deadline per service call, and a connection
 // whose TLS handshake never completes is given up on within it, naming the request.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,4 +38,19 @@ describe('trust services and hanging servers', () => {
     });
     expect(Date.now() - started).toBeLessThan(4000);
   });
+
+  it("listRequests: a known repository whose pending area hangs is named in the list's note, within seconds", async () => {
+    const url = `https://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    const trustDir = join(dir, 'trust-requests');
+    const services = createTrustServices({ trustDir, configDir: join(dir, 'cfg-requests'), env: { DOCKER_CONFIG: join(dir, 'docker') } });
+    await services.updateConfig({ kind: 'server', prefix: 'registry.example.com/*', url });
+    // This host found the repository's requests in a pending area before.
+    await mkdir(join(trustDir, 'trust-tui', 'requests'), { recursive: true });
+    await writeFile(join(trustDir, 'trust-tui', 'requests', 'pending-area-repositories.json'), JSON.stringify({ repositories: ['registry.example.com/team/app'] }));
+    const started = Date.now();
+    const listed = await services.listRequests();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(listed).toEqual({ rows: [], note: `registry.example.com/team/app: requests not listed (GET ${url}/v2/ did not answer within 5s)` });
+  });
 });
+

@@ -113,6 +113,21 @@ describe('impactOf', () => {
     expect(impact.repair[0]!.text).toContain('alice or bob must sign v2');
   });
 
+  it('revoking a tag from a 2-of-n releases: the repair names how many signers, not any one of them', async () => {
+    repo = await MemoryRepo.create(GUN, NOW);
+    const carol = newEcdsaKey();
+    repo.addDelegation('targets/releases', [alice, bob], { keys: [alice.publicKey, bob.publicKey, carol.publicKey], threshold: 2 });
+    repo.addTarget('targets/releases', 'v2');
+    repo.publish(['targets', 'targets/releases']);
+    const before = load(repo);
+    const editor = editorOf(before.trusted);
+    editor.targets('targets/releases').removeTarget('v2');
+    const impact = impactOf(before, editor);
+    expect(impact.lost.map((t) => t.tag)).toEqual(['v2']);
+    expect(impact.repair).toEqual([expect.objectContaining({ tags: ['v2'], needed: 2 })]);
+    expect(impact.repair[0]!.text).toMatch(/^2 of key \w+, key \w+, key \w+ must sign v2 /);
+  });
+
   it('raising the releases threshold without re-signing hides its tags; 2 of alice, bob must sign a new version', () => {
     const before = load(repo);
     const editor = editorOf(before.trusted);

@@ -173,7 +173,9 @@ Exit codes of policy apply:
     });
     emit(io, g, { plan, ...result, after: { inSync: result.inSync, changes: result.after.plans.flatMap((p) => p.changes), failures: result.after.failures } }, () => render.renderApplyResult(result));
     if (result.failures.length > 0 || result.after.failures.length > 0) {
-      io.stderr(`trust-tui: policy apply failed for ${[...result.failures, ...result.after.failures].map((f) => f.gun).join(', ')}; the others are done\n`);
+      const failed = new Set([...result.failures, ...result.after.failures].map((f) => f.gun));
+      const others = plan.repositories.some((r) => !failed.has(r.gun));
+      io.stderr(`trust-tui: policy apply failed for ${[...failed].join(', ')}${others ? '; the others are done' : ''}\n`);
       throw new AlreadyReported(POLICY_EXIT.error);
     }
     if (result.requests.length > 0) throw new AlreadyReported(EXIT.pending);

@@ -76,8 +76,10 @@ export function registerRequestCommands(program: Command, io: Io): void {
     const g = globalOptions(cmd);
     const [{ cliContext }, { listRequests }, { parseReference }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js'), import('../../registry/reference.js')]);
     const gun = repository === undefined ? undefined : parseReference(repository).gun;
-    const r = await listRequests(cliContext(g, io), gun, { ...serverOptions(opts), ...transportOptions(opts), offline: opts.offline });
-    emit(io, g, { requests: r }, () =>
+    const unlisted: { gun: string; error: string }[] = [];
+    const r = await listRequests(cliContext(g, io), gun, { ...serverOptions(opts), ...transportOptions(opts), offline: opts.offline, onUnlisted: (repo, error) => unlisted.push({ gun: repo, error }) });
+    // `unlisted`: known repositories whose pending area could not be read (each also a warning line).
+    emit(io, g, { requests: r, ...(unlisted.length > 0 ? { unlisted } : {}) }, () =>
       r.length === 0
         ? 'No signing requests here'
         : table(
@@ -92,7 +94,7 @@ export function registerRequestCommands(program: Command, io: Io): void {
       group
         .command(name)
         .argument('<request>', 'request ID (or prefix), or a request file')
-        .description(name === 'show' ? 'Show a request: the change computed locally, who signed, who is missing' : 'The status of a request in words (exit 0 ready, 7 waiting, 8 stale or expired)'),
+        .description(name === 'show' ? 'Show a request: the change computed locally, who signed, who is missing' : 'The status of a request in words (exit 0 ready or submitted, 8 waiting on signatures, 9 stale or expired)'),
     )).action(async (ref: string, opts: ServerFlags, cmd: Command) => {
       const g = globalOptions(cmd);
       const [{ cliContext }, { showRequest }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);

@@ -199,7 +199,7 @@ export class PendingArea {
       if (open >= this.limits.maxOpenRequests) {
         throw new ApiError(
           'TOO_MANY_REQUESTS',
-          `${gun} already has ${open} open signing requests, the most this server allows (--max-open-requests ${this.limits.maxOpenRequests}): submit or cancel some first`,
+          `${gun} already has ${open} open signing request${open === 1 ? '' : 's'}, the most this server allows (--max-open-requests ${this.limits.maxOpenRequests}): submit or cancel some first`,
         );
       }
       await tx.putPending({ gun, id: doc.id, baseKey, deadline: doc.deadline, document: serialize(doc) });

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { readUserText } from '../../config/user-files.js';
-import { UpdateRejectedError } from '../../notary/http-errors.js';
+import { PendingAreaRefusedError, UpdateRejectedError } from '../../notary/http-errors.js';
 import { parseReference } from '../../registry/reference.js';
 import type { MetadataFile } from '../../notary/multipart.js';
 import { rememberPublished } from '../../notary/updater.js';
@@ -42,7 +42,7 @@ import {
   type SigningRequest,
 } from './format.js';
 import { FileRequestTransport, type RequestTransport } from './transport.js';
-import { candidateRepositories, findRequest, requestTransportFor, type TransportOptions } from './where.js';
+import { candidateRepositories, findRequest, lookAroundContext, requestTransportFor, type TransportOptions } from './where.js';
 
 export const DEFAULT_DEADLINE_MS = 7 * 24 * 3600_000;
 /** A request holds a few role files; anything this large is the wrong file. */
@@ -168,7 +168,12 @@ export async function loadRequest(ctx: TrustContext, ref: string, ports: Request
     const found = /^[0-9a-f]{4,64}$/.test(ref) ? await findRequest(ctx, ref, gun, ports) : undefined;
     if (!found) {
       throw new InputError(`no signing request ${ref} here${gun ? ` nor on the trust server of ${gun}` : ''}`, {
-        hint: { cli: `see trust-tui request list${gun ? ` ${gun}` : ' REPOSITORY'}; for a request on a trust-tui server, add --repo REPOSITORY; or give the request file`, ui: 'see the open requests' },
+        hint: {
+          cli: gun
+            ? `see trust-tui request list ${gun} (a submitted or cancelled request leaves the pending area); or give the request file`
+            : 'see trust-tui request list REPOSITORY; for a request on a trust-tui server, add --repo REPOSITORY; or give the request file',
+          ui: 'see the open requests',
+        },
       });
     }
     return { ...found, imported: false };
@@ -257,7 +262,7 @@ export interface ListedRequest {
  * The requests kept where `gun`'s are (or, without `gun`, here and in every pending area this host
  * knows), each with its transport. Files of a repository that moved to a pending area stay listed.
  */
-async function keptRequests(ctx: TrustContext, gun: string | undefined, options: RequestPorts & { offline?: boolean }): Promise<{ request: SigningRequest; transport: RequestTransport }[]> {
+async function keptRequests(ctx: TrustContext, gun: string | undefined, options: RequestPorts & ListOptions): Promise<{ request: SigningRequest; transport: RequestTransport }[]> {
   const out = new Map<string, { request: SigningRequest; transport: RequestTransport }>();
   const add = async (transport: RequestTransport, of: string | undefined) => {
     for (const request of await transport.list(of)) out.set(request.id, { request, transport });
@@ -272,14 +277,18 @@ async function keptRequests(ctx: TrustContext, gun: string | undefined, options:
     // Probed a few at a time; the order of the list does not depend on which answers first.
     const found = await mapLimited(candidates, 4, async ({ gun: g, remembered }) => {
       try {
-        const transport = await requestTransportFor(ctx, g, options);
+        // A repository nobody named is looked into with a short budget of its own.
+        const transport = await requestTransportFor(gun !== undefined ? ctx : lookAroundContext(ctx), g, options);
         return transport.kind === 'file' ? [] : await transport.list(g).then((list) => list.map((request) => ({ request, transport })));
       } catch (e) {
         if (gun !== undefined) throw e;
-        // Only repositories known to keep requests on their server are worth a warning.
+        // Only repositories known to keep requests on their server are worth a warning, and those
+        // whose server has a pending area but refuses this user (read-only access): "no requests" would be untrue.
         const message = `the signing requests of ${g} on its trust server were not listed: ${(e as Error).message}`;
-        if (remembered) ctx.warn(message);
-        else ctx.debug(message);
+        if (remembered || (e instanceof PendingAreaRefusedError && e.status === 403)) {
+          ctx.warn(message);
+          options.onUnlisted?.(g, (e as Error).message);
+        } else ctx.debug(message);
         return [];
       }
     });
@@ -288,8 +297,14 @@ async function keptRequests(ctx: TrustContext, gun: string | undefined, options:
   return [...out.values()].sort((a, b) => (a.request.created < b.request.created ? -1 : a.request.created > b.request.created ? 1 : 0));
 }
 
+interface ListOptions {
+  offline?: boolean;
+  /** A known repository whose pending area could not be read (besides the warning): the UI's note. */
+  onUnlisted?: (gun: string, why: string) => void;
+}
+
 /** `request list [REPO]`: the stored requests, each checked against its repository. */
-export async function listRequests(ctx: TrustContext, gun: string | undefined, options: ServerOptions & RequestPorts & { offline?: boolean } = {}): Promise<ListedRequest[]> {
+export async function listRequests(ctx: TrustContext, gun: string | undefined, options: ServerOptions & RequestPorts & ListOptions = {}): Promise<ListedRequest[]> {
   const requests = await keptRequests(ctx, gun, options);
   const out: ListedRequest[] = [];
   const repos = new Map<string, Promise<OpenedRepository>>();

@@ -6,8 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../keys/atomic-write.js';
+import { CONNECT_TIMEOUT_MS, Deadline } from '../../net/deadline.js';
 import type { NotaryClient } from '../../notary/http-client.js';
-import { connect, type ServerOptions } from '../connect.js';
+import { connect, deadlineOf, type ServerOptions } from '../connect.js';
 import type { TrustContext } from '../context.js';
 import { InputError } from '../errors.js';
 import { knownRepositories } from '../repositories.js';
@@ -65,6 +66,16 @@ export async function candidateRepositories(ctx: TrustContext): Promise<{ gun: s
 }
 
 /**
+ * The context for looking into the pending area of a repository the user did not name: its server
+ * requests get a short budget of their own (never more than the command has left), so that one
+ * server that hangs costs `request list` seconds, not the whole deadline of the command — which the
+ * repositories that do answer still need.
+ */
+export function lookAroundContext(ctx: TrustContext): TrustContext {
+  return { ...ctx, deadline: new Deadline(Math.min(CONNECT_TIMEOUT_MS, deadlineOf(ctx).remainingMs())) };
+}
+
+/**
  * The transport for `gun`'s requests: the server's pending area when it answers the probe, else
  * files. `client` reuses an open connection (the caller's repository).
  */
@@ -100,14 +111,17 @@ async function probe(ctx: TrustContext, gun: string, options: TransportOptions, 
   return new FileRequestTransport(ctx.trustDir);
 }
 
-/** The transports to search for a request by ID: files, then the pending areas this host knows (or `gun`'s). */
-export async function transportsToSearch(ctx: TrustContext, gun: string | undefined, options: TransportOptions): Promise<(() => Promise<RequestTransport>)[]> {
-  if (options.transport) return [async () => options.transport!];
-  const out: (() => Promise<RequestTransport>)[] = [];
-  if (options.via !== 'server') out.push(async () => new FileRequestTransport(ctx.trustDir));
+/**
+ * The transports to search for a request by ID: files, then the pending areas this host knows (or
+ * `gun`'s). `lookingAround` marks those opened with a short budget (repositories nobody named).
+ */
+async function transportsToSearch(ctx: TrustContext, gun: string | undefined, options: TransportOptions): Promise<{ open: () => Promise<RequestTransport>; lookingAround?: boolean }[]> {
+  if (options.transport) return [{ open: async () => options.transport! }];
+  const out: { open: () => Promise<RequestTransport>; lookingAround?: boolean }[] = [];
+  if (options.via !== 'server') out.push({ open: async () => new FileRequestTransport(ctx.trustDir) });
   if (options.via === 'file') return out;
-  const guns = gun !== undefined ? [gun] : (await candidateRepositories(ctx)).map((c) => c.gun);
-  for (const g of guns) out.push(() => requestTransportFor(ctx, g, options));
+  if (gun !== undefined) return [...out, { open: () => requestTransportFor(ctx, gun, options) }];
+  for (const { gun: g } of await candidateRepositories(ctx)) out.push({ open: () => requestTransportFor(lookAroundContext(ctx), g, options), lookingAround: true });
   return out;
 }
 
@@ -118,18 +132,22 @@ export async function findRequest(
   gun: string | undefined,
   options: TransportOptions,
 ): Promise<{ request: SigningRequest; transport: RequestTransport } | undefined> {
-  for (const open of await transportsToSearch(ctx, gun, options)) {
+  for (const { open, lookingAround } of await transportsToSearch(ctx, gun, options)) {
     let transport: RequestTransport;
+    let request: SigningRequest | undefined;
     try {
       transport = await open();
+      request = await transport.get(id);
     } catch (e) {
       // An unreachable server of another repository must not hide a request found elsewhere.
-      if (gun !== undefined) throw e;
+      if (!lookingAround) throw e;
       ctx.debug(`skipped a pending area while looking for request ${id}: ${(e as Error).message}`);
       continue;
     }
-    const request = await transport.get(id);
-    if (request && (gun === undefined || request.gun === gun)) return { request, transport };
+    if (!request || (gun !== undefined && request.gun !== gun)) continue;
+    // Found with a short budget: what follows (approve, submit) works with the command's own.
+    if (lookingAround && transport.kind === 'server') transport = await requestTransportFor(ctx, request.gun, options);
+    return { request, transport };
   }
   return undefined;
 }

@@ -109,9 +109,12 @@ export function renderApplyPlan(plan: ApplyPlanLike): string {
   for (const f of plan.failures) blocks.push(`${f.gun}   could not be read: ${f.error}${f.hint ? ` — ${f.hint}` : ''}`);
   const steps = plan.repositories.flatMap((r) => r.steps);
   const n = (a: string) => steps.filter((s) => s.action === a).length;
+  const read = plan.repositories.length;
   const summary =
-    steps.length === 0
-      ? `No changes: ${plural(plan.repositories.length, 'repository')} ${plan.repositories.length === 1 ? 'matches' : 'match'} the policy.`
+    read === 0 && plan.failures.length > 0
+      ? 'Nothing to apply: no repository of the policy could be read.'
+      : steps.length === 0
+      ? `No changes: ${read} ${read === 1 ? 'repository matches' : 'repositories match'} the policy.`
       : `Apply: ${n('publish')} to publish, ${n('request')} by signing request, ${n('skip')} skipped · ${plural(n('report'), 'warning')} (reported, not applied).`;
   return [...blocks, '', summary].join('\n');
 }
