@@ -14,6 +14,7 @@ interface ServerCommandOptions {
   htpasswd?: string;
   htpasswdReadOnly?: string;
   anonymousRead?: boolean;
+  metricsOpen?: boolean;
   maxUploadMb: string;
   maxRequestMb: string;
   maxOpenRequests: string;
@@ -38,6 +39,7 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--htpasswd <file>', 'require Basic auth: users (bcrypt htpasswd) who may read and write')
     .option('--htpasswd-read-only <file>', 'with --htpasswd: users who may only read')
     .option('--anonymous-read', 'with --htpasswd: let clients without credentials read')
+    .option('--metrics-open', 'with --htpasswd: serve GET /metrics without credentials (default: read-write users only)')
     .option('--max-upload-mb <n>', 'largest accepted publish, in MiB', '100')
     .option('--max-request-mb <n>', 'pending area: largest signing request, in MiB', '8')
     .option('--max-open-requests <n>', 'pending area: open signing requests per repository', '50')
@@ -59,7 +61,12 @@ Pending area: signing requests are kept under /v2/<gun>/_trust/requests/ (never 
 reading, staging, signing and cancelling them need push access (see docs/team-signing.md).
 
 Probes: GET /_notary_server/health answers while the process runs; GET /_notary_server/ready
-answers 503 while writes fail (disk full). Each worker process applies --new-keys-per-minute.`,
+answers 503 while writes fail (disk full). Each worker process applies --new-keys-per-minute.
+
+Metrics: GET /metrics in Prometheus text format (requests by route and status, latency, publishes
+accepted/rejected by notary error code, storage errors; never a repository name). With --htpasswd it
+needs a read-write user unless --metrics-open. Each worker process counts its own requests: run one
+worker (--workers 1) per scraped address, or sum the series over scrapes.`,
     )
     .action(async (opts: ServerCommandOptions) => {
       const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }] = await Promise.all([
@@ -87,6 +94,7 @@ answers 503 while writes fail (disk full). Each worker process applies --new-key
         htpasswd: opts.htpasswd,
         htpasswdReadOnly: opts.htpasswdReadOnly,
         anonymousRead: opts.anonymousRead,
+        metricsOpen: opts.metricsOpen,
         maxUploadBytes: Math.floor(maxUploadMb * 1024 * 1024),
         maxRequestBytes: Math.floor(maxRequestMb * 1024 * 1024),
         maxOpenRequests,

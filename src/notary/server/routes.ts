@@ -7,6 +7,7 @@ import type { Access, AuthResult, Authenticator } from './auth.js';
 import { acceptsGzip, COMPRESS_MIN_BYTES, GzipCache } from './compression.js';
 import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart } from './multipart.js';
 import { isValidGun, isValidRole } from './names.js';
+import type { RouteName, ServerMetrics } from './metrics.js';
 import type { PendingArea } from './pending.js';
 import { isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './storage.js';
 import { readUploadedFiles, type UploadedFile } from './upload.js';
@@ -42,6 +43,10 @@ export interface RouterOptions {
   log?: (line: string) => void;
   /** Unexpected failures (answered with 500), with their stack. */
   logError?: (line: string) => void;
+  /** Counted for `GET /metrics`; without it that route answers 404. */
+  metrics?: ServerMetrics;
+  /** `/metrics` without credentials; by default it needs admin access, as the global changefeed. */
+  metricsOpen?: boolean;
 }
 
 /** How long one readiness probe answers for. */
@@ -69,6 +74,8 @@ const ROUTE = {
   health: /^\/_notary_server\/health$/,
   // Not in notary: readiness (health stays 200 while the process lives; this says whether writes work).
   ready: /^\/_notary_server\/ready$/,
+  // Not in notary: Prometheus metrics.
+  metrics: /^\/metrics$/,
   globalChanges: /^\/v2\/_trust\/changefeed$/,
   gunChanges: /^\/v2\/([^*]+)\/_trust\/changefeed$/,
   update: new RegExp(`${TUF}$`),
@@ -87,11 +94,15 @@ interface RequestContext {
   res: ServerResponse;
   query: URLSearchParams;
   user?: string;
+  /** Set once the path matched a route (metrics). */
+  route?: RouteName;
 }
 
 type Handler = (ctx: RequestContext) => Promise<void>;
 
 interface Match {
+  /** The route's name for metrics (never the path: it holds the GUN). */
+  name: RouteName;
   access: Access | 'authenticated' | 'none';
   gun?: string;
   /** Invalid GUNs: 404 on reads (as notary), INVALID_GUN on writes. */
@@ -107,27 +118,31 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
 
   const route = (method: string, path: string): Match | undefined => {
     let m: RegExpExecArray | null;
-    if (method === 'GET' && ROUTE.ping.test(path)) return { access: 'authenticated', run: ping };
-    if (method === 'GET' && ROUTE.health.test(path)) return { access: 'none', run: health };
-    if (method === 'GET' && ROUTE.ready.test(path)) return { access: 'none', run: ready };
-    if (method === 'GET' && ROUTE.globalChanges.test(path)) return { access: 'admin', run: (c) => changefeed(c, undefined) };
+    if (method === 'GET' && ROUTE.ping.test(path)) return { name: 'ping', access: 'authenticated', run: ping };
+    if (method === 'GET' && ROUTE.health.test(path)) return { name: 'health', access: 'none', run: health };
+    if (method === 'GET' && ROUTE.ready.test(path)) return { name: 'ready', access: 'none', run: ready };
+    if (method === 'GET' && options.metrics && ROUTE.metrics.test(path)) {
+      return { name: 'metrics', access: options.metricsOpen ? 'none' : 'admin', run: sendMetrics };
+    }
+    if (method === 'GET' && ROUTE.globalChanges.test(path)) return { name: 'changefeed', access: 'admin', run: (c) => changefeed(c, undefined) };
     if (method === 'GET' && (m = ROUTE.gunChanges.exec(path))) {
       const gun = m[1]!;
-      return { access: 'pull', gun, run: (c) => changefeed(c, gun) };
+      return { name: 'repository_changefeed', access: 'pull', gun, run: (c) => changefeed(c, gun) };
     }
     if ((m = ROUTE.update.exec(path))) {
       const gun = m[1]!;
-      if (method === 'POST') return { access: 'push', gun, write: true, run: (c) => update(c, gun) };
-      if (method === 'DELETE') return { access: 'admin', gun, write: true, run: (c) => remove(c, gun) };
+      if (method === 'POST') return { name: 'publish', access: 'push', gun, write: true, run: (c) => update(c, gun) };
+      if (method === 'DELETE') return { name: 'delete_repository', access: 'admin', gun, write: true, run: (c) => remove(c, gun) };
       return undefined;
     }
     if (method === 'GET' && (m = ROUTE.byChecksum.exec(path))) {
       const [, gun, role, hash] = m as unknown as [string, string, string, string];
-      return { access: 'pull', gun, run: (c) => sendMetadata(c, role, () => lookupChecksum(gun, role, hash), CACHE_CONSISTENT) };
+      return { name: 'metadata_by_checksum', access: 'pull', gun, run: (c) => sendMetadata(c, role, () => lookupChecksum(gun, role, hash), CACHE_CONSISTENT) };
     }
     if (method === 'GET' && (m = ROUTE.byVersion.exec(path))) {
       const [, gun, version, role] = m as unknown as [string, string, string, string];
       return {
+        name: 'metadata_by_version',
         access: 'pull',
         gun,
         run: (c) => sendMetadata(c, role, () => service.metadataByVersion(gun, role, Number(version)), CACHE_CONSISTENT),
@@ -135,15 +150,15 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     }
     if (method === 'GET' && (m = ROUTE.current.exec(path))) {
       const [, gun, role] = m as unknown as [string, string, string];
-      return { access: 'pull', gun, run: (c) => sendMetadata(c, role, () => service.currentMetadata(gun, role), CACHE_CURRENT) };
+      return { name: 'metadata', access: 'pull', gun, run: (c) => sendMetadata(c, role, () => service.currentMetadata(gun, role), CACHE_CURRENT) };
     }
     if ((m = ROUTE.key.exec(path))) {
       const gun = m[1]!;
       const role = m[2] as ServerKeyRole;
       // GET needs push+pull, POST (rotation) `*` — notary's scopes.
-      if (method === 'GET') return { access: 'push', gun, run: (c) => sendKey(c, () => service.serverKey(gun, role, clientOf(c.req))) };
+      if (method === 'GET') return { name: 'server_key', access: 'push', gun, run: (c) => sendKey(c, () => service.serverKey(gun, role, clientOf(c.req))) };
       if (method === 'POST') {
-        return { access: 'admin', gun, write: true, run: (c) => sendKey(c, () => service.rotateServerKey(gun, role, clientOf(c.req))) };
+        return { name: 'rotate_server_key', access: 'admin', gun, write: true, run: (c) => sendKey(c, () => service.rotateServerKey(gun, role, clientOf(c.req))) };
       }
     }
     if (options.pending) return pendingRoute(options.pending, method, path);
@@ -155,17 +170,18 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     let m: RegExpExecArray | null;
     if ((m = ROUTE.requests.exec(path))) {
       const gun = m[1]!;
-      if (method === 'GET') return { access: 'push', gun, run: async (c) => sendJson(c, 200, { requests: await pending.list(gun) }) };
+      if (method === 'GET') return { name: 'requests', access: 'push', gun, run: async (c) => sendJson(c, 200, { requests: await pending.list(gun) }) };
       if (method === 'POST') {
-        return { access: 'push', gun, write: true, run: async (c) => sendJson(c, 201, await pending.stage(gun, await readRequestBody(c.req, pending))) };
+        return { name: 'requests', access: 'push', gun, write: true, run: async (c) => sendJson(c, 201, await pending.stage(gun, await readRequestBody(c.req, pending))) };
       }
       return undefined;
     }
     if ((m = ROUTE.request.exec(path))) {
       const [, gun, id] = m as unknown as [string, string, string];
-      if (method === 'GET') return { access: 'push', gun, run: async (c) => sendJson(c, 200, await pending.get(gun, id)) };
+      if (method === 'GET') return { name: 'request', access: 'push', gun, run: async (c) => sendJson(c, 200, await pending.get(gun, id)) };
       if (method === 'DELETE') {
         return {
+          name: 'request',
           access: 'push',
           gun,
           write: true,
@@ -179,7 +195,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     }
     if (method === 'POST' && (m = ROUTE.requestSignatures.exec(path))) {
       const [, gun, id] = m as unknown as [string, string, string];
-      return { access: 'push', gun, write: true, run: async (c) => sendJson(c, 200, await pending.addSignatures(gun, id, await readRequestBody(c.req, pending))) };
+      return { name: 'request_signatures', access: 'push', gun, write: true, run: async (c) => sendJson(c, 200, await pending.addSignatures(gun, id, await readRequestBody(c.req, pending))) };
     }
     return undefined;
   };
@@ -214,6 +230,11 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     else sendError(c.res, new ApiError('UPDATING', { storage: 'writes are failing' }), 503);
   }
 
+  async function sendMetrics(c: RequestContext) {
+    c.res.setHeader('Cache-Control', 'no-store');
+    send(c.res, 200, options.metrics!.contentType, await options.metrics!.text());
+  }
+
   async function sendMetadata(c: RequestContext, role: string, load: () => Promise<StoredMetadata | undefined>, cache: string) {
     if (!isValidRole(role)) throw notFound();
     const meta = await load();
@@ -239,6 +260,16 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
   }
 
   async function update(c: RequestContext, gun: string) {
+    try {
+      await receiveUpdate(c, gun);
+    } catch (e) {
+      // A client that hung up was not refused: only answered rejections count.
+      if (!clientGone(c.req, e)) options.metrics?.publishRejected(errorCode(e));
+      throw e;
+    }
+  }
+
+  async function receiveUpdate(c: RequestContext, gun: string) {
     const boundary = multipartBoundary(c.req.headers['content-type']);
     if (!boundary) throw new ApiError('MALFORMED_UPLOAD');
     let files: UploadedFile[];
@@ -255,6 +286,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       throw e;
     }
     await service.update(gun, files);
+    options.metrics?.publishAccepted();
     send(c.res, 200, undefined, '');
   }
 
@@ -288,8 +320,9 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     const remote = req.socket.remoteAddress ?? '-'; // read now: the socket may be gone at 'finish'
     const ctx: RequestContext = { req, res, query: new URLSearchParams() };
     res.on('finish', () => {
-      if (!options.log) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      options.metrics?.request(ctx.route ?? 'unmatched', req.method ?? 'GET', res.statusCode, ms / 1000);
+      if (!options.log) return;
       const length = res.getHeader('Content-Length') ?? 0;
       options.log(
         `${new Date().toISOString()} ${remote} ${ctx.user ?? '-'} "${req.method} ${logSafe(req.url ?? '')}" ${res.statusCode} ${length} ${ms.toFixed(1)}ms`,
@@ -316,6 +349,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       }
       const match = route(req.method ?? 'GET', path);
       if (!match) throw notFound(false);
+      ctx.route = match.name;
       if (match.gun !== undefined && !isValidGun(match.gun)) {
         throw match.write ? new ApiError('INVALID_GUN', match.gun) : notFound();
       }
@@ -334,6 +368,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
         return;
       }
       if (isStorageWriteFailure(e)) {
+        options.metrics?.storageError();
         options.logError?.(`${new Date().toISOString()} storage write failed: ${e instanceof Error ? e.message : String(e)} (${(e as { code?: string }).code})`);
         sendError(res, new ApiError('UPDATING'));
         return;
@@ -341,6 +376,12 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       sendError(res, e instanceof ApiError ? e : internalError(e, options.logError));
     }
   }
+}
+
+/** The notary error code a failed request is answered with (as handle() decides it). */
+function errorCode(e: unknown): string {
+  if (e instanceof ApiError) return e.code;
+  return isStorageWriteFailure(e) ? 'UPDATING' : 'UNKNOWN';
 }
 
 /** Who to count a request against for per-client limits: its remote address. */

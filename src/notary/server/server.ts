@@ -9,6 +9,7 @@ import path from 'node:path';
 import { MAX_PEM_BYTES, readUserFile } from '../../config/user-files.js';
 import type { GeneratedKeyAlgorithm } from '../../keys/generate.js';
 import { HtpasswdAuthenticator, openAccess, type Authenticator } from './auth.js';
+import { ServerMetrics } from './metrics.js';
 import { PendingArea } from './pending.js';
 import { DATABASE_FILE, secureDataDir } from './data-dir.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
@@ -73,6 +74,8 @@ export interface ServerOptions {
   storage?: Storage;
   /** How long close() lets in-flight requests finish before cutting connections. */
   shutdownGraceMs?: number;
+  /** `GET /metrics` without credentials (default: admin access when auth is configured, as the global changefeed). */
+  metricsOpen?: boolean;
   /** The primary already opened every stored key with the passphrase (cluster workers skip it). */
   passphraseChecked?: boolean;
 }
@@ -204,6 +207,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }),
       log,
       logError: options.logError ?? ((line) => process.stderr.write(line + '\n')),
+      metrics: new ServerMetrics(),
+      metricsOpen: options.metricsOpen ?? false,
     });
     const server = tls
       ? https.createServer({ cert: tls.cert, key: tls.key, ...TLS_SETTINGS }, handler)

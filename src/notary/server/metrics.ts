@@ -1,0 +1,91 @@
+// The server's Prometheus metrics (`GET /metrics`, text exposition format). Labels come from small
+// fixed sets only — a route name, never the path: a GUN in a label would leak repository names to
+// anyone who can scrape, and give every repository its own time series.
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** The route names requests are counted under (`unmatched` for paths no route serves). */
+export type RouteName =
+  | 'ping'
+  | 'health'
+  | 'ready'
+  | 'metrics'
+  | 'changefeed'
+  | 'repository_changefeed'
+  | 'publish'
+  | 'delete_repository'
+  | 'metadata_by_checksum'
+  | 'metadata_by_version'
+  | 'metadata'
+  | 'server_key'
+  | 'rotate_server_key'
+  | 'requests'
+  | 'request'
+  | 'request_signatures'
+  | 'unmatched';
+
+export class ServerMetrics {
+  /** Each server has its own registry: two servers in one process (tests, demo) never share counters. */
+  readonly registry = new Registry();
+  readonly #requests = new Counter({
+    name: 'trust_tui_http_requests_total',
+    help: 'HTTP requests answered, by route name, method and status code',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly #duration = new Histogram({
+    name: 'trust_tui_http_request_duration_seconds',
+    help: 'Time from receiving a request to the end of its answer, by route name',
+    labelNames: ['route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly #publishes = new Counter({
+    name: 'trust_tui_publishes_total',
+    help: 'Publishes answered: accepted, or rejected with the notary error code as reason',
+    labelNames: ['result', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly #storageErrors = new Counter({
+    name: 'trust_tui_storage_errors_total',
+    help: 'Storage writes that failed (disk full, database errors); answered with UPDATING',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'trust_tui_' });
+    // Series that exist before the first event, so that a scrape shows zeros rather than nothing.
+    this.#storageErrors.inc(0);
+    this.#publishes.inc({ result: 'accepted', reason: '' }, 0);
+  }
+
+  request(route: RouteName, method: string, status: number, seconds: number): void {
+    this.#requests.inc({ route, method: knownMethod(method), status: String(status) });
+    this.#duration.observe({ route }, seconds);
+  }
+
+  publishAccepted(): void {
+    this.#publishes.inc({ result: 'accepted', reason: '' });
+  }
+
+  /** `reason`: the notary error code answered (e.g. `BAD_ROOT`, `UPDATING`). */
+  publishRejected(reason: string): void {
+    this.#publishes.inc({ result: 'rejected', reason });
+  }
+
+  storageError(): void {
+    this.#storageErrors.inc();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** A method name a client chose is a label value only when it is one the server knows. */
+function knownMethod(method: string): string {
+  return ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'].includes(method) ? method : 'other';
+}
