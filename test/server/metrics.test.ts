@@ -1,12 +1,14 @@
 // GET /metrics: Prometheus counters a scraper sees after real traffic (publishes accepted and refused,
 // reads, misses), labelled by route name and never by repository; and who may scrape.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpRequest } from '../helpers/http.js';
 import { TestRepo } from './repo-fixture.js';
-import { errorOf, startTestServer, type TestServer } from './server-harness.js';
+import { errorOf, startTestServer, TEST_SERVER_PASSPHRASE, type TestServer } from './server-harness.js';
 
 const GUN = 'example.com/secret-team/app';
 const MISSING_GUN = 'example.com/other-secret/web';
@@ -100,4 +102,42 @@ describe('who may scrape /metrics', () => {
 
     expect((await open.request('GET', '/metrics')).status).toBe(200);
   });
+});
+
+describe('/metrics of a server with several workers', () => {
+  let dataDir: string;
+  let child: ChildProcess;
+  let url: string;
+  let output = '';
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'trust-tui-metrics-workers-'));
+    child = spawn(process.execPath, [path.resolve('dist/cli.js'), 'server', '--insecure-http', '--workers', '2', '--listen', '127.0.0.1:0', '--data', dataDir, '-q'], {
+      env: { ...process.env, TRUST_TUI_SERVER_PASSPHRASE: TEST_SERVER_PASSPHRASE },
+    });
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    const deadline = Date.now() + 20_000;
+    while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    url = /listening on (http:\/\/\S+)/.exec(output)?.[1] ?? '';
+    expect(url, output).not.toBe('');
+  }, 30_000);
+  afterAll(() => {
+    child?.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('every scrape shows the whole group totals, whichever worker answers it', async () => {
+    // Fresh connections (no keep-alive): the kernel spreads them over both workers.
+    for (let i = 0; i < 30; i++) expect((await httpRequest(`${url}/_notary_server/health`)).status).toBe(200);
+    for (let scrape = 0; scrape < 6; scrape++) {
+      const res = await httpRequest(`${url}/metrics`);
+      expect(res.status, res.text()).toBe(200);
+      const s = samples(res.text());
+      expect(s.get('trust_tui_http_requests_total{route="health",method="GET",status="200"}')).toBe(30);
+      expect(s.get('trust_tui_http_request_duration_seconds_count{route="health"}')).toBe(30);
+      // Earlier scrapes, answered by either worker, are all counted.
+      expect(s.get('trust_tui_http_requests_total{route="metrics",method="GET",status="200"}') ?? 0).toBe(scrape);
+    }
+  }, 30_000);
 });

@@ -3,6 +3,7 @@
 // opens the same SQLite database: WAL lets them read in parallel, and BEGIN IMMEDIATE makes their
 // updates take turns (validation runs before the lock, see TrustService.update).
 import cluster, { type Worker } from 'node:cluster';
+import { serveGroupMetrics } from './cluster-metrics.js';
 import { prepareServer, startServer, type ServerOptions } from './server.js';
 
 type WorkerMessage = { type: 'listening'; url: string } | { type: 'failed'; message: string };
@@ -42,6 +43,7 @@ export async function startServerGroup(options: ServerOptions, workers: number, 
       const started = Date.now();
       const worker = cluster.fork();
       live.add(worker);
+      serveGroupMetrics(worker);
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'listening' && ++listening >= workers) resolve(message.url);
         if (message.type === 'failed') reject(new Error(message.message));

@@ -2,6 +2,7 @@
 // fixed sets only — a route name, never the path: a GUN in a label would leak repository names to
 // anyone who can scrape, and give every repository its own time series.
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { groupMetricsSource } from './cluster-metrics.js';
 
 /** The route names requests are counted under (`unmatched` for paths no route serves). */
 export type RouteName =
@@ -51,6 +52,9 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  /** In a cluster worker: the whole group's metrics, gathered by the primary. */
+  readonly #group = groupMetricsSource(this.registry);
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'trust_tui_' });
     // Series that exist before the first event, so that a scrape shows zeros rather than nothing.
@@ -81,7 +85,7 @@ export class ServerMetrics {
   }
 
   text(): Promise<string> {
-    return this.registry.metrics();
+    return this.#group ? this.#group() : this.registry.metrics();
   }
 }
 
