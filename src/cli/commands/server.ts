@@ -65,8 +65,8 @@ answers 503 while writes fail (disk full). Each worker process applies --new-key
 
 Metrics: GET /metrics in Prometheus text format (requests by route and status, latency, publishes
 accepted/rejected by notary error code, storage errors; never a repository name). With --htpasswd it
-needs a read-write user unless --metrics-open. Each worker process counts its own requests: run one
-worker (--workers 1) per scraped address, or sum the series over scrapes.`,
+needs a read-write user unless --metrics-open. With --workers N the primary sums every worker's
+counters, so any scrape shows the whole server's totals.`,
     )
     .action(async (opts: ServerCommandOptions) => {
       const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }] = await Promise.all([
