@@ -15,6 +15,7 @@ interface ServerCommandOptions {
   htpasswdReadOnly?: string;
   anonymousRead?: boolean;
   maxUploadMb: string;
+  maxConcurrentUploads: string;
   maxRequestMb: string;
   maxOpenRequests: string;
   newKeysPerMinute: string;
@@ -39,6 +40,7 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--htpasswd-read-only <file>', 'with --htpasswd: users who may only read')
     .option('--anonymous-read', 'with --htpasswd: let clients without credentials read')
     .option('--max-upload-mb <n>', 'largest accepted publish, in MiB', '100')
+    .option('--max-concurrent-uploads <n>', 'publishes over 4 MiB parsed at once per process (a few more wait, then 503)', '2')
     .option('--max-request-mb <n>', 'pending area: largest signing request, in MiB', '8')
     .option('--max-open-requests <n>', 'pending area: open signing requests per repository', '50')
     .option('--new-keys-per-minute <n>', 'server keys one client address may have created per minute (burst of the same size)', '120')
@@ -68,6 +70,8 @@ answers 503 while writes fail (disk full). Each worker process applies --new-key
       ]);
       const maxUploadMb = Number(opts.maxUploadMb);
       if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) throw new ServerConfigError('--max-upload-mb must be a positive number');
+      const maxConcurrentUploads = Number(opts.maxConcurrentUploads);
+      if (!Number.isInteger(maxConcurrentUploads) || maxConcurrentUploads < 1) throw new ServerConfigError('--max-concurrent-uploads must be a whole number of at least 1');
       const maxRequestMb = Number(opts.maxRequestMb);
       if (!Number.isFinite(maxRequestMb) || maxRequestMb <= 0) throw new ServerConfigError('--max-request-mb must be a positive number');
       const maxOpenRequests = Number(opts.maxOpenRequests);
@@ -88,6 +92,7 @@ answers 503 while writes fail (disk full). Each worker process applies --new-key
         htpasswdReadOnly: opts.htpasswdReadOnly,
         anonymousRead: opts.anonymousRead,
         maxUploadBytes: Math.floor(maxUploadMb * 1024 * 1024),
+        maxConcurrentUploads,
         maxRequestBytes: Math.floor(maxRequestMb * 1024 * 1024),
         maxOpenRequests,
         newKeysPerMinute,

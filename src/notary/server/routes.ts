@@ -9,7 +9,8 @@ import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart 
 import { isValidGun, isValidRole } from './names.js';
 import type { PendingArea } from './pending.js';
 import { isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './storage.js';
-import { readUploadedFiles, type UploadedFile } from './upload.js';
+import { readUploadedFilesYielding, type UploadedFile } from './upload.js';
+import { MAX_CONCURRENT_UPLOADS_DEFAULT, UploadGate, type Release } from './upload-gate.js';
 
 export type ServerKeyRole = 'timestamp' | 'snapshot';
 
@@ -36,6 +37,8 @@ export interface RouterOptions {
   auth: Authenticator;
   /** Largest accepted publish body, in bytes. */
   maxUploadBytes: number;
+  /** Large publish bodies parsed and validated at once (others wait, a few at most, then 503). */
+  maxConcurrentUploads?: number;
   /** The pending area (`/_trust/requests/`); without it those routes answer 404, as notary-server. */
   pending?: PendingArea;
   /** One line per request. */
@@ -103,6 +106,8 @@ interface Match {
 export function createRouter(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { service, auth } = options;
   const maxUpload = options.maxUploadBytes;
+  const maxConcurrentUploads = options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS_DEFAULT;
+  const uploadGate = new UploadGate({ maxConcurrent: maxConcurrentUploads, maxQueued: 2 * maxConcurrentUploads });
   const gzipCache = new GzipCache();
 
   const route = (method: string, path: string): Match | undefined => {
@@ -241,6 +246,32 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
   async function update(c: RequestContext, gun: string) {
     const boundary = multipartBoundary(c.req.headers['content-type']);
     if (!boundary) throw new ApiError('MALFORMED_UPLOAD');
+    const release = await enterUploadGate(c);
+    try {
+      await receiveUpdate(c, gun, boundary);
+    } finally {
+      release?.();
+    }
+  }
+
+  /**
+   * A turn for a large body (undefined for a small one). While it waits the body is not read, so
+   * a waiting request holds only the socket's buffers.
+   */
+  async function enterUploadGate(c: RequestContext): Promise<Release | undefined> {
+    const declared = Number(c.req.headers['content-length']);
+    if (!UploadGate.isLarge(declared)) return undefined;
+    if (declared > maxUpload) throw uploadTooLarge(maxUpload); // refused before taking a turn
+    const gone = whenClientGone(c.req);
+    gone.catch(() => undefined);
+    const release = await uploadGate.enter(gone);
+    if (release) return release;
+    await Promise.race([gone, new Promise((r) => setImmediate(r))]); // a gone client is logged as such
+    c.res.setHeader('Retry-After', '5');
+    throw uploadsBusy(maxConcurrentUploads);
+  }
+
+  async function receiveUpdate(c: RequestContext, gun: string, boundary: string) {
     let files: UploadedFile[];
     try {
       const parts = await Promise.race([
@@ -248,7 +279,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
         bodyOverLimit(c.req, maxUpload),
         whenClientGone(c.req),
       ]);
-      files = readUploadedFiles(parts);
+      files = await readUploadedFilesYielding(parts);
     } catch (e) {
       if (e instanceof MultipartLimitError) throw tooManyParts();
       if (e instanceof MultipartError && !clientGone(c.req, e)) throw new ApiError('MALFORMED_UPLOAD');
@@ -420,6 +451,13 @@ function tooManyParts(): ApiError {
   });
 }
 
+function uploadsBusy(maxConcurrent: number): ApiError {
+  return new ApiError('UPLOADS_BUSY', {
+    Name: 'ErrValidation',
+    Error: { Msg: `the server is already processing ${maxConcurrent} large uploads and has a queue of them; try again shortly` },
+  });
+}
+
 function uploadTooLarge(limit: number): ApiError {
   return new ApiError('UPLOAD_TOO_LARGE', {
     Name: 'ErrValidation',
@@ -462,7 +500,7 @@ function sendError(res: ServerResponse, error: ApiError, status = error.status):
     res.destroy();
     return;
   }
-  if (error.code === 'UPLOAD_TOO_LARGE' || error.code === 'REQUEST_TOO_LARGE') res.setHeader('Connection', 'close'); // do not read the rest
+  if (error.code === 'UPLOAD_TOO_LARGE' || error.code === 'REQUEST_TOO_LARGE' || error.code === 'UPLOADS_BUSY') res.setHeader('Connection', 'close'); // do not read the rest
   send(res, status, 'application/json; charset=utf-8', error.body());
 }
 
