@@ -107,7 +107,9 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
   const { service, auth } = options;
   const maxUpload = options.maxUploadBytes;
   const maxConcurrentUploads = options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS_DEFAULT;
-  const uploadGate = new UploadGate({ maxConcurrent: maxConcurrentUploads, maxQueued: 2 * maxConcurrentUploads });
+  // A short queue: enough to ride out a burst of publishes, too short to hold many bodies' sockets.
+  const maxQueuedUploads = 2 * maxConcurrentUploads;
+  const uploadGate = new UploadGate({ maxConcurrent: maxConcurrentUploads, maxQueued: maxQueuedUploads });
   const gzipCache = new GzipCache();
 
   const route = (method: string, path: string): Match | undefined => {
@@ -268,7 +270,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     if (release) return release;
     await Promise.race([gone, new Promise((r) => setImmediate(r))]); // a gone client is logged as such
     c.res.setHeader('Retry-After', '5');
-    throw uploadsBusy(maxConcurrentUploads);
+    throw uploadsBusy(maxConcurrentUploads, maxQueuedUploads);
   }
 
   async function receiveUpdate(c: RequestContext, gun: string, boundary: string) {
@@ -451,10 +453,10 @@ function tooManyParts(): ApiError {
   });
 }
 
-function uploadsBusy(maxConcurrent: number): ApiError {
+function uploadsBusy(maxConcurrent: number, maxQueued: number): ApiError {
   return new ApiError('UPLOADS_BUSY', {
     Name: 'ErrValidation',
-    Error: { Msg: `the server is already processing ${maxConcurrent} large uploads and has a queue of them; try again shortly` },
+    Error: { Msg: `the server is at its limit of ${maxConcurrent} large upload(s) at once with ${maxQueued} waiting; try again shortly` },
   });
 }
 
