@@ -16,6 +16,7 @@ interface ServerCommandOptions {
   anonymousRead?: boolean;
   metricsOpen?: boolean;
   maxUploadMb: string;
+  maxConcurrentUploads: string;
   maxRequestMb: string;
   maxOpenRequests: string;
   newKeysPerMinute: string;
@@ -41,6 +42,7 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--anonymous-read', 'with --htpasswd: let clients without credentials read')
     .option('--metrics-open', 'with --htpasswd: serve GET /metrics without credentials (default: read-write users only)')
     .option('--max-upload-mb <n>', 'largest accepted publish, in MiB', '100')
+    .option('--max-concurrent-uploads <n>', 'publishes over 4 MiB parsed at once per process (a few more wait, then 503)', '2')
     .option('--max-request-mb <n>', 'pending area: largest signing request, in MiB', '8')
     .option('--max-open-requests <n>', 'pending area: open signing requests per repository', '50')
     .option('--new-keys-per-minute <n>', 'server keys one client address may have created per minute (burst of the same size)', '120')
@@ -75,6 +77,8 @@ counters, so any scrape shows the whole server's totals.`,
       ]);
       const maxUploadMb = Number(opts.maxUploadMb);
       if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) throw new ServerConfigError('--max-upload-mb must be a positive number');
+      const maxConcurrentUploads = Number(opts.maxConcurrentUploads);
+      if (!Number.isInteger(maxConcurrentUploads) || maxConcurrentUploads < 1) throw new ServerConfigError('--max-concurrent-uploads must be a whole number of at least 1');
       const maxRequestMb = Number(opts.maxRequestMb);
       if (!Number.isFinite(maxRequestMb) || maxRequestMb <= 0) throw new ServerConfigError('--max-request-mb must be a positive number');
       const maxOpenRequests = Number(opts.maxOpenRequests);
@@ -96,6 +100,7 @@ counters, so any scrape shows the whole server's totals.`,
         anonymousRead: opts.anonymousRead,
         metricsOpen: opts.metricsOpen,
         maxUploadBytes: Math.floor(maxUploadMb * 1024 * 1024),
+        maxConcurrentUploads,
         maxRequestBytes: Math.floor(maxRequestMb * 1024 * 1024),
         maxOpenRequests,
         newKeysPerMinute,

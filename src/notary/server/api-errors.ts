@@ -29,6 +29,8 @@ export const API_CODES = {
   // Not in notary: an upload over the configured size limit. Sent as 400 with an ErrValidation
   // detail so that the notary and docker CLIs show the reason instead of "server unavailable".
   UPLOAD_TOO_LARGE: { status: 400, message: 'The upload is larger than this server accepts.' },
+  // Not in notary: as many large publish bodies as the server parses at once, and a full queue.
+  UPLOADS_BUSY: { status: 503, message: 'The server is busy with other large uploads; try again shortly.' },
   // Not in notary: the client already has its share of password checks running (hostile load).
   TOO_MANY_PASSWORD_CHECKS: { status: 429, message: 'Too many password checks from this client at once; try again shortly.' },
   // Not in notary: key creation over the per-client rate or the per-repository cap of pending keys.

@@ -10,7 +10,8 @@ import { isValidGun, isValidRole } from './names.js';
 import type { RouteName, ServerMetrics } from './metrics.js';
 import type { PendingArea } from './pending.js';
 import { isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './storage.js';
-import { readUploadedFiles, type UploadedFile } from './upload.js';
+import { readUploadedFilesYielding, type UploadedFile } from './upload.js';
+import { MAX_CONCURRENT_UPLOADS_DEFAULT, UploadGate, type Release } from './upload-gate.js';
 
 export type ServerKeyRole = 'timestamp' | 'snapshot';
 
@@ -37,6 +38,8 @@ export interface RouterOptions {
   auth: Authenticator;
   /** Largest accepted publish body, in bytes. */
   maxUploadBytes: number;
+  /** Large publish bodies parsed and validated at once (others wait, a few at most, then 503). */
+  maxConcurrentUploads?: number;
   /** The pending area (`/_trust/requests/`); without it those routes answer 404, as notary-server. */
   pending?: PendingArea;
   /** One line per request. */
@@ -114,6 +117,10 @@ interface Match {
 export function createRouter(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { service, auth } = options;
   const maxUpload = options.maxUploadBytes;
+  const maxConcurrentUploads = options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS_DEFAULT;
+  // A short queue: enough to ride out a burst of publishes, too short to hold many bodies' sockets.
+  const maxQueuedUploads = 2 * maxConcurrentUploads;
+  const uploadGate = new UploadGate({ maxConcurrent: maxConcurrentUploads, maxQueued: maxQueuedUploads });
   const gzipCache = new GzipCache();
 
   const route = (method: string, path: string): Match | undefined => {
@@ -261,7 +268,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
 
   async function update(c: RequestContext, gun: string) {
     try {
-      await receiveUpdate(c, gun);
+      await gatedUpdate(c, gun);
     } catch (e) {
       // A client that hung up was not refused: only answered rejections count.
       if (!clientGone(c.req, e)) options.metrics?.publishRejected(errorCode(e));
@@ -269,9 +276,35 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     }
   }
 
-  async function receiveUpdate(c: RequestContext, gun: string) {
+  async function gatedUpdate(c: RequestContext, gun: string) {
     const boundary = multipartBoundary(c.req.headers['content-type']);
     if (!boundary) throw new ApiError('MALFORMED_UPLOAD');
+    const release = await enterUploadGate(c);
+    try {
+      await receiveUpdate(c, gun, boundary);
+    } finally {
+      release?.();
+    }
+  }
+
+  /**
+   * A turn for a large body (undefined for a small one). While it waits the body is not read, so
+   * a waiting request holds only the socket's buffers.
+   */
+  async function enterUploadGate(c: RequestContext): Promise<Release | undefined> {
+    const declared = Number(c.req.headers['content-length']);
+    if (!UploadGate.isLarge(declared)) return undefined;
+    if (declared > maxUpload) throw uploadTooLarge(maxUpload); // refused before taking a turn
+    const gone = whenClientGone(c.req);
+    gone.catch(() => undefined);
+    const release = await uploadGate.enter(gone);
+    if (release) return release;
+    await Promise.race([gone, new Promise((r) => setImmediate(r))]); // a gone client is logged as such
+    c.res.setHeader('Retry-After', '5');
+    throw uploadsBusy(maxConcurrentUploads, maxQueuedUploads);
+  }
+
+  async function receiveUpdate(c: RequestContext, gun: string, boundary: string) {
     let files: UploadedFile[];
     try {
       const parts = await Promise.race([
@@ -279,7 +312,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
         bodyOverLimit(c.req, maxUpload),
         whenClientGone(c.req),
       ]);
-      files = readUploadedFiles(parts);
+      files = await readUploadedFilesYielding(parts);
     } catch (e) {
       if (e instanceof MultipartLimitError) throw tooManyParts();
       if (e instanceof MultipartError && !clientGone(c.req, e)) throw new ApiError('MALFORMED_UPLOAD');
@@ -461,6 +494,13 @@ function tooManyParts(): ApiError {
   });
 }
 
+function uploadsBusy(maxConcurrent: number, maxQueued: number): ApiError {
+  return new ApiError('UPLOADS_BUSY', {
+    Name: 'ErrValidation',
+    Error: { Msg: `the server is at its limit of ${maxConcurrent} large upload(s) at once with ${maxQueued} waiting; try again shortly` },
+  });
+}
+
 function uploadTooLarge(limit: number): ApiError {
   return new ApiError('UPLOAD_TOO_LARGE', {
     Name: 'ErrValidation',
@@ -503,7 +543,7 @@ function sendError(res: ServerResponse, error: ApiError, status = error.status):
     res.destroy();
     return;
   }
-  if (error.code === 'UPLOAD_TOO_LARGE' || error.code === 'REQUEST_TOO_LARGE') res.setHeader('Connection', 'close'); // do not read the rest
+  if (error.code === 'UPLOAD_TOO_LARGE' || error.code === 'REQUEST_TOO_LARGE' || error.code === 'UPLOADS_BUSY') res.setHeader('Connection', 'close'); // do not read the rest
   send(res, status, 'application/json; charset=utf-8', error.body());
 }
 

@@ -60,6 +60,8 @@ export interface ServerOptions {
   /** With htpasswd: let anonymous clients read. */
   anonymousRead?: boolean;
   maxUploadBytes?: number;
+  /** Large publish bodies (over 4 MiB) parsed and validated at once, per process. */
+  maxConcurrentUploads?: number;
   /** Pending area: largest signing request, and open requests per repository (defaults in pending.ts). */
   maxRequestBytes?: number;
   maxOpenRequests?: number;
@@ -198,6 +200,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       service,
       auth,
       maxUploadBytes: options.maxUploadBytes ?? MAX_UPLOAD_DEFAULT,
+      ...(options.maxConcurrentUploads ? { maxConcurrentUploads: options.maxConcurrentUploads } : {}),
       pending: new PendingArea({
         storage,
         limits: {

@@ -4,6 +4,8 @@ import { ApiError } from './api-errors.js';
 import type { MultipartPart } from './multipart.js';
 import { isValidRole } from './names.js';
 
+const YIELD_AFTER_BYTES = 256 * 1024;
+
 /** One uploaded role file. */
 export interface UploadedFile {
   role: string;
@@ -18,15 +20,31 @@ export interface UploadedFile {
  * Debian notary-server 0.7 does); the filename is the role name, `.json` optional, slashes kept.
  */
 export function readUploadedFiles(parts: readonly MultipartPart[]): UploadedFile[] {
+  return parts.flatMap((part) => readUploadedFile(part) ?? []);
+}
+
+/**
+ * `readUploadedFiles`, giving other requests a turn of the event loop before each large part:
+ * JSON.parse of one part blocks for its whole length, but not for the whole body.
+ */
+export async function readUploadedFilesYielding(parts: readonly MultipartPart[]): Promise<UploadedFile[]> {
   const files: UploadedFile[] = [];
   for (const part of parts) {
-    if (part.name !== 'files') continue;
-    const role = (part.filename ?? '').replace(/\.json$/, '');
-    if (role === '') throw new ApiError('NO_FILENAME');
-    if (!isValidRole(role)) throw new ApiError('INVALID_ROLE', role);
-    files.push({ role, version: readSignedVersion(part.data), data: Buffer.from(part.data) });
+    if (part.data.length > YIELD_AFTER_BYTES) await new Promise((resolve) => setImmediate(resolve));
+    const file = readUploadedFile(part);
+    if (file) files.push(file);
   }
   return files;
+}
+
+/** One part as an uploaded file; undefined for a part of another form field. */
+function readUploadedFile(part: MultipartPart): UploadedFile | undefined {
+  if (part.name !== 'files') return undefined;
+  const role = (part.filename ?? '').replace(/\.json$/, '');
+  if (role === '') throw new ApiError('NO_FILENAME');
+  if (!isValidRole(role)) throw new ApiError('INVALID_ROLE', role);
+  // The part's bytes are its own buffer (the parser concatenated them): kept, not copied again.
+  return { role, version: readSignedVersion(part.data), data: part.data };
 }
 
 /**
