@@ -1,7 +1,9 @@
 // Reads the import graph of src/ with the TypeScript parser and checks it against the layers:
 // UI (app, main, screens, ui) -> state -> trust -> notary, registry, keys, config -> tuf.
 // The command-line program (src/cli, src/cli.ts) sits beside the UI and reaches the UI only through
-// a dynamic import, so plain commands never load Ink or React.
+// a dynamic import, so plain commands never load Ink or React. The server (src/server) is the third
+// face: it shares wire formats and validation rules with the client through src/notary, never
+// imports trust, state or UI, and the command line loads it only with a dynamic import.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
@@ -63,7 +65,7 @@ function resolve(from: string, specifier: string): string {
   return path.posix.join(path.posix.dirname(from), specifier).replace(/\.(js|jsx|ts|tsx)$/, '');
 }
 
-export type Layer = 'entry' | 'cli' | 'ui' | 'state' | 'trust' | 'services' | 'tuf';
+export type Layer = 'entry' | 'cli' | 'ui' | 'server' | 'state' | 'trust' | 'services' | 'tuf';
 
 /** The layer of a src/ path (with or without extension). */
 export function layerOf(file: string): Layer {
@@ -78,6 +80,8 @@ export function layerOf(file: string): Layer {
     case 'screens':
     case 'ui':
       return 'ui';
+    case 'server':
+      return 'server';
     case 'state':
       return 'state';
     case 'trust':
@@ -99,6 +103,7 @@ export function layerOf(file: string): Layer {
 const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   entry: ['cli'],
   ui: ['ui', 'state', 'trust', 'services', 'tuf'],
+  server: ['server', 'services', 'tuf'],
   cli: ['cli', 'trust', 'services', 'tuf'],
   state: ['state', 'trust', 'services', 'tuf'],
   trust: ['trust', 'services', 'tuf'],
@@ -108,8 +113,8 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
 
 /** The command line starts the UI (no arguments, `demo`) with a dynamic import only. */
 const MAY_LOAD_LATER: Partial<Record<Layer, readonly Layer[]>> = {
-  entry: ['ui', 'state'],
-  cli: ['ui', 'state'],
+  entry: ['ui', 'state', 'server'],
+  cli: ['ui', 'state', 'server'],
 };
 
 const UI_PACKAGES = /^(ink|ink-[\w-]+|react|react\/.*|react-dom)$/;
@@ -133,7 +138,7 @@ export function violations(files: Record<string, string>): string[] {
         continue;
       }
       if (UI_PACKAGES.test(edge.specifier)) {
-        if (from === 'tuf' || from === 'services' || from === 'trust') found.push(`${where} (${from} has no React or Ink)`);
+        if (from === 'tuf' || from === 'services' || from === 'trust' || from === 'server') found.push(`${where} (${from} has no React or Ink)`);
         else if ((from === 'cli' || from === 'entry') && !edge.dynamic && !edge.typeOnly) {
           found.push(`${where} (plain commands never load React or Ink)`);
         }

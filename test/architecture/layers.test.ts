@@ -1,4 +1,5 @@
-// Dependencies point one way: UI -> state -> trust -> notary/registry/keys/config -> tuf.
+// Dependencies point one way: UI -> state -> trust -> notary/registry/keys/config -> tuf; the server
+// (src/server) sits beside the UI and the command line and uses only notary/keys/config and tuf.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sourceFiles, violations } from './imports.js';
@@ -25,6 +26,10 @@ describe('import layers of src/', () => {
     ['src/cli/commands/bad.ts', "import { KeysScreen } from '../../screens/KeysScreen.js';", 'the command line loads ui only with a dynamic import'],
     ['src/cli/bad.ts', "import { createAppStore } from '../state/store.js';", 'the command line loads state only with a dynamic import'],
     ['src/cli.ts', "import { main } from './main.js';", 'the command line loads ui only with a dynamic import'],
+    ['src/cli/commands/bad.ts', "import { startServer } from '../../server/server.js';", 'the command line loads server only with a dynamic import'],
+    ['src/server/bad.ts', "import { signTag } from '../trust/sign.js';", 'server must not import trust'],
+    ['src/server/bad.ts', "import { Text } from 'ink';", 'server has no React or Ink'],
+    ['src/notary/bad.ts', "import { startServer } from '../server/server.js';", 'services must not import server'],
   ])('refuses %s with %s', (file, code, why) => {
     const found = violations({ ...src, [file]: `${src[file] ?? ''}\n${code}\n` });
     expect(found).toHaveLength(1);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/notary/server/server.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
 import { dockerCli, makeScratchDir, startNotaryServer, stopAllPeers, type DockerRunner, type NotaryServer } from '../helpers/peers.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
 import { ok } from '../helpers/expect.js';

@@ -9,8 +9,8 @@ import { generatePrivateKey } from '../../src/keys/generate.js';
 import { encodeKeyFile } from '../../src/keys/keyfile.js';
 import { oid, parseDer, sequence, smallInteger } from '../../src/keys/der.js';
 import { decodePem } from '../../src/keys/pem.js';
-import { startServer } from '../../src/notary/server/server.js';
-import { SERVER_KEY_PBKDF2_ITERATIONS } from '../../src/notary/server/signer.js';
+import { startServer } from '../../src/server/server.js';
+import { SERVER_KEY_PBKDF2_ITERATIONS } from '../../src/server/signer.js';
 import { startTestServer, TEST_SERVER_PASSPHRASE } from './server-harness.js';
 
 const DB = 'trust-tui-server.sqlite';

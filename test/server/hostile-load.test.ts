@@ -7,7 +7,7 @@ import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_UPLOAD_PARTS } from '../../src/notary/server/routes.js';
+import { MAX_UPLOAD_PARTS } from '../../src/server/routes.js';
 import { startTestServer, type TestServer } from './server-harness.js';
 
 /**

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, ServerConfigError } from '../../src/notary/server/server.js';
+import { startServer, ServerConfigError } from '../../src/server/server.js';
 import { encodeMultipart } from '../../src/notary/multipart.js';
 import { PublicKey } from '../../src/tuf/key.js';
 import { notaryCli, stopAllPeers } from '../helpers/peers.js';

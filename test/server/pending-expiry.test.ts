@@ -2,8 +2,8 @@
 // longer blocking a new request on the same base nor counting toward the cap, and deleted a day later.
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PendingArea } from '../../src/notary/server/pending.js';
-import { SqliteStorage } from '../../src/notary/server/sqlite-storage.js';
+import { PendingArea } from '../../src/server/pending.js';
+import { SqliteStorage } from '../../src/server/stores/sqlite.js';
 import { signedDigest } from '../../src/tuf/verification.js';
 
 const GUN = 'example.com/app';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteStorage } from '../../src/notary/server/sqlite-storage.js';
+import { SqliteStorage } from '../../src/server/stores/sqlite.js';
 
 const GUN = 'example.com/app';
 const record = (id: string, note: string) => ({ gun: GUN, id, baseKey: 'targets/releases@1:ab', deadline: new Date('2030-01-01T00:00:00Z'), document: Buffer.from(JSON.stringify({ id, note })) });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { encodeMultipart } from '../../src/notary/multipart.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/notary/server/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { PublicKey } from '../../src/tuf/key.js';
 import { httpRequest, type HttpResponse } from '../helpers/http.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/notary/server/api-errors.js';
-import { TrustService } from '../../src/notary/server/service.js';
-import { Keyring } from '../../src/notary/server/signer.js';
-import { SqliteStorage } from '../../src/notary/server/sqlite-storage.js';
+import { ApiError } from '../../src/notary/api-errors.js';
+import { TrustService } from '../../src/server/service.js';
+import { Keyring } from '../../src/server/signer.js';
+import { SqliteStorage } from '../../src/server/stores/sqlite.js';
 import { PublicKey } from '../../src/tuf/key.js';
 import { parseMetadata } from '../../src/tuf/metadata/parse.js';
 import { GoTime } from '../../src/tuf/time.js';

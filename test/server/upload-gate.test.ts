@@ -1,6 +1,6 @@
 // The gate in front of large publish bodies: a slot each, a short queue in arrival order, then "busy".
 import { describe, expect, it } from 'vitest';
-import { UploadGate } from '../../src/notary/server/upload-gate.js';
+import { UploadGate } from '../../src/server/upload-gate.js';
 
 const never = new Promise<never>(() => undefined);
 

@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { encodeMultipart } from '../../src/notary/multipart.js';
-import { ApiError } from '../../src/notary/server/api-errors.js';
-import { HtpasswdError, parseHtpasswd } from '../../src/notary/server/auth.js';
-import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart as parseStream } from '../../src/notary/server/multipart.js';
-import { isValidGun } from '../../src/notary/server/names.js';
-import { readUploadedFiles } from '../../src/notary/server/upload.js';
+import { ApiError } from '../../src/notary/api-errors.js';
+import { HtpasswdError, parseHtpasswd } from '../../src/server/auth.js';
+import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart as parseStream } from '../../src/server/multipart.js';
+import { isValidGun } from '../../src/notary/names.js';
+import { readUploadedFiles } from '../../src/server/upload.js';
 
 const codeOf = (fn: () => unknown) => {
   try {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generatePrivateKey } from '../../src/keys/generate.js';
-import { ApiError } from '../../src/notary/server/api-errors.js';
-import type { HeldKeys } from '../../src/notary/server/signer.js';
-import { validateUpdate, type StoredFiles } from '../../src/notary/server/validator.js';
+import { ApiError } from '../../src/notary/api-errors.js';
+import type { HeldKeys } from '../../src/server/signer.js';
+import { validateUpdate, type StoredFiles } from '../../src/server/validator.js';
 import { Envelope, signerFromPrivateKey } from '../../src/tuf/metadata/envelope.js';
 import { parseMetadata } from '../../src/tuf/metadata/parse.js';
 import type { PrivateKey } from '../../src/tuf/private-key.js';

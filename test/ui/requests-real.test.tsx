@@ -8,7 +8,7 @@ import path from 'node:path';
 import { cleanup } from 'ink-testing-library';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../src/app.js';
-import { startServer, type RunningServer } from '../../src/notary/server/server.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
 import { StoreProvider } from '../../src/state/context.js';
 import { createAppStore } from '../../src/state/store.js';
 import { createTrustServices } from '../../src/state/trust-services.js';

@@ -30,7 +30,7 @@ export function registerDemoCommand(program: Command, io: Io): void {
       }
       const [demo, { startServer }, { Settings }, keys, { cliContext }] = await Promise.all([
         import('../../trust/demo.js'),
-        import('../../notary/server/server.js'),
+        import('../../server/server.js'),
         import('../../config/settings.js'),
         import('../../keys/index.js'),
         import('../context.js'),

@@ -72,8 +72,8 @@ counters, so any scrape shows the whole server's totals.`,
     )
     .action(async (opts: ServerCommandOptions) => {
       const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }] = await Promise.all([
-        import('../../notary/server/server.js'),
-        import('../../notary/server/cluster.js'),
+        import('../../server/server.js'),
+        import('../../server/cluster.js'),
       ]);
       const maxUploadMb = Number(opts.maxUploadMb);
       if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) throw new ServerConfigError('--max-upload-mb must be a positive number');

@@ -1,5 +1,5 @@
 // Signing requests in the pending area of `trust-tui server` (routes under `/v2/<gun>/_trust/requests/`,
-// see src/notary/server/pending.ts): every signer sees the same live copy. The server checks each
+// see src/server/pending.ts): every signer sees the same live copy. The server checks each
 // signature before storing it; this side still trusts nothing it reads but the `signed` content and
 // the signatures that verify over it (parseRequestDocument recomputes every digest, and evaluate.ts
 // verifies against the repository this host verified itself).

@@ -2,12 +2,12 @@
 // it over (`notary key rotate <gun> snapshot -r`, docker's default), its snapshot key. Keys are
 // generated here (ECDSA P-256 by default, as notary-signer's `key_algorithm: ecdsa`) and stored as
 // notary key files encrypted with the server passphrase; decrypted keys are kept in memory.
-import { encodeKeyFile, openKeyFile, parseKeyFile } from '../../keys/keyfile.js';
-import { generatePrivateKey, type GeneratedKeyAlgorithm } from '../../keys/generate.js';
-import { PublicKey } from '../../tuf/key.js';
-import type { PrivateKey } from '../../tuf/private-key.js';
-import type { MetadataReader, ServerKeyRecord, StorageTransaction } from './storage.js';
-import { shortKeyId } from '../../tuf/short-key-id.js';
+import { encodeKeyFile, openKeyFile, parseKeyFile } from '../keys/keyfile.js';
+import { generatePrivateKey, type GeneratedKeyAlgorithm } from '../keys/generate.js';
+import { PublicKey } from '../tuf/key.js';
+import type { PrivateKey } from '../tuf/private-key.js';
+import type { MetadataReader, ServerKeyRecord, StorageTransaction } from './stores/storage.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 
 export type ServerKeyRole = ServerKeyRecord['role'];
 

@@ -9,23 +9,23 @@ import {
   NO_VALID_LEAF_CERTIFICATES,
   usableRootRole,
   type UsableRootKey,
-} from '../../tuf/certs.js';
-import { ALL_PATHS, ancestorRoleNames, isPathAllowed, parentRoleName, restrictPaths } from '../../tuf/delegation.js';
-import type { PublicKey } from '../../tuf/key.js';
-import type { Envelope } from '../../tuf/metadata/envelope.js';
-import { parseMetadata } from '../../tuf/metadata/parse.js';
-import type { Root } from '../../tuf/metadata/root.js';
-import type { Snapshot } from '../../tuf/metadata/snapshot.js';
-import type { Targets } from '../../tuf/metadata/targets.js';
-import type { Timestamp } from '../../tuf/metadata/timestamp.js';
-import { countValidSignatures, type SignatureJson } from '../../tuf/threshold.js';
-import { GoTime } from '../../tuf/time.js';
-import { ApiError, invalidUpdate, type ValidationDetail } from './api-errors.js';
+} from '../tuf/certs.js';
+import { ALL_PATHS, ancestorRoleNames, isPathAllowed, parentRoleName, restrictPaths } from '../tuf/delegation.js';
+import type { PublicKey } from '../tuf/key.js';
+import type { Envelope } from '../tuf/metadata/envelope.js';
+import { parseMetadata } from '../tuf/metadata/parse.js';
+import type { Root } from '../tuf/metadata/root.js';
+import type { Snapshot } from '../tuf/metadata/snapshot.js';
+import type { Targets } from '../tuf/metadata/targets.js';
+import type { Timestamp } from '../tuf/metadata/timestamp.js';
+import { countValidSignatures, type SignatureJson } from '../tuf/threshold.js';
+import { GoTime } from '../tuf/time.js';
+import { ApiError, invalidUpdate, type ValidationDetail } from '../notary/api-errors.js';
 import { nextSnapshot, nextTimestamp, signersFor } from './generate.js';
 import type { HeldKeys } from './signer.js';
-import type { NewMetadata } from './storage.js';
+import type { NewMetadata } from './stores/storage.js';
 import type { UploadedFile } from './upload.js';
-import { shortKeyId } from '../../tuf/short-key-id.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 
 /** The newest stored version of each role of the repository (sha256: hex of data, when known). */
 export type StoredFiles = ReadonlyMap<string, { version: number; data: Buffer; sha256?: string }>;

@@ -11,15 +11,15 @@
 //     bundled parent declares it (a threshold or signer change), so junk never reaches other signers;
 //   * one open request per set of roles and bases (a second one is refused, naming the first);
 //   * a size limit per request and a cap of open requests per repository.
-import { canonicalBytes } from '../../tuf/canonical.js';
-import { parentRoleName } from '../../tuf/delegation.js';
-import type { PublicKey } from '../../tuf/key.js';
-import { parseMetadata } from '../../tuf/metadata/parse.js';
-import { Targets } from '../../tuf/metadata/targets.js';
-import { signedDigest, verificationResult } from '../../tuf/verification.js';
-import { ApiError } from './api-errors.js';
-import { isValidRole } from './names.js';
-import type { MetadataReader, PendingRequestRecord, Storage, StorageTransaction } from './storage.js';
+import { canonicalBytes } from '../tuf/canonical.js';
+import { parentRoleName } from '../tuf/delegation.js';
+import type { PublicKey } from '../tuf/key.js';
+import { parseMetadata } from '../tuf/metadata/parse.js';
+import { Targets } from '../tuf/metadata/targets.js';
+import { signedDigest, verificationResult } from '../tuf/verification.js';
+import { ApiError } from '../notary/api-errors.js';
+import { isValidRole } from '../notary/names.js';
+import type { MetadataReader, PendingRequestRecord, Storage, StorageTransaction } from './stores/storage.js';
 
 export const REQUEST_DOCUMENT_TYPE = 'trust-tui/signing-request';
 

@@ -1,5 +1,5 @@
 // Which repository names (GUNs) and role names the server accepts.
-import { isBaseRole, isDelegationName } from '../../tuf/delegation.js';
+import { isBaseRole, isDelegationName } from '../tuf/delegation.js';
 
 const MAX_GUN = 255;
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteStorage } from '../../src/notary/server/sqlite-storage.js';
-import { VersionConflictError } from '../../src/notary/server/storage.js';
+import { SqliteStorage } from '../../src/server/stores/sqlite.js';
+import { VersionConflictError } from '../../src/server/stores/storage.js';
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -168,7 +168,7 @@ describe('SqliteStorage', () => {
     await store.close();
     // A child process writes two versions inside one transaction and is killed before it commits.
     const child = path.join(dir, 'crash.mts');
-    const storageModule = pathToFileURL(path.resolve('src/notary/server/sqlite-storage.ts')).href;
+    const storageModule = pathToFileURL(path.resolve('src/server/stores/sqlite.ts')).href;
     writeFileSync(
       child,
       `import { SqliteStorage } from ${JSON.stringify(storageModule)};

@@ -1,11 +1,11 @@
 // Snapshots and timestamps the server makes and signs (notary-server's signer role), over the STORED
 // bytes of each file — notary hashed its own re-serialisation instead (server/snapshot/snapshot.go).
-import { defaultExpires } from '../../tuf/expiry.js';
-import { Envelope, signerFromPrivateKey, type MetadataSigner } from '../../tuf/metadata/envelope.js';
-import { Snapshot } from '../../tuf/metadata/snapshot.js';
-import { Timestamp } from '../../tuf/metadata/timestamp.js';
-import type { PrivateKey } from '../../tuf/private-key.js';
-import type { GoTime } from '../../tuf/time.js';
+import { defaultExpires } from '../tuf/expiry.js';
+import { Envelope, signerFromPrivateKey, type MetadataSigner } from '../tuf/metadata/envelope.js';
+import { Snapshot } from '../tuf/metadata/snapshot.js';
+import { Timestamp } from '../tuf/metadata/timestamp.js';
+import type { PrivateKey } from '../tuf/private-key.js';
+import type { GoTime } from '../tuf/time.js';
 
 /** The held keys that the root lists for a role (the server signs with each of them). */
 export function signersFor(held: readonly PrivateKey[], listedKeyIds: readonly string[]): MetadataSigner[] {

@@ -1,8 +1,8 @@
 // From the parts of a multipart publish to the role files to validate, with notary-server's checks
 // and error codes for each part (server/handlers/default.go: atomicUpdateHandler).
-import { ApiError } from './api-errors.js';
+import { ApiError } from '../notary/api-errors.js';
 import type { MultipartPart } from './multipart.js';
-import { isValidRole } from './names.js';
+import { isValidRole } from '../notary/names.js';
 
 const YIELD_AFTER_BYTES = 256 * 1024;
 

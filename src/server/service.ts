@@ -1,15 +1,15 @@
 // The behaviour behind the routes: reads (with timestamp/snapshot renewal), server keys, publishes
 // (validated, then committed in one storage transaction), repository deletion and the change feed.
-import type { PublicKeyJson } from '../../tuf/key.js';
-import { parseMetadata } from '../../tuf/metadata/parse.js';
-import type { Root } from '../../tuf/metadata/root.js';
-import { GoTime } from '../../tuf/time.js';
-import { ApiError } from './api-errors.js';
+import type { PublicKeyJson } from '../tuf/key.js';
+import { parseMetadata } from '../tuf/metadata/parse.js';
+import type { Root } from '../tuf/metadata/root.js';
+import { GoTime } from '../tuf/time.js';
+import { ApiError } from '../notary/api-errors.js';
 import { RateLimiter } from './rate-limit.js';
 import { nextTimestamp, renewedSnapshot, signersFor } from './generate.js';
 import type { NotaryService, ServerKeyRole } from './routes.js';
 import type { Keyring } from './signer.js';
-import { VersionConflictError, type ChangeQuery, type MetadataReader, type Storage, type StoredMetadata, type StorageTransaction } from './storage.js';
+import { VersionConflictError, type ChangeQuery, type MetadataReader, type Storage, type StoredMetadata, type StorageTransaction } from './stores/storage.js';
 import type { UploadedFile } from './upload.js';
 import { ParsedMetadataCache, validateUpdate } from './validator.js';
 

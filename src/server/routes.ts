@@ -1,15 +1,15 @@
 // notary-server 0.7's HTTP API (notary server/server.go, server/handlers/default.go): routes, auth scopes, response headers
 // and error bodies. The behaviour behind each route lives in the NotaryService this module is given.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PublicKeyJson } from '../../tuf/key.js';
-import { ApiError, notFound } from './api-errors.js';
+import type { PublicKeyJson } from '../tuf/key.js';
+import { ApiError, notFound } from '../notary/api-errors.js';
 import type { Access, AuthResult, Authenticator } from './auth.js';
 import { acceptsGzip, COMPRESS_MIN_BYTES, GzipCache } from './compression.js';
 import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart } from './multipart.js';
-import { isValidGun, isValidRole } from './names.js';
+import { isValidGun, isValidRole } from '../notary/names.js';
 import type { RouteName, ServerMetrics } from './metrics.js';
 import type { PendingArea } from './pending.js';
-import { isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './storage.js';
+import { isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './stores/storage.js';
 import { readUploadedFilesYielding, type UploadedFile } from './upload.js';
 import { MAX_CONCURRENT_UPLOADS_DEFAULT, UploadGate, type Release } from './upload-gate.js';
 
