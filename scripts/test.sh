@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone on Debian/Ubuntu: installs the peer programs the tests run
-# against (notary, notary-server, notary-signer, docker-registry, a docker CLI), the npm packages,
+# against (notary, notary-server, notary-signer, docker-registry, a docker CLI, PostgreSQL), the npm packages,
 # builds, type-checks, lints, runs every test (unit, interop and e2e projects), and ends with one line
 # "N passed, N failed".
 set -euo pipefail
@@ -13,6 +13,7 @@ command -v openssl >/dev/null       || need+=(openssl)
 command -v tmux >/dev/null          || need+=(tmux)
 command -v curl >/dev/null          || need+=(curl)
 command -v docker >/dev/null        || need+=(docker.io)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing test peers: ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
