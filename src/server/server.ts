@@ -15,6 +15,7 @@ import { DATABASE_FILE, secureDataDir } from './data-dir.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
 import { TrustService } from './service.js';
 import { Keyring, SERVER_PASSPHRASE_VARIABLE } from './signer.js';
+import { CachedStorage } from './stores/cached.js';
 import { SqliteStorage } from './stores/sqlite.js';
 import type { Storage } from './stores/storage.js';
 import { redactDatabaseUrl, type DatabaseConnection } from './stores/postgres-url.js';
@@ -190,10 +191,10 @@ async function openStorage(options: ServerOptions): Promise<Storage> {
     // Loaded only when asked for, so SQLite users never load the driver.
     const { PostgresStorage } = await import('./stores/postgres.js');
     const { storage } = await PostgresStorage.open({ connection: options.database, onPoolError: logError });
-    return storage;
+    return new CachedStorage(storage);
   }
   secureDataDir(options.dataDir, logError);
-  return SqliteStorage.open({ file: path.join(options.dataDir, DATABASE_FILE) });
+  return new CachedStorage(SqliteStorage.open({ file: path.join(options.dataDir, DATABASE_FILE) }));
 }
 
 function storedIn(options: ServerOptions): string {
