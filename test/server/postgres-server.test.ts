@@ -187,3 +187,31 @@ describe('trust-tui server --database, as an operator runs it', () => {
     expect(r.stderr + r.stdout).not.toContain('not-the-password');
   });
 });
+
+describe('when the database goes away', () => {
+  it('health and readiness answer 503 within seconds, a publish gets UPDATING, /metrics counts the errors', async () => {
+    const pg = await startPostgres();
+    const server = await startTestServer({ database: { url: await pg.createDatabase('outage') } });
+    try {
+      const gun = 'example.com/pg/outage';
+      const repo = await TestRepo.create(gun, await server.timestampKey(gun));
+      const before = (await server.request('GET', '/metrics')).text();
+      expect(before).toMatch(/^trust_tui_db_pool_total [1-9]/m);
+      expect(before).toMatch(/^trust_tui_db_errors_total 0$/m);
+
+      await pg.stop();
+      const started = Date.now();
+      const health = await server.request('GET', '/_notary_server/health');
+      expect(health.status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      await new Promise((r) => setTimeout(r, 1_100)); // past the readiness probe's one-second reuse
+      expect((await server.request('GET', '/_notary_server/ready')).status).toBe(503);
+      const publish = await server.publish(gun, repo.firstPublish());
+      expect(publish.status).toBeGreaterThanOrEqual(500);
+      expect(publish.text()).toContain('UPDATING');
+      expect((await server.request('GET', '/metrics')).text()).toMatch(/^trust_tui_db_errors_total [1-9]/m);
+    } finally {
+      await server.stop();
+    }
+  });
+});
