@@ -134,11 +134,27 @@ export interface TokenRequestRecord {
   account: string | undefined;
   scopes: string[];
   status: number;
+  /** The JWT handed out (200 answers). */
+  token?: string;
+}
+
+/** Ways to make the service hand out bad tokens (a misconfigured or hostile token service). */
+export interface Tampering {
+  signer?: Signer;
+  header?: 'x5c' | 'kid';
+  issuer?: string;
+  audience?: string;
+  /** Token lifetime in seconds (negative: already expired). */
+  expiresIn?: number;
+  /** Replaces every user's grants. */
+  grants?: Record<string, string[]>;
 }
 
 export interface TokenIssuer {
   /** The realm: `https://127.0.0.1:<port>/token`. */
   realm: string;
+  /** From now on, issue tokens changed this way (`{}`: back to honest tokens). */
+  tamper(t: Tampering): void;
   /** Every token request, in order. */
   requests: TokenRequestRecord[];
   stop(): Promise<void>;
@@ -154,13 +170,14 @@ function parseScope(scope: string): Grant | undefined {
 
 export async function startTokenIssuer(options: TokenIssuerOptions): Promise<TokenIssuer> {
   const requests: TokenRequestRecord[] = [];
-  const signer = options.header === 'kid' ? options.keys.kid : options.keys.x5c;
   const ttl = options.ttlSeconds ?? 300;
+  let tampering: Tampering = {};
   const server = https.createServer({ cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) }, (req, res) => {
     const url = new URL(req.url ?? '/', 'https://token.invalid');
     const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
     const answer = (status: number, body: unknown, account?: string) => {
-      requests.push({ account, scopes, status });
+      const token = (body as { token?: string }).token;
+      requests.push({ account, scopes, status, ...(token ? { token } : {}) });
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));
     };
@@ -179,7 +196,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
       }
       account = user;
     }
-    const allowed = account ? options.users[account]!.grants : {};
+    const allowed = account ? (tampering.grants ?? options.users[account]!.grants) : {};
     const access = scopes.flatMap((scope) => {
       const requested = parseScope(scope);
       if (!requested) return [];
@@ -187,7 +204,17 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
       const actions = requested.actions.filter((a) => may.includes(a) || may.includes('*'));
       return actions.length > 0 ? [{ type: requested.type, name: requested.name, actions }] : [];
     });
-    void mintToken({ signer, header: options.header, issuer: options.issuer, audience: options.service, subject: account, access, expiresIn: ttl }).then(
+    const header = tampering.header ?? options.header;
+    const signer = tampering.signer ?? (header === 'kid' ? options.keys.kid : options.keys.x5c);
+    void mintToken({
+      signer,
+      header,
+      issuer: tampering.issuer ?? options.issuer,
+      audience: tampering.audience ?? options.service,
+      subject: account,
+      access,
+      expiresIn: tampering.expiresIn ?? ttl,
+    }).then(
       (token) => answer(200, { token, access_token: token, expires_in: ttl, issued_at: new Date().toISOString() }, account),
       (e: unknown) => answer(500, { errors: [{ code: 'UNKNOWN', message: String(e) }] }, account),
     );
@@ -197,6 +224,9 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
   return {
     realm: `https://127.0.0.1:${port}/token`,
     requests,
+    tamper(t) {
+      tampering = t;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
