@@ -1,6 +1,7 @@
 /**
- * A small registry token service for tests, speaking the protocol of docker/distribution's
- * docs/spec/auth/token.md: `GET <realm>?service=…&scope=…&account=…` with Basic credentials answers
+ * A small registry token service for tests, speaking the protocol of docker/distribution's token
+ * specification (https://github.com/distribution/distribution/blob/main/docs/spec/auth/token.md):
+ * `GET <realm>?service=…&scope=…&account=…` with Basic credentials answers
  * `{token, access_token, expires_in, issued_at}`; the JWT grants, per requested scope, the actions a
  * user table allows. Signing keys are made in-process:
  *
