@@ -142,6 +142,9 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
   }
   const { host, port } = parseListen(options.listen ?? DEFAULT_LISTEN);
 
+  if (options.token && (options.htpasswd || options.htpasswdReadOnly || options.anonymousRead)) {
+    throw new ServerConfigError('--auth token and --htpasswd/--htpasswd-read-only/--anonymous-read are exclusive: pick one way to authenticate (grant anonymous pull in the token service instead)');
+  }
   // Named paths first, so a wrong one is reported as such (not as EISDIR or ENOENT).
   for (const [file, what] of [[options.htpasswd, '--htpasswd file'], [options.htpasswdReadOnly, '--htpasswd-read-only file']] as const) {
     if (file) await readUserFile(file, what);
@@ -194,9 +197,6 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
 /** Checks the token flags (all four, no htpasswd beside them) and reads the certificate bundle. */
 async function tokenAuthenticator(options: ServerOptions): Promise<Authenticator> {
   const token = options.token!;
-  if (options.htpasswd || options.htpasswdReadOnly || options.anonymousRead) {
-    throw new ServerConfigError('--auth token and --htpasswd/--htpasswd-read-only/--anonymous-read are exclusive: pick one way to authenticate (grant anonymous pull in the token service instead)');
-  }
   const missing = (
     [
       [token.realm, '--token-realm'],
