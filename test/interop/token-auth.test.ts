@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http.js';
-import { dockerCli, hasDocker, makePki, makeScratchDir, notaryCli, stopAllPeers, type NotaryRunner, type PkiFiles } from '../helpers/peers.js';
+import { dockerCli, hasDocker, makePki, makeScratchDir, notaryCli, startRegistry, stopAllPeers, type NotaryRunner, type PkiFiles } from '../helpers/peers.js';
 import { makeTokenKeys, mintToken, startTokenIssuer, type Tampering, type TokenIssuer, type TokenKeys } from '../helpers/token-issuer.js';
 import { startTestServer, type TestServer } from '../server/server-harness.js';
 
@@ -162,6 +162,33 @@ describe('token auth with the real notary and docker CLIs', () => {
     const rotate = await httpRequest(`${server.url}/v2/${NOTARY_GUN}/_trust/tuf/timestamp.key`, { method: 'POST', caFile: pki.caCert, headers });
     expect(rotate.status).toBe(401);
     expect(await snapshotOf(NOTARY_GUN)).toEqual(before);
+  });
+
+  it('judges tokens as docker-registry (distribution) does with the same bundle: x5c and libtrust kid accepted, unknown signers refused', async () => {
+    const registry = await startRegistry({ token: { realm: issuer.realm, service: SERVICE, issuer: ISSUER, rootCertBundle: keys.bundleFile } });
+    try {
+      const access = [{ name: NOTARY_GUN, actions: ['pull'] }];
+      const cases: [string, Promise<string>, number][] = [
+        ['x5c', mintToken({ signer: keys.x5c, issuer: ISSUER, audience: SERVICE, access }), 200],
+        ['kid', mintToken({ signer: keys.kid, header: 'kid', issuer: ISSUER, audience: SERVICE, access }), 200],
+        ['foreign x5c', mintToken({ signer: keys.foreign, issuer: ISSUER, audience: SERVICE, access }), 401],
+        ['foreign kid', mintToken({ signer: keys.otherCa, header: 'kid', issuer: ISSUER, audience: SERVICE, access }), 401],
+        ['expired', mintToken({ signer: keys.x5c, issuer: ISSUER, audience: SERVICE, access, expiresIn: -300 }), 401],
+        ['other aud', mintToken({ signer: keys.x5c, issuer: ISSUER, audience: 'elsewhere', access }), 401],
+      ];
+      const seen: string[] = [];
+      const expected: string[] = [];
+      for (const [what, minted, status] of cases) {
+        const headers = { authorization: `Bearer ${await minted}` };
+        const theirs = await httpRequest(`${registry.url}/v2/`, { headers });
+        const ours = await httpRequest(`${server.url}/v2/`, { caFile: pki.caCert, headers });
+        seen.push(`${what}: registry ${theirs.status}, trust-tui ${ours.status}`);
+        expected.push(`${what}: registry ${status}, trust-tui ${status}`);
+      }
+      expect(seen).toEqual(expected);
+    } finally {
+      await registry.stop();
+    }
   });
 
   describe.runIf(hasDocker())('docker CLI', () => {
