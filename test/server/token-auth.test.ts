@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthResult } from '../../src/server/auth.js';
 import { startServer } from '../../src/server/server.js';
 import { libtrustKeyId, parseCertificateBundle, TokenAuthenticator } from '../../src/server/token-auth.js';
+import { waitUntil } from '../helpers/ports.js';
 import { expiredSigner, makeTokenKeys, mintToken, type MintOptions, type TokenKeys } from '../helpers/token-issuer.js';
 import { errorOf, startTestServer, TEST_SERVER_PASSPHRASE, type TestServer } from './server-harness.js';
 
@@ -167,7 +168,9 @@ describe('trust-tui server with --auth token', () => {
   it('serves with a valid token (404 for a repository that does not exist yet), logs the subject, and /metrics needs registry:catalog:*', async () => {
     const read = await server.request('GET', `/v2/${GUN}/_trust/tuf/root.json`, { headers: { authorization: await bearer({ subject: 'carol' }) } });
     expect(read.status).toBe(404);
-    expect(server.logs.some((l) => l.includes(' carol "GET /v2/registry.example.com/team/app/_trust/tuf/root.json" 404 '))).toBe(true);
+    // The log line is written when the response finishes, which may be just after the client has it.
+    await waitUntil('the request logged with the token subject', async () =>
+      server.logs.some((l) => l.includes(' carol "GET /v2/registry.example.com/team/app/_trust/tuf/root.json" 404 ')), { timeoutMs: 5_000 });
     const pending = await server.request('GET', `/v2/${GUN}/_trust/requests/`, { headers: { authorization: await bearer({ access: [{ name: GUN, actions: ['pull'] }] }) } });
     expect(pending.status).toBe(401);
     const metrics = await server.request('GET', '/metrics', { headers: { authorization: await bearer() } });
