@@ -2,12 +2,13 @@
 // Bearer challenge to a test token service (test/helpers/token-issuer.ts), fetch a JWT with their
 // credentials and publish with it. Bad tokens (other repository, expired, unknown signer, no push,
 // wrong aud/iss) are refused and change nothing on the server.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http.js';
 import { dockerCli, hasDocker, makePki, makeScratchDir, notaryCli, startRegistry, stopAllPeers, type NotaryRunner, type PkiFiles } from '../helpers/peers.js';
 import { makeTokenKeys, mintToken, startTokenIssuer, type Tampering, type TokenIssuer, type TokenKeys } from '../helpers/token-issuer.js';
+import { trustTui } from '../helpers/trust-tui.js';
 import { startTestServer, type TestServer } from '../server/server-harness.js';
 
 const ISSUER = 'test-token-issuer';
@@ -16,6 +17,7 @@ const SERVICE = 'trust-tui.test';
 const NOTARY_GUN = 'registry.example.com/team/notary-app';
 const DOCKER_GUN = 'registry.example.com/team/docker-app';
 const OTHER_GUN = 'registry.example.com/team/other';
+const TT_GUN = 'registry.example.com/team/tt-app';
 const ALICE = { user: 'alice', password: 'alice-token-pass' };
 
 describe('token auth with the real notary and docker CLIs', () => {
@@ -57,7 +59,7 @@ describe('token auth with the real notary and docker CLIs', () => {
       header: 'x5c',
       issuer: ISSUER,
       service: SERVICE,
-      users: { [ALICE.user]: { password: ALICE.password, grants: { [NOTARY_GUN]: ['pull', 'push'], [DOCKER_GUN]: ['pull', 'push'] } } },
+      users: { [ALICE.user]: { password: ALICE.password, grants: { [NOTARY_GUN]: ['pull', 'push'], [DOCKER_GUN]: ['pull', 'push'], [TT_GUN]: ['pull', 'push'] } } },
       tlsCert: pki.serverCert,
       tlsKey: pki.serverKey,
     });
@@ -162,6 +164,28 @@ describe('token auth with the real notary and docker CLIs', () => {
     const rotate = await httpRequest(`${server.url}/v2/${NOTARY_GUN}/_trust/tuf/timestamp.key`, { method: 'POST', caFile: pki.caCert, headers });
     expect(rotate.status).toBe(401);
     expect(await snapshotOf(NOTARY_GUN)).toEqual(before);
+  });
+
+  it('trust-tui itself follows the challenge with the docker login credentials: init, sign, then reads the tag back', async () => {
+    const config = path.join(dir, 'tt-docker-config');
+    mkdirSync(config, { recursive: true });
+    writeFileSync(path.join(config, 'config.json'), JSON.stringify({ auths: { 'registry.example.com': { auth: Buffer.from(`${ALICE.user}:${ALICE.password}`).toString('base64') } } }));
+    const tt = trustTui({ env: { DOCKER_CONFIG: config } });
+    const server_ = ['--server', server.url, '--tlscacert', pki.caCert];
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const init = await tt(['init', TT_GUN, '--signer', 'alice', ...server_]);
+    expect(init.code, init.stderr).toBe(0);
+    const sign = await tt(['sign', `${TT_GUN}:v1`, '--digest', digest, '--size', '10', ...server_]);
+    expect(sign.code, sign.stderr).toBe(0);
+    const tags = await get(`/v2/${TT_GUN}/_trust/tuf/targets/releases.json`, await readToken(TT_GUN));
+    expect(tags.status).toBe(200);
+    expect(tags.text()).toContain('"v1"');
+    // Without credentials: one line naming the login to make, nothing published.
+    const anonymous = trustTui({ env: { DOCKER_CONFIG: path.join(dir, 'empty-docker-config') } });
+    const refused = await anonymous(['init', `${TT_GUN}-2`, '--signer', 'alice', ...server_]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('docker login registry.example.com');
+    expect((await get(`/v2/${TT_GUN}-2/_trust/tuf/root.json`, await readToken(`${TT_GUN}-2`))).status).toBe(404);
   });
 
   it('judges tokens as docker-registry (distribution) does with the same bundle: x5c and libtrust kid accepted, unknown signers refused', async () => {
