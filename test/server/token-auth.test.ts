@@ -101,7 +101,7 @@ describe('token verifier', () => {
     }, 'invalid_token', /neither x5c nor kid/],
     ['garbage', async () => 'Bearer not.a.jwt', 'invalid_token', /not a JWT|cannot be verified/],
   ];
-  it.each(refusals)('refuses %s: 401 with error=%s and a reason', async (_what, make, error, reason) => {
+  it.each(refusals)('refuses %s: 401, invalid_token or insufficient_scope, and the reason', async (_what, make, error, reason) => {
     const result = await verifier.authorize(await make(), 'push', '-', repo);
     expect(result.ok).toBe(false);
     expect(result.ok === false && result.status).toBe(401);
