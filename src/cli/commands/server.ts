@@ -82,8 +82,8 @@ answers 503 while writes fail (disk full). Each worker process applies --new-key
 
 Metrics: GET /metrics in Prometheus text format (requests by route and status, latency, publishes
 accepted/rejected by notary error code, storage errors; never a repository name). With --htpasswd it
-needs a read-write user, with --auth token \`registry:catalog:*\`, unless --metrics-open. With --workers N the primary sums every worker's
-counters, so any scrape shows the whole server's totals.`,
+needs a read-write user, with --auth token \`*\` on registry:catalog, unless --metrics-open. With
+--workers N the primary sums every worker's counters, so any scrape shows the whole server's totals.`,
     )
     .action(async (opts: ServerCommandOptions) => {
       const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }] = await Promise.all([
