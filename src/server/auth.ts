@@ -15,9 +15,15 @@ export type AuthResult =
   /** The client already has its share of password checks running. */
   | { ok: false; status: 429; challenge: undefined };
 
+/** What a request touches: a repository, the whole server (global changefeed, /metrics), or only the /v2/ ping. */
+export type AuthTarget = { kind: 'repository'; gun: string } | { kind: 'server' } | { kind: 'ping' };
+
 export interface Authenticator {
-  /** Checks the request's Authorization header for the access it needs; `client` is the remote address. */
-  authorize(authorization: string | undefined, access: Access, client?: string): Promise<AuthResult>;
+  /**
+   * Checks the request's Authorization header for the access it needs; `client` is the remote address;
+   * `target` names the resource (token auth puts it in the challenge's scope).
+   */
+  authorize(authorization: string | undefined, access: Access, client?: string, target?: AuthTarget): Promise<AuthResult>;
   /** Releases what the authenticator holds (worker threads). */
   close?(): Promise<void>;
 }

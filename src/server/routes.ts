@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PublicKeyJson } from '../tuf/key.js';
 import { ApiError, notFound } from '../notary/api-errors.js';
-import type { Access, AuthResult, Authenticator } from './auth.js';
+import type { Access, AuthResult, AuthTarget, Authenticator } from './auth.js';
 import { acceptsGzip, COMPRESS_MIN_BYTES, GzipCache } from './compression.js';
 import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart } from './multipart.js';
 import { isValidGun, isValidRole } from '../notary/names.js';
@@ -388,7 +388,9 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       }
       if (match.access !== 'none') {
         const access = match.access === 'authenticated' ? 'pull' : match.access;
-        const result = await auth.authorize(req.headers.authorization, access, req.socket.remoteAddress ?? '-');
+        const target: AuthTarget =
+          match.gun !== undefined ? { kind: 'repository', gun: match.gun } : match.access === 'authenticated' ? { kind: 'ping' } : { kind: 'server' };
+        const result = await auth.authorize(req.headers.authorization, access, req.socket.remoteAddress ?? '-', target);
         if (!result.ok) return refuse(res, result, match);
         ctx.user = result.user;
       }

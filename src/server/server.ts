@@ -10,6 +10,7 @@ import { MAX_PEM_BYTES, readUserFile } from '../config/user-files.js';
 import type { GeneratedKeyAlgorithm } from '../keys/generate.js';
 import { HtpasswdAuthenticator, openAccess, type Authenticator } from './auth.js';
 import { ServerMetrics } from './metrics.js';
+import { parseCertificateBundle, TokenAuthConfigError, TokenAuthenticator } from './token-auth.js';
 import { PendingArea } from './pending.js';
 import { DATABASE_FILE, secureDataDir } from './data-dir.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
@@ -62,6 +63,8 @@ export interface ServerOptions {
   htpasswdReadOnly?: string;
   /** With htpasswd: let anonymous clients read. */
   anonymousRead?: boolean;
+  /** Docker registry token auth (exclusive with htpasswd); see token-auth.ts. */
+  token?: TokenAuthSettings;
   maxUploadBytes?: number;
   /** Large publish bodies (over 4 MiB) parsed and validated at once, per process. */
   maxConcurrentUploads?: number;
@@ -85,6 +88,17 @@ export interface ServerOptions {
   metricsOpen?: boolean;
   /** The primary already opened every stored key with the passphrase (cluster workers skip it). */
   passphraseChecked?: boolean;
+}
+
+export interface TokenAuthSettings {
+  /** The token service's URL (the challenge's realm). */
+  realm?: string;
+  /** This server's name at the token service (challenge `service`, JWT `aud`). */
+  service?: string;
+  /** The token service's name (JWT `iss`). */
+  issuer?: string;
+  /** PEM file: the certificates whose keys may sign tokens, or their CA. */
+  rootCertBundle?: string;
 }
 
 export interface RunningServer {
@@ -133,13 +147,18 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
   }
   const { host, port } = parseListen(options.listen ?? DEFAULT_LISTEN);
 
+  if (options.token && (options.htpasswd || options.htpasswdReadOnly || options.anonymousRead)) {
+    throw new ServerConfigError('--auth token and --htpasswd/--htpasswd-read-only/--anonymous-read are exclusive: pick one way to authenticate (grant anonymous pull in the token service instead)');
+  }
   // Named paths first, so a wrong one is reported as such (not as EISDIR or ENOENT).
   for (const [file, what] of [[options.htpasswd, '--htpasswd file'], [options.htpasswdReadOnly, '--htpasswd-read-only file']] as const) {
     if (file) await readUserFile(file, what);
   }
-  const auth: Authenticator = options.htpasswd
-    ? HtpasswdAuthenticator.fromFiles(options.htpasswd, options.htpasswdReadOnly, options.anonymousRead)
-    : openAccess;
+  const auth: Authenticator = options.token
+    ? await tokenAuthenticator(options)
+    : options.htpasswd
+      ? HtpasswdAuthenticator.fromFiles(options.htpasswd, options.htpasswdReadOnly, options.anonymousRead)
+      : openAccess;
 
   let caFile: string | undefined;
   let createdCa = false;
@@ -207,6 +226,34 @@ function poolStatsOf(storage: Storage): (() => PoolStats) | undefined {
 
 function storedIn(options: ServerOptions): string {
   return options.database ? `the database ${redactDatabaseUrl(options.database.url)}` : options.dataDir;
+}
+
+/** Checks the token flags (all four, no htpasswd beside them) and reads the certificate bundle. */
+async function tokenAuthenticator(options: ServerOptions): Promise<Authenticator> {
+  const token = options.token!;
+  const missing = (
+    [
+      [token.realm, '--token-realm'],
+      [token.service, '--token-service'],
+      [token.issuer, '--token-issuer'],
+      [token.rootCertBundle, '--token-root-certs'],
+    ] as const
+  ).flatMap(([value, flag]) => (value ? [] : [flag]));
+  if (missing.length > 0) throw new ServerConfigError(`--auth token needs ${missing.join(', ')}`);
+  if (!/^https?:\/\/[^\s"]+$/.test(token.realm!)) {
+    throw new ServerConfigError(`--token-realm ${JSON.stringify(token.realm)}: expected the token service's http(s) URL, e.g. https://registry.example.com/service/token`);
+  }
+  for (const [value, flag] of [[token.service!, '--token-service'], [token.issuer!, '--token-issuer']] as const) {
+    if (/["\\\u0000-\u001f]/.test(value)) throw new ServerConfigError(`${flag} must not contain quotes, backslashes or control characters`);
+  }
+  const pem = (await readUserFile(token.rootCertBundle!, '--token-root-certs file', { maxBytes: MAX_PEM_BYTES })).toString('utf8');
+  try {
+    const rootCerts = parseCertificateBundle(pem, token.rootCertBundle!);
+    return await TokenAuthenticator.create({ realm: token.realm!, service: token.service!, issuer: token.issuer!, rootCerts });
+  } catch (e) {
+    if (e instanceof TokenAuthConfigError) throw new ServerConfigError(e.message);
+    throw e;
+  }
 }
 
 /**

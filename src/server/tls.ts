@@ -100,7 +100,7 @@ function covers(pem: Buffer, names: readonly string[]): boolean {
   }
 }
 
-interface CertificateRequest {
+export interface CertificateRequest {
   subjectKey: KeyObject;
   issuerKey: KeyObject;
   /** Absent for the self-signed CA. */
@@ -113,7 +113,7 @@ interface CertificateRequest {
 }
 
 /** An ecdsa-with-SHA256 certificate as Go's TLS stack accepts it (SANs, EKU serverAuth for servers). */
-async function buildCertificate(req: CertificateRequest): Promise<string> {
+export async function buildCertificate(req: CertificateRequest): Promise<string> {
   // Loaded on demand: only a first start needs them.
   const { AsnConvert, OctetString } = await import('@peculiar/asn1-schema');
   const x509 = await import('@peculiar/asn1-x509');

@@ -252,6 +252,8 @@ export interface RegistryOptions {
   pki?: PkiFiles;
   /** Require Basic auth: htpasswd lines (bcrypt), e.g. `alice:$2b$05$…`. Default: open. */
   htpasswd?: string;
+  /** Require registry token auth (distribution's `auth.token`). */
+  token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
 }
 
 export interface Registry {
@@ -269,7 +271,7 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-function registryConfig(port: number, storageDir: string, pki: PkiFiles | undefined, htpasswdFile: string | undefined): string {
+function registryConfig(port: number, storageDir: string, pki: PkiFiles | undefined, htpasswdFile: string | undefined, token?: RegistryOptions['token']): string {
   const lines = [
     'version: 0.1',
     'log:',
@@ -282,6 +284,9 @@ function registryConfig(port: number, storageDir: string, pki: PkiFiles | undefi
     '  delete:',
     '    enabled: true',
     ...(htpasswdFile ? ['auth:', '  htpasswd:', '    realm: trust-tui-test', `    path: ${JSON.stringify(htpasswdFile)}`] : []),
+    ...(token
+      ? ['auth:', '  token:', ...Object.entries({ realm: token.realm, service: token.service, issuer: token.issuer, rootcertbundle: token.rootCertBundle }).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)]
+      : []),
     'http:',
     `  addr: ${LOOPBACK}:${port}`,
     '  secret: trust-tui-test-secret',
@@ -307,13 +312,13 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
         const configFile = path.join(dir, 'config.yml');
         const htpasswdFile = options.htpasswd === undefined ? undefined : path.join(dir, 'htpasswd');
         if (htpasswdFile) await writeFile(htpasswdFile, options.htpasswd!);
-        await writeFile(configFile, registryConfig(port, path.join(dir, 'storage'), pki, htpasswdFile));
+        await writeFile(configFile, registryConfig(port, path.join(dir, 'storage'), pki, htpasswdFile, options.token));
         return ['serve', configFile];
       },
       // The distribution API base answers 200 with no auth configured, 401 with auth.
       isReady: async (port) =>
         (await httpRequest(`${scheme}://${LOOPBACK}:${port}/v2/`, { caFile: pki?.caCert, timeoutMs: 2_000 }))
-          .status === (options.htpasswd === undefined ? 200 : 401),
+          .status === (options.htpasswd === undefined && options.token === undefined ? 200 : 401),
     });
     return {
       url: `${scheme}://${LOOPBACK}:${port}`,

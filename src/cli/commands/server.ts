@@ -16,6 +16,11 @@ interface ServerCommandOptions {
   htpasswd?: string;
   htpasswdReadOnly?: string;
   anonymousRead?: boolean;
+  auth?: 'htpasswd' | 'token';
+  tokenRealm?: string;
+  tokenService?: string;
+  tokenIssuer?: string;
+  tokenRootCerts?: string;
   metricsOpen?: boolean;
   maxUploadMb: string;
   maxConcurrentUploads: string;
@@ -49,7 +54,12 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--htpasswd <file>', 'require Basic auth: users (bcrypt htpasswd) who may read and write')
     .option('--htpasswd-read-only <file>', 'with --htpasswd: users who may only read')
     .option('--anonymous-read', 'with --htpasswd: let clients without credentials read')
-    .option('--metrics-open', 'with --htpasswd: serve GET /metrics without credentials (default: read-write users only)')
+    .addOption(new Option('--auth <type>', 'authentication: htpasswd (with --htpasswd) or token (docker registry token auth)').choices(['htpasswd', 'token']))
+    .option('--token-realm <url>', 'with --auth token: URL of the token service clients get tokens from')
+    .option('--token-service <name>', "with --auth token: this server's name at the token service (the tokens' aud)")
+    .option('--token-issuer <name>', "with --auth token: the token service's name (the tokens' iss)")
+    .option('--token-root-certs <file>', 'with --auth token: PEM bundle of the certificates (or their CA) that sign tokens')
+    .option('--metrics-open', 'with --htpasswd or --auth token: serve GET /metrics without credentials (default: read-write users, or `registry:catalog:*`)')
     .option('--max-upload-mb <n>', 'largest accepted publish, in MiB', '100')
     .option('--max-concurrent-uploads <n>', 'publishes over 4 MiB parsed at once per process (a few more wait, then 503)', '2')
     .option('--max-request-mb <n>', 'pending area: largest signing request, in MiB', '8')
@@ -72,6 +82,11 @@ Auth: docker sends the registry's credentials (docker login <registry>); notary 
 for publishes only. Both decide from the unauthenticated /v2/ ping whether to send credentials, so
 with --anonymous-read (open ping) they read anonymously and cannot publish.
 
+Token auth (--auth token): as notary-server's token auth, behind the registry's token service. A 401
+names the realm, service and scope (repository:<gun>:pull, pull,push for writes, * to delete); clients
+fetch a JWT there. Tokens must be signed by a key of --token-root-certs (x5c chain or kid), carry
+iss = --token-issuer, aud = --token-service and an unexpired exp. See docs/server-token-auth.md.
+
 Pending area: signing requests are kept under /v2/<gun>/_trust/requests/ (never in /_trust/tuf/);
 reading, staging, signing and cancelling them need push access (see docs/team-signing.md).
 
@@ -85,8 +100,8 @@ database down). Each worker process applies --new-keys-per-minute.
 
 Metrics: GET /metrics in Prometheus text format (requests by route and status, latency, publishes
 accepted/rejected by notary error code, storage errors; never a repository name). With --htpasswd it
-needs a read-write user unless --metrics-open. With --workers N the primary sums every worker's
-counters, so any scrape shows the whole server's totals.`,
+needs a read-write user, with --auth token \`*\` on registry:catalog, unless --metrics-open. With
+--workers N the primary sums every worker's counters, so any scrape shows the whole server's totals.`,
     )
     .action(async (opts: ServerCommandOptions, cmd: Command) => {
       const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }] = await Promise.all([
@@ -105,6 +120,9 @@ counters, so any scrape shows the whole server's totals.`,
       if (!Number.isInteger(newKeysPerMinute) || newKeysPerMinute < 1) throw new ServerConfigError('--new-keys-per-minute must be a whole number of at least 1');
       const workers = Number(opts.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new ServerConfigError('--workers must be a whole number from 1 to 64');
+      if (opts.auth === 'htpasswd' && !opts.htpasswd) throw new ServerConfigError('--auth htpasswd needs --htpasswd <file>');
+      const tokenFlags = [opts.tokenRealm, opts.tokenService, opts.tokenIssuer, opts.tokenRootCerts].some(Boolean);
+      if (tokenFlags && opts.auth !== 'token') throw new ServerConfigError('--token-realm, --token-service, --token-issuer and --token-root-certs go with --auth token');
       const databaseUrl = opts.database ?? (process.env[DATABASE_URL_VARIABLE] || undefined);
       const databasePool = Number(opts.databasePool);
       if (!Number.isInteger(databasePool) || databasePool < 1 || databasePool > 1000) throw new ServerConfigError('--database-pool must be a whole number from 1 to 1000');
@@ -138,6 +156,10 @@ counters, so any scrape shows the whole server's totals.`,
         htpasswd: opts.htpasswd,
         htpasswdReadOnly: opts.htpasswdReadOnly,
         anonymousRead: opts.anonymousRead,
+        token:
+          opts.auth === 'token'
+            ? { realm: opts.tokenRealm, service: opts.tokenService, issuer: opts.tokenIssuer, rootCertBundle: opts.tokenRootCerts }
+            : undefined,
         metricsOpen: opts.metricsOpen,
         maxUploadBytes: Math.floor(maxUploadMb * 1024 * 1024),
         maxConcurrentUploads,
