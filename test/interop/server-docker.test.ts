@@ -6,7 +6,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dockerCli,
-  hasDocker,
   makeScratchDir,
   notaryCli,
   startNotaryServer,
@@ -68,7 +67,7 @@ async function runScript(docker: DockerRunner, serverUrl: string, caFile: string
   return transcript;
 }
 
-describe.runIf(hasDocker())('docker CLI 28 against trust-tui server and notary-server', () => {
+describe('docker CLI 28 against trust-tui server and notary-server', () => {
   let ours: TestServer;
   let shared: string;
   let files: Files;
