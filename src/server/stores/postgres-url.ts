@@ -22,12 +22,16 @@ export interface DatabaseConnection {
 export function redactDatabaseUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
+    if (isDatabaseUrl(url)) {
+      if (parsed.password) parsed.password = '***';
+      return parsed.toString();
+    }
   } catch {
-    // Not a URL: show only the part before any credentials could start.
-    return url.replace(/\/\/[^@/]*@/, '//***@');
+    // not a URL: below
   }
+  // Not a postgres URL: whatever precedes the last '@' may be credentials.
+  const at = url.lastIndexOf('@');
+  return at < 0 ? url : `***@${url.slice(at + 1)}`;
 }
 
 export function isDatabaseUrl(value: string): boolean {
