@@ -80,6 +80,8 @@ describe('two servers on one PostgreSQL database', () => {
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).publish(gun, files)));
     expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400, 400, 400, 400]);
     for (const r of results.filter((r) => r.status === 400)) expect(r.text()).toContain('VERSION');
+    // A lost race is the client's business, not a database error.
+    for (const server of [a, b]) expect((await server.request('GET', '/metrics')).text()).toMatch(/^trust_tui_db_errors_total 0$/m);
   });
 
   it('readiness and health reflect the database', async () => {

@@ -31,7 +31,7 @@ import type {
   StorageTransaction,
   StoredMetadata,
 } from './storage.js';
-import { isStorageWriteFailure, VersionConflictError } from './storage.js';
+import { isStorageUnavailable, isStorageWriteFailure, VersionConflictError } from './storage.js';
 
 /** After a failed write, the store reports itself not writable for this long unless a write succeeds. */
 const WRITE_FAILURE_MEMORY_MS = 30_000;
@@ -399,7 +399,8 @@ export class PostgresStorage extends Reader implements Storage, HeadReader {
    */
   readonly #probes: pg.Pool;
   readonly #clock: () => number;
-  readonly #replica = `${hostname()}`;
+  /** The readiness probe's row: one per host. */
+  readonly #replica = hostname();
   #closed = false;
   #errors = 0;
   #lastWriteFailure: number | undefined;
@@ -463,7 +464,8 @@ export class PostgresStorage extends Reader implements Storage, HeadReader {
           await new Promise((resolve) => setTimeout(resolve, attempt * 5 * (0.5 + Math.random())));
           continue;
         }
-        if (!(e instanceof VersionConflictError) && typeof code === 'string') this.#errors++;
+        // Database errors only: not VERSION conflicts, not the caller's own (validation) errors.
+        if (e instanceof pg.DatabaseError || isStorageUnavailable(e)) this.#errors++;
         if (isStorageWriteFailure(e)) this.#lastWriteFailure = Date.now();
         throw e;
       } finally {
