@@ -73,6 +73,8 @@ export function poolConfig(connection: DatabaseConnection): PoolConfig {
     application_name: parsed.searchParams.get('application_name') ?? 'trust-tui server',
     connectionTimeoutMillis: (Number.isFinite(connectTimeout) && connectTimeout > 0 ? connectTimeout : 10) * 1000,
     max: connection.poolSize ?? 10,
+    // TCP keepalives find connections a firewall or load balancer dropped silently.
+    keepAlive: true,
     ssl: sslOptions(mode as SslMode, connection.ca),
   };
 }

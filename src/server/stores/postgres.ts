@@ -432,7 +432,7 @@ export class PostgresStorage extends Reader implements Storage, HeadReader {
       await pool.end().catch(() => undefined);
       throw new DatabaseOpenError(`cannot use the database ${shown}: ${describeConnectError(e)}`, { cause: e });
     }
-    const probes = new pg.Pool({ ...config, max: 1, connectionTimeoutMillis: HEALTH_TIMEOUT_MS });
+    const probes = new pg.Pool({ ...config, max: 1, connectionTimeoutMillis: HEALTH_TIMEOUT_MS, statement_timeout: HEALTH_TIMEOUT_MS });
     probes.on('error', () => undefined); // a lost probe connection shows as a failed probe
     const storage = new PostgresStorage(pool, probes, options.clock ?? Date.now);
     pool.on('error', () => storage.#errors++);
