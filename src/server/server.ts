@@ -14,6 +14,8 @@ import { PendingArea } from './pending.js';
 import { DATABASE_FILE, secureDataDir } from './data-dir.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
 import { TrustService } from './service.js';
+import { MAX_CONCURRENT_UPLOADS_DEFAULT } from './upload-gate.js';
+import { ValidationPool, validationHeapMb } from './validation-pool.js';
 import { Keyring, SERVER_PASSPHRASE_VARIABLE } from './signer.js';
 import { SqliteStorage } from './stores/sqlite.js';
 import type { Storage } from './stores/storage.js';
@@ -189,17 +191,22 @@ export async function prepareServer(options: ServerOptions): Promise<{ caFile: s
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { host, port, auth, tls, caFile, createdCa, storage, keyring } = await prepare(options);
   const log = options.log ?? (() => undefined);
+  let validationPool: ValidationPool | undefined;
   try {
     const perMinute = options.newKeysPerMinute;
+    const maxUploadBytes = options.maxUploadBytes ?? MAX_UPLOAD_DEFAULT;
+    // One worker thread per large upload that may be validated at once (the upload gate's limit).
+    validationPool = new ValidationPool({ size: options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS_DEFAULT, heapMb: validationHeapMb(maxUploadBytes) });
     const service = new TrustService({
       storage,
       keyring,
+      validationPool,
       ...(perMinute ? { keyLimits: { perClientBurst: perMinute, perClientPerSecond: perMinute / 60 } } : {}),
     });
     const handler = createRouter({
       service,
       auth,
-      maxUploadBytes: options.maxUploadBytes ?? MAX_UPLOAD_DEFAULT,
+      maxUploadBytes,
       ...(options.maxConcurrentUploads ? { maxConcurrentUploads: options.maxConcurrentUploads } : {}),
       pending: new PendingArea({
         storage,
@@ -263,6 +270,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           await stopped;
         }
         clearInterval(sweeper);
+        await validationPool?.close();
         await auth.close?.();
         await storage.close();
         log(`${new Date().toISOString()} stopped`);
@@ -271,6 +279,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log(`${new Date().toISOString()} trust-tui server listening on ${url} (data in ${options.dataDir})`);
     return { url, host: address.address, port: address.port, caFile, createdCa, dataDir: options.dataDir, close };
   } catch (e) {
+    await validationPool?.close();
     await auth.close?.();
     await storage.close();
     throw e;

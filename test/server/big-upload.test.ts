@@ -9,13 +9,12 @@ import { encodeMultipart } from '../../src/notary/multipart.js';
 import { TestRepo } from './repo-fixture.js';
 import { startTestServer, type TestServer } from './server-harness.js';
 
-/** Health's median may grow to this (or twice its median before the upload, on a loaded machine). */
 /**
- * No probe may wait this long. Validating one large targets file (parse, canonical form, signature)
- * still runs in one go on the event loop: about 1 to 2 s for this 20 MB file on a loaded 2-core
- * machine (README, server section). Receiving and splitting the body do not block.
+ * The issue's bound for health while an upload is handled: 95% of the probes within 100 ms.
+ * Validation of a large body runs in a worker thread (validation-pool.ts); what is left on the event
+ * loop (receiving, splitting the body, reading each part's version) is short.
  */
-const HEALTH_WORST_MS = 5_000;
+const HEALTH_P95_MS = 100;
 /**
  * Peak RSS growth allowed while one upload is received, parsed, validated and stored, as a multiple
  * of its size: its bytes, the parsed JSON (twice: version check, then validation), the canonical
@@ -59,7 +58,8 @@ async function probeHealthWhile<T>(server: TestServer, work: () => Promise<T>) {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+const median = (xs: number[]) => percentile(xs, 0.5);
 
 /** A POST whose body is sent only when `finish` is called; `response` settles with status and body. */
 function heldUpload(server: TestServer, gun: string, body: Buffer, contentType: string) {
@@ -86,6 +86,12 @@ function heldUpload(server: TestServer, gun: string, body: Buffer, contentType: 
   return { response, finish: () => req.end(body.subarray(1024)), abort: () => req.destroy() };
 }
 
+/** Large (over the 4 MiB gate), well-formed multipart, one unsigned targets file: refused by validation. */
+function unsignedLargeTargets() {
+  const targets = Buffer.from(JSON.stringify({ signed: { _type: 'Targets', version: 2, pad: 'x'.repeat(5 * 1024 * 1024) }, signatures: [] }));
+  return encodeMultipart([{ role: 'targets', bytes: targets }]);
+}
+
 describe('large uploads', () => {
   let server: TestServer | undefined;
   afterEach(async () => {
@@ -93,13 +99,18 @@ describe('large uploads', () => {
     server = undefined;
   });
 
-  it('a valid 10 MB publish is stored while health answers, within a bounded memory peak', async () => {
+  it('a valid 10 MB publish is stored while health answers within 100 ms (p95), within a bounded memory peak', async () => {
     server = await startTestServer();
     const gun = 'example.com/big';
     const repo = await TestRepo.create(gun, await server.timestampKey(gun));
     for (let i = 0; i < 40_000; i++) repo.addTarget(`release-${i}-${'x'.repeat(40)}`);
     const { body, contentType } = encodeMultipart(repo.firstPublish().map((f) => ({ role: f.role, bytes: f.data })));
     expect(body.length).toBeGreaterThan(8 * 1024 * 1024);
+
+    // The worker thread that validates large bodies starts on first use: a fixed cost, paid before
+    // the measurement (a large unsigned upload, refused by validation in that thread).
+    const warmUp = unsignedLargeTargets();
+    expect((await server.request('POST', `/v2/${gun}/_trust/tuf/`, { body: warmUp.body, headers: { 'content-type': warmUp.contentType } })).status).toBe(400);
 
     resetPeakRss();
     const before = process.memoryUsage().rss;
@@ -111,19 +122,16 @@ describe('large uploads', () => {
     expect(res.status, res.text()).toBe(200);
     expect(server.dump().map((r) => r.role)).toEqual(expect.arrayContaining(['root', 'targets', 'snapshot', 'timestamp']));
     const seen = `health probes ${times.map(Math.round).join(',')} ms (baseline median ${Math.round(baseline)}), peak RSS growth ${(growth / body.length).toFixed(1)}x of ${body.length} bytes`;
-    expect(times.length, seen).toBeGreaterThan(0);
-    // Validating one large targets file still blocks its process for about a second (see README):
-    // what holds is that health keeps answering within HEALTH_WORST_MS, not within 100 ms.
-    expect(Math.max(...times), seen).toBeLessThan(HEALTH_WORST_MS);
+    // Enough probes to speak of a 95th percentile: validation alone takes about a second.
+    expect(times.length, seen).toBeGreaterThanOrEqual(10);
+    expect(percentile(times, 0.95), seen).toBeLessThan(HEALTH_P95_MS);
     expect(growth, seen).toBeLessThan(RSS_GROWTH_PER_BODY_BYTE * body.length);
   }, 60_000);
 
   it('past the concurrent large uploads and their queue, one more gets a 503; small requests never wait', async () => {
     server = await startTestServer({ maxConcurrentUploads: 1 });
     const gun = 'example.com/queued';
-    // Large (over the 4 MiB gate), well-formed multipart, one unsigned targets file: refused by validation.
-    const targets = Buffer.from(JSON.stringify({ signed: { _type: 'Targets', version: 2, pad: 'x'.repeat(5 * 1024 * 1024) }, signatures: [] }));
-    const { body, contentType } = encodeMultipart([{ role: 'targets', bytes: targets }]);
+    const { body, contentType } = unsignedLargeTargets();
 
     const running = heldUpload(server, gun, body, contentType); // takes the one turn, body still arriving
     await new Promise((r) => setTimeout(r, 100));
