@@ -8,6 +8,7 @@ import { acceptsGzip, COMPRESS_MIN_BYTES, GzipCache } from './compression.js';
 import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart } from './multipart.js';
 import { isValidGun, isValidRole } from '../notary/names.js';
 import type { RouteName, ServerMetrics } from './metrics.js';
+import { requestIdOf, silentLog, type ServerLog } from './log.js';
 import type { PendingArea } from './pending.js';
 import { isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './stores/storage.js';
 import { readUploadedFilesYielding, type UploadedFile } from './upload.js';
@@ -42,14 +43,14 @@ export interface RouterOptions {
   maxConcurrentUploads?: number;
   /** The pending area (`/_trust/requests/`); without it those routes answer 404, as notary-server. */
   pending?: PendingArea;
-  /** One line per request. */
-  log?: (line: string) => void;
-  /** Unexpected failures (answered with 500), with their stack. */
-  logError?: (line: string) => void;
+  /** One line per request, and unexpected failures (answered with 500) with their stack. */
+  log?: ServerLog;
   /** Counted for `GET /metrics`; without it that route answers 404. */
   metrics?: ServerMetrics;
   /** `/metrics` without credentials; by default it needs admin access, as the global changefeed. */
   metricsOpen?: boolean;
+  /** True once the server drains before it stops: readiness answers 503, connections are not kept alive. */
+  draining?: () => boolean;
 }
 
 /** How long one readiness probe answers for. */
@@ -99,6 +100,9 @@ interface RequestContext {
   user?: string;
   /** Set once the path matched a route (metrics). */
   route?: RouteName;
+  requestId: string;
+  /** The notary error code the request was answered with (log). */
+  errorCode?: string;
 }
 
 type Handler = (ctx: RequestContext) => Promise<void>;
@@ -116,6 +120,7 @@ interface Match {
 /** The request handler to give to http(s).createServer. */
 export function createRouter(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { service, auth } = options;
+  const log = options.log ?? silentLog;
   const maxUpload = options.maxUploadBytes;
   const maxConcurrentUploads = options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS_DEFAULT;
   // A short queue: enough to ride out a burst of publishes, too short to hold many bodies' sockets.
@@ -233,7 +238,8 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
 
   // The store limits how often it probes a write; a write failure shows at once.
   async function ready(c: RequestContext) {
-    if (await service.ready()) send(c.res, 200, 'application/json; charset=utf-8', '{}');
+    if (options.draining?.()) sendError(c.res, new ApiError('SHUTTING_DOWN', { server: 'finishing its requests before it stops' }));
+    else if (await service.ready()) send(c.res, 200, 'application/json; charset=utf-8', '{}');
     else sendError(c.res, new ApiError('UPDATING', { storage: 'writes are failing' }), 503);
   }
 
@@ -351,15 +357,25 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
   return (req, res) => {
     const started = process.hrtime.bigint();
     const remote = req.socket.remoteAddress ?? '-'; // read now: the socket may be gone at 'finish'
-    const ctx: RequestContext = { req, res, query: new URLSearchParams() };
+    const ctx: RequestContext = { req, res, query: new URLSearchParams(), requestId: requestIdOf(req.headers['x-request-id']) };
+    res.setHeader('X-Request-Id', ctx.requestId);
+    // While draining, a request that arrives on a kept-alive connection is served, then the connection closes.
+    if (options.draining?.()) res.shouldKeepAlive = false;
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       options.metrics?.request(ctx.route ?? 'unmatched', req.method ?? 'GET', res.statusCode, ms / 1000);
-      if (!options.log) return;
-      const length = res.getHeader('Content-Length') ?? 0;
-      options.log(
-        `${new Date().toISOString()} ${remote} ${ctx.user ?? '-'} "${req.method} ${logSafe(req.url ?? '')}" ${res.statusCode} ${length} ${ms.toFixed(1)}ms`,
-      );
+      log.request({
+        requestId: ctx.requestId,
+        remote,
+        user: ctx.user,
+        method: req.method ?? 'GET',
+        path: req.url ?? '',
+        route: ctx.route ?? 'unmatched',
+        status: res.statusCode,
+        bytes: Number(res.getHeader('Content-Length') ?? 0),
+        durationMs: ms,
+        ...(ctx.errorCode ? { errorCode: ctx.errorCode } : {}),
+      });
     });
     handle(ctx).catch((e: unknown) => {
       // handle() answers every error itself; this is only reached if writing the answer failed.
@@ -389,24 +405,35 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       if (match.access !== 'none') {
         const access = match.access === 'authenticated' ? 'pull' : match.access;
         const result = await auth.authorize(req.headers.authorization, access, req.socket.remoteAddress ?? '-');
-        if (!result.ok) return refuse(res, result, match);
+        if (!result.ok) {
+          ctx.errorCode = refuse(res, result, match);
+          return;
+        }
         ctx.user = result.user;
       }
       await match.run(ctx);
     } catch (e) {
       if (clientGone(req, e)) {
         // Nothing to answer: one line, no stack (the client hung up mid-body; not a server fault).
-        options.log?.(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} "${req.method} ${logSafe(req.url ?? '')}" client disconnected before the request was complete`);
+        log.info('client disconnected before the request was complete', {
+          remote: req.socket.remoteAddress ?? '-',
+          method: req.method,
+          path: req.url ?? '',
+          request_id: ctx.requestId,
+        });
         res.destroy();
         return;
       }
       if (isStorageWriteFailure(e)) {
         options.metrics?.storageError();
-        options.logError?.(`${new Date().toISOString()} storage write failed: ${e instanceof Error ? e.message : String(e)} (${(e as { code?: string }).code})`);
+        log.error(`storage write failed: ${e instanceof Error ? e.message : String(e)} (${(e as { code?: string }).code})`, { code: 'UPDATING', request_id: ctx.requestId });
+        ctx.errorCode = 'UPDATING';
         sendError(res, new ApiError('UPDATING'));
         return;
       }
-      sendError(res, e instanceof ApiError ? e : internalError(e, options.logError));
+      const answer = e instanceof ApiError ? e : internalError(e, log, ctx.requestId);
+      ctx.errorCode = answer.code;
+      sendError(res, answer);
     }
   }
 }
@@ -526,16 +553,19 @@ function parseChangeQuery(query: URLSearchParams, gun: string | undefined): Chan
   return { gun, changeId: Math.max(changeId, 0), records, reverse };
 }
 
-function refuse(res: ServerResponse, result: Extract<AuthResult, { ok: false }>, match: Match): void {
+/** Answers a refused authorisation; returns the notary error code sent. */
+function refuse(res: ServerResponse, result: Extract<AuthResult, { ok: false }>, match: Match): string {
   if (result.status === 429) {
     res.setHeader('Retry-After', '1');
     sendError(res, new ApiError('TOO_MANY_PASSWORD_CHECKS', {}));
-    return;
+    return 'TOO_MANY_PASSWORD_CHECKS';
   }
   if (result.challenge) res.setHeader('WWW-Authenticate', result.challenge);
   const access = match.access === 'admin' ? '*' : match.access === 'push' ? 'push' : 'pull';
   const detail = match.gun === undefined ? {} : [{ Type: 'repository', Name: match.gun, Action: access }];
-  sendError(res, new ApiError(result.status === 403 ? 'DENIED' : 'UNAUTHORIZED', detail));
+  const error = new ApiError(result.status === 403 ? 'DENIED' : 'UNAUTHORIZED', detail);
+  sendError(res, error);
+  return error.code;
 }
 
 function sendError(res: ServerResponse, error: ApiError, status = error.status): void {
@@ -556,8 +586,11 @@ function send(res: ServerResponse, status: number, contentType: string | undefin
   else res.end(data);
 }
 
-function internalError(e: unknown, log: ((line: string) => void) | undefined): ApiError {
-  log?.(`${new Date().toISOString()} internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+function internalError(e: unknown, log: ServerLog, requestId: string): ApiError {
+  const stack = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  // Text: the stack is the message (as before); JSON: one line with the stack as a field.
+  if (log.format === 'text') log.error(`internal error: ${stack}`);
+  else log.error('internal error', { code: 'UNKNOWN', request_id: requestId, error: e instanceof Error ? e.message : String(e), stack });
   return new ApiError('UNKNOWN', {});
 }
 
@@ -566,7 +599,3 @@ function rfc1123(date: Date): string {
   return date.toUTCString().replace(/GMT$/, 'UTC');
 }
 
-/** Request lines go into the log verbatim only when they cannot forge a log line. */
-function logSafe(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f"]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}

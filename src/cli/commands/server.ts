@@ -23,6 +23,8 @@ interface ServerCommandOptions {
   keyType: 'ecdsa' | 'ed25519';
   workers: string;
   quiet?: boolean;
+  logFormat: 'text' | 'json';
+  shutdownTimeout: string;
 }
 
 /** One worker per core, up to four: reads scale with cores; updates take turns on the database. */
@@ -49,11 +51,14 @@ export function registerServerCommand(program: Command, io: Io): void {
     .addOption(new Option('--key-type <type>', 'type of new server-held timestamp/snapshot keys').choices(['ecdsa', 'ed25519']).default('ecdsa'))
     .option('--workers <n>', 'server processes sharing the port and the database', String(DEFAULT_WORKERS))
     .option('-q, --quiet', 'do not log each request')
+    .addOption(new Option('--log-format <format>', 'log lines as text or as one JSON object per line').choices(['text', 'json']).default('text'))
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM/SIGINT: how long requests in flight may finish before their connections are cut', '30')
     .addHelpText(
       'after',
       `
 The server's signing keys are encrypted with the passphrase in TRUST_TUI_SERVER_PASSPHRASE (required).
-Stop it with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the database is closed.
+Stop it with Ctrl-C (SIGINT) or SIGTERM: it stops accepting connections, readiness answers 503,
+requests in flight finish (up to --shutdown-timeout), then the database is closed and it exits 0.
 
 Auth: docker sends the registry's credentials (docker login <registry>); notary sends NOTARY_AUTH
 for publishes only. Both decide from the unauthenticated /v2/ ping whether to send credentials, so
@@ -71,9 +76,10 @@ needs a read-write user unless --metrics-open. With --workers N the primary sums
 counters, so any scrape shows the whole server's totals.`,
     )
     .action(async (opts: ServerCommandOptions) => {
-      const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }] = await Promise.all([
+      const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }, { ServerLog }] = await Promise.all([
         import('../../server/server.js'),
         import('../../server/cluster.js'),
+        import('../../server/log.js'),
       ]);
       const maxUploadMb = Number(opts.maxUploadMb);
       if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) throw new ServerConfigError('--max-upload-mb must be a positive number');
@@ -87,6 +93,8 @@ counters, so any scrape shows the whole server's totals.`,
       if (!Number.isInteger(newKeysPerMinute) || newKeysPerMinute < 1) throw new ServerConfigError('--new-keys-per-minute must be a whole number of at least 1');
       const workers = Number(opts.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new ServerConfigError('--workers must be a whole number from 1 to 64');
+      const shutdownTimeout = Number(opts.shutdownTimeout);
+      if (!Number.isFinite(shutdownTimeout) || shutdownTimeout < 0 || shutdownTimeout > 3600) throw new ServerConfigError('--shutdown-timeout must be a number of seconds from 0 to 3600');
       const log = opts.quiet ? undefined : (line: string) => io.stdout(line + '\n');
       const options = {
         listen: opts.listen,
@@ -106,6 +114,8 @@ counters, so any scrape shows the whole server's totals.`,
         newKeysPerMinute,
         keyAlgorithm: opts.keyType,
         log,
+        logFormat: opts.logFormat,
+        shutdownGraceMs: Math.round(shutdownTimeout * 1000),
       };
       // A worker re-runs this command line (node:cluster); it serves until the primary stops it.
       if (isServerWorker()) return runServerWorker(options);
@@ -114,12 +124,16 @@ counters, so any scrape shows the whole server's totals.`,
         workers > 1
           ? await startServerGroup(options, workers, (line) => io.stdout(line + '\n'))
           : await startServer(options);
-      io.stdout(startupMessage(server.url, server.caFile, server.createdCa));
+      // With --log-format json every line on standard output is a JSON object, these too.
+      const events = opts.logFormat === 'json' ? new ServerLog((line) => io.stdout(line + '\n'), (line) => io.stderr(line + '\n'), 'json') : undefined;
+      if (events) events.info('trust-tui server is listening', { url: server.url, ca_file: server.caFile, workers });
+      else io.stdout(startupMessage(server.url, server.caFile, server.createdCa));
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           process.off('SIGINT', onInt);
           process.off('SIGTERM', onTerm);
-          io.stdout(`Received ${signal}, stopping...\n`);
+          if (events) events.info(`received ${signal}, stopping`, { signal });
+          else io.stdout(`Received ${signal}, stopping...\n`);
           void ('stop' in server ? server.stop() : server.close()).then(resolve);
         };
         const onInt = () => stop('SIGINT');
@@ -127,7 +141,8 @@ counters, so any scrape shows the whole server's totals.`,
         process.once('SIGINT', onInt);
         process.once('SIGTERM', onTerm);
       });
-      io.stdout('Stopped.\n');
+      if (events) events.info('stopped');
+      else io.stdout('Stopped.\n');
     });
 }
 
