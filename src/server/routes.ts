@@ -238,9 +238,14 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
 
   // The store limits how often it probes a write; a write failure shows at once.
   async function ready(c: RequestContext) {
-    if (options.draining?.()) sendError(c.res, new ApiError('SHUTTING_DOWN', { server: 'finishing its requests before it stops' }));
-    else if (await service.ready()) send(c.res, 200, 'application/json; charset=utf-8', '{}');
-    else sendError(c.res, new ApiError('UPDATING', { storage: 'writes are failing' }), 503);
+    if (options.draining?.()) {
+      c.errorCode = 'SHUTTING_DOWN';
+      sendError(c.res, new ApiError('SHUTTING_DOWN', { server: 'finishing its requests before it stops' }));
+    } else if (await service.ready()) send(c.res, 200, 'application/json; charset=utf-8', '{}');
+    else {
+      c.errorCode = 'UPDATING';
+      sendError(c.res, new ApiError('UPDATING', { storage: 'writes are failing' }), 503);
+    }
   }
 
   async function sendMetrics(c: RequestContext) {
