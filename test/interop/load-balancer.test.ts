@@ -30,7 +30,7 @@ function haproxyConfig(listen: string, pemFile: string, replicas: string[]): str
   };
   let config = replace(block, 'log /dev/log local0', 'log stderr format raw local0');
   config = replace(config, 'bind :443 ssl crt /etc/haproxy/certs/notary.pem', `bind ${listen} ssl crt ${pemFile}`);
-  config = replace(config, /(    server replica\d+ \S+\n)+/, replicas.map((r, i) => `    server replica${i + 1} ${r}\n`).join(''));
+  config = replace(config, /( {4}server replica\d+ \S+\n)+/, replicas.map((r, i) => `    server replica${i + 1} ${r}\n`).join(''));
   return config;
 }
 
