@@ -5,14 +5,15 @@ import type { PublicKeyJson } from '../tuf/key.js';
 import { ApiError, notFound } from '../notary/api-errors.js';
 import type { Access, AuthResult, Authenticator } from './auth.js';
 import { acceptsGzip, COMPRESS_MIN_BYTES, GzipCache } from './compression.js';
-import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart } from './multipart.js';
 import { isValidGun, isValidRole } from '../notary/names.js';
 import type { RouteName, ServerMetrics } from './metrics.js';
 import { requestIdOf, silentLog, type ServerLog } from './log.js';
 import type { PendingArea } from './pending.js';
 import { isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './stores/storage.js';
-import { readUploadedFilesYielding, type UploadedFile } from './upload.js';
-import { MAX_CONCURRENT_UPLOADS_DEFAULT, UploadGate, type Release } from './upload-gate.js';
+import { PublishReceiver } from './receive-publish.js';
+import { clientGone, readBody, whenClientGone } from './request-body.js';
+import type { UploadedFile } from './upload.js';
+import type { ValidationPool } from './validation-pool.js';
 
 export type ServerKeyRole = 'timestamp' | 'snapshot';
 
@@ -49,6 +50,8 @@ export interface RouterOptions {
   metrics?: ServerMetrics;
   /** `/metrics` without credentials; by default it needs admin access, as the global changefeed. */
   metricsOpen?: boolean;
+  /** Reads large publish bodies' files in worker threads (the service validates them there too). */
+  validationPool?: ValidationPool;
   /** True once the server drains before it stops: readiness answers 503, connections are not kept alive. */
   draining?: () => boolean;
 }
@@ -57,14 +60,6 @@ export interface RouterOptions {
 
 /** notary-server has no limit; 100 MiB is far above any real update (10,000 tags are about 1.5 MB). */
 export const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
-
-/**
- * Most parts in one publish body: one per role, and a repository with a thousand delegations is
- * already far beyond real use. Bounds the work a hostile body of tiny parts can cause.
- */
-export const MAX_UPLOAD_PARTS = 1000;
-/** The only form field notary reads from a publish (the Debian notary-server 0.7 reads `files`). */
-const UPLOAD_FIELDS: ReadonlySet<string> = new Set(['files']);
 
 // Cache-Control as notary-server's defaults: current metadata 300 s, consistent (by hash or version) 30 days.
 const CACHE_CURRENT = 'public, max-age=300, s-maxage=300, must-revalidate';
@@ -121,11 +116,11 @@ interface Match {
 export function createRouter(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { service, auth } = options;
   const log = options.log ?? silentLog;
-  const maxUpload = options.maxUploadBytes;
-  const maxConcurrentUploads = options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS_DEFAULT;
-  // A short queue: enough to ride out a burst of publishes, too short to hold many bodies' sockets.
-  const maxQueuedUploads = 2 * maxConcurrentUploads;
-  const uploadGate = new UploadGate({ maxConcurrent: maxConcurrentUploads, maxQueued: maxQueuedUploads });
+  const publishReceiver = new PublishReceiver({
+    maxUploadBytes: options.maxUploadBytes,
+    maxConcurrentUploads: options.maxConcurrentUploads,
+    offThread: options.validationPool,
+  });
   const gzipCache = new GzipCache();
 
   const route = (method: string, path: string): Match | undefined => {
@@ -279,7 +274,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
 
   async function update(c: RequestContext, gun: string) {
     try {
-      await gatedUpdate(c, gun);
+      await receiveUpdate(c, gun);
     } catch (e) {
       // A client that hung up was not refused: only answered rejections count.
       if (!clientGone(c.req, e)) options.metrics?.publishRejected(errorCode(e));
@@ -287,51 +282,13 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     }
   }
 
-  async function gatedUpdate(c: RequestContext, gun: string) {
-    const boundary = multipartBoundary(c.req.headers['content-type']);
-    if (!boundary) throw new ApiError('MALFORMED_UPLOAD');
-    const release = await enterUploadGate(c);
-    try {
-      await receiveUpdate(c, gun, boundary);
-    } finally {
-      release?.();
-    }
-  }
-
-  /**
-   * A turn for a large body (undefined for a small one). While it waits the body is not read, so
-   * a waiting request holds only the socket's buffers.
-   */
-  async function enterUploadGate(c: RequestContext): Promise<Release | undefined> {
-    const declared = Number(c.req.headers['content-length']);
-    if (!UploadGate.isLarge(declared)) return undefined;
-    if (declared > maxUpload) throw uploadTooLarge(maxUpload); // refused before taking a turn
-    const gone = whenClientGone(c.req);
-    gone.catch(() => undefined);
-    const release = await uploadGate.enter(gone);
-    if (release) return release;
-    await Promise.race([gone, new Promise((r) => setImmediate(r))]); // a gone client is logged as such
-    c.res.setHeader('Retry-After', '5');
-    throw uploadsBusy(maxConcurrentUploads, maxQueuedUploads);
-  }
-
-  async function receiveUpdate(c: RequestContext, gun: string, boundary: string) {
-    let files: UploadedFile[];
-    try {
-      const parts = await Promise.race([
-        parseMultipart(c.req, boundary, { maxParts: MAX_UPLOAD_PARTS, keepFields: UPLOAD_FIELDS }),
-        bodyOverLimit(c.req, maxUpload),
-        whenClientGone(c.req),
-      ]);
-      files = await readUploadedFilesYielding(parts);
-    } catch (e) {
-      if (e instanceof MultipartLimitError) throw tooManyParts();
-      if (e instanceof MultipartError && !clientGone(c.req, e)) throw new ApiError('MALFORMED_UPLOAD');
-      throw e;
-    }
-    await service.update(gun, files);
-    options.metrics?.publishAccepted();
-    send(c.res, 200, undefined, '');
+  async function receiveUpdate(c: RequestContext, gun: string) {
+    // The body is received within the upload gate's turn, and validated and stored within it too.
+    await publishReceiver.receive(c.req, c.res, async (files) => {
+      await service.update(gun, files);
+      options.metrics?.publishAccepted();
+      send(c.res, 200, undefined, '');
+    });
   }
 
   async function remove(c: RequestContext, gun: string) {
@@ -452,92 +409,6 @@ function errorCode(e: unknown): string {
 /** Who to count a request against for per-client limits: its remote address. */
 function clientOf(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? '-';
-}
-
-/** The request failed because its client went away (reset, or closed before the body ended). */
-function clientGone(req: IncomingMessage, e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === 'ECONNRESET' || code === 'ECONNABORTED' || e instanceof ClientGoneError || (req.destroyed && !req.complete);
-}
-
-class ClientGoneError extends Error {
-  override name = 'ClientGoneError';
-}
-
-/** Rejects when the client closes the connection before the whole request body arrived. */
-function whenClientGone(req: IncomingMessage): Promise<never> {
-  return new Promise((_resolve, reject) => {
-    const onClose = () => {
-      if (!req.complete) reject(new ClientGoneError('the client disconnected before the request was complete'));
-    };
-    req.once('close', onClose);
-    req.once('end', () => req.off('close', onClose));
-  });
-}
-
-/**
- * Rejects with UPLOAD_TOO_LARGE (and stops reading) once the body passes `limit` bytes; never
- * resolves otherwise, so that it can race the reader of the body.
- */
-function bodyOverLimit(req: IncomingMessage, limit: number): Promise<never> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(uploadTooLarge(limit));
-  return new Promise((_resolve, reject) => {
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return;
-      req.off('data', onData);
-      req.unpipe();
-      req.pause();
-      reject(uploadTooLarge(limit));
-    };
-    req.on('data', onData);
-  });
-}
-
-/** Reads the whole body, refusing more than `limit` bytes (UPLOAD_TOO_LARGE by default, connection closed). */
-function readBody(req: IncomingMessage, limit: number, tooLarge: () => ApiError = () => uploadTooLarge(limit)): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
-}
-
-function tooManyParts(): ApiError {
-  return new ApiError('UPLOAD_TOO_LARGE', {
-    Name: 'ErrValidation',
-    Error: { Msg: `the upload has more than ${MAX_UPLOAD_PARTS} files; a publish sends at most one per role` },
-  });
-}
-
-function uploadsBusy(maxConcurrent: number, maxQueued: number): ApiError {
-  return new ApiError('UPLOADS_BUSY', {
-    Name: 'ErrValidation',
-    Error: { Msg: `the server is at its limit of ${maxConcurrent} large upload(s) at once with ${maxQueued} waiting; try again shortly` },
-  });
-}
-
-function uploadTooLarge(limit: number): ApiError {
-  return new ApiError('UPLOAD_TOO_LARGE', {
-    Name: 'ErrValidation',
-    Error: { Msg: `the upload is larger than this server's limit of ${limit} bytes` },
-  });
 }
 
 function parseChangeQuery(query: URLSearchParams, gun: string | undefined): ChangeQuery {

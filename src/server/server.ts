@@ -225,6 +225,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       metrics: new ServerMetrics(),
       metricsOpen: options.metricsOpen ?? false,
       draining: () => draining,
+      validationPool,
     });
     const server = tls
       ? https.createServer({ cert: tls.cert, key: tls.key, ...TLS_SETTINGS }, handler)

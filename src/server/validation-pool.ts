@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { ApiError, type ApiCode } from '../notary/api-errors.js';
 import type { PrivateKeyMaterial } from '../tuf/private-key.js';
 import type { GoTime } from '../tuf/time.js';
+import type { MultipartPart } from './multipart.js';
 import type { HeldKeys } from './signer.js';
 import type { NewMetadata } from './stores/storage.js';
 import type { UploadedFile } from './upload.js';
@@ -26,7 +27,15 @@ export function validationHeapMb(maxUploadBytes: number): number {
   return Math.max(512, Math.ceil((16 * maxUploadBytes) / (1024 * 1024)));
 }
 
+/** Reading the role files of a publish's parts (readUploadedFiles: one JSON.parse per part). */
+export interface ReadFilesRequest {
+  kind: 'read';
+  id: number;
+  parts: { name: string | undefined; filename: string | undefined; data: Uint8Array }[];
+}
+
 export interface ValidationRequest {
+  kind: 'validate';
   id: number;
   gun: string;
   stored: [string, { version: number; data: Uint8Array; sha256?: string }][];
@@ -34,6 +43,8 @@ export interface ValidationRequest {
   heldKeys: { timestamp: PrivateKeyMaterial[]; snapshot: PrivateKeyMaterial[] };
   now: { epochMs: number; extraNanos: number };
 }
+
+export type WorkerRequest = ReadFilesRequest | ValidationRequest;
 
 export type ValidationReply =
   | { id: number; files: { role: string; version: number; data: Uint8Array }[] }
@@ -79,9 +90,36 @@ export class ValidationPool {
 
   /** validateUpdate in a worker thread: the files to store, or the same ApiError it throws. */
   async validate(input: ValidationInput): Promise<UpdateResult> {
+    const request: ValidationRequest = {
+      kind: 'validate',
+      id: this.#nextId++,
+      gun: input.gun,
+      stored: [...input.stored].map(([role, f]) => [role, { version: f.version, data: f.data, ...(f.sha256 ? { sha256: f.sha256 } : {}) }]),
+      uploads: input.uploads.map((u) => ({ role: u.role, version: u.version, data: u.data })),
+      heldKeys: { timestamp: input.heldKeys.timestamp.map((k) => k.material), snapshot: input.heldKeys.snapshot.map((k) => k.material) },
+      now: { epochMs: input.now.epochMs, extraNanos: input.now.nanos % 1_000_000 },
+    };
+    // Uploaded bytes are moved to the worker, not copied (they come back with the reply).
+    const files = (await this.#submit(request, ownedBuffers(request.uploads.map((u) => u.data)))).map(toStored);
+    // The caller's files point at the returned bytes again (a publish that lost a race is validated
+    // a second time with the same files).
+    for (const upload of input.uploads) upload.data = files.find((f) => f.role === upload.role)?.data ?? upload.data;
+    return { files };
+  }
+
+  /**
+   * readUploadedFiles in a worker thread: each part's JSON is parsed there (a 10 MB part blocks a
+   * thread for a few hundred ms). The parts' bytes are moved there and back.
+   */
+  async readUploadedFiles(parts: readonly MultipartPart[]): Promise<UploadedFile[]> {
+    const request: ReadFilesRequest = { kind: 'read', id: this.#nextId++, parts: parts.map((p) => ({ name: p.name, filename: p.filename, data: p.data })) };
+    return (await this.#submit(request, ownedBuffers(request.parts.map((p) => p.data)))).map(toStored);
+  }
+
+  async #submit(request: WorkerRequest, transfer: ArrayBuffer[]): Promise<{ role: string; version: number; data: Uint8Array }[]> {
     const slot = await this.#take();
     try {
-      return await this.#run(slot, input);
+      return await this.#run(slot, request, transfer);
     } finally {
       slot.busy = false;
       this.#waiting.shift()?.start(slot);
@@ -111,28 +149,14 @@ export class ValidationPool {
     );
   }
 
-  #run(slot: Slot, input: ValidationInput): Promise<UpdateResult> {
+  #run(slot: Slot, request: WorkerRequest, transfer: ArrayBuffer[]): Promise<{ role: string; version: number; data: Uint8Array }[]> {
     const worker = (slot.worker ??= this.#spawn());
-    const id = this.#nextId++;
-    const request: ValidationRequest = {
-      id,
-      gun: input.gun,
-      stored: [...input.stored].map(([role, f]) => [role, { version: f.version, data: f.data, ...(f.sha256 ? { sha256: f.sha256 } : {}) }]),
-      uploads: input.uploads.map((u) => ({ role: u.role, version: u.version, data: u.data })),
-      heldKeys: { timestamp: input.heldKeys.timestamp.map((k) => k.material), snapshot: input.heldKeys.snapshot.map((k) => k.material) },
-      now: { epochMs: input.now.epochMs, extraNanos: input.now.nanos % 1_000_000 },
-    };
-    return new Promise<UpdateResult>((resolve, reject) => {
+    const id = request.id;
+    return new Promise((resolve, reject) => {
       const onMessage = (reply: ValidationReply) => {
         if (reply.id !== id) return;
         done();
-        if ('files' in reply) {
-          const files = reply.files.map(toStored);
-          // The moved upload bytes are back: the caller's files point at them again (a publish that
-          // lost a race is validated a second time with the same files).
-          for (const upload of input.uploads) upload.data = files.find((f) => f.role === upload.role)?.data ?? upload.data;
-          resolve({ files });
-        }
+        if ('files' in reply) resolve(reply.files);
         else if ('apiError' in reply) reject(reply.apiError.hasDetail ? new ApiError(reply.apiError.code, reply.apiError.detail) : new ApiError(reply.apiError.code));
         else reject(new Error(`validation failed in its worker thread: ${reply.failure}`));
       };
@@ -159,8 +183,7 @@ export class ValidationPool {
       worker.once('error', onError);
       worker.once('exit', onExit);
       worker.ref(); // a validation in progress keeps the process alive
-      // Uploaded bytes are moved to the worker, not copied (they come back with the reply).
-      worker.postMessage(request, ownedBuffers(request.uploads.map((u) => u.data)));
+      worker.postMessage(request, transfer);
     });
   }
 
