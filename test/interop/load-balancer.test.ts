@@ -79,6 +79,8 @@ describe('HAProxy in front of two trust-tui server replicas (docs/server-ha.md)'
       return r;
     };
     await run(['init', GUN, '-p']);
+    // HAProxy's request id reaches the replica, which logs it and sends it back.
+    expect(await requestIdThrough(url, caFile)).toMatch(/^[0-9A-F]+:[0-9A-F]+_[0-9A-F]+:[0-9A-F]+_/);
 
     // Readers: metadata and readiness through the load balancer, kept-alive connections.
     const agent = new https.Agent({ keepAlive: true, ca: readFileSync(caFile) });
@@ -132,5 +134,17 @@ function readStatus(base: string, caFile: string, target: string, agent?: https.
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
+  });
+}
+
+/** The X-Request-Id a GET through the load balancer comes back with. */
+function requestIdThrough(base: string, caFile: string): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(`${base}/_notary_server/health`, { ca: readFileSync(caFile), agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers['x-request-id'] as string | undefined));
+      })
+      .on('error', reject);
   });
 }
