@@ -275,7 +275,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         void stopped.then(() => clearInterval(sweeper));
         const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
         if ((await Promise.race([stopped, grace])) === 'timeout') {
-          serverLog.warn(`shutdown timeout: closing ${sockets.size} connection(s) with requests still running`, { connections: sockets.size });
+          serverLog.error(`shutdown timeout: closing ${sockets.size} connection(s) with requests still running`, { connections: sockets.size });
           for (const socket of sockets) socket.destroy();
           await stopped;
         }

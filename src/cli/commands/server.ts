@@ -68,7 +68,12 @@ Pending area: signing requests are kept under /v2/<gun>/_trust/requests/ (never 
 reading, staging, signing and cancelling them need push access (see docs/team-signing.md).
 
 Probes: GET /_notary_server/health answers while the process runs; GET /_notary_server/ready
-answers 503 while writes fail (disk full). Each worker process applies --new-keys-per-minute.
+answers 503 while writes fail (disk full) and once the server is stopping. Each worker process
+applies --new-keys-per-minute. Publishes over 4 MiB are validated in worker threads.
+
+Logs: --log-format json writes one JSON object per line (requests: request_id, taken from an
+X-Request-Id header when a proxy sends one, method, path, route, status, bytes, duration_ms,
+remote, user, and code, the notary error code). Several replicas: see docs/server-ha.md.
 
 Metrics: GET /metrics in Prometheus text format (requests by route and status, latency, publishes
 accepted/rejected by notary error code, storage errors; never a repository name). With --htpasswd it
