@@ -53,7 +53,7 @@ describe('ValidationPool', () => {
     const small = new ValidationPool({ size: 1, heapMb: 16 });
     try {
       const repo = await TestRepo.create(GUN, timestampKey.publicKey);
-      for (let i = 0; i < 30_000; i++) repo.addTarget(`release-${i}`);
+      for (let i = 0; i < 15_000; i++) repo.addTarget(`release-${i}`);
       const uploads = repo.firstPublish().map((f) => ({ role: f.role, version: versionOf(f.data), data: f.data }));
       const refused = await small
         .validate({ gun: GUN, stored: new Map(), uploads, heldKeys: { timestamp: [timestampKey], snapshot: [] }, now: GoTime.now() })
