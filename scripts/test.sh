@@ -12,6 +12,7 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v openssl >/dev/null       || need+=(openssl)
 command -v tmux >/dev/null          || need+=(tmux)
 command -v curl >/dev/null          || need+=(curl)
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v docker >/dev/null        || need+=(docker.io)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then

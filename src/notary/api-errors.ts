@@ -35,6 +35,8 @@ export const API_CODES = {
   TOO_MANY_PASSWORD_CHECKS: { status: 429, message: 'Too many password checks from this client at once; try again shortly.' },
   // Not in notary: key creation over the per-client rate or the per-repository cap of pending keys.
   TOO_MANY_KEYS: { status: 429, message: 'The server is not creating more signing keys for this request now.' },
+  // Not in notary: readiness while the server drains its requests before it stops.
+  SHUTTING_DOWN: { status: 503, message: 'The server is shutting down.' },
   // trust-tui's pending area (routes under `/_trust/requests/`, which notary-server does not have).
   REQUEST_NOT_FOUND: { status: 404, message: 'There is no such signing request in the pending area.' },
   REQUEST_INVALID: { status: 400, message: 'The signing request or signature is invalid.' },

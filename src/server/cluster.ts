@@ -5,7 +5,8 @@
 // worker opens its own PostgreSQL pool; the primary applies the migrations once before forking.
 import cluster, { type Worker } from 'node:cluster';
 import { serveGroupMetrics } from './cluster-metrics.js';
-import { prepareServer, startServer, type ServerOptions } from './server.js';
+import { ServerLog } from './log.js';
+import { DEFAULT_SHUTDOWN_GRACE_MS, prepareServer, startServer, type ServerOptions } from './server.js';
 
 type WorkerMessage = { type: 'listening'; url: string } | { type: 'failed'; message: string };
 type PrimaryMessage = { type: 'shutdown' };
@@ -31,6 +32,9 @@ export function isServerWorker(): boolean {
  */
 export async function startServerGroup(options: ServerOptions, workers: number, log: (line: string) => void): Promise<ServerGroup> {
   const { caFile, createdCa } = await prepareServer(options);
+  const serverLog = new ServerLog(log, options.logError ?? ((line) => process.stderr.write(line + '\n')), options.logFormat);
+  // A worker gets the same time to finish its requests; after that (and a margin) it is killed.
+  const killAfterMs = (options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS) + 5_000;
   // The kernel spreads connections over the workers; the default (round-robin in the primary)
   // would pass every connection through this process.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
@@ -54,18 +58,18 @@ export async function startServerGroup(options: ServerOptions, workers: number, 
         if (stopping) return;
         const how = signal ? `signal ${signal}` : `exit code ${code}`;
         if (Date.now() - started < MIN_HEALTHY_UPTIME_MS) {
-          log(`${new Date().toISOString()} worker ${worker.process.pid} stopped right after starting (${how}); not restarting it`);
+          serverLog.error(`worker ${worker.process.pid} stopped right after starting (${how}); not restarting it`, { worker_pid: worker.process.pid });
           reject(new Error(`a server worker stopped right after starting (${how})`));
           return;
         }
-        log(`${new Date().toISOString()} worker ${worker.process.pid} stopped (${how}); starting another`);
+        serverLog.warn(`worker ${worker.process.pid} stopped (${how}); starting another`, { worker_pid: worker.process.pid });
         fork();
       });
     };
     for (let i = 0; i < workers; i++) fork();
   }).catch(async (e: unknown) => {
     stopping = true;
-    await stopWorkers(live);
+    await stopWorkers(live, killAfterMs);
     throw e;
   });
 
@@ -75,12 +79,13 @@ export async function startServerGroup(options: ServerOptions, workers: number, 
     createdCa,
     async stop() {
       stopping = true;
-      await stopWorkers(live);
+      serverLog.info(`stopping ${live.size} worker(s): each finishes its requests first`);
+      await stopWorkers(live, killAfterMs);
     },
   };
 }
 
-async function stopWorkers(live: ReadonlySet<Worker>): Promise<void> {
+async function stopWorkers(live: ReadonlySet<Worker>, killAfterMs: number): Promise<void> {
   await Promise.all(
     [...live].map(
       (worker) =>
@@ -88,7 +93,7 @@ async function stopWorkers(live: ReadonlySet<Worker>): Promise<void> {
           if (worker.isDead()) return resolve();
           worker.once('exit', () => resolve());
           // Finish in-flight requests (the worker bounds that itself), then kill as a last resort.
-          const kill = setTimeout(() => worker.process.kill('SIGKILL'), 30_000);
+          const kill = setTimeout(() => worker.process.kill('SIGKILL'), killAfterMs);
           kill.unref();
           worker.send({ type: 'shutdown' } satisfies PrimaryMessage, (err) => {
             if (err) worker.process.kill('SIGTERM');

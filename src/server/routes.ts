@@ -5,13 +5,15 @@ import type { PublicKeyJson } from '../tuf/key.js';
 import { ApiError, notFound } from '../notary/api-errors.js';
 import type { Access, AuthResult, AuthTarget, Authenticator } from './auth.js';
 import { acceptsGzip, COMPRESS_MIN_BYTES, GzipCache } from './compression.js';
-import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart } from './multipart.js';
 import { isValidGun, isValidRole } from '../notary/names.js';
 import type { RouteName, ServerMetrics } from './metrics.js';
+import { requestIdOf, silentLog, type ServerLog } from './log.js';
 import type { PendingArea } from './pending.js';
 import { isStorageUnavailable, isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './stores/storage.js';
-import { readUploadedFilesYielding, type UploadedFile } from './upload.js';
-import { MAX_CONCURRENT_UPLOADS_DEFAULT, UploadGate, type Release } from './upload-gate.js';
+import { PublishReceiver } from './receive-publish.js';
+import { clientGone, readBody, whenClientGone } from './request-body.js';
+import type { UploadedFile } from './upload.js';
+import type { ValidationPool } from './validation-pool.js';
 
 export type ServerKeyRole = 'timestamp' | 'snapshot';
 
@@ -42,28 +44,22 @@ export interface RouterOptions {
   maxConcurrentUploads?: number;
   /** The pending area (`/_trust/requests/`); without it those routes answer 404, as notary-server. */
   pending?: PendingArea;
-  /** One line per request. */
-  log?: (line: string) => void;
-  /** Unexpected failures (answered with 500), with their stack. */
-  logError?: (line: string) => void;
+  /** One line per request, and unexpected failures (answered with 500) with their stack. */
+  log?: ServerLog;
   /** Counted for `GET /metrics`; without it that route answers 404. */
   metrics?: ServerMetrics;
   /** `/metrics` without credentials; by default it needs admin access, as the global changefeed. */
   metricsOpen?: boolean;
+  /** Reads large publish bodies' files in worker threads (the service validates them there too). */
+  validationPool?: ValidationPool;
+  /** True once the server drains before it stops: readiness answers 503, connections are not kept alive. */
+  draining?: () => boolean;
 }
 
 /** How long one readiness probe answers for. */
 
 /** notary-server has no limit; 100 MiB is far above any real update (10,000 tags are about 1.5 MB). */
 export const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
-
-/**
- * Most parts in one publish body: one per role, and a repository with a thousand delegations is
- * already far beyond real use. Bounds the work a hostile body of tiny parts can cause.
- */
-export const MAX_UPLOAD_PARTS = 1000;
-/** The only form field notary reads from a publish (the Debian notary-server 0.7 reads `files`). */
-const UPLOAD_FIELDS: ReadonlySet<string> = new Set(['files']);
 
 // Cache-Control as notary-server's defaults: current metadata 300 s, consistent (by hash or version) 30 days.
 const CACHE_CURRENT = 'public, max-age=300, s-maxage=300, must-revalidate';
@@ -99,6 +95,9 @@ interface RequestContext {
   user?: string;
   /** Set once the path matched a route (metrics). */
   route?: RouteName;
+  requestId: string;
+  /** The notary error code the request was answered with (log). */
+  errorCode?: string;
 }
 
 type Handler = (ctx: RequestContext) => Promise<void>;
@@ -116,11 +115,12 @@ interface Match {
 /** The request handler to give to http(s).createServer. */
 export function createRouter(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { service, auth } = options;
-  const maxUpload = options.maxUploadBytes;
-  const maxConcurrentUploads = options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS_DEFAULT;
-  // A short queue: enough to ride out a burst of publishes, too short to hold many bodies' sockets.
-  const maxQueuedUploads = 2 * maxConcurrentUploads;
-  const uploadGate = new UploadGate({ maxConcurrent: maxConcurrentUploads, maxQueued: maxQueuedUploads });
+  const log = options.log ?? silentLog;
+  const publishReceiver = new PublishReceiver({
+    maxUploadBytes: options.maxUploadBytes,
+    maxConcurrentUploads: options.maxConcurrentUploads,
+    offThread: options.validationPool,
+  });
   const gzipCache = new GzipCache();
 
   const route = (method: string, path: string): Match | undefined => {
@@ -233,8 +233,14 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
 
   // The store limits how often it probes a write; a write failure shows at once.
   async function ready(c: RequestContext) {
-    if (await service.ready()) send(c.res, 200, 'application/json; charset=utf-8', '{}');
-    else sendError(c.res, new ApiError('UPDATING', { storage: 'writes are failing' }), 503);
+    if (options.draining?.()) {
+      c.errorCode = 'SHUTTING_DOWN';
+      sendError(c.res, new ApiError('SHUTTING_DOWN', { server: 'finishing its requests before it stops' }));
+    } else if (await service.ready()) send(c.res, 200, 'application/json; charset=utf-8', '{}');
+    else {
+      c.errorCode = 'UPDATING';
+      sendError(c.res, new ApiError('UPDATING', { storage: 'writes are failing' }), 503);
+    }
   }
 
   async function sendMetrics(c: RequestContext) {
@@ -268,7 +274,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
 
   async function update(c: RequestContext, gun: string) {
     try {
-      await gatedUpdate(c, gun);
+      await receiveUpdate(c, gun);
     } catch (e) {
       // A client that hung up was not refused: only answered rejections count.
       if (!clientGone(c.req, e)) options.metrics?.publishRejected(errorCode(e));
@@ -276,51 +282,13 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     }
   }
 
-  async function gatedUpdate(c: RequestContext, gun: string) {
-    const boundary = multipartBoundary(c.req.headers['content-type']);
-    if (!boundary) throw new ApiError('MALFORMED_UPLOAD');
-    const release = await enterUploadGate(c);
-    try {
-      await receiveUpdate(c, gun, boundary);
-    } finally {
-      release?.();
-    }
-  }
-
-  /**
-   * A turn for a large body (undefined for a small one). While it waits the body is not read, so
-   * a waiting request holds only the socket's buffers.
-   */
-  async function enterUploadGate(c: RequestContext): Promise<Release | undefined> {
-    const declared = Number(c.req.headers['content-length']);
-    if (!UploadGate.isLarge(declared)) return undefined;
-    if (declared > maxUpload) throw uploadTooLarge(maxUpload); // refused before taking a turn
-    const gone = whenClientGone(c.req);
-    gone.catch(() => undefined);
-    const release = await uploadGate.enter(gone);
-    if (release) return release;
-    await Promise.race([gone, new Promise((r) => setImmediate(r))]); // a gone client is logged as such
-    c.res.setHeader('Retry-After', '5');
-    throw uploadsBusy(maxConcurrentUploads, maxQueuedUploads);
-  }
-
-  async function receiveUpdate(c: RequestContext, gun: string, boundary: string) {
-    let files: UploadedFile[];
-    try {
-      const parts = await Promise.race([
-        parseMultipart(c.req, boundary, { maxParts: MAX_UPLOAD_PARTS, keepFields: UPLOAD_FIELDS }),
-        bodyOverLimit(c.req, maxUpload),
-        whenClientGone(c.req),
-      ]);
-      files = await readUploadedFilesYielding(parts);
-    } catch (e) {
-      if (e instanceof MultipartLimitError) throw tooManyParts();
-      if (e instanceof MultipartError && !clientGone(c.req, e)) throw new ApiError('MALFORMED_UPLOAD');
-      throw e;
-    }
-    await service.update(gun, files);
-    options.metrics?.publishAccepted();
-    send(c.res, 200, undefined, '');
+  async function receiveUpdate(c: RequestContext, gun: string) {
+    // The body is received within the upload gate's turn, and validated and stored within it too.
+    await publishReceiver.receive(c.req, c.res, async (files) => {
+      await service.update(gun, files);
+      options.metrics?.publishAccepted();
+      send(c.res, 200, undefined, '');
+    });
   }
 
   async function remove(c: RequestContext, gun: string) {
@@ -351,15 +319,25 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
   return (req, res) => {
     const started = process.hrtime.bigint();
     const remote = req.socket.remoteAddress ?? '-'; // read now: the socket may be gone at 'finish'
-    const ctx: RequestContext = { req, res, query: new URLSearchParams() };
+    const ctx: RequestContext = { req, res, query: new URLSearchParams(), requestId: requestIdOf(req.headers['x-request-id']) };
+    res.setHeader('X-Request-Id', ctx.requestId);
+    // While draining, a request that arrives on a kept-alive connection is served, then the connection closes.
+    if (options.draining?.()) res.shouldKeepAlive = false;
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       options.metrics?.request(ctx.route ?? 'unmatched', req.method ?? 'GET', res.statusCode, ms / 1000);
-      if (!options.log) return;
-      const length = res.getHeader('Content-Length') ?? 0;
-      options.log(
-        `${new Date().toISOString()} ${remote} ${ctx.user ?? '-'} "${req.method} ${logSafe(req.url ?? '')}" ${res.statusCode} ${length} ${ms.toFixed(1)}ms`,
-      );
+      log.request({
+        requestId: ctx.requestId,
+        remote,
+        user: ctx.user,
+        method: req.method ?? 'GET',
+        path: req.url ?? '',
+        route: ctx.route ?? 'unmatched',
+        status: res.statusCode,
+        bytes: Number(res.getHeader('Content-Length') ?? 0),
+        durationMs: ms,
+        ...(ctx.errorCode ? { errorCode: ctx.errorCode } : {}),
+      });
     });
     handle(ctx).catch((e: unknown) => {
       // handle() answers every error itself; this is only reached if writing the answer failed.
@@ -391,24 +369,36 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
         const target: AuthTarget =
           match.gun !== undefined ? { kind: 'repository', gun: match.gun } : match.access === 'authenticated' ? { kind: 'ping' } : { kind: 'server' };
         const result = await auth.authorize(req.headers.authorization, access, req.socket.remoteAddress ?? '-', target);
-        if (!result.ok) return refuse(res, result, match);
+        if (!result.ok) {
+          ctx.errorCode = refuse(res, result, match);
+          return;
+        }
         ctx.user = result.user;
       }
       await match.run(ctx);
     } catch (e) {
       if (clientGone(req, e)) {
         // Nothing to answer: one line, no stack (the client hung up mid-body; not a server fault).
-        options.log?.(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} "${req.method} ${logSafe(req.url ?? '')}" client disconnected before the request was complete`);
+        log.info('client disconnected before the request was complete', {
+          remote: req.socket.remoteAddress ?? '-',
+          method: req.method,
+          path: req.url ?? '',
+          request_id: ctx.requestId,
+        });
         res.destroy();
         return;
       }
       if (isStorageWriteFailure(e) || isStorageUnavailable(e)) {
         options.metrics?.storageError();
-        options.logError?.(`${new Date().toISOString()} storage ${isStorageUnavailable(e) ? 'unavailable' : 'write failed'}: ${e instanceof Error ? e.message : String(e)} (${(e as { code?: string }).code})`);
+        const what = isStorageUnavailable(e) ? 'unavailable' : 'write failed';
+        log.error(`storage ${what}: ${e instanceof Error ? e.message : String(e)} (${(e as { code?: string }).code})`, { code: 'UPDATING', request_id: ctx.requestId });
+        ctx.errorCode = 'UPDATING';
         sendError(res, new ApiError('UPDATING'));
         return;
       }
-      sendError(res, e instanceof ApiError ? e : internalError(e, options.logError));
+      const answer = e instanceof ApiError ? e : internalError(e, log, ctx.requestId);
+      ctx.errorCode = answer.code;
+      sendError(res, answer);
     }
   }
 }
@@ -422,92 +412,6 @@ function errorCode(e: unknown): string {
 /** Who to count a request against for per-client limits: its remote address. */
 function clientOf(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? '-';
-}
-
-/** The request failed because its client went away (reset, or closed before the body ended). */
-function clientGone(req: IncomingMessage, e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === 'ECONNRESET' || code === 'ECONNABORTED' || e instanceof ClientGoneError || (req.destroyed && !req.complete);
-}
-
-class ClientGoneError extends Error {
-  override name = 'ClientGoneError';
-}
-
-/** Rejects when the client closes the connection before the whole request body arrived. */
-function whenClientGone(req: IncomingMessage): Promise<never> {
-  return new Promise((_resolve, reject) => {
-    const onClose = () => {
-      if (!req.complete) reject(new ClientGoneError('the client disconnected before the request was complete'));
-    };
-    req.once('close', onClose);
-    req.once('end', () => req.off('close', onClose));
-  });
-}
-
-/**
- * Rejects with UPLOAD_TOO_LARGE (and stops reading) once the body passes `limit` bytes; never
- * resolves otherwise, so that it can race the reader of the body.
- */
-function bodyOverLimit(req: IncomingMessage, limit: number): Promise<never> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(uploadTooLarge(limit));
-  return new Promise((_resolve, reject) => {
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return;
-      req.off('data', onData);
-      req.unpipe();
-      req.pause();
-      reject(uploadTooLarge(limit));
-    };
-    req.on('data', onData);
-  });
-}
-
-/** Reads the whole body, refusing more than `limit` bytes (UPLOAD_TOO_LARGE by default, connection closed). */
-function readBody(req: IncomingMessage, limit: number, tooLarge: () => ApiError = () => uploadTooLarge(limit)): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
-}
-
-function tooManyParts(): ApiError {
-  return new ApiError('UPLOAD_TOO_LARGE', {
-    Name: 'ErrValidation',
-    Error: { Msg: `the upload has more than ${MAX_UPLOAD_PARTS} files; a publish sends at most one per role` },
-  });
-}
-
-function uploadsBusy(maxConcurrent: number, maxQueued: number): ApiError {
-  return new ApiError('UPLOADS_BUSY', {
-    Name: 'ErrValidation',
-    Error: { Msg: `the server is at its limit of ${maxConcurrent} large upload(s) at once with ${maxQueued} waiting; try again shortly` },
-  });
-}
-
-function uploadTooLarge(limit: number): ApiError {
-  return new ApiError('UPLOAD_TOO_LARGE', {
-    Name: 'ErrValidation',
-    Error: { Msg: `the upload is larger than this server's limit of ${limit} bytes` },
-  });
 }
 
 function parseChangeQuery(query: URLSearchParams, gun: string | undefined): ChangeQuery {
@@ -528,16 +432,19 @@ function parseChangeQuery(query: URLSearchParams, gun: string | undefined): Chan
   return { gun, changeId: Math.max(changeId, 0), records, reverse };
 }
 
-function refuse(res: ServerResponse, result: Extract<AuthResult, { ok: false }>, match: Match): void {
+/** Answers a refused authorisation; returns the notary error code sent. */
+function refuse(res: ServerResponse, result: Extract<AuthResult, { ok: false }>, match: Match): string {
   if (result.status === 429) {
     res.setHeader('Retry-After', '1');
     sendError(res, new ApiError('TOO_MANY_PASSWORD_CHECKS', {}));
-    return;
+    return 'TOO_MANY_PASSWORD_CHECKS';
   }
   if (result.challenge) res.setHeader('WWW-Authenticate', result.challenge);
   const access = match.access === 'admin' ? '*' : match.access === 'push' ? 'push' : 'pull';
   const detail = match.gun === undefined ? {} : [{ Type: 'repository', Name: match.gun, Action: access }];
-  sendError(res, new ApiError(result.status === 403 ? 'DENIED' : 'UNAUTHORIZED', detail));
+  const error = new ApiError(result.status === 403 ? 'DENIED' : 'UNAUTHORIZED', detail);
+  sendError(res, error);
+  return error.code;
 }
 
 function sendError(res: ServerResponse, error: ApiError, status = error.status): void {
@@ -558,8 +465,11 @@ function send(res: ServerResponse, status: number, contentType: string | undefin
   else res.end(data);
 }
 
-function internalError(e: unknown, log: ((line: string) => void) | undefined): ApiError {
-  log?.(`${new Date().toISOString()} internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+function internalError(e: unknown, log: ServerLog, requestId: string): ApiError {
+  const stack = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  // Text: the stack is the message (as before); JSON: one line with the stack as a field.
+  if (log.format === 'text') log.error(`internal error: ${stack}`);
+  else log.error('internal error', { code: 'UNKNOWN', request_id: requestId, error: e instanceof Error ? e.message : String(e), stack });
   return new ApiError('UNKNOWN', {});
 }
 
@@ -568,7 +478,3 @@ function rfc1123(date: Date): string {
   return date.toUTCString().replace(/GMT$/, 'UTC');
 }
 
-/** Request lines go into the log verbatim only when they cannot forge a log line. */
-function logSafe(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f"]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}

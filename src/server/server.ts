@@ -9,12 +9,15 @@ import path from 'node:path';
 import { MAX_PEM_BYTES, readUserFile } from '../config/user-files.js';
 import type { GeneratedKeyAlgorithm } from '../keys/generate.js';
 import { HtpasswdAuthenticator, openAccess, type Authenticator } from './auth.js';
+import { ServerLog, type LogFormat } from './log.js';
 import { ServerMetrics } from './metrics.js';
 import { parseCertificateBundle, TokenAuthConfigError, TokenAuthenticator } from './token-auth.js';
 import { PendingArea } from './pending.js';
 import { DATABASE_FILE, secureDataDir } from './data-dir.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
 import { TrustService } from './service.js';
+import { MAX_CONCURRENT_UPLOADS_DEFAULT } from './upload-gate.js';
+import { ValidationPool, validationHeapMb } from './validation-pool.js';
 import { Keyring, SERVER_PASSPHRASE_VARIABLE } from './signer.js';
 import { CachedStorage } from './stores/cached.js';
 import { SqliteStorage } from './stores/sqlite.js';
@@ -24,6 +27,8 @@ import type { PoolStats } from './stores/postgres.js';
 import { certificateNames, ensureLocalTls } from './tls.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:4443';
+/** How long a stopping server lets requests in flight finish (`--shutdown-timeout`). */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 
 /**
  * TLS 1.2+ with AEAD suites only, AES-128-GCM preferred as Go's TLS stack (notary-server) does: it is
@@ -78,11 +83,13 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** Unexpected failures (500 answers). Default: standard error. */
   logError?: (line: string) => void;
+  /** `text` (default) or `json`: one JSON object per line, for log collectors. */
+  logFormat?: LogFormat;
   /** Use this store instead of SQLite in dataDir (tests, other backends). */
   storage?: Storage;
   /** PostgreSQL instead of SQLite in dataDir (`--database`); dataDir still holds the local CA. */
   database?: DatabaseConnection;
-  /** How long close() lets in-flight requests finish before cutting connections. */
+  /** How long close() lets in-flight requests finish before cutting connections (default 30 s). */
   shutdownGraceMs?: number;
   /** `GET /metrics` without credentials (default: admin access when auth is configured, as the global changefeed). */
   metricsOpen?: boolean;
@@ -269,12 +276,18 @@ export async function prepareServer(options: ServerOptions): Promise<{ caFile: s
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { host, port, auth, tls, caFile, createdCa, storage, keyring } = await prepare(options);
-  const log = options.log ?? (() => undefined);
+  const serverLog = new ServerLog(options.log, options.logError ?? ((line) => process.stderr.write(line + '\n')), options.logFormat);
+  let validationPool: ValidationPool | undefined;
+  let draining = false;
   try {
     const perMinute = options.newKeysPerMinute;
+    const maxUploadBytes = options.maxUploadBytes ?? MAX_UPLOAD_DEFAULT;
+    // One worker thread per large upload that may be validated at once (the upload gate's limit).
+    validationPool = new ValidationPool({ size: options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS_DEFAULT, heapMb: validationHeapMb(maxUploadBytes) });
     const service = new TrustService({
       storage,
       keyring,
+      validationPool,
       ...(perMinute ? { keyLimits: { perClientBurst: perMinute, perClientPerSecond: perMinute / 60 } } : {}),
     });
     const metrics = new ServerMetrics();
@@ -283,7 +296,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const handler = createRouter({
       service,
       auth,
-      maxUploadBytes: options.maxUploadBytes ?? MAX_UPLOAD_DEFAULT,
+      maxUploadBytes,
       ...(options.maxConcurrentUploads ? { maxConcurrentUploads: options.maxConcurrentUploads } : {}),
       pending: new PendingArea({
         storage,
@@ -292,10 +305,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           ...(options.maxOpenRequests ? { maxOpenRequests: options.maxOpenRequests } : {}),
         },
       }),
-      log,
-      logError: options.logError ?? ((line) => process.stderr.write(line + '\n')),
+      log: serverLog,
       metrics,
       metricsOpen: options.metricsOpen ?? false,
+      draining: () => draining,
+      validationPool,
     });
     const server = tls
       ? https.createServer({ cert: tls.cert, key: tls.key, ...TLS_SETTINGS }, handler)
@@ -309,7 +323,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
       if (inRequest.has(socket)) socket.destroy();
-      else answerClientError(error, socket, log);
+      else answerClientError(error, socket, serverLog);
     });
     // Bound the time a slow client can hold a connection (headers, whole request).
     server.headersTimeout = 30_000;
@@ -335,26 +349,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
-        log(`${new Date().toISOString()} shutting down: finishing in-flight requests`);
+        draining = true;
+        const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+        serverLog.info(`shutting down: no new connections, finishing in-flight requests (up to ${graceMs / 1000} s)`, { connections: sockets.size });
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         // Keep-alive connections become idle once their request is answered: close them as they do.
         const sweeper = setInterval(() => server.closeIdleConnections(), 50);
         server.closeIdleConnections();
         void stopped.then(() => clearInterval(sweeper));
-        const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), options.shutdownGraceMs ?? 10_000).unref());
+        const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
         if ((await Promise.race([stopped, grace])) === 'timeout') {
+          serverLog.error(`shutdown timeout: closing ${sockets.size} connection(s) with requests still running`, { connections: sockets.size });
           for (const socket of sockets) socket.destroy();
           await stopped;
         }
         clearInterval(sweeper);
+        await validationPool?.close();
         await auth.close?.();
         await storage.close();
-        log(`${new Date().toISOString()} stopped`);
+        serverLog.info('stopped');
       })());
 
-    log(`${new Date().toISOString()} trust-tui server listening on ${url} (data in ${storedIn(options)})`);
+    serverLog.info(`trust-tui server listening on ${url} (data in ${storedIn(options)})`, { url });
     return { url, host: address.address, port: address.port, caFile, createdCa, dataDir: options.dataDir, close };
   } catch (e) {
+    await validationPool?.close();
     await auth.close?.();
     await storage.close();
     throw e;
@@ -365,13 +384,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * A request the HTTP parser refused (malformed, headers too large, too slow) or a client gone
  * mid-request: one log line, and the status node would send when the socket can still take it.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, log: (line: string) => void): void {
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, log: ServerLog): void {
   const remote = (socket as Partial<Socket>).remoteAddress ?? '-';
   const code = error.code ?? 'unknown';
   const status = code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
   // HPE_INVALID_EOF_STATE: the connection ended inside a request.
   const gone = code === 'ECONNRESET' || code === 'EPIPE' || code === 'HPE_INVALID_EOF_STATE' || !socket.writable;
-  log(`${new Date().toISOString()} ${remote} ${gone ? 'client disconnected mid-request' : `request refused by the HTTP parser (${code}): ${status}`}`);
+  if (gone) log.info('client disconnected mid-request', { remote });
+  else log.warn(`request refused by the HTTP parser (${code}): ${status}`, { remote, error: code, status: Number.parseInt(status, 10) });
   if (gone) socket.destroy();
   else socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

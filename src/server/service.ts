@@ -11,7 +11,8 @@ import type { NotaryService, ServerKeyRole } from './routes.js';
 import type { Keyring } from './signer.js';
 import { VersionConflictError, type ChangeQuery, type MetadataReader, type Storage, type StoredMetadata, type StorageTransaction } from './stores/storage.js';
 import type { UploadedFile } from './upload.js';
-import { ParsedMetadataCache, validateUpdate } from './validator.js';
+import { ValidationPool } from './validation-pool.js';
+import { ParsedMetadataCache, validateUpdate, type UpdateResult } from './validator.js';
 
 export interface ServiceOptions {
   storage: Storage;
@@ -20,6 +21,8 @@ export interface ServiceOptions {
   clock?: () => GoTime;
   /** Limits on key creation (defaults below). */
   keyLimits?: Partial<KeyLimits>;
+  /** Validates large publishes in worker threads (without it every publish is validated inline). */
+  validationPool?: ValidationPool;
 }
 
 export interface KeyLimits {
@@ -56,6 +59,7 @@ export class TrustService implements NotaryService {
   readonly #unrenewable = new Set<string>();
   readonly #keyLimits: KeyLimits;
   readonly #keyCreation: RateLimiter;
+  readonly #validationPool: ValidationPool | undefined;
 
   constructor(options: ServiceOptions) {
     this.#storage = options.storage;
@@ -63,6 +67,7 @@ export class TrustService implements NotaryService {
     this.#clock = options.clock ?? GoTime.now;
     this.#keyLimits = { ...KEY_LIMITS_DEFAULT, ...options.keyLimits };
     this.#keyCreation = new RateLimiter(this.#keyLimits.perClientBurst, this.#keyLimits.perClientPerSecond);
+    this.#validationPool = options.validationPool;
   }
 
   async currentMetadata(gun: string, role: string): Promise<StoredMetadata | undefined> {
@@ -143,7 +148,10 @@ export class TrustService implements NotaryService {
       const validate = async (reader: MetadataReader) => {
         const stored = await reader.getCurrentAll(gun);
         const heldKeys = await this.#keyring.heldKeys(reader, gun);
-        const result = validateUpdate({ gun, stored, uploads: files, heldKeys, now: this.#clock(), parsed: this.#parsed });
+        const input = { gun, stored, uploads: files, heldKeys, now: this.#clock() };
+        const size = files.reduce((sum, f) => sum + f.data.length, 0);
+        const result: UpdateResult =
+          this.#validationPool && ValidationPool.wants(size) ? await this.#validationPool.validate(input) : validateUpdate({ ...input, parsed: this.#parsed });
         return { stored, result };
       };
       const optimistic = await validate(this.#storage);

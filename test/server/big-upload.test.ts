@@ -7,15 +7,21 @@ import https from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeMultipart } from '../../src/notary/multipart.js';
 import { TestRepo } from './repo-fixture.js';
+import { describeProbes, probeHealthWhile } from './health-probe.js';
 import { startTestServer, type TestServer } from './server-harness.js';
 
-/** Health's median may grow to this (or twice its median before the upload, on a loaded machine). */
 /**
- * No probe may wait this long. Validating one large targets file (parse, canonical form, signature)
- * still runs in one go on the event loop: about 1 to 2 s for this 20 MB file on a loaded 2-core
- * machine (README, server section). Receiving and splitting the body do not block.
+ * The issue's bound for health while an upload is handled: 95% of the probes within 100 ms, or
+ * within LOADED_MACHINE_FACTOR times their 95th percentile in the second before the upload when
+ * other tests load the machine (the in-process client's TLS and the body's transfer share the
+ * starved cores then). Probes
+ * start every 50 ms whether or not the previous one was answered, so a second of blocked event
+ * loop (validation on the request thread) would make a third or more of them wait for it.
+ * Validation of a large body runs in a worker thread (validation-pool.ts); what is left on the event
+ * loop (receiving, splitting the body, reading each part's version) is short.
  */
-const HEALTH_WORST_MS = 5_000;
+const HEALTH_P95_MS = 100;
+const LOADED_MACHINE_FACTOR = 4;
 /**
  * Peak RSS growth allowed while one upload is received, parsed, validated and stored, as a multiple
  * of its size: its bytes, the parsed JSON (twice: version check, then validation), the canonical
@@ -34,32 +40,36 @@ function peakRss(): number {
   return Number(/(\d+)/.exec(line ?? '')?.[1]) * 1024;
 }
 
-async function probeHealthWhile<T>(server: TestServer, work: () => Promise<T>) {
-  const probe = async () => {
-    const started = performance.now();
-    expect((await server.request('GET', '/_notary_server/health')).status).toBe(200);
-    return performance.now() - started;
-  };
-  const baseline: number[] = [];
-  for (let i = 0; i < 5; i++) baseline.push(await probe());
-  const times: number[] = [];
-  let running = true;
-  const prober = (async () => {
-    while (running) {
-      times.push(await probe());
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
-  try {
-    const result = await work();
-    return { result, times, baseline: median(baseline) };
-  } finally {
-    running = false;
-    await prober;
+/**
+ * A POST whose body is sent in 256 KiB writes, each after the previous one was taken, as a client
+ * on a network sends it: this test's client shares the event loop with the server, and one 10 MB
+ * write would be encrypted in one go, which is the client's cost, not the server's.
+ */
+async function streamedUpload(server: TestServer, gun: string, body: Buffer, contentType: string): Promise<{ status: number; text: string }> {
+  const url = new URL(server.url);
+  const req = https.request({
+    host: url.hostname,
+    port: url.port,
+    method: 'POST',
+    path: `/v2/${gun}/_trust/tuf/`,
+    headers: { 'content-type': contentType, 'content-length': String(body.length) },
+    ca: readFileSync(server.caFile!),
+    agent: false,
+  });
+  const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+  });
+  for (let offset = 0; offset < body.length; offset += 256 * 1024) {
+    await new Promise<void>((resolve, reject) => req.write(body.subarray(offset, offset + 256 * 1024), (e) => (e ? reject(e) : resolve())));
   }
+  req.end();
+  return response;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /** A POST whose body is sent only when `finish` is called; `response` settles with status and body. */
 function heldUpload(server: TestServer, gun: string, body: Buffer, contentType: string) {
@@ -86,6 +96,12 @@ function heldUpload(server: TestServer, gun: string, body: Buffer, contentType: 
   return { response, finish: () => req.end(body.subarray(1024)), abort: () => req.destroy() };
 }
 
+/** Large (over the 4 MiB gate), well-formed multipart, one unsigned targets file: refused by validation. */
+function unsignedLargeTargets() {
+  const targets = Buffer.from(JSON.stringify({ signed: { _type: 'Targets', version: 2, pad: 'x'.repeat(5 * 1024 * 1024) }, signatures: [] }));
+  return encodeMultipart([{ role: 'targets', bytes: targets }]);
+}
+
 describe('large uploads', () => {
   let server: TestServer | undefined;
   afterEach(async () => {
@@ -93,7 +109,7 @@ describe('large uploads', () => {
     server = undefined;
   });
 
-  it('a valid 10 MB publish is stored while health answers, within a bounded memory peak', async () => {
+  it('a valid 10 MB publish is stored while health answers within 100 ms (p95), within a bounded memory peak', async () => {
     server = await startTestServer();
     const gun = 'example.com/big';
     const repo = await TestRepo.create(gun, await server.timestampKey(gun));
@@ -101,29 +117,33 @@ describe('large uploads', () => {
     const { body, contentType } = encodeMultipart(repo.firstPublish().map((f) => ({ role: f.role, bytes: f.data })));
     expect(body.length).toBeGreaterThan(8 * 1024 * 1024);
 
+    // The worker thread that validates large bodies starts on first use: a fixed cost, paid before
+    // the measurement (a large unsigned upload, refused by validation in that thread).
+    const warmUp = unsignedLargeTargets();
+    expect((await server.request('POST', `/v2/${gun}/_trust/tuf/`, { body: warmUp.body, headers: { 'content-type': warmUp.contentType } })).status).toBe(400);
+
     resetPeakRss();
     const before = process.memoryUsage().rss;
-    const { result: res, times, baseline } = await probeHealthWhile(server, () =>
-      server!.request('POST', `/v2/${gun}/_trust/tuf/`, { body, headers: { 'content-type': contentType } }),
+    const { result: res, health } = await probeHealthWhile(
+      server,
+      () => streamedUpload(server!, gun, body, contentType),
+      { openLoop: true, everyMs: 50 },
     );
     const growth = peakRss() - before;
 
-    expect(res.status, res.text()).toBe(200);
+    expect(res.status, res.text).toBe(200);
     expect(server.dump().map((r) => r.role)).toEqual(expect.arrayContaining(['root', 'targets', 'snapshot', 'timestamp']));
-    const seen = `health probes ${times.map(Math.round).join(',')} ms (baseline median ${Math.round(baseline)}), peak RSS growth ${(growth / body.length).toFixed(1)}x of ${body.length} bytes`;
-    expect(times.length, seen).toBeGreaterThan(0);
-    // Validating one large targets file still blocks its process for about a second (see README):
-    // what holds is that health keeps answering within HEALTH_WORST_MS, not within 100 ms.
-    expect(Math.max(...times), seen).toBeLessThan(HEALTH_WORST_MS);
+    const seen = `${describeProbes(health)}, peak RSS growth ${(growth / body.length).toFixed(1)}x of ${body.length} bytes`;
+    // Enough probes to speak of a 95th percentile: validation alone takes about a second.
+    expect(health.count, seen).toBeGreaterThanOrEqual(20);
+    expect(health.p95, seen).toBeLessThan(Math.max(HEALTH_P95_MS, LOADED_MACHINE_FACTOR * health.baselineP95));
     expect(growth, seen).toBeLessThan(RSS_GROWTH_PER_BODY_BYTE * body.length);
   }, 60_000);
 
   it('past the concurrent large uploads and their queue, one more gets a 503; small requests never wait', async () => {
     server = await startTestServer({ maxConcurrentUploads: 1 });
     const gun = 'example.com/queued';
-    // Large (over the 4 MiB gate), well-formed multipart, one unsigned targets file: refused by validation.
-    const targets = Buffer.from(JSON.stringify({ signed: { _type: 'Targets', version: 2, pad: 'x'.repeat(5 * 1024 * 1024) }, signatures: [] }));
-    const { body, contentType } = encodeMultipart([{ role: 'targets', bytes: targets }]);
+    const { body, contentType } = unsignedLargeTargets();
 
     const running = heldUpload(server, gun, body, contentType); // takes the one turn, body still arriving
     await new Promise((r) => setTimeout(r, 100));

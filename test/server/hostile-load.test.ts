@@ -7,7 +7,8 @@ import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_UPLOAD_PARTS } from '../../src/server/routes.js';
+import { MAX_UPLOAD_PARTS } from '../../src/server/receive-publish.js';
+import { probeHealthWhile, type HealthProbes } from './health-probe.js';
 import { startTestServer, type TestServer } from './server-harness.js';
 
 /**
@@ -18,45 +19,6 @@ import { startTestServer, type TestServer } from './server-harness.js';
 const HEALTH_BOUND_MS = 100;
 /** No single probe may wait this long. */
 const HEALTH_WORST_MS = 1_000;
-
-interface HealthProbes {
-  median: number;
-  worst: number;
-  count: number;
-  /** Median before the attack started. */
-  baseline?: number;
-}
-
-/** Runs `attack` while probing health every 50 ms; returns the attack's result and the probe times. */
-async function whileProbingHealth<T>(server: TestServer, attack: () => Promise<T>): Promise<{ result: T; health: HealthProbes }> {
-  const probe = async () => {
-    const started = performance.now();
-    const res = await server.request('GET', '/_notary_server/health');
-    expect(res.status).toBe(200);
-    return performance.now() - started;
-  };
-  const baseline: number[] = [];
-  for (let i = 0; i < 5; i++) baseline.push(await probe());
-  const times: number[] = [];
-  let running = true;
-  const prober = (async () => {
-    while (running) {
-      times.push(await probe());
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  try {
-    return { result: await attack(), health: { ...summarise(times), baseline: summarise(baseline).median } };
-  } finally {
-    running = false;
-    await prober;
-  }
-}
-
-function summarise(times: number[]): HealthProbes {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)] ?? 0, worst: sorted.at(-1) ?? 0, count: sorted.length };
-}
 
 function expectResponsive(health: HealthProbes) {
   expect(health.count).toBeGreaterThan(0);
@@ -79,7 +41,7 @@ describe('hostile load', () => {
     const part = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="targets"\r\n\r\n{}\r\n`);
     const body = Buffer.concat([...Array.from({ length: 40_000 }, () => part), Buffer.from(`--${boundary}--\r\n`)]);
     const started = performance.now();
-    const { result: res, health } = await whileProbingHealth(server, () =>
+    const { result: res, health } = await probeHealthWhile(server, () =>
       server!.request('POST', '/v2/example.com/hostile/_trust/tuf/', {
         body,
         headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
@@ -149,7 +111,7 @@ describe('hostile load', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
     });
-    const { result: valid, health } = await whileProbingHealth(server, async () => {
+    const { result: valid, health } = await probeHealthWhile(server, async () => {
       await new Promise((r) => setTimeout(r, 300));
       // A valid user on another address gets in while the attack runs.
       const res = await basicGet(url, 'alice', 'alice-pass', '127.0.0.2');
@@ -183,7 +145,7 @@ describe('hostile load', () => {
   it('200 unauthenticated key rotations on one repository store at most a few pending keys', async () => {
     server = await startTestServer();
     const gun = 'example.com/rotated';
-    const { result: statuses, health } = await whileProbingHealth(server, async () => {
+    const { result: statuses, health } = await probeHealthWhile(server, async () => {
       const out: number[] = [];
       // 10 connections at a time, 200 in all.
       for (let i = 0; i < 20; i++) {
@@ -203,7 +165,7 @@ describe('hostile load', () => {
 
   it('one client asking for keys of 100 new repositories gets only its per-minute allowance', async () => {
     server = await startTestServer({ newKeysPerMinute: 10 });
-    const { result: statuses, health } = await whileProbingHealth(server, async () => {
+    const { result: statuses, health } = await probeHealthWhile(server, async () => {
       const out: number[] = [];
       for (let i = 0; i < 10; i++) {
         const batch = await Promise.all(

@@ -1,6 +1,5 @@
 // GET /metrics: Prometheus counters a scraper sees after real traffic (publishes accepted and refused,
 // reads, misses), labelled by route name and never by repository; and who may scrape.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,8 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http.js';
 import { TestRepo } from './repo-fixture.js';
-import { errorOf, startTestServer, TEST_SERVER_PASSPHRASE, type TestServer } from './server-harness.js';
+import { errorOf, startTestServer, type TestServer } from './server-harness.js';
+import { spawnServer, type SpawnedServer } from './spawned-server.js';
 
 const GUN = 'example.com/secret-team/app';
 const MISSING_GUN = 'example.com/other-secret/web';
@@ -105,27 +105,14 @@ describe('who may scrape /metrics', () => {
 });
 
 describe('/metrics of a server with several workers', () => {
-  let dataDir: string;
-  let child: ChildProcess;
+  let server: SpawnedServer;
   let url: string;
-  let output = '';
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'trust-tui-metrics-workers-'));
-    child = spawn(process.execPath, [path.resolve('dist/cli.js'), 'server', '--insecure-http', '--workers', '2', '--listen', '127.0.0.1:0', '--data', dataDir, '-q'], {
-      env: { ...process.env, TRUST_TUI_SERVER_PASSPHRASE: TEST_SERVER_PASSPHRASE },
-    });
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    const deadline = Date.now() + 20_000;
-    while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    url = /listening on (http:\/\/\S+)/.exec(output)?.[1] ?? '';
-    expect(url, output).not.toBe('');
+    server = await spawnServer(['--workers', '2', '-q']);
+    url = server.url;
   }, 30_000);
-  afterAll(() => {
-    child?.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => server?.cleanUp());
 
   it('every scrape shows the whole group totals, whichever worker answers it', async () => {
     // Fresh connections (no keep-alive): the kernel spreads them over both workers.

@@ -2,48 +2,31 @@
 // limit (`ulimit -f`) stands in for a full disk: writes fail, health stays 200, readiness says 503,
 // the publish gets notary's UPDATING, and the log has one line, not a stack. Also: clients that hang
 // up mid-body and requests the HTTP parser refuses are one log line each.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMultipart } from '../../src/notary/multipart.js';
 import { PublicKey } from '../../src/tuf/key.js';
 import { httpRequest } from '../helpers/http.js';
 import { TestRepo } from './repo-fixture.js';
-import { errorOf, TEST_SERVER_PASSPHRASE } from './server-harness.js';
+import { errorOf } from './server-harness.js';
+import { spawnServer, type SpawnedServer } from './spawned-server.js';
 
 /** Largest file the server process may write, in KiB (bash's `ulimit -f` unit). */
 const FILE_LIMIT_KIB = 1024;
 
 describe('readiness and failing storage', () => {
-  let dataDir: string;
-  let child: ChildProcess;
+  let server: SpawnedServer;
   let url: string;
-  let output = '';
+  const output = () => server.output();
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'trust-tui-server-full-'));
-    const cli = path.resolve('dist/cli.js');
     // SIGXFSZ ignored (inherited through exec): a write past the limit fails with EFBIG instead.
     // One worker: under `ulimit -f` the probe row still fits in the existing pages, so only the worker
     // whose publish failed knows (on a full disk every worker's probe fails).
-    const script = `trap '' XFSZ; ulimit -f ${FILE_LIMIT_KIB}; exec "$0" "$@"`;
-    child = spawn('bash', ['-c', script, process.execPath, cli, 'server', '--insecure-http', '--workers', '1', '--listen', '127.0.0.1:0', '--data', dataDir], {
-      env: { ...process.env, TRUST_TUI_SERVER_PASSPHRASE: TEST_SERVER_PASSPHRASE },
-    });
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    const deadline = Date.now() + 20_000;
-    while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    url = /listening on (http:\/\/\S+)/.exec(output)?.[1] ?? '';
-    expect(url, output).not.toBe('');
+    server = await spawnServer(['--workers', '1'], { shellPrefix: `trap '' XFSZ; ulimit -f ${FILE_LIMIT_KIB}` });
+    url = server.url;
   }, 30_000);
-  afterAll(() => {
-    child?.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => server?.cleanUp());
 
   it('when writes fail: health 200, readiness 503, the publish UPDATING, one log line without a stack', async () => {
     expect((await httpRequest(`${url}/_notary_server/ready`)).status).toBe(200);
@@ -72,13 +55,13 @@ describe('readiness and failing storage', () => {
     expect((await httpRequest(`${url}/_notary_server/health`)).status).toBe(200);
     const ready = await httpRequest(`${url}/_notary_server/ready`);
     expect([ready.status, errorOf(ready).code]).toEqual([503, 'UPDATING']);
-    expect(output.match(/storage write failed/g)).toHaveLength(1);
-    expect(output).not.toMatch(/^\s+at /m);
+    expect(output().match(/storage write failed/g)).toHaveLength(1);
+    expect(output()).not.toMatch(/^\s+at /m);
   }, 60_000);
 
   it('a client hanging up mid-body and a request the HTTP parser refuses are one log line each', async () => {
     const { hostname, port } = new URL(url);
-    const before = output.length;
+    const before = output().length;
     // Declares 100 kB, sends 1 kB, hangs up.
     await new Promise<void>((resolve, reject) => {
       const socket = net.connect(Number(port), hostname, () => {
@@ -100,10 +83,10 @@ describe('readiness and failing storage', () => {
     });
     expect(refused).toMatch(/^HTTP\/1\.1 400 /);
     const deadline = Date.now() + 5_000;
-    while (!/disconnected before the request was complete/.test(output.slice(before)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const lines = output.slice(before).trim().split('\n');
+    while (!/disconnected before the request was complete/.test(output().slice(before)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const lines = output().slice(before).trim().split('\n');
     expect(lines.filter((l) => l.includes('client disconnected before the request was complete'))).toHaveLength(1);
     expect(lines.filter((l) => l.includes('request refused by the HTTP parser'))).toHaveLength(1);
-    expect(output.slice(before)).not.toMatch(/^\s+at |internal error/m);
+    expect(output().slice(before)).not.toMatch(/^\s+at |internal error/m);
   }, 30_000);
 });

@@ -14,7 +14,7 @@ export const TEST_SERVER_PASSPHRASE = 'server-pass-123';
 
 export interface TestServer extends RunningServer {
   /** GET/POST/DELETE relative to the server URL, trusting its CA. */
-  request(method: string, urlPath: string, init?: { body?: string | Buffer; headers?: Record<string, string> }): Promise<HttpResponse>;
+  request(method: string, urlPath: string, init?: { body?: string | Buffer; headers?: Record<string, string>; timeoutMs?: number }): Promise<HttpResponse>;
   /** A request whose path is sent exactly as given (no URL normalisation of `..`). */
   rawRequest(method: string, rawPath: string, body?: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; body: Buffer; json(): unknown }>;
   publish(gun: string, files: { role: string; data: Uint8Array }[], headers?: Record<string, string>): Promise<HttpResponse>;
@@ -45,7 +45,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
     dataDir,
   });
   const request: TestServer['request'] = (method, urlPath, init = {}) =>
-    httpRequest(server.url + urlPath, { method, caFile: server.caFile, body: init.body, headers: init.headers });
+    httpRequest(server.url + urlPath, { method, caFile: server.caFile, body: init.body, headers: init.headers, ...(init.timeoutMs ? { timeoutMs: init.timeoutMs } : {}) });
   const key = async (gun: string, role: string) => {
     const res = await request('GET', `/v2/${gun}/_trust/tuf/${role}.key`);
     if (res.status !== 200) throw new Error(`GET ${role}.key: ${res.status} ${res.text()}`);

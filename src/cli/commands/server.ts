@@ -34,6 +34,8 @@ interface ServerCommandOptions {
   databaseCa?: string;
   databasePool: string;
   migrateOnly?: boolean;
+  logFormat: 'text' | 'json';
+  shutdownTimeout: string;
 }
 
 /** The variable that can carry --database (keeps the password out of `ps`). */
@@ -72,11 +74,14 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--database-pool <n>', 'with --database: connections per server process', '10')
     .option('--migrate-only', 'with --database: apply the database schema migrations, print them and exit')
     .option('-q, --quiet', 'do not log each request')
+    .addOption(new Option('--log-format <format>', 'log lines as text or as one JSON object per line').choices(['text', 'json']).default('text'))
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM/SIGINT: how long requests in flight may finish before their connections are cut', '30')
     .addHelpText(
       'after',
       `
 The server's signing keys are encrypted with the passphrase in TRUST_TUI_SERVER_PASSPHRASE (required).
-Stop it with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the database is closed.
+Stop it with Ctrl-C (SIGINT) or SIGTERM: it stops accepting connections, readiness answers 503,
+requests in flight finish (up to --shutdown-timeout), then the database is closed and it exits 0.
 
 Auth: docker sends the registry's credentials (docker login <registry>); notary sends NOTARY_AUTH
 for publishes only. Both decide from the unauthenticated /v2/ ping whether to send credentials, so
@@ -96,7 +101,12 @@ own pool of --database-pool connections. The password never appears in logs or e
 
 Probes: GET /_notary_server/health answers while the process runs (with --database: while a
 SELECT 1 answers within 2 s); GET /_notary_server/ready answers 503 while writes fail (disk full,
-database down). Each worker process applies --new-keys-per-minute.
+database down) and once the server is stopping. Each worker process applies --new-keys-per-minute.
+Publishes over 4 MiB are validated in worker threads.
+
+Logs: --log-format json writes one JSON object per line (requests: request_id, taken from an
+X-Request-Id header when a proxy sends one, method, path, route, status, bytes, duration_ms,
+remote, user, and code, the notary error code). Several replicas: see docs/server-ha.md.
 
 Metrics: GET /metrics in Prometheus text format (requests by route and status, latency, publishes
 accepted/rejected by notary error code, storage errors; never a repository name). With --htpasswd it
@@ -104,9 +114,10 @@ needs a read-write user, with --auth token \`*\` on registry:catalog, unless --m
 --workers N the primary sums every worker's counters, so any scrape shows the whole server's totals.`,
     )
     .action(async (opts: ServerCommandOptions, cmd: Command) => {
-      const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }] = await Promise.all([
+      const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }, { ServerLog }] = await Promise.all([
         import('../../server/server.js'),
         import('../../server/cluster.js'),
+        import('../../server/log.js'),
       ]);
       const maxUploadMb = Number(opts.maxUploadMb);
       if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) throw new ServerConfigError('--max-upload-mb must be a positive number');
@@ -120,6 +131,8 @@ needs a read-write user, with --auth token \`*\` on registry:catalog, unless --m
       if (!Number.isInteger(newKeysPerMinute) || newKeysPerMinute < 1) throw new ServerConfigError('--new-keys-per-minute must be a whole number of at least 1');
       const workers = Number(opts.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new ServerConfigError('--workers must be a whole number from 1 to 64');
+      const shutdownTimeout = Number(opts.shutdownTimeout);
+      if (!Number.isFinite(shutdownTimeout) || shutdownTimeout < 0 || shutdownTimeout > 3600) throw new ServerConfigError('--shutdown-timeout must be a number of seconds from 0 to 3600');
       if (opts.auth === 'htpasswd' && !opts.htpasswd) throw new ServerConfigError('--auth htpasswd needs --htpasswd <file>');
       const tokenFlags = [opts.tokenRealm, opts.tokenService, opts.tokenIssuer, opts.tokenRootCerts].some(Boolean);
       if (tokenFlags && opts.auth !== 'token') throw new ServerConfigError('--token-realm, --token-service, --token-issuer and --token-root-certs go with --auth token');
@@ -168,6 +181,8 @@ needs a read-write user, with --auth token \`*\` on registry:catalog, unless --m
         newKeysPerMinute,
         keyAlgorithm: opts.keyType,
         log,
+        logFormat: opts.logFormat,
+        shutdownGraceMs: Math.round(shutdownTimeout * 1000),
       };
       // A worker re-runs this command line (node:cluster); it serves until the primary stops it.
       if (isServerWorker()) return runServerWorker(options);
@@ -176,12 +191,16 @@ needs a read-write user, with --auth token \`*\` on registry:catalog, unless --m
         workers > 1
           ? await startServerGroup(options, workers, (line) => io.stdout(line + '\n'))
           : await startServer(options);
-      io.stdout(startupMessage(server.url, server.caFile, server.createdCa));
+      // With --log-format json every line on standard output is a JSON object, these too.
+      const events = opts.logFormat === 'json' ? new ServerLog((line) => io.stdout(line + '\n'), (line) => io.stderr(line + '\n'), 'json') : undefined;
+      if (events) events.info('trust-tui server is listening', { url: server.url, ca_file: server.caFile, workers });
+      else io.stdout(startupMessage(server.url, server.caFile, server.createdCa));
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           process.off('SIGINT', onInt);
           process.off('SIGTERM', onTerm);
-          io.stdout(`Received ${signal}, stopping...\n`);
+          if (events) events.info(`received ${signal}, stopping`, { signal });
+          else io.stdout(`Received ${signal}, stopping...\n`);
           void ('stop' in server ? server.stop() : server.close()).then(resolve);
         };
         const onInt = () => stop('SIGINT');
@@ -189,7 +208,8 @@ needs a read-write user, with --auth token \`*\` on registry:catalog, unless --m
         process.once('SIGINT', onInt);
         process.once('SIGTERM', onTerm);
       });
-      io.stdout('Stopped.\n');
+      if (events) events.info('stopped');
+      else io.stdout('Stopped.\n');
     });
 }
 

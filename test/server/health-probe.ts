@@ -1,0 +1,101 @@
+// Probing `GET /_notary_server/health` while something else runs (an attack, a large upload), to
+// show whether the server kept answering: probe times, summarised, with a baseline taken just before.
+import { expect } from 'vitest';
+import type { TestServer } from './server-harness.js';
+
+export interface HealthProbes {
+  /** Every probe's time, in ms, in the order they were sent. */
+  times: number[];
+  median: number;
+  p95: number;
+  worst: number;
+  count: number;
+  /** Median of the probes just before the work started (how slow the machine is right now). */
+  baseline: number;
+  /** Their 95th percentile. */
+  baselineP95: number;
+}
+
+export interface ProbeOptions {
+  /** Pause between probes (closed loop), or time between probe starts (open loop). Default 50. */
+  everyMs?: number;
+  /**
+   * Open loop: a probe is due every `everyMs` whether or not the previous one was answered, so the
+   * probes sample time evenly and a freeze of the event loop shows in every probe due during it
+   * (a closed loop, one probe at a time, sees a one-second freeze in a single probe).
+   */
+  openLoop?: boolean;
+}
+
+/** Most probes an open loop keeps waiting at once (a frozen server is not flooded). */
+const MAX_OUTSTANDING = 100;
+
+export async function probeHealthWhile<T>(server: TestServer, work: () => Promise<T>, options: ProbeOptions = {}): Promise<{ result: T; health: HealthProbes }> {
+  const everyMs = options.everyMs ?? 50;
+  const probe = async () => {
+    const started = performance.now();
+    const res = await server.request('GET', '/_notary_server/health');
+    expect(res.status).toBe(200);
+    return performance.now() - started;
+  };
+  let times: number[] = [];
+  const outstanding = new Set<Promise<void>>();
+  let running = true;
+  /** A probe timed from `since` (its scheduled time in an open loop). */
+  const send = (since = performance.now()) => {
+    const p = probe().then(() => void times.push(performance.now() - since));
+    outstanding.add(p);
+    void p.finally(() => outstanding.delete(p));
+    return p;
+  };
+  // Open loop: probes are due every `everyMs` from a fixed start, and each is timed from when it
+  // was due. This test's own event loop is the server's: while it is blocked no probe can even be
+  // sent, so the probes that fell due meanwhile go out late and count that lateness (a blocked
+  // second shows in every probe due during it, not as a gap without samples).
+  const openLoop = async (until: () => boolean) => {
+    let due = performance.now();
+    while (until()) {
+      const now = performance.now();
+      for (; due <= now; due += everyMs) if (outstanding.size < MAX_OUTSTANDING) void send(due).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, Math.max(1, due - performance.now())));
+    }
+  };
+  // Baseline: five probes one after another, or (open loop) a second of probes as during the work.
+  if (options.openLoop) {
+    const until = performance.now() + 1_000;
+    await openLoop(() => performance.now() < until);
+    await Promise.all(outstanding);
+  } else for (let i = 0; i < 5; i++) await send();
+  const baseline = summarise(times);
+  times = [];
+
+  const prober = options.openLoop
+    ? openLoop(() => running)
+    : (async () => {
+        while (running) {
+          await send();
+          await new Promise((r) => setTimeout(r, everyMs));
+        }
+      })();
+  try {
+    const result = await work();
+    running = false;
+    await prober;
+    await Promise.all(outstanding);
+    return { result, health: { ...summarise(times), baseline: baseline.median, baselineP95: baseline.p95 } };
+  } finally {
+    running = false;
+    await prober.catch(() => undefined);
+  }
+}
+
+function summarise(times: number[]) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
+  return { times, median: at(0.5), p95: at(0.95), worst: sorted.at(-1) ?? 0, count: sorted.length };
+}
+
+/** One line for an assertion message: every probe time and the baseline. */
+export function describeProbes(health: HealthProbes): string {
+  return `health probes ${health.times.map(Math.round).join(',')} ms (before: median ${Math.round(health.baseline)}, p95 ${Math.round(health.baselineP95)})`;
+}
