@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { defaultServerDataDir } from '../../config/paths.js';
 import type { Io } from '../output.js';
+import { registerServerImportCommand } from './server-import.js';
 
 interface ServerCommandOptions {
   listen: string;
@@ -29,7 +30,7 @@ interface ServerCommandOptions {
 const DEFAULT_WORKERS = Math.max(1, Math.min(availableParallelism(), 4));
 
 export function registerServerCommand(program: Command, io: Io): void {
-  program
+  const server = program
     .command('server')
     .description('Run a Notary trust server (drop-in for notary-server 0.7) with embedded SQLite storage')
     .option('--listen <addr:port>', 'address and port to listen on', '127.0.0.1:4443')
@@ -129,6 +130,7 @@ counters, so any scrape shows the whole server's totals.`,
       });
       io.stdout('Stopped.\n');
     });
+  registerServerImportCommand(server, io);
 }
 
 /** What a user needs to point clients at the server, including how to trust a local CA. */
