@@ -52,16 +52,18 @@ it, repositories whose timestamp key stays behind are listed with the rotation c
       try {
         const signerSource = opts.signerDb ? await openSqlSource(opts.signerDb, 'notary-signer database') : undefined;
         if (signerSource) closers.push(() => signerSource.close());
-        const destination = await openDestination({ dataDir: opts.data, dryRun: opts.dryRun ?? false, needsKeyring: signerSource !== undefined });
-        closers.push(() => destination.storage.close());
+        let display = opts.data;
         const summary = await importNotaryServer({
           source,
           signer: signerSource && { source: signerSource, passphraseVariables, env: process.env },
-          storage: destination.storage,
-          keyring: destination.keyring,
+          openDestination: async () => {
+            const destination = await openDestination({ dataDir: opts.data, dryRun: opts.dryRun ?? false, needsKeyring: signerSource !== undefined });
+            display = destination.display;
+            return destination;
+          },
           dryRun: opts.dryRun,
         });
-        emit(io, g, { ...summary, destination: destination.display }, () => renderSummary(summary, destination.display));
+        emit(io, g, { ...summary, destination: display }, () => renderSummary(summary, display));
       } finally {
         for (const close of closers.reverse()) await close().catch(() => undefined);
       }

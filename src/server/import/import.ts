@@ -49,23 +49,43 @@ export interface ImportOptions {
   source: SqlSource;
   /** notary-signer's database and where its passphrases are; without it no key is imported. */
   signer?: { source: SqlSource; passphraseVariables: ReadonlyMap<string, string>; env: NodeJS.ProcessEnv };
-  storage: Storage;
-  /** Encrypts imported keys (TRUST_TUI_SERVER_PASSPHRASE); needed when `signer` is given. */
-  keyring?: Keyring;
+  /**
+   * Opens the store to import into (and the keyring that encrypts imported keys with
+   * TRUST_TUI_SERVER_PASSPHRASE, needed when `signer` is given). Called once the source and the
+   * signer keys have been read, so that a bad source or passphrase leaves the destination untouched.
+   * The store is closed before this function returns.
+   */
+  openDestination: () => Promise<{ storage: Storage; keyring?: Keyring }>;
   dryRun?: boolean;
 }
 
 class DryRunRollback extends Error {}
 
 export async function importNotaryServer(options: ImportOptions): Promise<ImportSummary> {
-  const { source, storage } = options;
-  const dryRun = options.dryRun ?? false;
+  const { source } = options;
   const [sourceChanges, deletedRows] = await Promise.all([countChanges(source), countDeletedRows(source)]);
   // Keys are opened before anything is written: a wrong passphrase stops the import at once.
   const signerKeys = options.signer ? await openSignerKeys(options.signer) : undefined;
+  const { storage, keyring } = await options.openDestination();
+  try {
+    return await importInto(options, storage, keyring, signerKeys, { sourceChanges, deletedRows });
+  } finally {
+    await storage.close();
+  }
+}
+
+async function importInto(
+  options: ImportOptions,
+  storage: Storage,
+  keyring: Keyring | undefined,
+  signerKeys: Map<string, OpenedSignerKey> | undefined,
+  counts: Pick<ImportSummary, 'sourceChanges' | 'deletedRows'>,
+): Promise<ImportSummary> {
+  const { source } = options;
+  const dryRun = options.dryRun ?? false;
   if (signerKeys && !dryRun) {
-    if (!options.keyring) throw new SignerKeyError('importing server keys needs TRUST_TUI_SERVER_PASSPHRASE: the server stores its keys encrypted with it');
-    const refused = await options.keyring.checkPassphrase(await storage.allKeys());
+    if (!keyring) throw new SignerKeyError('importing server keys needs TRUST_TUI_SERVER_PASSPHRASE: the server stores its keys encrypted with it');
+    const refused = await keyring.checkPassphrase(await storage.allKeys());
     if (refused.length > 0) {
       throw new SignerKeyError(
         `TRUST_TUI_SERVER_PASSPHRASE does not open ${refused.length} key(s) already in the destination (e.g. the ${refused[0]!.role} key of ${refused[0]!.gun}): use that store's passphrase`,
@@ -108,7 +128,7 @@ export async function importNotaryServer(options: ImportOptions): Promise<Import
       report(file.gun).imported++;
     }
     for (const r of reports.values()) {
-      keysImported += await placeServerKeys(tx, r, signerKeys, dryRun ? undefined : options.keyring);
+      keysImported += await placeServerKeys(tx, r, signerKeys, dryRun ? undefined : keyring);
     }
     if (dryRun) throw new DryRunRollback();
   };
@@ -126,8 +146,7 @@ export async function importNotaryServer(options: ImportOptions): Promise<Import
     repositories,
     imported: repositories.reduce((n, r) => n + r.imported, 0),
     alreadyPresent: repositories.reduce((n, r) => n + r.alreadyPresent, 0),
-    deletedRows,
-    sourceChanges,
+    ...counts,
     keysImported,
   };
 }
