@@ -15,8 +15,6 @@ interface ImportCommandOptions {
 }
 
 export function registerServerImportCommand(server: Command, io: Io): void {
-  // The subcommand's --data is its own, not `server`'s (which has a default).
-  server.enablePositionalOptions();
   server
     .command('import')
     .description("Import a notary-server 0.7 database (every repository's metadata) and notary-signer's timestamp/snapshot keys")
@@ -40,6 +38,9 @@ it, repositories whose timestamp key stays behind are listed with the rotation c
     )
     .action(async (opts: ImportCommandOptions, cmd: Command) => {
       const g = globalOptions(cmd);
+      // Commander gives `--data` to `server` (it has the same option) wherever it is written.
+      const parent = cmd.parent;
+      if (parent?.getOptionValueSource('data') === 'cli') opts.data = parent.opts<{ data: string }>().data;
       const [{ importNotaryServer }, { openSqlSource }, { parsePassphraseVariables }, { openDestination }] = await Promise.all([
         import('../../server/import/import.js'),
         import('../../server/import/source.js'),

@@ -50,7 +50,8 @@ export const SOURCE_URL_FORMS = 'postgres://USER:PASSWORD@HOST:PORT/DATABASE, my
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
+    if (!u.password) return url;
+    u.password = '***';
     return u.toString();
   } catch {
     return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
