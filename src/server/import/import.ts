@@ -127,8 +127,13 @@ async function importInto(
       await tx.putMetadata(file.gun, [{ role: file.role, version: file.version, data: file.data }]);
       report(file.gun).imported++;
     }
-    for (const r of reports.values()) {
-      keysImported += await placeServerKeys(tx, r, signerKeys, dryRun ? undefined : keyring);
+    const wanted: WantedKey[] = [];
+    for (const r of reports.values()) wanted.push(...(await findServerKeys(tx, r, signerKeys)));
+    keysImported = wanted.length;
+    if (!dryRun && keyring) {
+      // PBKDF2 at the server's count takes a fifth of a second per key: four at a time (libuv's pool).
+      const made = await mapLimit(wanted, 4, (w) => keyring.wrapKey(w.gun, w.role, w.key));
+      for (const key of made) await keyring.addKey(tx, key);
     }
     if (dryRun) throw new DryRunRollback();
   };
@@ -178,34 +183,33 @@ async function openSignerKeys(signer: NonNullable<ImportOptions['signer']>): Pro
   return opened;
 }
 
+interface WantedKey {
+  gun: string;
+  role: ServerKeyRole;
+  key: PrivateKey;
+}
+
 /**
- * Gives the repository the timestamp (and server-managed snapshot) keys its newest root lists:
- * already held, imported from notary-signer, or missing (the root key holder must rotate).
- * Returns how many keys were added.
+ * Decides, for the timestamp (and server-managed snapshot) keys the repository's newest root lists,
+ * whether trust-tui already holds them, notary-signer has them (returned, to be imported), or they
+ * are missing (the root key holder must rotate). Records the outcome in the report.
  */
-async function placeServerKeys(
-  tx: StorageTransaction,
-  r: RepositoryReport,
-  signerKeys: Map<string, OpenedSignerKey> | undefined,
-  keyring: Keyring | undefined,
-): Promise<number> {
+async function findServerKeys(tx: StorageTransaction, r: RepositoryReport, signerKeys: Map<string, OpenedSignerKey> | undefined): Promise<WantedKey[]> {
   const rootFile = await tx.getCurrent(r.gun, 'root');
-  if (!rootFile) return 0;
+  if (!rootFile) return [];
   const root = parseMetadata(rootFile.data, 'root').signed;
-  let added = 0;
+  const wanted: WantedKey[] = [];
   for (const role of ['timestamp', 'snapshot'] as const satisfies readonly ServerKeyRole[]) {
-    const listed = root.role(role).keyIds;
     const held = new Set((await tx.listKeys(r.gun, role)).map((k) => k.keyId));
     let outcome: KeyOutcome = role === 'timestamp' ? 'missing' : 'client-held';
-    for (const keyId of listed) {
+    for (const keyId of root.role(role).keyIds) {
       if (held.has(keyId)) {
         outcome = 'already-held';
         continue;
       }
       const found = signerKeys?.get(keyId);
       if (!found) continue;
-      if (keyring) await keyring.addKey(tx, await keyring.wrapKey(r.gun, role, found.key));
-      added++;
+      wanted.push({ gun: r.gun, role, key: found.key });
       outcome = 'imported';
     }
     if (role === 'timestamp') r.timestampKey = outcome;
@@ -214,5 +218,19 @@ async function placeServerKeys(
   if (r.timestampKey === 'missing') {
     r.rotate = [`notary key rotate ${r.gun} timestamp -r`, `trust-tui key rotate timestamp ${r.gun}`];
   }
-  return added;
+  return wanted;
+}
+
+/** Runs `fn` over `items`, at most `limit` at once, keeping the order of the results. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
