@@ -85,7 +85,7 @@ describe('server import (SQLite source)', () => {
 
   let tsKey: PrivateKey;
   let snapshotKey: PrivateKey;
-  let roots: Record<string, Buffer>;
+  let roots: { a: Buffer; b: Buffer };
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'server-import-'));
@@ -131,7 +131,7 @@ describe('server import (SQLite source)', () => {
 
     const after = dump();
     expect(after.files.map((f) => (f as { gun: string }).gun)).not.toContain('example.com/gone');
-    expect((after.files[0] as { data: string }).data).toBe(roots.a!.toString('hex').toUpperCase());
+    expect((after.files[0] as { data: string }).data).toBe(roots.a.toString('hex').toUpperCase());
     expect(after.feed).toEqual([
       { gun: 'example.com/a', version: 1 },
       { gun: 'example.com/b', version: 1 },
