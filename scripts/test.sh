@@ -14,6 +14,7 @@ command -v tmux >/dev/null          || need+=(tmux)
 command -v curl >/dev/null          || need+=(curl)
 command -v docker >/dev/null        || need+=(docker.io)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/sbin/mariadbd ]          || need+=(mariadb-server)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing test peers: ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo

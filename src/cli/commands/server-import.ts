@@ -24,7 +24,7 @@ export function registerServerImportCommand(server: Command, io: Io): void {
   server
     .command('import')
     .description("Import a notary-server 0.7 database (every repository's metadata) and notary-signer's timestamp/snapshot keys")
-    .requiredOption('--from <url>', "notary-server's database: postgres://USER:PASSWORD@HOST:PORT/DB or sqlite:PATH")
+    .requiredOption('--from <url>', "notary-server's database: postgres://USER:PASSWORD@HOST:PORT/DB, mysql://USER:PASSWORD@HOST:PORT/DB or sqlite:PATH")
     .option('--data <dir>', "trust-tui server's data directory to import into (its SQLite database)", defaultServerDataDir())
     .option('--database <url>', `import into trust-tui server's PostgreSQL database instead (as \`server --database\`; or ${DATABASE_URL_VARIABLE})`)
     .option('--database-ca <pem>', 'with --database: CA certificate of the database server (implies sslmode=verify-full)')

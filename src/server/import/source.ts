@@ -1,6 +1,7 @@
 // Reading a notary-server 0.7 deployment: the server database (`tuf_files`, `changefeed`; notary's
 // migrations/server/{postgresql,mysql}) and the signer database (`private_keys`; migrations/signer/…).
-// Both are read through one small SQL interface so PostgreSQL and SQLite sources share the logic.
+// They are read through one small SQL interface, so PostgreSQL, MySQL/MariaDB and SQLite sources
+// share the logic.
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -44,7 +45,7 @@ export class SourceError extends Error {
   override name = 'SourceError';
 }
 
-export const SOURCE_URL_FORMS = 'postgres://USER:PASSWORD@HOST:PORT/DATABASE, mysql://… or sqlite:PATH';
+export const SOURCE_URL_FORMS = 'postgres://USER:PASSWORD@HOST:PORT/DATABASE, mysql://USER:PASSWORD@HOST:PORT/DATABASE or sqlite:PATH';
 
 /** The URL without its password, for messages and logs. */
 export function redactUrl(url: string): string {
@@ -61,9 +62,7 @@ export function redactUrl(url: string): string {
 export async function openSqlSource(url: string, what: string): Promise<SqlSource> {
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, what);
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), what);
-  if (url.startsWith('mysql://')) {
-    throw new SourceError(`${what} ${redactUrl(url)}: MySQL sources are not supported yet; dump the tables into PostgreSQL or SQLite first`);
-  }
+  if (url.startsWith('mysql://')) return openMysql(url, what);
   throw new SourceError(`${what} ${JSON.stringify(redactUrl(url))} is not a database URL: expected ${SOURCE_URL_FORMS}`);
 }
 
@@ -90,6 +89,32 @@ async function openPostgres(url: string, what: string): Promise<SqlSource> {
       }
     },
     close: () => client.end(),
+  };
+}
+
+async function openMysql(url: string, what: string): Promise<SqlSource> {
+  const display = redactUrl(url);
+  // Loaded only for MySQL sources.
+  const mysql = await import('mysql2/promise');
+  let connection: import('mysql2/promise').Connection;
+  try {
+    // notary's MySQL schema keeps data in LONGBLOB: returned as Buffers.
+    connection = await mysql.createConnection({ uri: url, connectTimeout: 10_000, supportBigNumbers: true });
+  } catch (e) {
+    throw new SourceError(`cannot connect to the ${what} ${display}: ${reason(e)}`);
+  }
+  connection.on('error', () => undefined);
+  return {
+    display,
+    async query(sql, params) {
+      try {
+        const [rows] = await connection.query(sql, [...params]);
+        return rows as Record<string, unknown>[];
+      } catch (e) {
+        throw new SourceError(`reading the ${what} ${display} failed: ${reason(e)}${hintFor(e)}`);
+      }
+    },
+    close: () => connection.end(),
   };
 }
 
@@ -125,7 +150,7 @@ function reason(e: unknown): string {
 
 function hintFor(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
-  return /tuf_files|private_keys|changefeed/.test(message) && /(does not exist|no such table)/.test(message)
+  return /tuf_files|private_keys|changefeed/.test(message) && /(does not exist|doesn't exist|no such table)/.test(message)
     ? ' (is this the right database? notary-server keeps tuf_files, notary-signer private_keys)'
     : '';
 }
