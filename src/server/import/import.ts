@@ -11,7 +11,7 @@ import type { PrivateKey } from '../../tuf/private-key.js';
 import type { Keyring, ServerKeyRole } from '../signer.js';
 import type { MetadataReader, Storage } from '../stores/storage.js';
 import { openSignerKey, passphraseFor, SignerKeyError, signerPassphraseVariable } from './signer-keys.js';
-import { countChanges, readSignerKeys, readTufFiles, type SqlSource } from './source.js';
+import { countChanges, readNewestRoots, readSignerKeys, readTufFiles, type SqlSource } from './source.js';
 
 /** The destination already holds other data under a version the source has. */
 export class ImportConflictError extends Error {
@@ -74,7 +74,7 @@ export async function importNotaryServer(options: ImportOptions): Promise<Import
   const { source } = options;
   const [sourceChanges, deletedRows] = await Promise.all([countChanges(source), countDeletedRows(source)]);
   // Keys are opened before anything is written: a wrong passphrase stops the import at once.
-  const signerKeys = options.signer ? await openSignerKeys(options.signer) : undefined;
+  const signerKeys = options.signer ? await openSignerKeys(options.signer, await listedServerKeyIds(source)) : undefined;
   const { storage, keyring } = await options.openDestination();
   try {
     return await importInto(options, storage, keyring, signerKeys, { sourceChanges, deletedRows });
@@ -200,8 +200,26 @@ interface OpenedSignerKey {
   key: PrivateKey;
 }
 
-async function openSignerKeys(signer: NonNullable<ImportOptions['signer']>): Promise<Map<string, OpenedSignerKey>> {
-  const rows = await readSignerKeys(signer.source);
+/** The timestamp and snapshot key IDs the repositories' newest roots list in the source. */
+async function listedServerKeyIds(source: SqlSource): Promise<Set<string>> {
+  const listed = new Set<string>();
+  for (const [gun, data] of await readNewestRoots(source)) {
+    try {
+      const root = parseMetadata(data, 'root').signed;
+      for (const role of ['timestamp', 'snapshot'] as const) for (const id of root.role(role).keyIds) listed.add(id);
+    } catch (e) {
+      throw new ImportConflictError(`${source.display}: the newest root of ${gun} does not parse (${(e as Error).message}): the source is damaged; nothing was imported`);
+    }
+  }
+  return listed;
+}
+
+/**
+ * Decrypts the notary-signer keys some repository's root still lists (older keys, e.g. under a
+ * retired passphrase alias, are left behind: nothing can use them).
+ */
+async function openSignerKeys(signer: NonNullable<ImportOptions['signer']>, listed: ReadonlySet<string>): Promise<Map<string, OpenedSignerKey>> {
+  const rows = (await readSignerKeys(signer.source)).filter((row) => listed.has(row.keyId));
   const opened = new Map<string, OpenedSignerKey>();
   for (const row of rows) {
     const { variable, value } = passphraseFor(row.passphraseAlias, signer.passphraseVariables, signer.env);

@@ -181,6 +181,14 @@ export async function* readTufFiles(source: SqlSource): AsyncGenerator<SourceFil
   }
 }
 
+/** The newest live root of every repository, by repository. */
+export async function readNewestRoots(source: SqlSource): Promise<Map<string, Buffer>> {
+  const rows = await source.query("SELECT gun, version, data FROM tuf_files WHERE role = 'root' AND deleted_at IS NULL ORDER BY gun, version", []);
+  const newest = new Map<string, Buffer>();
+  for (const row of rows) newest.set(String(row.gun), asBuffer(row.data)); // ascending: the last one wins
+  return newest;
+}
+
 /** How many `changefeed` entries the source has, by category (for the summary). */
 export async function countChanges(source: SqlSource): Promise<{ update: number; deletion: number }> {
   const rows = await source.query('SELECT category, COUNT(*) AS n FROM changefeed GROUP BY category', []);

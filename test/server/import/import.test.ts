@@ -99,6 +99,8 @@ describe('server import (SQLite source)', () => {
     snapshotKey = s.key;
     addKey(a.row);
     addKey(s.row);
+    // An old timestamp key no root lists any more, under a retired alias nobody has a passphrase for: left behind.
+    addKey((await signerKeyRow('example.com/a', 'timestamp', 'retired', 'old-pass')).row);
     const repoA = await TestRepo.create('example.com/a', tsKey.publicKey, snapshotKey.publicKey);
     const otherTs = (await signerKeyRow('x', 'timestamp', 'alias1', 'unused')).key; // not in the signer table
     const repoB = await TestRepo.create('example.com/b', otherTs.publicKey);
