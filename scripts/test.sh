@@ -15,6 +15,7 @@ command -v curl >/dev/null          || need+=(curl)
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v docker >/dev/null        || need+=(docker.io)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/sbin/mariadbd ]          || need+=(mariadb-server)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing test peers: ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo

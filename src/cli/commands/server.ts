@@ -6,6 +6,7 @@ import { defaultServerDataDir } from '../../config/paths.js';
 import { MAX_PEM_BYTES, readUserFile } from '../../config/user-files.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
+import { registerServerImportCommand } from './server-import.js';
 
 interface ServerCommandOptions {
   listen: string;
@@ -45,7 +46,7 @@ const DATABASE_URL_VARIABLE = 'TRUST_TUI_DATABASE_URL';
 const DEFAULT_WORKERS = Math.max(1, Math.min(availableParallelism(), 4));
 
 export function registerServerCommand(program: Command, io: Io): void {
-  program
+  const server = program
     .command('server')
     .description('Run a Notary trust server (drop-in for notary-server 0.7) on embedded SQLite, or on PostgreSQL with --database')
     .option('--listen <addr:port>', 'address and port to listen on', '127.0.0.1:4443')
@@ -211,6 +212,7 @@ needs a read-write user, with --auth token \`*\` on registry:catalog, unless --m
       if (events) events.info('stopped');
       else io.stdout('Stopped.\n');
     });
+  registerServerImportCommand(server, io);
 }
 
 /** What a user needs to point clients at the server, including how to trust a local CA. */
