@@ -1,0 +1,497 @@
+// Several `trust-tui server` replicas (separate processes on separate ports, one store), driven as an
+// estate behind a load balancer drives them: the real notary and docker CLIs alternating replicas give
+// the same results as one server and as notary-server 0.7; 50 clients on 50 repositories and 12
+// writers racing on one repository lose no update; `kill -9` of a replica under a publish load loses
+// nothing; the probes of a replica stay fast while the others work. Every load is bounded in count
+// and in time.
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TrustCache } from '../../src/notary/cache.js';
+import { NotaryClient } from '../../src/notary/http-client.js';
+import { NotaryHttpError, UpdateRejectedError } from '../../src/notary/http-errors.js';
+import { refresh } from '../../src/notary/updater.js';
+import { defaultExpires } from '../../src/tuf/expiry.js';
+import { PublicKey } from '../../src/tuf/key.js';
+import { Envelope, signerFromPrivateKey } from '../../src/tuf/metadata/envelope.js';
+import { FileMeta } from '../../src/tuf/metadata/filemeta.js';
+import { parseMetadata } from '../../src/tuf/metadata/parse.js';
+import { httpRequest } from '../helpers/http.js';
+import { dockerCli, makeScratchDir, notaryCli, startNotaryServer, stopAllPeers, type DockerRunner, type NotaryRunner } from '../helpers/peers.js';
+import { startPostgres } from '../helpers/postgres.js';
+import { startReplicas, type Replica, type ReplicaSet, type ReplicaStore } from '../helpers/replicas.js';
+import { TestRepo } from '../server/repo-fixture.js';
+
+const REPLICAS = 3;
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+
+/** One NotaryClient per replica, as a client behind a round-robin balancer reaches each in turn. */
+function clientsFor(set: ReplicaSet): NotaryClient[] {
+  const ca = [readFileSync(set.caFile)];
+  return set.replicas.map((r) => new NotaryClient({ baseUrl: r.url, tls: { ca } }));
+}
+
+/** Tag names after verifying the whole repository from `cacheDir` (TOFU on root when it is empty). */
+async function verifiedTags(client: NotaryClient, gun: string, cacheDir: string): Promise<string[]> {
+  const result = await refresh(gun, { client, cache: new TrustCache(cacheDir), trustPolicy: { tofu: true } });
+  expect(result.offline).toBe(false);
+  return result.view.resolvedTargets().map((t) => t.name).sort();
+}
+
+async function serverKey(replica: Replica, caFile: string, gun: string, role: 'timestamp' | 'snapshot'): Promise<PublicKey> {
+  const res = await httpRequest(`${replica.url}/v2/${gun}/_trust/tuf/${role}.key`, { caFile });
+  if (res.status !== 200) throw new Error(`GET ${role}.key on replica ${replica.index + 1}: ${res.status} ${res.text()}`);
+  return PublicKey.fromJSON(res.json());
+}
+
+async function currentVersion(client: NotaryClient, gun: string, role: string): Promise<number> {
+  return parseMetadata(await client.getMetadata(gun, role), role).signed.version;
+}
+
+/**
+ * A repository owned by one client: its first publish, then one new tag per round. The server holds
+ * the timestamp key and, for every other repository, the snapshot key (docker's default).
+ */
+class OwnedRepo {
+  readonly tags: string[] = [];
+  private constructor(
+    readonly gun: string,
+    readonly repo: TestRepo,
+    readonly serverSnapshot: boolean,
+    private rootBytes: Buffer,
+  ) {}
+
+  static async create(set: ReplicaSet, gun: string, index: number): Promise<{ owned: OwnedRepo; firstPublish: { role: string; bytes: Buffer }[] }> {
+    const [r1, r2] = [set.replicas[index % REPLICAS]!, set.replicas[(index + 1) % REPLICAS]!];
+    // The keys are made by one replica and asked for on another.
+    const serverSnapshot = index % 2 === 0;
+    const repo = await TestRepo.create(
+      gun,
+      await serverKey(r1, set.caFile, gun, 'timestamp'),
+      serverSnapshot ? await serverKey(r2, set.caFile, gun, 'snapshot') : undefined,
+    );
+    const files = repo.firstPublish().filter((f) => !serverSnapshot || f.role !== 'snapshot');
+    const owned = new OwnedRepo(gun, repo, serverSnapshot, files[0]!.data);
+    return { owned, firstPublish: files.map((f) => ({ role: f.role, bytes: f.data })) };
+  }
+
+  /** The files of the next round's publish (one more tag), and the targets version they carry. */
+  nextRound(): { files: { role: string; bytes: Buffer }[]; targetsVersion: number } {
+    const tag = `v${this.tags.length}`;
+    this.tags.push(tag);
+    this.repo.addTarget(tag, `${this.gun}:${tag}`);
+    this.repo.bump(this.repo.targets, 'targets');
+    const targets = this.repo.signTargets();
+    const files = [{ role: 'targets', bytes: targets }];
+    if (!this.serverSnapshot) files.push({ role: 'snapshot', bytes: this.repo.signSnapshot({ root: this.rootBytes, targets }) });
+    return { files, targetsVersion: this.repo.targets.version };
+  }
+}
+
+/** Every metadata file of a repository as one replica serves it (for byte-for-byte comparisons). */
+async function servedFiles(replica: Replica, caFile: string, gun: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const role of ['root', 'targets', 'snapshot', 'timestamp']) {
+    const res = await httpRequest(`${replica.url}/v2/${gun}/_trust/tuf/${role}.json`, { caFile });
+    out[role] = `${res.status} ${res.body.toString('base64')}`;
+  }
+  return out;
+}
+
+async function changefeed(replica: Replica, caFile: string): Promise<unknown> {
+  const res = await httpRequest(`${replica.url}/v2/_trust/changefeed?change_id=0&records=10000`, { caFile });
+  expect(res.status, res.text()).toBe(200);
+  return res.json();
+}
+
+/** Runs `fn` over `items` with at most `limit` at once. */
+async function inBatches<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: limit }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  }));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+// ---------------------------------------------------------------------------------------------
+// (a) the real notary and docker CLIs, alternating replicas
+
+// A non-loopback registry name, so that the docker CLI really verifies the server's TLS certificate.
+const REPO = 'registry.example.com/team/replicated';
+
+interface Tools {
+  docker: DockerRunner;
+  notary: NotaryRunner;
+}
+
+interface ScriptFiles {
+  /** Private keys made once by `docker trust key generate` (alice, bob), copied into each run. */
+  keyDir: string;
+  alicePub: string;
+  bobPub: string;
+  manifests: string[];
+}
+
+/** docker and notary runners for each server URL, sharing one DOCKER_CONFIG (so one trust directory). */
+function toolsFor(configDir: string, urls: string[], caFile: string, files: ScriptFiles): Tools[] {
+  const tools = urls.map((url) => {
+    const docker = dockerCli(configDir, url, caFile);
+    return { docker, notary: notaryCli(docker.trustDir, url, caFile) };
+  });
+  const privateDir = path.join(tools[0]!.docker.trustDir, 'private');
+  mkdirSync(privateDir, { recursive: true });
+  for (const f of readdirSync(files.keyDir)) cpSync(path.join(files.keyDir, f), path.join(privateDir, f));
+  return tools;
+}
+
+/**
+ * Init and publish on replica 1, a delegation added on replica 2, a signature on replica 3, reads on
+ * each, a server-held snapshot key rotated on one and used by another, revoke, signer removal and
+ * deletion. `on[i]` is where step "replica i" goes (all the same server for a single-server run).
+ */
+async function runScript(on: Tools[], files: ScriptFiles): Promise<string[]> {
+  const transcript: string[] = [];
+  const step = async (at: number, tool: 'docker' | 'notary', args: string[], input?: string) => {
+    const r = await on[at]![tool](args, { input });
+    transcript.push(`$ [${at + 1}] ${tool} ${args.join(' ')} -> ${r.code}\n${r.stdout.trim()}\n${r.stderr.trim()}`);
+    return r;
+  };
+  const onEach = async (tool: 'docker' | 'notary', args: string[]) => {
+    for (let at = 0; at < on.length; at++) await step(at, tool, args);
+  };
+  await step(0, 'docker', ['trust', 'signer', 'add', '--key', files.alicePub, 'alice', REPO]);
+  // Tags as `docker trust sign` would write them (the daemon-less way), published on replica 2.
+  await step(1, 'notary', ['add', REPO, 'v1', files.manifests[0]!]);
+  await step(1, 'notary', ['add', REPO, 'v2', files.manifests[1]!, '--roles', 'targets/releases', '--roles', 'targets/alice']);
+  await step(1, 'notary', ['publish', REPO]);
+  await step(1, 'docker', ['trust', 'signer', 'add', '--key', files.bobPub, 'bob', REPO]);
+  await step(2, 'docker', ['trust', 'sign', `${REPO}:v1`]);
+  await onEach('notary', ['list', REPO]);
+  await onEach('docker', ['trust', 'inspect', '--pretty', REPO]);
+  await step(2, 'notary', ['key', 'rotate', REPO, 'snapshot', '-r']);
+  await step(0, 'docker', ['trust', 'revoke', '-y', `${REPO}:v2`]);
+  await onEach('notary', ['list', REPO, '-r', 'targets/releases']);
+  await onEach('docker', ['trust', 'inspect', REPO]);
+  await step(1, 'docker', ['trust', 'signer', 'remove', 'alice', REPO], 'y\n');
+  await onEach('docker', ['trust', 'inspect', '--pretty', REPO]);
+  await step(2, 'notary', ['delete', REPO, '--remote']);
+  await onEach('notary', ['list', REPO]);
+  return transcript;
+}
+
+/** Server addresses and per-run key IDs (root, repository key) become placeholders; signer keys stay. */
+function normalise(transcript: string[], urls: string[], keep: ReadonlySet<string>): string {
+  const ids = new Map<string, string>();
+  let text = transcript.join('\n\n');
+  for (const url of urls) text = text.replaceAll(url, '<server>').replaceAll(url.replace('https://', ''), '<server>');
+  return text
+    .replace(/time="[^"]*"/g, 'time=<t>')
+    .replace(/\b[0-9a-f]{64}\b/g, (hex) => {
+      if (keep.has(hex)) return hex;
+      if (!ids.has(hex)) ids.set(hex, `<key-${ids.size + 1}>`);
+      return ids.get(hex)!;
+    })
+    .trim();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function replicaSuite(kind: ReplicaStore['kind']) {
+  let set: ReplicaSet;
+  let clients: NotaryClient[];
+  let scratch: string;
+  /** A second, empty store for a single-server run (a). */
+  let singleStore: ReplicaStore;
+
+  beforeAll(async () => {
+    scratch = await makeScratchDir(`replicas-${kind}`);
+    if (kind === 'postgres') {
+      const pg = await startPostgres();
+      const [url, single] = await Promise.all([pg.createDatabase('replicas'), pg.createDatabase('single')]);
+      set = await startReplicas({ count: REPLICAS, store: { kind, url } });
+      singleStore = { kind, url: single };
+    } else {
+      set = await startReplicas({ count: REPLICAS, store: { kind } });
+      singleStore = { kind };
+    }
+    clients = clientsFor(set);
+  });
+  afterAll(stopAllPeers);
+
+  it('notary and docker CLIs alternating replicas give the results of one server and of notary-server 0.7', async () => {
+    const keygen = dockerCli(path.join(scratch, 'keygen'), set.replicas[0]!.url, set.caFile);
+    for (const name of ['alice', 'bob']) {
+      const generated = await keygen(['trust', 'key', 'generate', name, '--dir', scratch]);
+      expect(generated.code, generated.stderr).toBe(0);
+    }
+    const manifests = ['{"fake":"manifest v1"}\n', '{"fake":"manifest v2"}\n'].map((text, i) => {
+      const file = path.join(scratch, `m${i + 1}.json`);
+      writeFileSync(file, text);
+      return file;
+    });
+    const files: ScriptFiles = {
+      keyDir: path.join(keygen.trustDir, 'private'),
+      alicePub: path.join(scratch, 'alice.pub'),
+      bobPub: path.join(scratch, 'bob.pub'),
+      manifests,
+    };
+    const [single, notaryServer] = await Promise.all([
+      startReplicas({ count: 1, store: singleStore, pki: set.pki }),
+      startNotaryServer({ signer: 'local', pki: set.pki }),
+    ]);
+    const replicaUrls = set.replicas.map((r) => r.url);
+    const singleUrl = single.replicas[0]!.url;
+    const [onReplicas, onSingle, onNotary] = await Promise.all([
+      runScript(toolsFor(path.join(scratch, 'cfg-replicas'), replicaUrls, set.caFile, files), files),
+      runScript(toolsFor(path.join(scratch, 'cfg-single'), [singleUrl, singleUrl, singleUrl], set.caFile, files), files),
+      runScript(toolsFor(path.join(scratch, 'cfg-notary'), Array(REPLICAS).fill(notaryServer.url), set.caFile, files), files),
+    ]);
+    await Promise.all([single.stop(), notaryServer.stop()]);
+
+    const keep = new Set(readdirSync(files.keyDir).map((f) => f.replace(/\.key$/, '')));
+    const replicated = normalise(onReplicas, replicaUrls, keep);
+    expect(replicated).toBe(normalise(onSingle, [singleUrl], keep));
+    expect(replicated).toBe(normalise(onNotary, [notaryServer.url], keep));
+
+    // The content itself, so that equally broken servers cannot pass.
+    const steps = (prefix: string) => onReplicas.filter((t) => t.includes(`] ${prefix}`));
+    for (const t of onReplicas.slice(0, 6)) expect(t).toMatch(/-> 0\n/);
+    for (const list of steps(`notary list ${REPO} ->`).slice(0, REPLICAS)) {
+      expect(list).toMatch(/\nv1\s+[0-9a-f]{64}\s+23\s+targets\/releases/);
+      expect(list).toMatch(/\nv2\s+[0-9a-f]{64}\s+23\s+targets\/releases/);
+    }
+    const afterRevoke = steps(`docker trust inspect ${REPO}`);
+    expect(afterRevoke).toHaveLength(REPLICAS);
+    for (const t of afterRevoke) {
+      expect(t).toContain('"SignedTag": "v1"');
+      expect(t).not.toContain('"SignedTag": "v2"');
+    }
+    const afterRemove = steps(`docker trust inspect --pretty ${REPO}`).slice(REPLICAS);
+    for (const t of afterRemove) {
+      expect(t).toMatch(/\bbob\b/);
+      expect(t).not.toMatch(/^alice\s/m);
+    }
+    for (const t of steps(`notary list ${REPO} ->`).slice(REPLICAS)) expect(t).toMatch(/-> 1\n.*does not have trust data/s);
+    // Every replica took writes of this repository (the script really alternated).
+    for (const replica of set.replicas) expect(replica.logs()).toMatch(new RegExp(`"POST /v2/${REPO}/_trust/tuf/" 200`));
+  }, 120_000);
+
+  it('50 clients on 50 repositories spread over the replicas: every publish is visible on another replica and every repository verifies', async () => {
+    const CLIENTS = 50;
+    const ROUNDS = 3;
+    const TIME_LIMIT_MS = 60_000;
+    const started = Date.now();
+    const gunOf = (i: number) => `load.example.com/repo-${i}`;
+    const runClient = async (i: number) => {
+      const gun = gunOf(i);
+      // Every replica asked for the timestamp key at once: one key, made once.
+      const keys = await Promise.all(set.replicas.map((r) => serverKey(r, set.caFile, gun, 'timestamp')));
+      expect(new Set(keys.map((k) => k.id)).size).toBe(1);
+      const { owned, firstPublish } = await OwnedRepo.create(set, gun, i);
+      const writeTo = clients[i % REPLICAS]!;
+      const readFrom = clients[(i + 1) % REPLICAS]!;
+      await writeTo.publish(gun, firstPublish);
+      const cacheDir = path.join(scratch, `load-${i}`);
+      for (let round = 0; round < ROUNDS; round++) {
+        await writeTo.publish(gun, owned.nextRound().files);
+        // Read back on another replica and verify, at once: an accepted publish is visible everywhere.
+        expect(await verifiedTags(readFrom, gun, cacheDir)).toEqual([...owned.tags].sort());
+      }
+    };
+    const results = await Promise.allSettled(Array.from({ length: CLIENTS }, (_, i) => runClient(i)));
+    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`client ${i}: ${String(r.reason)}`] : []));
+    expect(failures).toEqual([]);
+    const loadMs = Date.now() - started;
+
+    // Fresh trust directories, on a third replica; every replica serves the same bytes.
+    const expected = Array.from({ length: ROUNDS }, (_, r) => `v${r}`);
+    await inBatches([...Array(CLIENTS).keys()], 10, async (i) => {
+      expect(await verifiedTags(clients[(i + 2) % REPLICAS]!, gunOf(i), path.join(scratch, `load-final-${i}`))).toEqual(expected);
+      const served = await Promise.all(set.replicas.map((r) => servedFiles(r, set.caFile, gunOf(i))));
+      for (const other of served.slice(1)) expect(other).toEqual(served[0]);
+      expect(await currentVersion(clients[0]!, gunOf(i), 'timestamp')).toBe(ROUNDS + 1);
+    });
+    // The real notary CLI agrees, from fresh trust directories, on a sample.
+    for (const i of [0, 17, 34, 49]) {
+      const replica = set.replicas[i % REPLICAS]!;
+      const notary = notaryCli(path.join(scratch, `notary-load-${i}`), replica.url, set.caFile);
+      const list = await notary(['list', gunOf(i)]);
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stdout.split('\n').filter((l) => /^v\d\s/.test(l))).toHaveLength(ROUNDS);
+    }
+    // One change feed, whichever replica is asked.
+    const feeds = await Promise.all(set.replicas.map((r) => changefeed(r, set.caFile)));
+    for (const feed of feeds.slice(1)) expect(feed).toEqual(feeds[0]);
+    expect((feeds[0] as { count: number }).count).toBeGreaterThanOrEqual(CLIENTS * (ROUNDS + 1));
+    expect(loadMs).toBeLessThan(TIME_LIMIT_MS);
+  }, 120_000);
+
+  it('12 writers racing on one repository over the replicas: one wins each version, losers get VERSION and retry, no tag is lost', async () => {
+    const WRITERS = 12;
+    const gun = 'race.example.com/shared';
+    const repo = await TestRepo.create(
+      gun,
+      await serverKey(set.replicas[0]!, set.caFile, gun, 'timestamp'),
+      await serverKey(set.replicas[1]!, set.caFile, gun, 'snapshot'),
+    );
+    await clients[2]!.publish(gun, repo.firstPublish().filter((f) => f.role !== 'snapshot').map((f) => ({ role: f.role, bytes: f.data })));
+    const firstVersion = await currentVersion(clients[0]!, gun, 'targets');
+    let conflicts = 0;
+    const accepted: number[] = [];
+    const writer = async (w: number) => {
+      const client = clients[w % REPLICAS]!;
+      const tag = `race-${w}`;
+      for (let attempt = 0; attempt < 100; attempt++) {
+        // Read-modify-write as a client does: the current targets, plus one tag, version + 1.
+        const current = parseMetadata(await client.getMetadata(gun, 'targets'), 'targets').signed.clone();
+        current.addTarget(tag, FileMeta.fromBytes(Buffer.from(tag)));
+        current.bumpVersion(defaultExpires('targets'));
+        const bytes = Envelope.sign(current, [signerFromPrivateKey(repo.targetsKey)]).raw;
+        try {
+          await client.publish(gun, [{ role: 'targets', bytes }]);
+          accepted.push(current.version);
+          return;
+        } catch (e) {
+          if (!(e instanceof UpdateRejectedError) || e.code !== 'VERSION') throw e;
+          conflicts++;
+        }
+      }
+      throw new Error(`${tag}: gave up after 100 conflicts`);
+    };
+    const tags = Array.from({ length: WRITERS }, (_, w) => `race-${w}`);
+    await Promise.all(tags.map((_, w) => writer(w)));
+
+    // Each accepted publish took the next version: none was overwritten or forked.
+    expect(accepted.sort((a, b) => a - b)).toEqual(Array.from({ length: WRITERS }, (_, k) => firstVersion + 1 + k));
+    for (const [r, client] of clients.entries()) {
+      expect(await verifiedTags(client, gun, path.join(scratch, `race-final-${r}`))).toEqual([...tags].sort());
+    }
+    expect(conflicts).toBeGreaterThan(0); // the race really happened
+  }, 90_000);
+
+  it("each replica's health and readiness stay fast while the other replicas take a publish load", async () => {
+    const LOAD_MS = 2_500;
+    const CLIENTS = 8;
+    const probe = async (replica: Replica, what: 'health' | 'ready') => {
+      const t0 = performance.now();
+      const res = await httpRequest(`${replica.url}/_notary_server/${what}`, { caFile: set.caFile, timeoutMs: 5_000 });
+      const ms = performance.now() - t0;
+      expect(res.status, `${what} of replica ${replica.index + 1}: ${res.text()}`).toBe(200);
+      return ms;
+    };
+    const report: string[] = [];
+    for (const idle of set.replicas) {
+      const baseline: number[] = [];
+      for (let k = 0; k < 6; k++) baseline.push(await probe(idle, k % 2 ? 'ready' : 'health'));
+      const loaded = set.replicas.filter((r) => r !== idle);
+      const stopAt = Date.now() + LOAD_MS;
+      let publishes = 0;
+      const load = Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
+        const gun = `probe.example.com/r${idle.index}-c${c}`;
+        const { owned, firstPublish } = await OwnedRepo.create(set, gun, c);
+        const client = clients[loaded[c % loaded.length]!.index]!;
+        await client.publish(gun, firstPublish);
+        while (Date.now() < stopAt) {
+          await client.publish(gun, owned.nextRound().files);
+          publishes++;
+        }
+      }));
+      const times: number[] = [];
+      while (Date.now() < stopAt) {
+        times.push(await probe(idle, times.length % 2 ? 'ready' : 'health'));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await load;
+      report.push(`replica ${idle.index + 1}: baseline median ${median(baseline).toFixed(1)} ms, under load median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms over ${times.length} probes; ${publishes} publishes on the others`);
+      expect(publishes, report.join('\n')).toBeGreaterThan(CLIENTS); // the others really were loaded
+      expect(median(times), report.join('\n')).toBeLessThan(Math.max(100, 2 * median(baseline)));
+      expect(Math.max(...times), report.join('\n')).toBeLessThan(2_000);
+    }
+  }, 60_000);
+
+  it('kill -9 of a replica during a publish load: every repository verifies, the others keep answering, the restarted one serves the same data', async () => {
+    const CLIENTS = 20;
+    const ROUNDS = 4;
+    const victim = set.replicas[1]!;
+    const gunOf = (i: number) => `kill.example.com/repo-${i}`;
+    let killing = false;
+    let done = 0;
+    let cutOff = 0;
+    const inFlight = new Map<number, number>();
+    const liveFailures: string[] = [];
+
+    /** Publishes through replica `start`, failing over to the next one only when the victim is down. */
+    const publish = async (gun: string, files: { role: string; bytes: Buffer }[], targetsVersion: number, start: number) => {
+      for (let attempt = 0; attempt < REPLICAS; attempt++) {
+        const r = (start + attempt) % REPLICAS;
+        if (r === victim.index && killing) continue;
+        inFlight.set(r, (inFlight.get(r) ?? 0) + 1);
+        try {
+          await clients[r]!.publish(gun, files);
+          return;
+        } catch (e) {
+          const cut = r === victim.index && killing && e instanceof NotaryHttpError && !(e instanceof UpdateRejectedError);
+          if (!cut) {
+            liveFailures.push(`${gun} on replica ${r + 1}: ${String(e)}`);
+            throw e;
+          }
+          cutOff++;
+          // Cut off mid-request: committed or not, another replica says which.
+          const other = clients[(r + 1) % REPLICAS]!;
+          if ((await currentVersion(other, gun, 'targets')) === targetsVersion) return;
+        } finally {
+          inFlight.set(r, inFlight.get(r)! - 1);
+        }
+      }
+      throw new Error(`${gun}: no replica took the publish`);
+    };
+    const owners: OwnedRepo[] = [];
+    const runClient = async (i: number) => {
+      const gun = gunOf(i);
+      const { owned, firstPublish } = await OwnedRepo.create(set, gun, i);
+      owners[i] = owned;
+      await publish(gun, firstPublish, 2, i % 2 === 0 ? 0 : 2);
+      for (let round = 0; round < ROUNDS; round++) {
+        const { files, targetsVersion } = owned.nextRound();
+        await publish(gun, files, targetsVersion, (i + round) % REPLICAS);
+        done++;
+      }
+    };
+    const load = Promise.allSettled(Array.from({ length: CLIENTS }, (_, i) => runClient(i)));
+    // Kill while publishes are in flight on the victim, a quarter of the way through.
+    const deadline = Date.now() + 30_000;
+    while ((done < (CLIENTS * ROUNDS) / 4 || !(inFlight.get(victim.index)! > 0)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    killing = true;
+    await victim.kill9();
+    const results = await load;
+    expect(liveFailures).toEqual([]);
+    expect(results.flatMap((r, i) => (r.status === 'rejected' ? [`client ${i}: ${String(r.reason)}`] : []))).toEqual([]);
+    expect(cutOff, 'the kill cut no publish off: it came too late to test anything').toBeGreaterThan(0);
+
+    const expected = Array.from({ length: ROUNDS }, (_, r) => `v${r}`);
+    const live = [0, 2];
+    await inBatches([...Array(CLIENTS).keys()], 10, async (i) => {
+      expect(await verifiedTags(clients[live[i % 2]!]!, gunOf(i), path.join(scratch, `kill-final-${i}`))).toEqual(expected);
+    });
+
+    await victim.restart();
+    await inBatches([...Array(CLIENTS).keys()], 10, async (i) => {
+      const [restarted, other] = await Promise.all([servedFiles(victim, set.caFile, gunOf(i)), servedFiles(set.replicas[0]!, set.caFile, gunOf(i))]);
+      expect(restarted).toEqual(other);
+      expect(await verifiedTags(clients[victim.index]!, gunOf(i), path.join(scratch, `kill-restarted-${i}`))).toEqual(expected);
+    });
+    // And it takes writes again, visible on the others.
+    const owned = owners[0]!;
+    await clients[victim.index]!.publish(owned.gun, owned.nextRound().files);
+    expect(await verifiedTags(clients[0]!, owned.gun, path.join(scratch, 'kill-final-0'))).toEqual([...expected, `v${ROUNDS}`]);
+  }, 120_000);
+}
+
+describe('trust-tui server replicas sharing one SQLite data directory', () => {
+  replicaSuite('sqlite');
+});
