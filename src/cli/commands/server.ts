@@ -3,7 +3,9 @@
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { defaultServerDataDir } from '../../config/paths.js';
-import type { Io } from '../output.js';
+import { MAX_PEM_BYTES, readUserFile } from '../../config/user-files.js';
+import { globalOptions } from '../globals.js';
+import { emit, type Io } from '../output.js';
 
 interface ServerCommandOptions {
   listen: string;
@@ -23,7 +25,14 @@ interface ServerCommandOptions {
   keyType: 'ecdsa' | 'ed25519';
   workers: string;
   quiet?: boolean;
+  database?: string;
+  databaseCa?: string;
+  databasePool: string;
+  migrateOnly?: boolean;
 }
+
+/** The variable that can carry --database (keeps the password out of `ps`). */
+const DATABASE_URL_VARIABLE = 'TRUST_TUI_DATABASE_URL';
 
 /** One worker per core, up to four: reads scale with cores; updates take turns on the database. */
 const DEFAULT_WORKERS = Math.max(1, Math.min(availableParallelism(), 4));
@@ -48,6 +57,10 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--new-keys-per-minute <n>', 'server keys one client address may have created per minute (burst of the same size)', '120')
     .addOption(new Option('--key-type <type>', 'type of new server-held timestamp/snapshot keys').choices(['ecdsa', 'ed25519']).default('ecdsa'))
     .option('--workers <n>', 'server processes sharing the port and the database', String(DEFAULT_WORKERS))
+    .option('--database <url>', `PostgreSQL instead of SQLite in --data: postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=require|verify-ca|verify-full] (or ${DATABASE_URL_VARIABLE})`)
+    .option('--database-ca <pem>', 'with --database: CA certificate that signed the database server\'s certificate (implies sslmode=verify-full)')
+    .option('--database-pool <n>', 'with --database: connections per server process', '10')
+    .option('--migrate-only', 'with --database: apply the database schema migrations, print them and exit')
     .option('-q, --quiet', 'do not log each request')
     .addHelpText(
       'after',
@@ -70,7 +83,7 @@ accepted/rejected by notary error code, storage errors; never a repository name)
 needs a read-write user unless --metrics-open. With --workers N the primary sums every worker's
 counters, so any scrape shows the whole server's totals.`,
     )
-    .action(async (opts: ServerCommandOptions) => {
+    .action(async (opts: ServerCommandOptions, cmd: Command) => {
       const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }] = await Promise.all([
         import('../../server/server.js'),
         import('../../server/cluster.js'),
@@ -87,8 +100,30 @@ counters, so any scrape shows the whole server's totals.`,
       if (!Number.isInteger(newKeysPerMinute) || newKeysPerMinute < 1) throw new ServerConfigError('--new-keys-per-minute must be a whole number of at least 1');
       const workers = Number(opts.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new ServerConfigError('--workers must be a whole number from 1 to 64');
+      const databaseUrl = opts.database ?? (process.env[DATABASE_URL_VARIABLE] || undefined);
+      const databasePool = Number(opts.databasePool);
+      if (!Number.isInteger(databasePool) || databasePool < 1 || databasePool > 1000) throw new ServerConfigError('--database-pool must be a whole number from 1 to 1000');
+      if (!databaseUrl && (opts.databaseCa || opts.migrateOnly)) {
+        throw new ServerConfigError(`${opts.migrateOnly ? '--migrate-only' : '--database-ca'} needs --database (or ${DATABASE_URL_VARIABLE})`);
+      }
+      const database = databaseUrl
+        ? {
+            url: databaseUrl,
+            poolSize: databasePool,
+            ...(opts.databaseCa ? { ca: await readUserFile(opts.databaseCa, '--database-ca file', { maxBytes: MAX_PEM_BYTES }) } : {}),
+          }
+        : undefined;
+      if (opts.migrateOnly && database) {
+        const { migrateDatabase } = await import('../../server/server.js');
+        const applied = await migrateDatabase(database);
+        emit(io, globalOptions(cmd), { applied: applied.map((m) => ({ version: m.version, name: m.name })) }, () =>
+          applied.length === 0 ? 'The database schema is up to date; nothing applied.' : applied.map((m) => `Applied migration ${m.version}: ${m.name}`).join('\n'),
+        );
+        return;
+      }
       const log = opts.quiet ? undefined : (line: string) => io.stdout(line + '\n');
       const options = {
+        database,
         listen: opts.listen,
         dataDir: opts.data,
         passphrase: process.env.TRUST_TUI_SERVER_PASSPHRASE,
