@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrustCache } from '../../src/notary/cache.js';
 import { NotaryClient } from '../../src/notary/http-client.js';
-import { NotaryHttpError, UpdateRejectedError } from '../../src/notary/http-errors.js';
+import { MetadataNotFoundError, NotaryHttpError, UpdateRejectedError } from '../../src/notary/http-errors.js';
 import { refresh } from '../../src/notary/updater.js';
 import { defaultExpires } from '../../src/tuf/expiry.js';
 import { PublicKey } from '../../src/tuf/key.js';
@@ -41,7 +41,7 @@ async function verifiedTags(client: NotaryClient, gun: string, cacheDir: string)
 }
 
 async function serverKey(replica: Replica, caFile: string, gun: string, role: 'timestamp' | 'snapshot'): Promise<PublicKey> {
-  const res = await httpRequest(`${replica.url}/v2/${gun}/_trust/tuf/${role}.key`, { caFile });
+  const res = await httpRequest(`${replica.url}/v2/${gun}/_trust/tuf/${role}.key`, { caFile, timeoutMs: 60_000 });
   if (res.status !== 200) throw new Error(`GET ${role}.key on replica ${replica.index + 1}: ${res.status} ${res.text()}`);
   return PublicKey.fromJSON(res.json());
 }
@@ -63,17 +63,18 @@ class OwnedRepo {
     private rootBytes: Buffer,
   ) {}
 
-  static async create(set: ReplicaSet, gun: string, index: number): Promise<{ owned: OwnedRepo; firstPublish: { role: string; bytes: Buffer }[] }> {
-    const [r1, r2] = [set.replicas[index % REPLICAS]!, set.replicas[(index + 1) % REPLICAS]!];
-    // The keys are made by one replica and asked for on another.
-    const serverSnapshot = index % 2 === 0;
+  /**
+   * A new repository whose timestamp key is made by `keysFrom` and whose snapshot key, when
+   * `snapshotFrom` is given, is held by the server too (made by that replica); else the client's.
+   */
+  static async create(caFile: string, gun: string, keysFrom: Replica, snapshotFrom?: Replica): Promise<{ owned: OwnedRepo; firstPublish: { role: string; bytes: Buffer }[] }> {
     const repo = await TestRepo.create(
       gun,
-      await serverKey(r1, set.caFile, gun, 'timestamp'),
-      serverSnapshot ? await serverKey(r2, set.caFile, gun, 'snapshot') : undefined,
+      await serverKey(keysFrom, caFile, gun, 'timestamp'),
+      snapshotFrom ? await serverKey(snapshotFrom, caFile, gun, 'snapshot') : undefined,
     );
-    const files = repo.firstPublish().filter((f) => !serverSnapshot || f.role !== 'snapshot');
-    const owned = new OwnedRepo(gun, repo, serverSnapshot, files[0]!.data);
+    const files = repo.firstPublish().filter((f) => !snapshotFrom || f.role !== 'snapshot');
+    const owned = new OwnedRepo(gun, repo, Boolean(snapshotFrom), files[0]!.data);
     return { owned, firstPublish: files.map((f) => ({ role: f.role, bytes: f.data })) };
   }
 
@@ -203,20 +204,18 @@ function replicaSuite(kind: ReplicaStore['kind']) {
   let set: ReplicaSet;
   let clients: NotaryClient[];
   let scratch: string;
-  /** A second, empty store for a single-server run (a). */
-  let singleStore: ReplicaStore;
+  /** Another empty store of this kind (a new database, or a new SQLite directory). */
+  let freshStore: (name: string) => Promise<ReplicaStore>;
 
   beforeAll(async () => {
     scratch = await makeScratchDir(`replicas-${kind}`);
     if (kind === 'postgres') {
       const pg = await startPostgres();
-      const [url, single] = await Promise.all([pg.createDatabase('replicas'), pg.createDatabase('single')]);
-      set = await startReplicas({ count: REPLICAS, store: { kind, url } });
-      singleStore = { kind, url: single };
+      freshStore = async (name) => ({ kind, url: await pg.createDatabase(name) });
     } else {
-      set = await startReplicas({ count: REPLICAS, store: { kind } });
-      singleStore = { kind };
+      freshStore = async () => ({ kind });
     }
+    set = await startReplicas({ count: REPLICAS, store: await freshStore('replicas') });
     clients = clientsFor(set);
   });
   afterAll(stopAllPeers);
@@ -239,7 +238,7 @@ function replicaSuite(kind: ReplicaStore['kind']) {
       manifests,
     };
     const [single, notaryServer] = await Promise.all([
-      startReplicas({ count: 1, store: singleStore, pki: set.pki }),
+      startReplicas({ count: 1, store: await freshStore('single'), pki: set.pki }),
       startNotaryServer({ signer: 'local', pki: set.pki }),
     ]);
     const replicaUrls = set.replicas.map((r) => r.url);
@@ -260,8 +259,8 @@ function replicaSuite(kind: ReplicaStore['kind']) {
     const steps = (prefix: string) => onReplicas.filter((t) => t.includes(`] ${prefix}`));
     for (const t of onReplicas.slice(0, 6)) expect(t).toMatch(/-> 0\n/);
     for (const list of steps(`notary list ${REPO} ->`).slice(0, REPLICAS)) {
-      expect(list).toMatch(/\nv1\s+[0-9a-f]{64}\s+23\s+targets\/releases/);
-      expect(list).toMatch(/\nv2\s+[0-9a-f]{64}\s+23\s+targets\/releases/);
+      expect(list).toMatch(/\nv1\s+[0-9a-f]{64}\s+23\s+targets\n/);
+      expect(list).toMatch(/\nv2\s+[0-9a-f]{64}\s+23\s+targets\/alice\n/);
     }
     const afterRevoke = steps(`docker trust inspect ${REPO}`);
     expect(afterRevoke).toHaveLength(REPLICAS);
@@ -271,8 +270,7 @@ function replicaSuite(kind: ReplicaStore['kind']) {
     }
     const afterRemove = steps(`docker trust inspect --pretty ${REPO}`).slice(REPLICAS);
     for (const t of afterRemove) {
-      expect(t).toMatch(/\bbob\b/);
-      expect(t).not.toMatch(/^alice\s/m);
+      expect(t).toMatch(/^bob\s/m);
     }
     for (const t of steps(`notary list ${REPO} ->`).slice(REPLICAS)) expect(t).toMatch(/-> 1\n.*does not have trust data/s);
     // Every replica took writes of this repository (the script really alternated).
@@ -287,12 +285,17 @@ function replicaSuite(kind: ReplicaStore['kind']) {
     const gunOf = (i: number) => `load.example.com/repo-${i}`;
     const runClient = async (i: number) => {
       const gun = gunOf(i);
-      // Every replica asked for the timestamp key at once: one key, made once.
-      const keys = await Promise.all(set.replicas.map((r) => serverKey(r, set.caFile, gun, 'timestamp')));
-      expect(new Set(keys.map((k) => k.id)).size).toBe(1);
-      const { owned, firstPublish } = await OwnedRepo.create(set, gun, i);
-      const writeTo = clients[i % REPLICAS]!;
-      const readFrom = clients[(i + 1) % REPLICAS]!;
+      const [writer, reader] = [set.replicas[i % REPLICAS]!, set.replicas[(i + 1) % REPLICAS]!];
+      if (i % 10 === 0) {
+        // Every replica asked for the timestamp key at once: all answer with one key, stored once.
+        const keys = await Promise.all(set.replicas.map((r) => serverKey(r, set.caFile, gun, 'timestamp')));
+        expect(new Set(keys.map((k) => k.id)).size).toBe(1);
+      }
+      // A few repositories have the server hold their snapshot key too, made by another replica than
+      // the one that signs with it. (Each server key costs PBKDF2 at 600k iterations: keep them few.)
+      const { owned, firstPublish } = await OwnedRepo.create(set.caFile, gun, writer, i % 5 === 0 ? reader : undefined);
+      const writeTo = clients[writer.index]!;
+      const readFrom = clients[reader.index]!;
       await writeTo.publish(gun, firstPublish);
       const cacheDir = path.join(scratch, `load-${i}`);
       for (let round = 0; round < ROUNDS; round++) {
@@ -374,7 +377,7 @@ function replicaSuite(kind: ReplicaStore['kind']) {
 
   it("each replica's health and readiness stay fast while the other replicas take a publish load", async () => {
     const LOAD_MS = 2_500;
-    const CLIENTS = 8;
+    const CLIENTS = 6;
     const probe = async (replica: Replica, what: 'health' | 'ready') => {
       const t0 = performance.now();
       const res = await httpRequest(`${replica.url}/_notary_server/${what}`, { caFile: set.caFile, timeoutMs: 5_000 });
@@ -383,19 +386,22 @@ function replicaSuite(kind: ReplicaStore['kind']) {
       return ms;
     };
     const report: string[] = [];
+    // Repositories whose keys each replica made itself (so the load is publishing, not key decryption).
+    const repos = await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
+      const home = set.replicas[c % REPLICAS]!;
+      const { owned, firstPublish } = await OwnedRepo.create(set.caFile, `probe.example.com/repo-${c}`, home);
+      await clients[home.index]!.publish(owned.gun, firstPublish);
+      return { owned, home };
+    }));
     for (const idle of set.replicas) {
       const baseline: number[] = [];
       for (let k = 0; k < 6; k++) baseline.push(await probe(idle, k % 2 ? 'ready' : 'health'));
       const loaded = set.replicas.filter((r) => r !== idle);
       const stopAt = Date.now() + LOAD_MS;
       let publishes = 0;
-      const load = Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
-        const gun = `probe.example.com/r${idle.index}-c${c}`;
-        const { owned, firstPublish } = await OwnedRepo.create(set, gun, c);
-        const client = clients[loaded[c % loaded.length]!.index]!;
-        await client.publish(gun, firstPublish);
+      const load = Promise.all(repos.filter((r) => loaded.includes(r.home)).map(async ({ owned, home }) => {
         while (Date.now() < stopAt) {
-          await client.publish(gun, owned.nextRound().files);
+          await clients[home.index]!.publish(owned.gun, owned.nextRound().files);
           publishes++;
         }
       }));
@@ -413,24 +419,27 @@ function replicaSuite(kind: ReplicaStore['kind']) {
   }, 60_000);
 
   it('kill -9 of a replica during a publish load: every repository verifies, the others keep answering, the restarted one serves the same data', async () => {
-    const CLIENTS = 20;
-    const ROUNDS = 4;
-    const victim = set.replicas[1]!;
+    const CLIENTS = 9;
+    const ROUNDS = 5;
+    // A set of its own: the restart opens every stored key (PBKDF2 each), so only this test's keys.
+    const own = await startReplicas({ count: REPLICAS, store: await freshStore('killed'), pki: set.pki });
+    const ownClients = clientsFor(own);
+    const victim = own.replicas[1]!;
     const gunOf = (i: number) => `kill.example.com/repo-${i}`;
     let killing = false;
     let done = 0;
     let cutOff = 0;
-    const inFlight = new Map<number, number>();
+    const inFlight = [0, 0, 0];
     const liveFailures: string[] = [];
 
-    /** Publishes through replica `start`, failing over to the next one only when the victim is down. */
+    /** Publishes through replica `start`; on to the next one only when the victim cut it off. */
     const publish = async (gun: string, files: { role: string; bytes: Buffer }[], targetsVersion: number, start: number) => {
       for (let attempt = 0; attempt < REPLICAS; attempt++) {
         const r = (start + attempt) % REPLICAS;
         if (r === victim.index && killing) continue;
-        inFlight.set(r, (inFlight.get(r) ?? 0) + 1);
+        inFlight[r]!++;
         try {
-          await clients[r]!.publish(gun, files);
+          await ownClients[r]!.publish(gun, files);
           return;
         } catch (e) {
           const cut = r === victim.index && killing && e instanceof NotaryHttpError && !(e instanceof UpdateRejectedError);
@@ -440,31 +449,36 @@ function replicaSuite(kind: ReplicaStore['kind']) {
           }
           cutOff++;
           // Cut off mid-request: committed or not, another replica says which.
-          const other = clients[(r + 1) % REPLICAS]!;
-          if ((await currentVersion(other, gun, 'targets')) === targetsVersion) return;
+          const landed = await currentVersion(ownClients[(r + 1) % REPLICAS]!, gun, 'targets').catch((e2: unknown) => {
+            if (e2 instanceof MetadataNotFoundError) return 0; // a first publish that did not land
+            throw e2;
+          });
+          if (landed === targetsVersion) return;
         } finally {
-          inFlight.set(r, inFlight.get(r)! - 1);
+          inFlight[r]!--;
         }
       }
       throw new Error(`${gun}: no replica took the publish`);
     };
     const owners: OwnedRepo[] = [];
     const runClient = async (i: number) => {
-      const gun = gunOf(i);
-      const { owned, firstPublish } = await OwnedRepo.create(set, gun, i);
+      // Each client sticks to one replica (its keys are made there) and fails over when it dies.
+      // (Not round-robin: each replica would have to decrypt every key, PBKDF2 each time.)
+      const home = own.replicas[i % REPLICAS]!;
+      const { owned, firstPublish } = await OwnedRepo.create(own.caFile, gunOf(i), home);
       owners[i] = owned;
-      await publish(gun, firstPublish, 2, i % 2 === 0 ? 0 : 2);
+      await publish(owned.gun, firstPublish, 2, home.index);
       for (let round = 0; round < ROUNDS; round++) {
         const { files, targetsVersion } = owned.nextRound();
-        await publish(gun, files, targetsVersion, (i + round) % REPLICAS);
+        await publish(owned.gun, files, targetsVersion, home.index);
         done++;
       }
     };
     const load = Promise.allSettled(Array.from({ length: CLIENTS }, (_, i) => runClient(i)));
     // Kill while publishes are in flight on the victim, a quarter of the way through.
     const deadline = Date.now() + 30_000;
-    while ((done < (CLIENTS * ROUNDS) / 4 || !(inFlight.get(victim.index)! > 0)) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 5));
+    while ((done < (CLIENTS * ROUNDS) / 4 || inFlight[victim.index] === 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2));
     }
     killing = true;
     await victim.kill9();
@@ -474,24 +488,32 @@ function replicaSuite(kind: ReplicaStore['kind']) {
     expect(cutOff, 'the kill cut no publish off: it came too late to test anything').toBeGreaterThan(0);
 
     const expected = Array.from({ length: ROUNDS }, (_, r) => `v${r}`);
-    const live = [0, 2];
-    await inBatches([...Array(CLIENTS).keys()], 10, async (i) => {
-      expect(await verifiedTags(clients[live[i % 2]!]!, gunOf(i), path.join(scratch, `kill-final-${i}`))).toEqual(expected);
+    await inBatches([...Array(CLIENTS).keys()], 6, async (i) => {
+      const survivor = own.replicas[i % 2 === 0 ? 0 : 2]!;
+      expect(await verifiedTags(ownClients[survivor.index]!, gunOf(i), path.join(scratch, `kill-final-${i}`))).toEqual(expected);
     });
+    // The survivors kept answering (no publish on them failed, above) and are healthy.
+    for (const survivor of [own.replicas[0]!, own.replicas[2]!]) {
+      expect((await httpRequest(`${survivor.url}/_notary_server/ready`, { caFile: own.caFile })).status).toBe(200);
+    }
 
+    const restartStarted = Date.now();
     await victim.restart();
-    await inBatches([...Array(CLIENTS).keys()], 10, async (i) => {
-      const [restarted, other] = await Promise.all([servedFiles(victim, set.caFile, gunOf(i)), servedFiles(set.replicas[0]!, set.caFile, gunOf(i))]);
+    const restartMs = Date.now() - restartStarted;
+    await inBatches([...Array(CLIENTS).keys()], 6, async (i) => {
+      const [restarted, other] = await Promise.all([servedFiles(victim, own.caFile, gunOf(i)), servedFiles(own.replicas[0]!, own.caFile, gunOf(i))]);
       expect(restarted).toEqual(other);
-      expect(await verifiedTags(clients[victim.index]!, gunOf(i), path.join(scratch, `kill-restarted-${i}`))).toEqual(expected);
+      expect(await verifiedTags(ownClients[victim.index]!, gunOf(i), path.join(scratch, `kill-restarted-${i}`))).toEqual(expected);
     });
-    // And it takes writes again, visible on the others.
-    const owned = owners[0]!;
-    await clients[victim.index]!.publish(owned.gun, owned.nextRound().files);
-    expect(await verifiedTags(clients[0]!, owned.gun, path.join(scratch, 'kill-final-0'))).toEqual([...expected, `v${ROUNDS}`]);
+    // It takes writes again, seen by the others.
+    const owned = owners[victim.index]!;
+    await ownClients[victim.index]!.publish(owned.gun, owned.nextRound().files);
+    expect(await verifiedTags(ownClients[2]!, owned.gun, path.join(scratch, `kill-final-${victim.index}`))).toEqual([...expected, `v${ROUNDS}`]);
+    expect(restartMs, 'restart of the killed replica').toBeLessThan(30_000);
+    await own.stop();
   }, 120_000);
 }
 
-describe('trust-tui server replicas sharing one SQLite data directory', () => {
-  replicaSuite('sqlite');
+describe('trust-tui server replicas on one PostgreSQL database', () => {
+  replicaSuite('postgres');
 });
