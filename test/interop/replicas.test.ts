@@ -36,7 +36,7 @@ function clientsFor(set: ReplicaSet): NotaryClient[] {
 /** Tag names after verifying the whole repository from `cacheDir` (TOFU on root when it is empty). */
 async function verifiedTags(client: NotaryClient, gun: string, cacheDir: string): Promise<string[]> {
   const result = await refresh(gun, { client, cache: new TrustCache(cacheDir), trustPolicy: { tofu: true } });
-  expect(result.offline).toBe(false);
+  expect(result.offline, `${gun} from ${client.baseUrl}: ${result.warnings.join('; ')}`).toBe(false);
   return result.view.resolvedTargets().map((t) => t.name).sort();
 }
 
@@ -113,6 +113,12 @@ async function inBatches<T>(items: T[], limit: number, fn: (item: T) => Promise<
   await Promise.all(Array.from({ length: limit }, async () => {
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
   }));
+}
+
+/** What the replicas logged about failures: 5xx answers and internal errors (for failure messages). */
+function serverTrouble(set: ReplicaSet): string {
+  const lines = set.replicas.flatMap((r) => r.logs().split('\n').filter((l) => /" 5\d\d |internal error|Error:/.test(l)).map((l) => `replica ${r.index + 1}: ${l}`));
+  return lines.length ? `\nserver logs:\n${lines.slice(0, 20).join('\n')}` : '';
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -307,7 +313,7 @@ function replicaSuite(kind: ReplicaStore['kind']) {
     };
     const results = await Promise.allSettled(Array.from({ length: CLIENTS }, (_, i) => runClient(i)));
     const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`client ${i}: ${String(r.reason)}`] : []));
-    expect(failures).toEqual([]);
+    expect(failures, serverTrouble(set)).toEqual([]);
     const loadMs = Date.now() - started;
 
     // Fresh trust directories, on a third replica; every replica serves the same bytes.
