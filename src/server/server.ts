@@ -15,9 +15,11 @@ import { DATABASE_FILE, secureDataDir } from './data-dir.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
 import { TrustService } from './service.js';
 import { Keyring, SERVER_PASSPHRASE_VARIABLE } from './signer.js';
+import { CachedStorage } from './stores/cached.js';
 import { SqliteStorage } from './stores/sqlite.js';
 import type { Storage } from './stores/storage.js';
 import { redactDatabaseUrl, type DatabaseConnection } from './stores/postgres-url.js';
+import type { PoolStats } from './stores/postgres.js';
 import { certificateNames, ensureLocalTls } from './tls.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:4443';
@@ -190,10 +192,17 @@ async function openStorage(options: ServerOptions): Promise<Storage> {
     // Loaded only when asked for, so SQLite users never load the driver.
     const { PostgresStorage } = await import('./stores/postgres.js');
     const { storage } = await PostgresStorage.open({ connection: options.database, onPoolError: logError });
-    return storage;
+    return new CachedStorage(storage);
   }
   secureDataDir(options.dataDir, logError);
-  return SqliteStorage.open({ file: path.join(options.dataDir, DATABASE_FILE) });
+  return new CachedStorage(SqliteStorage.open({ file: path.join(options.dataDir, DATABASE_FILE) }));
+}
+
+/** The PostgreSQL pool's statistics when the store (or the store under the cache) has a pool. */
+function poolStatsOf(storage: Storage): (() => PoolStats) | undefined {
+  const inner = storage instanceof CachedStorage ? storage.store : storage;
+  const source = inner as Partial<{ poolStats(): PoolStats }>;
+  return typeof source.poolStats === 'function' ? () => source.poolStats!.call(inner) : undefined;
 }
 
 function storedIn(options: ServerOptions): string {
@@ -221,6 +230,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       keyring,
       ...(perMinute ? { keyLimits: { perClientBurst: perMinute, perClientPerSecond: perMinute / 60 } } : {}),
     });
+    const metrics = new ServerMetrics();
+    const pool = poolStatsOf(storage);
+    if (pool) metrics.watchDatabasePool(pool);
     const handler = createRouter({
       service,
       auth,
@@ -235,7 +247,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }),
       log,
       logError: options.logError ?? ((line) => process.stderr.write(line + '\n')),
-      metrics: new ServerMetrics(),
+      metrics,
       metricsOpen: options.metricsOpen ?? false,
     });
     const server = tls

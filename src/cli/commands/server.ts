@@ -40,9 +40,9 @@ const DEFAULT_WORKERS = Math.max(1, Math.min(availableParallelism(), 4));
 export function registerServerCommand(program: Command, io: Io): void {
   program
     .command('server')
-    .description('Run a Notary trust server (drop-in for notary-server 0.7) with embedded SQLite storage')
+    .description('Run a Notary trust server (drop-in for notary-server 0.7) on embedded SQLite, or on PostgreSQL with --database')
     .option('--listen <addr:port>', 'address and port to listen on', '127.0.0.1:4443')
-    .option('--data <dir>', 'data directory (database, keys, local CA)', defaultServerDataDir())
+    .option('--data <dir>', 'data directory (SQLite database and keys unless --database, local CA)', defaultServerDataDir())
     .option('--tls-cert <file>', 'server certificate (PEM); without it a local CA and certificate are made')
     .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
     .option('--insecure-http', 'serve plain HTTP (only behind a TLS-terminating proxy)')
@@ -75,8 +75,13 @@ with --anonymous-read (open ping) they read anonymously and cannot publish.
 Pending area: signing requests are kept under /v2/<gun>/_trust/requests/ (never in /_trust/tuf/);
 reading, staging, signing and cancelling them need push access (see docs/team-signing.md).
 
-Probes: GET /_notary_server/health answers while the process runs; GET /_notary_server/ready
-answers 503 while writes fail (disk full). Each worker process applies --new-keys-per-minute.
+PostgreSQL: --database (or TRUST_TUI_DATABASE_URL) points every replica at one database; migrations
+are applied at start (--migrate-only: apply, print, exit). With --workers N each process opens its
+own pool of --database-pool connections. The password never appears in logs or errors.
+
+Probes: GET /_notary_server/health answers while the process runs (with --database: while a
+SELECT 1 answers within 2 s); GET /_notary_server/ready answers 503 while writes fail (disk full,
+database down). Each worker process applies --new-keys-per-minute.
 
 Metrics: GET /metrics in Prometheus text format (requests by route and status, latency, publishes
 accepted/rejected by notary error code, storage errors; never a repository name). With --htpasswd it
