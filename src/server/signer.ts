@@ -101,14 +101,18 @@ export class Keyring {
   }
 
   /** Decrypts (once) and returns the private key of a stored record. */
-  async privateKey(record: ServerKeyRecord): Promise<PrivateKey> {
+  privateKey(record: ServerKeyRecord): Promise<PrivateKey> {
+    return this.#privateKey(record, (derive) => kdfSlots.run(derive));
+  }
+
+  async #privateKey(record: ServerKeyRecord, schedule: (derive: () => Promise<PrivateKey>) => Promise<PrivateKey>): Promise<PrivateKey> {
     const cached = this.#decrypted.get(record.keyId);
     if (cached) return cached;
     let decrypting = this.#decrypting.get(record.keyId);
     if (!decrypting) {
       decrypting = (async () => {
         const file = parseKeyFile(record.encryptedPrivateKey, `server key ${shortKeyId(record.keyId)}`);
-        const key = await kdfSlots.run(() => openKeyFile(file, this.passphrase, record.keyId));
+        const key = await schedule(() => openKeyFile(file, this.passphrase, record.keyId));
         this.#decrypted.set(record.keyId, key);
         return key;
       })().finally(() => this.#decrypting.delete(record.keyId));
@@ -136,7 +140,8 @@ export class Keyring {
     const worker = async () => {
       while (next < records.length) {
         const record = records[next++]!;
-        await this.privateKey(record).catch(() => failed.push(record));
+        // Before the server listens nothing else needs the thread pool: no KDF slots, the workers bound it.
+        await this.#privateKey(record, (derive) => derive()).catch(() => failed.push(record));
       }
     };
     await Promise.all(Array.from({ length: 4 }, worker));
