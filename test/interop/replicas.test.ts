@@ -115,9 +115,10 @@ async function inBatches<T>(items: T[], limit: number, fn: (item: T) => Promise<
   }));
 }
 
-/** What the replicas logged about failures: 5xx answers and internal errors (for failure messages). */
+/** What the replicas logged besides ordinary answers: 5xx, errors, refused or cut-off requests. */
 function serverTrouble(set: ReplicaSet): string {
-  const lines = set.replicas.flatMap((r) => r.logs().split('\n').filter((l) => /" 5\d\d |internal error|Error:/.test(l)).map((l) => `replica ${r.index + 1}: ${l}`));
+  const unusual = (l: string) => l.trim() !== '' && !/" [234]\d\d |listening on/.test(l);
+  const lines = set.replicas.flatMap((r) => r.logs().split('\n').filter(unusual).map((l) => `replica ${r.index + 1}: ${l}`));
   return lines.length ? `\nserver logs:\n${lines.slice(0, 20).join('\n')}` : '';
 }
 
@@ -303,10 +304,14 @@ function replicaSuite(kind: ReplicaStore['kind']) {
       const { owned, firstPublish } = await OwnedRepo.create(set.caFile, gun, writer, i % 10 === 0 ? reader : undefined);
       const writeTo = clients[writer.index]!;
       const readFrom = clients[reader.index]!;
-      await writeTo.publish(gun, firstPublish);
+      const publish = (files: { role: string; bytes: Buffer }[], what: string) =>
+        writeTo.publish(gun, files).catch((e: unknown) => {
+          throw new Error(`${what} to replica ${writer.index + 1} at ${new Date().toISOString()}: ${String(e)}`);
+        });
+      await publish(firstPublish, 'first publish');
       const cacheDir = path.join(scratch, `load-${i}`);
       for (let round = 0; round < ROUNDS; round++) {
-        await writeTo.publish(gun, owned.nextRound().files);
+        await publish(owned.nextRound().files, `publish ${round + 1}`);
         // Read back on another replica and verify, at once: an accepted publish is visible everywhere.
         expect(await verifiedTags(readFrom, gun, cacheDir)).toEqual([...owned.tags].sort());
       }
