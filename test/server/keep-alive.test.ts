@@ -19,7 +19,7 @@ describe('keep-alive', () => {
       new Promise<{ status: number; keepAlive: string | undefined; port: number }>((resolve, reject) => {
         const req = https.get(`${server.url}/_notary_server/health`, { agent }, (res) => {
           res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, keepAlive: res.headers['keep-alive'], port: req.socket!.localPort! }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, keepAlive: res.headers['keep-alive'] as string | undefined, port: req.socket!.localPort! }));
         });
         req.on('error', reject);
       });
