@@ -32,10 +32,10 @@ export const SERVER_KEY_PBKDF2_ITERATIONS = 600_000;
 /**
  * PBKDF2 runs at once per process. Each run holds a libuv thread-pool thread for about half a second,
  * and that pool (UV_THREADPOOL_SIZE, 4 by default) also serves file IO, zlib and the PostgreSQL
- * driver's SCRAM login (WebCrypto): a burst of new repositories must leave half of it free, else new
+ * driver's SCRAM login (WebCrypto): a burst of new repositories must leave a thread free, else new
  * database connections time out behind the key derivations and requests fail with 500.
  */
-const KDF_CONCURRENCY = Math.max(1, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2));
+const KDF_CONCURRENCY = Math.max(1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 1);
 
 /** A counting semaphore: at most `size` tasks run at once, the others wait in order. */
 class Slots {
