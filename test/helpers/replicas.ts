@@ -2,8 +2,8 @@
  * Several `trust-tui server` replicas on one store, as an operator runs them behind a load balancer:
  * each its own process (the BUILT dist/cli.js, --workers 1) on its own loopback port, all with the
  * same TLS certificate from the test CA and the same TRUST_TUI_SERVER_PASSPHRASE, sharing either one
- * PostgreSQL database (`--database`) or one SQLite data directory (`--data`). Any replica can be
- * killed with SIGKILL and started again on the same port.
+ * PostgreSQL database (TRUST_TUI_DATABASE_URL, the `--database` of the environment) or one SQLite
+ * data directory (`--data`). Any replica can be killed with SIGKILL and started again on the same port.
  *
  *   afterAll(stopAllPeers);
  *   const set = await startReplicas({ count: 3, store: { kind: 'postgres', url } });
@@ -15,13 +15,13 @@ import path from 'node:path';
 import { httpRequest } from './http.js';
 import { makePki, type PkiFiles } from './pki.js';
 import { freePort, waitUntil } from './ports.js';
-import { makeScratchDir, startPeerProcess, type PeerProcess } from './proc.js';
+import { makeScratchDir, startPeerProcess, type EnvOverrides, type PeerProcess } from './proc.js';
 import { CLI } from './trust-tui.js';
 
 export const REPLICA_PASSPHRASE = 'replica-server-pass-123';
 
 export type ReplicaStore =
-  /** One PostgreSQL database for all (`--database URL`); each replica gets its own --data directory. */
+  /** One PostgreSQL database for all (TRUST_TUI_DATABASE_URL); each replica gets its own --data directory. */
   | { kind: 'postgres'; url: string }
   /** One SQLite data directory for all (`--data DIR`). */
   | { kind: 'sqlite' };
@@ -72,11 +72,13 @@ export async function startReplicas(options: ReplicaSetOptions): Promise<Replica
   const scratch = await makeScratchDir('replicas');
   const pki = options.pki ?? (await makePki(path.join(scratch, 'pki')));
   const sharedDataDir = options.store.kind === 'sqlite' ? path.join(scratch, 'shared-data') : undefined;
+  // The URL (with its password) goes in the environment, as operators are told to, not on the command line.
+  // A SQLite set must not pick up a URL from the environment the tests run in.
+  const databaseEnv = { TRUST_TUI_DATABASE_URL: options.store.kind === 'postgres' ? options.store.url : undefined };
   // One after the other: the first start creates the schema (and keeps start-up races out of the picture).
   const replicas: Replica[] = [];
   for (let index = 0; index < options.count; index++) {
     const dataDir = sharedDataDir ?? path.join(scratch, `data-${index}`);
-    const storeArgs = options.store.kind === 'postgres' ? ['--database', options.store.url] : [];
     replicas.push(await startReplica(index, (port) => [
       CLI, 'server',
       '--listen', `127.0.0.1:${port}`,
@@ -84,9 +86,8 @@ export async function startReplicas(options: ReplicaSetOptions): Promise<Replica
       '--tls-cert', pki.serverCert,
       '--tls-key', pki.serverKey,
       '--workers', '1',
-      ...storeArgs,
       ...(options.extraArgs ?? []),
-    ], pki.caCert));
+    ], pki.caCert, databaseEnv));
   }
   return {
     replicas,
@@ -99,11 +100,11 @@ export async function startReplicas(options: ReplicaSetOptions): Promise<Replica
   };
 }
 
-async function startReplica(index: number, argsFor: (port: number) => string[], caFile: string): Promise<Replica> {
+async function startReplica(index: number, argsFor: (port: number) => string[], caFile: string, env: EnvOverrides): Promise<Replica> {
   const name = `trust-tui server replica ${index + 1}`;
   let earlierLogs = '';
   const launch = async (port: number): Promise<PeerProcess> => {
-    const peer = startPeerProcess(name, process.execPath, argsFor(port), { env: { TRUST_TUI_SERVER_PASSPHRASE: REPLICA_PASSPHRASE } });
+    const peer = startPeerProcess(name, process.execPath, argsFor(port), { env: { ...env, TRUST_TUI_SERVER_PASSPHRASE: REPLICA_PASSPHRASE } });
     try {
       await waitUntil(name, async () => (await httpRequest(`https://127.0.0.1:${port}/_notary_server/health`, { caFile, timeoutMs: 2_000 })).status === 200, {
         timeoutMs: STARTUP_TIMEOUT_MS,
