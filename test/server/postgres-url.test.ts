@@ -10,6 +10,13 @@ describe('--database URLs', () => {
     expect(redactDatabaseUrl('postgres://trust:pw@[oops')).not.toContain('pw');
   });
 
+  it('hides a password given as a query parameter, and in the import source forms', () => {
+    expect(redactDatabaseUrl('postgres://trust@db/trust?sslmode=require&password=hunter2')).toBe('postgres://trust@db/trust?sslmode=require&password=***');
+    expect(redactDatabaseUrl('mysql://notary:hunter2@db:3306/notaryserver')).toBe('mysql://notary:***@db:3306/notaryserver');
+    expect(redactDatabaseUrl('db/x?password=hunter2')).not.toContain('hunter2');
+    expect(redactDatabaseUrl('sqlite:/srv/notary/server.db')).toBe('sqlite:/srv/notary/server.db');
+  });
+
   it('reads host, port, database, user and a percent-encoded password', () => {
     const config = poolConfig({ url: 'postgresql://tr%75st:p%40ss%3Aword@db.example.com:5433/trust', poolSize: 7 });
     expect(config).toMatchObject({ host: 'db.example.com', port: 5433, database: 'trust', user: 'trust', password: 'p@ss:word', max: 7, ssl: false });

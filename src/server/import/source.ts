@@ -2,6 +2,7 @@
 // migrations/server/{postgresql,mysql}) and the signer database (`private_keys`; migrations/signer/…).
 // They are read through one small SQL interface, so PostgreSQL, MySQL/MariaDB and SQLite sources
 // share the logic.
+import { redactUrl } from '../redact-url.js';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -48,16 +49,7 @@ export class SourceError extends Error {
 export const SOURCE_URL_FORMS = 'postgres://USER:PASSWORD@HOST:PORT/DATABASE, mysql://USER:PASSWORD@HOST:PORT/DATABASE or sqlite:PATH';
 
 /** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.password) return url;
-    u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
-  }
-}
+export { redactUrl };
 
 export async function openSqlSource(url: string, what: string): Promise<SqlSource> {
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, what);

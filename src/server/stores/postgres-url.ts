@@ -1,5 +1,6 @@
 // `--database postgres://user:password@host:port/db?sslmode=…` to a `pg` pool configuration, and the
 // same URL with its password hidden for logs and errors.
+import { redactUrl } from '../redact-url.js';
 import type { PoolConfig } from 'pg';
 
 export class DatabaseUrlError extends Error {
@@ -19,20 +20,7 @@ export interface DatabaseConnection {
 }
 
 /** The URL with `***` for its password, safe for logs and error messages. */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (isDatabaseUrl(url)) {
-      if (parsed.password) parsed.password = '***';
-      return parsed.toString();
-    }
-  } catch {
-    // not a URL: below
-  }
-  // Not a postgres URL: whatever precedes the last '@' may be credentials.
-  const at = url.lastIndexOf('@');
-  return at < 0 ? url : `***@${url.slice(at + 1)}`;
-}
+export const redactDatabaseUrl = redactUrl;
 
 export function isDatabaseUrl(value: string): boolean {
   return /^postgres(ql)?:\/\//i.test(value);
