@@ -43,13 +43,19 @@ function pingThenHang(req: http.IncomingMessage, res: http.ServerResponse): void
   if (req.url === '/v2/') res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
 }
 
-/** One line on stderr naming what hung, exit 1, within `boundMs`. */
+/**
+ * One line on stderr naming what hung, exit 1, within `boundMs`. The message names the timer that
+ * fired; the bound only shows nothing else waited long (generous: CI runs many files at once).
+ */
 function hungWithin(r: RunResult & { ms: number }, boundMs: number, message: string): void {
   expect(r.code, `stderr:\n${r.stderr}`).toBe(1);
   expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
   expect(r.stderr).toContain(message);
   expect(r.ms).toBeLessThan(boundMs);
 }
+
+/** A 5 s timer plus a process start on a loaded 2-core machine, far below the 45 s kill. */
+const HUNG_BOUND_MS = 20_000;
 
 describe('deadlines', () => {
   let pki: PkiFiles;
@@ -75,7 +81,7 @@ describe('deadlines', () => {
     listeners.push(silent);
     const url = `https://127.0.0.1:${silent.port}`;
     const r = await timed(['inspect', 'registry.example.com/team/app', '--server', url]);
-    hungWithin(r, 12_000, `GET ${url}/v2/: the TLS handshake did not complete within 5s`);
+    hungWithin(r, HUNG_BOUND_MS, `GET ${url}/v2/: the TLS handshake did not complete within 5s`);
   });
 
   it('a trust server that answers the ping and then hangs: one deadline for the command (--timeout), naming the request', async () => {
@@ -99,7 +105,7 @@ describe('deadlines', () => {
     listeners.push(silent);
     const host = `127.0.0.1:${silent.port}`;
     const r = await timed(['sign', `${host}/team/app:v1`, '--server', 'https://127.0.0.1:9']);
-    hungWithin(r, 12_000, `GET https://${host}/v2/: the TLS handshake did not complete within 5s`);
+    hungWithin(r, HUNG_BOUND_MS, `GET https://${host}/v2/: the TLS handshake did not complete within 5s`);
   });
 
   it("info's probe of a server that hangs after the handshake gives up on its own bound, with no advice to wait longer", async () => {
@@ -108,7 +114,7 @@ describe('deadlines', () => {
     const url = `https://127.0.0.1:${hanging.port}`;
     const r = await timed(['--json', 'info', '--server', url, '--tlscacert', pki.caCert]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.ms).toBeLessThan(12_000);
+    expect(r.ms).toBeLessThan(HUNG_BOUND_MS);
     const state = (JSON.parse(r.stdout) as { givenServer: { state: string } }).givenServer.state;
     expect(state).toMatch(/^offline: GET .* did not answer within 5s — is the server up\?$/);
   });
