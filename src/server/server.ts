@@ -30,6 +30,9 @@ export const DEFAULT_LISTEN = '127.0.0.1:4443';
 /** How long a stopping server lets requests in flight finish (`--shutdown-timeout`). */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 
+/** Above the idle timeouts load balancers use for pooled backend connections (nginx: 60 s). */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 /**
  * TLS 1.2+ with AEAD suites only, AES-128-GCM preferred as Go's TLS stack (notary-server) does: it is
  * as safe for this purpose and cheaper for clients than OpenSSL's default AES-256-GCM, which matters
@@ -328,7 +331,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Bound the time a slow client can hold a connection (headers, whole request).
     server.headersTimeout = 30_000;
     server.requestTimeout = 300_000;
-    server.keepAliveTimeout = 5_000;
+    // Idle keep-alive connections are closed after this. Clients and load balancers reuse idle
+    // connections until their own timer (node's agent: the announced timeout minus a second) runs
+    // out; on a busy host that timer fires late and a request meets the server's close: ECONNRESET,
+    // which node clients do not retry. A long idle time keeps the two far apart (notary-server, Go's
+    // http.Server without IdleTimeout, never closes idle connections).
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

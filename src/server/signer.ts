@@ -29,12 +29,45 @@ export interface HeldKeys {
  */
 export const SERVER_KEY_PBKDF2_ITERATIONS = 600_000;
 
+/**
+ * PBKDF2 runs at once per process. Each run holds a libuv thread-pool thread for about half a second,
+ * and that pool (UV_THREADPOOL_SIZE, 4 by default) also serves file IO, zlib and the PostgreSQL
+ * driver's SCRAM login (WebCrypto): a burst of new repositories must leave a thread free, else new
+ * database connections time out behind the key derivations and requests fail with 500.
+ */
+const KDF_CONCURRENCY = Math.max(1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 1);
+
+/** A counting semaphore: at most `size` tasks run at once, the others wait in order. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.#free = size;
+  }
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+/** Shared by every Keyring of the process: the thread pool is per process. */
+const kdfSlots = new Slots(KDF_CONCURRENCY);
+
 /** The variable that carries the passphrase; the server refuses to start without it. */
 export const SERVER_PASSPHRASE_VARIABLE = 'TRUST_TUI_SERVER_PASSPHRASE';
 
 export class Keyring {
   /** Decrypted keys by key ID: decryption runs PBKDF2, and signing happens on every publish. */
   readonly #decrypted = new Map<string, PrivateKey>();
+  /** Decryptions under way, so that concurrent first uses of a key derive it once. */
+  readonly #decrypting = new Map<string, Promise<PrivateKey>>();
 
   constructor(
     private readonly passphrase: string,
@@ -53,7 +86,7 @@ export class Keyring {
 
   /** Encrypts an existing key (e.g. imported from notary-signer) for `role` of `gun`; store it with addKey. */
   async wrapKey(gun: string, role: ServerKeyRole, key: PrivateKey): Promise<NewServerKey> {
-    const pem = await encodeKeyFile(key, { role, gun }, this.passphrase, { strongIterations: SERVER_KEY_PBKDF2_ITERATIONS });
+    const pem = await kdfSlots.run(() => encodeKeyFile(key, { role, gun }, this.passphrase, { strongIterations: SERVER_KEY_PBKDF2_ITERATIONS }));
     const publicKey = key.publicKey;
     const record = { gun, role, keyId: publicKey.id, keytype: publicKey.keytype, publicB64: publicKey.publicB64, encryptedPrivateKey: pem };
     return { key, record };
@@ -72,13 +105,24 @@ export class Keyring {
   }
 
   /** Decrypts (once) and returns the private key of a stored record. */
-  async privateKey(record: ServerKeyRecord): Promise<PrivateKey> {
+  privateKey(record: ServerKeyRecord): Promise<PrivateKey> {
+    return this.#privateKey(record, (derive) => kdfSlots.run(derive));
+  }
+
+  async #privateKey(record: ServerKeyRecord, schedule: (derive: () => Promise<PrivateKey>) => Promise<PrivateKey>): Promise<PrivateKey> {
     const cached = this.#decrypted.get(record.keyId);
     if (cached) return cached;
-    const file = parseKeyFile(record.encryptedPrivateKey, `server key ${shortKeyId(record.keyId)}`);
-    const key = await openKeyFile(file, this.passphrase, record.keyId);
-    this.#decrypted.set(record.keyId, key);
-    return key;
+    let decrypting = this.#decrypting.get(record.keyId);
+    if (!decrypting) {
+      decrypting = (async () => {
+        const file = parseKeyFile(record.encryptedPrivateKey, `server key ${shortKeyId(record.keyId)}`);
+        const key = await schedule(() => openKeyFile(file, this.passphrase, record.keyId));
+        this.#decrypted.set(record.keyId, key);
+        return key;
+      })().finally(() => this.#decrypting.delete(record.keyId));
+      this.#decrypting.set(record.keyId, decrypting);
+    }
+    return decrypting;
   }
 
   /** Every key the server holds for the repository, decrypted. */
@@ -100,7 +144,8 @@ export class Keyring {
     const worker = async () => {
       while (next < records.length) {
         const record = records[next++]!;
-        await this.privateKey(record).catch(() => failed.push(record));
+        // Before the server listens nothing else needs the thread pool: no KDF slots, the workers bound it.
+        await this.#privateKey(record, (derive) => derive()).catch(() => failed.push(record));
       }
     };
     await Promise.all(Array.from({ length: 4 }, worker));
