@@ -194,7 +194,7 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
     await auth.close?.();
     throw e;
   }
-  const keyring = new Keyring(options.passphrase, options.keyAlgorithm ?? 'ecdsa');
+  const keyring = new Keyring(options.passphrase, options.keyAlgorithm ?? 'ecdsa', () => storage.allKeys());
   try {
     const keys = await storage.allKeys();
     // A worker whose primary checked every key only learns the salt new keys are wrapped with.

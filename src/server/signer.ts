@@ -103,11 +103,15 @@ export class Keyring {
    * replicas (and the worker processes of one) share one KEK; a random one while the store has none.
    */
   #wrapParameters: KekParameters | undefined;
+  /** The one look at the store for a salt before this process wraps its first key. */
+  #lookingForSalt: Promise<void> | undefined;
   #derivations = 0;
 
   constructor(
     private readonly passphrase: string,
     private readonly algorithm: GeneratedKeyAlgorithm = 'ecdsa',
+    /** The stored keys, read once before the first wrap when no salt is known yet (see wrapKey). */
+    private readonly storedKeys?: () => Promise<readonly ServerKeyRecord[]>,
   ) {
     if (!passphrase) throw new Error(`the server needs a passphrase for its keys: set ${SERVER_PASSPHRASE_VARIABLE}`);
   }
@@ -127,7 +131,16 @@ export class Keyring {
 
   /** Wraps an existing key (e.g. imported from notary-signer) for `role` of `gun`; store it with addKey. */
   async wrapKey(gun: string, role: ServerKeyRole, key: PrivateKey): Promise<NewServerKey> {
-    // Chosen before the first await, so that a burst of new keys in a fresh process shares one salt.
+    // Another process (a replica, a worker of this one) may have stored wrapped keys since this one
+    // started on an empty store: use their salt rather than add one. Looked at once per process.
+    if (!this.#wrapParameters && this.storedKeys) {
+      const storedKeys = this.storedKeys;
+      this.#lookingForSalt ??= storedKeys()
+        .then((records) => this.#adoptStoredSalt(records, whileServing))
+        .catch(() => undefined); // no salt learnt: a new one costs one more derivation per process, no more
+      await this.#lookingForSalt;
+    }
+    // Chosen before any further await, so that a burst of new keys in a fresh process shares one salt.
     const parameters = (this.#wrapParameters ??= newKekParameters(SERVER_KEY_PBKDF2_ITERATIONS));
     const kek = await this.#kek(parameters, whileServing);
     const publicKey = key.publicKey;
@@ -225,6 +238,7 @@ export class Keyring {
    * per distinct salt, then microseconds each; keys in the older format one run each.
    */
   async checkPassphrase(records: readonly ServerKeyRecord[]): Promise<ServerKeyRecord[]> {
+    const hadWrapParameters = this.#wrapParameters !== undefined;
     const refused: number[] = [];
     const damaged: { index: number; error: unknown }[] = [];
     let next = 0;
@@ -240,6 +254,16 @@ export class Keyring {
       }
     };
     await Promise.all(Array.from({ length: 4 }, worker));
+    if (!hadWrapParameters) {
+      // The oldest wrapped key that opened, not whichever salt's derivation happened to finish first:
+      // every process starting on this store picks the same one.
+      this.#wrapParameters = undefined;
+      const refusedOrDamaged = new Set([...refused, ...damaged.map((d) => d.index)]);
+      records.forEach((record, i) => {
+        if (refusedOrDamaged.has(i) || !isWrappedKey(record.encryptedPrivateKey)) return;
+        this.#adoptWrapParameters(parseWrappedKey(record.encryptedPrivateKey, 'server key'));
+      });
+    }
     if (refused.length === 0 && damaged.length > 0) {
       // Named in store order, oldest first, whatever order the checks finished in.
       const first = damaged.reduce((a, b) => (b.index < a.index ? b : a));
@@ -254,9 +278,13 @@ export class Keyring {
    * Learns the salt of the stored wrapped keys without opening them all (a worker process whose
    * primary checked the passphrase): opens the first one, which derives the KEK it needs anyway.
    */
-  async adoptStoredSalt(records: readonly ServerKeyRecord[]): Promise<void> {
+  adoptStoredSalt(records: readonly ServerKeyRecord[]): Promise<void> {
+    return this.#adoptStoredSalt(records, atStartUp);
+  }
+
+  async #adoptStoredSalt(records: readonly ServerKeyRecord[], schedule: Schedule): Promise<void> {
     const first = records.find((r) => isWrappedKey(r.encryptedPrivateKey));
-    if (first) await this.#privateKey(first, atStartUp).catch(() => undefined);
+    if (first) await this.#privateKey(first, schedule).catch(() => undefined);
   }
 }
 

@@ -132,6 +132,15 @@ describe('wrapped server keys', () => {
     expect(headersOf(stored(await worker.newKey('example.com/c', 'timestamp'))).salt).toBe(salt);
     expect(worker.derivations).toBe(1);
 
+    // Processes that started on an empty store look at it once before their first wrap: a key another
+    // process stored meanwhile gives them its salt (the workers of one server, replicas started together).
+    const store: ServerKeyRecord[] = [];
+    const [workerA, workerB] = [new Keyring(PASSPHRASE, 'ecdsa', async () => store), new Keyring(PASSPHRASE, 'ecdsa', async () => store)];
+    store.push(stored(await workerA.newKey('example.com/w1', 'timestamp')));
+    const fromB = await Promise.all([workerB.newKey('example.com/w2', 'timestamp'), workerB.newKey('example.com/w3', 'timestamp')]);
+    expect(fromB.map((made) => headersOf(stored(made)).salt)).toEqual([headersOf(store[0]!).salt, headersOf(store[0]!).salt]);
+    expect(workerB.derivations).toBe(1);
+
     // Two replicas that both start on an empty store make two salts: a later start derives twice, no more.
     const racer = stored(await new Keyring(PASSPHRASE).newKey('example.com/d', 'timestamp'));
     expect(headersOf(racer).salt).not.toBe(salt);
