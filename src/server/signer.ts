@@ -18,12 +18,14 @@ import {
   newKekParameters,
   parseWrappedKey,
   unwrapPrivateKey,
+  verifyWrappedKey,
   WrappedKeyFormatError,
   WrappedKeyTamperedError,
   wrapPrivateKey,
   WrongKekError,
   type Kek,
   type KekParameters,
+  type WrappedKey,
 } from './key-wrap.js';
 
 export type ServerKeyRole = ServerKeyRecord['role'];
@@ -191,12 +193,17 @@ export class Keyring {
       this.#derivations++;
       return schedule(() => openKeyFile(file, this.passphrase, record.keyId));
     }
-    const wrapped = parseWrappedKey(record.encryptedPrivateKey, source);
+    return this.#openWrapped(record, schedule, unwrapPrivateKey);
+  }
+
+  /** Opens (`unwrapPrivateKey`) or only checks (`verifyWrappedKey`) a wrapped record, with the errors the server shows. */
+  async #openWrapped<T>(record: ServerKeyRecord, schedule: Schedule, open: (kek: Kek, wrapped: WrappedKey, binding: ServerKeyRecord) => T): Promise<T> {
+    const wrapped = parseWrappedKey(record.encryptedPrivateKey, `server key ${shortKeyId(record.keyId)}`);
     const kek = await this.#kek(wrapped, schedule);
     try {
-      const key = unwrapPrivateKey(kek, wrapped, record);
+      const opened = open(kek, wrapped, record);
       this.#adoptWrapParameters(wrapped);
-      return key;
+      return opened;
     } catch (e) {
       if (e instanceof WrongKekError) throw new WrongPassphraseError(record.keyId, SERVER_PASSPHRASE_VARIABLE);
       if (e instanceof WrappedKeyTamperedError) throw new DamagedServerKeyError(damagedMessage(record, e));
@@ -247,7 +254,12 @@ export class Keyring {
         const index = next++;
         const record = records[index]!;
         // Before the server listens nothing else needs the thread pool: no KDF slots, the workers bound it.
-        await this.#privateKey(record, atStartUp).catch((error: unknown) => {
+        // Wrapped keys are only checked (decoded when first used); older ones are decrypted and kept,
+        // so that their derivation is not paid twice.
+        const check = isWrappedKey(record.encryptedPrivateKey)
+          ? this.#openWrapped(record, atStartUp, verifyWrappedKey)
+          : this.#privateKey(record, atStartUp);
+        await check.catch((error: unknown) => {
           if (error instanceof DamagedServerKeyError || error instanceof WrappedKeyFormatError) damaged.push({ index, error });
           else refused.push(index); // wrong passphrase, or a legacy key file that does not decode (as before)
         });
@@ -259,10 +271,11 @@ export class Keyring {
       // every process starting on this store picks the same one.
       this.#wrapParameters = undefined;
       const refusedOrDamaged = new Set([...refused, ...damaged.map((d) => d.index)]);
-      records.forEach((record, i) => {
-        if (refusedOrDamaged.has(i) || !isWrappedKey(record.encryptedPrivateKey)) return;
+      for (let i = 0; i < records.length && !this.#wrapParameters; i++) {
+        const record = records[i]!;
+        if (refusedOrDamaged.has(i) || !isWrappedKey(record.encryptedPrivateKey)) continue;
         this.#adoptWrapParameters(parseWrappedKey(record.encryptedPrivateKey, 'server key'));
-      });
+      }
     }
     if (refused.length === 0 && damaged.length > 0) {
       // Named in store order, oldest first, whatever order the checks finished in.
