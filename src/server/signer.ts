@@ -308,8 +308,8 @@ function recordKey(record: Pick<ServerKeyRecord, 'gun' | 'role' | 'keyId'>): str
 
 function damagedMessage(record: ServerKeyRecord, error: unknown): string {
   const which = `the ${record.role} key ${shortKeyId(record.keyId)} of ${record.gun}`;
-  const fix = `restore the store from a backup or rotate that key (notary key rotate ${record.gun} ${record.role} -r)`;
+  // The server does not start with it, so the record has to go before the key can be rotated.
+  const fix = `restore that record from a backup, or delete it and rotate the key with the root key (notary key rotate ${record.gun} ${record.role} -r)`;
   if (error instanceof WrappedKeyFormatError) return `${which} is not a wrapped key this server reads (${error.message}): ${fix}`;
-  const why = error instanceof Error ? error.message : String(error);
-  return `${which} does not open although the passphrase is right (${why}): its record was changed or copied from another record; ${fix}`;
+  return `${which} does not open although the passphrase is right: its record was changed or copied from another record; ${fix}`;
 }
