@@ -100,6 +100,7 @@ export async function deriveKek(passphrase: string, params: KekParameters): Prom
     hkdfAsync('sha256', master, Buffer.alloc(0), 'trust-tui server key wrapping', 32),
     hkdfAsync('sha256', master, Buffer.alloc(0), 'trust-tui server key check', 32),
   ]);
+  master.fill(0);
   const check = createHmac('sha256', Buffer.from(checking)).update('kek-check').digest().subarray(0, 16);
   return { salt: params.salt, iterations: params.iterations, sealingKey: Buffer.from(sealing), check };
 }

@@ -58,6 +58,12 @@ describe('wrapped server keys', () => {
     const body = pem.findIndex((line, i) => i > 0 && line === '') + 1;
     pem[body] = (pem[body]![0] === 'A' ? 'B' : 'A') + pem[body]!.slice(1);
     await expect(new Keyring(PASSPHRASE).checkPassphrase([{ ...a, encryptedPrivateKey: pem.join('\n') }])).rejects.toThrow(DamagedServerKeyError);
+    // A header raised to make start-up derive for hours is refused before any derivation.
+    const slow = new Keyring(PASSPHRASE);
+    await expect(slow.checkPassphrase([{ ...a, encryptedPrivateKey: a.encryptedPrivateKey.replace(/^iterations: \d+$/m, 'iterations: 900000000') }])).rejects.toThrow(
+      `the timestamp key ${a.keyId.slice(0, 7)} of example.com/a is not a wrapped key this server reads`,
+    );
+    expect(slow.derivations).toBe(0);
   });
 
   it('a wrong passphrase is refused for every wrapped key, not reported as damage', async () => {
