@@ -194,10 +194,12 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
     await auth.close?.();
     throw e;
   }
-  const keyring = new Keyring(options.passphrase, options.keyAlgorithm ?? 'ecdsa');
+  const keyring = new Keyring(options.passphrase, options.keyAlgorithm ?? 'ecdsa', () => storage.allKeys());
   try {
-    const keys = options.passphraseChecked ? [] : await storage.allKeys();
-    const unopened = await keyring.checkPassphrase(keys);
+    const keys = await storage.allKeys();
+    // A worker whose primary checked every key only learns the salt new keys are wrapped with.
+    if (options.passphraseChecked) await keyring.adoptStoredSalt(keys);
+    const unopened = options.passphraseChecked ? [] : await keyring.checkPassphrase(keys);
     if (unopened.length > 0) {
       const which = unopened.length === keys.length ? 'the keys' : `${unopened.length} of the ${keys.length} keys`;
       const example = unopened[0]!;

@@ -1,5 +1,5 @@
-// The data directory at rest: modes whatever the umask, modern PBKDF2 for new server keys, old keys
-// still read, and every stored key checked against the passphrase at start.
+// The data directory at rest: modes whatever the umask, new server keys wrapped under a key derived
+// with modern PBKDF2, old keys still read, and every stored key checked against the passphrase at start.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,6 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePrivateKey } from '../../src/keys/generate.js';
 import { encodeKeyFile } from '../../src/keys/keyfile.js';
-import { oid, parseDer, sequence, smallInteger } from '../../src/keys/der.js';
 import { decodePem } from '../../src/keys/pem.js';
 import { startServer } from '../../src/server/server.js';
 import { SERVER_KEY_PBKDF2_ITERATIONS } from '../../src/server/signer.js';
@@ -53,33 +52,33 @@ describe('server data at rest', () => {
     ]);
   });
 
-  it('encrypts new server keys with PBKDF2-HMAC-SHA256 at a modern iteration count', async () => {
+  it('wraps new server keys under a key derived with PBKDF2-HMAC-SHA256 at a modern iteration count', async () => {
     const dataDir = path.join(dir, 'pbkdf2');
     const server = await startTestServer({ dataDir });
     await server.timestampKey('example.com/app');
+    await server.timestampKey('example.com/other');
     await server.stop();
     const db = new Database(path.join(dataDir, DB), { readonly: true });
-    const { encrypted_private_key: pem } = db.prepare('SELECT encrypted_private_key FROM server_keys').get() as { encrypted_private_key: string };
+    const pems = db.prepare('SELECT encrypted_private_key FROM server_keys').pluck().all() as string[];
     db.close();
-    // EncryptedPrivateKeyInfo -> PBES2 params -> PBKDF2 params (salt, iterations, prf) (RFC 8018 A.2).
-    const [algorithm] = sequence(parseDer(decodePem(pem, 'key')[0]!.bytes, 'key'), 'key');
-    const [, pbes2] = sequence(algorithm, 'alg');
-    const [kdf] = sequence(pbes2, 'pbes2');
-    const [, kdfParams] = sequence(kdf, 'kdf');
-    const [, iterations, prf] = sequence(kdfParams, 'pbkdf2');
-    expect(smallInteger(iterations, 'iterations')).toBe(SERVER_KEY_PBKDF2_ITERATIONS);
+    const headers = pems.map((pem) => decodePem(pem, 'key')[0]!);
+    expect(headers.map((h) => h.type)).toEqual(['TRUST-TUI WRAPPED KEY', 'TRUST-TUI WRAPPED KEY']);
+    expect(headers[0]!.headers).toMatchObject({ kdf: 'pbkdf2-hmac-sha256', iterations: String(SERVER_KEY_PBKDF2_ITERATIONS), cipher: 'aes-256-gcm' });
     expect(SERVER_KEY_PBKDF2_ITERATIONS).toBeGreaterThanOrEqual(600_000);
-    expect(oid(sequence(prf, 'prf')[0], 'prf')).toBe('1.2.840.113549.2.9'); // hmacWithSHA256
+    // One key-encryption key for both: the salt is shared, each key has its own nonce.
+    expect(headers[1]!.headers.salt).toBe(headers[0]!.headers.salt);
+    expect(headers[1]!.bytes.subarray(0, 12)).not.toEqual(headers[0]!.bytes.subarray(0, 12));
   });
 
   it('still reads keys stored the old way, and refuses to start when any stored key needs another passphrase', async () => {
     const dataDir = path.join(dir, 'mixed');
     const server = await startTestServer({ dataDir });
     await server.stop();
-    const insertKey = async (gun: string, passphrase: string) => {
+    const insertKey = async (gun: string, passphrase: string, strongIterations?: number) => {
       const key = await generatePrivateKey('ecdsa');
-      // Notary's own format (PBKDF2-HMAC-SHA1, 2048 iterations), as servers before this one stored it.
-      const pem = await encodeKeyFile(key, { role: 'timestamp', gun }, passphrase);
+      // Notary's own format (PBKDF2-HMAC-SHA1, 2048 iterations), or PBES2 with PBKDF2-HMAC-SHA256 at
+      // the modern count: key files as servers before wrapped keys stored them.
+      const pem = await encodeKeyFile(key, { role: 'timestamp', gun }, passphrase, strongIterations ? { strongIterations } : {});
       const db = new Database(path.join(dataDir, DB));
       db.prepare(
         'INSERT INTO server_keys (gun, role, key_id, keytype, public_b64, encrypted_private_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -88,15 +87,33 @@ describe('server data at rest', () => {
       return key.publicKey;
     };
     const legacy = await insertKey('example.com/legacy', TEST_SERVER_PASSPHRASE);
+    const strong = await insertKey('example.com/strong', TEST_SERVER_PASSPHRASE, SERVER_KEY_PBKDF2_ITERATIONS);
     const again = await startTestServer({ dataDir });
     expect((await again.timestampKey('example.com/legacy')).id).toBe(legacy.id);
+    expect((await again.timestampKey('example.com/strong')).id).toBe(strong.id);
     await again.stop();
 
     // Another instance once ran on this data with another passphrase: the newest key does not open.
     await insertKey('example.com/other', 'another passphrase');
     await expect(startServer({ dataDir, passphrase: TEST_SERVER_PASSPHRASE, listen: '127.0.0.1:0' })).rejects.toThrow(
-      'TRUST_TUI_SERVER_PASSPHRASE does not open 1 of the 2 keys stored in ' +
+      'TRUST_TUI_SERVER_PASSPHRASE does not open 1 of the 3 keys stored in ' +
         `${dataDir} (e.g. the timestamp key of example.com/other): start every server on this data with the same passphrase`,
+    );
+  });
+
+  it('refuses to start when a wrapped key was moved into another record, naming that record', async () => {
+    const dataDir = path.join(dir, 'moved');
+    const server = await startTestServer({ dataDir });
+    await server.timestampKey('example.com/a');
+    await server.timestampKey('example.com/b');
+    await server.stop();
+    // Someone with write access to the database swaps b's sealed key for a's.
+    const db = new Database(path.join(dataDir, DB));
+    const [a, b] = db.prepare('SELECT key_id, encrypted_private_key FROM server_keys ORDER BY gun').all() as { key_id: string; encrypted_private_key: string }[];
+    db.prepare('UPDATE server_keys SET encrypted_private_key = ? WHERE key_id = ?').run(a!.encrypted_private_key, b!.key_id);
+    db.close();
+    await expect(startServer({ dataDir, passphrase: TEST_SERVER_PASSPHRASE, listen: '127.0.0.1:0' })).rejects.toThrow(
+      `the timestamp key ${b!.key_id.slice(0, 7)} of example.com/b does not open although the passphrase is right`,
     );
   });
 });

@@ -98,7 +98,7 @@ describe('TrustService', () => {
     const { service, storage } = setup();
     await service.serverKey(GUN, 'timestamp');
     const [record] = await storage.listKeys(GUN, 'timestamp');
-    expect(record?.encryptedPrivateKey).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    expect(record?.encryptedPrivateKey).toMatch(/^-----BEGIN TRUST-TUI WRAPPED KEY-----/);
     await expect(new Keyring('wrong passphrase').privateKey(record!)).rejects.toThrow();
     expect((await new Keyring('passphrase').privateKey(record!)).id).toBe(record?.keyId);
     await storage.close();
