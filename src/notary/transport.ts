@@ -58,6 +58,27 @@ function flattenHeaders(h: http.IncomingHttpHeaders): Record<string, string | un
  * keep the process alive. The agents are this transport's own, never shared across servers.
  */
 export function nodeTransport(options: NodeTransportOptions): Transport {
+  const send = sendOnce(options);
+  return async (req) => {
+    try {
+      return await send(req);
+    } catch (e) {
+      // A kept-alive connection the server closed while idle fails the next request sent on it
+      // before any answer; Go's client sends such a request again on a new connection when it is
+      // replayable (net/http transport.go, shouldRetryRequest), and so do we, once.
+      if (staleConnectionErrors.has(e as Error) && REPLAYABLE_METHODS.has(req.method)) return send(req);
+      throw e;
+    }
+  };
+}
+
+/** Methods that can be sent twice without harm (RFC 9110 §9.2.2). */
+const REPLAYABLE_METHODS = new Set(['GET', 'HEAD']);
+
+/** Errors of requests that failed on a reused connection before any answer arrived. */
+const staleConnectionErrors = new WeakSet<Error>();
+
+function sendOnce(options: NodeTransportOptions): Transport {
   const tls = options.tls ?? {};
   const agentOptions = { keepAlive: true, maxSockets: 8, scheduling: 'lifo' as const };
   const httpsAgent = new https.Agent({
@@ -102,8 +123,13 @@ export function nodeTransport(options: NodeTransportOptions): Transport {
           resolve({ status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks) });
         });
       });
+      let answered = false;
+      request.on('response', () => (answered = true));
       const disarm = armRequestTimers(request, `${req.method} ${req.url.href}`, isHttps, options.timing, fail);
-      request.on('error', fail);
+      request.on('error', (err: NodeJS.ErrnoException) => {
+        if (request.reusedSocket && !answered && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) staleConnectionErrors.add(err);
+        fail(err);
+      });
       request.end(req.body);
     });
 }
