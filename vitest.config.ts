@@ -10,6 +10,9 @@ const INTEROP = [
   'test/keys/openssl.test.ts',
   'test/notary/http-client.test.ts',
   'test/server/lifecycle.test.ts',
+  // A real PostgreSQL cluster (test/helpers/postgres.ts).
+  'test/server/storage-contract.test.ts',
+  'test/server/postgres-server.test.ts',
 ];
 const E2E = ['test/e2e/**/*.test.{ts,tsx}', 'test/cli/**/*.test.{ts,tsx}'];
 const ALL = ['test/**/*.test.{ts,tsx}'];

@@ -1,7 +1,8 @@
 // Several server processes on one port (node:cluster), so that `trust-tui server` uses more than one
 // core as notary-server (Go) does. Every worker runs the same command with the same options and
 // opens the same SQLite database: WAL lets them read in parallel, and BEGIN IMMEDIATE makes their
-// updates take turns (validation runs before the lock, see TrustService.update).
+// updates take turns (validation runs before the lock, see TrustService.update). With --database each
+// worker opens its own PostgreSQL pool; the primary applies the migrations once before forking.
 import cluster, { type Worker } from 'node:cluster';
 import { serveGroupMetrics } from './cluster-metrics.js';
 import { prepareServer, startServer, type ServerOptions } from './server.js';

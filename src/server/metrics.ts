@@ -1,7 +1,7 @@
 // The server's Prometheus metrics (`GET /metrics`, text exposition format). Labels come from small
 // fixed sets only — a route name, never the path: a GUN in a label would leak repository names to
 // anyone who can scrape, and give every repository its own time series.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { groupMetricsSource } from './cluster-metrics.js';
 
 /** The route names requests are counted under (`unmatched` for paths no route serves). */
@@ -78,6 +78,37 @@ export class ServerMetrics {
 
   storageError(): void {
     this.#storageErrors.inc();
+  }
+
+  /**
+   * The PostgreSQL pool of this process, read at each scrape (with --workers N the primary sums the
+   * workers' pools): connections open, idle, requests waiting for one, and database errors.
+   */
+  watchDatabasePool(stats: () => { total: number; idle: number; waiting: number; errors: number }): void {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, pick: (s: ReturnType<typeof stats>) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(pick(stats()));
+        },
+      });
+    gauge('trust_tui_db_pool_total', 'Database connections open in the pool', (s) => s.total);
+    gauge('trust_tui_db_pool_idle', 'Database connections open and idle', (s) => s.idle);
+    gauge('trust_tui_db_pool_waiting', 'Queries waiting for a database connection', (s) => s.waiting);
+    let counted = 0;
+    new Counter({
+      name: 'trust_tui_db_errors_total',
+      help: 'Database queries and connections that failed (not counting VERSION conflicts)',
+      registers,
+      collect() {
+        const errors = stats().errors;
+        if (errors > counted) this.inc(errors - counted);
+        counted = errors;
+      },
+    });
   }
 
   get contentType(): string {

@@ -9,7 +9,7 @@ import { multipartBoundary, MultipartError, MultipartLimitError, parseMultipart 
 import { isValidGun, isValidRole } from '../notary/names.js';
 import type { RouteName, ServerMetrics } from './metrics.js';
 import type { PendingArea } from './pending.js';
-import { isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './stores/storage.js';
+import { isStorageUnavailable, isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './stores/storage.js';
 import { readUploadedFilesYielding, type UploadedFile } from './upload.js';
 import { MAX_CONCURRENT_UPLOADS_DEFAULT, UploadGate, type Release } from './upload-gate.js';
 
@@ -400,9 +400,9 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
         res.destroy();
         return;
       }
-      if (isStorageWriteFailure(e)) {
+      if (isStorageWriteFailure(e) || isStorageUnavailable(e)) {
         options.metrics?.storageError();
-        options.logError?.(`${new Date().toISOString()} storage write failed: ${e instanceof Error ? e.message : String(e)} (${(e as { code?: string }).code})`);
+        options.logError?.(`${new Date().toISOString()} storage ${isStorageUnavailable(e) ? 'unavailable' : 'write failed'}: ${e instanceof Error ? e.message : String(e)} (${(e as { code?: string }).code})`);
         sendError(res, new ApiError('UPDATING'));
         return;
       }
@@ -414,7 +414,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
 /** The notary error code a failed request is answered with (as handle() decides it). */
 function errorCode(e: unknown): string {
   if (e instanceof ApiError) return e.code;
-  return isStorageWriteFailure(e) ? 'UPDATING' : 'UNKNOWN';
+  return isStorageWriteFailure(e) || isStorageUnavailable(e) ? 'UPDATING' : 'UNKNOWN';
 }
 
 /** Who to count a request against for per-client limits: its remote address. */

@@ -15,8 +15,11 @@ import { DATABASE_FILE, secureDataDir } from './data-dir.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
 import { TrustService } from './service.js';
 import { Keyring, SERVER_PASSPHRASE_VARIABLE } from './signer.js';
+import { CachedStorage } from './stores/cached.js';
 import { SqliteStorage } from './stores/sqlite.js';
 import type { Storage } from './stores/storage.js';
+import { redactDatabaseUrl, type DatabaseConnection } from './stores/postgres-url.js';
+import type { PoolStats } from './stores/postgres.js';
 import { certificateNames, ensureLocalTls } from './tls.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:4443';
@@ -74,6 +77,8 @@ export interface ServerOptions {
   logError?: (line: string) => void;
   /** Use this store instead of SQLite in dataDir (tests, other backends). */
   storage?: Storage;
+  /** PostgreSQL instead of SQLite in dataDir (`--database`); dataDir still holds the local CA. */
+  database?: DatabaseConnection;
   /** How long close() lets in-flight requests finish before cutting connections. */
   shutdownGraceMs?: number;
   /** `GET /metrics` without credentials (default: admin access when auth is configured, as the global changefeed). */
@@ -153,8 +158,13 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
     }
   }
 
-  if (!options.storage) secureDataDir(options.dataDir, options.logError ?? ((line) => process.stderr.write(line + '\n')));
-  const storage = options.storage ?? SqliteStorage.open({ file: path.join(options.dataDir, DATABASE_FILE) });
+  let storage: Storage;
+  try {
+    storage = options.storage ?? (await openStorage(options));
+  } catch (e) {
+    await auth.close?.();
+    throw e;
+  }
   const keyring = new Keyring(options.passphrase, options.keyAlgorithm ?? 'ecdsa');
   try {
     const keys = options.passphraseChecked ? [] : await storage.allKeys();
@@ -163,7 +173,7 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
       const which = unopened.length === keys.length ? 'the keys' : `${unopened.length} of the ${keys.length} keys`;
       const example = unopened[0]!;
       throw new ServerConfigError(
-        `${SERVER_PASSPHRASE_VARIABLE} does not open ${which} stored in ${options.dataDir} (e.g. the ${example.role} key of ${example.gun}): ` +
+        `${SERVER_PASSPHRASE_VARIABLE} does not open ${which} stored in ${storedIn(options)} (e.g. the ${example.role} key of ${example.gun}): ` +
           'start every server on this data with the same passphrase',
       );
     }
@@ -173,6 +183,30 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
     throw e;
   }
   return { host, port, auth, tls, caFile, createdCa, storage, keyring };
+}
+
+/** The store named by the options: PostgreSQL with `database`, else SQLite in the data directory. */
+async function openStorage(options: ServerOptions): Promise<Storage> {
+  const logError = options.logError ?? ((line: string) => process.stderr.write(line + '\n'));
+  if (options.database) {
+    // Loaded only when asked for, so SQLite users never load the driver.
+    const { PostgresStorage } = await import('./stores/postgres.js');
+    const { storage } = await PostgresStorage.open({ connection: options.database, onPoolError: logError });
+    return new CachedStorage(storage);
+  }
+  secureDataDir(options.dataDir, logError);
+  return new CachedStorage(SqliteStorage.open({ file: path.join(options.dataDir, DATABASE_FILE) }));
+}
+
+/** The PostgreSQL pool's statistics when the store (or the store under the cache) has a pool. */
+function poolStatsOf(storage: Storage): (() => PoolStats) | undefined {
+  const inner = storage instanceof CachedStorage ? storage.store : storage;
+  const source = inner as Partial<{ poolStats(): PoolStats }>;
+  return typeof source.poolStats === 'function' ? () => source.poolStats!.call(inner) : undefined;
+}
+
+function storedIn(options: ServerOptions): string {
+  return options.database ? `the database ${redactDatabaseUrl(options.database.url)}` : options.dataDir;
 }
 
 /**
@@ -196,6 +230,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       keyring,
       ...(perMinute ? { keyLimits: { perClientBurst: perMinute, perClientPerSecond: perMinute / 60 } } : {}),
     });
+    const metrics = new ServerMetrics();
+    const pool = poolStatsOf(storage);
+    if (pool) metrics.watchDatabasePool(pool);
     const handler = createRouter({
       service,
       auth,
@@ -210,7 +247,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }),
       log,
       logError: options.logError ?? ((line) => process.stderr.write(line + '\n')),
-      metrics: new ServerMetrics(),
+      metrics,
       metricsOpen: options.metricsOpen ?? false,
     });
     const server = tls
@@ -268,7 +305,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         log(`${new Date().toISOString()} stopped`);
       })());
 
-    log(`${new Date().toISOString()} trust-tui server listening on ${url} (data in ${options.dataDir})`);
+    log(`${new Date().toISOString()} trust-tui server listening on ${url} (data in ${storedIn(options)})`);
     return { url, host: address.address, port: address.port, caFile, createdCa, dataDir: options.dataDir, close };
   } catch (e) {
     await auth.close?.();
@@ -290,4 +327,12 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, log: (l
   log(`${new Date().toISOString()} ${remote} ${gone ? 'client disconnected mid-request' : `request refused by the HTTP parser (${code}): ${status}`}`);
   if (gone) socket.destroy();
   else socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** `--migrate-only`: applies the PostgreSQL schema migrations the database lacks and returns them. */
+export async function migrateDatabase(connection: DatabaseConnection): Promise<{ version: number; name: string }[]> {
+  const { PostgresStorage } = await import('./stores/postgres.js');
+  const { storage, applied } = await PostgresStorage.open({ connection });
+  await storage.close();
+  return applied;
 }

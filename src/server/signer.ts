@@ -48,7 +48,11 @@ export class Keyring {
    * count takes a fifth of a second: the write lock must not wait for it). Store it with addKey.
    */
   async newKey(gun: string, role: ServerKeyRole): Promise<NewServerKey> {
-    const key = await generatePrivateKey(this.algorithm);
+    return this.wrapKey(gun, role, await generatePrivateKey(this.algorithm));
+  }
+
+  /** Encrypts an existing key (e.g. imported from notary-signer) for `role` of `gun`; store it with addKey. */
+  async wrapKey(gun: string, role: ServerKeyRole, key: PrivateKey): Promise<NewServerKey> {
     const pem = await encodeKeyFile(key, { role, gun }, this.passphrase, { strongIterations: SERVER_KEY_PBKDF2_ITERATIONS });
     const publicKey = key.publicKey;
     const record = { gun, role, keyId: publicKey.id, keytype: publicKey.keytype, publicB64: publicKey.publicB64, encryptedPrivateKey: pem };

@@ -81,6 +81,8 @@ interface PeerLaunch {
   prepare(port: number): Promise<string[]>;
   /** Readiness probe, polled until true. */
   isReady(port: number): Promise<boolean>;
+  /** Extra environment for the peer. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -90,7 +92,7 @@ interface PeerLaunch {
 async function launchPeer(launch: PeerLaunch): Promise<{ peer: PeerProcess; port: number }> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const peer = startPeerProcess(launch.name, launch.binary, await launch.prepare(port), { cwd: launch.cwd });
+    const peer = startPeerProcess(launch.name, launch.binary, await launch.prepare(port), { cwd: launch.cwd, env: launch.env });
     try {
       await waitUntil(launch.name, () => launch.isReady(port), {
         timeoutMs: STARTUP_TIMEOUT_MS,
@@ -122,6 +124,14 @@ export interface NotaryServerOptions {
   pki?: PkiFiles;
   /** 'debug' makes notary-server log the reason for every rejected update. */
   logLevel?: 'info' | 'debug';
+  /** notary-server's `storage` section, e.g. `{ backend: 'postgres', db_url }` (default: memory). */
+  storage?: Record<string, unknown>;
+  /**
+   * notary-signer's `storage` section (default: memory), e.g. `{ backend: 'postgres', db_url,
+   * default_alias }`, and its environment (the alias passphrases, NOTARY_SIGNER_<ALIAS>).
+   */
+  signerStorage?: Record<string, unknown>;
+  signerEnv?: Record<string, string>;
 }
 
 export interface NotaryServer {
@@ -146,6 +156,7 @@ function notaryServerConfig(
   pki: PkiFiles,
   logLevel: string,
   signerPort: number | undefined,
+  storage: Record<string, unknown> = { backend: 'memory' },
 ): unknown {
   const trustService =
     signerPort === undefined
@@ -162,12 +173,12 @@ function notaryServerConfig(
   return {
     server: { http_addr: `${LOOPBACK}:${port}`, tls_cert_file: pki.serverCert, tls_key_file: pki.serverKey },
     trust_service: trustService,
-    storage: { backend: 'memory' },
+    storage,
     logging: { level: logLevel },
   };
 }
 
-function notarySignerConfig(port: number, pki: PkiFiles, logLevel: string): unknown {
+function notarySignerConfig(port: number, pki: PkiFiles, logLevel: string, storage: Record<string, unknown> = { backend: 'memory' }): unknown {
   return {
     server: {
       grpc_addr: `${LOOPBACK}:${port}`,
@@ -175,7 +186,7 @@ function notarySignerConfig(port: number, pki: PkiFiles, logLevel: string): unkn
       tls_key_file: pki.signerKey,
       client_ca_file: pki.caCert, // mutual TLS: only notary-server's client cert is accepted
     },
-    storage: { backend: 'memory' },
+    storage,
     logging: { level: logLevel },
   };
 }
@@ -196,12 +207,13 @@ export async function startNotaryServer(options: NotaryServerOptions = {}): Prom
         cwd: dir,
         async prepare(port) {
           const configFile = path.join(dir, 'signer.json');
-          await writeJson(configFile, notarySignerConfig(port, pki, logLevel));
+          await writeJson(configFile, notarySignerConfig(port, pki, logLevel, options.signerStorage));
           return ['-config', configFile];
         },
         // gRPC has no plain health URL; an accepting socket is enough, and notary-server's own
         // health check (below) fails until it can really talk to the signer.
         isReady: (port) => isListening(port),
+        env: options.signerEnv,
       }));
     }
     const { peer: server, port } = await launchPeer({
@@ -210,7 +222,7 @@ export async function startNotaryServer(options: NotaryServerOptions = {}): Prom
       cwd: dir,
       async prepare(port) {
         const configFile = path.join(dir, 'server.json');
-        await writeJson(configFile, notaryServerConfig(port, pki, logLevel, signerPort));
+        await writeJson(configFile, notaryServerConfig(port, pki, logLevel, signerPort, options.storage));
         return ['-config', configFile];
       },
       // /_notary_server/health answers 200 only once storage and the signing service are usable.

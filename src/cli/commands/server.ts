@@ -3,7 +3,10 @@
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { defaultServerDataDir } from '../../config/paths.js';
-import type { Io } from '../output.js';
+import { MAX_PEM_BYTES, readUserFile } from '../../config/user-files.js';
+import { globalOptions } from '../globals.js';
+import { emit, type Io } from '../output.js';
+import { registerServerImportCommand } from './server-import.js';
 
 interface ServerCommandOptions {
   listen: string;
@@ -23,17 +26,24 @@ interface ServerCommandOptions {
   keyType: 'ecdsa' | 'ed25519';
   workers: string;
   quiet?: boolean;
+  database?: string;
+  databaseCa?: string;
+  databasePool: string;
+  migrateOnly?: boolean;
 }
+
+/** The variable that can carry --database (keeps the password out of `ps`). */
+const DATABASE_URL_VARIABLE = 'TRUST_TUI_DATABASE_URL';
 
 /** One worker per core, up to four: reads scale with cores; updates take turns on the database. */
 const DEFAULT_WORKERS = Math.max(1, Math.min(availableParallelism(), 4));
 
 export function registerServerCommand(program: Command, io: Io): void {
-  program
+  const server = program
     .command('server')
-    .description('Run a Notary trust server (drop-in for notary-server 0.7) with embedded SQLite storage')
+    .description('Run a Notary trust server (drop-in for notary-server 0.7) on embedded SQLite, or on PostgreSQL with --database')
     .option('--listen <addr:port>', 'address and port to listen on', '127.0.0.1:4443')
-    .option('--data <dir>', 'data directory (database, keys, local CA)', defaultServerDataDir())
+    .option('--data <dir>', 'data directory (SQLite database and keys unless --database, local CA)', defaultServerDataDir())
     .option('--tls-cert <file>', 'server certificate (PEM); without it a local CA and certificate are made')
     .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
     .option('--insecure-http', 'serve plain HTTP (only behind a TLS-terminating proxy)')
@@ -48,6 +58,10 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--new-keys-per-minute <n>', 'server keys one client address may have created per minute (burst of the same size)', '120')
     .addOption(new Option('--key-type <type>', 'type of new server-held timestamp/snapshot keys').choices(['ecdsa', 'ed25519']).default('ecdsa'))
     .option('--workers <n>', 'server processes sharing the port and the database', String(DEFAULT_WORKERS))
+    .option('--database <url>', `PostgreSQL instead of SQLite in --data: postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=require|verify-ca|verify-full] (or ${DATABASE_URL_VARIABLE})`)
+    .option('--database-ca <pem>', 'with --database: CA certificate that signed the database server\'s certificate (implies sslmode=verify-full)')
+    .option('--database-pool <n>', 'with --database: connections per server process', '10')
+    .option('--migrate-only', 'with --database: apply the database schema migrations, print them and exit')
     .option('-q, --quiet', 'do not log each request')
     .addHelpText(
       'after',
@@ -62,15 +76,20 @@ with --anonymous-read (open ping) they read anonymously and cannot publish.
 Pending area: signing requests are kept under /v2/<gun>/_trust/requests/ (never in /_trust/tuf/);
 reading, staging, signing and cancelling them need push access (see docs/team-signing.md).
 
-Probes: GET /_notary_server/health answers while the process runs; GET /_notary_server/ready
-answers 503 while writes fail (disk full). Each worker process applies --new-keys-per-minute.
+PostgreSQL: --database (or TRUST_TUI_DATABASE_URL) points every replica at one database; migrations
+are applied at start (--migrate-only: apply, print, exit). With --workers N each process opens its
+own pool of --database-pool connections. The password never appears in logs or errors.
+
+Probes: GET /_notary_server/health answers while the process runs (with --database: while a
+SELECT 1 answers within 2 s); GET /_notary_server/ready answers 503 while writes fail (disk full,
+database down). Each worker process applies --new-keys-per-minute.
 
 Metrics: GET /metrics in Prometheus text format (requests by route and status, latency, publishes
 accepted/rejected by notary error code, storage errors; never a repository name). With --htpasswd it
 needs a read-write user unless --metrics-open. With --workers N the primary sums every worker's
 counters, so any scrape shows the whole server's totals.`,
     )
-    .action(async (opts: ServerCommandOptions) => {
+    .action(async (opts: ServerCommandOptions, cmd: Command) => {
       const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }] = await Promise.all([
         import('../../server/server.js'),
         import('../../server/cluster.js'),
@@ -87,8 +106,30 @@ counters, so any scrape shows the whole server's totals.`,
       if (!Number.isInteger(newKeysPerMinute) || newKeysPerMinute < 1) throw new ServerConfigError('--new-keys-per-minute must be a whole number of at least 1');
       const workers = Number(opts.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new ServerConfigError('--workers must be a whole number from 1 to 64');
+      const databaseUrl = opts.database ?? (process.env[DATABASE_URL_VARIABLE] || undefined);
+      const databasePool = Number(opts.databasePool);
+      if (!Number.isInteger(databasePool) || databasePool < 1 || databasePool > 1000) throw new ServerConfigError('--database-pool must be a whole number from 1 to 1000');
+      if (!databaseUrl && (opts.databaseCa || opts.migrateOnly)) {
+        throw new ServerConfigError(`${opts.migrateOnly ? '--migrate-only' : '--database-ca'} needs --database (or ${DATABASE_URL_VARIABLE})`);
+      }
+      const database = databaseUrl
+        ? {
+            url: databaseUrl,
+            poolSize: databasePool,
+            ...(opts.databaseCa ? { ca: await readUserFile(opts.databaseCa, '--database-ca file', { maxBytes: MAX_PEM_BYTES }) } : {}),
+          }
+        : undefined;
+      if (opts.migrateOnly && database) {
+        const { migrateDatabase } = await import('../../server/server.js');
+        const applied = await migrateDatabase(database);
+        emit(io, globalOptions(cmd), { applied: applied.map((m) => ({ version: m.version, name: m.name })) }, () =>
+          applied.length === 0 ? 'The database schema is up to date; nothing applied.' : applied.map((m) => `Applied migration ${m.version}: ${m.name}`).join('\n'),
+        );
+        return;
+      }
       const log = opts.quiet ? undefined : (line: string) => io.stdout(line + '\n');
       const options = {
+        database,
         listen: opts.listen,
         dataDir: opts.data,
         passphrase: process.env.TRUST_TUI_SERVER_PASSPHRASE,
@@ -129,6 +170,7 @@ counters, so any scrape shows the whole server's totals.`,
       });
       io.stdout('Stopped.\n');
     });
+  registerServerImportCommand(server, io);
 }
 
 /** What a user needs to point clients at the server, including how to trust a local CA. */

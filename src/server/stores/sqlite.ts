@@ -10,6 +10,8 @@ import Database from 'better-sqlite3';
 import type {
   ChangeQuery,
   ChangeRecord,
+  HeadReader,
+  MetadataHead,
   MetadataReader,
   NewMetadata,
   PendingRequestRecord,
@@ -149,54 +151,13 @@ const toKey = (r: KeyRow): ServerKeyRecord => ({
   createdAt: new Date(r.created_at),
 });
 
-interface Head {
-  version: number;
-  sha256: string;
-}
-
-/**
- * Recently read metadata, bounded in bytes. An entry is only used after a head query on the
- * database confirmed that (gun, role, version, sha256) is still stored, so it stays correct when
- * another process writes to the same database.
- */
-class MetadataCache {
-  readonly #entries = new Map<string, StoredMetadata>();
-  #bytes = 0;
-
-  constructor(private readonly maxBytes: number) {}
-
-  get(gun: string, role: string, sha256: string, version: number): StoredMetadata | undefined {
-    const key = `${gun}\0${role}\0${sha256}`;
-    const entry = this.#entries.get(key);
-    if (!entry || entry.version !== version) return undefined;
-    // Most recently used last.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    return entry;
-  }
-
-  put(entry: StoredMetadata): StoredMetadata {
-    if (entry.data.length > this.maxBytes / 4) return entry;
-    const key = `${entry.gun}\0${entry.role}\0${entry.sha256}`;
-    const old = this.#entries.get(key);
-    if (old) this.#bytes -= old.data.length;
-    this.#entries.set(key, entry);
-    this.#bytes += entry.data.length;
-    for (const [k, v] of this.#entries) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#entries.delete(k);
-      this.#bytes -= v.data.length;
-    }
-    return entry;
-  }
-}
-
 /** The statements of one connection. Synchronous; the async interface wraps them. */
 class Queries {
   private readonly current;
   private readonly currentHead;
   private readonly checksumHead;
   private readonly currentAll;
+  private readonly versionHeadStmt;
   private readonly byVersion;
   private readonly byChecksum;
   private readonly maxVersion;
@@ -211,30 +172,30 @@ class Queries {
   private readonly removePending;
   private readonly removeAllPending;
 
-  constructor(
-    readonly db: Database.Database,
-    private readonly cache: MetadataCache,
-  ) {
+  constructor(readonly db: Database.Database) {
     const cols = 'gun, role, version, sha256, data, created_at';
     this.current = db.prepare<[string, string], FileRow>(
       `SELECT ${cols} FROM tuf_files WHERE gun = ? AND role = ? ORDER BY version DESC LIMIT 1`,
     );
     // Heads read only the columns before `data`, so SQLite never touches the blob's pages.
-    this.currentHead = db.prepare<[string, string], Head>(
+    this.currentHead = db.prepare<[string, string], MetadataHead>(
       'SELECT version, sha256 FROM tuf_files WHERE gun = ? AND role = ? ORDER BY version DESC LIMIT 1',
     );
-    this.checksumHead = db.prepare<[string, string, string], Head>(
+    this.checksumHead = db.prepare<[string, string, string], MetadataHead>(
       'SELECT version, sha256 FROM tuf_files WHERE gun = ? AND role = ? AND sha256 = ? ORDER BY version DESC LIMIT 1',
     );
     // The newest head of every role, by index seeks only (a skip-scan over roles: no pass over the
-    // repository's whole history); the files then come through the cache.
-    this.currentAll = db.prepare<{ gun: string }, Head & { role: string }>(
+    // repository's whole history).
+    this.currentAll = db.prepare<{ gun: string }, MetadataHead & { role: string }>(
       `WITH RECURSIVE roles(role) AS (
          SELECT MIN(role) FROM tuf_files WHERE gun = @gun
          UNION ALL
          SELECT (SELECT MIN(role) FROM tuf_files WHERE gun = @gun AND role > roles.role) FROM roles WHERE roles.role IS NOT NULL)
        SELECT roles.role AS role, f.version AS version, f.sha256 AS sha256 FROM roles JOIN tuf_files f
          ON f.id = (SELECT id FROM tuf_files WHERE gun = @gun AND role = roles.role ORDER BY version DESC LIMIT 1)`,
+    );
+    this.versionHeadStmt = db.prepare<[string, string, number], MetadataHead>(
+      'SELECT version, sha256 FROM tuf_files WHERE gun = ? AND role = ? AND version = ?',
     );
     this.byVersion = db.prepare<[string, string, number], FileRow>(
       `SELECT ${cols} FROM tuf_files WHERE gun = ? AND role = ? AND version = ?`,
@@ -290,19 +251,14 @@ class Queries {
   }
 
   getCurrent(gun: string, role: string): StoredMetadata | undefined {
-    // The head (no blob) tells whether the cached copy is still the newest version.
-    const head = this.currentHead.get(gun, role);
-    if (!head) return undefined;
-    const cached = this.cache.get(gun, role, head.sha256, head.version);
-    if (cached) return cached;
     const row = this.current.get(gun, role);
-    return row && this.cache.put(toMetadata(row));
+    return row && toMetadata(row);
   }
 
   getCurrentAll(gun: string): Map<string, StoredMetadata> {
     const files = new Map<string, StoredMetadata>();
     for (const head of this.currentAll.all({ gun })) {
-      const file = this.cache.get(gun, head.role, head.sha256, head.version) ?? this.getCurrent(gun, head.role);
+      const file = this.getCurrent(gun, head.role);
       if (file) files.set(head.role, file);
     }
     return files;
@@ -314,13 +270,24 @@ class Queries {
   }
 
   getByChecksum(gun: string, role: string, sha256Hex: string): StoredMetadata | undefined {
-    const sha256 = sha256Hex.toLowerCase();
-    const head = this.checksumHead.get(gun, role, sha256);
-    if (!head) return undefined;
-    const cached = this.cache.get(gun, role, sha256, head.version);
-    if (cached) return cached;
-    const row = this.byChecksum.get(gun, role, sha256);
-    return row && this.cache.put(toMetadata(row));
+    const row = this.byChecksum.get(gun, role, sha256Hex.toLowerCase());
+    return row && toMetadata(row);
+  }
+
+  currentHeadOf(gun: string, role: string): MetadataHead | undefined {
+    return this.currentHead.get(gun, role);
+  }
+
+  currentHeads(gun: string): Map<string, MetadataHead> {
+    return new Map(this.currentAll.all({ gun }).map((h) => [h.role, { version: h.version, sha256: h.sha256 }]));
+  }
+
+  checksumHeadOf(gun: string, role: string, sha256Hex: string): MetadataHead | undefined {
+    return this.checksumHead.get(gun, role, sha256Hex.toLowerCase());
+  }
+
+  versionHead(gun: string, role: string, version: number): MetadataHead | undefined {
+    return this.versionHeadStmt.get(gun, role, version);
   }
 
   listKeys(gun: string, role: string): ServerKeyRecord[] {
@@ -375,9 +342,21 @@ class Queries {
   }
 }
 
-/** Reads through a Queries object, as the async MetadataReader interface. */
-class Reader implements MetadataReader {
+/** Reads through a Queries object, as the async MetadataReader (and HeadReader) interface. */
+class Reader implements MetadataReader, HeadReader {
   constructor(protected readonly q: Queries) {}
+  async currentHead(gun: string, role: string) {
+    return this.q.currentHeadOf(gun, role);
+  }
+  async currentHeads(gun: string) {
+    return this.q.currentHeads(gun);
+  }
+  async checksumHead(gun: string, role: string, sha256Hex: string) {
+    return this.q.checksumHeadOf(gun, role, sha256Hex);
+  }
+  async versionHead(gun: string, role: string, version: number) {
+    return this.q.versionHead(gun, role, version);
+  }
   async getCurrent(gun: string, role: string) {
     return this.q.getCurrent(gun, role);
   }
@@ -437,11 +416,9 @@ export interface SqliteStorageOptions {
   clock?: () => number;
   /** SQLite's durability setting; FULL also survives power cuts at the cost of an fsync per update. */
   synchronous?: 'NORMAL' | 'FULL';
-  /** Bytes of metadata kept in memory for reads (default 256 MiB). */
-  cacheBytes?: number;
 }
 
-export class SqliteStorage extends Reader implements Storage {
+export class SqliteStorage extends Reader implements Storage, HeadReader {
   private readonly writer: Queries;
   private readonly clock: () => number;
   /** Tail of the queue of transactions of this process. */
@@ -499,9 +476,8 @@ export class SqliteStorage extends Reader implements Storage {
       readDb = new Database(options.file, { readonly: true });
       readDb.pragma(`busy_timeout = ${busy}`);
     }
-    const cache = new MetadataCache(options.cacheBytes ?? 256 * 1024 * 1024);
-    const writer = new Queries(writeDb, cache);
-    const reader = readDb === writeDb ? writer : new Queries(readDb, cache);
+    const writer = new Queries(writeDb);
+    const reader = readDb === writeDb ? writer : new Queries(readDb);
     return new SqliteStorage(writer, reader, options.clock ?? Date.now, busy);
   }
 

@@ -92,6 +92,25 @@ export interface MetadataReader {
   getPending(gun: string, id: string): Promise<PendingRequestRecord | undefined>;
 }
 
+/** Which version of a role is stored under which checksum, without the bytes. */
+export interface MetadataHead {
+  version: number;
+  sha256: string;
+}
+
+/**
+ * Cheap lookups that read no metadata bytes: the read cache (cached.ts) asks the store what is
+ * current (or still stored) and serves the bytes it already has when they match.
+ */
+export interface HeadReader {
+  currentHead(gun: string, role: string): Promise<MetadataHead | undefined>;
+  /** The newest head of every role of the repository, by role name. */
+  currentHeads(gun: string): Promise<Map<string, MetadataHead>>;
+  /** The newest version stored under this checksum. */
+  checksumHead(gun: string, role: string, sha256Hex: string): Promise<MetadataHead | undefined>;
+  versionHead(gun: string, role: string, version: number): Promise<MetadataHead | undefined>;
+}
+
 export interface StorageTransaction extends MetadataReader {
   /**
    * Stores new versions. Each must be greater than every stored version of its role, else the whole
@@ -144,5 +163,27 @@ export class VersionConflictError extends Error {
 export function isStorageWriteFailure(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
-  return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code) || ['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EIO'].includes(code);
+  return (
+    /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code) ||
+    ['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EIO'].includes(code) ||
+    POSTGRES_WRITE_FAILURES.includes(code)
+  );
+}
+
+/**
+ * PostgreSQL SQLSTATEs (Appendix A of its manual) for a write the server could not make: disk_full,
+ * out_of_memory, io_error, and a database that was made read-only or is in recovery (a standby).
+ */
+const POSTGRES_WRITE_FAILURES = ['53100', '53200', '58030', '25006'];
+
+/**
+ * The database cannot be reached: connection exceptions (SQLSTATE class 08), an administrator or
+ * crash shutdown (57P01-57P03), or the socket failing under the driver. Answered as UPDATING too.
+ */
+export function isStorageUnavailable(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (/^08/.test(code) || /^57P0[1-3]$/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code))) {
+    return true;
+  }
+  return e instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(e.message);
 }
