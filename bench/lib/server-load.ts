@@ -116,16 +116,26 @@ export async function timedLoad(server: ServerUnderTest, urlPath: string, opts: 
  * Each publisher has its own repository (new ones for every `series` name) and a prepared series of
  * targets versions, sent in order; with replicas, publish i of publisher w goes to replica (w + i) mod
  * n, so each version is accepted by a different replica than the one before. Preparing (signing) is
- * not measured.
+ * not measured. With `warmEveryReplica`, each publisher first sends one untimed version to every
+ * replica, so that the timed publishes go to replicas that have already opened the repository's
+ * server keys (steady state; the first use of a key on a replica decrypts it).
  */
-export async function publishLoad(server: ServerUnderTest, opts: LoadOptions, seriesName: string | number): Promise<Stats> {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: opts.publishers, ca: server.ca });
+export async function publishLoad(
+  server: ServerUnderTest,
+  opts: LoadOptions,
+  seriesName: string | number,
+  { warmEveryReplica = false } = {},
+): Promise<Stats> {
+  const warmups = warmEveryReplica ? server.urls.length : 0;
+  // One keep-alive connection per publisher and replica, as each client has its own: a publisher's
+  // requests to a replica stay on one connection (with --workers, on one worker process).
+  const agents = Array.from({ length: opts.publishers }, () => new https.Agent({ keepAlive: true, maxSockets: 1, ca: server.ca }));
   const series = await Promise.all(
     Array.from({ length: opts.publishers }, async (_, w) => {
       const gun = `bench.example.com/publish-${seriesName}-${w}`;
       const repo = await newRepository(server, gun);
       const bodies: { body: Buffer; contentType: string }[] = [];
-      for (let i = 0; i < opts.publishes; i++) {
+      for (let i = 0; i < warmups + opts.publishes; i++) {
         repo.targets.addTarget(`tag-${i}`, FileMeta.fromBytes(Buffer.from(`${gun}:${i}`)));
         repo.bump(repo.targets, 'targets');
         bodies.push(encodeMultipart([{ role: 'targets', bytes: repo.signTargets() }]));
@@ -133,14 +143,25 @@ export async function publishLoad(server: ServerUnderTest, opts: LoadOptions, se
       return { gun, bodies };
     }),
   );
+  const urlOf = (gun: string, w: number, i: number) => new URL(`${server.urls[(w + i) % server.urls.length]}/v2/${gun}/_trust/tuf/`);
+  await Promise.all(
+    series.map(async ({ gun, bodies }, w) => {
+      for (let i = 0; i < warmups; i++) {
+        const { body, contentType } = bodies[i]!;
+        const status = await request(agents[w]!, urlOf(gun, w, i), 'POST', body, { 'content-type': contentType });
+        if (status !== 200) throw new Error(`${server.name}: warm-up publish to ${gun} answered ${status}`);
+      }
+    }),
+  );
   const stats: Stats = { requests: 0, errors: 0, seconds: 0, latenciesMs: [] };
   const started = performance.now();
   await Promise.all(
     series.map(async ({ gun, bodies }, w) => {
-      for (const [i, { body, contentType }] of bodies.entries()) {
-        const url = new URL(`${server.urls[(w + i) % server.urls.length]}/v2/${gun}/_trust/tuf/`);
+      for (let i = warmups; i < bodies.length; i++) {
+        const { body, contentType } = bodies[i]!;
+        const url = urlOf(gun, w, i);
         const t0 = performance.now();
-        const status = await request(agent, url, 'POST', body, { 'content-type': contentType }).catch(() => 0);
+        const status = await request(agents[w]!, url, 'POST', body, { 'content-type': contentType }).catch(() => 0);
         stats.latenciesMs.push(performance.now() - t0);
         stats.requests++;
         if (status !== 200) stats.errors++;
@@ -148,7 +169,7 @@ export async function publishLoad(server: ServerUnderTest, opts: LoadOptions, se
     }),
   );
   stats.seconds = (performance.now() - started) / 1000;
-  agent.destroy();
+  for (const agent of agents) agent.destroy();
   return stats;
 }
 
