@@ -32,9 +32,40 @@ export const SERVER_KEY_PBKDF2_ITERATIONS = 600_000;
 /** The variable that carries the passphrase; the server refuses to start without it. */
 export const SERVER_PASSPHRASE_VARIABLE = 'TRUST_TUI_SERVER_PASSPHRASE';
 
+/**
+ * PBKDF2 runs in libuv's thread pool (4 threads by default), which DNS look-ups, file access, zlib and
+ * the PostgreSQL driver's SCRAM handshake share. A burst of first publishes on a replica (each opens
+ * the repository's keys once) filled it for seconds and new database connections timed out, so at
+ * most this many key derivations run at once per process.
+ */
+const KEY_DERIVATIONS_AT_ONCE = 2;
+
+/** A first-come, first-served limit on concurrent async work. */
+class Gate {
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running++;
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next(); // the slot passes on
+      else this.#running--;
+    }
+  }
+}
+
 export class Keyring {
   /** Decrypted keys by key ID: decryption runs PBKDF2, and signing happens on every publish. */
   readonly #decrypted = new Map<string, PrivateKey>();
+  /** Decryptions under way, so concurrent requests for one key derive it once. */
+  readonly #opening = new Map<string, Promise<PrivateKey>>();
+  readonly #derivations = new Gate(KEY_DERIVATIONS_AT_ONCE);
 
   constructor(
     private readonly passphrase: string,
@@ -53,7 +84,9 @@ export class Keyring {
 
   /** Encrypts an existing key (e.g. imported from notary-signer) for `role` of `gun`; store it with addKey. */
   async wrapKey(gun: string, role: ServerKeyRole, key: PrivateKey): Promise<NewServerKey> {
-    const pem = await encodeKeyFile(key, { role, gun }, this.passphrase, { strongIterations: SERVER_KEY_PBKDF2_ITERATIONS });
+    const pem = await this.#derivations.run(() =>
+      encodeKeyFile(key, { role, gun }, this.passphrase, { strongIterations: SERVER_KEY_PBKDF2_ITERATIONS }),
+    );
     const publicKey = key.publicKey;
     const record = { gun, role, keyId: publicKey.id, keytype: publicKey.keytype, publicB64: publicKey.publicB64, encryptedPrivateKey: pem };
     return { key, record };
@@ -75,10 +108,20 @@ export class Keyring {
   async privateKey(record: ServerKeyRecord): Promise<PrivateKey> {
     const cached = this.#decrypted.get(record.keyId);
     if (cached) return cached;
-    const file = parseKeyFile(record.encryptedPrivateKey, `server key ${shortKeyId(record.keyId)}`);
-    const key = await openKeyFile(file, this.passphrase, record.keyId);
-    this.#decrypted.set(record.keyId, key);
-    return key;
+    const opening = this.#opening.get(record.keyId);
+    if (opening) return opening;
+    const open = this.#derivations
+      .run(() => {
+        const file = parseKeyFile(record.encryptedPrivateKey, `server key ${shortKeyId(record.keyId)}`);
+        return openKeyFile(file, this.passphrase, record.keyId);
+      })
+      .then((key) => {
+        this.#decrypted.set(record.keyId, key);
+        return key;
+      })
+      .finally(() => this.#opening.delete(record.keyId));
+    this.#opening.set(record.keyId, open);
+    return open;
   }
 
   /** Every key the server holds for the repository, decrypted. */
