@@ -183,7 +183,7 @@ describe('server import from notary-server 0.7 on PostgreSQL', () => {
       expect(ok(await holder(['list', PLAIN_REPO])).stdout).toMatch(/latest\s/);
       const refused = await holder(['add', PLAIN_REPO, 'next', manifests[0]!, '-p']);
       expect(refused.code).not.toBe(0);
-      expect(refused.stderr).toMatch(/no timestamp keys exist on the server/);
+      expect(refused.stdout + refused.stderr, 'REFUSED').toMatch(/no timestamp keys exist on the server/);
       ok(await holder(['key', 'rotate', PLAIN_REPO, 'timestamp', '-r']));
       ok(await holder(['publish', PLAIN_REPO]));
       const fresh = notaryCli(path.join(await makeScratchDir('no-keys-fresh'), 'trust'), interim.url, pki.caCert);
@@ -246,4 +246,26 @@ describe('server import from notary-server 0.7 on PostgreSQL', () => {
     const freshDocker = dockerCli(path.join(work, 'fresh-docker'), ours.url, pki.caCert);
     expect(ok(await freshDocker(['trust', 'inspect', '--pretty', DOCKER_REPO])).stdout).toMatch(/v2\s+[0-9a-f]{64}\s+alice/);
   }, 180_000);
+
+  it('imports into a trust-tui PostgreSQL database (--database) as well, served by trust-tui server on it', async () => {
+    const target = await pg.createDatabase('trusttui');
+    const r = ok(await importer(signerEnv)(['server', 'import', '--from', serverDbUrl, '--signer-db', signerDbUrl, '--database', target]));
+    expect(r.stdout).toMatch(/Done: 3 repository\(ies\), \d+ version\(s\) imported, 0 already present, 5 server key\(s\) imported/);
+    expect(r.stdout).toContain('into postgres://');
+    expect(r.stdout).not.toContain(new URL(target).password);
+    const again = ok(await importer(signerEnv)(['server', 'import', '--from', serverDbUrl, '--signer-db', signerDbUrl, '--database', target]));
+    expect(again.stdout).toMatch(/Done: 3 repository\(ies\), 0 version\(s\) imported/);
+
+    const onPostgres = await startTestServer({ database: { url: target }, tlsCert: pki.serverCert, tlsKey: pki.serverKey });
+    try {
+      const fresh = notaryCli(path.join(await makeScratchDir('pg-fresh'), 'trust'), onPostgres.url, pki.caCert);
+      expect(ok(await fresh(['list', NOTARY_REPO])).stdout).toMatch(/admin\s[\s\S]*v1\.0\s/);
+      ok(await fresh(['list', PLAIN_REPO]));
+      const same = notaryCli(notary.trustDir, onPostgres.url, pki.caCert);
+      ok(await same(['add', PLAIN_REPO, 'on-postgres', manifests[1]!, '-p']));
+      expect(ok(await fresh(['list', PLAIN_REPO])).stdout).toMatch(/on-postgres\s/);
+    } finally {
+      await onPostgres.stop();
+    }
+  }, 120_000);
 });

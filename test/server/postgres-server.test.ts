@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrustService } from '../../src/server/service.js';
 import { Keyring } from '../../src/server/signer.js';
 import { CachedStorage } from '../../src/server/stores/cached.js';
+import pgDriver from 'pg';
 import { PostgresStorage } from '../../src/server/stores/postgres.js';
+import { applyMigrations, LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/server/stores/postgres-migrations.js';
 import { PublicKey } from '../../src/tuf/key.js';
 import { parseMetadata } from '../../src/tuf/metadata/parse.js';
 import { GoTime } from '../../src/tuf/time.js';
@@ -78,6 +80,8 @@ describe('two servers on one PostgreSQL database', () => {
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).publish(gun, files)));
     expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400, 400, 400, 400]);
     for (const r of results.filter((r) => r.status === 400)) expect(r.text()).toContain('VERSION');
+    // A lost race is the client's business, not a database error.
+    for (const server of [a, b]) expect((await server.request('GET', '/metrics')).text()).toMatch(/^trust_tui_db_errors_total 0$/m);
   });
 
   it('readiness and health reflect the database', async () => {
@@ -176,6 +180,25 @@ describe('trust-tui server --database, as an operator runs it', () => {
     // Nothing that could clash with notary-server's tables in the same database.
     expect(tables.stdout).not.toMatch(/^\s*(tuf_files|changefeed|schema_migrations)\s*$/m);
     expect(tables.stdout).toMatch(/^\s*trust_tuf_files\s*$/m);
+  });
+
+  it('migrations apply in order, all or nothing: a failing one leaves the database as it was', async () => {
+    const url = await pg.createDatabase('migrations');
+    const client = new pgDriver.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const next = { version: LATEST_SCHEMA_VERSION + 1, name: 'a later table', sql: 'CREATE TABLE trust_later (id INTEGER)' };
+      const broken = { version: LATEST_SCHEMA_VERSION + 2, name: 'broken', sql: 'ALTER TABLE trust_missing ADD COLUMN x INTEGER' };
+      await expect(applyMigrations(client, [...MIGRATIONS, next, broken])).rejects.toThrow(/trust_missing/);
+      const none = await client.query("SELECT to_regclass('trust_schema_migrations') AS t, to_regclass('trust_tuf_files') AS f");
+      expect(none.rows[0]).toEqual({ t: null, f: null });
+      expect((await applyMigrations(client, [...MIGRATIONS, next])).map((m) => m.version)).toEqual([...MIGRATIONS.map((m) => m.version), next.version]);
+      expect(await applyMigrations(client, [...MIGRATIONS, next])).toEqual([]);
+      const applied = await client.query('SELECT version FROM trust_schema_migrations ORDER BY version');
+      expect(applied.rows.map((r: { version: number }) => r.version)).toEqual([...MIGRATIONS.map((m) => m.version), next.version]);
+    } finally {
+      await client.end();
+    }
   });
 
   it('a wrong password: exit 1, one line naming the database without the password', async () => {

@@ -315,6 +315,28 @@ describe.each([sqlite, postgres])('Storage contract: $name', (factory) => {
     expect(feed0!.map((c) => c.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('two instances: a reader paging the change feed by ID never skips an entry that commits late', async () => {
+    const { all } = await stores(2);
+    const [slow, fast] = all as [Storage, Storage];
+    // A long transaction on one repository, and a quick one on another that commits meanwhile.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const long = slow.transaction(async (tx) => {
+      await tx.putMetadata('slow', [{ role: 'timestamp', version: 1, data: bytes('slow-ts1') }]);
+      await held;
+    });
+    await sleep(50);
+    const quick = fast.transaction((tx) => tx.putMetadata('fast', [{ role: 'timestamp', version: 1, data: bytes('fast-ts1') }]));
+    // SQLite makes the quick one wait for the long one; PostgreSQL lets it commit first.
+    await Promise.race([quick, sleep(300)]);
+    const seen = await fast.changes({ changeId: 0, records: 100, reverse: false });
+    release();
+    await Promise.all([long, quick]);
+    const last = seen.length ? Number(seen[seen.length - 1]!.id) : 0;
+    const later = await fast.changes({ changeId: last, records: 100, reverse: false });
+    expect([...seen, ...later].map((c) => c.gun).sort()).toEqual(['fast', 'slow']);
+  });
+
   it('two instances racing to create a repository\'s key if absent: one key, every caller gets it', async () => {
     const { all } = await stores(2);
     const createIfAbsent = (store: Storage, i: number) =>

@@ -3,23 +3,31 @@
 // loaded only when the command runs.
 import type { Command } from 'commander';
 import { defaultServerDataDir } from '../../config/paths.js';
+import { MAX_PEM_BYTES, readUserFile } from '../../config/user-files.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
 
 interface ImportCommandOptions {
   from: string;
   data: string;
+  database?: string;
+  databaseCa?: string;
   signerDb?: string;
   signerPassphraseEnv?: string[];
   dryRun?: boolean;
 }
+
+/** As `server`: the variable that can carry --database (keeps the password out of `ps`). */
+const DATABASE_URL_VARIABLE = 'TRUST_TUI_DATABASE_URL';
 
 export function registerServerImportCommand(server: Command, io: Io): void {
   server
     .command('import')
     .description("Import a notary-server 0.7 database (every repository's metadata) and notary-signer's timestamp/snapshot keys")
     .requiredOption('--from <url>', "notary-server's database: postgres://USER:PASSWORD@HOST:PORT/DB or sqlite:PATH")
-    .option('--data <dir>', "trust-tui server's data directory to import into", defaultServerDataDir())
+    .option('--data <dir>', "trust-tui server's data directory to import into (its SQLite database)", defaultServerDataDir())
+    .option('--database <url>', `import into trust-tui server's PostgreSQL database instead (as \`server --database\`; or ${DATABASE_URL_VARIABLE})`)
+    .option('--database-ca <pem>', 'with --database: CA certificate of the database server (implies sslmode=verify-full)')
     .option('--signer-db <url>', "notary-signer's database (same forms as --from): import the server-held keys")
     .option(
       '--signer-passphrase-env <alias=VAR...>',
@@ -31,16 +39,24 @@ export function registerServerImportCommand(server: Command, io: Io): void {
       'after',
       `
 Stop writes to notary-server first (see docs/server-import.md). Every live version of every role is
-copied byte for byte in one transaction: on any error the destination is left as it was. Running the
-import again skips what is already there; other content under the same version is refused.
+copied byte for byte, in notary-server's order; every row is checked before the first write, so a
+conflict writes nothing. Running the import again skips what is already there (and finishes an
+import that failed midway); other content under the same version is refused.
 With --signer-db, notary-signer's keys are re-encrypted with TRUST_TUI_SERVER_PASSPHRASE. Without
 it, repositories whose timestamp key stays behind are listed with the rotation command to run.`,
     )
     .action(async (opts: ImportCommandOptions, cmd: Command) => {
       const g = globalOptions(cmd);
-      // Commander gives `--data` to `server` (it has the same option) wherever it is written.
+      // Commander gives `--data`, `--database`… to `server` (it has the same options) wherever they are written.
       const parent = cmd.parent;
-      if (parent?.getOptionValueSource('data') === 'cli') opts.data = parent.opts<{ data: string }>().data;
+      for (const name of ['data', 'database', 'databaseCa'] as const) {
+        if (parent?.getOptionValueSource(name) === 'cli') opts[name] = parent.opts<Record<typeof name, string>>()[name];
+      }
+      const databaseUrl = opts.database ?? (process.env[DATABASE_URL_VARIABLE] || undefined);
+      if (opts.databaseCa && !databaseUrl) throw new Error(`--database-ca needs --database (or ${DATABASE_URL_VARIABLE})`);
+      const database = databaseUrl
+        ? { url: databaseUrl, ...(opts.databaseCa ? { ca: await readUserFile(opts.databaseCa, '--database-ca file', { maxBytes: MAX_PEM_BYTES }) } : {}) }
+        : undefined;
       const [{ importNotaryServer }, { openSqlSource }, { parsePassphraseVariables }, { openDestination }] = await Promise.all([
         import('../../server/import/import.js'),
         import('../../server/import/source.js'),
@@ -58,7 +74,7 @@ it, repositories whose timestamp key stays behind are listed with the rotation c
           source,
           signer: signerSource && { source: signerSource, passphraseVariables, env: process.env },
           openDestination: async () => {
-            const destination = await openDestination({ dataDir: opts.data, dryRun: opts.dryRun ?? false, needsKeyring: signerSource !== undefined });
+            const destination = await openDestination({ dataDir: opts.data, database, dryRun: opts.dryRun ?? false, needsKeyring: signerSource !== undefined });
             display = destination.display;
             return destination;
           },

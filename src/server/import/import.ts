@@ -1,13 +1,15 @@
 // `trust-tui server import`: copies a notary-server 0.7 deployment into a trust-tui store. Every
 // live version of every role goes in byte for byte, in the source's insertion order (so the change
-// feed lists the timestamps in the order notary-server stored them), all in one transaction: a
-// failure leaves the destination as it was. Versions already in the store with the same bytes are
-// skipped, so the import can run again; different bytes under a stored version stop it.
+// feed lists the timestamps in the order notary-server stored them). Every row is checked against
+// the store before the first write, so a conflict writes nothing; the writes then go in
+// transactions of up to REPOSITORIES_PER_TRANSACTION repositories (one, for most estates). Versions
+// already in the store with the same bytes are skipped, so the import can run again (also to finish
+// one that failed midway); different bytes under a stored version stop it.
 import { createHash } from 'node:crypto';
 import { parseMetadata } from '../../tuf/metadata/parse.js';
 import type { PrivateKey } from '../../tuf/private-key.js';
 import type { Keyring, ServerKeyRole } from '../signer.js';
-import type { Storage, StorageTransaction } from '../stores/storage.js';
+import type { MetadataReader, Storage } from '../stores/storage.js';
 import { openSignerKey, passphraseFor, SignerKeyError, signerPassphraseVariable } from './signer-keys.js';
 import { countChanges, readSignerKeys, readTufFiles, type SqlSource } from './source.js';
 
@@ -57,9 +59,16 @@ export interface ImportOptions {
    */
   openDestination: () => Promise<{ storage: Storage; keyring?: Keyring }>;
   dryRun?: boolean;
+  /** Default REPOSITORIES_PER_TRANSACTION. */
+  repositoriesPerTransaction?: number;
 }
 
-class DryRunRollback extends Error {}
+/**
+ * Repositories one write transaction may touch. The PostgreSQL store takes an advisory lock per
+ * repository until the commit, and PostgreSQL's lock table holds max_locks_per_transaction (64) ×
+ * max_connections locks in all: a whole estate in one transaction would run out of it.
+ */
+export const REPOSITORIES_PER_TRANSACTION = 500;
 
 export async function importNotaryServer(options: ImportOptions): Promise<ImportSummary> {
   const { source } = options;
@@ -72,6 +81,12 @@ export async function importNotaryServer(options: ImportOptions): Promise<Import
   } finally {
     await storage.close();
   }
+}
+
+/** The newest root of a repository, as far as the check has read. */
+interface RootSeen {
+  version: number;
+  data: Buffer;
 }
 
 async function importInto(
@@ -93,58 +108,48 @@ async function importInto(
     }
   }
 
+  // 1. Check every row against the store, writing nothing: a conflict anywhere stops the import
+  //    before its first write.
   const reports = new Map<string, RepositoryReport>();
-  const report = (gun: string) => {
-    let r = reports.get(gun);
-    if (!r) reports.set(gun, (r = { gun, imported: 0, alreadyPresent: 0, timestampKey: 'missing', snapshotKey: 'client-held' }));
-    return r;
-  };
-  let keysImported = 0;
-
-  const run = async (tx: StorageTransaction) => {
-    for await (const file of readTufFiles(source)) {
-      const sha256 = createHash('sha256').update(file.data).digest('hex');
-      const where = `${file.gun}: ${file.role} version ${file.version}`;
-      if (file.sha256 !== null && file.sha256 !== '' && file.sha256 !== sha256) {
-        throw new ImportConflictError(`${source.display}: ${where} (tuf_files id ${file.id}) does not match its own sha256 column: the source is damaged; nothing was imported`);
-      }
-      const stored = await tx.getVersion(file.gun, file.role, file.version);
-      if (stored) {
-        if (stored.sha256 !== sha256) {
-          throw new ImportConflictError(
-            `${where} is already in the destination with other content (sha256 ${stored.sha256.slice(0, 12)}…, source ${sha256.slice(0, 12)}…): import into an empty store or delete that repository there first; nothing was imported`,
-          );
-        }
-        report(file.gun).alreadyPresent++;
-        continue;
-      }
-      const current = await tx.getCurrent(file.gun, file.role);
-      if (current && current.version > file.version) {
+  const roots = new Map<string, RootSeen>();
+  for await (const file of readTufFiles(source)) {
+    const sha256 = createHash('sha256').update(file.data).digest('hex');
+    const where = `${file.gun}: ${file.role} version ${file.version}`;
+    if (file.sha256 !== null && file.sha256 !== '' && file.sha256 !== sha256) {
+      throw new ImportConflictError(`${source.display}: ${where} (tuf_files id ${file.id}) does not match its own sha256 column: the source is damaged; nothing was imported`);
+    }
+    let r = reports.get(file.gun);
+    if (!r) reports.set(file.gun, (r = { gun: file.gun, imported: 0, alreadyPresent: 0, timestampKey: 'missing', snapshotKey: 'client-held' }));
+    if (file.role === 'root' && file.version > (roots.get(file.gun)?.version ?? 0)) roots.set(file.gun, { version: file.version, data: file.data });
+    const stored = await storage.getVersion(file.gun, file.role, file.version);
+    if (stored) {
+      if (stored.sha256 !== sha256) {
         throw new ImportConflictError(
-          `${where} is missing from the destination, which already has version ${current.version}: the repository was changed there; import into an empty store or delete that repository there first; nothing was imported`,
+          `${where} is already in the destination with other content (sha256 ${stored.sha256.slice(0, 12)}…, source ${sha256.slice(0, 12)}…): import into an empty store or delete that repository there first; nothing was imported`,
         );
       }
-      await tx.putMetadata(file.gun, [{ role: file.role, version: file.version, data: file.data }]);
-      report(file.gun).imported++;
+      r.alreadyPresent++;
+      continue;
     }
-    const wanted: WantedKey[] = [];
-    for (const r of reports.values()) wanted.push(...(await findServerKeys(tx, r, signerKeys)));
-    keysImported = wanted.length;
-    if (!dryRun && keyring) {
-      // PBKDF2 at the server's count takes a fifth of a second per key: four at a time (libuv's pool).
-      const made = await mapLimit(wanted, 4, (w) => keyring.wrapKey(w.gun, w.role, w.key));
-      for (const key of made) await keyring.addKey(tx, key);
+    const current = await storage.getCurrent(file.gun, file.role);
+    if (current && current.version > file.version) {
+      throw new ImportConflictError(
+        `${where} is missing from the destination, which already has version ${current.version}: the repository was changed there; import into an empty store or delete that repository there first; nothing was imported`,
+      );
     }
-    if (dryRun) throw new DryRunRollback();
-  };
-  try {
-    await storage.transaction(run);
-  } catch (e) {
-    if (!(e instanceof DryRunRollback)) throw e;
+    r.imported++;
   }
 
+  // 2. The server keys each repository's newest root lists (the store's, when it is newer).
+  const wanted: WantedKey[] = [];
+  for (const r of reports.values()) {
+    const stored = await storage.getCurrent(r.gun, 'root');
+    const seen = roots.get(r.gun);
+    const root = stored && stored.version >= (seen?.version ?? 0) ? stored.data : seen?.data;
+    if (root) wanted.push(...(await findServerKeys(storage, r, root, signerKeys)));
+  }
   const repositories = [...reports.values()].sort((a, b) => a.gun.localeCompare(b.gun));
-  return {
+  const summary: ImportSummary = {
     source: source.display,
     signerSource: options.signer?.source.display,
     dryRun,
@@ -152,8 +157,36 @@ async function importInto(
     imported: repositories.reduce((n, r) => n + r.imported, 0),
     alreadyPresent: repositories.reduce((n, r) => n + r.alreadyPresent, 0),
     ...counts,
-    keysImported,
+    keysImported: wanted.length,
   };
+  if (dryRun) return summary;
+
+  // 3. Write, in the source's order (the change feed follows it), a bounded number of repositories
+  //    per transaction. Keys are encrypted first: PBKDF2 at the server's count takes a fifth of a
+  //    second per key, four at a time (libuv's pool), and must not hold the write lock.
+  const made = keyring ? await mapLimit(wanted, 4, (w) => keyring.wrapKey(w.gun, w.role, w.key)) : [];
+  const perTransaction = options.repositoriesPerTransaction ?? REPOSITORIES_PER_TRANSACTION;
+  const rows = readTufFiles(source)[Symbol.asyncIterator]();
+  let next = await rows.next();
+  while (!next.done) {
+    await storage.transaction(async (tx) => {
+      const touched = new Set<string>();
+      for (; !next.done; next = await rows.next()) {
+        const file = next.value;
+        if (!touched.has(file.gun) && touched.size >= perTransaction) return;
+        touched.add(file.gun);
+        if (await tx.getVersion(file.gun, file.role, file.version)) continue; // counted as present above
+        await tx.putMetadata(file.gun, [{ role: file.role, version: file.version, data: file.data }]);
+      }
+    });
+  }
+  for (let i = 0; i < made.length; i += perTransaction) {
+    const batch = made.slice(i, i + perTransaction);
+    await storage.transaction(async (tx) => {
+      for (const key of batch) await keyring!.addKey(tx, key);
+    });
+  }
+  return summary;
 }
 
 async function countDeletedRows(source: SqlSource): Promise<number> {
@@ -194,13 +227,16 @@ interface WantedKey {
  * whether trust-tui already holds them, notary-signer has them (returned, to be imported), or they
  * are missing (the root key holder must rotate). Records the outcome in the report.
  */
-async function findServerKeys(tx: StorageTransaction, r: RepositoryReport, signerKeys: Map<string, OpenedSignerKey> | undefined): Promise<WantedKey[]> {
-  const rootFile = await tx.getCurrent(r.gun, 'root');
-  if (!rootFile) return [];
-  const root = parseMetadata(rootFile.data, 'root').signed;
+async function findServerKeys(
+  reader: MetadataReader,
+  r: RepositoryReport,
+  rootBytes: Buffer,
+  signerKeys: Map<string, OpenedSignerKey> | undefined,
+): Promise<WantedKey[]> {
+  const root = parseMetadata(rootBytes, 'root').signed;
   const wanted: WantedKey[] = [];
   for (const role of ['timestamp', 'snapshot'] as const satisfies readonly ServerKeyRole[]) {
-    const held = new Set((await tx.listKeys(r.gun, role)).map((k) => k.keyId));
+    const held = new Set((await reader.listKeys(r.gun, role)).map((k) => k.keyId));
     let outcome: KeyOutcome = role === 'timestamp' ? 'missing' : 'client-held';
     for (const keyId of root.role(role).keyIds) {
       if (held.has(keyId)) {

@@ -5,7 +5,7 @@
 // Every table is prefixed `trust_`: notary-server 0.7 uses `tuf_files`, `changefeed` and, for its
 // migrate tool, `schema_migrations` (notary's migrations/server/postgresql/), so a notary-server
 // database can be imported into the same database without a clash.
-import type { PoolClient } from 'pg';
+import type { ClientBase } from 'pg';
 import { LOCK_NAMESPACE_MIGRATIONS } from './postgres-locks.js';
 
 export interface Migration {
@@ -85,7 +85,7 @@ export class SchemaTooNewError extends Error {
  * Applies the migrations the database lacks, in one transaction under an advisory lock (a second
  * replica waits, then finds them applied). Returns the ones applied now (empty: up to date).
  */
-export async function applyMigrations(client: PoolClient, migrations: readonly Migration[] = MIGRATIONS): Promise<Migration[]> {
+export async function applyMigrations(client: ClientBase, migrations: readonly Migration[] = MIGRATIONS): Promise<Migration[]> {
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   await client.query('BEGIN');
   try {

@@ -22,12 +22,16 @@ export interface DatabaseConnection {
 export function redactDatabaseUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
+    if (isDatabaseUrl(url)) {
+      if (parsed.password) parsed.password = '***';
+      return parsed.toString();
+    }
   } catch {
-    // Not a URL: show only the part before any credentials could start.
-    return url.replace(/\/\/[^@/]*@/, '//***@');
+    // not a URL: below
   }
+  // Not a postgres URL: whatever precedes the last '@' may be credentials.
+  const at = url.lastIndexOf('@');
+  return at < 0 ? url : `***@${url.slice(at + 1)}`;
 }
 
 export function isDatabaseUrl(value: string): boolean {
@@ -69,6 +73,8 @@ export function poolConfig(connection: DatabaseConnection): PoolConfig {
     application_name: parsed.searchParams.get('application_name') ?? 'trust-tui server',
     connectionTimeoutMillis: (Number.isFinite(connectTimeout) && connectTimeout > 0 ? connectTimeout : 10) * 1000,
     max: connection.poolSize ?? 10,
+    // TCP keepalives find connections a firewall or load balancer dropped silently.
+    keepAlive: true,
     ssl: sslOptions(mode as SslMode, connection.ca),
   };
 }

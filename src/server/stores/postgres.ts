@@ -31,7 +31,7 @@ import type {
   StorageTransaction,
   StoredMetadata,
 } from './storage.js';
-import { isStorageWriteFailure, VersionConflictError } from './storage.js';
+import { isStorageUnavailable, isStorageWriteFailure, VersionConflictError } from './storage.js';
 
 /** After a failed write, the store reports itself not writable for this long unless a write succeeds. */
 const WRITE_FAILURE_MEMORY_MS = 30_000;
@@ -129,6 +129,20 @@ const toPending = (r: PendingRow): PendingRequestRecord => ({
   updatedAt: r.updated_at,
 });
 
+/**
+ * The newest row of every role of repository $1, by index seeks only: a recursive walk from role to
+ * next role, then the newest version of each (a skip scan), so a repository with a long history of
+ * renewed timestamps costs as much as a new one.
+ */
+function newestOfEveryRole(columns: string): string {
+  return `WITH RECURSIVE roles(role) AS (
+      SELECT MIN(role) FROM trust_tuf_files WHERE gun = $1
+      UNION ALL
+      SELECT (SELECT MIN(role) FROM trust_tuf_files WHERE gun = $1 AND role > roles.role) FROM roles WHERE roles.role IS NOT NULL)
+    SELECT ${columns.split(', ').map((c) => `f.${c}`).join(', ')} FROM roles CROSS JOIN LATERAL (
+      SELECT * FROM trust_tuf_files WHERE gun = $1 AND role = roles.role ORDER BY version DESC LIMIT 1) f`;
+}
+
 /** The queries of MetadataReader and HeadReader, on the pool or on a transaction's client. */
 class Reader implements MetadataReader, HeadReader {
   constructor(protected readonly db: Queryable) {}
@@ -147,10 +161,7 @@ class Reader implements MetadataReader, HeadReader {
 
   async getCurrentAll(gun: string): Promise<Map<string, StoredMetadata>> {
     await this.touch(gun);
-    const { rows } = await this.db.query<FileRow>(
-      `SELECT DISTINCT ON (role) ${FILE_COLUMNS} FROM trust_tuf_files WHERE gun = $1 ORDER BY role, version DESC`,
-      [gun],
-    );
+    const { rows } = await this.db.query<FileRow>(newestOfEveryRole(FILE_COLUMNS), [gun]);
     return new Map(rows.map((r) => [r.role, toMetadata(r)]));
   }
 
@@ -183,10 +194,7 @@ class Reader implements MetadataReader, HeadReader {
 
   async currentHeads(gun: string): Promise<Map<string, MetadataHead>> {
     await this.touch(gun);
-    const { rows } = await this.db.query<MetadataHead & { role: string }>(
-      'SELECT DISTINCT ON (role) role, version, sha256 FROM trust_tuf_files WHERE gun = $1 ORDER BY role, version DESC',
-      [gun],
-    );
+    const { rows } = await this.db.query<MetadataHead & { role: string }>(newestOfEveryRole('role, version, sha256'), [gun]);
     return new Map(rows.map((r) => [r.role, { version: r.version, sha256: r.sha256 }]));
   }
 
@@ -385,23 +393,31 @@ export interface PoolStats {
 
 export class PostgresStorage extends Reader implements Storage, HeadReader {
   readonly #pool: pg.Pool;
+  /**
+   * One connection of its own for health and readiness probes, so that they tell whether the
+   * database answers, not whether the main pool is busy with publishes.
+   */
+  readonly #probes: pg.Pool;
   readonly #clock: () => number;
-  readonly #replica = `${hostname()}`;
+  /** The readiness probe's row: one per host. */
+  readonly #replica = hostname();
   #closed = false;
   #errors = 0;
   #lastWriteFailure: number | undefined;
   #writeProbe: { at: number; result: Promise<boolean> } | undefined;
 
-  private constructor(pool: pg.Pool, clock: () => number) {
+  private constructor(pool: pg.Pool, probes: pg.Pool, clock: () => number) {
     super(pool);
     this.#pool = pool;
+    this.#probes = probes;
     this.#clock = clock;
   }
 
   /** Connects, applies missing migrations (see postgres-migrations.ts) and returns the store. */
   static async open(options: PostgresStorageOptions): Promise<OpenedPostgres> {
     const shown = redactDatabaseUrl(options.connection.url);
-    const pool = new pg.Pool(poolConfig(options.connection));
+    const config = poolConfig(options.connection);
+    const pool = new pg.Pool(config);
     // Without a listener an idle connection's error (database restart) would end the process.
     pool.on('error', (e) => options.onPoolError?.(`database connection lost (${shown}): ${e.message}`));
     let applied: Migration[];
@@ -416,7 +432,9 @@ export class PostgresStorage extends Reader implements Storage, HeadReader {
       await pool.end().catch(() => undefined);
       throw new DatabaseOpenError(`cannot use the database ${shown}: ${describeConnectError(e)}`, { cause: e });
     }
-    const storage = new PostgresStorage(pool, options.clock ?? Date.now);
+    const probes = new pg.Pool({ ...config, max: 1, connectionTimeoutMillis: HEALTH_TIMEOUT_MS, statement_timeout: HEALTH_TIMEOUT_MS });
+    probes.on('error', () => undefined); // a lost probe connection shows as a failed probe
+    const storage = new PostgresStorage(pool, probes, options.clock ?? Date.now);
     pool.on('error', () => storage.#errors++);
     return { storage, applied };
   }
@@ -446,7 +464,8 @@ export class PostgresStorage extends Reader implements Storage, HeadReader {
           await new Promise((resolve) => setTimeout(resolve, attempt * 5 * (0.5 + Math.random())));
           continue;
         }
-        if (!(e instanceof VersionConflictError) && typeof code === 'string') this.#errors++;
+        // Database errors only: not VERSION conflicts, not the caller's own (validation) errors.
+        if (e instanceof pg.DatabaseError || isStorageUnavailable(e)) this.#errors++;
         if (isStorageWriteFailure(e)) this.#lastWriteFailure = Date.now();
         throw e;
       } finally {
@@ -467,7 +486,7 @@ export class PostgresStorage extends Reader implements Storage, HeadReader {
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS);
     });
-    const probe = this.#pool.query('SELECT 1').then(
+    const probe = this.#probes.query('SELECT 1').then(
       () => true,
       () => {
         this.#errors++;
@@ -485,7 +504,7 @@ export class PostgresStorage extends Reader implements Storage, HeadReader {
     const probe = async (): Promise<boolean> => {
       if (this.#closed) return false;
       try {
-        await this.#pool.query(
+        await this.#probes.query(
           `INSERT INTO trust_readiness_probe (replica, probed_at) VALUES ($1, now())
            ON CONFLICT (replica) DO UPDATE SET probed_at = excluded.probed_at`,
           [this.#replica],
@@ -514,7 +533,7 @@ export class PostgresStorage extends Reader implements Storage, HeadReader {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#pool.end();
+    await Promise.all([this.#pool.end(), this.#probes.end()]);
   }
 }
 

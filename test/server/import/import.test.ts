@@ -155,6 +155,18 @@ describe('server import (SQLite source)', () => {
     expect(dump()).toEqual(after);
   }, 30_000);
 
+  it('writes in several transactions when there are many repositories, in the same global order', async () => {
+    const summary = await run({ repositoriesPerTransaction: 1 });
+    expect(summary).toMatchObject({ imported: 7, keysImported: 2 });
+    expect(dump().feed).toEqual([
+      { gun: 'example.com/a', version: 1 },
+      { gun: 'example.com/b', version: 1 },
+      { gun: 'example.com/a', version: 2 },
+      { gun: 'example.com/b', version: 2 },
+    ]);
+    expect(dump().files).toHaveLength(7);
+  }, 30_000);
+
   it('refuses other content under a stored version and writes nothing at all', async () => {
     const store = storage();
     await store.transaction((tx) => tx.putMetadata('example.com/b', [{ role: 'root', version: 1, data: Buffer.from('another root') }]));
