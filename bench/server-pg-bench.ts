@@ -88,6 +88,8 @@ async function startTrustTuiReplica(databaseUrl: string, pki: PkiFiles, workers:
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      // BENCH_CPU_PROF_DIR=dir: each trust-tui process writes a CPU profile there when it stops.
+      ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : []),
       '--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'server',
       '--listen', '127.0.0.1:0', '--data', dataDir, '--quiet', '--workers', String(workers),
       '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey,
