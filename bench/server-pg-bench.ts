@@ -73,6 +73,17 @@ function pidOf(needle: string): number {
   throw new Error(`no process runs with ${needle}`);
 }
 
+/**
+ * CPU time of PostgreSQL: the postmaster, its live backends and the backends it has reaped (a
+ * client that opens and closes connections leaves its cost in the postmaster's children times).
+ */
+function databaseCpuMs(postmasterPid: number): number {
+  const stat = readFileSync(`/proc/${postmasterPid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const reapedTicks = Number(fields[13]) + Number(fields[14]); // cutime + cstime
+  return cpuMs(postmasterPid) + (reapedTicks * 1000) / 100;
+}
+
 // ---------------------------------------------------------------------------------------------
 // trust-tui replicas
 
@@ -301,8 +312,11 @@ async function main(): Promise<void> {
           process.stderr.write(`${scenario.name}, round ${round + 1}: ${setup.name}\n`);
           const cpu = () => setup.pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
           const cpuBefore = cpu();
+          const databaseBefore = databaseCpuMs(pg.peer.pid);
           const stats = await scenario.run(setup, round);
           stats.serverCpuMs = cpu() - cpuBefore;
+          // PostgreSQL's postmaster and its backends (children), serving only this setup meanwhile.
+          stats.databaseCpuMs = databaseCpuMs(pg.peer.pid) - databaseBefore;
           perSetup.get(setup)!.push(stats);
         }
       }

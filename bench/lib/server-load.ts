@@ -72,6 +72,8 @@ export interface Stats {
   latenciesMs: number[];
   /** CPU time the server process used during the measurement. */
   serverCpuMs?: number;
+  /** CPU time the database server (all its processes) used during the measurement, where there is one. */
+  databaseCpuMs?: number;
 }
 
 function request(agent: https.Agent, url: URL, method: string, body?: Buffer, headers: Record<string, string> = {}): Promise<number> {
@@ -219,9 +221,11 @@ export interface Row {
 }
 
 export function formatRows(rows: Row[]): string {
+  const withDatabase = rows.some((r) => r.rounds.some((s) => s.databaseCpuMs !== undefined));
   const lines = [
-    '| scenario | server | requests | errors | req/s (median of rounds) | p50 ms | p90 ms | p99 ms | server CPU ms per request |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | server | requests | errors | req/s (median of rounds) | p50 ms | p90 ms | p99 ms | server CPU ms per request |' +
+      (withDatabase ? ' database CPU ms per request |' : ''),
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|' + (withDatabase ? '---:|' : ''),
   ];
   for (const { scenario, server, rounds } of rows) {
     const sorted = rounds.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
@@ -229,10 +233,12 @@ export function formatRows(rows: Row[]): string {
     const requests = rounds.reduce((n, r) => n + r.requests, 0);
     const errors = rounds.reduce((n, r) => n + r.errors, 0);
     const cpu = rounds.reduce((n, r) => n + (r.serverCpuMs ?? 0), 0);
+    const databaseCpu = rounds.reduce((n, r) => n + (r.databaseCpuMs ?? 0), 0);
     lines.push(
       `| ${scenario} | ${server} | ${requests} | ${errors} | ${percentile(rates, 50).toFixed(0)} | ` +
         `${percentile(sorted, 50).toFixed(1)} | ${percentile(sorted, 90).toFixed(1)} | ${percentile(sorted, 99).toFixed(1)} | ` +
-        `${(cpu / requests).toFixed(3)} |`,
+        `${(cpu / requests).toFixed(3)} |` +
+        (withDatabase ? ` ${(databaseCpu / requests).toFixed(3)} |` : ''),
     );
   }
   return lines.join('\n');
