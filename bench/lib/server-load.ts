@@ -91,12 +91,16 @@ function request(agent: https.Agent, url: URL, method: string, body?: Buffer, he
 /** Go's HTTP client (docker, notary) asks for gzip on every request; so does this load generator. */
 const READ_HEADERS = { 'accept-encoding': 'gzip' };
 
-export async function timedLoad(server: ServerUnderTest, urlPath: string, opts: LoadOptions): Promise<Stats> {
+/** Called when the measured part starts (after warm-up and preparation), e.g. to read CPU counters. */
+export type OnMeasureStart = () => void;
+
+export async function timedLoad(server: ServerUnderTest, urlPath: string, opts: LoadOptions, onStart?: OnMeasureStart): Promise<Stats> {
   const agent = new https.Agent({ keepAlive: true, maxSockets: opts.concurrency, ca: server.ca });
   const urlOf = (worker: number) => new URL(server.urls[worker % server.urls.length] + urlPath);
   const stats: Stats = { requests: 0, errors: 0, seconds: opts.seconds, latenciesMs: [] };
   // Warm-up: connections and caches.
   await Promise.all(Array.from({ length: opts.concurrency }, (_, w) => request(agent, urlOf(w), 'GET', undefined, READ_HEADERS)));
+  onStart?.();
   const deadline = performance.now() + opts.seconds * 1000;
   await Promise.all(
     Array.from({ length: opts.concurrency }, async (_, w) => {
@@ -126,7 +130,7 @@ export async function publishLoad(
   server: ServerUnderTest,
   opts: LoadOptions,
   seriesName: string | number,
-  { warmEveryReplica = false } = {},
+  { warmEveryReplica = false, onStart }: { warmEveryReplica?: boolean; onStart?: OnMeasureStart } = {},
 ): Promise<Stats> {
   const warmups = warmEveryReplica ? server.urls.length : 0;
   // One keep-alive connection per publisher and replica, as each client has its own: a publisher's
@@ -156,6 +160,7 @@ export async function publishLoad(
     }),
   );
   const stats: Stats = { requests: 0, errors: 0, seconds: 0, latenciesMs: [] };
+  onStart?.();
   const started = performance.now();
   await Promise.all(
     series.map(async ({ gun, bodies }, w) => {
