@@ -212,6 +212,15 @@ async function startNotary(name: string, databaseUrl: string, backends: NotaryBa
 // ---------------------------------------------------------------------------------------------
 // Report
 
+/** Connections each database accepted over the whole run (set-up included), from pg_stat_database. */
+async function sessionsOpened(pg: PostgresCluster): Promise<string> {
+  const { stdout } = await pg.psql(
+    "COPY (SELECT datname || ' ' || sessions FROM pg_stat_database WHERE datname NOT IN ('postgres', 'template0', 'template1') AND datname IS NOT NULL ORDER BY datname) TO STDOUT",
+  );
+  const counts = stdout.trim().split('\n').map((line) => line.replace(' ', ': '));
+  return `Database connections opened during the whole run (pg_stat_database.sessions): ${counts.join(', ')}.`;
+}
+
 const BEGIN = '<!-- server-pg-bench:begin -->';
 const END = '<!-- server-pg-bench:end -->';
 
@@ -338,7 +347,7 @@ async function main(): Promise<void> {
       goal: s.name.startsWith('GET') ? 1.5 : 1.0,
     }));
     const table = formatRows(rows);
-    const summary = verdicts(comparisons);
+    const summary = `${verdicts(comparisons)}\n\n${await sessionsOpened(pg)}`;
     process.stdout.write(`${table}\n\n${summary}\n`);
     if (opts.writeReadme && !opts.only) writeReadme(table, summary, opts);
   } finally {
