@@ -195,6 +195,9 @@ export class TrustService implements NotaryService {
 
   /** Re-signs an expired snapshot (if the server holds its key) and an expired or outdated timestamp. */
   async #renew(gun: string): Promise<void> {
+    // Decrypt the keys (PBKDF2, a fraction of a second the first time) before taking the repository's
+    // lock, which every replica's reads and publishes of this repository would otherwise wait for.
+    await this.#keyring.heldKeys(this.#storage, gun);
     await this.#storage.transaction(async (tx) => {
       const current = await this.#currentPair(tx, gun);
       if (!current || !this.#isStale(current)) return; // renewed by a concurrent request

@@ -16,8 +16,10 @@ import { GoTime } from '../../src/tuf/time.js';
 import { stopAllPeers } from '../helpers/peers.js';
 import { makePki } from '../helpers/pki.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
-import { makeScratchDirSync } from '../helpers/proc.js';
-import { trustTui } from '../helpers/trust-tui.js';
+import { httpRequest } from '../helpers/http.js';
+import { freePort, waitUntil } from '../helpers/ports.js';
+import { makeScratchDirSync, startPeerProcess } from '../helpers/proc.js';
+import { CLI, trustTui } from '../helpers/trust-tui.js';
 import { TestRepo } from './repo-fixture.js';
 import { startTestServer, TEST_SERVER_PASSPHRASE, type TestServer } from './server-harness.js';
 
@@ -198,6 +200,32 @@ describe('trust-tui server --database, as an operator runs it', () => {
       expect(applied.rows.map((r: { version: number }) => r.version)).toEqual([...MIGRATIONS.map((m) => m.version), next.version]);
     } finally {
       await client.end();
+    }
+  });
+
+  it('--workers 2 with TRUST_TUI_DATABASE_URL: every worker serves the one key, the password is nowhere in ps or the log', async () => {
+    const url = await pg.createDatabase('workers');
+    const dataDir = makeScratchDirSync('pg-workers');
+    const port = await freePort();
+    const server = startPeerProcess('trust-tui server', process.execPath, [CLI, 'server', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--workers', '2'], {
+      env: { TRUST_TUI_SERVER_PASSPHRASE: TEST_SERVER_PASSPHRASE, TRUST_TUI_DATABASE_URL: url },
+    });
+    try {
+      await waitUntil('the server to listen', async () => server.hasExited() || server.logs().includes('trust-tui server is listening'), { timeoutMs: 60_000, intervalMs: 100 });
+      expect(server.hasExited(), server.logs()).toBe(false);
+      const caFile = path.join(dataDir, 'tls', 'ca.crt');
+      const keys = await Promise.all(
+        Array.from({ length: 6 }, () => httpRequest(`https://127.0.0.1:${port}/v2/example.com/pg/workers/_trust/tuf/timestamp.key`, { caFile })),
+      );
+      expect(keys.map((k) => k.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(new Set(keys.map((k) => k.text())).size).toBe(1);
+      expect(readFileSync(`/proc/${server.pid}/cmdline`, 'utf8')).not.toContain(pg.password);
+      process.kill(server.pid, 'SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(server.logs()).toMatch(/listening on .* \(data in the database postgres:\/\/trust:\*\*\*@127\.0\.0\.1:\d+\/workers\)/);
+      expect(server.logs()).not.toContain(pg.password);
+    } finally {
+      await server.stop();
     }
   });
 
