@@ -249,8 +249,15 @@ function verdicts(comparisons: Comparison[]): string {
       const [ourP99, theirP99] = [p99(ours.rounds), p99(theirs.rounds)];
       const met = ratio >= goal && (goal < 1.5 ? ourP99 <= theirP99 : true);
       const latency = goal < 1.5 ? `; p99 ${ourP99.toFixed(1)} ms vs ${theirP99.toFixed(1)} ms (goal: no worse)` : '';
-      const errors = [ours, theirs].some((r) => r.rounds.some((s) => s.errors > 0)) ? ' — ERRORS, see the table' : '';
-      return `- ${scenario}: ${ratio.toFixed(2)}× notary-server's req/s (goal ≥ ${goal.toFixed(1)}×)${latency}: ${met ? 'met' : 'NOT met'}${errors}`;
+      const errors = [ours, theirs]
+        .map((r) => {
+          const failures = new Map<string, number>();
+          for (const [what, n] of r.rounds.flatMap((s) => [...(s.failures ?? [])])) failures.set(what, (failures.get(what) ?? 0) + n);
+          return failures.size ? `${r.server} failed ${[...failures].map(([what, n]) => `${n}× ${what}`).join(', ')}` : '';
+        })
+        .filter(Boolean)
+        .join('; ');
+      return `- ${scenario}: ${ratio.toFixed(2)}× notary-server's req/s (goal ≥ ${goal.toFixed(1)}×)${latency}: ${met ? 'met' : 'NOT met'}${errors ? ` (${errors})` : ''}`;
     })
     .join('\n');
 }

@@ -65,11 +65,27 @@ export function cpuMs(pid: number): number {
 // ---------------------------------------------------------------------------------------------
 // The load generator: N workers, keep-alive, each waits for its answer before the next request.
 
+/** The answer's status, or the connection error's code (as a string) when there was no answer. */
+function answerOrError(pending: Promise<number>): Promise<number | string> {
+  return pending.catch((err: NodeJS.ErrnoException) => err.code ?? err.message);
+}
+
+function count(stats: Stats, outcome: number | string): void {
+  stats.requests++;
+  if (outcome === 200) return;
+  stats.errors++;
+  const key = String(outcome);
+  stats.failures ??= new Map();
+  stats.failures.set(key, (stats.failures.get(key) ?? 0) + 1);
+}
+
 export interface Stats {
   requests: number;
   errors: number;
   seconds: number;
   latenciesMs: number[];
+  /** What the failed requests got: an HTTP status or the connection error's code, with counts. */
+  failures?: Map<string, number>;
   /** CPU time the server process used during the measurement. */
   serverCpuMs?: number;
   /** CPU time the database server (all its processes) used during the measurement, where there is one. */
@@ -107,10 +123,9 @@ export async function timedLoad(server: ServerUnderTest, urlPath: string, opts: 
       const url = urlOf(w);
       while (performance.now() < deadline) {
         const t0 = performance.now();
-        const status = await request(agent, url, 'GET', undefined, READ_HEADERS).catch(() => 0);
+        const outcome = await answerOrError(request(agent, url, 'GET', undefined, READ_HEADERS));
         stats.latenciesMs.push(performance.now() - t0);
-        stats.requests++;
-        if (status !== 200) stats.errors++;
+        count(stats, outcome);
       }
     }),
   );
@@ -168,10 +183,9 @@ export async function publishLoad(
         const { body, contentType } = bodies[i]!;
         const url = urlOf(gun, w, i);
         const t0 = performance.now();
-        const status = await request(agents[w]!, url, 'POST', body, { 'content-type': contentType }).catch(() => 0);
+        const outcome = await answerOrError(request(agents[w]!, url, 'POST', body, { 'content-type': contentType }));
         stats.latenciesMs.push(performance.now() - t0);
-        stats.requests++;
-        if (status !== 200) stats.errors++;
+        count(stats, outcome);
       }
     }),
   );
