@@ -150,7 +150,8 @@ export async function publishLoad(
   const warmups = warmEveryReplica ? server.urls.length : 0;
   // One keep-alive connection per publisher and replica, as each client has its own: a publisher's
   // requests to a replica stay on one connection (with --workers, on one worker process).
-  const agents = Array.from({ length: opts.publishers }, () => new https.Agent({ keepAlive: true, maxSockets: 1, ca: server.ca }));
+  const newAgents = () => Array.from({ length: opts.publishers }, () => new https.Agent({ keepAlive: true, maxSockets: 1, ca: server.ca }));
+  let agents = newAgents();
   const series = await Promise.all(
     Array.from({ length: opts.publishers }, async (_, w) => {
       const gun = `bench.example.com/publish-${seriesName}-${w}`;
@@ -174,6 +175,12 @@ export async function publishLoad(
       }
     }),
   );
+  if (warmups > 0) {
+    // While replicas open keys, a warm-up connection can sit idle past the server's keep-alive
+    // timeout; reusing it would race the server closing it (ECONNRESET). Fresh connections instead.
+    for (const agent of agents) agent.destroy();
+    agents = newAgents();
+  }
   const stats: Stats = { requests: 0, errors: 0, seconds: 0, latenciesMs: [] };
   onStart?.();
   const started = performance.now();
