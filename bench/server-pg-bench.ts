@@ -3,7 +3,8 @@
 //   GET timestamp.json, and publish (throughput and p99).
 //
 //   npx tsx bench/server-pg-bench.ts [--rounds 3] [--seconds 3] [--concurrency 16] [--publishers 8] [--publishes 40]
-//                                    [--one-worker] [--write-readme]
+//                                    [--one-worker] [--only SCENARIO] [--write-readme]
+//   BENCH_CPU_PROF_DIR=dir writes a CPU profile of every trust-tui process when it stops.
 //
 // Setups (all started before the first round and left idle while another is measured):
 //   trust-tui ×1: one process with its default workers (--workers 2 on this 2-core machine);
