@@ -174,6 +174,18 @@ interface NotaryBackends {
   signerPid?: number;
 }
 
+/** What a setup printed, for when one of its processes died during a round. */
+const setupLogs = new Map<ServerUnderTest, () => string>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function startNotary(name: string, databaseUrl: string, backends: NotaryBackends, replicas: number): Promise<ServerUnderTest> {
   const started: NotaryServer[] = [];
   const sslOff = (url: string) => `${url}?sslmode=disable`;
@@ -197,7 +209,7 @@ async function startNotary(name: string, databaseUrl: string, backends: NotaryBa
     for (const s of started.reverse()) await s.stop();
     throw err;
   }
-  return {
+  const setup: ServerUnderTest = {
     name,
     urls: started.map((s) => s.url),
     ca: readFileSync(backends.pki.caCert),
@@ -208,6 +220,8 @@ async function startNotary(name: string, databaseUrl: string, backends: NotaryBa
       for (const s of [...started].reverse()) await s.stop();
     },
   };
+  setupLogs.set(setup, () => started.map((s) => `${s.url}:\n${s.logs()}\n${s.signerLogs()}`).join('\n'));
+  return setup;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,6 +337,7 @@ async function main(): Promise<void> {
       { name: 'publish, 3 replicas', setups: threes, run: publish(3) },
     ];
     const rows: Row[] = [];
+    const incidents: string[] = [];
     const chosen = scenarios.filter((s) => !opts.only || s.name.includes(opts.only));
     for (const scenario of chosen) {
       const perSetup = new Map(scenario.setups.map((s) => [s, [] as Stats[]]));
@@ -330,7 +345,8 @@ async function main(): Promise<void> {
         const order = round % 2 === 0 ? scenario.setups : [...scenario.setups].reverse();
         for (const setup of order) {
           process.stderr.write(`${scenario.name}, round ${round + 1}: ${setup.name}\n`);
-          const cpu = () => setup.pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+          // A process that died has no /proc entry any more (NaN): counted as 0.
+          const cpu = () => setup.pids.reduce((sum, pid) => sum + (cpuMs(pid) || 0), 0);
           // CPU counters are read when the measured part starts: repository set-up (key creation,
           // PBKDF2) and warm-up requests are left out.
           let cpuBefore = 0;
@@ -339,6 +355,12 @@ async function main(): Promise<void> {
             cpuBefore = cpu();
             databaseBefore = databaseCpuMs(pg.peer.pid);
           });
+          const dead = setup.pids.filter((pid) => !isAlive(pid));
+          if (dead.length) {
+            const logs = setupLogs.get(setup)?.() ?? '(trust-tui: its output is above)';
+            process.stderr.write(`${setup.name}: process ${dead.join(', ')} died during the round; its last output:\n${logs.split('\n').slice(-40).join('\n')}\n`);
+            incidents.push(`${setup.name}: a process died during ${scenario.name}, round ${round + 1} (its CPU time is lost)`);
+          }
           stats.serverCpuMs = cpu() - cpuBefore;
           // PostgreSQL's postmaster and its backends (children), serving only this setup meanwhile.
           stats.databaseCpuMs = databaseCpuMs(pg.peer.pid) - databaseBefore;
@@ -355,7 +377,7 @@ async function main(): Promise<void> {
       goal: s.name.startsWith('GET') ? 1.5 : 1.0,
     }));
     const table = formatRows(rows);
-    const summary = `${verdicts(comparisons)}\n\n${await sessionsOpened(pg)}`;
+    const summary = [verdicts(comparisons), ...incidents.map((i) => `- ${i}`)].join('\n') + `\n\n${await sessionsOpened(pg)}`;
     process.stdout.write(`${table}\n\n${summary}\n`);
     if (opts.writeReadme && !opts.only) writeReadme(table, summary, opts);
   } finally {
