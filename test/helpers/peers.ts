@@ -132,6 +132,12 @@ export interface NotaryServerOptions {
    */
   signerStorage?: Record<string, unknown>;
   signerEnv?: Record<string, string>;
+  /**
+   * With signer 'remote': use the notary-signer already listening on this port (another server's
+   * `signerPort`; pass the same `pki`) instead of starting one, as stateless notary-server replicas
+   * share one signer in production. That server's stop() stops the signer.
+   */
+  sharedSignerPort?: number;
 }
 
 export interface NotaryServer {
@@ -144,6 +150,8 @@ export interface NotaryServer {
   dir: string;
   pki: PkiFiles;
   signer: NotarySignerMode;
+  /** The notary-signer's port in 'remote' mode (its own or the shared one). */
+  signerPort?: number;
   /** notary-server's output (JSON lines). */
   logs(): string;
   /** notary-signer's output ('' in local mode). */
@@ -199,8 +207,8 @@ export async function startNotaryServer(options: NotaryServerOptions = {}): Prom
   let signer: PeerProcess | undefined;
   try {
     const pki = options.pki ?? (await makePki(path.join(dir, 'pki')));
-    let signerPort: number | undefined;
-    if (mode === 'remote') {
+    let signerPort: number | undefined = mode === 'remote' ? options.sharedSignerPort : undefined;
+    if (mode === 'remote' && signerPort === undefined) {
       ({ peer: signer, port: signerPort } = await launchPeer({
         name: 'notary-signer',
         binary: requireBinary('notary-signer'),
@@ -239,6 +247,7 @@ export async function startNotaryServer(options: NotaryServerOptions = {}): Prom
       dir,
       pki,
       signer: mode,
+      signerPort,
       logs: () => server.logs(),
       signerLogs: () => signerPeer?.logs() ?? '',
       async stop() {
