@@ -22,3 +22,8 @@ export function redactUrl(url: string): string {
   const hidden = at < 0 ? url : `***@${url.slice(at + 1)}`;
   return hidden.replace(/([?&](?:ssl)?password=)[^&]*/gi, '$1***');
 }
+
+/** A message (a driver's error) with every URL in it redacted; the rest of the text is kept. */
+export function redactUrlsIn(text: string): string {
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (url) => redactUrl(url)).replace(/([?&](?:ssl)?password=)[^&\s]*/gi, '$1***');
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { redactUrlsIn } from '../../src/server/redact-url.js';
 import { DatabaseUrlError, poolConfig, redactDatabaseUrl } from '../../src/server/stores/postgres-url.js';
 
 describe('--database URLs', () => {
@@ -15,6 +16,11 @@ describe('--database URLs', () => {
     expect(redactDatabaseUrl('mysql://notary:hunter2@db:3306/notaryserver')).toBe('mysql://notary:***@db:3306/notaryserver');
     expect(redactDatabaseUrl('db/x?password=hunter2')).not.toContain('hunter2');
     expect(redactDatabaseUrl('sqlite:/srv/notary/server.db')).toBe('sqlite:/srv/notary/server.db');
+  });
+
+  it("keeps a driver's message readable while hiding the URLs in it", () => {
+    expect(redactUrlsIn("Access denied for user 'trust'@'127.0.0.1' (using password: YES)")).toBe("Access denied for user 'trust'@'127.0.0.1' (using password: YES)");
+    expect(redactUrlsIn('cannot reach postgres://u:hunter2@db:5432/x: timeout')).toBe('cannot reach postgres://u:***@db:5432/x: timeout');
   });
 
   it('reads host, port, database, user and a percent-encoded password', () => {

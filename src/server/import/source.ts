@@ -2,7 +2,7 @@
 // migrations/server/{postgresql,mysql}) and the signer database (`private_keys`; migrations/signer/…).
 // They are read through one small SQL interface, so PostgreSQL, MySQL/MariaDB and SQLite sources
 // share the logic.
-import { redactUrl } from '../redact-url.js';
+import { redactUrl, redactUrlsIn } from '../redact-url.js';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -137,7 +137,7 @@ async function openSqlite(file: string, what: string): Promise<SqlSource> {
 
 function reason(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
-  return redactUrl(message.split('\n')[0]!);
+  return redactUrlsIn(message.split('\n')[0]!);
 }
 
 function hintFor(e: unknown): string {
