@@ -249,6 +249,10 @@ describe('server import from notary-server 0.7 on PostgreSQL', () => {
 
   it('imports into a trust-tui PostgreSQL database (--database) as well, served by trust-tui server on it', async () => {
     const target = await pg.createDatabase('trusttui');
+    const dry = ok(await importer(signerEnv)(['server', 'import', '--from', serverDbUrl, '--signer-db', signerDbUrl, '--database', target, '--dry-run']));
+    expect(dry.stdout).toMatch(/Dry run, nothing written: 3 repository\(ies\)/);
+    // Nothing written means no schema either: the dry run left the database as it found it.
+    expect((await pg.psql("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'trust_%'", 'trusttui')).stdout).toMatch(/^\s*0$/m);
     const r = ok(await importer(signerEnv)(['server', 'import', '--from', serverDbUrl, '--signer-db', signerDbUrl, '--database', target]));
     expect(r.stdout).toMatch(/Done: 3 repository\(ies\), \d+ version\(s\) imported, 0 already present, 5 server key\(s\) imported/);
     expect(r.stdout).toContain('into postgres://');

@@ -1,7 +1,7 @@
 // Where `server import` writes: trust-tui server's SQLite store in a data directory (made 0700/0600
 // like the server's own), or its PostgreSQL database (--database; the schema migrations are applied
-// as at server start). A dry run against a directory without a database reads an empty store in
-// memory, so that it creates nothing.
+// as at server start). A dry run creates nothing: against a directory without a database, or a
+// database without trust-tui's schema, it reads an empty store in memory; it never migrates.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DATABASE_FILE, secureDataDir } from '../data-dir.js';
@@ -31,9 +31,21 @@ export async function openDestination(options: {
   const keyring = passphrase ? new Keyring(passphrase) : undefined;
   if (options.database) {
     // Loaded only when asked for, as in the server.
-    const [{ PostgresStorage }, { redactDatabaseUrl }] = await Promise.all([import('../stores/postgres.js'), import('../stores/postgres-url.js')]);
+    const [{ DatabaseOpenError, PostgresStorage, storedSchemaVersion }, { redactDatabaseUrl }, { LATEST_SCHEMA_VERSION }] = await Promise.all([
+      import('../stores/postgres.js'),
+      import('../stores/postgres-url.js'),
+      import('../stores/postgres-migrations.js'),
+    ]);
+    const display = redactDatabaseUrl(options.database.url);
+    if (options.dryRun) {
+      const version = await storedSchemaVersion(options.database);
+      if (version === 0) return { storage: SqliteStorage.open({ file: ':memory:' }), keyring, display: `${display} (empty)` };
+      if (version < LATEST_SCHEMA_VERSION) {
+        throw new DatabaseOpenError(`${display} has trust-tui's schema version ${version}, older than this trust-tui's (${LATEST_SCHEMA_VERSION}): a dry run does not migrate; run \`trust-tui server --migrate-only\` first`);
+      }
+    }
     const { storage } = await PostgresStorage.open({ connection: { poolSize: 2, ...options.database } });
-    return { storage, keyring, display: redactDatabaseUrl(options.database.url) };
+    return { storage, keyring, display };
   }
   const file = path.join(options.dataDir, DATABASE_FILE);
   if (options.dryRun && !existsSync(file)) {

@@ -382,6 +382,25 @@ export interface PostgresStorageOptions {
   onPoolError?: (message: string) => void;
 }
 
+/**
+ * The schema version trust-tui's migrations left in the database, 0 when there is none; reads only
+ * (a dry run must not create the schema). Connection errors as PostgresStorage.open reports them.
+ */
+export async function storedSchemaVersion(connection: DatabaseConnection): Promise<number> {
+  const client = new pg.Client(poolConfig(connection));
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ present: string | null }>("SELECT to_regclass('trust_schema_migrations')::text AS present");
+    if (!rows[0]?.present) return 0;
+    const versions = await client.query<{ version: number | null }>('SELECT MAX(version) AS version FROM trust_schema_migrations');
+    return versions.rows[0]?.version ?? 0;
+  } catch (e) {
+    throw new DatabaseOpenError(`cannot use the database ${redactDatabaseUrl(connection.url)}: ${describeConnectError(e)}`, { cause: e });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** What `--migrate-only` and start-up report. */
 export interface OpenedPostgres {
   storage: PostgresStorage;
