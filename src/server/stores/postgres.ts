@@ -31,12 +31,9 @@ import type {
   StorageTransaction,
   StoredMetadata,
 } from './storage.js';
-import { isStorageUnavailable, isStorageWriteFailure, VersionConflictError } from './storage.js';
+import { isStorageUnavailable, VersionConflictError } from './storage.js';
+import { WriteReadiness } from './write-readiness.js';
 
-/** After a failed write, the store reports itself not writable for this long unless a write succeeds. */
-const WRITE_FAILURE_MEMORY_MS = 30_000;
-/** How often readiness may write its probe row. */
-const WRITE_PROBE_INTERVAL_MS = 1_000;
 /** The health check's `SELECT 1` must answer within this. */
 const HEALTH_TIMEOUT_MS = 2_000;
 /** Attempts of a transaction that failed with a deadlock or a serialization failure. */
@@ -432,8 +429,7 @@ export class PostgresStorage extends Reader implements Storage, HeadReader {
   readonly #replica = hostname();
   #closed = false;
   #errors = 0;
-  #lastWriteFailure: number | undefined;
-  #writeProbe: { at: number; result: Promise<boolean> } | undefined;
+  readonly #readiness = new WriteReadiness();
 
   private constructor(pool: pg.Pool, probes: pg.Pool, clock: () => number) {
     super(pool);
@@ -482,7 +478,7 @@ export class PostgresStorage extends Reader implements Storage, HeadReader {
         const result = await fn(tx);
         await tx.appendFeed();
         await client.query('COMMIT');
-        this.#lastWriteFailure = undefined;
+        this.#readiness.succeeded();
         return result;
       } catch (e) {
         await client.query('ROLLBACK').catch((rollbackError: Error) => {
@@ -495,7 +491,7 @@ export class PostgresStorage extends Reader implements Storage, HeadReader {
         }
         // Database errors only: not VERSION conflicts, not the caller's own (validation) errors.
         if (e instanceof pg.DatabaseError || isStorageUnavailable(e)) this.#errors++;
-        if (isStorageWriteFailure(e)) this.#lastWriteFailure = Date.now();
+        this.#readiness.failed(e);
         throw e;
       } finally {
         // A client whose rollback failed is not given to the next transaction.
@@ -541,17 +537,11 @@ export class PostgresStorage extends Reader implements Storage, HeadReader {
         return true;
       } catch (e) {
         this.#errors++;
-        if (isStorageWriteFailure(e)) this.#lastWriteFailure = Date.now();
+        this.#readiness.failed(e);
         return false;
       }
     };
-    // Probes come often and unauthenticated: one write probe per interval at most, shared.
-    if (!this.#writeProbe || Date.now() - this.#writeProbe.at > WRITE_PROBE_INTERVAL_MS) {
-      this.#writeProbe = { at: Date.now(), result: withTimeout(probe(), HEALTH_TIMEOUT_MS, false) };
-    }
-    const probed = await this.#writeProbe.result;
-    const recentFailure = this.#lastWriteFailure !== undefined && Date.now() - this.#lastWriteFailure < WRITE_FAILURE_MEMORY_MS;
-    return probed && !recentFailure;
+    return this.#readiness.check(() => withTimeout(probe(), HEALTH_TIMEOUT_MS, false));
   }
 
   poolStats(): PoolStats {

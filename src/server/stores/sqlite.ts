@@ -20,12 +20,9 @@ import type {
   StorageTransaction,
   StoredMetadata,
 } from './storage.js';
-import { isStorageWriteFailure, VersionConflictError } from './storage.js';
+import { VersionConflictError } from './storage.js';
+import { WriteReadiness } from './write-readiness.js';
 
-/** After a failed write, the store reports itself not writable for this long unless a write succeeds. */
-const WRITE_FAILURE_MEMORY_MS = 30_000;
-/** How often readiness may write its probe row. */
-const WRITE_PROBE_INTERVAL_MS = 1_000;
 
 // 2: pending_requests (the pending area). Every statement is IF NOT EXISTS, so running SCHEMA on a
 // version-1 database adds what is new and leaves the rest as it is.
@@ -425,8 +422,7 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** When the last write failed for lack of room or an IO error (cleared by a successful one). */
-  private lastWriteFailure: number | undefined;
-  private writeProbe: { at: number; result: Promise<boolean> } | undefined;
+  private readonly readiness = new WriteReadiness();
 
   private constructor(
     writer: Queries,
@@ -491,10 +487,10 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
       try {
         const result = await fn(new Transaction(this.writer, this.clock));
         await this.execWhenUnlocked('COMMIT');
-        this.lastWriteFailure = undefined;
+        this.readiness.succeeded();
         return result;
       } catch (e) {
-        if (isStorageWriteFailure(e)) this.lastWriteFailure = Date.now();
+        this.readiness.failed(e);
         if (db.inTransaction) db.exec('ROLLBACK');
         throw e;
       }
@@ -526,16 +522,12 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
         return false;
       }
     };
-    // Probes come often and unauthenticated: one write probe per interval at most, shared. A write
-    // that failed since is seen at once (not cached with the probe).
-    if (!this.writeProbe || Date.now() - this.writeProbe.at > WRITE_PROBE_INTERVAL_MS) {
+    return this.readiness.check(() => {
+      // Behind the transactions of this process, as any write.
       const result = this.queue.then(probe, probe);
       this.queue = result.catch(() => undefined);
-      this.writeProbe = { at: Date.now(), result };
-    }
-    const probed = await this.writeProbe.result;
-    const recentFailure = this.lastWriteFailure !== undefined && Date.now() - this.lastWriteFailure < WRITE_FAILURE_MEMORY_MS;
-    return probed && !recentFailure;
+      return result;
+    });
   }
 
   async healthy(): Promise<boolean> {
