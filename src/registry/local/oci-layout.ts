@@ -54,10 +54,13 @@ export async function readJson(files: SourceFiles, name: string, cap: number, or
   }
 }
 
-function describeEntry(d: Descriptor): string {
-  const ref = d.annotations?.[REF_NAME];
+function platformOf(d: Descriptor): string {
   const p = d.platform;
-  return [ref ?? d.digest, p?.os ? `(${p.os}/${p.architecture ?? '?'}${p.variant ? `/${p.variant}` : ''})` : ''].filter(Boolean).join(' ');
+  return p?.os ? `(${p.os}/${p.architecture ?? '?'}${p.variant ? `/${p.variant}` : ''})` : '';
+}
+
+function describeEntry(d: Descriptor): string {
+  return [d.annotations?.[REF_NAME] ?? d.digest, platformOf(d)].filter(Boolean).join(' ');
 }
 
 /** Checks a blob that a manifest names: a sha256 digest, and a file of the recorded size. */
@@ -99,13 +102,13 @@ export async function readManifestTree(files: SourceFiles, top: Descriptor, orig
       throw new LocalImageError(`${origin}: manifest ${d.digest} is not valid JSON: ${(e as Error).message}`);
     }
     const mediaType = parsed.mediaType ?? d.mediaType ?? (Array.isArray(parsed.manifests) ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest);
-    const here = `manifest ${d.digest}`;
+    const here = [`manifest ${d.digest}`, platformOf(d)].filter(Boolean).join(' ');
     if (INDEX_TYPES.has(mediaType)) {
       if (!Array.isArray(parsed.manifests) || !parsed.manifests.every(isDescriptor)) throw new LocalImageError(`${origin}: index ${d.digest} has no valid "manifests" list`);
       for (const child of parsed.manifests) {
         if (seenManifests.has(child.digest)) continue;
         seenManifests.add(child.digest);
-        children.push(await visit(child, `index ${d.digest} (${describeEntry(child)})`, depth + 1));
+        children.push(await visit(child, `index ${d.digest}`, depth + 1));
       }
     } else if (MANIFEST_TYPES.has(mediaType)) {
       const layers = parsed.layers ?? [];
