@@ -114,6 +114,8 @@ export function randomLayer(size = 2048): Buffer {
 export interface ImageOptions {
   layers?: Buffer[];
   platform?: Platform;
+  /** Manifest annotations (a manifest that a docker-save conversion could not reproduce). */
+  annotations?: Record<string, string>;
 }
 
 export function makeImage(options: ImageOptions = {}): TestImage {
@@ -134,6 +136,7 @@ export function makeImage(options: ImageOptions = {}): TestImage {
       mediaType: OCI_MANIFEST,
       config: { mediaType: OCI_CONFIG, digest: sha256(config), size: config.length },
       layers: layers.map((l) => ({ mediaType: OCI_LAYER, digest: sha256(l), size: l.length })),
+      ...(options.annotations ? { annotations: options.annotations } : {}),
     }),
   );
   return { kind: 'manifest', platform, config, layers, manifest, digest: sha256(manifest) };
