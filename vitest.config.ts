@@ -13,6 +13,9 @@ const INTEROP = [
   // A real PostgreSQL cluster (test/helpers/postgres.ts).
   'test/server/storage-contract.test.ts',
   'test/server/postgres-server.test.ts',
+  // Debian's skopeo and a private dockerd (test/helpers/dockerd.ts).
+  'test/registry/local-skopeo.test.ts',
+  'test/registry/local-daemon.test.ts',
 ];
 const E2E = ['test/e2e/**/*.test.{ts,tsx}', 'test/cli/**/*.test.{ts,tsx}'];
 const ALL = ['test/**/*.test.{ts,tsx}'];

@@ -79,7 +79,7 @@ describe('docker-archive: legacy docker save (manifest.json + layer.tar)', () =>
     await writeDockerSaveLegacy(file, [{ image: img, repoTags: ['app:1.0'] }]);
     const bytes = await readFile(file);
     const at = bytes.indexOf(img.layers[0]!.subarray(600, 700));
-    bytes[at] ^= 0xff;
+    bytes[at] = bytes[at]! ^ 0xff;
     await writeFile(file, bytes);
     const image = await open(`docker-archive:${file}`);
     const e = await readAll(image.blobs.find((b) => b.digest === sha256(img.layers[0]!))!.open()).catch((err: unknown) => err);

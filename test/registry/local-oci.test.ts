@@ -110,7 +110,7 @@ describe('oci: layout directories', () => {
     await writeOciLayout(layout, [{ item: img }]);
     const layerFile = path.join(layout, 'blobs', 'sha256', sha256(img.layers[0]!).slice(7));
     const bytes = await readFile(layerFile);
-    bytes[100] ^= 0xff;
+    bytes[100] = bytes[100]! ^ 0xff;
     await writeFile(layerFile, bytes);
     const image = await open(`oci:${layout}`);
     const layer = image.blobs.find((b) => b.digest === sha256(img.layers[0]!))!;
