@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone on Debian/Ubuntu: installs the peer programs the tests run
-# against (notary, notary-server, notary-signer, docker-registry, a docker CLI, PostgreSQL), the npm packages,
+# against (notary, notary-server, notary-signer, docker-registry, a docker CLI and dockerd, skopeo, PostgreSQL), the npm packages,
 # builds, type-checks, lints, runs every test (unit, interop and e2e projects), and ends with one line
 # "N passed, N failed".
 set -euo pipefail
@@ -14,6 +14,10 @@ command -v tmux >/dev/null          || need+=(tmux)
 command -v curl >/dev/null          || need+=(curl)
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v docker >/dev/null        || need+=(docker.io)
+# dockerd (Debian's docker.io) for the docker-daemon: tests; it also brings a docker CLI 20.10 in
+# /usr/bin, which stays behind a newer one in /usr/local/bin on PATH.
+command -v dockerd >/dev/null || [ -x /usr/sbin/dockerd ] || need+=(docker.io)
+command -v skopeo >/dev/null        || need+=(skopeo)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/sbin/mariadbd ]          || need+=(mariadb-server)
 if [ ${#need[@]} -gt 0 ]; then

@@ -4,10 +4,11 @@
  * and no networking set-up (no iptables, no bridge), so it needs no kernel features beyond a plain
  * container. It only stores images (`docker load`, `docker save`); it never runs one.
  */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { makeScratchDir, removeScratchDir, requireBinary, runCommand, startPeerProcess, type RunResult } from './proc.js';
+import { findBinary, makeScratchDir, removeScratchDir, requireBinary, runCommand, startPeerProcess, type RunResult } from './proc.js';
 
 export interface Dockerd {
   /** `unix:///…/docker.sock`, for DOCKER_HOST. */
@@ -30,7 +31,8 @@ function ping(socketPath: string): Promise<boolean> {
 }
 
 export async function startDockerd(): Promise<Dockerd> {
-  const dockerd = requireBinary('dockerd');
+  // Debian installs it in /usr/sbin, which a non-root PATH may lack.
+  const dockerd = findBinary('dockerd') ?? (existsSync('/usr/sbin/dockerd') ? '/usr/sbin/dockerd' : requireBinary('dockerd'));
   const docker = requireBinary('docker');
   const dir = await makeScratchDir('dockerd');
   const socketPath = path.join(dir, 'docker.sock');
