@@ -34,5 +34,11 @@ describe('a layout written by skopeo', () => {
     const v2 = await openLocalImage(parseLocalSource(`oci:${layout}:v2`));
     expect(v2.root.digest).not.toBe(reported);
     await v2.close();
+    // The same image as an OCI archive.
+    const file = path.join(dir, 'app-oci.tar');
+    expect((await runCommand(skopeo, ['--insecure-policy', 'copy', '--quiet', `oci:${layout}:v1`, `oci-archive:${file}:v1`])).code).toBe(0);
+    const fromArchive = await openLocalImage(parseLocalSource(`oci-archive:${file}:v1`));
+    expect(fromArchive.root.digest).toBe(reported);
+    await fromArchive.close();
   });
 });
