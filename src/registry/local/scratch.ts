@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { LocalImageError } from './image.js';
 
 export interface Scratch {
   dir: string;
@@ -11,7 +12,13 @@ export interface Scratch {
 
 export async function makeScratch(parent?: string): Promise<Scratch> {
   // mkdtemp creates the directory with mode 0700.
-  const dir = await mkdtemp(path.join(parent ?? tmpdir(), 'trust-tui-image-'));
+  const base = parent ?? tmpdir();
+  let dir: string;
+  try {
+    dir = await mkdtemp(path.join(base, 'trust-tui-image-'));
+  } catch (e) {
+    throw new LocalImageError(`cannot make a scratch directory in ${base}: ${(e as Error).message}`, { hint: 'set TMPDIR to a writable directory with room for the image' });
+  }
   let removed = false;
   return {
     dir,
