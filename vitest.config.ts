@@ -13,6 +13,8 @@ const INTEROP = [
   // A real PostgreSQL cluster (test/helpers/postgres.ts).
   'test/server/storage-contract.test.ts',
   'test/server/postgres-server.test.ts',
+  // docker-registry (pushImage).
+  'test/registry/push.test.ts',
 ];
 const E2E = ['test/e2e/**/*.test.{ts,tsx}', 'test/cli/**/*.test.{ts,tsx}'];
 const ALL = ['test/**/*.test.{ts,tsx}'];
