@@ -15,6 +15,7 @@ const INTEROP = [
   'test/server/postgres-server.test.ts',
   // docker-registry (pushImage).
   'test/registry/push.test.ts',
+  'test/registry/push-memory.test.ts',
 ];
 const E2E = ['test/e2e/**/*.test.{ts,tsx}', 'test/cli/**/*.test.{ts,tsx}'];
 const ALL = ['test/**/*.test.{ts,tsx}'];

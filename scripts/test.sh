@@ -16,6 +16,8 @@ command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v docker >/dev/null        || need+=(docker.io)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/sbin/mariadbd ]          || need+=(mariadb-server)
+command -v skopeo >/dev/null        || need+=(skopeo)
+[ -x /usr/bin/time ]               || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing test peers: ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
