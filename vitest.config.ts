@@ -16,6 +16,7 @@ const INTEROP = [
   // docker-registry (pushImage).
   'test/registry/push.test.ts',
   'test/registry/push-memory.test.ts',
+  'test/registry/insecure.test.ts',
 ];
 const E2E = ['test/e2e/**/*.test.{ts,tsx}', 'test/cli/**/*.test.{ts,tsx}'];
 const ALL = ['test/**/*.test.{ts,tsx}'];
