@@ -396,7 +396,7 @@ export class RegistryClient {
       // docker's rule for insecure registries (loopback ones by default): TLS first, then plain HTTP when TLS is not spoken.
       const notTls = e instanceof RegistryRequestError && e.cause instanceof HttpTransportError &&
         (e.cause.failure === 'protocol' || e.cause.code === 'ECONNRESET');
-      if (mode === 'https' && e instanceof RegistryRequestError && e.cause instanceof HttpTransportError && e.cause.failure === 'protocol') {
+      if (!loopback && mode === 'https' && e instanceof RegistryRequestError && e.cause instanceof HttpTransportError && e.cause.failure === 'protocol') {
         throw new RegistryRequestError(`registry ${registryHost} does not speak TLS at https://${apiHost}/v2/`, undefined, {
           cause: e,
           hint: `if it serves plain HTTP, add "${registryHost}" to "insecure-registries" in ${daemonConfigFile(options.env)}`,
