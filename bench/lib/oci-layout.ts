@@ -1,5 +1,6 @@
-// An OCI image layout (image-spec image-layout.md: oci-layout, index.json, blobs/sha256/…) with one
-// random, incompressible layer, for the push benchmark and the bounded-memory test.
+// An OCI image layout (oci-layout, index.json, blobs/sha256/…) with one random, incompressible
+// layer, for the push benchmark and the bounded-memory test.
+// Spec: https://github.com/opencontainers/image-spec/blob/main/image-layout.md
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
