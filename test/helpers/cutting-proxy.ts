@@ -13,6 +13,8 @@ export interface CuttingProxy {
   requests: string[];
   /** Cut the next request matching `method` (and whose path matches `path`) after `afterBytes` of its body. */
   cutNext(method: string, afterBytes: number, path?: RegExp): void;
+  /** Answers the next request matching `method` (and `path`) with `status` and `headers` itself. */
+  failNext(method: string, status: number, headers?: Record<string, string>, path?: RegExp): void;
   /** Changes the headers of answers (status, request). */
   rewriteHeaders: { fn: (method: string, urlPath: string, headers: http.IncomingHttpHeaders) => http.IncomingHttpHeaders };
   close(): Promise<void>;
@@ -21,10 +23,18 @@ export interface CuttingProxy {
 export async function cuttingProxy(upstreamPort: number): Promise<CuttingProxy> {
   const requests: string[] = [];
   let cut: { method: string; afterBytes: number; path?: RegExp } | undefined;
+  let fail: { method: string; status: number; headers: Record<string, string>; path?: RegExp } | undefined;
   const rewriteHeaders = { fn: (_m: string, _p: string, h: http.IncomingHttpHeaders) => h };
   const proxy = http.createServer((req, res) => {
     const urlPath = req.url ?? '/';
     requests.push(`${req.method} ${urlPath}`);
+    if (fail && fail.method === req.method && (!fail.path || fail.path.test(urlPath))) {
+      const { status, headers } = fail;
+      fail = undefined;
+      req.resume();
+      req.on('end', () => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end('{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}'));
+      return;
+    }
     const cutThis = cut && cut.method === req.method && (!cut.path || cut.path.test(urlPath)) ? cut : undefined;
     if (cutThis) cut = undefined;
     const upstream = http.request(
@@ -60,6 +70,9 @@ export async function cuttingProxy(upstreamPort: number): Promise<CuttingProxy> 
     requests,
     cutNext: (method, afterBytes, path) => {
       cut = { method, afterBytes, ...(path ? { path } : {}) };
+    },
+    failNext: (method, status, headers = {}, path) => {
+      fail = { method, status, headers, ...(path ? { path } : {}) };
     },
     rewriteHeaders,
     close: () =>

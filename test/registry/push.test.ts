@@ -113,6 +113,32 @@ describe('pushImage against docker-registry 2.8', () => {
     }
   });
 
+  it('retries a 503 after the Retry-After the registry asks for, and a 429', async () => {
+    const proxy = await cuttingProxy(registry.port);
+    try {
+      const built = await buildLocalImage(path.join(scratch, 'busy-image'), [randomish(200_000, 6)], 'busy');
+      proxy.failNext('PATCH', 503, { 'retry-after': '1' });
+      const events: PushProgressEvent[] = [];
+      const started = Date.now();
+      const result = await pushImage(client(), ref(proxy.host, 'team/busy:1'), built, {
+        cacheDir: path.join(scratch, 'cache-busy'),
+        chunkBytes: 64 * 1024,
+        concurrency: 1,
+        onProgress: (e) => events.push(e),
+      });
+      expect(result.digest).toBe(built.root.digest);
+      // Retry-After: 1 is longer than the policy's 500 ms cap here: the cap wins, but the wait happened.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+      expect(events.filter((e) => e.kind === 'blob' && e.state === 'retrying')).toHaveLength(1);
+
+      proxy.failNext('PUT', 429, {}, /manifests/);
+      expect((await pushImage(client(), ref(proxy.host, 'team/busy:2'), built, { cacheDir: path.join(scratch, 'cache-busy') })).digest).toBe(built.root.digest);
+      expect(proxy.requests.filter((r) => r === 'PUT /v2/team/busy/manifests/2')).toHaveLength(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('fails on a corrupt local blob with its one-line error, and pushes no manifest', async () => {
     const c = client();
     const built = await buildLocalImage(path.join(scratch, 'corrupt-image'), [randomish(100_000, 4)], 'corrupt');
