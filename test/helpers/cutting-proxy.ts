@@ -15,6 +15,8 @@ export interface CuttingProxy {
   cutNext(method: string, afterBytes: number, path?: RegExp): void;
   /** Answers the next request matching `method` (and `path`) with `status` and `headers` itself. */
   failNext(method: string, status: number, headers?: Record<string, string>, path?: RegExp): void;
+  /** Holds the next request matching `method` (and `path`): its body is not read, no answer comes. */
+  stallNext(method: string, path?: RegExp): void;
   /** Changes the headers of answers (status, request). */
   rewriteHeaders: { fn: (method: string, urlPath: string, headers: http.IncomingHttpHeaders) => http.IncomingHttpHeaders };
   close(): Promise<void>;
@@ -23,11 +25,17 @@ export interface CuttingProxy {
 export async function cuttingProxy(upstreamPort: number): Promise<CuttingProxy> {
   const requests: string[] = [];
   let cut: { method: string; afterBytes: number; path?: RegExp } | undefined;
+  let stall: { method: string; path?: RegExp } | undefined;
   let fail: { method: string; status: number; headers: Record<string, string>; path?: RegExp } | undefined;
   const rewriteHeaders = { fn: (_m: string, _p: string, h: http.IncomingHttpHeaders) => h };
   const proxy = http.createServer((req, res) => {
     const urlPath = req.url ?? '/';
     requests.push(`${req.method} ${urlPath}`);
+    if (stall && stall.method === req.method && (!stall.path || stall.path.test(urlPath))) {
+      stall = undefined;
+      req.pause();
+      return;
+    }
     if (fail && fail.method === req.method && (!fail.path || fail.path.test(urlPath))) {
       const { status, headers } = fail;
       fail = undefined;
@@ -70,6 +78,9 @@ export async function cuttingProxy(upstreamPort: number): Promise<CuttingProxy> 
     requests,
     cutNext: (method, afterBytes, path) => {
       cut = { method, afterBytes, ...(path ? { path } : {}) };
+    },
+    stallNext: (method, path) => {
+      stall = { method, ...(path ? { path } : {}) };
     },
     failNext: (method, status, headers = {}, path) => {
       fail = { method, status, headers, ...(path ? { path } : {}) };

@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Deadline } from '../../src/net/deadline.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { LocalImageError } from '../../src/registry/local/image.js';
 import { pushImage, PushError } from '../../src/registry/push.js';
@@ -134,6 +135,33 @@ describe('pushImage against docker-registry 2.8', () => {
       proxy.failNext('PUT', 429, {}, /manifests/);
       expect((await pushImage(client(), ref(proxy.host, 'team/busy:2'), built, { cacheDir: path.join(scratch, 'cache-busy') })).digest).toBe(built.root.digest);
       expect(proxy.requests.filter((r) => r === 'PUT /v2/team/busy/manifests/2')).toHaveLength(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('gives up on a request when no byte moves for the stall timeout, and resumes; the command deadline does not cut the push', async () => {
+    const proxy = await cuttingProxy(registry.port);
+    try {
+      const built = await buildLocalImage(path.join(scratch, 'stall-image'), [randomish(300_000, 7)], 'stall');
+      // A 600 ms deadline for the command; the push takes longer because of the stalled chunk.
+      const c = client({ stallTimeoutMs: 1500, deadline: new Deadline(600) });
+      let patches = 0;
+      proxy.rewriteHeaders.fn = (method, _p, headers) => {
+        if (method === 'PATCH' && ++patches === 1) proxy.stallNext('PATCH');
+        return headers;
+      };
+      const events: PushProgressEvent[] = [];
+      const started = Date.now();
+      const result = await pushImage(c, ref(proxy.host, 'team/stall:1'), built, {
+        cacheDir: path.join(scratch, 'cache-stall'),
+        chunkBytes: 64 * 1024,
+        onProgress: (e) => events.push(e),
+      });
+      expect(result.digest).toBe(built.root.digest);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+      expect(events.filter((e) => e.kind === 'blob' && e.state === 'retrying')).toHaveLength(1);
+      await expectSameImage(client(), proxy.host, 'team/stall:1', built);
     } finally {
       await proxy.close();
     }
