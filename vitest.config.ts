@@ -17,6 +17,7 @@ const INTEROP = [
   'test/registry/push.test.ts',
   'test/registry/push-memory.test.ts',
   'test/registry/insecure.test.ts',
+  'test/registry/push-token.test.ts',
 ];
 const E2E = ['test/e2e/**/*.test.{ts,tsx}', 'test/cli/**/*.test.{ts,tsx}'];
 const ALL = ['test/**/*.test.{ts,tsx}'];
