@@ -14,7 +14,7 @@ import { pushImage, PushError } from '../../src/registry/push.js';
 import type { PushProgressEvent } from '../../src/registry/push-types.js';
 import { parseReference, requireTag } from '../../src/registry/reference.js';
 import { cuttingProxy } from '../helpers/cutting-proxy.js';
-import { buildLocalImage, randomish, type BuiltImage } from '../helpers/local-image.js';
+import { buildLocalImage, randomish, sha256, type BuiltImage } from '../helpers/local-image.js';
 import { makeScratchDir, startRegistry, stopAllPeers, type Registry } from '../helpers/peers.js';
 
 afterAll(stopAllPeers);
@@ -67,6 +67,25 @@ describe('pushImage against docker-registry 2.8', () => {
     const again = await pushImage(c, ref(registry.host, 'team/app:1.0'), image, { cacheDir });
     expect(again.blobs).toEqual({ uploaded: 0, existing: 3, mounted: 0, bytesSent: 0 });
     expect(again.digest).toBe(image.root.digest);
+  });
+
+  it('pushes a multi-platform image: the index\'s manifests by digest first, then the index by tag', async () => {
+    const c = client();
+    const indexBytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [{ mediaType: image.root.mediaType, digest: image.root.digest, size: image.root.size, platform: { architecture: 'amd64', os: 'linux' } }],
+      }),
+    );
+    const index = { ...image, root: { digest: sha256(indexBytes), size: indexBytes.length, mediaType: 'application/vnd.oci.image.index.v1+json', bytes: indexBytes }, children: [image.root] };
+    const events: PushProgressEvent[] = [];
+    const result = await pushImage(c, ref(registry.host, 'team/multi:1'), index, { cacheDir: path.join(scratch, 'cache-multi'), onProgress: (e) => events.push(e) });
+    expect(result).toMatchObject({ digest: index.root.digest, size: indexBytes.length, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: 2 });
+    expect(events.filter((e) => e.kind === 'manifest').map((e) => e.kind === 'manifest' && e.target)).toEqual([image.root.digest, '1']);
+    const reference = ref(registry.host, 'team/multi:1');
+    expect((await c.fetchManifest(reference, '1'))?.digest).toBe(index.root.digest);
+    expect((await c.fetchManifest(reference, image.root.digest))?.digest).toBe(image.root.digest);
   });
 
   it('mounts blobs this machine pushed to another repository instead of sending them again', async () => {
