@@ -62,7 +62,9 @@ const retryAfter = new WeakMap<Error, number>();
 export function isTransient(e: unknown): boolean {
   if (!(e instanceof RegistryRequestError)) return false;
   if (e.status !== undefined) return [408, 429, 500, 502, 503, 504].includes(e.status);
-  return e.cause instanceof HttpTransportError && (e.cause.failure === 'unreachable' || e.cause.failure === 'timeout');
+  if (!(e.cause instanceof HttpTransportError)) return false;
+  // A spent command deadline stays spent; a stalled transfer or a slow connect may go better next time.
+  return e.cause.failure === 'unreachable' || (e.cause.failure === 'timeout' && e.cause.code !== 'answer');
 }
 
 /** Runs `attempt` until it succeeds, fails for good, or the policy's tries are used up. */

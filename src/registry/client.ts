@@ -355,6 +355,8 @@ export class RegistryClient {
       const challenge = response.headers.get('www-authenticate');
       if (response.status !== 401 || !challenge || attempt > 0 || challenge === session.challenge) return response;
       session.challenge = challenge;
+      // A streamed body (a chunk of a layer) has been read: it cannot be sent again here.
+      if (init.body instanceof Readable || typeof init.body === 'function') return response;
     }
   }
 

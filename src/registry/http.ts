@@ -61,6 +61,7 @@ export class HttpTransportError extends HintedError {
     readonly failure: TransportFailure,
     readonly url: string,
     message: string,
+    /** node's error code (`ECONNRESET`…); for a timeout, what ran out: `connect`, `handshake`, `answer` (the deadline) or `stall`. */
     readonly code?: string,
     hint?: Hint,
   ) {
@@ -175,7 +176,7 @@ function requestOnce(
     );
     const timing = init.stallTimeoutMs !== undefined ? { stallMs: init.stallTimeoutMs } : deadline ? { deadline } : {};
     const timers = armRequestTimers(request, `${method} ${url}`, secure, timing, (timeout) => {
-      settle(() => reject(new HttpTransportError('timeout', url, timeout.message, undefined, timeout.hint)));
+      settle(() => reject(new HttpTransportError('timeout', url, timeout.message, timeout.phase, timeout.hint)));
       request.destroy();
     });
     init.signal?.addEventListener('abort', onAbort, { once: true });
