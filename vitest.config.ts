@@ -16,6 +16,11 @@ const INTEROP = [
   // Debian's skopeo and a private dockerd (test/helpers/dockerd.ts).
   'test/registry/local-skopeo.test.ts',
   'test/registry/local-daemon.test.ts',
+  // docker-registry (pushImage).
+  'test/registry/push.test.ts',
+  'test/registry/push-memory.test.ts',
+  'test/registry/insecure.test.ts',
+  'test/registry/push-token.test.ts',
 ];
 const E2E = ['test/e2e/**/*.test.{ts,tsx}', 'test/cli/**/*.test.{ts,tsx}'];
 const ALL = ['test/**/*.test.{ts,tsx}'];

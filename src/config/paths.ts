@@ -24,6 +24,11 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'trust-tui');
 }
 
+/** trust-tui's cache directory (what can be lost): `$XDG_CACHE_HOME/trust-tui`, else `~/.cache/trust-tui`. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'trust-tui');
+}
+
 /** Where `trust-tui server` keeps its database, keys and local CA by default. */
 export function defaultServerDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(defaultDataDir(env), 'server');

@@ -54,11 +54,12 @@ export function formatDuration(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 100) / 10}s` : `${Math.round(ms)}ms`;
 }
 
-export type TimeoutPhase = 'connect' | 'handshake' | 'answer';
+export type TimeoutPhase = 'connect' | 'handshake' | 'answer' | 'stall';
 
 /**
  * A request that did not finish in time. `what` names the request (`GET https://host/v2/...`);
- * `phase` says what hung: opening the TCP connection, the TLS handshake, or the answer (deadline).
+ * `phase` says what hung: opening the TCP connection, the TLS handshake, the answer (deadline), or
+ * a long transfer in which no byte moved (stall).
  */
 export class RequestTimeoutError extends HintedError {
   override name = 'RequestTimeoutError';
@@ -72,13 +73,17 @@ export class RequestTimeoutError extends HintedError {
         ? { cli: 'is the server up? use --timeout to wait longer', ui: 'is the server up? try again with r' }
         : phase === 'connect'
           ? 'is the server up and the address right?'
-          : 'is it a TLS server, and up?';
+          : phase === 'stall'
+            ? 'is the server up and the network working? try again'
+            : 'is it a TLS server, and up?';
     const hung =
       phase === 'answer'
         ? `${what} did not answer within ${formatDuration(ms)}`
         : phase === 'connect'
           ? `${what}: no connection within ${formatDuration(ms)}`
-          : `${what}: the TLS handshake did not complete within ${formatDuration(ms)}`;
+          : phase === 'stall'
+            ? `${what}: no data moved for ${formatDuration(ms)}`
+            : `${what}: the TLS handshake did not complete within ${formatDuration(ms)}`;
     super(hung, { hint });
   }
 }

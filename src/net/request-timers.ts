@@ -1,5 +1,6 @@
 // The timers every outgoing HTTP request gets, for the Notary client and the registry client alike:
-// the command's deadline for the whole exchange, and a short bound on connect + TLS handshake.
+// the command's deadline for the whole exchange (or, for long transfers, a bound on how long no byte
+// may move), and a short bound on connect + TLS handshake.
 import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { CONNECT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, RequestTimeoutError, type Deadline } from './deadline.js';
@@ -9,7 +10,15 @@ export interface RequestTiming {
   deadline?: Deadline;
   /** Default CONNECT_TIMEOUT_MS (never more than the deadline's remaining time). */
   connectTimeoutMs?: number;
+  /**
+   * For transfers that may rightly take longer than any deadline (a 2 GB layer): the request fails
+   * only when no byte moved for this long; the deadline is then not used.
+   */
+  stallMs?: number;
 }
+
+/** Disarms the timers; `activity()` tells the stall timer that bytes moved. */
+export type RequestTimers = (() => void) & { activity(): void };
 
 /**
  * Arms the timers on `request` (`what`: `GET https://…`); `fail` is called with a RequestTimeoutError
@@ -21,11 +30,14 @@ export function armRequestTimers(
   secure: boolean,
   timing: RequestTiming,
   fail: (e: RequestTimeoutError) => void,
-): () => void {
-  const budget = timing.deadline?.budgetMs ?? DEFAULT_TIMEOUT_MS;
-  const remaining = timing.deadline?.remainingMs() ?? DEFAULT_TIMEOUT_MS;
+): RequestTimers {
+  const stallMs = timing.stallMs;
+  const budget = stallMs ?? timing.deadline?.budgetMs ?? DEFAULT_TIMEOUT_MS;
+  const remaining = stallMs ?? timing.deadline?.remainingMs() ?? DEFAULT_TIMEOUT_MS;
+  const phase = stallMs === undefined ? 'answer' : 'stall';
   // An exhausted deadline still reports the request that could not be made, in the same words.
-  const answerTimer = setTimeout(() => fail(new RequestTimeoutError(what, 'answer', budget)), remaining);
+  let answerTimer = setTimeout(() => fail(new RequestTimeoutError(what, phase, budget)), remaining);
+  let lastRearm = performance.now();
   let connectTimer: NodeJS.Timeout | undefined;
   const connectMs = Math.min(timing.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, remaining);
   request.on('socket', (socket: Socket) => {
@@ -40,8 +52,18 @@ export function armRequestTimers(
     socket.once('secureConnect', () => clearTimeout(connectTimer));
     socket.once('close', () => clearTimeout(connectTimer));
   });
-  return () => {
+  const disarm = () => {
     clearTimeout(answerTimer);
     clearTimeout(connectTimer);
   };
+  const activity = () => {
+    if (stallMs === undefined) return;
+    // Re-arming on every 64 KiB chunk would churn timers; once a second is precise enough.
+    const now = performance.now();
+    if (now - lastRearm < 1000) return;
+    lastRearm = now;
+    clearTimeout(answerTimer);
+    answerTimer = setTimeout(() => fail(new RequestTimeoutError(what, 'stall', stallMs)), stallMs);
+  };
+  return Object.assign(disarm, { activity });
 }

@@ -119,7 +119,8 @@ async function fetchToken(
       client_id: options.clientId ?? 'docker',
     });
     if (params.service) form.set('service', params.service);
-    if (scope) form.set('scope', scope);
+    // Several scopes (a push with a cross-repository mount) are several `scope` parameters, as docker sends them.
+    for (const one of splitScopes(scope)) form.append('scope', one);
     response = await options.fetch(url.toString(), {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -128,7 +129,7 @@ async function fetchToken(
     });
   } else {
     if (params.service) url.searchParams.set('service', params.service);
-    if (scope) url.searchParams.set('scope', scope);
+    for (const one of splitScopes(scope)) url.searchParams.append('scope', one);
     const headers: Record<string, string> = {};
     if (creds?.username !== undefined && creds.password !== undefined) {
       url.searchParams.set('account', creds.username);
@@ -156,6 +157,11 @@ async function fetchToken(
     throw new RegistryRequestError(`token server ${url.origin} answered without a token`, response.status);
   }
   return { token, ...(typeof body.expires_in === 'number' ? { expiresIn: body.expires_in } : {}) };
+}
+
+/** `repository:a:pull,push repository:b:pull` -> its scopes. */
+function splitScopes(scope: string | undefined): string[] {
+  return (scope ?? '').split(' ').filter(Boolean);
 }
 
 /**

@@ -7,15 +7,24 @@
 // Transport: https always, with CAs from `$DOCKER_CONFIG/tls/<host>/` (plus `tls`). Plain http
 // only for loopback registries (localhost, 127.0.0.0/8, ::1), which docker treats as insecure
 // registries by default: with `loopbackScheme: 'auto'` (the default) https is tried first and
-// http is used when the server does not speak TLS; 'http' or 'https' forces one.
+// http is used when the server does not speak TLS; 'http' or 'https' forces one. Registries listed
+// in the docker daemon's `insecure-registries` (src/registry/insecure.ts) get the same treatment,
+// with https certificates not verified, as dockerd does.
+//
+// Pushes (blobs, manifests: src/registry/blob-upload.ts, push.ts) run each request under a stall
+// timeout rather than the command's deadline, which a large layer could rightly outlast.
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { dockerConfigDir } from '../config/paths.js';
 import type { Deadline } from '../net/deadline.js';
 import { createAuthorizer, repositoryScope, type Authorizer } from './auth.js';
+import * as blobUpload from './blob-upload.js';
+import type { BlobSource, BlobUploadOptions, RetryPolicy, UploadTransport } from './blob-upload.js';
 import { loadRegistryCredentials, type RegistryCredentials } from './credentials.js';
 import { RegistryRequestError } from './errors.js';
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN, isLoopbackHost } from './hosts.js';
-import { createHttpFetch, HttpTransportError, type HttpFetch, type HttpResponse, type TlsMaterial } from './http.js';
+import { createHttpFetch, HttpTransportError, type HttpFetch, type HttpRequestInit, type HttpResponse, type TlsMaterial } from './http.js';
+import { daemonConfigFile, isInsecureRegistry, loadInsecureRegistries, parseInsecureRegistries } from './insecure.js';
 import type { ImageReference } from './reference.js';
 import { dockerTlsDirectory, readDockerTlsDirectory } from './tls-dir.js';
 
@@ -86,12 +95,25 @@ export interface RegistryClientOptions {
   /** The command's deadline, shared by every request (default: 30 s from the first request). */
   deadline?: Deadline;
   userAgent?: string;
+  /** docker's `insecure-registries` entries. Default: those of the daemon config (insecure.ts). */
+  insecureRegistries?: readonly string[];
+  /** Pushes: a request fails when no byte moved for this long (default 30 s). */
+  stallTimeoutMs?: number;
+  /** Pushes: how transient failures are retried (default blob-upload's DEFAULT_RETRY). */
+  retry?: RetryPolicy;
 }
+
+/** Pushes: a request fails when no byte moved for this long. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+
+type SendInit = Omit<HttpRequestInit, 'method'>;
 
 interface HostSession {
   baseUrl: string;
   fetch: HttpFetch;
   authorize: Authorizer;
+  /** The same for pushes: its token requests run under the stall timeout, not the deadline. */
+  authorizeTransfer: Authorizer;
   /** WWW-Authenticate of the last 401, answered on every following request. */
   challenge?: string;
 }
@@ -109,14 +131,18 @@ export class RegistryClient {
    * GET when HEAD does not give a sha256 digest and a length, and then the bytes are hashed and
    * checked against the registry's Docker-Content-Digest.
    */
-  async resolve(reference: ImageReference): Promise<ManifestDescriptor> {
+  resolve(reference: ImageReference): Promise<ManifestDescriptor> {
+    return this.#resolve(reference, {});
+  }
+
+  async #resolve(reference: ImageReference, timing: { stallTimeoutMs?: number }): Promise<ManifestDescriptor> {
     const target = reference.digest ?? reference.tag;
     if (!target) throw new RegistryRequestError(`no tag specified for ${reference.input}`);
     const path = `/v2/${reference.path}/manifests/${target}`;
     const scope = repositoryScope(reference.path, ['pull']);
     const accept = { Accept: MANIFEST_ACCEPT };
 
-    const head = await this.#send(reference, 'HEAD', path, scope, { headers: accept });
+    const head = await this.#send(reference, 'HEAD', path, scope, { headers: accept, ...timing });
     if (head.status === 404) throw notFound(reference);
     if (head.ok) {
       const described = describedByHeaders(head);
@@ -125,7 +151,7 @@ export class RegistryClient {
       throw statusError(reference, head, 'read', '');
     }
 
-    const get = await this.#send(reference, 'GET', path, scope, { headers: accept, maxBytes: MAX_MANIFEST_BYTES });
+    const get = await this.#send(reference, 'GET', path, scope, { headers: accept, maxBytes: MAX_MANIFEST_BYTES, ...timing });
     if (get.status === 404) throw notFound(reference);
     if (!get.ok) throw statusError(reference, get, 'read', await get.text());
     const bytes = new Uint8Array(await get.arrayBuffer());
@@ -141,31 +167,85 @@ export class RegistryClient {
   }
 
   /**
-   * Uploads `bytes` as a blob of the repository (monolithic: POST an upload, PUT ?digest=).
+   * Uploads `bytes` as a blob of the repository (blob-upload's path, under the command's deadline).
    * A blob the registry already has is not sent again.
    */
   async uploadBlob(reference: ImageReference, bytes: Uint8Array): Promise<BlobDescriptor> {
     const digest = `sha256:${sha256Hex(bytes)}`;
-    const scope = repositoryScope(reference.path, ['pull', 'push']);
-    const blobPath = `/v2/${reference.path}/blobs/${digest}`;
-    const existing = await this.#send(reference, 'HEAD', blobPath, scope);
-    if (existing.ok) return { digest, size: bytes.length };
-
-    const start = await this.#send(reference, 'POST', `/v2/${reference.path}/blobs/uploads/`, scope, {
-      headers: { 'Content-Length': '0' },
-    });
-    if (start.status !== 202) throw statusError(reference, start, 'push to', await start.text());
-    const location = start.headers.get('location');
-    if (!location) throw new RegistryRequestError(`${reference.registryHost} started an upload without a Location`);
-    const session = await this.#session(reference.registryHost);
-    const uploadUrl = new URL(location, session.baseUrl);
-    uploadUrl.searchParams.set('digest', digest);
-    const put = await this.#send(reference, 'PUT', uploadUrl.toString(), scope, {
-      headers: { 'Content-Type': 'application/octet-stream' },
-      body: bytes,
-    });
-    if (put.status !== 201) throw statusError(reference, put, 'push to', await put.text());
+    const transport = this.#uploadTransport(reference, false);
+    if (await blobUpload.blobExists(transport, digest)) return { digest, size: bytes.length };
+    const source: BlobSource = { digest, size: bytes.length, open: (offset = 0) => Readable.from([Buffer.from(bytes).subarray(offset)]) };
+    await blobUpload.uploadBlob(transport, source, { chunkBytes: bytes.length, ...(this.#options.retry ? { retry: this.#options.retry } : {}) });
     return { digest, size: bytes.length };
+  }
+
+  /** Pushes: does the repository have this blob (HEAD)? */
+  blobExists(reference: ImageReference, digest: string, signal?: AbortSignal): Promise<boolean> {
+    return blobUpload.blobExists(this.#uploadTransport(reference, true), digest, signal);
+  }
+
+  /**
+   * Pushes: mounts `digest` from another repository of the same registry. `{ mounted: false }`
+   * carries the upload session the registry opened instead (pass it to pushBlob as `location`).
+   */
+  mountBlob(reference: ImageReference, digest: string, fromRepository: string, signal?: AbortSignal): Promise<{ mounted: true } | { mounted: false; location: string }> {
+    return blobUpload.mountBlob(this.#uploadTransport(reference, true), digest, fromRepository, signal);
+  }
+
+  /** Pushes: streams a blob (chunked when larger than `chunkBytes`, resumed and retried on transient failures). */
+  pushBlob(reference: ImageReference, source: BlobSource, options: BlobUploadOptions = {}): Promise<void> {
+    const retry = options.retry ?? this.#options.retry;
+    return blobUpload.uploadBlob(this.#uploadTransport(reference, true), source, { ...options, ...(retry ? { retry } : {}) });
+  }
+
+  /** Pushes: drops an upload session (a mount's 202 that is not used). */
+  cancelUpload(reference: ImageReference, location: string): Promise<void> {
+    return blobUpload.cancelUpload(this.#uploadTransport(reference, true), location);
+  }
+
+  /**
+   * Pushes: stores a manifest at `target` (a tag, or its own digest) and returns the digest the
+   * registry reports (Docker-Content-Digest), which the caller compares with its own.
+   */
+  async pushManifest(reference: ImageReference, target: string, bytes: Uint8Array, mediaType: string, signal?: AbortSignal): Promise<ManifestDescriptor> {
+    const transport = this.#uploadTransport(reference, true);
+    const put = () =>
+      transport.send('PUT', `/v2/${reference.path}/manifests/${target}`, {
+        headers: { 'Content-Type': mediaType },
+        body: bytes,
+        ...(signal ? { signal } : {}),
+      });
+    const response = await blobUpload.withRetries(this.#options.retry ?? blobUpload.DEFAULT_RETRY, async () => {
+      const answer = await put();
+      if (answer.status !== 201 && answer.status !== 200) throw transport.failure(answer, await answer.text());
+      return answer;
+    }, signal ? { signal } : {});
+    const announced = response.headers.get('docker-content-digest');
+    return { digest: announced ?? `sha256:${sha256Hex(bytes)}`, size: bytes.length, mediaType };
+  }
+
+  /** Pushes: what the registry now serves at `target` (HEAD, as resolve does, under the stall timeout). */
+  describePushed(reference: ImageReference, target: string): Promise<ManifestDescriptor> {
+    return this.#resolve({ ...reference, tag: target, digest: undefined } as ImageReference, { stallTimeoutMs: this.#stallMs });
+  }
+
+  get #stallMs(): number {
+    return this.#options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+  }
+
+  /** The client's requests for one repository, as blob-upload needs them. */
+  #uploadTransport(reference: ImageReference, transfer: boolean): UploadTransport {
+    const pushScope = repositoryScope(reference.path, ['pull', 'push']);
+    return {
+      registryHost: reference.registryHost,
+      repository: reference.path,
+      send: (method, pathOrUrl, init = {}) => {
+        const { scope, ...rest } = init;
+        return this.#send(reference, method, pathOrUrl, scope ?? pushScope, transfer ? { stallTimeoutMs: this.#stallMs, ...rest } : rest);
+      },
+      resolveUrl: async (location) => new URL(location, (await this.#session(reference.registryHost)).baseUrl).toString(),
+      failure: (response, body) => statusError(reference, response, 'push to', body),
+    };
   }
 
   /** A blob's bytes, checked against its digest. */
@@ -191,7 +271,9 @@ export class RegistryClient {
       body: bytes,
     });
     if (response.status !== 201) throw statusError(reference, response, 'push to', await response.text());
-    return { digest: `sha256:${sha256Hex(bytes)}`, size: bytes.length, mediaType };
+    // What the registry says it stored (Docker-Content-Digest), else what was sent.
+    const announced = response.headers.get('docker-content-digest');
+    return { digest: announced ?? `sha256:${sha256Hex(bytes)}`, size: bytes.length, mediaType };
   }
 
   /**
@@ -256,14 +338,15 @@ export class RegistryClient {
     method: string,
     pathOrUrl: string,
     scope: string,
-    init: { headers?: Record<string, string>; body?: Uint8Array; maxBytes?: number } = {},
+    init: SendInit = {},
   ): Promise<HttpResponse> {
     const session = await this.#session(reference.registryHost);
     const url = pathOrUrl.startsWith('/') ? `${session.baseUrl}${pathOrUrl}` : pathOrUrl;
+    const authorize = init.stallTimeoutMs === undefined ? session.authorize : session.authorizeTransfer;
     for (let attempt = 0; ; attempt++) {
       const headers = { ...init.headers };
       if (session.challenge) {
-        const authorization = await session.authorize(session.challenge, scope);
+        const authorization = await authorize(session.challenge, scope);
         if (authorization) headers.Authorization = authorization;
       }
       const response = await this.#transport(reference.registryHost, () =>
@@ -272,6 +355,8 @@ export class RegistryClient {
       const challenge = response.headers.get('www-authenticate');
       if (response.status !== 401 || !challenge || attempt > 0 || challenge === session.challenge) return response;
       session.challenge = challenge;
+      // A streamed body (a chunk of a layer) has been read: it cannot be sent again here.
+      if (init.body instanceof Readable || typeof init.body === 'function') return response;
     }
   }
 
@@ -289,13 +374,19 @@ export class RegistryClient {
   async #openSession(registryHost: string): Promise<HostSession> {
     const options = this.#options;
     const apiHost = registryHost === DOCKER_HUB_DOMAIN ? DOCKER_HUB_API_HOST : registryHost;
-    const fetch = options.fetch ?? (await this.#defaultFetch(registryHost));
+    const loopback = isLoopbackHost(registryHost);
+    const insecure = !loopback && (await this.#isInsecure(registryHost));
+    const fetch = options.fetch ?? (await this.#defaultFetch(registryHost, insecure));
     const credentials = options.credentials ?? ((host: string) =>
       loadRegistryCredentials(host, { dockerConfigDir: options.dockerConfigDir, env: options.env }));
     const authorize = createAuthorizer({ credentials: () => credentials(registryHost), fetch });
+    const stallTimeoutMs = this.#stallMs;
+    const authorizeTransfer = createAuthorizer({
+      credentials: () => credentials(registryHost),
+      fetch: (url, init) => fetch(url, { ...init, stallTimeoutMs }),
+    });
 
-    const loopback = isLoopbackHost(registryHost);
-    const mode = loopback ? (options.loopbackScheme ?? 'auto') : 'https';
+    const mode = loopback ? (options.loopbackScheme ?? 'auto') : insecure ? 'auto' : 'https';
     const ping = (scheme: string): Promise<HttpResponse> =>
       this.#transport(registryHost, () => fetch(`${scheme}://${apiHost}/v2/`, { method: 'GET', maxBytes: 64 * 1024 }));
 
@@ -304,20 +395,32 @@ export class RegistryClient {
     try {
       answer = await ping(scheme);
     } catch (e) {
-      // docker's default for loopback registries: TLS first, then plain HTTP when TLS is not spoken.
+      // docker's rule for insecure registries (loopback ones by default): TLS first, then plain HTTP when TLS is not spoken.
       const notTls = e instanceof RegistryRequestError && e.cause instanceof HttpTransportError &&
         (e.cause.failure === 'protocol' || e.cause.code === 'ECONNRESET');
+      if (!loopback && mode === 'https' && e instanceof RegistryRequestError && e.cause instanceof HttpTransportError && e.cause.failure === 'protocol') {
+        throw new RegistryRequestError(`registry ${registryHost} does not speak TLS at https://${apiHost}/v2/`, undefined, {
+          cause: e,
+          hint: `if it serves plain HTTP, add "${registryHost}" to "insecure-registries" in ${daemonConfigFile(options.env)}`,
+        });
+      }
       if (mode !== 'auto' || !notTls) throw e;
       scheme = 'http';
       answer = await ping(scheme);
     }
-    const session: HostSession = { baseUrl: `${scheme}://${apiHost}`, fetch, authorize };
+    const session: HostSession = { baseUrl: `${scheme}://${apiHost}`, fetch, authorize, authorizeTransfer };
     const challenge = answer.headers.get('www-authenticate');
     if (answer.status === 401 && challenge) session.challenge = challenge;
     return session;
   }
 
-  async #defaultFetch(registryHost: string): Promise<HttpFetch> {
+  async #isInsecure(registryHost: string): Promise<boolean> {
+    const listed = this.#options.insecureRegistries;
+    const insecure = listed ? parseInsecureRegistries(listed) : await loadInsecureRegistries(daemonConfigFile(this.#options.env));
+    return isInsecureRegistry(registryHost, insecure);
+  }
+
+  async #defaultFetch(registryHost: string, insecure: boolean): Promise<HttpFetch> {
     const options = this.#options;
     const configDir = options.dockerConfigDir ?? dockerConfigDir(options.env);
     const fromDir = await readDockerTlsDirectory(dockerTlsDirectory(configDir, registryHost));
@@ -326,6 +429,7 @@ export class RegistryClient {
     const clientCert = extra.clientCert ?? fromDir.clientCert;
     const clientKey = extra.clientKey ?? fromDir.clientKey;
     if (clientCert && clientKey) Object.assign(tls, { clientCert, clientKey });
+    if (insecure) tls.skipVerify = true;
     return createHttpFetch({
       tls,
       ...(options.deadline ? { deadline: options.deadline } : {}),

@@ -1,9 +1,12 @@
 // A small fetch over node:http/https. Global fetch cannot take a private CA or a client
 // certificate without undici's Agent (not a dependency), and registries and Notary servers on
-// private networks need both. Bodies are read whole, with a size cap, and every request runs under
-// the command's deadline with a short connect/handshake bound (src/net, as the Notary client).
+// private networks need both. Answers are read whole, with a size cap; request bodies are bytes or
+// a stream (a layer is never held in memory). Every request runs under the command's deadline with
+// a short connect/handshake bound (src/net, as the Notary client), or, for long transfers, under a
+// stall timeout: it fails only when no byte moved for that long.
 import http from 'node:http';
 import https from 'node:https';
+import { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import type { Deadline } from '../net/deadline.js';
 import { HintedError, type Hint } from '../tuf/errors.js';
@@ -15,14 +18,25 @@ export interface TlsMaterial {
   /** Client certificate and key (PEM) for mutual TLS. */
   clientCert?: string;
   clientKey?: string;
+  /** Do not verify the server's certificate: only for docker's `insecure-registries`. */
+  skipVerify?: boolean;
 }
+
+/** A body sent as it is read: a stream, or a function opening one (called once per request). */
+export type StreamBody = Readable | (() => Readable);
 
 export interface HttpRequestInit {
   method?: string;
   headers?: Record<string, string>;
-  body?: Uint8Array | string;
+  body?: Uint8Array | string | StreamBody;
+  /** The length of a stream body; without it the body is sent chunked. */
+  contentLength?: number;
   /** Refuse bodies larger than this (default 32 MiB). */
   maxBytes?: number;
+  /** Instead of the deadline: fail only when no byte moved (either way) for this long. */
+  stallTimeoutMs?: number;
+  /** Aborts the request (it then fails with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 /** The part of a fetch Response that the registry and Notary code use. */
@@ -47,6 +61,7 @@ export class HttpTransportError extends HintedError {
     readonly failure: TransportFailure,
     readonly url: string,
     message: string,
+    /** node's error code (`ECONNRESET`…); for a timeout, what ran out: `connect`, `handshake`, `answer` (the deadline) or `stall`. */
     readonly code?: string,
     hint?: Hint,
   ) {
@@ -92,6 +107,7 @@ export function nodeTlsOptions(material: TlsMaterial = {}): https.RequestOptions
   if (material.caPem && material.caPem.length > 0) result.ca = [...rootCertificates, ...material.caPem];
   if (material.clientCert) result.cert = material.clientCert;
   if (material.clientKey) result.key = material.clientKey;
+  if (material.skipVerify) result.rejectUnauthorized = false;
   return result;
 }
 
@@ -106,19 +122,31 @@ function requestOnce(
   if (!secure && target.protocol !== 'http:') {
     return Promise.reject(new HttpTransportError('protocol', url, `unsupported URL scheme in ${url}`));
   }
-  const body = typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : init.body;
+  const stream = streamBody(init.body);
+  const body = stream ? undefined : typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : (init.body as Uint8Array | undefined);
   const headers: Record<string, string> = { ...init.headers };
   if (body) headers['Content-Length'] = String(body.length);
+  if (stream && init.contentLength !== undefined) headers['Content-Length'] = String(init.contentLength);
   const maxBytes = init.maxBytes ?? DEFAULT_MAX_BYTES;
   const method = init.method ?? 'GET';
 
+  if (init.signal?.aborted) {
+    stream?.destroy();
+    return Promise.reject(init.signal.reason);
+  }
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (done: () => void) => {
       if (settled) return;
       settled = true;
-      disarm();
+      timers();
+      init.signal?.removeEventListener('abort', onAbort);
+      if (stream && !stream.readableEnded) stream.destroy();
       done();
+    };
+    const onAbort = () => {
+      settle(() => reject(init.signal?.reason));
+      request.destroy();
     };
     const request = (secure ? https : http).request(
       target,
@@ -133,6 +161,7 @@ function requestOnce(
         const chunks: Buffer[] = [];
         let received = 0;
         res.on('data', (chunk: Buffer) => {
+          timers.activity();
           received += chunk.length;
           if (received > maxBytes) {
             res.destroy();
@@ -145,13 +174,30 @@ function requestOnce(
         res.on('end', () => settle(() => resolve(bufferedResponse(url, res, Buffer.concat(chunks)))));
       },
     );
-    const disarm = armRequestTimers(request, `${method} ${url}`, secure, deadline ? { deadline } : {}, (timeout) => {
-      settle(() => reject(new HttpTransportError('timeout', url, timeout.message, undefined, timeout.hint)));
+    const timing = init.stallTimeoutMs !== undefined ? { stallMs: init.stallTimeoutMs } : deadline ? { deadline } : {};
+    const timers = armRequestTimers(request, `${method} ${url}`, secure, timing, (timeout) => {
+      settle(() => reject(new HttpTransportError('timeout', url, timeout.message, timeout.phase, timeout.hint)));
       request.destroy();
     });
+    init.signal?.addEventListener('abort', onAbort, { once: true });
     request.on('error', (e) => settle(() => reject(e instanceof HttpTransportError ? e : transportError(url, e))));
-    request.end(body);
+    if (!stream) {
+      request.end(body);
+      return;
+    }
+    // A failing source (a corrupt local blob) fails the request with its own error, not a transport one.
+    stream.on('error', (e) => {
+      settle(() => reject(e));
+      request.destroy();
+    });
+    stream.on('data', () => timers.activity());
+    stream.pipe(request);
   });
+}
+
+function streamBody(body: HttpRequestInit['body']): Readable | undefined {
+  if (typeof body === 'function') return body();
+  return body instanceof Readable ? body : undefined;
 }
 
 function bufferedResponse(url: string, res: http.IncomingMessage, data: Buffer): HttpResponse {

@@ -3,7 +3,16 @@
 export type BlobPushState = 'checking' | 'exists' | 'mounted' | 'uploading' | 'retrying' | 'pushed';
 
 export type PushProgressEvent =
-  | { kind: 'blob'; digest: string; size: number; state: BlobPushState; /** Bytes of this blob the registry has acknowledged. */ sent: number }
+  | {
+      kind: 'blob';
+      digest: string;
+      size: number;
+      state: BlobPushState;
+      /** Bytes of this blob the registry has acknowledged. */
+      sent: number;
+      /** state 'mounted': the repository it was mounted from. */
+      from?: string;
+    }
   | { kind: 'manifest'; digest: string; size: number; mediaType: string; /** Tag or digest it was stored under. */ target: string };
 
 export interface PushResult {

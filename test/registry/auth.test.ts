@@ -64,6 +64,13 @@ describe('createAuthorizer', () => {
     expect(call?.init.headers?.Authorization).toBe(`Basic ${Buffer.from('alice:s3cret').toString('base64')}`);
   });
 
+  it('sends several scopes (a push with a cross-repository mount) as several scope parameters, as docker', async () => {
+    const server = fakeTokenServer();
+    const authorize = createAuthorizer({ credentials: undefined, fetch: server.fetch });
+    expect(await authorize(BEARER, 'repository:team/app:pull,push repository:team/base:pull')).toBe('Bearer t1');
+    expect(server.calls[0]?.url.searchParams.getAll('scope')).toEqual(['repository:team/app:pull,push', 'repository:team/base:pull']);
+  });
+
   it('caches tokens per scope until they expire', async () => {
     let now = 1_000_000;
     const server = fakeTokenServer();
