@@ -20,7 +20,6 @@ command -v dockerd >/dev/null || [ -x /usr/sbin/dockerd ] || need+=(docker.io)
 command -v skopeo >/dev/null        || need+=(skopeo)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/sbin/mariadbd ]          || need+=(mariadb-server)
-command -v skopeo >/dev/null        || need+=(skopeo)
 [ -x /usr/bin/time ]               || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing test peers: ${need[*]}"
