@@ -33,6 +33,16 @@ export function parseFrom(input: string): LocalSourceSpec {
   }
 }
 
+/** Why `input` is not a `--from` source (undefined when it is one), for a field checked as it is typed. */
+export function localSourceProblem(input: string): string | undefined {
+  try {
+    parseFrom(input);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 function localOptions(ctx: TrustContext) {
   const env = ctx.env as NodeJS.ProcessEnv;
   return { env, dockerConfigDir: dockerConfigDir(env) };

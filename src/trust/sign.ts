@@ -43,6 +43,8 @@ export interface SignOptions extends ServerOptions {
   /** `--from`: a local image (`oci:DIR[:REF]`, `oci-archive:FILE`, `docker-archive:FILE`, `docker-daemon:IMAGE`) pushed to the tag, then signed. */
   from?: string;
   onPushProgress?(event: PushProgressEvent): void;
+  /** With `from`: the root digest the user reviewed (src/trust/sign-plan.ts); an image that changed since is refused before anything is pushed. */
+  reviewedDigest?: string;
 }
 
 export interface SignResult {
@@ -139,6 +141,11 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
   // A missing or corrupt local image fails here, before the registry or the server is asked.
   let local: LocalImage | undefined = spec && (await openLocal(ctx, spec));
   try {
+    if (local && options.reviewedDigest !== undefined && local.root.digest !== options.reviewedDigest) {
+      throw new InputError(`${local.source} changed since it was reviewed: its manifest is ${local.root.digest} now, not ${options.reviewedDigest}; nothing was pushed`, {
+        hint: 'review it again',
+      });
+    }
     let digest = options.digest;
     let size = options.size;
     if (!local && (digest === undefined || size === undefined)) {
