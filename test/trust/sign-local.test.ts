@@ -20,6 +20,7 @@ import type { PushResult } from '../../src/registry/push-types.js';
 import type { TrustContext } from '../../src/trust/context.js';
 import { describePushed } from '../../src/trust/push-local.js';
 import { sign } from '../../src/trust/sign.js';
+import { planLocalSign } from '../../src/trust/sign-plan.js';
 import { startTestServer, type TestServer } from '../server/server-harness.js';
 
 vi.mock('../../src/registry/local/index.js', async (importOriginal) => ({
@@ -191,5 +192,38 @@ describe('sign --from: order of checks, and nothing published unless the push co
     expect(openLocal).toHaveBeenCalledWith({ kind: 'docker-daemon', location: `${gun}:v1`, input: `docker-daemon:${gun}:v1` }, expect.anything());
     expect(r).toMatchObject({ digest: image.root.digest, pushed: { source: `docker-daemon:${gun}:v1` } });
     expect(describePushed(r.pushed!)).toBe(`pushed no blob (3 already there) and 1 manifest from docker-daemon:${gun}:v1`);
+  });
+
+  it('the review plan says what will be pushed and where it is signed; an image that changed since the review is not pushed', async () => {
+    const gun = `${registryHost}/team/reviewed`;
+    const reviewed = localImage('oci:build', 'first build');
+    reviewed.blobs.push(
+      { digest: `sha256:${'1'.repeat(64)}`, size: 100, mediaType: 'application/vnd.oci.image.config.v1+json', open: () => { throw new Error('not read by a plan'); } },
+      { digest: `sha256:${'2'.repeat(64)}`, size: 2000, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', open: () => { throw new Error('not read by a plan'); } },
+    );
+    openLocal.mockResolvedValueOnce(reviewed);
+    const ctx = context();
+    const plan = await planLocalSign(ctx, `${gun}:v1`, 'oci:build', serverOptions());
+    expect(plan).toEqual({
+      gun,
+      tag: 'v1',
+      from: 'oci:build',
+      root: { digest: reviewed.root.digest, size: reviewed.root.size, mediaType: reviewed.root.mediaType },
+      manifests: 1,
+      blobs: { count: 2, bytes: 2100 },
+      roles: [],
+      initialises: true,
+    });
+    expect(reviewed.close).toHaveBeenCalled();
+    expect(push).not.toHaveBeenCalled();
+    expect(rowsOf(gun)).toEqual([]);
+
+    // Rebuilt between the review and Enter: refused, nothing pushed or published.
+    openLocal.mockResolvedValueOnce(localImage('oci:build', 'second build'));
+    await expect(sign(ctx, `${gun}:v1`, { ...serverOptions(), from: 'oci:build', reviewedDigest: plan.root.digest })).rejects.toThrow(
+      /oci:build changed since it was reviewed: .*nothing was pushed/,
+    );
+    expect(push).not.toHaveBeenCalled();
+    expect(rowsOf(gun)).toEqual([]);
   });
 });
