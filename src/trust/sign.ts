@@ -137,6 +137,9 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
   // A malformed digest is the user's typo: say so before asking the registry about it.
   const typedProblem = options.digest === undefined ? undefined : digestProblem(options.digest);
   if (typedProblem) throw new InputError(`digest ${options.digest}: a manifest digest is sha256: and 64 hex digits (${typedProblem})`);
+  // A --meta file that cannot be read fails before anything is pushed or signed.
+  const metaFiles: { name: string; bytes: Uint8Array }[] = [];
+  for (const { name, file } of options.meta ?? []) metaFiles.push({ name, bytes: await readUserFile(file, '--meta file', { maxBytes: MAX_META_BYTES }) });
   const registry = registryClient(ctx);
   // A missing or corrupt local image fails here, before the registry or the server is asked.
   let local: LocalImage | undefined = spec && (await openLocal(ctx, spec));
@@ -153,7 +156,7 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
       const manifest = await registry.resolve(digest === undefined ? reference : { ...reference, digest }).catch(async (e: unknown) => {
         // Only the daemon has the tag: push it from there, as `docker trust sign` does.
         if (digest === undefined && e instanceof RegistryRequestError && e.status === 404 && (await daemonHas(ctx, input))) return undefined;
-        throw withLocalSourceHint(withManualDigestHint(e, input));
+        throw digest === undefined ? withLocalSourceHint(withManualDigestHint(e, input)) : withManualDigestHint(e, input);
       });
       if (manifest) ({ digest, size } = manifest);
       else local = await openLocal(ctx, { kind: 'docker-daemon', location: input, input: `docker-daemon:${input}` });
@@ -169,8 +172,7 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
     if (!Number.isSafeInteger(size) || size! < 0) throw new InputError(`size ${size} is not a byte count`);
 
     let custom: Record<string, JsonValue> | undefined;
-    for (const { name, file } of options.meta ?? []) {
-      const bytes = await readUserFile(file, '--meta file', { maxBytes: MAX_META_BYTES });
+    for (const { name, bytes } of metaFiles) {
       const blob = await registry.uploadBlob(reference, bytes);
       (custom ??= {})[name] = { digest: blob.digest, size: blob.size };
     }
