@@ -114,6 +114,19 @@ describe.skip.each([
     expect(text).toContain(`Successfully signed ${gun}:v1-third (${layout.digest}`);
   });
 
+  it('--meta with --from: the file is a blob of the same repository, recorded with the signature', async () => {
+    const gun = `${registry.host}/team/withmeta`;
+    const dir = path.join(tt.workDir, 'withmeta');
+    await helpers.writeOciLayout(dir, { layers: [Buffer.from('meta layer')], refName: 'v1' });
+    const sbom = path.join(tt.workDir, 'sbom.json');
+    writeFileSync(sbom, '{"spdx":"2.3"}');
+    const r = JSON.parse(ok(await tt(['--json', 'sign', `${gun}:v1`, '--from', `oci:${dir}:v1`, '--meta', `sbom:${sbom}`])).stdout);
+    const blob = await httpRequest(`${registry.url}/v2/team/withmeta/blobs/${r.custom.sbom.digest}`, { headers: auth });
+    expect(blob.status).toBe(200);
+    expect(blob.text()).toBe('{"spdx":"2.3"}');
+    expect(ok(await notary(['list', gun])).stdout).toMatch(new RegExp(`v1\\s+${r.digest.slice(7)}`));
+  });
+
   it('a docker save archive is pushed and signed with the digest the registry reports', async () => {
     const gun = `${registry.host}/team/saved`;
     const file = path.join(tt.workDir, 'saved.tar');

@@ -4,7 +4,7 @@
 // use the real ones); the trust server is trust-tui's own, in-process over HTTPS on loopback, and the
 // "registry" a loopback server that counts requests and knows no tag.
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -66,9 +66,13 @@ describe('sign --from: order of checks, and nothing published unless the push co
 
   beforeAll(async () => {
     server = await startTestServer();
-    // A registry that has no tag at all: every manifest is MANIFEST_UNKNOWN.
+    // A registry that has no tag and no blob (every manifest is MANIFEST_UNKNOWN), and takes blob
+    // uploads (for --meta) in one POST + PUT.
     registry = http.createServer((req, res) => {
       registryRequests.push(`${req.method} ${req.url}`);
+      req.resume();
+      if (req.method === 'POST' && /\/blobs\/uploads\/$/.test(req.url!)) return void res.writeHead(202, { location: `${req.url}session-1` }).end();
+      if (req.method === 'PUT' && /\/blobs\/uploads\/session-1\?digest=/.test(req.url!)) return void req.on('end', () => res.writeHead(201).end());
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] }));
     });
     await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
@@ -134,9 +138,13 @@ describe('sign --from: order of checks, and nothing published unless the push co
     openLocal.mockResolvedValue(image);
     push.mockRejectedValueOnce(new Error(`registry ${registryHost} refused blob sha256:def…: 413`));
     const ctx = context();
-    await expect(sign(ctx, `${gun}:v1`, { ...serverOptions(), from: 'oci:build' })).rejects.toThrow(/refused blob/);
+    const sbom = path.join(dir, 'sbom.json');
+    await writeFile(sbom, '{"spdx":true}');
+    const meta = [{ name: 'sbom', file: sbom }];
+    await expect(sign(ctx, `${gun}:v1`, { ...serverOptions(), from: 'oci:build', meta })).rejects.toThrow(/refused blob/);
     expect(rowsOf(gun)).toEqual([]);
     expect(image.close).toHaveBeenCalled();
+    expect(registryRequests.filter((r) => r.startsWith('POST'))).toEqual([]); // --meta waits for the push
 
     push.mockImplementationOnce(async (_client, reference, img) => {
       // At the time of the push, the trust server still has nothing of this repository.
@@ -144,8 +152,11 @@ describe('sign --from: order of checks, and nothing published unless the push co
       expect(reference).toMatchObject({ gun, tag: 'v1' });
       return pushed(img);
     });
-    const r = await sign(ctx, `${gun}:v1`, { ...serverOptions(), from: 'oci:build' });
+    const r = await sign(ctx, `${gun}:v1`, { ...serverOptions(), from: 'oci:build', meta });
     expect(r).toMatchObject({ initialised: true, digest: image.root.digest, size: image.root.size, released: true });
+    // --meta went to the same repository as the image, and is recorded with the signature.
+    expect(registryRequests.filter((r) => r.startsWith('POST'))).toEqual(['POST /v2/team/new/blobs/uploads/']);
+    expect(r.custom).toEqual({ sbom: { digest: `sha256:${createHash('sha256').update('{"spdx":true}').digest('hex')}`, size: 13 } });
     expect(r.roles.length).toBeGreaterThan(0);
     expect(r.pushed).toEqual({ source: 'oci:build', blobs: { uploaded: 2, existing: 1, mounted: 0, bytesSent: 1234 }, manifests: 1 });
     expect(describePushed(r.pushed!)).toBe('pushed 2 blobs (1 already there) and 1 manifest from oci:build');
