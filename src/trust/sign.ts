@@ -97,7 +97,11 @@ export async function signableRoles(ctx: TrustContext, repo: OpenedRepository, e
 
 /** What the registry serves for `REPO:TAG`: its manifest digest and size. */
 export async function resolveManifest(ctx: TrustContext, input: string): Promise<{ digest: string; size: number }> {
-  const { digest, size } = await registryClient(ctx).resolve(requireTag(parseReference(input)));
+  const { digest, size } = await registryClient(ctx)
+    .resolve(requireTag(parseReference(input)))
+    .catch((e: unknown) => {
+      throw withLocalSourceHint(e);
+    });
   return { digest, size };
 }
 

@@ -19,7 +19,7 @@ import { pushImage } from '../../src/registry/push.js';
 import type { PushResult } from '../../src/registry/push-types.js';
 import type { TrustContext } from '../../src/trust/context.js';
 import { describePushed } from '../../src/trust/push-local.js';
-import { sign } from '../../src/trust/sign.js';
+import { resolveManifest, sign } from '../../src/trust/sign.js';
 import { planLocalSign } from '../../src/trust/sign-plan.js';
 import { startTestServer, type TestServer } from '../server/server-harness.js';
 
@@ -193,6 +193,8 @@ describe('sign --from: order of checks, and nothing published unless the push co
     await expect(missing.catch((e: { hint?: { cli: string } }) => e.hint?.cli)).resolves.toMatch(/--from oci:DIR.*oci-archive:FILE.*docker-archive:FILE/);
     expect(openLocal).not.toHaveBeenCalled();
     expect(rowsOf(gun)).toEqual([]);
+    // The UI's sign dialog asks the same way, and points at its local sources.
+    await expect(resolveManifest(context(), `${gun}:v1`)).rejects.toMatchObject({ hint: { ui: expect.stringContaining('choose a local image as the source') } });
 
     const image = localImage(`docker-daemon:${gun}:v1`);
     daemon.mockResolvedValueOnce(true);
