@@ -37,6 +37,8 @@ const services: Services = {
   describeKey: unused,
   resolveManifest: unused,
   signTag: unused,
+  planLocalSign: unused,
+  signLocal: unused,
   planRevokeTag: unused,
   addSigner: unused,
   planRemoveSigner: unused,

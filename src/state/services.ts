@@ -155,6 +155,8 @@ export interface Manifest {
   size: number;
 }
 
+import type { PushedImage } from '../trust/push-local.js';
+
 export interface SignResult {
   gun: string;
   tag: string;
@@ -165,7 +167,14 @@ export interface SignResult {
   released: boolean;
   /** A k-of-n role this host cannot sign alone: the signing request that collects it. */
   request?: { id: string; location: string; roles: string[]; status: string };
+  /** What was pushed first (a local image as the source). */
+  pushed?: PushedImage;
 }
+
+/** Signing a local image: what the review shows (src/trust/sign-plan.ts), what the push reports. */
+export type { LocalSignPlan } from '../trust/sign-plan.js';
+export type { PushedImage } from '../trust/push-local.js';
+export type { PushProgressEvent } from '../registry/push-types.js';
 
 /** The Policy screen (src/trust/signing-policy): badges per repository, the apply plan and its result. */
 export type { PolicyBadge, PolicyOverview, PolicyRow } from '../trust/signing-policy/overview.js';
@@ -281,6 +290,10 @@ export interface Services {
   /** The tag's manifest digest and size, from the registry. */
   resolveManifest(gun: string, tag: string): Promise<Manifest>;
   signTag(gun: string, tag: string, manifest: Manifest, ports: OperationPorts): Promise<SignResult>;
+  /** Opens the local image `from` (`oci:DIR`, …) and the repository: what pushing and signing it would do. */
+  planLocalSign(gun: string, tag: string, from: string): Promise<import('../trust/sign-plan.js').LocalSignPlan>;
+  /** Pushes the reviewed local image, then signs the digest the registry stored; refused when the image changed since the review. */
+  signLocal(plan: import('../trust/sign-plan.js').LocalSignPlan, ports: OperationPorts, onProgress: (event: import('../registry/push-types.js').PushProgressEvent) => void): Promise<SignResult>;
   planRevokeTag(gun: string, tag: string): Promise<DestructivePlan>;
   /** `threshold`: targets/releases' new threshold (undefined: unchanged). */
   addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts, threshold?: number): Promise<AddedSigner>;

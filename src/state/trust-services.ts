@@ -16,6 +16,7 @@ import { generateKey, listKeys, loadKey, readPrivateKeyFile } from '../trust/key
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
 import { executePlan, planSignerRemoval, planTagRevocation } from '../trust/plans.js';
 import { resolveManifest, sign } from '../trust/sign.js';
+import { planLocalSign } from '../trust/sign-plan.js';
 import { publicKeyFromPem } from '../trust/signer-keys.js';
 import { addSigner } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
@@ -150,6 +151,19 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     async signTag(gun, tag, manifest, ports) {
       const r = await sign(context(ports.passphrases), `${gun}:${tag}`, { digest: manifest.digest, size: manifest.size });
       return { gun: r.gun, tag: r.tag, digest: r.digest, roles: r.roles, released: r.released, ...(r.request ? { request: r.request } : {}) };
+    },
+    planLocalSign: (gun, tag, from) => planLocalSign(context(), `${gun}:${tag}`, from),
+    async signLocal(plan, ports, onProgress) {
+      const r = await sign(context(ports.passphrases), `${plan.gun}:${plan.tag}`, { from: plan.from, reviewedDigest: plan.root.digest, onPushProgress: onProgress });
+      return {
+        gun: r.gun,
+        tag: r.tag,
+        digest: r.digest,
+        roles: r.roles,
+        released: r.released,
+        ...(r.request ? { request: r.request } : {}),
+        ...(r.pushed ? { pushed: r.pushed } : {}),
+      };
     },
     planRevokeTag: (gun, tag) => planTagRevocation(context(), gun, tag),
     async addSigner(gun, name, keys, ports, threshold) {

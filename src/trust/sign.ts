@@ -2,6 +2,9 @@
 // into — docker's rule: each delegation one level below targets (targets/releases and
 // targets/<signer>) whose key we hold and whose paths allow the tag; `targets` itself only when the
 // repository has no delegations. A repository that does not exist yet is initialised first.
+// With `--from SOURCE` (or a tag only the docker daemon has) the image is pushed first, and only
+// once this host is known to be able to sign it; a new repository is initialised after the push, so
+// a failed push publishes nothing to the trust server.
 import { MAX_META_BYTES, readUserFile } from '../config/user-files.js';
 import { dockerConfigDir } from '../config/paths.js';
 import { requireWritableDir } from '../config/writable.js';
@@ -25,6 +28,9 @@ import { initRepository } from './init.js';
 import { editableState, uniformExpiry, heldKeyIds, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 import { openRequest } from './requests/operations.js';
+import type { LocalImage } from '../registry/local/image.js';
+import type { PushProgressEvent } from '../registry/push-types.js';
+import { daemonHas, LOCAL_SOURCE_FORMS, openLocal, parseFrom, pushLocal, type PushedImage } from './push-local.js';
 
 export interface SignOptions extends ServerOptions {
   /** `sha256:<hex>`; without it the registry is asked. */
@@ -34,6 +40,11 @@ export interface SignOptions extends ServerOptions {
   meta?: { name: string; file: string }[];
   /** `--expires`: lifetime of the roles signed (and, on first use, created) instead of their defaults. */
   lifetimeMs?: number;
+  /** `--from`: a local image (`oci:DIR[:REF]`, `oci-archive:FILE`, `docker-archive:FILE`, `docker-daemon:IMAGE`) pushed to the tag, then signed. */
+  from?: string;
+  onPushProgress?(event: PushProgressEvent): void;
+  /** With `from`: the root digest the user reviewed (src/trust/sign-plan.ts); an image that changed since is refused before anything is pushed. */
+  reviewedDigest?: string;
 }
 
 export interface SignResult {
@@ -51,6 +62,8 @@ export interface SignResult {
   custom?: JsonValue;
   /** Roles that need more signatures than this host holds: a signing request collects them (kept as a `file`, or on the `server`). */
   request?: { id: string; location: string; transport?: string; roles: string[]; status: string };
+  /** What was pushed before signing (`--from`, or a tag found only in the docker daemon). */
+  pushed?: PushedImage;
 }
 
 export function registryClient(ctx: TrustContext): RegistryClient {
@@ -84,7 +97,11 @@ export async function signableRoles(ctx: TrustContext, repo: OpenedRepository, e
 
 /** What the registry serves for `REPO:TAG`: its manifest digest and size. */
 export async function resolveManifest(ctx: TrustContext, input: string): Promise<{ digest: string; size: number }> {
-  const { digest, size } = await registryClient(ctx).resolve(requireTag(parseReference(input)));
+  const { digest, size } = await registryClient(ctx)
+    .resolve(requireTag(parseReference(input)))
+    .catch((e: unknown) => {
+      throw withLocalSourceHint(e);
+    });
   return { digest, size };
 }
 
@@ -100,43 +117,93 @@ function withManualDigestHint(e: unknown, input: string): unknown {
   });
 }
 
+/** The registry has no such tag: besides pushing it, a local image can be pushed and signed in one go. */
+function withLocalSourceHint(e: unknown): unknown {
+  if (!(e instanceof RegistryRequestError) || e.status !== 404) return e;
+  return new RegistryRequestError(e.message, 404, {
+    cause: e,
+    hint: {
+      cli: `push it first, or push and sign a local image with --from ${LOCAL_SOURCE_FORMS.replace(' | docker-daemon:IMAGE', '')} (or give --digest and --size)`,
+      ui: 'push it to the registry first, or choose a local image as the source',
+    },
+  });
+}
+
 export async function sign(ctx: TrustContext, input: string, options: SignOptions = {}): Promise<SignResult> {
   const reference = requireTag(parseReference(input)) as TaggedReference;
+  if (options.from !== undefined && (options.digest !== undefined || options.size !== undefined)) {
+    throw new InputError('--from pushes an image and signs the digest the registry stores: it cannot be combined with --digest or --size');
+  }
+  // A mistyped source is the user's typo: said before anything is contacted.
+  const spec = options.from === undefined ? undefined : parseFrom(options.from);
   // Before anything is asked of the registry or the server: signing must be able to write the cache.
   await requireWritableDir(ctx.trustDir);
   // A malformed digest is the user's typo: say so before asking the registry about it.
   const typedProblem = options.digest === undefined ? undefined : digestProblem(options.digest);
   if (typedProblem) throw new InputError(`digest ${options.digest}: a manifest digest is sha256: and 64 hex digits (${typedProblem})`);
+  // A --meta file that cannot be read fails before anything is pushed or signed.
+  const metaFiles: { name: string; bytes: Uint8Array }[] = [];
+  for (const { name, file } of options.meta ?? []) metaFiles.push({ name, bytes: await readUserFile(file, '--meta file', { maxBytes: MAX_META_BYTES }) });
   const registry = registryClient(ctx);
-  let digest = options.digest;
-  let size = options.size;
-  if (digest === undefined || size === undefined) {
-    // The registry says what the tag (or, given a digest alone, that manifest) is, and its size.
-    const manifest = await registry.resolve(digest === undefined ? reference : { ...reference, digest }).catch((e: unknown) => {
-      throw withManualDigestHint(e, input);
-    });
-    ({ digest, size } = manifest);
-  }
-  const hex = /^sha256:([0-9a-f]{64})$/.exec(digest!)?.[1];
-  if (!hex) throw new InputError(`digest ${digest} is not sha256:<64 hex digits>`);
-  if (!Number.isSafeInteger(size) || size! < 0) throw new InputError(`size ${size} is not a byte count`);
+  // A missing or corrupt local image fails here, before the registry or the server is asked.
+  let local: LocalImage | undefined = spec && (await openLocal(ctx, spec));
+  try {
+    if (local && options.reviewedDigest !== undefined && local.root.digest !== options.reviewedDigest) {
+      throw new InputError(`${local.source} changed since it was reviewed: its manifest is ${local.root.digest} now, not ${options.reviewedDigest}; nothing was pushed`, {
+        hint: 'review it again',
+      });
+    }
+    let digest = options.digest;
+    let size = options.size;
+    if (!local && (digest === undefined || size === undefined)) {
+      // The registry says what the tag (or, given a digest alone, that manifest) is, and its size.
+      const manifest = await registry.resolve(digest === undefined ? reference : { ...reference, digest }).catch(async (e: unknown) => {
+        // Only the daemon has the tag: push it from there, as `docker trust sign` does.
+        if (digest === undefined && e instanceof RegistryRequestError && e.status === 404 && (await daemonHas(ctx, input))) return undefined;
+        throw digest === undefined ? withLocalSourceHint(withManualDigestHint(e, input)) : withManualDigestHint(e, input);
+      });
+      if (manifest) ({ digest, size } = manifest);
+      else local = await openLocal(ctx, { kind: 'docker-daemon', location: input, input: `docker-daemon:${input}` });
+    }
 
-  let custom: Record<string, JsonValue> | undefined;
-  for (const { name, file } of options.meta ?? []) {
-    const bytes = await readUserFile(file, '--meta file', { maxBytes: MAX_META_BYTES });
-    const blob = await registry.uploadBlob(reference, bytes);
-    (custom ??= {})[name] = { digest: blob.digest, size: blob.size };
-  }
+    let repo = await openRepository(ctx, reference, { ...options, allowMissing: true, toPublish: true });
+    // Nothing is pushed for a tag this host cannot sign (a new repository is this host's to sign).
+    let candidates = repo.state ? await signableRoles(ctx, repo, new RepositoryEditor(editableState(repo.state), GoTime.now()), reference.tag) : undefined;
+    let pushed: PushedImage | undefined;
+    if (local) ({ manifest: { digest, size }, pushed } = await pushLocal(registry, reference, local, options.onPushProgress, ctx.env as NodeJS.ProcessEnv));
+    const hex = /^sha256:([0-9a-f]{64})$/.exec(digest!)?.[1];
+    if (!hex) throw new InputError(`digest ${digest} is not sha256:<64 hex digits>`);
+    if (!Number.isSafeInteger(size) || size! < 0) throw new InputError(`size ${size} is not a byte count`);
 
-  let repo = await openRepository(ctx, reference, { ...options, allowMissing: true, toPublish: true });
-  let initialised = false;
-  if (!repo.state) {
-    await initRepository(ctx, repo, options);
-    repo = await openRepository(ctx, reference, { ...options, toPublish: true });
-    initialised = true;
+    let custom: Record<string, JsonValue> | undefined;
+    for (const { name, bytes } of metaFiles) {
+      const blob = await registry.uploadBlob(reference, bytes);
+      (custom ??= {})[name] = { digest: blob.digest, size: blob.size };
+    }
+
+    let initialised = false;
+    if (!repo.state) {
+      await initRepository(ctx, repo, options);
+      repo = await openRepository(ctx, reference, { ...options, toPublish: true });
+      initialised = true;
+    }
+    const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+    candidates ??= await signableRoles(ctx, repo, editor, reference.tag);
+    return await signInRoles(ctx, repo, editor, reference, candidates, { digest: digest!, size: size!, hex, custom, initialised, pushed, options });
+  } finally {
+    await local?.close();
   }
-  let editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
-  const candidates = await signableRoles(ctx, repo, editor, reference.tag);
+}
+
+async function signInRoles(
+  ctx: TrustContext,
+  repo: OpenedRepository,
+  editor: RepositoryEditor,
+  reference: TaggedReference,
+  candidates: string[],
+  args: { digest: string; size: number; hex: string; custom?: Record<string, JsonValue>; initialised: boolean; pushed?: PushedImage; options: SignOptions },
+): Promise<SignResult> {
+  const { digest, size, hex, custom, initialised, pushed, options } = args;
   // A role that needs more keys than this host holds (a k-of-n targets/releases) is collected
   // through a signing request; the roles this host can sign alone are published now.
   const roles: string[] = [];
@@ -145,7 +212,7 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
     const { keys, threshold } = editor.signingKeys(role);
     ((await heldKeyIds(ctx, editor, role)).length >= Math.min(threshold, keys.length) ? roles : collect).push(role);
   }
-  const meta = FileMeta.fromDigests({ length: size!, sha256: hex }, custom);
+  const meta = FileMeta.fromDigests({ length: size, sha256: hex }, custom);
   let state = repo.state!;
   if (roles.length > 0) {
     for (const role of roles) editor.targets(role).addTarget(reference.tag, meta, repo.state!.trusted.pathsOf(role));
@@ -187,13 +254,14 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
   return {
     gun: repo.gun,
     tag: reference.tag,
-    digest: digest!,
-    size: size!,
+    digest,
+    size,
     roles: signedIn,
     released: state.view.tag(reference.tag).some((t) => t.digest === hex),
     changes: diffRepository(repo.state!.view, state.view),
     initialised,
     ...(custom ? { custom } : {}),
     ...(request ? { request } : {}),
+    ...(pushed ? { pushed } : {}),
   };
 }

@@ -49,4 +49,22 @@ describe('usage errors', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/positive number of bytes/);
   });
+
+  it('sign --from with --digest: the registry decides the digest, so both is a usage error, nothing done', async () => {
+    const r = await tt(['sign', 'registry.invalid/team/app:v1', '--from', 'oci:build', '--digest', `sha256:${'ab'.repeat(32)}`, '--server', 'https://127.0.0.1:9']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--from.*--digest/);
+    expect(r.stdout).toBe('');
+    expect(snapshotDir(tt.trustDir)).toEqual({});
+  });
+
+  it('sign --from with an unknown transport names it and lists the forms, before anything is contacted', async () => {
+    const r = await tt(['sign', 'registry.invalid/team/app:v1', '--from', 'dir:build', '--server', 'https://127.0.0.1:9']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('dir:build');
+    expect(r.stderr).toMatch(/oci:DIR.*oci-archive:FILE.*docker-archive:FILE.*docker-daemon:IMAGE/);
+    expect(r.stderr).not.toMatch(/registry\.invalid|127\.0\.0\.1/);
+    expect(r.stdout).toBe('');
+    expect(snapshotDir(tt.trustDir)).toEqual({});
+  });
 });

@@ -56,7 +56,9 @@ describe('trust-tui demo: sign and import as a new user', () => {
 
     // Sign v3: the demo's registry cannot be reached, so the dialog asks for digest and size.
     await driver.key('s');
-    await driver.waitFor('Step 1 of 4: Tag');
+    await driver.waitFor('Step 1 of 5: Source');
+    await driver.key('Enter'); // already in the registry
+    await driver.waitFor('Step 2 of 5: Tag');
     for (let i = 0; i < 10; i++) await driver.key('BSpace');
     await driver.type('v3');
     await driver.key('Enter');

@@ -260,6 +260,41 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
       world.tags[gun] = [...(world.tags[gun] ?? []).filter((t) => t.tag !== tagName), tag(tagName)];
       return { gun, tag: tagName, digest: manifest.digest, roles: ['targets/releases'], released: true };
     },
+    // A local image: "missing" in the path cannot be opened; every other one has three blobs, pushed
+    // (a progress event per half blob) and signed in targets/releases.
+    planLocalSign: async (gun, tagName, from) => {
+      record(`planLocalSign ${gun} ${tagName} ${from}`);
+      if (from.includes('missing')) throw new Error(`${from}: no index.json in ${from.slice(from.indexOf(':') + 1)}`);
+      return {
+        gun,
+        tag: tagName,
+        from,
+        root: { digest: `sha256:${'e'.repeat(64)}`, size: 1234, mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+        manifests: 1,
+        blobs: { count: 3, bytes: 6_000_000 },
+        roles: ['targets/releases'],
+        initialises: false,
+      };
+    },
+    signLocal: async (plan, ports, onProgress) => {
+      record(`signLocal ${plan.gun} ${plan.tag} ${plan.from} ${plan.root.digest}`);
+      for (const [i, size] of [1_000_000, 2_000_000, 3_000_000].entries()) {
+        const digest = `sha256:${String(i + 1).repeat(64)}`;
+        onProgress({ kind: 'blob', digest, size, state: 'uploading', sent: size / 2 });
+        onProgress({ kind: 'blob', digest, size, state: i === 0 ? 'exists' : 'pushed', sent: size });
+      }
+      onProgress({ kind: 'manifest', digest: plan.root.digest, size: plan.root.size, mediaType: plan.root.mediaType, target: plan.tag });
+      world.passphrasesSeen.push(await ask(ports));
+      world.tags[plan.gun] = [...(world.tags[plan.gun] ?? []).filter((t) => t.tag !== plan.tag), tag(plan.tag)];
+      return {
+        gun: plan.gun,
+        tag: plan.tag,
+        digest: plan.root.digest,
+        roles: ['targets/releases'],
+        released: true,
+        pushed: { source: plan.from, blobs: { uploaded: 2, existing: 1, mounted: 0, bytesSent: 5_000_000 }, manifests: 1 },
+      };
+    },
     planRevokeTag: async (gun, tagName) =>
       ({
         kind: 'revoke-tag',

@@ -159,6 +159,7 @@ describe('passphrases', () => {
   it('cancelling the dialog cancels the operation without an error banner', async () => {
     const { store } = await openApp();
     store.getState().promptSignTag();
+    store.getState().sendWizard('sign', { type: 'choose-source', origin: 'registry' });
     store.getState().sendWizard('sign', { type: 'submit-tag', tag: 'v2' });
     await until(() => store.getState().wizard?.state.step === 'review');
     store.getState().sendWizard('sign', { type: 'confirm' });

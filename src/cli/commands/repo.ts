@@ -2,7 +2,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { digestProblem, sizeProblem } from '../../trust/manifest-input.js';
 import { durationOption, EXPIRES_HELP } from '../duration-option.js';
-import { AlreadyReported } from '../errors.js';
+import { AlreadyReported, errorLine } from '../errors.js';
+import type { PushProgress } from '../push-progress.js';
 import { EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
@@ -61,27 +62,54 @@ export function registerRepoCommands(program: Command, io: Io): void {
       .option('--size <bytes>', 'manifest size in bytes (requires --digest)', parseSize)
       .option('--expires <duration>', EXPIRES_HELP, durationOption)
       .option('--meta <name:file>', 'upload FILE (at most 256 MiB) as a blob and record it under NAME in the signature (repeatable; info shows it)', collectMeta)
-      .description('Sign a tag: record its manifest digest in every role you may sign'),
+      .option(
+        '--from <source>',
+        'push a local image to the tag first, then sign the digest the registry stores: oci:DIR[:REF] (OCI layout), oci-archive:FILE, docker-archive:FILE (docker save) or docker-daemon:IMAGE',
+      )
+      .description('Sign a tag: record its manifest digest in every role you may sign (with --from: push a local image, then sign it)'),
   ).action(
     async (
       image: string,
-      opts: ServerFlags & { digest?: string; size?: number; expires?: number; meta?: { name: string; file: string }[] },
+      opts: ServerFlags & { digest?: string; size?: number; expires?: number; meta?: { name: string; file: string }[]; from?: string },
       cmd: Command,
     ) => {
+      const usage = (message: string) => cmd.error(`error: ${message}`, { exitCode: EXIT.usage, code: 'trust-tui.usage' });
       // A size alone would be silently replaced by the registry's: refuse it instead.
-      if (opts.size !== undefined && opts.digest === undefined) cmd.error('error: option --size requires --digest (the size of that manifest)');
+      if (opts.size !== undefined && opts.digest === undefined) usage('option --size requires --digest (the size of that manifest)');
+      if (opts.from !== undefined && opts.digest !== undefined) usage('--from pushes the image and signs the digest the registry stores: leave out --digest and --size');
       const g = globalOptions(cmd);
-      const [{ cliContext }, { sign }, { describePublishedChange }, { parseReference }] = await Promise.all([
+      const [{ cliContext }, { sign }, { describePublishedChange }, { parseReference }, { parseFrom, describePushed }] = await Promise.all([
         import('../context.js'),
         import('../../trust/sign.js'),
         import('../../trust/published-changes.js'),
         import('../../registry/reference.js'),
+        import('../../trust/push-local.js'),
       ]);
       parseReference(image); // a malformed reference fails before anything claims to be signing
-      if (!g.json) io.stdout(`Signing and pushing trust data for ${image}...\n`);
-      const r = await sign(cliContext(g, io), image, { ...serverOptions(opts), digest: opts.digest, size: opts.size, meta: opts.meta, lifetimeMs: opts.expires });
+      if (opts.from !== undefined) {
+        try {
+          parseFrom(opts.from);
+        } catch (e) {
+          usage(errorLine(e));
+        }
+      }
+      // Per-blob progress on a terminal, from the first push event (a plain sign may push from the
+      // docker daemon); scripts (a pipe, --json) see only the result.
+      const progressModule = process.stderr.isTTY && !g.json ? await import('../push-progress.js') : undefined;
+      let progress: PushProgress | undefined;
+      if (!g.json) io.stdout(opts.from !== undefined ? `Pushing ${opts.from} to ${image} and signing it...\n` : `Signing and pushing trust data for ${image}...\n`);
+      const r = await sign(cliContext(g, io), image, {
+        ...serverOptions(opts),
+        digest: opts.digest,
+        size: opts.size,
+        meta: opts.meta,
+        lifetimeMs: opts.expires,
+        ...(opts.from !== undefined ? { from: opts.from } : {}),
+        ...(progressModule ? { onPushProgress: (e) => (progress ??= progressModule.createPushProgress(process.stderr)).onProgress(e) } : {}),
+      }).finally(() => progress?.finish());
       emit(io, g, r, () =>
         [
+          ...(r.pushed ? [`${describePushed(r.pushed).replace(/^p/, 'P')} to ${r.gun}:${r.tag}`] : []),
           ...(r.initialised ? [`Initialized signed repository ${r.gun}`] : []),
           ...(r.roles.length > 0 ? [`Successfully signed ${r.gun}:${r.tag} (${r.digest}, ${r.size} bytes) in ${r.roles.join(', ')}`] : []),
           ...r.changes.map((c) => `  ${describePublishedChange(c)}`),

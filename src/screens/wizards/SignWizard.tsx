@@ -1,18 +1,40 @@
 import { Text } from 'ink';
 import { useState, type ReactNode } from 'react';
-import { digestProblem, SIGN_STEPS, signStepNumber, sizeProblem, type SignEvent, type SignState } from '../../state/wizards/sign.js';
+import {
+  digestProblem,
+  locationProblem,
+  SIGN_ORIGINS,
+  signStepNumber,
+  signSteps,
+  sizeProblem,
+  type SignEvent,
+  type SignOrigin,
+  type SignState,
+} from '../../state/wizards/sign.js';
+import { describePushed } from '../../trust/push-local.js';
+import { ChoiceList } from '../../ui/ChoiceList.js';
 import { Priority } from '../../ui/input.js';
 import { Spinner } from '../../ui/Spinner.js';
 import { TextInput } from '../../ui/TextInput.js';
 import { glyph, theme } from '../../ui/theme.js';
 import { humanSize } from '../format.js';
 import { Finished } from './KeyImportWizard.js';
+import { LocalReview, PushProgressView } from './SignLocalSteps.js';
 import { Field, useStepKeys, WizardFrame } from './WizardFrame.js';
 
+const HINTS: Partial<Record<SignState['step'], string>> = {
+  source: 'j/k: move   Enter: choose   Esc: close',
+  review: 'Enter: sign and publish   Esc: back',
+  'local-review': 'Enter: push and sign   Esc: back',
+  pushing: 'Wait: the push, then the signing, run to the end',
+  done: 'Enter / Esc: close',
+  'push-failed': 'Enter / Esc: back to the review',
+};
+
 export function SignWizard({ state, send }: { state: SignState; send(e: SignEvent): void }) {
-  const hints = state.step === 'done' ? 'Enter / Esc: close' : state.step === 'review' ? 'Enter: sign and publish   Esc: back' : 'Enter: continue   Esc: back';
+  const hints = HINTS[state.step] ?? 'Enter: continue   Esc: back';
   return (
-    <WizardFrame title={`Sign a tag of ${state.gun}`} steps={SIGN_STEPS} step={signStepNumber(state)} hints={hints}>
+    <WizardFrame title={`Sign a tag of ${state.gun}`} steps={signSteps(state)} step={signStepNumber(state)} hints={hints}>
       <Body state={state} send={send} />
     </WizardFrame>
   );
@@ -20,11 +42,48 @@ export function SignWizard({ state, send }: { state: SignState; send(e: SignEven
 
 function Body({ state, send }: { state: SignState; send(e: SignEvent): void }) {
   switch (state.step) {
+    case 'source':
+      return <SourceStep initial={state.origin} send={send} />;
     case 'tag':
       return (
         <Input key="tag" label="Tag:" initial={state.tag} error={state.error} onSubmit={(tag) => send({ type: 'submit-tag', tag })} send={send}>
-          <Text color={theme.muted}>Its digest and size are asked from the registry; if it cannot say, you type them.</Text>
+          <Text color={theme.muted}>
+            {state.origin === 'registry'
+              ? 'Its digest and size are asked from the registry; if it cannot say, you type them.'
+              : 'The local image is pushed to this tag, then signed.'}
+          </Text>
         </Input>
+      );
+    case 'location': {
+      const origin = state.origin;
+      const spec = SIGN_ORIGINS.find((o) => o.origin === origin)!;
+      return (
+        <Input
+          key="location"
+          label={spec.field!}
+          initial={state.location}
+          placeholder={spec.example!}
+          error={state.error}
+          problem={(value) => locationProblem(origin, value)}
+          onSubmit={(location) => send({ type: 'submit-location', location })}
+          send={send}
+        >
+          <Text color={theme.muted}>{spec.label} to push to {state.tag}</Text>
+        </Input>
+      );
+    }
+    case 'opening':
+      return <Spinner label={`Opening ${state.origin}:${state.location} and ${state.gun}`} />;
+    case 'local-review':
+      return <LocalReview state={state} send={send} />;
+    case 'pushing':
+      return <PushProgressView state={state} />;
+    case 'push-failed':
+      return (
+        <>
+          <PushProgressView state={state} />
+          <Finished message={`${glyph.error} ${state.error}`} error send={send} />
+        </>
       );
     case 'resolving':
       return <Spinner label={`Asking the registry for ${state.gun}:${state.tag}`} />;
@@ -74,7 +133,7 @@ function Body({ state, send }: { state: SignState; send(e: SignEvent): void }) {
     case 'done':
       return (
         <Finished
-          message={`${glyph.ok} Signed ${state.gun}:${state.tag} in ${state.result.roles.join(', ')}${state.result.released ? '' : ' (not released: docker pulls only tags signed in targets/releases)'}`}
+          message={`${glyph.ok} ${state.result.pushed ? `${capitalised(describePushed(state.result.pushed))}; signed` : 'Signed'} ${state.gun}:${state.tag} in ${state.result.roles.join(', ')}${state.result.released ? '' : ' (not released: docker pulls only tags signed in targets/releases)'}`}
           send={send}
         />
       );
@@ -114,6 +173,20 @@ function Input(props: {
       ) : null}
       {props.error && !live && <Text color={theme.danger}>{glyph.error} {props.error}</Text>}
       {props.children}
+    </>
+  );
+}
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+function SourceStep({ initial, send }: { initial: SignOrigin; send(e: SignEvent): void }) {
+  useStepKeys((_input, key) => {
+    if (key.escape) send({ type: 'back' });
+  });
+  return (
+    <>
+      <Text>What to sign:</Text>
+      <ChoiceList choices={SIGN_ORIGINS.map((o) => ({ label: o.label, value: o.origin }))} initial={initial} onChoose={(origin) => send({ type: 'choose-source', origin })} />
     </>
   );
 }

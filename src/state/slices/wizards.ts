@@ -8,6 +8,7 @@ import { keyGenerateReducer, keyGenerateStart, type KeyGenerateEvent, type KeyGe
 import { keyImportReducer, keyImportStart, type KeyImportEvent, type KeyImportState } from '../wizards/key-import.js';
 import { signerSetupReducer, signerSetupStart, type SignerSetupEvent, type SignerSetupState } from '../wizards/signer-setup.js';
 import { signReducer, signStart, type SignEvent, type SignState } from '../wizards/sign.js';
+import { runSignEffect } from './sign-effects.js';
 import { sweepInterrupted, sweepReducer, sweepStart, type SweepEvent, type SweepState } from '../wizards/sweep.js';
 import { migrateReducer, migrateStart, type MigrateEvent, type MigrateState } from '../wizards/migrate.js';
 import { hintOf } from '../../tuf/errors.js';
@@ -31,7 +32,7 @@ export interface WizardSlice {
   startKeyGenerate(): void;
   startSignerSetup(): Promise<void>;
   startSweep(target: SweepTarget): void;
-  /** Signs a tag of `gun`: digest and size from the registry, else typed. */
+  /** Signs a tag of `gun`: already in the registry (digest and size from it, else typed), or a local image pushed first. */
   startSign(gun: string, tag?: string): void;
   /** Moves `gun` to another trust server (destination asked first). */
   startMigrate(gun: string): void;
@@ -145,23 +146,17 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
         );
       }
     } else if (wizard.kind === 'sign') {
-      const s = wizard.state;
-      if (s.step === 'resolving') {
-        await services.resolveManifest(s.gun, s.tag).then(
-          (manifest) => send('sign', { type: 'resolved', manifest }),
-          (e) => send('sign', { type: 'unresolved', message: message(e) }),
-        );
-      } else if (s.step === 'signing') {
-        await services.signTag(s.gun, s.tag, s.manifest, ports()).then(
-          (result) => {
-            send('sign', { type: 'signed', result });
-            const unreleased = result.released ? '' : '; not released: docker pulls only tags signed in targets/releases';
-            set({ status: `Signed ${s.gun}:${s.tag} (${result.roles.join(', ')})${unreleased}` });
-            void get().trustDataChanged(['tags']);
-          },
-          (e) => send('sign', { type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was published' : message(e) }),
-        );
-      }
+      await runSignEffect(wizard.state, {
+        services,
+        send: (event) => send('sign', event),
+        ports: () => ports(),
+        message,
+        signed(s, result) {
+          const unreleased = result.released ? '' : '; not released: docker pulls only tags signed in targets/releases';
+          set({ status: `Signed ${s.gun}:${s.tag} (${result.roles.join(', ')})${unreleased}` });
+          void get().trustDataChanged(['tags']);
+        },
+      });
     } else if (wizard.kind === 'migrate') {
       const s = wizard.state;
       if (s.step === 'planning') {
