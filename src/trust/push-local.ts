@@ -18,6 +18,8 @@ export interface PushedImage {
   blobs: { uploaded: number; existing: number; mounted: number; bytesSent: number };
   /** Manifests stored (an index's entries and the root). */
   manifests: number;
+  /** The digest the tag pointed to before this push, when it was another one (the push moved the tag). */
+  replaced?: string;
 }
 
 /** The forms `--from` accepts, for help texts and hints. */
@@ -74,6 +76,9 @@ export async function pushLocal(
   onProgress?: (event: PushProgressEvent) => void,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ manifest: { digest: string; size: number }; pushed: PushedImage }> {
+  // What the tag was before, to say so when the push moves it (as docker does, the push replaces it).
+  // A registry that does not answer here answers the push, whose error is the one worth showing.
+  const previous = await registry.fetchManifest(reference, reference.tag).catch(() => undefined);
   // The record of where blobs were pushed before (for cross-repository mounts) follows the context's HOME.
   const result: PushResult = await pushImage(registry, reference, image, { cacheDir: defaultCacheDir(env), ...(onProgress ? { onProgress } : {}) });
   // The push compares them already; signing a digest other than the local one must never happen.
@@ -85,16 +90,22 @@ export async function pushLocal(
   }
   return {
     manifest: { digest: result.digest, size: result.size },
-    pushed: { source: image.source, blobs: { ...result.blobs }, manifests: result.manifests },
+    pushed: {
+      source: image.source,
+      blobs: { ...result.blobs },
+      manifests: result.manifests,
+      ...(previous && previous.digest !== result.digest ? { replaced: previous.digest } : {}),
+    },
   };
 }
 
-/** "pushed 3 blobs (2 already there, 1 mounted), 1 manifest": only what the push did. */
-export function describePushed(p: PushedImage): string {
+/** "pushed 3 blobs (2 already there, 1 mounted), 1 manifest": only what the push did (and the digest the tag no longer points to). */
+export function describePushed(p: PushedImage, to?: string): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const { uploaded, existing, mounted } = p.blobs;
   const total = uploaded + existing + mounted;
   const notSent = [...(existing ? [`${existing} already there`] : []), ...(mounted ? [`${mounted} mounted from another repository`] : [])];
   const blobs = uploaded === 0 && total > 0 ? `pushed no blob (${notSent.join(', ')})` : `pushed ${plural(uploaded, 'blob')}${notSent.length ? ` (${notSent.join(', ')})` : ''}`;
-  return `${blobs} and ${plural(p.manifests, 'manifest')} from ${p.source}`;
+  const replaced = p.replaced ? `, replacing ${p.replaced} that the tag pointed to before` : '';
+  return `${blobs} and ${plural(p.manifests, 'manifest')} from ${p.source}${to ? ` to ${to}` : ''}${replaced}`;
 }

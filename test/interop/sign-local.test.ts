@@ -47,7 +47,7 @@ interface SignJson {
   roles: string[];
   initialised: boolean;
   custom?: Record<string, { digest: string; size: number }>;
-  pushed?: { source: string; blobs: { uploaded: number; existing: number; mounted: number; bytesSent: number }; manifests: number };
+  pushed?: { source: string; blobs: { uploaded: number; existing: number; mounted: number; bytesSent: number }; manifests: number; replaced?: string };
 }
 
 interface Peers {
@@ -127,6 +127,25 @@ describe.each([
     expect(text).toMatch(/Pushed no blob \(3 already there\)/);
     expect(text).toContain(`Successfully signed ${gun}:v1-third`);
     expect(await registryDigest(p, 'team/layout', 'v1-third')).toBe(image.digest);
+  });
+
+  it('a tag the registry already has with another digest is moved, and the output says which digest it replaced', async () => {
+    const { tt, registry } = p;
+    const gun = `${registry.host}/team/moved`;
+    const first = makeImage({ layers: [randomLayer(400)] });
+    const second = makeImage({ layers: [randomLayer(500)] });
+    await writeOciLayout(path.join(tt.workDir, 'moved-1'), [{ item: first, ref: 'v1' }]);
+    await writeOciLayout(path.join(tt.workDir, 'moved-2'), [{ item: second, ref: 'v1' }]);
+    const r1: SignJson = JSON.parse(ok(await tt(['--json', 'sign', `${gun}:v1`, '--from', `oci:${tt.workDir}/moved-1`])).stdout);
+    expect(r1.pushed!.replaced).toBeUndefined();
+    const text = ok(await tt(['sign', `${gun}:v1`, '--from', `oci:${tt.workDir}/moved-2`])).stdout;
+    expect(text).toContain(`from oci:${tt.workDir}/moved-2 to ${gun}:v1, replacing ${first.digest} that the tag pointed to before`);
+    expect(await registryDigest(p, 'team/moved', 'v1')).toBe(second.digest);
+    const r3: SignJson = JSON.parse(ok(await tt(['--json', 'sign', `${gun}:v1`, '--from', `oci:${tt.workDir}/moved-1`])).stdout);
+    expect(r3.pushed!.replaced).toBe(second.digest);
+    // The same image again replaces nothing.
+    const r4: SignJson = JSON.parse(ok(await tt(['--json', 'sign', `${gun}:v1`, '--from', `oci:${tt.workDir}/moved-1`])).stdout);
+    expect(r4.pushed!.replaced).toBeUndefined();
   });
 
   it('--meta with --from: the file is a blob of the same repository, recorded with the signature', async () => {

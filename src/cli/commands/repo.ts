@@ -109,7 +109,7 @@ export function registerRepoCommands(program: Command, io: Io): void {
       }).finally(() => progress?.finish());
       emit(io, g, r, () =>
         [
-          ...(r.pushed ? [`${describePushed(r.pushed).replace(/^p/, 'P')} to ${r.gun}:${r.tag}`] : []),
+          ...(r.pushed ? [describePushed(r.pushed, `${r.gun}:${r.tag}`).replace(/^p/, 'P')] : []),
           ...(r.initialised ? [`Initialized signed repository ${r.gun}`] : []),
           ...(r.roles.length > 0 ? [`Successfully signed ${r.gun}:${r.tag} (${r.digest}, ${r.size} bytes) in ${r.roles.join(', ')}`] : []),
           ...r.changes.map((c) => `  ${describePublishedChange(c)}`),
