@@ -8,7 +8,8 @@
  * with the image only in a (private, real) docker daemon pushes it from there, as docker does.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDockerd, type Dockerd } from '../helpers/dockerd.js';
@@ -27,8 +28,8 @@ import {
   type NotaryServer,
   type Registry,
 } from '../helpers/peers.js';
-import { requireBinary, runCommand } from '../helpers/proc.js';
-import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { makeScratchDir as scratch, requireBinary, runCommand } from '../helpers/proc.js';
+import { CLI, trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
 
 afterAll(stopAllPeers);
 
@@ -279,5 +280,27 @@ describe('plain sign REPO:TAG with the image only in a docker daemon', () => {
     expect(await registryDigest(p, 'team/daemon', 'v1')).toBe(image.digest);
     expect(await dockerSigned(p, gun, 'v1')).toBe(image.digest.slice('sha256:'.length));
     expect(ok(await p.notary(['list', gun])).stdout).toMatch(notaryLine('v1', image.digest, image.manifest.length));
+  });
+
+  it('Ctrl-C mid-push signs nothing, tags nothing and leaves no scratch files', async () => {
+    const { tt, registry } = p;
+    const gun = `${registry.host}/team/interrupted`;
+    const archive = path.join(tt.workDir, 'interrupted.tar.gz');
+    // Compressed: opening it decompresses into a scratch directory under TMPDIR.
+    await writeDockerSaveLegacy(archive, [{ image: makeImage({ layers: [randomLayer(24 * 1024 * 1024)] }), repoTags: ['big:1'] }], { gzip: true });
+    const tmp = await scratch('interrupted-tmp');
+    const child = spawn(process.execPath, [CLI, '--trust-dir', tt.trustDir, '--config-dir', tt.configDir, 'sign', `${gun}:v1`, '--from', `docker-archive:${archive}`], {
+      env: { ...process.env, TMPDIR: tmp, DOCKER_CONFIG: p.dockerConfig, DOCKER_CONTENT_TRUST_SERVER: p.server.url, DOCKER_HOST: daemon.host },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    // Interrupted once the image is being opened (its scratch directory exists).
+    for (let i = 0; i < 400 && readdirSync(tmp).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(readdirSync(tmp)).toHaveLength(1);
+    child.kill('SIGINT');
+    expect(await exited).toBe('SIGINT');
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(await registryDigest(p, 'team/interrupted', 'v1')).toBeUndefined();
+    expect((await p.notary(['list', gun])).code).not.toBe(0); // never initialised
   });
 });
