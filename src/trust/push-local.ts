@@ -3,6 +3,9 @@
 // the push compared with the one computed locally (src/registry/push.ts).
 import { defaultCacheDir, dockerConfigDir } from '../config/paths.js';
 import type { RegistryClient } from '../registry/client.js';
+import { loadRegistryCredentials } from '../registry/credentials.js';
+import { RegistryRequestError } from '../registry/errors.js';
+import { hintOf } from '../tuf/errors.js';
 import { LocalImageError, type LocalImage, type LocalSourceSpec } from '../registry/local/image.js';
 import { findDaemonImage, openLocalImage, parseLocalSource } from '../registry/local/index.js';
 import { pushImage } from '../registry/push.js';
@@ -80,7 +83,11 @@ export async function pushLocal(
   // A registry that does not answer here answers the push, whose error is the one worth showing.
   const previous = await registry.fetchManifest(reference, reference.tag).catch(() => undefined);
   // The record of where blobs were pushed before (for cross-repository mounts) follows the context's HOME.
-  const result: PushResult = await pushImage(registry, reference, image, { cacheDir: defaultCacheDir(env), ...(onProgress ? { onProgress } : {}) });
+  const result: PushResult = await pushImage(registry, reference, image, { cacheDir: defaultCacheDir(env), ...(onProgress ? { onProgress } : {}) }).catch(
+    async (e: unknown) => {
+      throw await explainPushFailure(e, reference, env);
+    },
+  );
   // The push compares them already; signing a digest other than the local one must never happen.
   if (result.digest !== image.root.digest || result.size !== image.root.size) {
     throw new TrustError(
@@ -97,6 +104,31 @@ export async function pushLocal(
       ...(previous && previous.digest !== result.digest ? { replaced: previous.digest } : {}),
     },
   };
+}
+
+/**
+ * A push that could not reach the registry, or whose credentials it refused, says what to check:
+ * the registry's error alone reads the same with no credentials and with wrong ones.
+ */
+async function explainPushFailure(e: unknown, reference: TaggedReference, env: NodeJS.ProcessEnv): Promise<unknown> {
+  if (!(e instanceof RegistryRequestError)) return e;
+  const host = reference.registryHost;
+  if (e.status === undefined && !hintOf(e, 'cli')) {
+    return new RegistryRequestError(`${e.message}; nothing was pushed or signed`, undefined, {
+      cause: e,
+      hint: `check that a registry runs at ${host} and that nothing (a proxy, a firewall) is in the way`,
+    });
+  }
+  if (e.status === 401) {
+    const sent = await loadRegistryCredentials(host, { env, dockerConfigDir: dockerConfigDir(env) }).catch(() => undefined);
+    if (sent) {
+      return new RegistryRequestError(`registry ${host} refused the credentials for it from ${sent.source}${sent.username ? ` (user ${sent.username})` : ''}: nothing was pushed or signed`, 401, {
+        cause: e,
+        hint: `run \`docker login ${host}\` again with the right user and password`,
+      });
+    }
+  }
+  return e;
 }
 
 /** "pushed 3 blobs (2 already there, 1 mounted), 1 manifest": only what the push did (and the digest the tag no longer points to). */

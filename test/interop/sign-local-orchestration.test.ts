@@ -134,7 +134,14 @@ describe('sign --from: order of checks, and nothing published unless the push co
 
     // Wrong credentials: refused at the first request of the push.
     const wrong = context('host', { auths: { [guarded.host]: basic('alice', 'wrong') } });
-    await expect(sign(wrong, `${gun}:v1`, { ...serverOptions(), from: `oci:${at}:v1`, meta })).rejects.toThrow(new RegExp(guarded.host));
+    const refused = sign(wrong, `${gun}:v1`, { ...serverOptions(), from: `oci:${at}:v1`, meta });
+    // Not "run docker login" as if there were no credentials: the ones there are wrong.
+    await expect(refused).rejects.toThrow(`registry ${guarded.host} refused the credentials for it from`);
+    await expect(refused.catch((e: { hint?: { cli: string } }) => e.hint?.cli)).resolves.toBe(`run \`docker login ${guarded.host}\` again with the right user and password`);
+    // Without credentials, it says to log in.
+    await expect(sign(context('anonymous'), `${gun}:v1`, { ...serverOptions(), from: `oci:${at}:v1` })).rejects.toThrow(
+      `not authorized to push to ${gun.replace(/:v1$/, '')} (401 from registry ${guarded.host})`,
+    );
     expect(rowsOf(gun)).toEqual([]);
 
     // A layer damaged after it was written (same size): found while it streams, mid-push.
@@ -165,6 +172,15 @@ describe('sign --from: order of checks, and nothing published unless the push co
     expect(r.pushed!.blobs.bytesSent).toBe(image.layers[0]!.length);
     expect(describePushed(r.pushed!)).toBe(`pushed 1 blob (2 already there) and 1 manifest from oci:${at}:v1`);
     expect(rowsOf(gun).map((row) => row.role)).toEqual(expect.arrayContaining(['root', 'targets', 'snapshot', 'timestamp']));
+  });
+
+  it('a registry that is not running: one line naming it and what to check, nothing signed', async () => {
+    const gun = '127.0.0.1:9/team/down';
+    const { at } = await layout('down');
+    const down = sign(context(), `${gun}:v1`, { ...serverOptions(), from: `oci:${at}:v1` });
+    await expect(down).rejects.toThrow(/^cannot reach registry 127\.0\.0\.1:9: .*ECONNREFUSED.*; nothing was pushed or signed$/);
+    await expect(down.catch((e: { hint?: { cli: string } }) => e.hint?.cli)).resolves.toBe('check that a registry runs at 127.0.0.1:9 and that nothing (a proxy, a firewall) is in the way');
+    expect(rowsOf(gun)).toEqual([]);
   });
 
   it('a registry that reports another digest than the local one gets nothing signed', async () => {
