@@ -5,6 +5,7 @@ import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hintOf } from '../../src/tuf/errors.js';
 import { LocalImageError, openLocalImage, parseLocalSource, type LocalImage } from '../../src/registry/local/index.js';
 import { layoutItems, makeImage, makeIndex, sha256, writeItems, writeOciArchive, writeOciLayout, OCI_INDEX } from '../helpers/oci-layout.js';
 import { makeScratchDirSync, removeScratchDir } from '../helpers/proc.js';
@@ -201,6 +202,11 @@ describe('oci-archive:', () => {
     await writeFile(cut, hugeSize);
     expect((await openError(`oci-archive:${cut}`)).message).toContain(`truncated: the entry at byte 0 needs ${0o77777777777} bytes`);
     expect((await openError(`oci-archive:${path.join(dir, 'none.tar')}`)).message).toBe(`oci-archive:${path.join(dir, 'none.tar')}: cannot open ${path.join(dir, 'none.tar')}: no such file`);
+    expect(hintOf(await openError(`oci-archive:${path.join(dir, 'none.tar')}`), 'cli')).toMatch(/check the path/);
+    // A directory given as an archive: the hint points at oci:DIR.
+    const asDir = await openError(`oci-archive:${dir}`);
+    expect(asDir.message).toMatch(/is not a regular file|it is a directory/);
+    expect(hintOf(asDir, 'cli')).toMatch(/for a layout directory use oci:DIR/);
   });
 
   it('survives random damage to an archive: the image, or one LocalImageError', async () => {

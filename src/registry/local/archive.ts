@@ -16,16 +16,20 @@ export interface OpenedArchive {
   has(name: string): boolean;
 }
 
+const NOT_A_FILE_HINT = 'an archive is one file (docker save -o FILE.tar, or a tar of an OCI layout); for a layout directory use oci:DIR';
+
 async function isGzip(file: string, origin: string): Promise<boolean> {
   let fh;
   try {
     fh = await open(file, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new LocalImageError(`${origin}: cannot open ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`);
+    throw new LocalImageError(`${origin}: cannot open ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`, {
+      hint: code === 'EISDIR' ? NOT_A_FILE_HINT : 'check the path (relative paths start at the current directory)',
+    });
   }
   try {
-    if (!(await fh.stat()).isFile()) throw new LocalImageError(`${origin}: ${file} is not a regular file`);
+    if (!(await fh.stat()).isFile()) throw new LocalImageError(`${origin}: ${file} is not a regular file`, { hint: NOT_A_FILE_HINT });
     const magic = Buffer.alloc(2);
     const { bytesRead } = await fh.read(magic, 0, 2, 0);
     return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
