@@ -73,9 +73,14 @@ export async function pushLocal(
   image: LocalImage,
   onProgress?: (event: PushProgressEvent) => void,
   env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
 ): Promise<{ manifest: { digest: string; size: number }; pushed: PushedImage }> {
   // The record of where blobs were pushed before (for cross-repository mounts) follows the context's HOME.
-  const result: PushResult = await pushImage(registry, reference, image, { cacheDir: defaultCacheDir(env), ...(onProgress ? { onProgress } : {}) });
+  const result: PushResult = await pushImage(registry, reference, image, {
+    cacheDir: defaultCacheDir(env),
+    ...(onProgress ? { onProgress } : {}),
+    ...(signal ? { signal } : {}),
+  });
   // The push compares them already; signing a digest other than the local one must never happen.
   if (result.digest !== image.root.digest || result.size !== image.root.size) {
     throw new TrustError(

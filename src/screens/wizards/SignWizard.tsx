@@ -3,6 +3,7 @@ import { useState, type ReactNode } from 'react';
 import {
   digestProblem,
   locationProblem,
+  pushDone,
   SIGN_ORIGINS,
   signStepNumber,
   signSteps,
@@ -19,28 +20,39 @@ import { TextInput } from '../../ui/TextInput.js';
 import { glyph, theme } from '../../ui/theme.js';
 import { humanSize } from '../format.js';
 import { Finished } from './KeyImportWizard.js';
-import { LocalReview, PushProgressView } from './SignLocalSteps.js';
+import { LocalReview, PushingStep, PushProgressView } from './SignLocalSteps.js';
 import { Field, useStepKeys, WizardFrame } from './WizardFrame.js';
 
 const HINTS: Partial<Record<SignState['step'], string>> = {
   source: 'j/k: move   Enter: choose   Esc: close',
   review: 'Enter: sign and publish   Esc: back',
   'local-review': 'Enter: push and sign   Esc: back',
-  pushing: 'Wait: the push, then the signing, run to the end',
   done: 'Enter / Esc: close',
   'push-failed': 'Enter / Esc: back to the review',
 };
 
-export function SignWizard({ state, send }: { state: SignState; send(e: SignEvent): void }) {
-  const hints = HINTS[state.step] ?? 'Enter: continue   Esc: back';
+function pushingHints(state: Extract<SignState, { step: 'pushing' }>): string {
+  if (pushDone(state)) return 'Wait: the signing runs to the end';
+  return state.cancelling ? 'Cancelling the push…' : 'Esc: cancel the push (nothing is signed)';
+}
+
+/**
+ * Below this many rows for the dialog its blank lines go (and the failed push lists no blob): the
+ * tallest steps (the source list, a push that failed) then still fit a 60x15 terminal.
+ */
+const COMPACT_BELOW_ROWS = 16;
+
+export function SignWizard({ state, send, height }: { state: SignState; send(e: SignEvent): void; height?: number }) {
+  const hints = state.step === 'pushing' ? pushingHints(state) : (HINTS[state.step] ?? 'Enter: continue   Esc: back');
+  const compact = height !== undefined && height < COMPACT_BELOW_ROWS;
   return (
-    <WizardFrame title={`Sign a tag of ${state.gun}`} steps={signSteps(state)} step={signStepNumber(state)} hints={hints}>
-      <Body state={state} send={send} />
+    <WizardFrame title={`Sign a tag of ${state.gun}`} steps={signSteps(state)} step={signStepNumber(state)} hints={hints} compact={compact}>
+      <Body state={state} send={send} compact={compact} />
     </WizardFrame>
   );
 }
 
-function Body({ state, send }: { state: SignState; send(e: SignEvent): void }) {
+function Body({ state, send, compact }: { state: SignState; send(e: SignEvent): void; compact: boolean }) {
   switch (state.step) {
     case 'source':
       return <SourceStep initial={state.origin} send={send} />;
@@ -77,11 +89,11 @@ function Body({ state, send }: { state: SignState; send(e: SignEvent): void }) {
     case 'local-review':
       return <LocalReview state={state} send={send} />;
     case 'pushing':
-      return <PushProgressView state={state} />;
+      return <PushingStep state={state} send={send} />;
     case 'push-failed':
       return (
         <>
-          <PushProgressView state={state} />
+          <PushProgressView state={state} {...(compact ? { blobLines: 0 } : {})} />
           <Finished message={`${glyph.error} ${state.error}`} error send={send} />
         </>
       );

@@ -33,7 +33,7 @@ export type SignState =
   | (Local & { step: 'location'; location: string; error?: string })
   | (Local & { step: 'opening'; location: string })
   | (Local & { step: 'local-review'; location: string; plan: LocalSignPlan })
-  | (Local & { step: 'pushing'; location: string; plan: LocalSignPlan; progress: PushView })
+  | (Local & { step: 'pushing'; location: string; plan: LocalSignPlan; progress: PushView; cancelling?: boolean })
   | (Local & { step: 'push-failed'; location: string; plan: LocalSignPlan; progress: PushView; error: string })
   | (Subject & { step: 'done'; result: SignResult })
   | (Subject & { step: 'failed'; manifest: Manifest; source: 'registry' | 'typed'; error: string });
@@ -84,6 +84,9 @@ export function signStepNumber(state: SignState): number {
     failed: 5,
   }[state.step];
 }
+
+/** The push stored every manifest, the tag's last: only the signing is left. */
+export const pushDone = (s: { progress: PushView; plan: LocalSignPlan }): boolean => s.progress.manifests >= s.plan.manifests;
 
 export const signStart = (gun: string, tag = ''): SignState => ({ step: 'source', gun, tag, origin: 'registry' });
 
@@ -186,8 +189,11 @@ export function signReducer(state: SignState, event: SignEvent): SignState | nul
     case 'pushing':
       if (event.type === 'progress') return { ...state, progress: event.progress };
       if (event.type === 'signed') return { step: 'done', ...subject, result: event.result };
-      if (event.type === 'error') return { ...state, step: 'push-failed', error: event.message };
-      return state; // a push is not interrupted half-way (the blobs it sent stay, and a rerun skips them)
+      if (event.type === 'error') return { step: 'push-failed', gun: state.gun, tag: state.tag, origin: state.origin, location: state.location, plan: state.plan, progress: state.progress, error: event.message };
+      // Esc cancels the push (the store aborts it; its end comes as an error). Once the tag is
+      // pushed, the signing runs to the end: a publish is not cut half-way.
+      if (event.type === 'back' && !pushDone(state)) return { ...state, cancelling: true };
+      return state;
     case 'push-failed':
       if (event.type === 'back') {
         return { step: 'local-review', gun: state.gun, tag: state.tag, origin: state.origin, location: state.location, plan: state.plan };
