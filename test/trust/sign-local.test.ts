@@ -172,6 +172,33 @@ describe('sign --from: order of checks, and nothing published unless the push co
     expect(rowsOf(gun)).toEqual([]);
   });
 
+  it('a cancelled push signs nothing: cut during the blobs, or fired while the tag was stored', async () => {
+    const gun = `${registryHost}/team/cancel`;
+    const image = localImage('oci:build');
+    openLocal.mockResolvedValue(image);
+    const abort = new AbortController();
+    // The push engine gets the signal and ends when it fires.
+    push.mockImplementationOnce(async (_client, _reference, _img, options) => {
+      expect(options?.signal).toBe(abort.signal);
+      await new Promise((resolve) => options!.signal!.addEventListener('abort', resolve, { once: true }));
+      throw new DOMException('This operation was aborted', 'AbortError');
+    });
+    const first = sign(context(), `${gun}:v1`, { ...serverOptions(), from: 'oci:build', signal: abort.signal });
+    setTimeout(() => abort.abort(), 50);
+    await expect(first).rejects.toMatchObject({ name: 'CancelledError', message: `the push of oci:build to ${gun}:v1 was cancelled: nothing was signed` });
+    expect(rowsOf(gun)).toEqual([]);
+
+    const late = new AbortController();
+    push.mockImplementationOnce(async (_client, _reference, img) => {
+      late.abort(); // Esc while the tag's manifest was being stored: the push itself completes
+      return pushed(img);
+    });
+    await expect(sign(context(), `${gun}:v1`, { ...serverOptions(), from: 'oci:build', signal: late.signal })).rejects.toThrow(
+      `cancelled after ${gun}:v1 was pushed: it is in the registry, not signed`,
+    );
+    expect(rowsOf(gun)).toEqual([]);
+  });
+
   it('a host that holds no key of an existing repository pushes nothing', async () => {
     const gun = `${registryHost}/team/owned`;
     const image = localImage('oci:build');
