@@ -142,6 +142,30 @@ describe('sign dialog', () => {
   });
 });
 
+describe('sign dialog: the typed path', () => {
+  it('an image that cannot be opened shows its error instead of "valid"; Esc to the tag and back keeps the path typed', async () => {
+    const ui = await tagsScreen();
+    await ui.press('s');
+    await ui.waitFor('Already in the registry');
+    await ui.press('j', KEYS.enter);
+    await ui.waitFor('Step 2 of 5: Tag');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Directory:');
+    await ui.type('build/missing');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('no index.json in build/missing');
+    expect(ui.frame()).not.toContain('✔ valid');
+    await ui.press(KEYS.backspace);
+    await ui.waitFor('✔ valid'); // edited: the error was about the path before
+    expect(ui.frame()).not.toContain('no index.json');
+    await ui.press(KEYS.esc);
+    await ui.waitFor('Step 2 of 5: Tag');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Step 3 of 5');
+    expect(ui.frame()).toContain('Directory: build/missin');
+  });
+});
+
 describe('sign dialog at 60x15', () => {
   it('the review and the push progress fit: source, digest, blobs and roles, each blob with its bytes', async () => {
     const services = fakeServices();

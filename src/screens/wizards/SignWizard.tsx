@@ -167,6 +167,8 @@ function Input(props: {
 }) {
   const [value, setValue] = useState(props.initial);
   const live = value && props.problem ? props.problem(value) : undefined;
+  // The reducer's error is about the value it was given: shown (instead of "valid") until that is edited.
+  const error = props.error && !live && value === props.initial ? props.error : undefined;
   return (
     <>
       <TextInput
@@ -176,14 +178,17 @@ function Input(props: {
         priority={Priority.ModalText}
         onChange={setValue}
         onSubmit={props.onSubmit}
-        onCancel={() => props.send({ type: 'back' })}
+        onCancel={() => props.send({ type: 'back', draft: value })}
       />
       {live ? (
         <Text color={theme.warning}>needs: {live}</Text>
+      ) : error ? (
+        <Text color={theme.danger}>
+          {glyph.error} {error}
+        </Text>
       ) : value && props.problem ? (
         <Text color={theme.success}>{glyph.ok} valid</Text>
       ) : null}
-      {props.error && !live && <Text color={theme.danger}>{glyph.error} {props.error}</Text>}
       {props.children}
     </>
   );
