@@ -263,6 +263,45 @@ async function toThePush(columns: number, rows: number) {
   return { ui, store, services };
 }
 
+describe('sign dialog at 60x15: a failed push', () => {
+  it('a long error about a blob (digests, a path) still leaves the hints and the bottom border on screen', async () => {
+    const services = fakeServices();
+    const hex = (c: string) => c.repeat(64);
+    services.signLocal = async (_plan, _ports, onProgress) => {
+      onProgress({ kind: 'blob', digest: `sha256:${hex('2')}`, size: 2_097_152, state: 'pushed', sent: 2_097_152 });
+      throw new Error(
+        `blob sha256:${hex('a')} in oci:build/app does not match its digest (its bytes hash to sha256:${hex('b')}; build/app/blobs/sha256/${hex('a')}). The file was changed or damaged after the image was written; write the image again`,
+      );
+    };
+    const store = createAppStore(services, { workDir: '/work' });
+    const ui = renderSized(
+      <StoreProvider store={store}>
+        <App />
+      </StoreProvider>,
+      60,
+      15,
+    );
+    await ui.waitFor('example.com/team/app');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Tags of example.com/team/app');
+    await ui.press('s');
+    await ui.waitFor('Already in the registry');
+    await ui.press('j', KEYS.enter);
+    await ui.waitFor('Step 2 of 5: Tag');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Directory:');
+    for (const ch of 'build/app') await ui.press(ch);
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Step 4 of 5: Review');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('does not');
+    expect(ui.frame()).toContain(`blob sha256:${'a'.repeat(12)}… in oci:build/app`);
+    expect(ui.frame()).toContain('Blobs: 1 of 3 in the registry');
+    expect(ui.frame()).toMatch(/Enter \/ Esc: back to the review[^\n]*\n╰─+╯/);
+    ui.unmount();
+  });
+});
+
 describe('sign dialog: cancelling the push', () => {
   it('Esc cancels it: nothing is signed, and the dialog says the tag was not pushed and what blobs stay (fits 60x15)', async () => {
     const { ui, store, services } = await toThePush(60, 15);

@@ -1,4 +1,4 @@
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import { useState, type ReactNode } from 'react';
 import {
   digestProblem,
@@ -41,6 +41,11 @@ function pushingHints(state: Extract<SignState, { step: 'pushing' }>): string {
  * tallest steps (the source list, a push that failed) then still fit a 60x15 terminal.
  */
 const COMPACT_BELOW_ROWS = 16;
+/** The rows a failed push's message may take in a compact dialog (with its headline, 60x15 is full). */
+const COMPACT_ERROR_ROWS = 5;
+
+/** Digests (and blob paths) cut to 12 hex digits: a message about a blob fits a short terminal. */
+export const shortDigests = (text: string): string => text.replace(/(sha256[:/])([0-9a-f]{12})[0-9a-f]{52}/g, '$1$2…');
 
 export function SignWizard({ state, send, height }: { state: SignState; send(e: SignEvent): void; height?: number }) {
   const hints = state.step === 'pushing' ? pushingHints(state) : (HINTS[state.step] ?? 'Enter: continue   Esc: back');
@@ -94,7 +99,9 @@ function Body({ state, send, compact }: { state: SignState; send(e: SignEvent): 
       return (
         <>
           <PushProgressView state={state} {...(compact ? { blobLines: 0 } : {})} />
-          <Finished message={`${glyph.error} ${state.error}`} error send={send} />
+          <Box flexDirection="column" {...(compact ? { height: COMPACT_ERROR_ROWS, overflow: 'hidden' as const } : {})}>
+            <Finished message={`${glyph.error} ${compact ? shortDigests(state.error) : state.error}`} error send={send} />
+          </Box>
         </>
       );
     case 'resolving':
