@@ -126,7 +126,7 @@ function withLocalSourceHint(e: unknown): unknown {
     cause: e,
     hint: {
       cli: `push it first, or push and sign a local image with --from ${LOCAL_SOURCE_FORMS.replace(' | docker-daemon:IMAGE', '')} (or give --digest and --size)`,
-      ui: 'push it to the registry first, or choose a local image as the source',
+      ui: 'push it to the registry first, or go back to step 1 (Esc twice) and choose a local image as the source',
     },
   });
 }
