@@ -56,4 +56,7 @@ export async function main(options: MainOptions = {}): Promise<void> {
     app.cleanup();
     restore();
   }
+  // Quitting during the sign dialog's push cancels it rather than leaving it to sign unseen.
+  const stopped = await store.getState().stopWork();
+  if (stopped) process.stderr.write(`trust-tui: ${stopped}\n`);
 }

@@ -26,6 +26,8 @@ export interface PushOptions {
   mountFrom?: string[];
   /** Where the record of pushed blobs lives (default trust-tui's cache directory). */
   cacheDir?: string;
+  /** Cancels the push: blobs in flight are dropped and no manifest is pushed after it fired. */
+  signal?: AbortSignal;
 }
 
 /** The push did not end with the registry holding exactly the local image. */
@@ -43,9 +45,13 @@ export async function pushImage(
   const sources = await MountSources.open(options.cacheDir ?? defaultCacheDir(), reference.registryHost);
   const blobs = { uploaded: 0, existing: 0, mounted: 0, bytesSent: 0 };
   const abort = new AbortController();
+  const cancelled = options.signal;
+  const onCancel = () => abort.abort(cancelled?.reason);
+  cancelled?.addEventListener('abort', onCancel, { once: true });
 
   const pushOne = async (blob: LocalBlob): Promise<void> => {
     const signal = abort.signal;
+    signal.throwIfAborted();
     const event = (state: BlobPushState, sent: number, from?: string) =>
       emit({ kind: 'blob', digest: blob.digest, size: blob.size, state, sent, ...(from ? { from } : {}) });
     event('checking', 0);
@@ -79,15 +85,19 @@ export async function pushImage(
   try {
     await inPool(image.blobs, Math.max(1, options.concurrency ?? DEFAULT_PUSH_CONCURRENCY), pushOne, abort);
   } finally {
+    cancelled?.removeEventListener('abort', onCancel);
     await sources.save();
   }
 
   for (const child of image.children) {
+    cancelled?.throwIfAborted();
     const stored = await client.pushManifest(reference, child.digest, child.bytes, child.mediaType);
     if (stored.digest !== child.digest) throw mismatch(reference, image, child, stored.digest, child.digest);
     emit({ kind: 'manifest', digest: child.digest, size: child.size, mediaType: child.mediaType, target: child.digest });
   }
   const root = image.root;
+  // The tag is the last thing pushed: a cancelled push leaves only blobs (and child manifests) behind.
+  cancelled?.throwIfAborted();
   const stored = await client.pushManifest(reference, reference.tag, root.bytes, root.mediaType);
   if (stored.digest !== root.digest) throw mismatch(reference, image, root, stored.digest, reference.tag);
   // What gets signed is what the registry now serves for the tag: read it back.

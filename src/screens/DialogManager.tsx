@@ -41,7 +41,7 @@ export function DialogManager({ height }: { height: number }) {
       case 'signer-setup':
         return <SignerSetupWizard state={wizard.state} send={(e) => actions.sendWizard('signer-setup', e)} />;
       case 'sign':
-        return <SignWizard state={wizard.state} send={(e) => actions.sendWizard('sign', e)} />;
+        return <SignWizard state={wizard.state} height={height} send={(e) => actions.sendWizard('sign', e)} />;
       case 'sweep':
         return <SweepWizard state={wizard.state} height={height} send={(e) => actions.sendWizard('sweep', e)} />;
       case 'migrate':

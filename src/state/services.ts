@@ -292,7 +292,7 @@ export interface Services {
   signTag(gun: string, tag: string, manifest: Manifest, ports: OperationPorts): Promise<SignResult>;
   /** Opens the local image `from` (`oci:DIR`, …) and the repository: what pushing and signing it would do. */
   planLocalSign(gun: string, tag: string, from: string): Promise<import('../trust/sign-plan.js').LocalSignPlan>;
-  /** Pushes the reviewed local image, then signs the digest the registry stored; refused when the image changed since the review. */
+  /** Pushes the reviewed local image, then signs the digest the registry stored; refused when the image changed since the review. `ports.signal` cancels the push (a cancellation error; nothing signed). */
   signLocal(plan: import('../trust/sign-plan.js').LocalSignPlan, ports: OperationPorts, onProgress: (event: import('../registry/push-types.js').PushProgressEvent) => void): Promise<SignResult>;
   planRevokeTag(gun: string, tag: string): Promise<DestructivePlan>;
   /** `threshold`: targets/releases' new threshold (undefined: unchanged). */

@@ -154,7 +154,12 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     },
     planLocalSign: (gun, tag, from) => planLocalSign(context(), `${gun}:${tag}`, from),
     async signLocal(plan, ports, onProgress) {
-      const r = await sign(context(ports.passphrases), `${plan.gun}:${plan.tag}`, { from: plan.from, reviewedDigest: plan.root.digest, onPushProgress: onProgress });
+      const r = await sign(context(ports.passphrases), `${plan.gun}:${plan.tag}`, {
+        from: plan.from,
+        reviewedDigest: plan.root.digest,
+        onPushProgress: onProgress,
+        ...(ports.signal ? { signal: ports.signal } : {}),
+      });
       return {
         gun: r.gun,
         tag: r.tag,

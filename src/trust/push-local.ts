@@ -78,16 +78,19 @@ export async function pushLocal(
   image: LocalImage,
   onProgress?: (event: PushProgressEvent) => void,
   env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
 ): Promise<{ manifest: { digest: string; size: number }; pushed: PushedImage }> {
   // What the tag was before, to say so when the push moves it (as docker does, the push replaces it).
   // A registry that does not answer here answers the push, whose error is the one worth showing.
   const previous = await registry.fetchManifest(reference, reference.tag).catch(() => undefined);
   // The record of where blobs were pushed before (for cross-repository mounts) follows the context's HOME.
-  const result: PushResult = await pushImage(registry, reference, image, { cacheDir: defaultCacheDir(env), ...(onProgress ? { onProgress } : {}) }).catch(
-    async (e: unknown) => {
-      throw await explainPushFailure(e, reference, env);
-    },
-  );
+  const result: PushResult = await pushImage(registry, reference, image, {
+    cacheDir: defaultCacheDir(env),
+    ...(onProgress ? { onProgress } : {}),
+    ...(signal ? { signal } : {}),
+  }).catch(async (e: unknown) => {
+    throw await explainPushFailure(e, reference, env);
+  });
   // The push compares them already; signing a digest other than the local one must never happen.
   if (result.digest !== image.root.digest || result.size !== image.root.size) {
     throw new TrustError(

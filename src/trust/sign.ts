@@ -21,7 +21,7 @@ import { FileMeta } from '../tuf/metadata/index.js';
 import { GoTime } from '../tuf/time.js';
 import { deadlineOf, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
-import { InputError, TrustError } from './errors.js';
+import { CancelledError, InputError, TrustError } from './errors.js';
 import { HintedError } from '../tuf/errors.js';
 import { digestProblem } from './manifest-input.js';
 import { initRepository } from './init.js';
@@ -45,6 +45,8 @@ export interface SignOptions extends ServerOptions {
   onPushProgress?(event: PushProgressEvent): void;
   /** With `from`: the root digest the user reviewed (src/trust/sign-plan.ts); an image that changed since is refused before anything is pushed. */
   reviewedDigest?: string;
+  /** With `from`: cancels the push; nothing is signed once it fired (a publish already begun is not cut). */
+  signal?: AbortSignal;
 }
 
 export interface SignResult {
@@ -124,7 +126,7 @@ function withLocalSourceHint(e: unknown): unknown {
     cause: e,
     hint: {
       cli: `push it first, or push and sign a local image with --from ${LOCAL_SOURCE_FORMS.replace(' | docker-daemon:IMAGE', '')} (or give --digest and --size)`,
-      ui: 'push it to the registry first, or choose a local image as the source',
+      ui: 'push it to the registry first, or go back to step 1 (Esc twice) and choose a local image as the source',
     },
   });
 }
@@ -170,7 +172,14 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
     // Nothing is pushed for a tag this host cannot sign (a new repository is this host's to sign).
     let candidates = repo.state ? await signableRoles(ctx, repo, new RepositoryEditor(editableState(repo.state), GoTime.now()), reference.tag) : undefined;
     let pushed: PushedImage | undefined;
-    if (local) ({ manifest: { digest, size }, pushed } = await pushLocal(registry, reference, local, options.onPushProgress, ctx.env as NodeJS.ProcessEnv));
+    if (local) {
+      const cancelled = options.signal;
+      ({ manifest: { digest, size }, pushed } = await pushLocal(registry, reference, local, options.onPushProgress, ctx.env as NodeJS.ProcessEnv, cancelled).catch((e: unknown) => {
+        throw cancelled?.aborted ? new CancelledError(`the push of ${local!.source} to ${input} was cancelled: nothing was signed`, { cause: e }) : e;
+      }));
+      // Cancelled while the tag's manifest was stored: it is in the registry, unsigned.
+      if (cancelled?.aborted) throw new CancelledError(`cancelled after ${input} was pushed: it is in the registry, not signed`);
+    }
     const hex = /^sha256:([0-9a-f]{64})$/.exec(digest!)?.[1];
     if (!hex) throw new InputError(`digest ${digest} is not sha256:<64 hex digits>`);
     if (!Number.isSafeInteger(size) || size! < 0) throw new InputError(`size ${size} is not a byte count`);

@@ -3,17 +3,19 @@ import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { theme } from './theme.js';
 
-export function Dialog({ title, tone = 'normal', hints, children }: { title: string; tone?: 'normal' | 'danger'; hints?: string; children: ReactNode }) {
+/** `compact`: no blank lines between title, body and hints (a dialog that must fit a short terminal). */
+export function Dialog({ title, tone = 'normal', hints, compact = false, children }: { title: string; tone?: 'normal' | 'danger'; hints?: string; compact?: boolean; children: ReactNode }) {
+  const gap = compact ? 0 : 1;
   return (
     <Box flexDirection="column" flexShrink={0} borderStyle="round" borderColor={tone === 'danger' ? theme.danger : theme.accent} paddingX={1} width="100%">
       <Text bold wrap="truncate-end">
         {title}
       </Text>
-      <Box flexDirection="column" marginTop={1}>
+      <Box flexDirection="column" marginTop={gap}>
         {children}
       </Box>
       {hints && (
-        <Box marginTop={1}>
+        <Box marginTop={gap}>
           <Text color={theme.muted}>{hints}</Text>
         </Box>
       )}

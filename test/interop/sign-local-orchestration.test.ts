@@ -207,6 +207,38 @@ describe('sign --from: order of checks, and nothing published unless the push co
     }
   });
 
+  it('a cancelled push signs nothing: cut while a layer is uploading, or fired while the tag is stored', async () => {
+    const gun = `${registry.host}/team/cancel`;
+    // A layer big enough that the cut lands mid-upload.
+    const { at } = await layout('cancel', makeImage({ layers: [randomLayer(8 * 1024 * 1024)] }));
+    const early = new AbortController();
+    const first = sign(context(), `${gun}:v1`, {
+      ...serverOptions(),
+      from: `oci:${at}:v1`,
+      signal: early.signal,
+      onPushProgress: (e) => {
+        if (e.kind === 'blob' && e.state === 'uploading') early.abort();
+      },
+    });
+    await expect(first).rejects.toMatchObject({ name: 'CancelledError' });
+    await expect(first).rejects.toThrow(/cancelled: nothing was signed/);
+    expect(await headStatus(registry, '/v2/team/cancel/manifests/v1')).toBe(404);
+    expect(rowsOf(gun)).toEqual([]);
+
+    // Cancelled once the manifest is going up: the tag may be in the registry, but nothing is signed.
+    const late = new AbortController();
+    const second = sign(context(), `${gun}:v1`, {
+      ...serverOptions(),
+      from: `oci:${at}:v1`,
+      signal: late.signal,
+      onPushProgress: (e) => {
+        if (e.kind === 'manifest') late.abort();
+      },
+    });
+    await expect(second).rejects.toMatchObject({ name: 'CancelledError' });
+    expect(rowsOf(gun)).toEqual([]);
+  });
+
   it('a host that holds no key of an existing repository pushes nothing', async () => {
     const gun = `${registry.host}/team/owned`;
     const { at } = await layout('owned');

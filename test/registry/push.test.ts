@@ -199,6 +199,27 @@ describe('pushImage against docker-registry 2.8', () => {
     expect(await c.blobExists(reference, layer.digest)).toBe(false);
   });
 
+  it('stops when cancelled: the upload in flight ends, and no manifest is pushed', async () => {
+    const c = client();
+    const built = await buildLocalImage(path.join(scratch, 'cancel-image'), [randomish(400_000, 6)], 'cancel');
+    const abort = new AbortController();
+    const reference = ref(registry.host, 'team/cancelled:1');
+    // Cancelled as soon as the first chunk of the big layer is acknowledged.
+    const failure = pushImage(c, reference, built, {
+      cacheDir: path.join(scratch, 'cache-cancel'),
+      chunkBytes: 64 * 1024,
+      concurrency: 1,
+      signal: abort.signal,
+      onProgress: (e) => {
+        if (e.kind === 'blob' && e.state === 'uploading' && e.sent > 0) abort.abort();
+      },
+    });
+    await expect(failure).rejects.toThrow();
+    expect(await c.fetchManifest(reference, '1')).toBeUndefined();
+    const layer = built.blobs.find((b) => b.size === 400_000)!;
+    expect(await c.blobExists(reference, layer.digest)).toBe(false);
+  });
+
   it('refuses when the registry reports another digest for the manifest than the local one', async () => {
     const proxy = await cuttingProxy(registry.port);
     try {

@@ -43,14 +43,30 @@ describe('sign wizard, local image', () => {
     expect(run([{ type: 'back' }], review!)).toMatchObject({ step: 'location', location: 'build' });
   });
 
-  it('a push runs to the end (Esc does nothing); a failure shows the progress so far, and Esc returns to the review', () => {
+  it('Esc during the push asks to cancel it, not once the tag is pushed (the signing runs to the end); a failure shows the progress so far, and Esc returns to the review', () => {
     const pushing = run([{ type: 'choose-source', origin: 'oci' }, { type: 'submit-tag', tag: 'v1' }, { type: 'submit-location', location: 'b' }, { type: 'planned', plan }, { type: 'confirm' }]);
     expect(pushing).toMatchObject({ step: 'pushing', progress: { blobs: [], manifests: 0 } });
-    expect(run([{ type: 'back' }], pushing!)).toBe(pushing);
+    expect(run([{ type: 'back' }], pushing!)).toMatchObject({ step: 'pushing', cancelling: true });
+    const signing = run([{ type: 'progress', progress: { blobs: [], manifests: 1 } }], pushing!);
+    expect(run([{ type: 'back' }], signing!)).toBe(signing);
     const progress: PushView = { blobs: [{ digest: 'sha256:1', size: 10, sent: 5, state: 'uploading' }], manifests: 0 };
     const failed = run([{ type: 'progress', progress }, { type: 'error', message: 'registry refused blob sha256:1' }], pushing!);
     expect(failed).toMatchObject({ step: 'push-failed', progress, error: 'registry refused blob sha256:1' });
     expect(run([{ type: 'back' }], failed!)).toMatchObject({ step: 'local-review', plan });
+  });
+});
+
+describe('sign wizard: going back keeps what was typed', () => {
+  it('Esc on the location keeps the path typed, for the tag step and back, and through the source when it stays the same', () => {
+    const atLocation = run([{ type: 'choose-source', origin: 'oci' }, { type: 'submit-tag', tag: 'v1' }]);
+    const atTag = run([{ type: 'back', draft: 'build/ap' }], atLocation!);
+    expect(atTag).toMatchObject({ step: 'tag', tag: 'v1' });
+    expect(run([{ type: 'submit-tag', tag: 'v2' }], atTag!)).toMatchObject({ step: 'location', tag: 'v2', location: 'build/ap' });
+    const atSource = run([{ type: 'back', draft: 'v2-typed' }], atTag!);
+    expect(atSource).toMatchObject({ step: 'source', tag: 'v2-typed', location: 'build/ap' });
+    expect(run([{ type: 'choose-source', origin: 'oci' }, { type: 'submit-tag', tag: 'v2' }], atSource!)).toMatchObject({ step: 'location', location: 'build/ap' });
+    // Another kind of source: a directory typed for a layout does not name an archive.
+    expect(run([{ type: 'choose-source', origin: 'docker-archive' }, { type: 'submit-tag', tag: 'v2' }], atSource!)).toMatchObject({ step: 'location', location: '' });
   });
 });
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/app.js';
 import { StoreProvider } from '../../src/state/context.js';
 import { createAppStore } from '../../src/state/store.js';
+import { CancelledError } from '../../src/trust/errors.js';
 import { fakeServices } from '../state/fake-services.js';
 import { KEYS, renderSized, renderTui } from './helpers.js';
 
@@ -141,6 +142,30 @@ describe('sign dialog', () => {
   });
 });
 
+describe('sign dialog: the typed path', () => {
+  it('an image that cannot be opened shows its error instead of "valid"; Esc to the tag and back keeps the path typed', async () => {
+    const ui = await tagsScreen();
+    await ui.press('s');
+    await ui.waitFor('Already in the registry');
+    await ui.press('j', KEYS.enter);
+    await ui.waitFor('Step 2 of 5: Tag');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Directory:');
+    await ui.type('build/missing');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('no index.json in build/missing');
+    expect(ui.frame()).not.toContain('✔ valid');
+    await ui.press(KEYS.backspace);
+    await ui.waitFor('✔ valid'); // edited: the error was about the path before
+    expect(ui.frame()).not.toContain('no index.json');
+    await ui.press(KEYS.esc);
+    await ui.waitFor('Step 2 of 5: Tag');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Step 3 of 5');
+    expect(ui.frame()).toContain('Directory: build/missin');
+  });
+});
+
 describe('sign dialog at 60x15', () => {
   it('the review and the push progress fit: source, digest, blobs and roles, each blob with its bytes', async () => {
     const services = fakeServices();
@@ -186,10 +211,120 @@ describe('sign dialog at 60x15', () => {
     expect(ui.frame()).toMatch(/222222222222 ██████████ 2\.0 MiB\/2\.0 MiB pushed/);
     expect(ui.frame()).not.toContain('111111111111'); // two blob lines: the one moving, the latest done
     expect(ui.frame()).toContain('Pushing oci:build/app');
-    expect(ui.frame()).toContain('run to the end'); // the hints line is on screen
+    expect(ui.frame()).toContain('Esc: cancel the push'); // the hints line is on screen
+    expect(ui.frame()).toMatch(/╰─+╯/); // and the dialog's bottom border
     expect(ui.frame().split('\n').length).toBeLessThanOrEqual(15);
     release();
     await ui.waitFor('Passphrase for targets key');
     ui.unmount();
+  });
+});
+
+/** A push that sends one blob, then waits until it is cancelled (as the real engine ends on the signal). */
+function cancellablePush(services: ReturnType<typeof fakeServices>) {
+  const signLocal = services.signLocal;
+  services.signLocal = async (plan, ports, onProgress) => {
+    onProgress({ kind: 'blob', digest: `sha256:${'2'.repeat(64)}`, size: 2_097_152, state: 'pushed', sent: 2_097_152 });
+    onProgress({ kind: 'blob', digest: `sha256:${'3'.repeat(64)}`, size: 3_145_728, state: 'uploading', sent: 1_048_576 });
+    await new Promise((resolve) => ports.signal?.addEventListener('abort', resolve, { once: true }));
+    if (ports.signal?.aborted) throw new CancelledError('the push was cancelled: nothing was signed');
+    return signLocal(plan, ports, onProgress);
+  };
+}
+
+async function toThePush(columns: number, rows: number) {
+  const services = fakeServices();
+  cancellablePush(services);
+  const store = createAppStore(services, { workDir: '/work' });
+  const ui = renderSized(
+    <StoreProvider store={store}>
+      <App />
+    </StoreProvider>,
+    columns,
+    rows,
+  );
+  await ui.waitFor('example.com/team/app');
+  await ui.press(KEYS.enter);
+  await ui.waitFor('Tags of example.com/team/app');
+  await ui.press('s');
+  await ui.waitFor('Already in the registry');
+  // At 60x15 the whole source list and the bottom border show.
+  expect(ui.frame()).toMatch(/Docker daemon image[\s\S]*j\/k: move[\s\S]*╰─+╯/);
+  await ui.press('j', KEYS.enter);
+  await ui.waitFor('Step 2 of 5: Tag');
+  await ui.press(KEYS.enter);
+  await ui.waitFor('Directory:');
+  for (const ch of 'build/app') await ui.press(ch);
+  await ui.press(KEYS.enter);
+  await ui.waitFor('Step 4 of 5: Review');
+  expect(ui.frame()).toMatch(/Enter: push and sign[^\n]*\n╰─+╯/);
+  await ui.press(KEYS.enter);
+  await ui.waitFor('Blobs: 1 of 3 in the registry');
+  return { ui, store, services };
+}
+
+describe('sign dialog at 60x15: a failed push', () => {
+  it('a long error about a blob (digests, a path) still leaves the hints and the bottom border on screen', async () => {
+    const services = fakeServices();
+    const hex = (c: string) => c.repeat(64);
+    services.signLocal = async (_plan, _ports, onProgress) => {
+      onProgress({ kind: 'blob', digest: `sha256:${hex('2')}`, size: 2_097_152, state: 'pushed', sent: 2_097_152 });
+      throw new Error(
+        `blob sha256:${hex('a')} in oci:build/app does not match its digest (its bytes hash to sha256:${hex('b')}; build/app/blobs/sha256/${hex('a')}). The file was changed or damaged after the image was written; write the image again`,
+      );
+    };
+    const store = createAppStore(services, { workDir: '/work' });
+    const ui = renderSized(
+      <StoreProvider store={store}>
+        <App />
+      </StoreProvider>,
+      60,
+      15,
+    );
+    await ui.waitFor('example.com/team/app');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Tags of example.com/team/app');
+    await ui.press('s');
+    await ui.waitFor('Already in the registry');
+    await ui.press('j', KEYS.enter);
+    await ui.waitFor('Step 2 of 5: Tag');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Directory:');
+    for (const ch of 'build/app') await ui.press(ch);
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Step 4 of 5: Review');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('does not');
+    expect(ui.frame()).toContain(`blob sha256:${'a'.repeat(12)}… in oci:build/app`);
+    expect(ui.frame()).toContain('Blobs: 1 of 3 in the registry');
+    expect(ui.frame()).toMatch(/Enter \/ Esc: back to the review[^\n]*\n╰─+╯/);
+    ui.unmount();
+  });
+});
+
+describe('sign dialog: cancelling the push', () => {
+  it('Esc cancels it: nothing is signed, and the dialog says the tag was not pushed and what blobs stay (fits 60x15)', async () => {
+    const { ui, store, services } = await toThePush(60, 15);
+    expect(ui.frame()).toContain('Esc: cancel the push (nothing is signed)');
+    await ui.press(KEYS.esc);
+    await ui.waitFor('Cancelled: nothing was signed');
+    expect(ui.frame().replace(/[│\s]+/g, ' ')).toContain('example.com/team/app:v1 was not pushed; 1 blob is in the registry (a rerun skips them)');
+    expect(ui.frame()).toMatch(/Enter \/ Esc: back to the review[^\n]*\n╰─+╯/);
+    expect(services.world.passphrasesSeen).toEqual([]);
+    expect(services.world.calls.filter((c) => c.startsWith('signLocal'))).toEqual([]); // the fake's signing never ran
+    expect(store.getState().wizard).toMatchObject({ kind: 'sign', state: { step: 'push-failed' } });
+    // Back to the review: the same image can be pushed again.
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Step 4 of 5: Review');
+    ui.unmount();
+  });
+
+  it('quitting the app during the push cancels it (nothing signed after the UI is gone) and says what it left', async () => {
+    const { ui, store, services } = await toThePush(80, 24);
+    ui.unmount();
+    await expect(store.getState().stopWork()).resolves.toMatch(/^Cancelled: nothing was signed and example\.com\/team\/app:v1 was not pushed; 1 blob is in the registry/);
+    expect(services.world.passphrasesSeen).toEqual([]);
+    expect(services.world.calls.filter((c) => c.startsWith('signLocal'))).toEqual([]);
+    await expect(store.getState().stopWork()).resolves.toBeUndefined(); // nothing runs any more
   });
 });

@@ -1,6 +1,6 @@
 // The sign dialog's steps for a local image: the review of what will be pushed and signed, and the
 // push's progress (per blob, bytes of its size; drawn from the snapshots the store sends at a bounded
-// rate, and at most MAX_BLOB_LINES blobs so it fits a 60x15 terminal).
+// rate, and at most MAX_BLOB_LINES blobs; fewer in a short terminal, so that 60x15 shows it all).
 import { Text } from 'ink';
 import { isBlobDone, pushTotals, type BlobView } from '../../state/wizards/push-view.js';
 import type { SignEvent, SignState } from '../../state/wizards/sign.js';
@@ -53,12 +53,20 @@ function BlobLine({ blob }: { blob: BlobView }) {
   );
 }
 
-export function PushProgressView({ state }: { state: Extract<SignState, { step: 'pushing' | 'push-failed' }> }) {
+/** The push running: Esc cancels it (until the tag is pushed; then only the signing is left). */
+export function PushingStep({ state, send, blobLines }: { state: Extract<SignState, { step: 'pushing' }>; send(e: SignEvent): void; blobLines?: number }) {
+  useStepKeys((_input, key) => {
+    if (key.escape) send({ type: 'back' });
+  });
+  return <PushProgressView state={state} {...(blobLines !== undefined ? { blobLines } : {})} />;
+}
+
+export function PushProgressView({ state, blobLines = MAX_BLOB_LINES }: { state: Extract<SignState, { step: 'pushing' | 'push-failed' }>; blobLines?: number }) {
   const { progress, plan } = state;
   const totals = pushTotals(progress);
   // The blobs still moving first, then the latest finished ones.
   const active = progress.blobs.filter((b) => !isBlobDone(b));
-  const shown = [...active, ...progress.blobs.filter(isBlobDone).reverse()].slice(0, MAX_BLOB_LINES);
+  const shown = [...active, ...progress.blobs.filter(isBlobDone).reverse()].slice(0, blobLines);
   const pushed = progress.manifests >= plan.manifests;
   return (
     <>
@@ -72,7 +80,9 @@ export function PushProgressView({ state }: { state: Extract<SignState, { step: 
         <Text color={theme.accent} wrap="truncate-end">
           {pushed
             ? `${glyph.ok} Pushed ${plan.tag}; signing (the passphrase dialog asks when needed)`
-            : `Pushing ${plan.from}; blobs sent stay for a rerun`}
+            : state.cancelling
+              ? `Cancelling the push of ${plan.from}: nothing will be signed`
+              : `Pushing ${plan.from}; blobs sent stay for a rerun`}
         </Text>
       )}
     </>

@@ -1,8 +1,9 @@
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import { useState, type ReactNode } from 'react';
 import {
   digestProblem,
   locationProblem,
+  pushDone,
   SIGN_ORIGINS,
   signStepNumber,
   signSteps,
@@ -19,28 +20,44 @@ import { TextInput } from '../../ui/TextInput.js';
 import { glyph, theme } from '../../ui/theme.js';
 import { humanSize } from '../format.js';
 import { Finished } from './KeyImportWizard.js';
-import { LocalReview, PushProgressView } from './SignLocalSteps.js';
+import { LocalReview, PushingStep, PushProgressView } from './SignLocalSteps.js';
 import { Field, useStepKeys, WizardFrame } from './WizardFrame.js';
 
 const HINTS: Partial<Record<SignState['step'], string>> = {
   source: 'j/k: move   Enter: choose   Esc: close',
   review: 'Enter: sign and publish   Esc: back',
   'local-review': 'Enter: push and sign   Esc: back',
-  pushing: 'Wait: the push, then the signing, run to the end',
   done: 'Enter / Esc: close',
   'push-failed': 'Enter / Esc: back to the review',
 };
 
-export function SignWizard({ state, send }: { state: SignState; send(e: SignEvent): void }) {
-  const hints = HINTS[state.step] ?? 'Enter: continue   Esc: back';
+function pushingHints(state: Extract<SignState, { step: 'pushing' }>): string {
+  if (pushDone(state)) return 'Wait: the signing runs to the end';
+  return state.cancelling ? 'Cancelling the push…' : 'Esc: cancel the push (nothing is signed)';
+}
+
+/**
+ * Below this many rows for the dialog its blank lines go (and the failed push lists no blob): the
+ * tallest steps (the source list, a push that failed) then still fit a 60x15 terminal.
+ */
+const COMPACT_BELOW_ROWS = 16;
+/** The rows a failed push's message may take in a compact dialog (with its headline, 60x15 is full). */
+const COMPACT_ERROR_ROWS = 5;
+
+/** Digests (and blob paths) cut to 12 hex digits: a message about a blob fits a short terminal. */
+export const shortDigests = (text: string): string => text.replace(/(sha256[:/])([0-9a-f]{12})[0-9a-f]{52}/g, '$1$2…');
+
+export function SignWizard({ state, send, height }: { state: SignState; send(e: SignEvent): void; height?: number }) {
+  const hints = state.step === 'pushing' ? pushingHints(state) : (HINTS[state.step] ?? 'Enter: continue   Esc: back');
+  const compact = height !== undefined && height < COMPACT_BELOW_ROWS;
   return (
-    <WizardFrame title={`Sign a tag of ${state.gun}`} steps={signSteps(state)} step={signStepNumber(state)} hints={hints}>
-      <Body state={state} send={send} />
+    <WizardFrame title={`Sign a tag of ${state.gun}`} steps={signSteps(state)} step={signStepNumber(state)} hints={hints} compact={compact}>
+      <Body state={state} send={send} compact={compact} />
     </WizardFrame>
   );
 }
 
-function Body({ state, send }: { state: SignState; send(e: SignEvent): void }) {
+function Body({ state, send, compact }: { state: SignState; send(e: SignEvent): void; compact: boolean }) {
   switch (state.step) {
     case 'source':
       return <SourceStep initial={state.origin} send={send} />;
@@ -77,12 +94,14 @@ function Body({ state, send }: { state: SignState; send(e: SignEvent): void }) {
     case 'local-review':
       return <LocalReview state={state} send={send} />;
     case 'pushing':
-      return <PushProgressView state={state} />;
+      return <PushingStep state={state} send={send} />;
     case 'push-failed':
       return (
         <>
-          <PushProgressView state={state} />
-          <Finished message={`${glyph.error} ${state.error}`} error send={send} />
+          <PushProgressView state={state} {...(compact ? { blobLines: 0 } : {})} />
+          <Box flexDirection="column" {...(compact ? { height: COMPACT_ERROR_ROWS, overflow: 'hidden' as const } : {})}>
+            <Finished message={`${glyph.error} ${compact ? shortDigests(state.error) : state.error}`} error send={send} />
+          </Box>
         </>
       );
     case 'resolving':
@@ -155,6 +174,8 @@ function Input(props: {
 }) {
   const [value, setValue] = useState(props.initial);
   const live = value && props.problem ? props.problem(value) : undefined;
+  // The reducer's error is about the value it was given: shown (instead of "valid") until that is edited.
+  const error = props.error && !live && value === props.initial ? props.error : undefined;
   return (
     <>
       <TextInput
@@ -164,14 +185,17 @@ function Input(props: {
         priority={Priority.ModalText}
         onChange={setValue}
         onSubmit={props.onSubmit}
-        onCancel={() => props.send({ type: 'back' })}
+        onCancel={() => props.send({ type: 'back', draft: value })}
       />
       {live ? (
         <Text color={theme.warning}>needs: {live}</Text>
+      ) : error ? (
+        <Text color={theme.danger}>
+          {glyph.error} {error}
+        </Text>
       ) : value && props.problem ? (
         <Text color={theme.success}>{glyph.ok} valid</Text>
       ) : null}
-      {props.error && !live && <Text color={theme.danger}>{glyph.error} {props.error}</Text>}
       {props.children}
     </>
   );

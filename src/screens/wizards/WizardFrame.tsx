@@ -5,10 +5,10 @@ import { Dialog } from '../../ui/Dialog.js';
 import { Priority, useKeypress, type KeyHandler } from '../../ui/input.js';
 import { theme } from '../../ui/theme.js';
 
-export function WizardFrame(props: { title: string; steps: readonly string[]; step: number; hints: string; children: ReactNode }) {
+export function WizardFrame(props: { title: string; steps: readonly string[]; step: number; hints: string; compact?: boolean; children: ReactNode }) {
   return (
-    <Dialog title={props.title} hints={props.hints}>
-      <Box marginBottom={1}>
+    <Dialog title={props.title} hints={props.hints} compact={props.compact ?? false}>
+      <Box marginBottom={props.compact ? 0 : 1}>
         <Text color={theme.accent}>
           Step {props.step} of {props.steps.length}: {props.steps[props.step - 1]}
         </Text>

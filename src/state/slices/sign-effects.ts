@@ -3,8 +3,8 @@
 // every PROGRESS_INTERVAL_MS, so a push of many small chunks does not redraw the terminal each time.
 import { isCancellation } from '../failure.js';
 import type { OperationPorts, Services, SignResult } from '../services.js';
-import { fromOf, type SignEvent, type SignState } from '../wizards/sign.js';
-import { emptyPushView, foldPushEvent } from '../wizards/push-view.js';
+import { fromOf, pushDone, type SignEvent, type SignState } from '../wizards/sign.js';
+import { emptyPushView, foldPushEvent, pushTotals, type PushView } from '../wizards/push-view.js';
 
 export const PROGRESS_INTERVAL_MS = 100;
 
@@ -56,7 +56,17 @@ export async function runSignEffect(s: SignState, deps: SignEffectDeps): Promise
       if (timer) clearTimeout(timer);
       flush();
       // Whatever was pushed stays in the registry (a rerun skips it); nothing was signed.
-      send({ type: 'error', message: isCancellation(e) ? 'Cancelled: nothing was signed' : deps.message(e) });
+      send({ type: 'error', message: isCancellation(e) ? cancelledPush(s, view) : deps.message(e) });
     }
   }
+}
+
+/** What a cancelled push left in the registry: the tag (unsigned), or only blobs a rerun skips. */
+export function cancelledPush(s: Extract<SignState, { step: 'pushing' }>, view: PushView): string {
+  if (pushDone({ progress: view, plan: s.plan })) {
+    return `Cancelled after the push: ${s.gun}:${s.tag} is in the registry but not signed. Sign it with the source "Already in the registry"`;
+  }
+  const { done } = pushTotals(view);
+  const blobs = done === 1 ? '1 blob is' : `${done} blobs are`;
+  return `Cancelled: nothing was signed and ${s.gun}:${s.tag} was not pushed; ${blobs} in the registry (a rerun skips them)`;
 }

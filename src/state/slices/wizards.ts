@@ -38,6 +38,11 @@ export interface WizardSlice {
   startMigrate(gun: string): void;
   /** Sends an event to the active wizard of that kind (ignored if another one is active). */
   sendWizard<K extends WizardKind>(kind: K, event: WizardTypes[K]['event']): void;
+  /**
+   * When the app quits: cancels the sign dialog's push if one runs (nothing is signed after it) and
+   * waits for it to end; resolves to what it left behind (undefined: nothing was running).
+   */
+  stopWork(): Promise<string | undefined>;
 }
 
 /** "; targets/releases threshold 1 → 2" when the add changed it. */
@@ -52,6 +57,8 @@ const message = (e: unknown) => {
 
 export function createWizardSlice({ set, get, services, options }: SliceContext): WizardSlice {
   let sweepAbort: AbortController | null = null;
+  /** The sign dialog's push while it runs: Esc (or leaving the app) cancels it. */
+  let signPush: { abort: AbortController; run: Promise<void> } | null = null;
 
   function reduce(wizard: Wizard, event: WizardTypes[WizardKind]['event']): Wizard | null {
     switch (wizard.kind) {
@@ -146,16 +153,21 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
         );
       }
     } else if (wizard.kind === 'sign') {
-      await runSignEffect(wizard.state, {
+      const abort = wizard.state.step === 'pushing' ? new AbortController() : undefined;
+      const run = runSignEffect(wizard.state, {
         services,
         send: (event) => send('sign', event),
-        ports: () => ports(),
+        ports: () => ports(abort?.signal),
         message,
         signed(s, result) {
           const unreleased = result.released ? '' : '; not released: docker pulls only tags signed in targets/releases';
           set({ status: `Signed ${s.gun}:${s.tag} (${result.roles.join(', ')})${unreleased}` });
           void get().trustDataChanged(['tags']);
         },
+      });
+      if (abort) signPush = { abort, run };
+      await run.finally(() => {
+        if (signPush?.run === run) signPush = null;
       });
     } else if (wizard.kind === 'migrate') {
       const s = wizard.state;
@@ -224,7 +236,23 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
       if (kind === 'sweep' && current.state.step === 'running' && (event.type === 'stop' || event.type === 'back')) {
         sweepAbort?.abort(); // the sweep stops between repositories (Services contract)
       }
-      enter(reduce(current, event), current);
+      const next = reduce(current, event);
+      if (next?.kind === 'sign' && next.state.step === 'pushing' && next.state.cancelling) signPush?.abort.abort();
+      enter(next, current);
+    },
+    async stopWork() {
+      const push = signPush;
+      if (!push) return undefined;
+      push.abort.abort();
+      // No dialog can answer a passphrase prompt any more: each one is cancelled (nothing signed).
+      let settled = false;
+      void push.run.finally(() => (settled = true));
+      while (!settled) {
+        if (get().passphrase) get().cancelPassphrase();
+        await Promise.race([push.run, new Promise((r) => setTimeout(r, 50))]);
+      }
+      const wizard = get().wizard;
+      return wizard?.kind === 'sign' && wizard.state.step === 'push-failed' ? wizard.state.error : undefined;
     },
   };
 }

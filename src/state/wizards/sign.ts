@@ -18,6 +18,8 @@ interface Subject {
   gun: string;
   tag: string;
   origin: SignOrigin;
+  /** Where the local image is, as last typed: kept when going back to the tag or the source. */
+  location?: string;
 }
 
 type Local = Subject & { origin: LocalSourceKind };
@@ -33,7 +35,7 @@ export type SignState =
   | (Local & { step: 'location'; location: string; error?: string })
   | (Local & { step: 'opening'; location: string })
   | (Local & { step: 'local-review'; location: string; plan: LocalSignPlan })
-  | (Local & { step: 'pushing'; location: string; plan: LocalSignPlan; progress: PushView })
+  | (Local & { step: 'pushing'; location: string; plan: LocalSignPlan; progress: PushView; cancelling?: boolean })
   | (Local & { step: 'push-failed'; location: string; plan: LocalSignPlan; progress: PushView; error: string })
   | (Subject & { step: 'done'; result: SignResult })
   | (Subject & { step: 'failed'; manifest: Manifest; source: 'registry' | 'typed'; error: string });
@@ -51,7 +53,8 @@ export type SignEvent =
   | { type: 'confirm' }
   | { type: 'signed'; result: SignResult }
   | { type: 'error'; message: string }
-  | { type: 'back' };
+  /** `draft`: what the step's field holds now (kept, not lost, when going back). */
+  | { type: 'back'; draft?: string };
 
 /** The sources the dialog offers, in order; `field` labels where a local one is. */
 export const SIGN_ORIGINS: readonly { origin: SignOrigin; label: string; field?: string; example?: string }[] = [
@@ -85,6 +88,9 @@ export function signStepNumber(state: SignState): number {
   }[state.step];
 }
 
+/** The push stored every manifest, the tag's last: only the signing is left. */
+export const pushDone = (s: { progress: PushView; plan: LocalSignPlan }): boolean => s.progress.manifests >= s.plan.manifests;
+
 export const signStart = (gun: string, tag = ''): SignState => ({ step: 'source', gun, tag, origin: 'registry' });
 
 // One rule for typed digests and sizes, the CLI's (`sign --digest/--size`).
@@ -110,19 +116,23 @@ const typed = (s: Subject & { digest: string; size: string; registryProblem?: st
 
 /** Returns the next state, or null when the dialog is left. */
 export function signReducer(state: SignState, event: SignEvent): SignState | null {
-  const subject: Subject = { gun: state.gun, tag: state.tag, origin: state.origin };
+  const subject: Subject = { gun: state.gun, tag: state.tag, origin: state.origin, ...(state.location !== undefined ? { location: state.location } : {}) };
   switch (state.step) {
     case 'source':
       if (event.type === 'back') return null;
-      if (event.type === 'choose-source') return { step: 'tag', gun: state.gun, tag: state.tag, origin: event.origin };
+      if (event.type === 'choose-source') {
+        // The location typed for another kind of source does not name this one.
+        const kept = event.origin === state.origin && state.location !== undefined ? { location: state.location } : {};
+        return { step: 'tag', gun: state.gun, tag: state.tag, origin: event.origin, ...kept };
+      }
       return state;
     case 'tag':
-      if (event.type === 'back') return { step: 'source', ...subject };
+      if (event.type === 'back') return { step: 'source', ...subject, tag: event.draft ?? state.tag };
       if (event.type === 'submit-tag') {
         const tag = event.tag.trim();
         if (!/^[\w][\w.-]{0,127}$/.test(tag)) return { ...state, tag: event.tag, error: 'A tag is 1-128 letters, digits, _, . or -, not starting with . or -' };
         if (state.origin === 'registry') return { step: 'resolving', ...subject, tag };
-        return { step: 'location', ...subject, origin: state.origin, tag, location: '' };
+        return { step: 'location', ...subject, origin: state.origin, tag, location: state.location ?? '' };
       }
       return state;
     case 'resolving':
@@ -161,7 +171,7 @@ export function signReducer(state: SignState, event: SignEvent): SignState | nul
       return state; // a publish is not interrupted half-way; the passphrase dialog cancels instead
     case 'location': {
       const local = { gun: state.gun, tag: state.tag, origin: state.origin };
-      if (event.type === 'back') return { step: 'tag', ...local };
+      if (event.type === 'back') return { step: 'tag', ...local, location: event.draft ?? state.location };
       if (event.type === 'submit-location') {
         const problem = locationProblem(state.origin, event.location);
         if (problem) return { ...state, location: event.location, error: problem };
@@ -186,8 +196,11 @@ export function signReducer(state: SignState, event: SignEvent): SignState | nul
     case 'pushing':
       if (event.type === 'progress') return { ...state, progress: event.progress };
       if (event.type === 'signed') return { step: 'done', ...subject, result: event.result };
-      if (event.type === 'error') return { ...state, step: 'push-failed', error: event.message };
-      return state; // a push is not interrupted half-way (the blobs it sent stay, and a rerun skips them)
+      if (event.type === 'error') return { step: 'push-failed', gun: state.gun, tag: state.tag, origin: state.origin, location: state.location, plan: state.plan, progress: state.progress, error: event.message };
+      // Esc cancels the push (the store aborts it; its end comes as an error). Once the tag is
+      // pushed, the signing runs to the end: a publish is not cut half-way.
+      if (event.type === 'back' && !pushDone(state)) return { ...state, cancelling: true };
+      return state;
     case 'push-failed':
       if (event.type === 'back') {
         return { step: 'local-review', gun: state.gun, tag: state.tag, origin: state.origin, location: state.location, plan: state.plan };
