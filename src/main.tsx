@@ -58,5 +58,9 @@ export async function main(options: MainOptions = {}): Promise<void> {
   }
   // Quitting during the sign dialog's push cancels it rather than leaving it to sign unseen.
   const stopped = await store.getState().stopWork();
-  if (stopped) process.stderr.write(`trust-tui: ${stopped}\n`);
+  if (stopped) {
+    process.stderr.write(`trust-tui: ${stopped}\n`);
+    // A cancelled operation exits as every cancelled command does (EXIT.cancelled in src/cli/exit-codes.ts).
+    process.exitCode = 3;
+  }
 }
