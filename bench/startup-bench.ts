@@ -102,6 +102,11 @@ async function main(): Promise<void> {
     ['docker trust inspect', ['docker', ['trust', 'inspect', GUN]]],
     ['notary list', ['notary', ['-c', notaryConfig, 'list', GUN]]],
   ];
+  if (process.env.BENCH_KEEP) {
+    // For profiling by hand: print the set-up and keep the server until interrupted.
+    console.log(JSON.stringify({ env: { DOCKER_CONFIG: env.DOCKER_CONFIG, DOCKER_CONTENT_TRUST_SERVER: env.DOCKER_CONTENT_TRUST_SERVER }, commands }));
+    await new Promise<never>(() => undefined);
+  }
   // The first run of each warms the caches (trust data, the OS's file cache) and must succeed.
   for (const [name, [cmd, args]] of commands) {
     const r = await time(cmd, args, env);
