@@ -4,6 +4,23 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { parseTimeout } from '../net/deadline.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { processIo, type Io } from './output.js';
+import { registerConfigCommands } from './commands/config.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerExportPolicyCommand } from './commands/export-policy.js';
+import { registerExportSignatureCommands } from './commands/export-signatures.js';
+import { registerExpiryCommands } from './commands/expiry.js';
+import { registerInfoCommand } from './commands/info.js';
+import { registerInspectCommand } from './commands/inspect.js';
+import { registerKeyCommands } from './commands/key.js';
+import { registerMigrateCommand } from './commands/migrate.js';
+import { registerPolicyCommands } from './commands/policy.js';
+import { registerRepoCommands } from './commands/repo.js';
+import { registerServerCommand } from './commands/server.js';
+import { registerRequestCommands } from './commands/request.js';
+import { registerRoleCommands } from './commands/role.js';
+import { registerSignerCommands } from './commands/signer.js';
+import { registerSweepCommands } from './commands/sweep.js';
+import { registerVerifyCommand } from './commands/verify.js';
 import { AlreadyReported, describeError } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -12,28 +29,27 @@ export { VERSION };
 type Registrar = (program: Command, io: Io) => void;
 
 /**
- * Every command module (loaded when its command runs, or all of them for the program's help) with
- * the top-level commands its registrar adds, in the order `--help` lists them
+ * Every registrar with the top-level commands it adds, in the order `--help` lists them
  * (test/cli/program-lazy.test.ts keeps the names true). `export` is shared by two registrars.
  */
-export const REGISTRARS: readonly (readonly [names: readonly string[], load: () => Promise<Registrar>])[] = [
-  [['key'], async () => (await import('./commands/key.js')).registerKeyCommands],
-  [['config'], async () => (await import('./commands/config.js')).registerConfigCommands],
-  [['init', 'sign', 'revoke'], async () => (await import('./commands/repo.js')).registerRepoCommands],
-  [['inspect'], async () => (await import('./commands/inspect.js')).registerInspectCommand],
-  [['verify'], async () => (await import('./commands/verify.js')).registerVerifyCommand],
-  [['signer'], async () => (await import('./commands/signer.js')).registerSignerCommands],
-  [['role'], async () => (await import('./commands/role.js')).registerRoleCommands],
-  [['request'], async () => (await import('./commands/request.js')).registerRequestCommands],
-  [['sweep'], async () => (await import('./commands/sweep.js')).registerSweepCommands],
-  [['expiry', 'renew'], async () => (await import('./commands/expiry.js')).registerExpiryCommands],
-  [['migrate'], async () => (await import('./commands/migrate.js')).registerMigrateCommand],
-  [['info'], async () => (await import('./commands/info.js')).registerInfoCommand],
-  [['export'], async () => (await import('./commands/export-signatures.js')).registerExportSignatureCommands],
-  [['export'], async () => (await import('./commands/export-policy.js')).registerExportPolicyCommand],
-  [['policy'], async () => (await import('./commands/policy.js')).registerPolicyCommands],
-  [['demo'], async () => (await import('./commands/demo.js')).registerDemoCommand],
-  [['server'], async () => (await import('./commands/server.js')).registerServerCommand],
+export const REGISTRARS: readonly (readonly [names: readonly string[], register: Registrar])[] = [
+  [['key'], registerKeyCommands],
+  [['config'], registerConfigCommands],
+  [['init', 'sign', 'revoke'], registerRepoCommands],
+  [['inspect'], registerInspectCommand],
+  [['verify'], registerVerifyCommand],
+  [['signer'], registerSignerCommands],
+  [['role'], registerRoleCommands],
+  [['request'], registerRequestCommands],
+  [['sweep'], registerSweepCommands],
+  [['expiry', 'renew'], registerExpiryCommands],
+  [['migrate'], registerMigrateCommand],
+  [['info'], registerInfoCommand],
+  [['export'], registerExportSignatureCommands],
+  [['export'], registerExportPolicyCommand],
+  [['policy'], registerPolicyCommands],
+  [['demo'], registerDemoCommand],
+  [['server'], registerServerCommand],
 ];
 
 /** Global options that take a value, as commander reads them before the command's name. */
@@ -50,11 +66,11 @@ export function commandWord(argv: readonly string[]): string | undefined {
 }
 
 /**
- * The program for `argv`: when it names a command, only that command's module is loaded and its
- * definitions set up (each costs start-up time); otherwise (no command, `--help`, `help`, a typo that commander
+ * The program for `argv`: when it names a command, only that command's definitions are set up
+ * (each one costs start-up time); otherwise (no command, `--help`, `help`, a typo that commander
  * answers with a suggestion) all of them.
  */
-export async function buildProgram(io: Io, argv?: readonly string[]): Promise<Command> {
+export function buildProgram(io: Io, argv?: readonly string[]): Command {
   const program = new Command('trust-tui')
     .description('Sign container images and manage who may sign them (Docker Content Trust / Notary v1).')
     .version(VERSION, '-v, --version')
@@ -69,8 +85,7 @@ export async function buildProgram(io: Io, argv?: readonly string[]): Promise<Co
     .exitOverride();
   const word = argv === undefined ? undefined : commandWord(argv);
   const named = REGISTRARS.filter(([names]) => word !== undefined && names.includes(word));
-  const registrars = await Promise.all((named.length > 0 ? named : REGISTRARS).map(([, load]) => load()));
-  for (const register of registrars) register(program, io);
+  for (const [, register] of named.length > 0 ? named : REGISTRARS) register(program, io);
   for (const cmd of program.commands) applyDefaults(cmd, io);
   return program;
 }
@@ -89,7 +104,7 @@ function applyDefaults(cmd: Command, io: Io): void {
 
 /** Runs one command line and returns its exit code (never calls process.exit). */
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
-  const program = await buildProgram(io, argv);
+  const program = buildProgram(io, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;

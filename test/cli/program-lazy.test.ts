@@ -16,7 +16,9 @@ function capture(): Io & { out: () => string } {
 /** What the program with every command registered prints for `argv` (stdout and stderr, in order). */
 async function fullProgram(argv: string[]): Promise<string> {
   const io = capture();
-  await (await buildProgram(io)).parseAsync(argv, { from: 'user' }).catch(() => undefined);
+  await buildProgram(io)
+    .parseAsync(argv, { from: 'user' })
+    .catch(() => undefined);
   return io.out();
 }
 
@@ -28,26 +30,23 @@ async function lazyRun(argv: string[]): Promise<string> {
 }
 
 describe('commands set up on demand', () => {
-  it('each registrar adds exactly the top-level commands listed for it', async () => {
-    for (const [names, load] of REGISTRARS) {
-      const register = await load();
+  it('each registrar adds exactly the top-level commands listed for it', () => {
+    for (const [names, register] of REGISTRARS) {
       const program = new Command('trust-tui');
       register(program, capture());
       expect(program.commands.map((c) => c.name()), register.name).toEqual(names);
     }
   });
 
-  it('registers only the named command, and every command without a name', async () => {
-    const names = async (argv?: string[]) => (await buildProgram(capture(), argv)).commands.map((c) => c.name());
-    expect(await names(['--trust-dir', 'key', 'inspect', 'x'])).toEqual(['inspect']);
-    expect(await names(['--timeout=5s', 'export', 'policy'])).toEqual(['export']);
-    expect(await names(['--json'])).toEqual(await names());
-    expect((await names()).length).toBeGreaterThan(15);
+  it('registers only the named command, and every command without a name', () => {
+    expect(buildProgram(capture(), ['--trust-dir', 'key', 'inspect', 'x']).commands.map((c) => c.name())).toEqual(['inspect']);
+    expect(buildProgram(capture(), ['--timeout=5s', 'export', 'policy']).commands.map((c) => c.name())).toEqual(['export']);
+    expect(buildProgram(capture(), ['--json']).commands.length).toBe(buildProgram(capture()).commands.length);
     expect(commandWord(['--config-dir', 'd', '-D', 'key', 'list'])).toBe('key');
   });
 
   it('every command and group prints the same help as with all commands set up', async () => {
-    const full = await buildProgram(capture());
+    const full = buildProgram(capture());
     const lines: string[][] = [[], ['--help'], ['help', 'inspect']];
     for (const cmd of full.commands) {
       lines.push([cmd.name(), '--help']);
