@@ -33,6 +33,22 @@ const external = [
   'busboy',
 ];
 
+// commander requires node:child_process at load time, only to run executable sub-commands (which
+// trust-tui has none of); loading that built-in costs every command several milliseconds. Inside
+// commander it becomes an object that loads the real module on first use.
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, name) => process.getBuiltinModule('node:child_process')[name] });",
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
@@ -55,6 +71,7 @@ const result = await build({
   target: 'node20.19',
   mainFields: ['module', 'main'],
   external,
+  plugins: [lazyChildProcessForCommander],
   // Bundled CommonJS packages (commander) call require() for Node's built-in modules: give every
   // output file a real one.
   banner: { js: "import { createRequire as __trustTuiCreateRequire } from 'node:module'; const require = __trustTuiCreateRequire(import.meta.url);" },
