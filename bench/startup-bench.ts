@@ -5,7 +5,9 @@
  * PAIRED: each round runs every command once, in turn, so a busy machine slows all of them alike;
  * the ratio column is the median over rounds of (command / `node -e 0` of the same round).
  *
- *   npm run build && node --import tsx bench/startup-bench.ts [--rounds N]
+ *   npm run build && node --import tsx bench/startup-bench.ts [--rounds N] [--cli PATH]
+ *
+ * `--cli` measures another build of trust-tui (e.g. an older checkout's dist/cli.js) the same way.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,8 +26,9 @@ import { openRepository } from '../src/trust/repository.js';
 import { dockerCli, makeScratchDir, notaryCli, startNotaryServer, stopAllPeers, TEST_PASSPHRASES } from '../test/helpers/peers.js';
 import { CLI } from '../test/helpers/trust-tui.js';
 
-const { values: flags } = parseArgs({ options: { rounds: { type: 'string', default: '21' } } });
+const { values: flags } = parseArgs({ options: { rounds: { type: 'string', default: '21' }, cli: { type: 'string', default: CLI } } });
 const ROUNDS = Number(flags.rounds);
+const TRUST_TUI = path.resolve(flags.cli);
 const GUN = 'registry.example.com/bench/startup';
 
 function median(xs: number[]): number {
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
   const { env, dockerConfig, notaryConfig } = await setUp();
   const tt = (...args: string[]): [string, string[]] => [
     process.execPath,
-    [CLI, '--trust-dir', path.join(dockerConfig, 'tt-trust'), '--config-dir', path.join(dockerConfig, 'tt-config'), ...args],
+    [TRUST_TUI, '--trust-dir', path.join(dockerConfig, 'tt-trust'), '--config-dir', path.join(dockerConfig, 'tt-config'), ...args],
   ];
   const commands: [string, [string, string[]]][] = [
     ['node -e 0', [process.execPath, ['-e', '0']]],
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
   process.stderr.write('\n');
   const floor = times[0]!;
   const lines = [
-    `Node ${process.version}, ${ROUNDS} paired rounds, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min) at the end`,
+    `${TRUST_TUI === CLI ? 'dist/cli.js' : TRUST_TUI}: Node ${process.version}, ${ROUNDS} paired rounds, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min) at the end`,
     '',
     '| command | median ms | ratio to `node -e 0` (median of paired ratios) |',
     '|---|---:|---:|',
