@@ -5,6 +5,7 @@
 //
 //   node scripts/build.mjs [--metafile FILE]
 import { rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -33,17 +34,22 @@ const external = [
   'busboy',
 ];
 
-// commander requires node:child_process at load time, only to run executable sub-commands (which
-// trust-tui has none of); loading that built-in costs every command several milliseconds. Inside
-// commander it becomes an object that loads the real module on first use.
-const lazyChildProcessForCommander = {
-  name: 'lazy-child-process-for-commander',
+// Bundled CommonJS packages (commander) require() Node's built-in modules, which an ES module has no
+// require() for. Each such require() reads the built-in through process.getBuiltinModule (Node
+// >= 20.16) instead of a createRequire() banner in every chunk (one more import to resolve per chunk).
+// commander's node:child_process, only for executable sub-commands (trust-tui has none), loads on
+// first use: loading that built-in costs every command several milliseconds.
+const builtinsForCommonJs = {
+  name: 'builtins-for-commonjs',
   setup(b) {
-    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+    b.onResolve({ filter: /^[\w:/]+$/ }, (args) =>
+      args.kind === 'require-call' && isBuiltin(args.path) ? { path: args.path.replace(/^(node:)?/, 'node:'), namespace: 'builtin-require' } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
-      contents: "module.exports = new Proxy({}, { get: (_, name) => process.getBuiltinModule('node:child_process')[name] });",
+    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
+      contents:
+        args.path === 'node:child_process'
+          ? "module.exports = new Proxy({}, { get: (_, name) => process.getBuiltinModule('node:child_process')[name] });"
+          : `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
   },
@@ -71,10 +77,7 @@ const result = await build({
   target: 'node20.19',
   mainFields: ['module', 'main'],
   external,
-  plugins: [lazyChildProcessForCommander],
-  // Bundled CommonJS packages (commander) call require() for Node's built-in modules: give every
-  // output file a real one.
-  banner: { js: "import { createRequire as __trustTuiCreateRequire } from 'node:module'; const require = __trustTuiCreateRequire(import.meta.url);" },
+  plugins: [builtinsForCommonJs],
   // Stack traces map back to src/ with -D/--debug (src/cli.ts turns source maps on).
   sourcemap: 'linked',
   sourcesContent: false,
