@@ -23,7 +23,28 @@ const ROUNDS = option('rounds', 3);
 const LAYER_MB = option('mb', 200);
 const WRITE_README = args.includes('--write-readme');
 const README = path.join(import.meta.dirname, 'README.md');
-const ENTRY = path.join(import.meta.dirname, 'lib', 'push-entry.mjs');
+const ENTRY_SOURCE = path.join(import.meta.dirname, 'lib', 'push-entry.mjs');
+let ENTRY = '';
+
+/**
+ * push-entry.mjs imports trust-tui's sources; dist/ is a bundle of the CLI with no module per
+ * source, so the benchmark bundles its own entry (plain JavaScript, no TypeScript loader at run time).
+ */
+async function buildEntry(dir: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = path.join(dir, 'push-entry.mjs');
+  await build({
+    entryPoints: [ENTRY_SOURCE],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  return outfile;
+}
 
 interface Run {
   ms: number;
@@ -75,6 +96,7 @@ const max = (xs: number[]): number => Math.max(...xs);
 
 async function main(): Promise<void> {
   const scratch = await makeScratchDir('push-bench');
+  ENTRY = await buildEntry(scratch);
   const layout = path.join(scratch, 'layout');
   await writeLayout(layout, LAYER_MB * 1_000_000);
   const runs: Record<'trust-tui' | 'skopeo', Run[]> = { 'trust-tui': [], skopeo: [] };
@@ -101,7 +123,7 @@ async function main(): Promise<void> {
     '',
     '| pusher | wall ms (median) | peak RSS MB (max) | peak RSS MB (median) |',
     '|---|---:|---:|---:|',
-    row('trust-tui', 'trust-tui pushImage (dist/, 16 MiB chunks, own process)'),
+    row('trust-tui', 'trust-tui pushImage (bundled, 16 MiB chunks, own process)'),
     row('skopeo', '`skopeo copy oci:… docker://…`'),
     '',
     `trust-tui / skopeo: wall time ${timeRatio.toFixed(2)}×, peak RSS ${rssRatio.toFixed(2)}×.`,

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Entry point: keep it tiny. Plain commands load only the command-line program; the interactive UI
 // (Ink/React) is loaded only when it starts.
+import { asksOnlyForVersion, VERSION } from './cli/version.js';
+
 const argv = process.argv.slice(2);
+// dist/ is a bundle: with --debug, stack traces point into src/ through its source maps.
+if (argv.includes('-D') || argv.includes('--debug')) process.setSourceMapsEnabled(true);
 
 if (argv.length === 0) {
   // NO_COLOR is applied by the UI's theme (src/ui/theme.ts): it drops colours but keeps bold,
@@ -13,6 +17,9 @@ if (argv.length === 0) {
     const { main } = await import('./main.js');
     await main();
   }
+} else if (asksOnlyForVersion(argv)) {
+  // The commonest probe of an install (`trust-tui --version`) costs no more than Node's start.
+  process.stdout.write(`${VERSION}\n`);
 } else {
   // A reader that stops early (`trust-tui inspect … | head`) closes the pipe: that ends the output,
   // as it does for any Unix tool, rather than crashing with EPIPE.

@@ -1,18 +1,18 @@
-// The process the push benchmark measures: trust-tui's built pushImage (dist/, `npm run build`)
+// The process the push benchmark measures: trust-tui's pushImage (bundled by bench/push-bench.ts)
 // pushing an OCI image layout, as `trust-tui sign --from oci:DIR` will. Plain JavaScript so that no
 // TypeScript loader adds to the measured memory. The layout reader here is a minimal one for the
 // benchmark's own layout (one manifest in index.json).
 //
-//   node bench/lib/push-entry.mjs LAYOUT_DIR HOST/REPO:TAG CACHE_DIR
+//   node PUSH_ENTRY_BUNDLE LAYOUT_DIR HOST/REPO:TAG CACHE_DIR   (bench/push-bench.ts builds and runs it)
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
-import { RegistryClient } from '../../dist/registry/client.js';
-import { LocalImageError } from '../../dist/registry/local/image.js';
-import { pushImage } from '../../dist/registry/push.js';
-import { parseReference, requireTag } from '../../dist/registry/reference.js';
+import { RegistryClient } from '../../src/registry/client.js';
+import { LocalImageError } from '../../src/registry/local/image.js';
+import { pushImage } from '../../src/registry/push.js';
+import { parseReference, requireTag } from '../../src/registry/reference.js';
 
 const [layout, target, cacheDir] = process.argv.slice(2);
 const blobFile = (digest) => path.join(layout, 'blobs', ...digest.split(':'));

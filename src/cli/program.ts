@@ -22,10 +22,55 @@ import { registerSignerCommands } from './commands/signer.js';
 import { registerSweepCommands } from './commands/sweep.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { AlreadyReported, describeError } from './errors.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
-export function buildProgram(io: Io): Command {
+type Registrar = (program: Command, io: Io) => void;
+
+/**
+ * Every registrar with the top-level commands it adds, in the order `--help` lists them
+ * (test/cli/program-lazy.test.ts keeps the names true). `export` is shared by two registrars.
+ */
+export const REGISTRARS: readonly (readonly [names: readonly string[], register: Registrar])[] = [
+  [['key'], registerKeyCommands],
+  [['config'], registerConfigCommands],
+  [['init', 'sign', 'revoke'], registerRepoCommands],
+  [['inspect'], registerInspectCommand],
+  [['verify'], registerVerifyCommand],
+  [['signer'], registerSignerCommands],
+  [['role'], registerRoleCommands],
+  [['request'], registerRequestCommands],
+  [['sweep'], registerSweepCommands],
+  [['expiry', 'renew'], registerExpiryCommands],
+  [['migrate'], registerMigrateCommand],
+  [['info'], registerInfoCommand],
+  [['export'], registerExportSignatureCommands],
+  [['export'], registerExportPolicyCommand],
+  [['policy'], registerPolicyCommands],
+  [['demo'], registerDemoCommand],
+  [['server'], registerServerCommand],
+];
+
+/** Global options that take a value, as commander reads them before the command's name. */
+const GLOBAL_VALUE_OPTIONS = new Set(['--trust-dir', '--config-dir', '--timeout']);
+
+/** The command's name: the first word of `argv` that is neither a global option nor its value. */
+export function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (GLOBAL_VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/**
+ * The program for `argv`: when it names a command, only that command's definitions are set up
+ * (each one costs start-up time); otherwise (no command, `--help`, `help`, a typo that commander
+ * answers with a suggestion) all of them.
+ */
+export function buildProgram(io: Io, argv?: readonly string[]): Command {
   const program = new Command('trust-tui')
     .description('Sign container images and manage who may sign them (Docker Content Trust / Notary v1).')
     .version(VERSION, '-v, --version')
@@ -38,23 +83,9 @@ export function buildProgram(io: Io): Command {
     .addHelpText('after', EXIT_CODES_HELP)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
-  registerKeyCommands(program, io);
-  registerConfigCommands(program, io);
-  registerRepoCommands(program, io);
-  registerInspectCommand(program, io);
-  registerVerifyCommand(program, io);
-  registerSignerCommands(program, io);
-  registerRoleCommands(program, io);
-  registerRequestCommands(program, io);
-  registerSweepCommands(program, io);
-  registerExpiryCommands(program, io);
-  registerMigrateCommand(program, io);
-  registerInfoCommand(program, io);
-  registerExportSignatureCommands(program, io);
-  registerExportPolicyCommand(program, io);
-  registerPolicyCommands(program, io);
-  registerDemoCommand(program, io);
-  registerServerCommand(program, io);
+  const word = argv === undefined ? undefined : commandWord(argv);
+  const named = REGISTRARS.filter(([names]) => word !== undefined && names.includes(word));
+  for (const [, register] of named.length > 0 ? named : REGISTRARS) register(program, io);
   for (const cmd of program.commands) applyDefaults(cmd, io);
   return program;
 }
@@ -73,7 +104,7 @@ function applyDefaults(cmd: Command, io: Io): void {
 
 /** Runs one command line and returns its exit code (never calls process.exit). */
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
-  const program = buildProgram(io);
+  const program = buildProgram(io, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;

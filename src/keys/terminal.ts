@@ -147,16 +147,35 @@ export class HiddenLineReader {
  * of this source (a retry after a wrong passphrase always asks again). Prompts are serialized.
  */
 export class TerminalPassphraseSource implements PassphraseSource {
-  readonly #input: TerminalInput;
-  readonly #output: TerminalOutput;
-  readonly #reader: HiddenLineReader;
+  readonly #options: TerminalOptions;
+  #terminal?: { input: TerminalInput; output: TerminalOutput; reader: HiddenLineReader };
   readonly #cache = new Map<string, string>();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: TerminalOptions = {}) {
-    this.#input = options.input ?? process.stdin;
-    this.#output = options.output ?? process.stderr;
-    this.#reader = new HiddenLineReader(this.#input);
+    this.#options = options;
+  }
+
+  // process.stdin is set up on first access (a stream, its tty or pipe module): a command that
+  // never asks for a passphrase never pays for it.
+  #io() {
+    if (!this.#terminal) {
+      const input = this.#options.input ?? process.stdin;
+      this.#terminal = { input, output: this.#options.output ?? process.stderr, reader: new HiddenLineReader(input) };
+    }
+    return this.#terminal;
+  }
+
+  get #input(): TerminalInput {
+    return this.#io().input;
+  }
+
+  get #output(): TerminalOutput {
+    return this.#io().output;
+  }
+
+  get #reader(): HiddenLineReader {
+    return this.#io().reader;
   }
 
   /** True when both ends are terminals and the input can switch off echo. */

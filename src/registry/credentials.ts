@@ -2,7 +2,6 @@
 // (`auths`, `credsStore`, `credHelpers`) and docker-credential-* helpers
 // (docker/cli cli/config/credentials). They are looked up by the image's REGISTRY host, also when
 // talking to a Notary server (docker/cli cli/trust/trust.go, GetNotaryRepository).
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dockerConfigDir } from '../config/paths.js';
@@ -128,7 +127,9 @@ export async function runCredentialHelper(
   options: CredentialLookupOptions & { origin?: string } = {},
 ): Promise<RegistryCredentials | undefined> {
   const program = `docker-credential-${helper}`;
-  const { code, stdout, stderr } = await runProgram(program, serverAddress, options);
+  // node:child_process is loaded only when a helper runs: most commands never start one.
+  const { spawn } = await import('node:child_process');
+  const { code, stdout, stderr } = await runProgram(spawn, program, serverAddress, options);
   const output = stdout.trim();
   if (code !== 0) {
     if (output === HELPER_NOT_FOUND || stderr.trim() === HELPER_NOT_FOUND) return undefined;
@@ -149,6 +150,7 @@ export async function runCredentialHelper(
 
 /** Runs a helper with `input` on stdin; a missing program becomes a clear CredentialsError. */
 function runProgram(
+  spawn: typeof import('node:child_process').spawn,
   name: string,
   input: string,
   opts: CredentialLookupOptions & { origin?: string },
