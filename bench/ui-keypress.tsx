@@ -85,7 +85,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 async function openApp(count: number) {
   const store = createAppStore(servicesFor(tagRows(count)));
-  const app = render(createElement(StoreProvider, { store, children: createElement(App) }));
+  const app = render(createElement(StoreProvider, { store }, createElement(App)));
   await sleep(50);
   store.getState().openRepository('bench/app');
   while (store.getState().lists.tags.status !== 'ready') await sleep(5);

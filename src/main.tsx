@@ -42,7 +42,7 @@ export async function main(options: MainOptions = {}): Promise<void> {
   const trustDir = resolve(options.trustDir ?? defaultTrustDir());
   const configDir = resolve(options.configDir ?? defaultConfigDir());
   const store = createAppStore(options.services ?? createTrustServices({ trustDir, configDir }), { readOnly: options.readOnly ?? false });
-  const app = render(createElement(StoreProvider, { store, children: createElement(App) }), { exitOnCtrlC: true });
+  const app = render(createElement(StoreProvider, { store }, createElement(App)), { exitOnCtrlC: true });
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       process.exitCode = 128 + (signal === 'SIGTERM' ? 15 : 1);
