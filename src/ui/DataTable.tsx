@@ -31,6 +31,7 @@ export interface DataTableProps<Row> {
   height: number;
   /** Cells available per line (default: the terminal width less a dialog's frame). */
   width?: number;
+  /** Identifies a row (callers give it; lines are keyed by their place on screen, see below). */
   rowKey(row: Row): string;
   /** Shown instead of rows when there are none. */
   empty?: ReactNode;
@@ -44,7 +45,7 @@ interface Placed<Row> {
 /** Columns a dialog's border and padding take. */
 const DIALOG_FRAME = 4;
 
-export function DataTable<Row>({ columns, rows, cursor, height, width: given, rowKey, empty }: DataTableProps<Row>) {
+export function DataTable<Row>({ columns, rows, cursor, height, width: given, empty }: DataTableProps<Row>) {
   const terminal = useTerminalSize();
   const width = given ?? Math.max(20, terminal.columns - DIALOG_FRAME);
   const start = useRef(0);
@@ -68,9 +69,10 @@ export function DataTable<Row>({ columns, rows, cursor, height, width: given, ro
       </Box>
       {visible.length === 0 && empty}
       {visible.map((row, i) => (
-        // Keyed by row (measured: cheaper than keying by screen line, since a one-line scroll then
-        // mounts one line instead of re-rendering all of them).
-        <TableRow key={rowKey(row)} row={row} placed={placed} selected={start.current + i === cursor} width={width} />
+        // Keyed by the row's index modulo the height: a one-line scroll re-renders only the line that
+        // comes in (in the slot of the one that left; the others keep their props, so memo skips them),
+        // and a jump (g, G, PgDn) updates the lines in place instead of mounting a new screen of them.
+        <TableRow key={(start.current + i) % height} row={row} placed={placed} selected={start.current + i === cursor} width={width} />
       ))}
     </Box>
   );
