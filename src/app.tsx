@@ -69,7 +69,10 @@ function Shell() {
     <Box flexDirection="column" width="100%">
       <Tabs active={screen} {...(onRepoScreen ? { context: gun } : {})} />
       {banner && <ErrorBanner cause={banner.cause} next={banner.next} />}
-      <Box height={bodyHeight} width="100%" flexDirection="column" overflow="hidden">
+      {/* Clipped sideways only under a dialog: list screens lay every line out to the width
+          (src/ui/DataTable.tsx), and Ink's sideways clip re-measures and re-slices each line of
+          every frame (about a third of a keypress on the Tags screen). */}
+      <Box height={bodyHeight} width="100%" flexDirection="column" overflowY="hidden" overflowX={dialogOpen ? 'hidden' : 'visible'}>
         {dialogOpen ? <DialogManager height={bodyHeight} /> : <Screen height={bodyHeight} />}
       </Box>
       <StatusBar hints={dialog ? dialogHints(dialog) : footerHints(screen)} status={status} {...(busy ? { busy: busy.label } : {})} />

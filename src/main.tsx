@@ -1,7 +1,11 @@
 // Starts the interactive UI on a terminal: alternate screen, the store over the real trust layer,
 // signals. Loaded by src/cli.ts only after it has fixed the colour environment and checked for a TTY.
+// First, before anything loads React: its build is chosen then (./ui/react-mode.ts). So this file
+// has no JSX (the compiler would put React's JSX runtime above this import).
+import './ui/react-mode.js';
 import { resolve } from 'node:path';
 import { render } from 'ink';
+import { createElement } from 'react';
 import { App } from './app.js';
 import { defaultConfigDir, defaultTrustDir } from './config/paths.js';
 import { StoreProvider } from './state/context.js';
@@ -38,12 +42,7 @@ export async function main(options: MainOptions = {}): Promise<void> {
   const trustDir = resolve(options.trustDir ?? defaultTrustDir());
   const configDir = resolve(options.configDir ?? defaultConfigDir());
   const store = createAppStore(options.services ?? createTrustServices({ trustDir, configDir }), { readOnly: options.readOnly ?? false });
-  const app = render(
-    <StoreProvider store={store}>
-      <App />
-    </StoreProvider>,
-    { exitOnCtrlC: true },
-  );
+  const app = render(createElement(StoreProvider, { store }, createElement(App)), { exitOnCtrlC: true });
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       process.exitCode = 128 + (signal === 'SIGTERM' ? 15 : 1);

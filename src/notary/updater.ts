@@ -89,6 +89,12 @@ export interface RefreshOptions {
    * server is gone. Every check still runs over them.
    */
   cacheOnly?: boolean;
+  /**
+   * Called each time a targets role has been verified (or skipped) during the walk, with the set as
+   * trusted so far and how many of the snapshot's targets roles are done: a caller may show what is
+   * already verified while the rest loads. The update's result still decides; a retry starts over.
+   */
+  onRoleVerified?: (set: TrustedSet, progress: { done: number; total: number }) => void;
 }
 
 export interface RefreshResult {
@@ -293,7 +299,21 @@ class Update {
     // 5.6 targets (every failure fatal), then delegations.
     const targets = await this.#fetchVouched('targets', set.snapshot!.signed.metaFor('targets')!);
     set.updateTargets(targets.bytes, { cached: targets.cached });
+    this.#rolesDone = 0;
+    this.#roleDone(set);
     await this.#loadDelegations(set, 'targets');
+  }
+
+  /** Targets roles of this attempt walked so far (onRoleVerified). */
+  #rolesDone = 0;
+
+  #roleDone(set: TrustedSet): void {
+    const report = this.options.onRoleVerified;
+    if (!report) return;
+    this.#rolesDone++;
+    let total = 0;
+    for (const role of set.snapshot!.signed.meta.keys()) if (role === 'targets' || role.startsWith('targets/')) total++;
+    report(set, { done: this.#rolesDone, total: Math.max(total, this.#rolesDone) });
   }
 
   /**
@@ -313,6 +333,7 @@ class Update {
         // A cache-only read is for moving the repository: a missing file would be lost, so it is fatal.
         if (!(this.#offline && e instanceof NotCachedError) || this.options.cacheOnly) throw e;
         this.#warn(`${name} is not in the local cache; its signatures are not shown while offline`);
+        this.#roleDone(set);
         continue;
       }
       try {
@@ -320,8 +341,10 @@ class Update {
       } catch (e) {
         if (!(e instanceof DelegationRefusedError)) throw e;
         this.#warn(`${this.gun}: skipping ${e.message}`);
+        this.#roleDone(set);
         continue;
       }
+      this.#roleDone(set);
       await this.#loadDelegations(set, name);
     }
   }

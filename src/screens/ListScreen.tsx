@@ -59,7 +59,14 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
           <Text wrap="truncate-end">
             <Text bold>{heading}</Text>
             {state.summary ? <Text>  {state.summary}</Text> : null}
-            {state.status === 'loading' && state.rows.length > 0 && <Text color={theme.muted}> refreshing…</Text>}
+            {state.status === 'loading' && state.progress ? (
+              <Text color={theme.muted}>
+                {' '}
+                loading… {state.progress.done} of {state.progress.total} roles verified
+              </Text>
+            ) : state.status === 'loading' && state.rows.length > 0 ? (
+              <Text color={theme.muted}> refreshing…</Text>
+            ) : null}
             {!state.filtering && state.filter ? <Text color={theme.muted}>  filter: /{state.filter}</Text> : null}
             {state.note ? <Text color={theme.warning}>  ⚠ {state.note}</Text> : null}
           </Text>

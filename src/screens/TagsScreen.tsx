@@ -16,8 +16,9 @@ const columns: Column<TagRow>[] = [
     title: 'Verifies',
     priority: 4,
     minWidth: 12,
-    value: (t) => (t.verified ? `${glyph.ok} yes` : `${glyph.error} ${t.problem ?? 'no'}`),
-    color: (t) => (t.verified ? theme.success : theme.danger),
+    // A row listed while the repository is still being verified has no verdict yet.
+    value: (t) => (t.checking ? 'checking…' : t.verified ? `${glyph.ok} yes` : `${glyph.error} ${t.problem ?? 'no'}`),
+    color: (t) => (t.checking ? theme.muted : t.verified ? theme.success : theme.danger),
   },
 ];
 

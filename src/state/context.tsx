@@ -5,7 +5,7 @@ import type { AppState, AppStore } from './store.js';
 
 const StoreContext = createContext<AppStore | null>(null);
 
-export function StoreProvider({ store, children }: { store: AppStore; children: ReactNode }) {
+export function StoreProvider({ store, children }: { store: AppStore; children?: ReactNode }) {
   return <StoreContext.Provider value={store}>{children}</StoreContext.Provider>;
 }
 

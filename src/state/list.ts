@@ -19,6 +19,8 @@ export interface ListState<Row> {
   note?: string;
   /** A fact about the whole list shown after the title (the Signers screen's releases k of n). */
   summary?: string;
+  /** While loading: the rows so far come from `done` of `total` parts (a repository's roles). */
+  progress?: { done: number; total: number };
 }
 
 /** How a list identifies rows (to keep the cursor on refresh) and what the filter searches. */
@@ -49,8 +51,13 @@ export function withRows<Row>(list: ListState<Row>, rows: readonly Row[], spec: 
     const found = view.findIndex((row) => spec.key(row) === key);
     if (found >= 0) cursor = found;
   }
-  const { error: _dropped, note: _old, summary: _oldSummary, ...rest } = list;
+  const { error: _dropped, note: _old, summary: _oldSummary, progress: _partial, ...rest } = list;
   return { ...rest, status: 'ready', rows, view, cursor, ...(note ? { note } : {}), ...(summary ? { summary } : {}) };
+}
+
+/** The rows so far of a list still loading: shown (filtered, cursor kept) with how far it got. */
+export function withPartialRows<Row>(list: ListState<Row>, rows: readonly Row[], spec: ListSpec<Row>, progress: { done: number; total: number }): ListState<Row> {
+  return { ...withRows(list, rows, spec), status: 'loading', progress };
 }
 
 /** A new filter: the cursor stays on the selected row while the row is in view, else goes to the top. */
@@ -86,6 +93,9 @@ export function withLoading<Row>(list: ListState<Row>): ListState<Row> {
   return { ...list, status: 'loading' };
 }
 
+/** A failed load. Rows shown so far of that load go too: the load that listed them did not succeed. */
 export function withError<Row>(list: ListState<Row>, error: string): ListState<Row> {
-  return { ...list, status: 'error', error };
+  if (!list.progress) return { ...list, status: 'error', error };
+  const { progress: _partial, ...rest } = list;
+  return { ...rest, rows: [], view: [], cursor: 0, status: 'error', error };
 }

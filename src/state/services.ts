@@ -37,6 +37,18 @@ export interface TagRow {
   verified: boolean;
   /** Why the tag does not verify (unset when it does). */
   problem?: string;
+  /**
+   * Listed from the roles verified so far while the rest of the repository loads: whether the tag
+   * verifies is not known yet (`verified` is false until the complete list replaces the row).
+   */
+  checking?: boolean;
+}
+
+/** Tags shown while a repository's roles are still being verified (listTags' onProgress). */
+export interface TagListProgress {
+  rows: TagRow[];
+  rolesDone: number;
+  rolesTotal: number;
 }
 
 /** Rows of a repository, and whether they were verified from its server or from the local cache. */
@@ -277,7 +289,8 @@ export interface Services {
 
   // Repositories (repository view over the trust cache and servers)
   listRepositories(): Promise<RepoRow[]>;
-  listTags(gun: string): Promise<TagList>;
+  /** `onProgress` gets the tags of the roles verified so far, while the rest is still being verified. */
+  listTags(gun: string, onProgress?: (progress: TagListProgress) => void): Promise<TagList>;
   listSigners(gun: string): Promise<SignerList>;
 
   // Detail views (read-only)

@@ -11,6 +11,7 @@ import type { TrustContext } from '../trust/context.js';
 import { clearPin, clearServer, describePin, setPin, setServer, setTofu, unwatchRepository, watchRepository } from '../trust/config.js';
 import { keyRoles, signerDetail, tagDetail } from '../trust/details.js';
 import { repositoryInfo, type RepositoryInfo } from '../trust/info.js';
+import { reportTagsSoFar } from '../trust/tags-so-far.js';
 import { describePublishedChanges } from '../trust/published-changes.js';
 import { generateKey, listKeys, loadKey, readPrivateKeyFile } from '../trust/keys.js';
 import { knownRepositories, listRepositories } from '../trust/repositories.js';
@@ -118,8 +119,19 @@ export function createTrustServices(options: TrustServicesOptions): Services {
         ...(r.problem ? { problem: r.problem } : {}),
       }));
     },
-    async listTags(gun) {
-      const info = await repositoryInfo(context(), gun);
+    async listTags(gun, onProgress) {
+      const progressive = onProgress
+        ? {
+            onRoleVerified: reportTagsSoFar((soFar) =>
+              onProgress({
+                rows: soFar.tags.map((t) => ({ tag: t.tag, digest: `sha256:${t.digest}`, size: t.size, signers: t.signers, verified: false, checking: true })),
+                rolesDone: soFar.rolesDone,
+                rolesTotal: soFar.rolesTotal,
+              }),
+            ),
+          }
+        : {};
+      const info = await repositoryInfo(context(), gun, progressive);
       const rows = info.tags.map((t) => ({
         tag: t.tag,
         digest: `sha256:${t.digest}`,

@@ -13,6 +13,7 @@ import { openRepository } from './repository.js';
 import type { JsonValue } from '../tuf/canonical.js';
 import { hintOf } from '../tuf/errors.js';
 import { ServerTimeoutError } from '../notary/http-errors.js';
+import type { RefreshOptions } from '../notary/updater.js';
 import { releasesSignoff, type ReleasesSignoff } from './releases-signoff.js';
 import { RELEASES_ROLE, REPO_ADMIN, type DelegationInfo } from '../tuf/repository-view.js';
 
@@ -56,7 +57,11 @@ export interface RepositoryInfo {
   warnings: string[];
 }
 
-export async function repositoryInfo(ctx: TrustContext, input: string, options: ServerOptions = {}): Promise<RepositoryInfo> {
+export async function repositoryInfo(
+  ctx: TrustContext,
+  input: string,
+  options: ServerOptions & { onRoleVerified?: RefreshOptions['onRoleVerified'] } = {},
+): Promise<RepositoryInfo> {
   const reference = parseReference(input);
   const repo = await openRepository(ctx, reference, options);
   const { view, offline, warnings } = repo.state!;

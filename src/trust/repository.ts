@@ -2,7 +2,7 @@
 // back to the unexpired cache when the server is unreachable).
 import { TrustCache } from '../notary/cache.js';
 import { RepositoryNotInitialisedError } from '../notary/http-errors.js';
-import { refresh, type RefreshResult, type TrustPolicy } from '../notary/updater.js';
+import { refresh, type RefreshOptions, type RefreshResult, type TrustPolicy } from '../notary/updater.js';
 import type { ImageReference } from '../registry/reference.js';
 import { trustPolicyFor } from './config.js';
 import { connect, type Connection, type ServerOptions } from './connect.js';
@@ -20,7 +20,14 @@ export interface OpenedRepository extends Connection {
 export async function openRepository(
   ctx: TrustContext,
   input: string | ImageReference,
-  options: ServerOptions & { allowMissing?: boolean; replacingRootKey?: boolean; toPublish?: boolean; tolerateExpiry?: boolean; rootAnchor?: RootAnchorOf } = {},
+  options: ServerOptions & {
+    allowMissing?: boolean;
+    replacingRootKey?: boolean;
+    toPublish?: boolean;
+    tolerateExpiry?: boolean;
+    rootAnchor?: RootAnchorOf;
+    onRoleVerified?: RefreshOptions['onRoleVerified'];
+  } = {},
 ): Promise<OpenedRepository> {
   const conn = await connect(ctx, input, options);
   const cache = new TrustCache(ctx.trustDir);
@@ -31,6 +38,7 @@ export async function openRepository(
       toPublish: options.toPublish,
       tolerateExpiry: options.tolerateExpiry,
       ...(rootAnchor ? { rootAnchor } : {}),
+      ...(options.onRoleVerified ? { onRoleVerified: options.onRoleVerified } : {}),
     });
     return { ...conn, cache, state };
   } catch (e) {
@@ -43,7 +51,13 @@ export function refreshState(
   ctx: TrustContext,
   conn: Connection,
   cache: TrustCache,
-  options: { replacingRootKey?: boolean; toPublish?: boolean; tolerateExpiry?: boolean; rootAnchor?: TrustPolicy['rootAnchor'] } = {},
+  options: {
+    replacingRootKey?: boolean;
+    toPublish?: boolean;
+    tolerateExpiry?: boolean;
+    rootAnchor?: TrustPolicy['rootAnchor'];
+    onRoleVerified?: RefreshOptions['onRoleVerified'];
+  } = {},
 ): Promise<RefreshResult> {
   return refresh(conn.gun, {
     client: conn.client,
@@ -53,5 +67,6 @@ export function refreshState(
     ...(options.replacingRootKey ? { replacingRootKey: true } : {}),
     ...(options.toPublish ? { toPublish: true } : {}),
     ...(options.tolerateExpiry ? { tolerateExpiry: true } : {}),
+    ...(options.onRoleVerified ? { onRoleVerified: options.onRoleVerified } : {}),
   });
 }

@@ -2,9 +2,12 @@
 // 20-row one). The cursor row shows the ❯ glyph and inverse video, so it stays visible without colour.
 // Every line is laid out here to exactly the width given (src/ui/columns.ts): the header never wraps,
 // rows never overlap, and columns that do not fit are hidden, least important first.
+// Each cell is its own text in a box of the column's width: Ink measures and tokenizes every text of
+// every frame, and per cell a plain ASCII text (most cells) takes string-width's fast path, where a
+// whole line with one ✔ or ❯ in it did not; unselected cells also leave their padding to the box.
 import { Box, Text } from 'ink';
 import { memo, useMemo, useRef, type ReactNode } from 'react';
-import { fitCell, fitColumns, type ColumnShape } from './columns.js';
+import { CELL_GAP, CURSOR_CELLS, fitCell, fitColumns, type ColumnShape } from './columns.js';
 import { glyph } from './theme.js';
 import { useTerminalSize } from './useTerminalSize.js';
 import { viewportStart } from './viewport.js';
@@ -28,6 +31,7 @@ export interface DataTableProps<Row> {
   height: number;
   /** Cells available per line (default: the terminal width less a dialog's frame). */
   width?: number;
+  /** Identifies a row (callers give it; lines are keyed by their place on screen, see below). */
   rowKey(row: Row): string;
   /** Shown instead of rows when there are none. */
   empty?: ReactNode;
@@ -41,7 +45,7 @@ interface Placed<Row> {
 /** Columns a dialog's border and padding take. */
 const DIALOG_FRAME = 4;
 
-export function DataTable<Row>({ columns, rows, cursor, height, width: given, rowKey, empty }: DataTableProps<Row>) {
+export function DataTable<Row>({ columns, rows, cursor, height, width: given, empty }: DataTableProps<Row>) {
   const terminal = useTerminalSize();
   const width = given ?? Math.max(20, terminal.columns - DIALOG_FRAME);
   const start = useRef(0);
@@ -53,40 +57,52 @@ export function DataTable<Row>({ columns, rows, cursor, height, width: given, ro
   );
   return (
     <Box flexDirection="column" width={width}>
-      <Text wrap="truncate-end">
-        {' '}
+      <Box height={1} width={width}>
+        <Box width={CURSOR_CELLS} flexShrink={0} />
         {placed.map(({ column, width: w }) => (
-          <Text key={column.title}>
-            {' '}
-            <Text bold underline>
+          <Box key={column.title} width={w + CELL_GAP} paddingLeft={CELL_GAP} flexShrink={0}>
+            <Text bold underline wrap="truncate-end">
               {fitCell(column.title, w, column.align)}
             </Text>
-          </Text>
+          </Box>
         ))}
-      </Text>
+      </Box>
       {visible.length === 0 && empty}
       {visible.map((row, i) => (
-        // Keyed by row (measured: cheaper than keying by screen line, since a one-line scroll then
-        // mounts one line instead of re-rendering all of them).
-        <TableRow key={rowKey(row)} row={row} placed={placed} selected={start.current + i === cursor} />
+        // Keyed by the row's index modulo the height: a one-line scroll re-renders only the line that
+        // comes in (in the slot of the one that left; the others keep their props, so memo skips them),
+        // and a jump (g, G, PgDn) updates the lines in place instead of mounting a new screen of them.
+        <TableRow key={(start.current + i) % height} row={row} placed={placed} selected={start.current + i === cursor} width={width} />
       ))}
     </Box>
   );
 }
 
 /** One row; memoised so a cursor move re-renders only the two rows whose selection changed. */
-const TableRow = memo(function TableRow<Row>({ row, placed, selected }: { row: Row; placed: readonly Placed<Row>[]; selected: boolean }) {
+const TableRow = memo(function TableRow<Row>({ row, placed, selected, width }: RowProps<Row>) {
   return (
-    <Text wrap="truncate-end">
-      <Text bold={selected}>{selected ? glyph.cursor : ' '}</Text>
-      {placed.map(({ column, width }) => (
-        <Text key={column.title}>
-          {' '}
-          <Text inverse={selected} color={column.color?.(row)}>
-            {fitCell(column.fit ? column.fit(row, width) : column.value(row), width, column.align, column.shorten)}
-          </Text>
-        </Text>
-      ))}
-    </Text>
+    <Box height={1} width={width}>
+      <Box width={CURSOR_CELLS} flexShrink={0}>
+        <Text bold={selected}>{selected ? glyph.cursor : ' '}</Text>
+      </Box>
+      {placed.map(({ column, width: w }) => {
+        const fitted = fitCell(column.fit ? column.fit(row, w) : column.value(row), w, column.align, column.shorten);
+        return (
+          <Box key={column.title} width={w + CELL_GAP} paddingLeft={CELL_GAP} flexShrink={0}>
+            {/* The selected row's inverse video spans the whole cell; other rows need no trailing padding. */}
+            <Text inverse={selected} color={column.color?.(row)} wrap="truncate-end">
+              {selected ? fitted : fitted.trimEnd()}
+            </Text>
+          </Box>
+        );
+      })}
+    </Box>
   );
-}) as <Row>(props: { row: Row; placed: readonly Placed<Row>[]; selected: boolean }) => ReactNode;
+}) as <Row>(props: RowProps<Row>) => ReactNode;
+
+interface RowProps<Row> {
+  row: Row;
+  placed: readonly Placed<Row>[];
+  selected: boolean;
+  width: number;
+}

@@ -5,6 +5,7 @@ import {
   withError,
   withFilter,
   withLoading,
+  withPartialRows,
   withRows,
   type CursorMove,
   type ListSpec,
@@ -83,7 +84,17 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
   }
   const specOf = (id: ListId) => SPECS[id] as ListSpec<unknown>;
 
-  async function fetchRows(id: ListId): Promise<{ rows: readonly unknown[]; note?: string; summary?: string } | readonly unknown[] | undefined> {
+  /**
+   * The rows so far of a load still under way, shown only on a list that has nothing else to show
+   * (a repository opened, not a refresh of rows already verified).
+   */
+  function showSoFar(id: ListId, mine: number, rows: readonly unknown[], progress: { done: number; total: number }): void {
+    const list = get().lists[id];
+    if (mine !== generation[id] || (list.rows.length > 0 && !list.progress)) return;
+    update(id, (l) => withPartialRows(l, rows, specOf(id), progress));
+  }
+
+  async function fetchRows(id: ListId, mine: number): Promise<{ rows: readonly unknown[]; note?: string; summary?: string } | readonly unknown[] | undefined> {
     const gun = get().gun;
     switch (id) {
       case 'repos':
@@ -91,7 +102,10 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
       case 'tags':
       case 'signers': {
         if (!gun) return undefined;
-        const list = id === 'tags' ? await services.listTags(gun) : await services.listSigners(gun);
+        const list =
+          id === 'tags'
+            ? await services.listTags(gun, (p) => showSoFar(id, mine, p.rows, { done: p.rolesDone, total: p.rolesTotal }))
+            : await services.listSigners(gun);
         const releases = 'releases' in list ? list.releases : undefined;
         return {
           rows: list.rows,
@@ -139,7 +153,7 @@ export function createListSlice({ set, get, services }: SliceContext): ListSlice
       stale.delete(id);
       update(id, withLoading);
       try {
-        const fetched = await fetchRows(id);
+        const fetched = await fetchRows(id, mine);
         if (mine !== generation[id]) return;
         const { rows, note, summary } = fetched === undefined ? { rows: [] } : 'rows' in fetched ? fetched : { rows: fetched };
         update(id, (l) => withRows(l, rows, specOf(id), note, summary));
