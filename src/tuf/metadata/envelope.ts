@@ -5,7 +5,7 @@
 // form of `signed` unmarshalled into a map, not over the received bytes or its typed struct (which
 // drops unknown fields). Re-serialisation, in contrast, comes from the model, as Go's does.
 import { canonicalBytes } from '../canonical.js';
-import { jsonPath, parseJsonStrict, serializeEnvelope, type JsonObject, type Signature } from '../gojson.js';
+import { jsonPath, parseEnvelopeJson, serializeEnvelope, type JsonObject, type Signature } from '../gojson.js';
 import type { PrivateKey } from '../private-key.js';
 import { asBase64, asNullableArray, asObject, asString } from './guards.js';
 import type { SignedMetadata } from './signed.js';
@@ -78,11 +78,16 @@ export class Envelope<T extends SignedMetadata = SignedMetadata> {
    * is a MetadataError naming `roleName` and, where there is one, the field.
    */
   static parse<M extends SignedMetadata>(bytes: Uint8Array, roleName: string, model: SignedModelClass<M>): Envelope<M> {
-    const doc = asObject(parseJsonStrict(bytes, roleName), roleName, '(top level)');
+    const raw = Buffer.from(bytes);
+    const parsed = parseEnvelopeJson(raw, roleName);
+    const doc = asObject(parsed.value, roleName, '(top level)');
     const signedJson = asObject(doc.signed, roleName, 'signed');
     const signatures = readSignatures(doc.signatures, roleName);
     const signed = model.fromJSON(signedJson, roleName);
-    return new Envelope(signed, signatures, Buffer.from(bytes), signedJson);
+    const envelope = new Envelope(signed, signatures, raw, signedJson);
+    // Received in canonical form: those are the bytes canonicalBytes(signedJson) would produce.
+    envelope.#signedCanonical = parsed.signedCanonical;
+    return envelope;
   }
 
   /** Signs `model` with every signer (over canonical JSON of its Go field set) and serialises it. */
