@@ -4,6 +4,7 @@
 // `int` fields (where `1.0` fails) and re-canonicalises `signed` through float64 before verifying
 // (where anything beyond 2^53 changes). Writing reproduces Go's envelope byte for byte
 // (notary tuf/data/serializer.go over github.com/docker/go/canonical/json).
+import { isUtf8 } from 'node:buffer';
 import { canonicalJson, type JsonValue } from './canonical.js';
 import { MetadataError, TufError } from './errors.js';
 import { scanJson, type JsonScan } from './json-scan.js';
@@ -24,7 +25,6 @@ export interface Signature {
 /** Go's decoder gives up at this depth; metadata never comes close. */
 const MAX_DEPTH = 1000;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 // Sticky patterns, so each token is matched in place without slicing the input.
 const PLAIN_STRING_RUN = /[^"\\\u0000-\u001f]*/y;
@@ -195,11 +195,9 @@ class StrictJsonParser {
 
 function decodeUtf8(bytes: Uint8Array | string, role: string): string {
   if (typeof bytes === 'string') return bytes;
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new MetadataError(role, undefined, 'is not valid UTF-8');
-  }
+  // isUtf8 is the same check as a fatal TextDecoder, without its slow first use; toString keeps a BOM.
+  if (!isUtf8(bytes)) throw new MetadataError(role, undefined, 'is not valid UTF-8');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /** Strict parsing of decoded text: the native parser, with the strict one deciding whatever it cannot. */

@@ -53,6 +53,8 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
   let canonical = false;
   const inSigned = () => signedDepth >= 0 && depth >= signedDepth;
 
+  // Without a backslash anywhere, every string ends at the next quote: found natively, not char by char.
+  const noEscapes = !text.includes('\\');
   let pos = 0;
   while (pos < length) {
     const c = text.charCodeAt(pos);
@@ -60,14 +62,19 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
       if (!expectKey) nextValueIsSigned = false;
       const start = pos + 1;
       let escaped = false;
-      let p = start;
-      for (;;) {
-        const d = text.charCodeAt(p);
-        if (d === QUOTE) break;
-        if (d === BACKSLASH) {
-          escaped = true;
-          p += 2;
-        } else p++;
+      let p: number;
+      if (noEscapes) {
+        p = text.indexOf('"', start);
+      } else {
+        p = start;
+        for (;;) {
+          const d = text.charCodeAt(p);
+          if (d === QUOTE) break;
+          if (d === BACKSLASH) {
+            escaped = true;
+            p += 2;
+          } else p++;
+        }
       }
       pos = p + 1;
       if (inSigned()) {

@@ -241,33 +241,51 @@ export class RepositoryView {
    * with `verified: false` (docker itself never shows them).
    */
   releasedTags(options: { includeUnverified?: boolean } = {}): SignedTag[] {
-    const byRole = this.targetsByRole();
-    const rows = new Map<string, SignedTag>();
-    const key = (tag: string, digest: string) => `${tag}\u0000${digest}`;
+    const walk = this.walk();
+    // Rows by tag (more than one only when roles disagree on the digest): no per-entry keys or copies.
+    const rows = new Map<string, SignedTag[]>();
     for (const role of RELEASE_ROLES) {
-      for (const entry of byRole.get(role) ?? []) {
-        const k = key(entry.name, entry.digest);
-        const row = rows.get(k);
-        if (row) row.releasedBy.push(role);
-        else rows.set(k, { tag: entry.name, digest: entry.digest, length: entry.meta.length, meta: entry.meta, releasedBy: [role], signers: [], verified: true });
+      const walked = walk.find((w) => w.role === role);
+      if (!walked) continue;
+      for (const [name, meta] of walked.envelope.signed.targets) {
+        if (!isPathAllowed(name, walked.paths)) continue;
+        const digest = meta.hex('sha256') ?? '';
+        const same = rows.get(name);
+        const row = same?.find((r) => r.digest === digest);
+        if (row) {
+          row.releasedBy.push(role);
+          continue;
+        }
+        const added: SignedTag = { tag: name, digest, length: meta.length, meta, releasedBy: [role], signers: [], verified: true };
+        if (same) same.push(added);
+        else rows.set(name, [added]);
       }
     }
-    for (const [role, entries] of byRole) {
+    for (const { role, envelope, paths } of walk) {
       if (RELEASE_ROLES.includes(role)) continue;
-      for (const entry of entries) rows.get(key(entry.name, entry.digest))?.signers.push(signerName(role));
+      const signer = signerName(role);
+      for (const [name, meta] of envelope.signed.targets) {
+        const same = rows.get(name);
+        if (!same || !isPathAllowed(name, paths)) continue;
+        const digest = meta.hex('sha256') ?? '';
+        for (const row of same) if (row.digest === digest) row.signers.push(signer);
+      }
     }
-    if (options.includeUnverified) this.#addRefusedReleases(rows, key);
-    return [...rows.values()].sort((a, b) => naturalCompare(a.tag, b.tag) || compareUtf8(a.digest, b.digest));
+    if (options.includeUnverified) this.#addRefusedReleases(rows);
+    const all: SignedTag[] = [];
+    for (const same of rows.values()) for (const row of same) all.push(row);
+    return all.sort((a, b) => naturalCompare(a.tag, b.tag) || compareUtf8(a.digest, b.digest));
   }
 
-  #addRefusedReleases(rows: Map<string, SignedTag>, key: (t: string, d: string) => string): void {
+  #addRefusedReleases(rows: Map<string, SignedTag[]>): void {
     const refused = this.#set.refusedDelegations.get('targets/releases');
     if (refused?.parent !== 'targets') return;
     const paths = this.#set.targets?.signed.getDelegation('targets/releases')?.paths ?? [];
     for (const [name, meta] of refused.envelope.signed.targets) {
       const digest = meta.hex('sha256') ?? '';
-      if (!isPathAllowed(name, paths) || rows.has(key(name, digest))) continue;
-      rows.set(key(name, digest), {
+      const same = rows.get(name);
+      if (!isPathAllowed(name, paths) || same?.some((r) => r.digest === digest)) continue;
+      const added: SignedTag = {
         tag: name,
         digest,
         length: meta.length,
@@ -276,7 +294,9 @@ export class RepositoryView {
         signers: [],
         verified: false,
         problem: refused.error.message,
-      });
+      };
+      if (same) same.push(added);
+      else rows.set(name, [added]);
     }
   }
 

@@ -25,14 +25,28 @@ function hashProblem(hashes: ReadonlyMap<string, Buffer>): { algorithm?: string;
   return undefined;
 }
 
-// Standard base64 with padding and nothing else (no CR/LF, which the checked path strips first).
-const CLEAN_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+// The standard base64 alphabet, by character code.
+const BASE64_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_CHAR[c.charCodeAt(0)] = 1;
 
-/** Bytes that clean standard base64 `s` decodes to. */
-function decodedLength(s: string): number {
-  const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
-  return (s.length / 4) * 3 - padding;
+/**
+ * The bytes clean standard base64 `s` decodes to (whole quads, at most two `=` at the end, nothing
+ * else: the checked path strips CR/LF first), or -1. A loop, not a regular expression: it runs for
+ * every digest of every target.
+ */
+function cleanBase64Length(s: string): number {
+  const n = s.length;
+  if (n % 4 !== 0) return -1;
+  const padding = n > 0 && s.charCodeAt(n - 1) === 0x3d ? (s.charCodeAt(n - 2) === 0x3d ? 2 : 1) : 0;
+  for (let i = 0; i < n - padding; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || BASE64_CHAR[c] === 0) return -1;
+  }
+  return (n / 4) * 3 - padding;
 }
+
+/** Scratch space for turning a received digest (up to 88 base64 characters) into hex without a Buffer per digest. */
+const scratch = Buffer.alloc(66);
 
 /**
  * The digests of a metadata entry whose every check passes without decoding them (the common case),
@@ -44,9 +58,11 @@ function receivedHashes(hashes: unknown): Record<string, string> | undefined {
   let known = false;
   for (const alg in received) {
     const b64 = received[alg];
-    if (typeof b64 !== 'string' || b64.length % 4 !== 0 || !CLEAN_BASE64.test(b64)) return undefined;
+    if (typeof b64 !== 'string') return undefined;
+    const bytes = cleanBase64Length(b64);
+    if (bytes < 0) return undefined;
     if (alg === 'sha256' || alg === 'sha512') {
-      if (decodedLength(b64) !== HASH_SIZES[alg]) return undefined;
+      if (bytes !== HASH_SIZES[alg]) return undefined;
       known = true;
     }
   }
@@ -151,7 +167,11 @@ export class FileMeta {
   hex(algorithm: HashAlgorithm): string | undefined {
     if (this.#hashes) return this.#hashes.get(algorithm)?.toString('hex');
     const received = this.#received!;
-    return Object.hasOwn(received, algorithm) ? Buffer.from(received[algorithm]!, 'base64').toString('hex') : undefined;
+    if (!Object.hasOwn(received, algorithm)) return undefined;
+    const b64 = received[algorithm]!;
+    // sha256 and sha512 are checked to fit; other algorithms may be any length.
+    if (b64.length > 88) return Buffer.from(b64, 'base64').toString('hex');
+    return scratch.toString('hex', 0, scratch.write(b64, 'base64'));
   }
 
   /** Why `bytes` are not the file this meta describes (length, then every known hash), or undefined. */
