@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     const reference = byName.get('notary list')!.times;
     for (const [name] of measured) {
       const { times, peakMb } = byName.get(name)!;
-      const label = kind === 'small' ? 'small (3 tags)' : `${TAGS} tags, 3 delegations`;
+      const label = kind === 'small' ? 'small (3 tags)' : `${TAGS.toLocaleString('en-US')} tags, 3 delegations`;
       const ratio = name === 'notary list' ? '1' : `${pairedRatio(times, reference).toFixed(2)}x`;
       results.push(`| ${label} | ${name} | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} | ${peakMb.toFixed(0)} | ${ratio} |`);
     }

@@ -383,7 +383,8 @@ class Update {
       return { bytes: cached };
     }
     const bytes = await this.#client.getMetadata(this.gun, 'timestamp', this.#limit('timestamp'));
-    this.#downloaded.add('timestamp');
+    // The same file as cached (the server re-signs it only now and then): nothing to write back.
+    if (!cached?.equals(bytes)) this.#downloaded.add('timestamp');
     return { bytes, cached };
   }
 

@@ -28,7 +28,7 @@ function keyBefore(text: string, a: number, aEnd: number, b: number, bEnd: numbe
   for (let i = 0; i < n; i++) {
     const x = text.charCodeAt(a + i);
     const y = text.charCodeAt(b + i);
-    if (x !== y) return utf8Rank(x) < utf8Rank(y);
+    if (x !== y) return x < 0xd800 && y < 0xd800 ? x < y : utf8Rank(x) < utf8Rank(y);
   }
   return aEnd - a < bEnd - b;
 }

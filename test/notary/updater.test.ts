@@ -3,7 +3,7 @@
  * rotation, rollback and freeze refusals, offline answers, skipped delegations, remembered publishes.
  * The same flows against the real notary-server are in test/interop/client-*.test.ts.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -118,8 +118,16 @@ describe('refresh', () => {
     }
 
     server.requests = [];
+    const timestampFile = cache.filePath(repo.gun, 'timestamp');
+    const cachedTimestamp = (await stat(timestampFile)).ino;
     await refresh(repo.gun, opts());
     expect(server.requests).toEqual(['timestamp.json']);
+    // The same timestamp as cached is not written again (atomic writes replace the file).
+    expect((await stat(timestampFile)).ino).toBe(cachedTimestamp);
+    // A re-signed one is.
+    repo.signTimestamp();
+    await refresh(repo.gun, opts());
+    expect(await cache.read(repo.gun, 'timestamp')).toEqual(repo.file('timestamp'));
   });
 
   it('says the repository is not initialised when the server has no root', async () => {
