@@ -62,6 +62,7 @@ function signAll(message: Buffer, signers: readonly MetadataSigner[]): Signature
 
 export class Envelope<T extends SignedMetadata = SignedMetadata> {
   #signedCanonical?: Buffer;
+  #signedJson?: JsonObject;
 
   private constructor(
     /** The typed model. Treat it as read-only: clone() it to build the next version. */
@@ -69,9 +70,21 @@ export class Envelope<T extends SignedMetadata = SignedMetadata> {
     readonly signatures: readonly Signature[],
     /** The exact bytes: as received for parsed files, as they will be sent for files we sign. */
     readonly raw: Buffer,
-    /** The generic JSON of `signed`, which signatures are verified over. */
-    readonly signedJson: JsonObject,
-  ) {}
+    signedJson: JsonObject | undefined,
+    signedCanonical?: Buffer,
+  ) {
+    this.#signedJson = signedJson;
+    this.#signedCanonical = signedCanonical;
+  }
+
+  /**
+   * The generic JSON of `signed`, which signatures are verified over. A file received in canonical
+   * form does not keep it (megabytes of objects for a big targets file): it is read again from the
+   * canonical bytes, which parse to the same value, when asked for.
+   */
+  get signedJson(): JsonObject {
+    return (this.#signedJson ??= JSON.parse(this.#signedCanonical!.toString('utf8')) as JsonObject);
+  }
 
   /**
    * Parses metadata bytes strictly into `model` (Root, Targets, Snapshot or Timestamp). Every problem
@@ -84,10 +97,10 @@ export class Envelope<T extends SignedMetadata = SignedMetadata> {
     const signedJson = asObject(doc.signed, roleName, 'signed');
     const signatures = readSignatures(doc.signatures, roleName);
     const signed = model.fromJSON(signedJson, roleName);
-    const envelope = new Envelope(signed, signatures, raw, signedJson);
     // Received in canonical form: those are the bytes canonicalBytes(signedJson) would produce.
-    envelope.#signedCanonical = parsed.signedCanonical;
-    return envelope;
+    return parsed.signedCanonical
+      ? new Envelope(signed, signatures, raw, undefined, parsed.signedCanonical)
+      : new Envelope(signed, signatures, raw, signedJson);
   }
 
   /** Signs `model` with every signer (over canonical JSON of its Go field set) and serialises it. */

@@ -52,11 +52,13 @@ const scratch = Buffer.alloc(66);
  * The digests of a metadata entry whose every check passes without decoding them (the common case),
  * or undefined: then the checked path decodes them and names what is wrong.
  */
-function receivedHashes(hashes: unknown): Record<string, string> | undefined {
+function receivedHashes(hashes: unknown): Received | undefined {
   if (typeof hashes !== 'object' || hashes === null || Array.isArray(hashes)) return undefined;
   const received = hashes as Record<string, unknown>;
   let known = false;
+  let count = 0;
   for (const alg in received) {
+    count++;
     const b64 = received[alg];
     if (typeof b64 !== 'string') return undefined;
     const bytes = cleanBase64Length(b64);
@@ -66,29 +68,38 @@ function receivedHashes(hashes: unknown): Record<string, string> | undefined {
       known = true;
     }
   }
-  return known ? (received as Record<string, string>) : undefined;
+  if (!known) return undefined;
+  // Only a sha256 (as notary writes targets): the string alone, so the parsed objects can go.
+  return count === 1 && typeof received.sha256 === 'string' && Object.hasOwn(received, 'sha256') ? received.sha256 : (received as Record<string, string>);
 }
+
+/** Checked digests as read: a sha256 alone, or every algorithm by name. */
+type Received = string | Readonly<Record<string, string>>;
+
+const receivedEntries = (received: Received): Readonly<Record<string, string>> =>
+  typeof received === 'string' ? { sha256: received } : received;
 
 export class FileMeta {
   /** Decoded digests; for metadata read from a file, decoded on first use from `#received`. */
   #hashes: ReadonlyMap<string, Buffer> | undefined;
   /** The digests as read (clean standard base64, already checked), until decoded. */
-  readonly #received: Readonly<Record<string, string>> | undefined;
+  readonly #received: Received | undefined;
 
   private constructor(
     readonly length: number,
-    hashes: ReadonlyMap<string, Buffer> | { received: Readonly<Record<string, string>> },
+    hashes: ReadonlyMap<string, Buffer> | { received: Received },
     /** Opaque data attached by `notary add --custom`; undefined when absent (Go omits it, never null). */
     readonly custom: JsonValue | undefined,
   ) {
     if (hashes instanceof Map) this.#hashes = hashes;
-    else this.#received = (hashes as { received: Record<string, string> }).received;
+    else this.#received = (hashes as { received: Received }).received;
   }
 
   #digests(): ReadonlyMap<string, Buffer> {
     if (this.#hashes) return this.#hashes;
     const decoded = new Map<string, Buffer>();
-    for (const alg of Object.keys(this.#received!)) decoded.set(alg, Buffer.from(this.#received![alg]!, 'base64'));
+    const received = receivedEntries(this.#received!);
+    for (const alg of Object.keys(received)) decoded.set(alg, Buffer.from(received[alg]!, 'base64'));
     return (this.#hashes = decoded);
   }
 
@@ -154,7 +165,7 @@ export class FileMeta {
 
   /** The algorithms present, including ones notary does not check. */
   get algorithms(): string[] {
-    return this.#hashes ? [...this.#hashes.keys()] : Object.keys(this.#received!);
+    return this.#hashes ? [...this.#hashes.keys()] : Object.keys(receivedEntries(this.#received!));
   }
 
   /** A digest's raw bytes (a copy), or undefined. */
@@ -167,8 +178,8 @@ export class FileMeta {
   hex(algorithm: HashAlgorithm): string | undefined {
     if (this.#hashes) return this.#hashes.get(algorithm)?.toString('hex');
     const received = this.#received!;
-    if (!Object.hasOwn(received, algorithm)) return undefined;
-    const b64 = received[algorithm]!;
+    const b64 = typeof received === 'string' ? (algorithm === 'sha256' ? received : undefined) : Object.hasOwn(received, algorithm) ? received[algorithm] : undefined;
+    if (b64 === undefined) return undefined;
     // sha256 and sha512 are checked to fit; other algorithms may be any length.
     if (b64.length > 88) return Buffer.from(b64, 'base64').toString('hex');
     return scratch.toString('hex', 0, scratch.write(b64, 'base64'));
