@@ -25,7 +25,6 @@ export interface Signature {
 /** Go's decoder gives up at this depth; metadata never comes close. */
 const MAX_DEPTH = 1000;
 
-
 // Sticky patterns, so each token is matched in place without slicing the input.
 const PLAIN_STRING_RUN = /[^"\\\u0000-\u001f]*/y;
 const ESCAPED_STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;

@@ -3,7 +3,9 @@
 // An Envelope keeps four things: the typed model, the signatures, the exact bytes, and the generic
 // JSON of `signed`. Verification must use the generic JSON: Go checks signatures over the canonical
 // form of `signed` unmarshalled into a map, not over the received bytes or its typed struct (which
-// drops unknown fields). Re-serialisation, in contrast, comes from the model, as Go's does.
+// drops unknown fields). Only where the received text of `signed` is proven to be that canonical
+// form already (json-scan.ts) are its bytes the message, which is then the same byte string.
+// Re-serialisation, in contrast, comes from the model, as Go's does.
 import { canonicalBytes } from '../canonical.js';
 import { jsonPath, parseEnvelopeJson, serializeEnvelope, type JsonObject, type Signature } from '../gojson.js';
 import type { PrivateKey } from '../private-key.js';
