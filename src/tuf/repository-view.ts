@@ -247,29 +247,32 @@ export class RepositoryView {
     for (const role of RELEASE_ROLES) {
       const walked = walk.find((w) => w.role === role);
       if (!walked) continue;
-      for (const [name, meta] of walked.envelope.signed.targets) {
-        if (!isPathAllowed(name, walked.paths)) continue;
+      const paths = walked.paths;
+      walked.envelope.signed.targets.forEach((meta, name) => {
+        if (!isPathAllowed(name, paths)) return;
         const digest = meta.hex('sha256') ?? '';
         const same = rows.get(name);
-        const row = same?.find((r) => r.digest === digest);
-        if (row) {
-          row.releasedBy.push(role);
-          continue;
+        if (same) {
+          for (const row of same) {
+            if (row.digest !== digest) continue;
+            row.releasedBy.push(role);
+            return;
+          }
         }
         const added: SignedTag = { tag: name, digest, length: meta.length, meta, releasedBy: [role], signers: [], verified: true };
         if (same) same.push(added);
         else rows.set(name, [added]);
-      }
+      });
     }
     for (const { role, envelope, paths } of walk) {
       if (RELEASE_ROLES.includes(role)) continue;
       const signer = signerName(role);
-      for (const [name, meta] of envelope.signed.targets) {
+      envelope.signed.targets.forEach((meta, name) => {
         const same = rows.get(name);
-        if (!same || !isPathAllowed(name, paths)) continue;
+        if (!same || !isPathAllowed(name, paths)) return;
         const digest = meta.hex('sha256') ?? '';
         for (const row of same) if (row.digest === digest) row.signers.push(signer);
-      }
+      });
     }
     if (options.includeUnverified) this.#addRefusedReleases(rows);
     const all: SignedTag[] = [];
