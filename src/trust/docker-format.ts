@@ -24,7 +24,8 @@ export function dockerInspectEntry(name: string, view: RepositoryView, tag?: str
     SignedTags: rows.map((t) => ({
       SignedTag: t.tag,
       Digest: t.digest,
-      Signers: t.signers.length > 0 ? [...t.signers] : [REPO_ADMIN],
+      // releasedTags builds fresh rows on every call: their signer lists need no copy.
+      Signers: t.signers.length > 0 ? t.signers : [REPO_ADMIN],
     })),
     Signers: view
       .signers()
