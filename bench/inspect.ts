@@ -2,12 +2,14 @@
  * `trust-tui inspect REPO` against `docker trust inspect REPO` and `notary list REPO`, as whole
  * processes against the same notary-server 0.7 on loopback: a small repository, and one with 10,000
  * signed tags spread over 3 delegations (each also released). Each command runs with a warm trust
- * cache (its second and later runs), as a user's repeated command would.
+ * cache (its second and later runs), as a user's repeated command would. The commands alternate
+ * (paired rounds), so ratios compare runs made under the same load; peak RSS comes from GNU time.
  *
  *   npm run build && node --import tsx bench/inspect.ts [runs]
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { Settings } from '../src/config/settings.js';
 import { EnvPassphraseSource, KeyStore } from '../src/keys/index.js';
@@ -49,10 +51,43 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ms
   });
 }
 
-async function repeat(runs: number, cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push((await time(cmd, args, env)).ms);
-  return times;
+/**
+ * Peak resident memory of a whole run in MB: GNU time's %M is the kernel's ru_maxrss, the VmHWM of
+ * /proc/PID/status at exit (which cannot be read from outside once the process is gone). Measured in
+ * runs of its own, so the timed runs carry no wrapper.
+ */
+async function peakRssMb(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const marker = 'peak-rss-kb=';
+  const run = await time('/usr/bin/time', ['-f', `${marker}%M`, cmd, ...args], env);
+  const kb = Number(new RegExp(`${marker}(\\d+)`).exec(run.out)?.[1]);
+  if (!run.ok || !Number.isFinite(kb)) throw new Error(`cannot measure the peak RSS of ${cmd} (needs GNU time: apt-get install time):\n${run.out.slice(0, 500)}`);
+  return kb / 1024;
+}
+
+interface Measured {
+  times: number[];
+  peakMb: number;
+}
+
+/**
+ * Every command once per round, the order reversed every other round, so that a change in the
+ * machine's load hits all commands alike; ratios are then taken within each round.
+ */
+async function paired(commands: [string, string, string[]][], runs: number, env: NodeJS.ProcessEnv): Promise<Map<string, Measured>> {
+  const results = new Map<string, Measured>(commands.map(([name]) => [name, { times: [], peakMb: 0 }]));
+  for (let round = 0; round < runs; round++) {
+    const order = round % 2 === 0 ? commands : [...commands].reverse();
+    for (const [name, cmd, args] of order) results.get(name)!.times.push((await time(cmd, args, env)).ms);
+  }
+  for (const [name, cmd, args] of commands) {
+    for (let i = 0; i < 3; i++) results.get(name)!.peakMb = Math.max(results.get(name)!.peakMb, await peakRssMb(cmd, args, env));
+  }
+  return results;
+}
+
+/** Median over rounds of a/b within the same round. */
+function pairedRatio(a: number[], b: number[]): number {
+  return median(a.map((x, i) => x / b[i]!));
 }
 
 async function main(): Promise<void> {
@@ -111,19 +146,30 @@ async function main(): Promise<void> {
     'notary list': (gun) => ['notary', ['-c', notary.configFile, 'list', gun]],
   };
   const results: string[] = [];
-  const floor = median(await repeat(RUNS, process.execPath, ['-e', '0'], env));
-  results.push(`node -e 0 (floor of any Node command): ${floor.toFixed(0)} ms`);
-  results.push('', '| repository | command | median ms | min ms |', '|---|---|---|---|');
+  const floor = ['node -e 0', process.execPath, ['-e', '0']] as [string, string, string[]];
+  results.push('| repository | command | median ms | min ms | peak RSS MB | ratio to notary list (paired median) |', '|---|---|---:|---:|---:|---:|');
   for (const [kind, gun] of Object.entries(repos)) {
+    const runEnv = { ...env, ...docker.env, ...notary.env };
+    const measured: [string, string, string[]][] = [floor];
     for (const [name, make] of Object.entries(commands)) {
       const [cmd, args] = make(gun);
-      process.stderr.write(`${kind}: ${name}...\n`);
-      const first = await time(cmd, args, { ...env, ...docker.env, ...notary.env });
+      process.stderr.write(`${kind}: ${name} (filling its cache)...\n`);
+      const first = await time(cmd, args, runEnv);
       if (!first.ok) throw new Error(`${name} ${gun} failed:\n${first.out.slice(0, 2000)}`);
-      const times = await repeat(RUNS, cmd, args, { ...env, ...docker.env, ...notary.env });
-      results.push(`| ${kind === 'small' ? 'small (3 tags)' : `${TAGS} tags, 3 delegations`} | ${name} | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} |`);
+      measured.push([name, cmd, args]);
+    }
+    process.stderr.write(`${kind}: ${RUNS} paired rounds...\n`);
+    const byName = await paired(measured, RUNS, runEnv);
+    const reference = byName.get('notary list')!.times;
+    for (const [name] of measured) {
+      const { times, peakMb } = byName.get(name)!;
+      const label = kind === 'small' ? 'small (3 tags)' : `${TAGS.toLocaleString('en-US')} tags, 3 delegations`;
+      const ratio = name === 'notary list' ? '1' : `${pairedRatio(times, reference).toFixed(2)}x`;
+      results.push(`| ${label} | ${name} | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} | ${peakMb.toFixed(0)} | ${ratio} |`);
     }
   }
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(', ');
+  results.push('', `Node ${process.version}, ${os.cpus().length} cores, ${RUNS} paired rounds per repository; load average (1, 5, 15 min) at the end: ${load}`);
   console.log(results.join('\n'));
   await stopAllPeers();
 }

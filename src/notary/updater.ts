@@ -320,16 +320,23 @@ class Update {
    * Depth-first, pre-order (a role's children, in file order, before its later siblings), only roles
    * the snapshot lists — notary's order. Expired or below-threshold delegations are skipped with a
    * warning (their subtree too); any other failure is fatal.
+   *
+   * Once a parent is trusted, the snapshot (already verified) states the length and hashes of each
+   * child it declares, so the children's files are fetched together; each is still checked against
+   * the snapshot and verified in the order above, and nothing of a skipped subtree is fetched.
    */
   async #loadDelegations(set: TrustedSet, parent: string): Promise<void> {
     const declared = set.targetsOf(parent)?.signed.delegations ?? [];
+    const listed: { name: string; meta: FileMeta }[] = [];
     for (const { name } of declared) {
       const meta = set.snapshot!.signed.metaFor(name);
-      if (!meta) continue;
-      let fetched: Fetched;
-      try {
-        fetched = await this.#fetchVouched(name, meta);
-      } catch (e) {
+      if (meta) listed.push({ name, meta });
+    }
+    const fetches = listed.map(({ name, meta }) => settled(this.#fetchVouched(name, meta)));
+    for (const [i, { name }] of listed.entries()) {
+      const fetched = await fetches[i]!;
+      if (!fetched.ok) {
+        const e = fetched.error;
         // A cache-only read is for moving the repository: a missing file would be lost, so it is fatal.
         if (!(this.#offline && e instanceof NotCachedError) || this.options.cacheOnly) throw e;
         this.#warn(`${name} is not in the local cache; its signatures are not shown while offline`);
@@ -337,7 +344,7 @@ class Update {
         continue;
       }
       try {
-        set.updateDelegation(name, fetched.bytes, parent, { cached: fetched.cached });
+        set.updateDelegation(name, fetched.value.bytes, parent, { cached: fetched.value.cached });
       } catch (e) {
         if (!(e instanceof DelegationRefusedError)) throw e;
         this.#warn(`${this.gun}: skipping ${e.message}`);
@@ -399,7 +406,8 @@ class Update {
       return { bytes: cached };
     }
     const bytes = await this.#client.getMetadata(this.gun, 'timestamp', this.#limit('timestamp'));
-    this.#downloaded.add('timestamp');
+    // The same file as cached (the server re-signs it only now and then): nothing to write back.
+    if (!cached?.equals(bytes)) this.#downloaded.add('timestamp');
     return { bytes, cached };
   }
 
@@ -465,6 +473,17 @@ class Update {
       throw new ServerUnreachableError(unreachable.url, `${unreachable.reason}, and the cached trust data for ${this.gun} cannot be used (${e.message})`);
     }
   }
+}
+
+/**
+ * A promise that never rejects: fetches started ahead of their turn must not become unhandled
+ * rejections when an earlier role ends the update.
+ */
+function settled<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }
 
 /** Whether a cached timestamp or snapshot carries the threshold of signatures `root` asks for that role. */

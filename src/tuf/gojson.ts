@@ -4,8 +4,10 @@
 // `int` fields (where `1.0` fails) and re-canonicalises `signed` through float64 before verifying
 // (where anything beyond 2^53 changes). Writing reproduces Go's envelope byte for byte
 // (notary tuf/data/serializer.go over github.com/docker/go/canonical/json).
+import { isUtf8 } from 'node:buffer';
 import { canonicalJson, type JsonValue } from './canonical.js';
 import { MetadataError, TufError } from './errors.js';
+import { scanJson, type JsonScan } from './json-scan.js';
 
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -22,8 +24,6 @@ export interface Signature {
 
 /** Go's decoder gives up at this depth; metadata never comes close. */
 const MAX_DEPTH = 1000;
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 // Sticky patterns, so each token is matched in place without slicing the input.
 const PLAIN_STRING_RUN = /[^"\\\u0000-\u001f]*/y;
@@ -192,22 +192,51 @@ class StrictJsonParser {
   }
 }
 
+function decodeUtf8(bytes: Uint8Array | string, role: string): string {
+  if (typeof bytes === 'string') return bytes;
+  // isUtf8 is the same check as a fatal TextDecoder, without its slow first use; toString keeps a BOM.
+  if (!isUtf8(bytes)) throw new MetadataError(role, undefined, 'is not valid UTF-8');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/** Strict parsing of decoded text: the native parser, with the strict one deciding whatever it cannot. */
+function parseText(text: string, role: string): { value: JsonValue; scan?: JsonScan } {
+  let value: JsonValue;
+  try {
+    value = JSON.parse(text) as JsonValue;
+  } catch {
+    // Invalid JSON: the strict parser says where and why.
+    return { value: new StrictJsonParser(text, role).parseDocument() };
+  }
+  const scan = scanJson(text, MAX_DEPTH);
+  // Not proven Go-compatible: the strict parser refuses it with the field named (or accepts it).
+  if (!scan.goCompatible) return { value: new StrictJsonParser(text, role).parseDocument() };
+  return { value, scan };
+}
+
 /**
  * Parses metadata bytes strictly. Throws MetadataError naming `role` for invalid UTF-8 or JSON, and
  * naming the field (e.g. `signed.version`) for a number that is not a safe integer.
  */
 export function parseJsonStrict(bytes: Uint8Array | string, role: string): JsonValue {
-  let text: string;
-  if (typeof bytes === 'string') {
-    text = bytes;
-  } else {
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      throw new MetadataError(role, undefined, 'is not valid UTF-8');
-    }
-  }
-  return new StrictJsonParser(text, role).parseDocument();
+  return parseText(decodeUtf8(bytes, role), role).value;
+}
+
+/**
+ * parseJsonStrict for an envelope, plus the UTF-8 bytes of `signed` when the file holds it in
+ * canonical form already (as notary writes it): those bytes are then the signed message as received.
+ */
+export function parseEnvelopeJson(bytes: Uint8Array, role: string): { value: JsonValue; signedCanonical?: Buffer } {
+  const text = decodeUtf8(bytes, role);
+  const { value, scan } = parseText(text, role);
+  const range = scan?.canonicalSigned;
+  if (!range) return { value };
+  // One code unit per byte means ASCII: the code-unit range is the byte range.
+  const signedCanonical =
+    text.length === bytes.length
+      ? Buffer.from(bytes.buffer, bytes.byteOffset + range.start, range.end - range.start)
+      : Buffer.from(text.slice(range.start, range.end), 'utf8');
+  return { value, signedCanonical };
 }
 
 // ---------------------------------------------------------------------------------------------

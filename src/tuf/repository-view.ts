@@ -116,35 +116,48 @@ export interface RemovalImpact {
 /** Keys (everywhere, or only from some roles) or a signer to remove. Key IDs may be TUF or canonical IDs. */
 export type RemovalSelector = { keyIds: readonly string[] } | { signer: string } | { keysByRole: ReadonlyMap<string, readonly string[]> };
 
-/** docker's sortorder.NaturalLess: digit runs compare as numbers, other bytes bytewise. */
+const isDigitCode = (c: number) => c >= 0x30 && c <= 0x39;
+
+/**
+ * The order of UTF-8 bytes from UTF-16 code units (as compareUtf8): surrogates move above
+ * U+E000..U+FFFF, so comparing the results orders code points, i.e. UTF-8 byte strings.
+ */
+const utf8Rank = (c: number) => (c < 0xd800 ? c : c <= 0xdfff ? c + 0x2000 : c - 0x800);
+
+/**
+ * docker's sortorder.NaturalLess: digit runs compare as numbers, other bytes bytewise. Walks the
+ * strings' code units rather than their UTF-8 bytes (no copies while sorting 10,000 tags): digits
+ * are ASCII in both, and the first differing code point orders as the first differing UTF-8 byte.
+ */
 export function naturalCompare(a: string, b: string): number {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
   let i = 0;
   let j = 0;
-  while (i < x.length && j < y.length) {
-    const dx = isDigit(x[i]);
-    const dy = isDigit(y[j]);
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(j);
+    const dx = isDigitCode(ca);
+    const dy = isDigitCode(cb);
     if (dx !== dy) return dx ? -1 : 1; // digits before other characters
     if (!dx) {
-      if (x[i] !== y[j]) return x[i]! - y[j]!;
+      if (ca !== cb) return utf8Rank(ca) - utf8Rank(cb);
       i++;
       j++;
       continue;
     }
-    while (i < x.length && x[i] === 0x30) i++;
-    while (j < y.length && y[j] === 0x30) j++;
+    while (i < a.length && a.charCodeAt(i) === 0x30) i++;
+    while (j < b.length && b.charCodeAt(j) === 0x30) j++;
     const si = i;
     const sj = j;
-    while (i < x.length && isDigit(x[i])) i++;
-    while (j < y.length && isDigit(y[j])) j++;
+    while (i < a.length && isDigitCode(a.charCodeAt(i))) i++;
+    while (j < b.length && isDigitCode(b.charCodeAt(j))) j++;
     if (i - si !== j - sj) return i - si - (j - sj);
-    const cmp = Buffer.compare(x.subarray(si, i), y.subarray(sj, j));
-    if (cmp !== 0) return cmp;
+    for (let k = 0; k < i - si; k++) {
+      const d = a.charCodeAt(si + k) - b.charCodeAt(sj + k);
+      if (d !== 0) return d;
+    }
     if (si !== sj) return si - sj; // fewer leading zeros first
   }
-  return x.length - i - (y.length - j);
+  return a.length - i - (b.length - j);
 }
 
 interface WalkedRole {
@@ -228,33 +241,54 @@ export class RepositoryView {
    * with `verified: false` (docker itself never shows them).
    */
   releasedTags(options: { includeUnverified?: boolean } = {}): SignedTag[] {
-    const byRole = this.targetsByRole();
-    const rows = new Map<string, SignedTag>();
-    const key = (tag: string, digest: string) => `${tag}\u0000${digest}`;
+    const walk = this.walk();
+    // Rows by tag (more than one only when roles disagree on the digest): no per-entry keys or copies.
+    const rows = new Map<string, SignedTag[]>();
     for (const role of RELEASE_ROLES) {
-      for (const entry of byRole.get(role) ?? []) {
-        const k = key(entry.name, entry.digest);
-        const row = rows.get(k);
-        if (row) row.releasedBy.push(role);
-        else rows.set(k, { tag: entry.name, digest: entry.digest, length: entry.meta.length, meta: entry.meta, releasedBy: [role], signers: [], verified: true });
-      }
+      const walked = walk.find((w) => w.role === role);
+      if (!walked) continue;
+      const paths = walked.paths;
+      walked.envelope.signed.targets.forEach((meta, name) => {
+        if (!isPathAllowed(name, paths)) return;
+        const digest = meta.hex('sha256') ?? '';
+        const same = rows.get(name);
+        if (same) {
+          for (const row of same) {
+            if (row.digest !== digest) continue;
+            row.releasedBy.push(role);
+            return;
+          }
+        }
+        const added: SignedTag = { tag: name, digest, length: meta.length, meta, releasedBy: [role], signers: [], verified: true };
+        if (same) same.push(added);
+        else rows.set(name, [added]);
+      });
     }
-    for (const [role, entries] of byRole) {
+    for (const { role, envelope, paths } of walk) {
       if (RELEASE_ROLES.includes(role)) continue;
-      for (const entry of entries) rows.get(key(entry.name, entry.digest))?.signers.push(signerName(role));
+      const signer = signerName(role);
+      envelope.signed.targets.forEach((meta, name) => {
+        const same = rows.get(name);
+        if (!same || !isPathAllowed(name, paths)) return;
+        const digest = meta.hex('sha256') ?? '';
+        for (const row of same) if (row.digest === digest) row.signers.push(signer);
+      });
     }
-    if (options.includeUnverified) this.#addRefusedReleases(rows, key);
-    return [...rows.values()].sort((a, b) => naturalCompare(a.tag, b.tag) || compareUtf8(a.digest, b.digest));
+    if (options.includeUnverified) this.#addRefusedReleases(rows);
+    const all: SignedTag[] = [];
+    for (const same of rows.values()) for (const row of same) all.push(row);
+    return all.sort((a, b) => naturalCompare(a.tag, b.tag) || compareUtf8(a.digest, b.digest));
   }
 
-  #addRefusedReleases(rows: Map<string, SignedTag>, key: (t: string, d: string) => string): void {
+  #addRefusedReleases(rows: Map<string, SignedTag[]>): void {
     const refused = this.#set.refusedDelegations.get('targets/releases');
     if (refused?.parent !== 'targets') return;
     const paths = this.#set.targets?.signed.getDelegation('targets/releases')?.paths ?? [];
     for (const [name, meta] of refused.envelope.signed.targets) {
       const digest = meta.hex('sha256') ?? '';
-      if (!isPathAllowed(name, paths) || rows.has(key(name, digest))) continue;
-      rows.set(key(name, digest), {
+      const same = rows.get(name);
+      if (!isPathAllowed(name, paths) || same?.some((r) => r.digest === digest)) continue;
+      const added: SignedTag = {
         tag: name,
         digest,
         length: meta.length,
@@ -263,7 +297,9 @@ export class RepositoryView {
         signers: [],
         verified: false,
         problem: refused.error.message,
-      });
+      };
+      if (same) same.push(added);
+      else rows.set(name, [added]);
     }
   }
 

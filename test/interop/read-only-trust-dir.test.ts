@@ -7,8 +7,10 @@
  * trust directory is handed to the unprivileged user `nobody` (uid 65534) with every write bit
  * removed (chown -R, chmod -R a-w), and the CLI runs as that user through `setpriv`. The first test
  * checks that a write there really fails for that process, so the method cannot silently stop working.
+ * Another copy of the keys signs a tag after that, so the shared cache is behind the server (a cache
+ * that is up to date has nothing to update, and nothing is said).
  */
-import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest, requireBinary, runCommand, startNotaryServer, stopAllPeers, type NotaryServer, type RunResult } from '../helpers/peers.js';
@@ -54,12 +56,18 @@ describe('a read-only trust directory', () => {
     chmodSync(ca, 0o644);
     ok(await tt(['config', 'server', 'registry.example.com/*', server.url, '--ca', ca], { env: { DOCKER_CONFIG: dockerConfig } }));
     ok(await tt(['sign', `${REPO}:v1`, '--digest', DIGEST, '--size', '10'], { env: { DOCKER_CONFIG: dockerConfig } }));
+    // A second machine with the same keys (a copy of the directories) signs v2 once the shared
+    // cache is read-only: that cache is then behind the server and a read has something to update.
+    const elsewhere = trustTui({ trustDir: path.join(tt.workDir, 'trust-elsewhere'), configDir: path.join(tt.workDir, 'config-elsewhere') });
+    cpSync(tt.trustDir, elsewhere.trustDir, { recursive: true });
+    cpSync(tt.configDir, elsewhere.configDir, { recursive: true });
     for (const [cmd, args] of [
       ['chown', ['-R', `${NOBODY}:${NOBODY}`, tt.trustDir, tt.configDir, dockerConfig]],
       ['chmod', ['-R', 'a-w', tt.trustDir]],
     ] as const) {
       ok(await runCommand(requireBinary(cmd), [...args]));
     }
+    ok(await elsewhere(['sign', `${REPO}:v2`, '--digest', DIGEST, '--size', '10'], { env: { DOCKER_CONFIG: dockerConfig } }));
   });
 
   afterAll(async () => {
@@ -76,7 +84,7 @@ describe('a read-only trust directory', () => {
   it('inspect works and says once, on stderr, that the cache was not updated', async () => {
     const before = snapshotDir(tt.trustDir);
     const r = ok(await asNobody(['inspect', REPO]));
-    expect(JSON.parse(r.stdout)[0].SignedTags).toEqual([expect.objectContaining({ SignedTag: 'v1', Digest: DIGEST.slice(7) })]);
+    expect(JSON.parse(r.stdout)[0].SignedTags).toEqual(['v1', 'v2'].map((tag) => expect.objectContaining({ SignedTag: tag, Digest: DIGEST.slice(7) })));
     expect(r.stderr.trim().split('\n'), r.stderr).toEqual([
       `WARNING: the trust directory ${tt.trustDir} is not writable (EACCES): the local trust cache was not updated`,
     ]);
@@ -87,7 +95,7 @@ describe('a read-only trust directory', () => {
     const r = ok(await asNobody(['--json', 'info', REPO]));
     const info = JSON.parse(r.stdout) as { offline: boolean; tags: { tag: string }[]; warnings: string[] };
     expect(info.offline).toBe(false);
-    expect(info.tags.map((t) => t.tag)).toEqual(['v1']);
+    expect(info.tags.map((t) => t.tag)).toEqual(['v1', 'v2']);
     expect(info.warnings).toEqual([expect.stringContaining('the local trust cache was not updated')]);
   });
 

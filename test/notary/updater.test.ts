@@ -3,15 +3,15 @@
  * rotation, rollback and freeze refusals, offline answers, skipped delegations, remembered publishes.
  * The same flows against the real notary-server are in test/interop/client-*.test.ts.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TrustCache } from '../../src/notary/cache.js';
 import { MetadataNotFoundError, RepositoryNotInitialisedError, ServerUnreachableError } from '../../src/notary/http-errors.js';
 import { refresh, rememberPublished, type MetadataSource, type RefreshOptions } from '../../src/notary/updater.js';
-import { Envelope, signerFromPrivateKey } from '../../src/tuf/metadata/index.js';
-import { DAY_MS, MemoryRepo, newEcdsaKey, newEd25519Key } from '../tuf/memory-repo.js';
+import { Envelope, parseMetadata, signerFromPrivateKey } from '../../src/tuf/metadata/index.js';
+import { DAY_MS, imageMeta, MemoryRepo, newEcdsaKey, newEd25519Key } from '../tuf/memory-repo.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const URL_ = 'https://notary.test:4443';
@@ -23,8 +23,23 @@ class FakeServer implements MetadataSource {
   down = false;
   /** Replaces what the server sends for a role (by any route). */
   override = new Map<string, Buffer>();
+  /** Answers after this long, so that requests can overlap; `maxInFlight` is the most at once. */
+  delayMs = 0;
+  maxInFlight = 0;
+  #inFlight = 0;
 
   constructor(public repo: MemoryRepo) {}
+
+  async #answer(serve: () => Buffer): Promise<Buffer> {
+    this.#inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.#inFlight);
+    try {
+      if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+      return serve();
+    } finally {
+      this.#inFlight--;
+    }
+  }
 
   #serve(role: string, what: string, maxBytes?: number): Buffer {
     this.requests.push(what);
@@ -35,12 +50,12 @@ class FakeServer implements MetadataSource {
     return bytes;
   }
 
-  async getMetadata(_gun: string, role: string, maxBytes?: number): Promise<Buffer> {
-    return this.#serve(role, `${role}.json`, maxBytes);
+  getMetadata(_gun: string, role: string, maxBytes?: number): Promise<Buffer> {
+    return this.#answer(() => this.#serve(role, `${role}.json`, maxBytes));
   }
 
-  async getMetadataByChecksum(_gun: string, role: string, sha: string, maxBytes: number): Promise<Buffer> {
-    return this.#serve(role, `${role}.${sha.slice(0, 6)}.json`, maxBytes);
+  getMetadataByChecksum(_gun: string, role: string, sha: string, maxBytes: number): Promise<Buffer> {
+    return this.#answer(() => this.#serve(role, `${role}.${sha.slice(0, 6)}.json`, maxBytes));
   }
 
   async getMetadataByVersion(_gun: string, role: string, version: number): Promise<Buffer> {
@@ -86,23 +101,33 @@ describe('refresh', () => {
     const first = await refresh(repo.gun, opts());
     expect(first.offline).toBe(false);
     expect(first.view.releasedTags().map((t) => t.tag)).toEqual(['v1']);
-    // pre-order: a role's children before its later siblings
+    // The children of a trusted role are fetched together, a grandchild once its parent is trusted…
     expect(server.requests.map((r) => r.replace(/\.[0-9a-f]{6}\./, '.#.'))).toEqual([
       'root.json',
       'timestamp.json',
       'snapshot.#.json',
       'targets.#.json',
       'targets/releases.#.json',
-      'targets/releases/ci.#.json',
       'targets/alice.#.json',
+      'targets/releases/ci.#.json',
     ]);
+    // …and trusted in pre-order: a role's children before its later siblings.
+    expect([...first.trusted.delegations.keys()]).toEqual(['targets/releases', 'targets/releases/ci', 'targets/alice']);
     for (const role of ['root', 'timestamp', 'snapshot', 'targets', 'targets/releases', 'targets/releases/ci']) {
       expect(await cache.read(repo.gun, role), role).toEqual(repo.file(role));
     }
 
     server.requests = [];
+    const timestampFile = cache.filePath(repo.gun, 'timestamp');
+    const cachedTimestamp = (await stat(timestampFile)).ino;
     await refresh(repo.gun, opts());
     expect(server.requests).toEqual(['timestamp.json']);
+    // The same timestamp as cached is not written again (atomic writes replace the file).
+    expect((await stat(timestampFile)).ino).toBe(cachedTimestamp);
+    // A re-signed one is.
+    repo.signTimestamp();
+    await refresh(repo.gun, opts());
+    expect(await cache.read(repo.gun, 'timestamp')).toEqual(repo.file('timestamp'));
   });
 
   it('says the repository is not initialised when the server has no root', async () => {
@@ -309,6 +334,32 @@ describe('refresh', () => {
     await expect(refresh(repo.gun, opts())).rejects.toMatchObject({ kind: 'tampered' });
     expect(server.requests.filter((r) => r === 'root.json')).toHaveLength(2); // bootstrap + refresh before the retry
     expect(await cache.read(repo.gun, 'snapshot')).toBeUndefined();
+  });
+
+  it('fetches the delegations a trusted role declares at the same time, and still refuses one whose hash is not the snapshot\'s', async () => {
+    const [alice, bob] = [newEcdsaKey(), newEcdsaKey()];
+    repo.addDelegation('targets/releases', [alice, bob]);
+    repo.addDelegation('targets/alice', [alice]);
+    repo.addDelegation('targets/bob', [bob]);
+    for (const role of ['targets/releases', 'targets/alice', 'targets/bob']) repo.addTarget(role, 'v1');
+    repo.publish(['targets', 'targets/releases', 'targets/alice', 'targets/bob']);
+    // alice's file, validly signed by alice and of the same length, but not the one the snapshot names (v1 re-pointed).
+    const other = parseMetadata(repo.file('targets/alice'), 'targets/alice').signed.clone();
+    other.addTarget('v1', imageMeta('v1-other'));
+    server.override.set('targets/alice', Envelope.sign(other, [signerFromPrivateKey(alice)]).raw);
+    server.delayMs = 20;
+
+    await expect(refresh(repo.gun, opts())).rejects.toMatchObject({ kind: 'tampered', message: expect.stringContaining('targets/alice') });
+    expect(server.maxInFlight).toBe(3);
+    for (const role of ['timestamp', 'snapshot', 'targets', 'targets/releases', 'targets/alice', 'targets/bob']) {
+      expect(await cache.read(repo.gun, role), role).toBeUndefined();
+    }
+
+    // The file the snapshot names: every delegation is trusted, in file order.
+    server.override.clear();
+    const fixed = await refresh(repo.gun, opts());
+    expect([...fixed.trusted.delegations.keys()]).toEqual(['targets/releases', 'targets/alice', 'targets/bob']);
+    expect(fixed.view.releasedTags()).toMatchObject([{ tag: 'v1', signers: ['alice', 'bob'] }]);
   });
 
   it('skips a below-threshold delegation with a warning and shows the rest', async () => {

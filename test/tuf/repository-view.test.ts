@@ -171,4 +171,10 @@ describe('RepositoryView', () => {
     const tags = ['v10', 'v2', 'latest', 'v1.10', 'v1.9', 'v01', '1', 'v1'];
     expect([...tags].sort(naturalCompare)).toEqual(['1', 'latest', 'v1', 'v1.9', 'v1.10', 'v01', 'v2', 'v10']);
   });
+
+  it('orders characters outside ASCII by their UTF-8 bytes, as docker compares them', () => {
+    // é is C3 A9, U+FFFF is EF BF BF, U+1F600 (a surrogate pair in JavaScript) is F0 9F 98 80.
+    const tags = ['v\u{1F600}', 'v\uFFFF', 'v\u00E9', 'vz', 'v9'];
+    expect([...tags].sort(naturalCompare)).toEqual(['v9', 'vz', 'v\u00E9', 'v\uFFFF', 'v\u{1F600}']);
+  });
 });

@@ -3,9 +3,11 @@
 // An Envelope keeps four things: the typed model, the signatures, the exact bytes, and the generic
 // JSON of `signed`. Verification must use the generic JSON: Go checks signatures over the canonical
 // form of `signed` unmarshalled into a map, not over the received bytes or its typed struct (which
-// drops unknown fields). Re-serialisation, in contrast, comes from the model, as Go's does.
+// drops unknown fields). Only where the received text of `signed` is proven to be that canonical
+// form already (json-scan.ts) are its bytes the message, which is then the same byte string.
+// Re-serialisation, in contrast, comes from the model, as Go's does.
 import { canonicalBytes } from '../canonical.js';
-import { jsonPath, parseJsonStrict, serializeEnvelope, type JsonObject, type Signature } from '../gojson.js';
+import { jsonPath, parseEnvelopeJson, serializeEnvelope, type JsonObject, type Signature } from '../gojson.js';
 import type { PrivateKey } from '../private-key.js';
 import { asBase64, asNullableArray, asObject, asString } from './guards.js';
 import type { SignedMetadata } from './signed.js';
@@ -62,6 +64,7 @@ function signAll(message: Buffer, signers: readonly MetadataSigner[]): Signature
 
 export class Envelope<T extends SignedMetadata = SignedMetadata> {
   #signedCanonical?: Buffer;
+  #signedJson?: JsonObject;
 
   private constructor(
     /** The typed model. Treat it as read-only: clone() it to build the next version. */
@@ -69,20 +72,37 @@ export class Envelope<T extends SignedMetadata = SignedMetadata> {
     readonly signatures: readonly Signature[],
     /** The exact bytes: as received for parsed files, as they will be sent for files we sign. */
     readonly raw: Buffer,
-    /** The generic JSON of `signed`, which signatures are verified over. */
-    readonly signedJson: JsonObject,
-  ) {}
+    signedJson: JsonObject | undefined,
+    signedCanonical?: Buffer,
+  ) {
+    this.#signedJson = signedJson;
+    this.#signedCanonical = signedCanonical;
+  }
+
+  /**
+   * The generic JSON of `signed`, which signatures are verified over. A file received in canonical
+   * form does not keep it (megabytes of objects for a big targets file): it is read again from the
+   * canonical bytes, which parse to the same value, when asked for.
+   */
+  get signedJson(): JsonObject {
+    return (this.#signedJson ??= JSON.parse(this.#signedCanonical!.toString('utf8')) as JsonObject);
+  }
 
   /**
    * Parses metadata bytes strictly into `model` (Root, Targets, Snapshot or Timestamp). Every problem
    * is a MetadataError naming `roleName` and, where there is one, the field.
    */
   static parse<M extends SignedMetadata>(bytes: Uint8Array, roleName: string, model: SignedModelClass<M>): Envelope<M> {
-    const doc = asObject(parseJsonStrict(bytes, roleName), roleName, '(top level)');
+    const raw = Buffer.from(bytes);
+    const parsed = parseEnvelopeJson(raw, roleName);
+    const doc = asObject(parsed.value, roleName, '(top level)');
     const signedJson = asObject(doc.signed, roleName, 'signed');
     const signatures = readSignatures(doc.signatures, roleName);
     const signed = model.fromJSON(signedJson, roleName);
-    return new Envelope(signed, signatures, Buffer.from(bytes), signedJson);
+    // Received in canonical form: those are the bytes canonicalBytes(signedJson) would produce.
+    return parsed.signedCanonical
+      ? new Envelope(signed, signatures, raw, undefined, parsed.signedCanonical)
+      : new Envelope(signed, signatures, raw, signedJson);
   }
 
   /** Signs `model` with every signer (over canonical JSON of its Go field set) and serialises it. */

@@ -111,9 +111,8 @@ export class Targets extends SignedMetadata {
 
     const targets = asNullableObject(obj.targets, roleName, 'targets');
     t.#targetsWereNull = targets.wasNull;
-    for (const [name, meta] of Object.entries(targets.members)) {
-      t.#targets.set(name, FileMeta.fromJSON(meta, roleName, jsonPath('targets', name)));
-    }
+    const members = targets.members;
+    for (const name of Object.keys(members)) t.#targets.set(name, FileMeta.fromJSON(members[name], roleName, 'targets', name));
 
     // `delegations` is a struct in Go: missing or null leaves nil keys and nil roles.
     const delegations = obj.delegations === null || obj.delegations === undefined ? {} : asObject(obj.delegations, roleName, 'delegations');
