@@ -25,6 +25,7 @@ import { encodeMultipart, type MetadataFile } from './multipart.js';
 import {
   BodyTooLargeError,
   nodeTransport,
+  type AgentPool,
   RequestTimeoutError,
   type TlsMaterial,
   type Transport,
@@ -66,6 +67,8 @@ export interface NotaryClientOptions {
   deadline?: Deadline;
   connectTimeoutMs?: number;
   userAgent?: string;
+  /** Connections shared with other clients of the same command (see AgentPool). */
+  agents?: AgentPool;
   /** Replaces the node:https transport (tests). */
   transport?: Transport;
 }
@@ -145,6 +148,7 @@ export class NotaryClient {
       options.transport ??
       nodeTransport({
         tls: options.tls,
+        ...(options.agents ? { agents: options.agents } : {}),
         timing: { ...(options.deadline ? { deadline: options.deadline } : {}), connectTimeoutMs: options.connectTimeoutMs },
         userAgent: options.userAgent ?? 'trust-tui',
       });
