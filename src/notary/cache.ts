@@ -75,9 +75,16 @@ export class TrustCache {
   }
 
   async #writeFile(file: string, bytes: Uint8Array): Promise<void> {
-    await this.#makeDirs(path.dirname(file));
     const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await open(temp, 'wx', FILE_MODE);
+    let handle;
+    try {
+      handle = await open(temp, 'wx', FILE_MODE);
+    } catch (e) {
+      // The directories are made on the first write only: every later one saves a mkdir per level.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      await this.#makeDirs(path.dirname(file));
+      handle = await open(temp, 'wx', FILE_MODE);
+    }
     try {
       await handle.writeFile(bytes);
       await handle.sync();

@@ -1,8 +1,9 @@
 // The compromised-key sweep: take a key (or every key of a departed signer) out of every repository
 // this host knows, in one resumable operation. `planSweep` is the dry run: per repository and role,
-// what changes and which tags lose a signature. `runSweep` carries it out repository by repository
-// (each one a normal, verified publish), records each finished repository in a journal, and stops
-// between repositories when asked; running the same sweep again finishes what is left.
+// what changes and which tags lose a signature. `runSweep` carries it out over the repositories,
+// a few at a time (each one a normal, verified publish, with its own deadline), records each finished
+// repository in a journal, and starts no further repository once asked to stop; running the same
+// sweep again finishes what is left. Results keep the plan's order whatever the concurrency.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';

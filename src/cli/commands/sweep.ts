@@ -1,7 +1,7 @@
 // `trust-tui sweep key KEY-ID` / `trust-tui sweep signer NAME`: take a compromised key, or every key
 // of a departed signer, out of every repository this host knows. Shows the dry run, asks for the
-// short key ID (or the signer name) to be typed, then runs repository by repository; running it again
-// finishes an interrupted sweep.
+// short key ID (or the signer name) to be typed, then runs over the repositories, `--concurrency` at a
+// time (Ctrl-C: no further repository is started); running it again finishes an interrupted sweep.
 import type { Command } from 'commander';
 import { AlreadyReported } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
