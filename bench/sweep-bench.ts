@@ -16,7 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNotaryServer, stopAllPeers } from '../test/helpers/peers.js';
-import { benchContext, fleetKeys, makeFleet, PASSPHRASE_ENV } from './lib/fleet-setup.js';
+import { fleetContext, fleetKeys, makeFleet, PASSPHRASE_ENV } from '../test/helpers/fleet.js';
 import { cpuMs, pidByCommandLine } from './lib/server-load.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -153,7 +153,7 @@ async function makeFleetOn(server: Server, prefix: string, count: number): Promi
   const work = mkdtempSync(path.join(tmpdir(), 'trust-tui-fleet-'));
   const trustDir = path.join(work, 'trust');
   const configDir = path.join(work, 'config');
-  const ctx = benchContext(trustDir, configDir);
+  const ctx = fleetContext(trustDir, configDir);
   await ctx.settings.update((s) => void (s.servers[`${prefix}/*`] = { url: server.url, ca: server.caFile }));
   const keys = await fleetKeys(ctx);
   const started = performance.now();

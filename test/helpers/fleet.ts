@@ -1,8 +1,9 @@
-// Many small repositories for the fleet benchmark, made in-process through trust-tui's own publish
-// path (src/trust), not through the CLI: one publish per repository, laid out as `init` lays one out
-// (this host's root key, a new targets key, server-held snapshot and timestamp), with two signers,
-// `owner` (held here) and a second key (only its public half), both in targets/releases, and one
-// tag `v1` signed in targets/releases. Each repository is cached locally, so the sweep knows it.
+// Many small repositories for the fleet benchmark (bench/sweep-bench.ts) and the bulk-command tests,
+// made in-process through trust-tui's own publish path (src/trust), not through the CLI: one publish
+// per repository, laid out as `init` lays one out (this host's root key, a new targets key,
+// server-held snapshot and timestamp), with two signers, `owner` (held here) and a second key (only
+// its public half), both in targets/releases, and one tag `v1` signed in targets/releases. Each
+// repository is cached locally, so the sweep knows it.
 import { Settings } from '../../src/config/settings.js';
 import { generatePrivateKey, KeyStore } from '../../src/keys/index.js';
 import { Deadline } from '../../src/net/deadline.js';
@@ -20,7 +21,7 @@ import { publish } from '../../src/trust/publish.js';
 import { mapLimited } from '../../src/trust/repositories.js';
 import { openRepository } from '../../src/trust/repository.js';
 
-export const PASSPHRASE = 'bench-passphrase-123';
+export const PASSPHRASE = 'fleet-passphrase-123';
 
 /** The environment the CLI under test needs to open the keys made here. */
 export const PASSPHRASE_ENV = {
@@ -29,7 +30,7 @@ export const PASSPHRASE_ENV = {
   NOTARY_DELEGATION_PASSPHRASE: PASSPHRASE,
 };
 
-export function benchContext(trustDir: string, configDir: string): TrustContext {
+export function fleetContext(trustDir: string, configDir: string): TrustContext {
   return {
     trustDir,
     keys: new KeyStore(trustDir),
