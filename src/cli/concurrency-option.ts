@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from '../trust/concurrency.js';
 
-export const CONCURRENCY_HELP = `repositories worked on at once (1-${MAX_CONCURRENCY}, default ${DEFAULT_CONCURRENCY}); results keep their order`;
+export const CONCURRENCY_HELP = `repositories worked on at once (1-${MAX_CONCURRENCY}, default ${DEFAULT_CONCURRENCY}); results keep their order, and --timeout bounds each repository`;
 
 /** commander's parser: a whole number from 1 to MAX_CONCURRENCY, or a usage error saying so. */
 export function concurrencyOption(value: string): number {
