@@ -107,6 +107,11 @@ function newAgents(tls: TlsMaterial): Agents {
  */
 export class AgentPool {
   readonly #agents = new Map<string, Agents>();
+  /**
+   * What each server's `/v2/` ping answered, by base URL: asked once per command rather than once per
+   * repository (a client remembers it for its own life already; see NotaryClient's ping).
+   */
+  readonly pings = new Map<string, Promise<unknown>>();
 
   agentsFor(tls: TlsMaterial): Agents {
     const key = createHash('sha256')
