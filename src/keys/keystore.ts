@@ -69,6 +69,9 @@ export class KeyStore {
     if (KEY_ID.test(id)) {
       const flat = await this.#describe(join(this.privateDir, `${id}.key`), { id, legacy: false });
       if (flat) return flat;
+      // Not in the current layout: only the legacy layouts can hold it. (Listing every key file
+      // here made each publish of a bulk command read the whole store: quadratic over a fleet.)
+      return (await this.#listLegacy()).find((k) => k.id === id);
     }
     return (await this.list()).find((k) => k.id === id);
   }

@@ -5,7 +5,8 @@
 // write atomic (temp file + rename) so a crash never leaves a half-written root behind. A directory
 // this process cannot write fails every change with DirectoryNotWritableError (reads still work).
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { notWritableIn } from '../config/writable.js';
 
@@ -52,7 +53,10 @@ export class TrustCache {
   /** The cached bytes of a role, or undefined when there are none. */
   async read(gun: string, role: string): Promise<Buffer | undefined> {
     try {
-      return await readFile(this.filePath(gun, role));
+      // Synchronously: metadata files are small, and a read through the thread pool (open, stat,
+      // read, close, each a round trip) cost more CPU than the read itself, on every file of every
+      // repository a bulk command reads.
+      return readFileSync(this.filePath(gun, role));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
@@ -75,9 +79,16 @@ export class TrustCache {
   }
 
   async #writeFile(file: string, bytes: Uint8Array): Promise<void> {
-    await this.#makeDirs(path.dirname(file));
     const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await open(temp, 'wx', FILE_MODE);
+    let handle;
+    try {
+      handle = await open(temp, 'wx', FILE_MODE);
+    } catch (e) {
+      // The directories are made on the first write only: every later one saves a mkdir per level.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      await this.#makeDirs(path.dirname(file));
+      handle = await open(temp, 'wx', FILE_MODE);
+    }
     try {
       await handle.writeFile(bytes);
       await handle.sync();

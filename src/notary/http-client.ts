@@ -25,6 +25,7 @@ import { encodeMultipart, type MetadataFile } from './multipart.js';
 import {
   BodyTooLargeError,
   nodeTransport,
+  type AgentPool,
   RequestTimeoutError,
   type TlsMaterial,
   type Transport,
@@ -66,6 +67,8 @@ export interface NotaryClientOptions {
   deadline?: Deadline;
   connectTimeoutMs?: number;
   userAgent?: string;
+  /** Connections shared with other clients of the same command (see AgentPool). */
+  agents?: AgentPool;
   /** Replaces the node:https transport (tests). */
   transport?: Transport;
 }
@@ -129,6 +132,8 @@ export class NotaryClient {
   readonly #loginHint: string;
   readonly #caHint: HintInput;
   #challenge?: Promise<AuthChallenge | undefined>;
+  /** The pings of the command's other clients (AgentPool.pings), when it shares connections. */
+  readonly #sharedPings?: Map<string, Promise<unknown>>;
   /** Authorization header per scope string, reused until the server answers 401 again. */
   readonly #authorizations = new Map<string, string | undefined>();
 
@@ -136,6 +141,7 @@ export class NotaryClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     const host = new URL(this.baseUrl).host;
     this.#authorize = options.authorize;
+    if (options.agents) this.#sharedPings = options.agents.pings;
     this.#loginHint = options.loginHint ?? 'docker login';
     this.#caHint = options.caHint ?? {
       cli: `pass --tlscacert or put the CA in $DOCKER_CONFIG/tls/${host}/`,
@@ -145,6 +151,7 @@ export class NotaryClient {
       options.transport ??
       nodeTransport({
         tls: options.tls,
+        ...(options.agents ? { agents: options.agents } : {}),
         timing: { ...(options.deadline ? { deadline: options.deadline } : {}), connectTimeoutMs: options.connectTimeoutMs },
         userAgent: options.userAgent ?? 'trust-tui',
       });
@@ -365,12 +372,22 @@ export class NotaryClient {
 
   /** The challenge of the server's `/v2/` ping, asked once per client (docker and notary do the same). */
   #ping(): Promise<AuthChallenge | undefined> {
-    this.#challenge ??= this.#send({ method: 'GET', path: '/v2/', maxBytes: MAX_SMALL_BODY_BYTES, what: 'ping' }, undefined).then(
-      (res) => (res.status === 401 ? preferredChallenge(res) : undefined),
-    );
+    if (this.#challenge) return this.#challenge;
+    const shared = this.#sharedPings;
+    const known = shared?.get(this.baseUrl) as Promise<AuthChallenge | undefined> | undefined;
+    const challenge =
+      known ??
+      this.#send({ method: 'GET', path: '/v2/', maxBytes: MAX_SMALL_BODY_BYTES, what: 'ping' }, undefined).then((res) =>
+        res.status === 401 ? preferredChallenge(res) : undefined,
+      );
+    this.#challenge = challenge;
+    if (!known) shared?.set(this.baseUrl, challenge);
     // A failed ping must not be remembered: the next command may find the server back.
-    this.#challenge.catch(() => (this.#challenge = undefined));
-    return this.#challenge;
+    challenge.catch(() => {
+      if (this.#challenge === challenge) this.#challenge = undefined;
+      if (shared?.get(this.baseUrl) === challenge) shared.delete(this.baseUrl);
+    });
+    return challenge;
   }
 
   async #request(spec: RequestSpec): Promise<TransportResponse> {

@@ -1,6 +1,7 @@
 // One HTTP exchange over node:http/https with what a trust client needs and global fetch lacks
 // without extra agents: a private CA bundle, a client certificate (mutual TLS), the command's
 // deadline with a short connect/handshake bound (src/net), and a hard cap on the bytes read.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { armRequestTimers, type RequestTiming } from '../net/request-timers.js';
@@ -41,6 +42,8 @@ export type Transport = (req: TransportRequest) => Promise<TransportResponse>;
 
 export interface NodeTransportOptions {
   tls?: TlsMaterial;
+  /** Connections to share with other transports of the same command (bulk commands); default: its own. */
+  agents?: AgentPool;
   /** The command's deadline and the connect/handshake bound. */
   timing: RequestTiming;
   userAgent: string;
@@ -78,15 +81,53 @@ const REPLAYABLE_METHODS = new Set(['GET', 'HEAD']);
 /** Errors of requests that failed on a reused connection before any answer arrived. */
 const staleConnectionErrors = new WeakSet<Error>();
 
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 8, scheduling: 'lifo' as const };
+
+interface Agents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+function newAgents(tls: TlsMaterial): Agents {
+  return {
+    https: new https.Agent({
+      ...AGENT_OPTIONS,
+      ...(tls.ca?.length ? { ca: tls.ca } : {}),
+      ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+    }),
+    http: new http.Agent(AGENT_OPTIONS),
+  };
+}
+
+/**
+ * Kept-alive connections shared by the Notary clients of one command (a bulk command opens one
+ * client per repository: without sharing, each repository costs a TCP and TLS handshake). Agents are
+ * told apart by their TLS material, so a connection is only reused with the trust anchor and client
+ * certificate it was opened with; node's agents keep one pool per host and port within each.
+ */
+export class AgentPool {
+  readonly #agents = new Map<string, Agents>();
+  /**
+   * What each server's `/v2/` ping answered, by base URL: asked once per command rather than once per
+   * repository (a client remembers it for its own life already; see NotaryClient's ping).
+   */
+  readonly pings = new Map<string, Promise<unknown>>();
+
+  agentsFor(tls: TlsMaterial): Agents {
+    const key = createHash('sha256')
+      .update(JSON.stringify([(tls.ca ?? []).map(String), String(tls.cert ?? ''), String(tls.key ?? '')]))
+      .digest('hex');
+    let agents = this.#agents.get(key);
+    if (!agents) {
+      agents = newAgents(tls);
+      this.#agents.set(key, agents);
+    }
+    return agents;
+  }
+}
+
 function sendOnce(options: NodeTransportOptions): Transport {
-  const tls = options.tls ?? {};
-  const agentOptions = { keepAlive: true, maxSockets: 8, scheduling: 'lifo' as const };
-  const httpsAgent = new https.Agent({
-    ...agentOptions,
-    ...(tls.ca?.length ? { ca: tls.ca } : {}),
-    ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-  });
-  const httpAgent = new http.Agent(agentOptions);
+  const { http: httpAgent, https: httpsAgent } = options.agents?.agentsFor(options.tls ?? {}) ?? newAgents(options.tls ?? {});
   return (req) =>
     new Promise<TransportResponse>((resolve, reject) => {
       const isHttps = req.url.protocol === 'https:';

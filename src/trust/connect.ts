@@ -6,6 +6,7 @@
 import { dockerConfigDir } from '../config/paths.js';
 import { endpointFor, normaliseServerUrl, resolveTrustEndpoint, type TrustEndpoint, type TrustServerChoice } from '../notary/endpoint.js';
 import { NotaryClient } from '../notary/http-client.js';
+import { AgentPool } from '../notary/transport.js';
 import { Deadline } from '../net/deadline.js';
 import { createAuthorizer } from '../registry/auth.js';
 import { loadRegistryCredentials } from '../registry/credentials.js';
@@ -35,6 +36,19 @@ export interface Connection {
 
 function allowInsecureLoopback(ctx: TrustContext, options: ServerOptions): boolean {
   return options.allowInsecureLoopback ?? ctx.env.TRUST_TUI_ALLOW_HTTP_LOOPBACK === '1';
+}
+
+const agentPools = new WeakMap<TrustContext, AgentPool>();
+
+/** The connections of a context's command: its own pool, else one made for it (kept with the context). */
+export function agentPoolOf(ctx: TrustContext): AgentPool {
+  if (ctx.agents) return ctx.agents;
+  let pool = agentPools.get(ctx);
+  if (!pool) {
+    pool = new AgentPool();
+    agentPools.set(ctx, pool);
+  }
+  return pool;
 }
 
 /** The command's deadline; a context without one (a test's) gets a fresh default. */
@@ -138,6 +152,7 @@ export function notaryClientFor(
   return new NotaryClient({
     baseUrl: endpoint.url,
     tls,
+    agents: agentPoolOf(ctx),
     deadline,
     ...(authorize ? { authorize: (challenge, scope) => authorize(challenge, scope) } : {}),
     ...(registryHost ? { loginHint: `docker login ${registryHost}` } : {}),

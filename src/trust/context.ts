@@ -3,6 +3,7 @@
 import type { Settings } from '../config/settings.js';
 import type { KeyStore, PassphraseSource } from '../keys/index.js';
 import type { Deadline } from '../net/deadline.js';
+import type { AgentPool } from '../notary/transport.js';
 
 export interface TrustContext {
   trustDir: string;
@@ -18,4 +19,6 @@ export interface TrustContext {
   env: Readonly<Record<string, string | undefined>>;
   /** How long this command may wait for servers, all requests together (default 30 s). */
   deadline?: Deadline;
+  /** Kept-alive connections to share between the repositories of one command (see agentPoolOf). */
+  agents?: AgentPool;
 }

@@ -1,8 +1,9 @@
 // The compromised-key sweep: take a key (or every key of a departed signer) out of every repository
 // this host knows, in one resumable operation. `planSweep` is the dry run: per repository and role,
-// what changes and which tags lose a signature. `runSweep` carries it out repository by repository
-// (each one a normal, verified publish), records each finished repository in a journal, and stops
-// between repositories when asked; running the same sweep again finishes what is left.
+// what changes and which tags lose a signature. `runSweep` carries it out over the repositories,
+// a few at a time (each one a normal, verified publish, with its own deadline), records each finished
+// repository in a journal, and starts no further repository once asked to stop; running the same
+// sweep again finishes what is left. Results keep the plan's order whatever the concurrency.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,7 +14,8 @@ import type { TrustContext } from './context.js';
 import { InputError, problemAndHint, TrustError } from './errors.js';
 import { editableState } from './publish.js';
 import { openRepository } from './repository.js';
-import { knownRepositories } from './repositories.js';
+import { knownRepositories, mapLimited } from './repositories.js';
+import { checkConcurrency, DEFAULT_CONCURRENCY, repositoryContext } from './bulk.js';
 import { planRemoval, type RemovalTarget } from './signer-removal.js';
 import { carryOut, removalImpact } from './signers.js';
 import type { DockerfileInput, Impact } from './impact.js';
@@ -63,16 +65,19 @@ export interface SweepOutcome {
   hint?: Hint;
 }
 
-/** A repository's failure as the cause and, when the error carries one, its next step. */
-
-
 function targetKey(target: SweepTarget): string {
   return target.kind === 'key' ? `key:${target.keyId}` : `signer:${target.name}${target.gun ? `@${target.gun}` : ''}`;
 }
 
-/** The journal of finished repositories per sweep, in the settings directory. */
+/**
+ * The journal of finished repositories per sweep, in the settings directory. Repositories finish
+ * concurrently: marks are queued and written together, one atomic replacement at a time, so none is
+ * lost and a sweep stopped at any moment finds every repository it had finished.
+ */
 class SweepJournal {
   readonly file: string;
+  #queued: { target: SweepTarget; gun: string }[] = [];
+  #writing: Promise<void> = Promise.resolve();
   constructor(configDir: string) {
     this.file = path.join(configDir, 'sweeps.json');
   }
@@ -83,10 +88,23 @@ class SweepJournal {
       return {};
     }
   }
-  async markDone(target: SweepTarget, gun: string): Promise<void> {
+  /** Resolves once a journal that lists `gun` as done is on disk. */
+  markDone(target: SweepTarget, gun: string): Promise<void> {
+    this.#queued.push({ target, gun });
+    const written = this.#writing.then(() => this.#writeQueued());
+    // The next write waits for this one, whether it failed or not (its marks failed with it).
+    this.#writing = written.catch(() => undefined);
+    return written;
+  }
+  async #writeQueued(): Promise<void> {
+    const marks = this.#queued;
+    if (marks.length === 0) return; // an earlier write took them
+    this.#queued = [];
     const data = await this.read();
-    const key = targetKey(target);
-    data[key] = [...new Set([...(data[key] ?? []), gun])];
+    for (const { target, gun } of marks) {
+      const key = targetKey(target);
+      data[key] = [...new Set([...(data[key] ?? []), gun])];
+    }
     await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const temp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(temp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
@@ -133,25 +151,35 @@ async function heldKeyIdSet(ctx: TrustContext): Promise<Set<string>> {
   return new Set((await ctx.keys.list()).filter((k) => !k.problem).map((k) => k.id));
 }
 
-export async function planSweep(ctx: TrustContext, target: SweepTarget, options: { dockerfiles?: readonly DockerfileInput[] } = {}): Promise<SweepPlan> {
+export interface SweepPlanOptions {
+  dockerfiles?: readonly DockerfileInput[];
+  /** Repositories read at once (default DEFAULT_CONCURRENCY); the plan's order does not depend on it. */
+  concurrency?: number;
+}
+
+export async function planSweep(ctx: TrustContext, target: SweepTarget, options: SweepPlanOptions = {}): Promise<SweepPlan> {
   checkTarget(target);
+  const concurrency = checkConcurrency(options.concurrency ?? DEFAULT_CONCURRENCY);
   const journal = (await new SweepJournal(ctx.settings.dir).read())[targetKey(target)] ?? [];
   const guns = target.kind === 'signer' && target.gun ? [target.gun] : await knownRepositories(ctx);
   const held = await heldKeyIdSet(ctx);
   const plan: SweepPlan = { target, confirmText: target.kind === 'key' ? shortKeyId(target.keyId) : target.name, items: [], unreadable: [], impacts: [] };
-  for (const gun of guns) {
-    let planned;
+  const read = await mapLimited(guns, concurrency, async (gun) => {
     try {
-      planned = await planRepository(ctx, target, gun, held, options.dockerfiles);
+      const planned = await planRepository(repositoryContext(ctx), target, gun, held, options.dockerfiles);
+      // Only what the plan shows is kept: a fleet's opened repositories would not fit in memory.
+      return planned ? { items: planned.items, impact: { gun: planned.repo.gun, impact: planned.impact } } : undefined;
     } catch (e) {
-      plan.unreadable.push({ gun, ...problemAndHint(e) });
-      continue;
+      return { unreadable: { gun, ...problemAndHint(e) } };
     }
-    if (planned) {
-      plan.items.push(...planned.items);
-      plan.impacts!.push({ gun: planned.repo.gun, impact: planned.impact });
-    }
-    else if (journal.includes(gun)) plan.items.push({ gun, role: '(all)', keyIds: [], outcome: 'removed', tags: [], done: true });
+  });
+  for (const [i, gun] of guns.entries()) {
+    const r = read[i];
+    if (r?.unreadable) plan.unreadable.push(r.unreadable);
+    else if (r?.items) {
+      plan.items.push(...r.items);
+      plan.impacts!.push(r.impact);
+    } else if (journal.includes(gun)) plan.items.push({ gun, role: '(all)', keyIds: [], outcome: 'removed', tags: [], done: true });
   }
   return plan;
 }
@@ -160,44 +188,44 @@ export async function planSweep(ctx: TrustContext, target: SweepTarget, options:
 const itemShape = (items: readonly SweepItem[]) => JSON.stringify(items.map((i) => [i.role, i.keyIds, i.outcome]));
 
 export interface SweepRunOptions {
+  /** Once aborted, no further repository is started; those in progress finish (each publish is atomic). */
   signal?: AbortSignal;
+  /** `index`: the repository's position in the plan (1-based), reported as it starts. */
   onProgress?: (p: { index: number; total: number; gun: string }) => void;
+  /** Repositories worked on at once (default DEFAULT_CONCURRENCY). Outcomes keep the plan's order. */
+  concurrency?: number;
 }
 
 /** Carries out a plan's pending repositories. The user confirmed the dry run, so nothing is asked again. */
 export async function runSweep(ctx: TrustContext, plan: SweepPlan, options: SweepRunOptions = {}): Promise<SweepOutcome[]> {
+  const concurrency = checkConcurrency(options.concurrency ?? DEFAULT_CONCURRENCY);
   const journal = new SweepJournal(ctx.settings.dir);
   const guns = [...new Set(plan.items.map((i) => i.gun))];
-  const outcomes: SweepOutcome[] = [];
-  for (const [index, gun] of guns.entries()) {
+  // The keys this host holds, read once: reading the key store per repository is quadratic over a fleet.
+  const held = await heldKeyIdSet(ctx);
+  const what = plan.target.kind === 'key' ? `key ${shortKeyId(plan.target.keyId)}` : `signer ${plan.target.name}`;
+  return mapLimited([...guns.entries()], concurrency, async ([index, gun]): Promise<SweepOutcome> => {
     const items = plan.items.filter((i) => i.gun === gun);
-    if (items.every((i) => i.done)) {
-      outcomes.push({ gun, status: 'already-done' });
-      continue;
-    }
-    if (options.signal?.aborted) {
-      outcomes.push({ gun, status: 'skipped', message: 'stopped before this repository' });
-      continue;
-    }
+    if (items.every((i) => i.done)) return { gun, status: 'already-done' };
+    if (options.signal?.aborted) return { gun, status: 'skipped', message: 'stopped before this repository' };
     options.onProgress?.({ index: index + 1, total: guns.length, gun });
+    const repoCtx = repositoryContext(ctx);
     try {
       // Exactly the dry run the user confirmed: a repository that changed since is left alone.
-      const planned = await planRepository(ctx, plan.target, gun, await heldKeyIdSet(ctx));
+      const planned = await planRepository(repoCtx, plan.target, gun, held);
       if (!planned || itemShape(planned.items) !== itemShape(items)) {
         throw new TrustError(`${gun} changed since the dry run, so nothing was changed there`, { hint: 'run the sweep again to see its new plan' });
       }
-      const what = plan.target.kind === 'key' ? `key ${shortKeyId(plan.target.keyId)}` : `signer ${plan.target.name}`;
       // A compromised key must go even where tags lose their release: the dry run showed which.
-      await carryOut(ctx, planned.repo, planned.editor, planned.removalPlan, what, plan.target.kind === 'key' ? plan.target.keyId : plan.target.name, {
+      await carryOut(repoCtx, planned.repo, planned.editor, planned.removalPlan, what, plan.target.kind === 'key' ? plan.target.keyId : plan.target.name, {
         yes: true,
         force: true,
       });
       await journal.markDone(plan.target, gun);
-      outcomes.push({ gun, status: 'done' });
+      return { gun, status: 'done' };
     } catch (e) {
       const { problem, hint } = problemAndHint(e);
-      outcomes.push({ gun, status: 'failed', message: problem, ...(hint ? { hint } : {}) });
+      return { gun, status: 'failed', message: problem, ...(hint ? { hint } : {}) };
     }
-  }
-  return outcomes;
+  });
 }

@@ -3,6 +3,7 @@
 // `trustpinning.ValidateRoot` does, plus the two pinning checks (pinned cert IDs, pinned CA).
 // Pure: no file or network IO; callers read CA bundles and pass their text.
 import { createPublicKey, randomBytes, sign as nodeSign, X509Certificate, type KeyObject } from 'node:crypto';
+import { BoundedCache } from './bounded-cache.js';
 import { KeyError } from './errors.js';
 import { PublicKey } from './key.js';
 import type { PrivateKey } from './private-key.js';
@@ -29,6 +30,9 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
  */
 export function parseCertificateBundle(pem: string | Uint8Array): X509Certificate[] {
   const text = typeof pem === 'string' ? pem : Buffer.from(pem).toString('utf8');
+  // Each read of a repository checks its root certificate again: parse each bundle once per process.
+  const known = parsedBundles.get(text);
+  if (known) return [...known];
   const certs: X509Certificate[] = [];
   for (const [, type, body] of text.matchAll(PEM_BLOCK)) {
     if (type !== 'CERTIFICATE') throw new KeyError(`invalid PEM block type: ${type}`);
@@ -39,8 +43,12 @@ export function parseCertificateBundle(pem: string | Uint8Array): X509Certificat
     }
   }
   if (certs.length === 0) throw new KeyError('no valid certificates found');
-  return certs;
+  parsedBundles.set(text, certs);
+  return [...certs];
 }
+
+/** Parsed bundles by their text (a pure function of it; failures are not kept). */
+const parsedBundles = new BoundedCache<string, readonly X509Certificate[]>(4096);
 
 /**
  * The TUF key of a certificate bundle (leaf first), as Go's `CertBundleToKey`: the PEM is re-encoded

@@ -1,5 +1,6 @@
 // Public keys as TUF metadata carries them, and the two key IDs notary uses.
 import { createHash, X509Certificate } from 'node:crypto';
+import { BoundedCache } from './bounded-cache.js';
 import { canonicalJson } from './canonical.js';
 import { KeyError } from './errors.js';
 import { shortKeyId } from './short-key-id.js';
@@ -18,6 +19,12 @@ export interface PublicKeyJson {
 }
 
 const sha256hex = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+
+// Parsed certificates and canonical IDs by the key's bytes: every repository of a fleet lists the same
+// signer keys, and each read of a repository parses its root certificate again. Both are pure
+// functions of the bytes, so a cached answer is the answer.
+const certificates = new BoundedCache<string, X509Certificate>(4096);
+const canonicalIds = new BoundedCache<string, string>(4096);
 
 /**
  * A public key: its type and the base64 `keyval.public` exactly as stored (the TUF key ID hashes
@@ -69,8 +76,10 @@ export class PublicKey {
   /** The leaf certificate of an x509 key (the first PEM block). */
   certificate(): X509Certificate {
     if (!this.isX509) throw new KeyError(`key ${shortKeyId(this.id)} is ${this.keytype}, not a certificate`);
+    const known = certificates.get(this.publicB64);
+    if (known) return known;
     try {
-      return new X509Certificate(this.publicBytes);
+      return certificates.set(this.publicB64, new X509Certificate(this.publicBytes));
     } catch (e) {
       throw new KeyError(`key ${shortKeyId(this.id)}: certificate cannot be parsed (${(e as Error).message})`);
     }
@@ -84,8 +93,10 @@ export class PublicKey {
   get canonicalId(): string {
     if (this.#canonicalId) return this.#canonicalId;
     if (!this.isX509) return (this.#canonicalId = this.id);
+    const known = canonicalIds.get(`${this.keytype}:${this.publicB64}`);
+    if (known) return (this.#canonicalId = known);
     const spki = this.certificate().publicKey.export({ type: 'spki', format: 'der' });
     const plain = new PublicKey(this.keytype === 'ecdsa-x509' ? 'ecdsa' : 'rsa', spki.toString('base64'));
-    return (this.#canonicalId = plain.id);
+    return (this.#canonicalId = canonicalIds.set(`${this.keytype}:${this.publicB64}`, plain.id));
   }
 }

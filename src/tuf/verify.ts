@@ -1,7 +1,8 @@
 // Verifies one signature as notary 0.7's `tuf/signed/verifiers.go` does. Every failure, including
 // malformed keys, certificates and signatures, answers `false`: a bad signature in someone else's
 // metadata is data to report, not an exception.
-import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { constants, createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { BoundedCache } from './bounded-cache.js';
 import type { PublicKey } from './key.js';
 
 /** Every `method` notary can verify (`rsapkcs1v15` and `pycrypto-pkcs#1 pss` are verify-only). */
@@ -21,15 +22,40 @@ const ECDSA_COORDINATE_BYTES: Record<string, number> = {
 // Decoding a key costs more than verifying with it; metadata kept in memory (a server's parsed
 // roots and targets) reuses the same PublicKey objects, so remember each one's KeyObject.
 const keyObjects = new WeakMap<PublicKey, KeyObject>();
+// ... and by the key's bytes, for the same key parsed again (each read of a repository; the same
+// signer in every repository of a fleet).
+const keyObjectsByValue = new BoundedCache<string, KeyObject>(4096);
 
 /** The signer's public key as a node KeyObject: the SPKI, or the leaf certificate's key for `*-x509`. */
 function keyObjectOf(key: PublicKey): KeyObject {
   let keyObject = keyObjects.get(key);
   if (!keyObject) {
-    keyObject = key.isX509 ? key.certificate().publicKey : createPublicKey({ key: key.publicBytes, format: 'der', type: 'spki' });
+    const value = `${key.keytype}:${key.publicB64}`;
+    keyObject =
+      keyObjectsByValue.get(value) ??
+      keyObjectsByValue.set(value, key.isX509 ? key.certificate().publicKey : createPublicKey({ key: key.publicBytes, format: 'der', type: 'spki' }));
     keyObjects.set(key, keyObject);
   }
   return keyObject;
+}
+
+/**
+ * Signature checks already made, by a hash of everything the answer depends on (key type and bytes,
+ * method, signature, message): a bulk command reads each repository more than once (dry run, run,
+ * read-back after publishing), and each read checks the same root and delegations again. Only small
+ * messages: hashing a large one costs about what checking it does.
+ */
+const checked = new BoundedCache<string, boolean>(16_384);
+const MAX_MEMO_MESSAGE_BYTES = 256 << 10;
+
+function checkKey(key: PublicKey, method: string, sig: Buffer, message: Uint8Array): string | undefined {
+  if (message.byteLength > MAX_MEMO_MESSAGE_BYTES) return undefined;
+  // The JSON prefix delimits itself, so no two inputs hash the same bytes.
+  return createHash('sha256')
+    .update(JSON.stringify([key.keytype, key.publicB64, method, sig.toString('base64')]))
+    .update('\n')
+    .update(message)
+    .digest('base64');
 }
 
 function verifyEcdsa(key: PublicKey, sig: Buffer, message: Uint8Array): boolean {
@@ -96,6 +122,15 @@ function pycryptoKeyOf(key: PublicKey): KeyObject | undefined {
  */
 export function verifySignature(key: PublicKey, method: string, sig: Uint8Array, message: Uint8Array): boolean {
   const signature = Buffer.from(sig.buffer, sig.byteOffset, sig.byteLength);
+  const memo = checkKey(key, method, signature, message);
+  const known = memo === undefined ? undefined : checked.get(memo);
+  if (known !== undefined) return known;
+  const valid = checkSignature(key, method, signature, message);
+  if (memo !== undefined) checked.set(memo, valid);
+  return valid;
+}
+
+function checkSignature(key: PublicKey, method: string, signature: Buffer, message: Uint8Array): boolean {
   try {
     // Go lowercases `method` when it unmarshals a signature.
     switch (method.toLowerCase()) {

@@ -255,3 +255,21 @@ describe('threshold verification', () => {
     );
   });
 });
+
+describe('verifySignature: answers remembered across reads (bulk commands) stay exact', () => {
+  it('a remembered answer is never given for another key, signature or message, small or large', () => {
+    const [a, b] = [p256(), p256()];
+    for (const size of [100, 300 << 10]) {
+      const message = Buffer.alloc(size, 7);
+      const sig = a.sign(message);
+      for (let round = 0; round < 2; round++) {
+        // The second round is answered from what the first one checked.
+        expect(verifySignature(a.publicKey, 'ecdsa', sig, message)).toBe(true);
+        expect(verifySignature(b.publicKey, 'ecdsa', sig, message)).toBe(false);
+        expect(verifySignature(a.publicKey, 'ecdsa', flipped(sig, 3), message)).toBe(false);
+        expect(verifySignature(a.publicKey, 'ecdsa', sig, flipped(message, size - 1))).toBe(false);
+        expect(verifySignature(a.publicKey, 'rsapss', sig, message)).toBe(false);
+      }
+    }
+  });
+});

@@ -1,13 +1,14 @@
 // `trust-tui sweep key KEY-ID` / `trust-tui sweep signer NAME`: take a compromised key, or every key
 // of a departed signer, out of every repository this host knows. Shows the dry run, asks for the
-// short key ID (or the signer name) to be typed, then runs repository by repository; running it again
-// finishes an interrupted sweep.
+// short key ID (or the signer name) to be typed, then runs over the repositories, `--concurrency` at a
+// time (Ctrl-C: no further repository is started); running it again finishes an interrupted sweep.
 import type { Command } from 'commander';
 import { AlreadyReported } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
 import { readAnswer } from '../prompt.js';
+import { CONCURRENCY_HELP, concurrencyOption } from '../concurrency-option.js';
 import type { SweepPlan, SweepTarget } from '../../trust/sweep.js';
 import { impactInputs, withImpactOptions, type ImpactFlags } from './impact-options.js';
 
@@ -31,7 +32,9 @@ function planText(plan: SweepPlan, combinedImpactLines: (impacts: NonNullable<Sw
   return lines.join('\n');
 }
 
-async function runSweepCommand(target: SweepTarget, opts: ImpactFlags & { dryRun?: boolean; yes?: boolean }, cmd: Command, io: Io): Promise<void> {
+type SweepFlags = ImpactFlags & { dryRun?: boolean; yes?: boolean; concurrency?: number };
+
+async function runSweepCommand(target: SweepTarget, opts: SweepFlags, cmd: Command, io: Io): Promise<void> {
   const g = globalOptions(cmd);
   const dockerfiles = await impactInputs(opts, cmd);
   const [{ cliContext }, sweep, { CancelledError }, { combinedImpactLines }] = await Promise.all([
@@ -41,7 +44,8 @@ async function runSweepCommand(target: SweepTarget, opts: ImpactFlags & { dryRun
     import('../../trust/impact.js'),
   ]);
   const ctx = cliContext(g, io);
-  const plan = await sweep.planSweep(ctx, target, { dockerfiles });
+  const concurrency = opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {};
+  const plan = await sweep.planSweep(ctx, target, { dockerfiles, ...concurrency });
   const pending = plan.items.filter((i) => !i.done);
   // Said last, and not a success: a repository that could not be read may still use the key.
   const reportGap = () => {
@@ -62,11 +66,15 @@ async function runSweepCommand(target: SweepTarget, opts: ImpactFlags & { dryRun
     if (!process.stdin.isTTY) io.stderr('\n');
     if (answer !== plan.confirmText) throw new CancelledError('sweep cancelled: nothing was changed');
   }
-  const outcomes = await sweep.runSweep(ctx, plan, {
-    onProgress: (p) => {
-      if (!g.json) io.stderr(`[${p.index}/${p.total}] ${p.gun}\n`);
-    },
-  });
+  const outcomes = await whileCtrlCStops(io, (signal) =>
+    sweep.runSweep(ctx, plan, {
+      ...concurrency,
+      signal,
+      onProgress: (p) => {
+        if (!g.json) io.stderr(`[${p.index}/${p.total}] ${p.gun}\n`);
+      },
+    }),
+  );
   emit(io, g, { plan, outcomes }, () =>
     table(['REPOSITORY', 'RESULT'], outcomes.map((o) => [o.gun, o.message ? `${o.status}: ${o.message}${o.hint ? ` — ${o.hint.cli}` : ''}` : o.status])),
   );
@@ -74,7 +82,30 @@ async function runSweepCommand(target: SweepTarget, opts: ImpactFlags & { dryRun
     io.stderr('trust-tui: some repositories failed; fix the cause and run the same sweep again to finish\n');
     throw new AlreadyReported(EXIT.error);
   }
+  if (outcomes.some((o) => o.status === 'skipped')) {
+    io.stderr('trust-tui: stopped before every repository was done; run the same sweep again to finish\n');
+    throw new AlreadyReported(EXIT.error);
+  }
   reportGap();
+}
+
+/**
+ * Runs the sweep with Ctrl-C as "stop": the first one starts no further repository and lets those
+ * in progress finish (each is one atomic publish, and the journal records it); a second one quits.
+ */
+async function whileCtrlCStops<T>(io: Io, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onInt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+    io.stderr('trust-tui: stopping after the repositories in progress (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onInt);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onInt);
+  }
 }
 
 export function registerSweepCommands(program: Command, io: Io): void {
@@ -84,8 +115,9 @@ export function registerSweepCommands(program: Command, io: Io): void {
     .argument('<key-id>', 'the key ID (at least 7 hex digits)')
     .option('--dry-run', 'only show what would change')
     .option('-y, --yes', 'do not ask for the key ID to be typed')
+    .option('--concurrency <n>', CONCURRENCY_HELP, concurrencyOption)
     .description('Remove a key from every signer of every known repository'))
-    .action((keyId: string, opts: ImpactFlags & { dryRun?: boolean; yes?: boolean }, cmd: Command) =>
+    .action((keyId: string, opts: SweepFlags, cmd: Command) =>
       runSweepCommand({ kind: 'key', keyId: keyId.toLowerCase() }, opts, cmd, io),
     );
   withImpactOptions(sweep
@@ -94,8 +126,9 @@ export function registerSweepCommands(program: Command, io: Io): void {
     .option('--repo <repository>', 'only this repository')
     .option('--dry-run', 'only show what would change')
     .option('-y, --yes', 'do not ask for the name to be typed')
+    .option('--concurrency <n>', CONCURRENCY_HELP, concurrencyOption)
     .description('Remove a signer (all its keys) from every known repository'))
-    .action((name: string, opts: ImpactFlags & { repo?: string; dryRun?: boolean; yes?: boolean }, cmd: Command) =>
+    .action((name: string, opts: SweepFlags & { repo?: string }, cmd: Command) =>
       runSweepCommand({ kind: 'signer', name, ...(opts.repo ? { gun: opts.repo } : {}) }, opts, cmd, io),
     );
 }

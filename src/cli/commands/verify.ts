@@ -7,6 +7,7 @@ import { EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
+import { CONCURRENCY_HELP, concurrencyOption } from '../concurrency-option.js';
 import type { DockerfileVerdict, FromVerdict, ImageVerdict } from '../../trust/verify/verify.js';
 
 interface VerifyFlags {
@@ -16,6 +17,7 @@ interface VerifyFlags {
   buildArg?: string[];
   registry?: boolean;
   policy?: string;
+  concurrency?: number;
 }
 
 /** `--policy FILE`: the deployability rule of a signing policy instead of docker's release rule. */
@@ -89,6 +91,7 @@ export function registerVerifyCommand(program: Command, io: Io): void {
       .option('--dockerfile <file>', "verify every FROM image of this Dockerfile (stages, scratch and ARGs resolved as docker's builder does)")
       .option('--build-arg <key=value>', 'a build arg for the Dockerfile, as docker build takes it (repeatable; KEY alone reads it from the environment)', collect)
       .option('--registry', 'also ask the registry: the tag must still point at the signed digest and size')
+      .option('--concurrency <n>', CONCURRENCY_HELP, concurrencyOption)
       .option('--policy <file>', "require the deployability rule of this signing policy (trust-policy.yaml) instead of docker's release rule")
       .description('Exit 0 only when every image is signed as docker pull with content trust accepts it (exit 7: some image is not; 1: some could not be checked)'),
   ).action(async (images: string[], opts: VerifyFlags, cmd: Command) => {
@@ -113,7 +116,7 @@ export function registerVerifyCommand(program: Command, io: Io): void {
       dockerfile = await verify.verifyDockerfile(ctx, opts.dockerfile, buildArgs(opts.buildArg ?? [], process.env), options);
       for (const name of dockerfile.unusedBuildArgs) ctx.warn(`build arg ${name} is not declared by an ARG before the first FROM; it does not change any FROM line`);
     }
-    const verdicts = images.length ? await verify.verifyImages(ctx, images, options) : [];
+    const verdicts = images.length ? await verify.verifyImages(ctx, images, { ...options, ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}) }) : [];
     const fromVerdicts = dockerfile?.froms.flatMap((f) => (f.verdict ? [f.verdict] : [])) ?? [];
     const all = [...verdicts, ...fromVerdicts];
     const outcome = verify.overallOutcome(all);

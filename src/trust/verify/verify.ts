@@ -12,6 +12,7 @@ import { parseReference, type ImageReference } from '../../registry/reference.js
 import { hintOf } from '../../tuf/errors.js';
 import { deadlineOf, type ServerOptions } from '../connect.js';
 import type { TrustContext } from '../context.js';
+import { checkConcurrency, DEFAULT_CONCURRENCY, mapLimited, repositoryContext } from '../bulk.js';
 import { openRepository, type OpenedRepository } from '../repository.js';
 import { DockerfileError, parseDockerfile, type FromBase } from './dockerfile.js';
 import { releasedRequirement } from './released.js';
@@ -51,10 +52,12 @@ export interface ImageVerdict {
   hint?: string;
 }
 
-/** One reader for a whole command: each repository opened once, the registry client shared. */
+/**
+ * One reader for a whole command: each repository opened once (in its own context: its own
+ * deadline, the command's kept-alive connections), its registry client with it.
+ */
 class Verifier {
-  readonly #repos = new Map<string, Promise<OpenedRepository>>();
-  #registry?: RegistryClient;
+  readonly #repos = new Map<string, { ctx: TrustContext; repo: Promise<OpenedRepository>; registry?: RegistryClient }>();
 
   constructor(
     readonly ctx: TrustContext,
@@ -65,20 +68,27 @@ class Verifier {
     return this.options.requirement ?? releasedRequirement;
   }
 
-  #open(reference: ImageReference): Promise<OpenedRepository> {
-    let repo = this.#repos.get(reference.gun);
-    if (!repo) {
+  #opened(reference: ImageReference) {
+    let opened = this.#repos.get(reference.gun);
+    if (!opened) {
       const anchorOf = this.requirement.rootAnchor?.bind(this.requirement);
-      repo = openRepository(this.ctx, reference, { ...this.options, ...(anchorOf ? { rootAnchor: anchorOf } : {}) });
-      this.#repos.set(reference.gun, repo);
+      const ctx = repositoryContext(this.ctx);
+      const repo = openRepository(ctx, reference, { ...this.options, ...(anchorOf ? { rootAnchor: anchorOf } : {}) });
+      opened = { ctx, repo };
+      this.#repos.set(reference.gun, opened);
     }
-    return repo;
+    return opened;
   }
 
-  #registryClient(): RegistryClient {
-    const env = this.ctx.env as NodeJS.ProcessEnv;
-    this.#registry ??= new RegistryClient({ env, dockerConfigDir: dockerConfigDir(env), deadline: deadlineOf(this.ctx) });
-    return this.#registry;
+  #open(reference: ImageReference): Promise<OpenedRepository> {
+    return this.#opened(reference).repo;
+  }
+
+  #registryClient(reference: ImageReference): RegistryClient {
+    const opened = this.#opened(reference);
+    const env = opened.ctx.env as NodeJS.ProcessEnv;
+    opened.registry ??= new RegistryClient({ env, dockerConfigDir: dockerConfigDir(env), deadline: deadlineOf(opened.ctx) });
+    return opened.registry;
   }
 
   async verify(image: string): Promise<ImageVerdict> {
@@ -140,7 +150,7 @@ class Verifier {
       : { ...reference, tag: target.tag, digest: undefined };
     const what = target.digest ? target.digest : `tag ${target.tag}`;
     try {
-      const served = await this.#registryClient().resolve(asked);
+      const served = await this.#registryClient(reference).resolve(asked);
       const registry = { digest: served.digest, size: served.size };
       if (served.digest === signed.digest && served.size === signed.size) return { status: 'signed', signed, registry };
       return {
@@ -172,12 +182,14 @@ class Verifier {
   }
 }
 
-/** Verifies each image in turn (a repository named twice is read once). Never throws for one image. */
-export async function verifyImages(ctx: TrustContext, images: string[], options: VerifyOptions = {}): Promise<ImageVerdict[]> {
-  const verifier = new Verifier(ctx, options);
-  const out: ImageVerdict[] = [];
-  for (const image of images) out.push(await verifier.verify(image));
-  return out;
+/**
+ * Verifies every image, `concurrency` repositories at a time (a repository named twice is read once);
+ * the verdicts keep the order of `images`. Never throws for one image.
+ */
+export async function verifyImages(ctx: TrustContext, images: string[], options: VerifyOptions & { concurrency?: number } = {}): Promise<ImageVerdict[]> {
+  const { concurrency = DEFAULT_CONCURRENCY, ...verifyOptions } = options;
+  const verifier = new Verifier(ctx, verifyOptions);
+  return mapLimited(images, checkConcurrency(concurrency), (image) => verifier.verify(image));
 }
 
 export interface FromVerdict {
