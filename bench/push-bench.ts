@@ -187,7 +187,7 @@ async function main(): Promise<void> {
       '|---|---:|---:|---:|---:|',
       ...TOOLS.map(row),
       '',
-      `On a terminal (\`script -qc\`, once after the rounds) the command drew the layer's "Pushing" line ${drawn.length} times (${progress.distinct} distinct sizes), among them:`,
+      `On a terminal (\`script -qec\`, once after the rounds) the command drew the layer's "Pushing" line ${drawn.length} times (${progress.distinct} distinct sizes), among them:`,
       '',
       '```',
       ...[...new Set(shown)],
