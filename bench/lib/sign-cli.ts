@@ -23,7 +23,10 @@ export async function startTrustServer(scratch: string): Promise<TrustServer> {
   });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`trust-tui server did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`trust-tui server did not start within 30 s:\n${out}`));
+    }, 30_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const m = /listening on (https:\/\/\S+)/.exec(out);
