@@ -2,7 +2,8 @@
 // directory, for a decompressed archive or a daemon export; removed by LocalImage.close(), and
 // also when the process is interrupted (Ctrl-C, SIGTERM) or exits before close() ran.
 import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalImageError } from './image.js';
@@ -39,16 +40,19 @@ function unwatch(): void {
 }
 
 export async function makeScratch(parent?: string): Promise<Scratch> {
-  // mkdtemp creates the directory with mode 0700.
   const base = parent ?? tmpdir();
-  let dir: string;
-  try {
-    dir = await mkdtemp(path.join(base, 'trust-tui-image-'));
-  } catch (e) {
-    throw new LocalImageError(`cannot make a scratch directory in ${base}: ${(e as Error).message}`, { hint: 'set TMPDIR to a writable directory with room for the image' });
-  }
+  // Registered before it exists: a Ctrl-C that lands while the directory is being made still
+  // removes it (with mkdtemp the directory could appear before the process knew its name).
+  const dir = path.join(base, `trust-tui-image-${randomBytes(8).toString('hex')}`);
   if (live.size === 0) watch();
   live.add(dir);
+  try {
+    await mkdir(dir, { mode: 0o700 });
+  } catch (e) {
+    live.delete(dir);
+    if (live.size === 0) unwatch();
+    throw new LocalImageError(`cannot make a scratch directory in ${base}: ${(e as Error).message}`, { hint: 'set TMPDIR to a writable directory with room for the image' });
+  }
   let removed = false;
   return {
     dir,
