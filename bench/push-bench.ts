@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeScratchDir, startRegistry, stopAllPeers } from '../test/helpers/peers.js';
 import { writeLayout } from './lib/oci-layout.js';
+import { buildEntry } from './lib/push-entry-build.js';
 import { runOnTerminal, signCommand, startTrustServer, type TrustServer } from './lib/sign-cli.js';
 
 const args = process.argv.slice(2);
@@ -29,28 +30,7 @@ const WRITE_README = args.includes('--write-readme');
 // small layer may be sent between two redraws.
 const MIN_PROGRESS_STATES = LAYER_MB >= 100 ? 5 : 1;
 const README = path.join(import.meta.dirname, 'README.md');
-const ENTRY_SOURCE = path.join(import.meta.dirname, 'lib', 'push-entry.mjs');
 let ENTRY = '';
-
-/**
- * push-entry.mjs imports trust-tui's sources; dist/ is a bundle of the CLI with no module per
- * source, so the benchmark bundles its own entry (plain JavaScript, no TypeScript loader at run time).
- */
-async function buildEntry(dir: string): Promise<string> {
-  const { build } = await import('esbuild');
-  const outfile = path.join(dir, 'push-entry.mjs');
-  await build({
-    entryPoints: [ENTRY_SOURCE],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20.19',
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
-  return outfile;
-}
 
 interface Run {
   ms: number;

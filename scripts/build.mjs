@@ -61,7 +61,7 @@ const result = await build({
   entryPoints: {
     cli: 'src/cli.ts',
     // The interactive UI, imported by cli.js; tests check that it was built.
-    main: 'src/main.tsx',
+    main: 'src/main.ts',
     // Loaded by path: new Worker(new URL('./validation-worker.js', import.meta.url)) from the chunk
     // that holds src/server/validation-pool.ts. Chunks sit beside the entries (chunkNames), so that
     // URL finds it.

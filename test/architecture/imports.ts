@@ -77,6 +77,7 @@ export function layerOf(file: string): Layer {
       return 'cli';
     case 'app':
     case 'main':
+    case 'main-ui':
     case 'screens':
     case 'ui':
       return 'ui';

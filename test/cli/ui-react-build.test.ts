@@ -11,7 +11,7 @@ import { CLI } from '../helpers/trust-tui.js';
 
 const MAIN = pathToFileURL(path.join(path.dirname(CLI), 'main.js')).href;
 const PROBE = `
-await import(${JSON.stringify(MAIN)});
+await (await import(${JSON.stringify(MAIN)})).loadUi();
 const { createRequire } = await import('node:module');
 const cache = createRequire(import.meta.url).cache;
 const ran = Object.entries(cache).filter(([file, m]) => m.loaded && /node_modules\\/react(-reconciler)?\\/cjs\\//.test(file));

@@ -71,7 +71,9 @@ export function registerDemoCommand(program: Command, io: Io): void {
           });
           return;
         }
-        const [{ main }, { createTrustServices }] = await Promise.all([import('../../main.js'), import('../../state/trust-services.js')]);
+        // The UI entry first: it chooses React's build before anything can load React.
+        const { main } = await import('../../main.js');
+        const { createTrustServices } = await import('../../state/trust-services.js');
         await main({
           trustDir: layout.trustDir,
           configDir: layout.configDir,

@@ -1,8 +1,6 @@
 // Starts the interactive UI on a terminal: alternate screen, the store over the real trust layer,
-// signals. Loaded by src/cli.ts only after it has fixed the colour environment and checked for a TTY.
-// First, before anything loads React: its build is chosen then (./ui/react-mode.ts). So this file
-// has no JSX (the compiler would put React's JSX runtime above this import).
-import './ui/react-mode.js';
+// signals. Loaded only through src/main.ts, which has chosen React's build first. No JSX here, so
+// that nothing but the imports below decides what loads.
 import { resolve } from 'node:path';
 import { render } from 'ink';
 import { createElement } from 'react';
