@@ -3,6 +3,7 @@
 // text once with commander and writes them beside the bundle, and src/cli.ts prints the one asked
 // for when the terminal width is one the text was checked for. Anything else goes to commander.
 import { readFileSync } from 'node:fs';
+import { FLAGS, VALUE_OPTIONS } from './version.js';
 
 /** One command's help: the text commander prints on stdout and the widths it is the same for. */
 export interface HelpText {
@@ -18,14 +19,22 @@ export type HelpTexts = Readonly<Record<string, HelpText>>;
 export const HELP_TEXTS_FILE = 'help-texts.json';
 
 /**
- * The command path when `argv` is exactly `[WORD…] --help` or `-h` (at most two words, no options):
- * the only command lines answered from pre-rendered text.
+ * The command path when `argv` is exactly `[WORD…] --help` or `-h` (at most two words), maybe after
+ * the directory options and flags that change nothing about help: the only command lines answered
+ * from pre-rendered text.
  */
 export function helpRequestPath(argv: readonly string[]): string | undefined {
-  if (argv.length === 0 || argv.length > 3) return undefined;
-  const last = argv[argv.length - 1];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!FLAGS.has(arg) && !VALUE_OPTIONS.has(arg.split('=', 1)[0]!)) break;
+  }
+  const rest = argv.slice(i);
+  if (rest.length === 0 || rest.length > 3) return undefined;
+  const last = rest[rest.length - 1];
   if (last !== '--help' && last !== '-h') return undefined;
-  const words = argv.slice(0, -1);
+  const words = rest.slice(0, -1);
   if (!words.every((w) => /^[a-z][a-z0-9-]*$/.test(w))) return undefined;
   return words.join(' ');
 }

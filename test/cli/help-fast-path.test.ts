@@ -48,7 +48,7 @@ describe('pre-rendered help', () => {
   });
 
   it('the built CLI prints exactly what commander prints, on a pipe (80 columns)', async () => {
-    const lines = [...Object.keys(texts).map((p) => [...p.split(' ').filter(Boolean), '--help']), ['-h'], ['key', 'list', '-h'], ['inspect', '-h']];
+    const lines = [...Object.keys(texts).map((p) => [...p.split(' ').filter(Boolean), '--help']), ['-h'], ['key', 'list', '-h'], ['inspect', '-h'], ['--trust-dir', 'd', '--config-dir=c', '--json', '-D', '--help'], ['--debug', '--trust-dir', 'd', 'key', 'list', '--help']];
     for (let i = 0; i < lines.length; i += 4) {
       await Promise.all(
         lines.slice(i, i + 4).map(async (argv) => {
@@ -77,8 +77,8 @@ describe('pre-rendered help', () => {
     expect(versionFiles.length).toBeLessThanOrEqual(3);
     expect(await loaded(['inspect', '--help'])).toEqual(versionFiles);
     expect(await loaded(['-h'])).toEqual(versionFiles);
-    // Not covered: `help CMD`, options mixed in, the server's help. Commander answers (more files).
-    for (const argv of [['help', 'inspect'], ['--json', '--help'], ['inspect', 'x', '--help'], ['server', '--help']]) {
+    // Not covered: `help CMD`, other options, the server's help. Commander answers (more files).
+    for (const argv of [['help', 'inspect'], ['--timeout', '5s', '--help'], ['inspect', 'x', '--help'], ['server', '--help']]) {
       expect((await loaded(argv)).length, argv.join(' ')).toBeGreaterThan(versionFiles.length + 3);
     }
   });
@@ -102,7 +102,9 @@ describe('pre-rendered help', () => {
     expect(prerenderedHelp(t, ['--help'], 91)).toBeUndefined();
     expect(prerenderedHelp(t, ['--help'], 69)).toBeUndefined();
     expect(prerenderedHelp(t, ['key', 'list', '--help'], 5000)).toBe('kl');
-    for (const argv of [['key', '--help'], ['help'], ['--json', '--help'], ['key', 'list', 'x', '--help'], ['--help', 'key'], ['constructor', '--help'], []]) {
+    expect(prerenderedHelp(t, ['--trust-dir', 'd', '--config-dir=c', '--json', '-D', '--help'], 80)).toBe('all');
+    expect(prerenderedHelp(t, ['--debug', 'key', 'list', '-h'], 80)).toBe('kl');
+    for (const argv of [['key', '--help'], ['help'], ['--timeout', '5s', '--help'], ['--trust-dir', '--help'], ['key', '--json', 'list', '--help'], ['key', 'list', 'x', '--help'], ['--help', 'key'], ['constructor', '--help'], []]) {
       expect(prerenderedHelp(t, argv, 80), argv.join(' ')).toBeUndefined();
     }
   });
