@@ -5,6 +5,7 @@
 //
 //   node scripts/build.mjs [--metafile FILE]
 import { rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -90,3 +91,25 @@ const result = await build({
   logLevel: 'warning',
 });
 if (flags.metafile !== undefined) writeFileSync(flags.metafile, JSON.stringify(result.metafile));
+
+// `--help` texts, rendered by commander now so that `trust-tui [CMD [SUB]] --help` is printed without
+// loading the command-line program (src/cli/help-texts.ts). The renderer is bundled on its own into
+// dist/ (where node_modules resolves), run once and removed.
+const renderer = path.join(root, 'dist', '.help-render.mjs');
+try {
+  await build({
+    absWorkingDir: root,
+    entryPoints: ['src/cli/help-render.ts'],
+    outfile: renderer,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  const { renderHelpTexts } = await import(pathToFileURL(renderer).href);
+  writeFileSync(path.join(root, 'dist', 'help-texts.json'), JSON.stringify(await renderHelpTexts()));
+} finally {
+  rmSync(renderer, { force: true });
+}

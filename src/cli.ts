@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point: keep it tiny. Plain commands load only the command-line program; the interactive UI
 // (Ink/React) is loaded only when it starts.
+import { prerenderedHelp, readHelpTexts, stdoutHelpWidth, helpRequestPath } from './cli/help-texts.js';
 import { asksOnlyForVersion, VERSION } from './cli/version.js';
 
 const argv = process.argv.slice(2);
@@ -27,6 +28,11 @@ if (argv.length === 0) {
     if (e.code !== 'EPIPE') throw e;
     process.exit(process.exitCode ?? 0);
   });
-  const { run } = await import('./cli/program.js');
-  process.exitCode = await run(argv);
+  // `--help` of the program or of one command, as commander printed it at build time (same width).
+  const help = helpRequestPath(argv) === undefined ? undefined : prerenderedHelp(readHelpTexts(new URL('.', import.meta.url)), argv, stdoutHelpWidth(process.stdout));
+  if (help !== undefined) process.stdout.write(help);
+  else {
+    const { run } = await import('./cli/program.js');
+    process.exitCode = await run(argv);
+  }
 }

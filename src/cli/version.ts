@@ -1,9 +1,13 @@
 // The version, and the one command line answered without loading the command-line program.
 export const VERSION = '0.1.0';
 
-/** Global options that take a value (as `--trust-dir DIR` or `--trust-dir=DIR`). */
-const VALUE_OPTIONS = new Set(['--trust-dir', '--config-dir']);
-const FLAGS = new Set(['--json', '-D', '--debug']);
+/**
+ * Global options that take a value (as `--trust-dir DIR` or `--trust-dir=DIR`) and change nothing
+ * about `--version` and `--help`.
+ */
+export const VALUE_OPTIONS = new Set(['--trust-dir', '--config-dir']);
+/** Global flags that change nothing about `--version` and `--help`. */
+export const FLAGS = new Set(['--json', '-D', '--debug']);
 
 /**
  * True when `argv` asks only for the version (`-v`/`--version`, maybe after the directory options
