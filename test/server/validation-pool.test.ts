@@ -53,7 +53,9 @@ describe('ValidationPool', () => {
     const small = new ValidationPool({ size: 1, heapMb: 16 });
     try {
       const repo = await TestRepo.create(GUN, timestampKey.publicKey);
-      for (let i = 0; i < 15_000; i++) repo.addTarget(`release-${i}`);
+      // Sized for the strict reader (native JSON.parse plus a checking scan): 15,000 tags used to
+      // be enough to pass the 16 MB heap, and no longer are.
+      for (let i = 0; i < 60_000; i++) repo.addTarget(`release-${i}-${'x'.repeat(40)}`);
       const uploads = repo.firstPublish().map((f) => ({ role: f.role, version: versionOf(f.data), data: f.data }));
       const refused = await small
         .validate({ gun: GUN, stored: new Map(), uploads, heldKeys: { timestamp: [timestampKey], snapshot: [] }, now: GoTime.now() })
