@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext, type SecureContextOptions } from 'node:tls';
 import type { Deadline } from '../net/deadline.js';
 import { HintedError, type Hint } from '../tuf/errors.js';
 import { armRequestTimers } from '../net/request-timers.js';
@@ -76,18 +76,31 @@ export interface HttpFetchOptions {
   userAgent?: string;
 }
 
+/** https.request passes these on to tls.connect, which also takes a ready secure context. */
+type TlsRequestOptions = https.RequestOptions & { secureContext?: SecureContext };
+
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 
 export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
-  const tlsOptions = nodeTlsOptions(options.tls);
+  const material = nodeTlsOptions(options.tls);
+  let tlsOptions: TlsRequestOptions | undefined;
+  // Every request has a connection of its own; with extra CAs, building the context means parsing
+  // Node's whole root bundle again (tens of ms). One context, made at the first https request,
+  // serves them all.
+  const secureOptions = (): TlsRequestOptions => {
+    if (tlsOptions) return tlsOptions;
+    const { ca, cert, key, ...rest } = material;
+    tlsOptions = ca || cert || key ? { ...rest, secureContext: createSecureContext({ ca, cert, key } as SecureContextOptions) } : material;
+    return tlsOptions;
+  };
   const deadline = options.deadline;
   return async (url, init = {}) => {
     let target = url;
     let headers = { ...init.headers };
     if (options.userAgent && !hasHeader(headers, 'user-agent')) headers['User-Agent'] = options.userAgent;
     for (let hop = 0; ; hop++) {
-      const response = await requestOnce(target, { ...init, headers }, tlsOptions, deadline);
+      const response = await requestOnce(target, { ...init, headers }, secureOptions, deadline);
       const location = response.headers.get('location');
       const method = (init.method ?? 'GET').toUpperCase();
       // Follow redirects for reads only (blob downloads go to storage backends).
@@ -114,7 +127,7 @@ export function nodeTlsOptions(material: TlsMaterial = {}): https.RequestOptions
 function requestOnce(
   url: string,
   init: HttpRequestInit,
-  tlsOptions: https.RequestOptions,
+  tlsOptions: () => TlsRequestOptions,
   deadline: Deadline | undefined,
 ): Promise<HttpResponse> {
   const target = new URL(url);
@@ -150,7 +163,7 @@ function requestOnce(
     };
     const request = (secure ? https : http).request(
       target,
-      { method, headers, agent: false, ...(secure ? tlsOptions : {}) },
+      { method, headers, agent: false, ...(secure ? tlsOptions() : {}) },
       (res) => {
         const declared = Number(res.headers['content-length'] ?? 0);
         if (method !== 'HEAD' && declared > maxBytes) {
