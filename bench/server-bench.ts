@@ -9,6 +9,7 @@
 // servers (the order flips every round), so a burst of load from elsewhere on the machine hits both;
 // req/s is the median over the rounds, latency percentiles are over all requests. Every loop is
 // bounded in time or count.
+import { listeningUrl } from './lib/server-url.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -64,19 +65,7 @@ async function startOurs(): Promise<ServerUnderTest> {
     ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'server', '--listen', '127.0.0.1:0', '--data', dataDir, '--quiet'],
     { cwd: ROOT, env: { ...process.env, TRUST_TUI_SERVER_PASSPHRASE: 'bench-passphrase' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`trust-tui server did not start:\n${out}`)), 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (https:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', () => reject(new Error(`trust-tui server exited:\n${out}`)));
-  });
+  const { url, output } = await listeningUrl(child);
   return {
     name: 'trust-tui server (SQLite)',
     urls: [url],
@@ -87,7 +76,7 @@ async function startOurs(): Promise<ServerUnderTest> {
       child.kill('SIGTERM');
       await exited;
       // Anything unusual the server reported (its request log is off).
-      const notes = out.split('\n').filter((l) => /stopped \(|error/i.test(l));
+      const notes = output().split('\n').filter((l) => /stopped \(|error/i.test(l));
       if (notes.length) process.stderr.write(`trust-tui server reported:\n${notes.join('\n')}\n`);
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -16,6 +16,7 @@
 // generator spreads requests over a setup's replicas (bench/lib/server-load.ts). Each scenario runs
 // in rounds alternating between the setups it compares (the order flips every round); req/s is the
 // median of the rounds, latency percentiles are over all requests. Every loop is bounded.
+import { listeningUrl } from './lib/server-url.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -113,19 +114,7 @@ async function startTrustTuiReplica(databaseUrl: string, pki: PkiFiles, workers:
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`trust-tui server did not start:\n${out}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (https:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', () => reject(new Error(`trust-tui server exited:\n${out}`)));
-  });
+  const { url, output } = await listeningUrl(child, 60_000);
   return {
     url,
     pid: child.pid!,
@@ -135,7 +124,7 @@ async function startTrustTuiReplica(databaseUrl: string, pki: PkiFiles, workers:
         child.kill('SIGTERM');
         await exited;
       }
-      const notes = out.split('\n').filter((l) => /stopped \(|error/i.test(l));
+      const notes = output().split('\n').filter((l) => /stopped \(|error/i.test(l));
       if (notes.length) process.stderr.write(`trust-tui server reported:\n${notes.join('\n')}\n`);
       rmSync(dataDir, { recursive: true, force: true });
     },

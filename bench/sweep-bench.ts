@@ -9,6 +9,7 @@
 //
 // The repositories are made in-process through src/trust (bench/lib/fleet-setup.ts); that set-up is
 // not measured. Every loop is bounded; the script stops every server it started.
+import { listeningUrl } from './lib/server-url.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -61,19 +62,7 @@ async function startOurs(): Promise<Server> {
     env: { ...process.env, TRUST_TUI_SERVER_PASSPHRASE: 'bench-server-passphrase' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`trust-tui server did not start:\n${out}`)), 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (https:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', () => reject(new Error(`trust-tui server exited:\n${out}`)));
-  });
+  const { url } = await listeningUrl(child);
   return {
     name: 'trust-tui server (SQLite)',
     url,

@@ -1,6 +1,7 @@
 // The real user command for the push benchmark: the built CLI (dist/cli.js) running
 // `trust-tui sign HOST/REPO:TAG --from oci:DIR`, signing on a `trust-tui server` (also from dist/)
 // on loopback with a scratch data directory and the local CA it makes.
+import { listeningUrl } from './server-url.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,22 +22,7 @@ export async function startTrustServer(scratch: string): Promise<TrustServer> {
     env: { ...process.env, TRUST_TUI_SERVER_PASSPHRASE: 'bench-passphrase' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`trust-tui server did not start within 30 s:\n${out}`));
-    }, 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (https:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', () => reject(new Error(`trust-tui server exited:\n${out}`)));
-  });
+  const { url } = await listeningUrl(child);
   const dockerConfig = path.join(scratch, 'docker-config');
   const caDir = path.join(dockerConfig, 'tls', new URL(url).host);
   await mkdir(caDir, { recursive: true });
