@@ -117,7 +117,7 @@ async function explainPushFailure(e: unknown, reference: TaggedReference, env: N
   if (!(e instanceof RegistryRequestError)) return e;
   const host = reference.registryHost;
   if (e.status === undefined && !hintOf(e, 'cli')) {
-    return new RegistryRequestError(`${e.message}; nothing was pushed or signed`, undefined, {
+    return new RegistryRequestError(`${e.message}; the push did not complete and nothing was signed`, undefined, {
       cause: e,
       hint: `check that a registry runs at ${host} and that nothing (a proxy, a firewall) is in the way`,
     });
@@ -125,7 +125,7 @@ async function explainPushFailure(e: unknown, reference: TaggedReference, env: N
   if (e.status === 401) {
     const sent = await loadRegistryCredentials(host, { env, dockerConfigDir: dockerConfigDir(env) }).catch(() => undefined);
     if (sent) {
-      return new RegistryRequestError(`registry ${host} refused the credentials for it from ${sent.source}${sent.username ? ` (user ${sent.username})` : ''}: nothing was pushed or signed`, 401, {
+      return new RegistryRequestError(`registry ${host} refused the credentials for it from ${sent.source}${sent.username ? ` (user ${sent.username})` : ''}: the push did not complete and nothing was signed`, 401, {
         cause: e,
         hint: `run \`docker login ${host}\` again with the right user and password`,
       });

@@ -178,7 +178,7 @@ describe('sign --from: order of checks, and nothing published unless the push co
     const gun = '127.0.0.1:9/team/down';
     const { at } = await layout('down');
     const down = sign(context(), `${gun}:v1`, { ...serverOptions(), from: `oci:${at}:v1` });
-    await expect(down).rejects.toThrow(/^cannot reach registry 127\.0\.0\.1:9: .*ECONNREFUSED.*; nothing was pushed or signed$/);
+    await expect(down).rejects.toThrow(/^cannot reach registry 127\.0\.0\.1:9: .*ECONNREFUSED.*; the push did not complete and nothing was signed$/);
     await expect(down.catch((e: { hint?: { cli: string } }) => e.hint?.cli)).resolves.toBe('check that a registry runs at 127.0.0.1:9 and that nothing (a proxy, a firewall) is in the way');
     expect(rowsOf(gun)).toEqual([]);
   });
