@@ -1,10 +1,19 @@
-// Builds dist/: the CLI as an ES-module bundle with code splitting (`npm run build`; `tsc` stays the
-// type checker, `npm run typecheck`). Most of a plain command's start-up was Node resolving, reading
-// and linking ~100 small modules; a bundle loads a few files. Splitting keeps every dynamic
-// `import()` a separate chunk, so what was lazy (the UI, the server, key encryption) stays lazy.
+// Builds dist/ (`npm run build`; `tsc` stays the type checker, `npm run typecheck`):
+//
+//   dist/cli.js          the bin: a small CommonJS file (Node starts it without its ES-module loader)
+//   dist/commands/*.js   one CommonJS bundle per command (inspect, key, …) with only that command's
+//                        code, run with V8's code cache (src/cli/code-cache.ts); commands.json lists them
+//   dist/esm/            the ES-module build with code splitting: the interactive UI, `demo`, `server`,
+//                        and the whole program for command lines naming no single command (`help`, typos)
+//   dist/help-texts.json every `--help` text, rendered here by commander
+//
+// Most of a plain command's start-up was Node resolving, reading and compiling modules: a bundle is one
+// file, and a code cache skips the compiling. Splitting keeps every dynamic `import()` of the ES-module
+// build a separate chunk, so what is lazy there (the UI, the server) stays lazy.
 //
 //   node scripts/build.mjs [--metafile FILE]
-import { rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
@@ -13,6 +22,7 @@ import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({ options: { metafile: { type: 'string' } } });
+const dist = path.join(root, 'dist');
 
 // Left to Node at run time: native add-ons and what they load (better-sqlite3), database drivers,
 // the UI stack (Ink, React, yoga's WebAssembly), packages loaded by path (bcryptjs, by the server's
@@ -56,30 +66,26 @@ const builtinsForCommonJs = {
   },
 };
 
-rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: {
-    cli: 'src/cli.ts',
-    // The interactive UI, imported by cli.js; tests check that it was built.
-    main: 'src/main.ts',
-    // Loaded by path: new Worker(new URL('./validation-worker.js', import.meta.url)) from the chunk
-    // that holds src/server/validation-pool.ts. Chunks sit beside the entries (chunkNames), so that
-    // URL finds it.
-    'validation-worker': 'src/server/validation-worker.ts',
+// In the CommonJS bundles require() is Node's own; only commander's node:child_process stays lazy.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (args.kind === 'require-call' ? { path: 'node:child_process', namespace: 'builtin-require' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
+      loader: 'js',
+    }));
   },
-  outdir: 'dist',
-  entryNames: '[name]',
-  chunkNames: '[name]-[hash]',
+};
+
+const shared = {
+  absWorkingDir: root,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20.19',
   mainFields: ['module', 'main'],
   external,
-  plugins: [builtinsForCommonJs],
-  // Stack traces map back to src/ with -D/--debug (src/cli.ts turns source maps on).
+  // Stack traces map back to src/ with -D/--debug (src/cli/entry.ts turns source maps on).
   sourcemap: 'linked',
   sourcesContent: false,
   legalComments: 'none',
@@ -87,15 +93,42 @@ const result = await build({
   // checks may use a class's name.
   minifyWhitespace: true,
   minifySyntax: true,
-  metafile: flags.metafile !== undefined,
   logLevel: 'warning',
+};
+
+rmSync(dist, { recursive: true, force: true });
+
+// 1. The ES-module build (dist/esm/).
+const result = await build({
+  ...shared,
+  entryPoints: {
+    // The whole command-line program, for command lines that name no single command.
+    program: 'src/cli/program.ts',
+    // The interactive UI; tests check that it was built.
+    main: 'src/main.ts',
+    // Loaded by path: new Worker(new URL('./validation-worker.js', import.meta.url)) from the chunk
+    // that holds src/server/validation-pool.ts. Chunks sit beside the entries (chunkNames), so that
+    // URL finds it.
+    'validation-worker': 'src/server/validation-worker.ts',
+  },
+  outdir: 'dist/esm',
+  entryNames: '[name]',
+  chunkNames: '[name]-[hash]',
+  splitting: true,
+  format: 'esm',
+  plugins: [builtinsForCommonJs],
+  metafile: flags.metafile !== undefined,
 });
 if (flags.metafile !== undefined) writeFileSync(flags.metafile, JSON.stringify(result.metafile));
+// dist/ is CommonJS (dist/package.json); its esm/ directory is not.
+writeFileSync(path.join(dist, 'package.json'), '{ "type": "commonjs" }\n');
+writeFileSync(path.join(dist, 'esm', 'package.json'), '{ "type": "module" }\n');
 
-// `--help` texts, rendered by commander now so that `trust-tui [CMD [SUB]] --help` is printed without
-// loading the command-line program (src/cli/help-texts.ts). The renderer is bundled on its own into
-// dist/ (where node_modules resolves), run once and removed.
-const renderer = path.join(root, 'dist', '.help-render.mjs');
+// 2. `--help` texts, rendered by commander now so that `trust-tui [CMD [SUB]] --help` is printed without
+// loading the command-line program (src/cli/help-texts.ts), and the table of commands for step 3. The
+// renderer is bundled on its own into dist/ (where node_modules resolves), run once and removed.
+const renderer = path.join(dist, '.help-render.mjs');
+let registrars;
 try {
   await build({
     absWorkingDir: root,
@@ -108,8 +141,92 @@ try {
     packages: 'external',
     logLevel: 'warning',
   });
-  const { renderHelpTexts } = await import(pathToFileURL(renderer).href);
-  writeFileSync(path.join(root, 'dist', 'help-texts.json'), JSON.stringify(await renderHelpTexts()));
+  const { renderHelpTexts, registrarTable } = await import(pathToFileURL(renderer).href);
+  writeFileSync(path.join(dist, 'help-texts.json'), JSON.stringify(await renderHelpTexts()));
+  registrars = registrarTable();
 } finally {
   rmSync(renderer, { force: true });
 }
+
+// 3. One CommonJS bundle per command (dist/commands/): the program with only that command's
+// definitions (src/cli/program.ts's imports of the other command modules become empty registrars)
+// and every module its actions import. `demo` and `server` start the UI or the server: they stay
+// in the ES-module build, and no command bundle may reach the UI, the state, the server or their
+// packages (the build fails if one does).
+const ESM_ONLY_COMMANDS = new Set(['demo', 'server']);
+const FORBIDDEN_SOURCES = /^src\/(server|ui|screens|state)\/|^src\/(main|main-ui)\.ts$|^src\/app\.tsx$/;
+const FORBIDDEN_PACKAGES = new Set(['ink', 'ink-select-input', 'react', 'zustand', 'better-sqlite3', 'pg', 'mysql2', 'busboy', 'prom-client', 'bcryptjs']);
+const commandsDir = path.join(root, 'src', 'cli', 'commands');
+const registrarFiles = new Map();
+for (const file of readdirSync(commandsDir).filter((f) => f.endsWith('.ts'))) {
+  for (const [, name] of readFileSync(path.join(commandsDir, file), 'utf8').matchAll(/^export function (register\w+)/gm)) registrarFiles.set(name, file);
+}
+/** Command word -> the command modules defining it (`export` has two). */
+const modulesOfWord = new Map();
+for (const { names, registrar } of registrars) {
+  const file = registrarFiles.get(registrar);
+  if (file === undefined) throw new Error(`build: no src/cli/commands/*.ts exports ${registrar}`);
+  for (const word of names) modulesOfWord.set(word, [...(modulesOfWord.get(word) ?? []), file]);
+}
+/** One bundle per set of command modules: init, sign and revoke share repo.ts's. */
+const bundles = new Map();
+for (const [word, files] of modulesOfWord) {
+  if (ESM_ONLY_COMMANDS.has(word)) continue;
+  const key = [...files].sort().join('+');
+  bundles.set(key, { files: new Set(files), words: [...(bundles.get(key)?.words ?? []), word] });
+}
+
+const onlyCommands = (keep) => ({
+  name: 'only-these-commands',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/commands\/[\w-]+\.js$/ }, (args) => {
+      if (!args.importer.endsWith(path.join('src', 'cli', 'program.ts'))) return undefined;
+      const file = path.basename(args.path).replace(/\.js$/, '.ts');
+      return keep.has(file) ? undefined : { path: file, namespace: 'empty-registrars' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'empty-registrars' }, (args) => ({
+      contents: [...registrarFiles].filter(([, f]) => f === args.path).map(([name]) => `export function ${name}() {}`).join('\n'),
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.namespace !== 'file') return undefined;
+      const pkg = args.path.startsWith('.') || path.isAbsolute(args.path) ? undefined : args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/');
+      const source = pkg === undefined ? path.relative(root, path.resolve(args.resolveDir, args.path)).split(path.sep).join('/').replace(/\.js$/, '.ts') : undefined;
+      if ((pkg !== undefined && FORBIDDEN_PACKAGES.has(pkg)) || (source !== undefined && FORBIDDEN_SOURCES.test(source.replace(/\.ts$/, args.path.endsWith('.tsx') ? '.tsx' : '.ts')))) {
+        return { errors: [{ text: `a command bundle must not load ${args.path} (imported by ${path.relative(root, args.importer)}); run that command from the ES-module build` }] };
+      }
+      return undefined;
+    });
+  },
+});
+
+const commandBundles = {};
+for (const { files, words } of bundles.values()) {
+  const name = `${[...files].map((f) => f.replace(/\.ts$/, '')).sort().join('+')}.js`;
+  const outfile = path.join(dist, 'commands', name);
+  await build({
+    ...shared,
+    stdin: { contents: "export { run } from './src/cli/program.ts';", resolveDir: root, sourcefile: `commands/${name}` },
+    outfile,
+    format: 'cjs',
+    plugins: [onlyCommands(files), lazyChildProcess],
+    // import() of a package left outside (node-forge) becomes require(): a script run from a V8
+    // code cache has no dynamic-import callback in Node 20.
+    supported: { 'dynamic-import': false },
+    logOverride: { 'empty-import-meta': 'error' },
+  });
+  const id = createHash('sha256').update(readFileSync(outfile)).digest('hex').slice(0, 16);
+  for (const word of words) commandBundles[word] = { file: name, id };
+}
+writeFileSync(path.join(dist, 'commands.json'), JSON.stringify(commandBundles));
+
+// 4. The bin, last: test/global-setup.ts takes dist/cli.js's time as the build's.
+await build({
+  ...shared,
+  entryPoints: ['src/cli-dist.ts'],
+  outfile: path.join(dist, 'cli.js'),
+  format: 'cjs',
+  banner: { js: '#!/usr/bin/env node' },
+  logOverride: { 'empty-import-meta': 'error' },
+});
+chmodSync(path.join(dist, 'cli.js'), 0o755);

@@ -1,6 +1,6 @@
 // Renders every command's help with commander, for scripts/build.mjs (src/cli/help-texts.ts says why).
 import type { Command } from 'commander';
-import { buildProgram } from './program.js';
+import { buildProgram, REGISTRARS } from './program.js';
 import type { HelpText, HelpTexts } from './help-texts.js';
 
 /** Beyond this width, a text equal to its 80-column rendering is taken as unwrapped (checked once more at a huge width). */
@@ -56,4 +56,9 @@ export async function renderHelpTexts(): Promise<HelpTexts> {
     texts[path.join(' ')] = { text, widths: [min, max] };
   }
   return texts;
+}
+
+/** For scripts/build.mjs: each registrar's function name and the top-level commands it adds. */
+export function registrarTable(): { names: string[]; registrar: string }[] {
+  return REGISTRARS.map(([names, register]) => ({ names: [...names], registrar: register.name }));
 }

@@ -21,10 +21,11 @@ import { registerRoleCommands } from './commands/role.js';
 import { registerSignerCommands } from './commands/signer.js';
 import { registerSweepCommands } from './commands/sweep.js';
 import { registerVerifyCommand } from './commands/verify.js';
+import { commandWord } from './command-word.js';
 import { AlreadyReported, describeError } from './errors.js';
 import { VERSION } from './version.js';
 
-export { VERSION };
+export { VERSION, commandWord };
 
 type Registrar = (program: Command, io: Io) => void;
 
@@ -51,19 +52,6 @@ export const REGISTRARS: readonly (readonly [names: readonly string[], register:
   [['demo'], registerDemoCommand],
   [['server'], registerServerCommand],
 ];
-
-/** Global options that take a value, as commander reads them before the command's name. */
-const GLOBAL_VALUE_OPTIONS = new Set(['--trust-dir', '--config-dir', '--timeout']);
-
-/** The command's name: the first word of `argv` that is neither a global option nor its value. */
-export function commandWord(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (GLOBAL_VALUE_OPTIONS.has(arg)) i++;
-    else if (!arg.startsWith('-')) return arg;
-  }
-  return undefined;
-}
 
 /**
  * The program for `argv`: when it names a command, only that command's definitions are set up

@@ -70,7 +70,7 @@ export type Layer = 'entry' | 'cli' | 'ui' | 'server' | 'state' | 'trust' | 'ser
 /** The layer of a src/ path (with or without extension). */
 export function layerOf(file: string): Layer {
   const rel = file.replace(/^src\//, '').replace(/\.(js|jsx|ts|tsx)$/, '');
-  if (rel === 'cli') return 'entry';
+  if (rel === 'cli' || rel === 'cli-dist') return 'entry';
   const top = rel.split('/')[0];
   switch (top) {
     case 'cli':

@@ -1,52 +1,25 @@
 /**
  * Plain commands must not load the interactive UI (Ink, React) nor the server: each costs start-up
- * time on every command. A module-resolution hook records what the built CLI imports; dist/ is a
- * bundle, so each loaded file of dist/ is traced back through its source map to the modules of src/
- * and node_modules it holds.
+ * time on every command. Every file a run of the built CLI loads is recorded (test/helpers/load-trace.ts);
+ * dist/ holds bundles, so each loaded file of dist/ is traced back through its source map to the
+ * modules of src/ and node_modules it holds.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCommand } from '../helpers/proc.js';
+import { runTraced } from '../helpers/load-trace.js';
 import { CLI } from '../helpers/trust-tui.js';
 
 const DIST = path.dirname(CLI) + path.sep;
 const dir = mkdtempSync(path.join(tmpdir(), 'trust-tui-lazy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const hooks = path.join(dir, 'hooks.mjs');
-const register = path.join(dir, 'register.mjs');
-writeFileSync(
-  hooks,
-  `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(process.env.TRUST_TUI_LOADED, result.url + '\\n');
-  return result;
-}
-`,
-);
-writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
-
-async function loadedBy(args: string[]): Promise<string[]> {
-  const log = path.join(dir, `${args.join('-').replace(/\W/g, '_')}.log`);
-  writeFileSync(log, '');
-  const r = await runCommand(process.execPath, ['--import', register, CLI, '--trust-dir', dir, '--config-dir', dir, ...args], {
-    env: { TRUST_TUI_LOADED: log },
-  });
-  expect(r.code, r.stderr).toBeLessThan(2);
-  return readFileSync(log, 'utf8').split('\n').filter(Boolean);
-}
-
-/** What the loaded files hold: for a bundled file its sources (from its .map), else the file itself. */
-function sourcesOf(urls: string[]): string[] {
+/** What `files` hold: for a file of dist/ its sources (from its .map), else the file itself. */
+function sourcesOf(files: string[]): string[] {
   const sources = new Set<string>();
-  for (const url of urls) {
-    if (!url.startsWith('file:')) continue;
-    const file = fileURLToPath(url);
-    if (!file.startsWith(DIST)) {
+  for (const file of files) {
+    if (!file.startsWith(DIST) || !file.endsWith('.js')) {
       sources.add(file);
       continue;
     }
@@ -56,14 +29,36 @@ function sourcesOf(urls: string[]): string[] {
   return [...sources].map((s) => s.split(path.sep).join('/'));
 }
 
+const UI_OR_SERVER_PACKAGES = /node_modules\/(ink|ink-select-input|react|react-reconciler|yoga-layout|better-sqlite3|zustand|pg|mysql2|busboy|prom-client)\//;
+const UI_OR_SERVER_SOURCES = /\/src\/(server|notary\/server|screens|ui|state)\/|\/src\/(main|main-ui)\.ts$|\/src\/app\.tsx$/;
+
 describe('plain commands load only what they use', () => {
-  // `help inspect` sets up every command (`--help` is printed from pre-rendered text: help-fast-path.test.ts).
+  // `help inspect` sets up every command from the ES-module build (`--help` is printed from
+  // pre-rendered text: help-fast-path.test.ts).
   for (const args of [['key', 'list'], ['inspect', 'registry.example.com/team/app', '--server', 'https://127.0.0.1:9'], ['verify', 'registry.example.com/team/app:v1', '--server', 'https://127.0.0.1:9'], ['help', 'inspect']]) {
     it(`trust-tui ${args.join(' ')} loads neither Ink, React, the server nor the key encryption`, async () => {
-      const sources = sourcesOf(await loadedBy(args));
+      const r = await runTraced(CLI, ['--trust-dir', dir, '--config-dir', dir, ...args], { XDG_CACHE_HOME: dir });
+      expect(r.code, r.stderr).toBeLessThan(2);
+      const sources = sourcesOf(r.files);
       expect(sources.filter((s) => s.includes('/src/cli/')).length).toBeGreaterThan(5);
-      expect(sources.filter((s) => /node_modules\/(ink|react|yoga-layout|better-sqlite3|zustand|node-forge)\//.test(s))).toEqual([]);
-      expect(sources.filter((s) => /\/src\/(server|notary\/server|screens|ui|state)\//.test(s) || /\/src\/(main|app)\.tsx$/.test(s))).toEqual([]);
+      expect(sources.filter((s) => UI_OR_SERVER_PACKAGES.test(s) || s.includes('node_modules/node-forge/'))).toEqual([]);
+      expect(sources.filter((s) => UI_OR_SERVER_SOURCES.test(s))).toEqual([]);
     });
   }
+
+  it('runs a command named on the command line from its own bundle, without the ES-module build', async () => {
+    const r = await runTraced(CLI, ['--trust-dir', dir, '--config-dir', dir, 'key', 'list'], { XDG_CACHE_HOME: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const ours = r.files.filter((f) => f.startsWith(DIST)).map((f) => path.relative(DIST, f).split(path.sep).join('/'));
+    expect(ours).toEqual(['cli.js', 'commands/key.js']);
+  });
+
+  it('holds no UI, state or server code in any command bundle', () => {
+    const bundles = readdirSync(path.join(DIST, 'commands')).filter((f) => f.endsWith('.js'));
+    expect(bundles.length).toBeGreaterThan(10);
+    for (const bundle of bundles) {
+      const sources = sourcesOf([path.join(DIST, 'commands', bundle)]);
+      expect(sources.filter((s) => UI_OR_SERVER_PACKAGES.test(s) || UI_OR_SERVER_SOURCES.test(s)), bundle).toEqual([]);
+    }
+  });
 });

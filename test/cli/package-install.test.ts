@@ -48,7 +48,7 @@ describe('npm install -g of the packed tarball', () => {
     expect(r, r.stderr).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
-  it('a command loads its lazy chunks from the installed package', async () => {
+  it('a command loads its bundle, and the whole program its chunks, from the installed package', async () => {
     const dirs = ['--trust-dir', path.join(home, 'trust'), '--config-dir', path.join(home, 'config')];
     const keys = await runCommand(bin, [...dirs, 'key', 'list'], { cwd: scratch });
     expect(keys).toMatchObject({ code: 0, stderr: '' });
@@ -56,5 +56,9 @@ describe('npm install -g of the packed tarball', () => {
     const inspect = await runCommand(bin, [...dirs, 'inspect', 'registry.example.com/team/app', '--server', 'https://127.0.0.1:9'], { cwd: scratch });
     expect(inspect.code).toBe(1);
     expect(inspect.stderr).toMatch(/cannot reach the trust server at https:\/\/127\.0\.0\.1:9/);
+    // `help CMD` names no single command: the ES-module build (dist/esm/) answers.
+    const help = await runCommand(bin, [...dirs, 'help', 'inspect'], { cwd: scratch });
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^Usage: trust-tui inspect \[options\] <name\.\.\.>/);
   });
 });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { runCommand } from '../helpers/proc.js';
 import { CLI } from '../helpers/trust-tui.js';
 
-const MAIN = pathToFileURL(path.join(path.dirname(CLI), 'main.js')).href;
+const MAIN = pathToFileURL(path.join(path.dirname(CLI), 'esm', 'main.js')).href;
 const PROBE = `
 await (await import(${JSON.stringify(MAIN)})).loadUi();
 const { createRequire } = await import('node:module');

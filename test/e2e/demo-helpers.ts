@@ -12,7 +12,7 @@ export const cli = join(root, 'dist', 'cli.js');
 export function requireTmuxAndBuild(): void {
   execFileSync('tmux', ['-V']);
   // dist/ is built once for all test files (test/global-setup.ts).
-  if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run npm run build');
+  if (!existsSync(join(root, 'dist', 'esm', 'main.js'))) throw new Error('dist/esm/main.js is missing: run npm run build');
 }
 
 /**

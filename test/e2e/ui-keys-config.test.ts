@@ -18,7 +18,7 @@ const driver = new TmuxDriver();
 
 beforeAll(async () => {
   // dist/ is built once for all test files (test/global-setup.ts).
-  if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run npm run build');
+  if (!existsSync(join(root, 'dist', 'esm', 'main.js'))) throw new Error('dist/esm/main.js is missing: run npm run build');
   dir = await mkdtemp(join(tmpdir(), 'trust-tui-e2e-'));
   env = { DOCKER_CONFIG: join(dir, 'docker'), TRUST_TUI_CONFIG_DIR: join(dir, 'cfg'), NO_COLOR: '1' };
 }, 180_000);

@@ -16,7 +16,7 @@ const driver = new TmuxDriver();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run npm run build');
+  if (!existsSync(join(root, 'dist', 'esm', 'main.js'))) throw new Error('dist/esm/main.js is missing: run npm run build');
   dir = await mkdtemp(join(tmpdir(), 'trust-tui-e2e-small-'));
 }, 60_000);
 

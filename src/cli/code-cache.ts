@@ -1,0 +1,107 @@
+// Loading a CommonJS bundle of dist/ with V8's code cache. Compiling the bundle is most of what a
+// plain command costs after Node's own start; V8 can save the compiled code of one run
+// (vm.Script#createCachedData) and take it back in the next (the `cachedData` option), which
+// skips parsing and compiling every function the first run compiled.
+//
+// The cache lives in the user's cache directory (XDG_CACHE_HOME, else ~/.cache), one file per
+// bundle, named by the bundle's content hash and Node's version and architecture. V8 checks its
+// own version, flags and the source's length and refuses a cache that does not fit; the file also
+// starts with the SHA-256 of what follows, so a damaged file is never handed to V8. A cache that is
+// missing, damaged or refused costs one normal compile and is written again after a run that
+// succeeded. Nothing here may fail a command: every error of the cache is ignored.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire, wrap } from 'node:module';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { Script } from 'node:vm';
+
+const DIGEST_BYTES = 32;
+
+/** The directory for code caches, or undefined when there is no home to put it in. */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : homeCache();
+  return base === undefined ? undefined : path.join(base, 'trust-tui', 'code-cache');
+}
+
+function homeCache(): string | undefined {
+  try {
+    const home = homedir();
+    return home ? path.join(home, '.cache') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LoadedBundle {
+  /** What the bundle exports (`module.exports`). */
+  readonly exports: Record<string, unknown>;
+  /** Whether V8 took the code from the cache. */
+  readonly fromCache: boolean;
+  /** Writes the cache when this run compiled without one; call after the bundle's work succeeded. */
+  saveCache(): void;
+}
+
+/**
+ * Runs the CommonJS file `file` (whose content hash is `id`) as Node's loader would, with its code
+ * cache from `cacheDir` when there is one.
+ */
+export function loadBundle(file: string, id: string, cacheDir: string | undefined): LoadedBundle {
+  const source = readFileSync(file, 'utf8');
+  const name = path.basename(file);
+  const prefix = `${name}.${process.version}-${process.arch}.`;
+  const cacheFile = cacheDir === undefined ? undefined : path.join(cacheDir, `${prefix}${id}.bin`);
+  const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
+  // scripts/build.mjs turns the bundles' import() into require(): a script compiled from a code
+  // cache gets no dynamic-import callback in Node 20.
+  const script = new Script(wrap(source), { filename: file, cachedData });
+  const module = { exports: {} as Record<string, unknown> };
+  (script.runInThisContext() as CommonJsWrapper)(module.exports, createRequire(file), module, file, path.dirname(file));
+  const fromCache = cachedData !== undefined && !script.cachedDataRejected;
+  return {
+    exports: module.exports,
+    fromCache,
+    saveCache: () => {
+      if (fromCache || cacheFile === undefined) return;
+      try {
+        writeCache(cacheFile, script.createCachedData(), prefix);
+      } catch {
+        // A read-only or full disk: the next run compiles again.
+      }
+    },
+  };
+}
+
+type CommonJsWrapper = (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
+
+function readCache(file: string): Buffer | undefined {
+  try {
+    const data = readFileSync(file);
+    const payload = data.subarray(DIGEST_BYTES);
+    const digest = createHash('sha256').update(payload).digest();
+    return data.length > DIGEST_BYTES && digest.equals(data.subarray(0, DIGEST_BYTES)) ? payload : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Caches kept per bundle and Node: other builds (two installs, an upgrade) do not evict each other at once. */
+const KEPT_BUILDS = 3;
+
+/** Writes atomically (0600, in a 0700 directory), keeping the newest KEPT_BUILDS files of `prefix`. */
+function writeCache(file: string, payload: Buffer, prefix: string): void {
+  const dir = path.dirname(file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, Buffer.concat([createHash('sha256').update(payload).digest(), payload]), { mode: 0o600 });
+    renameSync(temp, file);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  const builds = readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.bin'))
+    .map((f) => ({ file: path.join(dir, f), mtime: statSync(path.join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const old of builds.slice(KEPT_BUILDS)) rmSync(old.file, { force: true });
+}
