@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { codeCacheDir, loadBundle } from './cli/code-cache.js';
 import { start, type RunCommandLine } from './cli/entry.js';
 
 /** scripts/build.mjs's list: each command word's bundle (in dist/commands/) and its content hash. */
@@ -16,7 +15,7 @@ type CommandBundles = Record<string, { readonly file: string; readonly id: strin
 const dist = __dirname;
 const argv = process.argv.slice(2);
 
-function commandBundle(word: string): RunCommandLine | undefined {
+async function commandBundle(word: string): Promise<RunCommandLine | undefined> {
   let bundles: CommandBundles;
   try {
     bundles = JSON.parse(readFileSync(path.join(dist, 'commands.json'), 'utf8')) as CommandBundles;
@@ -27,6 +26,8 @@ function commandBundle(word: string): RunCommandLine | undefined {
   const { file, id } = bundles[word]!;
   const bundle = path.join(dist, 'commands', file);
   if (argv.includes('-D') || argv.includes('--debug')) return (require(bundle) as { run: RunCommandLine }).run;
+  // Loaded here, not at the top: `--version` and `--help` need none of node:crypto and node:vm.
+  const { codeCacheDir, loadBundle } = await import('./cli/code-cache.js');
   const loaded = loadBundle(bundle, id, codeCacheDir());
   const run = loaded.exports.run as RunCommandLine;
   return async (args) => {

@@ -14,7 +14,7 @@ export interface Loaders {
   /** The whole command-line program: every command. */
   readonly program: () => Promise<RunCommandLine>;
   /** A smaller program holding only `word`'s command, when the build made one. */
-  readonly command?: (word: string) => RunCommandLine | undefined;
+  readonly command?: (word: string) => Promise<RunCommandLine | undefined>;
 }
 
 export async function start(argv: string[], load: Loaders): Promise<void> {
@@ -50,6 +50,6 @@ export async function start(argv: string[], load: Loaders): Promise<void> {
     return;
   }
   const word = commandWord(argv);
-  const run = (word === undefined ? undefined : load.command?.(word)) ?? (await load.program());
+  const run = (word === undefined ? undefined : await load.command?.(word)) ?? (await load.program());
   process.exitCode = await run(argv);
 }
