@@ -4,6 +4,7 @@
 // waiting for the user (a passphrase, a confirmation) does not count.
 
 import { HintedError } from '../tuf/errors.js';
+import { monotonicMs } from './monotonic.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const CONNECT_TIMEOUT_MS = 5_000;
@@ -16,7 +17,7 @@ export class Deadline {
   #runningSince: number | undefined;
   #pauses = 0;
 
-  constructor(budgetMs: number = DEFAULT_TIMEOUT_MS, now: () => number = () => performance.now()) {
+  constructor(budgetMs: number = DEFAULT_TIMEOUT_MS, now: () => number = monotonicMs) {
     this.budgetMs = budgetMs;
     this.#now = now;
     this.#runningSince = now();

@@ -5,6 +5,7 @@
 import type { RefreshOptions } from '../notary/updater.js';
 import { REPO_ADMIN, RepositoryView } from '../tuf/repository-view.js';
 import type { TrustedSet } from '../tuf/trusted-set.js';
+import { monotonicMs } from '../net/monotonic.js';
 
 export interface TagSoFar {
   tag: string;
@@ -40,11 +41,11 @@ export function tagsSoFar(set: TrustedSet, progress: { done: number; total: numb
 export function reportTagsSoFar(report: (tags: TagsSoFar) => void, intervalMs = 250): NonNullable<RefreshOptions['onRoleVerified']> {
   let next = 0;
   return (set, progress) => {
-    const now = performance.now();
+    const now = monotonicMs();
     if (progress.done > 1 && now < next) return;
     if (progress.done >= progress.total) return;
     report(tagsSoFar(set, progress));
-    const took = performance.now() - now;
-    next = performance.now() + Math.max(intervalMs, 4 * took);
+    const took = monotonicMs() - now;
+    next = monotonicMs() + Math.max(intervalMs, 4 * took);
   };
 }
