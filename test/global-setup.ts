@@ -4,7 +4,8 @@
  * (`npm test` builds first anyway; this keeps a bare `npx vitest` honest.)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -18,9 +19,15 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-export default function setup(): void {
+export default function setup(): () => void {
+  // The built CLI keeps its code cache in the user's cache directory: the tests' runs use their own
+  // (every test process and the CLIs they start inherit it), not the developer's ~/.cache.
+  const cacheHome = mkdtempSync(path.join(tmpdir(), 'trust-tui-test-cache-'));
+  process.env.XDG_CACHE_HOME = cacheHome;
+  const teardown = () => rmSync(cacheHome, { recursive: true, force: true });
   const cli = path.join(root, 'dist', 'cli.js');
-  if (existsSync(cli) && statSync(cli).mtimeMs >= newestMtime(path.join(root, 'src'))) return;
+  if (existsSync(cli) && statSync(cli).mtimeMs >= newestMtime(path.join(root, 'src'))) return teardown;
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
+  return teardown;
 }
