@@ -372,34 +372,50 @@ export class NotaryClient {
 
   /** The challenge of the server's `/v2/` ping, asked once per client (docker and notary do the same). */
   #ping(): Promise<AuthChallenge | undefined> {
-    if (this.#challenge) return this.#challenge;
-    const shared = this.#sharedPings;
-    const known = shared?.get(this.baseUrl) as Promise<AuthChallenge | undefined> | undefined;
-    const challenge =
-      known ??
-      this.#send({ method: 'GET', path: '/v2/', maxBytes: MAX_SMALL_BODY_BYTES, what: 'ping' }, undefined).then((res) =>
-        res.status === 401 ? preferredChallenge(res) : undefined,
-      );
-    this.#challenge = challenge;
-    if (!known) shared?.set(this.baseUrl, challenge);
+    const known = this.#knownChallenge();
+    if (known) return known;
+    const challenge = this.#send({ method: 'GET', path: '/v2/', maxBytes: MAX_SMALL_BODY_BYTES, what: 'ping' }, undefined).then((res) =>
+      res.status === 401 ? preferredChallenge(res) : undefined,
+    );
+    this.#rememberChallenge(challenge);
     // A failed ping must not be remembered: the next command may find the server back.
     challenge.catch(() => {
       if (this.#challenge === challenge) this.#challenge = undefined;
-      if (shared?.get(this.baseUrl) === challenge) shared.delete(this.baseUrl);
+      if (this.#sharedPings?.get(this.baseUrl) === challenge) this.#sharedPings.delete(this.baseUrl);
     });
     return challenge;
   }
 
+  /** The challenge this client (or another of the same command) already learnt, without asking. */
+  #knownChallenge(): Promise<AuthChallenge | undefined> | undefined {
+    this.#challenge ??= this.#sharedPings?.get(this.baseUrl) as Promise<AuthChallenge | undefined> | undefined;
+    return this.#challenge;
+  }
+
+  #rememberChallenge(challenge: Promise<AuthChallenge | undefined>): void {
+    this.#challenge = challenge;
+    this.#sharedPings?.set(this.baseUrl, challenge);
+  }
+
+  /**
+   * Reads go out at once: a server that wants credentials answers 401 with its challenge, which this
+   * client then remembers, so a read costs no `/v2/` ping (one round trip less per command on a
+   * server that needs none). Writes ask the ping first, as docker and notary do, so that a body is
+   * never sent only to be refused for want of credentials.
+   */
   async #request(spec: RequestSpec): Promise<TransportResponse> {
-    const challenge = await this.#ping();
+    const challenge = spec.method === 'GET' ? await this.#knownChallenge() : await this.#ping();
     if (!spec.scope) return this.#send(spec, undefined);
     const scope = authScope(spec.scope.gun, spec.scope.actions);
     let authorization = await this.#authorizationFor(challenge, scope);
     let res = await this.#send(spec, authorization);
     if (res.status === 401 && this.#authorize) {
-      // A token expired or the scope needs more: ask once more with the challenge of this answer.
+      // The server's first challenge, a token that expired, or a scope that needs more: ask once
+      // more with the challenge of this answer (a 401 without one: the ping's).
+      const answered = preferredChallenge(res) ?? challenge ?? (await this.#ping());
+      if (answered && challenge === undefined) this.#rememberChallenge(Promise.resolve(answered));
       this.#authorizations.delete(scope.scope);
-      authorization = await this.#authorizationFor(preferredChallenge(res) ?? challenge, scope);
+      authorization = await this.#authorizationFor(answered, scope);
       if (authorization) res = await this.#send(spec, authorization);
     }
     if (res.status === 401) throw new UnauthorizedError(this.baseUrl, this.#loginHint);

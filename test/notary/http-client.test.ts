@@ -79,8 +79,8 @@ describe('NotaryClient over plain HTTP', () => {
     expect(await client.getMetadata('127.0.0.1:5000/team/app', 'timestamp')).toEqual(bytes);
     await client.getMetadataByChecksum('127.0.0.1:5000/team/app', 'targets/releases', sha, 1000);
     await client.getMetadataByVersion('127.0.0.1:5000/team/app', 'root', 3);
+    // Reads go out at once: no `/v2/` ping first (one round trip less on a server without auth).
     expect(server.requests.map((r) => r.url)).toEqual([
-      '/v2/',
       '/v2/127.0.0.1:5000/team/app/_trust/tuf/timestamp.json',
       `/v2/127.0.0.1:5000/team/app/_trust/tuf/targets/releases.${sha}.json`,
       '/v2/127.0.0.1:5000/team/app/_trust/tuf/3.root.json',
@@ -223,7 +223,33 @@ describe('NotaryClient authentication', () => {
       scheme: 'bearer',
       params: { realm: 'https://auth.example.com/token', service: 'notary', scope: 'x' },
     });
-    expect(server.requests.filter((r) => r.url === '/v2/')).toHaveLength(1); // pinged once
+    // The first read's 401 carried the challenge, remembered for the rest: the server was never pinged.
+    expect(server.requests.filter((r) => r.url === '/v2/')).toHaveLength(0);
+    expect(server.requests.map((r) => `${r.method} ${r.url} ${r.headers.authorization ?? '-'}`)).toEqual([
+      'GET /v2/example.com/app/_trust/tuf/root.json -',
+      'GET /v2/example.com/app/_trust/tuf/root.json Bearer good-pull',
+      'GET /v2/example.com/app/_trust/tuf/targets.json Bearer good-pull',
+      'DELETE /v2/example.com/app/_trust/tuf/ Bearer good-*',
+    ]);
+  });
+
+  it('pings /v2/ before a write on a fresh client, so that a body is not sent only to be refused', async () => {
+    tokenServer();
+    const client = new NotaryClient({ baseUrl: server.url, authorize: async (_c, scope) => `Bearer good-${scope.actions}` });
+    await client.deleteRepository('example.com/app');
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v2/', 'DELETE /v2/example.com/app/_trust/tuf/']);
+  });
+
+  it('takes the ping’s challenge when a 401 carries none', async () => {
+    server.requests = [];
+    server.handle = (req, _b, res) => {
+      if (req.url === '/v2/') res.writeHead(401, { 'www-authenticate': 'Bearer realm="https://auth.example.com/token",service="notary"' }).end();
+      else if (req.headers.authorization === 'Bearer good-pull') res.writeHead(200).end('ok');
+      else res.writeHead(401).end();
+    };
+    const client = new NotaryClient({ baseUrl: server.url, authorize: async (_c, scope) => `Bearer good-${scope.actions}` });
+    expect((await client.getMetadata('example.com/app', 'root')).toString()).toBe('ok');
+    expect(server.requests.map((r) => r.url)).toEqual(['/v2/example.com/app/_trust/tuf/root.json', '/v2/', '/v2/example.com/app/_trust/tuf/root.json']);
   });
 
   it('fails with a login hint when there are no credentials or they are refused', async () => {
@@ -242,7 +268,7 @@ describe('NotaryClient authentication', () => {
       },
     });
     await expect(refused.getMetadata('example.com/app', 'root')).rejects.toMatchObject({ name: 'UnauthorizedError' });
-    expect(calls).toBe(2); // once from the ping's challenge, once more after the 401, then give up
+    expect(calls).toBe(1); // once with the challenge of the first 401; refused again: give up
   });
 
   it('parses Basic and multi-challenge headers', () => {
