@@ -4,7 +4,7 @@
 // skips parsing and compiling every function the first run compiled.
 //
 // The cache lives in the user's cache directory (XDG_CACHE_HOME, else ~/.cache), one file per
-// bundle, named by the bundle's content hash and Node's version and architecture. V8 checks its
+// bundle, named by the bundle's content hash, Node's version and architecture, and Node's flags. V8 checks its
 // own version, flags and the source's length and refuses a cache that does not fit; the file also
 // starts with the SHA-256 of what follows, so a damaged file is never handed to V8. A cache that is
 // missing, damaged or refused costs one normal compile and is written again after a run that
@@ -50,7 +50,7 @@ export function loadBundle(file: string, id: string, cacheDir: string | undefine
   const source = readFileSync(file, 'utf8');
   const name = path.basename(file);
   const prefix = `${name}.${process.version}-${process.arch}.`;
-  const cacheFile = cacheDir === undefined ? undefined : path.join(cacheDir, `${prefix}${id}.bin`);
+  const cacheFile = cacheDir === undefined ? undefined : path.join(cacheDir, `${prefix}${id}${flagsTag()}.bin`);
   const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
   // scripts/build.mjs turns the bundles' import() into require(): a script compiled from a code
   // cache gets no dynamic-import callback in Node 20.
@@ -70,6 +70,17 @@ export function loadBundle(file: string, id: string, cacheDir: string | undefine
       }
     },
   };
+}
+
+/**
+ * `-` and a hash of the flags Node was started with (its command line and NODE_OPTIONS), or '' with
+ * none. V8 refuses a cache made under other V8 flags (--max-old-space-size is one); a file per set
+ * of flags keeps runs that alternate (a CI job's NODE_OPTIONS, a shell without) from rewriting each
+ * other's cache on every switch.
+ */
+function flagsTag(): string {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').trim();
+  return flags === '' ? '' : `-${createHash('sha256').update(flags).digest('hex').slice(0, 8)}`;
 }
 
 type CommonJsWrapper = (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
