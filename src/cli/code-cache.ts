@@ -8,7 +8,8 @@
 // own version, flags and the source's length and refuses a cache that does not fit; the file also
 // starts with the SHA-256 of what follows, so a damaged file is never handed to V8. A cache that is
 // missing, damaged or refused costs one normal compile and is written again after a run that
-// succeeded. Nothing here may fail a command: every error of the cache is ignored.
+// succeeded. Only a directory of this user that no one else can write is used (isPrivateDir).
+// Nothing here may fail a command: every error of the cache is ignored.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, wrap } from 'node:module';
@@ -51,7 +52,7 @@ export function loadBundle(file: string, id: string, cacheDir: string | undefine
   const name = path.basename(file);
   const prefix = `${name}.${process.version}-${process.arch}.`;
   const cacheFile = cacheDir === undefined ? undefined : path.join(cacheDir, `${prefix}${id}${flagsTag()}.bin`);
-  const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
+  const cachedData = cacheDir === undefined || cacheFile === undefined || !isPrivateDir(cacheDir) ? undefined : readCache(cacheFile);
   // scripts/build.mjs turns the bundles' import() into require(): a script compiled from a code
   // cache gets no dynamic-import callback in Node 20.
   const script = new Script(wrap(source), { filename: file, cachedData });
@@ -85,6 +86,23 @@ function flagsTag(): string {
 
 type CommonJsWrapper = (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
 
+/**
+ * Whether `dir` is a directory of this user that no one else can write. V8 runs what a code cache
+ * holds (its checks are of versions, flags and the source's length, not of the code), so a cache
+ * someone else could have put there would be their code run as this user: such a directory (an
+ * XDG_CACHE_HOME shared in /tmp, say) is neither read nor written. Not checked where there are no
+ * POSIX owners (Windows).
+ */
+function isPrivateDir(dir: string): boolean {
+  if (process.getuid === undefined) return true;
+  try {
+    const stats = statSync(dir);
+    return stats.isDirectory() && stats.uid === process.getuid() && (stats.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
 function readCache(file: string): Buffer | undefined {
   try {
     const data = readFileSync(file);
@@ -103,6 +121,7 @@ const KEPT_BUILDS = 3;
 function writeCache(file: string, payload: Buffer, prefix: string): void {
   const dir = path.dirname(file);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!isPrivateDir(dir)) return;
   const temp = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(temp, Buffer.concat([createHash('sha256').update(payload).digest(), payload]), { mode: 0o600 });

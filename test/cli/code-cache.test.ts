@@ -120,6 +120,20 @@ describe('loadBundle', () => {
     expect(readdirSync(cache).map(buildOf).sort()).toEqual(['c', 'd', 'e']);
   });
 
+  it('neither reads nor writes a cache directory that other users can write (a planted cache is code run by this user)', () => {
+    const file = bundle('exports.x = 1;');
+    const cache = fresh();
+    loadBundle(file, 'id1', cache).saveCache();
+    chmodSync(cache, 0o777);
+    expect(loadBundle(file, 'id1', cache).fromCache).toBe(false);
+    const empty = fresh();
+    chmodSync(empty, 0o777);
+    loadBundle(file, 'id1', empty).saveCache();
+    expect(readdirSync(empty)).toEqual([]);
+    chmodSync(cache, 0o700);
+    expect(loadBundle(file, 'id1', cache).fromCache).toBe(true);
+  });
+
   it('goes in XDG_CACHE_HOME when it is an absolute path, else in ~/.cache', () => {
     expect(codeCacheDir({ XDG_CACHE_HOME: '/x/cache' })).toBe(path.join('/x/cache', 'trust-tui', 'code-cache'));
     expect(codeCacheDir({ XDG_CACHE_HOME: 'relative' })).toMatch(/\.cache[/\\]trust-tui[/\\]code-cache$/);
