@@ -19,7 +19,7 @@ import { Script } from 'node:vm';
 
 const DIGEST_BYTES = 32;
 
-/** The directory for code caches, or undefined when there is no home to put it in. */
+/** The directory for code caches, or undefined when there is no home (an absolute path) to put it in. */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : homeCache();
   return base === undefined ? undefined : path.join(base, 'trust-tui', 'code-cache');
@@ -27,8 +27,9 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
 
 function homeCache(): string | undefined {
   try {
+    // A relative HOME would put the cache under whatever directory the command runs in.
     const home = homedir();
-    return home ? path.join(home, '.cache') : undefined;
+    return home && path.isAbsolute(home) ? path.join(home, '.cache') : undefined;
   } catch {
     return undefined;
   }

@@ -68,6 +68,17 @@ describe('the command bundles’ code cache', () => {
     expect(cacheFiles(home).map((f) => statSync(f).mtimeMs)).toEqual(written);
   });
 
+  it('is not written into the current directory when HOME is a relative path and XDG_CACHE_HOME unset', async () => {
+    const cwd = fresh();
+    const dir = fresh();
+    const r = await runCommand(process.execPath, [CLI, '--trust-dir', dir, '--config-dir', dir, 'key', 'list'], {
+      cwd,
+      env: { HOME: 'relative-home', XDG_CACHE_HOME: undefined },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
   it('is not written after a command that failed', async () => {
     const home = fresh();
     const dir = fresh();
