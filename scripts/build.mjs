@@ -214,6 +214,10 @@ for (const { files, words } of bundles.values()) {
     // code cache has no dynamic-import callback in Node 20.
     supported: { 'dynamic-import': false },
     logOverride: { 'empty-import-meta': 'error' },
+    // ES modules are strict mode code. esbuild writes "use strict" for an entry file under
+    // tsconfig.json's `strict` (dist/cli.js) but not for this stdin entry: without it every command
+    // would run sloppy from its bundle and strict from dist/esm/ (test/cli/bundle-strict-mode.test.ts).
+    banner: { js: '"use strict";' },
   });
   const id = createHash('sha256').update(readFileSync(outfile)).digest('hex').slice(0, 16);
   for (const word of words) commandBundles[word] = { file: name, id };

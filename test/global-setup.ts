@@ -26,7 +26,9 @@ export default function setup(): () => void {
   process.env.XDG_CACHE_HOME = cacheHome;
   const teardown = () => rmSync(cacheHome, { recursive: true, force: true });
   const cli = path.join(root, 'dist', 'cli.js');
-  if (existsSync(cli) && statSync(cli).mtimeMs >= newestMtime(path.join(root, 'src'))) return teardown;
+  // The build script too: a change to how dist/ is made (scripts/build.mjs) changes dist/ as well.
+  const newestInput = Math.max(newestMtime(path.join(root, 'src')), statSync(path.join(root, 'scripts', 'build.mjs')).mtimeMs);
+  if (existsSync(cli) && statSync(cli).mtimeMs >= newestInput) return teardown;
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
   return teardown;

@@ -4,11 +4,12 @@
 // skips parsing and compiling every function the first run compiled.
 //
 // The cache lives in the user's cache directory (XDG_CACHE_HOME, else ~/.cache), one file per
-// bundle, named by the bundle's content hash and Node's version and architecture. V8 checks its
+// bundle, named by the bundle's content hash, Node's version and architecture, and Node's flags. V8 checks its
 // own version, flags and the source's length and refuses a cache that does not fit; the file also
 // starts with the SHA-256 of what follows, so a damaged file is never handed to V8. A cache that is
 // missing, damaged or refused costs one normal compile and is written again after a run that
-// succeeded. Nothing here may fail a command: every error of the cache is ignored.
+// succeeded. Only a directory of this user that no one else can write is used (isPrivateDir).
+// Nothing here may fail a command: every error of the cache is ignored.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, wrap } from 'node:module';
@@ -18,7 +19,7 @@ import { Script } from 'node:vm';
 
 const DIGEST_BYTES = 32;
 
-/** The directory for code caches, or undefined when there is no home to put it in. */
+/** The directory for code caches, or undefined when there is no home (an absolute path) to put it in. */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : homeCache();
   return base === undefined ? undefined : path.join(base, 'trust-tui', 'code-cache');
@@ -26,8 +27,9 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
 
 function homeCache(): string | undefined {
   try {
+    // A relative HOME would put the cache under whatever directory the command runs in.
     const home = homedir();
-    return home ? path.join(home, '.cache') : undefined;
+    return home && path.isAbsolute(home) ? path.join(home, '.cache') : undefined;
   } catch {
     return undefined;
   }
@@ -50,8 +52,8 @@ export function loadBundle(file: string, id: string, cacheDir: string | undefine
   const source = readFileSync(file, 'utf8');
   const name = path.basename(file);
   const prefix = `${name}.${process.version}-${process.arch}.`;
-  const cacheFile = cacheDir === undefined ? undefined : path.join(cacheDir, `${prefix}${id}.bin`);
-  const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
+  const cacheFile = cacheDir === undefined ? undefined : path.join(cacheDir, `${prefix}${id}${flagsTag()}.bin`);
+  const cachedData = cacheDir === undefined || cacheFile === undefined || !isPrivateDir(cacheDir) ? undefined : readCache(cacheFile);
   // scripts/build.mjs turns the bundles' import() into require(): a script compiled from a code
   // cache gets no dynamic-import callback in Node 20.
   const script = new Script(wrap(source), { filename: file, cachedData });
@@ -72,7 +74,35 @@ export function loadBundle(file: string, id: string, cacheDir: string | undefine
   };
 }
 
+/**
+ * `-` and a hash of the flags Node was started with (its command line and NODE_OPTIONS), or '' with
+ * none. V8 refuses a cache made under other V8 flags (--max-old-space-size is one); a file per set
+ * of flags keeps runs that alternate (a CI job's NODE_OPTIONS, a shell without) from rewriting each
+ * other's cache on every switch.
+ */
+function flagsTag(): string {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').trim();
+  return flags === '' ? '' : `-${createHash('sha256').update(flags).digest('hex').slice(0, 8)}`;
+}
+
 type CommonJsWrapper = (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
+
+/**
+ * Whether `dir` is a directory of this user that no one else can write. V8 runs what a code cache
+ * holds (its checks are of versions, flags and the source's length, not of the code), so a cache
+ * someone else could have put there would be their code run as this user: such a directory (an
+ * XDG_CACHE_HOME shared in /tmp, say) is neither read nor written. Not checked where there are no
+ * POSIX owners (Windows).
+ */
+function isPrivateDir(dir: string): boolean {
+  if (process.getuid === undefined) return true;
+  try {
+    const stats = statSync(dir);
+    return stats.isDirectory() && stats.uid === process.getuid() && (stats.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
 
 function readCache(file: string): Buffer | undefined {
   try {
@@ -92,6 +122,7 @@ const KEPT_BUILDS = 3;
 function writeCache(file: string, payload: Buffer, prefix: string): void {
   const dir = path.dirname(file);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!isPrivateDir(dir)) return;
   const temp = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(temp, Buffer.concat([createHash('sha256').update(payload).digest(), payload]), { mode: 0o600 });

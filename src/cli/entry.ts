@@ -32,17 +32,19 @@ export async function start(argv: string[], load: Loaders): Promise<void> {
     await (await load.ui()).main();
     return;
   }
+  // A reader that stops early (`trust-tui inspect … | head`) closes the pipe: that ends the output,
+  // as it does for any Unix tool, rather than crashing with EPIPE. Any other failure to write (a
+  // full disk) is one line on stderr, not an uncaught error with a line of the bundle.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    process.stderr.write(`trust-tui: cannot write to standard output (${e.message}); check the file or device it goes to\n`);
+    process.exit(1); // EXIT.error (./exit-codes.ts)
+  });
   if (asksOnlyForVersion(argv)) {
     // The commonest probe of an install (`trust-tui --version`) costs no more than Node's start.
     process.stdout.write(`${VERSION}\n`);
     return;
   }
-  // A reader that stops early (`trust-tui inspect … | head`) closes the pipe: that ends the output,
-  // as it does for any Unix tool, rather than crashing with EPIPE.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-    process.exit(process.exitCode ?? 0);
-  });
   // `--help` of the program or of one command, as commander printed it at build time (same width).
   const help = helpRequestPath(argv) === undefined ? undefined : prerenderedHelp(readHelpTexts(load.helpDir), argv, stdoutHelpWidth(process.stdout));
   if (help !== undefined) {

@@ -16,9 +16,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const fresh = (): string => mkdtempSync(path.join(root, `${n++}-`));
 
-function keyList(cacheHome: string) {
+function keyList(cacheHome: string, nodeOptions?: string) {
   const dir = fresh();
-  return runCommand(process.execPath, [CLI, '--trust-dir', dir, '--config-dir', dir, 'key', 'list'], { env: { XDG_CACHE_HOME: cacheHome } });
+  return runCommand(process.execPath, [CLI, '--trust-dir', dir, '--config-dir', dir, 'key', 'list'], { env: { XDG_CACHE_HOME: cacheHome, NODE_OPTIONS: nodeOptions } });
 }
 const cacheFiles = (cacheHome: string): string[] => {
   const dir = path.join(cacheHome, 'trust-tui', 'code-cache');
@@ -53,6 +53,30 @@ describe('the command bundles’ code cache', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(readFileSync(file!).equals(bytes)).toBe(false);
+  });
+
+  it('is kept per set of Node flags: runs alternating NODE_OPTIONS do not rewrite each other’s', async () => {
+    // V8 refuses a cache made under other flags (--max-old-space-size among them); one file for both
+    // would be refused, compiled and written again on every switch.
+    const home = fresh();
+    const heap = '--max-old-space-size=64';
+    for (const options of [undefined, heap]) expect((await keyList(home, options)).code).toBe(0);
+    const files = cacheFiles(home);
+    expect(files).toHaveLength(2);
+    const written = files.map((f) => statSync(f).mtimeMs);
+    for (const options of [undefined, heap]) expect((await keyList(home, options)).code).toBe(0);
+    expect(cacheFiles(home).map((f) => statSync(f).mtimeMs)).toEqual(written);
+  });
+
+  it('is not written into the current directory when HOME is a relative path and XDG_CACHE_HOME unset', async () => {
+    const cwd = fresh();
+    const dir = fresh();
+    const r = await runCommand(process.execPath, [CLI, '--trust-dir', dir, '--config-dir', dir, 'key', 'list'], {
+      cwd,
+      env: { HOME: 'relative-home', XDG_CACHE_HOME: undefined },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(cwd)).toEqual([]);
   });
 
   it('is not written after a command that failed', async () => {
@@ -94,15 +118,31 @@ describe('loadBundle', () => {
   });
 
   it('keeps the caches of the three newest builds of a bundle', () => {
+    // NAME.NODE-ARCH.ID[-FLAGS].bin: this test process runs with vitest's Node flags.
+    const buildOf = (f: string) => f.split('.').at(-2)!.split('-')[0];
     const file = bundle('exports.x = 1;');
     const cache = fresh();
     for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) {
       loadBundle(file, id, cache).saveCache();
       // Distinct times, oldest first, whatever the file system's resolution.
-      for (const f of readdirSync(cache)) if (f.includes(`.${id}.bin`)) utimesSync(path.join(cache, f), 1000 + i, 1000 + i);
+      for (const f of readdirSync(cache)) if (buildOf(f) === id) utimesSync(path.join(cache, f), 1000 + i, 1000 + i);
     }
     loadBundle(file, 'e', cache).saveCache();
-    expect(readdirSync(cache).map((f) => f.split('.').at(-2)).sort()).toEqual(['c', 'd', 'e']);
+    expect(readdirSync(cache).map(buildOf).sort()).toEqual(['c', 'd', 'e']);
+  });
+
+  it('neither reads nor writes a cache directory that other users can write (a planted cache is code run by this user)', () => {
+    const file = bundle('exports.x = 1;');
+    const cache = fresh();
+    loadBundle(file, 'id1', cache).saveCache();
+    chmodSync(cache, 0o777);
+    expect(loadBundle(file, 'id1', cache).fromCache).toBe(false);
+    const empty = fresh();
+    chmodSync(empty, 0o777);
+    loadBundle(file, 'id1', empty).saveCache();
+    expect(readdirSync(empty)).toEqual([]);
+    chmodSync(cache, 0o700);
+    expect(loadBundle(file, 'id1', cache).fromCache).toBe(true);
   });
 
   it('goes in XDG_CACHE_HOME when it is an absolute path, else in ~/.cache', () => {
