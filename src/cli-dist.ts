@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { start, type RunCommandLine } from './cli/entry.js';
+import { EXIT } from './cli/exit-codes.js';
 
 /** scripts/build.mjs's list: each command word's bundle (in dist/commands/) and its content hash. */
 type CommandBundles = Record<string, { readonly file: string; readonly id: string }>;
@@ -32,7 +33,10 @@ async function commandBundle(word: string): Promise<RunCommandLine | undefined> 
   const run = loaded.exports.run as RunCommandLine;
   return async (args) => {
     const code = await run(args);
-    if (code === 0) loaded.saveCache();
+    // After a run that reached its answer: success, or an exit code that is the answer (4-9: expiry,
+    // verify, requests). Not after an error, a usage error or a cancel: the cache would hold little
+    // of the command's code, and a cache is written only once.
+    if (code === EXIT.ok || code >= EXIT.expiring) loaded.saveCache();
     return code;
   };
 }

@@ -12,7 +12,7 @@
 // Nothing here may fail a command: every error of the cache is ignored.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire, wrap } from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { Script } from 'node:vm';
@@ -56,7 +56,7 @@ export function loadBundle(file: string, id: string, cacheDir: string | undefine
   const cachedData = cacheDir === undefined || cacheFile === undefined || !isPrivateDir(cacheDir) ? undefined : readCache(cacheFile);
   // scripts/build.mjs turns the bundles' import() into require(): a script compiled from a code
   // cache gets no dynamic-import callback in Node 20.
-  const script = new Script(wrap(source), { filename: file, cachedData });
+  const script = new Script(Module.wrap(source), { filename: file, cachedData });
   const module = { exports: {} as Record<string, unknown> };
   (script.runInThisContext() as CommonJsWrapper)(module.exports, createRequire(file), module, file, path.dirname(file));
   const fromCache = cachedData !== undefined && !script.cachedDataRejected;

@@ -4,8 +4,10 @@
  * trust would accept (cross-checked with `docker trust inspect`), 7 with one line naming who is
  * missing otherwise, 1 when nothing can be read, 2 for usage errors.
  */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../../src/config/settings.js';
 import { KeyStore } from '../../src/keys/index.js';
@@ -118,8 +120,12 @@ describe('verify on real peers', () => {
   it('exit 7, one line each, for unsigned, signer-only, wrong digest, below threshold and no trust data; exit 0 images are still listed', async () => {
     const wrong = `sha256:${'0'.repeat(64)}`;
     const args = [`${app}:v1`, `${app}:v3`, `${app}:v2`, `${app}:v1@${images.moved!.digest}`, `${app}@${wrong}`, `${team}:v1`, `${registry.host}/team/never:v1`];
-    const r = await tt(['verify', ...args]);
+    // A CI gate that answers 7 gets the code cache as one that answers 0 would (src/cli-dist.ts).
+    const cacheHome = mkdtempSync(path.join(tmpdir(), 'trust-tui-verify-cache-'));
+    const r = await tt(['verify', ...args], { env: { XDG_CACHE_HOME: cacheHome } });
     expect(r.code, r.stderr).toBe(7);
+    expect(readdirSync(path.join(cacheHome, 'trust-tui', 'code-cache'))).toEqual([expect.stringMatching(/^verify\.js\./)]);
+    rmSync(cacheHome, { recursive: true, force: true });
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(args.length + 1);
     expect(lines[0]).toContain('signed: ');
