@@ -3,7 +3,7 @@
 // may move), and a short bound on connect + TLS handshake.
 import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
-import { CONNECT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, RequestTimeoutError, type Deadline } from './deadline.js';
+import { CONNECT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, monotonicMs, RequestTimeoutError, type Deadline } from './deadline.js';
 
 export interface RequestTiming {
   /** The command's deadline; without one (a long-lived client) each request gets the default budget. */
@@ -37,7 +37,7 @@ export function armRequestTimers(
   const phase = stallMs === undefined ? 'answer' : 'stall';
   // An exhausted deadline still reports the request that could not be made, in the same words.
   let answerTimer = setTimeout(() => fail(new RequestTimeoutError(what, phase, budget)), remaining);
-  let lastRearm = performance.now();
+  let lastRearm = monotonicMs();
   let connectTimer: NodeJS.Timeout | undefined;
   const connectMs = Math.min(timing.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, remaining);
   request.on('socket', (socket: Socket) => {
@@ -59,7 +59,7 @@ export function armRequestTimers(
   const activity = () => {
     if (stallMs === undefined) return;
     // Re-arming on every 64 KiB chunk would churn timers; once a second is precise enough.
-    const now = performance.now();
+    const now = monotonicMs();
     if (now - lastRearm < 1000) return;
     lastRearm = now;
     clearTimeout(answerTimer);
