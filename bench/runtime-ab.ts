@@ -1,7 +1,8 @@
 /**
  * Two builds of trust-tui, PAIRED, on the run-time work of `inspect REPO` and `verify REPO:TAG` with
  * a warm trust cache: each round runs both commands with build A and with build B (the order of A and
- * B flipped every round), and the result is the median over rounds of (B ÷ A). Used to decide whether
+ * B flipped every round), and the result is the median over rounds of (B ÷ A), for wall time and for
+ * the CPU time the process used. Used to decide whether
  * a change to what these commands do after their code has loaded is worth keeping (bench/README.md,
  * "Run-time work of inspect/verify").
  *
@@ -44,18 +45,39 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+// Wall time alone is too noisy on a shared machine for changes of a few per cent: the command runs
+// under a small Python parent that reports, besides its wall time, the CPU time (user + system, all
+// threads) that wait4 returns for it, which depends much less on what else the machine does.
+const WAIT4 = [
+  'import os, sys, time',
+  't = time.perf_counter()',
+  'pid = os.fork()',
+  'if pid == 0:',
+  "    os.dup2(os.open('/dev/null', os.O_WRONLY), 1)",
+  '    os.execvp(sys.argv[1], sys.argv[1:])',
+  '_, status, ru = os.wait4(pid, 0)',
+  "print('%.3f %.3f %d' % ((time.perf_counter() - t) * 1000, (ru.ru_utime + ru.ru_stime) * 1000, os.waitstatus_to_exitcode(status)))",
+].join('\n');
+
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+}
+
+function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
   return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('python3', ['-c', WAIT4, cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
     let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', () => {
       clearTimeout(timer);
+      const [wallMs, cpuMs, code] = out.trim().split(' ').map(Number);
       if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed (exit ${code}):\n${err.slice(0, 2000)}`));
-      else resolve(Number(process.hrtime.bigint() - start) / 1e6);
+      else resolve({ wallMs: wallMs!, cpuMs: cpuMs! });
     });
   });
 }
@@ -70,7 +92,7 @@ async function main(): Promise<void> {
   // The same arguments, with the first argument (the CLI file) replaced by each build's.
   const runs = wanted.map(([name, [cmd, args]]) => ({ name, variants: builds.map((cli) => [cmd, [cli, ...args.slice(1)]] as const) }));
   for (const run of runs) for (const [cmd, args] of run.variants) await time(cmd, [...args], env); // warm-up, must succeed
-  const times = runs.map(() => [[], []] as number[][]);
+  const times = runs.map(() => [[], []] as Sample[][]);
   for (let round = 0; round < ROUNDS; round++) {
     process.stderr.write(`\rround ${round + 1}/${ROUNDS}`);
     const order = round % 2 === 0 ? [0, 1] : [1, 0];
@@ -83,12 +105,15 @@ async function main(): Promise<void> {
   }
   process.stderr.write('\n');
   console.log(`A = ${flags.a}, B = ${flags.b}; Node ${process.version}, ${ROUNDS} paired rounds, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
-  console.log('| command | A median ms | B median ms | B ÷ A (median of paired ratios) |');
-  console.log('|---|---:|---:|---:|');
+  console.log('| command | wall ms A | wall ms B | wall B ÷ A | CPU ms A | CPU ms B | CPU B ÷ A |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const [i, run] of runs.entries()) {
     const [a, b] = times[i]!;
-    const ratios = a!.map((ms, r) => b![r]! / ms);
-    console.log(`| ${run.name} | ${median(a!).toFixed(1)} | ${median(b!).toFixed(1)} | ${median(ratios).toFixed(3)} |`);
+    const column = (pick: (s: Sample) => number) => {
+      const ratios = a!.map((s, r) => pick(b![r]!) / pick(s));
+      return `${median(a!.map(pick)).toFixed(1)} | ${median(b!.map(pick)).toFixed(1)} | ${median(ratios).toFixed(3)}`;
+    };
+    console.log(`| ${run.name} | ${column((s) => s.wallMs)} | ${column((s) => s.cpuMs)} |`);
   }
 }
 
