@@ -10,6 +10,7 @@
  *
  *   BENCH_KEEP=1 node --import tsx bench/startup-bench.ts > /tmp/keep.json &   # prints one JSON line, keeps the server
  *   node --import tsx bench/runtime-ab.ts --keep /tmp/keep.json --a OLD/dist/cli.js --b dist/cli.js [--rounds 21]
+ *   node --import tsx bench/runtime-ab.ts --keep … --a … --b … --instructions --rounds 5   # counted by valgrind
  *
  * A build copied elsewhere needs a package.json with `"type": "module"` beside its dist/ (and the
  * node_modules of the checkout, for packages the bundle leaves outside).
@@ -26,6 +27,7 @@ const { values: flags } = parseArgs({
     a: { type: 'string' },
     b: { type: 'string' },
     rounds: { type: 'string', default: '21' },
+    instructions: { type: 'boolean', default: false },
   },
 });
 if (!flags.keep || !flags.a || !flags.b) {
@@ -64,6 +66,25 @@ interface Sample {
   cpuMs: number;
 }
 
+/**
+ * `--instructions`: the instructions each run executes, counted by valgrind's callgrind (about 70×
+ * slower, so use a few rounds). Nearly independent of the machine's load: run to run they vary by
+ * about 1 % (garbage collection and compilation happen at slightly different moments).
+ */
+function instructions(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const collected = /Collected : (\d+)/.exec(err);
+      if (code !== 0 || !collected) reject(new Error(`valgrind ${cmd} ${args.join(' ')} failed (exit ${code}):\n${err.slice(-2000)}`));
+      else resolve(Number(collected[1]));
+    });
+  });
+}
+
 function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const child = spawn('python3', ['-c', WAIT4, cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,6 +113,7 @@ async function main(): Promise<void> {
   // The same arguments, with the first argument (the CLI file) replaced by each build's.
   const runs = wanted.map(([name, [cmd, args]]) => ({ name, variants: builds.map((cli) => [cmd, [cli, ...args.slice(1)]] as const) }));
   for (const run of runs) for (const [cmd, args] of run.variants) await time(cmd, [...args], env); // warm-up, must succeed
+  if (flags.instructions) return countInstructions(runs, env);
   const times = runs.map(() => [[], []] as Sample[][]);
   for (let round = 0; round < ROUNDS; round++) {
     process.stderr.write(`\rround ${round + 1}/${ROUNDS}`);
@@ -114,6 +136,28 @@ async function main(): Promise<void> {
       return `${median(a!.map(pick)).toFixed(1)} | ${median(b!.map(pick)).toFixed(1)} | ${median(ratios).toFixed(3)}`;
     };
     console.log(`| ${run.name} | ${column((s) => s.wallMs)} | ${column((s) => s.cpuMs)} |`);
+  }
+}
+
+async function countInstructions(runs: { name: string; variants: (readonly [string, readonly string[]])[] }[], env: NodeJS.ProcessEnv): Promise<void> {
+  const counts = runs.map(() => [[], []] as number[][]);
+  for (let round = 0; round < ROUNDS; round++) {
+    process.stderr.write(`\rround ${round + 1}/${ROUNDS}`);
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const [i, run] of runs.entries()) {
+      for (const b of order) {
+        const [cmd, args] = run.variants[b]!;
+        counts[i]![b]!.push(await instructions(cmd, [...args], env));
+      }
+    }
+  }
+  process.stderr.write('\n');
+  console.log(`A = ${flags.a}, B = ${flags.b}; Node ${process.version}, ${ROUNDS} rounds under valgrind (callgrind)`);
+  console.log('| command | A instructions (median, millions) | B | B ÷ A (medians) |');
+  console.log('|---|---:|---:|---:|');
+  for (const [i, run] of runs.entries()) {
+    const [a, b] = counts[i]!.map((xs) => median(xs));
+    console.log(`| ${run.name} | ${(a! / 1e6).toFixed(1)} | ${(b! / 1e6).toFixed(1)} | ${(b! / a!).toFixed(4)} |`);
   }
 }
 
