@@ -68,12 +68,19 @@ interface Sample {
 
 /**
  * `--instructions`: the instructions each run executes, counted by valgrind's callgrind (about 70×
- * slower, so use a few rounds). Nearly independent of the machine's load: run to run they vary by
- * about 1 % (garbage collection and compilation happen at slightly different moments).
+ * slower, so use a few rounds), independent of the machine's load. V8 runs single-threaded with fixed
+ * hash and random seeds, so that garbage collection and compilation happen at the same points every
+ * run: the same build then counts the same within about 0.01 % (with V8's threads and random seeds,
+ * within about 1 %). All of V8's work is counted either way; on the main thread it shows in the count.
  */
+const DETERMINISTIC_V8 = ['--single-threaded', '--hash-seed=1', '--random-seed=1'];
+
 function instructions(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', cmd, ...DETERMINISTIC_V8, ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
