@@ -392,28 +392,45 @@ class Update {
    * root no longer lists, those files are not trusted metadata, so their versions are no floor.
    */
   async #cached(role: string, root?: Root): Promise<Buffer | undefined> {
-    if (role !== 'timestamp' && role !== 'snapshot') return this.#cache.read(this.gun, role);
-    if (this.#timestampSnapshotKeysRotated) return undefined;
-    const bytes = await this.#cache.read(this.gun, role);
+    return this.#vouchedByRoot(role, await this.#cachedUnchecked(role), root);
+  }
+
+  /** The cached file of `role` before the check of #cached (none for a rotated timestamp or snapshot). */
+  async #cachedUnchecked(role: string): Promise<Buffer | undefined> {
+    if ((role === 'timestamp' || role === 'snapshot') && this.#timestampSnapshotKeysRotated) return undefined;
+    return this.#cache.read(this.gun, role);
+  }
+
+  /** `bytes` unless they are a timestamp or snapshot without the threshold of `root`'s keys for the role. */
+  #vouchedByRoot(role: string, bytes: Buffer | undefined, root?: Root): Buffer | undefined {
+    if (role !== 'timestamp' && role !== 'snapshot') return bytes;
     if (!bytes || !root || signedByRootKeysOf(root, role, bytes)) return bytes;
     return undefined;
   }
 
   async #fetchTimestamp(root?: Root): Promise<Fetched> {
-    const cached = await this.#cached('timestamp', root);
     if (this.#offline) {
+      const cached = await this.#cached('timestamp', root);
       if (!cached) throw new NotCachedError('timestamp');
       return { bytes: cached };
     }
+    const cached = await this.#cachedUnchecked('timestamp');
     const bytes = await this.#client.getMetadata(this.gun, 'timestamp', this.#limit('timestamp'));
-    // The same file as cached (the server re-signs it only now and then): nothing to write back.
-    if (!cached?.equals(bytes)) this.#downloaded.add('timestamp');
-    return { bytes, cached };
+    // The same file as cached (the server re-signs it only now and then): nothing to write back, and
+    // no floor to check it against but itself; the trusted set verifies these bytes with root's keys.
+    if (cached?.equals(bytes)) return { bytes };
+    this.#downloaded.add('timestamp');
+    return { bytes, cached: this.#vouchedByRoot('timestamp', cached, root) };
   }
 
   /** A file whose length and hashes trusted metadata states: cache when identical, else by checksum. */
   async #fetchVouched(role: string, meta: FileMeta, root?: Root): Promise<Fetched> {
-    const cached = await this.#cached(role, root);
+    const unchecked = await this.#cachedUnchecked(role);
+    // Online, a cached file that is exactly the one trusted metadata vouches for is what a download by
+    // checksum would bring: the trusted set verifies it as it would verify that download (a snapshot
+    // without root's threshold is refused the same way), so #cached's own check would only repeat it.
+    if (!this.#offline && unchecked && meta.mismatch(unchecked) === undefined) return { bytes: unchecked };
+    const cached = this.#vouchedByRoot(role, unchecked, root);
     if (cached && meta.mismatch(cached) === undefined) return { bytes: cached };
     if (this.#offline) throw new NotCachedError(role);
     const sha256 = meta.hex('sha256');

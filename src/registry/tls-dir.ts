@@ -1,7 +1,7 @@
 // docker's per-server TLS directory, `$DOCKER_CONFIG/tls/<host[:port]>/` (docker/docker
 // registry.ReadCertsDirectory): every `*.crt` is a CA; `X.cert` + `X.key` is a client
 // certificate for mutual TLS; an orphan `.cert` or `.key` is an error, as in docker.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryError } from './errors.js';
 import type { TlsMaterial } from './http.js';
@@ -20,29 +20,31 @@ export function dockerTlsDirectory(dockerConfigDir: string, host: string): strin
 /**
  * Reads one TLS directory. A missing directory is empty. With several client pairs the first by
  * file name is used (Node takes one certificate per connection; docker offers all and Go picks).
+ * Synchronously: a few small files, read before the first request of a command can go out; through
+ * the thread pool each file cost four round trips (open, stat, read, close) of waiting.
  */
 export async function readDockerTlsDirectory(directory: string): Promise<TlsDirectoryContents> {
   let names: string[];
   try {
-    names = (await readdir(directory)).sort();
+    names = readdirSync(directory).sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { caPem: [], files: [] };
     throw new RegistryError(`cannot read TLS directory ${directory}: ${(e as Error).message}`);
   }
   const present = new Set(names);
   const result: TlsDirectoryContents = { caPem: [], files: [] };
-  const read = async (name: string): Promise<string> => {
+  const read = (name: string): string => {
     const file = join(directory, name);
     result.files.push(file);
     try {
-      return await readFile(file, 'utf8');
+      return readFileSync(file, 'utf8');
     } catch (e) {
       throw new RegistryError(`cannot read ${file}: ${(e as Error).message}`);
     }
   };
   for (const name of names) {
     if (name.endsWith('.crt')) {
-      result.caPem.push(await read(name));
+      result.caPem.push(read(name));
     } else if (name.endsWith('.cert')) {
       const keyName = `${name.slice(0, -'.cert'.length)}.key`;
       if (!present.has(keyName)) {
@@ -51,8 +53,8 @@ export async function readDockerTlsDirectory(directory: string): Promise<TlsDire
         );
       }
       if (result.clientCert === undefined) {
-        result.clientCert = await read(name);
-        result.clientKey = await read(keyName);
+        result.clientCert = read(name);
+        result.clientKey = read(keyName);
       }
     } else if (name.endsWith('.key')) {
       const certName = `${name.slice(0, -'.key'.length)}.cert`;

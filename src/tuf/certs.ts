@@ -63,7 +63,7 @@ export function certificateToKey(bundle: X509Certificate | readonly X509Certific
     throw new KeyError(`certificate key type ${algorithm ?? 'unknown'} cannot be a TUF x509 key`);
   }
   const pem = certs.map((c) => pemEncodeCertificate(c.raw)).join('');
-  return new PublicKey(algorithm === 'ec' ? 'ecdsa-x509' : 'rsa-x509', Buffer.from(pem).toString('base64'));
+  return PublicKey.fromParsedCertificate(algorithm === 'ec' ? 'ecdsa-x509' : 'rsa-x509', Buffer.from(pem).toString('base64'), leaf);
 }
 
 // ---------------------------------------------------------------------------------------------

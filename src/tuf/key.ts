@@ -55,6 +55,15 @@ export class PublicKey {
     return new PublicKey(keytype, pub);
   }
 
+  /**
+   * An x509 key made from certificates just parsed (`leaf` is the first of the PEM text `publicB64`):
+   * certificate() answers `leaf` rather than parsing the text again.
+   */
+  static fromParsedCertificate(keytype: 'ecdsa-x509' | 'rsa-x509', publicB64: string, leaf: X509Certificate): PublicKey {
+    if (!certificates.get(publicB64)) certificates.set(publicB64, leaf);
+    return new PublicKey(keytype, publicB64);
+  }
+
   toJSON(): PublicKeyJson {
     return { keytype: this.keytype, keyval: { private: null, public: this.publicB64 } };
   }

@@ -1,5 +1,5 @@
 /** The trust cache: notary's layout, permissions, exact bytes, refusal of unsafe names. */
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -41,6 +41,20 @@ describe('TrustCache', () => {
     expect((await cache.read('example.com/app', 'timestamp'))?.toString()).toBe('two');
     await cache.remove('example.com/app', 'timestamp');
     expect(await cache.read('example.com/app', 'timestamp')).toBeUndefined();
+  });
+
+  it('lists cached delegations (nested, sorted, no temp or foreign files); none without a directory; an unreadable one rejects', async () => {
+    const cache = new TrustCache(trustDir);
+    const gun = 'example.com/app';
+    expect(await cache.cachedDelegations(gun)).toEqual([]);
+    for (const role of ['targets/releases', 'targets/a/b', 'targets/a', 'targets', 'snapshot']) await cache.write(gun, role, Buffer.from('x'));
+    const targetsDir = path.join(cache.metadataDir(gun), 'targets');
+    await writeFile(path.join(targetsDir, '.releases.json.0123456789ab.tmp'), 'half');
+    await writeFile(path.join(targetsDir, 'notes.txt'), 'not metadata');
+    expect(await cache.cachedDelegations(gun)).toEqual(['targets/a', 'targets/a/b', 'targets/releases']);
+    await rm(targetsDir, { recursive: true });
+    await writeFile(targetsDir, 'a file where the directory belongs');
+    await expect(cache.cachedDelegations(gun)).rejects.toThrow(/ENOTDIR/);
   });
 
   it('removes one repository and nothing else', async () => {

@@ -168,6 +168,21 @@ describe('resolveTrustEndpoint: TLS material', () => {
     );
   });
 
+  it('an unreadable TLS directory or CA in it is a rejected promise naming the path, never a throw', async () => {
+    const env = { DOCKER_CONFIG: dockerConfig };
+    const tlsDir = join(dockerConfig, 'tls', 'registry.example.com');
+    await mkdir(join(dockerConfig, 'tls'), { recursive: true });
+    // A file where the directory belongs.
+    await writeFile(tlsDir, 'not a directory');
+    const notDir = resolveTrustEndpoint(app, { env });
+    expect(notDir).toBeInstanceOf(Promise);
+    await expect(notDir).rejects.toThrow(`cannot read TLS directory ${tlsDir}: ENOTDIR`);
+    await rm(tlsDir);
+    // A directory where a CA file belongs.
+    await mkdir(join(tlsDir, 'ca.crt'), { recursive: true });
+    await expect(resolveTrustEndpoint(app, { env })).rejects.toThrow(`cannot read ${join(tlsDir, 'ca.crt')}: EISDIR`);
+  });
+
   it('names a missing or non-PEM CA file', async () => {
     const env = { DOCKER_CONFIG: dockerConfig };
     await expect(resolveTrustEndpoint(app, { env, tlsCaCert: join(dockerConfig, 'nope.pem') })).rejects.toThrow(

@@ -454,6 +454,31 @@ describe('refresh', () => {
     expect(await cache.read(repo.gun, 'targets/alice')).toBeUndefined();
   });
 
+  it('a cached timestamp or snapshot that is the very file the server sends is still verified: signed by a key root does not list, it is refused', async () => {
+    repo.addTarget('targets', 'v1');
+    repo.publish(['targets']);
+    await refresh(repo.gun, opts());
+    const snapshotKey = repo.snapshotKey;
+    // A snapshot signed by another key, named by a timestamp of the right key, cached as the server has it.
+    repo.snapshotKey = newEd25519Key();
+    repo.publish(['targets']);
+    for (const role of ['targets', 'snapshot', 'timestamp']) await cache.write(repo.gun, role, repo.file(role));
+    await expect(refresh(repo.gun, opts())).rejects.toThrow(/valid signatures did not meet threshold for snapshot/);
+    // A timestamp signed by another key, cached as the server has it.
+    repo.snapshotKey = snapshotKey;
+    repo.publish(['targets']);
+    const timestampKey = repo.timestampKey;
+    repo.timestampKey = newEd25519Key();
+    repo.signTimestamp();
+    repo.timestampKey = timestampKey;
+    for (const role of ['targets', 'snapshot', 'timestamp']) await cache.write(repo.gun, role, repo.file(role));
+    await expect(refresh(repo.gun, opts())).rejects.toThrow(/valid signatures did not meet threshold for timestamp/);
+    // Signed again with the right keys, the same repository reads (the refusals were the signatures').
+    repo.signSnapshotAndTimestamp();
+    const result = await refresh(repo.gun, opts());
+    expect(result.view.releasedTags().map((t) => t.tag)).toEqual(['v1']);
+  });
+
   it('a wrong-role signature on the timestamp is refused even after the root refresh', async () => {
     const forged = Envelope.sign(
       (await import('../../src/tuf/metadata/index.js')).Timestamp.fromSnapshot(repo.file('snapshot'), repo.expiresIn(14), 7),

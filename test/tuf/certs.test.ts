@@ -185,6 +185,11 @@ describe('usableRootKeys', () => {
     expect(verdicts[1]!.problem).toMatch(/first certificate of the bundle is a CA/);
     expect(verdicts[2]!.usable?.intermediates).toHaveLength(1);
     expect(usableRootKeys(ids, keys, GUN, fresh).map((u) => u.keyId)).toEqual([leafFirst.id]);
+    // The usable key (leaf and intermediate) answers its leaf, and the leaf's key ID, as if parsed from its text.
+    const usable = verdicts[2]!.usable!.key;
+    const reparsed = new PublicKey(usable.keytype, usable.publicB64);
+    expect(usable.certificate().fingerprint256).toBe(new X509Certificate(leafPem).fingerprint256);
+    expect(usable.canonicalId).toBe(reparsed.canonicalId);
   });
 
   it('rejects an expired certificate for a new root but keeps it for the trusted root', async () => {

@@ -102,6 +102,23 @@ describe('verifySignature: ed25519 and RSA round trips', () => {
     expect(verifySignature(newKey('ed25519').publicKey, 'eddsa', sig, message)).toBe(false);
   });
 
+  it('eddsa: RFC 8032 test vector 1 verifies; the same signature with S + L (non-canonical, Go refuses it) does not', () => {
+    const key = new PublicKey('ed25519', Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex').toString('base64'));
+    const sig = Buffer.from(
+      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+      'hex',
+    );
+    expect(verifySignature(key, 'eddsa', sig, Buffer.alloc(0))).toBe(true);
+    expect(verifySignature(key, 'eddsa', sig, Buffer.from('x'))).toBe(false);
+    // S is the little-endian second half; S + L verifies under the bare group equation.
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    const s = BigInt(`0x${Buffer.from(sig.subarray(32)).reverse().toString('hex')}`) + L;
+    const malleable = Buffer.concat([sig.subarray(0, 32), Buffer.from(s.toString(16).padStart(64, '0'), 'hex').reverse()]);
+    expect(verifySignature(key, 'eddsa', malleable, Buffer.alloc(0))).toBe(false);
+    // A key of the wrong length never verifies.
+    expect(verifySignature(new PublicKey('ed25519', Buffer.alloc(31).toString('base64')), 'eddsa', sig, Buffer.alloc(0))).toBe(false);
+  });
+
   it('verifies rsapss signatures (salt 32) by rsa and rsa-x509 keys', async () => {
     const key = newKey('rsa', { modulusLength: 2048 });
     const sig = key.sign(message);
