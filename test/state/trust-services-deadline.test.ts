@@ -33,7 +33,8 @@ describe('trust services and hanging servers', () => {
     await services.updateConfig({ kind: 'server', prefix: 'registry.example.com/*', url });
     const started = Date.now();
     await expect(services.listTags('registry.example.com/team/app')).rejects.toMatchObject({
-      message: `GET ${url}/v2/ did not answer within 1.5s`,
+      // Reads go out without a /v2/ ping: the first request is the repository's root.json.
+      message: `GET ${url}/v2/registry.example.com/team/app/_trust/tuf/root.json did not answer within 1.5s`,
       hint: { ui: 'is the server up? try again with r' },
     });
     expect(Date.now() - started).toBeLessThan(4000);
@@ -50,7 +51,7 @@ describe('trust services and hanging servers', () => {
     const started = Date.now();
     const listed = await services.listRequests();
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(listed).toEqual({ rows: [], note: `registry.example.com/team/app: requests not listed (GET ${url}/v2/ did not answer within 5s)` });
+    expect(listed).toEqual({ rows: [], note: `registry.example.com/team/app: requests not listed (GET ${url}/v2/registry.example.com/team/app/_trust/requests/ did not answer within 5s)` });
   });
 });
 
