@@ -110,6 +110,25 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Samp
   });
 }
 
+type PairedRun = { name: string; variants: (readonly [string, readonly string[]])[] };
+
+/** ROUNDS rounds of every run's two builds, A then B and B then A in turn: per run, [A's, B's] measures. */
+async function pairedRounds<T>(runs: PairedRun[], measure: (cmd: string, args: string[]) => Promise<T>): Promise<T[][][]> {
+  const out = runs.map(() => [[], []] as T[][]);
+  for (let round = 0; round < ROUNDS; round++) {
+    process.stderr.write(`\rround ${round + 1}/${ROUNDS}`);
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const [i, run] of runs.entries()) {
+      for (const b of order) {
+        const [cmd, args] = run.variants[b]!;
+        out[i]![b]!.push(await measure(cmd, [...args]));
+      }
+    }
+  }
+  process.stderr.write('\n');
+  return out;
+}
+
 async function main(): Promise<void> {
   const kept = JSON.parse(readFileSync(flags.keep!, 'utf8')) as Kept;
   // As the start-up benchmark runs them: without NODE_EXTRA_CA_CERTS (it raises every process's floor).
@@ -121,18 +140,7 @@ async function main(): Promise<void> {
   const runs = wanted.map(([name, [cmd, args]]) => ({ name, variants: builds.map((cli) => [cmd, [cli, ...args.slice(1)]] as const) }));
   for (const run of runs) for (const [cmd, args] of run.variants) await time(cmd, [...args], env); // warm-up, must succeed
   if (flags.instructions) return countInstructions(runs, env);
-  const times = runs.map(() => [[], []] as Sample[][]);
-  for (let round = 0; round < ROUNDS; round++) {
-    process.stderr.write(`\rround ${round + 1}/${ROUNDS}`);
-    const order = round % 2 === 0 ? [0, 1] : [1, 0];
-    for (const [i, run] of runs.entries()) {
-      for (const b of order) {
-        const [cmd, args] = run.variants[b]!;
-        times[i]![b]!.push(await time(cmd, [...args], env));
-      }
-    }
-  }
-  process.stderr.write('\n');
+  const times = await pairedRounds(runs, (cmd, args) => time(cmd, args, env));
   console.log(`A = ${flags.a}, B = ${flags.b}; Node ${process.version}, ${ROUNDS} paired rounds, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
   console.log('| command | wall ms A | wall ms B | wall B ÷ A | CPU ms A | CPU ms B | CPU B ÷ A |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
@@ -146,19 +154,8 @@ async function main(): Promise<void> {
   }
 }
 
-async function countInstructions(runs: { name: string; variants: (readonly [string, readonly string[]])[] }[], env: NodeJS.ProcessEnv): Promise<void> {
-  const counts = runs.map(() => [[], []] as number[][]);
-  for (let round = 0; round < ROUNDS; round++) {
-    process.stderr.write(`\rround ${round + 1}/${ROUNDS}`);
-    const order = round % 2 === 0 ? [0, 1] : [1, 0];
-    for (const [i, run] of runs.entries()) {
-      for (const b of order) {
-        const [cmd, args] = run.variants[b]!;
-        counts[i]![b]!.push(await instructions(cmd, [...args], env));
-      }
-    }
-  }
-  process.stderr.write('\n');
+async function countInstructions(runs: PairedRun[], env: NodeJS.ProcessEnv): Promise<void> {
+  const counts = await pairedRounds(runs, (cmd, args) => instructions(cmd, args, env));
   console.log(`A = ${flags.a}, B = ${flags.b}; Node ${process.version}, ${ROUNDS} rounds under valgrind (callgrind)`);
   console.log('| command | A instructions (median, millions) | B | B ÷ A (medians) |');
   console.log('|---|---:|---:|---:|');
