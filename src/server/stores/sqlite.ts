@@ -21,6 +21,7 @@ import type {
   StoredMetadata,
 } from './storage.js';
 import { VersionConflictError } from './storage.js';
+import { WalCheckpointer, BACKSTOP_AUTOCHECKPOINT_PAGES } from './wal-checkpointer.js';
 import { WriteReadiness } from './write-readiness.js';
 
 
@@ -150,6 +151,8 @@ const toKey = (r: KeyRow): ServerKeyRecord => ({
 
 /** The statements of one connection. Synchronous; the async interface wraps them. */
 class Queries {
+  /** Bytes of row data written since last asked (see takeWrittenBytes). */
+  private writtenBytes = 0;
   private readonly current;
   private readonly currentHead;
   private readonly checksumHead;
@@ -241,6 +244,14 @@ class Queries {
 
   putPending(r: Omit<PendingRequestRecord, 'createdAt' | 'updatedAt'>, now: number): void {
     this.upsertPending.run(r.gun, r.id, r.baseKey, r.deadline.getTime(), r.document, now, now);
+    this.writtenBytes += r.document.length;
+  }
+
+  /** Bytes of files and documents written since the last call. */
+  takeWrittenBytes(): number {
+    const bytes = this.writtenBytes;
+    this.writtenBytes = 0;
+    return bytes;
   }
 
   deletePending(gun: string, id: string): boolean {
@@ -324,6 +335,7 @@ class Queries {
       }
       const sha256 = createHash('sha256').update(f.data).digest('hex');
       this.insertFile.run(gun, f.role, f.version, sha256, f.data, now);
+      this.writtenBytes += f.data.length;
       if (f.role === 'timestamp') this.insertChange.run(gun, f.version, sha256, 'update', now);
     }
   }
@@ -413,6 +425,11 @@ export interface SqliteStorageOptions {
   clock?: () => number;
   /** SQLite's durability setting; FULL also survives power cuts at the cost of an fsync per update. */
   synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * Checkpoint the write-ahead log in a worker thread instead of in the committing call (the
+   * server: a large publish's checkpoint would stall every request). File databases only.
+   */
+  checkpointInWorker?: boolean;
 }
 
 export class SqliteStorage extends Reader implements Storage, HeadReader {
@@ -429,6 +446,7 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
     reader: Queries,
     clock: () => number,
     private readonly busyTimeoutMs: number,
+    private readonly checkpointer: WalCheckpointer | undefined,
   ) {
     super(reader);
     this.writer = writer;
@@ -463,6 +481,8 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
     // a power cut the last commits may be missing (never half of one). FULL would fsync every commit.
     writeDb.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     writeDb.pragma('foreign_keys = ON');
+    const checkpointer = !inMemory && options.checkpointInWorker ? new WalCheckpointer(options.file) : undefined;
+    if (checkpointer) writeDb.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
     migrate(writeDb);
     // From now on a busy write lock is waited for asynchronously (see transaction()), never by
     // SQLite's busy handler, which would block this process's event loop while it sleeps.
@@ -474,7 +494,7 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
     }
     const writer = new Queries(writeDb);
     const reader = readDb === writeDb ? writer : new Queries(readDb);
-    return new SqliteStorage(writer, reader, options.clock ?? Date.now, busy);
+    return new SqliteStorage(writer, reader, options.clock ?? Date.now, busy, checkpointer);
   }
 
   transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
@@ -484,9 +504,11 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
       // IMMEDIATE takes the write lock now, so two processes cannot both read the old state and then
       // both write: the second waits and then reads the first one's result.
       await this.execWhenUnlocked('BEGIN IMMEDIATE');
+      this.writer.takeWrittenBytes();
       try {
         const result = await fn(new Transaction(this.writer, this.clock));
         await this.execWhenUnlocked('COMMIT');
+        this.checkpointer?.committed(this.writer.takeWrittenBytes());
         this.readiness.succeeded();
         return result;
       } catch (e) {
@@ -545,6 +567,7 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
     if (this.closed) return;
     await this.queue;
     this.closed = true;
+    await this.checkpointer?.close();
     if (this.q !== this.writer) this.q.db.close();
     this.writer.db.close();
   }
