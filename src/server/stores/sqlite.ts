@@ -352,7 +352,10 @@ class Queries {
   }
 }
 
-/** Files at least this large are hashed off the request thread (a 10 MB file takes 10-20 ms). */
+/**
+ * Files at least this large are hashed off the request thread (a 10 MB file takes 10-20 ms), and a
+ * transaction that wrote this much lets other requests run before its commit.
+ */
 const HASH_OFF_THREAD_BYTES = 1024 * 1024;
 
 async function sha256Hex(data: Uint8Array): Promise<string> {
@@ -517,8 +520,12 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
       this.writer.takeWrittenBytes();
       try {
         const result = await fn(new Transaction(this.writer, this.clock));
+        const written = this.writer.takeWrittenBytes();
+        // Copying a large file into pages and writing those pages to the log are each tens of
+        // milliseconds on the request thread: other requests get a turn between the two.
+        if (written >= HASH_OFF_THREAD_BYTES) await new Promise((resolve) => setImmediate(resolve));
         await this.execWhenUnlocked('COMMIT');
-        this.checkpointer?.committed(this.writer.takeWrittenBytes());
+        this.checkpointer?.committed(written);
         this.readiness.succeeded();
         return result;
       } catch (e) {
