@@ -356,7 +356,7 @@ class Queries {
  * Files at least this large are hashed off the request thread (a 10 MB file takes 10-20 ms), and a
  * transaction that wrote this much lets other requests run before its commit.
  */
-const HASH_OFF_THREAD_BYTES = 1024 * 1024;
+const LARGE_WRITE_BYTES = 1024 * 1024;
 
 async function sha256Hex(data: Uint8Array): Promise<string> {
   return Buffer.from(await webcrypto.subtle.digest('SHA-256', data)).toString('hex');
@@ -412,7 +412,7 @@ class Transaction extends Reader implements StorageTransaction {
   }
   async putMetadata(gun: string, files: readonly NewMetadata[]) {
     // Large files are hashed in libuv's thread pool (Web Crypto's digest), not on the request thread.
-    const sha256s = await Promise.all(files.map((f) => (f.data.length >= HASH_OFF_THREAD_BYTES ? sha256Hex(f.data) : undefined)));
+    const sha256s = await Promise.all(files.map((f) => (f.data.length >= LARGE_WRITE_BYTES ? sha256Hex(f.data) : undefined)));
     this.q.putMetadata(gun, files, this.clock(), sha256s);
   }
   async deleteRepository(gun: string) {
@@ -523,7 +523,7 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
         const written = this.writer.takeWrittenBytes();
         // Copying a large file into pages and writing those pages to the log are each tens of
         // milliseconds on the request thread: other requests get a turn between the two.
-        if (written >= HASH_OFF_THREAD_BYTES) await new Promise((resolve) => setImmediate(resolve));
+        if (written >= LARGE_WRITE_BYTES) await new Promise((resolve) => setImmediate(resolve));
         await this.execWhenUnlocked('COMMIT');
         this.checkpointer?.committed(written);
         this.readiness.succeeded();
