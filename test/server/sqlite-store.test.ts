@@ -218,4 +218,25 @@ describe('SqliteStorage with the log checkpointed in a worker thread (the server
       rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);
+
+  it('close() settles in a process with nothing else to do (the worker does not keep it alive, nor end it early)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trust-tui-storage-'));
+    try {
+      const child = path.join(dir, 'close.mts');
+      const storageModule = pathToFileURL(path.resolve('src/server/stores/sqlite.ts')).href;
+      writeFileSync(
+        child,
+        `import { SqliteStorage } from ${JSON.stringify(storageModule)};
+const store = SqliteStorage.open({ file: ${JSON.stringify(path.join(dir, 'server.sqlite'))}, checkpointInWorker: true });
+await store.transaction((tx) => tx.putMetadata('g', [{ role: 'targets', version: 1, data: Buffer.alloc(8 * 1024 * 1024, 1) }]));
+await store.close();
+console.log('closed');
+`,
+      );
+      const result = spawnSync(process.execPath, ['--import', 'tsx', child], { encoding: 'utf8', timeout: 20_000 });
+      expect({ status: result.status, stdout: result.stdout.trim(), stderr: result.stderr }).toEqual({ status: 0, stdout: 'closed', stderr: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -56,6 +56,7 @@ export class WalCheckpointer {
     this.#worker = undefined;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.ref(); // a process with nothing else to do waits for the close instead of ending first
     worker.postMessage('close');
     await exited;
   }
