@@ -110,6 +110,8 @@ const result = await build({
     // that holds src/server/validation-pool.ts. Chunks sit beside the entries (chunkNames), so that
     // URL finds it.
     'validation-worker': 'src/server/validation-worker.ts',
+    // Likewise for src/server/stores/wal-checkpointer.ts.
+    'wal-checkpoint-worker': 'src/server/stores/wal-checkpoint-worker.ts',
   },
   outdir: 'dist/esm',
   entryNames: '[name]',

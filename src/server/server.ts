@@ -226,7 +226,7 @@ async function openStorage(options: ServerOptions): Promise<Storage> {
     return new CachedStorage(storage);
   }
   secureDataDir(options.dataDir, logError);
-  return new CachedStorage(SqliteStorage.open({ file: path.join(options.dataDir, DATABASE_FILE) }));
+  return new CachedStorage(SqliteStorage.open({ file: path.join(options.dataDir, DATABASE_FILE), checkpointInWorker: true }));
 }
 
 /** The PostgreSQL pool's statistics when the store (or the store under the cache) has a pool. */

@@ -14,7 +14,11 @@ import { startTestServer, type TestServer } from './server-harness.js';
  * The issue's bound for health while an upload is handled: 95% of the probes within 100 ms, or
  * within LOADED_MACHINE_FACTOR times their 95th percentile in the second before the upload when
  * other tests load the machine (the in-process client's TLS and the body's transfer share the
- * starved cores then). Probes
+ * starved cores then). Each probe's time is counted less the time this process's main thread waited
+ * for a CPU while the probe was out (the kernel's run-queue wait, see health-probe.ts): on two
+ * cores shared with other programs that wait was measured at up to 0.9 s in a 2 s upload, during
+ * which no code of this process could run; a blocked event loop is time on a CPU and still counts
+ * in full. Probes
  * start every 50 ms whether or not the previous one was answered, so a second of blocked event
  * loop (validation on the request thread) would make a third or more of them wait for it.
  * Validation of a large body runs in a worker thread (validation-pool.ts); what is left on the event
@@ -137,7 +141,7 @@ describe('large uploads', () => {
     // Enough probes to speak of a 95th percentile: validation takes a few hundred milliseconds, so
     // health is asked every 10 ms.
     expect(health.count, seen).toBeGreaterThanOrEqual(20);
-    expect(health.p95, seen).toBeLessThan(Math.max(HEALTH_P95_MS, LOADED_MACHINE_FACTOR * health.baselineP95));
+    expect(health.p95LessCpuWait, seen).toBeLessThan(Math.max(HEALTH_P95_MS, LOADED_MACHINE_FACTOR * health.baselineP95LessCpuWait));
     expect(growth, seen).toBeLessThan(RSS_GROWTH_PER_BODY_BYTE * body.length);
   }, 60_000);
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -188,4 +188,55 @@ await store.transaction(async (tx) => {
     await store.transaction((tx) => tx.putMetadata('g', [{ role: 'targets', version: 2, data: bytes('t2 again') }]));
     expect((await store.getCurrent('g', 'targets'))?.data.toString()).toBe('t2 again');
   });
+});
+
+describe('SqliteStorage with the log checkpointed in a worker thread (the server)', () => {
+  it('a large commit returns before its checkpoint, which a worker then does; the file reads back, also after a reopen', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trust-tui-storage-'));
+    const file = path.join(dir, 'server.sqlite');
+    const data = randomBytes(8 * 1024 * 1024);
+    const store = SqliteStorage.open({ file, checkpointInWorker: true });
+    try {
+      await store.transaction((tx) => tx.putMetadata('example.com/big', [{ role: 'targets', version: 1, data }]));
+      // The committing call only appended to the log: the database file has not taken the pages yet
+      // (SQLite's own checkpoint would have copied them in that call, on the request thread).
+      expect(statSync(file).size).toBeLessThan(1024 * 1024);
+      const deadline = performance.now() + 20_000;
+      while (statSync(file).size < data.length && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(statSync(file).size).toBeGreaterThan(data.length);
+      const stored = await store.getCurrent('example.com/big', 'targets');
+      expect(stored?.data.equals(data)).toBe(true);
+      expect(stored?.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+    } finally {
+      await store.close();
+    }
+    const reopened = SqliteStorage.open({ file });
+    try {
+      expect((await reopened.getCurrent('example.com/big', 'targets'))?.data.equals(data)).toBe(true);
+    } finally {
+      await reopened.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('close() settles in a process with nothing else to do (the worker does not keep it alive, nor end it early)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trust-tui-storage-'));
+    try {
+      const child = path.join(dir, 'close.mts');
+      const storageModule = pathToFileURL(path.resolve('src/server/stores/sqlite.ts')).href;
+      writeFileSync(
+        child,
+        `import { SqliteStorage } from ${JSON.stringify(storageModule)};
+const store = SqliteStorage.open({ file: ${JSON.stringify(path.join(dir, 'server.sqlite'))}, checkpointInWorker: true });
+await store.transaction((tx) => tx.putMetadata('g', [{ role: 'targets', version: 1, data: Buffer.alloc(8 * 1024 * 1024, 1) }]));
+await store.close();
+console.log('closed');
+`,
+      );
+      const result = spawnSync(process.execPath, ['--import', 'tsx', child], { encoding: 'utf8', timeout: 20_000 });
+      expect({ status: result.status, stdout: result.stdout.trim(), stderr: result.stderr }).toEqual({ status: 0, stdout: 'closed', stderr: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -3,7 +3,7 @@
 // SQLite's own lock serialises other processes on the same file: server workers). Reads outside a
 // transaction use a second connection, which in WAL mode sees only committed data and never waits
 // for a writer.
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -21,6 +21,7 @@ import type {
   StoredMetadata,
 } from './storage.js';
 import { VersionConflictError } from './storage.js';
+import { WalCheckpointer, BACKSTOP_AUTOCHECKPOINT_PAGES } from './wal-checkpointer.js';
 import { WriteReadiness } from './write-readiness.js';
 
 
@@ -150,6 +151,8 @@ const toKey = (r: KeyRow): ServerKeyRecord => ({
 
 /** The statements of one connection. Synchronous; the async interface wraps them. */
 class Queries {
+  /** Bytes of row data written since last asked (see takeWrittenBytes). */
+  private writtenBytes = 0;
   private readonly current;
   private readonly currentHead;
   private readonly checksumHead;
@@ -241,6 +244,14 @@ class Queries {
 
   putPending(r: Omit<PendingRequestRecord, 'createdAt' | 'updatedAt'>, now: number): void {
     this.upsertPending.run(r.gun, r.id, r.baseKey, r.deadline.getTime(), r.document, now, now);
+    this.writtenBytes += r.document.length;
+  }
+
+  /** Bytes of files and documents written since the last call. */
+  takeWrittenBytes(): number {
+    const bytes = this.writtenBytes;
+    this.writtenBytes = 0;
+    return bytes;
   }
 
   deletePending(gun: string, id: string): boolean {
@@ -316,14 +327,16 @@ class Queries {
     return rows.map(toChange);
   }
 
-  putMetadata(gun: string, files: readonly NewMetadata[], now: number): void {
-    for (const f of files) {
+  /** `sha256s`: the files' checksums when computed already (hex, in the same order). */
+  putMetadata(gun: string, files: readonly NewMetadata[], now: number, sha256s: readonly (string | undefined)[] = []): void {
+    for (const [i, f] of files.entries()) {
       const stored = this.maxVersion.get(gun, f.role);
       if (stored !== null && stored !== undefined && stored >= f.version) {
         throw new VersionConflictError(gun, f.role, f.version);
       }
-      const sha256 = createHash('sha256').update(f.data).digest('hex');
+      const sha256 = sha256s[i] ?? createHash('sha256').update(f.data).digest('hex');
       this.insertFile.run(gun, f.role, f.version, sha256, f.data, now);
+      this.writtenBytes += f.data.length;
       if (f.role === 'timestamp') this.insertChange.run(gun, f.version, sha256, 'update', now);
     }
   }
@@ -337,6 +350,16 @@ class Queries {
   addKey(k: Omit<ServerKeyRecord, 'createdAt'>, now: number): void {
     this.insertKey.run(k.gun, k.role, k.keyId, k.keytype, k.publicB64, k.encryptedPrivateKey, now);
   }
+}
+
+/**
+ * Files at least this large are hashed off the request thread (a 10 MB file takes 10-20 ms), and a
+ * transaction that wrote this much lets other requests run before its commit.
+ */
+const LARGE_WRITE_BYTES = 1024 * 1024;
+
+async function sha256Hex(data: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', data)).toString('hex');
 }
 
 /** Reads through a Queries object, as the async MetadataReader (and HeadReader) interface. */
@@ -388,7 +411,9 @@ class Transaction extends Reader implements StorageTransaction {
     super(q);
   }
   async putMetadata(gun: string, files: readonly NewMetadata[]) {
-    this.q.putMetadata(gun, files, this.clock());
+    // Large files are hashed in libuv's thread pool (Web Crypto's digest), not on the request thread.
+    const sha256s = await Promise.all(files.map((f) => (f.data.length >= LARGE_WRITE_BYTES ? sha256Hex(f.data) : undefined)));
+    this.q.putMetadata(gun, files, this.clock(), sha256s);
   }
   async deleteRepository(gun: string) {
     this.q.deleteRepository(gun, this.clock());
@@ -413,6 +438,11 @@ export interface SqliteStorageOptions {
   clock?: () => number;
   /** SQLite's durability setting; FULL also survives power cuts at the cost of an fsync per update. */
   synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * Checkpoint the write-ahead log in a worker thread instead of in the committing call (the
+   * server: a large publish's checkpoint would stall every request). File databases only.
+   */
+  checkpointInWorker?: boolean;
 }
 
 export class SqliteStorage extends Reader implements Storage, HeadReader {
@@ -429,6 +459,7 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
     reader: Queries,
     clock: () => number,
     private readonly busyTimeoutMs: number,
+    private readonly checkpointer: WalCheckpointer | undefined,
   ) {
     super(reader);
     this.writer = writer;
@@ -463,6 +494,8 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
     // a power cut the last commits may be missing (never half of one). FULL would fsync every commit.
     writeDb.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     writeDb.pragma('foreign_keys = ON');
+    const checkpointer = !inMemory && options.checkpointInWorker ? new WalCheckpointer(options.file) : undefined;
+    if (checkpointer) writeDb.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
     migrate(writeDb);
     // From now on a busy write lock is waited for asynchronously (see transaction()), never by
     // SQLite's busy handler, which would block this process's event loop while it sleeps.
@@ -474,7 +507,7 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
     }
     const writer = new Queries(writeDb);
     const reader = readDb === writeDb ? writer : new Queries(readDb);
-    return new SqliteStorage(writer, reader, options.clock ?? Date.now, busy);
+    return new SqliteStorage(writer, reader, options.clock ?? Date.now, busy, checkpointer);
   }
 
   transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
@@ -484,9 +517,15 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
       // IMMEDIATE takes the write lock now, so two processes cannot both read the old state and then
       // both write: the second waits and then reads the first one's result.
       await this.execWhenUnlocked('BEGIN IMMEDIATE');
+      this.writer.takeWrittenBytes();
       try {
         const result = await fn(new Transaction(this.writer, this.clock));
+        const written = this.writer.takeWrittenBytes();
+        // Copying a large file into pages and writing those pages to the log are each tens of
+        // milliseconds on the request thread: other requests get a turn between the two.
+        if (written >= LARGE_WRITE_BYTES) await new Promise((resolve) => setImmediate(resolve));
         await this.execWhenUnlocked('COMMIT');
+        this.checkpointer?.committed(written);
         this.readiness.succeeded();
         return result;
       } catch (e) {
@@ -545,6 +584,7 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
     if (this.closed) return;
     await this.queue;
     this.closed = true;
+    await this.checkpointer?.close();
     if (this.q !== this.writer) this.q.db.close();
     this.writer.db.close();
   }
