@@ -11,17 +11,15 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { Settings } from '../src/config/settings.js';
-import { EnvPassphraseSource, KeyStore } from '../src/keys/index.js';
 import { ALL_PATHS } from '../src/tuf/delegation.js';
 import { RepositoryEditor } from '../src/tuf/editor.js';
 import { FileMeta } from '../src/tuf/metadata/index.js';
 import { GoTime } from '../src/tuf/time.js';
-import type { TrustContext } from '../src/trust/context.js';
 import { editableState, publish } from '../src/trust/publish.js';
 import { openRepository } from '../src/trust/repository.js';
-import { dockerCli, makeScratchDir, notaryCli, startNotaryServer, stopAllPeers, TEST_PASSPHRASES } from '../test/helpers/peers.js';
+import { dockerCli, makeScratchDir, notaryCli, startNotaryServer, stopAllPeers } from '../test/helpers/peers.js';
 import { CLI } from '../test/helpers/trust-tui.js';
+import { benchEnv, benchTrustContext } from './lib/trust-context.js';
 
 const RUNS = Number(process.argv[2] ?? 15);
 const TAGS = 10_000;
@@ -94,24 +92,8 @@ async function main(): Promise<void> {
   const server = await startNotaryServer({ signer: 'local' });
   const dockerConfig = await makeScratchDir('bench-docker');
   const docker = dockerCli(dockerConfig, server.url, server.caFile);
-  const env = {
-    ...process.env,
-    DOCKER_CONFIG: dockerConfig,
-    DOCKER_CONTENT_TRUST_SERVER: server.url,
-    DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: TEST_PASSPHRASES.root,
-    DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: TEST_PASSPHRASES.repository,
-  };
-  const trustDir = path.join(dockerConfig, 'trust');
-  const ctx: TrustContext = {
-    trustDir,
-    keys: new KeyStore(trustDir),
-    settings: new Settings(await makeScratchDir('bench-settings')),
-    passphrases: new EnvPassphraseSource(env),
-    confirm: async () => false,
-    warn: () => undefined,
-    debug: () => undefined,
-    env,
-  };
+  const env = benchEnv(process.env, dockerConfig, server.url);
+  const ctx = await benchTrustContext(env, dockerConfig);
 
   const { initRepository } = await import('../src/trust/init.js');
   const repos = { small: 'registry.example.com/bench/small', large: 'registry.example.com/bench/large' };

@@ -14,17 +14,15 @@ import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Settings } from '../src/config/settings.js';
-import { EnvPassphraseSource, KeyStore } from '../src/keys/index.js';
 import { RepositoryEditor } from '../src/tuf/editor.js';
 import { FileMeta } from '../src/tuf/metadata/index.js';
 import { GoTime } from '../src/tuf/time.js';
-import type { TrustContext } from '../src/trust/context.js';
 import { initRepository } from '../src/trust/init.js';
 import { editableState, publish } from '../src/trust/publish.js';
 import { openRepository } from '../src/trust/repository.js';
-import { dockerCli, makeScratchDir, notaryCli, startNotaryServer, stopAllPeers, TEST_PASSPHRASES } from '../test/helpers/peers.js';
+import { dockerCli, makeScratchDir, notaryCli, startNotaryServer, stopAllPeers } from '../test/helpers/peers.js';
 import { CLI } from '../test/helpers/trust-tui.js';
+import { benchEnv, benchTrustContext } from './lib/trust-context.js';
 
 const { values: flags } = parseArgs({
   options: { rounds: { type: 'string', default: '21' }, cli: { type: 'string', default: CLI }, 'keep-extra-ca-certs': { type: 'boolean', default: false } },
@@ -65,24 +63,8 @@ async function setUp() {
   // included (a whole system bundle: about 45 ms here); a floor raised that way hides what trust-tui
   // itself costs. The commands run without it unless --keep-extra-ca-certs.
   const { NODE_EXTRA_CA_CERTS: _extraCaCerts, ...inherited } = process.env;
-  const env: NodeJS.ProcessEnv = {
-    ...(flags['keep-extra-ca-certs'] ? process.env : inherited),
-    DOCKER_CONFIG: dockerConfig,
-    DOCKER_CONTENT_TRUST_SERVER: server.url,
-    DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: TEST_PASSPHRASES.root,
-    DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: TEST_PASSPHRASES.repository,
-  };
-  const trustDir = path.join(dockerConfig, 'trust');
-  const ctx: TrustContext = {
-    trustDir,
-    keys: new KeyStore(trustDir),
-    settings: new Settings(await makeScratchDir('bench-startup-settings')),
-    passphrases: new EnvPassphraseSource(env),
-    confirm: async () => false,
-    warn: () => undefined,
-    debug: () => undefined,
-    env,
-  };
+  const env = benchEnv(flags['keep-extra-ca-certs'] ? process.env : inherited, dockerConfig, server.url);
+  const ctx = await benchTrustContext(env, dockerConfig);
   await initRepository(ctx, GUN, { signer: 'owner' });
   const repo = await openRepository(ctx, GUN);
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
