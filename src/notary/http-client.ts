@@ -5,7 +5,8 @@
 import type { HintInput } from '../tuf/errors.js';
 import { PublicKey } from '../tuf/key.js';
 import { DEFAULT_TUF_LIMITS } from '../tuf/limits.js';
-import { authScope, parseChallenges, type AuthChallenge, type Authorize, type ScopeActions } from './auth-challenge.js';
+import type { Authorize, ScopeActions } from './auth-challenge.js';
+import { AuthSession } from './auth-session.js';
 import {
   BadResponseError,
   DownloadTooLargeError,
@@ -128,20 +129,20 @@ export function describeErrorBody(body: Buffer): { code: string; reason: string 
 export class NotaryClient {
   readonly baseUrl: string;
   readonly #transport: Transport;
-  readonly #authorize?: Authorize;
+  readonly #auth: AuthSession;
   readonly #loginHint: string;
   readonly #caHint: HintInput;
-  #challenge?: Promise<AuthChallenge | undefined>;
-  /** The pings of the command's other clients (AgentPool.pings), when it shares connections. */
-  readonly #sharedPings?: Map<string, Promise<unknown>>;
-  /** Authorization header per scope string, reused until the server answers 401 again. */
-  readonly #authorizations = new Map<string, string | undefined>();
 
   constructor(options: NotaryClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     const host = new URL(this.baseUrl).host;
-    this.#authorize = options.authorize;
-    if (options.agents) this.#sharedPings = options.agents.pings;
+    // The challenges learnt by the command's other clients (AgentPool.pings), when it shares connections.
+    this.#auth = new AuthSession(
+      this.baseUrl,
+      () => this.#send({ method: 'GET', path: '/v2/', maxBytes: MAX_SMALL_BODY_BYTES, what: 'ping' }, undefined),
+      options.authorize,
+      options.agents?.pings,
+    );
     this.#loginHint = options.loginHint ?? 'docker login';
     this.#caHint = options.caHint ?? {
       cli: `pass --tlscacert or put the CA in $DOCKER_CONFIG/tls/${host}/`,
@@ -284,7 +285,7 @@ export class NotaryClient {
 
   /** `GET /v2/`: whether the server answers and whether it asks for credentials. */
   async ping(): Promise<{ authRequired: boolean }> {
-    return { authRequired: (await this.#ping()) !== undefined };
+    return { authRequired: (await this.#auth.challenge()) !== undefined };
   }
 
   // ------------------------------------------------------------------ pending area (trust-tui server)
@@ -370,64 +371,10 @@ export class NotaryClient {
 
   // ------------------------------------------------------------------ plumbing
 
-  /** The challenge of the server's `/v2/` ping, asked once per client (docker and notary do the same). */
-  #ping(): Promise<AuthChallenge | undefined> {
-    const known = this.#knownChallenge();
-    if (known) return known;
-    const challenge = this.#send({ method: 'GET', path: '/v2/', maxBytes: MAX_SMALL_BODY_BYTES, what: 'ping' }, undefined).then((res) =>
-      res.status === 401 ? preferredChallenge(res) : undefined,
-    );
-    this.#rememberChallenge(challenge);
-    // A failed ping must not be remembered: the next command may find the server back.
-    challenge.catch(() => {
-      if (this.#challenge === challenge) this.#challenge = undefined;
-      if (this.#sharedPings?.get(this.baseUrl) === challenge) this.#sharedPings.delete(this.baseUrl);
-    });
-    return challenge;
-  }
-
-  /** The challenge this client (or another of the same command) already learnt, without asking. */
-  #knownChallenge(): Promise<AuthChallenge | undefined> | undefined {
-    this.#challenge ??= this.#sharedPings?.get(this.baseUrl) as Promise<AuthChallenge | undefined> | undefined;
-    return this.#challenge;
-  }
-
-  #rememberChallenge(challenge: Promise<AuthChallenge | undefined>): void {
-    this.#challenge = challenge;
-    this.#sharedPings?.set(this.baseUrl, challenge);
-  }
-
-  /**
-   * Reads go out at once: a server that wants credentials answers 401 with its challenge, which this
-   * client then remembers, so a read costs no `/v2/` ping (one round trip less per command on a
-   * server that needs none). Writes ask the ping first, as docker and notary do, so that a body is
-   * never sent only to be refused for want of credentials.
-   */
   async #request(spec: RequestSpec): Promise<TransportResponse> {
-    const challenge = spec.method === 'GET' ? await this.#knownChallenge() : await this.#ping();
-    if (!spec.scope) return this.#send(spec, undefined);
-    const scope = authScope(spec.scope.gun, spec.scope.actions);
-    let authorization = await this.#authorizationFor(challenge, scope);
-    let res = await this.#send(spec, authorization);
-    if (res.status === 401 && this.#authorize) {
-      // The server's first challenge, a token that expired, or a scope that needs more: ask once
-      // more with the challenge of this answer (a 401 without one: the ping's).
-      const answered = preferredChallenge(res) ?? challenge ?? (await this.#ping());
-      if (answered && challenge === undefined) this.#rememberChallenge(Promise.resolve(answered));
-      this.#authorizations.delete(scope.scope);
-      authorization = await this.#authorizationFor(answered, scope);
-      if (authorization) res = await this.#send(spec, authorization);
-    }
-    if (res.status === 401) throw new UnauthorizedError(this.baseUrl, this.#loginHint);
+    const res = await this.#auth.send(spec.method === 'GET', spec.scope, (authorization) => this.#send(spec, authorization));
+    if (res.status === 401 && spec.scope) throw new UnauthorizedError(this.baseUrl, this.#loginHint);
     return res;
-  }
-
-  async #authorizationFor(challenge: AuthChallenge | undefined, scope: ReturnType<typeof authScope>): Promise<string | undefined> {
-    if (!challenge || !this.#authorize) return undefined;
-    if (!this.#authorizations.has(scope.scope)) {
-      this.#authorizations.set(scope.scope, await this.#authorize(challenge, scope));
-    }
-    return this.#authorizations.get(scope.scope);
   }
 
   async #send(spec: RequestSpec, authorization: string | undefined): Promise<TransportResponse> {
@@ -469,12 +416,6 @@ export class NotaryClient {
     if (res.status === 401) return new UnauthorizedError(this.baseUrl, this.#loginHint);
     return new UnexpectedStatusError(this.baseUrl, res.status, what);
   }
-}
-
-/** The Bearer challenge when offered (docker prefers token auth), else the first one. */
-function preferredChallenge(res: TransportResponse): AuthChallenge | undefined {
-  const all = parseChallenges(res.headers['www-authenticate'] ?? '');
-  return all.find((c) => c.scheme === 'bearer') ?? all.find((c) => c.scheme === 'basic') ?? all[0];
 }
 
 /** Download cap when no trusted metadata states a length: 1 MiB for timestamp (as Go), else 10 MiB. */
