@@ -167,10 +167,14 @@ describe('sign --from: order of checks, and nothing published unless the push co
     expect(r.custom).toEqual({ sbom: { digest: metaDigest, size: 13 } });
     expect(await headStatus(guarded, `/v2/team/new/blobs/${metaDigest}`)).toBe(200); // the same repository as the image
     expect(r.roles.length).toBeGreaterThan(0);
-    // The config and the other layer were stored by the failed attempt; the repaired layer is sent now.
-    expect(r.pushed).toMatchObject({ source: `oci:${at}:v1`, manifests: 1, blobs: { uploaded: 1, existing: 2, mounted: 0 } });
-    expect(r.pushed!.blobs.bytesSent).toBe(image.layers[0]!.length);
-    expect(describePushed(r.pushed!)).toBe(`pushed 1 blob (2 already there) and 1 manifest from oci:${at}:v1`);
+    // The repaired layer is sent now; what the failed attempt stored before it stopped (the config, the
+    // other layer: blobs go three at a time, so how far each got is a matter of timing) is not sent again.
+    const { blobs } = r.pushed!;
+    expect(r.pushed).toMatchObject({ source: `oci:${at}:v1`, manifests: 1, blobs: { mounted: 0 } });
+    expect(blobs.uploaded + blobs.existing).toBe(3);
+    expect(blobs.uploaded).toBeGreaterThanOrEqual(1);
+    expect(blobs.bytesSent).toBeGreaterThanOrEqual(image.layers[0]!.length);
+    expect(describePushed(r.pushed!)).toMatch(new RegExp(`^pushed ${blobs.uploaded} blobs? (\\(${blobs.existing} already there\\) )?and 1 manifest from oci:`));
     expect(rowsOf(gun).map((row) => row.role)).toEqual(expect.arrayContaining(['root', 'targets', 'snapshot', 'timestamp']));
   });
 
