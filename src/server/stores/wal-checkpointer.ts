@@ -16,6 +16,8 @@ export const CHECKPOINT_AFTER_PAGES = 1000;
 /** Log pages a transaction writes besides its blobs' pages: table and index pages, the commit. */
 const PAGES_PER_TRANSACTION = 4;
 const PAGE_BYTES = 4096;
+/** How long close() waits for the worker to end before stopping it. */
+const CLOSE_TIMEOUT_MS = 5_000;
 
 export class WalCheckpointer {
   #worker: Worker | undefined;
@@ -58,7 +60,12 @@ export class WalCheckpointer {
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.ref(); // a process with nothing else to do waits for the close instead of ending first
     worker.postMessage('close');
-    await exited;
+    // Closing the store never hangs on this helper: a worker that has not ended in time is stopped
+    // (a checkpoint cut short leaves the log as it was; the next open or commit checkpoints it).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_TIMEOUT_MS)));
+    if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+    clearTimeout(timer);
   }
 
   #spawn(): Worker {
