@@ -66,15 +66,36 @@ const builtinsForCommonJs = {
   },
 };
 
-// In the CommonJS bundles require() is Node's own; only commander's node:child_process stays lazy.
-const lazyChildProcess = {
-  name: 'lazy-child-process',
+// In the CommonJS bundles require() is Node's own. A built-in that a command may never use is loaded
+// at its first use instead of when the bundle starts: loading node:fs/promises alone (it loads
+// readline and the file watchers) costs about a millisecond, and plain commands read files
+// synchronously. Each becomes a module of functions that fetch the real one through
+// process.getBuiltinModule (Node >= 20.16) when called. Only functions are wrapped: importing
+// anything else from one of them (a constant, a default import) fails the build, so name what you
+// use (`import { request } from 'node:http'`). node:process is the global `process`.
+const LAZY_BUILTINS = ['node:child_process', 'node:fs/promises', 'node:http', 'node:os', 'node:readline'];
+const lazyBuiltinSource = (id) => {
+  const real = process.getBuiltinModule(id);
+  const functions = Object.keys(real).filter((name) => typeof real[name] === 'function' && /^[A-Za-z_$][\w$]*$/.test(name));
+  return [
+    `const load = () => process.getBuiltinModule(${JSON.stringify(id)});`,
+    ...functions.map(
+      (name) => `export function ${name}(...args) { const f = load().${name}; return new.target ? new f(...args) : f.apply(this, args); }`,
+    ),
+  ].join('\n');
+};
+const lazyBuiltins = {
+  name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (args.kind === 'require-call' ? { path: 'node:child_process', namespace: 'builtin-require' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, () => ({
-      contents: "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
-      loader: 'js',
+    b.onResolve({ filter: /^(node:)?(child_process|fs\/promises|http|os|readline|process)$/ }, (args) => ({
+      path: args.path.replace(/^(node:)?/, 'node:'),
+      namespace: 'lazy-builtin',
     }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      if (args.path === 'node:process') return { contents: 'module.exports = process;', loader: 'js' };
+      if (!LAZY_BUILTINS.includes(args.path)) throw new Error(`build: ${args.path} is not a lazy built-in`);
+      return { contents: lazyBuiltinSource(args.path), loader: 'js' };
+    });
   },
 };
 
@@ -211,7 +232,7 @@ for (const { files, words } of bundles.values()) {
     stdin: { contents: "export { run } from './src/cli/program.ts';", resolveDir: root, sourcefile: `commands/${name}` },
     outfile,
     format: 'cjs',
-    plugins: [onlyCommands(files), lazyChildProcess],
+    plugins: [onlyCommands(files), lazyBuiltins],
     // import() of a package left outside (node-forge) becomes require(): a script run from a V8
     // code cache has no dynamic-import callback in Node 20.
     supported: { 'dynamic-import': false },

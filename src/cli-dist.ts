@@ -29,7 +29,7 @@ async function commandBundle(word: string): Promise<RunCommandLine | undefined> 
   if (argv.includes('-D') || argv.includes('--debug')) return (require(bundle) as { run: RunCommandLine }).run;
   // Loaded here, not at the top: `--version` and `--help` need none of node:crypto and node:vm.
   const { codeCacheDir, loadBundle } = await import('./cli/code-cache.js');
-  const loaded = loadBundle(bundle, id, codeCacheDir());
+  const loaded = loadBundle(bundle, id, codeCacheDir(), require);
   const run = loaded.exports.run as RunCommandLine;
   return async (args) => {
     const code = await run(args);

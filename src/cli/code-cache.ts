@@ -12,8 +12,6 @@
 // Nothing here may fail a command: every error of the cache is ignored.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { Script } from 'node:vm';
 
@@ -27,8 +25,9 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
 
 function homeCache(): string | undefined {
   try {
-    // A relative HOME would put the cache under whatever directory the command runs in.
-    const home = homedir();
+    // A relative HOME would put the cache under whatever directory the command runs in. os.homedir()
+    // answers HOME when it is set: node:os is loaded only without it.
+    const home = process.env.HOME || process.getBuiltinModule('node:os').homedir();
     return home && path.isAbsolute(home) ? path.join(home, '.cache') : undefined;
   } catch {
     return undefined;
@@ -44,11 +43,15 @@ export interface LoadedBundle {
   saveCache(): void;
 }
 
+/** Node's CommonJS wrapper (node:module's `wrap`, without loading node:module and its ES-module loader). */
+const wrap = (source: string): string => `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
+
 /**
  * Runs the CommonJS file `file` (whose content hash is `id`) as Node's loader would, with its code
- * cache from `cacheDir` when there is one.
+ * cache from `cacheDir` when there is one. `require` is the caller's: a bundle requires only Node's
+ * built-in modules and packages, which resolve the same from any file of dist/.
  */
-export function loadBundle(file: string, id: string, cacheDir: string | undefined): LoadedBundle {
+export function loadBundle(file: string, id: string, cacheDir: string | undefined, require: NodeJS.Require): LoadedBundle {
   const source = readFileSync(file, 'utf8');
   const name = path.basename(file);
   const prefix = `${name}.${process.version}-${process.arch}.`;
@@ -56,9 +59,9 @@ export function loadBundle(file: string, id: string, cacheDir: string | undefine
   const cachedData = cacheDir === undefined || cacheFile === undefined || !isPrivateDir(cacheDir) ? undefined : readCache(cacheFile);
   // scripts/build.mjs turns the bundles' import() into require(): a script compiled from a code
   // cache gets no dynamic-import callback in Node 20.
-  const script = new Script(Module.wrap(source), { filename: file, cachedData });
+  const script = new Script(wrap(source), { filename: file, cachedData });
   const module = { exports: {} as Record<string, unknown> };
-  (script.runInThisContext() as CommonJsWrapper)(module.exports, createRequire(file), module, file, path.dirname(file));
+  (script.runInThisContext() as CommonJsWrapper)(module.exports, require, module, file, path.dirname(file));
   const fromCache = cachedData !== undefined && !script.cachedDataRejected;
   return {
     exports: module.exports,

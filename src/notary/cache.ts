@@ -5,8 +5,8 @@
 // write atomic (temp file + rename) so a crash never leaves a half-written root behind. A directory
 // this process cannot write fails every change with DirectoryNotWritableError (reads still work).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { notWritableIn } from '../config/writable.js';
 
@@ -103,26 +103,26 @@ export class TrustCache {
     }
   }
 
-  /** Delegation roles with a cached file (`targets/a`, `targets/a/b`, …), sorted. */
+  /** Delegation roles with a cached file (`targets/a`, `targets/a/b`, …), sorted. Read synchronously, as `read`. */
   async cachedDelegations(gun: string): Promise<string[]> {
     const found: string[] = [];
-    const visit = async (dir: string, prefix: string): Promise<void> => {
+    const visit = (dir: string, prefix: string): void => {
       let entries;
       try {
-        entries = await readdir(dir, { withFileTypes: true });
+        entries = readdirSync(dir, { withFileTypes: true });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw e;
       }
       for (const entry of entries) {
-        if (entry.isDirectory()) await visit(path.join(dir, entry.name), `${prefix}/${entry.name}`);
+        if (entry.isDirectory()) visit(path.join(dir, entry.name), `${prefix}/${entry.name}`);
         else if (entry.isFile() && entry.name.endsWith('.json') && !entry.name.startsWith('.')) {
           const role = `${prefix}/${entry.name.slice(0, -'.json'.length)}`;
           if (ROLE_NAME.test(role)) found.push(role);
         }
       }
     };
-    await visit(path.join(this.metadataDir(gun), 'targets'), 'targets');
+    visit(path.join(this.metadataDir(gun), 'targets'), 'targets');
     return found.sort();
   }
 

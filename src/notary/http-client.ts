@@ -87,6 +87,7 @@ interface RequestSpec {
   contentType?: string;
   /** `GET timestamp.json for example.com/app`, used in messages. */
   what: string;
+  signal?: AbortSignal;
 }
 
 /** Encodes a GUN for the URL path: its slashes (and a registry's `:port`) stay as they are. */
@@ -160,9 +161,12 @@ export class NotaryClient {
 
   // ------------------------------------------------------------------ metadata
 
-  /** `GET <role>.json`: the current version. A 404 on root means the repository does not exist. */
-  getMetadata(gun: string, role: string, maxBytes = defaultLimit(role)): Promise<Buffer> {
-    return this.#getMetadataFile(gun, role, `${role}.json`, maxBytes);
+  /**
+   * `GET <role>.json`: the current version. A 404 on root means the repository does not exist.
+   * `signal` gives up on the answer (the request is aborted).
+   */
+  getMetadata(gun: string, role: string, maxBytes = defaultLimit(role), signal?: AbortSignal): Promise<Buffer> {
+    return this.#getMetadataFile(gun, role, `${role}.json`, maxBytes, signal);
   }
 
   /** `GET <role>.<sha256hex>.json`: the file whose sha256 the snapshot or timestamp names. */
@@ -177,13 +181,14 @@ export class NotaryClient {
     return this.#getMetadataFile(gun, role, `${version}.${role}.json`, maxBytes);
   }
 
-  async #getMetadataFile(gun: string, role: string, file: string, maxBytes: number): Promise<Buffer> {
+  async #getMetadataFile(gun: string, role: string, file: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
     const res = await this.#request({
       method: 'GET',
       path: `/v2/${gunPath(gun)}/_trust/tuf/${file}`,
       scope: { gun, actions: 'pull' },
       maxBytes,
       what: `GET ${file} for ${gun}`,
+      signal,
     });
     if (res.status === 200) return res.body;
     if (res.status === 404) {
@@ -388,6 +393,7 @@ export class NotaryClient {
         headers,
         body: spec.body,
         maxBytes: spec.maxBytes,
+        signal: spec.signal,
       });
     } catch (e) {
       throw this.#networkError(e, spec);

@@ -2,7 +2,7 @@
 // without extra agents: a private CA bundle, a client certificate (mutual TLS), the command's
 // deadline with a short connect/handshake bound (src/net), and a hard cap on the bytes read.
 import { createHash } from 'node:crypto';
-import http from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { armRequestTimers, type RequestTiming } from '../net/request-timers.js';
 
@@ -23,6 +23,8 @@ export interface TransportRequest {
   body?: Buffer;
   /** Stop reading and fail once the body exceeds this many bytes. */
   maxBytes: number;
+  /** Aborts the request (its answer is no longer wanted). */
+  signal?: AbortSignal;
 }
 
 export interface TransportResponse {
@@ -49,7 +51,7 @@ export interface NodeTransportOptions {
   userAgent: string;
 }
 
-function flattenHeaders(h: http.IncomingHttpHeaders): Record<string, string | undefined> {
+function flattenHeaders(h: IncomingHttpHeaders): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(h)) out[name] = Array.isArray(value) ? value.join(', ') : value;
   return out;
@@ -83,20 +85,18 @@ const staleConnectionErrors = new WeakSet<Error>();
 
 const AGENT_OPTIONS = { keepAlive: true, maxSockets: 8, scheduling: 'lifo' as const };
 
-interface Agents {
-  http: http.Agent;
-  https: https.Agent;
-}
+/** One command's agents for one set of TLS material; each made at its first request (node:http is loaded only for a plain-HTTP server). */
+class Agents {
+  #http: HttpAgent | undefined;
+  #https: https.Agent | undefined;
 
-function newAgents(tls: TlsMaterial): Agents {
-  return {
-    https: new https.Agent({
-      ...AGENT_OPTIONS,
-      ...(tls.ca?.length ? { ca: tls.ca } : {}),
-      ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-    }),
-    http: new http.Agent(AGENT_OPTIONS),
-  };
+  constructor(private readonly tls: TlsMaterial) {}
+
+  for(isHttps: boolean): HttpAgent {
+    if (!isHttps) return (this.#http ??= new HttpAgent(AGENT_OPTIONS));
+    const { ca, cert, key } = this.tls;
+    return (this.#https ??= new https.Agent({ ...AGENT_OPTIONS, ...(ca?.length ? { ca } : {}), ...(cert && key ? { cert, key } : {}) }));
+  }
 }
 
 /**
@@ -119,7 +119,7 @@ export class AgentPool {
       .digest('hex');
     let agents = this.#agents.get(key);
     if (!agents) {
-      agents = newAgents(tls);
+      agents = new Agents(tls);
       this.#agents.set(key, agents);
     }
     return agents;
@@ -127,13 +127,13 @@ export class AgentPool {
 }
 
 function sendOnce(options: NodeTransportOptions): Transport {
-  const { http: httpAgent, https: httpsAgent } = options.agents?.agentsFor(options.tls ?? {}) ?? newAgents(options.tls ?? {});
+  const agents = options.agents?.agentsFor(options.tls ?? {}) ?? new Agents(options.tls ?? {});
   return (req) =>
     new Promise<TransportResponse>((resolve, reject) => {
       const isHttps = req.url.protocol === 'https:';
       const headers: Record<string, string> = { 'user-agent': options.userAgent, ...req.headers };
       if (req.body) headers['content-length'] = String(req.body.length);
-      const requestOptions: https.RequestOptions = { method: req.method, headers, agent: isHttps ? httpsAgent : httpAgent };
+      const requestOptions: https.RequestOptions = { method: req.method, headers, agent: agents.for(isHttps), signal: req.signal };
       let settled = false;
       const fail = (err: Error) => {
         if (settled) return;
@@ -142,7 +142,7 @@ function sendOnce(options: NodeTransportOptions): Transport {
         request.destroy();
         reject(err);
       };
-      const request = (isHttps ? https : http).request(req.url, requestOptions, (res) => {
+      const request = (isHttps ? https.request : httpRequest)(req.url, requestOptions, (res) => {
         const declared = Number(res.headers['content-length']);
         if (Number.isFinite(declared) && declared > req.maxBytes) {
           fail(new BodyTooLargeError(`${declared} bytes announced`));

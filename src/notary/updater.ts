@@ -53,7 +53,7 @@ export type { TrustPolicy } from './root-pinning.js';
 /** The part of NotaryClient the updater reads with (a fake in tests). */
 export interface MetadataSource {
   readonly baseUrl: string;
-  getMetadata(gun: string, role: string, maxBytes?: number): Promise<Buffer>;
+  getMetadata(gun: string, role: string, maxBytes?: number, signal?: AbortSignal): Promise<Buffer>;
   getMetadataByChecksum(gun: string, role: string, sha256Hex: string, maxBytes: number): Promise<Buffer>;
   getMetadataByVersion(gun: string, role: string, version: number, maxBytes?: number): Promise<Buffer>;
 }
@@ -226,12 +226,22 @@ class Update {
 
   async #updateWithOneRetry(): Promise<TrustedSet> {
     // 5.3.1–5.3.2 bootstrap: the cached root is the trust anchor; without one, TOFU or pinning.
-    let set = await this.#bootstrapRoot();
-    // 5.3.10: an expired trusted root is replaced before anything is checked with it.
-    const rootExpired = set.root.signed.isExpired(GoTime.fromDate(set.now()));
-    if (rootExpired || (this.options.alwaysFetchRoot && !this.#downloaded.has('root'))) set = await this.#refreshRoot(set);
+    const cachedRoot = await this.#cache.read(this.gun, 'root');
+    // Before a publish, root.json goes first on the wire too, as notary asks for it (alwaysFetchRoot).
+    const timestamp = cachedRoot && !this.options.alwaysFetchRoot ? await this.#askForTimestamp() : undefined;
+    let set: TrustedSet;
     try {
-      await this.#loadAfterRoot(set);
+      set = await this.#bootstrapRoot(cachedRoot);
+      // 5.3.10: an expired trusted root is replaced before anything is checked with it.
+      const rootExpired = set.root.signed.isExpired(GoTime.fromDate(set.now()));
+      if (rootExpired || (this.options.alwaysFetchRoot && !this.#downloaded.has('root'))) set = await this.#refreshRoot(set);
+    } catch (e) {
+      // Nothing will read that timestamp: a server that never answers must not keep the command waiting.
+      timestamp?.abort.abort();
+      throw e;
+    }
+    try {
+      await this.#loadAfterRoot(set, timestamp?.answer);
     } catch (first) {
       const expired = first instanceof UnexpectedStatusError && first.status >= 500 ? expiredPartOfRoot(set) : undefined;
       if (expired) throw new RootExpiredOnServerError(this.gun, set, expired, first as Error);
@@ -244,8 +254,23 @@ class Update {
     return set;
   }
 
-  async #bootstrapRoot(): Promise<TrustedSet> {
-    const cached = await this.#cache.read(this.gun, 'root');
+  /**
+   * Sends the request for the server's timestamp (5.4) and lets the connection start, so that the
+   * cached root is checked (5.3) while the server answers rather than before it is asked. The answer
+   * is only bytes: nothing in them is used until 5.4 verifies them with the root 5.3 trusts, exactly
+   * as if they had been fetched after it.
+   */
+  async #askForTimestamp(): Promise<{ answer: Promise<Buffer>; abort: AbortController }> {
+    const abort = new AbortController();
+    const answer = this.#client.getMetadata(this.gun, 'timestamp', this.#limit('timestamp'), abort.signal);
+    // Awaited where 5.4 needs it; until then a failure (an unreachable server) is not unhandled.
+    answer.catch(() => undefined);
+    // One turn of the event loop: the socket connects and the TLS handshake's first message goes out.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return { answer, abort };
+  }
+
+  async #bootstrapRoot(cached: Buffer | undefined): Promise<TrustedSet> {
     if (cached) {
       try {
         return TrustedSet.fromTrustedRoot(cached, this.#setOptions);
@@ -285,9 +310,10 @@ class Update {
 
   // ------------------------------------------------------------------ timestamp .. delegations
 
-  async #loadAfterRoot(set: TrustedSet): Promise<void> {
+  /** `askedForTimestamp`: the server's timestamp when it was asked for before the root check (#askForTimestamp). */
+  async #loadAfterRoot(set: TrustedSet, askedForTimestamp?: Promise<Buffer>): Promise<void> {
     // 5.4 timestamp: always the current one from the server (plain name, at most 1 MiB).
-    const timestamp = await this.#fetchTimestamp(set.root.signed);
+    const timestamp = await this.#fetchTimestamp(set.root.signed, askedForTimestamp);
     set.updateTimestamp(timestamp.bytes, { cached: timestamp.cached });
 
     // 5.5 snapshot: from the cache when it is the file the timestamp names, else by checksum.
@@ -408,14 +434,14 @@ class Update {
     return undefined;
   }
 
-  async #fetchTimestamp(root?: Root): Promise<Fetched> {
+  async #fetchTimestamp(root?: Root, asked?: Promise<Buffer>): Promise<Fetched> {
     if (this.#offline) {
       const cached = await this.#cached('timestamp', root);
       if (!cached) throw new NotCachedError('timestamp');
       return { bytes: cached };
     }
     const cached = await this.#cachedUnchecked('timestamp');
-    const bytes = await this.#client.getMetadata(this.gun, 'timestamp', this.#limit('timestamp'));
+    const bytes = await (asked ?? this.#client.getMetadata(this.gun, 'timestamp', this.#limit('timestamp')));
     // The same file as cached (the server re-signs it only now and then): nothing to write back, and
     // no floor to check it against but itself; the trusted set verifies these bytes with root's keys.
     if (cached?.equals(bytes)) return { bytes };

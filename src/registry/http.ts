@@ -4,7 +4,7 @@
 // a stream (a layer is never held in memory). Every request runs under the command's deadline with
 // a short connect/handshake bound (src/net, as the Notary client), or, for long transfers, under a
 // stall timeout: it fails only when no byte moved for that long.
-import http from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import { createSecureContext, rootCertificates, type SecureContext, type SecureContextOptions } from 'node:tls';
@@ -83,15 +83,14 @@ const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 
 export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
-  const material = nodeTlsOptions(options.tls);
   let tlsOptions: TlsRequestOptions | undefined;
   // Every request has a connection of its own; with extra CAs, building the context means parsing
   // Node's whole root bundle again (tens of ms). One context, made at the first https request,
-  // serves them all.
+  // serves them all, and nothing of it is made before (a Notary client's token fetch often never runs).
   const secureOptions = (): TlsRequestOptions => {
     if (tlsOptions) return tlsOptions;
-    const { ca, cert, key, ...rest } = material;
-    tlsOptions = ca || cert || key ? { ...rest, secureContext: createSecureContext({ ca, cert, key } as SecureContextOptions) } : material;
+    const { ca, cert, key, ...rest } = nodeTlsOptions(options.tls);
+    tlsOptions = ca || cert || key ? { ...rest, secureContext: createSecureContext({ ca, cert, key } as SecureContextOptions) } : rest;
     return tlsOptions;
   };
   const deadline = options.deadline;
@@ -161,7 +160,7 @@ function requestOnce(
       settle(() => reject(init.signal?.reason));
       request.destroy();
     };
-    const request = (secure ? https : http).request(
+    const request = (secure ? https.request : httpRequest)(
       target,
       { method, headers, agent: false, ...(secure ? tlsOptions() : {}) },
       (res) => {
@@ -213,7 +212,7 @@ function streamBody(body: HttpRequestInit['body']): Readable | undefined {
   return body instanceof Readable ? body : undefined;
 }
 
-function bufferedResponse(url: string, res: http.IncomingMessage, data: Buffer): HttpResponse {
+function bufferedResponse(url: string, res: IncomingMessage, data: Buffer): HttpResponse {
   const status = res.statusCode ?? 0;
   return {
     status,

@@ -5,6 +5,7 @@
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { codeCacheDir, loadBundle } from '../../src/cli/code-cache.js';
@@ -99,6 +100,7 @@ describe('the command bundles’ code cache', () => {
 });
 
 describe('loadBundle', () => {
+  const load = (file: string, id: string, cache: string) => loadBundle(file, id, cache, createRequire(file));
   const bundle = (source: string): string => {
     const file = path.join(fresh(), 'bundle.js');
     writeFileSync(file, source);
@@ -108,11 +110,11 @@ describe('loadBundle', () => {
   it('takes the compiled code from the cache on the second load', () => {
     const file = bundle('exports.twice = (x) => x * 2;');
     const cache = fresh();
-    const first = loadBundle(file, 'id1', cache);
+    const first = load(file, 'id1', cache);
     expect(first.fromCache).toBe(false);
     expect((first.exports.twice as (x: number) => number)(21)).toBe(42);
     first.saveCache();
-    const second = loadBundle(file, 'id1', cache);
+    const second = load(file, 'id1', cache);
     expect(second.fromCache).toBe(true);
     expect((second.exports.twice as (x: number) => number)(4)).toBe(8);
   });
@@ -123,26 +125,26 @@ describe('loadBundle', () => {
     const file = bundle('exports.x = 1;');
     const cache = fresh();
     for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) {
-      loadBundle(file, id, cache).saveCache();
+      load(file, id, cache).saveCache();
       // Distinct times, oldest first, whatever the file system's resolution.
       for (const f of readdirSync(cache)) if (buildOf(f) === id) utimesSync(path.join(cache, f), 1000 + i, 1000 + i);
     }
-    loadBundle(file, 'e', cache).saveCache();
+    load(file, 'e', cache).saveCache();
     expect(readdirSync(cache).map(buildOf).sort()).toEqual(['c', 'd', 'e']);
   });
 
   it('neither reads nor writes a cache directory that other users can write (a planted cache is code run by this user)', () => {
     const file = bundle('exports.x = 1;');
     const cache = fresh();
-    loadBundle(file, 'id1', cache).saveCache();
+    load(file, 'id1', cache).saveCache();
     chmodSync(cache, 0o777);
-    expect(loadBundle(file, 'id1', cache).fromCache).toBe(false);
+    expect(load(file, 'id1', cache).fromCache).toBe(false);
     const empty = fresh();
     chmodSync(empty, 0o777);
-    loadBundle(file, 'id1', empty).saveCache();
+    load(file, 'id1', empty).saveCache();
     expect(readdirSync(empty)).toEqual([]);
     chmodSync(cache, 0o700);
-    expect(loadBundle(file, 'id1', cache).fromCache).toBe(true);
+    expect(load(file, 'id1', cache).fromCache).toBe(true);
   });
 
   it('goes in XDG_CACHE_HOME when it is an absolute path, else in ~/.cache', () => {

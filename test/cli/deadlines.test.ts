@@ -3,7 +3,7 @@
  * never answer, that never complete the TLS handshake, or that answer the ping and then hang. The
  * command ends within the bound and names the request that hung.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -107,6 +107,22 @@ describe('deadlines', () => {
     const host = `127.0.0.1:${silent.port}`;
     const r = await timed(['sign', `${host}/team/app:v1`, '--server', 'https://127.0.0.1:9']);
     hungWithin(r, HUNG_BOUND_MS, `GET https://${host}/v2/: the TLS handshake did not complete within 5s`);
+  });
+
+  it('a cached root that cannot be trusted ends the command at once, though the timestamp asked for meanwhile never comes', async () => {
+    // The timestamp is asked for while the cached root is checked; once that check fails nothing
+    // reads it, and a server that never answers must not hold the command until its deadline.
+    const hanging = await listen(https.createServer({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) }, () => undefined));
+    listeners.push(hanging);
+    const metadata = path.join(tt.trustDir, 'tuf', 'registry.example.com', 'team', 'damaged', 'metadata');
+    mkdirSync(metadata, { recursive: true });
+    writeFileSync(path.join(metadata, 'root.json'), '{"signed": {"_type": "Root"');
+    const url = `https://127.0.0.1:${hanging.port}`;
+    const r = await timed(['--timeout', '30s', 'inspect', 'registry.example.com/team/damaged', '--server', url, '--tlscacert', pki.caCert]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('the cached root of registry.example.com/team/damaged in');
+    expect(r.stderr).not.toContain('did not answer');
+    expect(r.ms).toBeLessThan(HUNG_BOUND_MS);
   });
 
   it("info's probe of a server that hangs after the handshake gives up on its own bound, with no advice to wait longer", async () => {

@@ -3,7 +3,7 @@
 // `docker save` form and read like a docker-archive. Never required: without a daemon, an error
 // says how to use a `docker save` archive instead.
 import { createWriteStream } from 'node:fs';
-import http, { type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -29,7 +29,7 @@ function request(endpoint: DockerEndpoint, urlPath: string, timeoutMs: number): 
     };
     const req = endpoint.tls
       ? https.request({ ...options, ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key, rejectUnauthorized: endpoint.tls.verify })
-      : http.request(options);
+      : httpRequest(options);
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
     req.on('response', (res) => {
       req.setTimeout(0);
