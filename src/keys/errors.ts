@@ -75,11 +75,29 @@ export class PassphraseUnavailableError extends KeyStoreError {
   }
 }
 
-/** The user pressed Ctrl-C (or closed the input) at a passphrase prompt. */
+/** The user pressed Ctrl-C at a passphrase prompt (or Esc in the UI's passphrase dialog). */
 export class PromptCancelledError extends KeyStoreError {
   override name = 'PromptCancelledError';
   constructor(detail = 'passphrase entry cancelled') {
     super(detail);
+  }
+}
+
+/**
+ * The input a passphrase prompt reads from ended (the terminal's other end closed, or Ctrl-D on an
+ * empty line) before a passphrase was entered. Not a cancellation: nothing more can come from that
+ * input, and `hints` name what to do instead (the passphrase variable to set).
+ */
+export class PassphraseInputEndedError extends KeyStoreError {
+  override name = 'PassphraseInputEndedError';
+  constructor(
+    readonly role: string,
+    readonly keyId: string,
+    readonly hints: readonly string[],
+    purpose: 'unlock' | 'new' = 'unlock',
+  ) {
+    const what = `${purpose === 'new' ? 'new ' : ''}${role} key ${shortKeyId(keyId)}`;
+    super(`standard input ended before a passphrase for the ${what} was entered`, hints.length ? { hint: hints.join(' or ') } : {});
   }
 }
 

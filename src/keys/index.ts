@@ -6,6 +6,7 @@ export {
   KeyNotFoundError,
   KeyStoreError,
   PassphraseAttemptsExceededError,
+  PassphraseInputEndedError,
   PassphraseUnavailableError,
   PromptCancelledError,
   WrongPassphraseError,

@@ -1,8 +1,10 @@
 // Passphrase prompts on a terminal, with docker's wording: hidden input in raw mode, Backspace and
-// Ctrl-U editing, Ctrl-C cancels. Never reads from a stdin that is not a TTY (that would hang a CI job).
+// Ctrl-U editing, Ctrl-C cancels, an input that ends fails at once naming the variable to set instead.
+// Never reads from a stdin that is not a TTY (that would hang a CI job).
 import { StringDecoder } from 'node:string_decoder';
 import {
   PassphraseAttemptsExceededError,
+  PassphraseInputEndedError,
   PassphraseUnavailableError,
   PromptCancelledError,
 } from './errors.js';
@@ -10,6 +12,7 @@ import {
   EnvPassphraseSource,
   FirstAvailablePassphraseSource,
   isPassphraseTooShort,
+  passphraseVariables,
   typedPassphrase,
   type PassphraseRequest,
   type PassphraseSource,
@@ -20,6 +23,8 @@ import { shortKeyId } from '../tuf/short-key-id.js';
 export interface TerminalInput {
   readonly isTTY?: boolean;
   readonly isRaw?: boolean;
+  /** True once the stream has ended (process.stdin after its terminal closed). */
+  readonly readableEnded?: boolean;
   setRawMode?(mode: boolean): unknown;
   // `any[]` as in EventEmitter, so process.stdin and PassThrough streams fit.
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type
@@ -55,15 +60,34 @@ export function promptAlias(role: string): string {
   return role;
 }
 
+/** HiddenLineReader's input ended, or Ctrl-D was typed on an empty line: no answer will come. */
+export class InputEndedError extends Error {
+  override name = 'InputEndedError';
+  constructor() {
+    super('input ended before a line was entered');
+  }
+}
+
 /** Reads lines without echo from a raw-mode TTY. Characters typed after Enter are kept for the next read. */
 export class HiddenLineReader {
   #pending = '';
+  /** The input emitted 'end': every later read fails at once (an ended stream never emits it again). */
+  #ended = false;
   readonly #decoder = new StringDecoder('utf8');
 
   constructor(private readonly input: TerminalInput) {}
 
-  read(): Promise<string> {
+  /**
+   * Reads one line. `prompt` is called once the terminal is in raw mode, to show the question: a
+   * key typed as soon as the question shows is then never seen by the terminal's line editing
+   * (there, a Ctrl-D is taken as end of file and reaches raw mode as a NUL byte).
+   */
+  read(prompt?: () => void): Promise<string> {
     const input = this.input;
+    if (this.#ended || input.readableEnded) {
+      this.#ended = true;
+      return Promise.reject(new InputEndedError());
+    }
     return new Promise<string>((resolve, reject) => {
       let line = '';
       let escape = 0; // 1 after ESC, 2 inside an ESC [ … sequence (arrow keys and the like)
@@ -105,9 +129,10 @@ export class HiddenLineReader {
               finish(new PromptCancelledError());
               return;
             case '\u0004': // Ctrl-D on an empty line: end of input
+            case '\u0000': // the same, typed before raw mode (the line discipline turned it into NUL)
               if (line === '') {
                 this.#pending = '';
-                finish(new PromptCancelledError());
+                finish(new InputEndedError());
                 return;
               }
               break;
@@ -127,9 +152,18 @@ export class HiddenLineReader {
         }
       };
       const onData = (chunk: string | Buffer) => consume(typeof chunk === 'string' ? chunk : this.#decoder.write(chunk));
-      const onEnd = () => finish(new PromptCancelledError('input closed before a passphrase was entered'));
+      const onEnd = () => {
+        this.#ended = true;
+        finish(new InputEndedError());
+      };
 
       input.setRawMode?.(true);
+      try {
+        prompt?.();
+      } catch (e) {
+        input.setRawMode?.(wasRaw);
+        throw e; // rejects the read
+      }
       const pending = this.#pending;
       this.#pending = '';
       if (pending) consume(pending);
@@ -196,9 +230,14 @@ export class TerminalPassphraseSource implements PassphraseSource {
     const cached = req.attempt === 0 ? this.#cache.get(req.role) : undefined;
     if (cached !== undefined) return cached;
     const label = `${promptAlias(req.role)} key with ID ${shortKeyId(req.keyId)}`;
-    const passphrase = req.purpose === 'new' ? await this.#askNew(req, label) : await this.#askExisting(req, label);
-    this.#cache.set(req.role, passphrase);
-    return passphrase;
+    try {
+      const passphrase = req.purpose === 'new' ? await this.#askNew(req, label) : await this.#askExisting(req, label);
+      this.#cache.set(req.role, passphrase);
+      return passphrase;
+    } catch (e) {
+      if (!(e instanceof InputEndedError)) throw e;
+      throw new PassphraseInputEndedError(req.role, req.keyId, [`set ${passphraseVariables(req.role)[0]}`], req.purpose);
+    }
   }
 
   async #askExisting(req: PassphraseRequest, label: string): Promise<string> {
@@ -224,11 +263,16 @@ export class TerminalPassphraseSource implements PassphraseSource {
   }
 
   async #prompt(text: string): Promise<string> {
-    this.#output.write(text);
+    let shown = false;
     try {
-      return typedPassphrase(await this.#reader.read());
+      return typedPassphrase(
+        await this.#reader.read(() => {
+          this.#output.write(text);
+          shown = true;
+        }),
+      );
     } finally {
-      this.#output.write('\n');
+      if (shown) this.#output.write('\n');
     }
   }
 }

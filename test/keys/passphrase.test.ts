@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   PassphraseAttemptsExceededError,
+  PassphraseInputEndedError,
   PassphraseUnavailableError,
   PromptCancelledError,
   WrongPassphraseError,
@@ -177,6 +178,53 @@ describe('TerminalPassphraseSource', () => {
     const term = new FakeTerminal(['abc\u0003']);
     await expect(new TerminalPassphraseSource(term).get(req('root'))).rejects.toBeInstanceOf(PromptCancelledError);
     expect(term.input.isRaw).toBe(false);
+  });
+
+  it('shows each question only once the terminal is in raw mode, so a key typed at once is never line-edited', async () => {
+    const term = new FakeTerminal(['long enough\r', 'long enough\r']);
+    const rawAtQuestion: boolean[] = [];
+    const write = term.output.write;
+    term.output.write = (s: string) => {
+      if (s.endsWith(': ')) rawAtQuestion.push(term.input.isRaw);
+      return write(s);
+    };
+    await new TerminalPassphraseSource(term).get(req('alice', { purpose: 'new' }));
+    expect(rawAtQuestion).toEqual([true, true]);
+    expect(term.input.isRaw).toBe(false);
+  });
+
+  it('fails at once naming the variable when its input ends, and so does every later question', async () => {
+    const term = new FakeTerminal([]);
+    const source = new TerminalPassphraseSource(term);
+    const answer = source.get(req('alice', { purpose: 'new' })).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 10));
+    term.input.end();
+    const error = await answer;
+    expect(error).toBeInstanceOf(PassphraseInputEndedError);
+    expect(error).toMatchObject({
+      message: 'standard input ended before a passphrase for the new alice key 1a2b3c4 was entered',
+      hint: { cli: 'set DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE' },
+    });
+    expect(term.input.isRaw).toBe(false);
+    // An ended stream never emits 'end' again: waiting for it would hang.
+    await expect(source.get(req('root'))).rejects.toMatchObject({
+      name: 'PassphraseInputEndedError',
+      hint: { cli: 'set DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE' },
+    });
+    expect(term.text).toBe('Enter passphrase for new alice key with ID 1a2b3c4: \n');
+  });
+
+  it('takes Ctrl-D on an empty line, or the NUL that a Ctrl-D typed before raw mode becomes, as end of input', async () => {
+    for (const keys of ['\u0004', '\u0000']) {
+      const term = new FakeTerminal([keys]);
+      await expect(new TerminalPassphraseSource(term).get(req('targets')), JSON.stringify(keys)).rejects.toBeInstanceOf(
+        PassphraseInputEndedError,
+      );
+      expect(term.input.isRaw).toBe(false);
+    }
+    // Within a line both are ignored, as before.
+    const term = new FakeTerminal(['ab\u0004c\u0000d\r']);
+    expect(await new TerminalPassphraseSource(term).get(req('targets'))).toBe('abcd');
   });
 
   it('keeps what was typed after Enter for the next question (pasted answers)', async () => {
