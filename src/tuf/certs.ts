@@ -284,27 +284,28 @@ export function certificateProblem(
   cert: X509Certificate,
   { now = new Date(), checkExpiry }: CertificateCheckOptions,
 ): string | undefined {
-  const cn = commonNameOf(cert);
+  // The CN only names the certificate in a problem: reading it costs more than the checks.
+  const named = (problem: string): string => `certificate with CN ${commonNameOf(cert)} ${problem}`;
   const { notBefore, notAfter } = validityOf(cert);
   if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) {
-    return `certificate with CN ${cn} has unreadable validity dates`;
+    return named('has unreadable validity dates');
   }
-  if (notBefore > notAfter) return `certificate with CN ${cn} has an invalid validity window`;
+  if (notBefore > notAfter) return named('has an invalid validity window');
   let oid: string;
   try {
     oid = signatureAlgorithmOid(cert);
   } catch {
-    return `certificate with CN ${cn} cannot be parsed`;
+    return named('cannot be parsed');
   }
-  if (SHA1_SIGNATURE_OIDS.has(oid)) return `certificate with CN ${cn} uses invalid SHA1 signature algorithm`;
+  if (SHA1_SIGNATURE_OIDS.has(oid)) return named('uses invalid SHA1 signature algorithm');
   const key = cert.publicKey;
   if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
-    return `certificate with CN ${cn} has an RSA key shorter than ${MIN_RSA_BITS} bits`;
+    return named(`has an RSA key shorter than ${MIN_RSA_BITS} bits`);
   }
   if (checkExpiry) {
     const tomorrow = new Date(now.getTime() + DAY_MS);
-    if (notBefore > tomorrow) return `certificate with CN ${cn} is not valid until ${notBefore.toISOString()}`;
-    if (now > notAfter) return `certificate with CN ${cn} expired on ${notAfter.toISOString()}`;
+    if (notBefore > tomorrow) return named(`is not valid until ${notBefore.toISOString()}`);
+    if (now > notAfter) return named(`expired on ${notAfter.toISOString()}`);
   }
   return undefined;
 }
