@@ -232,6 +232,9 @@ for (const { files, words } of bundles.values()) {
     stdin: { contents: "export { run } from './src/cli/program.ts';", resolveDir: root, sourcefile: `commands/${name}` },
     outfile,
     format: 'cjs',
+    // yaml (160 KB) is read only for policy files: `verify` without a policy would otherwise read,
+    // hash and keep its source on every start. Left outside, it is loaded from node_modules when used.
+    external: [...external, 'yaml'],
     plugins: [onlyCommands(files), lazyBuiltins],
     // import() of a package left outside (node-forge) becomes require(): a script run from a V8
     // code cache has no dynamic-import callback in Node 20.
