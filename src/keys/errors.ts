@@ -61,6 +61,16 @@ export class KeyConflictError extends KeyStoreError {
   }
 }
 
+/** `new targets key 1a2b3c4`: the key a passphrase is asked for, in messages. */
+function passphraseKeyLabel(role: string, keyId: string, purpose: 'unlock' | 'new'): string {
+  return `${purpose === 'new' ? 'new ' : ''}${role} key ${shortKeyId(keyId)}`;
+}
+
+/** What the user can do instead, as one hint (`set X or run on a terminal`), or none. */
+function hintsOption(hints: readonly string[]): { hint?: string } {
+  return hints.length ? { hint: hints.join(' or ') } : {};
+}
+
 /** No source could supply a passphrase; `hints` say what the user can do (set a variable, use a terminal). */
 export class PassphraseUnavailableError extends KeyStoreError {
   override name = 'PassphraseUnavailableError';
@@ -70,8 +80,7 @@ export class PassphraseUnavailableError extends KeyStoreError {
     readonly hints: readonly string[],
     purpose: 'unlock' | 'new' = 'unlock',
   ) {
-    const what = `${purpose === 'new' ? 'new ' : ''}${role} key ${shortKeyId(keyId)}`;
-    super(`no passphrase for the ${what}`, hints.length ? { hint: hints.join(' or ') } : {});
+    super(`no passphrase for the ${passphraseKeyLabel(role, keyId, purpose)}`, hintsOption(hints));
   }
 }
 
@@ -96,8 +105,7 @@ export class PassphraseInputEndedError extends KeyStoreError {
     readonly hints: readonly string[],
     purpose: 'unlock' | 'new' = 'unlock',
   ) {
-    const what = `${purpose === 'new' ? 'new ' : ''}${role} key ${shortKeyId(keyId)}`;
-    super(`standard input ended before a passphrase for the ${what} was entered`, hints.length ? { hint: hints.join(' or ') } : {});
+    super(`standard input ended before a passphrase for the ${passphraseKeyLabel(role, keyId, purpose)} was entered`, hintsOption(hints));
   }
 }
 
