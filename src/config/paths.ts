@@ -3,30 +3,35 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+/** The home directory: HOME, as os.homedir() answers it when set (node:os is then never loaded). */
+function home(env: NodeJS.ProcessEnv): string {
+  return env.HOME || homedir();
+}
+
 /** `$DOCKER_CONFIG/trust`, else `~/.docker/trust` (docker's own default). */
 export function defaultTrustDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_CONFIG ? join(env.DOCKER_CONFIG, 'trust') : join(homedir(), '.docker', 'trust');
+  return env.DOCKER_CONFIG ? join(env.DOCKER_CONFIG, 'trust') : join(home(env), '.docker', 'trust');
 }
 
 /** docker's configuration directory (credentials, per-server TLS material). */
 export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_CONFIG || join(homedir(), '.docker');
+  return env.DOCKER_CONFIG || join(home(env), '.docker');
 }
 
 /** The settings directory conf uses for project `trust-tui` (XDG config dir on Linux). */
 export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.TRUST_TUI_CONFIG_DIR) return env.TRUST_TUI_CONFIG_DIR;
-  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'trust-tui');
+  return join(env.XDG_CONFIG_HOME || join(home(env), '.config'), 'trust-tui');
 }
 
 /** trust-tui's data directory: `$XDG_DATA_HOME/trust-tui`, else `~/.local/share/trust-tui`. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'trust-tui');
+  return join(env.XDG_DATA_HOME || join(home(env), '.local', 'share'), 'trust-tui');
 }
 
 /** trust-tui's cache directory (what can be lost): `$XDG_CACHE_HOME/trust-tui`, else `~/.cache/trust-tui`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'trust-tui');
+  return join(env.XDG_CACHE_HOME || join(home(env), '.cache'), 'trust-tui');
 }
 
 /** Where `trust-tui server` keeps its database, keys and local CA by default. */

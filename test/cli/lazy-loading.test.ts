@@ -4,11 +4,12 @@
  * dist/ holds bundles, so each loaded file of dist/ is traced back through its source map to the
  * modules of src/ and node_modules it holds.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTraced } from '../helpers/load-trace.js';
+import { runCommand } from '../helpers/proc.js';
 import { CLI } from '../helpers/trust-tui.js';
 
 const DIST = path.dirname(CLI) + path.sep;
@@ -51,6 +52,23 @@ describe('plain commands load only what they use', () => {
     expect(r.code, r.stderr).toBe(0);
     const ours = r.files.filter((f) => f.startsWith(DIST)).map((f) => path.relative(DIST, f).split(path.sep).join('/'));
     expect(ours).toEqual(['cli.js', 'commands/key.js']);
+  });
+
+  it("inspect and verify load none of Node's own modules they do not use (they load at first use)", async () => {
+    // Node lists every built-in module it has loaded (process.moduleLoadList); a plain read of a
+    // repository reads files synchronously and asks an https server, so node:fs/promises (and the
+    // readline and file watchers it brings), node:http, node:module and node:os stay unloaded.
+    const preload = path.join(dir, 'module-list.cjs');
+    writeFileSync(preload, "process.on('exit', () => require('node:fs').writeSync(2, '\\nMODULES ' + process.moduleLoadList.join(',') + '\\n'));\n");
+    const unused = ['fs/promises', 'internal/fs/promises', 'internal/readline/interface', 'http', 'module', 'os'];
+    for (const args of [['inspect', 'registry.example.com/team/app'], ['verify', 'registry.example.com/team/app:v1']]) {
+      const r = await runCommand(process.execPath, ['-r', preload, CLI, '--trust-dir', dir, '--config-dir', dir, ...args, '--server', 'https://127.0.0.1:9'], {
+        env: { XDG_CACHE_HOME: dir, HOME: dir, DOCKER_CONFIG: dir },
+      });
+      const loaded = new Set((/^MODULES (.*)$/m.exec(r.stderr)?.[1] ?? '').split(',').map((m) => m.replace(/^NativeModule /, '')));
+      expect(loaded.has('https'), r.stderr).toBe(true);
+      expect(unused.filter((m) => loaded.has(m))).toEqual([]);
+    }
   });
 
   it('holds no UI, state or server code in any command bundle', () => {
