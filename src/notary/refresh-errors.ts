@@ -2,10 +2,12 @@
 // data that did not verify, a cached root that cannot be read, a repository the server lost or can no
 // longer re-sign, a cache that holds nothing for the repository.
 import { HintedError, TufError, type HintInput } from '../tuf/errors.js';
+import { RepositoryView } from '../tuf/repository-view.js';
+import { GoTime } from '../tuf/time.js';
+import type { TrustedSet } from '../tuf/trusted-set.js';
 import { ExpiredMetadataError, HashMismatchError, RollbackError, RootCertificateError, SizeLimitError } from '../tuf/update-errors.js';
 import { DownloadTooLargeError } from './http-errors.js';
 import { RootPinningError } from './root-pinning.js';
-import type { TrustedSet } from '../tuf/trusted-set.js';
 
 export type RefusalKind = 'rollback' | 'expired' | 'root-certificate' | 'tampered' | 'pinning' | 'invalid';
 
@@ -116,6 +118,12 @@ export class RootExpiredOnServerError extends HintedError {
 }
 
 /** What of the trusted root has expired, if anything. */
+export function expiredPartOfRoot(set: TrustedSet): 'root' | 'root certificate' | undefined {
+  if (set.root.signed.isExpired(GoTime.fromDate(set.now()))) return 'root';
+  const certificates = new RepositoryView(set).rootCertificates();
+  return certificates.length > 0 && certificates.every((c) => c.state === 'expired') ? 'root certificate' : undefined;
+}
+
 /** `cacheOnly` of a repository this host never cached. */
 export class NothingCachedError extends HintedError {
   override name = 'NothingCachedError';

@@ -1,24 +1,18 @@
 // Brings the local view of one repository up to date, as notary's client update does
 // (notary client/tufclient.go) with the guarantees of the TUF client workflow. The TrustedSet decides
-// what is trusted; this module only fetches (cache first where hashes allow), feeds it in workflow
-// order, writes what verified to the cache, and handles the two recoveries notary has:
+// what is trusted; this module establishes root, has the rest walked in workflow order (update-walk.ts)
+// over files from the cache where hashes allow or else the server (update-files.ts), writes what
+// verified to the cache, and handles the two recoveries notary has:
 //   * any verification failure -> download root again (rotating through `<v>.root.json`) and retry once;
-//   * server unreachable -> answer from UNEXPIRED cached metadata, and say so.
+//   * server unreachable -> answer from UNEXPIRED cached metadata, and say so (offline-read.ts).
 import { DirectoryNotWritableError } from '../config/writable.js';
 import { TufError } from '../tuf/errors.js';
-import type { FileMeta, Root } from '../tuf/metadata/index.js';
 import { parseMetadata } from '../tuf/metadata/index.js';
 import { RepositoryView } from '../tuf/repository-view.js';
 import { GoTime } from '../tuf/time.js';
-import { tufLimits, type TufLimits } from '../tuf/limits.js';
-import { countValidSignatures } from '../tuf/threshold.js';
+import type { TufLimits } from '../tuf/limits.js';
 import { TrustedSet, trustedVersionOf, type TrustedSetOptions } from '../tuf/trusted-set.js';
-import {
-  DelegationRefusedError,
-  RollbackError,
-  RootCertificateError,
-  UpdateRefusedError,
-} from '../tuf/update-errors.js';
+import { RollbackError } from '../tuf/update-errors.js';
 import type { TrustCache } from './cache.js';
 import {
   DownloadTooLargeError,
@@ -28,15 +22,18 @@ import {
   UnexpectedStatusError,
 } from './http-errors.js';
 import type { MetadataFile } from './multipart.js';
+import { CacheFiles, readCacheOnly, readCacheWhenUnreachable, type OfflineRead } from './offline-read.js';
 import {
   CachedRootError,
-  NothingCachedError,
+  expiredPartOfRoot,
   refusalKind,
   RepositoryMissingOnServerError,
   RootExpiredOnServerError,
   TrustDataRefusedError,
 } from './refresh-errors.js';
 import { rootKeyFilter, type TrustPolicy } from './root-pinning.js';
+import { CachedFiles, metadataLimit, ServerFiles, type MetadataSource, type UpdateFiles } from './update-files.js';
+import { loadAfterRoot, type RoleVerified, type Walk } from './update-walk.js';
 
 export {
   CachedRootError,
@@ -50,13 +47,7 @@ export {
 
 export type { TrustPolicy } from './root-pinning.js';
 
-/** The part of NotaryClient the updater reads with (a fake in tests). */
-export interface MetadataSource {
-  readonly baseUrl: string;
-  getMetadata(gun: string, role: string, maxBytes?: number, signal?: AbortSignal): Promise<Buffer>;
-  getMetadataByChecksum(gun: string, role: string, sha256Hex: string, maxBytes: number): Promise<Buffer>;
-  getMetadataByVersion(gun: string, role: string, version: number, maxBytes?: number): Promise<Buffer>;
-}
+export type { MetadataSource } from './update-files.js';
 
 export interface RefreshOptions {
   client: MetadataSource;
@@ -94,7 +85,7 @@ export interface RefreshOptions {
    * trusted so far and how many of the snapshot's targets roles are done: a caller may show what is
    * already verified while the rest loads. The update's result still decides; a retry starts over.
    */
-  onRoleVerified?: (set: TrustedSet, progress: { done: number; total: number }) => void;
+  onRoleVerified?: RoleVerified;
 }
 
 export interface RefreshResult {
@@ -105,44 +96,19 @@ export interface RefreshResult {
   warnings: string[];
 }
 
-function expiredPartOfRoot(set: TrustedSet): 'root' | 'root certificate' | undefined {
-  if (set.root.signed.isExpired(GoTime.fromDate(set.now()))) return 'root';
-  const certificates = new RepositoryView(set).rootCertificates();
-  return certificates.length > 0 && certificates.every((c) => c.state === 'expired') ? 'root certificate' : undefined;
-}
-
-/** The snapshot names a root other than the trusted one: root rotated (notary's checkRoot). */
-class RootChangedError extends UpdateRefusedError {
-  constructor() {
-    super('root', 'the snapshot lists a different root than the one trusted');
-  }
-}
-
 /** Errors after which notary downloads root again and retries the update once. */
 function warrantsRootRefresh(e: unknown): e is Error {
   if (e instanceof RepositoryNotInitialisedError) return false;
   return e instanceof TufError || e instanceof MetadataNotFoundError || e instanceof DownloadTooLargeError;
 }
 
-interface Fetched {
-  bytes: Buffer;
-  /** The file cached before this update, for the trusted set's rollback floor. */
-  cached?: Buffer;
-}
-
 class Update {
   readonly warnings: string[] = [];
   readonly #setOptions: TrustedSetOptions;
-  /** Offline: every file must come from the cache. */
-  #offline = false;
   /** Roles fetched from the server in this update; written to the cache once everything verified. */
   readonly #downloaded = new Set<string>();
-  /**
-   * TUF 5.3.11: the new root changed the timestamp or snapshot keys, so the cached timestamp and
-   * snapshot (signed by the old keys) no longer set a version floor, and are replaced. A repository
-   * moved to another server restarts their numbering under that server's keys.
-   */
-  #timestampSnapshotKeysRotated = false;
+  readonly #cached: CachedFiles;
+  readonly #server: ServerFiles;
 
   constructor(
     readonly gun: string,
@@ -158,6 +124,8 @@ class Update {
       replacingRootKey: options.replacingRootKey,
       tolerateExpiry: options.tolerateExpiry,
     };
+    this.#cached = new CachedFiles(gun, options.cache);
+    this.#server = new ServerFiles(options.client, this.#cached, this.#downloaded, options.limits);
   }
 
   get #client(): MetadataSource {
@@ -173,21 +141,34 @@ class Update {
     this.options.onWarning?.(message);
   }
 
+  /** The walk after root (TUF 5.4–5.6) over `files`. */
+  #walk(files: UpdateFiles): Walk {
+    const { onRoleVerified, cacheOnly } = this.options;
+    return { gun: this.gun, files, warn: (message) => this.#warn(message), onRoleVerified, cacheOnly };
+  }
+
+  /** A read of the cached files alone (offline-read.ts). */
+  #offlineRead(): OfflineRead {
+    return { gun: this.gun, cache: this.#cache, setOptions: this.#setOptions, walk: this.#walk(new CacheFiles(this.#cached)) };
+  }
+
   async run(): Promise<RefreshResult> {
     let trusted: TrustedSet;
     if (this.options.cacheOnly) {
-      trusted = await this.#cacheOnly();
+      trusted = await readCacheOnly(this.#offlineRead());
       return { trusted, view: new RepositoryView(trusted), offline: true, warnings: this.warnings };
     }
+    let offline = false;
     try {
       trusted = await this.#online();
     } catch (e) {
       if (!(e instanceof ServerUnreachableError) || this.options.toPublish) throw e;
-      trusted = await this.#fromCacheOnly(e);
+      trusted = await readCacheWhenUnreachable(this.#offlineRead(), e, this.#client.baseUrl);
+      offline = true;
     }
     const view = new RepositoryView(trusted);
     this.#warnIfRootCertificateExpiresSoon(view);
-    return { trusted, view, offline: this.#offline, warnings: this.warnings };
+    return { trusted, view, offline, warnings: this.warnings };
   }
 
   /** notary warns within six months of a root certificate's end; after it, notary-server refuses every update. */
@@ -241,14 +222,14 @@ class Update {
       throw e;
     }
     try {
-      await this.#loadAfterRoot(set, timestamp?.answer);
+      await loadAfterRoot(set, this.#walk(this.#server), timestamp?.answer);
     } catch (first) {
       const expired = first instanceof UnexpectedStatusError && first.status >= 500 ? expiredPartOfRoot(set) : undefined;
       if (expired) throw new RootExpiredOnServerError(this.gun, set, expired, first as Error);
       if (!warrantsRootRefresh(first)) throw first;
       // notary: on any failure, download root again (rotating through every version) and retry once.
       set = await this.#refreshRoot(set);
-      await this.#loadAfterRoot(set);
+      await loadAfterRoot(set, this.#walk(this.#server));
     }
     await this.#commit(set);
     return set;
@@ -304,82 +285,8 @@ class Update {
       fresh.updateRoot(latestBytes);
       this.#downloaded.add('root');
     }
-    if (serverKeysChanged(set.root.signed, fresh.root.signed)) this.#timestampSnapshotKeysRotated = true;
+    this.#cached.rootReplaced(set.root.signed, fresh.root.signed);
     return fresh;
-  }
-
-  // ------------------------------------------------------------------ timestamp .. delegations
-
-  /** `askedForTimestamp`: the server's timestamp when it was asked for before the root check (#askForTimestamp). */
-  async #loadAfterRoot(set: TrustedSet, askedForTimestamp?: Promise<Buffer>): Promise<void> {
-    // 5.4 timestamp: always the current one from the server (plain name, at most 1 MiB).
-    const timestamp = await this.#fetchTimestamp(set.root.signed, askedForTimestamp);
-    set.updateTimestamp(timestamp.bytes, { cached: timestamp.cached });
-
-    // 5.5 snapshot: from the cache when it is the file the timestamp names, else by checksum.
-    const snapshot = await this.#fetchVouched('snapshot', set.timestamp!.signed.snapshotMeta, set.root.signed);
-    set.updateSnapshot(snapshot.bytes, { cached: snapshot.cached });
-    // notary's checkRoot: a snapshot naming another root means root rotated; refresh and retry.
-    if (!set.snapshotMatchesRoot()) throw new RootChangedError();
-
-    // 5.6 targets (every failure fatal), then delegations.
-    const targets = await this.#fetchVouched('targets', set.snapshot!.signed.metaFor('targets')!);
-    set.updateTargets(targets.bytes, { cached: targets.cached });
-    this.#rolesDone = 0;
-    this.#roleDone(set);
-    await this.#loadDelegations(set, 'targets');
-  }
-
-  /** Targets roles of this attempt walked so far (onRoleVerified). */
-  #rolesDone = 0;
-
-  #roleDone(set: TrustedSet): void {
-    const report = this.options.onRoleVerified;
-    if (!report) return;
-    this.#rolesDone++;
-    let total = 0;
-    for (const role of set.snapshot!.signed.meta.keys()) if (role === 'targets' || role.startsWith('targets/')) total++;
-    report(set, { done: this.#rolesDone, total: Math.max(total, this.#rolesDone) });
-  }
-
-  /**
-   * Depth-first, pre-order (a role's children, in file order, before its later siblings), only roles
-   * the snapshot lists — notary's order. Expired or below-threshold delegations are skipped with a
-   * warning (their subtree too); any other failure is fatal.
-   *
-   * Once a parent is trusted, the snapshot (already verified) states the length and hashes of each
-   * child it declares, so the children's files are fetched together; each is still checked against
-   * the snapshot and verified in the order above, and nothing of a skipped subtree is fetched.
-   */
-  async #loadDelegations(set: TrustedSet, parent: string): Promise<void> {
-    const declared = set.targetsOf(parent)?.signed.delegations ?? [];
-    const listed: { name: string; meta: FileMeta }[] = [];
-    for (const { name } of declared) {
-      const meta = set.snapshot!.signed.metaFor(name);
-      if (meta) listed.push({ name, meta });
-    }
-    const fetches = listed.map(({ name, meta }) => settled(this.#fetchVouched(name, meta)));
-    for (const [i, { name }] of listed.entries()) {
-      const fetched = await fetches[i]!;
-      if (!fetched.ok) {
-        const e = fetched.error;
-        // A cache-only read is for moving the repository: a missing file would be lost, so it is fatal.
-        if (!(this.#offline && e instanceof NotCachedError) || this.options.cacheOnly) throw e;
-        this.#warn(`${name} is not in the local cache; its signatures are not shown while offline`);
-        this.#roleDone(set);
-        continue;
-      }
-      try {
-        set.updateDelegation(name, fetched.value.bytes, parent, { cached: fetched.value.cached });
-      } catch (e) {
-        if (!(e instanceof DelegationRefusedError)) throw e;
-        this.#warn(`${this.gun}: skipping ${e.message}`);
-        this.#roleDone(set);
-        continue;
-      }
-      this.#roleDone(set);
-      await this.#loadDelegations(set, name);
-    }
   }
 
   /**
@@ -411,147 +318,8 @@ class Update {
     }
   }
 
-  /**
-   * The cached file of `role`, except a timestamp or snapshot whose keys were rotated (5.3.11), or
-   * that the trusted root does not vouch for: notary 0.7 and docker store a new root that rotated
-   * those keys, then refuse the new server's timestamp and keep the old files. Signed by keys the
-   * root no longer lists, those files are not trusted metadata, so their versions are no floor.
-   */
-  async #cached(role: string, root?: Root): Promise<Buffer | undefined> {
-    return this.#vouchedByRoot(role, await this.#cachedUnchecked(role), root);
-  }
-
-  /** The cached file of `role` before the check of #cached (none for a rotated timestamp or snapshot). */
-  async #cachedUnchecked(role: string): Promise<Buffer | undefined> {
-    if ((role === 'timestamp' || role === 'snapshot') && this.#timestampSnapshotKeysRotated) return undefined;
-    return this.#cache.read(this.gun, role);
-  }
-
-  /** `bytes` unless they are a timestamp or snapshot without the threshold of `root`'s keys for the role. */
-  #vouchedByRoot(role: string, bytes: Buffer | undefined, root?: Root): Buffer | undefined {
-    if (role !== 'timestamp' && role !== 'snapshot') return bytes;
-    if (!bytes || !root || signedByRootKeysOf(root, role, bytes)) return bytes;
-    return undefined;
-  }
-
-  async #fetchTimestamp(root?: Root, asked?: Promise<Buffer>): Promise<Fetched> {
-    if (this.#offline) {
-      const cached = await this.#cached('timestamp', root);
-      if (!cached) throw new NotCachedError('timestamp');
-      return { bytes: cached };
-    }
-    const cached = await this.#cachedUnchecked('timestamp');
-    const bytes = await (asked ?? this.#client.getMetadata(this.gun, 'timestamp', this.#limit('timestamp')));
-    // The same file as cached (the server re-signs it only now and then): nothing to write back, and
-    // no floor to check it against but itself; the trusted set verifies these bytes with root's keys.
-    if (cached?.equals(bytes)) return { bytes };
-    this.#downloaded.add('timestamp');
-    return { bytes, cached: this.#vouchedByRoot('timestamp', cached, root) };
-  }
-
-  /** A file whose length and hashes trusted metadata states: cache when identical, else by checksum. */
-  async #fetchVouched(role: string, meta: FileMeta, root?: Root): Promise<Fetched> {
-    const unchecked = await this.#cachedUnchecked(role);
-    // Online, a cached file that is exactly the one trusted metadata vouches for is what a download by
-    // checksum would bring: the trusted set verifies it as it would verify that download (a snapshot
-    // without root's threshold is refused the same way), so #cached's own check would only repeat it.
-    if (!this.#offline && unchecked && meta.mismatch(unchecked) === undefined) return { bytes: unchecked };
-    const cached = this.#vouchedByRoot(role, unchecked, root);
-    if (cached && meta.mismatch(cached) === undefined) return { bytes: cached };
-    if (this.#offline) throw new NotCachedError(role);
-    const sha256 = meta.hex('sha256');
-    // The download may not exceed the stated length (endless-data attack).
-    const bytes = sha256
-      ? await this.#client.getMetadataByChecksum(this.gun, role, sha256, meta.length)
-      : await this.#client.getMetadata(this.gun, role, meta.length);
-    this.#downloaded.add(role);
-    return { bytes, cached };
-  }
-
   #limit(role: 'root' | 'timestamp'): number {
-    const limits = tufLimits(this.options.limits);
-    return role === 'root' ? limits.maxRootBytes : limits.maxTimestampBytes;
-  }
-
-  // ------------------------------------------------------------------ offline
-
-  /** `cacheOnly`: the cached files, verified as a download would be; nothing is asked of the server. */
-  async #cacheOnly(): Promise<TrustedSet> {
-    this.#offline = true;
-    const root = await this.#cache.read(this.gun, 'root');
-    if (!root) throw new NothingCachedError(this.gun, this.#cache.metadataDir(this.gun));
-    try {
-      let set: TrustedSet;
-      try {
-        set = TrustedSet.fromTrustedRoot(root, this.#setOptions);
-      } catch (e) {
-        throw new CachedRootError(this.gun, this.#cache.metadataDir(this.gun), e as Error);
-      }
-      await this.#loadAfterRoot(set);
-      return set;
-    } catch (e) {
-      if (e instanceof CachedRootError) throw e;
-      if (e instanceof NotCachedError) {
-        throw new TrustDataRefusedError(this.gun, this.#cache.metadataDir(this.gun), 'invalid', new TufError(`the cache is incomplete: ${e.message}`));
-      }
-      if (e instanceof TufError) throw new TrustDataRefusedError(this.gun, this.#cache.metadataDir(this.gun), refusalKind(e), e);
-      throw e;
-    }
-  }
-
-  /** The server is unreachable: the same checks over cached files only; expired data is refused. */
-  async #fromCacheOnly(unreachable: ServerUnreachableError): Promise<TrustedSet> {
-    this.#offline = true;
-    const root = await this.#cache.read(this.gun, 'root');
-    if (!root) throw unreachable;
-    try {
-      const set = TrustedSet.fromTrustedRoot(root, this.#setOptions);
-      await this.#loadAfterRoot(set);
-      const when = set.timestamp!.signed.expires.toDate().toISOString();
-      this.#warn(`cannot reach the trust server at ${unreachable.url}: ${unreachable.reason}; showing the trust data cached on this machine (valid until ${when})`);
-      return set;
-    } catch (e) {
-      if (!(e instanceof TufError)) throw e;
-      if (e instanceof RootCertificateError) throw new TrustDataRefusedError(this.gun, this.#client.baseUrl, 'root-certificate', e);
-      throw new ServerUnreachableError(unreachable.url, `${unreachable.reason}, and the cached trust data for ${this.gun} cannot be used (${e.message})`);
-    }
-  }
-}
-
-/**
- * A promise that never rejects: fetches started ahead of their turn must not become unhandled
- * rejections when an earlier role ends the update.
- */
-function settled<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  return promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-/** Whether a cached timestamp or snapshot carries the threshold of signatures `root` asks for that role. */
-function signedByRootKeysOf(root: Root, role: 'timestamp' | 'snapshot', bytes: Buffer): boolean {
-  try {
-    const envelope = parseMetadata(bytes, role);
-    const keys = root.role(role);
-    return countValidSignatures(envelope.signedCanonicalBytes(), envelope.signatures, { keyids: keys.distinctKeyIds, threshold: keys.threshold }, root.keys).met;
-  } catch {
-    // Unparseable: the trusted set refuses it with its own message.
-    return true;
-  }
-}
-
-/** Whether `after` lists other timestamp or snapshot keys than `before` (TUF 5.3.11). */
-function serverKeysChanged(before: Root, after: Root): boolean {
-  const ids = (root: Root, role: 'timestamp' | 'snapshot') => root.role(role).keyIds.slice().sort().join(',');
-  return ids(before, 'timestamp') !== ids(after, 'timestamp') || ids(before, 'snapshot') !== ids(after, 'snapshot');
-}
-
-/** Offline, a file that the cache does not hold (or holds in another version). */
-class NotCachedError extends TufError {
-  override name = 'NotCachedError';
-  constructor(role: string) {
-    super(`${role} is not cached in the version the trusted metadata names`);
+    return metadataLimit(this.options.limits, role);
   }
 }
 
