@@ -1,11 +1,20 @@
 // Where trust-tui keeps things. The trust directory is docker's, so keys and caches are shared with
 // `docker trust` and with `notary -d`.
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** The home directory: HOME, as os.homedir() answers it when set (node:os is then never loaded). */
+/**
+ * The home directory as docker finds it (its pkg/homedir Get): HOME, else the user's entry in the
+ * password database, also when HOME is set but empty (os.homedir() would answer '' and put the trust
+ * directory under the current directory). node:os is loaded only without HOME.
+ */
 function home(env: NodeJS.ProcessEnv): string {
-  return env.HOME || homedir();
+  if (env.HOME) return env.HOME;
+  try {
+    return userInfo().homedir;
+  } catch {
+    return homedir();
+  }
 }
 
 /** `$DOCKER_CONFIG/trust`, else `~/.docker/trust` (docker's own default). */
