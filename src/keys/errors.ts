@@ -105,7 +105,7 @@ export class PassphraseInputEndedError extends KeyStoreError {
     readonly hints: readonly string[],
     purpose: 'unlock' | 'new' = 'unlock',
   ) {
-    super(`standard input ended before a passphrase for the ${passphraseKeyLabel(role, keyId, purpose)} was entered`, hintsOption(hints));
+    super(`standard input ended at the passphrase prompt for the ${passphraseKeyLabel(role, keyId, purpose)}`, hintsOption(hints));
   }
 }
 

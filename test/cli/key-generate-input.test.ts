@@ -111,7 +111,7 @@ describe('a passphrase prompt whose input ends', () => {
     expect(r.code, r.shown).toBe(1);
     expect(r.shown).toContain('Enter passphrase for new carol key');
     expect(lines(r.shown).filter((l) => l.startsWith('trust-tui:'))).toEqual([
-      expect.stringMatching(/standard input ended before a passphrase for the new carol key \w+ was entered — set DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE$/),
+      expect.stringMatching(/standard input ended at the passphrase prompt for the new carol key \w+ — set DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE$/),
     ]);
     expect(snapshotDir(tt.trustDir)).toEqual({});
     expect(existsSync(path.join(tt.workDir, 'carol.pub'))).toBe(false);
@@ -125,7 +125,7 @@ describe('a passphrase prompt whose input ends', () => {
     expect(r.code, r.shown).toBe(1);
     expect(r.shown).toContain('Enter passphrase for new dave key');
     expect(lines(r.shown).filter((l) => l.startsWith('trust-tui:'))).toEqual([
-      expect.stringMatching(/standard input ended before a passphrase for the new dave key \w+ was entered — set DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE$/),
+      expect.stringMatching(/standard input ended at the passphrase prompt for the new dave key \w+ — set DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE$/),
     ]);
     expect(snapshotDir(tt.trustDir)).toEqual({});
   });

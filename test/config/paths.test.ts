@@ -6,8 +6,8 @@ import { defaultTrustDir, dockerConfigDir } from '../../src/config/paths.js';
 
 describe('the home directory', () => {
   it('is HOME when it is set', () => {
-    expect(defaultTrustDir({ HOME: '/home/alice' })).toBe(path.join('/home/alice', '.docker', 'trust'));
-    expect(dockerConfigDir({ HOME: '/home/alice' })).toBe(path.join('/home/alice', '.docker'));
+    expect(defaultTrustDir({ HOME: '/srv/alice' })).toBe(path.join('/srv/alice', '.docker', 'trust'));
+    expect(dockerConfigDir({ HOME: '/srv/alice' })).toBe(path.join('/srv/alice', '.docker'));
   });
 
   it("is the user's own when HOME is set but empty, as docker finds it (not the current directory)", () => {

@@ -202,7 +202,7 @@ describe('TerminalPassphraseSource', () => {
     const error = await answer;
     expect(error).toBeInstanceOf(PassphraseInputEndedError);
     expect(error).toMatchObject({
-      message: 'standard input ended before a passphrase for the new alice key 1a2b3c4 was entered',
+      message: 'standard input ended at the passphrase prompt for the new alice key 1a2b3c4',
       hint: { cli: 'set DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE' },
     });
     expect(term.input.isRaw).toBe(false);
