@@ -257,6 +257,7 @@ await build({
   outfile: path.join(dist, 'cli.js'),
   format: 'cjs',
   banner: { js: '#!/usr/bin/env node' },
+  plugins: [lazyBuiltins],
   logOverride: { 'empty-import-meta': 'error' },
 });
 chmodSync(path.join(dist, 'cli.js'), 0o755);

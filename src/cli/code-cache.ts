@@ -14,20 +14,20 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Script } from 'node:vm';
+import { homeDirectory } from '../config/paths.js';
 
 const DIGEST_BYTES = 32;
 
 /** The directory for code caches, or undefined when there is no home (an absolute path) to put it in. */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : homeCache();
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : homeCache(env);
   return base === undefined ? undefined : path.join(base, 'trust-tui', 'code-cache');
 }
 
-function homeCache(): string | undefined {
+function homeCache(env: NodeJS.ProcessEnv): string | undefined {
   try {
-    // A relative HOME would put the cache under whatever directory the command runs in. os.homedir()
-    // answers HOME when it is set: node:os is loaded only without it.
-    const home = process.env.HOME || process.getBuiltinModule('node:os').homedir();
+    // A relative HOME would put the cache under whatever directory the command runs in.
+    const home = homeDirectory(env);
     return home && path.isAbsolute(home) ? path.join(home, '.cache') : undefined;
   } catch {
     return undefined;

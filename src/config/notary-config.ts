@@ -2,7 +2,7 @@
 // section; trustpinning/trustpin.go TrustPinConfig): which root certificates (by TUF key ID) or which
 // CA files a notary client requires for a GUN. trust-tui only reads it, to warn before it replaces a
 // root certificate such a pin names.
-import { homedir } from 'node:os';
+import { homeDirectory } from './paths.js';
 import { join } from 'node:path';
 import { pathExists, readUserText } from './user-files.js';
 import { HintedError } from '../tuf/errors.js';
@@ -22,7 +22,7 @@ export class NotaryConfigError extends HintedError {
 
 /** notary's default client configuration, `~/.notary/config.json` (cmd/notary/main.go). */
 export function defaultNotaryConfigFile(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  return join(env.HOME || homedir(), '.notary', 'config.json');
+  return join(homeDirectory(env), '.notary', 'config.json');
 }
 
 const stringMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

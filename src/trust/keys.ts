@@ -90,14 +90,7 @@ export async function generateKey(
 
 /** `PUBLIC KEY` PEM with a `role:` header, as `docker trust key generate` writes it. */
 export function publicKeyPem(key: PrivateKey, role: string): string {
-  return encodePem({ type: 'PUBLIC KEY', headers: { role }, bytes: publicKeyDer(key) });
-}
-
-function publicKeyDer(key: PrivateKey): Buffer {
-  const pub = key.publicKey;
-  if (pub.keytype !== 'ed25519') return pub.publicBytes; // already SPKI DER
-  // RFC 8410 SubjectPublicKeyInfo around the 32 raw bytes.
-  return Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), pub.publicBytes]);
+  return encodePem({ type: 'PUBLIC KEY', headers: { role }, bytes: key.publicKey.plainSpki() });
 }
 
 /** Creates `path` with mode 0600, failing if it exists (never overwrites another file). */

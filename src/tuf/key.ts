@@ -20,6 +20,9 @@ export interface PublicKeyJson {
 
 const sha256hex = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
+/** RFC 8410 SubjectPublicKeyInfo of an Ed25519 key, up to its 32 bytes. */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
 // Parsed certificates and canonical IDs by the key's bytes: every repository of a fleet lists the same
 // signer keys, and each read of a repository parses its root certificate again. Both are pure
 // functions of the bytes, so a cached answer is the answer.
@@ -80,6 +83,15 @@ export class PublicKey {
   /** The raw bytes of `keyval.public`: SPKI DER, certificate PEM text, or 32 ed25519 bytes. */
   get publicBytes(): Buffer {
     return Buffer.from(this.publicB64, 'base64');
+  }
+
+  /**
+   * The SubjectPublicKeyInfo DER of a key without a certificate: `keyval.public` itself for ecdsa and
+   * rsa, the 32 bytes of an ed25519 key wrapped as RFC 8410 says. x509 keys carry a certificate instead.
+   */
+  plainSpki(): Buffer {
+    if (this.isX509) throw new KeyError(`key ${shortKeyId(this.id)} is ${this.keytype}: its public key is in its certificate`);
+    return this.keytype === 'ed25519' ? Buffer.concat([ED25519_SPKI_PREFIX, this.publicBytes]) : this.publicBytes;
   }
 
   /** The leaf certificate of an x509 key (the first PEM block). */

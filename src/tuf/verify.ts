@@ -26,14 +26,14 @@ const keyObjects = new WeakMap<PublicKey, KeyObject>();
 // signer in every repository of a fleet).
 const keyObjectsByValue = new BoundedCache<string, KeyObject>(4096);
 
-/** The signer's public key as a node KeyObject: the SPKI, or the leaf certificate's key for `*-x509`. */
+/** The signer's public key as a node KeyObject: its SPKI, or the leaf certificate's key for `*-x509`. */
 function keyObjectOf(key: PublicKey): KeyObject {
   let keyObject = keyObjects.get(key);
   if (!keyObject) {
     const value = `${key.keytype}:${key.publicB64}`;
     keyObject =
       keyObjectsByValue.get(value) ??
-      keyObjectsByValue.set(value, key.isX509 ? key.certificate().publicKey : createPublicKey({ key: key.publicBytes, format: 'der', type: 'spki' }));
+      keyObjectsByValue.set(value, key.isX509 ? key.certificate().publicKey : createPublicKey({ key: key.plainSpki(), format: 'der', type: 'spki' }));
     keyObjects.set(key, keyObject);
   }
   return keyObject;
@@ -68,27 +68,13 @@ function verifyEcdsa(key: PublicKey, sig: Buffer, message: Uint8Array): boolean 
   return nodeVerify('sha256', message, { key: pub, dsaEncoding: 'ieee-p1363' }, sig);
 }
 
-/** SubjectPublicKeyInfo of an Ed25519 key (RFC 8410) up to its 32 key bytes. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
-/** The Ed25519 `key` (32 bytes `pub`) as a node KeyObject, from DER (importing a JWK costs more). */
-function ed25519KeyObject(key: PublicKey, pub: Buffer): KeyObject {
-  let keyObject = keyObjects.get(key);
-  if (!keyObject) {
-    const value = `ed25519:${key.publicB64}`;
-    keyObject = keyObjectsByValue.get(value) ?? keyObjectsByValue.set(value, createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, pub]), format: 'der', type: 'spki' }));
-    keyObjects.set(key, keyObject);
-  }
-  return keyObject;
-}
-
 function verifyEd25519(key: PublicKey, sig: Buffer, message: Uint8Array): boolean {
   if (key.keytype !== 'ed25519') return false;
   const pub = key.publicBytes;
   if (pub.length !== 32 || sig.length !== 64) return false;
   // Verification is on every read path, so it uses OpenSSL's Ed25519 (RFC 8032 checks, S < L as Go
   // does): @noble/ed25519, which signs, costs ~45 ms of warm-up per process for the same answer.
-  return nodeVerify(null, message, ed25519KeyObject(key, pub), sig);
+  return nodeVerify(null, message, keyObjectOf(key), sig);
 }
 
 /** The RSA key of an `rsa`/`rsa-x509` key, or undefined when it is not RSA or too short. */

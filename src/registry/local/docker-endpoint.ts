@@ -4,8 +4,8 @@
 // whose meta.json gives Endpoints.docker.Host), else the default socket.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
+import { dockerConfigDir } from '../../config/paths.js';
 import { LocalImageError } from './image.js';
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
@@ -46,7 +46,7 @@ function tlsFrom(dir: string, verify: boolean): NonNullable<DockerEndpoint['tls'
 
 export function dockerEndpoint(options: EndpointOptions = {}): DockerEndpoint {
   const env = options.env ?? process.env;
-  const configDir = options.dockerConfigDir ?? env.DOCKER_CONFIG ?? path.join(homedir(), '.docker');
+  const configDir = options.dockerConfigDir ?? dockerConfigDir(env);
   if (env.DOCKER_HOST) {
     const verify = Boolean(env.DOCKER_TLS_VERIFY);
     const tls = verify || env.DOCKER_CERT_PATH ? tlsFrom(env.DOCKER_CERT_PATH || configDir, verify) : undefined;

@@ -32,12 +32,7 @@ export interface PolicySigner {
 /** The SubjectPublicKeyInfo of a TUF key: ecdsa/rsa keyval is SPKI DER, x509 keys carry a certificate. */
 function spkiOf(key: PublicKey): Buffer {
   if (key.isX509) return key.certificate().publicKey.export({ type: 'spki', format: 'der' });
-  if (key.keytype === 'ed25519') {
-    // 32 raw bytes (RFC 8410 SPKI: the algorithm identifier, then the key as a bit string).
-    const prefix = Buffer.from('302a300506032b6570032100', 'hex');
-    return createPublicKey({ key: Buffer.concat([prefix, key.publicBytes]), format: 'der', type: 'spki' }).export({ type: 'spki', format: 'der' });
-  }
-  return createPublicKey({ key: key.publicBytes, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'der' });
+  return createPublicKey({ key: key.plainSpki(), format: 'der', type: 'spki' }).export({ type: 'spki', format: 'der' });
 }
 
 export function spkiPem(spki: Buffer): string {
