@@ -4,7 +4,8 @@
 //   2. else a pinned CA that must have issued the leaf,
 //   3. else TOFU (any valid certificate over TLS), unless TOFU is disabled and no root is cached yet.
 // The chosen certificates must then meet the root's threshold (checked by the TrustedSet).
-import { matchesPinnedCerts, verifiedByCA, type UsableRootKey } from '../tuf/certs.js';
+import { type UsableRootKey } from '../tuf/root-keys.js';
+import { matchesPinnedCerts, verifiedByCA } from '../tuf/trust-pinning.js';
 import type { RootKeyFilter } from '../tuf/trusted-set.js';
 import { TufError } from '../tuf/errors.js';
 import { shortKeyId } from '../tuf/short-key-id.js';

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { randomSerial } from '../tuf/certs.js';
+import { randomSerial } from '../tuf/certificate-create.js';
 
 const DAY_MS = 86_400_000;
 const CA_DAYS = 10 * 365;

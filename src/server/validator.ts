@@ -4,12 +4,7 @@
 //   * targets of a delegation must lie within its (restricted) paths (notary checks only roles, not paths);
 //   * a generated snapshot drops delegations that are no longer declared (notary keeps their meta).
 // Pure: (stored state, upload, held keys, now) -> files to store, or an ApiError. No IO.
-import {
-  assessRootKeys,
-  NO_VALID_LEAF_CERTIFICATES,
-  usableRootRole,
-  type UsableRootKey,
-} from '../tuf/certs.js';
+import { assessRootKeys, NO_VALID_LEAF_CERTIFICATES, usableRootRole, type UsableRootKey } from '../tuf/root-keys.js';
 import { ALL_PATHS, ancestorRoleNames, isPathAllowed, parentRoleName, restrictPaths } from '../tuf/delegation.js';
 import type { PublicKey } from '../tuf/key.js';
 import type { Envelope } from '../tuf/metadata/envelope.js';

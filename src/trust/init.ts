@@ -9,7 +9,7 @@ import type { ImageReference } from '../registry/reference.js';
 import { dockerConfigDir } from '../config/paths.js';
 import { requireWritableDir } from '../config/writable.js';
 import { generatePrivateKey } from '../keys/index.js';
-import { createRootCertificate } from '../tuf/certs.js';
+import { createRootCertificate } from '../tuf/certificate-create.js';
 import { ALL_PATHS } from '../tuf/delegation.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import { defaultExpires } from '../tuf/expiry.js';

@@ -8,7 +8,8 @@
 // it out repository by repository after planning each one again and refusing when it changed.
 import { X509Certificate } from 'node:crypto';
 import { requireWritableDir } from '../config/writable.js';
-import { certificateToKey, createRootCertificate } from '../tuf/certs.js';
+import { createRootCertificate } from '../tuf/certificate-create.js';
+import { certificateToKey } from '../tuf/certs.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import { defaultLifetimeDays } from '../tuf/expiry.js';
 import type { PublicKey } from '../tuf/key.js';

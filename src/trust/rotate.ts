@@ -14,7 +14,7 @@ import { generatePrivateKey } from '../keys/index.js';
 import { UpdateRejectedError } from '../notary/http-errors.js';
 import { HintedError } from '../tuf/errors.js';
 import { parseReference } from '../registry/reference.js';
-import { createRootCertificate } from '../tuf/certs.js';
+import { createRootCertificate } from '../tuf/certificate-create.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import { PublicKey } from '../tuf/key.js';
 import { signerFromPrivateKey, type MetadataSigner } from '../tuf/metadata/index.js';

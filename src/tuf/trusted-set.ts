@@ -7,7 +7,8 @@
 // snapshot/timestamp `meta` carry hashes and length but no version, so rollback of a role is checked
 // against the file the client trusted before (its cache, handed in as `cached`): as in python-tuf's
 // TrustedMetadataSet, the versions of trusted cached files are the floor, and this set applies it.
-import { certificateProblem, certificateValidity, requireUsableRootKeys, usableRootKeys, usableRootRole, type UsableRootKey } from './certs.js';
+import { certificateProblem, certificateValidity } from './certs.js';
+import { requireUsableRootKeys, usableRootKeys, usableRootRole, type UsableRootKey } from './root-keys.js';
 import { ALL_PATHS, isDirectChild, restrictPaths } from './delegation.js';
 import { tufLimits, type TufLimits } from './limits.js';
 import { SignatureError } from './errors.js';

@@ -7,7 +7,7 @@
 import { Settings } from '../../src/config/settings.js';
 import { generatePrivateKey, KeyStore } from '../../src/keys/index.js';
 import { Deadline } from '../../src/net/deadline.js';
-import { createRootCertificate } from '../../src/tuf/certs.js';
+import { createRootCertificate } from '../../src/tuf/certificate-create.js';
 import { ALL_PATHS } from '../../src/tuf/delegation.js';
 import { RepositoryEditor } from '../../src/tuf/editor.js';
 import { defaultExpires } from '../../src/tuf/expiry.js';

@@ -6,7 +6,7 @@
 import { generatePrivateKey } from '../../src/keys/index.js';
 import type { NotaryClient } from '../../src/notary/http-client.js';
 import type { JsonValue } from '../../src/tuf/canonical.js';
-import { createRootCertificate } from '../../src/tuf/certs.js';
+import { createRootCertificate } from '../../src/tuf/certificate-create.js';
 import { RepositoryEditor } from '../../src/tuf/editor.js';
 import { defaultExpires } from '../../src/tuf/expiry.js';
 import { PublicKey } from '../../src/tuf/key.js';

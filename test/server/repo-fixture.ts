@@ -2,7 +2,8 @@
 // and snapshot keys, Go-identical bytes), so server tests can publish valid and invalid updates.
 import { X509Certificate } from 'node:crypto';
 import { generatePrivateKey } from '../../src/keys/generate.js';
-import { certificateToKey, createRootCertificate } from '../../src/tuf/certs.js';
+import { createRootCertificate } from '../../src/tuf/certificate-create.js';
+import { certificateToKey } from '../../src/tuf/certs.js';
 import { defaultExpires } from '../../src/tuf/expiry.js';
 import type { PublicKey } from '../../src/tuf/key.js';
 import { Envelope, signerFromPrivateKey } from '../../src/tuf/metadata/envelope.js';

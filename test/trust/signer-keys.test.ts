@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { publicKeyPem } from '../../src/trust/keys.js';
 import { publicKeyFromPem } from '../../src/trust/signer-keys.js';
-import { createRootCertificate } from '../../src/tuf/certs.js';
+import { createRootCertificate } from '../../src/tuf/certificate-create.js';
 import { PrivateKey } from '../../src/tuf/private-key.js';
 import { newEcdsaKey, newEd25519Key } from '../tuf/memory-repo.js';
 

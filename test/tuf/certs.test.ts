@@ -4,19 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  randomSerial,
-  assessRootKeys,
-  certificateToKey,
-  createRootCertificate,
-  matchesPinnedCerts,
-  NO_VALID_LEAF_CERTIFICATES,
-  parseCertificateBundle,
-  requireUsableRootKeys,
-  usableRootKeys,
-  usableRootRole,
-  verifiedByCA,
-} from '../../src/tuf/certs.js';
+import { randomSerial, createRootCertificate } from '../../src/tuf/certificate-create.js';
+import { certificateToKey, parseCertificateBundle } from '../../src/tuf/certs.js';
+import { assessRootKeys, NO_VALID_LEAF_CERTIFICATES, requireUsableRootKeys, usableRootKeys, usableRootRole } from '../../src/tuf/root-keys.js';
+import { matchesPinnedCerts, verifiedByCA } from '../../src/tuf/trust-pinning.js';
 import { PublicKey } from '../../src/tuf/key.js';
 import { PrivateKey } from '../../src/tuf/private-key.js';
 import { verifyRoleSignatures } from '../../src/tuf/threshold.js';

@@ -4,7 +4,8 @@
  * trust-tui would publish them; `publish()` re-signs what changed, like a notary publish.
  */
 import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { certificateToKey, createRootCertificate } from '../../src/tuf/certs.js';
+import { createRootCertificate } from '../../src/tuf/certificate-create.js';
+import { certificateToKey } from '../../src/tuf/certs.js';
 import type { PublicKey } from '../../src/tuf/key.js';
 import { Envelope, FileMeta, Root, Snapshot, Targets, Timestamp, signerFromPrivateKey } from '../../src/tuf/metadata/index.js';
 import { PrivateKey } from '../../src/tuf/private-key.js';

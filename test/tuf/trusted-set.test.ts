@@ -1,6 +1,6 @@
 /** The trusted set: every check of the client workflow, on repositories built in memory. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { UsableRootKey } from '../../src/tuf/certs.js';
+import type { UsableRootKey } from '../../src/tuf/root-keys.js';
 import { Envelope, signerFromPrivateKey, Timestamp } from '../../src/tuf/metadata/index.js';
 import { TrustedSet, type TrustedSetOptions } from '../../src/tuf/trusted-set.js';
 import {

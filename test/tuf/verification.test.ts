@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createRootCertificate } from '../../src/tuf/certs.js';
+import { createRootCertificate } from '../../src/tuf/certificate-create.js';
 import { PublicKey } from '../../src/tuf/key.js';
 import { PrivateKey } from '../../src/tuf/private-key.js';
 import { countValidSignatures } from '../../src/tuf/threshold.js';

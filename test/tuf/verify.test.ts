@@ -1,7 +1,7 @@
 import { constants, createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalBytes } from '../../src/tuf/canonical.js';
-import { createRootCertificate } from '../../src/tuf/certs.js';
+import { createRootCertificate } from '../../src/tuf/certificate-create.js';
 import { SignatureError } from '../../src/tuf/errors.js';
 import { PublicKey } from '../../src/tuf/key.js';
 import { PrivateKey } from '../../src/tuf/private-key.js';

@@ -10,7 +10,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../keys/atomic-write.js';
 import { notWritableIn } from '../../config/writable.js';
-import { createSelfSignedCertificate, OID_COMMON_NAME, OID_COUNTRY, OID_ORGANIZATION, OID_STATE, pemEncodeCertificate } from '../../tuf/certs.js';
+import { createSelfSignedCertificate, OID_COMMON_NAME, OID_COUNTRY, OID_ORGANIZATION, OID_STATE } from '../../tuf/certificate-create.js';
+import { pemEncodeCertificate } from '../../tuf/certs.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const VALIDITY_YEARS = 10;

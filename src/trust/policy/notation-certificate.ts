@@ -58,7 +58,7 @@ interface ParsedExtensions {
 }
 
 async function parseExtensions(cert: X509Certificate): Promise<ParsedExtensions> {
-  // Loaded on demand, as src/tuf/certs.ts does: only this export needs them.
+  // Loaded on demand, as src/tuf/certificate-create.ts does: only this export needs them.
   const { AsnConvert } = await import('@peculiar/asn1-schema');
   const x509 = await import('@peculiar/asn1-x509');
   const parsed = AsnConvert.parse(cert.raw, x509.Certificate);
