@@ -27,7 +27,7 @@ import { digestProblem } from './manifest-input.js';
 import { initRepository } from './init.js';
 import { editableState, uniformExpiry, heldKeyIds, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
-import { openRequest } from './requests/operations.js';
+import { openRequest, rivalRequest } from './requests/operations.js';
 import type { LocalImage } from '../registry/local/image.js';
 import type { PushProgressEvent } from '../registry/push-types.js';
 import { daemonHas, LOCAL_SOURCE_FORMS, openLocal, parseFrom, pushLocal, type PushedImage } from './push-local.js';
@@ -222,6 +222,19 @@ async function signInRoles(
     ((await heldKeyIds(ctx, editor, role)).length >= Math.min(threshold, keys.length) ? roles : collect).push(role);
   }
   const meta = FileMeta.fromDigests({ length: size, sha256: hex }, custom);
+  if (collect.length > 0) {
+    // The request this sign would open cannot be opened now: refused before the roles this host signs
+    // alone are published, so that a tag is never left signed in those and missing from the request.
+    const rival = await rivalRequest(ctx, repo, collect);
+    if (rival) {
+      throw new TrustError(`${reference.tag} was not signed: request ${rival.id} is already open for ${collect.join(', ')} on the same base, and the trust server takes one at a time; nothing was published`, {
+        hint: {
+          cli: `approve or cancel it (trust-tui request approve|cancel ${rival.id}), or sign ${reference.gun}:${reference.tag} once it has landed`,
+          ui: `approve or cancel request ${rival.id} on the Requests screen, or sign ${reference.tag} once it has landed`,
+        },
+      });
+    }
+  }
   let state = repo.state!;
   if (roles.length > 0) {
     for (const role of roles) editor.targets(role).addTarget(reference.tag, meta, repo.state!.trusted.pathsOf(role));

@@ -150,6 +150,27 @@ export async function openRequest(
   return { request, location, transport: transport.kind, evaluation: evaluateRequest(request, trusted, now) };
 }
 
+/**
+ * The open request of the server's pending area that holds exactly `roles` on their current files, if
+ * any. The pending area takes one such request at a time (a second is refused with REQUEST_CONFLICT),
+ * so a change that would open another is refused before any part of it is published. Request files
+ * have no such rule: of several, the first to land makes the others stale.
+ */
+export async function rivalRequest(ctx: TrustContext, repo: OpenedRepository, roles: readonly string[], options: RequestPorts = {}): Promise<SigningRequest | undefined> {
+  const transport = await requestTransportFor(ctx, repo.gun, options, repo.client);
+  if (transport.kind !== 'server') return undefined;
+  const trusted = repo.state!.trusted;
+  const wanted = [...roles].sort().join(',');
+  const now = nowOf(options).getTime();
+  const onCurrentBase = (r: RequestRole) => {
+    const current = baseOf(trusted, r.role);
+    return r.base === null || current === null ? r.base === current : r.base.version === current.version && r.base.sha256 === current.sha256;
+  };
+  return (await transport.list(repo.gun)).find(
+    (r) => Date.parse(r.deadline) > now && r.roles.map((x) => x.role).sort().join(',') === wanted && r.roles.every(onCurrentBase),
+  );
+}
+
 export interface LoadedRequest {
   request: SigningRequest;
   imported: boolean;
