@@ -39,9 +39,9 @@ export interface TrustServerChoice {
   /** Normalised: scheme, host[:port], path without a trailing slash. */
   url: string;
   source: TrustServerSource;
-  /** The `config server` key that matched, when source is 'config'. */
+  /** The `config server` key that matched: the source is 'config', or a flag or env named that same URL. */
   configKey?: string;
-  /** CA file of that config entry. */
+  /** CA file of that config entry (used unless --tlscacert gives one). */
   configCa?: string;
 }
 
@@ -72,10 +72,14 @@ export function selectTrustServer(
 ): TrustServerChoice {
   const env = options.env ?? process.env;
   const allow = options.allowInsecureLoopback ?? false;
-  if (options.server) return { url: normaliseServerUrl(options.server, allow), source: 'flag' };
-  const fromEnv = env.DOCKER_CONTENT_TRUST_SERVER;
-  if (fromEnv) return { url: normaliseServerUrl(fromEnv, allow), source: 'env' };
   const configured = matchServerEntry(reference.gun, options.servers ?? {});
+  const given = options.server ? { url: options.server, source: 'flag' as const } : env.DOCKER_CONTENT_TRUST_SERVER ? { url: env.DOCKER_CONTENT_TRUST_SERVER, source: 'env' as const } : undefined;
+  if (given) {
+    const url = normaliseServerUrl(given.url, allow);
+    // The server `config server` names for this repository, given again: its CA still applies.
+    const sameAsConfigured = configured?.entry.ca !== undefined && sameServerUrl(configured.entry.url, url, allow);
+    return { url, source: given.source, ...(sameAsConfigured ? { configKey: configured.key, configCa: configured.entry.ca } : {}) };
+  }
   if (configured) {
     return {
       url: normaliseServerUrl(configured.entry.url, allow),
@@ -86,6 +90,14 @@ export function selectTrustServer(
   }
   const url = reference.registryHost === DOCKER_HUB_DOMAIN ? DOCKER_HUB_NOTARY_URL : `https://${reference.registryHost}`;
   return { url: normaliseServerUrl(url, allow), source: 'default' };
+}
+
+function sameServerUrl(raw: string, url: string, allow: boolean): boolean {
+  try {
+    return normaliseServerUrl(raw, allow) === url;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -161,7 +173,7 @@ export async function endpointFor(choice: TrustServerChoice, options: Pick<Trust
 
   const given: [TrustAnchorSource, string | undefined][] = [
     ['flag', options.tlsCaCert],
-    ['config', choice.source === 'config' ? choice.configCa : undefined],
+    ['config', choice.configCa],
   ];
   const explicit = given.find(([, file]) => file);
   if (explicit) {

@@ -34,7 +34,10 @@ export function rootCertificateHint(gun: string): HintInput {
 }
 
 const ADVICE: Record<Exclude<RefusalKind, 'root-certificate'>, HintInput> = {
-  rollback: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',
+  rollback: {
+    cli: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator. A server restored from a backup can be given this host\'s newer copy: `trust-tui revoke REPO --remote-only`, then `trust-tui migrate REPO --from-cache --to URL` (docs/migrate.md)',
+    ui: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',
+  },
   expired: {
     cli: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); `trust-tui expiry REPO` shows what expired and who renews it',
     ui: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); the Expiry screen (6) shows what expired and who renews it',

@@ -17,7 +17,7 @@
 // temporary trust directory, and the result reports what that read-back shows.
 import path from 'node:path';
 import { TrustCache } from '../notary/cache.js';
-import { normaliseServerUrl } from '../notary/endpoint.js';
+import { normaliseServerUrl, selectTrustServer } from '../notary/endpoint.js';
 import { ServerTimeoutError, ServerUnreachableError } from '../notary/http-errors.js';
 import type { MetadataFile } from '../notary/multipart.js';
 import type { RefreshResult } from '../notary/updater.js';
@@ -37,6 +37,7 @@ import { InputError, isCancellation, TrustError } from './errors.js';
 import { MigrationJournal, type TagSigners } from './migrate-journal.js';
 import { caFor, changedAtDestinationSince, difference, readDestination, readSource, tagsOf } from './migrate-read.js';
 import { editableState, heldKeyIds, unlockFor } from './publish.js';
+import { refreshState } from './repository.js';
 
 export type { TagSigners } from './migrate-journal.js';
 
@@ -254,7 +255,10 @@ async function planRepository(
       return {
         ...item,
         problem: `${options.to} already holds other trust data for ${gun}: ${diff}`,
-        hint: { cli: `if it is stale, delete it there first (\`trust-tui revoke ${gun} --server ${options.to}\`)`, ui: 'if it is stale, delete it on that server first' },
+        hint: {
+          cli: `if it is stale, delete it there first, keeping this host's copy (\`trust-tui revoke ${gun} --server ${options.to} --remote-only\`)`,
+          ui: "if it is stale, delete it on that server first (this host's copy must be kept)",
+        },
       };
     }
     const destVersion = current.trusted.root.signed.version;
@@ -278,14 +282,58 @@ function range(from: number, to: number): number[] {
   return out;
 }
 
+/**
+ * The old server's timestamp.json and snapshot.json of `gun` cached on this host (docker's trust
+ * directory by default). Their versions are a floor that the destination, which starts its own at 1,
+ * falls under: a client that kept them refuses the destination as a rollback. trust-tui follows a
+ * move by itself only when the new root rotated those keys (TUF 5.3.11), not when the destination
+ * signs with the keys the old copy was signed with (a server given back its own repository).
+ */
+async function oldServerFiles(ctx: TrustContext, gun: string): Promise<string[]> {
+  const cache = new TrustCache(ctx.trustDir);
+  const found: string[] = [];
+  for (const role of ['timestamp', 'snapshot']) if (await cache.read(gun, role).catch(() => undefined)) found.push(cache.filePath(gun, role));
+  return found;
+}
+
+/** Whether this host reads `gun` from `url` (the server its environment or `config server` names). */
+function readsFrom(ctx: TrustContext, gun: string, url: string): boolean {
+  try {
+    const env = ctx.env as NodeJS.ProcessEnv;
+    const chosen = selectTrustServer(parseReference(gun), { servers: ctx.settings.data.servers, env, allowInsecureLoopback: true });
+    return chosen.url === normaliseServerUrl(url, true);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * After `gun` moved to the server this host reads it from: this host's trust data follows the
+ * destination as read back (the old server's timestamp and snapshot go, the current ones are read and
+ * verified from the root chain this host trusts). Left alone when this host reads another server:
+ * the destination's root would refuse that server's timestamp.
+ */
+async function followDestination(ctx: TrustContext, plan: MigrationPlan, dest: Connection): Promise<void> {
+  if (!readsFrom(ctx, dest.gun, plan.to)) return;
+  const cache = new TrustCache(ctx.trustDir);
+  if ((await oldServerFiles(ctx, dest.gun)).length === 0) return;
+  for (const role of ['timestamp', 'snapshot']) await cache.remove(dest.gun, role);
+  try {
+    await refreshState(ctx, dest, cache, {});
+  } catch (e) {
+    ctx.warn(`${dest.gun} was migrated, but this host's trust data of it was not read back from ${plan.to} (${(e as Error).message}); the next command reads it`);
+  }
+}
+
 /** What clients must do to read the destination. */
 async function clientAdvice(ctx: TrustContext, to: string, guns: readonly string[], toCa?: string): Promise<string[]> {
   const registries = [...new Set(guns.map((g) => parseReference(g).registryHost))];
-  // This host's own cache (docker's trust directory by default) holds the old server's timestamp.
-  const cache = new TrustCache(ctx.trustDir);
   const stale: string[] = [];
+  const followed: string[] = [];
   for (const gun of guns) {
-    for (const role of ['timestamp', 'snapshot']) if (await cache.read(gun, role).catch(() => undefined)) stale.push(cache.filePath(gun, role));
+    const files = await oldServerFiles(ctx, gun);
+    if (files.length && readsFrom(ctx, gun, to)) followed.push(gun);
+    else stale.push(...files);
   }
   return [
     `docker: export DOCKER_CONTENT_TRUST_SERVER=${to}`,
@@ -293,7 +341,12 @@ async function clientAdvice(ctx: TrustContext, to: string, guns: readonly string
     `notary: notary -s ${to} … (or "remote_server": {"url": "${to}"} in ~/.notary/config.json)`,
     'docker and notary clients that cached a repository from the old server refuse the new timestamp (lower version): ' +
       'remove timestamp.json and snapshot.json under their trust directory, tuf/<repository>/metadata/ (see docs/migrate.md)',
-    ...(stale.length ? [`on this host (trust-tui follows by itself; docker and notary need it): rm ${stale.map((f) => `'${f}'`).join(' ')}`] : []),
+    ...(followed.length ? [`on this host, which reads ${followed.join(', ')} from ${to}: the migration brings its trust data (shared with docker) up to date`] : []),
+    ...(stale.length
+      ? [
+          `on this host, once it reads ${to} (docker always needs it; trust-tui when the destination kept the old timestamp key): rm ${stale.map((f) => `'${f}'`).join(' ')}`,
+        ]
+      : []),
   ];
 }
 
@@ -425,6 +478,8 @@ async function migrateOne(
   if (JSON.stringify(destination) !== JSON.stringify(item.source)) {
     throw new TrustError(`the tags of ${gun} at ${plan.to} differ from the source's after the migration`, { hint: 'compare them with `trust-tui inspect`' });
   }
+  onStep("bringing this host's trust data up to date");
+  await followDestination(ctx, plan, dest);
   return { gun, status: 'migrated', rootVersion: after.trusted.root.signed.version, source: item.source, destination };
 }
 

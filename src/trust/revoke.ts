@@ -132,7 +132,7 @@ export interface RevokeRepositoryResult {
 export async function revokeRepository(
   ctx: TrustContext,
   input: string,
-  options: ServerOptions & { yes?: boolean; localOnly?: boolean } = {},
+  options: ServerOptions & { yes?: boolean; localOnly?: boolean; remoteOnly?: boolean } = {},
 ): Promise<RevokeRepositoryResult> {
   const reference = parseReference(input);
   if (reference.tag || reference.digest) {
@@ -141,8 +141,13 @@ export async function revokeRepository(
     });
   }
   const gun = reference.gun;
-  await requireWritableDir(ctx.trustDir);
-  const what = options.localOnly ? `the local trust data of ${gun}` : `ALL trust data of ${gun} on its trust server and locally (every signature, for every user)`;
+  if (options.localOnly && options.remoteOnly) throw new InputError('--local-only and --remote-only exclude each other', { hint: 'give one, or neither to delete both' });
+  if (!options.remoteOnly) await requireWritableDir(ctx.trustDir);
+  const what = options.localOnly
+    ? `the local trust data of ${gun}`
+    : options.remoteOnly
+      ? `ALL trust data of ${gun} on its trust server (every signature, for every user; this host's verified copy is kept)`
+      : `ALL trust data of ${gun} on its trust server and locally (every signature, for every user)`;
   if (!options.yes && !(await ctx.confirm(`Delete ${what}? Type y to confirm`))) {
     throw new CancelledError(`revoke of ${gun} cancelled: nothing was changed`);
   }
@@ -152,6 +157,8 @@ export async function revokeRepository(
     server = conn.endpoint.url;
     await conn.client.deleteRepository(gun);
   }
+  // --remote-only keeps this host's verified copy: the source `migrate --from-cache` re-publishes.
+  if (options.remoteOnly) return { gun, server, deletedRemote: true, deletedCache: false };
   const cache = new TrustCache(ctx.trustDir);
   const deletedCache = (await cache.read(gun, 'root')) !== undefined;
   await cache.removeRepository(gun);

@@ -3,10 +3,13 @@
  * trusted state, so no command may initialise a new repository over it. Against the real
  * notary-server, the repository deleted with the real `notary delete --remote`.
  */
+import { cpSync, existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, snapshotDir } from '../helpers/expect.js';
 import { httpRequest, makeScratchDir, notaryCli, startNotaryServer, stopAllPeers, type NotaryServer } from '../helpers/peers.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
+import { startTestServer, type TestServer } from '../server/server-harness.js';
 
 afterAll(stopAllPeers);
 
@@ -100,5 +103,72 @@ describe('re-publishing a lost repository from this host\'s cache (migrate --fro
     expect(list).toContain(DIGEST(2).slice('sha256:'.length));
     // Signing goes on as before.
     ok(await tt(['sign', `${repo}:v3`, '--digest', DIGEST(3), '--size', '33']));
+  });
+});
+
+describe('a trust-tui server restored from an old backup (rolled back): its copy replaced by this host\'s newer one', () => {
+  const repo = 'registry.example.test/team/backup';
+  let server: TestServer | undefined;
+  let listen: string;
+  let tt: TrustTuiRunner;
+
+  /** The same address and CA, served from `dataDir` (the live directory or its backup copy). */
+  const serveFrom = async (dataDir: string) => {
+    await server?.stop();
+    server = await startTestServer({ dataDir, ...(listen ? { listen } : {}) });
+    listen = `127.0.0.1:${server.port}`;
+    return server;
+  };
+
+  beforeAll(async () => {
+    const live = await makeScratchDir('server-live');
+    const backup = await makeScratchDir('server-backup');
+    const first = await serveFrom(live);
+    tt = trustTui();
+    ok(await tt(['config', 'server', 'registry.example.test/*', first.url, '--ca', first.caFile!]));
+    ok(await tt(['init', repo]));
+    ok(await tt(['sign', `${repo}:v1`, '--digest', DIGEST(1), '--size', '11']));
+    // The operator's backup, taken with the server stopped; then more signing, then the restore.
+    await server!.stop();
+    server = undefined;
+    cpSync(live, backup, { recursive: true });
+    await serveFrom(live);
+    ok(await tt(['sign', `${repo}:v2`, '--digest', DIGEST(2), '--size', '22']));
+    ok(await tt(['sign', `${repo}:v3`, '--digest', DIGEST(3), '--size', '33']));
+    await serveFrom(backup);
+  });
+  afterAll(() => server?.stop());
+
+  it('the advice deletes only the server copy; migrate --from-cache then restores v1-v3 and this host reads them', async () => {
+    const refused = await tt(['inspect', repo]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/rollback/);
+    expect(refused.stderr).toContain('`trust-tui revoke REPO --remote-only`, then `trust-tui migrate REPO --from-cache --to URL`');
+
+    // The destination holds other (older) trust data: the hint must keep this host's copy, the only good one.
+    const blocked = await tt(['migrate', repo, '--from-cache', '--to', server!.url, '--yes']);
+    expect(blocked.code).toBe(1);
+    expect(`${blocked.stdout}${blocked.stderr}`).toContain(`trust-tui revoke ${repo} --server ${server!.url} --remote-only`);
+
+    const cachedRoot = path.join(tt.trustDir, 'tuf', ...repo.split('/'), 'metadata', 'root.json');
+    const deleted = ok(await tt(['revoke', repo, '--server', server!.url, '--remote-only', '--yes']));
+    expect(deleted.stdout).toContain("this host's copy is kept");
+    expect(existsSync(cachedRoot)).toBe(true);
+    expect((await server!.request('GET', `/v2/${repo}/_trust/tuf/root.json`)).status).toBe(404);
+
+    const migrated = JSON.parse(ok(await tt(['--json', 'migrate', repo, '--from-cache', '--to', server!.url, '--yes'])).stdout);
+    expect(migrated.repositories[0]).toMatchObject({ status: 'migrated' });
+    // The server signs with the keys it had (restored with its data): nothing rotates, so this
+    // host's old timestamp and snapshot would refuse the restarted versions; migrate removed them.
+    const inspect = JSON.parse(ok(await tt(['inspect', repo])).stdout);
+    expect(inspect[0].SignedTags.map((t: { SignedTag: string }) => t.SignedTag)).toEqual(['v1', 'v2', 'v3']);
+    const list = ok(await notaryCli(await makeScratchDir('fresh-notary'), server!.url, server!.caFile!)(['list', repo])).stdout;
+    expect(list).toContain(DIGEST(3).slice('sha256:'.length));
+  });
+
+  it('--local-only and --remote-only together are a usage error', async () => {
+    const r = await tt(['revoke', repo, '--local-only', '--remote-only', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('exclude each other');
   });
 });

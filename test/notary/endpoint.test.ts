@@ -145,7 +145,14 @@ describe('resolveTrustEndpoint: TLS material', () => {
     expect(fromConfig.caPem).toEqual([pem('config')]);
     expect(fromConfig.anchor).toMatchObject({ source: 'config', files: [configCa] });
 
-    const fromDir = await resolveTrustEndpoint(app, { env, servers, server: 'https://notary.example.com' });
+    // --server (or DOCKER_CONTENT_TRUST_SERVER) naming the configured server again keeps its CA.
+    const sameServer = await resolveTrustEndpoint(app, { env, servers, server: 'notary.example.com/' });
+    expect(sameServer.caPem).toEqual([pem('config')]);
+    expect(sameServer.anchor).toMatchObject({ source: 'config', files: [configCa] });
+    const sameFromEnv = await resolveTrustEndpoint(app, { env: { ...env, DOCKER_CONTENT_TRUST_SERVER: 'https://notary.example.com' }, servers });
+    expect(sameFromEnv.anchor).toMatchObject({ source: 'config', files: [configCa] });
+
+    const fromDir = await resolveTrustEndpoint(app, { env, servers: { 'registry.example.com/team/*': { url: 'https://notary.example.com' } }, server: 'https://notary.example.com' });
     expect(fromDir.caPem).toEqual([pem('dir')]);
     expect(fromDir.anchor).toMatchObject({ source: 'docker-tls-dir', files: [join(tlsDir, 'ca.crt')] });
 

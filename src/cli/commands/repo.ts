@@ -141,9 +141,10 @@ export function registerRepoCommands(program: Command, io: Io): void {
       .argument('<image>', 'repository:tag to revoke your signature of, or a repository to delete all its trust data')
       .option('-y, --yes', 'do not ask for confirmation (repository deletion)')
       .option('--local-only', 'only forget the local trust data of the repository (with a repository)')
+      .option('--remote-only', "only delete the repository on the trust server; keep this host's verified copy (with a repository)")
       .option('--dry-run', 'with a tag: show which roles lose it and whether docker can still pull it; change nothing')
       .description('Remove your signature of a tag, or all trust data of a repository'),
-  )).action(async (image: string, opts: ServerFlags & ImpactFlags & { yes?: boolean; localOnly?: boolean; dryRun?: boolean }, cmd: Command) => {
+  )).action(async (image: string, opts: ServerFlags & ImpactFlags & { yes?: boolean; localOnly?: boolean; remoteOnly?: boolean; dryRun?: boolean }, cmd: Command) => {
     const g = globalOptions(cmd);
     const dockerfiles = await impactInputs(opts, cmd);
     const [{ cliContext }, revoke, { parseReference }, { describePublishedChange }] = await Promise.all([
@@ -154,7 +155,7 @@ export function registerRepoCommands(program: Command, io: Io): void {
     ]);
     const ctx = cliContext(g, io);
     if (parseReference(image).tag !== undefined) {
-      if (opts.localOnly) cmd.error('error: --local-only applies to a whole repository, not a tag', { exitCode: 2, code: 'trust-tui.usage' });
+      if (opts.localOnly || opts.remoteOnly) cmd.error(`error: ${opts.localOnly ? '--local-only' : '--remote-only'} applies to a whole repository, not a tag`, { exitCode: 2, code: 'trust-tui.usage' });
       if (opts.dryRun) {
         const { impactLines } = await import('../../trust/impact.js');
         const p = await revoke.previewRevokeTag(ctx, image, { ...serverOptions(opts), dockerfiles });
@@ -185,10 +186,11 @@ export function registerRepoCommands(program: Command, io: Io): void {
       if (r.request) throw new AlreadyReported(EXIT.pending);
     } else {
       if (opts.dryRun || dockerfiles.length) cmd.error('error: --dry-run and --dockerfile apply to a tag (REPO:TAG), not a whole repository', { exitCode: 2, code: 'trust-tui.usage' });
-      const r = await revoke.revokeRepository(ctx, image, { ...serverOptions(opts), yes: opts.yes, localOnly: opts.localOnly });
+      if (opts.localOnly && opts.remoteOnly) cmd.error('error: --local-only and --remote-only exclude each other (give neither to delete both)', { exitCode: 2, code: 'trust-tui.usage' });
+      const r = await revoke.revokeRepository(ctx, image, { ...serverOptions(opts), yes: opts.yes, localOnly: opts.localOnly, remoteOnly: opts.remoteOnly });
       emit(io, g, r, () =>
         r.deletedRemote
-          ? `Successfully deleted all trust data of ${r.gun} on ${r.server}${r.deletedCache ? ' and locally' : ' (none was cached on this host)'}`
+          ? `Successfully deleted all trust data of ${r.gun} on ${r.server}${opts.remoteOnly ? " (this host's copy is kept)" : r.deletedCache ? ' and locally' : ' (none was cached on this host)'}`
           : r.deletedCache
             ? `Successfully deleted the local trust data of ${r.gun}`
             : `No trust data of ${r.gun} is cached on this host: nothing was deleted (check the name)`,
