@@ -217,7 +217,8 @@ export interface SweepProgress {
 export interface SweepOutcome {
   gun: string;
   role: string;
-  status: 'done' | 'already-done' | 'failed' | 'skipped';
+  /** requested: a signing request was opened there (a departed signer in a k-of-n repository). */
+  status: 'done' | 'already-done' | 'requested' | 'failed' | 'skipped';
   message?: string;
 }
 

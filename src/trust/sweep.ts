@@ -16,12 +16,21 @@ import { editableState } from './publish.js';
 import { openRepository } from './repository.js';
 import { knownRepositories, mapLimited } from './repositories.js';
 import { checkConcurrency, DEFAULT_CONCURRENCY, repositoryContext } from './bulk.js';
-import { planRemoval, type RemovalTarget } from './signer-removal.js';
-import { carryOut, removalImpact } from './signers.js';
+import { planRemoval, RELEASES_ROLE, type RemovalTarget } from './signer-removal.js';
+import { carryOut, needsReleasesRequest, releasesRefusal, removalImpact } from './signers.js';
 import type { DockerfileInput, Impact } from './impact.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 
-export type SweepTarget = { kind: 'key'; keyId: string } | { kind: 'signer'; name: string; gun?: string };
+/**
+ * A compromised key is taken out everywhere, even where tags lose their release (the dry run says
+ * which). A departed signer is removed as `signer remove` does: where targets/releases then needs
+ * signatures of other signers, a signing request collects them (nothing is published there yet), and
+ * a removal that would delete releases or leave it unverifiable is refused there, unless `force`.
+ */
+export type SweepTarget = { kind: 'key'; keyId: string } | { kind: 'signer'; name: string; gun?: string; force?: boolean };
+
+/** Whether the sweep removes whatever it costs (a key), or as `signer remove` does (a signer, unless forced). */
+const forces = (target: SweepTarget): boolean => target.kind === 'key' || target.force === true;
 
 export interface SweepItem {
   gun: string;
@@ -59,7 +68,8 @@ export function sweepGap(plan: SweepPlan): string | undefined {
 
 export interface SweepOutcome {
   gun: string;
-  status: 'done' | 'already-done' | 'failed' | 'skipped';
+  /** requested: a signing request was opened there; the signer is removed once it is submitted. */
+  status: 'done' | 'already-done' | 'requested' | 'failed' | 'skipped';
   message?: string;
   /** What to do about a failure. */
   hint?: Hint;
@@ -112,6 +122,10 @@ class SweepJournal {
   }
 }
 
+function describeTarget(target: SweepTarget): string {
+  return target.kind === 'key' ? `key ${shortKeyId(target.keyId)}` : `signer ${target.name}`;
+}
+
 function checkTarget(target: SweepTarget): void {
   if (target.kind === 'key' && !/^[0-9a-f]{7,64}$/.test(target.keyId)) {
     throw new InputError(`"${target.keyId}" is not a key ID`, { hint: 'give at least 7 hex digits of it' });
@@ -132,18 +146,25 @@ async function planRepository(ctx: TrustContext, target: SweepTarget, gun: strin
   if (!removal) return undefined;
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
   const removalPlan = planRemoval(view, editor, held, removal);
-  const losing = new Set(removalPlan.tagsLosingRelease.map((t) => t.tag));
+  const viaRequest = !forces(target) && needsReleasesRequest(removalPlan);
+  const refusal = forces(target) ? undefined : releasesRefusal(removalPlan, describeTarget(target), repo.gun, true);
+  // Nothing is lost where a request collects the signatures, nor where the removal is refused.
+  const losing = new Set(viaRequest || refusal ? [] : removalPlan.tagsLosingRelease.map((t) => t.tag));
   const byRole = view.targetsByRole();
   const items: SweepItem[] = [];
   for (const change of removalPlan.changes) {
     const tags = [...new Set((byRole.get(change.role) ?? []).map((t) => t.name))].map((tag) => ({ tag, losesLastSignature: losing.has(tag) }));
-    items.push({ gun: repo.gun, role: change.role, keyIds: change.removedKeyIds, outcome: change.outcome, tags, done: false });
+    const outcome = refusal
+      ? `refused: ${refusal.message}`
+      : viaRequest && change.role === RELEASES_ROLE
+        ? 're-signed through a signing request'
+        : change.outcome;
+    items.push({ gun: repo.gun, role: change.role, keyIds: change.removedKeyIds, outcome, tags, done: false });
   }
   for (const skipped of removalPlan.skipped) {
     items.push({ gun: repo.gun, role: skipped.role, keyIds: [], outcome: `skipped: this host cannot sign ${skipped.parent}`, tags: [], done: false });
   }
-  // The sweep forces the removal (a compromised key must go): releases is never collected through a request.
-  const impact = removalImpact(repo.state!, removalPlan, false, dockerfiles);
+  const impact = refusal ? undefined : removalImpact(repo.state!, removalPlan, viaRequest, dockerfiles);
   return { repo, editor, removalPlan, items, impact };
 }
 
@@ -168,7 +189,7 @@ export async function planSweep(ctx: TrustContext, target: SweepTarget, options:
     try {
       const planned = await planRepository(repositoryContext(ctx), target, gun, held, options.dockerfiles);
       // Only what the plan shows is kept: a fleet's opened repositories would not fit in memory.
-      return planned ? { items: planned.items, impact: { gun: planned.repo.gun, impact: planned.impact } } : undefined;
+      return planned ? { items: planned.items, impact: planned.impact && { gun: planned.repo.gun, impact: planned.impact } } : undefined;
     } catch (e) {
       return { unreadable: { gun, ...problemAndHint(e) } };
     }
@@ -178,7 +199,7 @@ export async function planSweep(ctx: TrustContext, target: SweepTarget, options:
     if (r?.unreadable) plan.unreadable.push(r.unreadable);
     else if (r?.items) {
       plan.items.push(...r.items);
-      plan.impacts!.push(r.impact);
+      if (r.impact) plan.impacts!.push(r.impact);
     } else if (journal.includes(gun)) plan.items.push({ gun, role: '(all)', keyIds: [], outcome: 'removed', tags: [], done: true });
   }
   return plan;
@@ -203,7 +224,7 @@ export async function runSweep(ctx: TrustContext, plan: SweepPlan, options: Swee
   const guns = [...new Set(plan.items.map((i) => i.gun))];
   // The keys this host holds, read once: reading the key store per repository is quadratic over a fleet.
   const held = await heldKeyIdSet(ctx);
-  const what = plan.target.kind === 'key' ? `key ${shortKeyId(plan.target.keyId)}` : `signer ${plan.target.name}`;
+  const what = describeTarget(plan.target);
   return mapLimited([...guns.entries()], concurrency, async ([index, gun]): Promise<SweepOutcome> => {
     const items = plan.items.filter((i) => i.gun === gun);
     if (items.every((i) => i.done)) return { gun, status: 'already-done' };
@@ -217,10 +238,11 @@ export async function runSweep(ctx: TrustContext, plan: SweepPlan, options: Swee
         throw new TrustError(`${gun} changed since the dry run, so nothing was changed there`, { hint: 'run the sweep again to see its new plan' });
       }
       // A compromised key must go even where tags lose their release: the dry run showed which.
-      await carryOut(repoCtx, planned.repo, planned.editor, planned.removalPlan, what, plan.target.kind === 'key' ? plan.target.keyId : plan.target.name, {
+      const result = await carryOut(repoCtx, planned.repo, planned.editor, planned.removalPlan, what, plan.target.kind === 'key' ? plan.target.keyId : plan.target.name, {
         yes: true,
-        force: true,
+        force: forces(plan.target),
       });
+      if (result.request) return { gun, status: 'requested', message: `signing request ${result.request.id} opened: ${result.request.status}` };
       await journal.markDone(plan.target, gun);
       return { gun, status: 'done' };
     } catch (e) {

@@ -87,6 +87,10 @@ async function runSweepCommand(target: SweepTarget, opts: SweepFlags, cmd: Comma
     throw new AlreadyReported(EXIT.error);
   }
   reportGap();
+  if (outcomes.some((o) => o.status === 'requested')) {
+    io.stderr('trust-tui: the signer stays where a signing request was opened until it is submitted (trust-tui request list)\n');
+    throw new AlreadyReported(EXIT.pending);
+  }
 }
 
 /**
@@ -126,9 +130,10 @@ export function registerSweepCommands(program: Command, io: Io): void {
     .option('--repo <repository>', 'only this repository')
     .option('--dry-run', 'only show what would change')
     .option('-y, --yes', 'do not ask for the name to be typed')
+    .option('--force', 'remove the signer even where tags stop being pullable (as sweep key does); without it, as signer remove: a signing request where releases needs other signers, refused where it would lose releases')
     .option('--concurrency <n>', CONCURRENCY_HELP, concurrencyOption)
     .description('Remove a signer (all its keys) from every known repository'))
-    .action((name: string, opts: SweepFlags & { repo?: string }, cmd: Command) =>
-      runSweepCommand({ kind: 'signer', name, ...(opts.repo ? { gun: opts.repo } : {}) }, opts, cmd, io),
+    .action((name: string, opts: SweepFlags & { repo?: string; force?: boolean }, cmd: Command) =>
+      runSweepCommand({ kind: 'signer', name, ...(opts.repo ? { gun: opts.repo } : {}), ...(opts.force ? { force: true } : {}) }, opts, cmd, io),
     );
 }

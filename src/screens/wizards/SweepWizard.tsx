@@ -36,7 +36,7 @@ const itemColumns: Column<SweepItem>[] = [
 const outcomeColumns: Column<SweepOutcome>[] = [
   { title: 'Repository', value: (o) => o.gun },
   { title: 'Role', width: 18, value: (o) => o.role },
-  { title: 'Result', width: 14, value: (o) => o.status, color: (o) => (o.status === 'failed' ? theme.danger : o.status === 'skipped' ? theme.warning : theme.success) },
+  { title: 'Result', width: 14, value: (o) => o.status, color: (o) => (o.status === 'failed' ? theme.danger : o.status === 'skipped' || o.status === 'requested' ? theme.warning : theme.success) },
   { title: 'Detail', value: (o) => o.message ?? '' },
 ];
 
@@ -106,12 +106,19 @@ function Body({ state, send, tableHeight }: { state: SweepState; send(e: SweepEv
       );
     case 'report': {
       const failed = state.outcomes.filter((o) => o.status === 'failed').length;
+      const requested = state.outcomes.filter((o) => o.status === 'requested').length;
       return (
         <>
           <DataTable columns={outcomeColumns} rows={state.outcomes} cursor={-1} height={tableHeight} rowKey={(o) => `${o.gun} ${o.role}`} />
-          <Text color={failed || state.interrupted || sweepGap(state.plan) ? theme.warning : theme.success}>
+          <Text color={failed || requested || state.interrupted || sweepGap(state.plan) ? theme.warning : theme.success}>
             {state.interrupted ? 'Stopped before the end: press R to finish the rest. ' : ''}
-            {failed ? `${failed} failed: press R to retry them.` : state.interrupted ? '' : completion(state.plan)}
+            {failed
+              ? `${failed} failed: press R to retry them.`
+              : state.interrupted
+                ? ''
+                : requested
+                  ? `${requested} waiting on a signing request (the Requests screen): the signer goes once it is submitted.`
+                  : completion(state.plan)}
           </Text>
         </>
       );
