@@ -46,6 +46,11 @@ export class ServerMetrics {
     labelNames: ['result', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly #connectionsRefused = new Counter({
+    name: 'trust_tui_connections_refused_total',
+    help: 'Connections closed at once because their client address held --max-connections-per-client already',
+    registers: [this.registry],
+  });
   readonly #storageErrors = new Counter({
     name: 'trust_tui_storage_errors_total',
     help: 'Storage writes that failed (disk full, database errors); answered with UPDATING',
@@ -59,6 +64,7 @@ export class ServerMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'trust_tui_' });
     // Series that exist before the first event, so that a scrape shows zeros rather than nothing.
     this.#storageErrors.inc(0);
+    this.#connectionsRefused.inc(0);
     this.#publishes.inc({ result: 'accepted', reason: '' }, 0);
   }
 
@@ -78,6 +84,10 @@ export class ServerMetrics {
 
   storageError(): void {
     this.#storageErrors.inc();
+  }
+
+  connectionRefused(): void {
+    this.#connectionsRefused.inc();
   }
 
   /**

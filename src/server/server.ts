@@ -79,6 +79,12 @@ export interface ServerOptions {
   /** Pending area: largest signing request, and open requests per repository (defaults in pending.ts). */
   maxRequestBytes?: number;
   maxOpenRequests?: number;
+  /**
+   * Connections one client address may hold open at once, per server process (0: no limit). One host
+   * holding thousands of slow connections would otherwise use up the process's file descriptors, and
+   * every other client would be refused without a word in the log.
+   */
+  maxConnectionsPerClient?: number;
   keyAlgorithm?: GeneratedKeyAlgorithm;
   /** Server keys one client address may have created per minute, as a burst of the same size (default in service.ts). */
   newKeysPerMinute?: number;
@@ -351,7 +357,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `${tls ? 'https' : 'http'}://${urlHost}:${address.port}`;
     const sockets = new Set<Socket>();
+    const perClient = new ConnectionsPerClient(options.maxConnectionsPerClient ?? MAX_CONNECTIONS_PER_CLIENT_DEFAULT, serverLog, metrics);
     server.on('connection', (socket: Socket) => {
+      if (!perClient.admit(socket)) return;
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     });
@@ -387,6 +395,56 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await auth.close?.();
     await storage.close();
     throw e;
+  }
+}
+
+/** Default of `--max-connections-per-client` (its help text says the same number). */
+const MAX_CONNECTIONS_PER_CLIENT_DEFAULT = 256;
+
+/**
+ * Counts the open connections of each client address and closes those past the limit at once (the
+ * client sees a reset). The refusal is logged once a minute per address, with how many were refused.
+ */
+class ConnectionsPerClient {
+  readonly #open = new Map<string, number>();
+  readonly #refused = new Map<string, { count: number; loggedAt: number }>();
+
+  constructor(
+    readonly limit: number,
+    readonly log: ServerLog,
+    readonly metrics: ServerMetrics,
+  ) {}
+
+  admit(socket: Socket): boolean {
+    if (this.limit === 0) return true;
+    const remote = socket.remoteAddress ?? '-';
+    const open = this.#open.get(remote) ?? 0;
+    if (open >= this.limit) {
+      socket.destroy();
+      this.#noteRefusal(remote);
+      return false;
+    }
+    this.#open.set(remote, open + 1);
+    socket.once('close', () => {
+      const left = (this.#open.get(remote) ?? 1) - 1;
+      if (left === 0) this.#open.delete(remote);
+      else this.#open.set(remote, left);
+    });
+    return true;
+  }
+
+  #noteRefusal(remote: string): void {
+    this.metrics.connectionRefused();
+    const now = Date.now();
+    const seen = this.#refused.get(remote) ?? { count: 0, loggedAt: 0 };
+    seen.count++;
+    this.#refused.set(remote, seen);
+    if (now - seen.loggedAt < 60_000) return;
+    this.log.warn(`connection refused: ${remote} already holds ${this.limit} open connections to this process (--max-connections-per-client)`, {
+      remote,
+      refused: seen.count,
+    });
+    this.#refused.set(remote, { count: 0, loggedAt: now });
   }
 }
 

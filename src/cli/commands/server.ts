@@ -27,6 +27,7 @@ interface ServerCommandOptions {
   maxConcurrentUploads: string;
   maxRequestMb: string;
   maxOpenRequests: string;
+  maxConnectionsPerClient: string;
   newKeysPerMinute: string;
   keyType: 'ecdsa' | 'ed25519';
   workers: string;
@@ -67,6 +68,7 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--max-concurrent-uploads <n>', 'publishes over 4 MiB parsed at once per process (a few more wait, then 503)', '2')
     .option('--max-request-mb <n>', 'pending area: largest signing request, in MiB', '8')
     .option('--max-open-requests <n>', 'pending area: open signing requests per repository', '50')
+    .option('--max-connections-per-client <n>', 'connections one client address may hold open at once, per server process (0: no limit)', '256')
     .option('--new-keys-per-minute <n>', 'server keys one client address may have created per minute (burst of the same size)', '120')
     .addOption(new Option('--key-type <type>', 'type of new server-held timestamp/snapshot keys').choices(['ecdsa', 'ed25519']).default('ecdsa'))
     .option('--workers <n>', 'server processes sharing the port and the database', String(DEFAULT_WORKERS))
@@ -128,6 +130,8 @@ needs a read-write user, with --auth token \`*\` on registry:catalog, unless --m
       if (!Number.isFinite(maxRequestMb) || maxRequestMb <= 0) throw new ServerConfigError('--max-request-mb must be a positive number');
       const maxOpenRequests = Number(opts.maxOpenRequests);
       if (!Number.isInteger(maxOpenRequests) || maxOpenRequests < 1) throw new ServerConfigError('--max-open-requests must be a whole number of at least 1');
+      const maxConnectionsPerClient = Number(opts.maxConnectionsPerClient);
+      if (!Number.isInteger(maxConnectionsPerClient) || maxConnectionsPerClient < 0) throw new ServerConfigError('--max-connections-per-client must be a whole number (0: no limit)');
       const newKeysPerMinute = Number(opts.newKeysPerMinute);
       if (!Number.isInteger(newKeysPerMinute) || newKeysPerMinute < 1) throw new ServerConfigError('--new-keys-per-minute must be a whole number of at least 1');
       const workers = Number(opts.workers);
@@ -179,6 +183,7 @@ needs a read-write user, with --auth token \`*\` on registry:catalog, unless --m
         maxConcurrentUploads,
         maxRequestBytes: Math.floor(maxRequestMb * 1024 * 1024),
         maxOpenRequests,
+        maxConnectionsPerClient,
         newKeysPerMinute,
         keyAlgorithm: opts.keyType,
         log,
