@@ -420,7 +420,7 @@ export class NotaryClient {
       return new UpdateRejectedError(this.baseUrl, described?.code ?? 'UNKNOWN', described?.reason ?? 'no reason given');
     }
     if (res.status === 401) return new UnauthorizedError(this.baseUrl, this.#loginHint);
-    return new UnexpectedStatusError(this.baseUrl, res.status, what);
+    return new UnexpectedStatusError(this.baseUrl, res.status, what, describeErrorBody(res.body)?.reason);
   }
 }
 

@@ -131,8 +131,10 @@ export class UnexpectedStatusError extends NotaryHttpError {
     url: string,
     readonly status: number,
     what: string,
+    /** The server's own words from a notary error body (`UPDATING: …`), when it sent one. */
+    reason?: string,
   ) {
-    super(url, `the trust server at ${url} answered ${status} to ${what}`, 'try again later or check the server');
+    super(url, `the trust server at ${url} answered ${status} to ${what}${reason ? ` (${reason})` : ''}`, 'try again later or check the server');
   }
 }
 

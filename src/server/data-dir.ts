@@ -1,15 +1,24 @@
 // The server's data directory holds every repository's metadata and the encrypted server keys: only
 // the server's own user may read it. New directories and database files are made 0700/0600 whatever
 // the umask; an existing directory or file open to other users is closed down, with one warning line.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** The SQLite database in the data directory, and the files SQLite keeps beside it in WAL mode. */
 export const DATABASE_FILE = 'trust-tui-server.sqlite';
 const DATABASE_COMPANIONS = ['-wal', '-shm'];
 
+/** Makes the data directory (0700) unless it exists; an error names it and the cause. */
+export function makeDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw unusableDataDir(dataDir, e as NodeJS.ErrnoException);
+  }
+}
+
 export function secureDataDir(dataDir: string, warn: (line: string) => void): void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  makeDataDir(dataDir);
   restrict(dataDir, 0o700, 'data directory', warn);
   const database = path.join(dataDir, DATABASE_FILE);
   // SQLite gives its -wal and -shm files the mode of the database file (os_unix.c findCreateFileMode).
@@ -29,4 +38,24 @@ function restrict(file: string, mode: number, what: string, warn: (line: string)
   } catch {
     warn(`warning: ${what} ${file} is open to other users (mode ${shown}) and could not be changed: run chmod ${mode.toString(8)} on it`);
   }
+}
+
+/**
+ * Why the data directory cannot be used, in words and with its path: SQLite says only "unable to
+ * open database file", and mkdir names the syscall. The usual causes are a directory this user cannot
+ * write and a read-only mount.
+ */
+export function unusableDataDir(dir: string, e: NodeJS.ErrnoException, what = `cannot use the data directory ${dir}`): Error {
+  let cause = e.message;
+  if (e.code === 'EROFS') cause = `${dir} is on a read-only file system`;
+  else {
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (access) {
+      const code = (access as NodeJS.ErrnoException).code;
+      if (code === 'EROFS') cause = `${dir} is on a read-only file system`;
+      else if (code === 'EACCES' || code === 'EPERM') cause = `this user cannot write to ${dir}`;
+    }
+  }
+  return new Error(`${what}: ${cause}; give --data a directory this user can write`, { cause: e });
 }

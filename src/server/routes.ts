@@ -209,7 +209,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
 
   const readRequestBody = (req: IncomingMessage, pending: PendingArea) => {
     const limit = pending.limits.maxRequestBytes;
-    const tooLarge = () => new ApiError('REQUEST_TOO_LARGE', `the body is larger than this server's limit of ${limit} bytes per signing request (--max-request-bytes)`);
+    const tooLarge = () => new ApiError('REQUEST_TOO_LARGE', `the body is larger than this server's limit of ${limit} bytes per signing request (--max-request-mb)`);
     return Promise.race([readBody(req, limit, tooLarge), whenClientGone(req)]);
   };
 

@@ -13,7 +13,7 @@ import { ServerLog, type LogFormat } from './log.js';
 import { ServerMetrics } from './metrics.js';
 import { parseCertificateBundle, TokenAuthConfigError, TokenAuthenticator } from './token-auth.js';
 import { PendingArea } from './pending.js';
-import { DATABASE_FILE, secureDataDir } from './data-dir.js';
+import { DATABASE_FILE, makeDataDir, secureDataDir } from './data-dir.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
 import { TrustService } from './service.js';
 import { MAX_CONCURRENT_UPLOADS_DEFAULT } from './upload-gate.js';
@@ -186,6 +186,7 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
         key: await readUserFile(options.tlsKey, '--tls-key file', { maxBytes: MAX_PEM_BYTES }),
       };
     } else {
+      makeDataDir(options.dataDir);
       const local = await ensureLocalTls(path.join(options.dataDir, 'tls'), certificateNames(host));
       tls = { cert: readFileSync(local.certFile), key: readFileSync(local.keyFile) };
       caFile = local.caFile;
@@ -322,9 +323,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       draining: () => draining,
       validationPool,
     });
-    const server = tls
-      ? https.createServer({ cert: tls.cert, key: tls.key, ...TLS_SETTINGS }, handler)
-      : http.createServer(handler);
+    const server = tls ? httpsServer(tls, options, handler) : http.createServer(handler);
     // A connection that ends inside a request is logged by the request's handler; the parser's
     // error on the same socket would only say it again.
     const inRequest = new WeakSet<Duplex>();
@@ -347,7 +346,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)));
       server.listen(port, host || undefined, () => {
         server.off('error', reject);
         resolve();
@@ -396,6 +395,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await storage.close();
     throw e;
   }
+}
+
+function httpsServer(tls: { cert: Buffer; key: Buffer }, options: ServerOptions, handler: http.RequestListener): https.Server {
+  try {
+    return https.createServer({ cert: tls.cert, key: tls.key, ...TLS_SETTINGS }, handler);
+  } catch (e) {
+    const files = options.tlsCert ? `--tls-cert ${options.tlsCert} and --tls-key ${options.tlsKey}` : 'the local certificate and key';
+    throw new ServerConfigError(`${files} cannot serve TLS: ${/key values mismatch/.test((e as Error).message) ? 'the key is not the certificate\'s' : (e as Error).message}`);
+  }
+}
+
+/** A failed listen in words, with what to do: node says `listen EADDRINUSE: address already in use`. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host || '*'}:${port}`;
+  const why: Record<string, string> = {
+    EADDRINUSE: `${where} is in use by another process; stop it or choose another --listen`,
+    EADDRNOTAVAIL: `${host} is not an address of this machine; choose one of its addresses for --listen`,
+    EACCES: `this user may not listen on port ${port} (ports below 1024 need privileges); choose another --listen`,
+    ENOTFOUND: `the --listen host ${host} is not known; give an address or a resolvable name`,
+    EAI_AGAIN: `the --listen host ${host} could not be resolved now; give an address`,
+  };
+  const reason = e.code ? why[e.code] : undefined;
+  return reason ? new ServerConfigError(`cannot listen on ${where}: ${reason}`) : e;
 }
 
 /** Default of `--max-connections-per-client` (its help text says the same number). */

@@ -116,6 +116,15 @@ describe('NotaryClient over plain HTTP', () => {
     await expect(client.deleteRepository('example.com/app')).rejects.toThrow(/answered 503 to delete example.com\/app/);
   });
 
+  it("keeps the server's own words for any other status that carries a notary error body", async () => {
+    const body = '{"errors":[{"code":"UPDATING","message":"the update could not be completed due to a server-side error","detail":{"storage":"writes are failing"}}]}\n';
+    server.handle = (req, _b, res) => okPing(req, res) || res.writeHead(500).end(body);
+    const client = new NotaryClient({ baseUrl: server.url });
+    await expect(client.publish('example.com/app', [{ role: 'targets', bytes: Buffer.from('{}') }])).rejects.toThrow(
+      /answered 500 to .* \(UPDATING: the update could not be completed due to a server-side error\)/,
+    );
+  });
+
   it('stops reading a download at its size limit, with or without a Content-Length', async () => {
     const client = new NotaryClient({ baseUrl: server.url });
     server.handle = (req, _b, res) => okPing(req, res) || res.writeHead(200).end(Buffer.alloc(2000, 0x61));

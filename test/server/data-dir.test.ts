@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePrivateKey } from '../../src/keys/generate.js';
 import { encodeKeyFile } from '../../src/keys/keyfile.js';
 import { decodePem } from '../../src/keys/pem.js';
+import { unusableDataDir } from '../../src/server/data-dir.js';
 import { startServer } from '../../src/server/server.js';
 import { SERVER_KEY_PBKDF2_ITERATIONS } from '../../src/server/signer.js';
 import { startTestServer, TEST_SERVER_PASSPHRASE } from './server-harness.js';
@@ -33,6 +34,27 @@ describe('server data at rest', () => {
     expect(modeOf(dataDir)).toBe('700');
     for (const file of [DB, `${DB}-wal`, `${DB}-shm`]) expect([file, modeOf(path.join(dataDir, file))]).toEqual([file, '600']);
     await server.stop();
+  });
+
+  it('a data directory that cannot be written is named with the cause, not SQLite\'s bare "unable to open database file"', async () => {
+    // root writes anywhere a mode allows; sysfs refuses new directories to anyone.
+    const asRoot = process.getuid?.() === 0;
+    const parent = asRoot ? '/sys' : path.join(dir, 'read-only');
+    if (!asRoot) {
+      mkdirSync(parent);
+      chmodSync(parent, 0o555);
+    }
+    const dataDir = path.join(parent, `trust-tui-data-${process.pid}`);
+    await expect(startTestServer({ dataDir })).rejects.toThrow(
+      new RegExp(`^cannot use the data directory ${dataDir.replace(/[/.]/g, '\\$&')}: .*(operation not permitted|permission denied).*; give --data a directory this user can write$`),
+    );
+  });
+
+  it('a read-only mount is said in words', () => {
+    const e = Object.assign(new Error('unable to open database file'), { code: 'EROFS' });
+    expect(unusableDataDir('/srv/trust', e, 'cannot open the server database /srv/trust/db').message).toBe(
+      'cannot open the server database /srv/trust/db: /srv/trust is on a read-only file system; give --data a directory this user can write',
+    );
   });
 
   it('closes down an existing directory and database open to others, with one warning line each', async () => {

@@ -188,6 +188,40 @@ describe('trust-tui server command', () => {
   const cli = path.resolve('src/cli.ts');
   const tsx = path.resolve('node_modules/.bin/tsx');
 
+  /** Runs `trust-tui server ARGS` from the source to its end: exit code and standard error. */
+  const runServer = async (args: string[]): Promise<{ code: unknown; stderr: string }> => {
+    const child = spawn(tsx, [cli, 'server', ...args], { env: { ...process.env, TRUST_TUI_SERVER_PASSPHRASE: TEST_SERVER_PASSPHRASE } });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    return { code, stderr };
+  };
+
+  it('a flag value it cannot take is a usage error (exit 2) naming the flag; a busy port is one line saying so', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'trust-tui-server-cli-'));
+    try {
+      for (const [args, flag] of [
+        [['--workers', '0'], '--workers must be a whole number from 1 to 64'],
+        [['--listen', '127.0.0.1:99999'], '--listen "127.0.0.1:99999": expected HOST:PORT'],
+        [['--max-connections-per-client', '-1'], '--max-connections-per-client must be a whole number'],
+      ] as const) {
+        const r = await runServer([...args, '--data', dataDir]);
+        expect([args[0], r.code]).toEqual([args[0], 2]);
+        expect(r.stderr).toContain(`error: ${flag}`);
+      }
+      const busy = await startTestServer();
+      try {
+        const r = await runServer(['--listen', `127.0.0.1:${busy.port}`, '--data', dataDir, '--workers', '1']);
+        expect(r.code).toBe(1);
+        expect(r.stderr.trim()).toBe(`trust-tui: cannot listen on 127.0.0.1:${busy.port}: 127.0.0.1:${busy.port} is in use by another process; stop it or choose another --listen`);
+      } finally {
+        await busy.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('exits with a one-line error naming TRUST_TUI_SERVER_PASSPHRASE when it is missing', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'trust-tui-server-cli-'));
     const env = { ...process.env };

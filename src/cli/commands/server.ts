@@ -117,35 +117,42 @@ needs a read-write user, with --auth token \`*\` on registry:catalog, unless --m
 --workers N the primary sums every worker's counters, so any scrape shows the whole server's totals.`,
     )
     .action(async (opts: ServerCommandOptions, cmd: Command) => {
-      const [{ ServerConfigError, startServer }, { isServerWorker, runServerWorker, startServerGroup }, { ServerLog }] = await Promise.all([
+      // A flag given a value it cannot take is a usage error (exit 2), named before anything starts.
+      const usage = (message: string): never => cmd.error(`error: ${message}`, { exitCode: 2, code: 'trust-tui.usage' });
+      const [{ parseListen, startServer }, { isServerWorker, runServerWorker, startServerGroup }, { ServerLog }] = await Promise.all([
         import('../../server/server.js'),
         import('../../server/cluster.js'),
         import('../../server/log.js'),
       ]);
+      try {
+        parseListen(opts.listen);
+      } catch (e) {
+        usage((e as Error).message);
+      }
       const maxUploadMb = Number(opts.maxUploadMb);
-      if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) throw new ServerConfigError('--max-upload-mb must be a positive number');
+      if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) usage('--max-upload-mb must be a positive number');
       const maxConcurrentUploads = Number(opts.maxConcurrentUploads);
-      if (!Number.isInteger(maxConcurrentUploads) || maxConcurrentUploads < 1) throw new ServerConfigError('--max-concurrent-uploads must be a whole number of at least 1');
+      if (!Number.isInteger(maxConcurrentUploads) || maxConcurrentUploads < 1) usage('--max-concurrent-uploads must be a whole number of at least 1');
       const maxRequestMb = Number(opts.maxRequestMb);
-      if (!Number.isFinite(maxRequestMb) || maxRequestMb <= 0) throw new ServerConfigError('--max-request-mb must be a positive number');
+      if (!Number.isFinite(maxRequestMb) || maxRequestMb <= 0) usage('--max-request-mb must be a positive number');
       const maxOpenRequests = Number(opts.maxOpenRequests);
-      if (!Number.isInteger(maxOpenRequests) || maxOpenRequests < 1) throw new ServerConfigError('--max-open-requests must be a whole number of at least 1');
+      if (!Number.isInteger(maxOpenRequests) || maxOpenRequests < 1) usage('--max-open-requests must be a whole number of at least 1');
       const maxConnectionsPerClient = Number(opts.maxConnectionsPerClient);
-      if (!Number.isInteger(maxConnectionsPerClient) || maxConnectionsPerClient < 0) throw new ServerConfigError('--max-connections-per-client must be a whole number (0: no limit)');
+      if (!Number.isInteger(maxConnectionsPerClient) || maxConnectionsPerClient < 0) usage('--max-connections-per-client must be a whole number (0: no limit)');
       const newKeysPerMinute = Number(opts.newKeysPerMinute);
-      if (!Number.isInteger(newKeysPerMinute) || newKeysPerMinute < 1) throw new ServerConfigError('--new-keys-per-minute must be a whole number of at least 1');
+      if (!Number.isInteger(newKeysPerMinute) || newKeysPerMinute < 1) usage('--new-keys-per-minute must be a whole number of at least 1');
       const workers = Number(opts.workers);
-      if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new ServerConfigError('--workers must be a whole number from 1 to 64');
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64) usage('--workers must be a whole number from 1 to 64');
       const shutdownTimeout = Number(opts.shutdownTimeout);
-      if (!Number.isFinite(shutdownTimeout) || shutdownTimeout < 0 || shutdownTimeout > 3600) throw new ServerConfigError('--shutdown-timeout must be a number of seconds from 0 to 3600');
-      if (opts.auth === 'htpasswd' && !opts.htpasswd) throw new ServerConfigError('--auth htpasswd needs --htpasswd <file>');
+      if (!Number.isFinite(shutdownTimeout) || shutdownTimeout < 0 || shutdownTimeout > 3600) usage('--shutdown-timeout must be a number of seconds from 0 to 3600');
+      if (opts.auth === 'htpasswd' && !opts.htpasswd) usage('--auth htpasswd needs --htpasswd <file>');
       const tokenFlags = [opts.tokenRealm, opts.tokenService, opts.tokenIssuer, opts.tokenRootCerts].some(Boolean);
-      if (tokenFlags && opts.auth !== 'token') throw new ServerConfigError('--token-realm, --token-service, --token-issuer and --token-root-certs go with --auth token');
+      if (tokenFlags && opts.auth !== 'token') usage('--token-realm, --token-service, --token-issuer and --token-root-certs go with --auth token');
       const databaseUrl = opts.database ?? (process.env[DATABASE_URL_VARIABLE] || undefined);
       const databasePool = Number(opts.databasePool);
-      if (!Number.isInteger(databasePool) || databasePool < 1 || databasePool > 1000) throw new ServerConfigError('--database-pool must be a whole number from 1 to 1000');
+      if (!Number.isInteger(databasePool) || databasePool < 1 || databasePool > 1000) usage('--database-pool must be a whole number from 1 to 1000');
       if (!databaseUrl && (opts.databaseCa || opts.migrateOnly)) {
-        throw new ServerConfigError(`${opts.migrateOnly ? '--migrate-only' : '--database-ca'} needs --database (or ${DATABASE_URL_VARIABLE})`);
+        usage(`${opts.migrateOnly ? '--migrate-only' : '--database-ca'} needs --database (or ${DATABASE_URL_VARIABLE})`);
       }
       const database = databaseUrl
         ? {

@@ -17,6 +17,7 @@ import type {
   Storage,
   StorageTransaction,
 } from './storage.js';
+import { unusableDataDir } from '../data-dir.js';
 import { WalCheckpointer, BACKSTOP_AUTOCHECKPOINT_PAGES } from './wal-checkpointer.js';
 import { WriteReadiness } from './write-readiness.js';
 import { migrate, Queries, toKey, type KeyRow } from './sqlite-queries.js';
@@ -154,9 +155,14 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
 
   static open(options: SqliteStorageOptions): SqliteStorage {
     const inMemory = options.file === ':memory:';
-    if (!inMemory) mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
     const busy = options.busyTimeoutMs ?? 10_000;
-    const writeDb = new Database(options.file);
+    let writeDb: Database.Database;
+    try {
+      if (!inMemory) mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+      writeDb = new Database(options.file);
+    } catch (e) {
+      throw unusableDataDir(dirname(options.file), e as NodeJS.ErrnoException, `cannot open the server database ${options.file}`);
+    }
     writeDb.pragma(`busy_timeout = ${busy}`); // for opening and migrating
     if (!inMemory) writeDb.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: every transaction is atomic and survives a crash of this process; after
