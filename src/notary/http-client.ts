@@ -22,6 +22,7 @@ import {
   UpdateRejectedError,
 } from './http-errors.js';
 import type { Deadline } from '../net/deadline.js';
+import { tlsAdvice } from '../net/tls-failure.js';
 import { encodeMultipart, type MetadataFile } from './multipart.js';
 import {
   BodyTooLargeError,
@@ -62,7 +63,10 @@ export interface NotaryClientOptions {
   authorize?: Authorize;
   /** Shown in 401 messages, e.g. `docker login registry.example.com`. */
   loginHint?: string;
-  /** Shown in TLS messages: which CA was trusted, or where one could be put (connect.ts words it). */
+  /**
+   * Shown when the server's certificate does not chain to a trusted CA: which CA was trusted, or where
+   * one could be put (connect.ts words it). Dates and host names get their own advice (net/tls-failure.ts).
+   */
   caHint?: HintInput;
   /** The command's deadline (default: none; each request may take 30 s). */
   deadline?: Deadline;
@@ -133,6 +137,7 @@ export class NotaryClient {
   readonly #auth: AuthSession;
   readonly #loginHint: string;
   readonly #caHint: HintInput;
+  readonly #tls: TlsMaterial;
 
   constructor(options: NotaryClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -145,6 +150,7 @@ export class NotaryClient {
       options.agents?.pings,
     );
     this.#loginHint = options.loginHint ?? 'docker login';
+    this.#tls = options.tls ?? {};
     this.#caHint = options.caHint ?? {
       cli: `pass --tlscacert or put the CA in $DOCKER_CONFIG/tls/${host}/`,
       ui: `put the server's CA in $DOCKER_CONFIG/tls/${host}/, or set it for this server on the Config screen (5)`,
@@ -396,11 +402,11 @@ export class NotaryClient {
         signal: spec.signal,
       });
     } catch (e) {
-      throw this.#networkError(e, spec);
+      throw await this.#networkError(e, spec);
     }
   }
 
-  #networkError(e: unknown, spec: RequestSpec): Error {
+  async #networkError(e: unknown, spec: RequestSpec): Promise<Error> {
     if (e instanceof NotaryHttpError) return e;
     if (e instanceof BodyTooLargeError) return new DownloadTooLargeError(this.baseUrl, spec.what, spec.maxBytes);
     if (e instanceof RequestTimeoutError) return new ServerTimeoutError(this.baseUrl, e);
@@ -408,7 +414,8 @@ export class NotaryClient {
     const code = typeof err?.code === 'string' ? err.code : '';
     const message = err instanceof Error ? err.message : String(e);
     if (TLS_ERROR.test(code) || /certificate|handshake|alert/i.test(message)) {
-      return new TlsTrustError(this.baseUrl, message, this.#caHint);
+      const advice = await tlsAdvice(e, new URL(this.baseUrl), this.#tls);
+      return new TlsTrustError(this.baseUrl, message, advice ?? this.#caHint);
     }
     if (code.startsWith('HPE_')) return new BadResponseError(this.baseUrl, code);
     return new ServerUnreachableError(this.baseUrl, code || message);

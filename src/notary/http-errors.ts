@@ -59,7 +59,10 @@ export class TlsTrustError extends NotaryHttpError {
   constructor(
     url: string,
     readonly reason: string,
-    /** What was trusted and what to do, e.g. `it does not chain to --tlscacert ca.crt; …`. */
+    /**
+     * What to do: for a chain failure, which CA was trusted (`it does not chain to --tlscacert ca.crt; …`);
+     * for a date or a host name, which certificate says what (net/tls-failure.ts).
+     */
     advice: HintInput,
   ) {
     super(url, `TLS certificate of ${url} is not trusted: ${reason}`, advice);

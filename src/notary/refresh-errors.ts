@@ -22,18 +22,33 @@ export class TrustDataRefusedError extends TufError {
   ) {
     // The cause's own next step is the more precise one (e.g. which pin, or that there is none).
     super(`trust data for ${gun} from ${serverUrl} was refused: ${cause.message}`, {
-      hint: cause instanceof HintedError && cause.hint ? cause.hint : kind === 'root-certificate' ? rootCertificateHint(gun) : ADVICE[kind],
+      hint: cause instanceof HintedError && cause.hint ? cause.hint : cause instanceof RootCertificateError ? rootCertificateHint(gun, cause) : ADVICE[kind],
     });
   }
 }
 
-/** The one repair for a root whose certificates expired (or are not valid yet): a new root key. */
-export function rootCertificateHint(gun: string): HintInput {
-  // The repair is a command-line operation in both faces (the UI offers no root rotation).
-  return `the repository's root certificate must be replaced: its owner runs \`trust-tui key rotate root ${gun}\``;
+/**
+ * What to do about a root whose certificates expired or are not valid yet. An expired one is renewed:
+ * a new certificate for the same root key (`renew`), the lighter repair than a new key (`key rotate
+ * root`). One not valid yet is most often this machine's clock, so the message shows both times.
+ */
+export function rootCertificateHint(gun: string, cause: RootCertificateError): HintInput {
+  // The repair is a command-line operation in both faces.
+  const clock = `this machine's clock says ${cause.now.toISOString()}`;
+  const renew = `\`trust-tui renew ${gun}\``;
+  if (cause.reason === 'not-yet-valid') {
+    const from = cause.boundary ? ` is valid from ${cause.boundary.toISOString()} and` : ' is not valid yet and';
+    return `the root certificate of ${gun}${from} ${clock}: set this machine's clock right if it is wrong, else the certificate is wrong and its owner replaces it with ${renew}`;
+  }
+  const ended = cause.boundary ? `expired on ${cause.boundary.toISOString()}` : 'expired';
+  return (
+    `the root certificate of ${gun} ${ended} (${clock}): its owner renews it with ${renew} ` +
+    `(a new certificate for the same root key; \`trust-tui key rotate root ${gun}\` only if the key itself must change)`
+  );
 }
 
-const ADVICE: Record<Exclude<RefusalKind, 'root-certificate'>, HintInput> = {
+const ADVICE: Record<RefusalKind, HintInput> = {
+  'root-certificate': "the repository's root certificate must be replaced: its owner runs `trust-tui renew REPO`",
   rollback: {
     cli: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator. A server restored from a backup can be given this host\'s newer copy: `trust-tui revoke REPO --remote-only`, then `trust-tui migrate REPO --from-cache --to URL` (docs/migrate.md)',
     ui: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',

@@ -179,7 +179,7 @@ class Update {
     if (certificates.length === 0 || !certificates.every((c) => c.state === 'expires-soon')) return;
     const last = new Date(Math.max(...certificates.map((c) => c.notAfter.getTime()))).toISOString();
     this.#warn(
-      `the root certificate of ${this.gun} expires on ${last}: replace it before then with \`trust-tui key rotate root ${this.gun}\` ` +
+      `the root certificate of ${this.gun} expires on ${last}: renew it before then with \`trust-tui renew ${this.gun}\` ` +
         '(once it has expired, notary-server refuses every update of the repository)',
     );
   }

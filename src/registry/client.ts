@@ -446,7 +446,8 @@ export class RegistryClient {
       if (e.failure === 'tls') {
         throw new RegistryRequestError(`TLS failure talking to registry ${registryHost}: ${e.message}`, undefined, {
           cause: e,
-          hint: `put its CA in $DOCKER_CONFIG/tls/${registryHost}/ca.crt`,
+          // A date or a host name has its own advice; only a certificate that does not chain needs another CA.
+          hint: e.hint ?? `put its CA in $DOCKER_CONFIG/tls/${registryHost}/ca.crt`,
         });
       }
       const message =

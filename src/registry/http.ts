@@ -11,6 +11,7 @@ import { createSecureContext, rootCertificates, type SecureContext, type SecureC
 import type { Deadline } from '../net/deadline.js';
 import { HintedError, type Hint } from '../tuf/errors.js';
 import { armRequestTimers } from '../net/request-timers.js';
+import { tlsAdvice } from '../net/tls-failure.js';
 
 export interface TlsMaterial {
   /** Extra CA certificates (PEM), trusted in addition to Node's bundled roots. */
@@ -99,7 +100,7 @@ export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
     let headers = { ...init.headers };
     if (options.userAgent && !hasHeader(headers, 'user-agent')) headers['User-Agent'] = options.userAgent;
     for (let hop = 0; ; hop++) {
-      const response = await requestOnce(target, { ...init, headers }, secureOptions, deadline);
+      const response = await requestOnce(target, { ...init, headers }, secureOptions, deadline, options.tls);
       const location = response.headers.get('location');
       const method = (init.method ?? 'GET').toUpperCase();
       // Follow redirects for reads only (blob downloads go to storage backends).
@@ -128,6 +129,7 @@ function requestOnce(
   init: HttpRequestInit,
   tlsOptions: () => TlsRequestOptions,
   deadline: Deadline | undefined,
+  material: TlsMaterial = {},
 ): Promise<HttpResponse> {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
@@ -182,7 +184,7 @@ function requestOnce(
           }
           chunks.push(chunk);
         });
-        res.on('error', (e) => settle(() => reject(transportError(url, e))));
+        res.on('error', (e) => settle(() => transportError(url, e, material).then(reject)));
         res.on('end', () => settle(() => resolve(bufferedResponse(url, res, Buffer.concat(chunks)))));
       },
     );
@@ -192,7 +194,7 @@ function requestOnce(
       request.destroy();
     });
     init.signal?.addEventListener('abort', onAbort, { once: true });
-    request.on('error', (e) => settle(() => reject(e instanceof HttpTransportError ? e : transportError(url, e))));
+    request.on('error', (e) => settle(() => (e instanceof HttpTransportError ? reject(e) : transportError(url, e, material).then(reject))));
     if (!stream) {
       request.end(body);
       return;
@@ -233,9 +235,10 @@ function bufferedResponse(url: string, res: IncomingMessage, data: Buffer): Http
 /**
  * Classifies a socket/TLS error from node into what the user needs to hear. `protocol` is a TLS
  * handshake answered by a plain-HTTP server; connection refused/reset, DNS and routing failures
- * are all `unreachable`.
+ * are all `unreachable`. A `tls` failure about dates or host names carries its advice as the hint
+ * (the caller words the CA advice for the others).
  */
-function transportError(url: string, e: Error): HttpTransportError {
+async function transportError(url: string, e: Error, material: TlsMaterial): Promise<HttpTransportError> {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   const failure: TransportFailure =
     code === 'EPROTO' || code.startsWith('ERR_SSL_') || /wrong version number|packet length too long/i.test(e.message)
@@ -243,7 +246,11 @@ function transportError(url: string, e: Error): HttpTransportError {
       : code.startsWith('ERR_TLS_') || /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)/.test(code)
         ? 'tls'
         : 'unreachable';
-  return new HttpTransportError(failure, url, e.message, code || undefined);
+  const advice =
+    failure === 'tls'
+      ? await tlsAdvice(e, new URL(url), { ca: material.caPem, cert: material.clientCert, key: material.clientKey })
+      : undefined;
+  return new HttpTransportError(failure, url, e.message, code || undefined, advice === undefined ? undefined : { cli: advice, ui: advice });
 }
 
 function tooLarge(url: string, maxBytes: number): HttpTransportError {

@@ -97,7 +97,11 @@ export async function connectToServer(
   return notaryClientFor(ctx, endpoint, { deadline: options.deadline });
 }
 
-/** What a TLS failure message says: which CA was trusted, and where the right one goes. */
+/**
+ * What a message about a server certificate that does not chain to the trusted CA says: which CA was
+ * trusted, and where the right one goes. (Expired certificates and wrong host names are not about the
+ * CA; the Notary client words those itself.)
+ */
 function caAdvice(endpoint: TrustEndpoint, flag = '--tlscacert'): Hint {
   const { source, files, tlsDir } = endpoint.anchor;
   switch (source) {

@@ -7,7 +7,7 @@
 // snapshot/timestamp `meta` carry hashes and length but no version, so rollback of a role is checked
 // against the file the client trusted before (its cache, handed in as `cached`): as in python-tuf's
 // TrustedMetadataSet, the versions of trusted cached files are the floor, and this set applies it.
-import { certificateProblem, certificateValidity } from './certs.js';
+import { certificateProblem, certificateValidity, validityOf } from './certs.js';
 import { requireUsableRootKeys, usableRootKeys, usableRootRole, type UsableRootKey } from './root-keys.js';
 import { ALL_PATHS, isDirectChild, restrictPaths } from './delegation.js';
 import { tufLimits, type TufLimits } from './limits.js';
@@ -119,6 +119,15 @@ function checkFileMeta(role: string, bytes: Uint8Array, meta: FileMeta, vouchedB
 function checkRollback(role: string, offered: number, ...trusted: (number | undefined)[]): void {
   const floor = Math.max(0, ...trusted.filter((v): v is number => v !== undefined));
   if (offered < floor) throw new RollbackError(role, floor, offered);
+}
+
+/** For a message: the latest end among the expired certificates, or the earliest start among those not valid yet. */
+function validityBoundary(invalid: readonly UsableRootKey[], notYet: boolean, now: Date): Date | undefined {
+  const times = invalid
+    .filter((k) => certificateValidity(k.leaf, now) === (notYet ? 'not-yet-valid' : 'expired'))
+    .map((k) => validityOf(k.leaf)[notYet ? 'notBefore' : 'notAfter'].getTime());
+  if (times.length === 0) return undefined;
+  return new Date(notYet ? Math.min(...times) : Math.max(...times));
 }
 
 export class TrustedSet {
@@ -329,7 +338,7 @@ export class TrustedSet {
       const invalid = this.#rootKeys.filter((k) => !valid.includes(k));
       const problems = invalid.map((k) => `${k.keyId.slice(0, 12)}: ${certificateProblem(k.leaf, { now, checkExpiry: true })}`);
       const notYet = invalid.length > 0 && invalid.every((k) => certificateValidity(k.leaf, now) === 'not-yet-valid');
-      throw new RootCertificateError(notYet ? 'not-yet-valid' : 'expired', problems.length ? problems : [e.message]);
+      throw new RootCertificateError(notYet ? 'not-yet-valid' : 'expired', problems.length ? problems : [e.message], now, validityBoundary(invalid, notYet, now));
     }
   }
 

@@ -47,6 +47,10 @@ export class RootCertificateError extends UpdateRefusedError {
   constructor(
     readonly reason: 'expired' | 'not-yet-valid',
     readonly problems: readonly string[],
+    /** The time the check used (this machine's clock, unless a caller set another). */
+    readonly now: Date,
+    /** Expired: the latest end among the certificates that expired; not valid yet: the earliest start. */
+    readonly boundary?: Date,
   ) {
     super('root', `could not validate the path to a trusted root: no valid root certificate (${problems.join('; ')})`);
   }

@@ -28,7 +28,7 @@ import {
 } from './proc.js';
 
 export { httpRequest, type HttpRequest, type HttpResponse } from './http.js';
-export { makePki, type PkiFiles } from './pki.js';
+export { makePki, makeServerCertificate, type PkiFiles } from './pki.js';
 export { freePort } from './ports.js';
 export {
   makeScratchDir,

@@ -25,10 +25,13 @@ export interface PkiFiles {
 
 const VALID_DAYS = '30';
 // Go's TLS stack checks SANs only (CN is ignored), so both loopback spellings go in the SAN.
-const LOOPBACK_SAN = 'subjectAltName=DNS:localhost,IP:127.0.0.1';
+const LOOPBACK_SAN = 'DNS:localhost,IP:127.0.0.1';
 
-async function openssl(args: string[], cwd: string): Promise<void> {
-  const result = await runCommand(requireBinary('openssl'), args, { cwd });
+/** Runs openssl; `at` (faketime's syntax, e.g. `2020-01-01 00:00:00`) makes it believe it is then. */
+async function openssl(args: string[], cwd: string, at?: string): Promise<void> {
+  const result = at
+    ? await runCommand(requireBinary('faketime'), [at, requireBinary('openssl'), ...args], { cwd })
+    : await runCommand(requireBinary('openssl'), args, { cwd });
   if (result.code !== 0) {
     throw new Error(`openssl ${args.slice(0, 2).join(' ')} failed (exit ${result.code}):\n${result.stderr}`);
   }
@@ -36,7 +39,14 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 
 const P256 = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
 
-async function makeLeaf(dir: string, name: string, extendedKeyUsage: string): Promise<void> {
+interface LeafOptions {
+  /** e.g. `DNS:notary.example.com`; default: both loopback names. */
+  subjectAltName?: string;
+  /** When the certificate is issued (faketime's syntax): its 30 days start then. Default: now. */
+  issuedAt?: string;
+}
+
+async function makeLeaf(dir: string, name: string, extendedKeyUsage: string, options: LeafOptions = {}): Promise<void> {
   await openssl(['req', ...P256, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], dir);
   await writeFile(
     path.join(dir, `${name}.ext`),
@@ -44,7 +54,7 @@ async function makeLeaf(dir: string, name: string, extendedKeyUsage: string): Pr
       'basicConstraints=CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment',
       `extendedKeyUsage=${extendedKeyUsage}`,
-      LOOPBACK_SAN,
+      `subjectAltName=${options.subjectAltName ?? LOOPBACK_SAN}`,
       '',
     ].join('\n'),
   );
@@ -54,7 +64,17 @@ async function makeLeaf(dir: string, name: string, extendedKeyUsage: string): Pr
     ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', serial,
       '-days', VALID_DAYS, '-extfile', `${name}.ext`, '-out', `${name}.crt`],
     dir,
+    options.issuedAt,
   );
+}
+
+/**
+ * One more server certificate from the CA of `pki` (serverAuth), e.g. one issued in 2020 (expired)
+ * or for other names; returns its certificate and key files.
+ */
+export async function makeServerCertificate(pki: PkiFiles, name: string, options: LeafOptions): Promise<{ cert: string; key: string }> {
+  await makeLeaf(pki.dir, name, 'serverAuth', options);
+  return { cert: path.join(pki.dir, `${name}.crt`), key: path.join(pki.dir, `${name}.key`) };
 }
 
 /** Writes the CA and the three leaf certificates into `dir` (created if needed). */

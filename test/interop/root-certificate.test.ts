@@ -1,7 +1,8 @@
 /**
  * A root whose certificate expired, or is not valid yet, against the real notary-server: trust-tui
  * refuses it as `notary list` does ("could not validate the path to a trusted root"), on first contact
- * and from its cache, names the repair (`key rotate root`), and follows that repair.
+ * and from its cache, names the certificate's date, this machine's clock and the repair (`renew`, a
+ * new certificate for the same key; `key rotate root` when the key must change), and follows both repairs.
  * The server refuses to store such a root, so the expired one is published while its certificate is
  * still valid (a few seconds), and the not-yet-valid one is put in the cache or served by a proxy.
  */
@@ -64,6 +65,7 @@ describe('root certificates out of their validity period (real notary-server, re
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, notAfter - Date.now() + 1500)));
   }
 
+  /** `state`: what the hint says of the certificate's date, e.g. /expired on \S+ \(this machine's clock says/. */
   async function expectRefused(tt: TrustTuiRunner, gun: string, state: RegExp): Promise<void> {
     for (const args of [['info', gun], ['inspect', gun], ['signer', 'list', gun]]) {
       const r = await tt(args);
@@ -71,7 +73,7 @@ describe('root certificates out of their validity period (real notary-server, re
       expect(r.stdout).not.toContain('verified');
       expect(r.stderr).toContain(NOTARY_REFUSAL);
       expect(r.stderr).toMatch(state);
-      expect(r.stderr).toContain(`trust-tui key rotate root ${gun}`);
+      expect(r.stderr).toContain(`\`trust-tui renew ${gun}\``);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   }
@@ -86,7 +88,7 @@ describe('root certificates out of their validity period (real notary-server, re
     await server?.stop();
   });
 
-  it('expired certificate: refused on first contact and from the cache, as notary refuses it; a rotation notary-server refuses is explained', async () => {
+  it('expired certificate: refused on first contact and from the cache, as notary refuses it; a renewal or rotation notary-server refuses is explained', async () => {
     const owner = await clients();
     const cachedEarly = await clients();
     await publishExpiring(expiredGun, owner.tt);
@@ -97,7 +99,7 @@ describe('root certificates out of their validity period (real notary-server, re
       expect(ok(await c.notary(['list', expiredGun])).stdout).toContain('v1');
     }
     // notary warns within six months of the end; here it is seconds away.
-    expect((await owner.tt(['info', expiredGun])).stderr).toContain(`replace it before then with \`trust-tui key rotate root ${expiredGun}\``);
+    expect((await owner.tt(['info', expiredGun])).stderr).toContain(`renew it before then with \`trust-tui renew ${expiredGun}\``);
     const info = JSON.parse(ok(await owner.tt(['--json', 'info', expiredGun])).stdout);
     expect(info.rootCertificates).toEqual([expect.objectContaining({ state: 'expires-soon' })]);
     expect(ok(await owner.tt(['info', expiredGun])).stdout).toMatch(/root\s+1\s+.*\n\s+certificate [0-9a-f]{12}\s+\S+\s+expires-soon/);
@@ -113,41 +115,63 @@ describe('root certificates out of their validity period (real notary-server, re
     }
     // ... and so does trust-tui, changing nothing in its cache.
     const before = snapshotDir(cachedEarly.tt.trustDir);
-    await expectRefused(cachedEarly.tt, expiredGun, /expired on/);
-    await expectRefused(fresh.tt, expiredGun, /expired on/);
+    const expiredHint = new RegExp(
+      `the root certificate of ${expiredGun} expired on \\S+Z \\(this machine's clock says \\S+Z\\): its owner renews it with \`trust-tui renew ${expiredGun}\` ` +
+        `\\(a new certificate for the same root key; \`trust-tui key rotate root ${expiredGun}\` only if the key itself must change\\)`,
+    );
+    await expectRefused(cachedEarly.tt, expiredGun, expiredHint);
+    await expectRefused(fresh.tt, expiredGun, expiredHint);
     expect(snapshotDir(cachedEarly.tt.trustDir)).toEqual(before);
     const sign = await cachedEarly.tt(['sign', `${expiredGun}:v2`, '--digest', `sha256:${'2'.repeat(64)}`, '--size', '2']);
     expect(sign.code).toBe(1);
     expect(sign.stderr).toContain(NOTARY_REFUSAL);
 
-    // The repair is a new root key signed by the old one, but notary-server refuses every update of
-    // a repository whose stored root certificate expired, that one included: say so.
+    // The repair is a new certificate (renew) or a new root key (rotate), signed by the old one, but
+    // notary-server refuses every update of a repository whose stored root certificate expired, those
+    // included: say so.
+    const renew = await owner.tt(['renew', expiredGun, '--yes']);
+    expect(renew.code).toBe(1);
+    // (renew reports each repository on stdout, and the overall failure on stderr)
+    expect(renew.stdout).toContain(`${expiredGun}: failed: the server refused the update of ${expiredGun}`);
+    expect(renew.stdout).toContain('notary-server refuses every update of a repository whose root certificate is no longer valid');
+    expect(renew.stdout).toContain(`trust-tui revoke ${expiredGun}`);
     const rotate = await owner.tt(['key', 'rotate', 'root', expiredGun, '--yes']);
     expect(rotate.code).toBe(1);
     expect(rotate.stderr).toContain('the server refused the new root');
     expect(rotate.stderr).toContain(`trust-tui revoke ${expiredGun}`);
   });
 
-  it('expired certificate on a trust-tui server: refused the same way, and key rotate root repairs it for every client', async () => {
+  it('expired certificate on a trust-tui server: refused the same way, and renew (same key) or key rotate root (new key) repairs it for every client', async () => {
     const ours = await startTestServer();
     try {
       const ourClient = new NotaryClient({ baseUrl: ours.url, tls: { ca: [await readFile(ours.caFile!, 'utf8')] } });
-      const gun = 'registry.example.test/team/expired-on-ours';
+      const renewed = 'registry.example.test/team/expired-on-ours';
+      const rotated = 'registry.example.test/team/expired-on-ours-rotated';
       const owner = await clients(ours.url, ours.caFile!);
       const cachedEarly = await clients(ours.url, ours.caFile!);
-      await publishExpiring(gun, owner.tt, ourClient);
-      ok(await cachedEarly.tt(['info', gun]));
-      await untilExpired(owner.tt, gun);
-      const n = await (await clients(ours.url, ours.caFile!)).notary(['list', gun]);
+      await Promise.all([renewed, rotated].map((gun) => publishExpiring(gun, owner.tt, ourClient)));
+      for (const gun of [renewed, rotated]) ok(await cachedEarly.tt(['info', gun]));
+      await Promise.all([renewed, rotated].map((gun) => untilExpired(owner.tt, gun)));
+      const n = await (await clients(ours.url, ours.caFile!)).notary(['list', renewed]);
       expect(n.code).not.toBe(0);
       expect(n.stdout + n.stderr).toContain(NOTARY_REFUSAL);
-      await expectRefused(cachedEarly.tt, gun, /expired on/);
+      await expectRefused(cachedEarly.tt, renewed, /expired on \S+Z \(this machine's clock says \S+Z\): its owner renews it/);
 
-      ok(await owner.tt(['key', 'rotate', 'root', gun, '--yes']));
-      for (const c of [owner, cachedEarly, await clients(ours.url, ours.caFile!)]) {
-        expect(ok(await c.tt(['info', gun])).stdout).toMatch(/v1 .* verified/);
+      // renew: a new certificate for the same root key, as the message advises ...
+      const keyIds = async () => (JSON.parse(ok(await owner.tt(['--json', 'key', 'list'])).stdout) as { id: string }[]).map((k) => k.id).sort();
+      const before = await keyIds();
+      ok(await owner.tt(['renew', renewed, '--yes']));
+      expect(await keyIds()).toEqual(before);
+      // ... or a new root key.
+      ok(await owner.tt(['key', 'rotate', 'root', rotated, '--yes']));
+      for (const gun of [renewed, rotated]) {
+        for (const c of [owner, cachedEarly, await clients(ours.url, ours.caFile!)]) {
+          expect(ok(await c.tt(['info', gun])).stdout).toMatch(/v1 .* verified/);
+        }
+        expect(ok(await (await clients(ours.url, ours.caFile!)).notary(['list', gun])).stdout).toContain('v1');
       }
-      expect(ok(await (await clients(ours.url, ours.caFile!)).notary(['list', gun])).stdout).toContain('v1');
+      const info = JSON.parse(ok(await owner.tt(['--json', 'info', renewed])).stdout);
+      expect(info.rootCertificates).toEqual([expect.objectContaining({ state: 'valid' })]);
     } finally {
       await ours.stop();
     }
@@ -171,7 +195,11 @@ describe('root certificates out of their validity period (real notary-server, re
     const r = await cached.notary(['list', futureGun]);
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toContain(NOTARY_REFUSAL);
-    await expectRefused(cached.tt, futureGun, /is not valid until/);
+    const futureHint = new RegExp(
+      `the root certificate of ${futureGun} is valid from ${later.toISOString().slice(0, 16)}\\S+Z and this machine's clock says \\S+Z: ` +
+        `set this machine's clock right if it is wrong, else the certificate is wrong and its owner replaces it with \`trust-tui renew ${futureGun}\``,
+    );
+    await expectRefused(cached.tt, futureGun, futureHint);
 
     // First contact: a server (here a proxy) serves it as root.json.
     proxy.rewrite.fn = (p, body) => (p.endsWith(`/${futureGun}/_trust/tuf/root.json`) ? futureRoot : body);
@@ -179,7 +207,7 @@ describe('root certificates out of their validity period (real notary-server, re
     const n = await tofu.notary(['list', futureGun]);
     expect(n.code).not.toBe(0);
     expect(n.stdout + n.stderr).toContain(NOTARY_REFUSAL);
-    await expectRefused(tofu.tt, futureGun, /is not valid until/);
+    await expectRefused(tofu.tt, futureGun, futureHint);
     expect(snapshotDir(tofu.tt.trustDir)).toEqual({});
   });
 });

@@ -15,7 +15,7 @@ import { parseChallenges } from '../../src/notary/auth-challenge.js';
 import { encodeMultipart } from '../../src/notary/multipart.js';
 import { ServerUnreachableError } from '../../src/notary/http-errors.js';
 import { Deadline } from '../../src/net/deadline.js';
-import { makePki, makeScratchDir, removeScratchDir, type PkiFiles } from '../helpers/peers.js';
+import { makePki, makeScratchDir, makeServerCertificate, removeScratchDir, type PkiFiles } from '../helpers/peers.js';
 
 type Handler = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) => void;
 
@@ -327,6 +327,67 @@ describe('NotaryClient over TLS', () => {
       tls: { ca, cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) },
     });
     expect((await withCert.getMetadata('g/a', 'root')).toString()).toBe('tls-ok');
+  });
+});
+
+describe('NotaryClient TLS advice follows the cause', () => {
+  let pki: PkiFiles;
+  let dir: string;
+  const servers: Scripted[] = [];
+  /** A TLS server with a certificate from `pki`'s CA made with `options`, and a client trusting that CA. */
+  async function serving(name: string, options: Parameters<typeof makeServerCertificate>[2]) {
+    const files = await makeServerCertificate(pki, name, options);
+    const server = await scriptedServer({ cert: readFileSync(files.cert), key: readFileSync(files.key) });
+    servers.push(server);
+    const client = new NotaryClient({ baseUrl: server.url, tls: { ca: [readFileSync(pki.caCert)] }, caHint: 'THE CA ADVICE' });
+    return { server, client };
+  }
+  /** The TlsTrustError a read gets; its advice is the same on the command line and in the UI. */
+  async function failure(client: NotaryClient): Promise<{ message: string; advice: string }> {
+    const e = (await client.getMetadata('g/a', 'root').catch((err: unknown) => err)) as Error & { hint?: { cli: string; ui: string } };
+    expect(e.name).toBe('TlsTrustError');
+    expect(e.hint?.ui).toBe(e.hint?.cli);
+    expect(e.hint?.cli).not.toContain('THE CA ADVICE');
+    return { message: e.message, advice: e.hint?.cli ?? '' };
+  }
+  beforeAll(async () => {
+    dir = await makeScratchDir('http-client-tls-advice');
+    pki = await makePki(path.join(dir, 'pki'));
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    await removeScratchDir(dir);
+  });
+
+  it('an expired certificate: its end date and this machine\'s time, not the CA', async () => {
+    const { server, client } = await serving('expired', { issuedAt: '2020-01-01 00:00:00' });
+    const { message, advice } = await failure(client);
+    expect(message).toBe(`TLS certificate of ${server.url} is not trusted: certificate has expired`);
+    expect(advice).toMatch(
+      /^the server's certificate expired on 2020-01-31T00:00:\d\d\.000Z and this machine's clock says 20\d\d-\S+Z: the certificate must be renewed, or this machine's clock set right if it is wrong$/,
+    );
+  });
+
+  it('a certificate not valid yet: its start date and this machine\'s time', async () => {
+    const { client } = await serving('future', { issuedAt: '2036-01-01 00:00:00' });
+    const { message, advice } = await failure(client);
+    expect(message).toMatch(/: certificate is not yet valid$/);
+    expect(advice).toMatch(/^the server's certificate is valid from 2036-01-01T00:00:\d\d\.000Z and this machine's clock says 20\d\d-\S+Z: set this machine's clock right if it is wrong, else the certificate must be reissued$/);
+  });
+
+  it('a certificate for other names: the names it holds and the one asked for', async () => {
+    const { client } = await serving('other-name', { subjectAltName: 'DNS:notary.example.com,DNS:trust.example.com' });
+    const { advice } = await failure(client);
+    expect(advice).toBe(
+      "the server's certificate holds only notary.example.com, trust.example.com, not 127.0.0.1: reach the server by a name it holds, or have the certificate reissued for 127.0.0.1",
+    );
+  });
+
+  it('a certificate that does not chain to the trusted CA keeps the CA advice', async () => {
+    const other = await makePki(path.join(dir, 'other-pki'));
+    const { server } = await serving('chained', {});
+    const client = new NotaryClient({ baseUrl: server.url, tls: { ca: [readFileSync(other.caCert)] }, caHint: 'THE CA ADVICE' });
+    await expect(client.getMetadata('g/a', 'root')).rejects.toMatchObject({ name: 'TlsTrustError', hint: { cli: 'THE CA ADVICE', ui: 'THE CA ADVICE' } });
   });
 });
 

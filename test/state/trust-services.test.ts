@@ -106,7 +106,9 @@ describe('trust services over a repository whose root certificate is not valid y
       expect(row).toMatchObject({ gun, state: 'error', tagCount: 0 });
       expect(row!.problem).toContain('could not validate the path to a trusted root');
       expect(row!.problem).toContain('is not valid until');
-      expect(row!.problem).toContain(`trust-tui key rotate root ${gun}`);
+      // The hint: the certificate's start, this machine's clock, and the lighter repair.
+      expect(row!.problem).toMatch(new RegExp(`the root certificate of ${gun} is valid from \\S+Z and this machine's clock says \\S+Z: set this machine's clock right if it is wrong`));
+      expect(row!.problem).toContain(`\`trust-tui renew ${gun}\``);
       await expect(services.listTags(gun)).rejects.toThrow(/could not validate the path to a trusted root/);
     } finally {
       await server.stop();

@@ -48,6 +48,8 @@ describe('TrustedSet: root', () => {
   it('refuses a root whose certificate expired or is not valid yet, first contact or cached (notary ValidateRoot)', async () => {
     const expired = await MemoryRepo.create('example.com/app', NOW, { from: new Date(NOW.getTime() - 400 * DAY_MS), years: 1 });
     const future = await MemoryRepo.create('example.com/app', NOW, { from: new Date(NOW.getTime() + 2 * DAY_MS) });
+    // What a message names: the time checked against, and the end (expired) or start (not yet valid).
+    const boundaries = { expired: new Date('2026-10-21T12:00:00Z'), 'not-yet-valid': new Date('2026-11-27T12:00:00Z') };
     for (const [r, reason] of [[expired, 'expired'], [future, 'not-yet-valid']] as const) {
       const tofu = (() => {
         try {
@@ -58,6 +60,7 @@ describe('TrustedSet: root', () => {
       })();
       expect(tofu).toBeInstanceOf(RootCertificateError);
       expect(tofu).toMatchObject({ reason, message: expect.stringMatching(/^root: could not validate the path to a trusted root: no valid root certificate/) });
+      expect(tofu).toMatchObject({ now: NOW, boundary: boundaries[reason] });
       // cached: it anchors (so a rotation could be followed), but nothing is trusted under it
       const cached = TrustedSet.fromTrustedRoot(r.file('root'), options(r));
       expect(() => cached.updateTimestamp(r.file('timestamp'))).toThrow(RootCertificateError);
