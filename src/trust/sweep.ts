@@ -19,7 +19,7 @@ import { checkConcurrency, DEFAULT_CONCURRENCY, repositoryContext } from './bulk
 import { planRemoval, type RemovalTarget } from './signer-removal.js';
 import { carryOut, removalImpact } from './signers.js';
 import type { DockerfileInput, Impact } from './impact.js';
-import { shortKeyId } from '../tuf/short-key-id.js';
+import { isKeyIdPrefix, shortKeyId } from '../tuf/short-key-id.js';
 
 export type SweepTarget = { kind: 'key'; keyId: string } | { kind: 'signer'; name: string; gun?: string };
 
@@ -113,7 +113,7 @@ class SweepJournal {
 }
 
 function checkTarget(target: SweepTarget): void {
-  if (target.kind === 'key' && !/^[0-9a-f]{7,64}$/.test(target.keyId)) {
+  if (target.kind === 'key' && !isKeyIdPrefix(target.keyId)) {
     throw new InputError(`"${target.keyId}" is not a key ID`, { hint: 'give at least 7 hex digits of it' });
   }
 }
