@@ -91,7 +91,9 @@ function applyDefaults(cmd: Command, io: Io): void {
 }
 
 /** Runs one command line and returns its exit code (never calls process.exit). */
-export async function run(argv: string[], io: Io = processIo): Promise<number> {
+export async function run(argv: string[], output: Io = processIo): Promise<number> {
+  // This run's own Io: the warnings it says are its own (output.ts).
+  const io: Io = { stdout: output.stdout, stderr: output.stderr };
   const program = buildProgram(io, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });

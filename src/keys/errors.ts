@@ -38,6 +38,19 @@ export class WrongPassphraseError extends KeyStoreError {
   }
 }
 
+/** The passphrase of `variable`, tried first as docker does, does not open a key file being imported. */
+export class KeyFilePassphraseError extends KeyStoreError {
+  override name = 'KeyFilePassphraseError';
+  constructor(
+    readonly file: string,
+    readonly variable: string,
+  ) {
+    super(`the passphrase in ${variable} does not open ${file}: the file is encrypted with another one`, {
+      hint: `run on a terminal to type the file's passphrase, or set ${variable} to it for this command (the key is then stored under it)`,
+    });
+  }
+}
+
 export class KeyNotFoundError extends KeyStoreError {
   override name = 'KeyNotFoundError';
   constructor(

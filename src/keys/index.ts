@@ -3,6 +3,7 @@
 export {
   KeyConflictError,
   KeyFileError,
+  KeyFilePassphraseError,
   KeyNotFoundError,
   KeyStoreError,
   PassphraseAttemptsExceededError,
@@ -24,6 +25,7 @@ export {
 } from './keyfile.js';
 export { KeyStore, MAX_UNLOCK_ATTEMPTS, unlockKeyFile, type StoredKey, type StoreOptions } from './keystore.js';
 export {
+  EnvironmentThenPromptSource,
   EnvPassphraseSource,
   FirstAvailablePassphraseSource,
   passphraseVariables,

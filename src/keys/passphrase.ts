@@ -1,6 +1,6 @@
 // Where key passphrases come from: the environment (docker's and notary's variables), a terminal
 // prompt, a script (tests, the TUI's modal dialog), or the first of several that is available.
-import { PassphraseUnavailableError, WrongPassphraseError } from './errors.js';
+import { KeyFilePassphraseError, PassphraseUnavailableError, WrongPassphraseError } from './errors.js';
 
 export type PassphrasePurpose = 'unlock' | 'new';
 
@@ -120,5 +120,33 @@ export class FirstAvailablePassphraseSource implements PassphraseSource {
       }
     }
     throw new PassphraseUnavailableError(req.role, req.keyId, hints, req.purpose);
+  }
+}
+
+/**
+ * The environment, then `prompt` (a terminal). A key file being imported is first tried with the
+ * environment's passphrase, as docker's `trust key load` does (docker/cli trust.GetPassphraseRetriever
+ * answers the file's "encrypted" alias with DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE); when that does
+ * not open it, the file's own passphrase is asked of `prompt`, where docker gives up.
+ */
+export class EnvironmentThenPromptSource implements PassphraseSource {
+  readonly #chain: FirstAvailablePassphraseSource;
+
+  constructor(
+    private readonly env: EnvPassphraseSource,
+    private readonly prompt: PassphraseSource,
+  ) {
+    this.#chain = new FirstAvailablePassphraseSource(env, prompt);
+  }
+
+  async get(req: PassphraseRequest): Promise<string> {
+    const rejected = req.file !== undefined && req.purpose === 'unlock' && req.attempt > 0 ? this.env.lookup(req.role) : undefined;
+    if (!rejected) return this.#chain.get(req);
+    try {
+      return await this.prompt.get({ ...req, attempt: req.attempt - 1 });
+    } catch (e) {
+      if (e instanceof PassphraseUnavailableError) throw new KeyFilePassphraseError(req.file!, rejected.variable);
+      throw e;
+    }
   }
 }

@@ -9,8 +9,8 @@ import {
   PromptCancelledError,
 } from './errors.js';
 import {
+  EnvironmentThenPromptSource,
   EnvPassphraseSource,
-  FirstAvailablePassphraseSource,
   isPassphraseTooShort,
   passphraseVariables,
   typedPassphrase,
@@ -227,12 +227,14 @@ export class TerminalPassphraseSource implements PassphraseSource {
   }
 
   async #ask(req: PassphraseRequest): Promise<string> {
-    const cached = req.attempt === 0 ? this.#cache.get(req.role) : undefined;
+    // A key file being imported has its own passphrase: neither taken from nor kept for its role's keys.
+    const cacheKey = req.file === undefined ? req.role : `file ${req.file}`;
+    const cached = req.attempt === 0 ? this.#cache.get(cacheKey) : undefined;
     if (cached !== undefined) return cached;
-    const label = `${promptAlias(req.role)} key with ID ${shortKeyId(req.keyId)}`;
+    const label = req.file === undefined ? `${promptAlias(req.role)} key with ID ${shortKeyId(req.keyId)}` : `encrypted key file ${req.file}`;
     try {
       const passphrase = req.purpose === 'new' ? await this.#askNew(req, label) : await this.#askExisting(req, label);
-      this.#cache.set(req.role, passphrase);
+      this.#cache.set(cacheKey, passphrase);
       return passphrase;
     } catch (e) {
       if (!(e instanceof InputEndedError)) throw e;
@@ -281,5 +283,5 @@ export class TerminalPassphraseSource implements PassphraseSource {
 export function defaultPassphraseSource(
   options: TerminalOptions & { env?: Readonly<Record<string, string | undefined>> } = {},
 ): PassphraseSource {
-  return new FirstAvailablePassphraseSource(new EnvPassphraseSource(options.env), new TerminalPassphraseSource(options));
+  return new EnvironmentThenPromptSource(new EnvPassphraseSource(options.env), new TerminalPassphraseSource(options));
 }

@@ -80,7 +80,11 @@ export async function initRepository(
   await requireWritableDir(ctx.trustDir);
   const repo =
     typeof input === 'object' && 'client' in input ? input : await openRepository(ctx, input, { ...options, allowMissing: true, toPublish: true });
-  if (repo.state) throw new InputError(`${repo.gun} is already initialised on ${repo.endpoint.url}`);
+  if (repo.state) {
+    throw new InputError(`${repo.gun} is already initialised on ${repo.endpoint.url}`, {
+      hint: { cli: `to add tags to it, sign them: trust-tui sign ${repo.gun}:TAG`, ui: 'to add tags to it, sign them on the Tags screen (2)' },
+    });
+  }
   const signer = options.signer ?? (await defaultSignerName(ctx, repo.reference));
   checkKeyName(signer, 'signer name');
   if (signer === 'releases') throw new InputError('releases is a reserved keyword', { hint: 'use a different signer name' });

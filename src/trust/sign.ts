@@ -142,7 +142,7 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
   await requireWritableDir(ctx.trustDir);
   // A malformed digest is the user's typo: say so before asking the registry about it.
   const typedProblem = options.digest === undefined ? undefined : digestProblem(options.digest);
-  if (typedProblem) throw new InputError(`digest ${options.digest}: a manifest digest is sha256: and 64 hex digits (${typedProblem})`);
+  if (typedProblem) throw new InputError(`digest ${options.digest}: a manifest digest needs ${typedProblem}`);
   // A --meta file that cannot be read fails before anything is pushed or signed.
   const metaFiles: { name: string; bytes: Uint8Array }[] = [];
   for (const { name, file } of options.meta ?? []) metaFiles.push({ name, bytes: await readUserFile(file, '--meta file', { maxBytes: MAX_META_BYTES }) });

@@ -11,6 +11,7 @@
 //   to that number (it could never be met again);
 // * otherwise the delegation becomes unverifiable. For `targets/releases` that un-releases tags, so
 //   the caller refuses unless forced.
+import type { Hint } from '../tuf/errors.js';
 import type { RepositoryEditor } from '../tuf/editor.js';
 import { parentRoleName } from '../tuf/delegation.js';
 import type { DelegationInfo, RemovalSelector, RepositoryView, RoleImpact, RoleKeyInfo, SignedTag } from '../tuf/repository-view.js';
@@ -87,6 +88,16 @@ function outcomeOf(impact: RoleImpact, declared: DelegationInfo, threshold: numb
   return heldRemaining >= threshold ? 're-signed' : 'unverifiable';
 }
 
+/** Where a repository's signers are listed. */
+export function checkSigners(gun: string): Hint {
+  return { cli: `see trust-tui signer list ${gun}`, ui: 'see the Signers screen (3); press r to refresh' };
+}
+
+/** A signer name the repository does not have. */
+function noSuchSigner(name: string, gun: string): InputError {
+  return new InputError(`no signer ${name} for repository ${gun}`, { hint: checkSigners(gun) });
+}
+
 export function planRemoval(view: RepositoryView, editor: RepositoryEditor, held: ReadonlySet<string>, target: RemovalTarget): RemovalPlan {
   const all = view.delegations();
   const changes: RoleChange[] = [];
@@ -97,7 +108,7 @@ export function planRemoval(view: RepositoryView, editor: RepositoryEditor, held
   let inScope: (role: string) => boolean = () => true;
   if (target.signer !== undefined && target.keyIds !== undefined) {
     const signer = all.find((d) => d.role === `targets/${target.signer}`);
-    if (!signer) throw new InputError(`no signer ${target.signer} for repository ${view.gun}`);
+    if (!signer) throw noSuchSigner(target.signer, view.gun);
     const own = new Set(signer.keys.map((k) => k.canonicalId));
     const foreign = target.keyIds.filter((id) => !own.has(id));
     if (foreign.length > 0) throw new InputError(`key ${foreign.map((id) => id.slice(0, 7)).join(', ')} is not a key of signer ${target.signer} in ${view.gun}`);
@@ -110,7 +121,7 @@ export function planRemoval(view: RepositoryView, editor: RepositoryEditor, held
     };
   } else if (target.signer !== undefined) {
     const signer = all.find((d) => d.role === `targets/${target.signer}`);
-    if (!signer) throw new InputError(`no signer ${target.signer} for repository ${view.gun}`);
+    if (!signer) throw noSuchSigner(target.signer, view.gun);
     if (!canSign(editor, held, signer.parent)) {
       throw new InputError(`this host holds no key of ${signer.parent} in ${view.gun}: only the repository's owner can remove signers`);
     }

@@ -8,7 +8,7 @@ import { ALL_PATHS } from '../tuf/delegation.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import type { PublicKey } from '../tuf/key.js';
 import { naturalCompare, signerName, type SignerState } from '../tuf/repository-view.js';
-import { hintOf, type Hint } from '../tuf/errors.js';
+import { hintOf } from '../tuf/errors.js';
 import { GoTime } from '../tuf/time.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
@@ -19,9 +19,9 @@ import { editableState, heldKeyIds, publish } from './publish.js';
 import { requireWritableDir } from '../config/writable.js';
 import { openRepository, type OpenedRepository } from './repository.js';
 import { resolveSignerKeys, type SignerKey } from './signer-keys.js';
-import { applyRemoval, planRemoval, RELEASES_ROLE, type RemovalPlan, type RoleChange } from './signer-removal.js';
+import { applyRemoval, checkSigners, planRemoval, RELEASES_ROLE, type RemovalPlan, type RoleChange } from './signer-removal.js';
 import { diffRepository, tagsNoLongerReleased, type PublishedRoleChange } from '../tuf/repository-diff.js';
-import { shortKeyId } from '../tuf/short-key-id.js';
+import { isKeyIdPrefix, shortKeyId } from '../tuf/short-key-id.js';
 import { distinctCanonicalKeys } from '../tuf/verification.js';
 import { publishParentChange } from './thresholds.js';
 import { openRequest } from './requests/operations.js';
@@ -286,10 +286,6 @@ export async function heldKeys(ctx: TrustContext): Promise<Set<string>> {
 }
 
 /** Where to look after a signer change: the signers as the server now lists them. */
-function checkSigners(gun: string): Hint {
-  return { cli: `see trust-tui signer list ${gun}`, ui: 'see the Signers screen (3); press r to refresh' };
-}
-
 /**
  * Whether a removal leaves targets/releases short of signatures this host could add alone: then a
  * signing request (targets and the re-signed releases in one upload) collects the rest.
@@ -424,7 +420,7 @@ export async function removeSigner(ctx: TrustContext, input: string, name: strin
 
 /** The one canonical key ID `query` (a TUF or canonical ID, or a prefix of 7+ hex digits) names among the signers' keys. */
 function findSignerKey(repo: OpenedRepository, query: string): string {
-  if (!/^[0-9a-f]{7,64}$/.test(query)) {
+  if (!isKeyIdPrefix(query)) {
     throw new InputError(`"${query}" is not a key ID`, {
       hint: { cli: `give at least 7 hex digits of it (see trust-tui signer list ${repo.gun})`, ui: 'give at least 7 hex digits of it (see the Signers screen (3))' },
     });

@@ -19,7 +19,7 @@ import { checkConcurrency, DEFAULT_CONCURRENCY, repositoryContext } from './bulk
 import { planRemoval, RELEASES_ROLE, type RemovalTarget } from './signer-removal.js';
 import { carryOut, needsReleasesRequest, releasesRefusal, removalImpact } from './signers.js';
 import type { DockerfileInput, Impact } from './impact.js';
-import { shortKeyId } from '../tuf/short-key-id.js';
+import { isKeyIdPrefix, shortKeyId } from '../tuf/short-key-id.js';
 
 /**
  * A compromised key is taken out everywhere, even where tags lose their release (the dry run says
@@ -127,7 +127,7 @@ function describeTarget(target: SweepTarget): string {
 }
 
 function checkTarget(target: SweepTarget): void {
-  if (target.kind === 'key' && !/^[0-9a-f]{7,64}$/.test(target.keyId)) {
+  if (target.kind === 'key' && !isKeyIdPrefix(target.keyId)) {
     throw new InputError(`"${target.keyId}" is not a key ID`, { hint: 'give at least 7 hex digits of it' });
   }
 }

@@ -3,7 +3,12 @@
 // `inspect --pretty` keeps docker's own 12 (cli/command/trust/inspect_pretty.go), byte for byte.
 export const SHORT_KEY_ID_LENGTH = 7;
 
+/** True for a hex key or certificate ID, or a prefix of one as long as a short ID or longer. */
+export function isKeyIdPrefix(id: string): boolean {
+  return /^[0-9a-f]{7,64}$/.test(id);
+}
+
 /** The short form of a hex key or certificate ID (or of a longer prefix of one); anything else is returned unchanged. */
 export function shortKeyId(id: string): string {
-  return /^[0-9a-f]{7,64}$/.test(id) ? id.slice(0, SHORT_KEY_ID_LENGTH) : id;
+  return isKeyIdPrefix(id) ? id.slice(0, SHORT_KEY_ID_LENGTH) : id;
 }

@@ -153,7 +153,7 @@ describe('trust-tui key load', () => {
       ['k.pem', /must not be readable or writable by others/],
       ['pub.pem', /is a public key, not a private key/],
       ['truncated.pem', /truncated\.pem/],
-      ['wrongpass.pem', /wrong passphrase/],
+      ['wrongpass.pem', /the passphrase in DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE does not open wrongpass\.pem/],
       ['x25519.pem', /x25519\.pem|unsupported|X25519/i],
       ['missing.pem', /key file missing\.pem does not exist/],
       ['a-directory', /key file a-directory is a directory, not a file/],

@@ -72,13 +72,16 @@ describe('key rotate on the real notary-server', () => {
     ok(await docker(['trust', 'inspect', repo])); // docker caches it too
   });
 
-  it('root: a refused or empty answer changes nothing, locally or on the server', async () => {
+  it('root: a refused or empty answer, or no answer (input ended), changes nothing, locally or on the server', async () => {
     const before = { root: (await serverFile('root')).body, keys: await keyIds(), rootKey: await settingsRootKey() };
-    for (const input of ['n\n', '\n', '']) {
+    for (const input of ['n\n', '\n']) {
       const r = await tt(['key', 'rotate', 'root', repo], { input });
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toContain('cancelled');
     }
+    const ended = await tt(['key', 'rotate', 'root', repo], { input: '' });
+    expect(ended.code, ended.stderr).toBe(1);
+    expect(ended.stderr.trim().split('\n').at(-1)).toBe('trust-tui: no answer because standard input ended: nothing was changed — pass -y (--yes) to confirm without a prompt');
     expect((await serverFile('root')).body.equals(before.root)).toBe(true);
     expect(await keyIds()).toEqual(before.keys);
     expect(await settingsRootKey()).toBe(before.rootKey);

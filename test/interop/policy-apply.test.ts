@@ -150,6 +150,13 @@ describe('policy apply on repositories made by docker trust signer add', () => {
     const skipped = exits(await allLocal(['policy', 'apply', '-f', 'no-public.yaml', '--dry-run']), 2);
     expect(skipped.stdout).toMatch(/skip\s+\+ targets\/carol \(carol\), threshold 1 — no public key for carol \(\w{7}\): give it as public: FILE under the signer in the policy, or pass --key FILE/);
     expect(skipped.stdout).toContain('Apply: 0 to publish, 0 by signing request, 2 skipped');
+    // The plan says so too, in apply's words.
+    const planned = exits(await allLocal(['policy', 'plan', '-f', 'no-public.yaml']), 2);
+    expect(planned.stdout).toMatch(/\+ targets\/carol \(carol\), threshold 1\n {6}skip — no public key for carol \(\w{7}\): give it as public: FILE under the signer in the policy, or pass --key FILE/);
+    expect(planned.stdout).toContain('2 changes cannot be applied as the policy stands (see skip). Nothing applied.');
+    const plannedJson = JSON.parse(exits(await allLocal(['--json', 'policy', 'plan', '-f', 'no-public.yaml']), 2).stdout);
+    expect(plannedJson.changes.filter((c: { skip?: string }) => c.skip).map((c: { role: string }) => c.role).sort()).toEqual(['targets/carol', 'targets/releases']);
+    expect(exits(await allLocal(['policy', 'plan']), 2).stdout).not.toContain('skip —'); // carol.pub is there
     exits(await allLocal(['policy', 'apply', '-f', 'no-public.yaml', '--key', 'carol.pub', '--dry-run']), 2, /Apply: 2 to publish, 0 by signing request, 0 skipped/);
     exits(await allLocal(['policy', 'apply', '-f', 'no-public.yaml', '--key', 'no-public.yaml', '--dry-run']), 1, /could not parse public key from file: no-public\.yaml/);
     // The root pin is the trust anchor: trust data under another root is refused, nothing applied.

@@ -99,6 +99,18 @@ describe('a read-only trust directory', () => {
     expect(info.warnings).toEqual([expect.stringContaining('the local trust cache was not updated')]);
   });
 
+  it('every --json command carries it in warnings too (verify, signer list, info): once, with stdout one JSON document', async () => {
+    for (const args of [
+      ['--json', 'verify', `${REPO}:v1`],
+      ['--json', 'signer', 'list', REPO],
+      ['--json', 'info', REPO],
+    ]) {
+      const r = ok(await asNobody(args));
+      const out = JSON.parse(r.stdout) as { warnings?: string[] };
+      expect(out.warnings, args.join(' ')).toEqual([`the trust directory ${tt.trustDir} is not writable (EACCES): the local trust cache was not updated`]);
+    }
+  });
+
   it('every writing command fails in one line naming the directory and the fix, before reading; nothing changes', async () => {
     const before = snapshotDir(tt.trustDir);
     const beforeServed = await servedTargets();

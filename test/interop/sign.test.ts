@@ -55,7 +55,7 @@ describe('init, sign and revoke on real peers', () => {
     expect(inspect[0].AdministrativeKeys[1]).toEqual({ Name: 'Repository', Keys: [{ ID: out.targetsKeyId }] });
     const again = await tt(['init', repo]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('already initialised');
+    expect(again.stderr).toContain(`already initialised on ${server.url} — to add tags to it, sign them: trust-tui sign ${repo}:TAG`);
   });
 
   it('sign resolves the tag in the registry; notary list and docker inspect show its digest and signer', async () => {
@@ -110,11 +110,14 @@ describe('init, sign and revoke on real peers', () => {
 
   it('revoke of a repository asks, defaults to no, and a refusal changes nothing', async () => {
     const before = ok(await docker(['trust', 'inspect', repo])).stdout;
-    for (const input of ['n\n', '\n', '']) {
+    for (const input of ['n\n', '\n']) {
       const r = await tt(['revoke', repo], { input });
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toContain('cancelled');
     }
+    const ended = await tt(['revoke', repo], { input: '' });
+    expect(ended.code, ended.stderr).toBe(1);
+    expect(ended.stderr.trim().split('\n').at(-1)).toBe('trust-tui: no answer because standard input ended: nothing was changed — pass -y (--yes) to confirm without a prompt');
     expect(ok(await docker(['trust', 'inspect', repo])).stdout).toBe(before);
     ok(await tt(['revoke', repo], { input: 'y\n' }));
     const gone = await notary(['list', repo]);

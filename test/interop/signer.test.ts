@@ -176,9 +176,11 @@ describe('signer commands on real peers', () => {
     fails(await admin(['signer', 'remove', repo, 'alice', '--no-request']), /leave targets\/releases of .* unverifiable.*v2.*--force/);
     for (const input of [undefined, 'n\n', '\n']) {
       const r = await admin(['signer', 'remove', repo, 'alice', '--force'], input === undefined ? {} : { input });
-      expect(r.code, r.stderr).toBe(3);
+      // No input at all is no answer (exit 1, pass -y); a refusal is a cancellation (exit 3).
+      expect(r.code, r.stderr).toBe(input === undefined ? 1 : 3);
       expect(r.stderr).toContain('makes 1 tag(s) unpullable (their last valid signature goes): v2');
       expect(r.stderr).toContain('nothing was changed');
+      if (input === undefined) expect(r.stderr.trim().split('\n').at(-1)).toBe('trust-tui: no answer because standard input ended: nothing was changed — pass -y (--yes) to confirm without a prompt');
     }
     expect(ok(await docker(['trust', 'inspect', repo])).stdout).toBe(inspectBefore);
     expect(await serverFiles()).toEqual(filesBefore);
@@ -230,7 +232,7 @@ describe('signer commands on real peers', () => {
     await writeFile(path.join(tt.workDir, 'm1.json'), '{"fake":"manifest v1"}\n');
     const inspectBefore = ok(await docker(['trust', 'inspect', repo])).stdout;
     const filesBefore = await serverFiles();
-    fails(await tt(['signer', 'remove', repo, 'nobody']), new RegExp(`no signer nobody for repository ${repo}`));
+    fails(await tt(['signer', 'remove', repo, 'nobody']), new RegExp(`no signer nobody for repository ${repo} — see trust-tui signer list ${repo}`));
     fails(await tt(['signer', 'add-key', repo, 'nobody', '--key', pub('qa')]), /no signer nobody for repository/);
     fails(await tt(['signer', 'remove-key', repo, 'deadbeef00']), /no signer of .* uses key deadbeef00/);
     fails(await tt(['signer', 'remove-key', repo, 'xyz']), /not a key ID/);

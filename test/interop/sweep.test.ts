@@ -59,6 +59,9 @@ describe('sweep', () => {
     expect(plan.confirmText).toBe(mallory.slice(0, 7));
     const refused = await tt(['sweep', 'key', mallory.slice(0, 12)], { input: 'nope\n' });
     expect(refused.code).toBe(3);
+    const ended = await tt(['sweep', 'key', mallory.slice(0, 12)], { input: '' });
+    expect(ended.code, ended.stderr).toBe(1);
+    expect(ended.stderr.trim().split('\n').at(-1)).toBe('trust-tui: no answer because standard input ended: nothing was changed — pass -y (--yes) to confirm without a prompt');
     expect((await signersOf(A)).map((s) => s.Name)).toContain('mallory');
   });
 

@@ -5,7 +5,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { PolicyFormat } from '../../trust/policy/common.js';
 import type { PolicyExportResult } from '../../trust/policy/export-policy.js';
 import { globalOptions } from '../globals.js';
-import type { Io } from '../output.js';
+import { emit, type Io } from '../output.js';
 import { serverOptions, withServerOptions } from './server-options.js';
 import { exportGroup } from './export-group.js';
 
@@ -85,7 +85,7 @@ export function registerExportPolicyCommand(program: Command, io: Io): void {
     });
     const written = opts.output ? await writePolicy(format, r.files, opts.output) : [];
     if (!r.caveatsInline && !g.json) for (const c of r.caveats) io.stderr(`NOTE: ${c}\n`);
-    if (g.json) io.stdout(`${JSON.stringify({ ...r, written }, null, 2)}\n`);
+    if (g.json) emit(io, g, { ...r, written }, () => '');
     else if (opts.output) io.stdout(`${summary(r, written)}\n`);
     else io.stdout(r.files[0]!.content);
   });

@@ -6,7 +6,7 @@ import { AlreadyReported } from '../errors.js';
 import { EXIT, POLICY_EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
-import { readAnswer } from '../prompt.js';
+import { ask } from '../prompt.js';
 import { impactInputs, withImpactOptions, type ImpactFlags } from './impact-options.js';
 import { serverOptions, withServerOptions } from './server-options.js';
 
@@ -160,9 +160,9 @@ Exit codes of policy apply:
             hint: 'review it with --dry-run, then pass -y',
           });
         }
-        io.stderr(`${r.gun}: ${what}.\n${impact.map((l) => `${l}\n`).join('')}Type ${r.gun} to apply these changes: `);
-        const answer = ctx.deadline ? await ctx.deadline.excluding(() => readAnswer()) : await readAnswer();
-        if (answer.trim() !== r.gun) throw new CancelledError('policy apply cancelled: nothing was changed');
+        const question = `${r.gun}: ${what}.\n${impact.map((l) => `${l}\n`).join('')}Type ${r.gun} to apply these changes: `;
+        const answer = ctx.deadline ? await ctx.deadline.excluding(() => ask(io, question)) : await ask(io, question);
+        if (answer !== r.gun) throw new CancelledError('policy apply cancelled: nothing was changed');
       }
     }
     const result = await apply.executeApply(ctx, plan, {

@@ -14,7 +14,7 @@ type ServerFlags = { server?: string; tlscacert?: string };
 
 function parseDigest(value: string): string {
   const problem = digestProblem(value);
-  if (problem) throw new InvalidArgumentError(`a manifest digest is sha256: and 64 hex digits (${problem})`);
+  if (problem) throw new InvalidArgumentError(`a manifest digest needs ${problem}`);
   return value.trim();
 }
 

@@ -2,14 +2,15 @@
 // of a departed signer, out of every repository this host knows. Shows the dry run, asks for the
 // short key ID (or the signer name) to be typed, then runs over the repositories, `--concurrency` at a
 // time (Ctrl-C: no further repository is started); running it again finishes an interrupted sweep.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { AlreadyReported } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, table, type Io } from '../output.js';
-import { readAnswer } from '../prompt.js';
+import { ask } from '../prompt.js';
 import { CONCURRENCY_HELP, concurrencyOption } from '../concurrency-option.js';
 import type { SweepPlan, SweepTarget } from '../../trust/sweep.js';
+import { isKeyIdPrefix } from '../../tuf/short-key-id.js';
 import { impactInputs, withImpactOptions, type ImpactFlags } from './impact-options.js';
 
 function planText(plan: SweepPlan, combinedImpactLines: (impacts: NonNullable<SweepPlan['impacts']>) => string[]): string {
@@ -61,9 +62,7 @@ async function runSweepCommand(target: SweepTarget, opts: SweepFlags, cmd: Comma
   }
   if (!g.json) io.stdout(planText(plan, combinedImpactLines) + '\n\n');
   if (!opts.yes) {
-    io.stderr(`Type ${plan.confirmText} to remove it from every repository above: `);
-    const answer = (await readAnswer()).trim();
-    if (!process.stdin.isTTY) io.stderr('\n');
+    const answer = await ask(io, `Type ${plan.confirmText} to remove it from every repository above: `);
     if (answer !== plan.confirmText) throw new CancelledError('sweep cancelled: nothing was changed');
   }
   const outcomes = await whileCtrlCStops(io, (signal) =>
@@ -112,17 +111,24 @@ async function whileCtrlCStops<T>(io: Io, work: (signal: AbortSignal) => Promise
   }
 }
 
+/** commander's parser of a key ID argument: what is not one is a usage error (exit 2), before anything is read. */
+function keyIdArgument(value: string): string {
+  const id = value.toLowerCase();
+  if (!isKeyIdPrefix(id)) throw new InvalidArgumentError('not a key ID: give at least 7 hex digits of it');
+  return id;
+}
+
 export function registerSweepCommands(program: Command, io: Io): void {
   const sweep = program.command('sweep').description('Remove a compromised key, or a departed signer, from every repository at once');
   withImpactOptions(sweep
     .command('key')
-    .argument('<key-id>', 'the key ID (at least 7 hex digits)')
+    .argument('<key-id>', 'the key ID (at least 7 hex digits)', keyIdArgument)
     .option('--dry-run', 'only show what would change')
     .option('-y, --yes', 'do not ask for the key ID to be typed')
     .option('--concurrency <n>', CONCURRENCY_HELP, concurrencyOption)
     .description('Remove a key from every signer of every known repository'))
     .action((keyId: string, opts: SweepFlags, cmd: Command) =>
-      runSweepCommand({ kind: 'key', keyId: keyId.toLowerCase() }, opts, cmd, io),
+      runSweepCommand({ kind: 'key', keyId }, opts, cmd, io),
     );
   withImpactOptions(sweep
     .command('signer')

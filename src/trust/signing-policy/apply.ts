@@ -10,7 +10,6 @@ import { parentRoleName } from '../../tuf/delegation.js';
 import { RepositoryEditor } from '../../tuf/editor.js';
 import { hintOf } from '../../tuf/errors.js';
 import type { PublicKey } from '../../tuf/key.js';
-import { shortKeyId } from '../../tuf/short-key-id.js';
 import { GoTime } from '../../tuf/time.js';
 import { canonicalIdOf } from '../../tuf/verification.js';
 import { requireWritableDir } from '../../config/writable.js';
@@ -24,6 +23,7 @@ import { publicKeyFromPem } from '../signer-keys.js';
 import { publishParentChange } from '../thresholds.js';
 import { ruleFor } from './match.js';
 import { planRepository, type PlanChange, type RepositoryPlan, type RoleConfig } from './plan.js';
+import { addedKeys, missingKeysReason, publicKeys } from './public-keys.js';
 import type { SigningPolicy } from './schema.js';
 import { planPolicy, PolicyError, refuseOtherRoot, resolveRepositories, type PolicyPlanOutcome } from './service.js';
 
@@ -103,28 +103,6 @@ export function destructiveReason(c: PlanChange): string {
 
 const depth = (role: string) => role.split('/').length;
 
-/** Public keys by canonical ID: the repository's own delegation keys, the policy's `public` files, `--key` files. */
-async function publicKeys(repo: OpenedRepository, editor: RepositoryEditor, policy: SigningPolicy, policyFile: string, given: readonly PublicKey[]): Promise<{ keys: Map<string, PublicKey>; problems: Map<string, string> }> {
-  const keys = new Map<string, PublicKey>();
-  const problems = new Map<string, string>();
-  for (const d of repo.state!.view.delegations()) {
-    for (const key of editor.current(parentRoleName(d.role))?.delegationKeys.values() ?? []) keys.set(canonicalIdOf(key), key);
-  }
-  for (const key of given) if (!keys.has(key.canonicalId)) keys.set(key.canonicalId, key);
-  for (const s of policy.signers.values()) {
-    if (!s.public || s.keys.every((id) => keys.has(id))) continue;
-    const file = path.resolve(path.dirname(policyFile), s.public);
-    try {
-      const key = publicKeyFromPem(await readUserText(file, 'public key file', { maxBytes: MAX_PEM_BYTES }), file);
-      if (s.keys.includes(key.canonicalId)) keys.set(key.canonicalId, key);
-      else for (const id of s.keys) if (!keys.has(id)) problems.set(id, `${file} holds key ${shortKeyId(key.canonicalId)}, not ${s.name}'s ${s.keys.map(shortKeyId).join(' or ')}`);
-    } catch (e) {
-      for (const id of s.keys) if (!keys.has(id)) problems.set(id, (e as Error).message.split('\n')[0]!);
-    }
-  }
-  return { keys, problems };
-}
-
 interface Edit {
   step: ApplyStep;
   edit: (editor: RepositoryEditor) => void;
@@ -133,8 +111,7 @@ interface Edit {
 /** Turns each change into an edit of the editor, or a skip with the reason. */
 async function editsFor(ctx: TrustContext, repo: OpenedRepository, plan: RepositoryPlan, policy: SigningPolicy, policyFile: string, given: readonly PublicKey[]): Promise<Edit[]> {
   const probe = new RepositoryEditor(editableState(repo.state), GoTime.now());
-  const { keys, problems } = await publicKeys(repo, probe, policy, policyFile, given);
-  const names = new Map([...policy.signers.values()].flatMap((s) => s.keys.map((k) => [k, s.name] as const)));
+  const keys = await publicKeys(repo, probe, policy, policyFile, given);
   const out: Edit[] = [];
   const ordered = [...plan.changes].sort((a, b) => depth(a.role) - depth(b.role));
   const held = new Map<string, boolean>();
@@ -178,11 +155,10 @@ async function editsFor(ctx: TrustContext, repo: OpenedRepository, plan: Reposit
     }
     const from = change.op === 'change' ? (change.from as RoleConfig) : undefined;
     const to = change.to as RoleConfig;
-    const adding = to.keys.filter((k) => !from?.keys.includes(k));
-    const missing = adding.filter((k) => !keys.has(k));
-    if (missing.length > 0) {
-      const why = missing.map((k) => problems.get(k) ?? `no public key for ${names.get(k) ?? 'key'} (${shortKeyId(k)})`).join('; ');
-      skip(`${why}: give it as public: FILE under the signer in the policy, or pass --key FILE`);
+    const adding = addedKeys(change);
+    const missing = missingKeysReason(keys, policy, adding);
+    if (missing) {
+      skip(missing);
       continue;
     }
     out.push({
@@ -194,7 +170,7 @@ async function editsFor(ctx: TrustContext, repo: OpenedRepository, plan: Reposit
         const removeKeyIds = declared ? model.delegationKeysOf(declared).filter((k) => dropped.has(canonicalIdOf(k))).map((k) => k.id) : [];
         const pathsChange = !from || from.paths.join('\u0000') !== to.paths.join('\u0000');
         model.updateDelegation(change.role, {
-          addKeys: adding.map((k) => keys.get(k)!),
+          addKeys: adding.map((k) => keys.found.get(k)!),
           removeKeyIds,
           threshold: to.threshold,
           ...(pathsChange ? { clearPaths: true, addPaths: to.paths } : {}),

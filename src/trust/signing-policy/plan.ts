@@ -59,6 +59,8 @@ export interface PlanChange {
   needs: Needs | null;
   /** The line of the text output. */
   summary: string;
+  /** `policy plan`: why `policy apply` would skip this change as things stand (a key without a public key), in apply's words. */
+  skip?: string;
 }
 
 export interface RepositoryPlan {

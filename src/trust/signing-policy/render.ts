@@ -13,6 +13,7 @@ export function renderRepositoryPlan(plan: RepositoryPlan): string {
   for (const c of plan.changes) {
     lines.push(`  ${c.summary}`);
     for (const d of c.details) lines.push(`      ${d}`);
+    if (c.skip) lines.push(`      skip — ${c.skip}`);
   }
   const d = plan.deployable;
   const waiting = d.verdicts.filter((v) => !v.deployable && v.holders.length > 0).slice(0, 3);
@@ -39,10 +40,11 @@ export function renderPlan(plans: readonly RepositoryPlan[], failures: readonly 
   const blocks = plans.map(renderRepositoryPlan);
   for (const f of failures) blocks.push(`${f.gun}   could not be read: ${f.error}`);
   const t = totals(plans);
+  const skipped = plans.flatMap((p) => p.changes).filter((c) => c.skip).length;
   const summary =
     t.add + t.change + t.remove + t.warn === 0
       ? `No changes: ${plans.length} ${plans.length === 1 ? 'repository matches' : 'repositories match'} the policy.`
-      : `Plan: ${t.add} to add, ${t.change} to change, ${t.remove} to remove · ${plural(t.signingRequests, 'signing request')} · ${plural(t.warn, 'warning')}. Nothing applied.`;
+      : `Plan: ${t.add} to add, ${t.change} to change, ${t.remove} to remove · ${plural(t.signingRequests, 'signing request')} · ${plural(t.warn, 'warning')}.${skipped ? ` ${plural(skipped, 'change')} cannot be applied as the policy stands (see skip).` : ''} Nothing applied.`;
   return [...blocks, '', summary].join('\n');
 }
 

@@ -3,16 +3,20 @@
 import { readFile, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../../keys/atomic-write.js';
 import { parseReference } from '../../registry/reference.js';
+import { RepositoryEditor } from '../../tuf/editor.js';
 import { HintedError, hintOf } from '../../tuf/errors.js';
+import { GoTime } from '../../tuf/time.js';
 import type { ServerOptions } from '../connect.js';
 import type { TrustContext } from '../context.js';
-import { openRepository } from '../repository.js';
+import { editableState } from '../publish.js';
+import { openRepository, type OpenedRepository } from '../repository.js';
 import { knownRepositories } from '../repositories.js';
 import { evaluateRule, rootPinMatches, tagNames, type DeployVerdict } from './deployable.js';
 import { policyText } from './init.js';
 import { isPattern, matchesGun, rootAnchorFor, ruleFor } from './match.js';
 import { KeyNames } from './names.js';
 import { planRepository, type RepositoryPlan } from './plan.js';
+import { addedKeys, missingKeysReason, publicKeys } from './public-keys.js';
 import { parsePolicy, type RepositoryRule, type SigningPolicy } from './schema.js';
 import type { RepositoryView } from '../../tuf/repository-view.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
@@ -70,13 +74,27 @@ export async function planPolicy(ctx: TrustContext, policy: SigningPolicy, names
       if (offline) ctx.warn(`${gun}: the server is unreachable; planning against the cached trust data`);
       const rule = ruleFor(policy, gun)!;
       refuseOtherRoot(rule, view);
-      outcome.plans.push(planRepository(policy, rule, { view, trusted }));
+      const plan = planRepository(policy, rule, { view, trusted });
+      await markKeylessChanges(repo, plan, policy);
+      outcome.plans.push(plan);
     } catch (e) {
       const hint = hintOf(e, 'cli');
       outcome.failures.push({ gun, error: (e as Error).message.split('\n')[0]!, ...(hint ? { hint } : {}), ...(e instanceof RootPinError ? { rootPin: true as const } : {}) });
     }
   }
   return outcome;
+}
+
+/** Marks each change apply would skip for want of a public key (the policy's `public:` files; plan takes no --key). */
+async function markKeylessChanges(repo: OpenedRepository, plan: RepositoryPlan, policy: SigningPolicy): Promise<void> {
+  const adding = plan.changes.map((c) => [c, addedKeys(c)] as const).filter(([, keys]) => keys.length > 0);
+  if (adding.length === 0) return;
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  const keys = await publicKeys(repo, editor, policy, policy.source ?? '', []);
+  for (const [change, ids] of adding) {
+    const reason = missingKeysReason(keys, policy, ids);
+    if (reason) change.skip = reason;
+  }
 }
 
 /** The policy's root pin is the trust anchor: trust data under another root is refused, not planned. */
