@@ -4,9 +4,10 @@
  * C=ZZ, ST=Docker Content Trust, O=<GUN>, CN=<signer>, keyUsage critical digitalSignature,
  * basicConstraints cA=false, extKeyUsage codeSigning.
  */
-import { createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, sign, type KeyObject } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as x509 from '@peculiar/asn1-x509';
+import { randomSerial } from '../../src/tuf/certificate-create.js';
 
 export interface CertOptions {
   subject: [string, string][];
@@ -34,11 +35,10 @@ export function makeCertificate(privateKey: KeyObject, options: CertOptions): st
   const algorithm = new x509.AlgorithmIdentifier({ algorithm: '1.2.840.10045.4.3.2' }); // ecdsa-with-SHA256
   const ext = (id: string, critical: boolean, value: object) => new x509.Extension({ extnID: id, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
   const now = Date.now();
-  const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
   const tbs = new x509.TBSCertificate({
     version: x509.Version.v3,
-    serialNumber: new Uint8Array(serial).buffer,
+    // Minimal DER: a random leading zero byte made about 1 certificate in 300 unreadable to OpenSSL.
+    serialNumber: randomSerial(),
     signature: algorithm,
     issuer: name,
     subject: name,
