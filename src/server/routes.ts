@@ -331,7 +331,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
         remote,
         user: ctx.user,
         method: req.method ?? 'GET',
-        path: req.url ?? '',
+        path: loggedPath(req.url),
         route: ctx.route ?? 'unmatched',
         status: res.statusCode,
         bytes: Number(res.getHeader('Content-Length') ?? 0),
@@ -382,7 +382,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
         log.info('client disconnected before the request was complete', {
           remote: req.socket.remoteAddress ?? '-',
           method: req.method,
-          path: req.url ?? '',
+          path: loggedPath(req.url),
           request_id: ctx.requestId,
         });
         res.destroy();
@@ -478,3 +478,18 @@ function rfc1123(date: Date): string {
   return date.toUTCString().replace(/GMT$/, 'UTC');
 }
 
+/**
+ * The request path as logged: a query string keeps its parameter names, not their values. Notary
+ * clients send none, but a token or password put there by some other client would land in the log.
+ */
+export function loggedPath(url: string | undefined): string {
+  const raw = url ?? '';
+  const q = raw.indexOf('?');
+  if (q === -1) return raw;
+  const names = raw
+    .slice(q + 1)
+    .split('&')
+    .filter((p) => p !== '')
+    .map((p) => `${p.split('=')[0]}=…`);
+  return `${raw.slice(0, q)}?${names.join('&')}`;
+}

@@ -46,6 +46,14 @@ describe('server log', () => {
     }
   });
 
+  it('a query string is logged with its parameter names, never their values', async () => {
+    server = await startTestServer();
+    await server.request('GET', '/v2/example.com/team/app/_trust/tuf/root.json?token=SECRET19&x=1');
+    const log = server.logs.join('\n');
+    expect(log).not.toContain('SECRET19');
+    expect(log).toContain('"GET /v2/example.com/team/app/_trust/tuf/root.json?token=…&x=…" 404');
+  });
+
   it('the text format keeps its access-log line', async () => {
     server = await startTestServer();
     await server.request('GET', '/v2/');
