@@ -28,6 +28,8 @@ export interface InitResult {
   gun: string;
   server: string;
   rootKeyId: string;
+  /** The root key's ID in this repository's root.json: its certificate's, what `inspect` and docker show. */
+  rootCertificateKeyId: string;
   targetsKeyId: string;
   signer: string;
   signerKeyId: string;
@@ -127,6 +129,7 @@ export async function initRepository(
     gun: repo.gun,
     server: repo.endpoint.url,
     rootKeyId: rootKey.id,
+    rootCertificateKeyId: rootPublic.id,
     targetsKeyId: targetsKey.id,
     signer,
     signerKeyId: delegationKey.id,

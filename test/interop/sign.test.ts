@@ -53,6 +53,9 @@ describe('init, sign and revoke on real peers', () => {
     expect(inspect[0].SignedTags).toEqual([]);
     expect(inspect[0].Signers).toEqual([{ Name: 'owner', Keys: [{ ID: out.signerKeyId }] }]);
     expect(inspect[0].AdministrativeKeys[1]).toEqual({ Name: 'Repository', Keys: [{ ID: out.targetsKeyId }] });
+    // The root key has two IDs: its key file's, and its certificate's in this repository (what docker shows).
+    expect(inspect[0].AdministrativeKeys[0]).toEqual({ Name: 'Root', Keys: [{ ID: out.rootCertificateKeyId }] });
+    expect(out.rootCertificateKeyId).not.toBe(out.rootKeyId);
     const again = await tt(['init', repo]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`already initialised on ${server.url} — to add tags to it, sign them: trust-tui sign ${repo}:TAG`);

@@ -47,7 +47,7 @@ export function registerRepoCommands(program: Command, io: Io): void {
     emit(io, g, r, () =>
       [
         `Successfully initialized ${r.gun} on ${r.server}`,
-        `  root key:       ${r.rootKeyId}`,
+        `  root key:       ${r.rootKeyId} (its certificate for ${r.gun}: ${r.rootCertificateKeyId}, the ID inspect shows)`,
         `  repository key: ${r.targetsKeyId}`,
         `  signer ${r.signer}:   ${r.signerKeyId} (in targets/releases and targets/${r.signer})`,
       ].join('\n'),
