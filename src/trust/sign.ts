@@ -8,7 +8,7 @@
 import { MAX_META_BYTES, readUserFile } from '../config/user-files.js';
 import { dockerConfigDir } from '../config/paths.js';
 import { requireWritableDir } from '../config/writable.js';
-import { PendingAreaRefusedError } from '../notary/http-errors.js';
+import { PendingAreaRefusedError, UpdateRejectedError } from '../notary/http-errors.js';
 import { RegistryClient } from '../registry/client.js';
 import { RegistryRequestError } from '../registry/errors.js';
 import { hintOf } from '../tuf/errors.js';
@@ -131,6 +131,9 @@ function withLocalSourceHint(e: unknown): unknown {
   });
 }
 
+/** Uploads of one sign, when each is refused because another was published first (VERSION). */
+const SIGN_ATTEMPTS = 8;
+
 export async function sign(ctx: TrustContext, input: string, options: SignOptions = {}): Promise<SignResult> {
   const reference = requireTag(parseReference(input)) as TaggedReference;
   if (options.from !== undefined && (options.digest !== undefined || options.size !== undefined)) {
@@ -196,9 +199,22 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
       repo = await openRepository(ctx, reference, { ...options, toPublish: true });
       initialised = true;
     }
-    const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
-    candidates ??= await signableRoles(ctx, repo, editor, reference.tag);
-    return await signInRoles(ctx, repo, editor, reference, candidates, { digest: digest!, size: size!, hex, custom, initialised, pushed, options });
+    for (let attempt = 1; ; attempt++) {
+      const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+      candidates ??= await signableRoles(ctx, repo, editor, reference.tag);
+      try {
+        return await signInRoles(ctx, repo, editor, reference, candidates, { digest: digest!, size: size!, hex, custom, initialised, pushed, options });
+      } catch (e) {
+        // Someone published between this host's read and its upload (400 VERSION; nothing of this
+        // upload was stored): the tag is signed again into what the repository holds now, read and
+        // verified afresh. Signers of one repository in parallel (CI jobs) would otherwise fail.
+        if (!(e instanceof UpdateRejectedError && e.code === 'VERSION') || attempt >= SIGN_ATTEMPTS) throw e;
+        ctx.debug(`${repo.gun} was published meanwhile (attempt ${attempt} of ${SIGN_ATTEMPTS}): reading it again`);
+        await new Promise((resolve) => setTimeout(resolve, attempt * (50 + Math.random() * 200)));
+        repo = await openRepository(ctx, reference, { ...options, toPublish: true });
+        candidates = undefined;
+      }
+    }
   } finally {
     await local?.close();
   }
