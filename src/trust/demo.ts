@@ -3,7 +3,7 @@
 // run a few repositories made with the real operations: signers, keys, signed tags, a revoked tag,
 // a signer role near expiry, and a repository with a long tag list.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultDataDir } from '../config/paths.js';
 import { RepositoryEditor } from '../tuf/editor.js';
@@ -34,6 +34,8 @@ export interface DemoLayout {
   configDir: string;
   keysDir: string;
   marker: string;
+  /** Which process runs the demo of this directory now, and its server's URL. */
+  lock: string;
 }
 
 export function demoLayout(base?: string, env: NodeJS.ProcessEnv = process.env): DemoLayout {
@@ -45,7 +47,63 @@ export function demoLayout(base?: string, env: NodeJS.ProcessEnv = process.env):
     configDir: path.join(root, 'config'),
     keysDir: path.join(root, 'keys'),
     marker: path.join(root, 'seeded.json'),
+    lock: path.join(root, 'running.json'),
   };
+}
+
+/** The demo of a directory that runs now: its process and its server. */
+export interface RunningDemo {
+  pid: number;
+  url?: string;
+}
+
+/**
+ * Makes this process the one demo of `layout`'s directory. Two demos of one directory would share its
+ * settings: the second would point them at its own server, and once it stopped the first would find
+ * its repositories offline for good. Answers the demo that runs already, or `claimed` with the
+ * calls that record this demo's URL and give the directory back. A lock whose process is gone
+ * (killed) is taken over.
+ */
+export async function claimDemoDirectory(
+  layout: DemoLayout,
+): Promise<{ running: RunningDemo } | { claimed: { serving(url: string): Promise<void>; release(): Promise<void> } }> {
+  await mkdir(layout.base, { recursive: true, mode: 0o700 });
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      await writeFile(layout.lock, JSON.stringify({ pid: process.pid }), { flag: 'wx', mode: 0o600 });
+      return {
+        claimed: {
+          serving: (url) => writeFile(layout.lock, JSON.stringify({ pid: process.pid, url })),
+          release: () => rm(layout.lock, { force: true }),
+        },
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = await readRunningDemo(layout.lock);
+    if (holder && isAlive(holder.pid)) return { running: holder };
+    await rm(layout.lock, { force: true });
+  }
+  throw new Error(`cannot claim the demo directory ${layout.base}: ${layout.lock} keeps coming back`);
+}
+
+async function readRunningDemo(file: string): Promise<RunningDemo | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as { pid?: unknown; url?: unknown };
+    return Number.isInteger(parsed.pid) ? { pid: parsed.pid as number, ...(typeof parsed.url === 'string' ? { url: parsed.url } : {}) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it runs, as another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A made-up manifest for a demo tag: digest and size as a registry would report them. */

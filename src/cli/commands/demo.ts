@@ -3,6 +3,8 @@
 // ~/.local/share/trust-tui/demo); the user's own keys and settings are never touched.
 import type { Command } from 'commander';
 import { rm } from 'node:fs/promises';
+import { AlreadyReported } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import type { Io } from '../output.js';
 
 interface DemoOptions {
@@ -25,8 +27,7 @@ export function registerDemoCommand(program: Command, io: Io): void {
     .action(async (opts: DemoOptions) => {
       if (opts.ui && (!process.stdin.isTTY || !process.stdout.isTTY)) {
         io.stderr('trust-tui: the demo UI needs a terminal; run `trust-tui demo --no-ui` to only serve the demo repositories.\n');
-        process.exitCode = 2;
-        return;
+        throw new AlreadyReported(EXIT.usage);
       }
       const [demo, { startServer }, { Settings }, keys, { cliContext }] = await Promise.all([
         import('../../trust/demo.js'),
@@ -36,13 +37,28 @@ export function registerDemoCommand(program: Command, io: Io): void {
         import('../context.js'),
       ]);
       const layout = demo.demoLayout(opts.data);
-      if (opts.reset) await rm(layout.base, { recursive: true, force: true });
-      const env = { ...process.env, ...demo.DEMO_ENV };
-      const server = await startServer({ listen: opts.listen, dataDir: layout.serverData, passphrase: demo.DEMO_ENV.TRUST_TUI_SERVER_PASSPHRASE });
+      const claim = await demo.claimDemoDirectory(layout);
+      if ('running' in claim) {
+        const { pid, url } = claim.running;
+        io.stderr(
+          `trust-tui: a demo of ${layout.base} runs already (process ${pid}${url ? `, server ${url}` : ''}); use it from another terminal with ` +
+            `trust-tui --trust-dir ${layout.trustDir} --config-dir ${layout.configDir} inspect ${demo.DEMO_REPOSITORIES[0]}, or run this one with --data DIR\n`,
+        );
+        throw new AlreadyReported(EXIT.error);
+      }
+      let server: Awaited<ReturnType<typeof startServer>> | undefined;
       try {
+        if (opts.reset) {
+          // Everything but the claim this process holds.
+          for (const part of [layout.serverData, layout.trustDir, layout.configDir, layout.keysDir, layout.marker]) await rm(part, { recursive: true, force: true });
+        }
+        const env = { ...process.env, ...demo.DEMO_ENV };
+        const started = await startServer({ listen: opts.listen, dataDir: layout.serverData, passphrase: demo.DEMO_ENV.TRUST_TUI_SERVER_PASSPHRASE });
+        server = started;
+        await claim.claimed.serving(started.url);
         const settings = new Settings(layout.configDir);
         await settings.update((s) => {
-          s.servers[`${demo.DEMO_PREFIX}/*`] = { url: server.url, ...(server.caFile ? { ca: server.caFile } : {}) };
+          s.servers[`${demo.DEMO_PREFIX}/*`] = { url: started.url, ...(started.caFile ? { ca: started.caFile } : {}) };
         });
         const ctx = {
           // Seeding publishes every demo repository to the local server: one deadline for all of it.
@@ -51,13 +67,13 @@ export function registerDemoCommand(program: Command, io: Io): void {
           env,
         };
         if (!(await demo.isSeeded(layout))) {
-          io.stderr(`Creating the demo repositories on ${server.url} (first run only)...\n`);
+          io.stderr(`Creating the demo repositories on ${started.url} (first run only)...\n`);
           await demo.seedDemo(ctx, layout, (step) => io.stderr(`  ${step}\n`));
         }
         if (!opts.ui) {
           io.stdout(
             [
-              `Demo trust server: ${server.url}`,
+              `Demo trust server: ${started.url}`,
               `Repositories: ${demo.DEMO_REPOSITORIES.join(', ')}`,
               'Try, in another terminal:',
               `  trust-tui --trust-dir ${layout.trustDir} --config-dir ${layout.configDir} inspect --pretty ${demo.DEMO_REPOSITORIES[0]}`,
@@ -80,7 +96,8 @@ export function registerDemoCommand(program: Command, io: Io): void {
           services: createTrustServices({ trustDir: layout.trustDir, configDir: layout.configDir, env }),
         });
       } finally {
-        await server.close();
+        await server?.close();
+        await claim.claimed.release();
       }
     });
 }
