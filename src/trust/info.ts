@@ -88,16 +88,20 @@ export async function repositoryInfo(
     gun: repo.gun,
     server: repo.endpoint.url,
     offline,
-    tags: rows.map((t) => ({
-      tag: t.tag,
-      digest: t.digest,
-      size: t.length,
-      signers: t.signers.length > 0 ? t.signers : [REPO_ADMIN],
-      releasedBy: t.releasedBy,
-      verified: t.verified,
-      ...(t.problem ? { problem: t.problem } : {}),
-      ...(t.meta.custom !== undefined ? { custom: t.meta.custom } : {}),
-    })),
+    tags: rows.map((t) => {
+      // Who signed it, as verify says: approvers of a k-of-n release sign targets/releases alone.
+      const signers = view.whoSigned(t);
+      return {
+        tag: t.tag,
+        digest: t.digest,
+        size: t.length,
+        signers: signers.length > 0 ? signers : [REPO_ADMIN],
+        releasedBy: t.releasedBy,
+        verified: t.verified,
+        ...(t.problem ? { problem: t.problem } : {}),
+        ...(t.meta.custom !== undefined ? { custom: t.meta.custom } : {}),
+      };
+    }),
     signers: view.signers().map(signerInfo),
     ...(releases ? { releases: signerInfo(releases) } : {}),
     ...(signoff ? { releasesSignoff: signoff } : {}),

@@ -13,6 +13,7 @@ import { compareUtf8 } from './canonical.js';
 import { certificateValidity, parseCertificateBundle, validityOf, type CertificateValidity } from './certs.js';
 import { isPathAllowed, restrictPaths } from './delegation.js';
 import { roleExpiryState, type ExpiryState } from './expiry.js';
+import { shortKeyId } from './short-key-id.js';
 import type { Envelope, FileMeta, Targets } from './metadata/index.js';
 import { GoTime } from './time.js';
 import type { TrustedSet } from './trusted-set.js';
@@ -349,6 +350,33 @@ export class RepositoryView {
     if (trusted) return { validKeyIds: trusted.validKeyIds };
     const refused = this.#set.refusedDelegations.get(role);
     return refused ? { validKeyIds: refused.validKeyIds, refused: refused.error.reason } : undefined;
+  }
+
+  /**
+   * Everyone who signed `row`: the signers whose own role holds it (docker's list for the tag) and,
+   * for a tag of targets/releases, the signers whose keys' signatures verify on that file: in a k-of-n
+   * release approvers sign targets/releases alone, through a signing request. A key of no signer is
+   * named `key <short ID>`.
+   */
+  whoSigned(row: SignedTag): string[] {
+    const names = new Set(row.signers);
+    const releases = row.releasedBy.includes(RELEASES_ROLE) ? this.delegations().find((d) => d.role === RELEASES_ROLE && d.parent === 'targets') : undefined;
+    const signatures = releases && this.signaturesOf(RELEASES_ROLE);
+    if (releases && signatures) {
+      const canonical = new Map(releases.keys.map((k) => [k.id, k.canonicalId]));
+      const owners = this.keyOwners();
+      for (const id of new Set(signatures.validKeyIds.map((k) => canonical.get(k) ?? k))) for (const name of owners(id)) names.add(name);
+    }
+    return [...names].sort();
+  }
+
+  /** A key's signers by name (canonical ID), else `key <short ID>`. */
+  keyOwners(): (canonicalId: string) => string[] {
+    const signers = this.signers();
+    return (id) => {
+      const names = signers.filter((s) => s.keys.some((k) => k.canonicalId === id)).map((s) => s.name);
+      return names.length ? names : [`key ${shortKeyId(id)}`];
+    };
   }
 
   /** docker's signers: every delegation except `targets/releases`, sorted by name. */

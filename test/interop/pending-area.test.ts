@@ -104,6 +104,11 @@ describe('k-of-n releases collected through the pending area of trust-tui server
     const submitted = json(ok(await alice!(['--json', 'request', 'submit', request.id])));
     expect(submitted.published).toEqual(['targets/releases']);
     expect([await stockReleases(), await dockerTags()]).toEqual([['v1'], ['v1']]);
+    // Who signed v1: info and verify give the same answer, bob's approval (releases alone) included.
+    expect(json(ok(await carol!(['--json', 'info', `${REPO}:v1`]))).tags[0].signers).toEqual(['alice', 'bob']);
+    expect(ok(await carol!(['verify', `${REPO}:v1`])).stdout).toContain('signed by alice, bob');
+    // carol has signed nothing in her own role: the state says what "absent" means.
+    expect(ok(await carol!(['info', REPO])).stdout).toMatch(/^carol\s.*absent \(no role file yet: signed nothing in its own role\)$/m);
     // The submitted request left the pending area for everyone; asked for by ID, it is said so (no advice to add the --repo given).
     expect(ok(await bob!(['request', 'list', REPO])).stdout).toBe('No signing requests here\n');
     expect(exits(await bob!(['request', 'status', request.id, '--repo', REPO]), 1).stderr.trim()).toBe(

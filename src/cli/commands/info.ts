@@ -37,7 +37,7 @@ function repositoryText(r: RepositoryInfo, opts: { tagsOnly?: boolean; keysOnly?
         ? 'No signers'
         : table(
             ['SIGNER', 'THRESHOLD', 'KEYS', 'STATE'],
-            r.signers.map((s) => [s.name, String(s.threshold), s.keys.map((k) => `${shortKeyId(k.id)}${mark(k.held)}`).join(', '), s.problem ? `${s.state}: ${s.problem}` : s.state]),
+            r.signers.map((s) => [s.name, String(s.threshold), s.keys.map((k) => `${shortKeyId(k.id)}${mark(k.held)}`).join(', '), s.problem ? `${s.state}: ${s.problem}` : s.state === 'absent' ? 'absent (no role file yet: signed nothing in its own role)' : s.state]),
           ),
     );
     out.push('', `Root key:       ${r.administrativeKeys.root.map((k) => `${k.id}${mark(k.held)}`).join(', ')}`);

@@ -4,7 +4,6 @@
 // only a role that verified (threshold met, not expired) counts. Signer roles (`targets/<name>`)
 // are never read by a pull; they only say who signed the released digest.
 import { RELEASES_ROLE, type DelegationInfo, type RepositoryView, type SignedTag } from '../../tuf/repository-view.js';
-import { shortKeyId } from '../../tuf/short-key-id.js';
 import type { Requirement, RequirementResult, Unsatisfied } from './requirement.js';
 
 /** Order in which docker looks the tag up. */
@@ -56,15 +55,13 @@ function satisfied(view: RepositoryView, row: SignedTag): RequirementResult {
     .releasedTags()
     .filter((t) => t.digest === row.digest)
     .map((t) => t.tag);
-  // docker names signers by their own targets/<name> roles; a k-of-n release is also signed by
-  // whoever approved targets/releases alone (a signing request), and the gate should say so.
-  const releaseSigners = row.releasedBy.includes(RELEASES_ROLE) ? [...(releaseSignatures(view)?.signedKeys ?? [])].flatMap(keyOwners(view)) : [];
   return {
     satisfied: true,
     digest: withPrefix(row.digest),
     size: row.length,
     releasedBy: [...row.releasedBy],
-    signers: [...new Set([...row.signers, ...releaseSigners])].sort(),
+    // docker names only the signers' own roles; a k-of-n release was also signed by its approvers.
+    signers: view.whoSigned(row),
     tags: [...new Set(tags)],
   };
 }
@@ -99,14 +96,6 @@ function evaluateDigest(view: RepositoryView, digest: string): RequirementResult
   return notReleased(view, digest, undefined, `digest ${digest}`, digest);
 }
 
-/** Signer names for a key (canonical ID), else its short ID. */
-function keyOwners(view: RepositoryView): (canonicalId: string) => string[] {
-  const signers = view.signers();
-  return (id) => {
-    const names = signers.filter((s) => s.keys.some((k) => k.canonicalId === id)).map((s) => s.name);
-    return names.length ? names : [`key ${shortKeyId(id)}`];
-  };
-}
 
 function releaseRole(view: RepositoryView): DelegationInfo | undefined {
   return view.delegations().find((d) => d.role === RELEASES_ROLE && d.parent === 'targets');
@@ -115,7 +104,7 @@ function releaseRole(view: RepositoryView): DelegationInfo | undefined {
 /** Who may release: the keys of targets/releases (as signer names), else the repository key holder. */
 function releasers(view: RepositoryView, releases: DelegationInfo | undefined): string[] {
   if (!releases) return [REPOSITORY_KEY_HOLDER];
-  const owners = keyOwners(view);
+  const owners = view.keyOwners();
   return [...new Set(releases.keys.flatMap((k) => owners(k.canonicalId)))].sort();
 }
 
@@ -153,7 +142,7 @@ function notReleased(
       };
     }
     const signedKeys = sigs.signedKeys;
-    const owners = keyOwners(view);
+    const owners = view.keyOwners();
     const signed = [...new Set([...signedKeys].flatMap(owners))].sort();
     const unsigned = [...new Set(releases.keys.filter((k) => !signedKeys.has(k.canonicalId)).map((k) => k.canonicalId))];
     const missing = [...new Set(unsigned.flatMap(owners))].filter((n) => !signed.includes(n)).sort();
