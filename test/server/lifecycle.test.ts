@@ -214,6 +214,10 @@ describe('trust-tui server command', () => {
         const r = await runServer(['--listen', `127.0.0.1:${busy.port}`, '--data', dataDir, '--workers', '1']);
         expect(r.code).toBe(1);
         expect(r.stderr.trim()).toBe(`trust-tui: cannot listen on 127.0.0.1:${busy.port}: 127.0.0.1:${busy.port} is in use by another process; stop it or choose another --listen`);
+        // With --log-format json the failure is a JSON line too, for log pipelines.
+        const json = await runServer(['--listen', `127.0.0.1:${busy.port}`, '--data', dataDir, '--workers', '1', '--log-format', 'json']);
+        expect(json.code).toBe(1);
+        expect(JSON.parse(json.stderr.trim())).toMatchObject({ level: 'error', msg: expect.stringContaining(`did not start: cannot listen on 127.0.0.1:${busy.port}`) });
       } finally {
         await busy.stop();
       }

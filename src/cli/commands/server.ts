@@ -4,6 +4,8 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { defaultServerDataDir } from '../../config/paths.js';
 import { MAX_PEM_BYTES, readUserFile } from '../../config/user-files.js';
+import { AlreadyReported } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import { globalOptions } from '../globals.js';
 import { emit, type Io } from '../output.js';
 import { registerServerImportCommand } from './server-import.js';
@@ -200,12 +202,16 @@ needs a read-write user, with --auth token \`*\` on registry:catalog, unless --m
       // A worker re-runs this command line (node:cluster); it serves until the primary stops it.
       if (isServerWorker()) return runServerWorker(options);
 
-      const server =
-        workers > 1
-          ? await startServerGroup(options, workers, (line) => io.stdout(line + '\n'))
-          : await startServer(options);
-      // With --log-format json every line on standard output is a JSON object, these too.
+      // With --log-format json every line is a JSON object: these events, and a failure to start.
       const events = opts.logFormat === 'json' ? new ServerLog((line) => io.stdout(line + '\n'), (line) => io.stderr(line + '\n'), 'json') : undefined;
+      let server: Awaited<ReturnType<typeof startServer>> | Awaited<ReturnType<typeof startServerGroup>>;
+      try {
+        server = workers > 1 ? await startServerGroup(options, workers, (line) => io.stdout(line + '\n')) : await startServer(options);
+      } catch (e) {
+        if (!events) throw e;
+        events.error(`trust-tui server did not start: ${e instanceof Error ? e.message : String(e)}`);
+        throw new AlreadyReported(EXIT.error);
+      }
       if (events) events.info('trust-tui server is listening', { url: server.url, ca_file: server.caFile, workers });
       else io.stdout(startupMessage(server.url, server.caFile, server.createdCa));
       await new Promise<void>((resolve) => {
