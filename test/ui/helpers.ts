@@ -6,7 +6,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { ReactElement } from 'react';
 
 export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-export const KEYS = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab: '\t', backspace: '\u007F' };
+export const KEYS = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab: '\t', backspace: '\u007F', pageDown: '\u001B[6~', pageUp: '\u001B[5~' };
 
 const flush = () => new Promise((res) => setImmediate(() => setTimeout(res, 0)));
 

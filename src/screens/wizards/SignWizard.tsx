@@ -51,7 +51,7 @@ export function SignWizard({ state, send, height }: { state: SignState; send(e: 
   const hints = state.step === 'pushing' ? pushingHints(state) : (HINTS[state.step] ?? 'Enter: continue   Esc: back');
   const compact = height !== undefined && height < COMPACT_BELOW_ROWS;
   return (
-    <WizardFrame title={`Sign a tag of ${state.gun}`} steps={signSteps(state)} step={signStepNumber(state)} hints={hints} compact={compact}>
+    <WizardFrame title={`Sign a tag of ${state.gun}`} steps={signSteps(state)} step={signStepNumber(state)} hints={hints} compact={compact} {...(height === undefined ? {} : { height })}>
       <Body state={state} send={send} compact={compact} />
     </WizardFrame>
   );

@@ -14,13 +14,15 @@ const HINTS: Partial<Record<SignerSetupState['step'], string>> = {
   confirm: 'Enter: add and publish   Esc: back',
 };
 
-export function SignerSetupWizard({ state, send }: { state: SignerSetupState; send(e: SignerSetupEvent): void }) {
+export function SignerSetupWizard({ state, height, send }: { state: SignerSetupState; height?: number; send(e: SignerSetupEvent): void }) {
   return (
     <WizardFrame
       title={`Add a signer to ${state.gun}`}
       steps={SIGNER_SETUP_STEPS}
       step={signerSetupStepNumber(state)}
       hints={HINTS[state.step] ?? 'Enter: continue   Esc: back'}
+      {...(height === undefined ? {} : { height })}
+      {...(state.step === 'keys' ? { focusRow: keysStepFocusRow(state) } : {})}
     >
       <Body state={state} send={send} />
     </WizardFrame>
@@ -82,6 +84,12 @@ function NameStep({ initial, error, send }: { initial: string; error?: string; s
   );
 }
 
+/** The row of the keys step to keep in view: the key under the cursor. */
+function keysStepFocusRow(state: Extract<SignerSetupState, { step: 'keys' }>): number {
+  // After the "Keys in the keystore" heading.
+  return 1 + state.cursor;
+}
+
 function KeysStep({ state, send }: { state: Extract<SignerSetupState, { step: 'keys' }>; send(e: SignerSetupEvent): void }) {
   const [path, setPath] = useState<string | null>(null);
   useStepKeys((input, key) => {
@@ -98,7 +106,7 @@ function KeysStep({ state, send }: { state: Extract<SignerSetupState, { step: 'k
       <Text bold>Keys in the keystore</Text>
       {state.available.length === 0 && <Text color={theme.muted}>  none usable as a signer key: press f to add a .pub file</Text>}
       {state.available.map((k, i) => (
-        <Text key={k.id} inverse={i === state.cursor}>
+        <Text key={k.id} inverse={i === state.cursor} wrap="truncate-end">
           {i === state.cursor ? glyph.cursor : ' '} [{chosenIds.has(k.id) ? 'x' : ' '}] {shortId(k.id)} {k.type.padEnd(8)} {k.role}
         </Text>
       ))}
