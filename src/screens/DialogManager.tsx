@@ -3,7 +3,7 @@
 // nothing is open and the screen should show.
 import { useShallow } from 'zustand/react/shallow';
 import { useApp, useAppStore } from '../state/context.js';
-import { planLines } from '../state/slices/operations.js';
+import { planLines, planWarning } from '../state/slices/operations.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { HelpOverlay } from '../ui/HelpOverlay.js';
 import { TypeToConfirm } from '../ui/TypeToConfirm.js';
@@ -58,7 +58,7 @@ export function DialogManager({ height }: { height: number }) {
       const { plan } = modal;
       // A plan that would be refused is shown with the reason; there is nothing to confirm.
       if (plan.refusal) return <DetailDialog title={`Cannot: ${plan.title}`} lines={planLines(plan)} height={height} onClose={actions.closeModal} />;
-      return <TypeToConfirm title={plan.title} changes={planLines(plan)} expected={plan.confirmText} height={height} onConfirm={() => void actions.confirmModal(plan.confirmText)} onCancel={actions.closeModal} />;
+      return <TypeToConfirm title={plan.title} changes={planLines(plan)} warning={planWarning(plan)} expected={plan.confirmText} height={height} onConfirm={() => void actions.confirmModal(plan.confirmText)} onCancel={actions.closeModal} />;
     }
     case 'confirm':
       return <ConfirmDialog title={modal.title} changes={modal.changes} height={height} onConfirm={() => void actions.confirmModal()} onCancel={actions.closeModal} />;

@@ -19,6 +19,22 @@ export function bulletRows(changes: readonly string[], columns: number): string[
   return changes.flatMap((line) => wrapLine(line, width).map((row, i) => (i === 0 ? BULLET : '  ') + row));
 }
 
+/** Rows of text at most `columns` wide in a dialog: its border and padding take SIDES. */
+export function dialogTextRows(text: string, columns: number): number {
+  return wrapLine(text, Math.max(10, columns - SIDES)).length;
+}
+
+/**
+ * The rows a confirmation within `height` gives its changes, its other rows taking `chrome` (their
+ * two blank lines included). When the changes do not fit, the dialog drops those blank lines
+ * (`compact`) so that more of them show at once.
+ */
+export function changeListRoom(changes: readonly string[], columns: number, height: number, chrome: number): { rows: number; compact: boolean } {
+  const roomy = height - chrome;
+  if (bulletRows(changes, columns).length <= roomy) return { rows: Math.max(2, roomy), compact: false };
+  return { rows: Math.max(2, roomy + 2), compact: true };
+}
+
 export function ChangeList({ changes, rows, letterKeys = false }: { changes: readonly string[]; rows: number; letterKeys?: boolean }) {
   const { columns } = useTerminalSize();
   const lines = bulletRows(changes, columns);

@@ -36,6 +36,8 @@ export interface FakeWorld {
   releases?: Record<string, ReleasesSignoff>;
   /** `signer add` opens a signing request (this host lacks a signature the change needs). */
   addOpensRequest?: boolean;
+  /** Removing a signer goes through a signing request (k-of-n releases): nothing is published. */
+  removalOpensRequest?: boolean;
   keys: KeyRow[];
   settings: SettingsData;
   calls: string[];
@@ -306,6 +308,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         confirmText: tagName,
         changes: [`tag ${tagName} is removed from targets/releases`],
         tagsLosingLastSignature: [tagName],
+        delivery: 'publish',
         doneMessage: `Revoked ${gun}:${tagName}`,
       }) satisfies DestructivePlan,
     addSigner: async (gun, name, keys, ports, threshold) => {
@@ -382,6 +385,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         confirmText: keyId ? keyId.slice(0, 7) : name,
         changes: [keyId ? `key ${keyId.slice(0, 7)} leaves ${name}` : `signer ${name} is removed`],
         tagsLosingLastSignature: ['v1'],
+        delivery: world.removalOpensRequest ? 'request' : 'publish',
         doneMessage: keyId ? `Removed key ${keyId.slice(0, 7)} from ${name}` : `Removed signer ${name} from ${gun}`,
       }) satisfies DestructivePlan,
     executePlan: async (plan, ports) => {
