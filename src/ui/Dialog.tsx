@@ -10,7 +10,7 @@ import { theme } from './theme.js';
 import { useTerminalSize } from './useTerminalSize.js';
 
 /** Columns the border and padding take. */
-const SIDES = 4;
+export const DIALOG_SIDES = 4;
 /** Rows the border and title take. */
 const FRAME_ROWS = 3;
 
@@ -39,7 +39,7 @@ export function Dialog({ title, subtitle, tone = 'normal', hints, compact, heigh
     const measured = measureElement(bodyRef.current).height;
     if (measured !== bodyRows) setBodyRows(measured);
   });
-  const hintRows = hints ? wrapLine(hints, Math.max(10, columns - SIDES)).length : 0;
+  const hintRows = hints ? wrapLine(hints, Math.max(10, columns - DIALOG_SIDES)).length : 0;
   const pinned = FRAME_ROWS + (subtitle ? 1 : 0) + hintRows;
   const gapCount = (subtitle ? 1 : 0) + 1 + (hints ? 1 : 0);
   const room = height === undefined ? Number.POSITIVE_INFINITY : height - pinned;

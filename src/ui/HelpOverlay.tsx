@@ -4,7 +4,7 @@
 // scroll with j/k (or the arrows) instead of being cut off.
 import { useState } from 'react';
 import { Box, Text } from 'ink';
-import { Dialog } from './Dialog.js';
+import { Dialog, DIALOG_SIDES } from './Dialog.js';
 import { Priority, useKeypress } from './input.js';
 import { SCREENS, type ScreenId } from '../state/slices/navigation.js';
 import { helpEntries, type HelpEntry, type Scope } from './keymap.js';
@@ -27,8 +27,6 @@ const CHROME = 6;
 const KEYS_WIDTH = 14;
 /** Below this many columns the help is one column. */
 const TWO_COLUMNS_FROM = 100;
-/** Columns the dialog's border and padding take. */
-const SIDES = 4;
 
 /** One column of `lines` with each description wrapped to `width`: its continuation rows have no key. */
 function wrapped(lines: readonly Line[], width: number): Line[] {
@@ -47,7 +45,7 @@ export function HelpOverlay({ screen, height = 24, onClose }: { screen: ScreenId
   const global = column([{ scope: 'global', heading: 'Everywhere' }]);
   const { columns } = useTerminalSize();
   const oneColumn = columns < TWO_COLUMNS_FROM;
-  const single = oneColumn ? wrapped([...left, undefined, ...global], columns - SIDES) : [];
+  const single = oneColumn ? wrapped([...left, undefined, ...global], columns - DIALOG_SIDES) : [];
   const right = oneColumn ? [] : global;
   const total = oneColumn ? single.length : Math.max(left.length, right.length);
   const visible = Math.max(3, Math.min(total, height - CHROME));

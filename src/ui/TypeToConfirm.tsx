@@ -3,7 +3,8 @@
 import { Text } from 'ink';
 import { useState } from 'react';
 import { ChangeList, changeListRoom, dialogTextRows } from './ChangeList.js';
-import { Dialog } from './Dialog.js';
+import { Dialog, DIALOG_SIDES } from './Dialog.js';
+import { WrappedText } from './ScrollText.js';
 import { Priority } from './input.js';
 import { TextInput } from './TextInput.js';
 import { glyph, theme } from './theme.js';
@@ -33,9 +34,7 @@ export function TypeToConfirm({ title, changes, expected, warning = '⚠ WARNING
   return (
     <Dialog title={title} tone="danger" hints="Enter: confirm   Esc: cancel" compact={room.compact}>
       <ChangeList changes={changes} rows={room.rows} />
-      <Text color={theme.danger} bold>
-        {warning}
-      </Text>
+      <WrappedText text={warning} width={columns - DIALOG_SIDES} color={theme.danger} bold />
       {refused ? (
         <Text color={theme.danger}>
           {glyph.error} Value must be exactly {expected}

@@ -1,9 +1,12 @@
 import { Box, Text } from 'ink';
 import { useState } from 'react';
 import { currentThreshold, releasesKeysAfter, SIGNER_SETUP_STEPS, signerSetupStepNumber, type SignerSetupEvent, type SignerSetupState } from '../../state/wizards/signer-setup.js';
+import { DIALOG_SIDES } from '../../ui/Dialog.js';
 import { Priority } from '../../ui/input.js';
 import { Spinner } from '../../ui/Spinner.js';
+import { WrappedText } from '../../ui/ScrollText.js';
 import { TextInput } from '../../ui/TextInput.js';
+import { useTerminalSize } from '../../ui/useTerminalSize.js';
 import { glyph, theme } from '../../ui/theme.js';
 import { shortId } from '../format.js';
 import { Finished } from './KeyImportWizard.js';
@@ -141,11 +144,10 @@ function ThresholdStep({ state, send }: { state: Extract<SignerSetupState, { ste
   const [value, setValue] = useState(state.value);
   const now = currentThreshold(state);
   const keys = releasesKeysAfter(state);
+  const width = useTerminalSize().columns - DIALOG_SIDES;
   return (
     <>
-      <Text wrap="wrap">
-        targets/releases needs {now} of its keys to sign each release; with {state.name} it has {keys} distinct key(s).
-      </Text>
+      <WrappedText text={`targets/releases needs ${now} of its keys to sign each release; with ${state.name} it has ${keys} distinct key(s).`} width={width} />
       <TextInput
         label="Releases threshold (empty: unchanged):"
         value={value}
@@ -154,11 +156,7 @@ function ThresholdStep({ state, send }: { state: Extract<SignerSetupState, { ste
         onSubmit={(v) => send({ type: 'submit-threshold', value: v })}
         onCancel={() => send({ type: 'back' })}
       />
-      {state.error && (
-        <Text color={theme.danger} wrap="wrap">
-          {glyph.error} {state.error}
-        </Text>
-      )}
+      {state.error && <WrappedText text={`${glyph.error} ${state.error}`} width={width} color={theme.danger} />}
     </>
   );
 }
