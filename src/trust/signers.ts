@@ -3,7 +3,6 @@
 // `targets/releases` (what makes tags pullable), both on all paths. Adding and removing signers edits
 // targets.json, so it needs the repository's targets key.
 import { releasesThresholdProblem } from './releases-signoff.js';
-import { compareUtf8 } from '../tuf/canonical.js';
 import { ALL_PATHS } from '../tuf/delegation.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import type { PublicKey } from '../tuf/key.js';
@@ -483,7 +482,7 @@ export async function listSigners(ctx: TrustContext, input: string, options: Ser
       ...(d.problem ? { problem: d.problem } : {}),
       tags: [...new Set((byRole.get(d.role) ?? []).map((e) => e.name))].sort(naturalCompare),
     }))
-    .sort((a, b) => compareUtf8(a.name, b.name));
+    .sort((a, b) => naturalCompare(a.name, b.name));
   const signoff = releasesSignoff(view);
   const releases = signoff && { threshold: signoff.threshold, keys: signoff.keys, signed: signoff.signed, signers: signoff.bySigner };
   return { gun: repo.gun, server: repo.endpoint.url, offline, signers, ...(releases ? { releases } : {}) };

@@ -351,11 +351,11 @@ export class RepositoryView {
     return refused ? { validKeyIds: refused.validKeyIds, refused: refused.error.reason } : undefined;
   }
 
-  /** docker's signers: every delegation except `targets/releases`, sorted by name. */
+  /** docker's signers: every delegation except `targets/releases`, in natural order of name (s2 before s10). */
   signers(): DelegationInfo[] {
     return this.delegations()
       .filter((d) => d.role !== RELEASES_ROLE)
-      .sort((a, b) => compareUtf8(a.name, b.name));
+      .sort((a, b) => naturalCompare(a.name, b.name));
   }
 
   /**
