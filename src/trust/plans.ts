@@ -8,7 +8,7 @@ import { hintOf } from '../tuf/errors.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 import { GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
-import { TrustError } from './errors.js';
+import { changedSincePreview, TrustError } from './errors.js';
 import { editableState } from './publish.js';
 import { openRepository } from './repository.js';
 import { describePublishedChanges } from './published-changes.js';
@@ -134,10 +134,6 @@ export async function planSignerRemoval(ctx: TrustContext, gun: string, signer: 
   };
 }
 
-function changedSincePreview(plan: DestructivePlan): TrustError {
-  return new TrustError(`${plan.gun} changed since this preview, so nothing was changed; look at the new preview and confirm again`);
-}
-
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** What a carried-out plan did, as read back and verified from the server after publishing. */
@@ -166,12 +162,12 @@ export async function executePlan(ctx: TrustContext, plan: DestructivePlan): Pro
   if (plan.kind === 'revoke-tag') {
     const { repo, editor, plan: now } = await planRevokeTag(ctx, `${plan.gun}:${plan.tag}`);
     const delivery = await revocationDelivery(ctx, editor, now.roles);
-    if (!same([now.roles, now.remaining, delivery], [plan.roles, plan.remaining, plan.delivery])) throw changedSincePreview(plan);
+    if (!same([now.roles, now.remaining, delivery], [plan.roles, plan.remaining, plan.delivery])) throw changedSincePreview(plan.gun);
     const done = await carryOutRevocation(ctx, repo, editor, now);
     return outcomeOf(plan, done.changes, done.released ? [] : [plan.tag]);
   }
   const { repo, editor, removal } = await openRemoval(ctx, plan.gun, plan.signer, plan.keyId);
-  if (!same([removal.changes, removal.skipped], [plan.roleChanges, plan.skipped])) throw changedSincePreview(plan);
+  if (!same([removal.changes, removal.skipped], [plan.roleChanges, plan.skipped])) throw changedSincePreview(plan.gun);
   const what = plan.keyId === undefined ? `signer ${plan.signer}` : `key ${shortKeyId(plan.keyId)} of signer ${plan.signer}`;
   // The tags that lose their last signature were in the confirmed preview: nothing more to ask.
   const done = await carryOut(ctx, repo, editor, removal, what, plan.keyId ?? plan.signer, { yes: true });

@@ -11,7 +11,7 @@ import { hintOf, type Hint } from '../tuf/errors.js';
 import { GoTime } from '../tuf/time.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
-import { CancelledError, InputError, TrustError } from './errors.js';
+import { CancelledError, changedSincePreview, InputError, TrustError } from './errors.js';
 import { initRepository } from './init.js';
 import { checkKeyName } from './keys.js';
 import { editableState, heldKeyIds, publish } from './publish.js';
@@ -22,7 +22,8 @@ import { applyRemoval, planRemoval, RELEASES_ROLE, type RemovalPlan, type RoleCh
 import { diffRepository, tagsNoLongerReleased, type PublishedRoleChange } from '../tuf/repository-diff.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 import { distinctCanonicalKeys } from '../tuf/verification.js';
-import { publishParentChange } from './thresholds.js';
+import type { PlanDelivery } from './plans.js';
+import { childrenFallingShort, publishParentChange } from './thresholds.js';
 import { openRequest } from './requests/operations.js';
 import { releasesSignoff } from './releases-signoff.js';
 import type { RefreshResult } from '../notary/updater.js';
@@ -181,12 +182,43 @@ function addKeysToSigner(
   return { added, all, releases: { from, to: releases.threshold } };
 }
 
+/** How adding a signer lands: published, or held in a signing request until others sign. */
+export type SignerAdditionDelivery = Extract<PlanDelivery, 'publish' | 'request'>;
+
+/** A request exactly when publishParentChange would open one: a child re-signed here falls short of keys this host holds. */
+async function additionDelivery(ctx: TrustContext, repo: OpenedRepository, editor: RepositoryEditor): Promise<SignerAdditionDelivery> {
+  const short = (await childrenFallingShort(ctx, repo, editor)).filter((child) => child.held < child.threshold);
+  return short.length > 0 ? 'request' : 'publish';
+}
+
+/**
+ * What adding signer `name` would do, changing nothing: whether it publishes or opens a signing
+ * request. The UI's confirmation says it, and the add (given it as `delivery`) checks it again.
+ */
+export async function planSignerAddition(
+  ctx: TrustContext,
+  input: string,
+  name: string,
+  keySpecs: readonly string[],
+  options: ServerOptions & { threshold?: number } = {},
+): Promise<{ delivery: SignerAdditionDelivery }> {
+  checkSignerName(name, 'add');
+  const keys = await resolveSignerKeys(ctx, keySpecs);
+  const repo = await openRepository(ctx, input, { ...options, allowMissing: true, toPublish: true });
+  // A repository that does not exist yet is initialised and published by this host alone.
+  if (!repo.state) return { delivery: 'publish' };
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  await requireTargetsKey(ctx, repo, editor, 'add signers');
+  addKeysToSigner(editor, repo.gun, name, keys, options.threshold);
+  return { delivery: await additionDelivery(ctx, repo, editor) };
+}
+
 async function addOrExtendSigner(
   ctx: TrustContext,
   input: string,
   name: string,
   keySpecs: readonly string[],
-  options: ServerOptions & { threshold?: number; lifetimeMs?: number; mustExist: boolean; force?: boolean; yes?: boolean; noRequest?: boolean },
+  options: ServerOptions & { threshold?: number; lifetimeMs?: number; mustExist: boolean; force?: boolean; yes?: boolean; noRequest?: boolean; delivery?: SignerAdditionDelivery },
 ): Promise<AddSignerResult> {
   checkSignerName(name, 'add');
   if (options.threshold !== undefined && (!Number.isSafeInteger(options.threshold) || options.threshold < 1)) {
@@ -212,6 +244,8 @@ async function addOrExtendSigner(
     });
   }
   const { added, all, releases } = addKeysToSigner(editor, repo.gun, name, keys, options.threshold);
+  // The confirmed preview said publish or request: anything else changes nothing.
+  if (options.delivery !== undefined && (await additionDelivery(ctx, repo, editor)) !== options.delivery) throw changedSincePreview(repo.gun);
   const outcome = await publishParentChange(ctx, repo, editor, {
     ...options,
     note: `signer ${name}${releases.from !== releases.to ? `; ${RELEASES_ROLE}: threshold ${releases.from} → ${releases.to}` : ''}`,
@@ -264,7 +298,7 @@ export function addSigner(
   input: string,
   name: string,
   keySpecs: readonly string[],
-  options: ServerOptions & { threshold?: number; lifetimeMs?: number; force?: boolean; yes?: boolean; noRequest?: boolean } = {},
+  options: ServerOptions & { threshold?: number; lifetimeMs?: number; force?: boolean; yes?: boolean; noRequest?: boolean; delivery?: SignerAdditionDelivery } = {},
 ): Promise<AddSignerResult> {
   return addOrExtendSigner(ctx, input, name, keySpecs, { ...options, mustExist: false });
 }

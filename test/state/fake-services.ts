@@ -311,8 +311,13 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         delivery: 'publish',
         doneMessage: `Revoked ${gun}:${tagName}`,
       }) satisfies DestructivePlan,
-    addSigner: async (gun, name, keys, ports, threshold) => {
+    planAddSigner: async (gun, name) => {
+      record(`planAddSigner ${gun} ${name}`);
+      return { delivery: world.addOpensRequest ? 'request' : 'publish' };
+    },
+    addSigner: async (gun, name, keys, ports, threshold, delivery) => {
       record(`addSigner ${gun} ${name} ${JSON.stringify(keys)}${threshold !== undefined ? ` threshold ${threshold}` : ''}`);
+      if (delivery !== (world.addOpensRequest ? 'request' : 'publish')) throw new Error(`${gun} changed since this preview, so nothing was changed`);
       world.passphrasesSeen.push(await ask(ports));
       const signer: SignerRow = { name, keyIds: keys.map((k) => (k.from === 'keystore' ? k.id : KEY_B)), threshold: 1, tagsSigned: 0 };
       const from = world.releases?.[gun]?.threshold ?? 1;

@@ -1,5 +1,7 @@
 // Destructive actions in the UI over the real trust services and a real trust-tui server: the
 // confirmation shows one plan, and exactly that plan is carried out (checked with the CLI after).
+// Adding a signer is planned the same way: publish, or a signing request, as its confirmation says.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -121,3 +123,25 @@ describe('a confirmed plan', () => {
   }, 60_000);
 });
 
+describe('adding a signer', () => {
+  it('is planned as a publish, or as a signing request when releases would need keys this host lacks; the add keeps to what was confirmed', async () => {
+    const services = createTrustServices({
+      trustDir: tt.trustDir,
+      configDir: tt.configDir,
+      env: { DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: TEST_PASSPHRASES.root, DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: TEST_PASSPHRASES.repository },
+    });
+    // dave's key is not in this host's keystore.
+    const pub = path.join(tt.workDir, 'dave.pem');
+    execFileSync('sh', ['-c', `openssl ecparam -name prime256v1 -genkey -noout | openssl ec -pubout -out '${pub}'`], { stdio: 'ignore' });
+    const dave = [{ from: 'file' as const, path: pub }];
+    expect(await services.planAddSigner(GUN, 'dave', dave)).toEqual({ delivery: 'publish' });
+    // Every releases key must sign, dave's too: this host cannot sign alone.
+    const { releases } = await services.listSigners(GUN);
+    const all = releases!.keys + 1;
+    expect(await services.planAddSigner(GUN, 'dave', dave, all)).toEqual({ delivery: 'request' });
+    const before = await signers();
+    const passphrases = { get: async () => TEST_PASSPHRASES.repository };
+    await expect(services.addSigner(GUN, 'dave', dave, { passphrases }, all, 'publish')).rejects.toThrow(/changed since this preview, so nothing was changed/);
+    expect(await signers()).toEqual(before);
+  }, 60_000);
+});

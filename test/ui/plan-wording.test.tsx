@@ -1,12 +1,13 @@
-// A removal's confirmation says what confirming does as its plan will carry it out (published now,
-// or a signing request that publishes nothing yet), once; at 60x15 it shows as many changes as fit.
+// A confirmation says what confirming does as its plan will carry it out (published now, or a
+// signing request that publishes nothing yet), once: a signer's removal, and the add-signer wizard's
+// step 4. At 60x15 a removal shows as many of its changes as fit.
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/app.js';
 import { StoreProvider } from '../../src/state/context.js';
 import type { DestructivePlan } from '../../src/state/services.js';
 import { createAppStore } from '../../src/state/store.js';
 import { fakeServices } from '../state/fake-services.js';
-import { renderSized } from './helpers.js';
+import { KEYS, renderSized } from './helpers.js';
 
 const GUN = 'example.com/team/app';
 
@@ -70,5 +71,57 @@ describe('a removal preview at 60x15', () => {
     for (const change of changes.slice(0, 3)) expect(frame).toContain(change);
     expect(frame).toContain('Type alice to confirm');
     expect(frame).toContain('Enter: confirm   Esc: cancel');
+  });
+});
+
+describe("the add-signer wizard's confirmation", () => {
+  async function toConfirm(viaRequest: boolean) {
+    const services = fakeServices();
+    services.world.addOpensRequest = viaRequest;
+    const store = createAppStore(services, { workDir: '/work' });
+    store.getState().openRepository(GUN, 'signers');
+    const ui = renderSized(
+      <StoreProvider store={store}>
+        <App />
+      </StoreProvider>,
+      100,
+      30,
+    );
+    unmount = ui.unmount;
+    await ui.waitFor('❯ alice');
+    await ui.press('a');
+    await ui.waitFor('Signer name:');
+    for (const ch of 'carol') await ui.press(ch);
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Step 2 of 5');
+    await ui.press(' ', KEYS.enter);
+    await ui.waitFor('Releases threshold');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Step 4 of 5');
+    await ui.waitFor('Add signer carol');
+    return { ui, services };
+  }
+
+  it('a change that needs others says no publish, and the add is told what was confirmed', async () => {
+    const { ui, services } = await toConfirm(true);
+    const text = flat(ui.frame());
+    expect(text).toContain('Nothing is published yet');
+    expect(text).toContain('Enter: open the signing request');
+    expect(text).not.toContain('This publishes');
+    expect(text).not.toContain('add and publish');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Passphrase');
+    for (const ch of 'pass') await ui.press(ch);
+    await ui.press(KEYS.enter);
+    await ui.waitFor('Signing request req-1 opened');
+    expect(services.world.calls.filter((c) => c.startsWith('planAddSigner') || c.startsWith('addSigner'))).toHaveLength(2);
+  });
+
+  it('a change this host can publish says it publishes', async () => {
+    const { ui } = await toConfirm(false);
+    const text = flat(ui.frame());
+    expect(text).toContain('This publishes new trust data for example.com/team/app');
+    expect(text).toContain('Enter: add and publish');
+    expect(text).not.toContain('Nothing is published');
   });
 });

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { useState } from 'react';
+import type { SignerAdditionDelivery } from '../../state/services.js';
 import { currentThreshold, releasesKeysAfter, SIGNER_SETUP_STEPS, signerSetupStepNumber, type SignerSetupEvent, type SignerSetupState } from '../../state/wizards/signer-setup.js';
 import { DIALOG_SIDES } from '../../ui/Dialog.js';
 import { Priority } from '../../ui/input.js';
@@ -14,7 +15,12 @@ import { useStepKeys, WizardFrame } from './WizardFrame.js';
 
 const HINTS: Partial<Record<SignerSetupState['step'], string>> = {
   keys: 'j/k: move   Space: choose   f: add a .pub/PEM file   Enter: continue   Esc: back',
-  confirm: 'Enter: add and publish   Esc: back',
+};
+
+/** The confirmation's keys, as its plan will carry it out. */
+const CONFIRM_HINTS: Record<SignerAdditionDelivery, string> = {
+  publish: 'Enter: add and publish   Esc: back',
+  request: 'Enter: open the signing request   Esc: back',
 };
 
 export function SignerSetupWizard({ state, height, send }: { state: SignerSetupState; height?: number; send(e: SignerSetupEvent): void }) {
@@ -23,7 +29,7 @@ export function SignerSetupWizard({ state, height, send }: { state: SignerSetupS
       title={`Add a signer to ${state.gun}`}
       steps={SIGNER_SETUP_STEPS}
       step={signerSetupStepNumber(state)}
-      hints={HINTS[state.step] ?? 'Enter: continue   Esc: back'}
+      hints={state.step === 'confirm' ? CONFIRM_HINTS[state.delivery] : (HINTS[state.step] ?? 'Enter: continue   Esc: back')}
       {...(height === undefined ? {} : { height })}
       {...(state.step === 'keys' ? { focusRow: keysStepFocusRow(state) } : {})}
     >
@@ -44,8 +50,10 @@ function Body({ state, send }: { state: SignerSetupState; send(e: SignerSetupEve
       return <ThresholdStep state={state} send={send} />;
     case 'confirm':
       return <ConfirmStep state={state} send={send} />;
+    case 'planning':
+      return <Spinner label={`Working out whether adding ${state.name} publishes or needs other signers`} />;
     case 'adding':
-      return <Spinner label={`Adding ${state.name} to ${state.gun} and publishing`} />;
+      return <Spinner label={state.delivery === 'publish' ? `Adding ${state.name} to ${state.gun} and publishing` : `Opening a signing request to add ${state.name} to ${state.gun}`} />;
     case 'done': {
       const { signer } = state;
       const change = signer.releases.from !== signer.releases.to ? `targets/releases: threshold ${signer.releases.from} → ${signer.releases.to}` : undefined;
@@ -161,7 +169,15 @@ function ThresholdStep({ state, send }: { state: Extract<SignerSetupState, { ste
   );
 }
 
+/** What confirming does, as the plan says (the result and the status line say the same after). */
+const CONFIRM_TEXT: Record<SignerAdditionDelivery, (gun: string) => string> = {
+  publish: (gun) => `This publishes new trust data for ${gun}; the repository key's passphrase is asked.`,
+  request: (gun) =>
+    `Nothing is published yet: this needs signatures this host does not hold, so a signing request for ${gun} is opened; the signer is added once the other signers sign it.`,
+};
+
 function ConfirmStep({ state, send }: { state: Extract<SignerSetupState, { step: 'confirm' }>; send(e: SignerSetupEvent): void }) {
+  const width = useTerminalSize().columns - DIALOG_SIDES;
   useStepKeys((_input, key) => {
     if (key.escape) send({ type: 'back' });
     else if (key.return) send({ type: 'next' });
@@ -180,7 +196,7 @@ function ConfirmStep({ state, send }: { state: Extract<SignerSetupState, { step:
       <Text>
         targets/releases threshold: {state.threshold === undefined ? `${currentThreshold(state)} (unchanged)` : `${currentThreshold(state)} → ${state.threshold}`}
       </Text>
-      <Text>This publishes new trust data for {state.gun}; the repository key's passphrase is asked.</Text>
+      <WrappedText text={CONFIRM_TEXT[state.delivery](state.gun)} width={width} />
     </>
   );
 }
