@@ -2,12 +2,9 @@
 // signing request that publishes nothing yet), once: a signer's removal, and the add-signer wizard's
 // step 4. At 60x15 a removal shows as many of its changes as fit.
 import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '../../src/app.js';
-import { StoreProvider } from '../../src/state/context.js';
 import type { DestructivePlan } from '../../src/state/services.js';
-import { createAppStore } from '../../src/state/store.js';
 import { fakeServices } from '../state/fake-services.js';
-import { KEYS, renderSized } from './helpers.js';
+import { KEYS, renderAppSized } from './helpers.js';
 
 const GUN = 'example.com/team/app';
 
@@ -22,15 +19,7 @@ async function removeAlice(columns: number, rows: number, options: { viaRequest?
     const plan = await plain(gun, name, keyId);
     return (options.changes ? { ...plan, changes: options.changes } : plan) as DestructivePlan;
   };
-  const store = createAppStore(services, { workDir: '/work' });
-  store.getState().openRepository(GUN, 'signers');
-  const ui = renderSized(
-    <StoreProvider store={store}>
-      <App />
-    </StoreProvider>,
-    columns,
-    rows,
-  );
+  const ui = renderAppSized(services, columns, rows, { gun: GUN, screen: 'signers' });
   unmount = ui.unmount;
   await ui.waitFor('❯ alice');
   await ui.press('d');
@@ -78,20 +67,12 @@ describe("the add-signer wizard's confirmation", () => {
   async function toConfirm(viaRequest: boolean) {
     const services = fakeServices();
     services.world.addOpensRequest = viaRequest;
-    const store = createAppStore(services, { workDir: '/work' });
-    store.getState().openRepository(GUN, 'signers');
-    const ui = renderSized(
-      <StoreProvider store={store}>
-        <App />
-      </StoreProvider>,
-      100,
-      30,
-    );
+    const ui = renderAppSized(services, 100, 30, { gun: GUN, screen: 'signers' });
     unmount = ui.unmount;
     await ui.waitFor('❯ alice');
     await ui.press('a');
     await ui.waitFor('Signer name:');
-    for (const ch of 'carol') await ui.press(ch);
+    await ui.type('carol');
     await ui.press(KEYS.enter);
     await ui.waitFor('Step 2 of 5');
     await ui.press(' ', KEYS.enter);
@@ -111,7 +92,7 @@ describe("the add-signer wizard's confirmation", () => {
     expect(text).not.toContain('add and publish');
     await ui.press(KEYS.enter);
     await ui.waitFor('Passphrase');
-    for (const ch of 'pass') await ui.press(ch);
+    await ui.type('pass');
     await ui.press(KEYS.enter);
     await ui.waitFor('Signing request req-1 opened');
     expect(services.world.calls.filter((c) => c.startsWith('planAddSigner') || c.startsWith('addSigner'))).toHaveLength(2);

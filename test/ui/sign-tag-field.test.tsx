@@ -1,27 +1,19 @@
 // The sign wizard's Tag field starts with the selected row's tag, selected: typing replaces it (not
 // "v1v9") and an arrow key keeps it for editing. (That it is drawn inverse with NO_COLOR, so it never
 // looks like a placeholder, is checked on the built UI: test/e2e/ui-sign-tag.test.ts.)
-import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '../../src/app.js';
-import { StoreProvider } from '../../src/state/context.js';
-import { createAppStore } from '../../src/state/store.js';
 import { fakeServices } from '../state/fake-services.js';
-import { KEYS, renderTui } from './helpers.js';
+import { KEYS, renderAppSized } from './helpers.js';
 
-afterEach(() => cleanup());
+const unmounts: (() => void)[] = [];
+afterEach(() => {
+  for (const unmount of unmounts.splice(0)) unmount();
+});
 
 async function tagStep() {
-  const store = createAppStore(fakeServices(), { workDir: '/work' });
-  const ui = renderTui(
-    <StoreProvider store={store}>
-      <App />
-    </StoreProvider>,
-  );
-  await ui.ready();
-  await ui.waitFor('example.com/team/app');
-  await ui.press(KEYS.enter);
-  await ui.waitFor('Tags of example.com/team/app');
+  const ui = renderAppSized(fakeServices(), 100, 30, { gun: 'example.com/team/app', screen: 'tags' });
+  unmounts.push(ui.unmount);
+  await ui.waitFor('❯ v1');
   await ui.press('s');
   await ui.waitFor('Step 1 of 5: Source');
   await ui.press(KEYS.enter);

@@ -1,11 +1,8 @@
 // Dialogs on the smallest terminal the app runs in (60x15): a body taller than the screen scrolls
 // under a "more" line, and the dialog's own key hints stay on screen.
 import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '../../src/app.js';
-import { StoreProvider } from '../../src/state/context.js';
-import { createAppStore } from '../../src/state/store.js';
 import { fakeServices, fakeWorld } from '../state/fake-services.js';
-import { KEYS, renderSized } from './helpers.js';
+import { KEYS, renderAppSized } from './helpers.js';
 
 const COLUMNS = 60;
 const ROWS = 15;
@@ -16,14 +13,7 @@ afterEach(() => unmount?.());
 async function start() {
   const world = fakeWorld();
   for (const [i, name] of ['dave', 'erin', 'frank'].entries()) world.keys.push({ id: `${i + 4}`.repeat(64), role: name, type: 'ecdsa', trustedBy: [], tagsSigned: 0 });
-  const store = createAppStore(fakeServices(world), { workDir: '/work' });
-  const ui = renderSized(
-    <StoreProvider store={store}>
-      <App />
-    </StoreProvider>,
-    COLUMNS,
-    ROWS,
-  );
+  const ui = renderAppSized(fakeServices(world), COLUMNS, ROWS);
   unmount = ui.unmount;
   await ui.waitFor('example.com/team/app');
   return ui;
@@ -44,7 +34,7 @@ describe('a dialog taller than a 60x15 terminal', () => {
     await ui.waitFor('Signers of');
     await ui.press('a');
     await ui.waitFor('Step 1 of');
-    for (const ch of 'zoe') await ui.press(ch);
+    await ui.type('zoe');
     await ui.press(KEYS.enter);
     await ui.waitFor('Step 2 of');
     await ui.waitFor('PgUp/PgDn more');
@@ -69,7 +59,7 @@ describe('a dialog taller than a 60x15 terminal', () => {
     await ui.waitFor('Keys (');
     await ui.press('i');
     await ui.waitFor('Step 1 of 3');
-    for (const ch of 'norole.pem') await ui.press(ch);
+    await ui.type('norole.pem');
     await ui.press(KEYS.enter);
     await ui.waitFor('Step 2 of 3');
     await ui.waitFor('PgUp/PgDn more');

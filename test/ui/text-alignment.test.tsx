@@ -2,14 +2,11 @@
 // its change (no second bullet), a wrapped message never starts a row with a space, and a choice
 // that wraps stays aligned with the others.
 import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '../../src/app.js';
 import { ChooseDialog } from '../../src/screens/dialogs/ChooseDialog.js';
-import { StoreProvider } from '../../src/state/context.js';
-import { createAppStore } from '../../src/state/store.js';
 import { bulletRows } from '../../src/ui/ChangeList.js';
 import { InputProvider } from '../../src/ui/input.js';
 import { fakeServices, KEY_B } from '../state/fake-services.js';
-import { KEYS, renderSized } from './helpers.js';
+import { KEYS, renderAppSized, renderSized } from './helpers.js';
 
 let unmount: (() => void) | undefined;
 afterEach(() => unmount?.());
@@ -31,20 +28,12 @@ describe('at 60 columns', () => {
     const services = fakeServices();
     services.world.signers[gun] = [{ name: 'bob', keyIds: [KEY_B], threshold: 1, tagsSigned: 2 }];
     services.world.releases = { [gun]: { threshold: 1, keys: 1, keyIds: [KEY_B], signed: 1, bySigner: [{ name: 'bob', signed: true }] } };
-    const store = createAppStore(services, { workDir: '/work' });
-    store.getState().openRepository(gun, 'signers');
-    const ui = renderSized(
-      <StoreProvider store={store}>
-        <App />
-      </StoreProvider>,
-      60,
-      24,
-    );
+    const ui = renderAppSized(services, 60, 24, { gun, screen: 'signers' });
     unmount = ui.unmount;
     await ui.waitFor('❯ bob');
     await ui.press('a');
     await ui.waitFor('Signer name:');
-    for (const ch of 'alice') await ui.press(ch);
+    await ui.type('alice');
     await ui.press(KEYS.enter);
     await ui.waitFor('[x] aaaaaaa');
     await ui.press(KEYS.enter);
