@@ -64,10 +64,10 @@ describe('a removal preview at 60x15', () => {
 });
 
 describe("the add-signer wizard's confirmation", () => {
-  async function toConfirm(viaRequest: boolean) {
+  async function toConfirm(viaRequest: boolean, columns = 100, rows = 30) {
     const services = fakeServices();
     services.world.addOpensRequest = viaRequest;
-    const ui = renderAppSized(services, 100, 30, { gun: GUN, screen: 'signers' });
+    const ui = renderAppSized(services, columns, rows, { gun: GUN, screen: 'signers' });
     unmount = ui.unmount;
     await ui.waitFor('❯ alice');
     await ui.press('a');
@@ -104,5 +104,12 @@ describe("the add-signer wizard's confirmation", () => {
     expect(text).toContain('This publishes new trust data for example.com/team/app');
     expect(text).toContain('Enter: add and publish');
     expect(text).not.toContain('Nothing is published');
+  });
+
+  it('at 60x15 what confirming does is on screen without scrolling', async () => {
+    const { ui } = await toConfirm(true, 60, 15);
+    const text = flat(ui.frame());
+    expect(text).toContain('Nothing is published yet: this opens a signing request');
+    expect(text).toContain('Enter: open the signing request');
   });
 });

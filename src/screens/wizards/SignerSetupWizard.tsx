@@ -172,8 +172,7 @@ function ThresholdStep({ state, send }: { state: Extract<SignerSetupState, { ste
 /** What confirming does, as the plan says (the result and the status line say the same after). */
 const CONFIRM_TEXT: Record<SignerAdditionDelivery, (gun: string) => string> = {
   publish: (gun) => `This publishes new trust data for ${gun}; the repository key's passphrase is asked.`,
-  request: (gun) =>
-    `Nothing is published yet: this needs signatures this host does not hold, so a signing request for ${gun} is opened; the signer is added once the other signers sign it.`,
+  request: (gun) => `Nothing is published yet: this opens a signing request for ${gun}; the signer is added once the other signers sign it.`,
 };
 
 function ConfirmStep({ state, send }: { state: Extract<SignerSetupState, { step: 'confirm' }>; send(e: SignerSetupEvent): void }) {
@@ -182,13 +181,15 @@ function ConfirmStep({ state, send }: { state: Extract<SignerSetupState, { step:
     if (key.escape) send({ type: 'back' });
     else if (key.return) send({ type: 'next' });
   });
+  // What confirming does comes first: on a short terminal the rest may need scrolling.
   return (
     <>
+      <WrappedText text={CONFIRM_TEXT[state.delivery](state.gun)} width={width} />
       <Text>
         Add signer <Text bold>{state.name}</Text> to <Text bold>{state.gun}</Text> with {state.chosen.length} key(s):
       </Text>
       {state.chosen.map((c) => (
-        <Text key={c.id}>
+        <Text key={c.id} wrap="truncate-middle">
           {'  '}
           {c.id} ({c.type}, {c.label})
         </Text>
@@ -196,7 +197,6 @@ function ConfirmStep({ state, send }: { state: Extract<SignerSetupState, { step:
       <Text>
         targets/releases threshold: {state.threshold === undefined ? `${currentThreshold(state)} (unchanged)` : `${currentThreshold(state)} → ${state.threshold}`}
       </Text>
-      <WrappedText text={CONFIRM_TEXT[state.delivery](state.gun)} width={width} />
     </>
   );
 }
