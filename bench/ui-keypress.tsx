@@ -54,6 +54,7 @@ function servicesFor(tags: TagRow[]): Services {
     planLocalSign: unused,
     signLocal: unused,
     planRevokeTag: unused,
+    planAddSigner: unused,
     addSigner: unused,
     planRemoveSigner: unused,
     executePlan: unused,

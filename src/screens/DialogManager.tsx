@@ -3,7 +3,7 @@
 // nothing is open and the screen should show.
 import { useShallow } from 'zustand/react/shallow';
 import { useApp, useAppStore } from '../state/context.js';
-import { planLines } from '../state/slices/operations.js';
+import { planLines, planWarning } from '../state/slices/operations.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { HelpOverlay } from '../ui/HelpOverlay.js';
 import { TypeToConfirm } from '../ui/TypeToConfirm.js';
@@ -30,16 +30,16 @@ export function DialogManager({ height }: { height: number }) {
   if (passphrase) {
     // A fresh dialog per request: nothing typed for one key carries over to the next.
     const key = `${passphrase.keyId}:${passphrase.purpose}:${passphrase.attempt}`;
-    return <PassphraseDialog key={key} request={passphrase} onSubmit={actions.submitPassphrase} onCancel={actions.cancelPassphrase} />;
+    return <PassphraseDialog key={key} request={passphrase} height={height} onSubmit={actions.submitPassphrase} onCancel={actions.cancelPassphrase} />;
   }
   if (wizard) {
     switch (wizard.kind) {
       case 'key-import':
-        return <KeyImportWizard state={wizard.state} send={(e) => actions.sendWizard('key-import', e)} />;
+        return <KeyImportWizard state={wizard.state} height={height} send={(e) => actions.sendWizard('key-import', e)} />;
       case 'key-generate':
-        return <KeyGenerateWizard state={wizard.state} send={(e) => actions.sendWizard('key-generate', e)} />;
+        return <KeyGenerateWizard state={wizard.state} height={height} send={(e) => actions.sendWizard('key-generate', e)} />;
       case 'signer-setup':
-        return <SignerSetupWizard state={wizard.state} send={(e) => actions.sendWizard('signer-setup', e)} />;
+        return <SignerSetupWizard state={wizard.state} height={height} send={(e) => actions.sendWizard('signer-setup', e)} />;
       case 'sign':
         return <SignWizard state={wizard.state} height={height} send={(e) => actions.sendWizard('sign', e)} />;
       case 'sweep':
@@ -58,7 +58,7 @@ export function DialogManager({ height }: { height: number }) {
       const { plan } = modal;
       // A plan that would be refused is shown with the reason; there is nothing to confirm.
       if (plan.refusal) return <DetailDialog title={`Cannot: ${plan.title}`} lines={planLines(plan)} height={height} onClose={actions.closeModal} />;
-      return <TypeToConfirm title={plan.title} changes={planLines(plan)} expected={plan.confirmText} height={height} onConfirm={() => void actions.confirmModal(plan.confirmText)} onCancel={actions.closeModal} />;
+      return <TypeToConfirm title={plan.title} changes={planLines(plan)} warning={planWarning(plan)} expected={plan.confirmText} height={height} onConfirm={() => void actions.confirmModal(plan.confirmText)} onCancel={actions.closeModal} />;
     }
     case 'confirm':
       return <ConfirmDialog title={modal.title} changes={modal.changes} height={height} onConfirm={() => void actions.confirmModal()} onCancel={actions.closeModal} />;
@@ -68,6 +68,7 @@ export function DialogManager({ height }: { height: number }) {
           // A fresh field for each prompt of a multi-step form.
           key={`${modal.title}\n${modal.label}`}
           title={modal.title}
+          height={height}
           label={modal.label}
           initial={modal.initial}
           {...(modal.hint ? { hint: modal.hint } : {})}
@@ -83,6 +84,7 @@ export function DialogManager({ height }: { height: number }) {
       return (
         <ChooseDialog
           title={modal.title}
+          height={height}
           options={modal.options}
           onChoose={(value) => {
             actions.closeModal();

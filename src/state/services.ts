@@ -5,6 +5,7 @@ import type { PassphraseSource } from '../keys/passphrase.js';
 import type { KeyRole, SignerDetail, TagDetail } from '../trust/details.js';
 import type { ReleasesSignoff } from '../trust/releases-signoff.js';
 import type { DestructivePlan, PlanOutcome } from '../trust/plans.js';
+import type { SignerAdditionDelivery } from '../trust/signers.js';
 import type { SweepPlan, SweepTarget } from '../trust/sweep.js';
 import type { MigrationOutcome, MigrationPlan, MigrationProgress } from '../trust/migrate.js';
 
@@ -156,6 +157,7 @@ export type SignerKeyChoice = { from: 'keystore'; id: string } | { from: 'file';
  * exactly this object and `executePlan` carries out exactly this object.
  */
 export type { DestructivePlan, PlanOutcome, RevokeTagPlan, SignerRemovalPlan } from '../trust/plans.js';
+export type { SignerAdditionDelivery } from '../trust/signers.js';
 
 export type { KeyRole, SignerDetail, TagDetail, TagSignature } from '../trust/details.js';
 export type { ReleasesSignoff } from '../trust/releases-signoff.js';
@@ -309,8 +311,13 @@ export interface Services {
   /** Pushes the reviewed local image, then signs the digest the registry stored; refused when the image changed since the review. `ports.signal` cancels the push (a cancellation error; nothing signed). */
   signLocal(plan: import('../trust/sign-plan.js').LocalSignPlan, ports: OperationPorts, onProgress: (event: import('../registry/push-types.js').PushProgressEvent) => void): Promise<SignResult>;
   planRevokeTag(gun: string, tag: string): Promise<DestructivePlan>;
-  /** `threshold`: targets/releases' new threshold (undefined: unchanged). */
-  addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts, threshold?: number): Promise<AddedSigner>;
+  /** Whether adding the signer would publish or open a signing request; changes nothing. */
+  planAddSigner(gun: string, name: string, keys: SignerKeyChoice[], threshold?: number): Promise<{ delivery: SignerAdditionDelivery }>;
+  /**
+   * `threshold`: targets/releases' new threshold (undefined: unchanged). `delivery`: what the
+   * confirmation said (planAddSigner); when the repository now does otherwise, nothing is changed.
+   */
+  addSigner(gun: string, name: string, keys: SignerKeyChoice[], ports: OperationPorts, threshold?: number, delivery?: SignerAdditionDelivery): Promise<AddedSigner>;
   /** Removing the whole signer, or only `keyId` from that signer (no other signer is touched). */
   planRemoveSigner(gun: string, name: string, keyId?: string): Promise<DestructivePlan>;
   /** Carries out exactly `plan`, or changes nothing (refused, or the repository changed since). */

@@ -19,7 +19,7 @@ import { executePlan, planSignerRemoval, planTagRevocation } from '../trust/plan
 import { resolveManifest, sign } from '../trust/sign.js';
 import { planLocalSign } from '../trust/sign-plan.js';
 import { publicKeyFromPem } from '../trust/signer-keys.js';
-import { addSigner } from '../trust/signers.js';
+import { addSigner, planSignerAddition } from '../trust/signers.js';
 import { planSweep, runSweep } from '../trust/sweep.js';
 import { exportPolicy } from '../trust/policy/export-policy.js';
 import { writePolicy } from '../trust/policy/write.js';
@@ -34,7 +34,7 @@ import { loadPolicy } from '../trust/signing-policy/service.js';
 import { REPO_ADMIN } from '../trust/export/dct-signers.js';
 import { exportLines, exportSignatures, FORMATS_OF } from '../trust/export/export-signatures.js';
 import { exportStatus, pendingTags, statusLines } from '../trust/export/export-status.js';
-import { type ConfigChange, type ConfigView, type KeyFilePreview, type Services } from './services.js';
+import { type ConfigChange, type ConfigView, type KeyFilePreview, type Services, type SignerKeyChoice } from './services.js';
 
 export interface TrustServicesOptions {
   trustDir: string;
@@ -50,6 +50,9 @@ export interface TrustServicesOptions {
 const noPassphrases: PassphraseSource = new ScriptedPassphraseSource(() => {
   throw new PromptCancelledError('passphrase');
 });
+
+/** A chosen signer key as `signer add --key` takes it: a keystore key ID or a file path. */
+const keySpec = (key: SignerKeyChoice): string => (key.from === 'keystore' ? key.id : key.path);
 
 export function createTrustServices(options: TrustServicesOptions): Services {
   const keys = new KeyStore(options.trustDir);
@@ -183,9 +186,10 @@ export function createTrustServices(options: TrustServicesOptions): Services {
       };
     },
     planRevokeTag: (gun, tag) => planTagRevocation(context(), gun, tag),
-    async addSigner(gun, name, keys, ports, threshold) {
-      const specs = keys.map((k) => (k.from === 'keystore' ? k.id : k.path));
-      const r = await addSigner(context(ports.passphrases), gun, name, specs, threshold !== undefined ? { threshold } : {});
+    planAddSigner: (gun, name, keys, threshold) => planSignerAddition(context(), gun, name, keys.map(keySpec), threshold !== undefined ? { threshold } : {}),
+    async addSigner(gun, name, keys, ports, threshold, delivery) {
+      const options = { ...(threshold !== undefined ? { threshold } : {}), ...(delivery ? { delivery } : {}) };
+      const r = await addSigner(context(ports.passphrases), gun, name, keys.map(keySpec), options);
       return {
         name: r.signer,
         keyIds: r.keyIds,

@@ -36,3 +36,8 @@ export class RequestPendingError extends TrustError {
 export class StaleRequestError extends TrustError {
   override name = 'StaleRequestError';
 }
+
+/** A confirmed preview no longer matches the repository: nothing was changed. */
+export function changedSincePreview(gun: string): TrustError {
+  return new TrustError(`${gun} changed since this preview, so nothing was changed; look at the new preview and confirm again`);
+}

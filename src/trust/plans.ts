@@ -8,14 +8,20 @@ import { hintOf } from '../tuf/errors.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 import { GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
-import { TrustError } from './errors.js';
+import { changedSincePreview, TrustError } from './errors.js';
 import { editableState } from './publish.js';
 import { openRepository } from './repository.js';
 import { describePublishedChanges } from './published-changes.js';
-import { carryOutRevocation, planRevokeTag, revocationImpact } from './revoke.js';
+import { carryOutRevocation, planRevokeTag, revocationImpact, splitBySigners } from './revoke.js';
 import type { Impact } from './impact.js';
 import { planRemoval, type RemovalPlan, type RemovalTarget, type RoleChange } from './signer-removal.js';
 import { carryOut, describeRoleChange, heldKeys, needsReleasesRequest, releasesRefusal, removalImpact } from './signers.js';
+
+/**
+ * How carrying a plan out lands: published at once; held in a signing request until the other
+ * signers sign (nothing is published now); or both, when this host can sign some roles alone.
+ */
+export type PlanDelivery = 'publish' | 'request' | 'publish-and-request';
 
 interface PlanText {
   gun: string;
@@ -28,6 +34,7 @@ interface PlanText {
   tagsLosingLastSignature: string[];
   /** What carrying it out does to docker pull (unset when it would be refused). */
   impact?: Impact;
+  delivery: PlanDelivery;
   /** Set when carrying the plan out would be refused (nothing can be confirmed). */
   refusal?: string;
   /** The status line once it is done. */
@@ -56,7 +63,8 @@ export type DestructivePlan = RevokeTagPlan | SignerRemovalPlan;
 
 
 export async function planTagRevocation(ctx: TrustContext, gun: string, tag: string): Promise<RevokeTagPlan> {
-  const { plan: result, repo } = await planRevokeTag(ctx, `${gun}:${tag}`);
+  const { plan: result, repo, editor } = await planRevokeTag(ctx, `${gun}:${tag}`);
+  const delivery = await revocationDelivery(ctx, editor, result.roles);
   return {
     kind: 'revoke-tag',
     gun: result.gun,
@@ -70,9 +78,17 @@ export async function planTagRevocation(ctx: TrustContext, gun: string, tag: str
       ...result.remaining.map((role) => `${tag} stays in ${role} (this host holds none of its keys)`),
     ],
     tagsLosingLastSignature: result.staysReleased ? [] : [tag],
+    delivery,
     impact: revocationImpact(repo, result),
     doneMessage: `Revoked ${result.gun}:${tag}`,
   };
+}
+
+/** How a revocation lands: roles this host signs alone are published, the others wait in a request. */
+async function revocationDelivery(ctx: TrustContext, editor: RepositoryEditor, roles: readonly string[]): Promise<PlanDelivery> {
+  const { alone, collect } = await splitBySigners(ctx, editor, roles);
+  if (collect.length === 0) return 'publish';
+  return alone.length === 0 ? 'request' : 'publish-and-request';
 }
 
 function removalTarget(signer: string, keyId: string | undefined): RemovalTarget {
@@ -108,19 +124,14 @@ export async function planSignerRemoval(ctx: TrustContext, gun: string, signer: 
     confirmText: keyId === undefined ? signer : shortKeyId(keyId),
     changes: [
       ...removal.changes.map(describeRoleChange),
-      ...(needsReleasesRequest(removal)
-        ? ['nothing is published yet: a signing request collects the signatures targets/releases then needs, and carries the removal with it']
-        : []),
       ...removal.skipped.map((s) => `${s.role} is left unchanged: this host cannot sign its parent ${s.parent}`),
     ],
     tagsLosingLastSignature: removal.tagsLosingRelease.map((t) => t.tag),
+    // A request carries the parent and the re-signed releases together (signers.ts carryOut).
+    delivery: needsReleasesRequest(removal) ? 'request' : 'publish',
     ...(refusal ? { refusal } : { impact: removalImpact(repo.state!, removal, needsReleasesRequest(removal)) }),
     doneMessage: keyId === undefined ? `Removed signer ${signer} from ${repo.gun}` : `Removed key ${shortKeyId(keyId)} from signer ${signer}`,
   };
-}
-
-function changedSincePreview(plan: DestructivePlan): TrustError {
-  return new TrustError(`${plan.gun} changed since this preview, so nothing was changed; look at the new preview and confirm again`);
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -150,12 +161,13 @@ export async function executePlan(ctx: TrustContext, plan: DestructivePlan): Pro
   if (plan.refusal) throw new TrustError(`${plan.refusal}; nothing was changed`);
   if (plan.kind === 'revoke-tag') {
     const { repo, editor, plan: now } = await planRevokeTag(ctx, `${plan.gun}:${plan.tag}`);
-    if (!same([now.roles, now.remaining], [plan.roles, plan.remaining])) throw changedSincePreview(plan);
+    const delivery = await revocationDelivery(ctx, editor, now.roles);
+    if (!same([now.roles, now.remaining, delivery], [plan.roles, plan.remaining, plan.delivery])) throw changedSincePreview(plan.gun);
     const done = await carryOutRevocation(ctx, repo, editor, now);
     return outcomeOf(plan, done.changes, done.released ? [] : [plan.tag]);
   }
   const { repo, editor, removal } = await openRemoval(ctx, plan.gun, plan.signer, plan.keyId);
-  if (!same([removal.changes, removal.skipped], [plan.roleChanges, plan.skipped])) throw changedSincePreview(plan);
+  if (!same([removal.changes, removal.skipped], [plan.roleChanges, plan.skipped])) throw changedSincePreview(plan.gun);
   const what = plan.keyId === undefined ? `signer ${plan.signer}` : `key ${shortKeyId(plan.keyId)} of signer ${plan.signer}`;
   // The tags that lose their last signature were in the confirmed preview: nothing more to ask.
   const done = await carryOut(ctx, repo, editor, removal, what, plan.keyId ?? plan.signer, { yes: true });

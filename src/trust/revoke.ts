@@ -87,6 +87,20 @@ export async function revokeTag(ctx: TrustContext, input: string, options: Serve
   return carryOutRevocation(ctx, repo, editor, plan);
 }
 
+/**
+ * The roles this host can sign alone (published at once) and those needing more keys than it holds
+ * (k-of-n: collected through a signing request).
+ */
+export async function splitBySigners(ctx: TrustContext, editor: RepositoryEditor, roles: readonly string[]): Promise<{ alone: string[]; collect: string[] }> {
+  const alone: string[] = [];
+  const collect: string[] = [];
+  for (const role of roles) {
+    const { keys, threshold } = editor.signingKeys(role);
+    ((await heldKeyIds(ctx, editor, role)).length >= Math.min(threshold, keys.length) ? alone : collect).push(role);
+  }
+  return { alone, collect };
+}
+
 /** Publishes `plan` and reports what the server now serves (read back and verified). */
 export async function carryOutRevocation(
   ctx: TrustContext,
@@ -94,13 +108,7 @@ export async function carryOutRevocation(
   editor: RepositoryEditor,
   plan: RevokeTagPlan,
 ): Promise<RevokeTagResult> {
-  // Roles needing more keys than this host holds (k-of-n) are collected through a signing request.
-  const alone: string[] = [];
-  const collect: string[] = [];
-  for (const role of plan.roles) {
-    const { keys, threshold } = editor.signingKeys(role);
-    ((await heldKeyIds(ctx, editor, role)).length >= Math.min(threshold, keys.length) ? alone : collect).push(role);
-  }
+  const { alone, collect } = await splitBySigners(ctx, editor, plan.roles);
   let state = repo.state!;
   if (alone.length > 0) {
     for (const role of alone) editor.targets(role).removeTarget(plan.tag);

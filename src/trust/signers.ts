@@ -3,7 +3,6 @@
 // `targets/releases` (what makes tags pullable), both on all paths. Adding and removing signers edits
 // targets.json, so it needs the repository's targets key.
 import { releasesThresholdProblem } from './releases-signoff.js';
-import { compareUtf8 } from '../tuf/canonical.js';
 import { ALL_PATHS } from '../tuf/delegation.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import type { PublicKey } from '../tuf/key.js';
@@ -12,7 +11,7 @@ import { hintOf } from '../tuf/errors.js';
 import { GoTime } from '../tuf/time.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
-import { CancelledError, InputError, TrustError } from './errors.js';
+import { CancelledError, changedSincePreview, InputError, TrustError } from './errors.js';
 import { initRepository } from './init.js';
 import { checkKeyName } from './keys.js';
 import { editableState, heldKeyIds, publish } from './publish.js';
@@ -23,7 +22,8 @@ import { applyRemoval, checkSigners, planRemoval, RELEASES_ROLE, type RemovalPla
 import { diffRepository, tagsNoLongerReleased, type PublishedRoleChange } from '../tuf/repository-diff.js';
 import { isKeyIdPrefix, shortKeyId } from '../tuf/short-key-id.js';
 import { distinctCanonicalKeys } from '../tuf/verification.js';
-import { publishParentChange } from './thresholds.js';
+import type { PlanDelivery } from './plans.js';
+import { childrenFallingShort, publishParentChange } from './thresholds.js';
 import { openRequest } from './requests/operations.js';
 import { releasesSignoff } from './releases-signoff.js';
 import type { RefreshResult } from '../notary/updater.js';
@@ -182,12 +182,43 @@ function addKeysToSigner(
   return { added, all, releases: { from, to: releases.threshold } };
 }
 
+/** How adding a signer lands: published, or held in a signing request until others sign. */
+export type SignerAdditionDelivery = Extract<PlanDelivery, 'publish' | 'request'>;
+
+/** A request exactly when publishParentChange would open one: a child re-signed here falls short of keys this host holds. */
+async function additionDelivery(ctx: TrustContext, repo: OpenedRepository, editor: RepositoryEditor): Promise<SignerAdditionDelivery> {
+  const short = (await childrenFallingShort(ctx, repo, editor)).filter((child) => child.held < child.threshold);
+  return short.length > 0 ? 'request' : 'publish';
+}
+
+/**
+ * What adding signer `name` would do, changing nothing: whether it publishes or opens a signing
+ * request. The UI's confirmation says it, and the add (given it as `delivery`) checks it again.
+ */
+export async function planSignerAddition(
+  ctx: TrustContext,
+  input: string,
+  name: string,
+  keySpecs: readonly string[],
+  options: ServerOptions & { threshold?: number } = {},
+): Promise<{ delivery: SignerAdditionDelivery }> {
+  checkSignerName(name, 'add');
+  const keys = await resolveSignerKeys(ctx, keySpecs);
+  const repo = await openRepository(ctx, input, { ...options, allowMissing: true, toPublish: true });
+  // A repository that does not exist yet is initialised and published by this host alone.
+  if (!repo.state) return { delivery: 'publish' };
+  const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+  await requireTargetsKey(ctx, repo, editor, 'add signers');
+  addKeysToSigner(editor, repo.gun, name, keys, options.threshold);
+  return { delivery: await additionDelivery(ctx, repo, editor) };
+}
+
 async function addOrExtendSigner(
   ctx: TrustContext,
   input: string,
   name: string,
   keySpecs: readonly string[],
-  options: ServerOptions & { threshold?: number; lifetimeMs?: number; mustExist: boolean; force?: boolean; yes?: boolean; noRequest?: boolean },
+  options: ServerOptions & { threshold?: number; lifetimeMs?: number; mustExist: boolean; force?: boolean; yes?: boolean; noRequest?: boolean; delivery?: SignerAdditionDelivery },
 ): Promise<AddSignerResult> {
   checkSignerName(name, 'add');
   if (options.threshold !== undefined && (!Number.isSafeInteger(options.threshold) || options.threshold < 1)) {
@@ -213,6 +244,8 @@ async function addOrExtendSigner(
     });
   }
   const { added, all, releases } = addKeysToSigner(editor, repo.gun, name, keys, options.threshold);
+  // The confirmed preview said publish or request: anything else changes nothing.
+  if (options.delivery !== undefined && (await additionDelivery(ctx, repo, editor)) !== options.delivery) throw changedSincePreview(repo.gun);
   const outcome = await publishParentChange(ctx, repo, editor, {
     ...options,
     note: `signer ${name}${releases.from !== releases.to ? `; ${RELEASES_ROLE}: threshold ${releases.from} → ${releases.to}` : ''}`,
@@ -265,7 +298,7 @@ export function addSigner(
   input: string,
   name: string,
   keySpecs: readonly string[],
-  options: ServerOptions & { threshold?: number; lifetimeMs?: number; force?: boolean; yes?: boolean; noRequest?: boolean } = {},
+  options: ServerOptions & { threshold?: number; lifetimeMs?: number; force?: boolean; yes?: boolean; noRequest?: boolean; delivery?: SignerAdditionDelivery } = {},
 ): Promise<AddSignerResult> {
   return addOrExtendSigner(ctx, input, name, keySpecs, { ...options, mustExist: false });
 }
@@ -479,7 +512,7 @@ export async function listSigners(ctx: TrustContext, input: string, options: Ser
       ...(d.problem ? { problem: d.problem } : {}),
       tags: [...new Set((byRole.get(d.role) ?? []).map((e) => e.name))].sort(naturalCompare),
     }))
-    .sort((a, b) => compareUtf8(a.name, b.name));
+    .sort((a, b) => naturalCompare(a.name, b.name));
   const signoff = releasesSignoff(view);
   const releases = signoff && { threshold: signoff.threshold, keys: signoff.keys, signed: signoff.signed, signers: signoff.bySigner };
   return { gun: repo.gun, server: repo.endpoint.url, offline, signers, ...(releases ? { releases } : {}) };

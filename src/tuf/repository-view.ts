@@ -367,7 +367,7 @@ export class RepositoryView {
       const owners = this.keyOwners();
       for (const id of new Set(signatures.validKeyIds.map((k) => canonical.get(k) ?? k))) for (const name of owners(id)) names.add(name);
     }
-    return [...names].sort();
+    return [...names].sort(naturalCompare);
   }
 
   /** A key's signers by name (canonical ID), else `key <short ID>`. */
@@ -379,11 +379,11 @@ export class RepositoryView {
     };
   }
 
-  /** docker's signers: every delegation except `targets/releases`, sorted by name. */
+  /** docker's signers: every delegation except `targets/releases`, in natural order of name (s2 before s10). */
   signers(): DelegationInfo[] {
     return this.delegations()
       .filter((d) => d.role !== RELEASES_ROLE)
-      .sort((a, b) => compareUtf8(a.name, b.name));
+      .sort((a, b) => naturalCompare(a.name, b.name));
   }
 
   /**

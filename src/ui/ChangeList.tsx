@@ -4,19 +4,43 @@
 // the warning, the prompt and any input below stay on screen.
 import { Text } from 'ink';
 import { useState } from 'react';
+import { DIALOG_SIDES } from './Dialog.js';
 import { Priority, useKeypress } from './input.js';
 import { wrapLine } from './ScrollText.js';
 import { useTerminalSize } from './useTerminalSize.js';
 import { theme } from './theme.js';
 
-/** Columns the dialog's border and padding take, and the bullet. */
-const SIDES = 4;
 const BULLET = '• ';
 
-/** Each change as rows of at most `columns` characters: a bullet on its first, an indent on the rest. */
+/**
+ * Each change as rows of at most `columns` characters: a bullet on its first, an indent on the rest.
+ * An indented line details the change above it: it keeps its indent under that bullet's text, and
+ * gets no bullet of its own.
+ */
 export function bulletRows(changes: readonly string[], columns: number): string[] {
-  const width = Math.max(10, columns - SIDES - BULLET.length);
-  return changes.flatMap((line) => wrapLine(line, width).map((row, i) => (i === 0 ? BULLET : '  ') + row));
+  return changes.flatMap((line) => {
+    const text = line.trimStart();
+    const detail = ' '.repeat(line.length - text.length);
+    const indent = ' '.repeat(BULLET.length) + detail;
+    const width = Math.max(10, columns - DIALOG_SIDES - indent.length);
+    return wrapLine(text, width).map((row, i) => (i === 0 && !detail ? BULLET : indent) + row);
+  });
+}
+
+/** Rows `text` takes in a dialog on a terminal `columns` wide. */
+export function dialogTextRows(text: string, columns: number): number {
+  return wrapLine(text, Math.max(10, columns - DIALOG_SIDES)).length;
+}
+
+/**
+ * The rows a confirmation within `height` gives its changes, its other rows taking `chrome` (their
+ * two blank lines included). When the changes do not fit, the dialog drops those blank lines
+ * (`compact`) so that more of them show at once.
+ */
+export function changeListRoom(changes: readonly string[], columns: number, height: number, chrome: number): { rows: number; compact: boolean } {
+  const roomy = height - chrome;
+  if (bulletRows(changes, columns).length <= roomy) return { rows: Math.max(2, roomy), compact: false };
+  return { rows: Math.max(2, roomy + 2), compact: true };
 }
 
 export function ChangeList({ changes, rows, letterKeys = false }: { changes: readonly string[]; rows: number; letterKeys?: boolean }) {

@@ -5,7 +5,7 @@
 // arrows move (wrapping around), Enter chooses, 1-9 choose the Nth option at once. The caller keeps a
 // capturing key layer (Esc, and nothing underneath sees the keys); `isFocused={false}` while
 // anything else takes typing.
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import SelectInput from 'ink-select-input';
 import { useRef, useState } from 'react';
 import { Priority, useKeypress } from './input.js';
@@ -57,8 +57,13 @@ export function ChoiceList<V extends string>(props: {
   );
 }
 
+/** Never shrinks: a label that wraps keeps its rows aligned under its first. */
 function Cursor({ isSelected = false }: { isSelected?: boolean }) {
-  return <Text inverse={isSelected}>{isSelected ? glyph.cursor : ' '} </Text>;
+  return (
+    <Box flexShrink={0}>
+      <Text inverse={isSelected}>{isSelected ? glyph.cursor : ' '} </Text>
+    </Box>
+  );
 }
 
 function Label({ isSelected = false, label }: { isSelected?: boolean; label: string }) {

@@ -1,8 +1,9 @@
 // Low-impact confirmation: y confirms; n, Enter and Esc cancel (No is the default, as in k9s).
 import { Text } from 'ink';
-import { ChangeList } from './ChangeList.js';
+import { ChangeList, changeListRoom } from './ChangeList.js';
 import { Dialog } from './Dialog.js';
 import { Priority, useKeypress } from './input.js';
+import { useTerminalSize } from './useTerminalSize.js';
 
 export interface ConfirmDialogProps {
   title: string;
@@ -24,9 +25,11 @@ export function ConfirmDialog({ title, changes, height = 24, onConfirm, onCancel
     },
     { priority: Priority.Modal, capture: true },
   );
+  const { columns } = useTerminalSize();
+  const room = changeListRoom(changes, columns, height, CHROME);
   return (
-    <Dialog title={title} hints="y: yes   n / Enter / Esc: no">
-      <ChangeList changes={changes} rows={Math.max(2, height - CHROME)} letterKeys />
+    <Dialog title={title} hints="y: yes   n / Enter / Esc: no" compact={room.compact}>
+      <ChangeList changes={changes} rows={room.rows} letterKeys />
       <Text bold>Continue? [y/N]</Text>
     </Dialog>
   );

@@ -1,12 +1,15 @@
 // `?`: every key of the current screen, generated from the keymap (the same table as the footer).
-// Two columns (this screen and lists | everywhere) so it fits an 80×24 terminal; on a shorter one
-// the rows scroll with j/k (or the arrows) instead of being cut off.
+// Two columns (this screen and lists | everywhere) so it fits an 80×24 terminal; on a narrower one,
+// one column whose descriptions wrap (two would cut every one short). On a shorter one the rows
+// scroll with j/k (or the arrows) instead of being cut off.
 import { useState } from 'react';
 import { Box, Text } from 'ink';
-import { Dialog } from './Dialog.js';
+import { Dialog, DIALOG_SIDES } from './Dialog.js';
 import { Priority, useKeypress } from './input.js';
 import { SCREENS, type ScreenId } from '../state/slices/navigation.js';
 import { helpEntries, type HelpEntry, type Scope } from './keymap.js';
+import { wrapLine } from './ScrollText.js';
+import { useTerminalSize } from './useTerminalSize.js';
 
 /** One line of a help column: a heading, a key and what it does, or nothing (padding). */
 type Line = { heading: string } | HelpEntry | undefined;
@@ -20,6 +23,18 @@ function column(sections: { scope: Scope; heading: string }[]): Line[] {
 
 /** Lines the dialog's border, title, padding and hint take. */
 const CHROME = 6;
+/** Columns a key takes before its description. */
+const KEYS_WIDTH = 14;
+/** Below this many columns the help is one column. */
+const TWO_COLUMNS_FROM = 100;
+
+/** One column of `lines` with each description wrapped to `width`: its continuation rows have no key. */
+function wrapped(lines: readonly Line[], width: number): Line[] {
+  return lines.flatMap((line): Line[] => {
+    if (!line || 'heading' in line) return [line];
+    return wrapLine(line.description, Math.max(10, width - KEYS_WIDTH)).map((description, i) => ({ keys: i === 0 ? line.keys : '', description }));
+  });
+}
 
 export function HelpOverlay({ screen, height = 24, onClose }: { screen: ScreenId; height?: number; onClose(): void }) {
   const title = SCREENS.find((s) => s.id === screen)?.title ?? screen;
@@ -27,8 +42,12 @@ export function HelpOverlay({ screen, height = 24, onClose }: { screen: ScreenId
     { scope: screen, heading: title },
     { scope: 'list', heading: 'Lists' },
   ]);
-  const right = column([{ scope: 'global', heading: 'Everywhere' }]);
-  const total = Math.max(left.length, right.length);
+  const global = column([{ scope: 'global', heading: 'Everywhere' }]);
+  const { columns } = useTerminalSize();
+  const oneColumn = columns < TWO_COLUMNS_FROM;
+  const single = oneColumn ? wrapped([...left, undefined, ...global], columns - DIALOG_SIDES) : [];
+  const right = oneColumn ? [] : global;
+  const total = oneColumn ? single.length : Math.max(left.length, right.length);
   const visible = Math.max(3, Math.min(total, height - CHROME));
   const maxOffset = total - visible;
   const [offset, setOffset] = useState(0);
@@ -46,18 +65,26 @@ export function HelpOverlay({ screen, height = 24, onClose }: { screen: ScreenId
   const scrollHint = maxOffset > 0 ? `  ·  j/k scroll (${offset + visible}/${total})` : '';
   return (
     <Dialog title="Keys" hints={`Esc, ? or q to close${scrollHint}`}>
-      <Box>
-        <Box flexDirection="column" flexGrow={1} flexBasis={0}>
+      {oneColumn ? (
+        <Box flexDirection="column">
           {rows.map((i) => (
-            <HelpLine key={i} line={left[i]} />
+            <HelpLine key={i} line={single[i]} />
           ))}
         </Box>
-        <Box flexDirection="column" flexGrow={1} flexBasis={0} marginLeft={2}>
-          {rows.map((i) => (
-            <HelpLine key={i} line={right[i]} />
-          ))}
+      ) : (
+        <Box>
+          <Box flexDirection="column" flexGrow={1} flexBasis={0}>
+            {rows.map((i) => (
+              <HelpLine key={i} line={left[i]} />
+            ))}
+          </Box>
+          <Box flexDirection="column" flexGrow={1} flexBasis={0} marginLeft={2}>
+            {rows.map((i) => (
+              <HelpLine key={i} line={right[i]} />
+            ))}
+          </Box>
         </Box>
-      </Box>
+      )}
     </Dialog>
   );
 }
@@ -73,7 +100,7 @@ function HelpLine({ line }: { line: Line }) {
   }
   return (
     <Box flexShrink={0}>
-      <Box width={14} flexShrink={0}>
+      <Box width={KEYS_WIDTH} flexShrink={0}>
         <Text bold>{line.keys}</Text>
       </Box>
       <Text wrap="truncate-end">{line.description}</Text>

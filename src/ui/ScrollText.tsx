@@ -26,6 +26,23 @@ export function wrapLine(text: string, width: number): string[] {
   return rows;
 }
 
+/**
+ * `text` in rows wrapped at spaces to `width`. Ink's own wrapping keeps the space it breaks at, so
+ * its continuation rows start with one.
+ */
+export function WrappedText({ text, width, color, bold = false }: { text: string; width: number; color?: string | undefined; bold?: boolean }) {
+  const rows = text.split('\n').flatMap((line) => wrapLine(line, Math.max(10, width)));
+  return (
+    <>
+      {rows.map((row, i) => (
+        <Text key={i} color={color} bold={bold}>
+          {row}
+        </Text>
+      ))}
+    </>
+  );
+}
+
 export function ScrollText({ lines, width, rows }: { lines: readonly ScrollLine[]; width: number; rows: number }) {
   const wrapped = lines.flatMap((line) => wrapLine(line.text, Math.max(10, width)).map((text) => ({ ...line, text })));
   const fits = wrapped.length <= rows;

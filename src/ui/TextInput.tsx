@@ -1,7 +1,7 @@
 // A one-line text field. While focused it owns every key, so letters typed into it never trigger
 // shortcuts. Pasted chunks are sanitised: control characters dropped, a carriage return submits.
 import { Box, Text } from 'ink';
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
 import { useKeypress, Priority } from './input.js';
 import { glyph, theme } from './theme.js';
 import { useTerminalSize } from './useTerminalSize.js';
@@ -15,6 +15,12 @@ export interface TextInputProps {
   /** Show • for each character (passphrases). */
   mask?: boolean;
   placeholder?: string;
+  /**
+   * The given value starts selected (shown inverse, so it never looks like a placeholder, NO_COLOR
+   * included): the first character typed, Backspace or Delete replaces it; Enter keeps it; an arrow
+   * key keeps it for editing.
+   */
+  selectInitial?: boolean;
   /** No space between label and text (the filter line reads `/text`). */
   compact?: boolean;
   priority?: number;
@@ -49,15 +55,29 @@ export function editText(
   return rest.length > 0 ? { value: value + clean, action: 'submit' } : { value: value + clean };
 }
 
-export function TextInput({ value, onChange, onSubmit, onCancel, label, mask, placeholder, compact, priority = Priority.Text, isActive = true, width }: TextInputProps) {
+/** Whether a keypress replaces a selected value (typing or deleting) rather than keeping it. */
+function replacesSelection(input: string, key: { backspace: boolean; delete: boolean; ctrl: boolean; meta: boolean; tab: boolean; return: boolean; escape: boolean }): boolean {
+  if (key.backspace || key.delete) return true;
+  return input !== '' && !key.ctrl && !key.meta && !key.tab && !key.return && !key.escape;
+}
+
+export function TextInput({ value, onChange, onSubmit, onCancel, label, mask, placeholder, selectInitial = false, compact, priority = Priority.Text, isActive = true, width }: TextInputProps) {
   const { columns } = useTerminalSize();
   // Keys of one chunk arrive before React re-renders: each edits the value the previous one left.
   const current = useRef(value);
   current.current = value;
+  const [selected, setSelected] = useState(selectInitial && value !== '');
+  const isSelected = useRef(selected);
   useKeypress(
     (input, key) => {
       const before = current.current;
-      const result = editText(before, input, key);
+      let edited = before;
+      if (isSelected.current && !key.return && !key.escape) {
+        if (replacesSelection(input, key)) edited = '';
+        isSelected.current = false;
+        setSelected(false);
+      }
+      const result = editText(edited, input, key);
       current.current = result.value;
       if (result.value !== before) onChange(result.value);
       if (result.action === 'submit') onSubmit(result.value);
@@ -74,8 +94,13 @@ export function TextInput({ value, onChange, onSubmit, onCancel, label, mask, pl
     <Box>
       {label && <Text bold>{labelText}</Text>}
       <Text wrap="truncate-end">
-        {shown}
-        {!shown && placeholder ? <Text color={theme.muted}>{placeholder}</Text> : null}
+        {selected ? <Text inverse>{shown}</Text> : shown}
+        {/* Dim as well as grey: with NO_COLOR a placeholder still differs from a value. */}
+        {!shown && placeholder ? (
+          <Text color={theme.muted} dimColor>
+            {placeholder}
+          </Text>
+        ) : null}
         {isActive ? glyph.caret : ''}
       </Text>
     </Box>

@@ -36,6 +36,8 @@ export interface FakeWorld {
   releases?: Record<string, ReleasesSignoff>;
   /** `signer add` opens a signing request (this host lacks a signature the change needs). */
   addOpensRequest?: boolean;
+  /** Removing a signer goes through a signing request (k-of-n releases): nothing is published. */
+  removalOpensRequest?: boolean;
   keys: KeyRow[];
   settings: SettingsData;
   calls: string[];
@@ -306,10 +308,16 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         confirmText: tagName,
         changes: [`tag ${tagName} is removed from targets/releases`],
         tagsLosingLastSignature: [tagName],
+        delivery: 'publish',
         doneMessage: `Revoked ${gun}:${tagName}`,
       }) satisfies DestructivePlan,
-    addSigner: async (gun, name, keys, ports, threshold) => {
+    planAddSigner: async (gun, name) => {
+      record(`planAddSigner ${gun} ${name}`);
+      return { delivery: world.addOpensRequest ? 'request' : 'publish' };
+    },
+    addSigner: async (gun, name, keys, ports, threshold, delivery) => {
       record(`addSigner ${gun} ${name} ${JSON.stringify(keys)}${threshold !== undefined ? ` threshold ${threshold}` : ''}`);
+      if (delivery !== (world.addOpensRequest ? 'request' : 'publish')) throw new Error(`${gun} changed since this preview, so nothing was changed`);
       world.passphrasesSeen.push(await ask(ports));
       const signer: SignerRow = { name, keyIds: keys.map((k) => (k.from === 'keystore' ? k.id : KEY_B)), threshold: 1, tagsSigned: 0 };
       const from = world.releases?.[gun]?.threshold ?? 1;
@@ -382,6 +390,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         confirmText: keyId ? keyId.slice(0, 7) : name,
         changes: [keyId ? `key ${keyId.slice(0, 7)} leaves ${name}` : `signer ${name} is removed`],
         tagsLosingLastSignature: ['v1'],
+        delivery: world.removalOpensRequest ? 'request' : 'publish',
         doneMessage: keyId ? `Removed key ${keyId.slice(0, 7)} from ${name}` : `Removed signer ${name} from ${gun}`,
       }) satisfies DestructivePlan,
     executePlan: async (plan, ports) => {

@@ -205,6 +205,8 @@ describe('wizards through the store', () => {
     await until(() => store.getState().wizard?.state.step === 'keys');
     store.getState().sendWizard('signer-setup', { type: 'next' });
     store.getState().sendWizard('signer-setup', { type: 'submit-threshold', value: '' });
+    // The plan says whether it publishes before the confirmation shows.
+    await until(() => store.getState().wizard?.state.step === 'confirm');
     store.getState().sendWizard('signer-setup', { type: 'next' });
     await until(() => store.getState().wizard?.state.step === 'done');
     stop();

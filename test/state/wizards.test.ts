@@ -89,10 +89,12 @@ describe('signer setup wizard', () => {
     s = signerSetupReducer(s!, { type: 'next' });
     expect(s).toMatchObject({ step: 'threshold', name: 'carol' });
     s = signerSetupReducer(s!, { type: 'submit-threshold', value: '' });
-    expect(s).toMatchObject({ step: 'confirm', name: 'carol' });
+    expect(s).toMatchObject({ step: 'planning', name: 'carol' });
     expect(s).not.toHaveProperty('threshold');
+    s = signerSetupReducer(s!, { type: 'planned', delivery: 'publish' });
+    expect(s).toMatchObject({ step: 'confirm', name: 'carol', delivery: 'publish' });
     s = signerSetupReducer(s!, { type: 'next' });
-    expect(s).toMatchObject({ step: 'adding' });
+    expect(s).toMatchObject({ step: 'adding', delivery: 'publish' });
     s = signerSetupReducer(s!, { type: 'added', signer: { name: 'carol', keyIds: [KEY_A], threshold: 1, tagsSigned: 0, changes: [], releases: { from: 1, to: 1 } } });
     expect(s).toMatchObject({ step: 'done' });
   });
@@ -107,16 +109,18 @@ describe('signer setup wizard', () => {
     expect(signerSetupReducer(s!, { type: 'submit-threshold', value: '0' })).toMatchObject({ step: 'threshold', error: expect.stringContaining('at least 1') });
     expect(signerSetupReducer(s!, { type: 'submit-threshold', value: 'two' })).toMatchObject({ step: 'threshold', error: expect.stringContaining('whole number') });
     s = signerSetupReducer(refused!, { type: 'submit-threshold', value: '2' });
-    expect(s).toMatchObject({ step: 'confirm', threshold: 2 });
+    expect(s).toMatchObject({ step: 'planning', threshold: 2 });
+    s = signerSetupReducer(s!, { type: 'planned', delivery: 'request' });
+    expect(s).toMatchObject({ step: 'confirm', threshold: 2, delivery: 'request' });
     s = signerSetupReducer(s!, { type: 'next' });
     expect(s).toMatchObject({ step: 'adding', threshold: 2 });
   });
 
-  it('a failed publish goes back to the confirmation with the same choice', () => {
-    const adding: SignerSetupState = { step: 'adding', gun: 'g', name: 'carol', chosen: [{ choice: { from: 'keystore', id: KEY_A }, id: KEY_A, type: 'ecdsa', label: 'x' }] };
+  it('a failed publish goes back to the threshold step with the same choice (continuing plans again)', () => {
+    const adding: SignerSetupState = { step: 'adding', gun: 'g', name: 'carol', chosen: [{ choice: { from: 'keystore', id: KEY_A }, id: KEY_A, type: 'ecdsa', label: 'x' }], delivery: 'publish' };
     const failed = signerSetupReducer(adding, { type: 'error', message: 'server down' });
     expect(failed).toMatchObject({ step: 'failed', error: 'server down' });
-    expect(signerSetupReducer(failed!, { type: 'back' })).toMatchObject({ step: 'confirm', chosen: adding.chosen });
+    expect(signerSetupReducer(failed!, { type: 'back' })).toMatchObject({ step: 'threshold', chosen: adding.chosen });
   });
 });
 

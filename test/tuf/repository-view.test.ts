@@ -78,6 +78,12 @@ describe('RepositoryView', () => {
     expect(admin.repository.map((k) => k.id)).toEqual([repo.targetsKey.id]);
   });
 
+  it('lists signers in natural order of name: s2 before s10', () => {
+    for (const name of ['s10', 's2', 's1', 's11', 'alice']) repo.addDelegation(`targets/${name}`, [alice]);
+    repo.publish(['targets']);
+    expect(new RepositoryView(load(repo)).signers().map((s) => s.name)).toEqual(['alice', 's1', 's2', 's10', 's11']);
+  });
+
   it('enforces delegated paths, also when a child claims more than its parent', () => {
     repo.addDelegation('targets/qa', [alice], { paths: ['qa/'] });
     repo.addDelegation('targets/qa/nightly', [alice], { paths: ['qa/nightly-', 'prod/'] });

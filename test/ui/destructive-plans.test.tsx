@@ -1,5 +1,7 @@
 // Destructive actions in the UI over the real trust services and a real trust-tui server: the
 // confirmation shows one plan, and exactly that plan is carried out (checked with the CLI after).
+// Adding a signer is planned the same way: publish, or a signing request, as its confirmation says.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -49,12 +51,17 @@ afterAll(async () => {
 });
 afterEach(() => cleanup());
 
-async function openSigners() {
-  const services = createTrustServices({
+/** The UI's trust services on the test's trust directory, passphrases from the environment. */
+function realServices() {
+  return createTrustServices({
     trustDir: tt.trustDir,
     configDir: tt.configDir,
     env: { DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: TEST_PASSPHRASES.root, DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: TEST_PASSPHRASES.repository },
   });
+}
+
+async function openSigners() {
+  const services = realServices();
   const store = createAppStore(services, { workDir: tt.workDir });
   store.getState().openRepository(GUN, 'signers');
   const ui = renderTui(
@@ -102,11 +109,7 @@ describe('x on the Signers screen', () => {
 
 describe('a confirmed plan', () => {
   it('is not carried out when the repository changed since it was shown', async () => {
-    const services = createTrustServices({
-      trustDir: tt.trustDir,
-      configDir: tt.configDir,
-      env: { DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: TEST_PASSPHRASES.root, DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: TEST_PASSPHRASES.repository },
-    });
+    const services = realServices();
     const plan = await services.planRevokeTag(GUN, 'v1');
     expect(plan.changes.join('\n')).toContain('v1 is removed from targets/releases');
     // Meanwhile v1 is signed into a new signer's role too: the plan shown no longer says what would happen.
@@ -121,3 +124,21 @@ describe('a confirmed plan', () => {
   }, 60_000);
 });
 
+describe('adding a signer', () => {
+  it('is planned as a publish, or as a signing request when releases would need keys this host lacks; the add keeps to what was confirmed', async () => {
+    const services = realServices();
+    // dave's key is not in this host's keystore.
+    const pub = path.join(tt.workDir, 'dave.pem');
+    execFileSync('sh', ['-c', `openssl ecparam -name prime256v1 -genkey -noout | openssl ec -pubout -out '${pub}'`], { stdio: 'ignore' });
+    const dave = [{ from: 'file' as const, path: pub }];
+    expect(await services.planAddSigner(GUN, 'dave', dave)).toEqual({ delivery: 'publish' });
+    // Every releases key must sign, dave's too: this host cannot sign alone.
+    const { releases } = await services.listSigners(GUN);
+    const all = releases!.keys + 1;
+    expect(await services.planAddSigner(GUN, 'dave', dave, all)).toEqual({ delivery: 'request' });
+    const before = await signers();
+    const passphrases = { get: async () => TEST_PASSPHRASES.repository };
+    await expect(services.addSigner(GUN, 'dave', dave, { passphrases }, all, 'publish')).rejects.toThrow(/changed since this preview, so nothing was changed/);
+    expect(await signers()).toEqual(before);
+  }, 60_000);
+});

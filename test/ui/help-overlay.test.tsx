@@ -3,7 +3,7 @@ import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputProvider } from '../../src/ui/input.js';
 import { HelpOverlay } from '../../src/ui/HelpOverlay.js';
-import { renderTui } from './helpers.js';
+import { renderSized, renderTui } from './helpers.js';
 
 afterEach(() => cleanup());
 
@@ -35,5 +35,30 @@ describe('help overlay', () => {
     await ui.ready();
     expect(ui.frame()).toContain('refresh, keeping the cursor');
     expect(ui.frame()).not.toContain('j/k scroll');
+  });
+
+  it('at 60 columns: one column, every description whole (wrapped, never cut)', async () => {
+    const ui = renderSized(
+      <InputProvider>
+        <HelpOverlay screen="signers" height={40} onClose={() => undefined} />
+      </InputProvider>,
+      60,
+      45,
+    );
+    await ui.waitFor('Everywhere');
+    const frame = ui.frame();
+    for (const line of frame.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(60);
+    expect(frame).not.toContain('…');
+    // The descriptions as one text: every word of the longest ones is there, in order.
+    const text = frame.replace(/[│╭╮╰╯─]/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('export a verification policy (Kyverno, policy-controller, Connaisseur, cosign script) requiring k of the signers');
+    expect(text).toContain('a contributor left: sweep all keys of this signer from every known repository');
+    // One column: the headings are on lines of their own, one below the other.
+    const lines = frame.split('\n');
+    const signers = lines.findIndex((l) => l.includes('Signers'));
+    const everywhere = lines.findIndex((l) => l.includes('Everywhere'));
+    expect(signers).toBeGreaterThan(0);
+    expect(everywhere).toBeGreaterThan(signers);
+    ui.unmount();
   });
 });

@@ -3,10 +3,14 @@ import { render as inkRenderReal } from 'ink';
 import { render as inkRender } from 'ink-testing-library';
 import { EventEmitter } from 'node:events';
 import { stripVTControlCharacters } from 'node:util';
-import type { ReactElement } from 'react';
+import { createElement, type ReactElement } from 'react';
+import { App } from '../../src/app.js';
+import { StoreProvider } from '../../src/state/context.js';
+import type { Services } from '../../src/state/services.js';
+import { createAppStore } from '../../src/state/store.js';
 
 export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-export const KEYS = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab: '\t', backspace: '\u007F' };
+export const KEYS = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab: '\t', backspace: '\u007F', pageDown: '\u001B[6~', pageUp: '\u001B[5~' };
 
 const flush = () => new Promise((res) => setImmediate(() => setTimeout(res, 0)));
 
@@ -105,4 +109,19 @@ export function renderSized(element: ReactElement, columns: number, rows: number
     if (!has()) throw new Error(`timed out waiting for ${String(text)} in:\n${frame()}`);
   };
   return { frame, press, waitFor, stdin, unmount: () => instance.unmount() };
+}
+
+/**
+ * The whole app over `services` on a `columns`×`rows` terminal, with its store; `open` starts on a
+ * repository's Tags or Signers screen.
+ */
+export function renderAppSized(services: Services, columns: number, rows: number, open?: { gun: string; screen: 'tags' | 'signers' }) {
+  const store = createAppStore(services, { workDir: '/work' });
+  if (open) store.getState().openRepository(open.gun, open.screen);
+  const ui = renderSized(createElement(StoreProvider, { store }, createElement(App)), columns, rows);
+  /** Types `text` a key at a time. */
+  const type = async (text: string) => {
+    for (const ch of text) await ui.press(ch);
+  };
+  return { ...ui, type, store };
 }

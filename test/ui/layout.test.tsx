@@ -135,9 +135,9 @@ describe.each([
     await ui.press('d');
     await ui.waitFor('Revoke example.com/team/app:release-00');
     expectFits(ui.frame(), columns, rows);
-    for (const shown of ['WARNING: this cannot be undone', 'to confirm', '> ', '╰']) expect(ui.frame()).toContain(shown);
+    for (const shown of ['WARNING: this is published and cannot be undone', 'to confirm', '> ', '╰']) expect(ui.frame()).toContain(shown);
     for (let i = 0; i < 5; i++) await ui.press('\u001B[B');
-    expect(ui.frame()).toContain('published to the server');
+    expect(ui.frame()).toContain('last valid release signature');
     await ui.press(...'release-00');
     expect(ui.frame()).toContain('> release-00');
   });

@@ -69,8 +69,8 @@ describe('Policy screen', () => {
     const text = flat(ui.frame());
     // The confirmation shows the plan's changes and what apply does with each.
     expect(text).toContain('~ threshold 1 → 2');
-    expect(text).toContain('⚠ publish ~ targets/releases: ~ threshold 1 → 2, + key carol (63f1e1c) • targets key; re-signs targets/releases in the same upload');
-    expect(text).toContain('• publish + targets/carol (carol), threshold 1 • targets key');
+    expect(text).toContain('⚠ publish ~ targets/releases: ~ threshold 1 → 2, + key carol (63f1e1c) targets key; re-signs targets/releases in the same upload');
+    expect(text).toContain('• publish + targets/carol (carol), threshold 1 targets key');
     expect(text).toContain('⚠ publish - targets/old (dave, not in policy)');
     expect(services.world.calls).toContain('planPolicyApply trust-policy.yaml example.com/team/app');
     // Enter without the name does nothing.

@@ -39,7 +39,7 @@ async function toThresholdStep(ui: Ui) {
   await ui.waitFor('Signer name:');
   for (const ch of 'alice') await ui.press(ch);
   await ui.press(KEYS.enter);
-  await ui.waitFor('Chosen (1)'); // alice's keystore key, pre-selected
+  await ui.waitFor('[x] aaaaaaa'); // alice's keystore key, pre-selected
   await ui.press(KEYS.enter);
   await ui.waitFor('Releases threshold');
 }

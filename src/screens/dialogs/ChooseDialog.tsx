@@ -4,7 +4,7 @@ import { Dialog } from '../../ui/Dialog.js';
 import { ChoiceList } from '../../ui/ChoiceList.js';
 import { Priority, useKeypress } from '../../ui/input.js';
 
-export function ChooseDialog(props: { title: string; options: readonly { label: string; value: string }[]; onChoose(value: string): void; onCancel(): void }) {
+export function ChooseDialog(props: { title: string; height?: number; options: readonly { label: string; value: string }[]; onChoose(value: string): void; onCancel(): void }) {
   // Captures every key so nothing underneath acts on it; the list reads its own keys.
   useKeypress(
     (_input, key) => {
@@ -13,7 +13,7 @@ export function ChooseDialog(props: { title: string; options: readonly { label: 
     { priority: Priority.Modal, capture: true },
   );
   return (
-    <Dialog title={props.title} hints="j/k: move   Enter or 1-9: choose   Esc: cancel">
+    <Dialog title={props.title} hints="j/k: move   Enter or 1-9: choose   Esc: cancel" {...(props.height === undefined ? {} : { height: props.height })}>
       <ChoiceList choices={props.options} onChoose={props.onChoose} />
     </Dialog>
   );

@@ -11,11 +11,13 @@ import { glyph, theme } from '../../ui/theme.js';
 
 export interface PassphraseDialogProps {
   request: PassphraseRequest;
+  /** Rows the dialog may take (the body of the screen). */
+  height?: number;
   onSubmit(passphrase: string): void;
   onCancel(): void;
 }
 
-export function PassphraseDialog({ request, onSubmit, onCancel }: PassphraseDialogProps) {
+export function PassphraseDialog({ request, height, onSubmit, onCancel }: PassphraseDialogProps) {
   const [value, setValue] = useState('');
   const [first, setFirst] = useState<string | null>(null);
   const [problem, setProblem] = useState('');
@@ -42,7 +44,7 @@ export function PassphraseDialog({ request, onSubmit, onCancel }: PassphraseDial
     onSubmit(typed);
   };
   return (
-    <Dialog title={title} hints="Enter: continue   Esc: cancel">
+    <Dialog title={title} hints="Enter: continue   Esc: cancel" {...(height === undefined ? {} : { height })}>
       {request.attempt > 0 && <Text color={theme.danger}>{glyph.error} Wrong passphrase, try again (attempt {request.attempt + 1})</Text>}
       <TextInput
         label={isNew && first !== null ? 'Repeat passphrase:' : 'Passphrase:'}

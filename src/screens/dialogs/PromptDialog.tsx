@@ -8,6 +8,8 @@ import { glyph, theme } from '../../ui/theme.js';
 export interface PromptDialogProps {
   title: string;
   label: string;
+  /** Rows the dialog may take (the body of the screen). */
+  height?: number;
   initial: string;
   hint?: string;
   /** Why the value cannot be used; shown as it is typed, and Enter waits until it is fixed. */
@@ -23,7 +25,7 @@ export function PromptDialog(props: PromptDialogProps) {
   // Before anything is typed an empty field is not an error yet (it would greet the user in red).
   const showProblem = problem !== undefined && (tried || value !== props.initial);
   return (
-    <Dialog title={props.title} hints="Enter: OK   Esc: cancel">
+    <Dialog title={props.title} hints="Enter: OK   Esc: cancel" {...(props.height === undefined ? {} : { height: props.height })}>
       <TextInput
         label={`${props.label}:`}
         value={value}

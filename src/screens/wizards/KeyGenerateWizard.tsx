@@ -12,9 +12,9 @@ import { useStepKeys, WizardFrame } from './WizardFrame.js';
 
 const TYPE_NOTES = { ecdsa: 'P-256, what docker and notary generate', ed25519: 'docker and notary cannot add it as a signer', rsa: '4096 bits, slow to generate' };
 
-export function KeyGenerateWizard({ state, send }: { state: KeyGenerateState; send(e: KeyGenerateEvent): void }) {
+export function KeyGenerateWizard({ state, height, send }: { state: KeyGenerateState; height?: number; send(e: KeyGenerateEvent): void }) {
   return (
-    <WizardFrame title="Generate a key" steps={KEY_GENERATE_STEPS} step={keyGenerateStepNumber(state)} hints="Enter: continue   Esc: back">
+    <WizardFrame title="Generate a key" steps={KEY_GENERATE_STEPS} step={keyGenerateStepNumber(state)} hints="Enter: continue   Esc: back" {...(height === undefined ? {} : { height })}>
       <Body state={state} send={send} />
     </WizardFrame>
   );

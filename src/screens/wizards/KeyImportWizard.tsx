@@ -9,10 +9,10 @@ import { glyph, theme } from '../../ui/theme.js';
 import { shortId } from '../format.js';
 import { Field, useStepKeys, WizardFrame } from './WizardFrame.js';
 
-export function KeyImportWizard({ state, send }: { state: KeyImportState; send(e: KeyImportEvent): void }) {
+export function KeyImportWizard({ state, height, send }: { state: KeyImportState; height?: number; send(e: KeyImportEvent): void }) {
   const hints = state.step === 'done' ? 'Enter / Esc: close' : 'Enter: continue   Esc: back';
   return (
-    <WizardFrame title="Import a key" steps={KEY_IMPORT_STEPS} step={keyImportStepNumber(state)} hints={hints}>
+    <WizardFrame title="Import a key" steps={KEY_IMPORT_STEPS} step={keyImportStepNumber(state)} hints={hints} {...(height === undefined ? {} : { height })}>
       <Body state={state} send={send} />
     </WizardFrame>
   );

@@ -60,7 +60,7 @@ export function MigrateWizard({ state, send, height }: { state: MigrateState; se
   const { columns } = useTerminalSize();
   const room = { rows: Math.max(2, height - FRAME_ROWS), width: columns - 4 };
   return (
-    <WizardFrame title={`Move ${state.request.gun} to another trust server`} steps={MIGRATE_STEPS} step={migrateStepNumber(state)} hints={HINTS[state.step]}>
+    <WizardFrame title={`Move ${state.request.gun} to another trust server`} steps={MIGRATE_STEPS} step={migrateStepNumber(state)} hints={HINTS[state.step]} height={height}>
       <Body state={state} send={send} tableHeight={Math.max(3, height - 16)} room={room} />
     </WizardFrame>
   );

@@ -51,7 +51,7 @@ export function SignWizard({ state, send, height }: { state: SignState; send(e: 
   const hints = state.step === 'pushing' ? pushingHints(state) : (HINTS[state.step] ?? 'Enter: continue   Esc: back');
   const compact = height !== undefined && height < COMPACT_BELOW_ROWS;
   return (
-    <WizardFrame title={`Sign a tag of ${state.gun}`} steps={signSteps(state)} step={signStepNumber(state)} hints={hints} compact={compact}>
+    <WizardFrame title={`Sign a tag of ${state.gun}`} steps={signSteps(state)} step={signStepNumber(state)} hints={hints} compact={compact} {...(height === undefined ? {} : { height })}>
       <Body state={state} send={send} compact={compact} />
     </WizardFrame>
   );
@@ -63,7 +63,7 @@ function Body({ state, send, compact }: { state: SignState; send(e: SignEvent): 
       return <SourceStep initial={state.origin} send={send} />;
     case 'tag':
       return (
-        <Input key="tag" label="Tag:" initial={state.tag} error={state.error} onSubmit={(tag) => send({ type: 'submit-tag', tag })} send={send}>
+        <Input key="tag" label="Tag:" initial={state.tag} selectInitial error={state.error} onSubmit={(tag) => send({ type: 'submit-tag', tag })} send={send}>
           <Text color={theme.muted}>
             {state.origin === 'registry'
               ? 'Its digest and size are asked from the registry; if it cannot say, you type them.'
@@ -166,6 +166,8 @@ function Input(props: {
   label: string;
   initial: string;
   placeholder?: string;
+  /** The initial value is selected: typing replaces it (the tag of the row the wizard opened on). */
+  selectInitial?: boolean;
   error?: string;
   problem?: (value: string) => string | undefined;
   onSubmit(value: string): void;
@@ -182,6 +184,7 @@ function Input(props: {
         label={props.label}
         value={value}
         {...(props.placeholder ? { placeholder: props.placeholder } : {})}
+        selectInitial={props.selectInitial ?? false}
         priority={Priority.ModalText}
         onChange={setValue}
         onSubmit={props.onSubmit}

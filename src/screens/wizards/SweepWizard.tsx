@@ -46,7 +46,7 @@ export function SweepWizard({ state, send, height }: { state: SweepState; send(e
       ? `Compromised key ${shortId(subject.keyId)}: sweep every known repository`
       : `Signer ${subject.name} left: remove them from ${subject.gun ?? 'every known repository'}`;
   return (
-    <WizardFrame title={title} steps={SWEEP_STEPS} step={sweepStepNumber(state)} hints={HINTS[state.step]}>
+    <WizardFrame title={title} steps={SWEEP_STEPS} step={sweepStepNumber(state)} hints={HINTS[state.step]} height={height}>
       <Body state={state} send={send} tableHeight={Math.max(3, height - 12)} />
     </WizardFrame>
   );

@@ -5,15 +5,16 @@ import { Dialog } from '../../ui/Dialog.js';
 import { Priority, useKeypress, type KeyHandler } from '../../ui/input.js';
 import { theme } from '../../ui/theme.js';
 
-export function WizardFrame(props: { title: string; steps: readonly string[]; step: number; hints: string; compact?: boolean; children: ReactNode }) {
+export function WizardFrame(props: { title: string; steps: readonly string[]; step: number; hints: string; compact?: boolean; height?: number; focusRow?: number; children: ReactNode }) {
+  const { title, steps, step, hints, compact, height, focusRow, children } = props;
+  const subtitle = (
+    <Text color={theme.accent} wrap="truncate-end">
+      Step {step} of {steps.length}: {steps[step - 1]}
+    </Text>
+  );
   return (
-    <Dialog title={props.title} hints={props.hints} compact={props.compact ?? false}>
-      <Box marginBottom={props.compact ? 0 : 1}>
-        <Text color={theme.accent}>
-          Step {props.step} of {props.steps.length}: {props.steps[props.step - 1]}
-        </Text>
-      </Box>
-      {props.children}
+    <Dialog title={title} subtitle={subtitle} hints={hints} {...(compact === undefined ? {} : { compact })} {...(height === undefined ? {} : { height })} {...(focusRow === undefined ? {} : { focusRow })}>
+      {children}
     </Dialog>
   );
 }

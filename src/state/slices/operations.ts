@@ -60,7 +60,7 @@ export interface OperationSlice {
 
 const pinFiles = (value: string) => value.split(',').map((f) => f.trim()).filter(Boolean);
 
-/** The lines a confirmation shows for a plan. */
+/** The lines a confirmation shows for a plan (how it lands is its warning, planWarning). */
 export function planLines(plan: DestructivePlan): string[] {
   const lost = plan.tagsLosingLastSignature;
   return [
@@ -69,8 +69,20 @@ export function planLines(plan: DestructivePlan): string[] {
     ...(plan.impact
       ? impactLines(plan.impact)
       : [lost.length ? `These tags lose their last valid release signature: ${lost.join(', ')}` : 'Every released tag stays released.']),
-    plan.refusal ? `Refused: ${plan.refusal}.` : 'This is published to the server and cannot be undone.',
+    ...(plan.refusal ? [`Refused: ${plan.refusal}.`] : []),
   ];
+}
+
+/** What confirming a plan does, as the plan will carry it out: published now, or a signing request. */
+export function planWarning(plan: DestructivePlan): string {
+  switch (plan.delivery) {
+    case 'publish':
+      return '⚠ WARNING: this is published and cannot be undone.';
+    case 'request':
+      return '⚠ Nothing is published yet: a signing request collects the signatures this change needs, and it is published once the other signers sign.';
+    case 'publish-and-request':
+      return '⚠ WARNING: what this host signs alone is published and cannot be undone; the rest waits in a signing request for the other signers.';
+  }
 }
 
 export function createOperationSlice({ set, get, services, options }: SliceContext): OperationSlice {

@@ -138,8 +138,13 @@ export function createWizardSlice({ set, get, services, options }: SliceContext)
               : send('signer-setup', { type: 'file-read', preview }),
           (e) => send('signer-setup', { type: 'error', message: message(e) }),
         );
+      } else if (s.step === 'planning') {
+        await services.planAddSigner(s.gun, s.name, s.chosen.map((c) => c.choice), s.threshold).then(
+          ({ delivery }) => send('signer-setup', { type: 'planned', delivery }),
+          (e) => send('signer-setup', { type: 'error', message: message(e) }),
+        );
       } else if (s.step === 'adding') {
-        await services.addSigner(s.gun, s.name, s.chosen.map((c) => c.choice), ports(), s.threshold).then(
+        await services.addSigner(s.gun, s.name, s.chosen.map((c) => c.choice), ports(), s.threshold, s.delivery).then(
           (signer) => {
             send('signer-setup', { type: 'added', signer });
             set({

@@ -1,8 +1,8 @@
 // Guided signer setup as a pure state machine: name -> choose keys (from the keystore, or a public
 // key / certificate file, each previewed with its key id and type) -> releases threshold (default:
-// unchanged) -> confirm -> adding -> done.
+// unchanged) -> planning (does it publish, or open a signing request?) -> confirm -> adding -> done.
 import { releasesThresholdProblem } from '../../trust/releases-signoff.js';
-import type { AddedSigner, KeyFilePreview, KeyRow, SignerKeyChoice } from '../services.js';
+import type { AddedSigner, KeyFilePreview, KeyRow, SignerAdditionDelivery, SignerKeyChoice } from '../services.js';
 import { keyNameProblem } from './names.js';
 
 export interface ChosenKey {
@@ -35,8 +35,10 @@ export type SignerSetupState =
   | ({ step: 'keys' } & KeyChoiceData)
   | ({ step: 'reading-file'; path: string } & KeyChoiceData)
   | ({ step: 'threshold'; value: string } & ChosenData)
-  | ({ step: 'confirm' } & ChosenData)
-  | { step: 'adding'; gun: string; name: string; chosen: readonly ChosenKey[]; releases?: ReleasesNow; threshold?: number }
+  | ({ step: 'planning' } & ChosenData)
+  /** `delivery`: what confirming does, as the plan says (published, or a signing request). */
+  | ({ step: 'confirm'; delivery: SignerAdditionDelivery } & ChosenData)
+  | { step: 'adding'; gun: string; name: string; chosen: readonly ChosenKey[]; releases?: ReleasesNow; threshold?: number; delivery: SignerAdditionDelivery }
   | { step: 'done'; gun: string; signer: AddedSigner }
   | ({ step: 'failed'; error: string } & ChosenData);
 
@@ -60,6 +62,7 @@ export type SignerSetupEvent =
   | { type: 'file-read'; preview: KeyFilePreview }
   | { type: 'next' }
   | { type: 'submit-threshold'; value: string }
+  | { type: 'planned'; delivery: SignerAdditionDelivery }
   | { type: 'added'; signer: AddedSigner }
   | { type: 'error'; message: string }
   | { type: 'back' };
@@ -67,7 +70,7 @@ export type SignerSetupEvent =
 export const SIGNER_SETUP_STEPS = ['Signer name', 'Choose keys', 'Threshold', 'Confirm', 'Publish'];
 
 export function signerSetupStepNumber(state: SignerSetupState): number {
-  return { name: 1, keys: 2, 'reading-file': 2, threshold: 3, confirm: 4, adding: 5, done: 5, failed: 5 }[state.step];
+  return { name: 1, keys: 2, 'reading-file': 2, threshold: 3, planning: 4, confirm: 4, adding: 5, done: 5, failed: 5 }[state.step];
 }
 
 /** Keys usable as a signer's key: not the repository's own base-role keys. */
@@ -147,13 +150,13 @@ export function signerSetupReducer(state: SignerSetupState, event: SignerSetupEv
       const { threshold: _old, ...data } = chosenData(state);
       const value = event.value.trim();
       // Empty, or the current value: unchanged (what `signer add` without --threshold does).
-      if (value === '' || Number(value) === currentThreshold(state)) return { step: 'confirm', ...data };
+      if (value === '' || Number(value) === currentThreshold(state)) return { step: 'planning', ...data };
       const threshold = /^\d+$/.test(value) ? Number(value) : Number.NaN;
       const problem = /^\d+$/.test(value)
         ? releasesThresholdProblem(state.gun, threshold, releasesKeysAfter(state))
         : `threshold must be a whole number of at least 1, not ${value}`;
       if (problem) return { ...state, value, error: problem };
-      return { step: 'confirm', ...data, threshold };
+      return { step: 'planning', ...data, threshold };
     }
     case 'reading-file': {
       const { path: _path, step: _step, ...data } = state;
@@ -167,24 +170,32 @@ export function signerSetupReducer(state: SignerSetupState, event: SignerSetupEv
       if (event.type === 'back') return keysStep(data);
       return state;
     }
-    case 'confirm':
+    case 'planning':
+    case 'confirm': {
       if (event.type === 'back') return { step: 'threshold', ...chosenData(state), value: state.threshold === undefined ? '' : String(state.threshold) };
+      if (state.step === 'planning') {
+        if (event.type === 'planned') return { step: 'confirm', ...chosenData(state), delivery: event.delivery };
+        if (event.type === 'error') return { step: 'failed', ...chosenData(state), error: event.message };
+        return state;
+      }
       if (event.type === 'next') {
         const { available: _available, error: _error, ...data } = chosenData(state);
-        return { step: 'adding', ...data };
+        return { step: 'adding', ...data, delivery: state.delivery };
       }
       return state;
+    }
     case 'adding':
       if (event.type === 'added') return { step: 'done', gun: state.gun, signer: event.signer };
       if (event.type === 'error') {
-        const { step: _step, ...data } = state;
+        const { step: _step, delivery: _delivery, ...data } = state;
         return { step: 'failed', ...data, available: [], error: event.message };
       }
       return state;
     case 'done':
       return event.type === 'back' ? null : state;
     case 'failed':
-      if (event.type === 'back') return { step: 'confirm', ...chosenData(state) };
+      // Back to the threshold: continuing from there plans again (the repository may have changed).
+      if (event.type === 'back') return { step: 'threshold', ...chosenData(state), value: state.threshold === undefined ? '' : String(state.threshold) };
       return state;
   }
 }

@@ -3,7 +3,7 @@
 // (docker/cli cli/command/image/trust.go getTrustedPullTargets -> notary client.GetTargetByName), and
 // only a role that verified (threshold met, not expired) counts. Signer roles (`targets/<name>`)
 // are never read by a pull; they only say who signed the released digest.
-import { RELEASES_ROLE, type DelegationInfo, type RepositoryView, type SignedTag } from '../../tuf/repository-view.js';
+import { naturalCompare, RELEASES_ROLE, type DelegationInfo, type RepositoryView, type SignedTag } from '../../tuf/repository-view.js';
 import type { Requirement, RequirementResult, Unsatisfied } from './requirement.js';
 
 /** Order in which docker looks the tag up. */
@@ -105,7 +105,7 @@ function releaseRole(view: RepositoryView): DelegationInfo | undefined {
 function releasers(view: RepositoryView, releases: DelegationInfo | undefined): string[] {
   if (!releases) return [REPOSITORY_KEY_HOLDER];
   const owners = view.keyOwners();
-  return [...new Set(releases.keys.flatMap((k) => owners(k.canonicalId)))].sort();
+  return [...new Set(releases.keys.flatMap((k) => owners(k.canonicalId)))].sort(naturalCompare);
 }
 
 /** `alice`, `one of alice, bob`, `2 of alice, bob, carol`, `alice and bob` (k of the names must sign). */
@@ -143,9 +143,9 @@ function notReleased(
     }
     const signedKeys = sigs.signedKeys;
     const owners = view.keyOwners();
-    const signed = [...new Set([...signedKeys].flatMap(owners))].sort();
+    const signed = [...new Set([...signedKeys].flatMap(owners))].sort(naturalCompare);
     const unsigned = [...new Set(releases.keys.filter((k) => !signedKeys.has(k.canonicalId)).map((k) => k.canonicalId))];
-    const missing = [...new Set(unsigned.flatMap(owners))].filter((n) => !signed.includes(n)).sort();
+    const missing = [...new Set(unsigned.flatMap(owners))].filter((n) => !signed.includes(n)).sort(naturalCompare);
     const needed = Math.max(1, releases.threshold - signedKeys.size);
     return {
       satisfied: false,

@@ -90,6 +90,18 @@ describe('releasedRequirement', () => {
     expect(releasedRequirement.evaluate(view(repo), { tag: 'v1' })).toMatchObject({ satisfied: true, releasedBy: ['targets/releases'], signers: ['alice', 'bob'] });
   });
 
+  it('names signers in natural order: s2 before s10', () => {
+    const keys = { s1: alice, s2: bob, s10: carol };
+    repo.addDelegation('targets/releases', [alice], { keys: [alice.publicKey, bob.publicKey, carol.publicKey], threshold: 3 });
+    for (const [name, key] of Object.entries(keys)) repo.addDelegation(`targets/${name}`, [key]);
+    repo.addTarget('targets/releases', 'v1');
+    for (const name of Object.keys(keys)) repo.addTarget(`targets/${name}`, 'v1');
+    repo.publish(['targets', 'targets/releases', 'targets/s1', 'targets/s2', 'targets/s10']);
+    const r = releasedRequirement.evaluate(view(repo), { tag: 'v1' });
+    expect(r).toMatchObject({ satisfied: false, reason: 'below-threshold', missing: ['s2', 's10'] });
+    expect((r as { message: string }).message).toContain('(s1); waiting on s2, s10');
+  });
+
   it('a tag nobody signed, under a 2-of-3 releases role, needs two of them, not one', () => {
     repo.addDelegation('targets/releases', [alice], { keys: [alice.publicKey, bob.publicKey, carol.publicKey], threshold: 2 });
     for (const [name, key] of [['alice', alice], ['bob', bob], ['carol', carol]] as const) repo.addDelegation(`targets/${name}`, [key]);
