@@ -354,14 +354,15 @@ export class RepositoryView {
 
   /**
    * Everyone who signed `row`: the signers whose own role holds it (docker's list for the tag) and,
-   * for a tag of targets/releases, the signers whose keys' signatures verify on that file: in a k-of-n
-   * release approvers sign targets/releases alone, through a signing request. A key of no signer is
-   * named `key <short ID>`.
+   * for a tag of a k-of-n targets/releases, the signers whose keys' signatures verify on that file:
+   * approvers of such a release sign targets/releases alone (a signing request), and it takes k of
+   * them for the tag to be pulled. With one signature needed, that signature only says who published
+   * the file last (any tag's signer), so it names nobody. A key of no signer is `key <short ID>`.
    */
   whoSigned(row: SignedTag): string[] {
     const names = new Set(row.signers);
     const releases = row.releasedBy.includes(RELEASES_ROLE) ? this.delegations().find((d) => d.role === RELEASES_ROLE && d.parent === 'targets') : undefined;
-    const signatures = releases && this.signaturesOf(RELEASES_ROLE);
+    const signatures = releases && releases.threshold > 1 ? this.signaturesOf(RELEASES_ROLE) : undefined;
     if (releases && signatures) {
       const canonical = new Map(releases.keys.map((k) => [k.id, k.canonicalId]));
       const owners = this.keyOwners();
