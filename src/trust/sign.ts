@@ -22,12 +22,11 @@ import { GoTime } from '../tuf/time.js';
 import { deadlineOf, type ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
 import { CancelledError, InputError, TrustError } from './errors.js';
-import { HintedError } from '../tuf/errors.js';
 import { digestProblem } from './manifest-input.js';
 import { initRepository } from './init.js';
 import { editableState, uniformExpiry, heldKeyIds, publish } from './publish.js';
 import { openRepository, type OpenedRepository } from './repository.js';
-import { openRequest, rivalRequest } from './requests/operations.js';
+import { openRequest, rivalRequest, withdrawRequest } from './requests/operations.js';
 import type { LocalImage } from '../registry/local/image.js';
 import type { PushProgressEvent } from '../registry/push-types.js';
 import { daemonHas, LOCAL_SOURCE_FORMS, openLocal, parseFrom, pushLocal, type PushedImage } from './push-local.js';
@@ -251,32 +250,33 @@ async function signInRoles(
       });
     }
   }
-  let state = repo.state!;
-  if (roles.length > 0) {
-    for (const role of roles) editor.targets(role).addTarget(reference.tag, meta, repo.state!.trusted.pathsOf(role));
-    ({ state } = await publish(ctx, repo, editor, uniformExpiry(options.lifetimeMs)));
-  }
+  // The request goes first: when the pending area refuses it (another request holds these roles on
+  // this base, also one opened by a sign running at the same time), nothing of this sign is published,
+  // and the tag is never left signed in the roles this host signs alone while missing from the request.
   let request: SignResult['request'];
+  let opened: Awaited<ReturnType<typeof openRequest>> | undefined;
   if (collect.length > 0) {
-    const after = { ...repo, state };
-    editor = new RepositoryEditor(editableState(state), GoTime.now());
-    for (const role of collect) editor.targets(role).addTarget(reference.tag, meta, state.trusted.pathsOf(role));
-    const opened = await openRequest(ctx, after, editor, collect, { note: `sign ${reference.tag} ${digest}` }).catch((e: unknown) => {
-      // What was published stays published: say so, from what verifies now, with the reason.
-      const done = state.view.rolesHolding(reference.tag).filter((x) => x.digest === hex && roles.includes(x.role)).map((x) => x.role);
-      if (done.length === 0) throw e;
-      // Another request holds these roles on this base: signing again once it landed opens this one.
-      const conflict = e instanceof PendingAreaRefusedError && e.code === 'REQUEST_CONFLICT';
-      throw new TrustError(`signed ${reference.tag} in ${done.join(', ')}, but no signing request for ${collect.join(', ')} was opened: ${(e as Error).message}`, {
+    const requestEditor = new RepositoryEditor(editableState(repo.state), GoTime.now());
+    for (const role of collect) requestEditor.targets(role).addTarget(reference.tag, meta, repo.state!.trusted.pathsOf(role));
+    opened = await openRequest(ctx, repo, requestEditor, collect, { note: `sign ${reference.tag} ${digest}` }).catch((e: unknown) => {
+      if (!(e instanceof PendingAreaRefusedError && e.code === 'REQUEST_CONFLICT')) throw e;
+      throw new TrustError(`${reference.tag} was not signed: ${e.message}; nothing was published`, {
         cause: e,
-        ...(conflict
-          ? { hint: { cli: `run trust-tui sign ${reference.gun}:${reference.tag} again once it has landed: that opens the request for ${reference.tag}`, ui: `sign ${reference.tag} again once the open request has landed` } }
-          : e instanceof HintedError && e.hint
-            ? { hint: e.hint }
-            : {}),
+        hint: { cli: `sign ${reference.gun}:${reference.tag} again once that request has landed or was cancelled (trust-tui request list ${reference.gun})`, ui: `sign ${reference.tag} again once the open request has landed` },
       });
     });
     request = { id: opened.request.id, location: opened.location, transport: opened.transport, roles: collect, status: opened.evaluation.status };
+  }
+  let state = repo.state!;
+  if (roles.length > 0) {
+    for (const role of roles) editor.targets(role).addTarget(reference.tag, meta, repo.state!.trusted.pathsOf(role));
+    try {
+      ({ state } = await publish(ctx, repo, editor, uniformExpiry(options.lifetimeMs)));
+    } catch (e) {
+      // The request opened for this sign would release a tag its signer's role does not hold.
+      if (opened) await withdrawRequest(ctx, repo, opened.request).catch((w: unknown) => ctx.warn(`request ${opened!.request.id} for ${reference.tag} is still open: ${(w as Error).message}; cancel it with trust-tui request cancel ${opened!.request.id}`));
+      throw e;
+    }
   }
   // Report what verifies now, not what was asked for.
   const signedIn = state.view

@@ -105,7 +105,12 @@ describe('signer remove --dry-run on a repository made by docker', () => {
     expect(revoke.impact.dockerfiles).toEqual([expect.objectContaining({ line: 3, tag: 'v0', reason: 'not-pullable' })]);
     expect(revoke.impact.repair[0].text).toMatch(/must sign v0 .* into targets\/releases/);
 
-    const sweep = await tt(['sweep', 'signer', 'alice', '--repo', REPO, '--dry-run']);
+    // Removing alice would delete targets/releases: a plain sweep refuses it there (as signer remove),
+    // --force previews the loss.
+    const refused = await tt(['sweep', 'signer', 'alice', '--repo', REPO, '--dry-run']);
+    expect(refused.stdout).toContain('refused: removing signer alice would delete targets/releases');
+    expect(refused.stdout).not.toContain('What docker pull would do afterwards:');
+    const sweep = await tt(['sweep', 'signer', 'alice', '--repo', REPO, '--dry-run', '--force']);
     expect(sweep.code, sweep.stderr).toBe(0);
     expect(sweep.stdout).toContain('What docker pull would do afterwards:');
     expect(sweep.stdout).toContain(`${REPO}: Tags that stop being pullable with content trust: v1`);

@@ -171,6 +171,11 @@ export async function rivalRequest(ctx: TrustContext, repo: OpenedRepository, ro
   );
 }
 
+/** Takes back a request this process just opened for `repo` (its sign did not go through). */
+export async function withdrawRequest(ctx: TrustContext, repo: OpenedRepository, request: SigningRequest, options: RequestPorts = {}): Promise<void> {
+  await (await requestTransportFor(ctx, repo.gun, options, repo.client)).remove(request);
+}
+
 export interface LoadedRequest {
   request: SigningRequest;
   imported: boolean;
