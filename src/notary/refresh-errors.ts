@@ -22,9 +22,31 @@ export class TrustDataRefusedError extends TufError {
   ) {
     // The cause's own next step is the more precise one (e.g. which pin, or that there is none).
     super(`trust data for ${gun} from ${serverUrl} was refused: ${cause.message}`, {
-      hint: cause instanceof HintedError && cause.hint ? cause.hint : cause instanceof RootCertificateError ? rootCertificateHint(gun, cause) : ADVICE[kind],
+      hint:
+        cause instanceof HintedError && cause.hint
+          ? cause.hint
+          : cause instanceof RootCertificateError
+            ? rootCertificateHint(gun, cause)
+            : kind === 'rollback'
+              ? rollbackHint(gun, serverUrl)
+              : ADVICE[kind],
     });
   }
+}
+
+/**
+ * A server that went back in time: an attack, or a restore from a backup. After a restore, the host
+ * that holds the root key and the newest copy gives it back; every other host then drops its newer
+ * timestamp and snapshot (the restored server kept its timestamp key, so nothing tells clients to).
+ */
+export function rollbackHint(gun: string, serverUrl: string): HintInput {
+  const what = 'the server offers older metadata than this machine has already seen (a rollback attack, or a server restored from a backup); ask the server operator';
+  return {
+    cli:
+      `${what}. After a restore: the holder of the root key with the newest copy runs \`trust-tui revoke ${gun} --remote-only --server ${serverUrl}\` ` +
+      `and \`trust-tui migrate ${gun} --from-cache --to ${serverUrl}\`; every other host then removes timestamp.json and snapshot.json of ${gun} from its trust directory (docs/server-backup.md)`,
+    ui: what,
+  };
 }
 
 /**
@@ -49,10 +71,7 @@ export function rootCertificateHint(gun: string, cause: RootCertificateError): H
 
 const ADVICE: Record<RefusalKind, HintInput> = {
   'root-certificate': "the repository's root certificate must be replaced: its owner runs `trust-tui renew REPO`",
-  rollback: {
-    cli: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator. A server restored from a backup can be given this host\'s newer copy: `trust-tui revoke REPO --remote-only`, then `trust-tui migrate REPO --from-cache --to URL` (docs/migrate.md)',
-    ui: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',
-  },
+  rollback: 'the server offers older metadata than this machine has already seen (a rollback attack, or a restored backup); ask the server operator',
   expired: {
     cli: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); `trust-tui expiry REPO` shows what expired and who renews it',
     ui: 'the server serves expired metadata (a freeze attack, or nobody re-signed it); the Expiry screen (6) shows what expired and who renews it',

@@ -135,6 +135,8 @@ export interface RevokeRepositoryResult {
   server?: string;
   deletedRemote: boolean;
   deletedCache: boolean;
+  /** --remote-only: whether this host had a copy, which it kept. */
+  keptCache?: boolean;
 }
 
 export async function revokeRepository(
@@ -165,10 +167,11 @@ export async function revokeRepository(
     server = conn.endpoint.url;
     await conn.client.deleteRepository(gun);
   }
-  // --remote-only keeps this host's verified copy: the source `migrate --from-cache` re-publishes.
-  if (options.remoteOnly) return { gun, server, deletedRemote: true, deletedCache: false };
   const cache = new TrustCache(ctx.trustDir);
-  const deletedCache = (await cache.read(gun, 'root')) !== undefined;
+  const cached = (await cache.read(gun, 'root')) !== undefined;
+  // --remote-only keeps this host's verified copy: the source `migrate --from-cache` re-publishes.
+  if (options.remoteOnly) return { gun, server, deletedRemote: true, deletedCache: false, keptCache: cached };
+  const deletedCache = cached;
   await cache.removeRepository(gun);
   return { gun, ...(server ? { server } : {}), deletedRemote: !options.localOnly, deletedCache };
 }

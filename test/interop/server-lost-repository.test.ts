@@ -143,7 +143,9 @@ describe('a trust-tui server restored from an old backup (rolled back): its copy
     const refused = await tt(['inspect', repo]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/rollback/);
-    expect(refused.stderr).toContain('`trust-tui revoke REPO --remote-only`, then `trust-tui migrate REPO --from-cache --to URL`');
+    expect(refused.stderr).toContain(
+      `\`trust-tui revoke ${repo} --remote-only --server ${server!.url}\` and \`trust-tui migrate ${repo} --from-cache --to ${server!.url}\`; every other host then removes timestamp.json and snapshot.json`,
+    );
 
     // The destination holds other (older) trust data: the hint must keep this host's copy, the only good one.
     const blocked = await tt(['migrate', repo, '--from-cache', '--to', server!.url, '--yes']);
@@ -164,6 +166,12 @@ describe('a trust-tui server restored from an old backup (rolled back): its copy
     expect(inspect[0].SignedTags.map((t: { SignedTag: string }) => t.SignedTag)).toEqual(['v1', 'v2', 'v3']);
     const list = ok(await notaryCli(await makeScratchDir('fresh-notary'), server!.url, server!.caFile!)(['list', repo])).stdout;
     expect(list).toContain(DIGEST(3).slice('sha256:'.length));
+  });
+
+  it('--remote-only with nothing cached here does not claim to keep a copy', async () => {
+    const r = ok(await tt(['revoke', 'registry.example.test/team/never-read', '--server', server!.url, '--remote-only', '--yes']));
+    expect(r.stdout).toContain('(no copy of it is cached on this host)');
+    expect(r.stdout).not.toContain("this host's copy is kept");
   });
 
   it('--local-only and --remote-only together are a usage error', async () => {

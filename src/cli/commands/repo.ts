@@ -190,7 +190,7 @@ export function registerRepoCommands(program: Command, io: Io): void {
       const r = await revoke.revokeRepository(ctx, image, { ...serverOptions(opts), yes: opts.yes, localOnly: opts.localOnly, remoteOnly: opts.remoteOnly });
       emit(io, g, r, () =>
         r.deletedRemote
-          ? `Successfully deleted all trust data of ${r.gun} on ${r.server}${opts.remoteOnly ? " (this host's copy is kept)" : r.deletedCache ? ' and locally' : ' (none was cached on this host)'}`
+          ? `Successfully deleted all trust data of ${r.gun} on ${r.server}${opts.remoteOnly ? (r.keptCache ? " (this host's copy is kept)" : ' (no copy of it is cached on this host)') : r.deletedCache ? ' and locally' : ' (none was cached on this host)'}`
           : r.deletedCache
             ? `Successfully deleted the local trust data of ${r.gun}`
             : `No trust data of ${r.gun} is cached on this host: nothing was deleted (check the name)`,
