@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PendingAreaRefusedError } from '../notary/http-errors.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import type { Hint } from '../tuf/errors.js';
 import { GoTime } from '../tuf/time.js';
@@ -246,6 +247,8 @@ export async function runSweep(ctx: TrustContext, plan: SweepPlan, options: Swee
       await journal.markDone(plan.target, gun);
       return { gun, status: 'done' };
     } catch (e) {
+      // Run again while the request it opened waits for signatures: that request is the sweep's state there.
+      if (e instanceof PendingAreaRefusedError && e.code === 'REQUEST_CONFLICT') return { gun, status: 'requested', message: `waiting: ${e.message}` };
       const { problem, hint } = problemAndHint(e);
       return { gun, status: 'failed', message: problem, ...(hint ? { hint } : {}) };
     }

@@ -71,6 +71,10 @@ describe('sweep signer in a 2-of-n repository', () => {
     const signers = JSON.parse(ok(await alice(['--json', 'signer', 'list', REPO])).stdout);
     expect(JSON.stringify(signers)).toContain('bob');
 
+    // Run again while that request waits: it is the sweep's state there, not a failure to retry.
+    const again = exits(await alice(['--json', 'sweep', 'signer', 'bob', '-y']), 8);
+    expect(JSON.parse(again.stdout).outcomes[0]).toMatchObject({ gun: REPO, status: 'requested', message: expect.stringContaining('already open') });
+
     // carol approves and submits: bob is gone, v1 stays released.
     const { carol } = hosts as Hosts;
     const id = /request ([0-9a-f]+)/.exec(outcome.message)![1]!;
