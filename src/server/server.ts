@@ -13,7 +13,7 @@ import { ServerLog, type LogFormat } from './log.js';
 import { ServerMetrics } from './metrics.js';
 import { parseCertificateBundle, TokenAuthConfigError, TokenAuthenticator } from './token-auth.js';
 import { PendingArea } from './pending.js';
-import { DATABASE_FILE, makeDataDir, secureDataDir } from './data-dir.js';
+import { DATABASE_FILE, makeDataDir, secureDataDir, unusableDataDir } from './data-dir.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
 import { TrustService } from './service.js';
 import { MAX_CONCURRENT_UPLOADS_DEFAULT } from './upload-gate.js';
@@ -187,7 +187,9 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
       };
     } else {
       makeDataDir(options.dataDir);
-      const local = await ensureLocalTls(path.join(options.dataDir, 'tls'), certificateNames(host));
+      const local = await ensureLocalTls(path.join(options.dataDir, 'tls'), certificateNames(host)).catch((e: NodeJS.ErrnoException) => {
+        throw typeof e.code === 'string' && e.syscall ? unusableDataDir(options.dataDir, e) : e;
+      });
       tls = { cert: readFileSync(local.certFile), key: readFileSync(local.keyFile) };
       caFile = local.caFile;
       createdCa = local.created === 'ca';

@@ -42,7 +42,8 @@ export function registerDemoCommand(program: Command, io: Io): void {
         const { pid, url } = claim.running;
         io.stderr(
           `trust-tui: a demo of ${layout.base} runs already (process ${pid}${url ? `, server ${url}` : ''}); use it from another terminal with ` +
-            `trust-tui --trust-dir ${layout.trustDir} --config-dir ${layout.configDir} inspect ${demo.DEMO_REPOSITORIES[0]}, or run this one with --data DIR\n`,
+            `trust-tui --trust-dir ${layout.trustDir} --config-dir ${layout.configDir} inspect ${demo.DEMO_REPOSITORIES[0]}, or run this one with --data DIR ` +
+            `(if no demo runs and that process number is another program's now, delete ${layout.lock})\n`,
         );
         throw new AlreadyReported(EXIT.error);
       }

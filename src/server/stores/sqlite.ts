@@ -160,11 +160,12 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
     try {
       if (!inMemory) mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
       writeDb = new Database(options.file);
+      writeDb.pragma(`busy_timeout = ${busy}`); // for opening and migrating
+      // The first write: a read-only file system or file fails here, not at `new Database`.
+      if (!inMemory) writeDb.pragma('journal_mode = WAL');
     } catch (e) {
       throw unusableDataDir(dirname(options.file), e as NodeJS.ErrnoException, `cannot open the server database ${options.file}`);
     }
-    writeDb.pragma(`busy_timeout = ${busy}`); // for opening and migrating
-    if (!inMemory) writeDb.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: every transaction is atomic and survives a crash of this process; after
     // a power cut the last commits may be missing (never half of one). FULL would fsync every commit.
     writeDb.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
