@@ -400,12 +400,15 @@ export async function carryOut(
     };
   }
   const tags = plan.tagsLosingRelease.map((t) => t.tag);
-  if ((tags.length > 0 || !impactIsHarmless(impact)) && !options.yes) {
+  const drops = plan.changes.filter((c) => c.outcome !== 'removed' && c.threshold < c.previousThreshold);
+  if ((tags.length > 0 || !impactIsHarmless(impact) || drops.length > 0) && !options.yes) {
     const lost = impact.lost.map((t) => t.tag);
     const question = [
       lost.length > 0
         ? `Removing ${what} from ${repo.gun} makes ${lost.length} tag(s) unpullable (their last valid signature goes): ${lost.join(', ')}.`
-        : `Removing ${what} from ${repo.gun} changes what docker pulls with content trust.`,
+        : drops.length > 0
+          ? `Removing ${what} from ${repo.gun} lowers how many signatures a release needs: ${drops.map((c) => `${c.role}: ${thresholdDrop(c)}`).join('; ')}.`
+          : `Removing ${what} from ${repo.gun} changes what docker pulls with content trust.`,
       ...impactLines(impact).map((l) => `  ${l}`),
       'Continue?',
     ].join('\n');
@@ -534,6 +537,16 @@ export async function previewRemoval(
 
 /** One sentence per role change, as a preview shows it. */
 export function describeRoleChange(c: RoleChange): string {
+  const lowered = c.outcome !== 'removed' && c.threshold < c.previousThreshold ? `; ${thresholdDrop(c)}` : '';
+  return describeOutcome(c) + lowered;
+}
+
+/** A k-of-n role left with fewer keys than its threshold needs it lowered: said, never silent. */
+export function thresholdDrop(c: RoleChange): string {
+  return `its threshold drops from ${c.previousThreshold} to ${c.threshold} (${c.remainingKeyIds.length} key${c.remainingKeyIds.length === 1 ? '' : 's'} left)`;
+}
+
+function describeOutcome(c: RoleChange): string {
   const keys = c.removedKeyIds.map(shortKeyId).join(', ');
   switch (c.outcome) {
     case 'removed':

@@ -18,7 +18,7 @@ import { openRepository } from './repository.js';
 import { knownRepositories, mapLimited } from './repositories.js';
 import { checkConcurrency, DEFAULT_CONCURRENCY, repositoryContext } from './bulk.js';
 import { planRemoval, RELEASES_ROLE, type RemovalTarget } from './signer-removal.js';
-import { carryOut, needsReleasesRequest, releasesRefusal, removalImpact } from './signers.js';
+import { carryOut, needsReleasesRequest, releasesRefusal, removalImpact, thresholdDrop } from './signers.js';
 import type { DockerfileInput, Impact } from './impact.js';
 import { isKeyIdPrefix, shortKeyId } from '../tuf/short-key-id.js';
 
@@ -155,11 +155,9 @@ async function planRepository(ctx: TrustContext, target: SweepTarget, gun: strin
   const items: SweepItem[] = [];
   for (const change of removalPlan.changes) {
     const tags = [...new Set((byRole.get(change.role) ?? []).map((t) => t.name))].map((tag) => ({ tag, losesLastSignature: losing.has(tag) }));
-    const outcome = refusal
-      ? `refused: ${refusal.message}`
-      : viaRequest && change.role === RELEASES_ROLE
-        ? 're-signed through a signing request'
-        : change.outcome;
+    const base = refusal ? `refused: ${refusal.message}` : viaRequest && change.role === RELEASES_ROLE ? 're-signed through a signing request' : change.outcome;
+    // A k-of-n role left with fewer keys than its threshold is lowered: the dry run says so.
+    const outcome = !refusal && change.outcome !== 'removed' && change.threshold < change.previousThreshold ? `${base}; ${thresholdDrop(change)}` : base;
     items.push({ gun: repo.gun, role: change.role, keyIds: change.removedKeyIds, outcome, tags, done: false });
   }
   for (const skipped of removalPlan.skipped) {

@@ -83,4 +83,18 @@ describe('sweep signer in a 2-of-n repository', () => {
     await released();
     expect(ok(await carol(['signer', 'list', REPO])).stdout).not.toMatch(/\bbob\b/);
   });
+
+  it('a removal that lowers a k-of-n threshold says so in the dry run and asks first', async () => {
+    const { alice } = hosts as Hosts;
+    // releases now needs 2 of alice and carol: without carol one key is left, and 1 signature would do.
+    const dry = ok(await alice(['signer', 'remove', REPO, 'carol', '--dry-run'])).stdout;
+    expect(dry).toMatch(/leaves targets\/releases; .*; its threshold drops from 2 to 1 \(1 key left\)/);
+    const sweep = JSON.parse(ok(await alice(['--json', 'sweep', 'signer', 'carol', '--force', '--dry-run'])).stdout);
+    expect(sweep.items.find((i: { role: string }) => i.role === 'targets/releases').outcome).toContain('its threshold drops from 2 to 1 (1 key left)');
+    const asked = await alice(['signer', 'remove', REPO, 'carol']);
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toContain('lowers how many signatures a release needs: targets/releases: its threshold drops from 2 to 1');
+    expect(asked.stderr).toContain('nothing was changed');
+    expect(ok(await alice(['signer', 'list', REPO])).stdout).toMatch(/\bcarol\b/);
+  });
 });
