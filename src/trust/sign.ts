@@ -244,7 +244,7 @@ async function signInRoles(
     if (rival) {
       throw new TrustError(`${reference.tag} was not signed: request ${rival.id} is already open for ${collect.join(', ')} on the same base, and the trust server takes one at a time; nothing was published`, {
         hint: {
-          cli: `approve or cancel it (trust-tui request approve|cancel ${rival.id}), or sign ${reference.gun}:${reference.tag} once it has landed`,
+          cli: `approve or cancel it (trust-tui request approve|cancel ${rival.id} --repo ${reference.gun}), or sign ${reference.gun}:${reference.tag} once it has landed`,
           ui: `approve or cancel request ${rival.id} on the Requests screen, or sign ${reference.tag} once it has landed`,
         },
       });

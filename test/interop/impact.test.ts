@@ -110,6 +110,11 @@ describe('signer remove --dry-run on a repository made by docker', () => {
     const refused = await tt(['sweep', 'signer', 'alice', '--repo', REPO, '--dry-run']);
     expect(refused.stdout).toContain('refused: removing signer alice would delete targets/releases');
     expect(refused.stdout).not.toContain('What docker pull would do afterwards:');
+    // Run for real, every repository refuses: no question to type the name, exit 1, nothing changed.
+    const run = await tt(['sweep', 'signer', 'alice', '--repo', REPO], { input: 'alice\n' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('every repository above refuses the removal (see CHANGE): nothing was changed; add --force');
+    expect(run.stderr).not.toContain('Type alice');
     const sweep = await tt(['sweep', 'signer', 'alice', '--repo', REPO, '--dry-run', '--force']);
     expect(sweep.code, sweep.stderr).toBe(0);
     expect(sweep.stdout).toContain('What docker pull would do afterwards:');

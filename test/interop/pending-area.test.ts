@@ -125,7 +125,7 @@ describe('k-of-n releases collected through the pending area of trust-tui server
     const refused = exits(await alice!(['sign', `${REPO}:v3`, '--digest', DIGEST(3), '--size', '300']), 1, new RegExp(`v3 was not signed: request ${a.id} is already open for targets/releases on the same base, .*nothing was published`));
     expect(await rawTufFiles()).toEqual(before);
     // What to do then (the third test does it: signing v3 again once v2 landed opens its request).
-    expect(refused.stderr).toContain(`— approve or cancel it (trust-tui request approve|cancel ${a.id}), or sign ${REPO}:v3 once it has landed`);
+    expect(refused.stderr).toContain(`— approve or cancel it (trust-tui request approve|cancel ${a.id} --repo ${REPO}), or sign ${REPO}:v3 once it has landed`);
     // Other roles (the parent too) on the same releases base: a second request.
     const b = json(exits(await alice!(['--json', 'role', 'threshold', REPO, 'releases', '3']), 8)).request;
     expect(b.location).toContain('/_trust/requests/');

@@ -61,6 +61,12 @@ async function runSweepCommand(target: SweepTarget, opts: SweepFlags, cmd: Comma
     return;
   }
   if (!g.json) io.stdout(planText(plan, combinedImpactLines) + '\n\n');
+  // Every repository still to do refuses the removal (it would lose releases there): nothing to confirm.
+  if (pending.every((i) => i.outcome.startsWith('refused: '))) {
+    if (g.json) emit(io, g, plan, () => '');
+    io.stderr('trust-tui: every repository above refuses the removal (see CHANGE): nothing was changed; add --force to remove the signer there anyway\n');
+    throw new AlreadyReported(EXIT.error);
+  }
   if (!opts.yes) {
     const answer = await ask(io, `Type ${plan.confirmText} to remove it from every repository above: `);
     if (answer !== plan.confirmText) throw new CancelledError('sweep cancelled: nothing was changed');
