@@ -93,7 +93,11 @@ async function markKeylessChanges(repo: OpenedRepository, plan: RepositoryPlan, 
   const keys = await publicKeys(repo, editor, policy, policy.source ?? '', []);
   for (const [change, ids] of adding) {
     const reason = missingKeysReason(keys, policy, ids);
-    if (reason) change.skip = reason;
+    if (!reason) continue;
+    change.skip = reason;
+    // apply skips it: it opens no signing request, so the plan neither says nor counts one.
+    if (change.op !== 'warn' && change.impact.repair === 'signing-request') plan.counts.signingRequests--;
+    change.details = change.details.filter((d) => !d.trimStart().startsWith('→ apply opens a signing request'));
   }
 }
 
