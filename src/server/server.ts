@@ -158,14 +158,9 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
   if (!options.passphrase) {
     throw new ServerConfigError(`set ${SERVER_PASSPHRASE_VARIABLE}: the server encrypts its signing keys with it`);
   }
-  if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
-    throw new ServerConfigError('--tls-cert and --tls-key go together');
-  }
+  checkOptionCombinations(options);
   const { host, port } = parseListen(options.listen ?? DEFAULT_LISTEN);
 
-  if (options.token && (options.htpasswd || options.htpasswdReadOnly || options.anonymousRead)) {
-    throw new ServerConfigError('--auth token and --htpasswd/--htpasswd-read-only/--anonymous-read are exclusive: pick one way to authenticate (grant anonymous pull in the token service instead)');
-  }
   // Named paths first, so a wrong one is reported as such (not as EISDIR or ENOENT).
   for (const [file, what] of [[options.htpasswd, '--htpasswd file'], [options.htpasswdReadOnly, '--htpasswd-read-only file']] as const) {
     if (file) await readUserFile(file, what);
@@ -249,9 +244,22 @@ function storedIn(options: ServerOptions): string {
   return options.database ? `the database ${redactDatabaseUrl(options.database.url)}` : options.dataDir;
 }
 
-/** Checks the token flags (all four, no htpasswd beside them) and reads the certificate bundle. */
-async function tokenAuthenticator(options: ServerOptions): Promise<Authenticator> {
-  const token = options.token!;
+/**
+ * Options that only work together, or not at all: checked before anything starts (the command line
+ * reports these as usage errors).
+ */
+export function checkOptionCombinations(options: Pick<ServerOptions, 'tlsCert' | 'tlsKey' | 'token' | 'htpasswd' | 'htpasswdReadOnly' | 'anonymousRead'>): void {
+  if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
+    throw new ServerConfigError('--tls-cert and --tls-key go together');
+  }
+  if (options.token && (options.htpasswd || options.htpasswdReadOnly || options.anonymousRead)) {
+    throw new ServerConfigError('--auth token and --htpasswd/--htpasswd-read-only/--anonymous-read are exclusive: pick one way to authenticate (grant anonymous pull in the token service instead)');
+  }
+  if (options.anonymousRead && !options.htpasswd && !options.htpasswdReadOnly) {
+    throw new ServerConfigError('--anonymous-read goes with --htpasswd: without authentication every request is anonymous already');
+  }
+  const token = options.token;
+  if (!token) return;
   const missing = (
     [
       [token.realm, '--token-realm'],
@@ -261,6 +269,11 @@ async function tokenAuthenticator(options: ServerOptions): Promise<Authenticator
     ] as const
   ).flatMap(([value, flag]) => (value ? [] : [flag]));
   if (missing.length > 0) throw new ServerConfigError(`--auth token needs ${missing.join(', ')}`);
+}
+
+/** Reads the token service's certificate bundle (the flags were checked by checkOptionCombinations). */
+async function tokenAuthenticator(options: ServerOptions): Promise<Authenticator> {
+  const token = options.token!;
   if (!/^https?:\/\/[^\s"]+$/.test(token.realm!)) {
     throw new ServerConfigError(`--token-realm ${JSON.stringify(token.realm)}: expected the token service's http(s) URL, e.g. https://registry.example.com/service/token`);
   }

@@ -204,6 +204,9 @@ describe('trust-tui server command', () => {
         [['--workers', '0'], '--workers must be a whole number from 1 to 64'],
         [['--listen', '127.0.0.1:99999'], '--listen "127.0.0.1:99999": expected HOST:PORT'],
         [['--max-connections-per-client', '-1'], '--max-connections-per-client must be a whole number'],
+        [['--tls-cert', 'server.crt'], '--tls-cert and --tls-key go together'],
+        [['--anonymous-read'], '--anonymous-read goes with --htpasswd'],
+        [['--auth', 'token', '--token-realm', 'https://registry.example.com/token'], '--auth token needs --token-service, --token-issuer, --token-root-certs'],
       ] as const) {
         const r = await runServer([...args, '--data', dataDir]);
         expect([args[0], r.code]).toEqual([args[0], 2]);

@@ -121,7 +121,7 @@ needs a read-write user, with --auth token \`*\` on registry:catalog, unless --m
     .action(async (opts: ServerCommandOptions, cmd: Command) => {
       // A flag given a value it cannot take is a usage error (exit 2), named before anything starts.
       const usage = (message: string): never => cmd.error(`error: ${message}`, { exitCode: 2, code: 'trust-tui.usage' });
-      const [{ parseListen, startServer }, { isServerWorker, runServerWorker, startServerGroup }, { ServerLog }] = await Promise.all([
+      const [{ checkOptionCombinations, parseListen, startServer }, { isServerWorker, runServerWorker, startServerGroup }, { ServerLog }] = await Promise.all([
         import('../../server/server.js'),
         import('../../server/cluster.js'),
         import('../../server/log.js'),
@@ -199,6 +199,11 @@ needs a read-write user, with --auth token \`*\` on registry:catalog, unless --m
         logFormat: opts.logFormat,
         shutdownGraceMs: Math.round(shutdownTimeout * 1000),
       };
+      try {
+        checkOptionCombinations(options);
+      } catch (e) {
+        usage((e as Error).message);
+      }
       // A worker re-runs this command line (node:cluster); it serves until the primary stops it.
       if (isServerWorker()) return runServerWorker(options);
 
