@@ -104,3 +104,19 @@ export function requestIdOf(header: string | string[] | undefined): string {
 export function logSafe(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f"]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+/**
+ * The request path as logged: a query string keeps its parameter names, not their values. Notary
+ * clients send none, but a token or password put there by some other client would land in the log.
+ */
+export function loggedPath(url: string | undefined): string {
+  const raw = url ?? '';
+  const q = raw.indexOf('?');
+  if (q === -1) return raw;
+  const names = raw
+    .slice(q + 1)
+    .split('&')
+    .filter((p) => p !== '')
+    .map((p) => `${p.split('=')[0]}=…`);
+  return `${raw.slice(0, q)}?${names.join('&')}`;
+}

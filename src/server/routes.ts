@@ -7,7 +7,7 @@ import type { Access, AuthResult, AuthTarget, Authenticator } from './auth.js';
 import { acceptsGzip, COMPRESS_MIN_BYTES, GzipCache } from './compression.js';
 import { isValidGun, isValidRole } from '../notary/names.js';
 import type { RouteName, ServerMetrics } from './metrics.js';
-import { requestIdOf, silentLog, type ServerLog } from './log.js';
+import { loggedPath, requestIdOf, silentLog, type ServerLog } from './log.js';
 import type { PendingArea } from './pending.js';
 import { isStorageUnavailable, isStorageWriteFailure, type ChangeQuery, type ChangeRecord, type StoredMetadata } from './stores/storage.js';
 import { PublishReceiver } from './receive-publish.js';
@@ -476,20 +476,4 @@ function internalError(e: unknown, log: ServerLog, requestId: string): ApiError 
 /** Go's time.RFC1123 in UTC, as notary's Last-Modified: `Wed, 25 Nov 2026 16:25:55 UTC`. */
 function rfc1123(date: Date): string {
   return date.toUTCString().replace(/GMT$/, 'UTC');
-}
-
-/**
- * The request path as logged: a query string keeps its parameter names, not their values. Notary
- * clients send none, but a token or password put there by some other client would land in the log.
- */
-export function loggedPath(url: string | undefined): string {
-  const raw = url ?? '';
-  const q = raw.indexOf('?');
-  if (q === -1) return raw;
-  const names = raw
-    .slice(q + 1)
-    .split('&')
-    .filter((p) => p !== '')
-    .map((p) => `${p.split('=')[0]}=…`);
-  return `${raw.slice(0, q)}?${names.join('&')}`;
 }

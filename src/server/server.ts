@@ -11,6 +11,7 @@ import type { GeneratedKeyAlgorithm } from '../keys/generate.js';
 import { HtpasswdAuthenticator, openAccess, type Authenticator } from './auth.js';
 import { ServerLog, type LogFormat } from './log.js';
 import { ServerMetrics } from './metrics.js';
+import { ConnectionsPerClient, MAX_CONNECTIONS_PER_CLIENT_DEFAULT } from './connection-limit.js';
 import { parseCertificateBundle, TokenAuthConfigError, TokenAuthenticator } from './token-auth.js';
 import { PendingArea } from './pending.js';
 import { DATABASE_FILE, makeDataDir, secureDataDir, unusableDataDir } from './data-dir.js';
@@ -433,56 +434,6 @@ function listenError(e: NodeJS.ErrnoException, host: string, port: number): Erro
   };
   const reason = e.code ? why[e.code] : undefined;
   return reason ? new ServerConfigError(`cannot listen on ${where}: ${reason}`) : e;
-}
-
-/** Default of `--max-connections-per-client` (its help text says the same number). */
-const MAX_CONNECTIONS_PER_CLIENT_DEFAULT = 256;
-
-/**
- * Counts the open connections of each client address and closes those past the limit at once (the
- * client sees a reset). The refusal is logged once a minute per address, with how many were refused.
- */
-class ConnectionsPerClient {
-  readonly #open = new Map<string, number>();
-  readonly #refused = new Map<string, { count: number; loggedAt: number }>();
-
-  constructor(
-    readonly limit: number,
-    readonly log: ServerLog,
-    readonly metrics: ServerMetrics,
-  ) {}
-
-  admit(socket: Socket): boolean {
-    if (this.limit === 0) return true;
-    const remote = socket.remoteAddress ?? '-';
-    const open = this.#open.get(remote) ?? 0;
-    if (open >= this.limit) {
-      socket.destroy();
-      this.#noteRefusal(remote);
-      return false;
-    }
-    this.#open.set(remote, open + 1);
-    socket.once('close', () => {
-      const left = (this.#open.get(remote) ?? 1) - 1;
-      if (left === 0) this.#open.delete(remote);
-      else this.#open.set(remote, left);
-    });
-    return true;
-  }
-
-  #noteRefusal(remote: string): void {
-    this.metrics.connectionRefused();
-    const now = Date.now();
-    const seen = this.#refused.get(remote) ?? { count: 0, loggedAt: 0 };
-    seen.count++;
-    this.#refused.set(remote, seen);
-    if (now - seen.loggedAt < 60_000) return;
-    this.log.warn(`connection refused: ${remote} already holds ${this.limit} open connections to this process (--max-connections-per-client)`, {
-      remote,
-      refused: seen.count,
-    });
-    this.#refused.set(remote, { count: 0, loggedAt: now });
-  }
 }
 
 /**
