@@ -153,10 +153,12 @@ export async function revokeRepository(
   const gun = reference.gun;
   if (options.localOnly && options.remoteOnly) throw new InputError('--local-only and --remote-only exclude each other', { hint: 'give one, or neither to delete both' });
   if (!options.remoteOnly) await requireWritableDir(ctx.trustDir);
+  const cache = new TrustCache(ctx.trustDir);
+  const cached = (await cache.read(gun, 'root')) !== undefined;
   const what = options.localOnly
     ? `the local trust data of ${gun}`
     : options.remoteOnly
-      ? `ALL trust data of ${gun} on its trust server (every signature, for every user; this host's verified copy is kept)`
+      ? `ALL trust data of ${gun} on its trust server (every signature, for every user; ${cached ? "this host's verified copy is kept" : 'this host has no copy of it'})`
       : `ALL trust data of ${gun} on its trust server and locally (every signature, for every user)`;
   if (!options.yes && !(await ctx.confirm(`Delete ${what}? Type y to confirm`))) {
     throw new CancelledError(`revoke of ${gun} cancelled: nothing was changed`);
@@ -167,8 +169,6 @@ export async function revokeRepository(
     server = conn.endpoint.url;
     await conn.client.deleteRepository(gun);
   }
-  const cache = new TrustCache(ctx.trustDir);
-  const cached = (await cache.read(gun, 'root')) !== undefined;
   // --remote-only keeps this host's verified copy: the source `migrate --from-cache` re-publishes.
   if (options.remoteOnly) return { gun, server, deletedRemote: true, deletedCache: false, keptCache: cached };
   const deletedCache = cached;
