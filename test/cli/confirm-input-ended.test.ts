@@ -35,7 +35,9 @@ describe('end of input at a confirmation', () => {
 /** Runs the CLI on a pseudo-terminal (script(1)) and types `keys` once `prompt` shows. */
 function typeWhenAsked(tt: TrustTuiRunner, args: string[], prompt: string, keys: string): Promise<{ code: number | null; shown: string }> {
   const argv = [process.execPath, CLI, '--trust-dir', tt.trustDir, '--config-dir', tt.configDir, ...args];
-  const child = spawn('script', ['-qec', `${argv.map((a) => `'${a}'`).join(' ')}; exit $?`, '/dev/null'], { cwd: tt.workDir, env: hermeticEnv({ TERM: 'dumb' }) });
+  // exec: the terminal's Ctrl-C reaches the shell script(1) starts too, and dash (SHELL unset) then
+  // kills itself with SIGINT after the CLI exits, reporting 130 whatever the CLI chose.
+  const child = spawn('script', ['-qec', `exec ${argv.map((a) => `'${a}'`).join(' ')}`, '/dev/null'], { cwd: tt.workDir, env: hermeticEnv({ TERM: 'dumb' }) });
   let shown = '';
   let typed = false;
   child.stdout.on('data', (chunk: Buffer) => {
