@@ -32,7 +32,8 @@ export interface RunResult {
 /** A command line bound to its configuration, e.g. `notary -c config.json`. */
 export type CommandRunner = (args: string[], opts?: RunOptions) => Promise<RunResult>;
 
-const SEARCH_PATH_FALLBACK = ['/usr/local/bin', '/usr/bin', '/bin'];
+// Debian installs some daemons (haproxy) in sbin, which a user's PATH may lack.
+const SEARCH_PATH_FALLBACK = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/sbin', '/sbin'];
 
 /** Absolute path of an executable on PATH, or undefined. */
 export function findBinary(name: string): string | undefined {
