@@ -48,6 +48,7 @@ function restrict(file: string, mode: number, what: string, warn: (line: string)
 export function unusableDataDir(dir: string, e: NodeJS.ErrnoException, what = `cannot use the data directory ${dir}`): Error {
   let cause = e.message;
   if (e.code === 'EROFS') cause = `${dir} is on a read-only file system`;
+  else if (e.code === 'EEXIST' || e.code === 'ENOTDIR') cause = `${notADirectory(dir)} is a file, not a directory`;
   else {
     try {
       accessSync(dir, constants.W_OK);
@@ -58,4 +59,16 @@ export function unusableDataDir(dir: string, e: NodeJS.ErrnoException, what = `c
     }
   }
   return new Error(`${what}: ${cause}; give --data a directory this user can write`, { cause: e });
+}
+
+/** `dir`, or the first of its parents that exists and is not a directory (mkdir says only EEXIST/ENOTDIR). */
+function notADirectory(dir: string): string {
+  for (let at = dir; ; at = path.dirname(at)) {
+    try {
+      if (!statSync(at).isDirectory()) return at;
+    } catch {
+      // not there: look at its parent
+    }
+    if (path.dirname(at) === at) return dir;
+  }
 }

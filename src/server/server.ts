@@ -15,6 +15,7 @@ import { ConnectionsPerClient, MAX_CONNECTIONS_PER_CLIENT_DEFAULT } from './conn
 import { parseCertificateBundle, TokenAuthConfigError, TokenAuthenticator } from './token-auth.js';
 import { PendingArea } from './pending.js';
 import { DATABASE_FILE, makeDataDir, secureDataDir, unusableDataDir } from './data-dir.js';
+import { tlsPairProblem } from './tls-pair.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
 import { TrustService } from './service.js';
 import { MAX_CONCURRENT_UPLOADS_DEFAULT } from './upload-gate.js';
@@ -418,7 +419,7 @@ function httpsServer(tls: { cert: Buffer; key: Buffer }, options: ServerOptions,
     return https.createServer({ cert: tls.cert, key: tls.key, ...TLS_SETTINGS }, handler);
   } catch (e) {
     const files = options.tlsCert ? `--tls-cert ${options.tlsCert} and --tls-key ${options.tlsKey}` : 'the local certificate and key';
-    throw new ServerConfigError(`${files} cannot serve TLS: ${/key values mismatch/.test((e as Error).message) ? 'the key is not the certificate\'s' : (e as Error).message}`);
+    throw new ServerConfigError(`${files} cannot serve TLS: ${tlsPairProblem(tls.cert, tls.key, e as Error)}`);
   }
 }
 
