@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../keys/atomic-write.js';
 import { HintedError } from '../tuf/errors.js';
+import { settingsProblem } from './settings-check.js';
 import { withFileLock } from './settings-lock.js';
 
 export interface ServerEntry {
@@ -53,16 +54,19 @@ export class Settings {
   /** The settings as last read (defaults for anything the file does not set). */
   get data(): SettingsData {
     if (this.#data) return this.#data;
-    let stored: Partial<SettingsData> = {};
+    let stored: unknown = {};
     try {
-      stored = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<SettingsData>;
+      stored = JSON.parse(readFileSync(this.file, 'utf8'));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code !== 'ENOENT') {
         throw new SettingsError(`cannot read settings ${this.file}: ${err.message}`, { hint: 'fix or remove the file' });
       }
     }
-    return (this.#data = { ...structuredClone(DEFAULTS), ...stored });
+    // A field of the wrong type must not fall back to a default: "tofu" and the pins decide trust.
+    const problem = settingsProblem(stored);
+    if (problem) throw new SettingsError(`settings ${this.file} cannot be used: ${problem}`, { hint: 'fix the file, or remove it to start from the defaults' });
+    return (this.#data = { ...structuredClone(DEFAULTS), ...(stored as Partial<SettingsData>) });
   }
 
   /** Reads the file again (a long-running process sees changes other processes made). */

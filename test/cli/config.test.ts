@@ -1,6 +1,6 @@
 // `trust-tui config` refuses what can never work, with one line naming the cause, and writes nothing:
 // the rules the UI's forms check as the user types (src/trust/config-rules.ts).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
@@ -41,5 +41,21 @@ describe('trust-tui config refuses scopes, URLs and files that cannot work', () 
     const r = await tt(['config', 'server', 'alpine', 'https://notary.example.com']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(settingsFile(), 'utf8')).servers).toEqual({ 'docker.io/library/alpine': { url: 'https://notary.example.com' } });
+  });
+});
+
+describe('a damaged settings file', () => {
+  it('stops inspect and config show with one line naming the field, instead of trusting on first use', async () => {
+    const own = trustTui();
+    const file = path.join(own.configDir, 'config.json');
+    mkdirSync(own.configDir, { recursive: true });
+    writeFileSync(file, '{"tofu":"false"}\n');
+    for (const args of [['inspect', 'registry.example.com/team/app'], ['config', 'show']]) {
+      const r = await own(args);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(`settings ${file} cannot be used: "tofu" must be true or false, not "false" — fix the file, or remove it to start from the defaults`);
+    }
+    expect(readFileSync(file, 'utf8')).toBe('{"tofu":"false"}\n');
   });
 });
