@@ -15,6 +15,7 @@
 // Every repository is read through the TUF verifier first (from the server or this host's cache);
 // nothing that did not verify is moved. The destination is read back afterwards into a fresh,
 // temporary trust directory, and the result reports what that read-back shows.
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TrustCache } from '../notary/cache.js';
 import { normaliseServerUrl, selectTrustServer } from '../notary/endpoint.js';
@@ -88,8 +89,9 @@ export interface RepositoryMigration {
   skipped: { role: string; problem: string }[];
   /** Tags at the source as verified (empty when only the journal vouches for it). */
   source: TagSigners[];
-  /** Tags the destination serves now (already migrated or partly migrated). */
+  /** Tags the destination serves now (already migrated or partly migrated), and its root version. */
   destination?: TagSigners[];
+  destinationRootVersion?: number;
 }
 
 export interface MigrationPlan {
@@ -185,7 +187,7 @@ async function planRepository(
   ctx: TrustContext,
   gun: string,
   options: MigrateOptions,
-  journaled: { rootVersion: number; tags: TagSigners[] } | undefined,
+  journaled: { rootVersion: number; tags: TagSigners[]; finishedAt?: string } | undefined,
 ): Promise<RepositoryMigration> {
   const item: RepositoryMigration = { gun, action: 'blocked', rootVersions: [], unchangedRoles: [], renewedRoles: [], expired: [], skipped: [], source: [] };
   const dest = await connect(ctx, gun, { server: options.to, tlsCaCert: caFor(ctx, options.to, options.toCa), caFlag: '--to-tlscacert' });
@@ -200,7 +202,10 @@ async function planRepository(
       const current = await readDestination(ctx, dest);
       const tags = current ? tagsOf(current) : undefined;
       if (tags && JSON.stringify(tags) === JSON.stringify(journaled.tags)) {
-        return Object.assign(item, { action: 'already-migrated', source: journaled.tags, destination: tags });
+        // Said, not implied: nothing was compared with the source, which may have changed since.
+        const when = journaled.finishedAt ? ` on ${journaled.finishedAt.slice(0, 10)}` : '';
+        const note = `the source was not read (${(e as Error).message}): the destination still holds what this host migrated${when}, unchanged since`;
+        return Object.assign(item, { action: 'already-migrated', source: journaled.tags, destination: tags, note });
       }
     }
     return Object.assign(item, { ...sideProblemOf(e, 'source', options) });
@@ -247,6 +252,7 @@ async function planRepository(
   }
   if (current) {
     item.destination = tagsOf(current);
+    item.destinationRootVersion = current.trusted.root.signed.version;
     const diff = difference(source, current, renewed);
     // Renewed (or given a signer) at the destination after an earlier migration: done, not stale.
     const since = diff ? changedAtDestinationSince(source, current) : undefined;
@@ -355,6 +361,7 @@ export async function planMigration(ctx: TrustContext, repositories: readonly st
   if (repositories.length === 0) throw new InputError('name at least one repository');
   if (!options.to) throw new InputError('name the destination server with --to URL');
   if (options.from !== undefined && options.fromCache !== undefined) throw new InputError('--from and --from-cache exclude each other: name one source');
+  if (typeof options.fromCache === 'string') await checkCacheDirectory(options.fromCache);
   // One error for a URL that cannot be used, before any repository is read.
   const loopback = ctx.env.TRUST_TUI_ALLOW_HTTP_LOOPBACK === '1';
   options = { ...options, to: normaliseServerUrl(options.to, loopback), ...(options.from ? { from: normaliseServerUrl(options.from, loopback) } : {}) };
@@ -375,6 +382,14 @@ export async function planMigration(ctx: TrustContext, repositories: readonly st
     }
   }
   return { from, to: options.to, repositories: items, clientAdvice: await clientAdvice(ctx, options.to, guns, options.toCa) };
+}
+
+/** A `--from-cache` directory that is not there is a mistake in the command, not one repository's problem. */
+async function checkCacheDirectory(dir: string): Promise<void> {
+  const stats = await stat(dir).catch((e: NodeJS.ErrnoException) => {
+    throw new InputError(`--from-cache ${dir}: ${e.code === 'ENOENT' ? 'no such directory' : e.message}`, { hint: 'give the trust directory (e.g. ~/.docker/trust) that holds the repositories' });
+  });
+  if (!stats.isDirectory()) throw new InputError(`--from-cache ${dir} is not a directory`, { hint: 'give the trust directory (e.g. ~/.docker/trust) that holds the repositories' });
 }
 
 // ------------------------------------------------------------------ execution
@@ -516,6 +531,10 @@ export async function runMigration(
       continue;
     }
     if (item.action === 'already-migrated') {
+      // Compared with the source just now (a run killed after publishing never recorded it).
+      if (item.sourceRootVersion !== undefined && item.destination && item.destinationRootVersion !== undefined) {
+        await journal.markDone(runKey, gun, { rootVersion: item.destinationRootVersion, tags: item.destination, finishedAt: new Date().toISOString() });
+      }
       progress('already migrated');
       outcomes.push({ gun, status: 'already-migrated', source: item.source, ...(item.note ? { message: item.note } : {}), ...(item.destination ? { destination: item.destination } : {}) });
       continue;

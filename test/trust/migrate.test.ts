@@ -117,10 +117,32 @@ describe('migrate from the cache, with expired and unverifiable roles', () => {
     // The cache is gone now: the journal and the destination still say it is done.
     await rm(path.join(ctx.trustDir, 'tuf'), { recursive: true, force: true });
     const later = await planMigration(ctx, [GUN], options());
-    expect(later.repositories[0]).toMatchObject({ action: 'already-migrated', destination: [{ tag: 'v1', signers: ['alice'] }] });
+    // Said, not implied: nothing was compared with the source.
+    const unread = expect.stringMatching(/^the source was not read \(.+\): the destination still holds what this host migrated on \d{4}-\d{2}-\d{2}, unchanged since$/);
+    expect(later.repositories[0]).toMatchObject({ action: 'already-migrated', destination: [{ tag: 'v1', signers: ['alice'] }], note: unread });
     // The same when the rerun names another source (a live server that is gone by now).
     const otherSource = await planMigration(ctx, [GUN], { to: server.url, toCa: server.caFile!, from: 'https://127.0.0.1:1' });
-    expect(otherSource.repositories[0]).toMatchObject({ action: 'already-migrated' });
+    expect(otherSource.repositories[0]).toMatchObject({ action: 'already-migrated', note: unread });
+  });
+
+  it('a --from-cache directory that is not there is an error of the command, even for a repository the journal knows', async () => {
+    const missing = path.join(ctx.trustDir, 'no-such-dir');
+    await expect(planMigration(ctx, [GUN], options({ fromCache: missing }))).rejects.toThrow(`--from-cache ${missing}: no such directory`);
+  });
+
+  it('a run killed after publishing is recorded by the next run, which finds it done', async () => {
+    repo.publish(['targets/alice'], { expiresDays: { 'targets/alice': 30 } });
+    const cache = new TrustCache(ctx.trustDir);
+    for (const [role, bytes] of repo.files) await cache.write(GUN, role, bytes);
+    await runMigration(ctx, await planMigration(ctx, [GUN], options()));
+    // As if killed before the journal was written.
+    await rm(path.join(ctx.settings.dir, 'migrations.json'), { force: true });
+    const again = await planMigration(ctx, [GUN], options());
+    expect(again.repositories[0]).toMatchObject({ action: 'already-migrated' });
+    await runMigration(ctx, again);
+    // The source gone, the journal now answers.
+    await rm(path.join(ctx.trustDir, 'tuf'), { recursive: true, force: true });
+    expect((await planMigration(ctx, [GUN], options())).repositories[0]).toMatchObject({ action: 'already-migrated', note: expect.stringMatching(/^the source was not read/) });
   });
 
   it('a destination renewed after the migration is already migrated, not "other trust data" to delete', async () => {

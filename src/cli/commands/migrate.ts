@@ -137,7 +137,7 @@ async function runMigrateCommand(repositories: string[], opts: MigrateFlags, cmd
       {
         from: plan.from,
         to: plan.to,
-        dryRun: outcomes === undefined,
+        dryRun: opts.dryRun === true,
         repositories: plan.repositories.map((item) => jsonRepository(item, outcomes?.find((o) => o.gun === item.gun))),
         clientAdvice: advice,
       },
@@ -149,7 +149,9 @@ async function runMigrateCommand(repositories: string[], opts: MigrateFlags, cmd
       throw new AlreadyReported(EXIT.error);
     }
   };
-  if (opts.dryRun || pending.length === 0) return finish();
+  if (opts.dryRun) return finish();
+  // Nothing to publish: no question, but the run still records what it found and says where to point clients.
+  if (pending.length === 0) return finish(plan.repositories.some((r) => r.action === 'already-migrated') ? await migrate.runMigration(ctx, plan) : undefined);
   if (!g.json) io.stdout(planText(plan) + '\n\n');
   if (!opts.yes) {
     const question = `Publish ${pending.map((r) => r.gun).join(', ')} to ${plan.to} (root re-signed with this host's root key)${blocked.length ? `, leaving ${blocked.length} blocked one(s)` : ''}?`;
