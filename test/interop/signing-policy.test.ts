@@ -166,7 +166,19 @@ describe('policy init, plan and check on a repository made by docker trust signe
     expect(r.stdout).toMatch(/v2: 1 of 2 required roles sign the same digest; waits on alice/);
     expect(r.stdout).toContain(`1 of 2 images signed as required (policy ${file})`);
     const json = JSON.parse((await tt(['--json', 'verify', '--policy', file, `${REPO}:v2`])).stdout);
-    expect(json.images[0]).toMatchObject({ reason: 'policy-not-met', missing: ['alice'] });
+    expect(json.images[0]).toMatchObject({ reason: 'policy-not-met', missing: ['alice'], requirement: `policy ${file}` });
+  });
+
+  it('verify --policy with no entry for the image says docker\'s rule judged it (a pattern with a typo must be seen)', async () => {
+    const file = path.join(tt.workDir, 'p', 'other.yaml');
+    const team = readFileSync(path.join(tt.workDir, 'p', 'team.yaml'), 'utf8');
+    expect(team).toContain('match: registry.example.com/team/*');
+    writeFileSync(file, team.replace('match: registry.example.com/team/*', 'match: registry.example.com/teams/*'));
+    const r = ok(await tt(['verify', '--policy', file, `${REPO}:v2`]));
+    expect(r.stdout).toContain(`[released: no entry of ${file} matches ${REPO}]`);
+    expect(r.stdout).toContain(`1 of 1 images signed as required (policy ${file}); 1 judged by docker's release rule: no entry of the policy matches it`);
+    const json = JSON.parse(ok(await tt(['--json', 'verify', '--policy', file, `${REPO}:v2`])).stdout);
+    expect(json.images[0]).toMatchObject({ status: 'signed', requirement: `released: no entry of ${file} matches ${REPO}` });
   });
 
   it('a schema error names the file and line, exits 1', async () => {

@@ -63,15 +63,16 @@ function verdictText(v: ImageVerdict): string {
   return `could not check: ${v.message}${v.hint ? ` — ${v.hint}` : ''}`;
 }
 
-function imageLine(v: ImageVerdict): string {
-  return `${subject(v)}${v.defaultTag ? ' (no tag: latest, as docker pull)' : ''}  ${verdictText(v)}`;
+function imageLine(v: ImageVerdict, requirement: string): string {
+  const judged = v.requirement !== requirement ? ` [${v.requirement}]` : '';
+  return `${subject(v)}${v.defaultTag ? ' (no tag: latest, as docker pull)' : ''}  ${verdictText(v)}${judged}`;
 }
 
-function fromLine(file: string, f: FromVerdict): string {
+function fromLine(file: string, f: FromVerdict, requirement: string): string {
   const where = `${file}:${f.line}`;
   if (f.base.kind === 'scratch') return `${where}  scratch: nothing to pull`;
   if (f.base.kind === 'stage') return `${where}  ${f.base.name}: stage ${f.base.index} of this Dockerfile, nothing to pull`;
-  return `${where}  ${imageLine(f.verdict!)}`;
+  return `${where}  ${imageLine(f.verdict!, requirement)}`;
 }
 
 function summary(verdicts: ImageVerdict[], requirement: string, what: string): string {
@@ -80,6 +81,8 @@ function summary(verdicts: ImageVerdict[], requirement: string, what: string): s
   const parts = [`${verdicts.length - bad - unknown} of ${verdicts.length} ${what} signed as required (${requirement})`];
   if (bad) parts.push(`${bad} not`);
   if (unknown) parts.push(`${unknown} could not be checked`);
+  const unmatched = verdicts.filter((v) => v.requirement !== requirement).length;
+  if (unmatched) parts.push(`${unmatched} judged by docker's release rule: no entry of the policy matches ${unmatched === 1 ? 'it' : 'them'}`);
   return parts.join('; ');
 }
 
@@ -131,8 +134,8 @@ export function registerVerifyCommand(program: Command, io: Io): void {
         ...(dockerfile ? { dockerfile: { file: opts.dockerfile, froms: dockerfile.froms, unusedBuildArgs: dockerfile.unusedBuildArgs } } : {}),
       },
       () => {
-        const lines = verdicts.map(imageLine);
-        if (dockerfile) lines.push(...dockerfile.froms.map((f) => fromLine(opts.dockerfile!, f)));
+        const lines = verdicts.map((v) => imageLine(v, requirement.name));
+        if (dockerfile) lines.push(...dockerfile.froms.map((f) => fromLine(opts.dockerfile!, f, requirement.name)));
         const what = dockerfile && !images.length ? 'base images' : 'images';
         if (all.length > 0) lines.push(summary(all, requirement.name, what));
         return lines.join('\n');

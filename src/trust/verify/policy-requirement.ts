@@ -13,6 +13,8 @@ import type { Requirement, RequirementResult, VerifyTarget } from './requirement
 export function policyRequirement(policy: SigningPolicy, file: string): Requirement {
   return {
     name: `policy ${file}`,
+    // docker's rule then decides (below); said per image, so that a pattern with a typo is seen.
+    nameFor: (gun) => (ruleFor(policy, gun) ? undefined : `released: no entry of ${file} matches ${gun}`),
     rootAnchor: (gun) => rootAnchorFor(policy, gun),
     evaluate(view: RepositoryView, target: VerifyTarget): RequirementResult {
       const rule = ruleFor(policy, view.gun);

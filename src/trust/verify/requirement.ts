@@ -62,6 +62,8 @@ export type RequirementResult = Satisfied | Unsatisfied;
 export interface Requirement {
   /** Shown in output: `released` for docker's rule, a policy's name otherwise. */
   readonly name: string;
+  /** What `gun` is judged by, when that is not `name` (a policy with no entry for it). */
+  nameFor?(gun: string): string | undefined;
   evaluate(view: RepositoryView, target: VerifyTarget): RequirementResult;
   /** Root keys that must anchor a first contact with `gun` (a policy's root pin). */
   rootAnchor?(gun: string): { keyIds: readonly string[]; source: string } | undefined;

@@ -108,7 +108,7 @@ class Verifier {
       gun: reference.gun,
       ...target,
       ...(defaultTag ? { defaultTag: true } : {}),
-      requirement: this.requirement.name,
+      requirement: this.requirement.nameFor?.(reference.gun) ?? this.requirement.name,
       offline: false,
     };
     let repo: OpenedRepository;
