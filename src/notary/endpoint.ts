@@ -43,6 +43,8 @@ export interface TrustServerChoice {
   configKey?: string;
   /** CA file of that config entry (used unless --tlscacert gives one). */
   configCa?: string;
+  /** The `config server` entry for the repository that DOCKER_CONTENT_TRUST_SERVER overrode (another URL). */
+  overridden?: { key: string; url: string };
 }
 
 /** Where the CAs trusted for the server came from ('system': none given, the system's roots). */
@@ -78,7 +80,9 @@ export function selectTrustServer(
     const url = normaliseServerUrl(given.url, allow);
     // The server `config server` names for this repository, given again: its CA still applies.
     const sameAsConfigured = configured?.entry.ca !== undefined && sameServerUrl(configured.entry.url, url, allow);
-    return { url, source: given.source, ...(sameAsConfigured ? { configKey: configured.key, configCa: configured.entry.ca } : {}) };
+    // A flag is meant for this command; a variable set long ago may be forgotten, so it is said.
+    const overridden = given.source === 'env' && configured && !sameServerUrl(configured.entry.url, url, allow) ? { key: configured.key, url: configured.entry.url } : undefined;
+    return { url, source: given.source, ...(sameAsConfigured ? { configKey: configured.key, configCa: configured.entry.ca } : {}), ...(overridden ? { overridden } : {}) };
   }
   if (configured) {
     return {
@@ -191,6 +195,11 @@ export async function endpointFor(choice: TrustServerChoice, options: Pick<Trust
     endpoint.clientKey = tlsDir.clientKey;
   }
 
+  if (choice.overridden) {
+    endpoint.warnings.push(
+      `DOCKER_CONTENT_TRUST_SERVER (${choice.url}) is used instead of ${choice.overridden.url}, which \`trust-tui config server\` sets for ${choice.overridden.key}; unset the variable to use that one`,
+    );
+  }
   if (new URL(choice.url).hostname === new URL(DOCKER_HUB_NOTARY_URL).hostname) {
     endpoint.warnings.push(
       `Docker shuts down its Notary service notary.docker.io on ${DOCKER_HUB_NOTARY_SHUTDOWN}; ` +

@@ -37,7 +37,7 @@ describe('selectTrustServer: precedence', () => {
 
   it('DOCKER_CONTENT_TRUST_SERVER beats config, --server beats both', () => {
     const env = { DOCKER_CONTENT_TRUST_SERVER: 'https://env.example.com' };
-    expect(selectTrustServer(app, { env, servers })).toEqual({ url: 'https://env.example.com', source: 'env' });
+    expect(selectTrustServer(app, { env, servers })).toMatchObject({ url: 'https://env.example.com', source: 'env' });
     expect(selectTrustServer(app, { env, servers, server: 'flag.example.com/' })).toEqual({
       url: 'https://flag.example.com',
       source: 'flag',
@@ -199,6 +199,18 @@ describe('resolveTrustEndpoint: TLS material', () => {
     await expect(resolveTrustEndpoint(app, { env, tlsCaCert: join(dockerConfig, 'junk.pem') })).rejects.toThrow(
       /holds no PEM certificate/,
     );
+  });
+
+  it('says when DOCKER_CONTENT_TRUST_SERVER overrides the config server entry of the repository (a flag is not said)', async () => {
+    const env = { DOCKER_CONFIG: dockerConfig, DOCKER_CONTENT_TRUST_SERVER: 'https://env.example.com' };
+    const endpoint = await resolveTrustEndpoint(app, { env, servers: { 'registry.example.com/*': { url: 'https://notary.example.com' } } });
+    expect(endpoint.warnings).toEqual([
+      'DOCKER_CONTENT_TRUST_SERVER (https://env.example.com) is used instead of https://notary.example.com, which `trust-tui config server` sets for registry.example.com/*; unset the variable to use that one',
+    ]);
+    expect((await resolveTrustEndpoint(app, { env, servers: { 'registry.example.com/*': { url: 'env.example.com/' } } })).warnings).toEqual([]);
+    expect((await resolveTrustEndpoint(app, { env, servers: { 'other.example.com/*': { url: 'https://notary.example.com' } } })).warnings).toEqual([]);
+    const flag = await resolveTrustEndpoint(app, { env: { DOCKER_CONFIG: dockerConfig }, server: 'https://flag.example.com', servers: { 'registry.example.com/*': { url: 'https://notary.example.com' } } });
+    expect(flag.warnings).toEqual([]);
   });
 
   it('warns that notary.docker.io shuts down on 2026-12-08', async () => {
