@@ -19,6 +19,7 @@ import type { PrivateKey } from '../tuf/private-key.js';
 import { GoTime } from '../tuf/time.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
+import { dropKeyUnlessSaved, UploadTracker } from './upload-tracker.js';
 import { InputError } from './errors.js';
 import { checkKeyName } from './keys.js';
 import { publish, uniformExpiry } from './publish.js';
@@ -114,17 +115,24 @@ export async function initRepository(
     targets.updateDelegation(role, { addKeys: [delegationKey.publicKey], threshold: 1, addPaths: ALL_PATHS });
   }
   const held = new Map([rootKey, targetsKey].map((k) => [k.id, k]));
-  // Every passphrase is asked before anything is uploaded; the repository's targets key is stored
-  // once the server accepted the repository (a refused init leaves no key behind).
+  // Every passphrase is asked before anything is uploaded. The repository's targets key is stored
+  // before the upload, as notary does (an answer lost after the server saved the repository must not
+  // lose its key), and removed when the server refused the repository.
   const passphrase = await ctx.passphrases.get({ keyId: targetsKey.id, role: 'targets', gun: repo.gun, purpose: 'new', attempt: 0 });
-  const result = await publish(ctx, repo, editor, {
-    ...uniformExpiry(options.lifetimeMs),
-    extraKeys: (id) => held.get(id),
-    onUploaded: async () => {
-      await ctx.keys.store(targetsKey, { role: 'targets', gun: repo.gun }, passphrase);
-      await ctx.settings.update((s) => void (s.keyTypes[targetsKey.id] = targetsKey.algorithm));
-    },
-  });
+  await ctx.keys.store(targetsKey, { role: 'targets', gun: repo.gun }, passphrase);
+  const tracker = new UploadTracker();
+  let result: Awaited<ReturnType<typeof publish>>;
+  try {
+    result = await publish(ctx, repo, editor, {
+      ...uniformExpiry(options.lifetimeMs),
+      extraKeys: (id) => held.get(id),
+      tracker,
+      onUploaded: async () => void (await ctx.settings.update((s) => void (s.keyTypes[targetsKey.id] = targetsKey.algorithm))),
+    });
+  } catch (e) {
+    await dropKeyUnlessSaved(ctx, tracker, e, targetsKey.id, 'repository', repo.gun);
+    throw e;
+  }
   return {
     gun: repo.gun,
     server: repo.endpoint.url,

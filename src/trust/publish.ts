@@ -9,6 +9,7 @@ import type { PrivateKey } from '../tuf/private-key.js';
 import { expiresAfter, GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
 import { refreshState, type OpenedRepository } from './repository.js';
+import type { UploadTracker } from './upload-tracker.js';
 
 /** The trusted state as the editor's starting point (refused delegations too, so they can be re-signed). */
 export function editableState(state: RefreshResult | undefined): RepositoryState {
@@ -67,6 +68,8 @@ export async function publish(
     extraRootSigners?: MetadataSigner[];
     extraKeys?: KeyLookup;
     onUploaded?: () => Promise<void>;
+    /** Told when the upload begins and when the server saved it (init, rotate: the keys they made). */
+    tracker?: UploadTracker;
     /** Expiry per role instead of notary's default lifetime. */
     expires?: (role: string) => GoTime | undefined;
     /** Read the result back reporting expiry rather than refusing it (renewal: other roles may still be expired). */
@@ -82,7 +85,9 @@ export async function publish(
   const built = editor.build(keyFor, { signSnapshot, extraRootSigners: options.extraRootSigners, expires: options.expires });
   const files: MetadataFile[] = [...built.files].map(([role, bytes]) => ({ role, bytes }));
   ctx.debug(`publishing ${files.map((f) => `${f.role} (${f.bytes.length} bytes)`).join(', ')} to ${repo.endpoint.url}`);
+  if (options.tracker) options.tracker.began = true;
   await repo.client.publish(repo.gun, files);
+  if (options.tracker) options.tracker.saved = true;
   await options.onUploaded?.();
   await rememberPublished(repo.gun, files, repo.cache);
   const state = await refreshState(ctx, repo, repo.cache, options.tolerateExpiry ? { tolerateExpiry: true } : {});

@@ -22,6 +22,7 @@ import type { PrivateKey } from '../tuf/private-key.js';
 import { GoTime } from '../tuf/time.js';
 import type { ServerOptions } from './connect.js';
 import type { TrustContext } from './context.js';
+import { dropKeyUnlessSaved, UploadTracker } from './upload-tracker.js';
 import { publicKeyFromPem } from './signer-keys.js';
 import { CancelledError, InputError, TrustError } from './errors.js';
 import { editableState, heldKeyIds, publish } from './publish.js';
@@ -146,7 +147,7 @@ async function targetsKeyFrom(ctx: TrustContext, file: string): Promise<LocalKey
   return { publicKey, created: false };
 }
 
-async function rotateOne(ctx: TrustContext, repo: OpenedRepository, role: RotatableRole, local: LocalKey | undefined): Promise<RotatedRepository> {
+async function rotateOne(ctx: TrustContext, repo: OpenedRepository, role: RotatableRole, local: LocalKey | undefined, tracker: UploadTracker): Promise<RotatedRepository> {
   const editor = new RepositoryEditor(editableState(repo.state), GoTime.now());
   const root = editor.root();
   const oldKeys = root.roleKeys(role);
@@ -173,7 +174,7 @@ async function rotateOne(ctx: TrustContext, repo: OpenedRepository, role: Rotata
   root.replaceRoleKeys(role, [newKey], 1);
   let result: Awaited<ReturnType<typeof publish>>;
   try {
-    result = await publish(ctx, repo, editor, { extraKeys, ...(extraRootSigners ? { extraRootSigners } : {}) });
+    result = await publish(ctx, repo, editor, { extraKeys, tracker, ...(extraRootSigners ? { extraRootSigners } : {}) });
   } catch (e) {
     throw role === 'root' ? explainRootRefusal(repo, e) : e;
   }
@@ -236,11 +237,12 @@ export async function rotateKey(ctx: TrustContext, roleName: string, repositorie
   const rotated: RotatedRepository[] = [];
   for (const repo of repos) {
     const local = role === 'targets' && !shared ? await newStoredKey(ctx, 'targets', repo.gun) : shared;
+    const tracker = new UploadTracker();
     try {
-      rotated.push(await rotateOne(ctx, repo, role, local));
+      rotated.push(await rotateOne(ctx, repo, role, local, tracker));
     } catch (e) {
-      // A key nothing was published with is useless; one that a repository now lists must stay.
-      if (local?.created && (local !== shared || rotated.length === 0)) await ctx.keys.remove(local.key!.id).catch(() => undefined);
+      // A key nothing was published with is useless; one that a repository may now list must stay.
+      if (local?.created && (local !== shared || rotated.length === 0)) await dropKeyUnlessSaved(ctx, tracker, e, local.key!.id, role, repo.gun);
       if (rotated.length === 0) throw e;
       throw new TrustError(`${role} key of ${rotated.map((r) => r.gun).join(', ')} rotated, but not of ${repo.gun}: ${(e as Error).message}`, {
         ...(e instanceof HintedError && e.hint ? { hint: e.hint } : {}),
