@@ -1,7 +1,7 @@
 // Files and directories a user names on the command line or in the UI (key files, certificates,
 // --meta files, --dir). Every failure is one line naming the path and the real cause: missing, a
 // directory where a file belongs (or the reverse), unreadable, or too large.
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { HintedError, type HintInput } from '../tuf/errors.js';
 
@@ -59,14 +59,38 @@ export async function readUserFile(path: string, what: string, options: { maxByt
   const tooLarge = (size: number) =>
     new UserPathError(path, what, `is ${size} bytes, more than the ${options.maxBytes} allowed`, 'give a smaller file');
   if (options.maxBytes !== undefined && info.isFile() && info.size > options.maxBytes) throw tooLarge(info.size);
-  let bytes: Buffer;
+  let bytes: Buffer | undefined;
   try {
-    bytes = await readFile(path);
+    bytes = options.maxBytes === undefined ? await readFile(path) : await readAtMost(path, options.maxBytes);
   } catch (e) {
     throw accessError(e, path, what);
   }
-  if (options.maxBytes !== undefined && bytes.length > options.maxBytes) throw tooLarge(bytes.length);
+  if (bytes === undefined) {
+    throw new UserPathError(path, what, `holds more than the ${options.maxBytes} bytes allowed`, 'give a smaller file');
+  }
   return bytes;
+}
+
+/**
+ * The file's bytes, or undefined once it holds more than `maxBytes`: read in chunks, so that a
+ * device or pipe without end (/dev/zero) is refused instead of filling memory.
+ */
+async function readAtMost(path: string, maxBytes: number): Promise<Buffer | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, maxBytes + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) return Buffer.concat(chunks, total);
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) return undefined;
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** readUserFile as UTF-8 text. */

@@ -22,6 +22,7 @@ import type { PrivateKey } from '../tuf/private-key.js';
 import { requireWritableDir } from '../config/writable.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
+import { MIN_RSA_BITS } from '../tuf/verify.js';
 
 /** docker's rule for key and signer names (cli/command/trust/key_generate.go). */
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -178,6 +179,9 @@ async function importParsedKey(ctx: TrustContext, parsed: KeyFile, file: string,
   // notary's export names each block's key ID in a `path` header.
   const keyId = parsed.headers.path ?? basename(file);
   const key = await unlockKeyFile(parsed, options.filePassphrases ?? ctx.passphrases, { keyId, role, gun: parsed.gun, file });
+  const rsaBits = key.material.algorithm === 'rsa' ? (key.material.key.asymmetricKeyDetails?.modulusLength ?? 0) : undefined;
+  // Its signatures would never verify, here or in notary: refused before it is stored.
+  if (rsaBits !== undefined && rsaBits < MIN_RSA_BITS) throw new InputError(`${file}: an RSA key of ${rsaBits} bits cannot sign; at least ${MIN_RSA_BITS} bits are needed`);
   const passphrase = await ctx.passphrases.get({ keyId: key.id, role, gun: parsed.gun, purpose: 'new', attempt: 0 });
   const stored = await ctx.keys.store(key, { role, gun: parsed.gun }, passphrase);
   await rememberKeyType(ctx, key);

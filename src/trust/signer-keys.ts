@@ -11,6 +11,7 @@ import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 import type { HintInput } from '../tuf/errors.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
+import { MIN_RSA_BITS } from '../tuf/verify.js';
 
 /** A key ready to go into a delegation, and where it came from (for messages). */
 export interface SignerKey {
@@ -42,8 +43,12 @@ function keyOfSpki(der: Buffer, file: string): PublicKey {
       if (!ECDSA_CURVES.includes(curve)) throw notAKey(file, `ECDSA curve ${curve} is not supported (use P-256)`);
       return new PublicKey('ecdsa', der.toString('base64'));
     }
-    case 'rsa':
+    case 'rsa': {
+      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+      // notary's verifier (and this one) refuses shorter keys: such a signer could never sign.
+      if (bits < MIN_RSA_BITS) throw notAKey(file, `its RSA key has ${bits} bits; signatures need at least ${MIN_RSA_BITS}`);
       return new PublicKey('rsa', der.toString('base64'));
+    }
     case 'ed25519':
       return new PublicKey('ed25519', Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url').toString('base64'));
     default:

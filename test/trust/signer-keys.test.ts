@@ -49,6 +49,11 @@ describe('publicKeyFromPem', () => {
     );
   });
 
+  it('refuses RSA keys shorter than 2048 bits: no signature of theirs would verify, here or in notary', () => {
+    const k = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    expect(() => publicKeyFromPem(k, 'weak.pub')).toThrow(/weak.pub: its RSA key has 1024 bits; signatures need at least 2048/);
+  });
+
   it('refuses curves notary cannot verify', () => {
     const k = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
     expect(() => publicKeyFromPem(k, 'k1.pub')).toThrow(/curve secp256k1 is not supported/);
