@@ -40,9 +40,9 @@ export function demoCli(data: string) {
 }
 
 /** Starts `trust-tui demo --no-ui` on `data` and resolves once it serves. */
-export function serveDemo(data: string): Promise<ChildProcess> {
+export function serveDemo(data: string, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess & { shown: () => string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('node', [cli, 'demo', '--no-ui', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = Object.assign(spawn('node', [cli, 'demo', '--no-ui', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'], env }), { shown: () => out });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`demo --no-ui did not start:\n${out}`)), 30_000);
     const collect = (chunk: Buffer) => {

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,27 @@ describe('one demo per directory', () => {
     const next = await serveDemo(data);
     next.kill('SIGINT');
     await new Promise((r) => next.once('exit', r));
+  }, 120_000);
+
+  it("a DOCKER_CONTENT_TRUST_SERVER in the user's shell is not where the demo publishes", async () => {
+    // Stands for the user's own trust server: it only counts who connects.
+    let connections = 0;
+    const users = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => users.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(users.address() as AddressInfo).port}`;
+    const own = join(dir, 'with-variable');
+    const demo = await serveDemo(own, { ...process.env, DOCKER_CONTENT_TRUST_SERVER: url });
+    try {
+      expect(connections).toBe(0);
+      expect(demo.shown()).toContain(`  env -u DOCKER_CONTENT_TRUST_SERVER trust-tui --trust-dir ${join(own, 'trust')}`);
+    } finally {
+      demo.kill('SIGINT');
+      await new Promise((r) => demo.once('exit', r));
+      users.close();
+    }
   }, 120_000);
 
   it('without a terminal the demo UI is a usage error (exit 2), as said', async () => {

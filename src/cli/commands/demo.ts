@@ -53,7 +53,10 @@ export function registerDemoCommand(program: Command, io: Io): void {
           // Everything but the claim this process holds.
           for (const part of [layout.serverData, layout.trustDir, layout.configDir, layout.keysDir, layout.marker]) await rm(part, { recursive: true, force: true });
         }
-        const env = { ...process.env, ...demo.DEMO_ENV };
+        // The demo's repositories live on its own server: a DOCKER_CONTENT_TRUST_SERVER of the user's
+        // shell would override the demo's `config server` entry and publish them to the user's server.
+        const { DOCKER_CONTENT_TRUST_SERVER: userServer, ...inherited } = process.env;
+        const env = { ...inherited, ...demo.DEMO_ENV };
         const started = await startServer({ listen: opts.listen, dataDir: layout.serverData, passphrase: demo.DEMO_ENV.TRUST_TUI_SERVER_PASSPHRASE });
         server = started;
         await claim.claimed.serving(started.url);
@@ -77,7 +80,7 @@ export function registerDemoCommand(program: Command, io: Io): void {
               `Demo trust server: ${started.url}`,
               `Repositories: ${demo.DEMO_REPOSITORIES.join(', ')}`,
               'Try, in another terminal:',
-              `  trust-tui --trust-dir ${layout.trustDir} --config-dir ${layout.configDir} inspect --pretty ${demo.DEMO_REPOSITORIES[0]}`,
+              `  ${userServer ? 'env -u DOCKER_CONTENT_TRUST_SERVER ' : ''}trust-tui --trust-dir ${layout.trustDir} --config-dir ${layout.configDir} inspect --pretty ${demo.DEMO_REPOSITORIES[0]}`,
               'Stop with Ctrl-C.',
               '',
             ].join('\n'),
