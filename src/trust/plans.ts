@@ -10,7 +10,7 @@ import { GoTime } from '../tuf/time.js';
 import type { TrustContext } from './context.js';
 import { changedSincePreview, TrustError } from './errors.js';
 import { editableState } from './publish.js';
-import { openRepository } from './repository.js';
+import { openRepository, type OpenedRepository } from './repository.js';
 import { describePublishedChanges } from './published-changes.js';
 import { carryOutRevocation, planRevokeTag, revocationImpact, splitBySigners } from './revoke.js';
 import type { Impact } from './impact.js';
@@ -25,6 +25,11 @@ export type PlanDelivery = 'publish' | 'request' | 'publish-and-request';
 
 interface PlanText {
   gun: string;
+  /**
+   * The repository's snapshot version when the preview was made. Any change published since (a tag
+   * signed again with another digest, a signer added) gives a new snapshot: the plan is then refused.
+   */
+  snapshotVersion: number;
   /** "Revoke registry.example.com/app:v1" */
   title: string;
   /** What the user types to confirm. */
@@ -68,6 +73,7 @@ export async function planTagRevocation(ctx: TrustContext, gun: string, tag: str
   return {
     kind: 'revoke-tag',
     gun: result.gun,
+    snapshotVersion: snapshotVersionOf(repo),
     tag,
     roles: result.roles,
     remaining: result.remaining,
@@ -116,6 +122,7 @@ export async function planSignerRemoval(ctx: TrustContext, gun: string, signer: 
   return {
     kind: keyId === undefined ? 'remove-signer' : 'remove-signer-key',
     gun: repo.gun,
+    snapshotVersion: snapshotVersionOf(repo),
     signer,
     ...(keyId !== undefined ? { keyId } : {}),
     roleChanges: removal.changes,
@@ -135,6 +142,8 @@ export async function planSignerRemoval(ctx: TrustContext, gun: string, signer: 
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+const snapshotVersionOf = (repo: OpenedRepository): number => repo.state?.trusted.snapshot?.signed.version ?? 0;
 
 /** What a carried-out plan did, as read back and verified from the server after publishing. */
 export interface PlanOutcome {
@@ -161,12 +170,14 @@ export async function executePlan(ctx: TrustContext, plan: DestructivePlan): Pro
   if (plan.refusal) throw new TrustError(`${plan.refusal}; nothing was changed`);
   if (plan.kind === 'revoke-tag') {
     const { repo, editor, plan: now } = await planRevokeTag(ctx, `${plan.gun}:${plan.tag}`);
+    if (snapshotVersionOf(repo) !== plan.snapshotVersion) throw changedSincePreview(plan.gun);
     const delivery = await revocationDelivery(ctx, editor, now.roles);
     if (!same([now.roles, now.remaining, delivery], [plan.roles, plan.remaining, plan.delivery])) throw changedSincePreview(plan.gun);
     const done = await carryOutRevocation(ctx, repo, editor, now);
     return outcomeOf(plan, done.changes, done.released ? [] : [plan.tag]);
   }
   const { repo, editor, removal } = await openRemoval(ctx, plan.gun, plan.signer, plan.keyId);
+  if (snapshotVersionOf(repo) !== plan.snapshotVersion) throw changedSincePreview(plan.gun);
   if (!same([removal.changes, removal.skipped], [plan.roleChanges, plan.skipped])) throw changedSincePreview(plan.gun);
   const what = plan.keyId === undefined ? `signer ${plan.signer}` : `key ${shortKeyId(plan.keyId)} of signer ${plan.signer}`;
   // The tags that lose their last signature were in the confirmed preview: nothing more to ask.

@@ -310,6 +310,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         tagsLosingLastSignature: [tagName],
         delivery: 'publish',
         doneMessage: `Revoked ${gun}:${tagName}`,
+        snapshotVersion: 1,
       }) satisfies DestructivePlan,
     planAddSigner: async (gun, name) => {
       record(`planAddSigner ${gun} ${name}`);
@@ -392,6 +393,7 @@ export function fakeServices(world = fakeWorld()): Services & { world: FakeWorld
         tagsLosingLastSignature: ['v1'],
         delivery: world.removalOpensRequest ? 'request' : 'publish',
         doneMessage: keyId ? `Removed key ${keyId.slice(0, 7)} from ${name}` : `Removed signer ${name} from ${gun}`,
+        snapshotVersion: 1,
       }) satisfies DestructivePlan,
     executePlan: async (plan, ports) => {
       world.passphrasesSeen.push(await ask(ports));

@@ -122,6 +122,18 @@ describe('a confirmed plan', () => {
     expect(listed.SignedTags.map((t: { SignedTag: string }) => t.SignedTag)).toContain('v1');
     expect(carol).toMatch(/^[0-9a-f]{64}$/);
   }, 60_000);
+
+  it('is not carried out when the tag was signed again with another digest (the same roles would change)', async () => {
+    ok(await tt(['sign', `${GUN}:v2`, '--digest', DIGEST, '--size', '100']));
+    const services = realServices();
+    const plan = await services.planRevokeTag(GUN, 'v2');
+    const other = `sha256:${'cd'.repeat(32)}`;
+    ok(await tt(['sign', `${GUN}:v2`, '--digest', other, '--size', '7']));
+    const passphrases = { get: async () => TEST_PASSPHRASES.repository };
+    await expect(services.executePlan(plan, { passphrases })).rejects.toThrow(/changed since this preview, so nothing was changed/);
+    const listed = JSON.parse(ok(await tt(['--json', 'inspect', GUN])).stdout)[0];
+    expect(listed.SignedTags.find((t: { SignedTag: string }) => t.SignedTag === 'v2')?.Digest).toBe('cd'.repeat(32));
+  }, 60_000);
 });
 
 describe('adding a signer', () => {
