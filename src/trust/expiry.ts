@@ -3,6 +3,7 @@
 // (TrustedSetOptions.tolerateExpiry): signatures, thresholds, hashes and rollback are verified as for
 // any read, so every date shown is one the role's keys signed, even when it already passed.
 import { RootExpiredOnServerError, type RefreshResult } from '../notary/updater.js';
+import { RepositoryNotInitialisedError } from '../notary/http-errors.js';
 import { problemAndHint } from './errors.js';
 import { openRepository } from './repository.js';
 import type { ServerOptions } from './connect.js';
@@ -66,6 +67,8 @@ export interface ExpiryReport {
   offline: string[];
   /** Could not be read at all: nothing about them is known. */
   unreadable: { gun: string; problem: string; hint?: Hint }[];
+  /** Watched, but not initialised on their server (and never read here): nothing of theirs can expire. */
+  notInitialised: string[];
   /**
    * The server cannot serve their timestamp because the root (or its certificate) expired: only the
    * root that verified is listed, with the command that renews it.
@@ -198,6 +201,7 @@ export async function listExpiries(ctx: TrustContext, options: ExpiryOptions = {
     repositories: [],
     offline: [],
     unreadable: [],
+    notInitialised: [],
     unverified: [],
     rootExpired: [],
   };
@@ -215,6 +219,8 @@ export async function listExpiries(ctx: TrustContext, options: ExpiryOptions = {
         const who = renewer?.kind === 'this-host' ? 'this host' : 'the holder of the root key';
         return { gun: e.gun, offline: false, ...listed, rootExpired: { gun: e.gun, expired: e.expired, problem: e.message, who, command: renewCommand(e.gun, 'root') } };
       }
+      // Exactly "never initialised": a repository the server lost while this host caches it is another error.
+      if (e instanceof RepositoryNotInitialisedError) return { gun, notInitialised: true as const };
       return { gun, error: problemAndHint(e) };
     } finally {
       options.onProgress?.({ index: ++done, total: guns.length, gun });
@@ -223,6 +229,10 @@ export async function listExpiries(ctx: TrustContext, options: ExpiryOptions = {
   for (const r of results) {
     if ('error' in r) {
       report.unreadable.push({ gun: r.gun, ...r.error! });
+      continue;
+    }
+    if ('notInitialised' in r) {
+      report.notInitialised.push(r.gun);
       continue;
     }
     report.repositories.push(r.gun);

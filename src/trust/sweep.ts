@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PendingAreaRefusedError } from '../notary/http-errors.js';
+import { PendingAreaRefusedError, RepositoryNotInitialisedError } from '../notary/http-errors.js';
 import { RepositoryEditor } from '../tuf/editor.js';
 import type { Hint } from '../tuf/errors.js';
 import { GoTime } from '../tuf/time.js';
@@ -190,6 +190,8 @@ export async function planSweep(ctx: TrustContext, target: SweepTarget, options:
       // Only what the plan shows is kept: a fleet's opened repositories would not fit in memory.
       return planned ? { items: planned.items, impact: planned.impact && { gun: planned.repo.gun, impact: planned.impact } } : undefined;
     } catch (e) {
+      // Never initialised on its server: no key or signer is used there (a lost repository is another error).
+      if (e instanceof RepositoryNotInitialisedError) return undefined;
       return { unreadable: { gun, ...problemAndHint(e) } };
     }
   });

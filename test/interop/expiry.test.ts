@@ -9,6 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Settings } from '../../src/config/settings.js';
 import { KeyStore } from '../../src/keys/index.js';
 import { NotaryClient } from '../../src/notary/http-client.js';
 import { ok } from '../helpers/expect.js';
@@ -203,6 +204,19 @@ describe('expiry and renew (real notary-server, notary and docker CLIs)', () => 
     expect(byCarol.outcomes[0].renewed.map((r: { role: string }) => r.role)).toEqual(['targets/carol']);
     const carolAfter = (await listing(owner, [gun])).report.items.find((i) => i.role === 'targets/carol')!;
     expect(carolAfter.msLeft).toBeGreaterThan(2 * 365 * DAY_MS);
+  });
+
+  it('a watched repository never initialised on its server has nothing to expire: expiry and sweep do not fail on it', async () => {
+    const tt = await host();
+    const gun = 'registry.example.test/team/never-initialised';
+    await new Settings(tt.configDir).update((s) => void s.watched.push(gun));
+    // Other tests' repositories (the server's change feed lists them) may be expiring: exit 4, never 1.
+    const listed = await tt(['--json', 'expiry']);
+    expect([0, 4], listed.stderr).toContain(listed.code);
+    expect(JSON.parse(listed.stdout)).toMatchObject({ notInitialised: [gun], unreadable: [] });
+    expect((await tt(['expiry'])).stdout).toContain(`Not initialised on their trust server (nothing to expire): ${gun}`);
+    const sweep = await tt(['sweep', 'signer', 'nobody', '--dry-run']);
+    expect(sweep.stderr).not.toContain('could not be read');
   });
 
   it('a root certificate close to its end: renew replaces it for the same key, and notary and docker follow (cached or not)', async () => {

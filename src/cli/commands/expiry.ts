@@ -51,6 +51,7 @@ function reportText(report: ExpiryReport): string {
     if (item.renewer.kind === 'server') lines.push(`${role}: ${item.renewer.note}.`);
   }
   if (report.offline.length) lines.push(`Read from the local cache (trust server unreachable): ${report.offline.join(', ')}`);
+  if (report.notInitialised.length) lines.push(`Not initialised on their trust server (nothing to expire): ${report.notInitialised.join(', ')}`);
   for (const u of report.unverified) lines.push(`Not shown: ${u.gun} ${u.role}, whose signatures do not verify (${u.problem})`);
   for (const r of report.rootExpired) lines.push(`${r.gun}: ${r.expired} expired, so the server cannot re-sign its timestamp: ${r.who === 'this host' ? 'renew it here with' : `${r.who} must run`} \`${r.command}\``);
   for (const u of report.unreadable) lines.push(`Could not read ${u.gun}: ${u.problem}${u.hint ? ` — ${u.hint.cli}` : ''}`);
