@@ -204,10 +204,10 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
       try {
         return await signInRoles(ctx, repo, editor, reference, candidates, { digest: digest!, size: size!, hex, custom, initialised, pushed, options });
       } catch (e) {
-        // Someone published between this host's read and its upload (400 VERSION; nothing of this
-        // upload was stored): the tag is signed again into what the repository holds now, read and
-        // verified afresh. Signers of one repository in parallel (CI jobs) would otherwise fail.
-        if (!(e instanceof UpdateRejectedError && e.code === 'VERSION') || attempt >= SIGN_ATTEMPTS) throw e;
+        // Someone published between this host's read and its upload (nothing of this upload was
+        // stored): the tag is signed again into what the repository holds now, read and verified
+        // afresh. Signers of one repository in parallel (CI jobs) would otherwise fail.
+        if (!publishedMeanwhile(e) || attempt >= SIGN_ATTEMPTS) throw e;
         ctx.debug(`${repo.gun} was published meanwhile (attempt ${attempt} of ${SIGN_ATTEMPTS}): reading it again`);
         await new Promise((resolve) => setTimeout(resolve, attempt * (50 + Math.random() * 200)));
         repo = await openRepository(ctx, reference, { ...options, toPublish: true });
@@ -217,6 +217,16 @@ export async function sign(ctx: TrustContext, input: string, options: SignOption
   } finally {
     await local?.close();
   }
+}
+
+/**
+ * A refusal that means the repository changed after it was read: 400 VERSION, or, where this host
+ * signs the snapshot itself, notary's ErrBadSnapshot for a targets file changed meanwhile (its
+ * checksum no longer matches the one this host's snapshot names).
+ */
+function publishedMeanwhile(e: unknown): boolean {
+  if (!(e instanceof UpdateRejectedError)) return false;
+  return e.code === 'VERSION' || (e.code === 'INVALID_UPDATE' && /^ErrBadSnapshot: .*checksum for .* did not match/.test(e.reason));
 }
 
 async function signInRoles(
