@@ -156,8 +156,12 @@ export async function loadKeys(ctx: TrustContext, file: string, options: LoadKey
   await requireWritableDir(ctx.trustDir);
   const blocks = decodePem(await readPrivateKeyFile(file), file).filter((b) => PRIVATE_KEY_BLOCK_TYPES.includes(b.type));
   if (blocks.length <= 1) return [await loadKey(ctx, file, options)];
+  // Every block is opened before any is stored: a bad block (a wrong passphrase, damage) leaves
+  // nothing of the bundle behind, instead of some keys stored under an error that names none.
+  const opened: OpenedKey[] = [];
+  for (const block of blocks) opened.push(await openParsedKey(ctx, parseKeyFile(encodePem(block), file), file, options));
   const loaded: LoadedKey[] = [];
-  for (const block of blocks) loaded.push(await importParsedKey(ctx, parseKeyFile(encodePem(block), file), file, options));
+  for (const key of opened) loaded.push(await storeOpenedKey(ctx, key, file));
   return loaded;
 }
 
@@ -173,7 +177,18 @@ export async function readPrivateKeyFile(file: string): Promise<string> {
   return text;
 }
 
+interface OpenedKey {
+  key: PrivateKey;
+  role: string;
+  gun: string | undefined;
+}
+
 async function importParsedKey(ctx: TrustContext, parsed: KeyFile, file: string, options: LoadKeyOptions): Promise<LoadedKey> {
+  return storeOpenedKey(ctx, await openParsedKey(ctx, parsed, file, options), file);
+}
+
+/** The key of a parsed block, decrypted and checked, with the role and GUN it is stored under. */
+async function openParsedKey(ctx: TrustContext, parsed: KeyFile, file: string, options: LoadKeyOptions): Promise<OpenedKey> {
   const role = parsed.role ?? options.name ?? 'signer';
   if (!parsed.role) checkKeyName(role);
   // notary's export names each block's key ID in a `path` header.
@@ -182,8 +197,12 @@ async function importParsedKey(ctx: TrustContext, parsed: KeyFile, file: string,
   const rsaBits = key.material.algorithm === 'rsa' ? (key.material.key.asymmetricKeyDetails?.modulusLength ?? 0) : undefined;
   // Its signatures would never verify, here or in notary: refused before it is stored.
   if (rsaBits !== undefined && rsaBits < MIN_RSA_BITS) throw new InputError(`${file}: an RSA key of ${rsaBits} bits cannot sign; at least ${MIN_RSA_BITS} bits are needed`);
-  const passphrase = await ctx.passphrases.get({ keyId: key.id, role, gun: parsed.gun, purpose: 'new', attempt: 0 });
-  const stored = await ctx.keys.store(key, { role, gun: parsed.gun }, passphrase);
+  return { key, role, gun: parsed.gun };
+}
+
+async function storeOpenedKey(ctx: TrustContext, { key, role, gun }: OpenedKey, file: string): Promise<LoadedKey> {
+  const passphrase = await ctx.passphrases.get({ keyId: key.id, role, gun, purpose: 'new', attempt: 0 });
+  const stored = await ctx.keys.store(key, { role, gun }, passphrase);
   await rememberKeyType(ctx, key);
   return { id: key.id, role, type: key.algorithm, file, privateKeyFile: stored.path };
 }

@@ -2,7 +2,8 @@
  * `key save`: the private keys of repositories as encrypted PEM blocks that `notary key import` and
  * `trust-tui key load` restore into a fresh trust directory, which can then sign again.
  */
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { appendFile, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -130,6 +131,16 @@ describe('key save on the real notary-server', () => {
     expect(signed.roles.sort()).toEqual(['targets/owner', 'targets/releases']);
     const inspect = JSON.parse(ok(await docker(['trust', 'inspect', `${repo}:v3`])).stdout);
     expect(inspect[0].SignedTags).toEqual([{ SignedTag: 'v3', Digest: '3'.repeat(64), Signers: ['owner'] }]);
+  });
+
+  it('a bundle with one block that does not open stores none of its keys', async () => {
+    const file = path.join(tt.workDir, 'damaged-bundle.pem');
+    ok(await tt(['key', 'save', repo, '--output', file]));
+    await appendFile(file, '-----BEGIN ENCRYPTED PRIVATE KEY-----\nrole: x\n\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n');
+    const restored = freshTrustTui();
+    const r = await restored(['key', 'load', file]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(existsSync(path.join(restored.trustDir, 'private')) ? readdirSync(path.join(restored.trustDir, 'private')) : []).toEqual([]);
   });
 
   it('refuses repositories it holds no keys of, and unknown ones, with one line', async () => {
