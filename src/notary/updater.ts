@@ -6,7 +6,7 @@
 //   * any verification failure -> download root again (rotating through `<v>.root.json`) and retry once;
 //   * server unreachable -> answer from UNEXPIRED cached metadata, and say so (offline-read.ts).
 import { DirectoryNotWritableError } from '../config/writable.js';
-import { TufError } from '../tuf/errors.js';
+import { SignatureError, TufError } from '../tuf/errors.js';
 import { parseMetadata } from '../tuf/metadata/index.js';
 import { RepositoryView } from '../tuf/repository-view.js';
 import { GoTime } from '../tuf/time.js';
@@ -273,10 +273,20 @@ class Update {
    */
   async #refreshRoot(set: TrustedSet): Promise<TrustedSet> {
     const latestBytes = await this.#client.getMetadata(this.gun, 'root', this.#limit('root'));
-    const latestVersion = parseMetadata(latestBytes, 'root').signed.version;
+    const latest = parseMetadata(latestBytes, 'root');
+    const latestVersion = latest.signed.version;
     const fresh = TrustedSet.fromTrustedRoot(set.root.raw, this.#setOptions);
     const trustedVersion = fresh.root.signed.version;
     if (latestVersion < trustedVersion) throw new RollbackError('root', trustedVersion, latestVersion);
+    if (latestVersion === trustedVersion && !latest.signedCanonicalBytes().equals(fresh.root.signedCanonicalBytes())) {
+      // Not a rotation (no version chains from the trusted root): the repository was re-created with
+      // other root keys, or someone serves a root of their own. Said as such, not as a timestamp error.
+      throw new SignatureError(
+        'root',
+        `could not rotate trust to a new trusted root: the server's root is version ${latestVersion}, as the one trusted so far, but not the same root; ` +
+          `if the owner re-created the repository, forget the local trust data for ${this.gun} and trust it anew`,
+      );
+    }
     fresh.checkRootWalk(latestVersion);
     for (let v = trustedVersion + 1; v < latestVersion; v++) {
       fresh.updateRoot(await this.#client.getMetadataByVersion(this.gun, 'root', v, this.#limit('root')));
