@@ -8,7 +8,7 @@ import { DataTable, type Column } from '../ui/DataTable.js';
 import type { ScreenId } from '../state/slices/navigation.js';
 import { TextInput } from '../ui/TextInput.js';
 import { truncateMiddle } from '../ui/columns.js';
-import { theme } from '../ui/theme.js';
+import { glyph, theme } from '../ui/theme.js';
 import { useTerminalSize } from '../ui/useTerminalSize.js';
 import { useListKeys, type ScreenCommands } from './useListKeys.js';
 
@@ -36,6 +36,8 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
   const tableHeight = Math.max(1, height - LIST_CHROME);
   useListKeys(screen, list, commands, tableHeight, !state.filtering);
   const count = state.filter ? `${state.view.length}/${state.rows.length}` : `${state.rows.length}`;
+  // Reading the list again failed: the rows are the last ones read and say nothing about now.
+  const stale = state.status === 'error' && state.rows.length > 0;
   // Not loaded yet is loading too: "nothing here" is said only once the list has been read.
   const empty = (state.status === 'loading' || state.status === 'idle') && state.rows.length === 0 ? (
     <Text color={theme.muted}>  Loading {noun}…</Text>
@@ -68,6 +70,7 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
               <Text color={theme.muted}> refreshing…</Text>
             ) : null}
             {!state.filtering && state.filter ? <Text color={theme.muted}>  filter: /{state.filter}</Text> : null}
+            {stale ? <Text color={theme.danger}>  {glyph.error} not current, could not be read again: {state.error}</Text> : null}
             {state.note ? <Text color={theme.warning}>  ⚠ {state.note}</Text> : null}
           </Text>
         </Box>
@@ -85,7 +88,7 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
           </Box>
         ) : null}
       </Box>
-      <DataTable columns={columns} rows={state.view} cursor={state.cursor} height={tableHeight} width={width} rowKey={rowKey} empty={empty} />
+      <DataTable columns={columns} rows={state.view} cursor={state.cursor} height={tableHeight} width={width} rowKey={rowKey} empty={empty} stale={stale} />
     </Box>
   );
 }

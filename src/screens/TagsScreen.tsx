@@ -7,33 +7,39 @@ import { humanSize } from './format.js';
 import { ListScreen } from './ListScreen.js';
 import { useCopy } from './useCopy.js';
 
-const columns: Column<TagRow>[] = [
-  { title: 'Tag', width: 20, priority: 5, value: (t) => t.tag },
-  { title: 'Digest', width: 17, priority: 2, value: (t) => t.digest.replace(/^sha256:/, '').slice(0, 16) },
-  { title: 'Size', width: 10, priority: 1, align: 'right', value: (t) => humanSize(t.size) },
-  { title: 'Signed by', width: 20, priority: 3, value: (t) => t.signers.join(', ') || '-' },
-  {
-    title: 'Verifies',
-    priority: 4,
-    minWidth: 12,
-    // A row listed while the repository is still being verified has no verdict yet.
-    value: (t) => (t.checking ? 'checking…' : t.verified ? `${glyph.ok} yes` : `${glyph.error} ${t.problem ?? 'no'}`),
-    color: (t) => (t.checking ? theme.muted : t.verified ? theme.success : theme.danger),
-  },
-];
+/** The table's columns; `stale`: the rows are the last ones read (reading again failed), so nothing verifies now. */
+function tagColumns(stale: boolean): Column<TagRow>[] {
+  return [
+    { title: 'Tag', width: 20, priority: 5, value: (t) => t.tag },
+    { title: 'Digest', width: 17, priority: 2, value: (t) => t.digest.replace(/^sha256:/, '').slice(0, 16) },
+    { title: 'Size', width: 10, priority: 1, align: 'right', value: (t) => humanSize(t.size) },
+    { title: 'Signed by', width: 20, priority: 3, value: (t) => t.signers.join(', ') || '-' },
+    {
+      title: 'Verifies',
+      priority: 4,
+      minWidth: 12,
+      // A row listed while the repository is still being verified has no verdict yet.
+      value: (t) => (stale ? 'not now' : t.checking ? 'checking…' : t.verified ? `${glyph.ok} yes` : `${glyph.error} ${t.problem ?? 'no'}`),
+      color: (t) => (stale || t.checking ? theme.muted : t.verified ? theme.success : theme.danger),
+    },
+  ];
+}
+const CURRENT = tagColumns(false);
+const STALE = tagColumns(true);
 
 export function TagsScreen({ height }: { height: number }) {
   const store = useAppStore();
   const gun = useApp((s) => s.gun);
   const actions = store.getState();
   const copy = useCopy('tags');
+  const stale = useApp((s) => s.lists.tags.status === 'error' && s.lists.tags.rows.length > 0);
   return (
     <ListScreen
       screen="tags"
       list="tags"
       title={gun ? `Tags of ${gun}` : 'Tags'}
       noun="tags"
-      columns={columns}
+      columns={stale ? STALE : CURRENT}
       rowKey={(t) => t.tag}
       height={height}
       commands={{

@@ -8,7 +8,7 @@
 import { Box, Text } from 'ink';
 import { memo, useMemo, useRef, type ReactNode } from 'react';
 import { CELL_GAP, CURSOR_CELLS, fitCell, fitColumns, type ColumnShape } from './columns.js';
-import { glyph } from './theme.js';
+import { glyph, theme } from './theme.js';
 import { useTerminalSize } from './useTerminalSize.js';
 import { viewportStart } from './viewport.js';
 
@@ -35,6 +35,8 @@ export interface DataTableProps<Row> {
   rowKey(row: Row): string;
   /** Shown instead of rows when there are none. */
   empty?: ReactNode;
+  /** The rows are the last ones read, not current (the list could not be read again): shown muted. */
+  stale?: boolean;
 }
 
 interface Placed<Row> {
@@ -45,7 +47,7 @@ interface Placed<Row> {
 /** Columns a dialog's border and padding take. */
 const DIALOG_FRAME = 4;
 
-export function DataTable<Row>({ columns, rows, cursor, height, width: given, empty }: DataTableProps<Row>) {
+export function DataTable<Row>({ columns, rows, cursor, height, width: given, empty, stale = false }: DataTableProps<Row>) {
   const terminal = useTerminalSize();
   const width = given ?? Math.max(20, terminal.columns - DIALOG_FRAME);
   const start = useRef(0);
@@ -72,14 +74,14 @@ export function DataTable<Row>({ columns, rows, cursor, height, width: given, em
         // Keyed by the row's index modulo the height: a one-line scroll re-renders only the line that
         // comes in (in the slot of the one that left; the others keep their props, so memo skips them),
         // and a jump (g, G, PgDn) updates the lines in place instead of mounting a new screen of them.
-        <TableRow key={(start.current + i) % height} row={row} placed={placed} selected={start.current + i === cursor} width={width} />
+        <TableRow key={(start.current + i) % height} row={row} placed={placed} selected={start.current + i === cursor} width={width} stale={stale} />
       ))}
     </Box>
   );
 }
 
 /** One row; memoised so a cursor move re-renders only the two rows whose selection changed. */
-const TableRow = memo(function TableRow<Row>({ row, placed, selected, width }: RowProps<Row>) {
+const TableRow = memo(function TableRow<Row>({ row, placed, selected, width, stale }: RowProps<Row>) {
   return (
     <Box height={1} width={width}>
       <Box width={CURSOR_CELLS} flexShrink={0}>
@@ -90,7 +92,7 @@ const TableRow = memo(function TableRow<Row>({ row, placed, selected, width }: R
         return (
           <Box key={column.title} width={w + CELL_GAP} paddingLeft={CELL_GAP} flexShrink={0}>
             {/* The selected row's inverse video spans the whole cell; other rows need no trailing padding. */}
-            <Text inverse={selected} color={column.color?.(row)} wrap="truncate-end">
+            <Text inverse={selected} color={stale ? theme.muted : column.color?.(row)} wrap="truncate-end">
               {selected ? fitted : fitted.trimEnd()}
             </Text>
           </Box>
@@ -105,4 +107,5 @@ interface RowProps<Row> {
   placed: readonly Placed<Row>[];
   selected: boolean;
   width: number;
+  stale: boolean;
 }

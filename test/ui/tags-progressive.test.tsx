@@ -111,3 +111,23 @@ describe('a keypress on 100,000 tags', () => {
     expect(digestReads).toBeGreaterThan(0);
   });
 });
+
+describe('a repository that cannot be read again', () => {
+  it('keeps the last rows, but says they are not current and no longer shows them as verified now', async () => {
+    const services = fakeServices();
+    const first = services.listTags;
+    let fail = false;
+    services.listTags = async (gun, onProgress) => {
+      if (fail) throw new Error('the trust server no longer has example.com/team/app');
+      return first(gun, onProgress);
+    };
+    const ui = await start(services);
+    await ui.press(KEYS.enter);
+    await ui.waitFor(/yes/);
+    fail = true;
+    await ui.press('r');
+    await ui.waitFor('not current, could not be read again');
+    expect(ui.frame()).toMatch(/❯ v1 .*not now/);
+    expect(ui.frame()).not.toContain('yes');
+  });
+});
