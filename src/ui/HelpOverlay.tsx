@@ -50,19 +50,24 @@ export function HelpOverlay({ screen, height = 24, onClose }: { screen: ScreenId
   const total = oneColumn ? single.length : Math.max(left.length, right.length);
   const visible = Math.max(3, Math.min(total, height - CHROME));
   const maxOffset = total - visible;
-  const [offset, setOffset] = useState(0);
+  const [scrolled, setOffset] = useState(0);
+  // A resize to a taller or wider terminal shrinks maxOffset: an offset kept from before would show
+  // the empty lines past the end.
+  const offset = Math.min(scrolled, maxOffset);
 
   useKeypress(
     (input, key) => {
       if (input === '?' || input === 'q' || key.escape) onClose();
-      else if (input === 'j' || key.downArrow) setOffset((o) => Math.min(maxOffset, o + 1));
-      else if (input === 'k' || key.upArrow) setOffset((o) => Math.max(0, o - 1));
+      else if (input === 'j' || key.downArrow) setOffset(Math.min(maxOffset, offset + 1));
+      else if (input === 'k' || key.upArrow) setOffset(Math.max(0, offset - 1));
+      else if (input === 'g') setOffset(0);
+      else if (input === 'G') setOffset(maxOffset);
     },
     { priority: Priority.Modal, capture: true },
   );
 
   const rows = Array.from({ length: visible }, (_, i) => i + offset);
-  const scrollHint = maxOffset > 0 ? `  ·  j/k scroll (${offset + visible}/${total})` : '';
+  const scrollHint = maxOffset > 0 ? `  ·  j/k g/G scroll (${offset + visible}/${total})` : '';
   return (
     <Dialog title="Keys" hints={`Esc, ? or q to close${scrollHint}`}>
       {oneColumn ? (

@@ -17,13 +17,33 @@ describe('help overlay', () => {
     );
     await ui.ready();
     expect(ui.frame().split('\n').length).toBeLessThanOrEqual(11);
-    expect(ui.frame()).toMatch(/j\/k scroll \(5\/\d+\)/);
+    expect(ui.frame()).toMatch(/j\/k g\/G scroll \(5\/\d+\)/);
     expect(ui.frame()).not.toContain('refresh, keeping the cursor');
     for (let i = 0; i < 20; i++) await ui.press('j');
     expect(ui.frame()).toContain('refresh, keeping the cursor');
     await ui.press('k');
     await ui.press('q');
     expect(closed).toBe(true);
+  });
+
+  it('scrolled to the end, then given room by a resize: shows everything, not an empty box; g and G jump', async () => {
+    const overlay = (height: number) => (
+      <InputProvider>
+        <HelpOverlay screen="tags" height={height} onClose={() => undefined} />
+      </InputProvider>
+    );
+    const ui = renderTui(overlay(11));
+    await ui.ready();
+    await ui.press('G');
+    expect(ui.frame()).toContain('refresh, keeping the cursor');
+    await ui.press('g');
+    expect(ui.frame()).toMatch(/j\/k g\/G scroll \(5\/\d+\)/);
+    await ui.press('G');
+    ui.rerender(overlay(60));
+    await ui.ready();
+    expect(ui.frame()).toContain('Tags');
+    expect(ui.frame()).toContain('refresh, keeping the cursor');
+    expect(ui.frame()).not.toContain('scroll (');
   });
 
   it('shows everything without a scroll hint when there is room', async () => {

@@ -29,12 +29,14 @@ export function DetailDialog({ title, lines: given, height = 24, onClose }: { ti
   const lines = given.flatMap((line) => wrapLine(line, Math.max(20, columns - SIDES)));
   const visible = Math.max(3, Math.min(lines.length, height - CHROME));
   const maxOffset = Math.max(0, lines.length - visible);
-  const [offset, setOffset] = useState(0);
+  const [scrolled, setOffset] = useState(0);
+  // A resize that gives the lines more room lowers maxOffset: past it, only empty lines would show.
+  const offset = Math.min(scrolled, maxOffset);
   useKeypress(
     (input, key) => {
       if (key.escape || key.return || input === 'q') onClose();
-      else if (input === 'j' || key.downArrow) setOffset((o) => Math.min(maxOffset, o + 1));
-      else if (input === 'k' || key.upArrow) setOffset((o) => Math.max(0, o - 1));
+      else if (input === 'j' || key.downArrow) setOffset(Math.min(maxOffset, offset + 1));
+      else if (input === 'k' || key.upArrow) setOffset(Math.max(0, offset - 1));
     },
     { priority: Priority.Modal, capture: true },
   );
