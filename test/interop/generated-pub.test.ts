@@ -29,6 +29,17 @@ describe('public keys written by key generate', () => {
     expect(staged.stdout).toMatch(/staged for next publish/);
   });
 
+  it('--type rsa (as the UI offers it): docker trust signer add and notary delegation add accept the .pub', async () => {
+    const tt = trustTui();
+    const made = JSON.parse(ok(await tt(['--json', 'key', 'generate', 'rosa', '--type', 'rsa'])).stdout);
+    expect(made.type).toBe('rsa');
+    const pub = path.join(tt.workDir, 'rosa.pub');
+    const docker = dockerCli(await makeScratchDir('docker-config'), server.url, server.caFile);
+    ok(await docker(['trust', 'signer', 'add', '--key', pub, 'rosa', 'registry.example.com/team/rsa']));
+    const notary = notaryCli(await makeScratchDir('notary-trust'), server.url, server.caFile);
+    expect(ok(await notary(['delegation', 'add', 'registry.example.com/team/rsa2', 'targets/rosa', pub])).stdout).toMatch(/staged for next publish/);
+  });
+
   it('ed25519: refused without --force, naming the tools that cannot use it; nothing is written', async () => {
     const tt = trustTui();
     const r = await tt(['key', 'generate', 'edna', '--type', 'ed25519']);

@@ -11,7 +11,7 @@ export function registerKeyCommands(program: Command, io: Io): void {
     .command('generate')
     .argument('<name>', 'signer name for the key (lowercase letters, digits, - and _)')
     .description('Generate a signing key; the public key is written to DIR/NAME.pub')
-    .addOption(new Option('--type <type>', 'key type').choices(['ecdsa', 'ed25519']).default('ecdsa'))
+    .addOption(new Option('--type <type>', 'key type').choices(['ecdsa', 'ed25519', 'rsa']).default('ecdsa'))
     .option('--dir <dir>', 'directory for NAME.pub', '.')
     .option('--force', 'make an ed25519 key although docker and notary cannot add it as a signer')
     .action(async (name: string, opts: { type: 'ecdsa' | 'ed25519'; dir: string; force?: boolean }, cmd: Command) => {
