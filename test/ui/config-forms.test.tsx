@@ -1,7 +1,7 @@
 // The Config screen's forms check what they are given with the rules `trust-tui config` uses, as the
 // user types, and make the change through the same operation (real settings files here).
 import { cleanup } from 'ink-testing-library';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -166,5 +166,21 @@ describe('config forms validate as the CLI does', () => {
     const row = ui.frame().split('\n').find((l) => l.includes('Pin for'));
     expect(row).toMatch(/Pin for \S+\s+CA trust-tui test CA/);
     expect(ui.frame()).not.toContain('BEGIN CERTIFICATE');
+  });
+});
+
+describe('removing a config row', () => {
+  it('the status names the row once ("Removed server for X"), and the setting is gone', async () => {
+    await mkdir(join(dir, 'cfg'), { recursive: true });
+    await writeFile(join(dir, 'cfg', 'config.json'), JSON.stringify({ servers: { 'other.example/*': { url: 'https://notary.other.example' } } }));
+    const ui = await start();
+    await ui.waitFor('Server for other.example/*');
+    while (!/❯ Server for/.test(ui.frame())) await ui.press('j');
+    await ui.press('d');
+    await ui.waitFor('Remove "Server for other.example/*');
+    await ui.press('y');
+    await ui.waitFor('Removed server for other.example/*');
+    expect(ui.frame()).not.toContain('other.example/* other.example/*');
+    expect((await settingsOnDisk()).servers).toEqual({});
   });
 });

@@ -533,7 +533,8 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
         title: `Remove "${row.label}: ${row.value}"?`,
         changes: ['Only trust-tui settings change; no trust data is touched.'],
         run: async () => {
-          await get().changeConfig(change, `Removed ${row.label.toLowerCase()} ${subject}`);
+          // Server and pin labels name their scope already ("Server for X/*"); a watched one does not.
+          await get().changeConfig(change, row.section === 'watched' ? `Removed ${row.label.toLowerCase()} ${subject}` : `Removed ${row.label.charAt(0).toLowerCase()}${row.label.slice(1)}`);
         },
       });
     },
