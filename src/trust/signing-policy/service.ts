@@ -1,6 +1,7 @@
 // The signing policy operations over real repositories: read the policy file, open each repository
 // it covers through the verifying updater, and plan, check or describe it.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { pathExists, readUserFile } from '../../config/user-files.js';
 import { writeFileAtomic } from '../../keys/atomic-write.js';
 import { parseReference } from '../../registry/reference.js';
 import { RepositoryEditor } from '../../tuf/editor.js';
@@ -25,17 +26,22 @@ export class PolicyError extends HintedError {
   override name = 'PolicyError';
 }
 
+/** A policy is a page of YAML; anything this large is the wrong file. */
+const MAX_POLICY_BYTES = 1024 * 1024;
+
 export async function loadPolicy(file: string): Promise<SigningPolicy> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readUserFile(file, 'policy file', { maxBytes: MAX_POLICY_BYTES });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (!(await pathExists(file))) {
       throw new PolicyError(`no policy file ${file}`, { hint: 'write one with: trust-tui policy init --from REPO (or pass -f FILE)' });
     }
-    throw new PolicyError(`cannot read policy file ${file}: ${(e as Error).message}`);
+    throw e;
   }
-  return parsePolicy(text, file);
+  // A binary file would otherwise be quoted back by the YAML parser's error, page after page.
+  if (bytes.includes(0)) throw new PolicyError(`${file} is not a text file; a signing policy is YAML (trust-policy.yaml)`);
+  return parsePolicy(bytes.toString('utf8'), file);
 }
 
 /** The trust data of a repository is under another root than the policy pins: nothing from it is used. */
