@@ -77,6 +77,8 @@ export async function generateKey(
   if (limit) ctx.warn(limit);
   const key = await generatePrivateKey(type);
   const passphrase = await ctx.passphrases.get({ keyId: key.id, role: name, purpose: 'new', attempt: 0 });
+  // The settings first: when they cannot be written (an unusable --config-dir), nothing is left behind.
+  await rememberKeyType(ctx, key);
   const stored = await ctx.keys.store(key, { role: name }, passphrase);
   try {
     await writeNewFile(publicKeyFile, publicKeyPem(key, name));
@@ -85,7 +87,6 @@ export async function generateKey(
     await ctx.keys.remove(key.id).catch(() => undefined);
     throw new InputError(`cannot write ${publicKeyFile}: ${(e as Error).message}`);
   }
-  await rememberKeyType(ctx, key);
   return { id: key.id, name, type, publicKeyFile, privateKeyFile: stored.path };
 }
 

@@ -25,3 +25,15 @@ describe('key load refusals', () => {
     expect(r.stderr).toContain('/dev/zero holds more than the 1048576 bytes allowed');
   });
 });
+
+describe('key generate with settings that cannot be written', () => {
+  it('fails before writing the key or its .pub, so the same command works once the settings are fixed', async () => {
+    const tt = trustTui();
+    const notADir = path.join(tt.workDir, 'settings-file');
+    writeFileSync(notADir, 'x');
+    const r = await tt(['--config-dir', notADir, 'key', 'generate', 'cg1', '--dir', tt.workDir]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(storedKeys(tt.trustDir)).toEqual([]);
+    expect(existsSync(path.join(tt.workDir, 'cg1.pub'))).toBe(false);
+  });
+});
