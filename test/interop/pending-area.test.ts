@@ -12,6 +12,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TrustCache } from '../../src/notary/cache.js';
+import { NotaryClient } from '../../src/notary/http-client.js';
+import { refresh } from '../../src/notary/updater.js';
+import { dctSigners, releasedTags, REPO_ADMIN } from '../../src/trust/export/dct-signers.js';
 import { dockerCli, makePki, makeScratchDir, notaryCli, stopAllPeers, type RunResult } from '../helpers/peers.js';
 import { ok } from '../helpers/expect.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
@@ -107,6 +111,15 @@ describe('k-of-n releases collected through the pending area of trust-tui server
     // Who signed v1: info and verify give the same answer, bob's approval (releases alone) included.
     expect(json(ok(await carol!(['--json', 'info', `${REPO}:v1`]))).tags[0].signers).toEqual(['alice', 'bob']);
     expect(ok(await carol!(['verify', `${REPO}:v1`])).stdout).toContain('signed by alice, bob');
+    // The export starts from the same facts: bob, who only approved, is one of v1's exporters, and
+    // carol (no role file yet) is a signer who may export too.
+    const read = await refresh(REPO, {
+      client: new NotaryClient({ baseUrl: server.url, tls: { ca: [readFileSync(server.caFile!)] } }),
+      cache: new TrustCache(await makeScratchDir('export-facts')),
+      trustPolicy: { tofu: true },
+    });
+    expect(releasedTags(read).tags).toEqual([expect.objectContaining({ tag: 'v1', signers: ['alice', 'bob'] })]);
+    expect(dctSigners(read).map((s) => s.name)).toEqual(['alice', 'bob', 'carol', REPO_ADMIN]);
     // carol has signed nothing in her own role: the state says what "absent" means.
     expect(ok(await carol!(['info', REPO])).stdout).toMatch(/^carol\s.*absent \(no role file yet: signed nothing in its own role\)$/m);
     // The submitted request left the pending area for everyone; asked for by ID, it is said so (no advice to add the --repo given).

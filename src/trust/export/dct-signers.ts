@@ -1,7 +1,8 @@
 // Who signed which released tag in DCT, read from the verified trust data only: the facts both the
 // export (what a signer may vouch for) and the migration report (who is still missing) start from.
 // docker's rules (cli/command/trust/inspect.go): a tag is released when `targets` or
-// `targets/releases` holds it; its signers are the other roles holding the same tag and sha256;
+// `targets/releases` holds it; its signers are the other roles holding the same tag and sha256,
+// and, where `targets/releases` needs several signatures, the signers whose keys signed it;
 // none means the repository key alone ("Repo Admin").
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { parentRoleName } from '../../tuf/delegation.js';
@@ -42,11 +43,14 @@ function roleKeys(state: RefreshResult, role: string): PublicKey[] {
   return parent && delegation ? parent.signed.delegationKeysOf(delegation) : [];
 }
 
-/** The signers of the repository whose role verifies, plus the repository key (REPO_ADMIN). */
+/**
+ * The signers of the repository whose role verifies, or has no file yet (a co-signer of a k-of-n
+ * `targets/releases` who only approves releases), plus the repository key (REPO_ADMIN).
+ */
 export function dctSigners(state: RefreshResult): DctSigner[] {
   const signers = state.view
     .signers()
-    .filter((s) => s.state === 'trusted')
+    .filter((s) => s.state === 'trusted' || s.state === 'absent')
     .map((s) => ({ name: s.name, role: s.role, keys: roleKeys(state, s.role) }));
   return [...signers, { name: REPO_ADMIN, role: 'targets', keys: roleKeys(state, 'targets') }];
 }
@@ -68,7 +72,9 @@ export function releasedTags(state: RefreshResult): { tags: ReleasedTag[]; unexp
     } else if (!/^[0-9a-f]{64}$/.test(row.digest)) {
       unexportable.push({ tag, reason: 'its trust data has no sha256 digest' });
     } else {
-      tags.push({ tag, digest: `sha256:${row.digest}`, size: row.length, signers: row.signers.length > 0 ? [...new Set(row.signers)] : [REPO_ADMIN] });
+      // The approvers of a k-of-n release signed it too (whoSigned); a key no signer name holds cannot export.
+      const signers = state.view.whoSigned(row).filter((name) => !name.startsWith('key '));
+      tags.push({ tag, digest: `sha256:${row.digest}`, size: row.length, signers: signers.length > 0 ? signers : [REPO_ADMIN] });
     }
   }
   return { tags, unexportable };
