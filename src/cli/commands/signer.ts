@@ -110,6 +110,8 @@ export function registerSignerCommands(program: Command, io: Io): void {
       .option('--expires <duration>', EXPIRES_HELP, durationOption)
       .description('Add a signer (or more keys to one): its keys go into targets/NAME and targets/releases'),
   ).action(async (repository: string, name: string, opts: ServerFlags & { key?: string[]; threshold?: number; request?: boolean; force?: boolean; yes?: boolean; expires?: number }, cmd: Command) => {
+    // docker's words, with the exit code of a usage error (README's table): nothing was tried.
+    if (!opts.key?.length) cmd.error('error: path to a public key must be provided using the `--key` flag', { exitCode: EXIT.usage, code: 'trust-tui.usage' });
     const g = globalOptions(cmd);
     const [{ cliContext }, { addSigner }, { describePublishedChange }] = await Promise.all([
       import('../context.js'),
