@@ -228,7 +228,7 @@ class Update {
       if (expired) throw new RootExpiredOnServerError(this.gun, set, expired, first as Error);
       if (!warrantsRootRefresh(first)) throw first;
       // notary: on any failure, download root again (rotating through every version) and retry once.
-      set = await this.#refreshRoot(set);
+      set = await this.#refreshRoot(set, first);
       await loadAfterRoot(set, this.#walk(this.#server));
     }
     await this.#commit(set);
@@ -271,7 +271,7 @@ class Update {
    * is fetched as `<v>.root.json` and must chain (signed by the previous root and by itself).
    * Returns a NEW set anchored at the newest root (5.3.11: nothing verified with the old root stays).
    */
-  async #refreshRoot(set: TrustedSet): Promise<TrustedSet> {
+  async #refreshRoot(set: TrustedSet, failure?: unknown): Promise<TrustedSet> {
     const latestBytes = await this.#client.getMetadata(this.gun, 'root', this.#limit('root'));
     const latest = parseMetadata(latestBytes, 'root');
     const latestVersion = latest.signed.version;
@@ -279,6 +279,8 @@ class Update {
     const trustedVersion = fresh.root.signed.version;
     if (latestVersion < trustedVersion) throw new RollbackError('root', trustedVersion, latestVersion);
     if (latestVersion === trustedVersion && !latest.signedCanonicalBytes().equals(fresh.root.signedCanonicalBytes())) {
+      // A failure of the trusted root itself (its certificate's dates) is the cause to report.
+      if (failure !== undefined && !(failure instanceof SignatureError)) throw failure;
       // Not a rotation (no version chains from the trusted root): the repository was re-created with
       // other root keys, or someone serves a root of their own. Said as such, not as a timestamp error.
       throw new SignatureError(
