@@ -1,6 +1,6 @@
 // `config tofu|pin|server`: how this host decides which roots and which servers to trust.
 import { X509Certificate } from 'node:crypto';
-import { MAX_PEM_BYTES, readUserText } from '../config/user-files.js';
+import { MAX_PEM_BYTES, pathExists, readUserText } from '../config/user-files.js';
 import { resolve } from 'node:path';
 import type { PinEntry, ServerEntry, SettingsData } from '../config/settings.js';
 import { decodePem } from '../keys/pem.js';
@@ -48,6 +48,11 @@ export async function setPin(ctx: TrustContext, scopeInput: string, files: strin
   const certs: string[] = [];
   const cas: string[] = [];
   for (const input of files) {
+    // A root certificate's key ID, as notary's trust_pinning.certs lists them (and `init` prints it).
+    if (/^[0-9a-f]{64}$/.test(input) && !(await pathExists(input))) {
+      certs.push(input);
+      continue;
+    }
     const file = valid(checkFilePath(input, 'a PEM certificate file'));
     const text = await readUserText(file, 'certificate file', { maxBytes: MAX_PEM_BYTES });
     const blocks = decodePem(text, file).filter((b) => b.type === 'CERTIFICATE');

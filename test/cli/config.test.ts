@@ -59,3 +59,13 @@ describe('a damaged settings file', () => {
     expect(readFileSync(file, 'utf8')).toBe('{"tofu":"false"}\n');
   });
 });
+
+describe('config pin by key ID', () => {
+  it('pins the root certificate key ID given, as notary trust_pinning lists them', async () => {
+    const own = trustTui();
+    const id = 'ab'.repeat(32);
+    const r = await own(['config', 'pin', 'registry.example.com/team/*', id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(own.configDir, 'config.json'), 'utf8')).pins).toEqual({ 'registry.example.com/team/*': { certs: [id] } });
+  });
+});

@@ -28,7 +28,7 @@ export function registerConfigCommands(program: Command, io: Io): void {
   config
     .command('pin')
     .argument('<scope>', 'repository (GUN) or prefix ending in * (registry.example.com/team/*)')
-    .argument('[pem...]', 'root certificate(s) to require, or a CA certificate root certificates must chain to')
+    .argument('[pem...]', 'root certificate(s) (PEM files or their key IDs) to require, or a CA certificate root certificates must chain to')
     .option('--clear', 'remove the pin of this scope')
     .description('Pin the roots of a repository or prefix to certificates or a CA')
     .action(async (scope: string, pems: string[], opts: { clear?: boolean }, cmd: Command) => {
