@@ -80,13 +80,25 @@ export class Settings {
    * atomically (0600 in a 0700 directory). `change` may throw to refuse; nothing is written then.
    */
   async update(change: (draft: SettingsData) => void): Promise<SettingsData> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    return withFileLock(this.lockFile, async () => {
-      const draft = structuredClone(this.reload());
-      change(draft);
-      await writeFileAtomic(this.file, `${JSON.stringify(draft, undefined, '\t')}\n`, 0o600);
-      this.#data = draft;
-      return draft;
-    });
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      return await withFileLock(this.lockFile, async () => {
+        const draft = structuredClone(this.reload());
+        change(draft);
+        await writeFileAtomic(this.file, `${JSON.stringify(draft, undefined, '\t')}\n`, 0o600);
+        this.#data = draft;
+        return draft;
+      });
+    } catch (e) {
+      throw this.#unwritable(e) ?? e;
+    }
+  }
+
+  /** A settings directory this user cannot write, in words (node says only `EACCES: … open '…lock'`). */
+  #unwritable(e: unknown): SettingsError | undefined {
+    const code = (e as NodeJS.ErrnoException).code;
+    const cause = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'it is on a read-only file system' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of that path is a file' : undefined;
+    if (!cause) return undefined;
+    return new SettingsError(`cannot write the settings in ${this.dir}: ${cause}; nothing was changed`, { hint: 'give --config-dir a directory this user can write' });
   }
 }

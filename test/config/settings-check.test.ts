@@ -50,3 +50,15 @@ describe('the settings file', () => {
     expect(read(content)).toThrow(`settings ${settings.file} cannot be used: ${problem}`);
   });
 });
+
+describe('a settings directory that cannot be written', () => {
+  it('is said in words, naming the directory and --config-dir', async () => {
+    const file = path.join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const settings = new Settings(path.join(file, 'cfg'));
+    await expect(settings.update((s) => void (s.tofu = false))).rejects.toMatchObject({
+      message: `cannot write the settings in ${path.join(file, 'cfg')}: a part of that path is a file; nothing was changed`,
+      hint: expect.objectContaining({ cli: 'give --config-dir a directory this user can write' }),
+    });
+  });
+});
