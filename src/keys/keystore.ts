@@ -120,7 +120,13 @@ export class KeyStore {
     if (cached) return cached;
     const stored = await this.get(id);
     if (!stored) throw new KeyNotFoundError(id, this.privateDir);
-    if (stored.problem) throw new KeyFileError(stored.path, stored.problem);
+    if (stored.problem) {
+      throw new KeyFileError(
+        stored.path,
+        `stored key ${shortKeyId(stored.id)}${stored.role ? ` (${stored.role})` : ''} cannot be read: ${stored.problem}`,
+        'restore the file from a backup (`trust-tui key save` writes one), or move it out of the trust directory to go on without this key',
+      );
+    }
     const file = parseKeyFile(await readFile(stored.path, 'utf8'), stored.path);
     const key = await unlockKeyFile(file, passphrases, { keyId: stored.id, role: stored.role, gun: stored.gun });
     if (key.id !== stored.id) {

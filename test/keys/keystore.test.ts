@@ -137,7 +137,12 @@ describe('KeyStore lookups', () => {
     writeFileSync(join(dir, 'private', `${'a'.repeat(64)}.key`), '-----BEGIN ENCRYPTED PRIVATE KEY-----\nrole: root\n\nAAAA\n');
     const [key] = await new KeyStore(dir).list();
     expect(key).toMatchObject({ id: 'a'.repeat(64), problem: expect.stringMatching(/^truncated PEM/) });
-    await expect(new KeyStore(dir).unlock('a'.repeat(64), always(PASS))).rejects.toBeInstanceOf(KeyFileError);
+    const refused = new KeyStore(dir).unlock('a'.repeat(64), always(PASS));
+    await expect(refused).rejects.toBeInstanceOf(KeyFileError);
+    // Which key, and what to do about it: a damaged file otherwise stops a sign with the parser's words alone.
+    const e = (await refused.catch((err: KeyFileError) => err)) as KeyFileError;
+    expect(e.message).toContain('stored key aaaaaaa cannot be read: truncated PEM');
+    expect(JSON.stringify(e.hint)).toContain('restore the file from a backup');
   });
 
   it('lists nothing for a trust directory that does not exist yet', async () => {
