@@ -22,6 +22,7 @@ import type { PrivateKey } from '../tuf/private-key.js';
 import { requireWritableDir } from '../config/writable.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
+import { shortKeyId } from '../tuf/short-key-id.js';
 import { MIN_RSA_BITS } from '../tuf/verify.js';
 
 /** docker's rule for key and signer names (cli/command/trust/key_generate.go). */
@@ -202,6 +203,12 @@ async function openParsedKey(ctx: TrustContext, parsed: KeyFile, file: string, o
 }
 
 async function storeOpenedKey(ctx: TrustContext, { key, role, gun }: OpenedKey, file: string): Promise<LoadedKey> {
+  // Stored again under another name, a root key would stop being found as the root key: the next
+  // `init` would make a new one.
+  const existing = await ctx.keys.get(key.id);
+  if (existing?.role === 'root' && role !== 'root') {
+    throw new InputError(`${file} holds this host's root key ${shortKeyId(key.id)}, already stored as root: it is not stored again as ${role}; nothing was changed`);
+  }
   const passphrase = await ctx.passphrases.get({ keyId: key.id, role, gun, purpose: 'new', attempt: 0 });
   const stored = await ctx.keys.store(key, { role, gun }, passphrase);
   await rememberKeyType(ctx, key);

@@ -3,6 +3,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { KeyStore } from '../../src/keys/index.js';
+import { PrivateKey } from '../../src/tuf/private-key.js';
+import { TEST_PASSPHRASES } from '../helpers/peers.js';
 import { trustTui } from '../helpers/trust-tui.js';
 
 const storedKeys = (trustDir: string) => (existsSync(path.join(trustDir, 'private')) ? readdirSync(path.join(trustDir, 'private')) : []);
@@ -35,5 +38,20 @@ describe('key generate with settings that cannot be written', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(storedKeys(tt.trustDir)).toEqual([]);
     expect(existsSync(path.join(tt.workDir, 'cg1.pub'))).toBe(false);
+  });
+});
+
+describe('key load of the root key under another name', () => {
+  it('is refused: the root key stays stored as root (init would otherwise make a new one)', async () => {
+    const tt = trustTui();
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const root = PrivateKey.fromKeyObject(pair.privateKey);
+    await new KeyStore(tt.trustDir).store(root, { role: 'root' }, TEST_PASSPHRASES.root);
+    const file = path.join(tt.workDir, 'root-copy.pem');
+    writeFileSync(file, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
+    const r = await tt(['key', 'load', file, '--name', 'alice']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`holds this host's root key ${root.id.slice(0, 7)}, already stored as root: it is not stored again as alice`);
+    expect(await new KeyStore(tt.trustDir).get(root.id)).toMatchObject({ role: 'root' });
   });
 });
