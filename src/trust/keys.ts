@@ -22,6 +22,7 @@ import type { PrivateKey } from '../tuf/private-key.js';
 import { requireWritableDir } from '../config/writable.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
+import { isBaseRole } from '../tuf/delegation.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 import { MIN_RSA_BITS } from '../tuf/verify.js';
 
@@ -34,6 +35,15 @@ export function checkKeyName(name: string, what = 'key name'): void {
       `${what} "${name}" must start with lowercase alphanumeric characters and can include "-" or "_" after the first character`,
     );
   }
+}
+
+/**
+ * A new signing key's name: not a base role's. A key labelled `root` would be taken for this host's
+ * root key by the next `init` (and by notary's), in place of the real one.
+ */
+function checkSigningKeyName(name: string): void {
+  checkKeyName(name);
+  if (isBaseRole(name)) throw new InputError(`"${name}" is the name of a base role: give the signing key a name of its own (init makes the ${name === 'root' ? 'root key' : 'repository keys'})`);
 }
 
 /**
@@ -59,7 +69,7 @@ export async function generateKey(
   name: string,
   options: { type?: GeneratedKeyAlgorithm; dir?: string; force?: boolean } = {},
 ): Promise<GeneratedKey> {
-  checkKeyName(name);
+  checkSigningKeyName(name);
   await requireWritableDir(ctx.trustDir);
   const type = options.type ?? 'ecdsa';
   const limit = SIGNER_KEY_LIMITS[type];
@@ -192,7 +202,7 @@ async function importParsedKey(ctx: TrustContext, parsed: KeyFile, file: string,
 /** The key of a parsed block, decrypted and checked, with the role and GUN it is stored under. */
 async function openParsedKey(ctx: TrustContext, parsed: KeyFile, file: string, options: LoadKeyOptions): Promise<OpenedKey> {
   const role = parsed.role ?? options.name ?? 'signer';
-  if (!parsed.role) checkKeyName(role);
+  if (!parsed.role) checkSigningKeyName(role);
   // notary's export names each block's key ID in a `path` header.
   const keyId = parsed.headers.path ?? basename(file);
   const key = await unlockKeyFile(parsed, options.filePassphrases ?? ctx.passphrases, { keyId, role, gun: parsed.gun, file });

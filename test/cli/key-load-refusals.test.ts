@@ -55,3 +55,14 @@ describe('key load of the root key under another name', () => {
     expect(await new KeyStore(tt.trustDir).get(root.id)).toMatchObject({ role: 'root' });
   });
 });
+
+describe('key generate with a base role as its name', () => {
+  it('is refused: a signing key labelled root would be taken for the root key by the next init', async () => {
+    const tt = trustTui();
+    const r = await tt(['key', 'generate', 'root', '--dir', tt.workDir]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('"root" is the name of a base role: give the signing key a name of its own (init makes the root key)');
+    expect(storedKeys(tt.trustDir)).toEqual([]);
+    expect(existsSync(path.join(tt.workDir, 'root.pub'))).toBe(false);
+  });
+});
