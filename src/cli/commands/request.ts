@@ -194,7 +194,13 @@ export function registerRequestCommands(program: Command, io: Io): void {
     const g = globalOptions(cmd);
     const [{ cliContext }, { cancelRequest }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);
     const r = await cancelRequest(cliContext(g, io), ref, { ...serverOptions(opts), ...transportOptions(opts), yes: opts.yes });
-    emit(io, g, r, () => `Cancelled request ${r.id} for ${r.gun} (removed ${where(r.transport, r.location)})`);
+    emit(io, g, r, () =>
+      [
+        `Cancelled request ${r.id} for ${r.gun} (removed ${where(r.transport, r.location)})`,
+        // sign published these when it opened the request; cancelling does not take them back.
+        ...r.stillSigned.map((t) => `  ${t.tag} stays signed in ${t.roles.join(', ')}: trust-tui revoke ${r.gun}:${t.tag} removes it`),
+      ].join('\n'),
+    );
   });
 
   withTransport(withServerOptions(

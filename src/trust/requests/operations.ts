@@ -624,14 +624,41 @@ async function clientSnapshot(ctx: TrustContext, trusted: TrustedSet, files: rea
 }
 
 /** `request cancel`: forgets the request here (copies elsewhere can no longer be submitted once anything else lands). */
-export async function cancelRequest(ctx: TrustContext, ref: string, ports: RequestPorts & { yes?: boolean } = {}): Promise<{ id: string; gun: string; location: string; transport: string }> {
+export async function cancelRequest(
+  ctx: TrustContext,
+  ref: string,
+  ports: RequestPorts & ServerOptions & { yes?: boolean } = {},
+): Promise<{ id: string; gun: string; location: string; transport: string; stillSigned: { tag: string; roles: string[] }[] }> {
   const { request, transport } = await loadRequest(ctx, ref, ports);
   const collected = request.roles.reduce((n, r) => n + r.signatures.length, 0);
   if (!ports.yes && collected > 0 && !(await ctx.confirm(`Cancel request ${request.id} for ${request.gun}? Its ${collected} signature(s) are lost.`))) {
     throw new CancelledError(`request ${request.id} kept`);
   }
   await transport.remove(request);
-  return { id: request.id, gun: request.gun, location: transport.locationOf(request), transport: transport.kind };
+  return { id: request.id, gun: request.gun, location: transport.locationOf(request), transport: transport.kind, stillSigned: await stillSignedElsewhere(ctx, request, ports) };
+}
+
+/**
+ * The tags a cancelled request added that other roles still sign: `sign` published them in the
+ * roles this host signs alone when it opened the request, and cancelling does not take them back.
+ * Best effort: nothing is said when the repository cannot be read now.
+ */
+async function stillSignedElsewhere(ctx: TrustContext, request: SigningRequest, options: ServerOptions): Promise<{ tag: string; roles: string[] }[]> {
+  const added = new Set<string>();
+  for (const r of request.roles) {
+    const before = r.baseSigned ? Targets.fromJSON(r.baseSigned, r.role).targets : new Map();
+    for (const tag of Targets.fromJSON(r.signed, r.role).targets.keys()) if (!before.has(tag)) added.add(tag);
+  }
+  if (added.size === 0) return [];
+  try {
+    const { view } = (await openRepository(ctx, request.gun, options)).state!;
+    const inRequest = new Set(request.roles.map((r) => r.role));
+    return [...added]
+      .map((tag) => ({ tag, roles: view.rolesHolding(tag).map((t) => t.role).filter((role) => !inRequest.has(role)) }))
+      .filter((t) => t.roles.length > 0);
+  } catch {
+    return [];
+  }
 }
 
 /**
