@@ -150,7 +150,8 @@ export async function loadKey(ctx: TrustContext, file: string, options: LoadKeyO
       return parseKeyFile(text, file);
     } catch (e) {
       if (e instanceof NotAPrivateKeyError) {
-        throw new InputError(`${file} is a public key, not a private key`, {
+        const what = /-----BEGIN CERTIFICATE-----/.test(text) ? 'a certificate (it holds a public key)' : 'a public key';
+        throw new InputError(`${file} is ${what}, not a private key`, {
           hint: { cli: "to add a signer's public key use trust-tui signer add", ui: "add a signer's public key on the Signers screen (3)" },
         });
       }

@@ -142,6 +142,8 @@ describe('trust-tui key load', () => {
     chmodSync(path.join(w, 'k.pem'), 0o644);
     await openssl(['pkey', '-in', 'k.pem', '-pubout', '-out', 'pub.pem'], w);
     chmodSync(path.join(w, 'pub.pem'), 0o600);
+    await openssl(['req', '-x509', '-key', 'k.pem', '-subj', '/CN=cert', '-days', '30', '-out', 'cert.pem'], w);
+    chmodSync(path.join(w, 'cert.pem'), 0o600);
     const full = readFileSync(path.join(w, 'k.pem'), 'utf8');
     writeFileSync(path.join(w, 'truncated.pem'), full.slice(0, full.length / 2), { mode: 0o600 });
     await openssl(['pkcs8', '-topk8', '-in', 'k.pem', '-out', 'wrongpass.pem', '-v2', 'aes-256-cbc', '-passout', 'pass:another-pass'], w);
@@ -152,6 +154,7 @@ describe('trust-tui key load', () => {
     const cases: [string, RegExp][] = [
       ['k.pem', /must not be readable or writable by others/],
       ['pub.pem', /is a public key, not a private key/],
+      ['cert.pem', /cert\.pem is a certificate \(it holds a public key\), not a private key/],
       ['truncated.pem', /truncated\.pem/],
       ['wrongpass.pem', /the passphrase in DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE does not open wrongpass\.pem/],
       ['x25519.pem', /x25519\.pem|unsupported|X25519/i],

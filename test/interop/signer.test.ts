@@ -223,7 +223,7 @@ describe('signer commands on real peers', () => {
   });
 
   it('add-key adds to an existing signer and to releases', async () => {
-    ok(await tt(['signer', 'add-key', repo, 'qa', '--key', pub('shared')]));
+    expect(ok(await tt(['signer', 'add-key', repo, 'qa', '--key', pub('shared')])).stdout).toContain(`Successfully added 1 key(s) to signer qa of ${repo}`);
     expect((await signersOf()).qa).toEqual([ids.qa, ids.shared].sort());
     expect((await delegationList()).rows['targets/releases']?.keys).toContain(ids.shared);
   });

@@ -23,7 +23,7 @@ function parseThreshold(value: string): number {
 }
 
 
-function renderAdded(r: AddSignerResult, describe: (c: RemovalResult['changes'][number]) => string): string {
+function renderAdded(r: AddSignerResult, describe: (c: RemovalResult['changes'][number]) => string, keysOnly = false): string {
   if (r.request) {
     return [
       `Not published yet: adding signer ${r.signer} to ${r.gun} needs more signatures than this host holds`,
@@ -34,7 +34,7 @@ function renderAdded(r: AddSignerResult, describe: (c: RemovalResult['changes'][
   }
   return [
     ...(r.initialised ? [`Successfully initialized "${r.gun}"`] : []),
-    `Successfully added signer: ${r.signer} to ${r.gun}`,
+    keysOnly ? `Successfully added ${r.added.length} key(s) to signer ${r.signer} of ${r.gun}` : `Successfully added signer: ${r.signer} to ${r.gun}`,
     ...(r.releases.from !== r.releases.to ? [`  targets/releases: threshold ${r.releases.from} → ${r.releases.to} (each release needs ${r.releases.to} distinct signer keys; targets/${r.signer} stays 1)`] : []),
     ...r.bundled.map((b) => `  ${b} re-signed in the same upload, so its tags stay pullable`),
     ...r.added.map((k) => `  key ${k.id} (${k.keytype}, from ${k.source})`),
@@ -146,7 +146,7 @@ export function registerSignerCommands(program: Command, io: Io): void {
       import('../../trust/published-changes.js'),
     ]);
     const r = await addSignerKeys(cliContext(g, io), repository, name, opts.key ?? [], serverOptions(opts));
-    emit(io, g, r, () => renderAdded(r, describePublishedChange));
+    emit(io, g, r, () => renderAdded(r, describePublishedChange, true));
   });
 
   withImpactOptions(withServerOptions(
