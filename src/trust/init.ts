@@ -119,16 +119,12 @@ export async function initRepository(
   // before the upload, as notary does (an answer lost after the server saved the repository must not
   // lose its key), and removed when the server refused the repository.
   const passphrase = await ctx.passphrases.get({ keyId: targetsKey.id, role: 'targets', gun: repo.gun, purpose: 'new', attempt: 0 });
+  await ctx.settings.update((s) => void (s.keyTypes[targetsKey.id] = targetsKey.algorithm));
   await ctx.keys.store(targetsKey, { role: 'targets', gun: repo.gun }, passphrase);
   const tracker = new UploadTracker();
   let result: Awaited<ReturnType<typeof publish>>;
   try {
-    result = await publish(ctx, repo, editor, {
-      ...uniformExpiry(options.lifetimeMs),
-      extraKeys: (id) => held.get(id),
-      tracker,
-      onUploaded: async () => void (await ctx.settings.update((s) => void (s.keyTypes[targetsKey.id] = targetsKey.algorithm))),
-    });
+    result = await publish(ctx, repo, editor, { ...uniformExpiry(options.lifetimeMs), extraKeys: (id) => held.get(id), tracker });
   } catch (e) {
     await dropKeyUnlessSaved(ctx, tracker, e, targetsKey.id, 'repository', repo.gun);
     throw e;

@@ -38,8 +38,8 @@ export function checkKeyName(name: string, what = 'key name'): void {
 }
 
 /**
- * A new signing key's name: not a base role's. A key labelled `root` would be taken for this host's
- * root key by the next `init` (and by notary's), in place of the real one.
+ * A new key's name: not a base role's. A new key labelled `root` would be taken for this host's root
+ * key by the next `init` (and by notary's), in place of the real one.
  */
 function checkSigningKeyName(name: string): void {
   checkKeyName(name);
@@ -203,23 +203,25 @@ async function importParsedKey(ctx: TrustContext, parsed: KeyFile, file: string,
 /** The key of a parsed block, decrypted and checked, with the role and GUN it is stored under. */
 async function openParsedKey(ctx: TrustContext, parsed: KeyFile, file: string, options: LoadKeyOptions): Promise<OpenedKey> {
   const role = parsed.role ?? options.name ?? 'signer';
-  if (!parsed.role) checkSigningKeyName(role);
+  // A bare key file may be given the root role's name (`--name root`): that is how a root key without
+  // a `role:` header is brought to a new host.
+  if (!parsed.role) checkKeyName(role);
   // notary's export names each block's key ID in a `path` header.
   const keyId = parsed.headers.path ?? basename(file);
   const key = await unlockKeyFile(parsed, options.filePassphrases ?? ctx.passphrases, { keyId, role, gun: parsed.gun, file });
   const rsaBits = key.material.algorithm === 'rsa' ? (key.material.key.asymmetricKeyDetails?.modulusLength ?? 0) : undefined;
   // Its signatures would never verify, here or in notary: refused before it is stored.
   if (rsaBits !== undefined && rsaBits < MIN_RSA_BITS) throw new InputError(`${file}: an RSA key of ${rsaBits} bits cannot sign; at least ${MIN_RSA_BITS} bits are needed`);
-  return { key, role, gun: parsed.gun };
-}
-
-async function storeOpenedKey(ctx: TrustContext, { key, role, gun }: OpenedKey, file: string): Promise<LoadedKey> {
   // Stored again under another name, a root key would stop being found as the root key: the next
-  // `init` would make a new one.
+  // `init` would make a new one. Checked here, before any key of a bundle is stored.
   const existing = await ctx.keys.get(key.id);
   if (existing?.role === 'root' && role !== 'root') {
     throw new InputError(`${file} holds this host's root key ${shortKeyId(key.id)}, already stored as root: it is not stored again as ${role}; nothing was changed`);
   }
+  return { key, role, gun: parsed.gun };
+}
+
+async function storeOpenedKey(ctx: TrustContext, { key, role, gun }: OpenedKey, file: string): Promise<LoadedKey> {
   const passphrase = await ctx.passphrases.get({ keyId: key.id, role, gun, purpose: 'new', attempt: 0 });
   const stored = await ctx.keys.store(key, { role, gun }, passphrase);
   await rememberKeyType(ctx, key);

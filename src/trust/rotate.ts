@@ -102,7 +102,7 @@ export function explainRootRefusal(repo: OpenedRepository, e: unknown, what = 't
   return new TrustError(
     `the server refused ${what} of ${repo.gun} (${e.reason}): notary-server refuses every update of a repository ` +
       'whose root certificate is no longer valid',
-    { hint: { cli: `delete it there (\`trust-tui revoke ${repo.gun}\`) and sign it anew`, ui: 'delete the repository on the server and sign it anew' } },
+    { hint: { cli: `delete it there (\`trust-tui revoke ${repo.gun}\`) and sign it anew`, ui: 'delete the repository on the server and sign it anew' }, cause: e },
   );
 }
 

@@ -2,7 +2,7 @@
 // may now list must never be deleted: without it the role can no longer be signed. Only a refusal
 // the server sent (4xx) says the update was not saved; a lost answer (a timeout, a reset, a 5xx from
 // a proxy) may follow a save, and a failure after the answer (reading the result back) certainly does.
-import { PendingAreaRefusedError, UnauthorizedError, UnexpectedStatusError, UpdateRejectedError } from '../notary/http-errors.js';
+import { PendingAreaRefusedError, ServerUnreachableError, TlsTrustError, UnauthorizedError, UnexpectedStatusError, UpdateRejectedError } from '../notary/http-errors.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
 import type { TrustContext } from './context.js';
 
@@ -14,14 +14,26 @@ export class UploadTracker {
 
   /** Whether the update failing with `e` may be on the server all the same. */
   mayBeSaved(e: unknown): boolean {
-    return this.saved || (this.began && !refusedByServer(e));
+    return this.saved || (this.began && !causes(e).some(certainlyNotSaved));
   }
 }
 
-function refusedByServer(e: unknown): boolean {
-  if (e instanceof UpdateRejectedError || e instanceof UnauthorizedError) return true;
+/** `e` and the errors it wraps (a refusal explained in other words keeps the server's as its cause). */
+function causes(e: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let at = e; at !== undefined && !out.includes(at) && out.length < 8; at = (at as { cause?: unknown })?.cause) out.push(at);
+  return out;
+}
+
+/** The server refused (4xx), or the request never reached it (no connection, no TLS session). */
+function certainlyNotSaved(e: unknown): boolean {
+  if (e instanceof UpdateRejectedError || e instanceof UnauthorizedError || e instanceof TlsTrustError) return true;
+  if (e instanceof ServerUnreachableError) return NOT_CONNECTED.test(e.reason);
   return (e instanceof UnexpectedStatusError || e instanceof PendingAreaRefusedError) && e.status >= 400 && e.status < 500;
 }
+
+/** Connection errors that happen before a byte of the request is sent. */
+const NOT_CONNECTED = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/;
 
 /**
  * Deletes `keyId`, made for an update that failed with `e`, unless the server may have saved that

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrustCache } from '../../src/notary/cache.js';
 import { NotaryClient } from '../../src/notary/http-client.js';
 import { refresh } from '../../src/notary/updater.js';
-import { dctSigners, releasedTags, REPO_ADMIN } from '../../src/trust/export/dct-signers.js';
+import { dctSigners, provenanceRole, releasedTags, REPO_ADMIN } from '../../src/trust/export/dct-signers.js';
 import { dockerCli, makePki, makeScratchDir, notaryCli, stopAllPeers, type RunResult } from '../helpers/peers.js';
 import { ok } from '../helpers/expect.js';
 import { trustTui, type TrustTuiRunner } from '../helpers/trust-tui.js';
@@ -120,6 +120,9 @@ describe('k-of-n releases collected through the pending area of trust-tui server
     });
     expect(releasedTags(read).tags).toEqual([expect.objectContaining({ tag: 'v1', signers: ['alice', 'bob'] })]);
     expect(dctSigners(read).map((s) => s.name)).toEqual(['alice', 'bob', 'carol', REPO_ADMIN]);
+    // What each one's exported signature names as its DCT role: alice's own, bob's approval of releases.
+    const v1 = releasedTags(read).tags[0]!;
+    expect(dctSigners(read).slice(0, 2).map((s) => provenanceRole(read, s, v1))).toEqual(['targets/alice', 'targets/releases']);
     // carol has signed nothing in her own role: the state says what "absent" means.
     expect(ok(await carol!(['info', REPO])).stdout).toMatch(/^carol\s.*absent \(no role file yet: signed nothing in its own role\)$/m);
     // The submitted request left the pending area for everyone; asked for by ID, it is said so (no advice to add the --repo given).

@@ -193,7 +193,7 @@ export function registerRequestCommands(program: Command, io: Io): void {
   )).action(async (ref: string, opts: ServerFlags & { yes?: boolean }, cmd: Command) => {
     const g = globalOptions(cmd);
     const [{ cliContext }, { cancelRequest }] = await Promise.all([import('../context.js'), import('../../trust/requests/operations.js')]);
-    const r = await cancelRequest(cliContext(g, io), ref, { ...serverOptions(opts), ...transportOptions(opts), yes: opts.yes });
+    const r = await cancelRequest(cliContext(g, io), ref, { ...serverOptions(opts), ...transportOptions(opts), yes: opts.yes, reportStillSigned: true });
     emit(io, g, r, () =>
       [
         `Cancelled request ${r.id} for ${r.gun} (removed ${where(r.transport, r.location)})`,

@@ -7,7 +7,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { parentRoleName } from '../../tuf/delegation.js';
 import type { PublicKey } from '../../tuf/key.js';
-import { REPO_ADMIN, type SignedTag } from '../../tuf/repository-view.js';
+import { RELEASES_ROLE, REPO_ADMIN, type SignedTag } from '../../tuf/repository-view.js';
 import type { RefreshResult } from '../../notary/updater.js';
 
 export { REPO_ADMIN };
@@ -56,6 +56,15 @@ export function dctSigners(state: RefreshResult): DctSigner[] {
 }
 
 /**
+ * The DCT role a signer's exported signature of `tag` names: the signer's own role when it holds the
+ * tag with the released digest, else `targets/releases`, which the signer approved (k-of-n).
+ */
+export function provenanceRole(state: RefreshResult, signer: DctSigner, tag: ReleasedTag): string {
+  const hex = tag.digest.replace(/^sha256:/, '');
+  return state.view.rolesHolding(tag.tag).some((e) => e.role === signer.role && e.digest === hex) ? signer.role : RELEASES_ROLE;
+}
+
+/**
  * Released tags with their expected exporters. A tag whose release roles disagree on the digest
  * is left out (docker itself cannot say which one is meant) and named in `unexportable`.
  */
@@ -65,6 +74,7 @@ export function releasedTags(state: RefreshResult): { tags: ReleasedTag[]; unexp
   for (const row of rows) byTag.set(row.tag, [...(byTag.get(row.tag) ?? []), row]);
   const tags: ReleasedTag[] = [];
   const unexportable: UnexportableTag[] = [];
+  const exporters = new Set(dctSigners(state).map((s) => s.name).filter((name) => name !== REPO_ADMIN));
   for (const [tag, entries] of byTag) {
     const row = entries[0]!;
     if (entries.length > 1) {
@@ -72,8 +82,9 @@ export function releasedTags(state: RefreshResult): { tags: ReleasedTag[]; unexp
     } else if (!/^[0-9a-f]{64}$/.test(row.digest)) {
       unexportable.push({ tag, reason: 'its trust data has no sha256 digest' });
     } else {
-      // The approvers of a k-of-n release signed it too (whoSigned); a key no signer name holds cannot export.
-      const signers = state.view.whoSigned(row).filter((name) => !name.startsWith('key '));
+      // The approvers of a k-of-n release signed it too (whoSigned). Only signers who can export are
+      // expected: not a key no signer name holds, nor a signer whose own role was refused.
+      const signers = state.view.whoSigned(row).filter((name) => exporters.has(name));
       tags.push({ tag, digest: `sha256:${row.digest}`, size: row.length, signers: signers.length > 0 ? signers : [REPO_ADMIN] });
     }
   }

@@ -19,7 +19,7 @@ import type { TrustContext } from '../context.js';
 import { InputError, TrustError } from '../errors.js';
 import { openRepository } from '../repository.js';
 import { registryClient } from '../sign.js';
-import { dctSigners, REPO_ADMIN, releasedTags, verificationKeys, type DctSigner, type ReleasedTag } from './dct-signers.js';
+import { dctSigners, provenanceRole, REPO_ADMIN, releasedTags, verificationKeys, type DctSigner, type ReleasedTag } from './dct-signers.js';
 import {
   BUNDLE_MANIFEST_ANNOTATIONS,
   describe,
@@ -245,7 +245,7 @@ async function exportRepository(
       }
       throw e;
     }
-    const provenance = { gun: repo.gun, tag: t.tag, role: signer.role };
+    const provenance = { gun: repo.gun, tag: t.tag, role: provenanceRole(state, signer, t) };
     const expected: Expected = { repository: repo.gun, subject, provenance };
     const present: TagWork['formats'] = [];
     for (const format of formats) present.push({ format, present: (await signatureStatus(store, format, signerKeys, expected)).state === 'verified' });

@@ -8,7 +8,7 @@ import type { TrustContext } from '../context.js';
 import { InputError } from '../errors.js';
 import { openRepository } from '../repository.js';
 import { registryClient } from '../sign.js';
-import { dctSigners, releasedTags, verificationKeys, type UnexportableTag } from './dct-signers.js';
+import { dctSigners, provenanceRole, releasedTags, verificationKeys, type UnexportableTag } from './dct-signers.js';
 import { groupByRepository } from './export-signatures.js';
 import type { Descriptor } from './formats.js';
 import { RegistrySignatures } from './registry-signatures.js';
@@ -105,7 +105,7 @@ async function repositoryStatus(ctx: TrustContext, reference: ImageReference, wa
       for (const format of ALL_FORMATS) {
         formats.push(
           subject && signer
-            ? await signatureStatus(store, format, keys, { repository: repo.gun, subject, provenance: { gun: repo.gun, tag: t.tag, role: signer.role } })
+            ? await signatureStatus(store, format, keys, { repository: repo.gun, subject, provenance: { gun: repo.gun, tag: t.tag, role: provenanceRole(state, signer, t) } })
             : { format, state: 'missing' },
         );
       }

@@ -9,7 +9,7 @@ import { parseReference } from '../../registry/reference.js';
 import type { MetadataFile } from '../../notary/multipart.js';
 import { rememberPublished } from '../../notary/updater.js';
 import { canonicalBytes } from '../../tuf/canonical.js';
-import type { RepositoryEditor } from '../../tuf/editor.js';
+import { RepositoryEditor } from '../../tuf/editor.js';
 import { defaultExpires } from '../../tuf/expiry.js';
 import { serializeEnvelope } from '../../tuf/gojson.js';
 import type { PublicKey } from '../../tuf/key.js';
@@ -25,6 +25,7 @@ import { mapLimited } from '../repositories.js';
 import { CancelledError, InputError, RequestPendingError, StaleRequestError, TrustError } from '../errors.js';
 
 export { RequestPendingError, StaleRequestError };
+import { editableState, heldKeyIds } from '../publish.js';
 import { openRepository, refreshState, type OpenedRepository } from '../repository.js';
 import { describeTargetsChange, replayChange } from './diff.js';
 import { currentFile, evaluateRequest, roleKeysFor, signerNames, sha256Hex, type RequestEvaluation } from './evaluate.js';
@@ -627,7 +628,7 @@ async function clientSnapshot(ctx: TrustContext, trusted: TrustedSet, files: rea
 export async function cancelRequest(
   ctx: TrustContext,
   ref: string,
-  ports: RequestPorts & ServerOptions & { yes?: boolean } = {},
+  ports: RequestPorts & ServerOptions & { yes?: boolean; reportStillSigned?: boolean } = {},
 ): Promise<{ id: string; gun: string; location: string; transport: string; stillSigned: { tag: string; roles: string[] }[] }> {
   const { request, transport } = await loadRequest(ctx, ref, ports);
   const collected = request.roles.reduce((n, r) => n + r.signatures.length, 0);
@@ -635,27 +636,37 @@ export async function cancelRequest(
     throw new CancelledError(`request ${request.id} kept`);
   }
   await transport.remove(request);
-  return { id: request.id, gun: request.gun, location: transport.locationOf(request), transport: transport.kind, stillSigned: await stillSignedElsewhere(ctx, request, ports) };
+  const stillSigned = ports.reportStillSigned ? await stillSignedElsewhere(ctx, request, ports) : [];
+  return { id: request.id, gun: request.gun, location: transport.locationOf(request), transport: transport.kind, stillSigned };
 }
 
 /**
- * The tags a cancelled request added that other roles still sign: `sign` published them in the
- * roles this host signs alone when it opened the request, and cancelling does not take them back.
- * Best effort: nothing is said when the repository cannot be read now.
+ * The tags a cancelled request added that this host's other roles still sign with the same digest:
+ * `sign` published them in the roles this host signs alone when it opened the request, and cancelling
+ * does not take them back (`revoke` does). Best effort: nothing is said when the repository cannot be
+ * read now.
  */
 async function stillSignedElsewhere(ctx: TrustContext, request: SigningRequest, options: ServerOptions): Promise<{ tag: string; roles: string[] }[]> {
-  const added = new Set<string>();
+  const added = new Map<string, string>();
   for (const r of request.roles) {
     const before = r.baseSigned ? Targets.fromJSON(r.baseSigned, r.role).targets : new Map();
-    for (const tag of Targets.fromJSON(r.signed, r.role).targets.keys()) if (!before.has(tag)) added.add(tag);
+    for (const [tag, meta] of Targets.fromJSON(r.signed, r.role).targets) if (!before.has(tag)) added.set(tag, meta.hex('sha256') ?? '');
   }
   if (added.size === 0) return [];
   try {
-    const { view } = (await openRepository(ctx, request.gun, options)).state!;
+    const state = (await openRepository(ctx, request.gun, options)).state!;
+    const editor = new RepositoryEditor(editableState(state), GoTime.now());
     const inRequest = new Set(request.roles.map((r) => r.role));
-    return [...added]
-      .map((tag) => ({ tag, roles: view.rolesHolding(tag).map((t) => t.role).filter((role) => !inRequest.has(role)) }))
-      .filter((t) => t.roles.length > 0);
+    const out: { tag: string; roles: string[] }[] = [];
+    for (const [tag, digest] of added) {
+      const roles: string[] = [];
+      for (const entry of state.view.rolesHolding(tag)) {
+        if (inRequest.has(entry.role) || entry.digest !== digest) continue;
+        if ((await heldKeyIds(ctx, editor, entry.role)).length > 0) roles.push(entry.role);
+      }
+      if (roles.length > 0) out.push({ tag, roles });
+    }
+    return out;
   } catch {
     return [];
   }
