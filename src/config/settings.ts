@@ -85,6 +85,9 @@ export class Settings {
       return await withFileLock(this.lockFile, async () => {
         const draft = structuredClone(this.reload());
         change(draft);
+        // Never write a file that every later command would refuse (settings-check.ts).
+        const problem = settingsProblem(draft);
+        if (problem) throw new SettingsError(`the change would make settings ${this.file} unusable: ${problem}; nothing was changed`);
         await writeFileAtomic(this.file, `${JSON.stringify(draft, undefined, '\t')}\n`, 0o600);
         this.#data = draft;
         return draft;

@@ -62,3 +62,12 @@ describe('a settings directory that cannot be written', () => {
     });
   });
 });
+
+describe('a change that would make the settings unusable', () => {
+  it('is refused before anything is written', async () => {
+    const settings = new Settings(path.join(dir, 'writer'));
+    await settings.update((s) => void (s.tofu = false));
+    await expect(settings.update((s) => void ((s as unknown as Record<string, unknown>).tofu = 'no'))).rejects.toThrow('"tofu" must be true or false, not "no"; nothing was changed');
+    expect(new Settings(path.join(dir, 'writer')).data.tofu).toBe(false);
+  });
+});
