@@ -2,9 +2,8 @@
 // type or a misspelt field must stop the command, never fall back to a default. `{"tofu":"false"}`
 // read as "anything but false" would turn TOFU on, and a pin whose certificate list is misspelt would
 // pin nothing. Every field is checked against what trust-tui itself writes.
+import { isKeyId } from '../tuf/short-key-id.js';
 import type { SettingsData } from './settings.js';
-
-const KEY_ID = /^[0-9a-f]{64}$/;
 
 type Problem = string;
 
@@ -28,7 +27,7 @@ function pinProblem(scope: string, pin: unknown): Problem | undefined {
   if (pin.certs !== undefined && pin.ca !== undefined) return `${where} has both "certs" and "ca"; a pin is one or the other`;
   if (pin.certs !== undefined) {
     if (!isStringArray(pin.certs) || pin.certs.length === 0) return `${where}.certs must be a non-empty list of root key IDs, not ${jsonOf(pin.certs)}`;
-    const bad = pin.certs.find((id) => !KEY_ID.test(id));
+    const bad = pin.certs.find((id) => !isKeyId(id));
     return bad === undefined ? undefined : `${where}.certs holds ${jsonOf(bad)}, which is not a key ID (64 hex digits)`;
   }
   if (typeof pin.ca === 'string' && pin.ca.includes('-----BEGIN CERTIFICATE-----')) return undefined;
@@ -55,7 +54,7 @@ function recordProblem(name: string, value: unknown, entryProblem: (key: string,
 }
 
 const FIELDS: Record<keyof SettingsData, (value: unknown) => Problem | undefined> = {
-  rootKeyId: (v) => (typeof v === 'string' && KEY_ID.test(v) ? undefined : `"rootKeyId" must be a key ID (64 hex digits), not ${jsonOf(v)}`),
+  rootKeyId: (v) => (typeof v === 'string' && isKeyId(v) ? undefined : `"rootKeyId" must be a key ID (64 hex digits), not ${jsonOf(v)}`),
   tofu: (v) => (typeof v === 'boolean' ? undefined : `"tofu" must be true or false, not ${jsonOf(v)}`),
   pins: (v) => recordProblem('pins', v, pinProblem),
   servers: (v) => recordProblem('servers', v, serverProblem),

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../keys/atomic-write.js';
 import { HintedError } from '../tuf/errors.js';
 import { settingsProblem } from './settings-check.js';
+import { isNotWritable } from './writable.js';
 import { withFileLock } from './settings-lock.js';
 
 export interface ServerEntry {
@@ -100,7 +101,7 @@ export class Settings {
   /** A settings directory this user cannot write, in words (node says only `EACCES: … open '…lock'`). */
   #unwritable(e: unknown): SettingsError | undefined {
     const code = (e as NodeJS.ErrnoException).code;
-    const cause = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'it is on a read-only file system' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of that path is a file' : undefined;
+    const cause = isNotWritable(e) ? `this user may not write there (${code})` : code === 'ENOTDIR' || code === 'EEXIST' ? `a part of that path is a file (${code})` : undefined;
     if (!cause) return undefined;
     return new SettingsError(`cannot write the settings in ${this.dir}: ${cause}; nothing was changed`, { hint: 'give --config-dir a directory this user can write' });
   }

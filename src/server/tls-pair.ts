@@ -1,8 +1,10 @@
 // What is wrong with a --tls-cert/--tls-key pair, in words. OpenSSL says only "no start line" for a
 // file of the wrong kind and "key values mismatch" for a key of another certificate.
 
+import { PRIVATE_KEY_BLOCK_TYPES } from '../keys/keyfile.js';
+
 const CERTIFICATE = /-----BEGIN CERTIFICATE-----/;
-const PRIVATE_KEY = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/;
+const PRIVATE_KEY = new RegExp(`-----BEGIN (?:${PRIVATE_KEY_BLOCK_TYPES.join('|')})-----`);
 
 /** Why `cert` and `key` cannot serve TLS, judged from their PEM blocks and OpenSSL's `error`. */
 export function tlsPairProblem(cert: Buffer, key: Buffer, error: Error): string {

@@ -6,7 +6,7 @@ import type { PinEntry, ServerEntry, SettingsData } from '../config/settings.js'
 import { decodePem } from '../keys/pem.js';
 import { matchServerEntry } from '../notary/endpoint.js';
 import { PublicKey } from '../tuf/key.js';
-import { shortKeyId } from '../tuf/short-key-id.js';
+import { isKeyId, shortKeyId } from '../tuf/short-key-id.js';
 import { checkFilePath, checkRepositoryName, checkScope, checkServerUrl, type Checked } from './config-rules.js';
 import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
@@ -49,7 +49,7 @@ export async function setPin(ctx: TrustContext, scopeInput: string, files: strin
   const cas: string[] = [];
   for (const input of files) {
     // A root certificate's key ID, as notary's trust_pinning.certs lists them (and `init` prints it).
-    if (/^[0-9a-f]{64}$/.test(input) && !(await pathExists(input))) {
+    if (isKeyId(input) && !(await pathExists(input))) {
       certs.push(input);
       continue;
     }

@@ -24,7 +24,7 @@ import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 import { isBaseRole } from '../tuf/delegation.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
-import { MIN_RSA_BITS } from '../tuf/verify.js';
+import { MIN_RSA_BITS, shortRsaKeyBits } from '../tuf/verify.js';
 
 /** docker's rule for key and signer names (cli/command/trust/key_generate.go). */
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -209,9 +209,9 @@ async function openParsedKey(ctx: TrustContext, parsed: KeyFile, file: string, o
   // notary's export names each block's key ID in a `path` header.
   const keyId = parsed.headers.path ?? basename(file);
   const key = await unlockKeyFile(parsed, options.filePassphrases ?? ctx.passphrases, { keyId, role, gun: parsed.gun, file });
-  const rsaBits = key.material.algorithm === 'rsa' ? (key.material.key.asymmetricKeyDetails?.modulusLength ?? 0) : undefined;
+  const rsaBits = key.material.algorithm === 'rsa' ? shortRsaKeyBits(key.material.key) : undefined;
   // Its signatures would never verify, here or in notary: refused before it is stored.
-  if (rsaBits !== undefined && rsaBits < MIN_RSA_BITS) throw new InputError(`${file}: an RSA key of ${rsaBits} bits cannot sign; at least ${MIN_RSA_BITS} bits are needed`);
+  if (rsaBits !== undefined) throw new InputError(`${file}: an RSA key of ${rsaBits} bits cannot sign; at least ${MIN_RSA_BITS} bits are needed`);
   // Stored again under another name, a root key would stop being found as the root key: the next
   // `init` would make a new one. Checked here, before any key of a bundle is stored.
   const existing = await ctx.keys.get(key.id);

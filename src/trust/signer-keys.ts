@@ -11,7 +11,7 @@ import type { TrustContext } from './context.js';
 import { InputError } from './errors.js';
 import type { HintInput } from '../tuf/errors.js';
 import { shortKeyId } from '../tuf/short-key-id.js';
-import { MIN_RSA_BITS } from '../tuf/verify.js';
+import { MIN_RSA_BITS, shortRsaKeyBits } from '../tuf/verify.js';
 
 /** A key ready to go into a delegation, and where it came from (for messages). */
 export interface SignerKey {
@@ -44,9 +44,9 @@ function keyOfSpki(der: Buffer, file: string): PublicKey {
       return new PublicKey('ecdsa', der.toString('base64'));
     }
     case 'rsa': {
-      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
       // notary's verifier (and this one) refuses shorter keys: such a signer could never sign.
-      if (bits < MIN_RSA_BITS) throw notAKey(file, `its RSA key has ${bits} bits; signatures need at least ${MIN_RSA_BITS}`);
+      const bits = shortRsaKeyBits(key);
+      if (bits !== undefined) throw notAKey(file, `its RSA key has ${bits} bits; signatures need at least ${MIN_RSA_BITS}`);
       return new PublicKey('rsa', der.toString('base64'));
     }
     case 'ed25519':

@@ -3,6 +3,11 @@
 // `inspect --pretty` keeps docker's own 12 (cli/command/trust/inspect_pretty.go), byte for byte.
 export const SHORT_KEY_ID_LENGTH = 7;
 
+/** True for a whole hex key or certificate ID (SHA-256: 64 hex digits). */
+export function isKeyId(id: string): boolean {
+  return /^[0-9a-f]{64}$/.test(id);
+}
+
 /** True for a hex key or certificate ID, or a prefix of one as long as a short ID or longer. */
 export function isKeyIdPrefix(id: string): boolean {
   return /^[0-9a-f]{7,64}$/.test(id);

@@ -12,6 +12,13 @@ export type VerifyMethod = (typeof VERIFY_METHODS)[number];
 /** notary refuses RSA keys (and so signatures) below 2048 bits. */
 export const MIN_RSA_BITS = 2048;
 
+/** The bits of an RSA key too short for any signature of it to verify (here or in notary), else undefined. */
+export function shortRsaKeyBits(key: KeyObject): number | undefined {
+  if (key.asymmetricKeyType !== 'rsa') return undefined;
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  return bits < MIN_RSA_BITS ? bits : undefined;
+}
+
 /** Bytes of one ECDSA coordinate, ⌈curve bits / 8⌉, for the curves Go supports. */
 const ECDSA_COORDINATE_BYTES: Record<string, number> = {
   prime256v1: 32,

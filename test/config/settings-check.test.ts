@@ -57,7 +57,7 @@ describe('a settings directory that cannot be written', () => {
     writeFileSync(file, 'x');
     const settings = new Settings(path.join(file, 'cfg'));
     await expect(settings.update((s) => void (s.tofu = false))).rejects.toMatchObject({
-      message: `cannot write the settings in ${path.join(file, 'cfg')}: a part of that path is a file; nothing was changed`,
+      message: `cannot write the settings in ${path.join(file, 'cfg')}: a part of that path is a file (ENOTDIR); nothing was changed`,
       hint: expect.objectContaining({ cli: 'give --config-dir a directory this user can write' }),
     });
   });
