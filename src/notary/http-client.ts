@@ -31,6 +31,7 @@ import {
   RequestTimeoutError,
   type TlsMaterial,
   type Transport,
+  type TransportRequest,
   type TransportResponse,
 } from './transport.js';
 
@@ -92,7 +93,11 @@ interface RequestSpec {
   /** `GET timestamp.json for example.com/app`, used in messages. */
   what: string;
   signal?: AbortSignal;
+  onSent?: () => void;
 }
+
+/** How a caller follows one exchange: giving up on it, and knowing when it is on the wire. */
+export type ExchangeHooks = Pick<TransportRequest, 'signal' | 'onSent'>;
 
 /** Encodes a GUN for the URL path: its slashes (and a registry's `:port`) stay as they are. */
 function gunPath(gun: string): string {
@@ -169,10 +174,11 @@ export class NotaryClient {
 
   /**
    * `GET <role>.json`: the current version. A 404 on root means the repository does not exist.
-   * `signal` gives up on the answer (the request is aborted).
+   * `hooks.signal` gives up on the answer (the request is aborted); `hooks.onSent` is told when the
+   * request has been sent.
    */
-  getMetadata(gun: string, role: string, maxBytes = defaultLimit(role), signal?: AbortSignal): Promise<Buffer> {
-    return this.#getMetadataFile(gun, role, `${role}.json`, maxBytes, signal);
+  getMetadata(gun: string, role: string, maxBytes = defaultLimit(role), hooks: ExchangeHooks = {}): Promise<Buffer> {
+    return this.#getMetadataFile(gun, role, `${role}.json`, maxBytes, hooks);
   }
 
   /** `GET <role>.<sha256hex>.json`: the file whose sha256 the snapshot or timestamp names. */
@@ -187,14 +193,14 @@ export class NotaryClient {
     return this.#getMetadataFile(gun, role, `${version}.${role}.json`, maxBytes);
   }
 
-  async #getMetadataFile(gun: string, role: string, file: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+  async #getMetadataFile(gun: string, role: string, file: string, maxBytes: number, hooks: ExchangeHooks = {}): Promise<Buffer> {
     const res = await this.#request({
       method: 'GET',
       path: `/v2/${gunPath(gun)}/_trust/tuf/${file}`,
       scope: { gun, actions: 'pull' },
       maxBytes,
       what: `GET ${file} for ${gun}`,
-      signal,
+      ...hooks,
     });
     if (res.status === 200) return res.body;
     if (res.status === 404) {
@@ -400,6 +406,7 @@ export class NotaryClient {
         body: spec.body,
         maxBytes: spec.maxBytes,
         signal: spec.signal,
+        onSent: spec.onSent,
       });
     } catch (e) {
       throw await this.#networkError(e, spec);

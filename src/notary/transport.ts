@@ -25,6 +25,11 @@ export interface TransportRequest {
   maxBytes: number;
   /** Aborts the request (its answer is no longer wanted). */
   signal?: AbortSignal;
+  /**
+   * Called once the whole request has been written to the connection (after the TLS handshake): a
+   * caller with work of its own can do it while the server answers. Not called when it fails first.
+   */
+  onSent?: () => void;
 }
 
 export interface TransportResponse {
@@ -171,6 +176,7 @@ function sendOnce(options: NodeTransportOptions): Transport {
         if (request.reusedSocket && !answered && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) staleConnectionErrors.add(err);
         fail(err);
       });
+      if (req.onSent) request.once('finish', req.onSent);
       request.end(req.body);
     });
 }

@@ -7,11 +7,12 @@ import { parseMetadata, type FileMeta, type Root } from '../tuf/metadata/index.j
 import { tufLimits, type TufLimits } from '../tuf/limits.js';
 import { countValidSignatures } from '../tuf/threshold.js';
 import type { TrustCache } from './cache.js';
+import type { ExchangeHooks } from './http-client.js';
 
 /** The part of NotaryClient the updater reads with (a fake in tests). */
 export interface MetadataSource {
   readonly baseUrl: string;
-  getMetadata(gun: string, role: string, maxBytes?: number, signal?: AbortSignal): Promise<Buffer>;
+  getMetadata(gun: string, role: string, maxBytes?: number, hooks?: ExchangeHooks): Promise<Buffer>;
   getMetadataByChecksum(gun: string, role: string, sha256Hex: string, maxBytes: number): Promise<Buffer>;
   getMetadataByVersion(gun: string, role: string, version: number, maxBytes?: number): Promise<Buffer>;
 }

@@ -236,18 +236,24 @@ class Update {
   }
 
   /**
-   * Sends the request for the server's timestamp (5.4) and lets the connection start, so that the
-   * cached root is checked (5.3) while the server answers rather than before it is asked. The answer
-   * is only bytes: nothing in them is used until 5.4 verifies them with the root 5.3 trusts, exactly
-   * as if they had been fetched after it.
+   * Sends the request for the server's timestamp (5.4) and waits until it is on the wire, so that
+   * the cached root is checked (5.3) while the server answers rather than before it is asked. The
+   * answer is only bytes: nothing in them is used until 5.4 verifies them with the root 5.3 trusts,
+   * exactly as if they had been fetched after it.
    */
   async #askForTimestamp(): Promise<{ answer: Promise<Buffer>; abort: AbortController }> {
     const abort = new AbortController();
-    const answer = this.#client.getMetadata(this.gun, 'timestamp', this.#limit('timestamp'), abort.signal);
+    let sent = (): void => undefined;
+    const onWire = new Promise<void>((resolve) => (sent = resolve));
+    const answer = this.#client.getMetadata(this.gun, 'timestamp', this.#limit('timestamp'), { signal: abort.signal, onSent: sent });
     // Awaited where 5.4 needs it; until then a failure (an unreachable server) is not unhandled.
-    answer.catch(() => undefined);
-    // One turn of the event loop: the socket connects and the TLS handshake's first message goes out.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    const settled = answer.then(
+      () => undefined,
+      () => undefined,
+    );
+    // Checking the root first would hold back the TLS handshake, which needs this thread too: the
+    // check waits for the request to be sent (or to fail, or to be answered without a socket).
+    await Promise.race([onWire, settled]);
     return { answer, abort };
   }
 

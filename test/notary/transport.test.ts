@@ -56,3 +56,40 @@ describe('node transport on a kept-alive connection the server dropped', () => {
     expect(peer.requests()).toBe(2);
   });
 });
+
+describe('node transport: onSent', () => {
+  it('tells when the whole request is on the wire, before the answer, and never for a request that could not be sent', async () => {
+    const events: string[] = [];
+    let release = (): void => undefined;
+    server = http.createServer((req, res) => {
+      events.push(`server got ${req.method} ${req.url}`);
+      // The answer waits until the test saw onSent, so the order below is not a race.
+      release = () => res.end('ok');
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const send = transport();
+    const answer = send({
+      method: 'GET',
+      url: new URL(`http://127.0.0.1:${port}/timestamp.json`),
+      maxBytes: 1024,
+      onSent: () => {
+        events.push('sent');
+        setTimeout(() => release(), 20);
+      },
+    });
+    // The server answers only once onSent ran: the answer arriving proves it ran first.
+    expect((await answer).body.toString()).toBe('ok');
+    expect(events.sort()).toEqual(['sent', 'server got GET /timestamp.json']);
+
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    let sentToNobody = false;
+    await expect(send({ method: 'GET', url: new URL(`http://127.0.0.1:${closedPort}/`), maxBytes: 1024, onSent: () => (sentToNobody = true) })).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+    expect(sentToNobody).toBe(false);
+  });
+});

@@ -288,6 +288,31 @@ describe('refresh', () => {
     expect(r.trusted.timestamp?.signed.version).toBe(1);
   });
 
+
+  it('checks the cached root while the server answers the timestamp request, not before that request is on the wire', async () => {
+    await refresh(repo.gun, opts());
+    const events: string[] = [];
+    // A connection that takes 30 ms to carry the request (a TLS handshake), then answers at once.
+    const slowWire: MetadataSource = {
+      baseUrl: URL_,
+      getMetadata: async (gun, role, maxBytes, hooks) => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        events.push(`${role} request sent`);
+        hooks?.onSent?.();
+        return server.getMetadata(gun, role, maxBytes);
+      },
+      getMetadataByChecksum: (gun, role, sha, maxBytes) => server.getMetadataByChecksum(gun, role, sha, maxBytes),
+      getMetadataByVersion: (gun, role, version) => server.getMetadataByVersion(gun, role, version),
+    };
+    const read = cache.read.bind(cache);
+    cache.read = async (gun, role) => {
+      // The cached timestamp is read right after the root check (5.4's rollback floor).
+      if (role === 'timestamp') events.push('root checked');
+      return read(gun, role);
+    };
+    await refresh(repo.gun, opts({ client: slowWire }));
+    expect(events).toEqual(['timestamp request sent', 'root checked']);
+  });
   it('refuses a root the cached root does not vouch for (repository re-created with new keys)', async () => {
     await refresh(repo.gun, opts());
     server.repo = await MemoryRepo.create(repo.gun, NOW);
