@@ -1,7 +1,7 @@
 // The server's Prometheus metrics (`GET /metrics`, text exposition format). Labels come from small
 // fixed sets only — a route name, never the path: a GUN in a label would leak repository names to
 // anyone who can scrape, and give every repository its own time series.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, type Aggregator, Gauge, Histogram, Registry } from 'prom-client';
 import { groupMetricsSource } from './cluster-metrics.js';
 
 /** The route names requests are counted under (`unmatched` for paths no route serves). */
@@ -23,6 +23,9 @@ export type RouteName =
   | 'request'
   | 'request_signatures'
   | 'unmatched';
+
+/** Default metrics that are a limit of each process, not a count: the group reports the largest. */
+const PER_PROCESS_LIMITS = ['trust_tui_process_max_fds'];
 
 export class ServerMetrics {
   /** Each server has its own registry: two servers in one process (tests, demo) never share counters. */
@@ -62,6 +65,15 @@ export class ServerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'trust_tui_' });
+    // With --workers N the primary sums each metric over the workers (prom-client's default
+    // aggregator), which is right for counts and wrong for a per-process limit: N workers would
+    // report N times the file descriptor limit. Every worker has the same limit; report it once.
+    for (const name of PER_PROCESS_LIMITS) {
+      // The aggregator is a configuration field of every metric, read when the primary aggregates
+      // (prom-client's typings leave it off the metric classes).
+      const limit = this.registry.getSingleMetric(name);
+      if (limit) Object.assign(limit, { aggregator: 'max' satisfies Aggregator });
+    }
     // Series that exist before the first event, so that a scrape shows zeros rather than nothing.
     this.#storageErrors.inc(0);
     this.#connectionsRefused.inc(0);

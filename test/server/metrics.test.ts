@@ -1,6 +1,6 @@
 // GET /metrics: Prometheus counters a scraper sees after real traffic (publishes accepted and refused,
 // reads, misses), labelled by route name and never by repository; and who may scrape.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -127,4 +127,21 @@ describe('/metrics of a server with several workers', () => {
       expect(s.get('trust_tui_http_requests_total{route="metrics",method="GET",status="200"}') ?? 0).toBe(scrape);
     }
   }, 30_000);
+
+  it('reports a per-process limit as each worker has it, not summed over the workers', async () => {
+    const workers = readFileSync(`/proc/${server.child.pid}/task/${server.child.pid}/children`, 'utf8').trim().split(/\s+/);
+    expect(workers).toHaveLength(2);
+    const limits = new Set(workers.map((pid) => openFilesLimit(readFileSync(`/proc/${pid}/limits`, 'utf8'))));
+    expect(limits.size).toBe(1);
+    const s = samples((await httpRequest(`${url}/metrics`)).text());
+    expect(s.get('trust_tui_process_max_fds')).toBe([...limits][0]);
+    // A count is still the group's: both workers' open descriptors.
+    expect(s.get('trust_tui_process_open_fds')).toBeGreaterThan(0);
+  });
 });
+
+/** The soft `Max open files` limit in a /proc/<pid>/limits text. */
+function openFilesLimit(limits: string): number {
+  const line = limits.split('\n').find((l) => l.startsWith('Max open files'));
+  return Number(line?.split(/ {2,}/)[1]);
+}

@@ -116,7 +116,8 @@ remote, user, and code, the notary error code). Several replicas: see docs/serve
 Metrics: GET /metrics in Prometheus text format (requests by route and status, latency, publishes
 accepted/rejected by notary error code, storage errors; never a repository name). With --htpasswd it
 needs a read-write user, with --auth token \`*\` on registry:catalog, unless --metrics-open. With
---workers N the primary sums every worker's counters, so any scrape shows the whole server's totals.`,
+--workers N the primary sums every worker's counters, so any scrape shows the whole server's totals;
+a per-process limit (process_max_fds) is reported as one process has it.`,
     )
     .action(async (opts: ServerCommandOptions, cmd: Command) => {
       // A flag given a value it cannot take is a usage error (exit 2), named before anything starts.
