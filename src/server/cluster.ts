@@ -107,8 +107,9 @@ async function stopWorkers(live: ReadonlySet<Worker>, killAfterMs: number): Prom
 export async function runServerWorker(options: ServerOptions): Promise<void> {
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    // The primary opened every stored key before it started the workers (prepareServer).
-    server = await startServer({ ...options, passphraseChecked: true });
+    // The primary opened every stored key before it started the workers (prepareServer), and says
+    // once for all of them that the server listens.
+    server = await startServer({ ...options, passphraseChecked: true, announce: false });
   } catch (e) {
     process.send?.({ type: 'failed', message: e instanceof Error ? e.message : String(e) } satisfies WorkerMessage);
     process.exitCode = 1;

@@ -106,6 +106,11 @@ export interface ServerOptions {
   metricsOpen?: boolean;
   /** The primary already opened every stored key with the passphrase (cluster workers skip it). */
   passphraseChecked?: boolean;
+  /**
+   * Log a `listening on` line once listening (default true). The command line says it itself, once
+   * for the whole server however many workers it has, so its servers and workers leave it out.
+   */
+  announce?: boolean;
 }
 
 export interface TokenAuthSettings {
@@ -242,7 +247,8 @@ function poolStatsOf(storage: Storage): (() => PoolStats) | undefined {
   return typeof source.poolStats === 'function' ? () => source.poolStats!.call(inner) : undefined;
 }
 
-function storedIn(options: ServerOptions): string {
+/** Where the server keeps its data, for messages: the data directory or the (redacted) database URL. */
+export function storedIn(options: Pick<ServerOptions, 'dataDir' | 'database'>): string {
   return options.database ? `the database ${redactDatabaseUrl(options.database.url)}` : options.dataDir;
 }
 
@@ -404,7 +410,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         serverLog.info('stopped');
       })());
 
-    serverLog.info(`trust-tui server listening on ${url} (data in ${storedIn(options)})`, { url });
+    if (options.announce ?? true) serverLog.info(`trust-tui server listening on ${url} (data in ${storedIn(options)})`, { url });
     return { url, host: address.address, port: address.port, caFile, createdCa, dataDir: options.dataDir, close };
   } catch (e) {
     await validationPool?.close();

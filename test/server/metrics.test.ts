@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http.js';
 import { TestRepo } from './repo-fixture.js';
 import { errorOf, startTestServer, type TestServer } from './server-harness.js';
-import { spawnServer, type SpawnedServer } from './spawned-server.js';
+import { childPids, spawnServer, type SpawnedServer } from './spawned-server.js';
 
 const GUN = 'example.com/secret-team/app';
 const MISSING_GUN = 'example.com/other-secret/web';
@@ -129,7 +129,7 @@ describe('/metrics of a server with several workers', () => {
   }, 30_000);
 
   it('reports a per-process limit as each worker has it, not summed over the workers', async () => {
-    const workers = readFileSync(`/proc/${server.child.pid}/task/${server.child.pid}/children`, 'utf8').trim().split(/\s+/);
+    const workers = childPids(server);
     expect(workers).toHaveLength(2);
     const limits = new Set(workers.map((pid) => openFilesLimit(readFileSync(`/proc/${pid}/limits`, 'utf8'))));
     expect(limits.size).toBe(1);

@@ -8,7 +8,7 @@ import { encodeMultipart } from '../../src/notary/multipart.js';
 import { PublicKey } from '../../src/tuf/key.js';
 import { httpRequest } from '../helpers/http.js';
 import { TestRepo } from './repo-fixture.js';
-import { spawnServer, type SpawnedServer } from './spawned-server.js';
+import { childPids, spawnServer, type SpawnedServer } from './spawned-server.js';
 
 let server: SpawnedServer | undefined;
 afterEach(async () => {
@@ -109,8 +109,12 @@ describe('graceful shutdown', () => {
     const { body, contentType } = await firstPublishBody(server.url, gun);
     const inFlight = slowPublish(server.url, gun, body, contentType);
     await new Promise((r) => setTimeout(r, 200));
-    const pids = new Set(jsonLines(server.output()).map((l) => Number(l.pid)));
+    const pids = new Set([server.child.pid!, ...childPids(server)]);
     expect(pids.size, server.output()).toBe(3); // the primary and two workers
+    // The primary says once that the server listens, with how many workers; the workers say nothing.
+    const listening = jsonLines(server.output()).filter((l) => /listening/.test(String(l.msg)));
+    expect(listening, server.output()).toEqual([expect.objectContaining({ pid: server.child.pid, url: server.url, workers: 2 })]);
+    expect(listening[0]?.msg).toMatch(/listening on http:\/\/\S+ with 2 workers \(data in /);
 
     server.child.kill('SIGTERM'); // only the primary's pid, as `kill <pid>` would
     await new Promise((r) => setTimeout(r, 300));

@@ -1,7 +1,7 @@
 // The built `trust-tui server` in a child process (signals, workers, exit codes and logs as an
 // operator sees them), on a loopback port it picks itself, with a scratch data directory.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TEST_SERVER_PASSPHRASE } from './server-harness.js';
@@ -57,4 +57,10 @@ export async function spawnServer(args: string[], options: SpawnOptions = {}): P
     throw new Error(`trust-tui server did not start listening: ${output}`);
   }
   return { child, url, dataDir, output: () => output, exited, cleanUp };
+}
+
+/** The processes the server started itself (its workers with --workers N), as Linux's /proc lists them. */
+export function childPids(server: SpawnedServer): number[] {
+  const pid = server.child.pid!;
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 }

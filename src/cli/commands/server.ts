@@ -122,7 +122,7 @@ a per-process limit (process_max_fds) is reported as one process has it.`,
     .action(async (opts: ServerCommandOptions, cmd: Command) => {
       // A flag given a value it cannot take is a usage error (exit 2), named before anything starts.
       const usage = (message: string): never => cmd.error(`error: ${message}`, { exitCode: 2, code: 'trust-tui.usage' });
-      const [{ checkOptionCombinations, parseListen, startServer }, { isServerWorker, runServerWorker, startServerGroup }, { ServerLog }] = await Promise.all([
+      const [{ checkOptionCombinations, parseListen, startServer, storedIn }, { isServerWorker, runServerWorker, startServerGroup }, { ServerLog }] = await Promise.all([
         import('../../server/server.js'),
         import('../../server/cluster.js'),
         import('../../server/log.js'),
@@ -199,6 +199,8 @@ a per-process limit (process_max_fds) is reported as one process has it.`,
         log,
         logFormat: opts.logFormat,
         shutdownGraceMs: Math.round(shutdownTimeout * 1000),
+        // Said below, once for the server (with --workers N: once all of them listen).
+        announce: false,
       };
       try {
         checkOptionCombinations(options);
@@ -218,8 +220,9 @@ a per-process limit (process_max_fds) is reported as one process has it.`,
         events.error(`trust-tui server did not start: ${e instanceof Error ? e.message : String(e)}`);
         throw new AlreadyReported(EXIT.error);
       }
-      if (events) events.info('trust-tui server is listening', { url: server.url, ca_file: server.caFile, workers });
-      else io.stdout(startupMessage(server.url, server.caFile, server.createdCa));
+      const listening = `trust-tui server is listening on ${server.url}${workers > 1 ? ` with ${workers} workers` : ''} (data in ${storedIn(options)})`;
+      if (events) events.info(listening, { url: server.url, ca_file: server.caFile, workers });
+      else io.stdout(startupMessage(listening, server.url, server.caFile, server.createdCa));
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           process.off('SIGINT', onInt);
@@ -239,9 +242,9 @@ a per-process limit (process_max_fds) is reported as one process has it.`,
   registerServerImportCommand(server, io);
 }
 
-/** What a user needs to point clients at the server, including how to trust a local CA. */
-export function startupMessage(url: string, caFile: string | undefined, createdCa: boolean): string {
-  const lines = [`trust-tui server is listening on ${url}`];
+/** The `listening` line, then what a user needs to point clients at the server, including how to trust a local CA. */
+function startupMessage(listening: string, url: string, caFile: string | undefined, createdCa: boolean): string {
+  const lines = [listening];
   if (caFile) {
     const hostPort = new URL(url).host;
     lines.push(
