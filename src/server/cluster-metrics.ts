@@ -2,16 +2,13 @@
 // that receives a scrape asks the primary, which gathers all workers' registries over the cluster IPC
 // channel and sums them (prom-client's AggregatorRegistry). A scrape then shows the same totals
 // whichever worker the kernel hands it to.
-import cluster, { type Worker } from 'node:cluster';
+import type { Worker } from 'node:cluster';
 import { AggregatorRegistry, type PrometheusContentType, type Registry } from 'prom-client';
+import { answerWorker, askPrimary } from './cluster-ask.js';
 
-const REQUEST = 'trust-tui:metrics-request';
-const ANSWER = 'trust-tui:metrics-answer';
+const QUESTION = 'trust-tui:metrics';
 /** prom-client's primary gives up on a silent worker after 5 s; the asking worker waits a little longer. */
 const ANSWER_TIMEOUT_MS = 6_000;
-
-type MetricsRequest = { type: typeof REQUEST; id: number };
-type MetricsAnswer = { type: typeof ANSWER; id: number; text?: string; error?: string };
 
 let aggregator: AggregatorRegistry<PrometheusContentType> | undefined;
 
@@ -19,14 +16,7 @@ let aggregator: AggregatorRegistry<PrometheusContentType> | undefined;
 export function serveGroupMetrics(worker: Worker): void {
   aggregator ??= new AggregatorRegistry<PrometheusContentType>();
   const group = aggregator;
-  worker.on('message', (message: Partial<MetricsRequest>) => {
-    if (message?.type !== REQUEST || typeof message.id !== 'number') return;
-    const id = message.id;
-    group.clusterMetrics().then(
-      (text: string) => worker.send({ type: ANSWER, id, text } satisfies MetricsAnswer),
-      (e: unknown) => worker.send({ type: ANSWER, id, error: e instanceof Error ? e.message : String(e) } satisfies MetricsAnswer),
-    );
-  });
+  answerWorker(worker, QUESTION, () => group.clusterMetrics());
 }
 
 /**
@@ -34,27 +24,13 @@ export function serveGroupMetrics(worker: Worker): void {
  * Outside a cluster worker it returns undefined (the registry alone is the answer).
  */
 export function groupMetricsSource(registry: Registry): (() => Promise<string>) | undefined {
-  if (!cluster.isWorker || !process.send) return undefined;
+  const ask = askPrimary<void, string>(QUESTION, {
+    timeoutMs: ANSWER_TIMEOUT_MS,
+    failed: (reason) => new Error(`the server group's metrics could not be gathered: ${reason ?? 'no answer'}`),
+    late: () => new Error('the server group did not gather its metrics in time'),
+  });
+  if (!ask) return undefined;
   AggregatorRegistry.setRegistries([registry]);
   new AggregatorRegistry(); // answers the primary's requests for this worker's registry
-  let nextId = 0;
-  const waiting = new Map<number, { resolve(text: string): void; reject(e: Error): void }>();
-  process.on('message', (message: Partial<MetricsAnswer>) => {
-    if (message?.type !== ANSWER || typeof message.id !== 'number') return;
-    const entry = waiting.get(message.id);
-    waiting.delete(message.id);
-    if (message.text !== undefined) entry?.resolve(message.text);
-    else entry?.reject(new Error(`the server group's metrics could not be gathered: ${message.error ?? 'no answer'}`));
-  });
-  return () =>
-    new Promise<string>((resolve, reject) => {
-      const id = nextId++;
-      const timer = setTimeout(() => {
-        waiting.delete(id);
-        reject(new Error('the server group did not gather its metrics in time'));
-      }, ANSWER_TIMEOUT_MS);
-      const settle = { resolve: (t: string) => (clearTimeout(timer), resolve(t)), reject: (e: Error) => (clearTimeout(timer), reject(e)) };
-      waiting.set(id, settle);
-      process.send!({ type: REQUEST, id } satisfies MetricsRequest);
-    });
+  return () => ask();
 }

@@ -4,9 +4,11 @@
 // updates take turns (validation runs before the lock, see TrustService.update). With --database each
 // worker opens its own PostgreSQL pool; the primary applies the migrations once before forking.
 import cluster, { type Worker } from 'node:cluster';
+import { serveKeyTokens } from './cluster-key-tokens.js';
 import { serveGroupMetrics } from './cluster-metrics.js';
 import { ServerLog } from './log.js';
-import { DEFAULT_SHUTDOWN_GRACE_MS, prepareServer, startServer, type ServerOptions } from './server.js';
+import { DEFAULT_SHUTDOWN_GRACE_MS, keyLimitsOf, prepareServer, startServer, type ServerOptions } from './server.js';
+import { keyCreationLimiter } from './service.js';
 
 type WorkerMessage = { type: 'listening'; url: string } | { type: 'failed'; message: string };
 type PrimaryMessage = { type: 'shutdown' };
@@ -40,6 +42,8 @@ export async function startServerGroup(options: ServerOptions, workers: number, 
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   let stopping = false;
   const live = new Set<Worker>();
+  // One set of key-creation buckets for the group: the limit holds for the server, not per worker.
+  const keyTokens = keyCreationLimiter(keyLimitsOf(options));
 
   const url = await new Promise<string>((resolve, reject) => {
     // Ready when every worker of the first set listens (restarted ones report again; harmless).
@@ -49,6 +53,7 @@ export async function startServerGroup(options: ServerOptions, workers: number, 
       const worker = cluster.fork();
       live.add(worker);
       serveGroupMetrics(worker);
+      serveKeyTokens(worker, keyTokens);
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'listening' && ++listening >= workers) resolve(message.url);
         if (message.type === 'failed') reject(new Error(message.message));

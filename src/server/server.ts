@@ -11,13 +11,14 @@ import type { GeneratedKeyAlgorithm } from '../keys/generate.js';
 import { HtpasswdAuthenticator, openAccess, type Authenticator } from './auth.js';
 import { ServerLog, type LogFormat } from './log.js';
 import { ServerMetrics } from './metrics.js';
+import { groupKeyTokens } from './cluster-key-tokens.js';
 import { ConnectionsPerClient, MAX_CONNECTIONS_PER_CLIENT_DEFAULT } from './connection-limit.js';
 import { parseCertificateBundle, TokenAuthConfigError, TokenAuthenticator } from './token-auth.js';
 import { PendingArea } from './pending.js';
 import { DATABASE_FILE, makeDataDir, secureDataDir, unusableDataDir } from './data-dir.js';
 import { tlsPairProblem } from './tls-pair.js';
 import { createRouter, MAX_UPLOAD_DEFAULT } from './routes.js';
-import { TrustService } from './service.js';
+import { TrustService, type KeyLimits } from './service.js';
 import { MAX_CONCURRENT_UPLOADS_DEFAULT } from './upload-gate.js';
 import { ValidationPool, validationHeapMb } from './validation-pool.js';
 import { Keyring, SERVER_PASSPHRASE_VARIABLE } from './signer.js';
@@ -88,7 +89,10 @@ export interface ServerOptions {
    */
   maxConnectionsPerClient?: number;
   keyAlgorithm?: GeneratedKeyAlgorithm;
-  /** Server keys one client address may have created per minute, as a burst of the same size (default in service.ts). */
+  /**
+   * Server keys one client address may have created per minute, as a burst of the same size (default
+   * in service.ts); for the whole server group, whose primary keeps the counts (cluster-key-tokens.ts).
+   */
   newKeysPerMinute?: number;
   /** One line per request, and server events. Default: none. */
   log?: (line: string) => void;
@@ -227,6 +231,12 @@ async function prepare(options: ServerOptions): Promise<PreparedServer> {
   return { host, port, auth, tls, caFile, createdCa, storage, keyring };
 }
 
+/** --new-keys-per-minute as the service's key limits: a burst of that many, refilled over a minute. */
+export function keyLimitsOf(options: Pick<ServerOptions, 'newKeysPerMinute'>): Partial<KeyLimits> {
+  const perMinute = options.newKeysPerMinute;
+  return perMinute ? { perClientBurst: perMinute, perClientPerSecond: perMinute / 60 } : {};
+}
+
 /** The store named by the options: PostgreSQL with `database`, else SQLite in the data directory. */
 async function openStorage(options: ServerOptions): Promise<Storage> {
   const logError = options.logError ?? ((line: string) => process.stderr.write(line + '\n'));
@@ -315,15 +325,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let validationPool: ValidationPool | undefined;
   let draining = false;
   try {
-    const perMinute = options.newKeysPerMinute;
     const maxUploadBytes = options.maxUploadBytes ?? MAX_UPLOAD_DEFAULT;
     // One worker thread per large upload that may be validated at once (the upload gate's limit).
     validationPool = new ValidationPool({ size: options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS_DEFAULT, heapMb: validationHeapMb(maxUploadBytes) });
+    const groupTokens = groupKeyTokens();
     const service = new TrustService({
       storage,
       keyring,
       validationPool,
-      ...(perMinute ? { keyLimits: { perClientBurst: perMinute, perClientPerSecond: perMinute / 60 } } : {}),
+      keyLimits: keyLimitsOf(options),
+      // A cluster worker takes its tokens from the primary's buckets, which every worker shares.
+      ...(groupTokens ? { takeKeyToken: groupTokens } : {}),
     });
     const metrics = new ServerMetrics();
     const pool = poolStatsOf(storage);

@@ -5,6 +5,7 @@ import { parseMetadata } from '../tuf/metadata/parse.js';
 import type { Root } from '../tuf/metadata/root.js';
 import { GoTime } from '../tuf/time.js';
 import { ApiError } from '../notary/api-errors.js';
+import type { TakeKeyToken } from './cluster-key-tokens.js';
 import { RateLimiter } from './rate-limit.js';
 import { nextTimestamp, renewedSnapshot, signersFor } from './generate.js';
 import type { NotaryService, ServerKeyRole } from './routes.js';
@@ -21,6 +22,8 @@ export interface ServiceOptions {
   clock?: () => GoTime;
   /** Limits on key creation (defaults below). */
   keyLimits?: Partial<KeyLimits>;
+  /** Where key-creation tokens come from (default: this process's buckets, sized by keyLimits). */
+  takeKeyToken?: TakeKeyToken;
   /** Validates large publishes in worker threads (without it every publish is validated inline). */
   validationPool?: ValidationPool;
 }
@@ -38,6 +41,12 @@ export interface KeyLimits {
  * and a bound on what unauthenticated `GET|POST …/timestamp.key` calls can make the server store.
  */
 export const KEY_LIMITS_DEFAULT: KeyLimits = { perClientBurst: 120, perClientPerSecond: 2, pendingPerRole: 4 };
+
+/** Per-client token buckets for key creation under `limits` (the defaults for what is not given). */
+export function keyCreationLimiter(limits: Partial<KeyLimits> = {}): RateLimiter {
+  const { perClientBurst, perClientPerSecond } = { ...KEY_LIMITS_DEFAULT, ...limits };
+  return new RateLimiter(perClientBurst, perClientPerSecond);
+}
 
 /** Remembered expiry of stored snapshots/timestamps by sha256, so that hot reads do not re-parse. */
 const FRESHNESS_CACHE_SIZE = 10_000;
@@ -58,7 +67,7 @@ export class TrustService implements NotaryService {
   /** Expired snapshots (by sha256) the server cannot re-sign: no write lock for them on every read. */
   readonly #unrenewable = new Set<string>();
   readonly #keyLimits: KeyLimits;
-  readonly #keyCreation: RateLimiter;
+  readonly #takeKeyToken: TakeKeyToken;
   readonly #validationPool: ValidationPool | undefined;
 
   constructor(options: ServiceOptions) {
@@ -66,7 +75,8 @@ export class TrustService implements NotaryService {
     this.#keyring = options.keyring;
     this.#clock = options.clock ?? GoTime.now;
     this.#keyLimits = { ...KEY_LIMITS_DEFAULT, ...options.keyLimits };
-    this.#keyCreation = new RateLimiter(this.#keyLimits.perClientBurst, this.#keyLimits.perClientPerSecond);
+    const own = keyCreationLimiter(this.#keyLimits);
+    this.#takeKeyToken = options.takeKeyToken ?? ((client) => own.take(client));
     this.#validationPool = options.validationPool;
   }
 
@@ -99,7 +109,7 @@ export class TrustService implements NotaryService {
   async serverKey(gun: string, role: ServerKeyRole, client = '-'): Promise<PublicKeyJson> {
     const found = await this.#findServerKey(this.#storage, gun, role);
     if (found) return found;
-    this.#takeKeyToken(client);
+    await this.#takeKeyTokenOrRefuse(client);
     const made = await this.#keyring.newKey(gun, role);
     return this.#storage.transaction(async (tx) => {
       // Another request may have created it meanwhile: that one wins, this one is dropped.
@@ -113,7 +123,7 @@ export class TrustService implements NotaryService {
   async rotateServerKey(gun: string, role: ServerKeyRole, client = '-'): Promise<PublicKeyJson> {
     // Checked before the expensive part (so a flood costs little) and again under the write lock.
     await this.#checkPendingKeys(this.#storage, gun, role);
-    this.#takeKeyToken(client);
+    await this.#takeKeyTokenOrRefuse(client);
     const made = await this.#keyring.newKey(gun, role);
     return this.#storage.transaction(async (tx) => {
       await this.#checkPendingKeys(tx, gun, role);
@@ -134,8 +144,8 @@ export class TrustService implements NotaryService {
     }
   }
 
-  #takeKeyToken(client: string): void {
-    if (!this.#keyCreation.take(client)) {
+  async #takeKeyTokenOrRefuse(client: string): Promise<void> {
+    if (!(await this.#takeKeyToken(client))) {
       throw new ApiError('TOO_MANY_KEYS', `this client asked for more than ${this.#keyLimits.perClientBurst} new keys in a short time: try again later`);
     }
   }

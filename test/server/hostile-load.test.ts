@@ -8,8 +8,10 @@ import bcrypt from 'bcryptjs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_UPLOAD_PARTS } from '../../src/server/receive-publish.js';
+import { httpRequest } from '../helpers/http.js';
 import { probeHealthWhile, type HealthProbes } from './health-probe.js';
 import { startTestServer, type TestServer } from './server-harness.js';
+import { spawnServer } from './spawned-server.js';
 
 /**
  * The issue's bound for health while an attack runs: the median must stay under it, or under twice
@@ -161,6 +163,19 @@ describe('hostile load', () => {
     expect(errorOf(refused.json())).toMatchObject({ code: 'TOO_MANY_KEYS' });
     expect(String(errorOf(refused.json()).detail)).toContain('no published root lists');
     expectResponsive(health);
+  }, 60_000);
+
+  it('with --workers 2 the per-minute allowance holds for the whole server, not for each worker', async () => {
+    const group = await spawnServer(['--workers', '2', '-q', '--new-keys-per-minute', '5']);
+    try {
+      const statuses: number[] = [];
+      // A fresh connection for each (no keep-alive): the kernel hands them to either worker.
+      for (let i = 0; i < 20; i++) statuses.push((await httpRequest(`${group.url}/v2/example.com/group-flood-${i}/_trust/tuf/timestamp.key`)).status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    } finally {
+      await group.cleanUp();
+    }
   }, 60_000);
 
   it('one client asking for keys of 100 new repositories gets only its per-minute allowance', async () => {

@@ -71,7 +71,7 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--max-request-mb <n>', 'pending area: largest signing request, in MiB', '8')
     .option('--max-open-requests <n>', 'pending area: open signing requests per repository', '50')
     .option('--max-connections-per-client <n>', 'connections one client address may hold open at once, per server process (0: no limit)', '256')
-    .option('--new-keys-per-minute <n>', 'server keys one client address may have created per minute (burst of the same size)', '120')
+    .option('--new-keys-per-minute <n>', 'server keys one client address may have created per minute, over all workers (burst of the same size)', '120')
     .addOption(new Option('--key-type <type>', 'type of new server-held timestamp/snapshot keys').choices(['ecdsa', 'ed25519']).default('ecdsa'))
     .option('--workers <n>', 'server processes sharing the port and the database', String(DEFAULT_WORKERS))
     .option('--database <url>', `PostgreSQL instead of SQLite in --data: postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=require|verify-ca|verify-full] (or ${DATABASE_URL_VARIABLE})`)
@@ -106,8 +106,9 @@ own pool of --database-pool connections. The password never appears in logs or e
 
 Probes: GET /_notary_server/health answers while the process runs (with --database: while a
 SELECT 1 answers within 2 s); GET /_notary_server/ready answers 503 while writes fail (disk full,
-database down) and once the server is stopping. Each worker process applies --new-keys-per-minute.
-Publishes over 4 MiB are validated in worker threads.
+database down) and once the server is stopping. --new-keys-per-minute holds for the whole server
+(with --workers N the primary counts for every worker). Publishes over 4 MiB are validated in worker
+threads.
 
 Logs: --log-format json writes one JSON object per line (requests: request_id, taken from an
 X-Request-Id header when a proxy sends one, method, path, route, status, bytes, duration_ms,
