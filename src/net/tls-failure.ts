@@ -2,9 +2,12 @@
 // that does not chain to the trusted CA is fixed by trusting the right CA; one outside its validity
 // period by renewing it or by setting this machine's clock right; one for another host name by
 // using a name it holds. The Notary and the registry client word the CA advice themselves (they know
-// which CA was trusted); the date and name advice is the same for both, and worded here.
+// which CA was trusted); the date and name advice is the same for both, and worded here. OpenSSL
+// reports one failure, a date rather than a broken chain when both are wrong, so for a date the
+// chain is checked here too: renewing a certificate that does not chain would not help.
 import { X509Certificate } from 'node:crypto';
 import { connect, type DetailedPeerCertificate } from 'node:tls';
+import type { HintInput } from '../tuf/errors.js';
 
 export type TlsFailureKind = 'chain' | 'validity' | 'name' | 'other';
 
@@ -103,32 +106,63 @@ function presentedValidity(chain: DetailedPeerCertificate[]): Validity[] {
   }));
 }
 
-function anchorValidity(ca: OfferedTls['ca']): Validity[] {
-  const out: Validity[] = [];
+/** The CA certificates the client trusts, those node can read (others cannot be why a check failed). */
+function givenCas(ca: OfferedTls['ca']): X509Certificate[] {
+  const out: X509Certificate[] = [];
   for (const pem of ca ?? []) {
     for (const block of String(pem).match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []) {
       try {
-        const cert = new X509Certificate(block);
-        const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? 'unnamed';
-        out.push({ what: `the CA certificate "${cn}"`, notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo) });
+        out.push(new X509Certificate(block));
       } catch {
-        // Not a certificate node can read: it cannot be the one whose dates failed either.
+        // Not a certificate node can read.
       }
     }
   }
   return out;
 }
 
+function anchorValidity(ca: OfferedTls['ca']): Validity[] {
+  return givenCas(ca).map((cert) => {
+    const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? 'unnamed';
+    return { what: `the CA certificate "${cn}"`, notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo) };
+  });
+}
+
+/**
+ * Whether the presented chain leads to a CA certificate the client gave, by names and signatures,
+ * dates aside. True when the client gave none (the system's store decides) or nothing was presented:
+ * no claim about the chain then.
+ */
+function chainsToGivenCa(presented: readonly DetailedPeerCertificate[], ca: OfferedTls['ca']): boolean {
+  const anchors = givenCas(ca);
+  if (anchors.length === 0 || presented.length === 0) return true;
+  let chain: X509Certificate[];
+  try {
+    chain = presented.map((c) => new X509Certificate(c.raw));
+  } catch {
+    return true;
+  }
+  const issued = (cert: X509Certificate, by: X509Certificate) => cert.checkIssued(by) && cert.verify(by.publicKey);
+  let cert = chain[0]!;
+  for (let depth = 0; depth < chain.length; depth++) {
+    if (anchors.some((a) => a.fingerprint256 === cert.fingerprint256 || issued(cert, a))) return true;
+    const issuer = chain.find((c) => c !== cert && issued(cert, c));
+    if (!issuer) return false;
+    cert = issuer;
+  }
+  return false;
+}
+
 /**
  * The next step for a certificate outside its validity period: which certificate, its date, and
  * this machine's time, because either the certificate or the clock is wrong.
  */
-async function validityAdvice(code: string, target: URL, tls: OfferedTls, now = new Date()): Promise<string> {
+function validityAdvice(code: string, presented: DetailedPeerCertificate[], tls: OfferedTls, now = new Date()): string {
   const clock = `this machine's clock says ${now.toISOString()}`;
   if (code.startsWith('CRL_') || code.includes('_CRL_')) {
     return `a certificate revocation list is outside its validity period and ${clock}: have the CA publish a current one, or set this machine's clock right if it is wrong`;
   }
-  const certificates = [...presentedValidity(await presentedCertificates(target, tls)), ...anchorValidity(tls.ca)];
+  const certificates = [...presentedValidity(presented), ...anchorValidity(tls.ca)];
   const expired = certificates.find((c) => c.notAfter < now);
   const early = certificates.find((c) => c.notBefore > now);
   const notYet = code === 'CERT_NOT_YET_VALID' || code === 'ERROR_IN_CERT_NOT_BEFORE_FIELD';
@@ -156,20 +190,42 @@ function nameAdvice(error: unknown, target: URL): string {
   return `the server's certificate ${held}, not ${asked}: reach the server by a name it holds, or have the certificate reissued for ${asked}`;
 }
 
-/**
- * The advice for a TLS failure whose cause is not the trust anchor (dates, host name, the handshake
- * itself); undefined for a chain failure, which the caller words with the CA it trusted.
- */
-export async function tlsAdvice(error: unknown, target: URL, tls: OfferedTls, now?: Date): Promise<string | undefined> {
+/** What a refused certificate needs. */
+export interface TlsAdvice {
+  /** It does not chain to the trusted CA: the caller words that advice, with the CA it trusted. */
+  chain: boolean;
+  /** What else is wrong (dates, host name, the handshake itself) and what to do. */
+  other?: string;
+}
+
+/** Why a TLS handshake failed, as advice: see TlsAdvice, and tlsHint to put it in words. */
+export async function tlsAdvice(error: unknown, target: URL, tls: OfferedTls, now?: Date): Promise<TlsAdvice> {
   const code = typeof (error as NodeJS.ErrnoException)?.code === 'string' ? (error as NodeJS.ErrnoException).code! : '';
   switch (tlsFailureKind(code)) {
     case 'chain':
-      return undefined;
-    case 'validity':
-      return validityAdvice(code, target, tls, now);
+      return { chain: true };
+    case 'validity': {
+      const presented = code.includes('CRL') ? [] : await presentedCertificates(target, tls);
+      return { chain: !chainsToGivenCa(presented, tls.ca), other: validityAdvice(code, presented, tls, now) };
+    }
     case 'name':
-      return nameAdvice(error, target);
+      // node checks the name only of a certificate that chains.
+      return { chain: false, other: nameAdvice(error, target) };
     case 'other':
-      return "check that the URL is the server's TLS port, and, if the server asks for a client certificate, that this machine offers one it accepts";
+      return {
+        chain: false,
+        other: "check that the URL is the server's TLS port, and, if the server asks for a client certificate, that this machine offers one it accepts",
+      };
   }
+}
+
+/**
+ * The advice in words, given the caller's `caAdvice` for a certificate that does not chain: that
+ * first when the chain is broken too, since renewing the certificate alone would not help.
+ */
+export function tlsHint(advice: TlsAdvice, caAdvice: HintInput): HintInput {
+  if (!advice.other) return caAdvice;
+  if (!advice.chain) return advice.other;
+  const both = (ca: string) => `the server's certificate does not chain to the trusted CA either, so renewing it alone would not help: ${ca}; then ${advice.other}`;
+  return typeof caAdvice === 'string' ? both(caAdvice) : { cli: both(caAdvice.cli), ui: both(caAdvice.ui) };
 }

@@ -22,7 +22,7 @@ import {
   UpdateRejectedError,
 } from './http-errors.js';
 import type { Deadline } from '../net/deadline.js';
-import { tlsAdvice } from '../net/tls-failure.js';
+import { tlsAdvice, tlsHint } from '../net/tls-failure.js';
 import { encodeMultipart, type MetadataFile } from './multipart.js';
 import {
   BodyTooLargeError,
@@ -422,7 +422,7 @@ export class NotaryClient {
     const message = err instanceof Error ? err.message : String(e);
     if (TLS_ERROR.test(code) || /certificate|handshake|alert/i.test(message)) {
       const advice = await tlsAdvice(e, new URL(this.baseUrl), this.#tls);
-      return new TlsTrustError(this.baseUrl, message, advice ?? this.#caHint);
+      return new TlsTrustError(this.baseUrl, message, tlsHint(advice, this.#caHint));
     }
     if (code.startsWith('HPE_')) return new BadResponseError(this.baseUrl, code);
     return new ServerUnreachableError(this.baseUrl, code || message);

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { dockerConfigDir } from '../config/paths.js';
 import type { Deadline } from '../net/deadline.js';
+import { tlsHint } from '../net/tls-failure.js';
 import { createAuthorizer, repositoryScope, type Authorizer } from './auth.js';
 import * as blobUpload from './blob-upload.js';
 import type { BlobSource, BlobUploadOptions, RetryPolicy, UploadTransport } from './blob-upload.js';
@@ -446,8 +447,8 @@ export class RegistryClient {
       if (e.failure === 'tls') {
         throw new RegistryRequestError(`TLS failure talking to registry ${registryHost}: ${e.message}`, undefined, {
           cause: e,
-          // A date or a host name has its own advice; only a certificate that does not chain needs another CA.
-          hint: e.hint ?? `put its CA in $DOCKER_CONFIG/tls/${registryHost}/ca.crt`,
+          // A date or a host name has its own advice; a certificate that does not chain needs another CA.
+          hint: tlsHint(e.tlsAdvice ?? { chain: true }, `put its CA in $DOCKER_CONFIG/tls/${registryHost}/ca.crt`),
         });
       }
       const message =

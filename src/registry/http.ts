@@ -11,7 +11,7 @@ import { createSecureContext, rootCertificates, type SecureContext, type SecureC
 import type { Deadline } from '../net/deadline.js';
 import { HintedError, type Hint } from '../tuf/errors.js';
 import { armRequestTimers } from '../net/request-timers.js';
-import { tlsAdvice } from '../net/tls-failure.js';
+import { tlsAdvice, type TlsAdvice } from '../net/tls-failure.js';
 
 export interface TlsMaterial {
   /** Extra CA certificates (PEM), trusted in addition to Node's bundled roots. */
@@ -65,6 +65,8 @@ export class HttpTransportError extends HintedError {
     /** node's error code (`ECONNRESET`…); for a timeout, what ran out: `connect`, `handshake`, `answer` (the deadline) or `stall`. */
     readonly code?: string,
     hint?: Hint,
+    /** For a `tls` failure: what the certificate needs (the caller adds its CA advice when it does not chain). */
+    readonly tlsAdvice?: TlsAdvice,
   ) {
     super(message, hint ? { hint } : {});
   }
@@ -235,8 +237,8 @@ function bufferedResponse(url: string, res: IncomingMessage, data: Buffer): Http
 /**
  * Classifies a socket/TLS error from node into what the user needs to hear. `protocol` is a TLS
  * handshake answered by a plain-HTTP server; connection refused/reset, DNS and routing failures
- * are all `unreachable`. A `tls` failure about dates or host names carries its advice as the hint
- * (the caller words the CA advice for the others).
+ * are all `unreachable`. A `tls` failure carries its advice; about dates or host names also as the
+ * hint (the caller words the CA advice for a certificate that does not chain).
  */
 async function transportError(url: string, e: Error, material: TlsMaterial): Promise<HttpTransportError> {
   const code = (e as NodeJS.ErrnoException).code ?? '';
@@ -250,7 +252,8 @@ async function transportError(url: string, e: Error, material: TlsMaterial): Pro
     failure === 'tls'
       ? await tlsAdvice(e, new URL(url), { ca: material.caPem, cert: material.clientCert, key: material.clientKey })
       : undefined;
-  return new HttpTransportError(failure, url, e.message, code || undefined, advice === undefined ? undefined : { cli: advice, ui: advice });
+  const hint = advice?.other === undefined ? undefined : { cli: advice.other, ui: advice.other };
+  return new HttpTransportError(failure, url, e.message, code || undefined, hint, advice);
 }
 
 function tooLarge(url: string, maxBytes: number): HttpTransportError {

@@ -383,6 +383,21 @@ describe('NotaryClient TLS advice follows the cause', () => {
     );
   });
 
+  it('an expired certificate that does not chain to the trusted CA either: the CA advice first, then the date', async () => {
+    const other = await makePki(path.join(dir, 'other-pki-expired'));
+    const { server } = await serving('expired-elsewhere', { issuedAt: '2020-01-01 00:00:00' });
+    const caHint = { cli: 'THE CLI CA ADVICE', ui: 'THE UI CA ADVICE' };
+    const client = new NotaryClient({ baseUrl: server.url, tls: { ca: [readFileSync(other.caCert)] }, caHint });
+    const e = (await client.getMetadata('g/a', 'root').catch((err: unknown) => err)) as Error & { hint?: { cli: string; ui: string } };
+    expect(e.message).toBe(`TLS certificate of ${server.url} is not trusted: certificate has expired`);
+    const date = "the server's certificate expired on 2020-01-31T00:00:\\d\\d\\.000Z and this machine's clock says 20\\d\\d-\\S+Z: the certificate must be renewed";
+    for (const face of ['cli', 'ui'] as const) {
+      expect(e.hint?.[face]).toMatch(
+        new RegExp(`^the server's certificate does not chain to the trusted CA either, so renewing it alone would not help: ${caHint[face]}; then ${date}`),
+      );
+    }
+  });
+
   it('a certificate that does not chain to the trusted CA keeps the CA advice', async () => {
     const other = await makePki(path.join(dir, 'other-pki'));
     const { server } = await serving('chained', {});

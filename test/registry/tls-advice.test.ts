@@ -70,6 +70,18 @@ describe('registry TLS advice follows the cause', () => {
     expect((await failure(host)).hint?.cli).toMatch(/^the server's certificate holds only registry\.example\.com, not 127\.0\.0\.1: /);
   });
 
+  it('an expired certificate that does not chain to a trusted CA either: where its CA goes, then its end date', async () => {
+    const host = await registryWith('registry-expired-elsewhere', { issuedAt: '2020-01-01 00:00:00' });
+    const other = await makePki(path.join(dir, 'other-pki-expired'));
+    const { message, hint } = await failure(host, other.caCert);
+    expect(message).toContain('certificate has expired');
+    expect(hint?.cli).toMatch(
+      new RegExp(
+        `^the server's certificate does not chain to the trusted CA either, so renewing it alone would not help: put its CA in \\$DOCKER_CONFIG/tls/${host}/ca\\.crt; then the server's certificate expired on 2020-01-31T`,
+      ),
+    );
+  });
+
   it('a certificate that does not chain to a trusted CA: where its CA goes', async () => {
     const host = await registryWith('registry-chained', {});
     const other = await makePki(path.join(dir, 'other-pki'));
