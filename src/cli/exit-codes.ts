@@ -22,7 +22,7 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0  success
   1  error (the message on stderr says what and what to do)
-  2  usage error (unknown command or option, missing argument, contradictory options)
+  2  usage error (unknown command or option, missing argument or sub-command, contradictory options)
   3  cancelled at a confirmation prompt (nothing was changed); an input that ends there is 1: pass -y
   4  expiry: a role or root certificate ends within the window (--within, else six months)
   5  expiry: a role or root certificate has already expired

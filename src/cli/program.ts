@@ -1,6 +1,6 @@
 // The command-line face of trust-tui. This module and the command definitions it loads stay light:
 // each action imports the operation it runs only when it runs (plain commands never load Ink/React).
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, type HelpContext } from 'commander';
 import { parseTimeout } from '../net/deadline.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { processIo, type Io } from './output.js';
@@ -59,7 +59,7 @@ export const REGISTRARS: readonly (readonly [names: readonly string[], register:
  * answers with a suggestion) all of them.
  */
 export function buildProgram(io: Io, argv?: readonly string[]): Command {
-  const program = new Command('trust-tui')
+  const program = new CliCommand('trust-tui')
     .description('Sign container images and manage who may sign them (Docker Content Trust / Notary v1).')
     .version(VERSION, '-v, --version')
     .option('--trust-dir <dir>', 'trust directory with keys and the TUF cache (default: $DOCKER_CONFIG/trust, else ~/.docker/trust)')
@@ -76,6 +76,46 @@ export function buildProgram(io: Io, argv?: readonly string[]): Command {
   for (const [, register] of named.length > 0 ? named : REGISTRARS) register(program, io);
   for (const cmd of program.commands) applyDefaults(cmd, io);
   return program;
+}
+
+/** The CommanderError code of a usage error this program raises itself (exit 2, as commander's own). */
+const USAGE_ERROR = 'trust-tui.usage';
+
+/**
+ * commander's Command, with two command lines commander answers with help made usage errors a script
+ * sees (exit 2): a group without its sub-command (`trust-tui key`) prints the group's help on stderr,
+ * and `help TOPIC` for a topic that is no command says so in one line instead of printing all help.
+ */
+class CliCommand extends Command {
+  override createCommand(name?: string): Command {
+    return new CliCommand(name);
+  }
+
+  // commander calls help({ error: true }) for exactly these two cases: a group run without a
+  // sub-command, and `help` naming no command of this group (its other help goes to stdout).
+  override help(context?: HelpContext): never;
+  override help(cb: (str: string) => string): never;
+  override help(context?: HelpContext | ((str: string) => string)): never {
+    if (typeof context === 'function') return super.help(context);
+    if (!context?.error) return super.help(context);
+    const [first, topic] = this.args;
+    if (first === 'help' && topic !== undefined) {
+      // `help help` is this group's help, as `git help help` is git's.
+      if (topic === 'help') return super.help();
+      const path = commandPath(this);
+      this.configureOutput().writeErr?.(`trust-tui: '${topic}' is not a ${path} command, so there is no help for it — ${path} --help lists them\n`);
+      throw new CommanderError(EXIT.usage, USAGE_ERROR, `unknown help topic '${topic}'`);
+    }
+    this.outputHelp({ error: true });
+    throw new CommanderError(EXIT.usage, USAGE_ERROR, `${commandPath(this)} needs a sub-command`);
+  }
+}
+
+/** `trust-tui key` for the key group: the words that run `cmd`. */
+function commandPath(cmd: Command): string {
+  const words: string[] = [];
+  for (let c: Command | null = cmd; c !== null; c = c.parent) words.unshift(c.name());
+  return words.join(' ');
 }
 
 function timeoutOption(value: string): number {
@@ -101,8 +141,6 @@ export async function run(argv: string[], output: Io = processIo): Promise<numbe
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
-      // `trust-tui key` alone prints the group's help, as docker does.
-      if (e.code === 'commander.executeSubCommandAsync') return EXIT.ok;
       return EXIT.usage;
     }
     if (e instanceof AlreadyReported) return e.exitCode;

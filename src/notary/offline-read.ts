@@ -8,7 +8,7 @@ import { RootCertificateError } from '../tuf/update-errors.js';
 import type { TrustCache } from './cache.js';
 import { ServerUnreachableError } from './http-errors.js';
 import { CachedRootError, NothingCachedError, refusalKind, TrustDataRefusedError } from './refresh-errors.js';
-import { NotCachedError, type CachedFiles, type Fetched, type UpdateFiles } from './update-files.js';
+import { CachedFileMismatchError, NotCachedError, type CachedFiles, type Fetched, type UpdateFiles } from './update-files.js';
 import { loadAfterRoot, type Walk } from './update-walk.js';
 
 /** Offline: every file comes from the cache, in the version trusted metadata names, or not at all. */
@@ -25,8 +25,9 @@ export class CacheFiles implements UpdateFiles {
 
   async vouched(role: string, meta: FileMeta, root?: Root): Promise<Fetched> {
     const cached = await this.cached.read(role, root);
-    if (cached && meta.mismatch(cached) === undefined) return { bytes: cached };
-    throw new NotCachedError(role);
+    if (!cached) throw new NotCachedError(role);
+    if (meta.mismatch(cached) !== undefined) throw new CachedFileMismatchError(this.cached.gun, role);
+    return { bytes: cached };
   }
 }
 
@@ -53,6 +54,7 @@ export async function readCacheOnly({ gun, cache, setOptions, walk }: OfflineRea
     return set;
   } catch (e) {
     if (e instanceof CachedRootError) throw e;
+    if (e instanceof CachedFileMismatchError) throw new TrustDataRefusedError(gun, cache.metadataDir(gun), 'tampered', e);
     if (e instanceof NotCachedError) {
       throw new TrustDataRefusedError(gun, cache.metadataDir(gun), 'invalid', new TufError(`the cache is incomplete: ${e.message}`));
     }

@@ -2,7 +2,7 @@
 // metadata vouches for it and the server otherwise; offline, the cache alone (offline-read.ts). Either
 // way the TrustedSet verifies what it is given: this module only chooses the bytes and the rollback
 // floor that goes with them.
-import { TufError } from '../tuf/errors.js';
+import { TufError, type HintInput } from '../tuf/errors.js';
 import { parseMetadata, type FileMeta, type Root } from '../tuf/metadata/index.js';
 import { tufLimits, type TufLimits } from '../tuf/limits.js';
 import { countValidSignatures } from '../tuf/threshold.js';
@@ -33,11 +33,30 @@ export interface UpdateFiles {
   vouched(role: string, meta: FileMeta, root?: Root): Promise<Fetched>;
 }
 
-/** Offline, a file that the cache does not hold (or holds in another version). */
+/** Offline, a file that the cache does not hold, or a cached timestamp or snapshot the trusted root's keys did not sign. */
 export class NotCachedError extends TufError {
   override name = 'NotCachedError';
-  constructor(role: string) {
-    super(`${role} is not cached in the version the trusted metadata names`);
+  constructor(role: string, message = `${role} is not cached in the version the trusted metadata names`, hint?: HintInput) {
+    super(message, { hint });
+  }
+}
+
+/**
+ * Offline, a cached file whose bytes are not the ones trusted metadata vouches for: its length or
+ * hash differs from what the trusted snapshot (the timestamp, for the snapshot) names. Files are
+ * cached only once verified, so it was damaged or changed afterwards. The walk treats it as it
+ * treats a missing file (hence a NotCachedError): fatal to a cache-only read; a delegation is
+ * skipped with a warning when the server cannot be reached.
+ */
+export class CachedFileMismatchError extends NotCachedError {
+  override name = 'CachedFileMismatchError';
+  constructor(gun: string, role: string) {
+    const namedBy = role === 'snapshot' ? 'timestamp' : 'snapshot';
+    const restore = `restore ${role}.json from a backup of the trust directory, or copy it from another host that trusted ${gun}`;
+    super(role, `the cached ${role}.json does not match the hash the trusted ${namedBy} names for it: it was damaged or tampered with after it was cached`, {
+      cli: `${restore}; if the old server still answers, read from it instead (migrate --from URL)`,
+      ui: restore,
+    });
   }
 }
 

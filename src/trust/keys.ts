@@ -63,12 +63,16 @@ export interface GeneratedKey {
   privateKeyFile: string;
 }
 
+export interface GenerateKeyOptions {
+  type?: GeneratedKeyAlgorithm;
+  dir?: string;
+  force?: boolean;
+  /** Called once the request has passed every check, before the key is made and its passphrase asked. */
+  announce?: () => void;
+}
+
 /** A new key for signer `name`: private key into the keystore, `DIR/NAME.pub` for `signer add`. */
-export async function generateKey(
-  ctx: TrustContext,
-  name: string,
-  options: { type?: GeneratedKeyAlgorithm; dir?: string; force?: boolean } = {},
-): Promise<GeneratedKey> {
+export async function generateKey(ctx: TrustContext, name: string, options: GenerateKeyOptions = {}): Promise<GeneratedKey> {
   checkSigningKeyName(name);
   await requireWritableDir(ctx.trustDir);
   const type = options.type ?? 'ecdsa';
@@ -86,6 +90,7 @@ export async function generateKey(
   }
 
   if (limit) ctx.warn(limit);
+  options.announce?.();
   const key = await generatePrivateKey(type);
   const passphrase = await ctx.passphrases.get({ keyId: key.id, role: name, purpose: 'new', attempt: 0 });
   // The settings first: when they cannot be written (an unusable --config-dir), nothing is left behind.

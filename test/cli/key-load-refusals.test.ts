@@ -65,4 +65,26 @@ describe('key generate with a base role as its name', () => {
     expect(storedKeys(tt.trustDir)).toEqual([]);
     expect(existsSync(path.join(tt.workDir, 'root.pub'))).toBe(false);
   });
+
+  it.each(['root', 'targets', 'snapshot', 'timestamp'])('%s: the refusal alone, before docker\'s "Generating key for…" line', async (role) => {
+    const tt = trustTui();
+    const r = await tt(['key', 'generate', role, '--dir', tt.workDir]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')).toEqual([expect.stringMatching(new RegExp(`^trust-tui: "${role}" is the name of a base role: `)), '']);
+  });
+});
+
+describe('key generate refused for its public key file', () => {
+  it('an existing NAME.pub, or --dir naming a file: the refusal alone, nothing on stdout', async () => {
+    const tt = trustTui();
+    writeFileSync(path.join(tt.workDir, 'alice.pub'), 'taken\n');
+    for (const args of [['alice'], ['bob', '--dir', 'alice.pub']]) {
+      const r = await tt(['key', 'generate', ...args]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(storedKeys(tt.trustDir)).toEqual([]);
+  });
 });

@@ -245,7 +245,9 @@ describe('refresh', () => {
     await cache.write(repo.gun, 'targets', Buffer.concat([targets, Buffer.from(' ')]));
     await expect(refresh(repo.gun, opts({ cacheOnly: true, tolerateExpiry: true }))).rejects.toMatchObject({
       name: 'TrustDataRefusedError',
-      message: expect.stringContaining('targets is not cached in the version the trusted metadata names'),
+      kind: 'tampered',
+      message: expect.stringContaining('the cached targets.json does not match the hash the trusted snapshot names for it: it was damaged or tampered with'),
+      hint: { cli: expect.stringContaining('restore targets.json from a backup of the trust directory') },
     });
     await expect(refresh('example.com/never', opts({ cacheOnly: true }))).rejects.toMatchObject({ name: 'NothingCachedError' });
   });

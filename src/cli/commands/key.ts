@@ -17,8 +17,9 @@ export function registerKeyCommands(program: Command, io: Io): void {
     .action(async (name: string, opts: { type: 'ecdsa' | 'ed25519'; dir: string; force?: boolean }, cmd: Command) => {
       const g = globalOptions(cmd);
       const [{ cliContext }, { generateKey }] = await Promise.all([import('../context.js'), import('../../trust/keys.js')]);
-      if (!g.json) io.stdout(`Generating key for ${name}...\n`);
-      const result = await generateKey(cliContext(g, io), name, opts);
+      // docker's line, once the name and directories have passed the checks: a refusal comes alone.
+      const announce = g.json ? undefined : () => io.stdout(`Generating key for ${name}...\n`);
+      const result = await generateKey(cliContext(g, io), name, { ...opts, announce });
       emit(io, g, result, () =>
         `Successfully generated and loaded private key ${result.id}. Corresponding public key available: ${result.publicKeyFile}`,
       );

@@ -1,7 +1,7 @@
 // The signing policy file (`trust-policy.yaml`, JSON accepted): named signers and their keys, teams,
 // and per repository pattern the roles, thresholds, paths, root pin, minimum remaining expiry and a
 // deployability rule. Parsing is strict; every error names the line (and column) it comes from.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document } from 'yaml';
 import { isDelegationName } from '../../tuf/delegation.js';
 import { HintedError } from '../../tuf/errors.js';
 import { parseDuration } from '../../tuf/expiry.js';
@@ -62,6 +62,8 @@ export interface SigningPolicy {
   source?: string;
 }
 
+const FIX_THE_FILE = 'fix the policy file (docs/policy.md describes every field)';
+
 /** The policy file breaks the schema; `line` is 1-based (0 when unknown). */
 export class PolicyFileError extends HintedError {
   override name = 'PolicyFileError';
@@ -70,11 +72,58 @@ export class PolicyFileError extends HintedError {
     readonly line: number,
     readonly column: number,
     readonly problem: string,
+    hint = FIX_THE_FILE,
   ) {
-    super(`${file}${line ? `:${line}:${column}` : ''}: ${problem}`, {
-      hint: { cli: 'fix the policy file (docs/policy.md describes every field)', ui: 'fix the policy file (docs/policy.md describes every field)' },
-    });
+    super(`${file}${line ? `:${line}:${column}` : ''}: ${problem}`, { hint });
   }
+}
+
+/**
+ * How far the aliases (`*name`) of a policy may expand: the yaml package's bound (its default),
+ * counted per anchor as its uses times the nodes each use brings. Nested aliases multiply (the
+ * "billion laughs" file: a list of nine aliases of a list of nine aliases ...) and are refused
+ * long before they fill the memory; a policy written by hand stays far below it.
+ */
+const MAX_ALIAS_EXPANSION = 100;
+
+/** The document's data, with aliases that name no anchor or expand too far refused in our words. */
+function documentData(doc: Document, file: string, lines: LineCounter): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
+  } catch (e) {
+    // yaml raises a ReferenceError only for an alias it cannot or may not expand.
+    if (!(e instanceof ReferenceError)) throw e;
+    const unresolved = firstUnresolvedAlias(doc);
+    if (unresolved !== undefined) {
+      const pos = lines.linePos(unresolved.range?.[0] ?? 0);
+      throw new PolicyFileError(file, pos.line, pos.col, `alias *${unresolved.source} names no anchor &${unresolved.source} before it`);
+    }
+    throw new PolicyFileError(
+      file,
+      0,
+      0,
+      'too many aliases: its aliases (*name) are nested or used so often that expanding them would multiply the data, as a "billion laughs" file does',
+      'write the repeated parts out, or use fewer aliases and none inside an anchored list',
+    );
+  }
+}
+
+/** The first alias used before any anchor of its name, in one pass (YAML: an anchor precedes its aliases). */
+function firstUnresolvedAlias(doc: Document): Alias | undefined {
+  const anchors = new Set<string>();
+  let found: Alias | undefined;
+  visit(doc, {
+    Node: (_key, node) => {
+      if (!isAlias(node)) {
+        if (node.anchor !== undefined) anchors.add(node.anchor);
+        return undefined;
+      }
+      if (anchors.has(node.source)) return undefined;
+      found = node;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 type Path = (string | number)[];
@@ -312,7 +361,7 @@ export function parsePolicy(text: string, file = DEFAULT_POLICY_FILE): SigningPo
       throw new PolicyFileError(file, pos.line, pos.col, `not valid YAML or JSON: ${e.message.split('\n')[0]}`);
     }
   } else {
-    data = doc.toJS();
+    data = documentData(doc, file, lines);
     if (!isMap(doc.contents) && !(isScalar(doc.contents) || isSeq(doc.contents))) r.fail([], 'the file is empty');
   }
   const top = object(r, data ?? null, [], ['version', 'signers', 'teams', 'repositories']);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ruleFor } from '../../../src/trust/signing-policy/match.js';
 import { parsePolicy, PolicyFileError } from '../../../src/trust/signing-policy/schema.js';
+import { BILLION_LAUGHS } from '../../helpers/alias-bomb.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -84,5 +85,33 @@ describe('parsePolicy', () => {
     expect(e.line).toBe(line);
     expect(e.message).toMatch(new RegExp(`^p\\.yaml:${line}:\\d+: `));
     expect(e.message).toMatch(message);
+  });
+});
+
+describe('parsePolicy and YAML aliases', () => {
+  it('a few aliases are read as what they name', () => {
+    const text = TEAM_OF_THREE.replace('qa: [alice, bob]', 'qa: &qa [alice, bob]').replace('ops: [carol]', 'ops: *qa');
+    expect(parsePolicy(text).teams.get('ops')).toEqual(['alice', 'bob']);
+  });
+
+  it('an alias bomb is refused at once, in one line naming the file, the cause and what to do', () => {
+    const started = performance.now();
+    const e = errorOf(BILLION_LAUGHS);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(e.message).toBe(
+      'p.yaml: too many aliases: its aliases (*name) are nested or used so often that expanding them would multiply the data, as a "billion laughs" file does',
+    );
+    expect(e.hint?.cli).toMatch(/write the repeated parts out, or use fewer aliases/);
+    expect(e.message).not.toMatch(/resource exhaustion|Excessive/);
+  });
+
+  it('so is one anchor used far more often than a policy needs', () => {
+    const e = errorOf(`version: 1\nx: &x registry.example.com/app\nrepositories: [${Array(150).fill('{ match: *x }').join(', ')}]\n`);
+    expect(e.message).toMatch(/^p\.yaml: too many aliases: /);
+  });
+
+  it('an alias that names no anchor names its line', () => {
+    const e = errorOf(TEAM_OF_THREE.replace('ops: [carol]', 'ops: *sec'));
+    expect(e.message).toMatch(/^p\.yaml:8:\d+: alias \*sec names no anchor &sec before it$/);
   });
 });
