@@ -40,7 +40,8 @@ export interface TagRow {
   problem?: string;
   /**
    * Listed from the roles verified so far while the rest of the repository loads: whether the tag
-   * verifies is not known yet (`verified` is false until the complete list replaces the row).
+   * verifies is not known yet (`verified` is false until the complete list replaces the row), and
+   * `signers` are those known so far, which the complete list may add to.
    */
   checking?: boolean;
 }
