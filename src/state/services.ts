@@ -72,6 +72,10 @@ export interface SignerRow {
   name: string;
   keyIds: string[];
   threshold: number;
+  /**
+   * Released tags the signer signed in its own role or approved (their signature on a k-of-n
+   * targets/releases counts), as the Tags screen's "Signed by" names them.
+   */
   tagsSigned: number;
   /** Their signature on the current targets/releases file verifies (undefined: no releases role). */
   releasesSigned?: boolean;
