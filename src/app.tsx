@@ -14,7 +14,7 @@ import { SignersScreen } from './screens/SignersScreen.js';
 import { TagsScreen } from './screens/TagsScreen.js';
 import { useApp, useAppStore } from './state/context.js';
 import { dialogHints, type DialogKind } from './ui/dialog-hints.js';
-import { BANNER_HEIGHT, ErrorBanner } from './ui/ErrorBanner.js';
+import { bannerHeight, bannerRows, ErrorBanner, errorDetail } from './ui/ErrorBanner.js';
 import { InputProvider, Priority, useKeypress } from './ui/input.js';
 import { SCREENS, type ScreenId } from './state/slices/navigation.js';
 import { commandFor, footerHints } from './ui/keymap.js';
@@ -62,13 +62,14 @@ function Shell() {
     return <Text>Terminal too small ({columns}×{rows}): need {MIN_SIZE.columns}×{MIN_SIZE.rows}. q quits.</Text>;
   }
   // Keep the frame below the terminal height: at >= rows Ink repaints the whole screen every frame.
-  const bodyHeight = rows - 1 - 1 - STATUS_BAR_HEIGHT - (banner ? BANNER_HEIGHT : 0);
+  const bannerText = banner && bannerRows(banner, columns);
+  const bodyHeight = rows - 1 - 1 - STATUS_BAR_HEIGHT - (bannerText ? bannerHeight(bannerText) : 0);
   const Screen = SCREEN_VIEWS[screen];
   const onRepoScreen = (screen === 'tags' || screen === 'signers') && gun;
   return (
     <Box flexDirection="column" width="100%">
       <Tabs active={screen} {...(onRepoScreen ? { context: gun } : {})} />
-      {banner && <ErrorBanner cause={banner.cause} next={banner.next} />}
+      {bannerText && <ErrorBanner rows={bannerText} />}
       {/* Clipped sideways only under a dialog: list screens lay every line out to the width
           (src/ui/DataTable.tsx), and Ink's sideways clip re-measures and re-slices each line of
           every frame (about a third of a keypress on the Tags screen). */}
@@ -93,6 +94,10 @@ function useGlobalKeys(): void {
           return exit(), true;
         case 'app.help':
           return s.openModal({ kind: 'help' }), true;
+        case 'app.errorDetail':
+          if (!s.banner) return false;
+          s.openModal(errorDetail(s.banner));
+          return s.dismissBanner(), true;
         case 'app.nextScreen':
           return s.cycleScreen(1), true;
         case 'app.prevScreen':

@@ -69,6 +69,8 @@ export interface NotaryClientOptions {
    * one could be put (connect.ts words it). Dates and host names get their own advice (net/tls-failure.ts).
    */
   caHint?: HintInput;
+  /** Shown when the server does not answer, instead of the advice to choose another (connect.ts words it). */
+  unreachableHint?: HintInput;
   /** The command's deadline (default: none; each request may take 30 s). */
   deadline?: Deadline;
   connectTimeoutMs?: number;
@@ -142,6 +144,7 @@ export class NotaryClient {
   readonly #auth: AuthSession;
   readonly #loginHint: string;
   readonly #caHint: HintInput;
+  readonly #unreachableHint: HintInput | undefined;
   readonly #tls: TlsMaterial;
 
   constructor(options: NotaryClientOptions) {
@@ -155,6 +158,7 @@ export class NotaryClient {
       options.agents?.pings,
     );
     this.#loginHint = options.loginHint ?? 'docker login';
+    this.#unreachableHint = options.unreachableHint;
     this.#tls = options.tls ?? {};
     this.#caHint = options.caHint ?? {
       cli: `pass --tlscacert or put the CA in $DOCKER_CONFIG/tls/${host}/`,
@@ -425,7 +429,7 @@ export class NotaryClient {
       return new TlsTrustError(this.baseUrl, message, tlsHint(advice, this.#caHint));
     }
     if (code.startsWith('HPE_')) return new BadResponseError(this.baseUrl, code);
-    return new ServerUnreachableError(this.baseUrl, code || message);
+    return new ServerUnreachableError(this.baseUrl, code || message, ...(this.#unreachableHint ? [this.#unreachableHint] : []));
   }
 
   #statusError(res: TransportResponse, what: string): Error {

@@ -20,14 +20,18 @@ const CHOOSE_SERVER = {
   ui: 'check that it runs, or set the server for this repository on the Config screen (5), then refresh (r)',
 };
 
-/** No answer at all: connection refused, DNS failure, reset, or a timeout. Callers may go offline. */
+/**
+ * No answer at all: connection refused, DNS failure, reset, or a timeout. Callers may go offline.
+ * `hint` replaces the advice to choose another server where the server came from elsewhere.
+ */
 export class ServerUnreachableError extends NotaryHttpError {
   override name = 'ServerUnreachableError';
   constructor(
     url: string,
     readonly reason: string,
+    hint: HintInput = CHOOSE_SERVER,
   ) {
-    super(url, `cannot reach the trust server at ${url}: ${reason}`, CHOOSE_SERVER);
+    super(url, `cannot reach the trust server at ${url}: ${reason}`, hint);
   }
 }
 

@@ -80,6 +80,6 @@ export async function readCacheWhenUnreachable(
   } catch (e) {
     if (!(e instanceof TufError)) throw e;
     if (e instanceof RootCertificateError) throw new TrustDataRefusedError(gun, serverUrl, 'root-certificate', e);
-    throw new ServerUnreachableError(unreachable.url, `${unreachable.reason}, and the cached trust data for ${gun} cannot be used (${e.message})`);
+    throw new ServerUnreachableError(unreachable.url, `${unreachable.reason}, and the cached trust data for ${gun} cannot be used (${e.message})`, unreachable.hint);
   }
 }

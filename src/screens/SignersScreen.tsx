@@ -8,11 +8,13 @@ import { useCopy } from './useCopy.js';
 
 const columns: Column<SignerRow>[] = [
   { title: 'Signer', width: 20, priority: 5, value: (s) => s.name },
-  { title: 'Keys', priority: 4, value: (s) => s.keyIds.map(shortId).join(', ') },
+  // Narrower than other flexible columns, so that on 60 columns the tag count keeps its heading.
+  { title: 'Keys', priority: 4, minWidth: 9, value: (s) => s.keyIds.map(shortId).join(', ') },
   { title: 'Threshold', width: 10, priority: 2, align: 'right', value: (s) => String(s.threshold) },
   // ✓: their signature on the current targets/releases file verifies; ·: it does not (or is absent).
   { title: 'Releases', width: 9, priority: 3, value: (s) => (s.releasesSigned === undefined ? '' : s.releasesSigned ? '✓' : '·') },
-  { title: 'Tags signed', width: 12, priority: 3, align: 'right', value: (s) => String(s.tagsSigned) },
+  // Not `signer list`'s TAGS (the tags in the signer's own role): approvers count too, as on the Tags screen.
+  { title: 'Tags signed/approved', width: 21, priority: 3, align: 'right', value: (s) => String(s.tagsSigned) },
 ];
 
 export function SignersScreen({ height }: { height: number }) {

@@ -13,7 +13,8 @@ function tagColumns(stale: boolean): Column<TagRow>[] {
     { title: 'Tag', width: 20, priority: 5, value: (t) => t.tag },
     { title: 'Digest', width: 17, priority: 2, value: (t) => t.digest.replace(/^sha256:/, '').slice(0, 16) },
     { title: 'Size', width: 10, priority: 1, align: 'right', value: (t) => humanSize(t.size) },
-    { title: 'Signed by', width: 20, priority: 3, value: (t) => t.signers.join(', ') || '-' },
+    // While the repository loads, the signers known so far and … for those still being verified.
+    { title: 'Signed by', width: 20, priority: 3, value: (t) => (t.checking ? [...t.signers, '…'] : t.signers).join(', ') || '-' },
     {
       title: 'Verifies',
       priority: 4,

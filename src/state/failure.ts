@@ -5,6 +5,8 @@ import { hintOf } from '../tuf/errors.js';
 export interface Failure {
   cause: string;
   next: string;
+  /** The message's lines after the first, which the banner leaves to the whole-message dialog. */
+  detail?: readonly string[];
 }
 
 /** The user cancelled (Esc in a passphrase dialog, a refused confirmation): not a failure worth a banner. */
@@ -15,11 +17,13 @@ export function isCancellation(e: unknown): boolean {
 export function describeFailure(e: unknown): Failure {
   const file = fileFailure(e);
   if (file) return file;
-  const cause = e instanceof Error ? e.message.split('\n')[0] || e.name : String(e);
+  const [first, ...rest] = (e instanceof Error ? e.message : String(e)).split('\n');
+  const cause = first || (e instanceof Error ? e.name : '');
+  const detail = rest.filter((line) => line.trim() !== '');
   // The UI form of the error's hint: never command-line advice such as "use --server".
   const hint = hintOf(e, 'ui');
-  if (hint) return { cause, next: sentence(hint) };
-  return { cause, next: 'Fix the cause and try again; press r to refresh.' };
+  const next = hint ? sentence(hint) : 'Fix the cause and try again; press r to refresh.';
+  return detail.length ? { cause, next, detail } : { cause, next };
 }
 
 /** Node's file errors (`ENOENT: no such file or directory, open '…'`) in words, with the path. */

@@ -40,7 +40,8 @@ export interface TagRow {
   problem?: string;
   /**
    * Listed from the roles verified so far while the rest of the repository loads: whether the tag
-   * verifies is not known yet (`verified` is false until the complete list replaces the row).
+   * verifies is not known yet (`verified` is false until the complete list replaces the row), and
+   * `signers` are those known so far, which the complete list may add to.
    */
   checking?: boolean;
 }
@@ -71,6 +72,10 @@ export interface SignerRow {
   name: string;
   keyIds: string[];
   threshold: number;
+  /**
+   * Released tags the signer signed in its own role or approved (their signature on a k-of-n
+   * targets/releases counts), as the Tags screen's "Signed by" names them.
+   */
   tagsSigned: number;
   /** Their signature on the current targets/releases file verifies (undefined: no releases role). */
   releasesSigned?: boolean;

@@ -161,5 +161,18 @@ export function notaryClientFor(
     ...(authorize ? { authorize: (challenge, scope) => authorize(challenge, scope) } : {}),
     ...(registryHost ? { loginHint: `docker login ${registryHost}` } : {}),
     caHint: caAdvice(endpoint, options.caFlag),
+    ...(endpoint.source === 'env' ? { unreachableHint: environmentServerAdvice(endpoint.url) } : {}),
   });
+}
+
+/**
+ * What to do about an unreachable server that DOCKER_CONTENT_TRUST_SERVER names: the variable wins
+ * over `config server` (the Config screen), so only changing it, or --server, picks another.
+ */
+function environmentServerAdvice(url: string): Hint {
+  const source = `the server comes from DOCKER_CONTENT_TRUST_SERVER=${url}`;
+  return {
+    cli: `check that it runs; ${source}, which overrides \`trust-tui config server\`: change or unset it, or pass --server`,
+    ui: `check that it runs; ${source}, which overrides the Config screen: change or unset it and start trust-tui again`,
+  };
 }

@@ -35,7 +35,7 @@ export interface TagDetail {
 export interface SignerDetail extends SignerInfo {
   gun: string;
   expires?: string;
-  /** Distinct tags the signer signs. */
+  /** Distinct released tags the signer signed in its own role or approved (a k-of-n targets/releases signature). */
   tags: string[];
 }
 

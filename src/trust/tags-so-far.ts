@@ -1,9 +1,11 @@
 // A repository's released tags while its targets roles are still being verified (the interactive
 // UI shows the first screen of a long list before the whole walk is done). Every row comes from a
 // role whose signatures verified; whether the tag verifies as a whole (every role, targets/releases'
-// threshold) is known only when the walk is complete, so these rows carry no verdict.
+// threshold) is known only when the walk is complete, so these rows carry no verdict, and name only
+// the signers whose verified roles hold the tag: roles not walked yet, and the approvers of a k-of-n
+// release, may add more (and "Repo Admin" is said only of a tag no signer holds once all are walked).
 import type { RefreshOptions } from '../notary/updater.js';
-import { REPO_ADMIN, RepositoryView } from '../tuf/repository-view.js';
+import { RepositoryView } from '../tuf/repository-view.js';
 import type { TrustedSet } from '../tuf/trusted-set.js';
 import { monotonicMs } from '../net/monotonic.js';
 
@@ -11,6 +13,7 @@ export interface TagSoFar {
   tag: string;
   digest: string;
   size: number;
+  /** The signers known so far (possibly none), never the whole list. */
   signers: string[];
 }
 
@@ -27,7 +30,7 @@ export function tagsSoFar(set: TrustedSet, progress: { done: number; total: numb
     tag: t.tag,
     digest: t.digest,
     size: t.length,
-    signers: t.signers.length > 0 ? t.signers : [REPO_ADMIN],
+    signers: t.signers,
   }));
   return { tags, rolesDone: progress.done, rolesTotal: progress.total };
 }

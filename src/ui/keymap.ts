@@ -71,6 +71,7 @@ export const KEYMAP = {
   'app.prevScreen': { bindings: [{ special: 'tab', shift: true }], description: 'previous screen', scope: 'global' },
   'app.screen': { bindings: ['1', '2', '3', '4', '5', '6', '7', '8'].map(k), description: 'jump to screen 1-8', scope: 'global' },
   'app.back': { bindings: [{ special: 'escape' }], description: 'back / cancel / clear filter (never quits)', scope: 'global' },
+  'app.errorDetail': { bindings: [k('v')], description: 'the whole error message, when the banner cuts it short', scope: 'global' },
   'app.help': { bindings: [k('?')], description: 'this help', hint: 'help', scope: 'global' },
   'app.quit': { bindings: [k('q'), { input: 'c', ctrl: true }], description: 'quit', hint: 'quit', scope: 'global' },
 } as const satisfies Record<string, CommandSpec>;

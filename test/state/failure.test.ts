@@ -36,6 +36,12 @@ describe('describeFailure', () => {
     expect(failure.cause).toBe('root: version 3 skips version 2; rotate through every version');
   });
 
+  it("keeps a message's later lines for the whole-message dialog (the banner shows the first)", () => {
+    const failure = describeFailure(new Error('cannot publish example.com/team/app\nthe server said: 400 bad request\n\nretry after 10 s'));
+    expect(failure.cause).toBe('cannot publish example.com/team/app');
+    expect(failure.detail).toEqual(['the server said: 400 bad request', 'retry after 10 s']);
+  });
+
   it('classifies cancellations by class, not by name', () => {
     expect(isCancellation(new CancelledError('no'))).toBe(true);
     expect(isCancellation(new PromptCancelledError())).toBe(true);

@@ -44,7 +44,7 @@ describe('detail views', () => {
     await ui.waitFor('Signer alice of example.com/team/app');
     expect(ui.frame()).toContain(KEY_A);
     expect(ui.frame()).toMatch(/Threshold\s+1 of 1/);
-    expect(ui.frame()).toMatch(/Tags signed \(2\): v1, v2/);
+    expect(ui.frame()).toMatch(/Tags signed or approved \(2\): v1, v2/);
   });
 
   it('Enter on a key lists every role it is in, across repositories', async () => {

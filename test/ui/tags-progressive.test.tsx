@@ -63,6 +63,30 @@ describe('opening a repository with many tags', () => {
     expect(ui.frame()).toMatch(/❯ t000002 .*✔ yes/);
   });
 
+  it('names only the signers verified so far, and says more may follow, until the whole list is verified', async () => {
+    // v1: alice's role verified it so far; v2: in targets/releases, its signers not yet verified.
+    const all = [tag('v1', ['alice', 'bob']), tag('v2', ['carol', 'dave'])];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const services = fakeServices();
+    services.listTags = async (_gun, onProgress) => {
+      onProgress?.({ rows: [{ ...all[0]!, signers: ['alice'], verified: false, checking: true }, { ...all[1]!, signers: [], verified: false, checking: true }], rolesDone: 2, rolesTotal: 4 });
+      await gate;
+      return { rows: all, offline: false, server: 'https://notary.example.com' };
+    };
+    const ui = await start(services);
+    await ui.press(KEYS.enter);
+    await ui.waitFor('checking…');
+    expect(ui.frame()).toMatch(/v1 .* alice, … .*checking…/);
+    expect(ui.frame()).toMatch(/v2 .* … .*checking…/);
+    expect(ui.frame()).not.toMatch(/v2 .* - /);
+    open();
+    await ui.waitFor('✔ yes');
+    expect(ui.frame()).toMatch(/v1 .* alice, bob .*✔ yes/);
+    expect(ui.frame()).toMatch(/v2 .* carol, dave .*✔ yes/);
+    expect(ui.frame()).not.toContain('…');
+  });
+
   it('drops the rows shown so far when the load then fails', async () => {
     const all = Array.from({ length: 1000 }, (_, i) => tag(name(i)));
     let open!: () => void;

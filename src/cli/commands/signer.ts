@@ -83,7 +83,8 @@ function renderList(r: SignerListResult): string {
   ]);
   return [
     ...(r.offline ? ['(offline: from the local cache)'] : []),
-    table(['SIGNER', 'KEYS', 'THRESHOLD', 'PATHS', 'STATE', 'TAGS'], rows),
+    // The tags in the signer's own role (the UI also counts a k-of-n approver's approvals).
+    table(['SIGNER', 'KEYS', 'THRESHOLD', 'PATHS', 'STATE', 'TAGS IN ROLE'], rows),
     ...r.signers.filter((s) => s.problem).map((s) => `${s.name}: ${s.problem}`),
     ...(r.releases
       ? [

@@ -327,7 +327,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
           `Expires    ${detail.expires ? detail.expires.slice(0, 10) : '(never signed)'}`,
           'Keys:',
           ...detail.keys.map((k) => `  ${k.id} ${k.type}${k.held ? ' (held here)' : ''}`),
-          `Tags signed (${detail.tags.length}): ${detail.tags.slice(0, 20).join(', ')}${detail.tags.length > 20 ? ', …' : ''}`,
+          `Tags signed or approved (${detail.tags.length}): ${detail.tags.slice(0, 20).join(', ')}${detail.tags.length > 20 ? ', …' : ''}`,
         ],
       });
     },
