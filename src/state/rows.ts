@@ -33,6 +33,10 @@ export function configRows(view: ConfigView): ConfigRow[] {
     { id: 'tofu', section: 'general', label: 'Trust on first use (TOFU)', value: view.tofu ? 'on' : 'off' },
     { id: 'trust-dir', section: 'general', label: 'Trust directory', value: view.trustDir },
     { id: 'config-file', section: 'general', label: 'Settings file', value: view.configFile },
+    // Set in the environment, it wins over every server entry below (as on the command line).
+    ...(view.environmentServer
+      ? [{ id: 'env-server', section: 'general' as const, label: 'DOCKER_CONTENT_TRUST_SERVER', value: `${view.environmentServer} (used instead of the servers below)` }]
+      : []),
     ...view.servers.map((s) => ({
       id: `server:${s.prefix}`,
       section: 'server' as const,

@@ -142,6 +142,8 @@ export interface ConfigView {
   /** `description`: one line naming the pinned certificates or CA (never the PEM text). */
   pins: { prefix: string; certs: string[]; ca?: string; description: string }[];
   watched: string[];
+  /** DOCKER_CONTENT_TRUST_SERVER, when set: used instead of every server entry (src/notary/endpoint.ts). */
+  environmentServer?: string;
 }
 
 /** A settings change as `trust-tui config` makes it (prefix: a GUN or a prefix ending in `*`). */

@@ -103,12 +103,12 @@ export function createTrustServices(options: TrustServicesOptions): Services {
     },
     async readConfig() {
       const { settings } = context();
-      return configView(options.trustDir, settings.file, settings.data);
+      return configView(options.trustDir, settings.file, settings.data, env);
     },
     async updateConfig(change) {
       const ctx = context();
       await applyConfigChange(ctx, change);
-      return configView(options.trustDir, ctx.settings.file, ctx.settings.data);
+      return configView(options.trustDir, ctx.settings.file, ctx.settings.data, env);
     },
     async listRepositories() {
       return (await listRepositories(context())).map((r) => ({
@@ -291,8 +291,9 @@ async function knownRepositoryInfo(ctx: TrustContext): Promise<RepositoryInfo[]>
   return read.filter((info): info is RepositoryInfo => info !== undefined);
 }
 
-export function configView(trustDir: string, configFile: string, data: SettingsData): ConfigView {
+export function configView(trustDir: string, configFile: string, data: SettingsData, env: Readonly<Record<string, string | undefined>> = {}): ConfigView {
   return {
+    ...(env.DOCKER_CONTENT_TRUST_SERVER ? { environmentServer: env.DOCKER_CONTENT_TRUST_SERVER } : {}),
     trustDir,
     configFile,
     tofu: data.tofu,

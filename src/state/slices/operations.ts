@@ -8,6 +8,7 @@ import { renewOutcomeLine, renewPlanLines } from '../../trust/renew.js';
 import { impactLines } from '../../trust/impact.js';
 import { shortKeyId } from '../../tuf/short-key-id.js';
 import { selectedRow } from '../list.js';
+import type { ConfigRow } from '../rows.js';
 import type {
   ConfigChange,
   DestructivePlan,
@@ -59,6 +60,12 @@ export interface OperationSlice {
 }
 
 const pinFiles = (value: string) => value.split(',').map((f) => f.trim()).filter(Boolean);
+
+/** What Enter on a Config row that the UI cannot change says: where it is set instead. */
+function generalRowStatus(row: ConfigRow): string {
+  if (row.id === 'env-server') return 'Unset DOCKER_CONTENT_TRUST_SERVER and restart to use the servers below';
+  return row.section === 'general' ? `${row.label} is set on the command line (--trust-dir, --config-dir)` : 'Press d to remove it, a to add another';
+}
 
 /** The lines a confirmation shows for a plan (how it lands is its warning, planWarning). */
 export function planLines(plan: DestructivePlan): string[] {
@@ -484,7 +491,7 @@ export function createOperationSlice({ set, get, services, options }: SliceConte
       } else if (row.section === 'pin' && row.subject) {
         promptPinFiles(row.subject);
       } else {
-        set({ status: row.section === 'general' ? `${row.label} is set on the command line (--trust-dir, --config-dir)` : 'Press d to remove it, a to add another' });
+        set({ status: generalRowStatus(row) });
       }
     },
 
