@@ -49,6 +49,12 @@ export type { TrustPolicy } from './root-pinning.js';
 
 export type { MetadataSource } from './update-files.js';
 
+/**
+ * The longest the cached root's check waits for the timestamp request to be on the wire. On loopback
+ * the request is sent within a few milliseconds; past this, the check runs anyway (see #askForTimestamp).
+ */
+const ROOT_CHECK_WAITS_MS = 20;
+
 export interface RefreshOptions {
   client: MetadataSource;
   cache: TrustCache;
@@ -252,8 +258,13 @@ class Update {
       () => undefined,
     );
     // Checking the root first would hold back the TLS handshake, which needs this thread too: the
-    // check waits for the request to be sent (or to fail, or to be answered without a socket).
-    await Promise.race([onWire, settled]);
+    // check waits for the request to be sent (or to fail, or to be answered without a socket), but
+    // not for long: a server that never finishes the handshake must not delay the refusal of a
+    // damaged cached root, and across a network the check fits in the wait for the server.
+    let timer: NodeJS.Timeout | undefined;
+    const longEnough = new Promise<void>((resolve) => (timer = setTimeout(resolve, ROOT_CHECK_WAITS_MS)));
+    await Promise.race([onWire, settled, longEnough]);
+    clearTimeout(timer);
     return { answer, abort };
   }
 

@@ -3,13 +3,13 @@
  * rotation, rollback and freeze refusals, offline answers, skipped delegations, remembered publishes.
  * The same flows against the real notary-server are in test/interop/client-*.test.ts.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TrustCache } from '../../src/notary/cache.js';
 import { MetadataNotFoundError, RepositoryNotInitialisedError, ServerUnreachableError } from '../../src/notary/http-errors.js';
-import { refresh, rememberPublished, type MetadataSource, type RefreshOptions } from '../../src/notary/updater.js';
+import { CachedRootError, refresh, rememberPublished, type MetadataSource, type RefreshOptions } from '../../src/notary/updater.js';
 import { Envelope, parseMetadata, signerFromPrivateKey } from '../../src/tuf/metadata/index.js';
 import { DAY_MS, imageMeta, MemoryRepo, newEcdsaKey, newEd25519Key } from '../tuf/memory-repo.js';
 
@@ -294,11 +294,12 @@ describe('refresh', () => {
   it('checks the cached root while the server answers the timestamp request, not before that request is on the wire', async () => {
     await refresh(repo.gun, opts());
     const events: string[] = [];
-    // A connection that takes 30 ms to carry the request (a TLS handshake), then answers at once.
+    // A connection that takes 5 ms to carry the request (a TLS handshake on loopback), then answers
+    // at once. (The check waits at most 20 ms for it: the next test.)
     const slowWire: MetadataSource = {
       baseUrl: URL_,
       getMetadata: async (gun, role, maxBytes, hooks) => {
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        await new Promise((resolve) => setTimeout(resolve, 5));
         events.push(`${role} request sent`);
         hooks?.onSent?.();
         return server.getMetadata(gun, role, maxBytes);
@@ -315,6 +316,27 @@ describe('refresh', () => {
     await refresh(repo.gun, opts({ client: slowWire }));
     expect(events).toEqual(['timestamp request sent', 'root checked']);
   });
+  it('refuses a damaged cached root at once when the timestamp request never gets on the wire (a handshake that hangs)', async () => {
+    await refresh(repo.gun, opts());
+    await writeFile(cache.filePath(repo.gun, 'root'), '{"signed": {"_type": "Root"');
+    let aborted = false;
+    const hungHandshake: MetadataSource = {
+      baseUrl: URL_,
+      // Never sent, never answered, until the update gives up on it.
+      getMetadata: (_gun, _role, _maxBytes, hooks) =>
+        new Promise<Buffer>((_resolve, reject) =>
+          hooks?.signal?.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('aborted'));
+          }),
+        ),
+      getMetadataByChecksum: (gun, role, sha, maxBytes) => server.getMetadataByChecksum(gun, role, sha, maxBytes),
+      getMetadataByVersion: (gun, role, version) => server.getMetadataByVersion(gun, role, version),
+    };
+    await expect(refresh(repo.gun, opts({ client: hungHandshake }))).rejects.toBeInstanceOf(CachedRootError);
+    expect(aborted).toBe(true);
+  }, 5_000);
+
   it('refuses a root the cached root does not vouch for (repository re-created with new keys)', async () => {
     await refresh(repo.gun, opts());
     server.repo = await MemoryRepo.create(repo.gun, NOW);
