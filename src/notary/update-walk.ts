@@ -4,7 +4,7 @@
 import type { FileMeta } from '../tuf/metadata/index.js';
 import type { TrustedSet } from '../tuf/trusted-set.js';
 import { DelegationRefusedError, UpdateRefusedError } from '../tuf/update-errors.js';
-import { NotCachedError, type UpdateFiles } from './update-files.js';
+import { CachedFileMismatchError, NotCachedError, type UpdateFiles } from './update-files.js';
 
 /** Called each time a targets role has been verified (or skipped), with the walk's progress. */
 export type RoleVerified = (set: TrustedSet, progress: { done: number; total: number }) => void;
@@ -81,7 +81,11 @@ async function loadDelegations(set: TrustedSet, parent: string, walk: Walk, role
       const e = fetched.error;
       // A cache-only read is for moving the repository: a missing file would be lost, so it is fatal.
       if (!(walk.files.offline && e instanceof NotCachedError) || walk.cacheOnly) throw e;
-      walk.warn(`${name} is not in the local cache; its signatures are not shown while offline`);
+      walk.warn(
+        e instanceof CachedFileMismatchError
+          ? `the cached ${name}.json does not match the hash the trusted snapshot names (damaged or tampered with); its signatures are not shown while offline`
+          : `${name} is not in the local cache; its signatures are not shown while offline`,
+      );
       roleDone();
       continue;
     }

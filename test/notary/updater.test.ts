@@ -3,7 +3,7 @@
  * rotation, rollback and freeze refusals, offline answers, skipped delegations, remembered publishes.
  * The same flows against the real notary-server are in test/interop/client-*.test.ts.
  */
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -441,6 +441,22 @@ describe('refresh', () => {
     await expect(refresh(repo.gun, opts())).rejects.toThrow(
       /^cannot reach the trust server at .*: ECONNREFUSED, and the cached trust data for example.com\/app cannot be used \(timestamp: expired/,
     );
+  });
+
+  it('offline: a cached delegation that no longer matches the snapshot is named as damaged, not as missing', async () => {
+    const alice = newEcdsaKey();
+    repo.addDelegation('targets/alice', [alice]);
+    repo.addTarget('targets/alice', 'v1');
+    repo.publish(['targets', 'targets/alice']);
+    await refresh(repo.gun, opts());
+    const file = cache.filePath(repo.gun, 'targets/alice');
+    const bytes = await readFile(file);
+    await writeFile(file, Buffer.concat([bytes, Buffer.from(' ')]));
+    server.down = true;
+    const offline = await refresh(repo.gun, opts());
+    expect(offline.offline).toBe(true);
+    expect(offline.warnings.join('\n')).toContain('the cached targets/alice.json does not match the hash the trusted snapshot names (damaged or tampered with)');
+    expect(offline.warnings.join('\n')).not.toContain('is not in the local cache');
   });
 
   it('offline without any cache reports the server as unreachable', async () => {

@@ -51,11 +51,21 @@ function subject(v: ImageVerdict): string {
   return `${v.gun}${v.tag !== undefined ? `:${v.tag}` : ''}${v.digest !== undefined ? `@${v.digest}` : ''}`;
 }
 
+/**
+ * Who signed a release, as far as the verified roles say. With no signer's own role holding it, the
+ * repository key signed it only when `targets` itself holds it: a release held by targets/releases
+ * alone names nobody (its signers' roles may be missing, as from a damaged cache).
+ */
+export function signedByText(s: { signers: readonly string[]; releasedBy: readonly string[] }): string {
+  if (s.signers.length) return `signed by ${s.signers.join(', ')}`;
+  return s.releasedBy.includes('targets') ? 'signed by the repository key' : "no signer's own role holds it";
+}
+
 function verdictText(v: ImageVerdict): string {
   const offline = v.offline ? ' (from the cache: trust server unreachable)' : '';
   if (v.status === 'signed') {
     const s = v.signed!;
-    const by = s.signers.length ? `signed by ${s.signers.join(', ')}` : 'signed by the repository key';
+    const by = signedByText(s);
     const registry = v.registry ? '; the registry serves it' : '';
     return `signed: ${s.digest} (${s.releasedBy.join(', ')}; ${by})${registry}${offline}`;
   }
