@@ -105,8 +105,23 @@ describe('parsePolicy and YAML aliases', () => {
     expect(e.message).not.toMatch(/resource exhaustion|Excessive/);
   });
 
-  it('so is one anchor used far more often than a policy needs', () => {
-    const e = errorOf(`version: 1\nx: &x registry.example.com/app\nrepositories: [${Array(150).fill('{ match: *x }').join(', ')}]\n`);
+  it('one set of roles shared by a thousand repositories is read, each repository with those roles', () => {
+    const repositories = Array.from({ length: 999 }, (_, i) => `  - { match: registry.example.com/app${i + 1}, roles: *std }`);
+    const text = [
+      'version: 1',
+      `signers: { alice: { key: ${A} }, bob: { key: ${B} } }`,
+      'repositories:',
+      '  - { match: registry.example.com/app0, roles: &std { targets/releases: { signers: [alice, bob], threshold: 2 } } }',
+      ...repositories,
+      '',
+    ].join('\n');
+    const p = parsePolicy(text);
+    expect(p.repositories).toHaveLength(1000);
+    expect(p.repositories[999]!.roles![0]!.role).toBe('targets/releases');
+  });
+
+  it('so is one anchor used far more often than any policy needs', () => {
+    const e = errorOf(`version: 1\nx: &x registry.example.com/app\nrepositories: [${Array(10_001).fill('{ match: *x }').join(', ')}]\n`);
     expect(e.message).toMatch(/^p\.yaml: too many aliases: /);
   });
 
