@@ -97,9 +97,11 @@ export class CachedRootError extends TufError {
     super(
       `the cached root of ${gun} in ${cacheDir} cannot be trusted: ${cause.message}`,
       {
+        // The trust anchor itself: damaged or changed on this host (a re-created repository shows as a
+        // server root the cached one does not vouch for, not as this).
         hint: {
-          cli: `if the repository was re-created on purpose, forget the local trust data (revoke ${gun} --local-only) and try again`,
-          ui: 'if the repository was re-created on purpose, forget its local trust data and try again',
+          cli: `restore root.json there from a backup of the trust directory, or forget the local trust data (revoke ${gun} --local-only) and trust the repository anew`,
+          ui: 'restore root.json from a backup of the trust directory, or forget the local trust data of the repository and trust it anew',
         },
       },
     );
