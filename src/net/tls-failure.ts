@@ -6,7 +6,8 @@
 // reports one failure, a date rather than a broken chain when both are wrong, so for a date the
 // chain is checked here too: renewing a certificate that does not chain would not help.
 import { X509Certificate } from 'node:crypto';
-import { connect, type DetailedPeerCertificate } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { connect, rootCertificates, type DetailedPeerCertificate } from 'node:tls';
 import type { HintInput } from '../tuf/errors.js';
 
 export type TlsFailureKind = 'chain' | 'validity' | 'name' | 'other';
@@ -129,12 +130,29 @@ function anchorValidity(ca: OfferedTls['ca']): Validity[] {
 }
 
 /**
- * Whether the presented chain leads to a CA certificate the client gave, by names and signatures,
- * dates aside. True when the client gave none (the system's store decides) or nothing was presented:
- * no claim about the chain then.
+ * The CAs node trusts when the client gives none: its bundled store and NODE_EXTRA_CA_CERTS.
+ * Undefined when node was told to use the system's OpenSSL store instead, which cannot be listed.
  */
-function chainsToGivenCa(presented: readonly DetailedPeerCertificate[], ca: OfferedTls['ca']): boolean {
-  const anchors = givenCas(ca);
+function defaultCas(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  if (/--use-(openssl|system)-ca/.test(`${process.execArgv.join(' ')} ${env.NODE_OPTIONS ?? ''}`)) return undefined;
+  let extra: string[] = [];
+  try {
+    if (env.NODE_EXTRA_CA_CERTS) extra = [readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8')];
+  } catch {
+    // node warns about an unreadable file itself and trusts its store alone.
+  }
+  return [...rootCertificates, ...extra];
+}
+
+/**
+ * Whether the presented chain leads to a CA certificate the client trusts (the ones it gave, else
+ * node's own store), by names and signatures, dates aside. True when nothing was presented or the
+ * trusted CAs cannot be known: no claim about the chain then.
+ */
+function chainsToTrustedCa(presented: readonly DetailedPeerCertificate[], ca: OfferedTls['ca']): boolean {
+  const trusted = ca?.length ? ca : defaultCas();
+  if (trusted === undefined) return true;
+  const anchors = givenCas(trusted);
   if (anchors.length === 0 || presented.length === 0) return true;
   let chain: X509Certificate[];
   try {
@@ -206,7 +224,7 @@ export async function tlsAdvice(error: unknown, target: URL, tls: OfferedTls, no
       return { chain: true };
     case 'validity': {
       const presented = code.includes('CRL') ? [] : await presentedCertificates(target, tls);
-      return { chain: !chainsToGivenCa(presented, tls.ca), other: validityAdvice(code, presented, tls, now) };
+      return { chain: !chainsToTrustedCa(presented, tls.ca), other: validityAdvice(code, presented, tls, now) };
     }
     case 'name':
       // node checks the name only of a certificate that chains.
@@ -226,6 +244,6 @@ export async function tlsAdvice(error: unknown, target: URL, tls: OfferedTls, no
 export function tlsHint(advice: TlsAdvice, caAdvice: HintInput): HintInput {
   if (!advice.other) return caAdvice;
   if (!advice.chain) return advice.other;
-  const both = (ca: string) => `the server's certificate does not chain to the trusted CA either, so renewing it alone would not help: ${ca}; then ${advice.other}`;
+  const both = (ca: string) => `the server's certificate does not chain to the trusted CA either, so a new certificate alone would not help: ${ca}; then ${advice.other}`;
   return typeof caAdvice === 'string' ? both(caAdvice) : { cli: both(caAdvice.cli), ui: both(caAdvice.ui) };
 }

@@ -393,9 +393,17 @@ describe('NotaryClient TLS advice follows the cause', () => {
     const date = "the server's certificate expired on 2020-01-31T00:00:\\d\\d\\.000Z and this machine's clock says 20\\d\\d-\\S+Z: the certificate must be renewed";
     for (const face of ['cli', 'ui'] as const) {
       expect(e.hint?.[face]).toMatch(
-        new RegExp(`^the server's certificate does not chain to the trusted CA either, so renewing it alone would not help: ${caHint[face]}; then ${date}`),
+        new RegExp(`^the server's certificate does not chain to the trusted CA either, so a new certificate alone would not help: ${caHint[face]}; then ${date}`),
       );
     }
+  });
+
+  it("with no CA given, an expired certificate of a CA node's own store does not hold: the CA advice first, then the date", async () => {
+    const { server } = await serving('expired-private', { issuedAt: '2020-01-01 00:00:00' });
+    const client = new NotaryClient({ baseUrl: server.url, caHint: 'THE CA ADVICE' });
+    const e = (await client.getMetadata('g/a', 'root').catch((err: unknown) => err)) as Error & { hint?: { cli: string; ui: string } };
+    expect(e.message).toBe(`TLS certificate of ${server.url} is not trusted: certificate has expired`);
+    expect(e.hint?.cli).toMatch(/^the server's certificate does not chain to the trusted CA either, so a new certificate alone would not help: THE CA ADVICE; then the server's certificate expired on 2020-01-31T/);
   });
 
   it('a certificate that does not chain to the trusted CA keeps the CA advice', async () => {

@@ -77,7 +77,7 @@ describe('registry TLS advice follows the cause', () => {
     expect(message).toContain('certificate has expired');
     expect(hint?.cli).toMatch(
       new RegExp(
-        `^the server's certificate does not chain to the trusted CA either, so renewing it alone would not help: put its CA in \\$DOCKER_CONFIG/tls/${host}/ca\\.crt; then the server's certificate expired on 2020-01-31T`,
+        `^the server's certificate does not chain to the trusted CA either, so a new certificate alone would not help: put its CA in \\$DOCKER_CONFIG/tls/${host}/ca\\.crt; then the server's certificate expired on 2020-01-31T`,
       ),
     );
   });
