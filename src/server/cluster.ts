@@ -5,7 +5,8 @@
 // worker opens its own PostgreSQL pool; the primary applies the migrations once before forking.
 import cluster, { type Worker } from 'node:cluster';
 import { serveKeyTokens } from './cluster-key-tokens.js';
-import { serveGroupMetrics } from './cluster-metrics.js';
+import { GroupMetrics } from './cluster-metrics.js';
+import { serveWorkerCount } from './cluster-workers.js';
 import { ServerLog } from './log.js';
 import { DEFAULT_SHUTDOWN_GRACE_MS, keyLimitsOf, prepareServer, startServer, type ServerOptions } from './server.js';
 import { keyCreationLimiter } from './service.js';
@@ -44,6 +45,12 @@ export async function startServerGroup(options: ServerOptions, workers: number, 
   const live = new Set<Worker>();
   // One set of key-creation buckets for the group: the limit holds for the server, not per worker.
   const keyTokens = keyCreationLimiter(keyLimitsOf(options));
+  const metrics = new GroupMetrics({
+    live: () => live,
+    configured: workers,
+    unanswered: (pid, timeoutMs) =>
+      serverLog.warn(`worker ${pid} did not send its metrics within ${timeoutMs / 1000} s; /metrics shows the other workers' only`, { worker_pid: pid }),
+  });
 
   const url = await new Promise<string>((resolve, reject) => {
     // Ready when every worker of the first set listens (restarted ones report again; harmless).
@@ -52,19 +59,26 @@ export async function startServerGroup(options: ServerOptions, workers: number, 
       const started = Date.now();
       const worker = cluster.fork();
       live.add(worker);
-      serveGroupMetrics(worker);
+      metrics.serve(worker);
       serveKeyTokens(worker, keyTokens);
+      serveWorkerCount(worker, () => ({ configured: workers, live: live.size }));
+      // Why the worker could not start, as it said before exiting (its exit code says only that).
+      let failure: string | undefined;
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'listening' && ++listening >= workers) resolve(message.url);
-        if (message.type === 'failed') reject(new Error(message.message));
+        if (message.type === 'failed') failure = message.message;
       });
       worker.on('exit', (code, signal) => {
         live.delete(worker);
         if (stopping) return;
-        const how = signal ? `signal ${signal}` : `exit code ${code}`;
-        if (Date.now() - started < MIN_HEALTHY_UPTIME_MS) {
-          serverLog.error(`worker ${worker.process.pid} stopped right after starting (${how}); not restarting it`, { worker_pid: worker.process.pid });
-          reject(new Error(`a server worker stopped right after starting (${how})`));
+        const how = (signal ? `signal ${signal}` : `exit code ${code}`) + (failure ? `: ${failure}` : '');
+        if (Date.now() - started < MIN_HEALTHY_UPTIME_MS || failure) {
+          serverLog.error(`worker ${worker.process.pid} stopped right after starting (${how}); not restarting it; ${live.size} of ${workers} workers left`, {
+            worker_pid: worker.process.pid,
+            workers_live: live.size,
+          });
+          // Before the group listens this fails the start; afterwards it serves with fewer workers.
+          reject(new Error(failure ?? `a server worker stopped right after starting (${how})`));
           return;
         }
         serverLog.warn(`worker ${worker.process.pid} stopped (${how}); starting another`, { worker_pid: worker.process.pid });
@@ -108,18 +122,24 @@ async function stopWorkers(live: ReadonlySet<Worker>, killAfterMs: number): Prom
   );
 }
 
-/** In a worker process: serves until the primary (or a signal) says to stop, then exits. */
-export async function runServerWorker(options: ServerOptions): Promise<void> {
+/**
+ * In a worker process: serves until the primary (or a signal) says to stop. `failed` when the server
+ * could not start: the worker told the primary why, and should exit non-zero.
+ */
+export async function runServerWorker(options: ServerOptions): Promise<'stopped' | 'failed'> {
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     // The primary opened every stored key before it started the workers (prepareServer), and says
     // once for all of them that the server listens.
     server = await startServer({ ...options, passphraseChecked: true, announce: false });
   } catch (e) {
-    process.send?.({ type: 'failed', message: e instanceof Error ? e.message : String(e) } satisfies WorkerMessage);
-    process.exitCode = 1;
-    process.disconnect?.();
-    return;
+    // Sent before disconnecting: the primary logs it when this process exits.
+    const failed: WorkerMessage = { type: 'failed', message: e instanceof Error ? e.message : String(e) };
+    await new Promise<void>((resolve) => (process.send ? process.send(failed, undefined, undefined, () => resolve()) : resolve()));
+    // Through the worker, not process.disconnect(): node:cluster exits a worker whose channel closes
+    // unasked with code 0, which would hide the failure from the primary.
+    cluster.worker?.disconnect();
+    return 'failed';
   }
   process.send?.({ type: 'listening', url: server.url } satisfies WorkerMessage);
   await new Promise<void>((resolve) => {
@@ -132,4 +152,5 @@ export async function runServerWorker(options: ServerOptions): Promise<void> {
     process.once('SIGTERM', stop);
   });
   process.disconnect?.();
+  return 'stopped';
 }

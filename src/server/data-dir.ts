@@ -61,6 +61,19 @@ export function unusableDataDir(dir: string, e: NodeJS.ErrnoException, what = `c
   return new Error(`${what}: ${cause}; give --data a directory this user can write`, { cause: e });
 }
 
+/** SQLite's result codes for a file that is not, or no longer, a well-formed database. */
+const DAMAGED_DATABASE_CODES = ['SQLITE_NOTADB', 'SQLITE_CORRUPT'];
+
+/**
+ * Why the database file cannot be opened: a damaged file needs a backup, not another directory;
+ * anything else is a data directory this user cannot use (see unusableDataDir).
+ */
+export function unusableDatabase(file: string, e: NodeJS.ErrnoException): Error {
+  const what = `cannot open the server database ${file}`;
+  if (!DAMAGED_DATABASE_CODES.includes(String(e.code))) return unusableDataDir(path.dirname(file), e, what);
+  return new Error(`${what}: ${e.message}; the file is damaged: stop the server and restore it from a backup (see Backups in trust-tui's README)`, { cause: e });
+}
+
 /** `dir`, or the first of its parents that exists and is not a directory (mkdir says only EEXIST/ENOTDIR). */
 function notADirectory(dir: string): string {
   for (let at = dir; ; at = path.dirname(at)) {

@@ -14,6 +14,7 @@ import { PublishReceiver } from './receive-publish.js';
 import { clientGone, readBody, whenClientGone } from './request-body.js';
 import type { UploadedFile } from './upload.js';
 import type { ValidationPool } from './validation-pool.js';
+import type { WorkerCount } from './cluster-workers.js';
 
 export type ServerKeyRole = 'timestamp' | 'snapshot';
 
@@ -52,6 +53,8 @@ export interface RouterOptions {
   metricsOpen?: boolean;
   /** Reads large publish bodies' files in worker threads (the service validates them there too). */
   validationPool?: ValidationPool;
+  /** With --workers N: how many workers the group runs (health shows it). */
+  workers?: () => Promise<WorkerCount | undefined>;
   /** True once the server drains before it stops: readiness answers 503, connections are not kept alive. */
   draining?: () => boolean;
 }
@@ -227,7 +230,10 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
   }
 
   async function health(c: RequestContext) {
-    if (await service.healthy()) send(c.res, 200, 'application/json; charset=utf-8', '{}');
+    // Notary's body is `{}`; a server group adds its worker count, short of --workers when a worker
+    // stopped and could not be restarted (the workers left still serve: health stays 200).
+    const [healthy, workers] = await Promise.all([service.healthy(), options.workers?.()]);
+    if (healthy) send(c.res, 200, 'application/json; charset=utf-8', JSON.stringify(workers ? { workers } : {}));
     else sendError(c.res, new ApiError('UNKNOWN', { storage: 'unavailable' }), 503);
   }
 

@@ -11,6 +11,7 @@ import type { GeneratedKeyAlgorithm } from '../keys/generate.js';
 import { HtpasswdAuthenticator, openAccess, type Authenticator } from './auth.js';
 import { ServerLog, type LogFormat } from './log.js';
 import { ServerMetrics } from './metrics.js';
+import { workerCountSource } from './cluster-workers.js';
 import { groupKeyTokens } from './cluster-key-tokens.js';
 import { ConnectionsPerClient, MAX_CONNECTIONS_PER_CLIENT_DEFAULT } from './connection-limit.js';
 import { parseCertificateBundle, TokenAuthConfigError, TokenAuthenticator } from './token-auth.js';
@@ -338,6 +339,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(groupTokens ? { takeKeyToken: groupTokens } : {}),
     });
     const metrics = new ServerMetrics();
+    const workerCount = workerCountSource();
     const pool = poolStatsOf(storage);
     if (pool) metrics.watchDatabasePool(pool);
     const handler = createRouter({
@@ -357,6 +359,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       metricsOpen: options.metricsOpen ?? false,
       draining: () => draining,
       validationPool,
+      ...(workerCount ? { workers: workerCount } : {}),
     });
     const server = tls ? httpsServer(tls, options, handler) : http.createServer(handler);
     // A connection that ends inside a request is logged by the request's handler; the parser's

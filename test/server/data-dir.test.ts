@@ -57,6 +57,16 @@ describe('server data at rest', () => {
     );
   });
 
+  it('a database file that is not a database is called damaged, with a backup as the way out', async () => {
+    const dataDir = path.join(dir, 'damaged');
+    mkdirSync(dataDir, { mode: 0o700 });
+    writeFileSync(path.join(dataDir, DB), Buffer.alloc(8192, 'not a database '), { mode: 0o600 });
+    const started = startTestServer({ dataDir });
+    await expect(started).rejects.toThrow(`cannot open the server database ${path.join(dataDir, DB)}: file is not a database; the file is damaged`);
+    await expect(started).rejects.toThrow(/restore it from a backup/);
+    await expect(started).rejects.not.toThrow(/give --data a directory/);
+  });
+
   it('closes down an existing directory and database open to others, with one warning line each', async () => {
     const dataDir = path.join(dir, 'open');
     mkdirSync(dataDir, { mode: 0o755 });

@@ -118,7 +118,9 @@ Metrics: GET /metrics in Prometheus text format (requests by route and status, l
 accepted/rejected by notary error code, storage errors; never a repository name). With --htpasswd it
 needs a read-write user, with --auth token \`*\` on registry:catalog, unless --metrics-open. With
 --workers N the primary sums every worker's counters, so any scrape shows the whole server's totals;
-a per-process limit (process_max_fds) is reported as one process has it.`,
+a per-process limit (process_max_fds) is reported as one process has it; a worker that does not
+answer within 3 s is left out and counted (trust_tui_workers_unanswered). A worker that stops right
+after a restart is not restarted: health then shows {"workers":{"configured":N,"live":N-1}}.`,
     )
     .action(async (opts: ServerCommandOptions, cmd: Command) => {
       // A flag given a value it cannot take is a usage error (exit 2), named before anything starts.
@@ -209,7 +211,11 @@ a per-process limit (process_max_fds) is reported as one process has it.`,
         usage((e as Error).message);
       }
       // A worker re-runs this command line (node:cluster); it serves until the primary stops it.
-      if (isServerWorker()) return runServerWorker(options);
+      if (isServerWorker()) {
+        // A worker that could not start told the primary why (the primary logs it): exit non-zero.
+        if ((await runServerWorker(options)) === 'failed') throw new AlreadyReported(EXIT.error);
+        return;
+      }
 
       // With --log-format json every line is a JSON object: these events, and a failure to start.
       const events = opts.logFormat === 'json' ? new ServerLog((line) => io.stdout(line + '\n'), (line) => io.stderr(line + '\n'), 'json') : undefined;

@@ -17,7 +17,7 @@ import type {
   Storage,
   StorageTransaction,
 } from './storage.js';
-import { unusableDataDir } from '../data-dir.js';
+import { unusableDatabase } from '../data-dir.js';
 import { WalCheckpointer, BACKSTOP_AUTOCHECKPOINT_PAGES } from './wal-checkpointer.js';
 import { WriteReadiness } from './write-readiness.js';
 import { migrate, Queries, toKey, type KeyRow } from './sqlite-queries.js';
@@ -164,7 +164,7 @@ export class SqliteStorage extends Reader implements Storage, HeadReader {
       // The first write: a read-only file system or file fails here, not at `new Database`.
       if (!inMemory) writeDb.pragma('journal_mode = WAL');
     } catch (e) {
-      throw unusableDataDir(dirname(options.file), e as NodeJS.ErrnoException, `cannot open the server database ${options.file}`);
+      throw unusableDatabase(options.file, e as NodeJS.ErrnoException);
     }
     // NORMAL in WAL mode: every transaction is atomic and survives a crash of this process; after
     // a power cut the last commits may be missing (never half of one). FULL would fsync every commit.
