@@ -36,22 +36,30 @@ export function armRequestTimers(
   const budget = stallMs ?? timing.deadline?.budgetMs ?? DEFAULT_TIMEOUT_MS;
   const remaining = stallMs ?? timing.deadline?.remainingMs() ?? DEFAULT_TIMEOUT_MS;
   const phase = stallMs === undefined ? 'answer' : 'stall';
-  // An exhausted deadline still reports the request that could not be made, in the same words.
-  let answerTimer = setTimeout(() => fail(new RequestTimeoutError(what, phase, budget)), remaining);
+  /** Where a new connection stands until it can carry the request: the step a timeout names. */
+  let connecting: 'connect' | 'handshake' | undefined;
+  // An exhausted deadline still reports the request that could not be made, in the same words; a
+  // deadline shorter than the connect bound names the step that did not finish (no connection, no
+  // handshake) rather than "did not answer".
+  let answerTimer = setTimeout(() => fail(new RequestTimeoutError(what, connecting ?? phase, budget)), remaining);
   let lastRearm = monotonicMs();
   let connectTimer: NodeJS.Timeout | undefined;
   const connectMs = Math.min(timing.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, remaining);
+  const connected = () => {
+    connecting = undefined;
+    clearTimeout(connectTimer);
+  };
   request.on('socket', (socket: Socket) => {
     // A kept-alive socket is already connected (and its handshake done).
     if (!socket.connecting) return;
-    let phase: 'connect' | 'handshake' = 'connect';
-    connectTimer = setTimeout(() => fail(new RequestTimeoutError(what, phase, connectMs)), connectMs);
+    connecting = 'connect';
+    connectTimer = setTimeout(() => fail(new RequestTimeoutError(what, connecting ?? 'connect', connectMs)), connectMs);
     socket.once('connect', () => {
-      if (!secure) clearTimeout(connectTimer);
-      else phase = 'handshake';
+      if (!secure) connected();
+      else connecting = 'handshake';
     });
-    socket.once('secureConnect', () => clearTimeout(connectTimer));
-    socket.once('close', () => clearTimeout(connectTimer));
+    socket.once('secureConnect', connected);
+    socket.once('close', connected);
   });
   const disarm = () => {
     clearTimeout(answerTimer);

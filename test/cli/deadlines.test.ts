@@ -85,6 +85,14 @@ describe('deadlines', () => {
     hungWithin(r, HUNG_BOUND_MS, `GET ${url}/v2/registry.example.com/team/app/_trust/tuf/root.json: the TLS handshake did not complete within 5s`);
   });
 
+  it('a --timeout shorter than the handshake bound still names the handshake that did not complete', async () => {
+    const silent = await silentTcp();
+    listeners.push(silent);
+    const url = `https://127.0.0.1:${silent.port}`;
+    const r = await timed(['--timeout', '2s', 'inspect', 'registry.example.com/team/app', '--server', url]);
+    hungWithin(r, HUNG_BOUND_MS, `GET ${url}/v2/registry.example.com/team/app/_trust/tuf/root.json: the TLS handshake did not complete within 2s`);
+  });
+
   it('a trust server that answers the ping and then hangs: one deadline for the command (--timeout), naming the request', async () => {
     const hanging = await listen(https.createServer({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) }, pingThenHang));
     listeners.push(hanging);
