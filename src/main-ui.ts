@@ -15,6 +15,8 @@ export interface MainOptions {
   trustDir?: string;
   configDir?: string;
   readOnly?: boolean;
+  /** How long one operation may wait for servers (`--timeout`; default 30 s, as a command). */
+  timeoutMs?: number;
   /** The lead's adapter over all of src/trust; defaults to what is wired today. */
   services?: Services;
 }
@@ -39,7 +41,7 @@ export async function main(options: MainOptions = {}): Promise<void> {
 
   const trustDir = resolve(options.trustDir ?? defaultTrustDir());
   const configDir = resolve(options.configDir ?? defaultConfigDir());
-  const store = createAppStore(options.services ?? createTrustServices({ trustDir, configDir }), { readOnly: options.readOnly ?? false });
+  const store = createAppStore(options.services ?? createTrustServices({ trustDir, configDir, timeoutMs: options.timeoutMs }), { readOnly: options.readOnly ?? false });
   const app = render(createElement(StoreProvider, { store }, createElement(App)), { exitOnCtrlC: true });
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {

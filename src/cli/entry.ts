@@ -2,6 +2,7 @@
 // source) and src/cli-dist.ts (dist/cli.js). They differ only in how the code is found (`Loaders`).
 import { commandWord } from './command-word.js';
 import { prerenderedHelp, readHelpTexts, stdoutHelpWidth, helpRequestPath } from './help-texts.js';
+import { uiCommandLine, type UiOptions } from './ui-options.js';
 import { asksOnlyForVersion, VERSION } from './version.js';
 
 export type RunCommandLine = (argv: string[]) => Promise<number>;
@@ -10,7 +11,7 @@ export interface Loaders {
   /** The directory (a file URL ending in `/`) holding help-texts.json, if the build wrote one. */
   readonly helpDir: URL;
   /** The interactive UI. */
-  readonly ui: () => Promise<{ main: () => Promise<void> }>;
+  readonly ui: () => Promise<{ main: (options: UiOptions) => Promise<void> }>;
   /** The whole command-line program: every command. */
   readonly program: () => Promise<RunCommandLine>;
   /** A smaller program holding only `word`'s command, when the build made one. */
@@ -21,7 +22,14 @@ export async function start(argv: string[], load: Loaders): Promise<void> {
   // dist/ is a bundle: with --debug, stack traces point into src/ through its source maps.
   if (argv.includes('-D') || argv.includes('--debug')) process.setSourceMapsEnabled(true);
 
-  if (argv.length === 0) {
+  // No command: the UI, maybe with another trust or settings directory (`trust-tui --trust-dir D`).
+  const ui = uiCommandLine(argv);
+  if (ui !== undefined) {
+    if ('refused' in ui) {
+      process.stderr.write(`trust-tui: ${ui.refused}\n`);
+      process.exitCode = 2; // EXIT.usage (./exit-codes.ts)
+      return;
+    }
     // NO_COLOR is applied by the UI's theme (src/ui/theme.ts): it drops colours but keeps bold,
     // underline and inverse, which FORCE_COLOR=0 would drop as well.
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
@@ -29,7 +37,7 @@ export async function start(argv: string[], load: Loaders): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    await (await load.ui()).main();
+    await (await load.ui()).main(ui.options);
     return;
   }
   // A reader that stops early (`trust-tui inspect … | head`) closes the pipe: that ends the output,

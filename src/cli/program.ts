@@ -21,7 +21,7 @@ import { registerRoleCommands } from './commands/role.js';
 import { registerSignerCommands } from './commands/signer.js';
 import { registerSweepCommands } from './commands/sweep.js';
 import { registerVerifyCommand } from './commands/verify.js';
-import { commandWord } from './command-word.js';
+import { commandWord, commandWordIndex } from './command-word.js';
 import { AlreadyReported, describeError } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -102,13 +102,46 @@ class CliCommand extends Command {
     if (first === 'help' && topic !== undefined) {
       // `help help` is this group's help, as `git help help` is git's.
       if (topic === 'help') return super.help();
-      const path = commandPath(this);
-      this.configureOutput().writeErr?.(`trust-tui: '${topic}' is not a ${path} command, so there is no help for it — ${path} --help lists them\n`);
-      throw new CommanderError(EXIT.usage, USAGE_ERROR, `unknown help topic '${topic}'`);
+      noHelpTopic(this, topic);
     }
     this.outputHelp({ error: true });
     throw new CommanderError(EXIT.usage, USAGE_ERROR, `${commandPath(this)} needs a sub-command`);
   }
+}
+
+/** The usage error for `help … TOPIC` where TOPIC is no sub-command of `cmd`: one line on stderr. */
+function noHelpTopic(cmd: Command, topic: string): never {
+  const path = commandPath(cmd);
+  const where = cmd.commands.length > 0 ? `${path} --help lists them` : `${path} has none (its help: ${path} --help)`;
+  cmd.configureOutput().writeErr?.(`trust-tui: '${topic}' is not a ${path} command, so there is no help for it — ${where}\n`);
+  throw new CommanderError(EXIT.usage, USAGE_ERROR, `unknown help topic '${topic}'`);
+}
+
+/**
+ * commander's `help` reads one word: `help key generate` would print key's help, and so would
+ * `help key nosuch`. This reads them all: a path of commands asks for the last one's help as its
+ * `--help` does (the same text), and a word that is no sub-command of its group goes to that group's
+ * `help`, which says so. Any other command line is returned as it is.
+ */
+function withHelpTopicPath(program: Command, argv: readonly string[]): readonly string[] {
+  const at = commandWordIndex(argv);
+  if (at === undefined || argv[at] !== 'help') return argv;
+  const words = argv.slice(at + 1);
+  if (words.length < 2 || words.some((w) => w.startsWith('-'))) return argv;
+  let cmd = program;
+  let found = 0;
+  for (const word of words) {
+    const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub === undefined) break;
+    cmd = sub;
+    found++;
+  }
+  // The first word is no command: the program's own `help` says so.
+  if (found === 0) return argv;
+  const before = argv.slice(0, at);
+  if (found === words.length) return [...before, ...words, '--help'];
+  if (cmd.commands.length === 0) noHelpTopic(cmd, words[found]!);
+  return [...before, ...words.slice(0, found), 'help', ...words.slice(found)];
 }
 
 /** `trust-tui key` for the key group: the words that run `cmd`. */
@@ -136,7 +169,7 @@ export async function run(argv: string[], output: Io = processIo): Promise<numbe
   const io: Io = { stdout: output.stdout, stderr: output.stderr };
   const program = buildProgram(io, argv);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(withHelpTopicPath(program, argv), { from: 'user' });
     return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {

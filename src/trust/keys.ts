@@ -8,6 +8,7 @@ import {
   generatePrivateKey,
   PRIVATE_KEY_BLOCK_TYPES,
   parseKeyFile,
+  ROLES_WITH_GUN,
   unlockKeyFile,
   type GeneratedKeyAlgorithm,
   type KeyFile,
@@ -146,9 +147,25 @@ export interface LoadKeyOptions {
    * asks it in its dialog: the environment's passphrase is the keystore's, not the file's.
    */
   filePassphrases?: PassphraseSource;
+  /** Called once the name has passed its checks, before the file is read (docker's order). */
+  announce?: () => void;
+}
+
+/**
+ * The name a key file without a `role:` header is stored under, checked before the file is read as
+ * docker checks it. `root` is allowed: that is how a root key without a header is brought to a new
+ * host. A repository's targets, snapshot or timestamp key needs the repository it belongs to, which
+ * only the file's headers can give.
+ */
+function checkLoadName(name: string): void {
+  checkKeyName(name);
+  if (ROLES_WITH_GUN.includes(name)) {
+    throw new InputError(`"${name}" is the name of a base role: give the signing key a name of its own (a repository's ${name} key is loaded from the file trust-tui key save or notary key export wrote: its headers name the repository)`);
+  }
 }
 
 export async function loadKey(ctx: TrustContext, file: string, options: LoadKeyOptions = {}): Promise<LoadedKey> {
+  if (options.name !== undefined) checkLoadName(options.name);
   const text = await readPrivateKeyFile(file);
   const parsed = (() => {
     try {
@@ -171,7 +188,9 @@ export async function loadKey(ctx: TrustContext, file: string, options: LoadKeyO
  * `trust-tui key save` and `notary key export` write them.
  */
 export async function loadKeys(ctx: TrustContext, file: string, options: LoadKeyOptions = {}): Promise<LoadedKey[]> {
+  if (options.name !== undefined) checkLoadName(options.name);
   await requireWritableDir(ctx.trustDir);
+  options.announce?.();
   const blocks = decodePem(await readPrivateKeyFile(file), file).filter((b) => PRIVATE_KEY_BLOCK_TYPES.includes(b.type));
   if (blocks.length <= 1) return [await loadKey(ctx, file, options)];
   // Every block is opened before any is stored: a bad block (a wrong passphrase, damage) leaves
@@ -207,10 +226,8 @@ async function importParsedKey(ctx: TrustContext, parsed: KeyFile, file: string,
 
 /** The key of a parsed block, decrypted and checked, with the role and GUN it is stored under. */
 async function openParsedKey(ctx: TrustContext, parsed: KeyFile, file: string, options: LoadKeyOptions): Promise<OpenedKey> {
+  // options.name was checked before the file was read (checkLoadName).
   const role = parsed.role ?? options.name ?? 'signer';
-  // A bare key file may be given the root role's name (`--name root`): that is how a root key without
-  // a `role:` header is brought to a new host.
-  if (!parsed.role) checkKeyName(role);
   // notary's export names each block's key ID in a `path` header.
   const keyId = parsed.headers.path ?? basename(file);
   const key = await unlockKeyFile(parsed, options.filePassphrases ?? ctx.passphrases, { keyId, role, gun: parsed.gun, file });

@@ -88,3 +88,47 @@ describe('key generate refused for its public key file', () => {
     expect(storedKeys(tt.trustDir)).toEqual([]);
   });
 });
+
+describe('key load with a name that is refused', () => {
+  /** A private key file without a `role:` header, as openssl writes one. */
+  const bareKeyFile = (dir: string): string => {
+    const file = path.join(dir, 'bare.pem');
+    writeFileSync(file, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
+    return file;
+  };
+
+  const refusals: [name: string, refusal: RegExp][] = [
+    ['Bad Name', /^trust-tui: key name "Bad Name" must start with lowercase alphanumeric characters/],
+    ...['targets', 'snapshot', 'timestamp'].map((role): [string, RegExp] => [
+      role,
+      new RegExp(`^trust-tui: "${role}" is the name of a base role: give the signing key a name of its own \\(a repository's ${role} key is loaded from the file trust-tui key save or notary key export wrote`),
+    ]),
+  ];
+  it.each(refusals)('--name %s: the refusal alone, before docker\'s "Loading key from…" line, whatever the file', async (name, refusal) => {
+    const tt = trustTui();
+    for (const file of [bareKeyFile(tt.workDir), path.join(tt.workDir, 'missing.pem')]) {
+      const r = await tt(['key', 'load', file, '--name', name]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')).toEqual([expect.stringMatching(refusal), '']);
+    }
+    expect(storedKeys(tt.trustDir)).toEqual([]);
+  });
+
+  it('a file that is missing: docker\'s line first, then the refusal', async () => {
+    const tt = trustTui();
+    const file = path.join(tt.workDir, 'missing.pem');
+    const r = await tt(['key', 'load', file, '--name', 'alice']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe(`Loading key from "${file}"...\n`);
+    expect(r.stderr).toContain(`key file ${file} does not exist`);
+  });
+
+  it('--name root is allowed for a bare key file', async () => {
+    const tt = trustTui();
+    const file = bareKeyFile(tt.workDir);
+    const r = await tt(['key', 'load', file, '--name', 'root']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Loading key from .*\nSuccessfully imported key [0-9a-f]{64} \(role root\)/);
+  });
+});

@@ -47,6 +47,9 @@ describe('a command line that names no command to run', () => {
       [['help', 'nosuch'], 'trust-tui --help'],
       [['--json', 'help', 'nosuch'], 'trust-tui --help'],
       [['key', 'help', 'nosuch'], 'trust-tui key --help'],
+      [['help', 'key', 'nosuch'], 'trust-tui key --help'],
+      [['help', 'key', 'nosuch', 'list'], 'trust-tui key --help'],
+      [['help', 'key', 'generate', 'nosuch'], 'trust-tui key generate --help'],
     ];
     for (const [argv, listing] of cases) {
       for (const r of [await tt(argv), await fullProgram(argv)]) {
@@ -54,6 +57,16 @@ describe('a command line that names no command to run', () => {
         expect(r.stdout).toBe('');
         expect(r.stderr.split('\n')).toEqual([expect.stringMatching(/^trust-tui: 'nosuch' is not a /), '']);
         expect(r.stderr).toContain(listing);
+      }
+    }
+  });
+
+  it('help with a sub-command: its own help, the same text as its --help', async () => {
+    for (const path of [['key', 'generate'], ['signer', 'add'], ['export', 'status']]) {
+      const own = await tt([...path, '--help']);
+      expect(own.stdout).toMatch(new RegExp(`^Usage: trust-tui ${path.join(' ')} `));
+      for (const r of [await tt(['help', ...path]), await fullProgram(['help', ...path])]) {
+        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }, path.join(' ')).toEqual({ code: 0, stdout: own.stdout, stderr: '' });
       }
     }
   });

@@ -33,9 +33,10 @@ export function registerKeyCommands(program: Command, io: Io): void {
     .action(async (file: string, opts: { name: string }, cmd: Command) => {
       const g = globalOptions(cmd);
       const [{ cliContext }, { loadKeys }] = await Promise.all([import('../context.js'), import('../../trust/keys.js')]);
-      if (!g.json) io.stdout(`Loading key from "${file}"...\n`);
+      // docker's line, once the name has passed its checks: a refused name comes alone.
+      const announce = g.json ? undefined : () => io.stdout(`Loading key from "${file}"...\n`);
       // A file of several keys (`key save`, `notary key export`) loads them all.
-      const loaded = await loadKeys(cliContext(g, io), file, opts);
+      const loaded = await loadKeys(cliContext(g, io), file, { ...opts, announce });
       emit(io, g, loaded.length === 1 ? loaded[0] : loaded, () =>
         loaded.map((k) => `Successfully imported key ${k.id} (role ${k.role}) from ${file}`).join('\n'),
       );
