@@ -33,9 +33,10 @@ describe('trust services and hanging servers', () => {
     await services.updateConfig({ kind: 'server', prefix: 'registry.example.com/*', url });
     const started = Date.now();
     await expect(services.listTags('registry.example.com/team/app')).rejects.toMatchObject({
-      // Reads go out without a /v2/ ping: the first request is the repository's root.json.
-      message: `GET ${url}/v2/registry.example.com/team/app/_trust/tuf/root.json did not answer within 1.5s`,
-      hint: { ui: 'is the server up? try again with r' },
+      // Reads go out without a /v2/ ping: the first request is the repository's root.json; the
+      // listener accepts and never speaks TLS, and the deadline names that step.
+      message: `GET ${url}/v2/registry.example.com/team/app/_trust/tuf/root.json: the TLS handshake did not complete within 1.5s`,
+      hint: { ui: 'is it a TLS server, and up?' },
     });
     expect(Date.now() - started).toBeLessThan(4000);
   });
@@ -51,7 +52,7 @@ describe('trust services and hanging servers', () => {
     const started = Date.now();
     const listed = await services.listRequests();
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(listed).toEqual({ rows: [], note: `registry.example.com/team/app: requests not listed (GET ${url}/v2/registry.example.com/team/app/_trust/requests/ did not answer within 5s)` });
+    expect(listed).toEqual({ rows: [], note: `registry.example.com/team/app: requests not listed (GET ${url}/v2/registry.example.com/team/app/_trust/requests/: the TLS handshake did not complete within 5s)` });
   });
 });
 
