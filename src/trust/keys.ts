@@ -102,6 +102,12 @@ export async function generateKey(ctx: TrustContext, name: string, options: Gene
   } catch (e) {
     // Without its public half the new key is useless to `signer add`: leave nothing behind.
     await ctx.keys.remove(key.id).catch(() => undefined);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      // Another process (a second `key generate` of the same name) wrote it since the check above.
+      throw new InputError(`public key file already exists: "${publicKeyFile}" (written meanwhile by another process); the new key was not kept`, {
+        hint: { cli: 'move it away or pass another --dir', ui: 'move it away or choose another directory' },
+      });
+    }
     throw new InputError(`cannot write ${publicKeyFile}: ${(e as Error).message}`);
   }
   return { id: key.id, name, type, publicKeyFile, privateKeyFile: stored.path };

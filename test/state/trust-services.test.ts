@@ -34,6 +34,18 @@ describe('trust services over the keystore', () => {
     expect(preview).toMatchObject({ kind: 'public', role: 'alice', type: 'ed25519', id: made.id });
   });
 
+  it('a .pub written by another process while the passphrase was asked: refused in words, the new key not kept', async () => {
+    const services = createTrustServices({ trustDir: join(dir, 'trust'), configDir: join(dir, 'cfg') });
+    const pub = join(dir, 'carl.pub');
+    // The other `key generate carl` finishes while this one waits for its passphrase.
+    const racing = { passphrases: new ScriptedPassphraseSource(async () => (await writeFile(pub, 'the other one'), 'correct-horse')) };
+    await expect(services.generateKey('carl', 'ecdsa', dir, racing)).rejects.toThrow(
+      `public key file already exists: "${pub}" (written meanwhile by another process); the new key was not kept`,
+    );
+    expect(await readFile(pub, 'utf8')).toBe('the other one');
+    expect(await services.listKeys()).toEqual([]);
+  });
+
   it('says which path cannot be previewed and why (a directory, a missing file)', async () => {
     const services = createTrustServices({ trustDir: join(dir, 'trust'), configDir: join(dir, 'cfg') });
     await expect(services.inspectKeyFile(dir)).rejects.toThrow(`key file ${dir} is a directory, not a file`);
