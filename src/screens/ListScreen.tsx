@@ -39,14 +39,19 @@ export function ListScreen<Row>({ screen, list, title, noun, columns, rowKey, co
   // Reading the list again failed: the rows are the last ones read and say nothing about now.
   const stale = state.status === 'error' && state.rows.length > 0;
   // Not loaded yet is loading too: "nothing here" is said only once the list has been read.
-  const empty = (state.status === 'loading' || state.status === 'idle') && state.rows.length === 0 ? (
-    <Text color={theme.muted}>  Loading {noun}…</Text>
-  ) : state.status === 'error' && state.rows.length === 0 ? (
-    <Text color={theme.danger}>  Could not load {noun}: {state.error}. Press r to retry.</Text>
-  ) : state.filter ? (
-    <Text>  No {noun} match '{state.filter}'. Esc clears the filter.</Text>
-  ) : (
-    <Box paddingLeft={2}>{emptyHint}</Box>
+  // Indented by the box, not by spaces: a line that wraps at a narrow width keeps the indent.
+  const empty = (
+    <Box paddingLeft={2}>
+      {(state.status === 'loading' || state.status === 'idle') && state.rows.length === 0 ? (
+        <Text color={theme.muted}>Loading {noun}…</Text>
+      ) : state.status === 'error' && state.rows.length === 0 ? (
+        <Text color={theme.danger}>Could not load {noun}: {state.error}. Press r to retry.</Text>
+      ) : state.filter ? (
+        <Text>No {noun} match '{state.filter}'. Esc clears the filter.</Text>
+      ) : (
+        emptyHint
+      )}
+    </Box>
   );
   // Long repository names in the title are shortened in the middle, so the count stays visible.
   // A summary (the Signers screen's releases k of n) is kept whole: the title shortens instead.
