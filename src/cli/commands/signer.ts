@@ -71,6 +71,16 @@ function removalOptions(opts: RemovalFlags) {
   return { ...serverOptions(opts), yes: opts.yes, force: opts.force, noRequest: opts.request === false, dryRun: opts.dryRun };
 }
 
+/** How many of a signer's tags the table names; `--json` lists them all. */
+const TAGS_SHOWN = 5;
+
+/** The TAGS IN ROLE cell: the count, then the first few tags (a role of 300 tags is one line, not a page). */
+export function tagsCell(tags: readonly string[]): string {
+  if (tags.length === 0) return '0';
+  const more = tags.length - TAGS_SHOWN;
+  return `${tags.length}: ${tags.slice(0, TAGS_SHOWN).join(', ')}${more > 0 ? ` … (+${more}; --json lists all)` : ''}`;
+}
+
 function renderList(r: SignerListResult): string {
   if (r.signers.length === 0) return `No signers for ${r.gun}`;
   const rows = r.signers.map((s) => [
@@ -79,7 +89,7 @@ function renderList(r: SignerListResult): string {
     String(s.threshold),
     s.paths.map((p) => (p === '' ? '""' : p)).join(', '),
     s.state,
-    s.tags.length > 0 ? `${s.tags.length}: ${s.tags.join(', ')}` : '0',
+    tagsCell(s.tags),
   ]);
   return [
     ...(r.offline ? ['(offline: from the local cache)'] : []),
