@@ -56,7 +56,12 @@ export async function readCacheOnly({ gun, cache, setOptions, walk }: OfflineRea
     if (e instanceof CachedRootError) throw e;
     if (e instanceof CachedFileMismatchError) throw new TrustDataRefusedError(gun, cache.metadataDir(gun), 'tampered', e);
     if (e instanceof NotCachedError) {
-      throw new TrustDataRefusedError(gun, cache.metadataDir(gun), 'invalid', new TufError(`the cache is incomplete: ${e.message}`));
+      // Missing or unusable on this host: nothing for the repository's owner or server to do.
+      const fill = 'or restore the trust directory from a backup';
+      const incomplete = new TufError(`the cache is incomplete: ${e.message}`, {
+        hint: { cli: `read the repository from its server once to complete this host's cache (trust-tui inspect ${gun}), ${fill}`, ui: `open the repository while its server answers, ${fill}` },
+      });
+      throw new TrustDataRefusedError(gun, cache.metadataDir(gun), 'invalid', incomplete);
     }
     if (e instanceof TufError) throw new TrustDataRefusedError(gun, cache.metadataDir(gun), refusalKind(e), e);
     throw e;

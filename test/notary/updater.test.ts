@@ -240,6 +240,8 @@ describe('refresh', () => {
     await cache.remove(repo.gun, 'targets/alice');
     await expect(refresh(repo.gun, opts({ cacheOnly: true }))).rejects.toMatchObject({
       message: expect.stringContaining('the cache is incomplete: targets/alice is not cached'),
+      // Missing on this host: completing the cache or restoring it, not asking the server's operator.
+      hint: { cli: `read the repository from its server once to complete this host's cache (trust-tui inspect ${repo.gun}), or restore the trust directory from a backup` },
     });
     const targets = repo.file('targets');
     await cache.write(repo.gun, 'targets', Buffer.concat([targets, Buffer.from(' ')]));
