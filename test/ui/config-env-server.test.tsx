@@ -1,25 +1,16 @@
 // The Config screen names DOCKER_CONTENT_TRUST_SERVER when it is set: it is used instead of every
 // server entry the screen lists, so a user editing those entries would otherwise see no effect.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTrustServices } from '../../src/state/trust-services.js';
-import { renderAppSized } from './helpers.js';
+import { renderWithRealServices } from './real-services.js';
 
 let cleanup: (() => void) | undefined;
 afterEach(() => cleanup?.());
 
 async function openConfig(env: Record<string, string>) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'trust-tui-config-env-'));
-  const services = createTrustServices({ trustDir: path.join(dir, 'trust'), configDir: path.join(dir, 'config'), env });
-  await services.updateConfig({ kind: 'server', prefix: 'registry.example.com/*', url: 'https://notary.example.com' });
-  const ui = renderAppSized(services, 100, 20);
+  const app = await renderWithRealServices({ env, server: { prefix: 'registry.example.com/*', url: 'https://notary.example.com' }, columns: 100, rows: 20 });
+  cleanup = app.remove;
+  const { ui } = app;
   await ui.press('5');
-  cleanup = () => {
-    ui.unmount();
-    rmSync(dir, { recursive: true, force: true });
-  };
   await ui.waitFor('https://notary.example.com');
   return ui;
 }

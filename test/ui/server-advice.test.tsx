@@ -1,13 +1,9 @@
 // The advice for an unreachable trust server names where the server came from: when
 // DOCKER_CONTENT_TRUST_SERVER is set, it overrides the Config screen, so "set the server on the
 // Config screen" would not help.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTrustServices } from '../../src/state/trust-services.js';
 import { freePort } from '../helpers/ports.js';
-import { renderAppSized } from './helpers.js';
+import { renderWithRealServices } from './real-services.js';
 
 const GUN = 'registry.example.com/team/app';
 
@@ -19,14 +15,9 @@ afterEach(() => cleanup?.());
  * variable's when `env` sets it, refuse connections.
  */
 async function openTags(env: Record<string, string>) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'trust-tui-server-advice-'));
-  const services = createTrustServices({ trustDir: path.join(dir, 'trust'), configDir: path.join(dir, 'config'), env });
-  await services.updateConfig({ kind: 'server', prefix: GUN, url: `https://127.0.0.1:${await freePort()}` });
-  const ui = renderAppSized(services, 140, 30, { gun: GUN, screen: 'tags' });
-  cleanup = () => {
-    ui.unmount();
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const app = await renderWithRealServices({ env, server: { prefix: GUN, url: `https://127.0.0.1:${await freePort()}` }, columns: 140, rows: 30, open: { gun: GUN, screen: 'tags' } });
+  cleanup = app.remove;
+  const { ui } = app;
   await ui.waitFor('Error: cannot reach the trust server', 10_000);
   return ui;
 }
